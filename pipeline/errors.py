@@ -1,0 +1,55 @@
+"""One exception type per kind of bad input, each naming the file and, where known, the page.
+
+A refusal is never caught and ignored: the CLI and the Dagster layer turn it into a message and a
+quarantine entry (see `pipeline.ingest`).
+"""
+
+from __future__ import annotations
+
+
+class ReportError(Exception):
+    """A report that cannot be loaded, with where and why."""
+
+    kind = "report_error"
+
+    def __init__(self, file: str, reason: str, page: int | None = None) -> None:
+        self.file = file
+        self.page = page
+        self.reason = reason
+        where = f"{file}, page {page}" if page is not None else file
+        super().__init__(f"{where}: {reason}")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "file": self.file, "page": self.page, "reason": self.reason}
+
+
+class NotAPdf(ReportError):
+    kind = "not_a_pdf"
+
+
+class EncryptedPdf(ReportError):
+    kind = "encrypted"
+
+
+class EmptyPdf(ReportError):
+    kind = "empty"
+
+
+class ScannedPage(ReportError):
+    kind = "scanned"
+
+
+class NoFormFound(ReportError):
+    kind = "no_form"
+
+
+class IncompleteForm(ReportError):
+    """A form whose sections could not all be found: half a form is never loaded."""
+
+    kind = "incomplete_form"
+
+
+class ExtractionFault(ReportError):
+    """Cells that cannot be what the form printed: a misread, not a form that printed bad numbers."""
+
+    kind = "extraction_fault"

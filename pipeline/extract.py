@@ -1,0 +1,16 @@
+"""One report file → its forms: the composition of pdf → tables → forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .forms import read_forms
+from .model import Form
+from .pdf import PdfInfo, inspect
+from .tables import ENGINE, read_grids
+
+
+def extract(path: str | Path, engine: str = ENGINE) -> tuple[PdfInfo, list[Form]]:
+    """Read every form of a report. Raises a `ReportError` subclass for bad input."""
+    info = inspect(path)
+    return info, read_forms(info, read_grids(info.path, engine=engine))

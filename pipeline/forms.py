@@ -1,0 +1,397 @@
+"""Cell grids → Form records.
+
+Departments' templates differ, so nothing here relies on fixed rows or columns: sections and columns
+are found by their printed labels, and a cell belongs to the column whose printed header sits above it
+(by x position). The steps, in order:
+
+1. `stitch_overflow`: a page holding only spilled right-hand columns is glued to the rows it belongs
+   to (same y positions on an earlier page), as if the page had been wide enough.
+2. `_rows`: all grids become one stream of rows; each row knows its pages and each cell its x range.
+3. `_split`: a new form starts at every row carrying the label 项目编码.
+4. `_FormReader`: walks one form's rows: header fields, funds table, goals, indicators, 总分.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import IncompleteForm, NoFormFound
+from .model import FUND_SOURCES, TITLE, Form, FundRow, Funds, IndicatorRow, Source
+from .pdf import PdfInfo
+from .tables import Grid
+from .text import flat, label, number, paragraph
+
+ROW_TOLERANCE = 2.0  # points: rows of a spilled page sit exactly where the main page's rows sit
+
+HEADER_FIELDS = {
+    "项目编码": "project_code",
+    "项目名称": "project_name",
+    "绩效自评年度": "year",
+    "自评年度": "year",
+    "实施单位": "implementing_unit",
+    "一级预算单位": "budget_unit",
+    "预算单位": "budget_unit",
+}
+FUND_COLUMNS = {
+    "年初预算数": "initial_budget",
+    "全年预算数": "annual_budget",
+    "全年执行数": "executed",
+    "分值": "weight",
+    "执行率": "execution_rate",
+    "得分": "score",
+}
+INDICATOR_COLUMNS = {
+    "一级指标": "level1",
+    "二级指标": "level2",
+    "三级指标": "level3",
+    "年度指标值": "target",
+    "指标值": "target",
+    "实际完成值": "actual",
+    "分值": "weight",
+    "得分": "score",
+    "偏差原因": "deviation_note",
+}
+GOAL_COLUMNS = {"预期目标": "goal_expected", "实际完成情况": "goal_actual"}
+INDICATORS_TITLE = "年度绩效指标"
+TOTAL_LABEL = "总分"
+_LEVEL1 = re.compile(r"^(?P<name>.*?指标)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
+_YEAR = re.compile(r"(19|20)\d{2}")
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    x0: float
+    x1: float
+
+    @property
+    def center(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass
+class Row:
+    pages: tuple[int, ...]
+    cells: list[Cell]
+
+    @property
+    def page(self) -> int:
+        return self.pages[0]
+
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells if c.text.strip()]
+
+    def labels(self) -> list[str]:
+        return [label(c.text) for c in self.cells if c.text.strip()]
+
+
+@dataclass
+class _Columns:
+    """Printed header labels → field names with the x range each one governs."""
+
+    starts: list[tuple[float, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: Row, names: dict[str, str]) -> "_Columns":
+        starts: list[tuple[float, str]] = []
+        for cell in row.cells:
+            name = _match(label(cell.text), names)
+            if name and name not in {n for _, n in starts}:
+                starts.append((cell.x0, name))
+        starts.sort()
+        return cls(starts)
+
+    def assign(self, row: Row) -> dict[str, str]:
+        """Field → text for the non-empty cells of `row`; cells left of the first header are `_left`."""
+        out: dict[str, list[str]] = {}
+        for cell in row.cells:
+            if not cell.text.strip():
+                continue
+            name = "_left"
+            for x0, n in self.starts:
+                if cell.center >= x0 - ROW_TOLERANCE:
+                    name = n
+            out.setdefault(name, []).append(cell.text)
+        return {k: "\n".join(v) for k, v in out.items()}
+
+
+def _match(text: str, names: dict[str, str]) -> str | None:
+    for key, name in names.items():
+        if key in text:
+            return name
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# 1. overflow pages
+
+
+def stitch_overflow(grids: list[Grid]) -> list[tuple[Grid, tuple[int, ...]]]:
+    """Glue each page of spilled right-hand columns onto the earlier grid whose rows it continues.
+
+    Returns each remaining grid with the pages it was read from.
+    """
+    out: list[tuple[Grid, tuple[int, ...]]] = []
+    for grid in grids:
+        host_index = None
+        if not _starts_form(grid):
+            for i, (host, _) in enumerate(out):
+                if host.page < grid.page and _rows_align(host, grid):
+                    host_index = i
+                    break
+        if host_index is None:
+            out.append((grid, (grid.page,)))
+            continue
+        host, pages = out[host_index]
+        out[host_index] = (_glue(host, grid), pages + (grid.page,))
+    return out
+
+
+def _starts_form(grid: Grid) -> bool:
+    return any(label(c) == "项目编码" for row in grid.rows for c in row)
+
+
+def _rows_align(host: Grid, spill: Grid) -> bool:
+    if len(host.row_y) != len(spill.row_y) or host.page == spill.page:
+        return False
+    return all(
+        abs(a[0] - b[0]) <= ROW_TOLERANCE and abs(a[1] - b[1]) <= ROW_TOLERANCE
+        for a, b in zip(host.row_y, spill.row_y)
+    )
+
+
+def _glue(host: Grid, spill: Grid) -> Grid:
+    shift = host.right - spill.left
+    return Grid(
+        page=host.page,
+        rows=tuple(h + s for h, s in zip(host.rows, spill.rows)),
+        row_y=host.row_y,
+        col_x=host.col_x + tuple((a + shift, b + shift) for a, b in spill.col_x),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# 2.–3. rows and forms
+
+
+def _rows(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
+    rows: list[Row] = []
+    for grid, pages in stitched:
+        for texts in grid.rows:
+            cells = [Cell(t, x0, x1) for t, (x0, x1) in zip(texts, grid.col_x)]
+            rows.append(Row(pages=pages, cells=cells))
+    return rows
+
+
+def _split(rows: list[Row]) -> list[list[Row]]:
+    forms: list[list[Row]] = []
+    for row in rows:
+        if "项目编码" in row.labels():
+            forms.append([])
+        if forms:
+            forms[-1].append(row)
+    return forms
+
+
+def read_forms(info: PdfInfo, grids: list[Grid]) -> list[Form]:
+    """All forms of one report, in printed order. Raises `NoFormFound` / `IncompleteForm`."""
+    forms = [
+        _FormReader(info, rows).read() for rows in _split(_rows(stitch_overflow(grids)))
+    ]
+    if not forms:
+        raise NoFormFound(
+            str(info.path),
+            f"no {TITLE} found: no table with a 项目编码 label on any of its {info.pages} pages",
+        )
+    return forms
+
+
+# ----------------------------------------------------------------------------------------------
+# 4. one form
+
+
+class _FormReader:
+    def __init__(self, info: PdfInfo, rows: list[Row]) -> None:
+        self.info = info
+        self.rows = rows
+        self.file = str(info.path)
+        self.header: dict[str, str] = {}
+        self.fund_rows: list[FundRow] = []
+        self.funds_total: dict[str, str] = {}
+        self.goals: dict[str, list[str]] = {"goal_expected": [], "goal_actual": []}
+        self.indicators: list[IndicatorRow] = []
+        self.total: dict[str, str] | None = None
+        self.pages: set[int] = set()
+
+    def fail(self, reason: str, page: int | None = None) -> IncompleteForm:
+        return IncompleteForm(self.file, reason, page if page is not None else self.rows[0].page)
+
+    def read(self) -> Form:
+        section = "header"
+        columns = _Columns()
+        for row in self.rows:
+            labels = row.labels()
+            if not labels:
+                continue
+            if section != "done":
+                self.pages.update(row.pages)
+            if section == "header":
+                self._read_header(row)
+            if _is_header_row(labels, FUND_COLUMNS, 3) and section in ("header", "funds"):
+                section, columns = "funds", _Columns.from_row(row, FUND_COLUMNS)
+                continue
+            if _is_header_row(labels, GOAL_COLUMNS, 2) and section in ("header", "funds", "goals"):
+                section, columns = "goals", _Columns.from_row(row, GOAL_COLUMNS)
+                continue
+            if _is_header_row(labels, INDICATOR_COLUMNS, 4) and section != "done":
+                section, columns = "indicators", _Columns.from_row(row, INDICATOR_COLUMNS)
+                continue
+            if section == "funds":
+                self._read_fund_row(row, columns)
+            elif section == "goals":
+                if any(INDICATORS_TITLE in lab for lab in labels):
+                    section = "between"
+                else:
+                    for name, text in columns.assign(row).items():
+                        if name in self.goals:
+                            self.goals[name].append(text)
+            elif section == "indicators":
+                if TOTAL_LABEL in labels:
+                    self.total = columns.assign(row)
+                    section = "done"
+                else:
+                    self._read_indicator_row(row, columns)
+        return self._build()
+
+    # -- sections -------------------------------------------------------------------------------
+
+    def _read_header(self, row: Row) -> None:
+        cells = [c for c in row.cells if c.text.strip()]
+        for i, cell in enumerate(cells):
+            name = HEADER_FIELDS.get(label(cell.text))
+            if name is None or name in self.header:
+                continue
+            nxt = cells[i + 1] if i + 1 < len(cells) else None
+            if nxt is not None and label(nxt.text) not in HEADER_FIELDS:
+                self.header[name] = nxt.text
+
+    def _read_fund_row(self, row: Row, columns: _Columns) -> None:
+        values = columns.assign(row)
+        source = None
+        left = label(values.get("_left"))
+        for name in FUND_SOURCES:
+            if left.endswith(name):
+                source = name
+        if source is None:
+            return
+        self.fund_rows.append(
+            FundRow(
+                source=source,
+                initial_budget=number(values.get("initial_budget")),
+                annual_budget=number(values.get("annual_budget")),
+                executed=number(values.get("executed")),
+                page=row.page,
+            )
+        )
+        if source == FUND_SOURCES[0]:
+            self.funds_total = values
+
+    def _read_indicator_row(self, row: Row, columns: _Columns) -> None:
+        values = columns.assign(row)
+        labels = row.labels()
+        if any(INDICATORS_TITLE == lab for lab in labels) and len(labels) == 1:
+            return  # the section title repeated at the top of a continuation page
+        if not any(values.get(k) for k in ("target", "actual", "weight", "score")):
+            return  # a stray text box, not an indicator row
+        level1_text = flat(values.get("level1"))
+        previous = self.indicators[-1] if self.indicators else None
+        if level1_text:
+            level1, level1_weight = _split_level1(level1_text)
+        elif previous:
+            level1, level1_weight = previous.level1, previous.level1_weight
+        else:
+            level1, level1_weight = None, None
+        level2 = flat(values.get("level2")) or (previous.level2 if previous and not level1_text else None)
+        self.indicators.append(
+            IndicatorRow(
+                level1=level1,
+                level1_weight=level1_weight,
+                level2=level2,
+                level3=flat(values.get("level3")),
+                target=flat(values.get("target")),
+                actual=flat(values.get("actual")),
+                weight=number(values.get("weight")),
+                score=number(values.get("score")),
+                deviation_note=flat(values.get("deviation_note")),
+                page=row.page,
+            )
+        )
+
+    # -- assembly -------------------------------------------------------------------------------
+
+    def _build(self) -> Form:
+        h = self.header
+        first_page = self.rows[0].page
+        code = flat(h.get("project_code"))
+        if not code:
+            raise self.fail("the 项目编码 label has no value next to it")
+        year_match = _YEAR.search(flat(h.get("year")) or "")
+        if not year_match:
+            raise self.fail(f"form {code}: no 绩效自评年度 (year) found in its header")
+        sources = tuple(r.source for r in self.fund_rows)
+        if sources != FUND_SOURCES:
+            raise self.fail(
+                f"form {code}: funds table incomplete (found {', '.join(sources) or 'no rows'}; "
+                f"expected {', '.join(FUND_SOURCES)})"
+            )
+        if not self.indicators:
+            raise self.fail(f"form {code}: no 年度绩效指标 rows found")
+        if self.total is None:
+            last = max(self.pages)
+            raise self.fail(f"form {code}: the indicator table ends without its 总分 row", last)
+        return Form(
+            title=_title(self.info.page_texts[first_page - 1]),
+            project_code=code,
+            project_name=flat(h.get("project_name")),
+            year=int(year_match.group(0)),
+            implementing_unit=flat(h.get("implementing_unit")),
+            budget_unit=flat(h.get("budget_unit")),
+            funds=Funds(
+                weight=number(self.funds_total.get("weight")),
+                execution_rate=number(self.funds_total.get("execution_rate")),
+                score=number(self.funds_total.get("score")),
+                rows=tuple(self.fund_rows),
+            ),
+            goal_expected=paragraph("\n".join(self.goals["goal_expected"])),
+            goal_actual=paragraph("\n".join(self.goals["goal_actual"])),
+            indicators=tuple(self.indicators),
+            total_weight=number(self.total.get("weight")),
+            total_score=number(self.total.get("score")),
+            source=Source(
+                file=Path(self.file).name,
+                sha256=self.info.sha256,
+                first_page=first_page,
+                last_page=max(self.pages),
+            ),
+        )
+
+
+def _is_header_row(labels: list[str], names: dict[str, str], needed: int) -> bool:
+    return len({_match(lab, names) for lab in labels} - {None}) >= needed
+
+
+def _split_level1(text: str) -> tuple[str, str | None]:
+    m = _LEVEL1.match(text.replace(" ", ""))
+    if m:
+        return m.group("name"), m.group("weight")
+    return text, None
+
+
+def _title(page_text: str) -> str | None:
+    for line in page_text.splitlines():
+        line = "".join(line.split())
+        if line.endswith("自评表"):
+            return line
+    return None

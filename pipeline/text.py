@@ -1,0 +1,53 @@
+"""How printed cell text becomes a field value: wrapped lines rejoined, numbers kept as printed.
+
+The only place that decides what whitespace and separators mean, so every field is cleaned alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBERED_ITEM = re.compile(r"^\s*[(（]?\d{1,2}\s*[.、．)）]")
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_LABEL_NOISE = re.compile(r"[\s*＊:：]")
+
+
+def flat(text: str | None) -> str | None:
+    """A wrapped cell rejoined without spaces; None for an empty cell."""
+    if text is None:
+        return None
+    joined = "".join(line.strip() for line in text.splitlines()).strip()
+    return joined or None
+
+
+def paragraph(text: str | None) -> str | None:
+    """Long text: line breaks of the PDF removed, except before a numbered item ("2.", "3、")."""
+    if text is None:
+        return None
+    parts: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if parts and _NUMBERED_ITEM.match(line):
+            parts.append("\n" + line)
+        else:
+            parts.append(line)
+    joined = "".join(parts).strip()
+    return joined or None
+
+
+def number(text: str | None) -> str | None:
+    """A printed number as its exact string, thousands separators dropped ("1,210,000.00" → "1210000.00")."""
+    value = flat(text)
+    if value is None:
+        return None
+    value = value.replace(" ", "")
+    if _THOUSANDS.match(value):
+        value = value.replace(",", "")
+    return value
+
+
+def label(text: str | None) -> str:
+    """A printed label reduced to its words: no spaces, line breaks, asterisks or colons."""
+    return _LABEL_NOISE.sub("", text or "")
