@@ -134,10 +134,14 @@ def stitch_overflow(grids: list[Grid]) -> list[tuple[Grid, tuple[int, ...]]]:
     Returns each remaining grid with the pages it was read from.
     """
     out: list[tuple[Grid, tuple[int, ...]]] = []
+    form_start = 0  # spill pages belong to the form being printed: hosts are searched from its start
     for grid in grids:
         host_index = None
-        if not _starts_form(grid):
-            for i, (host, _) in enumerate(out):
+        if _starts_form(grid):
+            form_start = len(out)
+        else:
+            for i in range(form_start, len(out)):
+                host = out[i][0]
                 if host.page < grid.page and _rows_align(host, grid):
                     host_index = i
                     break
@@ -154,8 +158,8 @@ def _starts_form(grid: Grid) -> bool:
 
 
 def _rows_align(host: Grid, spill: Grid) -> bool:
-    if len(host.row_y) != len(spill.row_y) or host.page == spill.page:
-        return False
+    if len(host.row_y) != len(spill.row_y) or len(spill.col_x) >= len(host.col_x):
+        return False  # spilled columns are a few right-hand columns of a wider table
     return all(
         abs(a[0] - b[0]) <= ROW_TOLERANCE and abs(a[1] - b[1]) <= ROW_TOLERANCE
         for a, b in zip(host.row_y, spill.row_y)

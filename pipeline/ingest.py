@@ -1,0 +1,93 @@
+"""One report file → the warehouse, or → quarantine with its reason. Never both, never half.
+
+`ingest_file` is what the CLI and the Dagster assets call for each report; it never raises for bad
+input: a `ReportError` becomes a quarantined dim_report row (and, when a quarantine folder is given,
+a copy of the file with a JSON sidecar giving the reason).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from . import normalise, warehouse
+from .errors import ReportError
+from .extract import extract
+from .model import Form
+from .pdf import sha256_of
+
+PDF_SUFFIXES = {".pdf"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: Path
+    sha256: str
+    status: str  # loaded | skipped (already loaded) | quarantined
+    forms: list[Form] = field(default_factory=list)
+    pages: int | None = None
+    error: ReportError | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "quarantined"
+
+
+def find_reports(paths: list[str | Path]) -> list[Path]:
+    """Files as given, folders searched recursively for PDFs; sorted, each once."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in PDF_SUFFIXES]
+        else:
+            found.append(p)
+    return sorted(dict.fromkeys(found))
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool = False,
+                quarantine_dir: Path | None = None) -> Outcome:
+    """Load one report in one transaction; `force` re-reads a report already loaded."""
+    path = Path(path)
+    started = datetime.now(timezone.utc)
+    sha = sha256_of(path) if path.is_file() else ""
+    if sha and not force and warehouse.report_status(con, sha) == "loaded":
+        return Outcome(path, sha, "skipped")
+    try:
+        info, forms = extract(path)
+        frames = normalise.frames(forms, file_path=str(path), pages=info.pages)
+    except ReportError as err:
+        row = normalise.report_row(
+            sha256=sha or f"missing:{path}", file_name=path.name, file_path=str(path), pages=None,
+            status="quarantined", forms=0, error_kind=err.kind, error=str(err), error_page=err.page,
+        )
+        warehouse.record_refusal(con, row)
+        if quarantine_dir is not None and path.is_file():
+            quarantine(path, sha, err, quarantine_dir)
+        return Outcome(path, sha, "quarantined", error=err, seconds=_since(started))
+    warehouse.load_report(con, frames)
+    return Outcome(path, sha, "loaded", forms=forms, pages=info.pages, seconds=_since(started))
+
+
+def quarantine(path: Path, sha: str, err: ReportError, directory: Path, *, move: bool = False) -> Path:
+    """Put the file aside under its hash, with `<name>.json` saying why."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{sha[:12]}-{path.name}"
+    (shutil.move if move else shutil.copy2)(str(path), target)
+    sidecar = target.with_name(target.name + ".json")
+    sidecar.write_text(
+        json.dumps({**err.to_dict(), "sha256": sha, "message": str(err),
+                    "quarantined_at": datetime.now(timezone.utc).isoformat()},
+                   ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
+    return target
+
+
+def _since(started: datetime) -> float:
+    return (datetime.now(timezone.utc) - started).total_seconds()

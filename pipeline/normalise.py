@@ -1,0 +1,149 @@
+"""Forms → Polars frames with the warehouse's column types (Decimal for money and scores, never float).
+
+A printed value that is not a number where the form needs one, or has more decimals than its column,
+is an `ExtractionFault`: it is refused, never rounded or guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+import polars as pl
+
+from .errors import ExtractionFault
+from .model import FUND_SOURCES, Form
+
+MONEY = pl.Decimal(18, 2)
+POINTS = pl.Decimal(9, 2)  # 分值, 得分, 执行率
+DASH = "—"
+
+DIM_REPORT = {
+    "report_sha256": pl.String, "file_name": pl.String, "file_path": pl.String, "pages": pl.Int32,
+    "ingested_at": pl.Datetime("us"), "status": pl.String, "error_kind": pl.String,
+    "error": pl.String, "error_page": pl.Int32, "forms": pl.Int32,
+}
+DIM_FORM = {
+    "form_id": pl.String, "report_sha256": pl.String, "project_code": pl.String,
+    "project_name": pl.String, "year": pl.Int32, "implementing_unit": pl.String,
+    "budget_unit": pl.String, "goal_expected": pl.String, "goal_actual": pl.String,
+    "funds_weight": POINTS, "execution_rate": POINTS, "funds_score": POINTS,
+    "total_weight": POINTS, "total_score": POINTS, "first_page": pl.Int32, "last_page": pl.Int32,
+    "is_current": pl.Boolean, "superseded_by": pl.String,
+}
+FACT_FUND_EXECUTION = {
+    "form_id": pl.String, "report_sha256": pl.String, "source_order": pl.Int32, "source": pl.String,
+    "initial_budget": MONEY, "annual_budget": MONEY, "executed": MONEY, "page": pl.Int32,
+}
+FACT_INDICATOR_RESULT = {
+    "form_id": pl.String, "report_sha256": pl.String, "row_no": pl.Int32, "level1": pl.String,
+    "level1_weight": POINTS, "level2": pl.String, "level3": pl.String, "target": pl.String,
+    "actual": pl.String, "weight": POINTS, "score": POINTS, "deviation_note": pl.String,
+    "page": pl.Int32,
+}
+
+
+@dataclass(frozen=True)
+class ReportFrames:
+    """Everything one report contributes to the warehouse; loaded together or not at all."""
+
+    dim_report: pl.DataFrame
+    dim_form: pl.DataFrame
+    fact_fund_execution: pl.DataFrame
+    fact_indicator_result: pl.DataFrame
+
+
+def decimal(text: str | None, *, file: str, page: int, what: str, scale: int = 2) -> Decimal | None:
+    """A printed number as Decimal; "—" and empty are None. Refuses what is not a number."""
+    if text is None or text == DASH:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ExtractionFault(file, f"{what}: {text!r} is not a number", page) from None
+    if not value.is_finite() or value.as_tuple().exponent < -scale:  # type: ignore[operator]
+        raise ExtractionFault(file, f"{what}: {text!r} has more than {scale} decimals", page)
+    return value
+
+
+def report_row(*, sha256: str, file_name: str, file_path: str, pages: int | None, status: str,
+               forms: int, error_kind: str | None = None, error: str | None = None,
+               error_page: int | None = None, ingested_at: datetime | None = None) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{
+            "report_sha256": sha256, "file_name": file_name, "file_path": file_path, "pages": pages,
+            "ingested_at": ingested_at or datetime.utcnow(), "status": status,
+            "error_kind": error_kind, "error": error, "error_page": error_page, "forms": forms,
+        }],
+        schema=DIM_REPORT,
+    )
+
+
+def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
+    """The frames of one successfully read report. All forms share one report sha256."""
+    sha = forms[0].source.sha256
+    name = forms[0].source.file
+    seen: dict[str, int] = {}
+    form_rows, fund_rows, indicator_rows = [], [], []
+    for form in forms:
+        if form.form_id in seen:
+            raise ExtractionFault(
+                name,
+                f"form {form.form_id} appears twice (pages {seen[form.form_id]} and "
+                f"{form.source.first_page}): a duplicate form in one report",
+                form.source.first_page,
+            )
+        seen[form.form_id] = form.source.first_page
+        num = _numbers(name, form)
+        form_rows.append({
+            "form_id": form.form_id, "report_sha256": sha, "project_code": form.project_code,
+            "project_name": form.project_name, "year": form.year,
+            "implementing_unit": form.implementing_unit, "budget_unit": form.budget_unit,
+            "goal_expected": form.goal_expected, "goal_actual": form.goal_actual,
+            "funds_weight": num("资金使用情况 分值", form.funds.weight),
+            "execution_rate": num("执行率", form.funds.execution_rate),
+            "funds_score": num("资金使用情况 得分", form.funds.score),
+            "total_weight": num("总分 分值", form.total_weight),
+            "total_score": num("总分 得分", form.total_score),
+            "first_page": form.source.first_page, "last_page": form.source.last_page,
+            "is_current": True, "superseded_by": None,
+        })
+        for order, row in enumerate(form.funds.rows, start=1):
+            money = _numbers(name, form, row.page)
+            fund_rows.append({
+                "form_id": form.form_id, "report_sha256": sha,
+                "source_order": FUND_SOURCES.index(row.source) + 1, "source": row.source,
+                "initial_budget": money(f"{row.source} 年初预算数", row.initial_budget),
+                "annual_budget": money(f"{row.source} 全年预算数", row.annual_budget),
+                "executed": money(f"{row.source} 全年执行数", row.executed),
+                "page": row.page,
+            })
+        for row_no, ind in enumerate(form.indicators, start=1):
+            points = _numbers(name, form, ind.page)
+            what = f"indicator row {row_no} ({ind.level3 or ind.level2})"
+            indicator_rows.append({
+                "form_id": form.form_id, "report_sha256": sha, "row_no": row_no,
+                "level1": ind.level1,
+                "level1_weight": points(f"{what} 一级指标分值", ind.level1_weight),
+                "level2": ind.level2, "level3": ind.level3, "target": ind.target,
+                "actual": ind.actual, "weight": points(f"{what} 分值", ind.weight),
+                "score": points(f"{what} 得分", ind.score), "deviation_note": ind.deviation_note,
+                "page": ind.page,
+            })
+    return ReportFrames(
+        dim_report=report_row(sha256=sha, file_name=name, file_path=file_path, pages=pages,
+                              status="loaded", forms=len(forms)),
+        dim_form=pl.DataFrame(form_rows, schema=DIM_FORM),
+        fact_fund_execution=pl.DataFrame(fund_rows, schema=FACT_FUND_EXECUTION),
+        fact_indicator_result=pl.DataFrame(indicator_rows, schema=FACT_INDICATOR_RESULT),
+    )
+
+
+def _numbers(file: str, form: Form, page: int | None = None):
+    where = page if page is not None else form.source.first_page
+
+    def parse(what: str, text: str | None) -> Decimal | None:
+        return decimal(text, file=file, page=where, what=f"form {form.form_id}: {what}")
+
+    return parse

@@ -1,0 +1,109 @@
+"""The rules a form must obey, as arithmetic over the loaded facts: the one place they are computed.
+
+Each rule yields rows of (form_id, report_sha256, project_code, subject, expected, observed); whether a
+row passes is decided by the Great Expectations suites in expectations/ (see `pipeline.validate`).
+Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms print.
+
+- weights_total      funds 分值 + Σ indicator 分值 = 100
+- level1_sum         per 一级指标, Σ 分值 = its printed "(N分)"
+- score_above_weight 得分 ≤ 分值 for every indicator row and the funds row
+- total_score        总分 得分 = funds 得分 + Σ indicator 得分
+- fund_total         per amount column, 年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金
+- execution_rate     执行率 = 全年执行数 / 全年预算数 × 100
+- funds_score        funds 得分 = min(执行率, 100) / 100 × 10
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+
+CENT = Decimal("0.01")
+FULL_MARKS = Decimal(100)
+FUNDS_WEIGHT = Decimal(10)
+AMOUNT_COLUMNS = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数"}
+KEYS = ["form_id", "report_sha256", "project_code"]
+CHECK = {
+    "form_id": pl.String, "report_sha256": pl.String, "project_code": pl.String,
+    "rule": pl.String, "subject": pl.String,
+    "expected": pl.Decimal(18, 2), "observed": pl.Decimal(18, 2),
+}
+
+
+def round2(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def execution_rate(executed: Decimal | None, annual_budget: Decimal | None) -> Decimal | None:
+    """执行率 in %, or None where there is no budget to execute against."""
+    if executed is None or not annual_budget:
+        return None
+    return round2(executed / annual_budget * 100)
+
+
+def funds_score(rate: Decimal | None) -> Decimal | None:
+    if rate is None:
+        return None
+    return round2(min(rate, FULL_MARKS) / FULL_MARKS * FUNDS_WEIGHT)
+
+
+def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """Every rule applied to every form of the given facts, one row per (form, rule, subject)."""
+    forms = dim_form.select(KEYS + ["funds_weight", "execution_rate", "funds_score", "total_score"])
+    sums = indicators.group_by("form_id", "report_sha256").agg(
+        pl.col("weight").sum().alias("weight_sum"), pl.col("score").sum().alias("score_sum")
+    )
+    forms = forms.join(sums, on=["form_id", "report_sha256"], how="left")
+    totals = funds.filter(pl.col("source_order") == 1).select(
+        "form_id", "report_sha256", "executed", "annual_budget"
+    )
+    forms = forms.join(totals, on=["form_id", "report_sha256"], how="left")
+
+    rows: list[dict] = []
+    for f in forms.iter_rows(named=True):
+        key = {k: f[k] for k in KEYS}
+        weight_sum = (f["funds_weight"] or 0) + (f["weight_sum"] or 0)
+        score_sum = (f["funds_score"] or 0) + (f["score_sum"] or 0)
+        rate = execution_rate(f["executed"], f["annual_budget"])
+        rows += [
+            {**key, "rule": "weights_total", "subject": "分值合计", "expected": FULL_MARKS,
+             "observed": weight_sum},
+            {**key, "rule": "total_score", "subject": "总分 得分", "expected": score_sum,
+             "observed": f["total_score"]},
+            {**key, "rule": "execution_rate", "subject": "执行率", "expected": rate,
+             "observed": f["execution_rate"]},
+            {**key, "rule": "funds_score", "subject": "资金 得分",
+             "expected": funds_score(f["execution_rate"]), "observed": f["funds_score"]},
+            {**key, "rule": "score_above_weight", "subject": "资金使用情况",
+             "expected": f["funds_weight"], "observed": f["funds_score"]},
+        ]
+
+    level1 = (
+        indicators.filter(pl.col("level1_weight").is_not_null())
+        .group_by("form_id", "report_sha256", "level1")
+        .agg(pl.col("level1_weight").first(), pl.col("weight").sum(), pl.col("row_no").min())
+        .sort("form_id", "report_sha256", "row_no")
+    )
+    codes = dim_form.select(KEYS)
+    for r in level1.join(codes, on=["form_id", "report_sha256"]).iter_rows(named=True):
+        rows.append({**{k: r[k] for k in KEYS}, "rule": "level1_sum", "subject": r["level1"],
+                     "expected": r["level1_weight"], "observed": r["weight"]})
+
+    for r in indicators.join(codes, on=["form_id", "report_sha256"]).iter_rows(named=True):
+        rows.append({**{k: r[k] for k in KEYS}, "rule": "score_above_weight",
+                     "subject": f"指标{r['row_no']:02d} {r['level3'] or r['level2'] or ''}".strip(),
+                     "expected": r["weight"], "observed": r["score"]})
+
+    parts = funds.filter(pl.col("source_order") > 1).group_by("form_id", "report_sha256").agg(
+        [pl.col(c).sum().alias(c) for c in AMOUNT_COLUMNS]
+    )
+    whole = funds.filter(pl.col("source_order") == 1)
+    joined = whole.join(parts, on=["form_id", "report_sha256"], suffix="_parts").join(
+        codes, on=["form_id", "report_sha256"]
+    )
+    for r in joined.iter_rows(named=True):
+        for column, label in AMOUNT_COLUMNS.items():
+            rows.append({**{k: r[k] for k in KEYS}, "rule": "fund_total", "subject": label,
+                         "expected": r[f"{column}_parts"], "observed": r[column]})
+    return pl.DataFrame(rows, schema=CHECK)

@@ -1,0 +1,115 @@
+"""Runs the Great Expectations suites of expectations/ over the loaded facts and stores the findings.
+
+`pipeline.rules` computes, for every form, what each rule expects and what the form prints; the suites
+(JSON data, one per concern) decide which rows pass. A failure is reported with the form, the rule and
+both numbers; nothing is fixed and nothing raises.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from .rules import check_rows
+from .warehouse import ROOT, read_frame, replace_checks
+
+SUITES_DIR = ROOT / "expectations"
+INDEX = ["form_id", "report_sha256", "subject"]
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    expectations: tuple[dict[str, Any], ...]
+
+    @property
+    def rules(self) -> list[str]:
+        return [e["meta"]["rule"] for e in self.expectations]
+
+
+def load_suites(directory: Path = SUITES_DIR) -> list[Suite]:
+    suites = []
+    for path in sorted(directory.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        suites.append(Suite(data["name"], tuple(data["expectations"])))
+    return suites
+
+
+def facts(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None) -> tuple[pl.DataFrame, ...]:
+    """dim_form, fact_fund_execution and fact_indicator_result of loaded reports (all, or `reports`)."""
+    where = "WHERE list_contains(?, report_sha256)" if reports is not None else ""
+    params = [reports] if reports is not None else []
+    return tuple(
+        read_frame(con, f"SELECT * FROM {table} {where}", params)
+        for table in ("dim_form", "fact_fund_execution", "fact_indicator_result")
+    )
+
+
+def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None) -> pl.DataFrame:
+    """Run the suites over the check rows; add `passed`. Rows a rule cannot judge (a missing value)
+    are left out: there is no number to report."""
+    suites = suites if suites is not None else load_suites()
+    checks = checks.drop_nulls(["expected", "observed"])
+    failed: set[tuple[str, str, str, str]] = set()
+    if checks.height:
+        for suite in suites:
+            for result in _run_gx(suite, checks):
+                rule = result.expectation_config.meta["rule"]
+                for row in result.result.get("unexpected_index_list") or []:
+                    failed.add((rule, row["form_id"], row["report_sha256"], row["subject"]))
+    passed = [
+        (r, f, s, sub) not in failed
+        for r, f, s, sub in checks.select("rule", "form_id", "report_sha256", "subject").iter_rows()
+    ]
+    return checks.with_columns(pl.Series("passed", passed, dtype=pl.Boolean))
+
+
+def run(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None) -> pl.DataFrame:
+    """Validate loaded reports (all, or `reports`), store the findings in check_result, return them."""
+    dim_form, funds, indicators = facts(con, reports)
+    findings = evaluate(check_rows(dim_form, funds, indicators))
+    findings = findings.with_columns(
+        pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)).cast(pl.Datetime("us")).alias("checked_at")
+    )
+    scope = reports if reports is not None else dim_form["report_sha256"].unique().to_list()
+    replace_checks(con, findings, scope)
+    return findings
+
+
+def _run_gx(suite: Suite, checks: pl.DataFrame):
+    gx = _gx()
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    batch_definition = (
+        context.data_sources.add_pandas("jixiao")
+        .add_dataframe_asset("check_rows")
+        .add_batch_definition_whole_dataframe("all")
+    )
+    gx_suite = gx.ExpectationSuite(name=suite.name)
+    for e in suite.expectations:
+        gx_suite.add_expectation_configuration(
+            ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"))
+        )
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": checks.to_pandas()})
+    result = batch.validate(
+        gx_suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX}
+    )
+    return result.results
+
+
+def _gx():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx  # deferred: importing GX takes ~5 s
+
+    return gx

@@ -1,0 +1,133 @@
+"""The only module that writes DuckDB: schema, one transaction per report, versions, check results.
+
+Loading is idempotent: a report is keyed by its sha256, so the same file under any name loads once,
+and re-loading it replaces its rows atomically. A failure inside the transaction rolls back: the
+warehouse never holds half a report.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .normalise import ReportFrames
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = ROOT / "sql"
+DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
+TABLES = ("check_result", "fact_indicator_result", "fact_fund_execution", "dim_form", "dim_report")
+
+
+def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
+    """--warehouse, else $JIXIAO_WAREHOUSE, else data/warehouse.duckdb."""
+    return Path(explicit or os.environ.get("JIXIAO_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, creating it and applying sql/ (tables, then views) when writable."""
+    target = warehouse_path(path)
+    if read_only:
+        if not target.exists():
+            raise FileNotFoundError(f"{target}: no warehouse yet; run `jixiao ingest` first")
+        return duckdb.connect(str(target), read_only=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(target))
+    apply_schema(con)
+    return con
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+    refresh_views(con)
+
+
+def refresh_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create every analyst view in sql/views/, in file-name order."""
+    for view in sorted((SQL_DIR / "views").glob("*.sql")):
+        con.execute(view.read_text(encoding="utf-8"))
+
+
+def report_status(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
+    row = con.execute("SELECT status FROM dim_report WHERE report_sha256 = ?", [sha256]).fetchone()
+    return row[0] if row else None
+
+
+def load_report(con: duckdb.DuckDBPyConnection, frames: ReportFrames) -> None:
+    """Replace everything of this report with `frames`, in one transaction, then re-rank versions."""
+    sha = frames.dim_report["report_sha256"][0]
+    with _transaction(con):
+        _delete_report(con, sha)
+        for table in ("dim_report", "dim_form", "fact_fund_execution", "fact_indicator_result"):
+            _insert(con, table, getattr(frames, table))
+        _rank_versions(con, frames.dim_form["form_id"].to_list())
+
+
+def record_refusal(con: duckdb.DuckDBPyConnection, dim_report: pl.DataFrame) -> None:
+    """A quarantined report: its dim_report row only, and nothing it may have loaded before."""
+    sha = dim_report["report_sha256"][0]
+    with _transaction(con):
+        form_ids = [r[0] for r in con.execute(
+            "SELECT form_id FROM dim_form WHERE report_sha256 = ?", [sha]).fetchall()]
+        _delete_report(con, sha)
+        _insert(con, "dim_report", dim_report)
+        _rank_versions(con, form_ids)
+
+
+def replace_checks(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, reports: list[str]) -> None:
+    """Store one validation run's findings for `reports`, replacing their previous findings."""
+    with _transaction(con):
+        if reports:
+            con.execute("DELETE FROM check_result WHERE list_contains(?, report_sha256)", [reports])
+        _insert(con, "check_result", results)
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())  # type: ignore[return-value]
+
+
+class _transaction:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    if frame.height:
+        con.register("_frame", frame)
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
+        finally:
+            con.unregister("_frame")
+
+
+def _delete_report(con: duckdb.DuckDBPyConnection, sha: str) -> None:
+    for table in TABLES:
+        con.execute(f"DELETE FROM {table} WHERE report_sha256 = ?", [sha])
+
+
+def _rank_versions(con: duckdb.DuckDBPyConnection, form_ids: list[str]) -> None:
+    """The latest ingested report of a project and year is current; each older one names its successor."""
+    if not form_ids:
+        return
+    con.execute(
+        """
+        UPDATE dim_form SET is_current = v.rn = 1, superseded_by = v.successor
+        FROM (
+            SELECT f.form_id, f.report_sha256,
+                   row_number() OVER (PARTITION BY f.form_id ORDER BY r.ingested_at DESC, f.report_sha256 DESC) AS rn,
+                   lead(f.report_sha256) OVER (PARTITION BY f.form_id ORDER BY r.ingested_at, f.report_sha256) AS successor
+            FROM dim_form f JOIN dim_report r USING (report_sha256)
+            WHERE list_contains(?, f.form_id)
+        ) v
+        WHERE dim_form.form_id = v.form_id AND dim_form.report_sha256 = v.report_sha256
+        """,
+        [form_ids],
+    )

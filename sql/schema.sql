@@ -1,0 +1,143 @@
+-- jixiao warehouse: one row per report file, per form, per funding source, per indicator row.
+-- Money is DECIMAL(18,2); weights (分值), scores (得分) and rates (执行率) are DECIMAL(9,2). No floats.
+-- Every table keeps report_sha256: the file a value was read from. Applied idempotently on connect.
+
+CREATE TABLE IF NOT EXISTS dim_report (
+    report_sha256 VARCHAR PRIMARY KEY,
+    file_name     VARCHAR NOT NULL,
+    file_path     VARCHAR,
+    pages         INTEGER,
+    ingested_at   TIMESTAMP NOT NULL,
+    status        VARCHAR NOT NULL,
+    error_kind    VARCHAR,
+    error         VARCHAR,
+    error_page    INTEGER,
+    forms         INTEGER NOT NULL
+);
+COMMENT ON TABLE dim_report IS '报告文件: one row per report file ingested (loaded or quarantined), keyed by the file''s sha256';
+COMMENT ON COLUMN dim_report.report_sha256 IS '文件SHA-256: content hash; the same file under another name is the same report';
+COMMENT ON COLUMN dim_report.file_name IS '文件名: file name when first ingested';
+COMMENT ON COLUMN dim_report.file_path IS '文件路径: path the file was read from';
+COMMENT ON COLUMN dim_report.pages IS '页数: number of PDF pages';
+COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was loaded or refused (UTC)';
+COMMENT ON COLUMN dim_report.status IS '状态: loaded, or quarantined (refused with its error; nothing of it is in the fact tables)';
+COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, encrypted, empty, scanned, no_form, incomplete_form, duplicate_form, extraction_fault';
+COMMENT ON COLUMN dim_report.error IS '错误: why the report was quarantined, naming file and page';
+COMMENT ON COLUMN dim_report.error_page IS '错误页码: page the error was found on, where known';
+COMMENT ON COLUMN dim_report.forms IS '自评表数: forms (项目支出绩效自评表) read from the report';
+
+CREATE TABLE IF NOT EXISTS dim_form (
+    form_id           VARCHAR NOT NULL,
+    report_sha256     VARCHAR NOT NULL,
+    project_code      VARCHAR NOT NULL,
+    project_name      VARCHAR,
+    year              INTEGER NOT NULL,
+    implementing_unit VARCHAR,
+    budget_unit       VARCHAR,
+    goal_expected     VARCHAR,
+    goal_actual       VARCHAR,
+    funds_weight      DECIMAL(9,2),
+    execution_rate    DECIMAL(9,2),
+    funds_score       DECIMAL(9,2),
+    total_weight      DECIMAL(9,2),
+    total_score       DECIMAL(9,2),
+    first_page        INTEGER NOT NULL,
+    last_page         INTEGER NOT NULL,
+    is_current        BOOLEAN NOT NULL,
+    superseded_by     VARCHAR,
+    PRIMARY KEY (form_id, report_sha256)
+);
+COMMENT ON TABLE dim_form IS '项目支出绩效自评表: one row per form per report; a re-issued report keeps both versions';
+COMMENT ON COLUMN dim_form.form_id IS '自评表ID: <项目编码>-<绩效自评年度>';
+COMMENT ON COLUMN dim_form.report_sha256 IS '文件SHA-256: the report this version of the form was read from';
+COMMENT ON COLUMN dim_form.project_code IS '项目编码';
+COMMENT ON COLUMN dim_form.project_name IS '项目名称';
+COMMENT ON COLUMN dim_form.year IS '绩效自评年度';
+COMMENT ON COLUMN dim_form.implementing_unit IS '实施单位';
+COMMENT ON COLUMN dim_form.budget_unit IS '一级预算单位';
+COMMENT ON COLUMN dim_form.goal_expected IS '年度总体目标 预期目标';
+COMMENT ON COLUMN dim_form.goal_actual IS '年度总体目标 实际完成情况';
+COMMENT ON COLUMN dim_form.funds_weight IS '资金使用情况 分值 (normally 10)';
+COMMENT ON COLUMN dim_form.execution_rate IS '执行率（%）as printed';
+COMMENT ON COLUMN dim_form.funds_score IS '资金使用情况 得分 as printed';
+COMMENT ON COLUMN dim_form.total_weight IS '总分 分值 (normally 100)';
+COMMENT ON COLUMN dim_form.total_score IS '总分 得分 as printed';
+COMMENT ON COLUMN dim_form.first_page IS '起始页: first page of the form in its report';
+COMMENT ON COLUMN dim_form.last_page IS '结束页: last page of the form in its report (spill pages included)';
+COMMENT ON COLUMN dim_form.is_current IS '是否现行: false once a later report re-issues the same project and year';
+COMMENT ON COLUMN dim_form.superseded_by IS '被替代: sha256 of the report that superseded this version';
+
+CREATE TABLE IF NOT EXISTS fact_fund_execution (
+    form_id        VARCHAR NOT NULL,
+    report_sha256  VARCHAR NOT NULL,
+    source_order   INTEGER NOT NULL,
+    source         VARCHAR NOT NULL,
+    initial_budget DECIMAL(18,2),
+    annual_budget  DECIMAL(18,2),
+    executed       DECIMAL(18,2),
+    page           INTEGER NOT NULL,
+    PRIMARY KEY (form_id, report_sha256, source)
+);
+COMMENT ON TABLE fact_fund_execution IS '项目资金（元）: one row per form and funding source';
+COMMENT ON COLUMN fact_fund_execution.form_id IS '自评表ID';
+COMMENT ON COLUMN fact_fund_execution.report_sha256 IS '文件SHA-256';
+COMMENT ON COLUMN fact_fund_execution.source_order IS '序号: 1 年度资金总额, 2 当年财政拨款, 3 上年结转资金, 4 其他资金';
+COMMENT ON COLUMN fact_fund_execution.source IS '资金来源: 年度资金总额 (total) = 当年财政拨款 + 上年结转资金 + 其他资金';
+COMMENT ON COLUMN fact_fund_execution.initial_budget IS '年初预算数 (元)';
+COMMENT ON COLUMN fact_fund_execution.annual_budget IS '全年预算数 (元)';
+COMMENT ON COLUMN fact_fund_execution.executed IS '全年执行数 (元)';
+COMMENT ON COLUMN fact_fund_execution.page IS '页码: page the row was read from';
+
+CREATE TABLE IF NOT EXISTS fact_indicator_result (
+    form_id        VARCHAR NOT NULL,
+    report_sha256  VARCHAR NOT NULL,
+    row_no         INTEGER NOT NULL,
+    level1         VARCHAR,
+    level1_weight  DECIMAL(9,2),
+    level2         VARCHAR,
+    level3         VARCHAR,
+    target         VARCHAR,
+    actual         VARCHAR,
+    weight         DECIMAL(9,2),
+    score          DECIMAL(9,2),
+    deviation_note VARCHAR,
+    page           INTEGER NOT NULL,
+    PRIMARY KEY (form_id, report_sha256, row_no)
+);
+COMMENT ON TABLE fact_indicator_result IS '年度绩效指标: one row per printed indicator row, 不适用 rows included';
+COMMENT ON COLUMN fact_indicator_result.form_id IS '自评表ID';
+COMMENT ON COLUMN fact_indicator_result.report_sha256 IS '文件SHA-256';
+COMMENT ON COLUMN fact_indicator_result.row_no IS '行号: printed order within the form, from 1';
+COMMENT ON COLUMN fact_indicator_result.level1 IS '一级指标: 产出指标, 效益指标 or 满意度指标';
+COMMENT ON COLUMN fact_indicator_result.level1_weight IS '一级指标分值: the printed "(N分)"';
+COMMENT ON COLUMN fact_indicator_result.level2 IS '二级指标';
+COMMENT ON COLUMN fact_indicator_result.level3 IS '三级指标 (empty on rows such as 经济效益指标 不适用)';
+COMMENT ON COLUMN fact_indicator_result.target IS '年度指标值 as printed';
+COMMENT ON COLUMN fact_indicator_result.actual IS '实际完成值 as printed';
+COMMENT ON COLUMN fact_indicator_result.weight IS '分值';
+COMMENT ON COLUMN fact_indicator_result.score IS '得分 (self-assessed)';
+COMMENT ON COLUMN fact_indicator_result.deviation_note IS '偏差原因分析及改进措施';
+COMMENT ON COLUMN fact_indicator_result.page IS '页码: page the row was read from';
+
+CREATE TABLE IF NOT EXISTS check_result (
+    form_id       VARCHAR NOT NULL,
+    report_sha256 VARCHAR NOT NULL,
+    project_code  VARCHAR NOT NULL,
+    rule          VARCHAR NOT NULL,
+    subject       VARCHAR NOT NULL,
+    expected      DECIMAL(18,2),
+    observed      DECIMAL(18,2),
+    passed        BOOLEAN NOT NULL,
+    checked_at    TIMESTAMP NOT NULL,
+    PRIMARY KEY (form_id, report_sha256, rule, subject)
+);
+COMMENT ON TABLE check_result IS '校验结果: one row per form, rule and subject, from the Great Expectations suites in expectations/';
+COMMENT ON COLUMN check_result.form_id IS '自评表ID';
+COMMENT ON COLUMN check_result.report_sha256 IS '文件SHA-256';
+COMMENT ON COLUMN check_result.project_code IS '项目编码';
+COMMENT ON COLUMN check_result.rule IS '规则: weights_total, level1_sum, score_above_weight, total_score, fund_total, execution_rate, funds_score';
+COMMENT ON COLUMN check_result.subject IS '对象: what the rule was applied to (the form, a 一级指标, an indicator row, an amount column)';
+COMMENT ON COLUMN check_result.expected IS '应为: the value the rule computes';
+COMMENT ON COLUMN check_result.observed IS '实为: the value the form prints';
+COMMENT ON COLUMN check_result.passed IS '是否通过';
+COMMENT ON COLUMN check_result.checked_at IS '校验时间 (UTC)';
