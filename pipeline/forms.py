@@ -158,8 +158,8 @@ def _starts_form(grid: Grid) -> bool:
 
 
 def _rows_align(host: Grid, spill: Grid) -> bool:
-    if len(host.row_y) != len(spill.row_y) or len(spill.col_x) >= len(host.col_x):
-        return False  # spilled columns are a few right-hand columns of a wider table
+    if len(host.row_y) != len(spill.row_y) or len(spill.col_x) > len(host.col_x):
+        return False  # spilled columns are the right-hand part of a table, never wider
     return all(
         abs(a[0] - b[0]) <= ROW_TOLERANCE and abs(a[1] - b[1]) <= ROW_TOLERANCE
         for a, b in zip(host.row_y, spill.row_y)

@@ -51,8 +51,8 @@ def refresh_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def report_status(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
-    row = con.execute("SELECT status FROM dim_report WHERE report_sha256 = ?", [sha256]).fetchone()
-    return row[0] if row else None
+    rows = con.execute("SELECT status FROM dim_report WHERE report_sha256 = ?", [sha256]).fetchall()
+    return rows[0][0] if rows else None
 
 
 def load_report(con: duckdb.DuckDBPyConnection, frames: ReportFrames) -> None:

@@ -1,0 +1,225 @@
+"""The `jixiao` command: argument parsing and printing only; the work is done by the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Sequence
+
+DEFAULT_QUARANTINE = Path("data") / "quarantine"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except FileNotFoundError as err:
+        print(f"jixiao: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `jixiao query ... | head`
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="jixiao",
+        description="Performance self-evaluation reports (项目支出绩效自评表) from PDF into a checked "
+        "DuckDB warehouse.",
+        epilog="Warehouse: --warehouse FILE, else $JIXIAO_WAREHOUSE, else data/warehouse.duckdb.",
+    )
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+
+    def warehouse_opt(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("--warehouse", metavar="FILE",
+                         help="DuckDB file (default: $JIXIAO_WAREHOUSE or data/warehouse.duckdb)")
+
+    e = sub.add_parser("extract", help="print the forms of PDF reports as JSON (SCHEMA.md shape)",
+                       description="Read PDF reports and print a JSON list of every form found, in "
+                       "the shape of tests/fixtures/corpus/SCHEMA.md plus provenance (source, page).")
+    e.add_argument("files", nargs="+", metavar="FILE")
+    warehouse_opt(e)
+    e.set_defaults(run=_extract)
+
+    i = sub.add_parser("ingest", help="load reports into the warehouse and check them",
+                       description="Load PDF reports (files, or folders searched for *.pdf) into the "
+                       "warehouse, one transaction per report, then run the checks. A report already "
+                       "loaded (same content, any name) is skipped. Bad reports are quarantined with "
+                       "their reason. Exit 0 when every report loaded, 1 when any was quarantined.")
+    i.add_argument("paths", nargs="+", metavar="PATH")
+    i.add_argument("--force", action="store_true", help="re-read reports already loaded")
+    i.add_argument("--quarantine", metavar="DIR", default=str(DEFAULT_QUARANTINE),
+                   help="copy refused files here with a JSON sidecar (default: %(default)s)")
+    i.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    warehouse_opt(i)
+    i.set_defaults(run=_ingest)
+
+    v = sub.add_parser("validate", help="run the Great Expectations suites over the warehouse",
+                       description="Run every suite in expectations/ over the loaded forms, store "
+                       "the findings in check_result, print them. Exit 1 when any check failed.")
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.add_argument("--failed", action="store_true", help="json: only the failed findings")
+    warehouse_opt(v)
+    v.set_defaults(run=_validate)
+
+    q = sub.add_parser("query", help="run SQL on the warehouse (read-only)",
+                       description="Run one SQL statement on the warehouse, read-only, and print "
+                       "the result. Tables: dim_report, dim_form, fact_fund_execution, "
+                       "fact_indicator_result, check_result; views: sql/views/.")
+    q.add_argument("sql")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    warehouse_opt(q)
+    q.set_defaults(run=_query)
+    return p
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from .errors import ReportError
+    from .extract import extract
+
+    forms: list[dict[str, Any]] = []
+    status = 0
+    for name in args.files:
+        try:
+            _, found = extract(name)
+        except ReportError as err:
+            print(f"jixiao: {err}", file=sys.stderr)
+            status = 1
+            continue
+        forms += [f.to_dict() for f in found]
+    json.dump(forms, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return status
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from . import validate, warehouse
+    from .ingest import find_reports, ingest_file
+
+    files = find_reports(args.paths)
+    if not files:
+        print(f"jixiao: no PDF reports under {' '.join(args.paths)}", file=sys.stderr)
+        return 1
+    con = warehouse.connect(args.warehouse)
+    outcomes = []
+    for n, path in enumerate(files, start=1):
+        if not args.quiet:
+            print(f"[{n}/{len(files)}] {path} ...", end=" ", file=sys.stderr, flush=True)
+        outcome = ingest_file(con, path, force=args.force, quarantine_dir=Path(args.quarantine))
+        outcomes.append(outcome)
+        if not args.quiet:
+            print(_describe(outcome), file=sys.stderr)
+    loaded = [o.sha256 for o in outcomes if o.status == "loaded"]
+    if loaded:
+        if not args.quiet:
+            print(f"checking {len(loaded)} report(s) ...", file=sys.stderr)
+        validate.run(con, loaded)
+    shas = [o.sha256 for o in outcomes if o.ok]
+    lines = warehouse.read_frame(con, _FORM_LINES, [shas]) if shas else None
+    if lines is not None:
+        for r in lines.iter_rows(named=True):
+            print(f"{r['project_code']}  {r['year']}  {_s(r['execution_rate']):>7}%  "
+                  f"{_s(r['total_score']):>6}  checks {r['passed']} passed, {r['failed']} failed"
+                  f"{'  [' + r['failed_rules'] + ']' if r['failed_rules'] else ''}  {r['project_name']}")
+    quarantined = [o for o in outcomes if o.status == "quarantined"]
+    for o in quarantined:
+        print(f"quarantined: {o.error}", file=sys.stderr)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("loaded", "skipped", "quarantined")}
+    forms = lines.height if lines is not None else 0
+    failed = int(lines["failed"].sum()) if lines is not None and lines.height else 0
+    print(f"{len(outcomes)} report(s): {counts['loaded']} loaded, {counts['skipped']} already loaded, "
+          f"{counts['quarantined']} quarantined; {forms} form(s); {failed} failed check(s) "
+          f"-> {warehouse.warehouse_path(args.warehouse)}")
+    return 1 if quarantined else 0
+
+
+_FORM_LINES = """
+    SELECT f.project_code, f.year, f.project_name, f.execution_rate, f.total_score,
+           count(c.rule) FILTER (WHERE c.passed) AS passed,
+           count(c.rule) FILTER (WHERE NOT c.passed) AS failed,
+           string_agg(DISTINCT c.rule, ',') FILTER (WHERE NOT c.passed) AS failed_rules
+    FROM dim_form f LEFT JOIN check_result c USING (form_id, report_sha256)
+    WHERE list_contains(?, f.report_sha256)
+    GROUP BY ALL ORDER BY f.project_code, f.year
+"""
+
+
+def _validate(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from . import validate, warehouse
+
+    con = warehouse.connect(args.warehouse)
+    findings = validate.run(con)
+    failed = findings.filter(~pl.col("passed"))
+    if args.format == "json":
+        rows = failed if args.failed else findings
+        keys = ["form_id", "project_code", "rule", "subject", "expected", "observed", "passed"]
+        json.dump([{k: _plain(r[k]) for k in keys} for r in rows.iter_rows(named=True)],
+                  sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        for r in failed.sort("form_id", "rule").iter_rows(named=True):
+            print(f"FAIL {r['form_id']}  {r['rule']}  {r['subject']}: expected {r['expected']}, "
+                  f"printed {r['observed']}")
+        forms = findings["form_id"].n_unique() if findings.height else 0
+        print(f"{findings.height} check(s) on {forms} form(s): {findings.height - failed.height} "
+              f"passed, {failed.height} failed")
+    return 1 if failed.height else 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    from . import warehouse
+
+    con = warehouse.connect(args.warehouse, read_only=True)
+    try:
+        relation = con.sql(args.sql)
+    except Exception as err:  # duckdb's errors name the problem well; keep them, drop the trace
+        print(f"jixiao: query failed: {err}", file=sys.stderr)
+        return 1
+    if relation is None:
+        return 0
+    if args.format == "table":
+        relation.show(max_width=200, max_rows=10_000)
+        return 0
+    frame = warehouse.read_frame(con, args.sql)
+    if args.format == "csv":
+        sys.stdout.write(frame.write_csv())
+    else:
+        json.dump([{k: _plain(v) for k, v in r.items()} for r in frame.iter_rows(named=True)],
+                  sys.stdout, ensure_ascii=False, indent=2, default=str)
+        print()
+    return 0
+
+
+# -- printing helpers ----------------------------------------------------------------------------
+
+
+def _describe(outcome) -> str:
+    if outcome.status == "loaded":
+        return f"loaded {len(outcome.forms)} form(s), {outcome.pages} page(s) in {outcome.seconds:.1f}s"
+    if outcome.status == "skipped":
+        return "already loaded (same content), skipped"
+    return f"QUARANTINED ({outcome.error.kind})"
+
+
+def _plain(value: Any) -> Any:
+    """JSON value: Decimals as their exact string, never a float."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _s(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
