@@ -89,13 +89,13 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
     for form in forms:
         if form.form_id in seen:
             raise ExtractionFault(
-                name,
+                file_path,
                 f"form {form.form_id} appears twice (pages {seen[form.form_id]} and "
                 f"{form.source.first_page}): a duplicate form in one report",
                 form.source.first_page,
             )
         seen[form.form_id] = form.source.first_page
-        num = _numbers(name, form)
+        num = _numbers(file_path, form)
         form_rows.append({
             "form_id": form.form_id, "report_sha256": sha, "project_code": form.project_code,
             "project_name": form.project_name, "year": form.year,
@@ -110,7 +110,7 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
             "is_current": True, "superseded_by": None,
         })
         for order, row in enumerate(form.funds.rows, start=1):
-            money = _numbers(name, form, row.page)
+            money = _numbers(file_path, form, row.page)
             fund_rows.append({
                 "form_id": form.form_id, "report_sha256": sha,
                 "source_order": FUND_SOURCES.index(row.source) + 1, "source": row.source,
@@ -120,7 +120,7 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
                 "page": row.page,
             })
         for row_no, ind in enumerate(form.indicators, start=1):
-            points = _numbers(name, form, ind.page)
+            points = _numbers(file_path, form, ind.page)
             what = f"indicator row {row_no} ({ind.level3 or ind.level2})"
             indicator_rows.append({
                 "form_id": form.form_id, "report_sha256": sha, "row_no": row_no,

@@ -1,0 +1,120 @@
+"""Bad input gets a clear error naming file and page, is quarantined, and nothing else is lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from conftest import PDF, SAMPLES
+from pipeline import errors, warehouse
+from pipeline.extract import extract
+from pipeline.ingest import ingest_file
+
+TWO_PAGE_FORM = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
+
+
+def _pages(src: Path, dst: Path, pages: list[int], password: str | None = None) -> Path:
+    reader, writer = PdfReader(src), PdfWriter()
+    for i in pages:
+        writer.add_page(reader.pages[i])
+    if password:
+        writer.encrypt(password)
+    with dst.open("wb") as fh:
+        writer.write(fh)
+    return dst
+
+
+def _text_pdf(dst: Path) -> Path:
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(dst))
+    c.drawString(72, 720, "Quarterly newsletter: no tables here.")
+    c.save()
+    return dst
+
+
+@pytest.fixture()
+def bad_files(tmp_path) -> dict[str, Path]:
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    (tmp_path / "notes.pdf").write_text("this is not a pdf", encoding="utf-8")
+    (tmp_path / "truncated.pdf").write_bytes(TWO_PAGE_FORM.read_bytes()[:2000])
+    return {
+        "empty": tmp_path / "empty.pdf",
+        "not_a_pdf": tmp_path / "notes.pdf",
+        "broken": tmp_path / "truncated.pdf",
+        "encrypted": _pages(TWO_PAGE_FORM, tmp_path / "locked.pdf", [0, 1], password="secret"),
+        "scanned": PDF / "scan" / "440303210301500001278.scan.pdf",
+        "no_form": _text_pdf(tmp_path / "newsletter.pdf"),
+        "half": _pages(TWO_PAGE_FORM, tmp_path / "half.pdf", [0]),
+        "duplicate": _pages(PDF / "xlsx" / "440305210300200065020.xlsx.pdf", tmp_path / "twice.pdf",
+                            [0, 0]),
+    }
+
+
+@pytest.mark.parametrize("case,error,kind,page,words", [
+    ("empty", errors.EmptyPdf, "empty", None, "empty"),
+    ("not_a_pdf", errors.NotAPdf, "not_a_pdf", None, "not a PDF"),
+    ("broken", errors.NotAPdf, "not_a_pdf", None, "cannot be read"),
+    ("encrypted", errors.EncryptedPdf, "encrypted", None, "encrypted"),
+    ("scanned", errors.ScannedPage, "scanned", 1,
+     "page 1 has no text layer: scanned reports are not supported yet"),
+    ("no_form", errors.NoFormFound, "no_form", None, "no 项目支出绩效自评表 found"),
+    ("half", errors.IncompleteForm, "incomplete_form", 1, "ends without its 总分 row"),
+    ("duplicate", errors.ExtractionFault, "extraction_fault", 2, "appears twice"),
+])
+def test_refusal_names_file_page_and_reason(bad_files, tmp_path, case, error, kind, page, words):
+    path = bad_files[case]
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    outcome = ingest_file(con, path, quarantine_dir=tmp_path / "quarantine")
+    assert outcome.status == "quarantined"
+    assert isinstance(outcome.error, error)
+    assert outcome.error.kind == kind and outcome.error.page == page
+    message = str(outcome.error)
+    assert str(path) in message and words in message
+    if page is not None:
+        assert f"page {page}" in message
+    # recorded, with nothing of it in the facts
+    rows = con.execute("SELECT status, error_kind, error FROM dim_report").fetchall()
+    assert rows == [("quarantined", kind, message)]
+    assert con.execute("SELECT count(*) FROM dim_form").fetchall()[0][0] == 0
+    # and put aside with its reason
+    sidecars = list((tmp_path / "quarantine").glob("*.json"))
+    assert len(sidecars) == 1
+    assert json.loads(sidecars[0].read_text(encoding="utf-8"))["kind"] == kind
+
+
+def test_other_reports_still_load(bad_files, tmp_path):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    good = SAMPLES / "440305210300200065020.xlsx.pdf"
+    statuses = [ingest_file(con, p).status for p in (bad_files["half"], good, bad_files["scanned"])]
+    assert statuses == ["quarantined", "loaded", "quarantined"]
+    assert con.execute("SELECT form_id FROM dim_form").fetchall() == [("440305210300200065020-2023",)]
+
+
+def test_a_report_that_later_fails_loses_its_old_rows(tmp_path):
+    """A re-read that is refused leaves the report quarantined, never half old and half new."""
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    good = SAMPLES / "440305210300200065020.xlsx.pdf"
+    ingest_file(con, good)
+    from pipeline import ingest as ingest_module
+
+    def boom(path):
+        raise errors.ExtractionFault(str(path), "cell shifted", 1)
+
+    original = ingest_module.extract
+    ingest_module.extract = boom
+    try:
+        assert ingest_file(con, good, force=True).status == "quarantined"
+    finally:
+        ingest_module.extract = original
+    assert con.execute("SELECT count(*) FROM fact_indicator_result").fetchall()[0][0] == 0
+    assert con.execute("SELECT status FROM dim_report").fetchall() == [("quarantined",)]
+
+
+def test_extract_refuses_scans_before_camelot():
+    with pytest.raises(errors.ScannedPage) as info:
+        extract(PDF / "scan" / "440303200301500094260.scan.pdf")
+    assert info.value.page == 1

@@ -1,0 +1,93 @@
+"""The `jixiao` command as a user runs it: real subprocesses, real files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PDF, SAMPLES, differences, truth
+
+JIXIAO = [sys.executable, "-m", "pipeline.cli"]
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*JIXIAO, *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+def test_help_lists_every_command():
+    out = run("--help").stdout
+    for cmd in ("extract", "ingest", "validate", "query"):
+        assert cmd in out
+    assert "--format" in run("query", "--help").stdout
+
+
+def test_extract_prints_schema_json():
+    pdf = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
+    result = run("extract", str(pdf))
+    assert result.returncode == 0
+    forms = json.loads(result.stdout)
+    assert len(forms) == 1 and differences(forms[0], truth("440303210301500004143")) == []
+
+
+def test_extract_reports_bad_file_and_keeps_going(tmp_path):
+    bad = tmp_path / "x.pdf"
+    bad.write_text("nope")
+    result = run("extract", str(bad), str(PDF / "xlsx" / "440305210300200065020.xlsx.pdf"))
+    assert result.returncode == 1
+    assert f"{bad}: not a PDF" in result.stderr
+    assert [f["project_code"] for f in json.loads(result.stdout)] == ["440305210300200065020"]
+
+
+def test_ingest_validate_query_round_trip(tmp_path):
+    wh = tmp_path / "w.duckdb"
+    env = {"JIXIAO_WAREHOUSE": str(wh)}  # the env var stands in for --warehouse
+    result = run("ingest", str(SAMPLES), "--quarantine", str(tmp_path / "q"), env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 23  # one per form and a summary
+    assert "22 form(s)" in lines[-1] and "11 loaded" in lines[-1]
+    assert "[11/11]" in result.stderr  # progress
+    line = next(l for l in lines if l.startswith("440306211550216301358"))
+    assert "1 failed" in line and "funds_score" in line
+
+    again = run("ingest", str(SAMPLES), "-q", env=env)
+    assert again.returncode == 0 and "11 already loaded" in again.stdout
+
+    v = run("validate", "--format", "json", "--failed", env=env)
+    assert v.returncode == 1
+    findings = json.loads(v.stdout)
+    assert {f["rule"] for f in findings} == {"weights_total", "level1_sum", "score_above_weight",
+                                             "total_score", "fund_total", "execution_rate",
+                                             "funds_score"}
+    one = next(f for f in findings if f["project_code"] == "440307251551500032553")
+    assert (one["rule"], one["expected"], one["observed"]) == ("execution_rate", "90.12", "90.39")
+
+    q = run("query", "SELECT project_code, total_score FROM dim_form ORDER BY 1 LIMIT 2",
+            "--format", "csv", "--warehouse", str(wh))
+    assert q.returncode == 0
+    assert list(csv.reader(io.StringIO(q.stdout)))[1] == ["440106191550216302646", "97.91"]
+    j = run("query", "SELECT sum(executed) AS s FROM fact_fund_execution WHERE source_order = 1",
+            "--format", "json", "--warehouse", str(wh))
+    assert json.loads(j.stdout) == [{"s": "148774002.35"}]  # exact decimal, not a float
+
+
+def test_ingest_exit_1_when_any_report_quarantined(tmp_path):
+    scan = PDF / "scan" / "440105221551500060313.scan.pdf"
+    result = run("ingest", str(scan), str(SAMPLES / "440305210300200065020.xlsx.pdf"),
+                 "--warehouse", str(tmp_path / "w.duckdb"), "--quarantine", str(tmp_path / "q"))
+    assert result.returncode == 1
+    assert "page 1 has no text layer: scanned reports are not supported yet" in result.stderr
+    assert "1 loaded" in result.stdout and "1 quarantined" in result.stdout
+
+
+def test_query_errors_are_clear(tmp_path):
+    missing = run("query", "select 1", "--warehouse", str(tmp_path / "none.duckdb"))
+    assert missing.returncode == 2 and "run `jixiao ingest` first" in missing.stderr

@@ -1,0 +1,92 @@
+"""The GX suites pass on the real forms, and flag each synthetic form for exactly its defect."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+import polars as pl
+import pytest
+
+from conftest import all_truth
+from pipeline import rules, validate, warehouse
+from pipeline.ingest import ingest_file
+
+from conftest import PDF
+
+DEFECT_RULE = {  # the defect kinds of the corpus are named after the rules they break
+    "weights_total": "weights_total", "level1_sum": "level1_sum", "total_score": "total_score",
+    "score_above_weight": "score_above_weight", "fund_total": "fund_total",
+    "execution_rate": "execution_rate", "funds_score": "funds_score",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus_findings(tmp_path_factory) -> pl.DataFrame:
+    """Every xlsx form of the corpus (real and synthetic) loaded and checked."""
+    con = warehouse.connect(tmp_path_factory.mktemp("v") / "w.duckdb")
+    for pdf in sorted((PDF / "xlsx").glob("*.pdf")):
+        assert ingest_file(con, pdf).status == "loaded"
+    findings = validate.run(con)
+    con.close()
+    return findings
+
+
+def test_every_rule_is_in_a_suite():
+    covered = {r for s in validate.load_suites() for r in s.rules}
+    assert covered == set(DEFECT_RULE.values())
+
+
+def test_real_forms_pass_every_check(corpus_findings):
+    real = [t["project_code"] for t in all_truth().values() if "defect" not in t]
+    mine = corpus_findings.filter(pl.col("project_code").is_in(real))
+    assert mine.height > 12 * 7
+    assert mine.filter(~pl.col("passed")).height == 0
+
+
+def test_each_defect_is_flagged_and_nothing_else(corpus_findings):
+    for code, t in all_truth().items():
+        failed = corpus_findings.filter((pl.col("project_code") == code) & ~pl.col("passed"))
+        defect = t.get("defect")
+        if defect:
+            assert set(failed["rule"]) == {DEFECT_RULE[defect["kind"]]}, (code, defect)
+        else:
+            assert failed.height == 0, (code, failed.to_dicts())
+
+
+def test_a_finding_names_form_rule_and_both_numbers(corpus_findings):
+    row = corpus_findings.filter(
+        (pl.col("project_code") == "440306211550216301358") & ~pl.col("passed")).to_dicts()
+    assert row == [{**row[0], "rule": "funds_score", "expected": Decimal("5.34"),
+                    "observed": Decimal("6.34"), "form_id": "440306211550216301358-2024"}]
+
+
+def test_doctored_form_fails_with_both_numbers(tmp_path):
+    """One indicator 分值 changed in the warehouse: weights and level-1 sums break, reported exactly."""
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    ingest_file(con, PDF / "xlsx" / "440303210301500004143.xlsx.pdf")
+    assert validate.run(con).filter(~pl.col("passed")).height == 0
+    con.execute("UPDATE fact_indicator_result SET weight = 5 WHERE row_no = 1")  # printed 2
+    failed = validate.run(con).filter(~pl.col("passed")).sort("rule")
+    assert failed.select("rule", "subject", "expected", "observed").rows() == [
+        ("level1_sum", "产出指标", Decimal("50.00"), Decimal("53.00")),
+        ("weights_total", "分值合计", Decimal("100.00"), Decimal("103.00")),
+    ]
+    stored = con.execute("SELECT count(*) FROM check_result WHERE NOT passed").fetchall()[0][0]
+    assert stored == 2
+
+
+@pytest.mark.parametrize("executed,budget,rate,score", [
+    ("1291532.65", "1497500.00", "86.25", "8.63"),   # 86.2459.. → 86.25; 8.625 → 8.63 (half up)
+    ("126934.40", "126934.40", "100.00", "10.00"),
+    ("0.00", "782387.86", "0.00", "0.00"),
+    ("120", "100", "120.00", "10.00"),               # over-execution scores at most 10
+])
+def test_rate_and_score_round_half_up(executed, budget, rate, score):
+    r = rules.execution_rate(Decimal(executed), Decimal(budget))
+    assert r == Decimal(rate)
+    assert rules.funds_score(r) == Decimal(score)
+
+
+def test_no_budget_means_no_rate():
+    assert rules.execution_rate(Decimal("0"), Decimal("0")) is None

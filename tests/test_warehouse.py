@@ -1,0 +1,105 @@
+"""After ingest the warehouse holds exactly what the forms print: counts, sums, types, comments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from conftest import SAMPLES, extracted, truth
+from pipeline import warehouse
+from pipeline.ingest import find_reports, ingest_file
+
+
+def _sample_truths() -> list[dict]:
+    return [truth(f["project_code"]) for p in find_reports([SAMPLES]) for f in extracted(str(p))]
+
+
+@pytest.fixture()
+def con(sample_warehouse):
+    c = duckdb.connect(str(sample_warehouse), read_only=True)
+    yield c
+    c.close()
+
+
+def test_row_counts_equal_truth(con):
+    truths = _sample_truths()
+    assert con.execute("SELECT count(*) FROM dim_form").fetchall()[0][0] == len(truths) == 22
+    assert con.execute("SELECT count(*) FROM fact_fund_execution").fetchall()[0][0] == 4 * len(truths)
+    assert con.execute("SELECT count(*) FROM fact_indicator_result").fetchall()[0][0] == sum(
+        len(t["indicators"]) for t in truths)
+    assert con.execute("SELECT count(*) FROM dim_report WHERE status = 'loaded'").fetchall()[0][0] == 11
+
+
+def test_sums_equal_truth(con):
+    truths = _sample_truths()
+    for column in ("initial_budget", "annual_budget", "executed"):
+        for order, source in enumerate(("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"), 1):
+            want = sum(Decimal(t["funds"]["rows"][order - 1][column]) for t in truths)
+            got = con.execute(f"SELECT sum({column}) FROM fact_fund_execution WHERE source = '{source}'"
+                          ).fetchall()[0][0]
+            assert got == want, (column, source)
+    want_scores = sum(Decimal(i["score"]) for t in truths for i in t["indicators"])
+    assert con.execute("SELECT sum(score) FROM fact_indicator_result").fetchall()[0][0] == want_scores
+    want_total = sum(Decimal(t["total_score"]) for t in truths)
+    assert con.execute("SELECT sum(total_score) FROM dim_form").fetchall()[0][0] == want_total
+
+
+def test_one_form_row_by_row(con):
+    t = truth("440303210301500004143")
+    rows = con.execute("""SELECT level1, level2, level3, target, actual, weight, score, deviation_note
+                      FROM fact_indicator_result WHERE form_id = '440303210301500004143-2023'
+                      ORDER BY row_no""").fetchall()
+    assert rows == [(i["level1"], i["level2"], i["level3"], i["target"], i["actual"],
+                     Decimal(i["weight"]), Decimal(i["score"]), i["deviation_note"])
+                    for i in t["indicators"]]
+
+
+def test_money_is_decimal_never_float(con):
+    types = dict(con.execute("""SELECT table_name || '.' || column_name, data_type
+                            FROM information_schema.columns""").fetchall())
+    for col in ("initial_budget", "annual_budget", "executed"):
+        assert types[f"fact_fund_execution.{col}"] == "DECIMAL(18,2)"
+    for col in ("execution_rate", "funds_score", "total_score"):
+        assert types[f"dim_form.{col}"] == "DECIMAL(9,2)"
+    assert not [c for c, t in types.items() if t in ("DOUBLE", "FLOAT", "REAL")]
+
+
+def test_every_table_and_column_has_a_comment(con):
+    tables = con.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall()
+    assert {t for t, _ in tables} >= set(warehouse.TABLES)
+    assert all(c for _, c in tables)
+    missing = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                      "WHERE comment IS NULL AND NOT internal").fetchall()
+    assert missing == []
+
+
+def test_ingest_is_idempotent_under_any_name(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = warehouse.connect(path)
+    src = SAMPLES / "440305210300200065020.xlsx.pdf"
+    assert ingest_file(con, src).status == "loaded"
+    before = con.execute("SELECT count(*) FROM fact_indicator_result").fetchall()
+    copy = tmp_path / "renamed.pdf"
+    copy.write_bytes(src.read_bytes())
+    assert ingest_file(con, copy).status == "skipped"
+    assert ingest_file(con, src, force=True).status == "loaded"  # re-read replaces, never doubles
+    assert con.execute("SELECT count(*) FROM fact_indicator_result").fetchall() == before
+    assert con.execute("SELECT count(*) FROM dim_report").fetchall()[0][0] == 1
+
+
+def test_warehouse_never_holds_half_a_report(tmp_path, monkeypatch):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    real_insert = warehouse._insert
+
+    def failing_insert(c, table, frame):
+        if table == "fact_indicator_result":
+            raise RuntimeError("disk full")
+        real_insert(c, table, frame)
+
+    monkeypatch.setattr(warehouse, "_insert", failing_insert)
+    with pytest.raises(RuntimeError):
+        ingest_file(con, SAMPLES / "440305210300200065020.xlsx.pdf")
+    for table in warehouse.TABLES:
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0, table
