@@ -1,0 +1,32 @@
+"""bench/accuracy.py runs on the corpus and scores what the extraction tests assert field by field."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from conftest import PDF, ROOT, TRUTH
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("accuracy", ROOT / "bench" / "accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_accuracy_is_total_on_xlsx_and_bundles():
+    pdfs = sorted((PDF / "xlsx").glob("*.pdf")) + sorted((PDF / "bundle").glob("*.pdf"))
+    result = _bench().measure(TRUTH, pdfs)
+    assert result["wrong"] == [] and result["refused"] == []
+    assert result["overall"] == 1.0
+    assert set(result["groups"]) == {"header", "goals", "totals", "funds", "fund_rows", "indicators"}
+    assert result["fields"] > 20_000 and result["pages"] > 90
+
+
+def test_accuracy_counts_a_scan_as_refused_not_scored():
+    result = _bench().measure(TRUTH, [PDF / "scan" / "440303210301500001278.scan.pdf"])
+    assert result["fields"] == 0
+    assert "scanned reports are not supported yet" in result["refused"][0]
