@@ -1,6 +1,7 @@
 """The Dagster layer: the whole graph materializes in-process into a fresh warehouse, loads what the
 extractor reads, and its checks pass on the real forms and name each injected defect on the samples."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,12 +22,14 @@ REAL = SAMPLES / "luohu-2023-dev.xlsx.pdf"  # the 12 published forms; every othe
 SUITE_NAMES = {s.name for s in load_suites()}
 
 
-def _materialize(reports_dir: Path, database: Path) -> dg.ExecuteInProcessResult:
+def _materialize(reports_dir: Path, workdir: Path) -> dg.ExecuteInProcessResult:
+    """Every asset and check, into `workdir`/warehouse.duckdb, refusals into `workdir`/quarantine."""
     return dg.materialize(
         [*defs.assets, *defs.asset_checks],  # type: ignore[list-item]
         resources={
-            "report_folder": ReportFolder(reports_dir=str(reports_dir)),
-            "duckdb": DuckDBResource(database=str(database)),
+            "report_folder": ReportFolder(reports_dir=str(reports_dir),
+                                          quarantine_dir=str(workdir / "quarantine")),
+            "duckdb": DuckDBResource(database=str(workdir / "warehouse.duckdb")),
         },
     )
 
@@ -51,8 +54,8 @@ def _checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluat
 
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory) -> tuple[dg.ExecuteInProcessResult, Path]:
-    database = tmp_path_factory.mktemp("samples") / "warehouse.duckdb"
-    return _materialize(SAMPLES, database), database
+    workdir = tmp_path_factory.mktemp("samples")
+    return _materialize(SAMPLES, workdir), workdir / "warehouse.duckdb"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,7 @@ def real(tmp_path_factory) -> tuple[dg.ExecuteInProcessResult, Path]:
     (folder / "reports").mkdir()
     shutil.copy(REAL, folder / "reports" / REAL.name)
     (folder / "reports" / "not-a-report.pdf").write_text("项目支出绩效自评表", encoding="utf-8")
-    return _materialize(folder / "reports", folder / "warehouse.duckdb"), folder / "warehouse.duckdb"
+    return _materialize(folder / "reports", folder), folder / "warehouse.duckdb"
 
 
 def test_lineage_group_and_job():
@@ -152,6 +155,9 @@ def test_unreadable_report_is_quarantined_with_its_reason(real):
     assert _count(database, "SELECT count(*) FROM dim_report WHERE status = 'quarantined' "
                             "AND file_name = 'not-a-report.pdf' AND error IS NOT NULL") == 1
     assert _count(database, "SELECT count(*) FROM dim_form") == 12
+    (sidecar,) = (database.parent / "quarantine").glob("*.json")
+    assert json.loads(sidecar.read_text(encoding="utf-8"))["kind"] == "not_a_pdf"
+    assert sidecar.with_suffix("").read_text(encoding="utf-8") == "项目支出绩效自评表"
 
 
 def test_definitions_validate_with_the_repo_instance(tmp_path):
