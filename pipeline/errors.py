@@ -19,6 +19,10 @@ class ReportError(Exception):
         where = f"{file}, page {page}" if page is not None else file
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self):
+        """Picklable with its fields, so a refusal can travel between processes (Dagster steps)."""
+        return (type(self), (self.file, self.reason, self.page))
+
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "file": self.file, "page": self.page, "reason": self.reason}
 

@@ -7,7 +7,7 @@ is an `ExtractionFault`: it is refused, never rounded or guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 import polars as pl
@@ -73,7 +73,7 @@ def report_row(*, sha256: str, file_name: str, file_path: str, pages: int | None
     return pl.DataFrame(
         [{
             "report_sha256": sha256, "file_name": file_name, "file_path": file_path, "pages": pages,
-            "ingested_at": ingested_at or datetime.utcnow(), "status": status,
+            "ingested_at": ingested_at or datetime.now(timezone.utc).replace(tzinfo=None), "status": status,
             "error_kind": error_kind, "error": error, "error_page": error_page, "forms": forms,
         }],
         schema=DIM_REPORT,

@@ -118,3 +118,12 @@ def test_extract_refuses_scans_before_camelot():
     with pytest.raises(errors.ScannedPage) as info:
         extract(PDF / "scan" / "440303200301500094260.scan.pdf")
     assert info.value.page == 1
+
+
+def test_a_refusal_survives_pickling():
+    """Dagster passes values between steps by pickling; a refusal must keep its file and page."""
+    import pickle
+
+    err = pickle.loads(pickle.dumps(errors.ScannedPage("r.pdf", "page 2 has no text layer", 2)))
+    assert (type(err), err.file, err.page, str(err)) == (
+        errors.ScannedPage, "r.pdf", 2, "r.pdf, page 2: page 2 has no text layer")
