@@ -80,9 +80,6 @@ class Row:
     def page(self) -> int:
         return self.pages[0]
 
-    def texts(self) -> list[str]:
-        return [c.text for c in self.cells if c.text.strip()]
-
     def labels(self) -> list[str]:
         return [label(c.text) for c in self.cells if c.text.strip()]
 

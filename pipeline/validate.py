@@ -60,8 +60,9 @@ def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None) -> pl.Data
     checks = checks.drop_nulls(["expected", "observed"])
     failed: set[tuple[str, str, str, str]] = set()
     if checks.height:
+        batch = _gx_batch(checks)
         for suite in suites:
-            for result in _run_gx(suite, checks):
+            for result in _validate_suite(batch, suite):
                 rule = result.expectation_config.meta["rule"]
                 for row in result.result.get("unexpected_index_list") or []:
                     failed.add((rule, row["form_id"], row["report_sha256"], row["subject"]))
@@ -84,10 +85,9 @@ def run(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None) -> pl.
     return findings
 
 
-def _run_gx(suite: Suite, checks: pl.DataFrame):
+def _gx_batch(checks: pl.DataFrame):
+    """One ephemeral GX context and batch over the check rows, shared by every suite."""
     gx = _gx()
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     batch_definition = (
@@ -95,12 +95,18 @@ def _run_gx(suite: Suite, checks: pl.DataFrame):
         .add_dataframe_asset("check_rows")
         .add_batch_definition_whole_dataframe("all")
     )
+    return batch_definition.get_batch(batch_parameters={"dataframe": checks.to_pandas()})
+
+
+def _validate_suite(batch, suite: Suite):
+    gx = _gx()
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
     gx_suite = gx.ExpectationSuite(name=suite.name)
     for e in suite.expectations:
         gx_suite.add_expectation_configuration(
             ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"))
         )
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": checks.to_pandas()})
     result = batch.validate(
         gx_suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX}
     )
