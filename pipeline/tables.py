@@ -12,12 +12,17 @@ spreadsheets defeat line-based text assignment in two ways:
 
 Merged cells (no border drawn between grid cells) are one region; its text is placed in the region's
 top-left grid cell, the others stay empty, as in a spreadsheet.
+
+Camelot drops ruled grids whose cells are mostly empty (its guard against page borders taken for
+tables). A page of spilled right-hand columns is exactly that: a column of ruled cells, one of which
+holds a deviation note. Every ruled grid is kept here; `forms` decides which grids mean something.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from unittest import mock
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,8 +83,15 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> list[Grid]:
     """Every ruled table of every page, in reading order (page, then top to bottom)."""
     import camelot  # deferred: importing camelot costs ~1 s and `--help` should not pay it
 
+    from camelot.handlers import PARSERS
+    from camelot.parsers import Lattice
+
+    class KeepEveryGrid(Lattice):
+        def _reject_table(self, table) -> bool:  # Camelot's hook for its near-empty-grid filter
+            return False
+
     logging.getLogger("camelot").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), mock.patch.dict(PARSERS, lattice=KeepEveryGrid):
         warnings.simplefilter("ignore")  # "no tables found on page N" is normal for blank pages
         tables = camelot.read_pdf(str(path), pages="all", flavor="lattice", engine=engine)
     by_page: dict[int, list] = {}

@@ -6,18 +6,9 @@ import pytest
 
 from conftest import PDF, code_of, differences, extracted, real_codes, truth
 
-# Known misses, each with its cause; a fixed one turns the test red (strict) so the mark is removed.
-KNOWN = {
-    "xlsx-overflow/441302221551500092553": "camelot finds no table on the second spill page "
-    "(its ruling has no top-left joint), so one deviation note printed there is lost",
-}
-
-
 def _cases(layout: str):
     for pdf in sorted((PDF / layout).glob("*.pdf")):
-        key = f"{layout}/{code_of(pdf)}"
-        marks = [pytest.mark.xfail(reason=KNOWN[key], strict=True)] if key in KNOWN else []
-        yield pytest.param(pdf, id=key, marks=marks)
+        yield pytest.param(pdf, id=f"{layout}/{code_of(pdf)}")
 
 
 @pytest.mark.parametrize("pdf", list(_cases("xlsx")))
