@@ -7,7 +7,7 @@ are found by their printed labels, and a cell belongs to the column whose printe
 1. `stitch_overflow`: a page holding only spilled right-hand columns is glued to the rows it belongs
    to (same y positions on an earlier page), as if the page had been wide enough.
 2. `_rows`: all grids become one stream of rows; each row knows its pages and each cell its x range.
-3. `_split`: a new form starts at every row carrying the label 项目编码.
+3. `_split`: a new form starts at the header block holding the label 项目编码.
 4. `_FormReader`: walks one form's rows: header fields, funds table, goals, indicators, 总分.
 """
 
@@ -187,13 +187,20 @@ def _rows(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
 
 
 def _split(rows: list[Row]) -> list[list[Row]]:
-    forms: list[list[Row]] = []
-    for row in rows:
+    """Forms by their header blocks: a form starts at the first of the consecutive rows carrying
+    header labels around its 项目编码 (templates order the header rows differently)."""
+    starts: list[int] = []
+    for i, row in enumerate(rows):
         if "项目编码" in row.labels():
-            forms.append([])
-        if forms:
-            forms[-1].append(row)
-    return forms
+            start = i
+            while start > (starts[-1] + 1 if starts else 0) and _has_header_label(rows[start - 1]):
+                start -= 1
+            starts.append(start)
+    return [rows[a:b] for a, b in zip(starts, starts[1:] + [len(rows)])]
+
+
+def _has_header_label(row: Row) -> bool:
+    return any(lab in HEADER_FIELDS for lab in row.labels())
 
 
 def read_forms(info: PdfInfo, grids: list[Grid]) -> list[Form]:
