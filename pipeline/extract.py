@@ -7,10 +7,13 @@ from pathlib import Path
 from .forms import read_forms
 from .model import Form
 from .pdf import PdfInfo, inspect
-from .tables import ENGINE, read_grids
+from .tables import ENGINE, check_held, read_grids
 
 
 def extract(path: str | Path, engine: str = ENGINE) -> tuple[PdfInfo, list[Form]]:
     """Read every form of a report. Raises a `ReportError` subclass for bad input."""
     info = inspect(path)
-    return info, read_forms(info, read_grids(info.path, engine=engine))
+    grids, rulings = read_grids(info.path, engine=engine)
+    forms = read_forms(info, grids)  # a file with no form is refused as such, not as a fault
+    check_held(info.path, grids, rulings)
+    return info, forms

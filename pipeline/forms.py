@@ -9,6 +9,12 @@ are found by their printed labels, and a cell belongs to the column whose printe
 2. `_rows`: all grids become one stream of rows; each row knows its pages and each cell its x range.
 3. `_split`: a new form starts at the header block holding the label 项目编码.
 4. `_FormReader`: walks one form's rows: header fields, funds table, goals, indicators, 总分.
+
+Two cross-checks turn a misread into an `ExtractionFault` instead of a form with wrong numbers:
+every value cell's printed text must lie inside the column it is read into (a cell shifted a column,
+or two cells run together by a missed border, straddle or leave it), and every row of the funds and
+indicator tables must be read into fields (a row the reader could not place is not skipped). Only
+section titles are passed over. `tables.check_held` is the third: no printed text lost by the ruling.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import IncompleteForm, NoFormFound
+from .errors import ExtractionFault, IncompleteForm, NoFormFound
 from .model import FUND_SOURCES, TITLE, Form, FundRow, Funds, IndicatorRow, Source
 from .pdf import PdfInfo
 from .tables import Grid
@@ -65,6 +71,7 @@ class Cell:
     text: str
     x0: float
     x1: float
+    span: tuple[float, float] | None = None  # where its text is printed (x range), from the text layer
 
     @property
     def center(self) -> float:
@@ -104,14 +111,27 @@ class _Columns:
         """Field → text for the non-empty cells of `row`; cells left of the first header are `_left`."""
         out: dict[str, list[str]] = {}
         for cell in row.cells:
-            if not cell.text.strip():
-                continue
-            name = "_left"
-            for x0, n in self.starts:
-                if cell.center >= x0 - ROW_TOLERANCE:
-                    name = n
-            out.setdefault(name, []).append(cell.text)
+            if cell.text.strip():
+                out.setdefault(self.column(cell)[0], []).append(cell.text)
         return {k: "\n".join(v) for k, v in out.items()}
+
+    def column(self, cell: Cell) -> tuple[str, float, float]:
+        """The field a cell is read into, and the x range that field's header governs."""
+        name, lo, hi = "_left", float("-inf"), float("inf")
+        for i, (x0, n) in enumerate(self.starts):
+            if cell.center >= x0 - ROW_TOLERANCE:
+                name, lo = n, x0
+                hi = self.starts[i + 1][0] if i + 1 < len(self.starts) else float("inf")
+        return name, lo, hi
+
+    def misfit(self, row: Row, fields: tuple[str, ...]) -> tuple[Cell, str] | None:
+        """A cell read into one of `fields` whose printed text is not inside that field's column."""
+        for cell in row.cells:
+            name, lo, hi = self.column(cell)
+            if name in fields and cell.text.strip() and cell.span is not None:
+                if cell.span[0] < lo - ROW_TOLERANCE or cell.span[1] > hi + ROW_TOLERANCE:
+                    return cell, name
+        return None
 
 
 def _match(text: str, names: dict[str, str]) -> str | None:
@@ -170,6 +190,8 @@ def _glue(host: Grid, spill: Grid) -> Grid:
         rows=tuple(h + s for h, s in zip(host.rows, spill.rows)),
         row_y=host.row_y,
         col_x=host.col_x + tuple((a + shift, b + shift) for a, b in spill.col_x),
+        spans=tuple(h + tuple(None if x is None else (x[0] + shift, x[1] + shift) for x in s)
+                    for h, s in zip(host.spans, spill.spans)),
     )
 
 
@@ -180,8 +202,8 @@ def _glue(host: Grid, spill: Grid) -> Grid:
 def _rows(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
     rows: list[Row] = []
     for grid, pages in stitched:
-        for texts in grid.rows:
-            cells = [Cell(t, x0, x1) for t, (x0, x1) in zip(texts, grid.col_x)]
+        for texts, spans in zip(grid.rows, grid.spans):
+            cells = [Cell(t, x0, x1, sp) for t, (x0, x1), sp in zip(texts, grid.col_x, spans)]
             rows.append(Row(pages=pages, cells=cells))
     return rows
 
@@ -257,21 +279,50 @@ class _FormReader:
                 section, columns = "indicators", _Columns.from_row(row, INDICATOR_COLUMNS)
                 continue
             if section == "funds":
-                self._read_fund_row(row, columns)
+                if _is_title(row):
+                    continue  # 项目目标完成情况, 年度总体目标, ...
+                self._fits(row, columns, tuple(FUND_COLUMNS.values()))
+                if not self._read_fund_row(row, columns):
+                    raise self.unread(row, "is not one of the funding sources " + "/".join(FUND_SOURCES))
             elif section == "goals":
                 if any(INDICATORS_TITLE in lab for lab in labels):
                     section = "between"
-                else:
-                    for name, text in columns.assign(row).items():
-                        if name in self.goals:
-                            self.goals[name].append(text)
+                    continue
+                self._fits(row, columns, tuple(GOAL_COLUMNS.values()))
+                for name, text in columns.assign(row).items():
+                    if name in self.goals:
+                        self.goals[name].append(text)
             elif section == "indicators":
+                if labels == [INDICATORS_TITLE]:
+                    continue  # the section title repeated at the top of a continuation page
                 if TOTAL_LABEL in labels:
+                    self._fits(row, columns, ("weight", "score"))
                     self.total = columns.assign(row)
                     section = "done"
                 else:
-                    self._read_indicator_row(row, columns)
+                    self._fits(row, columns, tuple(INDICATOR_COLUMNS.values()))
+                    if not self._read_indicator_row(row, columns):
+                        raise self.unread(row, "has no 指标值, 完成值, 分值 or 得分")
         return self._build()
+
+    # -- cross-checks: a misread is a fault, not a form with wrong numbers ---------------------------
+
+    def _fits(self, row: Row, columns: _Columns, fields: tuple[str, ...]) -> None:
+        misfit = columns.misfit(row, fields)
+        if misfit:
+            cell, name = misfit
+            raise ExtractionFault(
+                self.file, f"{self._which()}: cell {flat(cell.text)!r} is read as {name} but printed "
+                f"at x {cell.span[0]:.0f}–{cell.span[1]:.0f}, outside that column "
+                "(a cell shifted a column, or two cells run together)", row.page)
+
+    def unread(self, row: Row, why: str) -> ExtractionFault:
+        texts = " | ".join(flat(c.text) or "" for c in row.cells if c.text.strip())
+        return ExtractionFault(self.file, f"{self._which()}: row {texts!r} {why}; it would be lost "
+                               "(a row split or shifted by a misread)", row.page)
+
+    def _which(self) -> str:
+        return f"form {flat(self.header.get('project_code')) or '(no 项目编码)'}"
 
     # -- sections -------------------------------------------------------------------------------
 
@@ -285,7 +336,8 @@ class _FormReader:
             if nxt is not None and label(nxt.text) not in HEADER_FIELDS:
                 self.header[name] = nxt.text
 
-    def _read_fund_row(self, row: Row, columns: _Columns) -> None:
+    def _read_fund_row(self, row: Row, columns: _Columns) -> bool:
+        """Read one funding-source row; False when the row is not one."""
         values = columns.assign(row)
         source = None
         left = label(values.get("_left"))
@@ -293,7 +345,7 @@ class _FormReader:
             if left.endswith(name):
                 source = name
         if source is None:
-            return
+            return False
         self.fund_rows.append(
             FundRow(
                 source=source,
@@ -305,14 +357,13 @@ class _FormReader:
         )
         if source == FUND_SOURCES[0]:
             self.funds_total = values
+        return True
 
-    def _read_indicator_row(self, row: Row, columns: _Columns) -> None:
+    def _read_indicator_row(self, row: Row, columns: _Columns) -> bool:
+        """Read one indicator row; False when the row has none of an indicator's values."""
         values = columns.assign(row)
-        labels = row.labels()
-        if any(INDICATORS_TITLE == lab for lab in labels) and len(labels) == 1:
-            return  # the section title repeated at the top of a continuation page
         if not any(values.get(k) for k in ("target", "actual", "weight", "score")):
-            return  # a stray text box, not an indicator row
+            return False
         level1_text = flat(values.get("level1"))
         previous = self.indicators[-1] if self.indicators else None
         if level1_text:
@@ -336,6 +387,7 @@ class _FormReader:
                 page=row.page,
             )
         )
+        return True
 
     # -- assembly -------------------------------------------------------------------------------
 
@@ -388,6 +440,14 @@ class _FormReader:
 
 def _is_header_row(labels: list[str], names: dict[str, str], needed: int) -> bool:
     return len({_match(lab, names) for lab in labels} - {None}) >= needed
+
+
+def _is_title(row: Row) -> bool:
+    """A title between the funds and goals tables (项目目标完成情况, 年度总体目标, ...): one cell, no
+    digits. A funding-source row that lost its numbers looks alike, but then the funds table is
+    incomplete, which `_build` refuses."""
+    texts = [c.text for c in row.cells if c.text.strip()]
+    return len(texts) == 1 and not any(ch.isdigit() for ch in texts[0])
 
 
 def _split_level1(text: str) -> tuple[str, str | None]:

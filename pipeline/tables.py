@@ -16,6 +16,10 @@ top-left grid cell, the others stay empty, as in a spreadsheet.
 Camelot drops ruled grids whose cells are mostly empty (its guard against page borders taken for
 tables). A page of spilled right-hand columns is exactly that: a column of ruled cells, one of which
 holds a deviation note. Every ruled grid is kept here; `forms` decides which grids mean something.
+
+`check_held` is the cross-check against the text layer: every character printed between ruled lines
+must be held by a grid. A table or row that the ruling reader missed is then an `ExtractionFault`
+naming the page and the text, never a silently shorter form.
 """
 
 from __future__ import annotations
@@ -23,13 +27,19 @@ from __future__ import annotations
 import logging
 import warnings
 from unittest import mock
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from .errors import ExtractionFault
+
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
 _GAP = 0.6  # a gap wider than this many character heights ends a run of text
+_LINE_TOL = 1.0  # points: a ruled line this close to a point's x (or y) still reaches it
+
+Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ class Grid:
     rows: tuple[tuple[str, ...], ...]
     row_y: tuple[tuple[float, float], ...]  # (top, bottom) of each row
     col_x: tuple[tuple[float, float], ...]  # (left, right) of each column
+    spans: tuple[tuple[tuple[float, float] | None, ...], ...]  # x range of each cell's characters
 
     @property
     def top(self) -> float:
@@ -56,6 +67,26 @@ class Grid:
     @property
     def right(self) -> float:
         return self.col_x[-1][1]
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """The ruled lines Camelot saw on one page, whether or not it made a table of them."""
+
+    page: int
+    horizontal: tuple[Segment, ...]
+    vertical: tuple[Segment, ...]
+
+    def encloses(self, x: float, y: float) -> bool:
+        """A ruled line runs above, below, left and right of the point: it is inside a cell."""
+        above = below = left = right = False
+        for x0, y0, x1, y1 in self.horizontal:
+            if min(x0, x1) - _LINE_TOL <= x <= max(x0, x1) + _LINE_TOL:
+                above, below = above or y0 > y, below or y0 < y
+        for x0, y0, x1, y1 in self.vertical:
+            if min(y0, y1) - _LINE_TOL <= y <= max(y0, y1) + _LINE_TOL:
+                left, right = left or x0 < x, right or x0 > x
+        return above and below and left and right
 
 
 @dataclass(frozen=True)
@@ -79,16 +110,23 @@ class _Char:
         return max(self.y1 - self.y0, 1.0)
 
 
-def read_grids(path: str | Path, engine: str = ENGINE) -> list[Grid]:
-    """Every ruled table of every page, in reading order (page, then top to bottom)."""
+def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict[int, Ruling]]:
+    """Every ruled table of every page, in reading order (page, then top to bottom), and the ruled
+    lines seen on each page (for `check_held`)."""
     import camelot  # deferred: importing camelot costs ~1 s and `--help` should not pay it
-
     from camelot.handlers import PARSERS
     from camelot.parsers import Lattice
+
+    rulings: dict[int, Ruling] = {}
 
     class KeepEveryGrid(Lattice):
         def _reject_table(self, table) -> bool:  # Camelot's hook for its near-empty-grid filter
             return False
+
+        def _generate_table_bbox(self) -> None:
+            super()._generate_table_bbox()
+            rulings[self.page] = Ruling(self.page, tuple(map(tuple, self.horizontal_segments)),
+                                        tuple(map(tuple, self.vertical_segments)))
 
     logging.getLogger("camelot").setLevel(logging.ERROR)
     with warnings.catch_warnings(), mock.patch.dict(PARSERS, lattice=KeepEveryGrid):
@@ -106,7 +144,43 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> list[Grid]:
     finally:
         doc.close()
     grids.sort(key=lambda g: (g.page, -g.top, g.left))
-    return grids
+    return grids, rulings
+
+
+def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) -> None:
+    """Raise `ExtractionFault` when text printed inside ruled cells is missing from the grids.
+
+    Text layer vs. grids, character by character: a character between ruled lines but outside every
+    grid (a table or an edge row the ruling reader missed), or inside a grid's area but in none of its
+    cells (a row lost), is text the form printed and the extraction would drop.
+    """
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        for page_no, ruling in sorted(rulings.items()):
+            on_page = [g for g in grids if g.page == page_no]
+            pieces = _chars(doc[page_no - 1])
+            printed: dict[int, Counter[str]] = {id(g): Counter() for g in on_page}
+            covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
+            for g in on_page:
+                for line in _lines(p for p in pieces if g.bottom <= p[0].cy <= g.top):
+                    for piece, kept in _kept(line, g.left, g.right):
+                        for ch in piece:
+                            if g.left <= ch.cx <= g.right and g.bottom <= ch.cy <= g.top:
+                                covered.add(id(ch))
+                                printed[id(g)][ch.text] += kept and not ch.text.isspace()
+            stray = [ch for piece in pieces for ch in piece if id(ch) not in covered
+                     and not ch.text.isspace() and ruling.encloses(ch.cx, ch.cy)]
+            if stray:
+                raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
+                                      f"from the page: {_text(stray)!r}", page_no)
+            for grid in on_page:
+                held = Counter(c for row in grid.rows for cell in row for c in cell if not c.isspace())
+                lost = printed[id(grid)] - held
+                if lost:
+                    raise ExtractionFault(str(path), "text printed inside a table is in none of its "
+                                          f"cells: {''.join(sorted(lost.elements()))!r}", page_no)
+    finally:
+        doc.close()
 
 
 def _chars(page: pdfium.PdfPage) -> list[list[_Char]]:
@@ -149,30 +223,45 @@ def _grid(page_no: int, table, pieces: list[list[_Char]]) -> Grid:
     left, right, top, bottom = cols[0][0], cols[-1][1], rows[0][0], rows[-1][1]
     placed: dict[tuple[int, int], list[_Char]] = {}
     for line in _lines(p for p in pieces if bottom <= p[0].cy <= top):
-        cell: tuple[int, int] | None = None  # where the previous piece went; None: dropped
-        prev: list[_Char] | None = None
-        for piece in line:
+        cell: tuple[int, int] | None = None
+        for piece, kept in _kept(line, left, right):
             first = piece[0]
-            joined = prev is not None and first.x0 - prev[-1].x1 <= _GAP * first.height
-            inside = left <= first.cx <= right
-            if inside and not (joined and cell is None):
+            if kept and left <= first.cx <= right:
                 cell = anchor[(_index(rows, first.cy, descending=True), _index(cols, first.cx))]
-            elif not (joined and first.cx > right):
-                # beside the table, or the re-drawn tail of a clipped line (and what continues it);
-                # only a clipped tail running on past the right edge stays with its beginning
-                cell = None
-            if cell is not None:
+            if kept and cell is not None:  # else: the piece continues the previous cell's text
                 placed.setdefault(cell, []).extend(piece)
-            prev = piece
     data = [["" for _ in cols] for _ in rows]
+    spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
     for (r, c), chars in placed.items():
         data[r][c] = _text(chars)
+        # by character centres: glyphs overhang a border they are printed against; a clipped tail
+        # runs on past the table's edge, and its column is the last one all the same
+        spans[r][c] = (min(ch.cx for ch in chars), min(max(ch.cx for ch in chars), right))
     return Grid(
         page=page_no,
         rows=tuple(tuple(row) for row in data),
         row_y=tuple(rows),
         col_x=tuple(cols),
+        spans=tuple(tuple(row) for row in spans),
     )
+
+
+def _kept(line: list[list[_Char]], left: float, right: float):
+    """Each piece of a line, read left to right, with whether it belongs to the table.
+
+    Dropped: text beside the table, and the re-drawn tail of a clipped line (it starts off the table)
+    with what continues it; kept: a clipped tail running on past the right edge from inside.
+    """
+    kept, prev = False, None
+    for piece in line:
+        first = piece[0]
+        joined = prev is not None and first.x0 - prev[-1].x1 <= _GAP * first.height
+        if left <= first.cx <= right and not (joined and not kept):
+            kept = True
+        elif not (joined and first.cx > right):
+            kept = False
+        yield piece, kept
+        prev = piece
 
 
 def _lines(pieces) -> list[list[list[_Char]]]:
