@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import logging
 import warnings
-from unittest import mock
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pypdfium2 as pdfium
 
@@ -159,7 +159,7 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
         for page_no, ruling in sorted(rulings.items()):
             on_page = [g for g in grids if g.page == page_no]
             pieces = _chars(doc[page_no - 1])
-            printed: dict[int, Counter[str]] = {id(g): Counter() for g in on_page}
+            printed: dict[int, list[_Char]] = {id(g): [] for g in on_page}
             covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
             for g in on_page:
                 for line in _lines(p for p in pieces if g.bottom <= p[0].cy <= g.top):
@@ -167,18 +167,24 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
                         for ch in piece:
                             if g.left <= ch.cx <= g.right and g.bottom <= ch.cy <= g.top:
                                 covered.add(id(ch))
-                                printed[id(g)][ch.text] += kept and not ch.text.isspace()
+                                if kept and not ch.text.isspace():
+                                    printed[id(g)].append(ch)
             stray = [ch for piece in pieces for ch in piece if id(ch) not in covered
                      and not ch.text.isspace() and ruling.encloses(ch.cx, ch.cy)]
             if stray:
                 raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
                                       f"from the page: {_text(stray)!r}", page_no)
             for grid in on_page:
-                held = Counter(c for row in grid.rows for cell in row for c in cell if not c.isspace())
-                lost = printed[id(grid)] - held
+                held = Counter(c for row in grid.rows for cell in row for c in cell)
+                lost = []
+                for ch in printed[id(grid)]:
+                    if held[ch.text] > 0:
+                        held[ch.text] -= 1
+                    else:
+                        lost.append(ch)
                 if lost:
                     raise ExtractionFault(str(path), "text printed inside a table is in none of its "
-                                          f"cells: {''.join(sorted(lost.elements()))!r}", page_no)
+                                          f"cells: {_text(lost)!r}", page_no)
     finally:
         doc.close()
 
