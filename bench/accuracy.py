@@ -2,7 +2,8 @@
 
     python bench/accuracy.py TRUTH_DIR PDF... [--engine vector|combined] [--json]
 
-A PDF's forms are matched to truth files by project code; a truth form missing from the output counts
+A one-form PDF is matched to the truth file of its name (<name>.<layout>.pdf → <name>.json), a
+bundle's forms to truth files by project code; a truth form missing from the output counts
 every one of its fields as wrong; a PDF that is refused (scan, ...) is listed, not scored.
 """
 
@@ -39,7 +40,8 @@ def measure(truth_dir: Path, pdfs: list[Path], engine: str = "vector") -> dict:
         got = {f.project_code: f.to_dict() for f in forms}
         codes = [c for c in got if c in truths] if len(forms) > 1 else [pdf.name.split(".")[0]]
         for code in codes:
-            for group, (right, total) in score(got.get(code), truths[code]).items():
+            want = truths[code]
+            for group, (right, total) in score(got.get(want["project_code"]), want).items():
                 groups[group][0] += right
                 groups[group][1] += total
                 layouts[pdf.parent.name][0] += right
