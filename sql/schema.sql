@@ -102,6 +102,14 @@ CREATE TABLE IF NOT EXISTS fact_indicator_result (
     score          DECIMAL(9,2),
     deviation_note VARCHAR,
     page           INTEGER NOT NULL,
+    target_comparator VARCHAR,
+    target_value      DECIMAL(38,6),
+    target_unit       VARCHAR,
+    actual_comparator VARCHAR,
+    actual_value      DECIMAL(38,6),
+    actual_unit       VARCHAR,
+    target_met        BOOLEAN,
+    rule_score        DECIMAL(9,2),
     PRIMARY KEY (form_id, report_sha256, row_no)
 );
 COMMENT ON TABLE fact_indicator_result IS '年度绩效指标: one row per printed indicator row, 不适用 rows included';
@@ -118,6 +126,14 @@ COMMENT ON COLUMN fact_indicator_result.weight IS '分值';
 COMMENT ON COLUMN fact_indicator_result.score IS '得分 (self-assessed)';
 COMMENT ON COLUMN fact_indicator_result.deviation_note IS '偏差原因分析及改进措施';
 COMMENT ON COLUMN fact_indicator_result.page IS '页码: page the row was read from';
+COMMENT ON COLUMN fact_indicator_result.target_comparator IS '指标值比较符: ≥, ≤, >, < or = as printed ("30分钟内" is ≤); null when none is printed or the value is qualitative';
+COMMENT ON COLUMN fact_indicator_result.target_value IS '指标值数值: the number of 年度指标值, 万/亿 multiplied out ("≥1200万条" is 12000000); null when qualitative';
+COMMENT ON COLUMN fact_indicator_result.target_unit IS '指标值单位: unit of 年度指标值 without 万/亿 (人次, %, dB/km, 条); null when none is printed';
+COMMENT ON COLUMN fact_indicator_result.actual_comparator IS '完成值比较符: comparator printed in 实际完成值 ("30分钟内响应" is ≤); usually null';
+COMMENT ON COLUMN fact_indicator_result.actual_value IS '完成值数值: the number of 实际完成值, 万/亿 multiplied out; null when qualitative';
+COMMENT ON COLUMN fact_indicator_result.actual_unit IS '完成值单位: unit of 实际完成值 without 万/亿; null when none is printed';
+COMMENT ON COLUMN fact_indicator_result.target_met IS '是否达标: actual meets the target (no comparator printed reads as ≥); null when qualitative or the units differ';
+COMMENT ON COLUMN fact_indicator_result.rule_score IS '规则得分: score by 财预〔2020〕10号 — met: 分值; short of ≥: 完成值/指标值×分值; short of ≤: 指标值/完成值×分值; rounded half up; null when target_met is null';
 
 CREATE TABLE IF NOT EXISTS check_result (
     form_id       VARCHAR NOT NULL,
