@@ -83,7 +83,7 @@ def _quote_free(text: str | None) -> str:
 
 
 def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
+    return (text or "").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
 
 
 if __name__ == "__main__":
