@@ -38,11 +38,14 @@ FACT_FUND_EXECUTION = {
     "form_id": pl.String, "report_sha256": pl.String, "source_order": pl.Int32, "source": pl.String,
     "initial_budget": MONEY, "annual_budget": MONEY, "executed": MONEY, "page": pl.Int32,
 }
-FACT_INDICATOR_RESULT = {
+PRINTED = {  # an indicator row as the form prints it
     "form_id": pl.String, "report_sha256": pl.String, "row_no": pl.Int32, "level1": pl.String,
     "level1_weight": POINTS, "level2": pl.String, "level3": pl.String, "target": pl.String,
     "actual": pl.String, "weight": POINTS, "score": POINTS, "deviation_note": pl.String,
     "page": pl.Int32,
+}
+FACT_INDICATOR_RESULT = {
+    **PRINTED,
     "target_comparator": pl.String, "target_value": VALUE, "target_unit": pl.String,
     "actual_comparator": pl.String, "actual_value": VALUE, "actual_unit": pl.String,
     "target_met": pl.Boolean, "rule_score": POINTS,
@@ -143,11 +146,6 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
         fact_fund_execution=pl.DataFrame(fund_rows, schema=FACT_FUND_EXECUTION),
         fact_indicator_result=indicator_results(pl.DataFrame(indicator_rows, schema=PRINTED)),
     )
-
-
-PRINTED = {k: v for k, v in FACT_INDICATOR_RESULT.items() if k in (
-    "form_id", "report_sha256", "row_no", "level1", "level1_weight", "level2", "level3", "target",
-    "actual", "weight", "score", "deviation_note", "page")}
 
 
 def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import polars as pl
 
 VALUE = pl.Decimal(38, 6)  # holds 1200万 = 12000000 and 0.5 exactly
-COMPARATORS = ("≥", "≤", ">", "<", "=")
 PATTERN = (
     r"^(?P<label>[^\d≥≤<>=]*?)"
     r"(?P<cmp>[≥≤<>=])?"
@@ -26,7 +25,6 @@ PATTERN = (
     r"(?P<within>内(?:响应)?)?$"
 )
 SCALE = {"万": 10_000, "亿": 100_000_000}
-PARSED = {"comparator": pl.String, "value": VALUE, "unit": pl.String}
 
 
 def parsed(column: str) -> list[pl.Expr]:

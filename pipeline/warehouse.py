@@ -155,7 +155,8 @@ def _keep_first_ingested(con: duckdb.DuckDBPyConnection, dim_report: pl.DataFram
                         [dim_report["report_sha256"][0]]).fetchall()
     if not first:
         return dim_report
-    return dim_report.with_columns(pl.lit(first[0][0], dtype=dim_report.schema["ingested_at"]).alias("ingested_at"))
+    kept = pl.lit(first[0][0], dtype=dim_report.schema["ingested_at"]).alias("ingested_at")
+    return dim_report.with_columns(kept)
 
 
 def _delete_report(con: duckdb.DuckDBPyConnection, sha: str) -> None:
