@@ -135,3 +135,27 @@ def test_a_reissued_report_supersedes_and_both_stay(tmp_path):
     # the other eleven forms of the bundle are untouched
     assert con.execute("SELECT count(*) FROM dim_form WHERE is_current AND report_sha256 = ?",
                        [bundle.sha256]).fetchall() == [(11,)]
+
+
+def test_audit_reasons_on_hand_made_rows():
+    """Each reason on rows built for it, including unmet_full_score (no sample form has one);
+    a superseded version carrying the same rows is not listed."""
+    con = duckdb.connect()
+    warehouse.apply_schema(con)
+    for sha, current in (("new", True), ("old", False)):
+        con.execute("""INSERT INTO dim_form (form_id, report_sha256, project_code, year, execution_rate,
+                           total_score, first_page, last_page, is_current, superseded_by)
+                       VALUES ('p-2023', ?, 'p', 2023, 50.00, 95.00, 1, 1, ?, ?)""",
+                    [sha, current, None if current else "new"])
+        con.execute("""INSERT INTO fact_indicator_result (form_id, report_sha256, row_no, level3, target,
+                           actual, weight, score, deviation_note, page, target_met, rule_score) VALUES
+                       ('p-2023', ?, 1, 'unmet, full', '≥5台', '4台', 2, 2, 'note', 1, false, 1.60),
+                       ('p-2023', ?, 2, 'above rule', '≥5台', '0台', 2, 1, 'note', 1, false, 0),
+                       ('p-2023', ?, 3, 'no note', '满足', '基本满足', 2, 1, '—', 1, NULL, NULL),
+                       ('p-2023', ?, 4, NULL, '不适用', NULL, 5, 5, NULL, 1, NULL, NULL),
+                       ('p-2023', ?, 5, 'fine', '≥5台', '6台', 2, 2, NULL, 1, true, 2)""", [sha] * 5)
+    got = con.execute("SELECT reason, row_no, report_sha256 FROM v_self_score_audit").fetchall()
+    assert sorted(got, key=str) == sorted([
+        ("low_execution_high_score", None, "new"), ("unmet_full_score", 1, "new"),
+        ("score_above_rule", 2, "new"), ("shortfall_without_note", 3, "new"),
+        ("not_applicable_weighted", 4, "new")], key=str)
