@@ -76,6 +76,18 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     warehouse_opt(q)
     q.set_defaults(run=_query)
+
+    x = sub.add_parser("export", help="write a view to csv, parquet or xlsx for Excel and friends",
+                       description="Write one view (or table) of the warehouse to a file. Headers "
+                       "are Chinese and English ('项目编码 project_code'), from the column comments. "
+                       "Views: v_form_scorecard, v_indicator_results, v_self_score_audit, "
+                       "v_unit_year_summary.")
+    x.add_argument("--view", required=True, metavar="NAME", help="view or table to export")
+    x.add_argument("--format", choices=["csv", "parquet", "xlsx"], default=None,
+                   help="default: from the --out suffix")
+    x.add_argument("--out", required=True, metavar="FILE")
+    warehouse_opt(x)
+    x.set_defaults(run=_export)
     return p
 
 
@@ -198,6 +210,20 @@ def _query(args: argparse.Namespace) -> int:
         json.dump([{k: _plain(v) for k, v in r.items()} for r in frame.iter_rows(named=True)],
                   sys.stdout, ensure_ascii=False, indent=2, default=str)
         print()
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from . import export, warehouse
+
+    fmt = args.format or Path(args.out).suffix.lstrip(".").lower()
+    con = warehouse.connect(args.warehouse, read_only=True)
+    try:
+        rows = export.export(con, args.view, fmt, args.out)
+    except ValueError as err:
+        print(f"jixiao: {err}", file=sys.stderr)
+        return 2
+    print(f"{rows} row(s) of {args.view} -> {args.out}", file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,8 @@ import polars as pl
 
 from .errors import ExtractionFault
 from .model import FUND_SOURCES, Form
+from .rules import rule_score
+from .targets import VALUE, parsed, target_met
 
 MONEY = pl.Decimal(18, 2)
 POINTS = pl.Decimal(9, 2)  # 分值, 得分, 执行率
@@ -36,11 +38,17 @@ FACT_FUND_EXECUTION = {
     "form_id": pl.String, "report_sha256": pl.String, "source_order": pl.Int32, "source": pl.String,
     "initial_budget": MONEY, "annual_budget": MONEY, "executed": MONEY, "page": pl.Int32,
 }
-FACT_INDICATOR_RESULT = {
+PRINTED = {  # an indicator row as the form prints it
     "form_id": pl.String, "report_sha256": pl.String, "row_no": pl.Int32, "level1": pl.String,
     "level1_weight": POINTS, "level2": pl.String, "level3": pl.String, "target": pl.String,
     "actual": pl.String, "weight": POINTS, "score": POINTS, "deviation_note": pl.String,
     "page": pl.Int32,
+}
+FACT_INDICATOR_RESULT = {
+    **PRINTED,
+    "target_comparator": pl.String, "target_value": VALUE, "target_unit": pl.String,
+    "actual_comparator": pl.String, "actual_value": VALUE, "actual_unit": pl.String,
+    "target_met": pl.Boolean, "rule_score": POINTS,
 }
 
 
@@ -136,8 +144,20 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
                               status="loaded", forms=len(forms)),
         dim_form=pl.DataFrame(form_rows, schema=DIM_FORM),
         fact_fund_execution=pl.DataFrame(fund_rows, schema=FACT_FUND_EXECUTION),
-        fact_indicator_result=pl.DataFrame(indicator_rows, schema=FACT_INDICATOR_RESULT),
+        fact_indicator_result=indicator_results(pl.DataFrame(indicator_rows, schema=PRINTED)),
     )
+
+
+def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:
+    """The printed indicator rows plus parsed target / actual, `target_met` and `rule_score`."""
+    frame = printed.with_columns(parsed("target") + parsed("actual")).with_columns(target_met())
+    scores = [
+        rule_score(r["target_comparator"], r["target_value"], r["actual_value"], r["weight"], r["target_met"])
+        for r in frame.select("target_comparator", "target_value", "actual_value", "weight", "target_met")
+        .iter_rows(named=True)
+    ]
+    return frame.with_columns(pl.Series("rule_score", scores, dtype=POINTS)).select(
+        [pl.col(c).cast(t) for c, t in FACT_INDICATOR_RESULT.items()])
 
 
 def _numbers(file: str, form: Form, page: int | None = None):

@@ -11,6 +11,9 @@ Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms p
 - fund_total         per amount column, 年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金
 - execution_rate     执行率 = 全年执行数 / 全年预算数 × 100
 - funds_score        funds 得分 = min(执行率, 100) / 100 × 10
+
+And the rule-based score of a quantitative indicator (财预〔2020〕10号), `rule_score`, stored beside the
+self-assessed 得分 so an auditor can see where the two part.
 """
 
 from __future__ import annotations
@@ -46,6 +49,25 @@ def funds_score(rate: Decimal | None) -> Decimal | None:
     if rate is None:
         return None
     return round2(min(rate, FULL_MARKS) / FULL_MARKS * FUNDS_WEIGHT)
+
+
+def rule_score(comparator: str | None, target: Decimal | None, actual: Decimal | None,
+               weight: Decimal | None, met: bool | None) -> Decimal | None:
+    """财预〔2020〕10号: target met → full 分值; short of a "≥" target → actual / target × 分值; short of
+    a "≤" target → target / actual × 分值. None where the row is not comparable (`met` is None).
+
+    A target printed without a comparator is a quantity to reach (≥); one printed "=" is scored by the
+    smaller over the larger. The score never exceeds 分值; an actual of 0 meets any "≤" target.
+    """
+    if met is None or weight is None or target is None or actual is None:
+        return None
+    if met:
+        return weight
+    upper = comparator in ("≤", "<") or (comparator == "=" and actual > target)
+    numerator, denominator = (target, actual) if upper else (actual, target)
+    if denominator <= 0:
+        return weight if upper else Decimal(0)
+    return min(weight, max(Decimal(0), round2(numerator / denominator * weight)))
 
 
 def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:

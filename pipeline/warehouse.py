@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = ROOT / "sql"
 DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
 TABLES = ("check_result", "fact_indicator_result", "fact_fund_execution", "dim_form", "dim_report")
+# where a view column's COMMENT comes from when the view gives none: first table that has the column
+COMMENT_SOURCES = ("dim_form", "fact_indicator_result", "fact_fund_execution", "check_result", "dim_report")
 
 
 def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -45,9 +47,45 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create every analyst view in sql/views/, in file-name order."""
+    """(Re)create every analyst view in sql/views/, in file-name order, then give each view column
+    without a COMMENT of its own the COMMENT of the table column of the same name (so a column means
+    one thing everywhere and its label cannot drift)."""
     for view in sorted((SQL_DIR / "views").glob("*.sql")):
         con.execute(view.read_text(encoding="utf-8"))
+    inherited = con.execute(
+        """
+        SELECT v.table_name, v.column_name, arg_min(t.comment, list_position(?, t.table_name))
+        FROM duckdb_columns() v
+        JOIN duckdb_views() w ON w.view_name = v.table_name AND NOT w.internal
+        JOIN duckdb_columns() t ON t.column_name = v.column_name AND list_contains(?, t.table_name)
+        WHERE v.comment IS NULL AND t.comment IS NOT NULL
+        GROUP BY ALL
+        """,
+        [list(COMMENT_SOURCES), list(COMMENT_SOURCES)],
+    ).fetchall()
+    for view, column, comment in inherited:
+        con.execute(f"COMMENT ON COLUMN {view}.{column} IS {_literal(comment)}")
+
+
+def label(comment: str | None) -> str | None:
+    """The Chinese label a COMMENT starts with: the text before its first ": " (or all of it)."""
+    return None if comment is None else comment.split(": ", 1)[0].strip()
+
+
+def column_comments(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str | None]:
+    """Column → COMMENT of a table or view, in column order."""
+    return dict(con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+        [relation]).fetchall())
+
+
+def views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [v for (v,) in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def report_status(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
@@ -59,8 +97,10 @@ def load_report(con: duckdb.DuckDBPyConnection, frames: ReportFrames) -> None:
     """Replace everything of this report with `frames`, in one transaction, then re-rank versions."""
     sha = frames.dim_report["report_sha256"][0]
     with _transaction(con):
+        report = _keep_first_ingested(con, frames.dim_report)
         _delete_report(con, sha)
-        for table in ("dim_report", "dim_form", "fact_fund_execution", "fact_indicator_result"):
+        _insert(con, "dim_report", report)
+        for table in ("dim_form", "fact_fund_execution", "fact_indicator_result"):
             _insert(con, table, getattr(frames, table))
         _rank_versions(con, frames.dim_form["form_id"].to_list())
 
@@ -106,6 +146,17 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
         finally:
             con.unregister("_frame")
+
+
+def _keep_first_ingested(con: duckdb.DuckDBPyConnection, dim_report: pl.DataFrame) -> pl.DataFrame:
+    """A re-read (`--force`) keeps the report's first ingested_at: versions are ordered by when a file
+    first arrived, so re-reading an older report never makes it current again."""
+    first = con.execute("SELECT ingested_at FROM dim_report WHERE report_sha256 = ?",
+                        [dim_report["report_sha256"][0]]).fetchall()
+    if not first:
+        return dim_report
+    kept = pl.lit(first[0][0], dtype=dim_report.schema["ingested_at"]).alias("ingested_at")
+    return dim_report.with_columns(kept)
 
 
 def _delete_report(con: duckdb.DuckDBPyConnection, sha: str) -> None:

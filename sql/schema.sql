@@ -19,7 +19,7 @@ COMMENT ON COLUMN dim_report.report_sha256 IS '文件SHA-256: content hash; the 
 COMMENT ON COLUMN dim_report.file_name IS '文件名: file name when first ingested';
 COMMENT ON COLUMN dim_report.file_path IS '文件路径: path the file was read from';
 COMMENT ON COLUMN dim_report.pages IS '页数: number of PDF pages';
-COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was loaded or refused (UTC)';
+COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was first loaded or refused (UTC); kept when re-read, it orders versions';
 COMMENT ON COLUMN dim_report.status IS '状态: loaded, or quarantined (refused with its error; nothing of it is in the fact tables)';
 COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, encrypted, empty, scanned, no_form, incomplete_form, duplicate_form, extraction_fault';
 COMMENT ON COLUMN dim_report.error IS '错误: why the report was quarantined, naming file and page';
@@ -55,13 +55,13 @@ COMMENT ON COLUMN dim_form.project_name IS '项目名称';
 COMMENT ON COLUMN dim_form.year IS '绩效自评年度';
 COMMENT ON COLUMN dim_form.implementing_unit IS '实施单位';
 COMMENT ON COLUMN dim_form.budget_unit IS '一级预算单位';
-COMMENT ON COLUMN dim_form.goal_expected IS '年度总体目标 预期目标';
-COMMENT ON COLUMN dim_form.goal_actual IS '年度总体目标 实际完成情况';
-COMMENT ON COLUMN dim_form.funds_weight IS '资金使用情况 分值 (normally 10)';
-COMMENT ON COLUMN dim_form.execution_rate IS '执行率（%）as printed';
-COMMENT ON COLUMN dim_form.funds_score IS '资金使用情况 得分 as printed';
-COMMENT ON COLUMN dim_form.total_weight IS '总分 分值 (normally 100)';
-COMMENT ON COLUMN dim_form.total_score IS '总分 得分 as printed';
+COMMENT ON COLUMN dim_form.goal_expected IS '预期目标: 年度总体目标 预期目标';
+COMMENT ON COLUMN dim_form.goal_actual IS '实际完成情况: 年度总体目标 实际完成情况';
+COMMENT ON COLUMN dim_form.funds_weight IS '资金分值: 资金使用情况 分值 (normally 10)';
+COMMENT ON COLUMN dim_form.execution_rate IS '执行率（%）: as printed';
+COMMENT ON COLUMN dim_form.funds_score IS '资金得分: 资金使用情况 得分 as printed';
+COMMENT ON COLUMN dim_form.total_weight IS '总分分值: 总分 分值 (normally 100)';
+COMMENT ON COLUMN dim_form.total_score IS '总分: 总分 得分 as printed';
 COMMENT ON COLUMN dim_form.first_page IS '起始页: first page of the form in its report';
 COMMENT ON COLUMN dim_form.last_page IS '结束页: last page of the form in its report (spill pages included)';
 COMMENT ON COLUMN dim_form.is_current IS '是否现行: false once a later report re-issues the same project and year';
@@ -83,9 +83,9 @@ COMMENT ON COLUMN fact_fund_execution.form_id IS '自评表ID';
 COMMENT ON COLUMN fact_fund_execution.report_sha256 IS '文件SHA-256';
 COMMENT ON COLUMN fact_fund_execution.source_order IS '序号: 1 年度资金总额, 2 当年财政拨款, 3 上年结转资金, 4 其他资金';
 COMMENT ON COLUMN fact_fund_execution.source IS '资金来源: 年度资金总额 (total) = 当年财政拨款 + 上年结转资金 + 其他资金';
-COMMENT ON COLUMN fact_fund_execution.initial_budget IS '年初预算数 (元)';
-COMMENT ON COLUMN fact_fund_execution.annual_budget IS '全年预算数 (元)';
-COMMENT ON COLUMN fact_fund_execution.executed IS '全年执行数 (元)';
+COMMENT ON COLUMN fact_fund_execution.initial_budget IS '年初预算数: 元';
+COMMENT ON COLUMN fact_fund_execution.annual_budget IS '全年预算数: 元';
+COMMENT ON COLUMN fact_fund_execution.executed IS '全年执行数: 元';
 COMMENT ON COLUMN fact_fund_execution.page IS '页码: page the row was read from';
 
 CREATE TABLE IF NOT EXISTS fact_indicator_result (
@@ -102,6 +102,14 @@ CREATE TABLE IF NOT EXISTS fact_indicator_result (
     score          DECIMAL(9,2),
     deviation_note VARCHAR,
     page           INTEGER NOT NULL,
+    target_comparator VARCHAR,
+    target_value      DECIMAL(38,6),
+    target_unit       VARCHAR,
+    actual_comparator VARCHAR,
+    actual_value      DECIMAL(38,6),
+    actual_unit       VARCHAR,
+    target_met        BOOLEAN,
+    rule_score        DECIMAL(9,2),
     PRIMARY KEY (form_id, report_sha256, row_no)
 );
 COMMENT ON TABLE fact_indicator_result IS '年度绩效指标: one row per printed indicator row, 不适用 rows included';
@@ -111,13 +119,21 @@ COMMENT ON COLUMN fact_indicator_result.row_no IS '行号: printed order within 
 COMMENT ON COLUMN fact_indicator_result.level1 IS '一级指标: 产出指标, 效益指标 or 满意度指标';
 COMMENT ON COLUMN fact_indicator_result.level1_weight IS '一级指标分值: the printed "(N分)"';
 COMMENT ON COLUMN fact_indicator_result.level2 IS '二级指标';
-COMMENT ON COLUMN fact_indicator_result.level3 IS '三级指标 (empty on rows such as 经济效益指标 不适用)';
-COMMENT ON COLUMN fact_indicator_result.target IS '年度指标值 as printed';
-COMMENT ON COLUMN fact_indicator_result.actual IS '实际完成值 as printed';
+COMMENT ON COLUMN fact_indicator_result.level3 IS '三级指标: empty on rows such as 经济效益指标 不适用';
+COMMENT ON COLUMN fact_indicator_result.target IS '年度指标值: as printed';
+COMMENT ON COLUMN fact_indicator_result.actual IS '实际完成值: as printed';
 COMMENT ON COLUMN fact_indicator_result.weight IS '分值';
-COMMENT ON COLUMN fact_indicator_result.score IS '得分 (self-assessed)';
+COMMENT ON COLUMN fact_indicator_result.score IS '得分: self-assessed, as printed';
 COMMENT ON COLUMN fact_indicator_result.deviation_note IS '偏差原因分析及改进措施';
 COMMENT ON COLUMN fact_indicator_result.page IS '页码: page the row was read from';
+COMMENT ON COLUMN fact_indicator_result.target_comparator IS '指标值比较符: ≥, ≤, >, < or = as printed ("30分钟内" is ≤); null when none is printed or the value is qualitative';
+COMMENT ON COLUMN fact_indicator_result.target_value IS '指标值数值: the number of 年度指标值, 万/亿 multiplied out ("≥1200万条" is 12000000); null when qualitative';
+COMMENT ON COLUMN fact_indicator_result.target_unit IS '指标值单位: unit of 年度指标值 without 万/亿 (人次, %, dB/km, 条); null when none is printed';
+COMMENT ON COLUMN fact_indicator_result.actual_comparator IS '完成值比较符: comparator printed in 实际完成值 ("30分钟内响应" is ≤); usually null';
+COMMENT ON COLUMN fact_indicator_result.actual_value IS '完成值数值: the number of 实际完成值, 万/亿 multiplied out; null when qualitative';
+COMMENT ON COLUMN fact_indicator_result.actual_unit IS '完成值单位: unit of 实际完成值 without 万/亿; null when none is printed';
+COMMENT ON COLUMN fact_indicator_result.target_met IS '是否达标: actual meets the target (no comparator printed reads as ≥); null when qualitative or the units differ';
+COMMENT ON COLUMN fact_indicator_result.rule_score IS '规则得分: score by 财预〔2020〕10号 — met: 分值; short of ≥: 完成值/指标值×分值; short of ≤: 指标值/完成值×分值; rounded half up; null when target_met is null';
 
 CREATE TABLE IF NOT EXISTS check_result (
     form_id       VARCHAR NOT NULL,
@@ -140,4 +156,4 @@ COMMENT ON COLUMN check_result.subject IS '对象: what the rule was applied to 
 COMMENT ON COLUMN check_result.expected IS '应为: the value the rule computes';
 COMMENT ON COLUMN check_result.observed IS '实为: the value the form prints';
 COMMENT ON COLUMN check_result.passed IS '是否通过';
-COMMENT ON COLUMN check_result.checked_at IS '校验时间 (UTC)';
+COMMENT ON COLUMN check_result.checked_at IS '校验时间: UTC';

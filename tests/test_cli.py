@@ -24,7 +24,7 @@ def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def test_help_lists_every_command():
     out = run("--help").stdout
-    for cmd in ("extract", "ingest", "validate", "query"):
+    for cmd in ("extract", "ingest", "validate", "query", "export"):
         assert cmd in out
     assert "--format" in run("query", "--help").stdout
 

@@ -1,0 +1,43 @@
+"""A view (or table) of the warehouse to a file analysts open: csv, parquet or xlsx.
+
+Headers are "<中文> <column>" (e.g. "项目编码 project_code"), the Chinese taken from the column's
+COMMENT, so the labels live next to the DDL and cannot drift. Amounts stay exact: csv prints the
+decimals as stored, parquet keeps DECIMAL, xlsx shows them with their scale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from . import warehouse
+
+FORMATS = ("csv", "parquet", "xlsx")
+
+
+def headers(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """column → "<中文> <column>"; the bare column name where no COMMENT gives a label."""
+    return {c: f"{warehouse.label(text)} {c}" if text else c
+            for c, text in warehouse.column_comments(con, relation).items()}
+
+
+def export(con: duckdb.DuckDBPyConnection, relation: str, fmt: str, out: str | Path) -> int:
+    """Write `relation` to `out` in `fmt`; returns the number of rows written."""
+    known = {name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views() "
+        "WHERE NOT internal").fetchall()}
+    if relation not in known:
+        raise ValueError(f"no view or table {relation!r}; views: {', '.join(warehouse.views(con))}")
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
+    frame = warehouse.read_frame(con, f'SELECT * FROM "{relation}"').rename(headers(con, relation))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        frame.write_csv(out, include_bom=True)  # the BOM makes Excel read the Chinese as UTF-8
+    elif fmt == "parquet":
+        frame.write_parquet(out)
+    else:
+        frame.write_excel(out, worksheet=relation[:31], autofit=True, float_precision=2)
+    return frame.height

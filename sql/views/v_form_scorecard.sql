@@ -1,0 +1,24 @@
+-- One row per current form: money, execution, scores, grade and the checks it failed.
+CREATE OR REPLACE VIEW v_form_scorecard AS
+SELECT
+    f.form_id, f.report_sha256, f.project_code, f.project_name, f.year,
+    f.budget_unit, f.implementing_unit,
+    m.initial_budget, m.annual_budget, m.executed,
+    f.execution_rate, f.funds_score, f.total_score,
+    CASE WHEN f.total_score >= 90 THEN '优' WHEN f.total_score >= 80 THEN '良'
+         WHEN f.total_score >= 60 THEN '中' WHEN f.total_score IS NOT NULL THEN '差' END AS grade,
+    count(c.rule) FILTER (WHERE NOT c.passed) AS failed_checks,
+    string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules
+FROM dim_form f
+LEFT JOIN fact_fund_execution m
+       ON m.form_id = f.form_id AND m.report_sha256 = f.report_sha256 AND m.source_order = 1
+LEFT JOIN check_result c ON c.form_id = f.form_id AND c.report_sha256 = f.report_sha256
+WHERE f.is_current
+GROUP BY ALL;
+COMMENT ON VIEW v_form_scorecard IS '自评表记分卡: one row per current form — budget, executed, 执行率, 资金得分, 总分, grade and failed checks';
+COMMENT ON COLUMN v_form_scorecard.initial_budget IS '年初预算数: 年度资金总额 row (元)';
+COMMENT ON COLUMN v_form_scorecard.annual_budget IS '全年预算数: 年度资金总额 row (元)';
+COMMENT ON COLUMN v_form_scorecard.executed IS '全年执行数: 年度资金总额 row (元)';
+COMMENT ON COLUMN v_form_scorecard.grade IS '等级: 优 ≥ 90, 良 80–90, 中 60–80, 差 < 60 (总分 得分 as printed)';
+COMMENT ON COLUMN v_form_scorecard.failed_checks IS '未通过校验数: failed rows in check_result for this form';
+COMMENT ON COLUMN v_form_scorecard.failed_rules IS '未通过规则: the rules that failed, comma-separated';

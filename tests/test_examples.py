@@ -1,0 +1,152 @@
+"""Every question in sql/examples/ runs on the sample warehouse and gives the answer the truth files give.
+
+Each expected answer is computed here from tests/fixtures/corpus/truth in Python, not from the warehouse.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from conftest import ROOT, truth
+from pipeline import rules
+from pipeline.normalise import PRINTED, indicator_results
+
+EXAMPLES = ROOT / "sql" / "examples"
+D = Decimal
+
+
+def _grade(total: Decimal) -> str:
+    return "优" if total >= 90 else "良" if total >= 80 else "中" if total >= 60 else "差"
+
+
+def _indicators(truths: dict[str, dict]) -> list[dict]:
+    """The truth rows with parsed values, target_met and rule_score, keyed by project."""
+    rows = [{"form_id": code, "report_sha256": "", "row_no": n, "level1": i["level1"],
+             "level2": i["level2"], "level3": i["level3"], "target": i["target"], "actual": i["actual"],
+             "weight": D(i["weight"]), "score": D(i["score"]), "page": 1}
+            for code, t in truths.items() for n, i in enumerate(t["indicators"], 1)]
+    return indicator_results(pl.DataFrame(rows, schema=PRINTED)).to_dicts()
+
+
+def most_underspent_projects(ts, _):
+    rows = [(c, t["project_name"], t["budget_unit"], D(t["funds"]["rows"][0]["annual_budget"]),
+             D(t["funds"]["rows"][0]["executed"]), None, D(t["funds"]["execution_rate"])) for c, t in ts.items()]
+    rows = [r[:5] + (r[3] - r[4],) + r[6:] for r in rows]
+    return sorted(rows, key=lambda r: (-r[5], r[0]))[:10]
+
+
+def full_marks_low_execution(ts, _):
+    rows = [(t["budget_unit"], c, t["project_name"], D(t["funds"]["execution_rate"]), D(t["total_score"]))
+            for c, t in ts.items() if D(t["funds"]["execution_rate"]) < 80
+            and all(D(i["score"]) >= D(i["weight"]) for i in t["indicators"])]
+    return sorted(rows, key=lambda r: (r[3], r[1]))
+
+
+def most_often_unmet_indicators(_, ind):
+    unmet, comparable, total = Counter(), Counter(), Counter()
+    for i in ind:
+        total[i["level2"]] += 1
+        comparable[i["level2"]] += i["target_met"] is not None
+        unmet[i["level2"]] += i["target_met"] is False
+    rows = [(k, unmet[k], comparable[k], total[k]) for k in total if unmet[k]]
+    return sorted(rows, key=lambda r: (-r[1], r[0]))
+
+
+def scores_above_the_rule(ts, ind):
+    above: dict[str, list] = defaultdict(lambda: [0, D(0)])
+    for i in ind:
+        if i["rule_score"] is not None and i["score"] > i["rule_score"]:
+            above[i["form_id"]][0] += 1
+            above[i["form_id"]][1] += i["score"] - i["rule_score"]
+    rows = [(c, ts[c]["project_name"], n, gap) for c, (n, gap) in above.items()]
+    return sorted(rows, key=lambda r: (-r[3], r[0]))
+
+
+def qualitative_weight_share(ts, ind):
+    rows = []
+    for c, t in ts.items():
+        mine = [i for i in ind if i["form_id"] == c]
+        qual = [i["weight"] for i in mine if i["target_value"] is None and i["target"] != "不适用"]
+        total = sum(i["weight"] for i in mine)
+        pct = rules.round2(sum(qual, D(0)) * 100 / total) if total else None
+        rows.append((c, t["project_name"], sum(qual) if qual else None, total, pct))
+    return sorted(rows, key=lambda r: (r[4] is None, -(r[4] or 0), r[0]))
+
+
+def grade_distribution(ts, _):
+    counts = Counter((t["year"], _grade(D(t["total_score"]))) for t in ts.values())
+    return sorted((y, g, n) for (y, g), n in counts.items())
+
+
+def failed_checks_by_rule(ts, _):
+    forms: dict[str, list] = defaultdict(list)
+    for c, t in ts.items():
+        if t.get("defect"):
+            forms[t["defect"]["kind"]].append(c)
+    rows = [(k, len(v), ",".join(sorted(v))) for k, v in forms.items()]
+    return sorted(rows, key=lambda r: (-r[1], r[0]))
+
+
+def budget_changed_during_year(ts, _):
+    rows = []
+    for c, t in ts.items():
+        whole = t["funds"]["rows"][0]
+        initial, annual = D(whole["initial_budget"]), D(whole["annual_budget"])
+        if initial != annual:
+            rows.append((c, t["project_name"], initial, annual, annual - initial))
+    return sorted(rows, key=lambda r: (-abs(r[4]), r[0]))[:10]
+
+
+def carryover_reliance(ts, _):
+    rows = []
+    for c, t in ts.items():
+        whole, carry = (D(t["funds"]["rows"][k]["annual_budget"]) for k in (0, 2))
+        if carry > 0:
+            rows.append((c, t["project_name"], carry, whole, rules.round2(carry * 100 / whole)))
+    return sorted(rows, key=lambda r: (-r[4], r[0]))
+
+
+def total_by_the_rules(ts, ind):
+    rows = []
+    for c, t in ts.items():
+        by_rule = rules.funds_score(D(t["funds"]["execution_rate"])) + sum(
+            i["rule_score"] if i["rule_score"] is not None else i["score"] for i in ind if i["form_id"] == c)
+        rows.append((c, t["project_name"], D(t["total_score"]), by_rule, D(t["total_score"]) - by_rule))
+    return sorted(rows, key=lambda r: (-r[4], r[0]))
+
+
+ANSWERS = {f.__name__: f for f in (
+    most_underspent_projects, full_marks_low_execution, most_often_unmet_indicators,
+    scores_above_the_rule, qualitative_weight_share, grade_distribution, failed_checks_by_rule,
+    budget_changed_during_year, carryover_reliance, total_by_the_rules)}
+
+
+def _examples() -> list[Path]:
+    return sorted(EXAMPLES.glob("*.sql"))
+
+
+def test_ten_examples_each_with_a_question_and_an_answer_here():
+    names = [p.stem.split("_", 1)[1] for p in _examples()]
+    assert len(names) == 10 and sorted(names) == sorted(ANSWERS)
+    for p in _examples():
+        assert p.read_text(encoding="utf-8").startswith("-- "), f"{p.name}: start with the question"
+
+
+@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.stem)
+def test_example_answers(sample_warehouse, path):
+    con = duckdb.connect(str(sample_warehouse), read_only=True)
+    try:
+        got = con.execute(path.read_text(encoding="utf-8")).fetchall()
+        codes = [c for (c,) in con.execute("SELECT project_code FROM dim_form WHERE is_current").fetchall()]
+    finally:
+        con.close()
+    truths = {c: truth(c) for c in codes}
+    want = ANSWERS[path.stem.split("_", 1)[1]](truths, _indicators(truths))
+    assert want, "an example should have an answer on the samples"
+    assert got == want

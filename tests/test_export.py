@@ -1,0 +1,64 @@
+"""`jixiao export`: a view to csv, parquet and xlsx with Chinese and English headers, values exact."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+
+from test_cli import run
+
+
+def _expected(sample_warehouse, view: str) -> tuple[list[str], list[tuple]]:
+    con = duckdb.connect(str(sample_warehouse), read_only=True)
+    try:
+        comments = con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? "
+                               "ORDER BY column_index", [view]).fetchall()
+        rows = con.execute(f"SELECT * FROM {view}").fetchall()
+    finally:
+        con.close()
+    return [f"{comment.split(': ')[0]} {column}" for column, comment in comments], rows
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_export_every_format(sample_warehouse, tmp_path, fmt):
+    out = tmp_path / f"audit.{fmt}"
+    result = run("export", "--view", "v_self_score_audit", "--format", fmt, "--out", str(out),
+                 "--warehouse", str(sample_warehouse))
+    assert result.returncode == 0, result.stderr
+    header, rows = _expected(sample_warehouse, "v_self_score_audit")
+    assert header[:3] == ["线索代码 reason", "线索 reason_label", "自评表ID form_id"]
+    assert "规则得分 rule_score" in header
+    rule, score = header.index("规则得分 rule_score"), header.index("得分 score")
+    if fmt == "csv":
+        with out.open(encoding="utf-8-sig", newline="") as f:
+            got = list(csv.reader(f))
+        assert got[0] == header
+        assert [r[rule] for r in got[1:]] == [
+            "" if r[rule] is None else str(r[rule]) for r in rows]
+    elif fmt == "parquet":
+        frame = pl.read_parquet(out)
+        assert frame.columns == header
+        assert frame.rows() == rows  # decimals stay Decimal
+        assert frame.schema["分值 weight"] == pl.Decimal(9, 2)
+    else:
+        sheet = openpyxl.load_workbook(out).active
+        got = list(sheet.iter_rows(values_only=True))
+        assert list(got[0]) == header
+        assert len(got) - 1 == len(rows)
+        assert [None if r[score] is None else Decimal(str(r[score])) for r in got[1:]] == [
+            r[score] for r in rows]
+
+
+def test_export_suffix_gives_format_and_unknown_view_is_refused(sample_warehouse, tmp_path):
+    out = tmp_path / "units.csv"
+    assert run("export", "--view", "v_unit_year_summary", "--out", str(out),
+               "--warehouse", str(sample_warehouse)).returncode == 0
+    assert out.read_text(encoding="utf-8-sig").startswith("一级预算单位 budget_unit,")
+    bad = run("export", "--view", "v_nope", "--out", str(tmp_path / "x.csv"),
+              "--warehouse", str(sample_warehouse))
+    assert bad.returncode == 2 and "v_form_scorecard" in bad.stderr
