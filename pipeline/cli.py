@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
+from .errors import WarehouseOutdated
+
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
 
 
@@ -20,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, WarehouseOutdated) as err:
         print(f"jixiao: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `jixiao query ... | head`

@@ -57,3 +57,11 @@ class ExtractionFault(ReportError):
     """Cells that cannot be what the form printed: a misread, not a form that printed bad numbers."""
 
     kind = "extraction_fault"
+
+
+class WarehouseOutdated(RuntimeError):
+    """The file was built by an older jixiao whose tables lack columns this version writes.
+
+    The warehouse is derived data: rebuilding it from the reports is the honest fix, so say that
+    rather than half-migrate columns whose old rows would be silently null.
+    """

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from .errors import WarehouseOutdated
 from .normalise import ReportFrames
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +43,32 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+    ddl = (SQL_DIR / "schema.sql").read_text(encoding="utf-8")
+    _require_current_tables(con, ddl)
+    con.execute(ddl)
     refresh_views(con)
+
+
+def _require_current_tables(con: duckdb.DuckDBPyConnection, ddl: str) -> None:
+    """Refuse a warehouse whose existing tables lack a column of `ddl` (new files pass)."""
+    def columns(c: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+        return set(c.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE list_contains(?, table_name)",
+            [list(TABLES)]).fetchall())
+
+    fresh = duckdb.connect()
+    fresh.execute(ddl)
+    present = columns(con)
+    existing = {t for t, _ in present}
+    missing = sorted((t, c) for t, c in columns(fresh) - present if t in existing)
+    fresh.close()
+    if missing:
+        where = (con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                 .fetchall()[0][0] or "the warehouse")
+        listed = ", ".join(f"{t}.{c}" for t, c in missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise WarehouseOutdated(
+            f"{where} was built by an older jixiao (missing {listed}); it is derived from the "
+            f"reports: delete it and ingest again (e.g. `rm {where} && make demo`)")
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection) -> None:

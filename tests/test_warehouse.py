@@ -103,3 +103,14 @@ def test_warehouse_never_holds_half_a_report(tmp_path, monkeypatch):
         ingest_file(con, SAMPLES / "440305210300200065020.xlsx.pdf")
     for table in warehouse.TABLES:
         assert con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0, table
+
+
+def test_a_warehouse_from_an_older_jixiao_is_refused_with_the_fix(tmp_path):
+    """Old tables lacking today's columns: a clear refusal naming them, not a binder error mid-DDL."""
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as con:
+        con.execute("CREATE TABLE fact_indicator_result (form_id VARCHAR, target VARCHAR)")
+    with pytest.raises(warehouse.WarehouseOutdated, match=r"fact_indicator_result\.actual_comparator.*delete it"):
+        warehouse.connect(old)
+    fresh = warehouse.connect(tmp_path / "new.duckdb")  # a new file is simply created
+    assert "v_form_scorecard" in warehouse.views(fresh)
