@@ -109,6 +109,7 @@ def _description(suite: validate.Suite) -> str:
             additional_deps=[t for t in TABLES if t != _table(suite)],
             description=_description(suite),
             blocking=suite.name in BLOCKING,
+            partitions_def=REPORTS,  # each result is recorded against its report's partition
         )
         for suite in SUITES
     ],
