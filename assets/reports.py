@@ -83,14 +83,15 @@ def warehouse_tables(
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, deps=list(TABLES), pool=POOL)
-def analyst_views(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def analyst_views(duckdb: DuckDBResource, report_folder: ReportFolder) -> dg.MaterializeResult:
     """The views of sql/views/, recreated over the loaded tables. Not refreshed in a run whose
     blocking checks failed."""
     with _warehouse(duckdb) as con:
         warehouse.refresh_views(con)
         views = [v for (v,) in con.execute(
             "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
-    return dg.MaterializeResult(metadata={"count": len(views), "views": dg.MetadataValue.json(views)})
+    return dg.MaterializeResult(metadata={"count": len(views), "views": dg.MetadataValue.json(views),
+                                          **_docs_link(Path(report_folder.docs_dir))})
 
 
 def _table(suite: validate.Suite) -> str:
@@ -115,16 +116,19 @@ def _description(suite: validate.Suite) -> str:
     ],
     pool=POOL,
 )
-def report_checks(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> Iterator[dg.AssetCheckResult]:
+def report_checks(
+    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, report_folder: ReportFolder
+) -> Iterator[dg.AssetCheckResult]:
     """Every suite over this partition's report only (`validate.run` for its sha256), which also
     replaces the report's findings in check_result. A failure lists form, rule and both numbers.
 
     The extractor refuses what it cannot have read right (the partition fails in `forms`), so a loaded
     form that breaks a rule really prints inconsistent numbers: a finding, not a broken load."""
     sha = context.partition_key
+    docs = Path(report_folder.docs_dir)
     with _warehouse(duckdb) as con:
-        findings = validate.run(con, [sha])
-    yield from _results(findings, _table, {"report": sha})
+        findings = validate.run(con, [sha], docs=docs)
+    yield from _results(findings, _table, {"report": sha, **_docs_link(docs)})
 
 
 @dg.multi_asset_check(
@@ -134,11 +138,12 @@ def report_checks(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ],
     pool=POOL,
 )
-def warehouse_checks(duckdb: DuckDBResource) -> Iterator[dg.AssetCheckResult]:
+def warehouse_checks(duckdb: DuckDBResource, report_folder: ReportFolder) -> Iterator[dg.AssetCheckResult]:
     """Every suite over every loaded report, as the nightly schedule runs them; refreshes check_result."""
+    docs = Path(report_folder.docs_dir)
     with _warehouse(duckdb) as con:
-        findings = validate.run(con)
-    yield from _results(findings, lambda suite: "analyst_views", {})
+        findings = validate.run(con, docs=docs)
+    yield from _results(findings, lambda suite: "analyst_views", _docs_link(docs))
 
 
 def _results(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[dg.AssetCheckResult]:
@@ -160,6 +165,11 @@ def _results(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[dg.Asset
                 ),
             },
         )
+
+
+def _docs_link(docs: Path) -> dict:
+    """The Great Expectations Data Docs page the checks just rebuilt."""
+    return {"data_docs": dg.MetadataValue.url(validate.docs_index(docs).resolve().as_uri())}
 
 
 def _counts(frames: normalise.ReportFrames) -> dict:

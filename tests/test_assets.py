@@ -27,6 +27,7 @@ from assets.reports import BLOCKING, SUITE_TABLE
 from assets.resources import FILE_TAG, REPORTS, ReportFolder
 from conftest import ROOT, SAMPLES, extracted, truth
 from pipeline.pdf import sha256_of
+from pipeline import validate
 from pipeline.validate import load_suites
 
 REAL = SAMPLES / "luohu-2023-dev.xlsx.pdf"  # the 12 published forms; every other sample carries a defect
@@ -210,7 +211,13 @@ def test_real_report_passes_every_check_and_refreshes_the_views(samples):
         assert check.passed, (name, check.metadata["failures"].value)
         assert check.metadata["rows_checked"].value > 0
         assert check.metadata["report"].value == sha256_of(REAL)
-    assert _metadata(result, "analyst_views")
+    docs = {c.metadata["data_docs"].value for c in checks.values()}
+    (views,) = _metadata(result, "analyst_views").values()
+    assert docs == {views["data_docs"]}
+    (index,) = docs
+    page = Path(index.removeprefix("file://"))
+    assert page.name == "index.html" and page.is_relative_to(samples[0].root / "docs")
+    assert "funds" in page.read_text(encoding="utf-8")  # the Data Docs list each suite's validations
 
 
 def test_failing_checks_name_each_injected_defect_and_block_the_views(samples):
@@ -370,3 +377,4 @@ def test_webserver_and_daemon_run_a_partition_launched_through_graphql(tmp_path)
         log.close()
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM dim_form WHERE report_sha256 = ?", [sha]).fetchone() == (12,)
+    assert validate.docs_index(tmp_path / "docs").is_file()
