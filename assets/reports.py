@@ -36,7 +36,9 @@ FINDING = ["form_id", "rule", "subject", "expected", "observed"]
 
 
 @dg.asset(partitions_def=REPORTS, group_name=GROUP, kinds={"pdf", "polars"})
-def forms(context: dg.AssetExecutionContext, report_folder: ReportFolder) -> dg.Output[normalise.ReportFrames]:
+def forms(
+    context: dg.AssetExecutionContext, report_folder: ReportFolder
+) -> Iterator[dg.AssetObservation | dg.Output[normalise.ReportFrames]]:
     """The forms of one report file as warehouse frames. A file that cannot be read fails this
     partition only, with its reason and page, and is moved to quarantine with a JSON sidecar."""
     sha = context.partition_key
@@ -49,13 +51,14 @@ def forms(context: dg.AssetExecutionContext, report_folder: ReportFolder) -> dg.
     seconds = round(time.perf_counter() - started, 2)
     if isinstance(reading, ReportError):
         moved = report_folder.put_aside(path, sha, reading)
-        raise dg.Failure(
-            description=str(reading),
-            metadata={"file": path.name, "sha256": sha, "error_kind": reading.kind,
-                      "page": reading.page, "reason": reading.reason,
-                      "quarantined": dg.MetadataValue.path(str(moved)), "seconds": seconds},
-        )
-    return dg.Output(reading, metadata={"file": path.name, "path": dg.MetadataValue.path(str(path)),
+        refusal = {"file": path.name, "sha256": sha, "error_kind": reading.kind, "page": reading.page,
+                   "reason": reading.reason, "quarantined": dg.MetadataValue.path(str(moved)),
+                   "seconds": seconds}
+        # On the asset's own timeline too (an observation of this partition), not only in the run log.
+        yield dg.AssetObservation(asset_key=context.asset_key, partition=sha, description=str(reading),
+                                  metadata=refusal)
+        raise dg.Failure(description=str(reading), metadata=refusal)
+    yield dg.Output(reading, metadata={"file": path.name, "path": dg.MetadataValue.path(str(path)),
                                         **_counts(reading), "seconds": seconds})
 
 

@@ -261,6 +261,9 @@ def test_unreadable_report_fails_its_partition_only_and_moves_to_quarantine(samp
     assert moved.parent == site.quarantine and moved.read_text(encoding="utf-8") == "项目支出绩效自评表"
     sidecar = json.loads(moved.with_name(moved.name + ".json").read_text(encoding="utf-8"))
     assert sidecar["kind"] == "not_a_pdf" and sidecar["sha256"] == key
+    (observed,) = [e.event_specific_data.asset_observation for e in result.all_events
+                   if e.event_type_value == "ASSET_OBSERVATION"]
+    assert observed.partition == key and observed.metadata["error_kind"].value == "not_a_pdf"
     assert not _metadata(result, "warehouse_tables")
     assert site.rows("SELECT count(*) FROM dim_report WHERE report_sha256 = ?", [key]) == [(0,)]
     assert [k for k, r in runs.items() if not _metadata(r, "forms")] == [key]  # every other report loaded
