@@ -10,14 +10,14 @@ from dagster_duckdb import DuckDBResource
 
 from pipeline import warehouse
 
-from .automation import inbox_sensor, ingest_report, nightly, nightly_job
+from .automation import inbox_sensor, ingest_report, nightly
 from .reports import analyst_views, forms, report_checks, warehouse_checks, warehouse_tables
 from .resources import ReportFolder
 
 defs = dg.Definitions(
     assets=[forms, warehouse_tables, analyst_views],
     asset_checks=[report_checks, warehouse_checks],
-    jobs=[ingest_report, nightly_job],
+    jobs=[ingest_report],
     sensors=[inbox_sensor],
     schedules=[nightly],
     resources={

@@ -155,11 +155,13 @@ def test_nightly_schedule_at_two_in_shanghai_rescans_the_inbox(tmp_path):
     assert nightly.cron_schedule == "0 2 * * *"
     assert nightly.execution_timezone == "Asia/Shanghai"
     site = Site(tmp_path)
-    known, missed = REAL, sorted(SAMPLES.glob("4403*.pdf"))[0]
-    for pdf in (known, missed):
-        shutil.copy(pdf, site.inbox / pdf.name)
-    site.instance.add_dynamic_partitions("reports", [sha256_of(known)])
+    known, missed = REAL, SAMPLES / "440305210300200065020.xlsx.pdf"
+    recent = SAMPLES / "440303210301000048529.xlsx.pdf"  # modified 10 s before: maybe still being copied
     when = datetime(2026, 11, 27, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    for pdf, age in ((known, 3600), (missed, 3600), (recent, 10)):
+        shutil.copy(pdf, site.inbox / pdf.name)
+        os.utime(site.inbox / pdf.name, (when.timestamp() - age,) * 2)
+    site.instance.add_dynamic_partitions("reports", [sha256_of(known)])
     context = dg.build_schedule_context(instance=site.instance, scheduled_execution_time=when,
                                         resources={"report_folder": site.folder},
                                         repository_def=defs.get_repository_def())
@@ -167,7 +169,7 @@ def test_nightly_schedule_at_two_in_shanghai_rescans_the_inbox(tmp_path):
     by_partition = {r.partition_key: r for r in requests}
     assert set(by_partition) == {sha256_of(missed), None}
     assert by_partition[sha256_of(missed)].tags[FILE_TAG] == str(site.inbox / missed.name)
-    assert sha256_of(missed) in site.instance.get_dynamic_partitions("reports")
+    assert sorted(site.instance.get_dynamic_partitions("reports")) == sorted(map(sha256_of, (known, missed)))
     assert by_partition[None].asset_selection == [dg.AssetKey("analyst_views")]
 
 
