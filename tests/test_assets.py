@@ -50,6 +50,7 @@ class Site:
         (root / "dagster").mkdir()
         self.instance = dg.DagsterInstance.local_temp(str(root / "dagster"))
         self.cursor: str | None = None
+        self.requests: list[dg.RunRequest] = []  # every run the sensor requested
 
     def tick(self) -> dg.SensorResult:
         """One sensor evaluation, its partitions registered as the daemon would."""
@@ -57,6 +58,7 @@ class Site:
                                           resources={"report_folder": self.folder})
         result = inbox_sensor(context)
         self.cursor = result.cursor
+        self.requests += result.run_requests or []
         for request in result.dynamic_partitions_requests or []:
             self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         return result
@@ -98,9 +100,7 @@ def samples(tmp_path_factory) -> tuple[Site, dict[str, Path], dict[str, dg.Execu
     (site.inbox / "not-a-report.pdf").write_text("项目支出绩效自评表", encoding="utf-8")
     files = {p.name: p for p in site.inbox.iterdir()}
     assert not site.tick().run_requests  # first sight: wait one tick in case a file is still being copied
-    requests = site.tick().run_requests
-    runs = {r.partition_key: site.materialize(r.partition_key, r.tags) for r in requests}
-    site.requests = requests  # type: ignore[attr-defined]
+    runs = {r.partition_key: site.materialize(r.partition_key, r.tags) for r in site.tick().run_requests}
     return site, files, runs
 
 
@@ -165,8 +165,8 @@ def test_nightly_schedule_at_two_in_shanghai_rescans_the_inbox(tmp_path):
     context = dg.build_schedule_context(instance=site.instance, scheduled_execution_time=when,
                                         resources={"report_folder": site.folder},
                                         repository_def=defs.get_repository_def())
-    requests = list(nightly.evaluate_tick(context).run_requests or [])
-    by_partition = {r.partition_key: r for r in requests}
+    asked = list(nightly.evaluate_tick(context).run_requests or [])
+    by_partition = {r.partition_key: r for r in asked}
     assert set(by_partition) == {sha256_of(missed), None}
     assert by_partition[sha256_of(missed)].tags[FILE_TAG] == str(site.inbox / missed.name)
     assert sorted(site.instance.get_dynamic_partitions("reports")) == sorted(map(sha256_of, (known, missed)))
