@@ -17,8 +17,8 @@ from .reports import TABLES, analyst_views, forms, report_checks
 from .resources import FILE_TAG, REPORTS, ReportFolder
 
 # One report: read, load, check, refresh the views (unless a blocking check failed).
-REPORT_ASSETS = dg.AssetSelection.assets(forms).downstream().without_checks() | dg.AssetSelection.checks_for_assets(
-    *TABLES)
+REPORT_ASSETS = (dg.AssetSelection.assets(forms).downstream().without_checks()
+                 | dg.AssetSelection.checks_for_assets(*TABLES))
 ingest_report = dg.define_asset_job(
     "ingest_report", selection=REPORT_ASSETS, partitions_def=REPORTS,
     description="Read one report (partition = its sha256) into the warehouse, check it, refresh the views.",
@@ -48,18 +48,14 @@ def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], l
     return seen, ready
 
 
-def _request(path: Path, sha: str) -> dg.RunRequest:
-    return dg.RunRequest(partition_key=sha, tags={FILE_TAG: str(path)})
-
-
 @dg.sensor(job=ingest_report, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: dg.SensorEvaluationContext, report_folder: ReportFolder) -> dg.SensorResult:
     """New or changed PDFs in the inbox → one partition each, and its run."""
     cursor, ready = scan(report_folder.inbox(), json.loads(context.cursor) if context.cursor else {})
-    keys = list(dict.fromkeys(sha for _, sha in ready))
+    paths = {sha: path for path, sha in ready}  # two copies of one file are one report
     return dg.SensorResult(
-        run_requests=[_request(path, sha) for path, sha in ready],
-        dynamic_partitions_requests=[REPORTS.build_add_request(keys)] if keys else [],
+        run_requests=[dg.RunRequest(partition_key=sha, tags={FILE_TAG: str(p)}) for sha, p in paths.items()],
+        dynamic_partitions_requests=[REPORTS.build_add_request(list(paths))] if paths else [],
         cursor=json.dumps(cursor),
     )
 
@@ -84,5 +80,5 @@ def nightly(context: dg.ScheduleEvaluationContext, report_folder: ReportFolder):
         yield dg.RunRequest(partition_key=sha, tags={FILE_TAG: str(path)}, run_key=f"missed-{sha}",
                             asset_selection=[forms.key, *map(dg.AssetKey, TABLES), analyst_views.key],
                             asset_check_keys=list(report_checks.check_keys))
-    yield dg.RunRequest(asset_selection=[analyst_views.key], run_key=context.scheduled_execution_time.isoformat()
-                        if context.scheduled_execution_time else None)
+    when = context.scheduled_execution_time
+    yield dg.RunRequest(asset_selection=[analyst_views.key], run_key=when.isoformat() if when else None)

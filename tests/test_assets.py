@@ -150,6 +150,11 @@ def test_sensor_waits_for_a_file_to_stop_changing(tmp_path):
     report.unlink()  # gone (moved to quarantine, or deleted): forgotten
     assert not site.tick().run_requests and json.loads(site.cursor) == {}
 
+    for name in ("copy-1.pdf", "copy-2.pdf"):  # one report under two names: one run
+        shutil.copy(REAL, site.inbox / name)
+    assert not site.tick().run_requests
+    assert [r.partition_key for r in site.tick().run_requests] == [sha]
+
 
 def test_nightly_schedule_at_two_in_shanghai_rescans_the_inbox(tmp_path):
     assert nightly.cron_schedule == "0 2 * * *"
