@@ -25,7 +25,9 @@ class ReportFolder(dg.ConfigurableResource):
     docs_dir: str = os.environ.get("JIXIAO_DOCS", "data/docs")
 
     def inbox(self) -> list[Path]:
-        return find_reports([self.inbox_dir]) if Path(self.inbox_dir).is_dir() else []
+        """The PDFs under the inbox, as absolute paths: they travel in run tags to other processes."""
+        folder = Path(self.inbox_dir).absolute()
+        return find_reports([folder]) if folder.is_dir() else []
 
     def file_of(self, sha256: str, hint: str | None = None) -> Path | None:
         """The file of a partition: the path its run was requested for, else the first file in the
