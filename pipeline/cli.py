@@ -234,7 +234,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _describe(outcome) -> str:
     if outcome.status == "loaded":
-        return f"loaded {len(outcome.forms)} form(s), {outcome.pages} page(s) in {outcome.seconds:.1f}s"
+        return f"loaded {outcome.forms} form(s), {outcome.pages} page(s) in {outcome.seconds:.1f}s"
     if outcome.status == "skipped":
         return "already loaded (same content), skipped"
     return f"QUARANTINED ({outcome.error.kind})"

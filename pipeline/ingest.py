@@ -1,15 +1,16 @@
 """One report file → the warehouse, or → quarantine with its reason. Never both, never half.
 
-`ingest_file` is what the CLI and the Dagster assets call for each report; it never raises for bad
-input: a `ReportError` becomes a quarantined dim_report row (and, when a quarantine folder is given,
-a copy of the file with a JSON sidecar giving the reason).
+`ingest_file` is what the CLI calls for each report: `read_report` then `store`. It never raises for
+bad input: a `ReportError` becomes a quarantined dim_report row (and, when a quarantine folder is
+given, a copy of the file with a JSON sidecar giving the reason). The Dagster assets call `read_report`
+and `store` as separate steps, so reading runs in parallel and only the write holds the warehouse.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,7 +19,6 @@ import duckdb
 from . import normalise, warehouse
 from .errors import ReportError
 from .extract import extract
-from .model import Form
 from .pdf import sha256_of
 
 PDF_SUFFIXES = {".pdf"}
@@ -29,7 +29,7 @@ class Outcome:
     path: Path
     sha256: str
     status: str  # loaded | skipped (already loaded) | quarantined
-    forms: list[Form] = field(default_factory=list)
+    forms: int = 0
     pages: int | None = None
     error: ReportError | None = None
     seconds: float = 0.0
@@ -58,20 +58,39 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool
     sha = sha256_of(path) if path.is_file() else ""
     if sha and not force and warehouse.report_status(con, sha) == "loaded":
         return Outcome(path, sha, "skipped")
+    reading = read_report(path)
+    store(con, path, sha, reading)
+    if isinstance(reading, ReportError):
+        if quarantine_dir is not None and path.is_file():
+            quarantine(path, sha, reading, quarantine_dir)
+        return Outcome(path, sha, "quarantined", error=reading, seconds=_since(started))
+    return Outcome(path, sha, "loaded", forms=reading.dim_form.height,
+                   pages=reading.dim_report["pages"][0], seconds=_since(started))
+
+
+def read_report(path: str | Path) -> normalise.ReportFrames | ReportError:
+    """Everything one report would load, or why it cannot be loaded. The refusal is returned, not
+    raised, so each caller decides where it goes (a quarantined row, a failed Dagster partition)."""
+    path = Path(path)
     try:
         info, forms = extract(path)
-        frames = normalise.frames(forms, file_path=str(path), pages=info.pages)
+        return normalise.frames(forms, file_path=str(path), pages=info.pages)
     except ReportError as err:
-        row = normalise.report_row(
-            sha256=sha or f"missing:{path}", file_name=path.name, file_path=str(path), pages=None,
-            status="quarantined", forms=0, error_kind=err.kind, error=str(err), error_page=err.page,
-        )
-        warehouse.record_refusal(con, row)
-        if quarantine_dir is not None and path.is_file():
-            quarantine(path, sha, err, quarantine_dir)
-        return Outcome(path, sha, "quarantined", error=err, seconds=_since(started))
-    warehouse.load_report(con, frames)
-    return Outcome(path, sha, "loaded", forms=forms, pages=info.pages, seconds=_since(started))
+        return err
+
+
+def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
+          reading: normalise.ReportFrames | ReportError) -> None:
+    """Write what `read_report` gave in one transaction: the report's rows replace its previous ones,
+    or a refusal replaces them with its quarantined dim_report row."""
+    if isinstance(reading, ReportError):
+        warehouse.record_refusal(con, normalise.report_row(
+            sha256=sha256 or f"missing:{path}", file_name=path.name, file_path=str(path), pages=None,
+            status="quarantined", forms=0, error_kind=reading.kind, error=str(reading),
+            error_page=reading.page,
+        ))
+    else:
+        warehouse.load_report(con, reading)
 
 
 def quarantine(path: Path, sha: str, err: ReportError, directory: Path, *, move: bool = False) -> Path:

@@ -53,19 +53,18 @@ def facts(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None) -> t
     )
 
 
-def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None) -> pl.DataFrame:
+def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None, docs: Path | None = None) -> pl.DataFrame:
     """Run the suites over the check rows; add `passed`. Rows a rule cannot judge (a missing value)
-    are left out: there is no number to report."""
+    are left out: there is no number to report. With `docs`, the results are also kept in a GX
+    project there and its Data Docs (HTML) rebuilt: `docs_index(docs)`."""
     suites = suites if suites is not None else load_suites()
     checks = checks.drop_nulls(["expected", "observed"])
     failed: set[tuple[str, str, str, str]] = set()
     if checks.height:
-        batch = _gx_batch(checks)
-        for suite in suites:
-            for result in _validate_suite(batch, suite):
-                rule = result.expectation_config.meta["rule"]
-                for row in result.result.get("unexpected_index_list") or []:
-                    failed.add((rule, row["form_id"], row["report_sha256"], row["subject"]))
+        for result in _gx_results(checks, suites, docs):
+            rule = result.expectation_config.meta["rule"]
+            for row in result.result.get("unexpected_index_list") or []:
+                failed.add((rule, row["form_id"], row["report_sha256"], row["subject"]))
     passed = [
         (r, f, s, sub) not in failed
         for r, f, s, sub in checks.select("rule", "form_id", "report_sha256", "subject").iter_rows()
@@ -73,10 +72,17 @@ def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None) -> pl.Data
     return checks.with_columns(pl.Series("passed", passed, dtype=pl.Boolean))
 
 
-def run(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None) -> pl.DataFrame:
-    """Validate loaded reports (all, or `reports`), store the findings in check_result, return them."""
+def docs_index(docs: Path) -> Path:
+    """The Data Docs page `evaluate(..., docs=docs)` rebuilds (GX's default local site)."""
+    return docs / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def run(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None,
+        docs: Path | None = None) -> pl.DataFrame:
+    """Validate loaded reports (all, or `reports`), store the findings in check_result, return them;
+    with `docs`, rebuild the Data Docs there too."""
     dim_form, funds, indicators = facts(con, reports)
-    findings = evaluate(check_rows(dim_form, funds, indicators))
+    findings = evaluate(check_rows(dim_form, funds, indicators), docs=docs)
     findings = findings.with_columns(
         pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)).cast(pl.Datetime("us")).alias("checked_at")
     )
@@ -85,32 +91,40 @@ def run(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None) -> pl.
     return findings
 
 
-def _gx_batch(checks: pl.DataFrame):
-    """One ephemeral GX context and batch over the check rows, shared by every suite."""
-    gx = _gx()
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    batch_definition = (
-        context.data_sources.add_pandas("jixiao")
-        .add_dataframe_asset("check_rows")
-        .add_batch_definition_whole_dataframe("all")
-    )
-    return batch_definition.get_batch(batch_parameters={"dataframe": checks.to_pandas()})
-
-
-def _validate_suite(batch, suite: Suite):
+def _gx_results(checks: pl.DataFrame, suites: list[Suite], docs: Path | None):
+    """One GX checkpoint over the check rows, one validation per suite; in a file project at `docs`
+    (which keeps the results and rebuilds the Data Docs) or an ephemeral one."""
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    gx_suite = gx.ExpectationSuite(name=suite.name)
-    for e in suite.expectations:
-        gx_suite.add_expectation_configuration(
-            ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"))
-        )
-    result = batch.validate(
-        gx_suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX}
+    if docs is not None:
+        docs.mkdir(parents=True, exist_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=str(docs))
+    else:
+        context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    batch_definition = (
+        context.data_sources.add_or_update_pandas("jixiao")
+        .add_dataframe_asset("check_rows")
+        .add_batch_definition_whole_dataframe("all")
     )
-    return result.results
+    definitions = []
+    for suite in suites:
+        gx_suite = gx.ExpectationSuite(name=suite.name)
+        for e in suite.expectations:
+            gx_suite.add_expectation_configuration(
+                ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"))
+            )
+        definitions.append(context.validation_definitions.add_or_update(gx.ValidationDefinition(
+            name=suite.name, data=batch_definition, suite=context.suites.add_or_update(gx_suite))))
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name="jixiao",
+        validation_definitions=definitions,
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if docs is not None else [],
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX},
+    ))
+    outcome = checkpoint.run(batch_parameters={"dataframe": checks.to_pandas()})
+    return [r for run in outcome.run_results.values() for r in run.results]
 
 
 def _gx():

@@ -1,163 +1,294 @@
-"""The Dagster layer: the whole graph materializes in-process into a fresh warehouse, loads what the
-extractor reads, and its checks pass on the real forms and name each injected defect on the samples."""
+"""The Dagster layer, in process: the inbox sensor turns each file into a partition and a run; each
+run loads one report into a fresh warehouse, checks it, and fails alone when its file is bad or its
+printed totals do not reconcile; rerunning one partition replaces that report's rows only."""
 
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 import pytest
+import requests
 from dagster_duckdb import DuckDBResource
 
-from assets.definitions import ReportFolder, defs
+from assets.automation import REPORT_ASSETS, inbox_sensor, nightly
+from assets.definitions import defs
+from assets.reports import BLOCKING, SUITE_TABLE
+from assets.resources import FILE_TAG, REPORTS, ReportFolder
 from conftest import ROOT, SAMPLES, extracted, truth
+from pipeline.pdf import sha256_of
+from pipeline import validate
 from pipeline.validate import load_suites
 
 REAL = SAMPLES / "luohu-2023-dev.xlsx.pdf"  # the 12 published forms; every other sample carries a defect
 SUITE_NAMES = {s.name for s in load_suites()}
+TABLES = {"dim_form", "fact_fund_execution", "fact_indicator_result"}
 
 
-def _materialize(reports_dir: Path, workdir: Path) -> dg.ExecuteInProcessResult:
-    """Every asset and check, into `workdir`/warehouse.duckdb, refusals into `workdir`/quarantine."""
-    return dg.materialize(
-        [*defs.assets, *defs.asset_checks],  # type: ignore[list-item]
-        resources={
-            "report_folder": ReportFolder(reports_dir=str(reports_dir),
-                                          quarantine_dir=str(workdir / "quarantine")),
-            "duckdb": DuckDBResource(database=str(workdir / "warehouse.duckdb")),
-        },
-    )
+class Site:
+    """A temp inbox, quarantine and warehouse, and the resources pointing at them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.inbox = root / "inbox"
+        self.inbox.mkdir(parents=True)
+        self.quarantine = root / "quarantine"
+        self.database = root / "warehouse.duckdb"
+        self.folder = ReportFolder(inbox_dir=str(self.inbox), quarantine_dir=str(self.quarantine),
+                                   docs_dir=str(root / "docs"))
+        self.resources = {"report_folder": self.folder, "duckdb": DuckDBResource(database=str(self.database))}
+        (root / "dagster").mkdir()
+        self.instance = dg.DagsterInstance.local_temp(str(root / "dagster"))
+        self.cursor: str | None = None
+        self.requests: list[dg.RunRequest] = []  # every run the sensor requested
+
+    def tick(self) -> dg.SensorResult:
+        """One sensor evaluation, its partitions registered as the daemon would."""
+        context = dg.build_sensor_context(cursor=self.cursor, instance=self.instance,
+                                          resources={"report_folder": self.folder})
+        result = inbox_sensor(context)
+        self.cursor = result.cursor
+        self.requests += result.run_requests or []
+        for request in result.dynamic_partitions_requests or []:
+            self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        return result
+
+    def materialize(self, partition_key: str, tags: dict | None = None) -> dg.ExecuteInProcessResult:
+        """What the `ingest_report` job runs for one partition."""
+        return dg.materialize(
+            [*defs.assets, *defs.asset_checks],  # type: ignore[list-item]
+            selection=REPORT_ASSETS, partition_key=partition_key, tags=tags, instance=self.instance,
+            resources=self.resources, raise_on_error=False,
+        )
+
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.execute(sql, params).fetchall()
 
 
-def _rows(database: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
-def _count(database: Path, sql: str) -> int:
-    return _rows(database, sql)[0][0]
-
-
-def _metadata(result: dg.ExecuteInProcessResult, node: str) -> dict:
-    (event,) = result.asset_materializations_for_node(node)
-    return {k: v.value for k, v in event.metadata.items()}
+def _metadata(result: dg.ExecuteInProcessResult, node: str) -> dict[str, dict]:
+    return {e.asset_key.to_user_string(): {k: v.value for k, v in e.metadata.items()}
+            for e in result.asset_materializations_for_node(node)}
 
 
 def _checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
     return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory) -> tuple[dg.ExecuteInProcessResult, Path]:
-    workdir = tmp_path_factory.mktemp("samples")
-    return _materialize(SAMPLES, workdir), workdir / "warehouse.duckdb"
+def _failure(result: dg.ExecuteInProcessResult, step: str):
+    (event,) = [e for e in result.all_events if e.is_step_failure and e.step_key == step]
+    return event.step_failure_data.user_failure_data
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory) -> tuple[dg.ExecuteInProcessResult, Path]:
-    """The real forms only, next to a file that is not a PDF: it must be quarantined, not fatal."""
-    folder = tmp_path_factory.mktemp("real")
-    (folder / "reports").mkdir()
-    shutil.copy(REAL, folder / "reports" / REAL.name)
-    (folder / "reports" / "not-a-report.pdf").write_text("项目支出绩效自评表", encoding="utf-8")
-    return _materialize(folder / "reports", folder), folder / "warehouse.duckdb"
+def samples(tmp_path_factory) -> tuple[Site, dict[str, Path], dict[str, dg.ExecuteInProcessResult]]:
+    """Every sample and a file that is not a PDF dropped in the inbox, picked up by the sensor, and
+    each requested run executed: {file name: path}, {partition key: run result}."""
+    site = Site(tmp_path_factory.mktemp("samples"))
+    for pdf in sorted(SAMPLES.glob("*.pdf")):
+        shutil.copy(pdf, site.inbox / pdf.name)
+    (site.inbox / "not-a-report.pdf").write_text("项目支出绩效自评表", encoding="utf-8")
+    files = {p.name: p for p in site.inbox.iterdir()}
+    assert not site.tick().run_requests  # first sight: wait one tick in case a file is still being copied
+    runs = {r.partition_key: site.materialize(r.partition_key, r.tags) for r in site.tick().run_requests}
+    return site, files, runs
 
 
-def test_lineage_group_and_job():
+def test_lineage_partitions_jobs_and_blocking_checks():
     graph = defs.resolve_asset_graph()
     parents = {k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys}
                for k in graph.get_all_asset_keys()}
-    tables = {"dim_form", "fact_fund_execution", "fact_indicator_result"}
-    assert parents == {"reports": set(), "forms": {"reports"}, **{t: {"forms"} for t in tables},
-                       "analyst_views": tables}
-    assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"jixiao"}
-    job = defs.resolve_job_def("ingest_samples")
-    assert job.asset_layer.selected_asset_keys == graph.get_all_asset_keys()
-    assert {c.name for c in job.asset_layer.asset_graph.asset_check_keys} == SUITE_NAMES
+    assert parents == {"forms": set(), **{t: {"forms"} for t in TABLES}, "analyst_views": TABLES}
+    partitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).partitions_def}
+    assert partitioned == {"forms", *TABLES}
+    assert graph.get(dg.AssetKey("forms")).partitions_def == REPORTS
+    checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k).blocking
+              for k in graph.asset_check_keys}
+    per_report = {name: blocking for (asset, name), blocking in checks.items() if asset in TABLES}
+    assert per_report == {name: name in BLOCKING for name in SUITE_NAMES}
+    assert BLOCKING == {"funds", "scores"}
+    assert {name for (asset, name) in checks if asset == "analyst_views"} == SUITE_NAMES
+    job = defs.resolve_job_def("ingest_report")
+    assert job.partitions_def == REPORTS
+    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == {"forms", *TABLES, "analyst_views"}
+    assert {c.asset_key.to_user_string() for c in job.asset_layer.asset_graph.asset_check_keys} == TABLES
 
 
-def test_samples_load_every_form_and_row(samples):
-    result, database = samples
-    assert result.success
-    files = sorted(SAMPLES.glob("*.pdf"))
-    reports = _metadata(result, "reports")
-    assert reports["count"] == len(files) == 11
-    assert [f["file"] for f in reports["files"]] == [f.name for f in files]
-    assert all(len(f["sha256"]) == 64 for f in reports["files"])
+def test_sensor_waits_for_a_file_to_stop_changing(tmp_path):
+    site = Site(tmp_path)
+    assert not site.tick().run_requests  # empty inbox
+    report = site.inbox / "report.pdf"
+    report.write_bytes(REAL.read_bytes()[:1000])
+    assert not site.tick().run_requests  # new: seen once
+    with report.open("ab") as f:
+        f.write(REAL.read_bytes()[1000:])
+    assert not site.tick().run_requests  # still growing
+    result = site.tick()  # unchanged since the previous tick: taken
+    sha = sha256_of(REAL)
+    assert [(r.partition_key, r.tags[FILE_TAG]) for r in result.run_requests] == [(sha, str(report))]
+    assert site.instance.get_dynamic_partitions("reports") == [sha]
+    assert not site.tick().run_requests  # unchanged: nothing
+    assert not site.tick().run_requests
 
-    forms = _metadata(result, "forms")
-    assert forms["forms"] == 22 and forms["quarantined"] == 0
-    assert forms["pages"] == sum(r["pages"] for r in forms["reports"])
+    other = sorted(SAMPLES.glob("4403*.pdf"))[0]
+    shutil.copy(other, report)  # the same name, other content: a new partition once it settles
+    assert not site.tick().run_requests
+    (request,) = site.tick().run_requests
+    assert request.partition_key == sha256_of(other) != sha
+    assert sorted(site.instance.get_dynamic_partitions("reports")) == sorted([sha, request.partition_key])
 
-    read = [form for f in files for form in extracted(str(f))]
-    assert _count(database, "SELECT count(*) FROM dim_form") == len(read) == 22
-    codes = [c for (c,) in _rows(database, "SELECT project_code FROM dim_form")]
-    indicators = _count(database, "SELECT count(*) FROM fact_indicator_result")
-    assert indicators == sum(len(truth(c)["indicators"]) for c in codes)
-    assert indicators == sum(len(form["indicators"]) for form in read)
-    assert _count(database, "SELECT count(*) FROM fact_fund_execution") == 4 * 22
+    report.unlink()  # gone (moved to quarantine, or deleted): forgotten
+    assert not site.tick().run_requests and json.loads(site.cursor) == {}
 
-    rows = {e.asset_key.to_user_string(): e.metadata["dagster/row_count"].value
-            for e in result.asset_materializations_for_node("warehouse_tables")}
-    assert rows == {"dim_form": 22, "fact_fund_execution": 88, "fact_indicator_result": indicators}
-
-
-def test_every_suite_has_a_result_stored_in_check_result(samples):
-    result, database = samples
-    checks = _checks(result)
-    assert set(checks) == SUITE_NAMES
-    rules = {r for s in load_suites() for r in s.rules}
-    stored = _count(database, "SELECT count(*) FROM check_result")
-    assert stored == sum(c.metadata["rows_checked"].value for c in checks.values()) > 0
-    assert _count(database, "SELECT count(DISTINCT rule) FROM check_result") == len(rules)
-    assert _count(database, "SELECT count(*) FROM check_result WHERE NOT passed") == sum(
-        c.metadata["rows_failed"].value for c in checks.values())
+    for name in ("copy-1.pdf", "copy-2.pdf"):  # one report under two names: one run
+        shutil.copy(REAL, site.inbox / name)
+    assert not site.tick().run_requests
+    assert [r.partition_key for r in site.tick().run_requests] == [sha]
 
 
-def test_failing_checks_name_each_injected_defect_with_both_numbers(samples):
-    result, database = samples
-    checks = _checks(result)
-    failures = [f for c in checks.values() for f in c.metadata["failures"].value]
-    forms = _rows(database, "SELECT form_id, project_code FROM dim_form")
-    defects = {(form_id, truth(code)["defect"]["kind"]) for form_id, code in forms
-               if truth(code).get("defect")}
-    assert {(f["form_id"], f["rule"]) for f in failures} == defects
-    assert all(Decimal(f["expected"]) != Decimal(f["observed"]) for f in failures)
-    assert {"form_id": "440306211550216301358-2024", "rule": "funds_score", "subject": "资金 得分",
-            "expected": "5.34", "observed": "6.34"} in checks["funds"].metadata["failures"].value
-    failing = {name for name, c in checks.items() if not c.passed}
-    assert failing == SUITE_NAMES
-    assert {checks[n].severity for n in failing} == {dg.AssetCheckSeverity.WARN}
+def test_nightly_schedule_at_two_in_shanghai_rescans_the_inbox(tmp_path):
+    assert nightly.cron_schedule == "0 2 * * *"
+    assert nightly.execution_timezone == "Asia/Shanghai"
+    site = Site(tmp_path)
+    known, missed = REAL, SAMPLES / "440305210300200065020.xlsx.pdf"
+    recent = SAMPLES / "440303210301000048529.xlsx.pdf"  # modified 10 s before: maybe still being copied
+    when = datetime(2026, 11, 27, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    for pdf, age in ((known, 3600), (missed, 3600), (recent, 10)):
+        shutil.copy(pdf, site.inbox / pdf.name)
+        os.utime(site.inbox / pdf.name, (when.timestamp() - age,) * 2)
+    site.instance.add_dynamic_partitions("reports", [sha256_of(known)])
+    context = dg.build_schedule_context(instance=site.instance, scheduled_execution_time=when,
+                                        resources={"report_folder": site.folder},
+                                        repository_def=defs.get_repository_def())
+    asked = list(nightly.evaluate_tick(context).run_requests or [])
+    by_partition = {r.partition_key: r for r in asked}
+    assert set(by_partition) == {sha256_of(missed), None}
+    assert by_partition[sha256_of(missed)].tags[FILE_TAG] == str(site.inbox / missed.name)
+    assert sorted(site.instance.get_dynamic_partitions("reports")) == sorted(map(sha256_of, (known, missed)))
+    assert by_partition[None].asset_selection == [dg.AssetKey("analyst_views")]
 
 
-def test_real_forms_pass_every_check(real):
-    result, _ = real
+def test_sensor_requests_one_run_per_file(samples):
+    site, files, runs = samples
+    assert sorted(r.tags[FILE_TAG] for r in site.requests) == sorted(str(p) for p in files.values())
+    samples = {sha256_of(p) for p in SAMPLES.glob("*.pdf")}
+    assert len(runs) == len(files) == 12 and samples < set(runs)
+    assert sorted(site.instance.get_dynamic_partitions("reports")) == sorted(runs)
+
+
+def test_each_report_loads_its_forms_with_counts_in_metadata(samples):
+    site, files, runs = samples
+    pdfs = sorted(SAMPLES.glob("*.pdf"))
+    read = {pdf.name: extracted(str(pdf)) for pdf in pdfs}
+    for pdf in pdfs:
+        result = runs[sha256_of(pdf)]
+        (forms,) = _metadata(result, "forms").values()
+        assert forms["file"] == pdf.name and forms["forms"] == len(read[pdf.name])
+        assert forms["indicator_rows"] == sum(len(f["indicators"]) for f in read[pdf.name])
+        assert forms["pages"] >= 1 and forms["seconds"] >= 0
+        tables = _metadata(result, "warehouse_tables")
+        assert set(tables) == TABLES
+        assert tables["dim_form"]["dagster/row_count"] == forms["forms"]
+        assert tables["fact_indicator_result"]["dagster/row_count"] == forms["indicator_rows"]
+        assert {m["forms"] for m in tables.values()} == {forms["forms"]}
+    assert site.rows("SELECT count(*) FROM dim_form")[0][0] == sum(map(len, read.values())) == 22
+    codes = [c for (c,) in site.rows("SELECT project_code FROM dim_form")]
+    assert site.rows("SELECT count(*) FROM fact_indicator_result")[0][0] == sum(
+        len(truth(c)["indicators"]) for c in codes)
+    assert site.rows("SELECT count(*) FROM fact_fund_execution")[0][0] == 4 * 22
+
+
+def test_real_report_passes_every_check_and_refreshes_the_views(samples):
+    _, _, runs = samples
+    result = runs[sha256_of(REAL)]
     assert result.success
     checks = _checks(result)
     assert set(checks) == SUITE_NAMES
     for name, check in checks.items():
         assert check.passed, (name, check.metadata["failures"].value)
         assert check.metadata["rows_checked"].value > 0
+        assert check.metadata["report"].value == sha256_of(REAL)
+    docs = {c.metadata["data_docs"].value for c in checks.values()}
+    (views,) = _metadata(result, "analyst_views").values()
+    assert docs == {views["data_docs"]}
+    (index,) = docs
+    page = Path(index.removeprefix("file://"))
+    assert page.name == "index.html" and page.is_relative_to(samples[0].root / "docs")
+    assert "funds" in page.read_text(encoding="utf-8")  # the Data Docs list each suite's validations
 
 
-def test_unreadable_report_is_quarantined_with_its_reason(real):
-    result, database = real
-    forms = _metadata(result, "forms")
-    assert forms["forms"] == 12 and forms["quarantined"] == 1
-    (refused,) = [r for r in forms["reports"] if r["status"] == "quarantined"]
-    assert refused["file_name"] == "not-a-report.pdf" and refused["error_kind"] == "not_a_pdf"
-    assert "not-a-report.pdf" in refused["error"]
-    assert _count(database, "SELECT count(*) FROM dim_report WHERE status = 'quarantined' "
-                            "AND file_name = 'not-a-report.pdf' AND error IS NOT NULL") == 1
-    assert _count(database, "SELECT count(*) FROM dim_form") == 12
-    (sidecar,) = (database.parent / "quarantine").glob("*.json")
-    assert json.loads(sidecar.read_text(encoding="utf-8"))["kind"] == "not_a_pdf"
-    assert sidecar.with_suffix("").read_text(encoding="utf-8") == "项目支出绩效自评表"
+def test_failing_checks_name_each_injected_defect_and_block_the_views(samples):
+    site, _, runs = samples
+    failures = {}
+    for pdf in sorted(SAMPLES.glob("4*.pdf")):
+        result = runs[sha256_of(pdf)]
+        checks = _checks(result)
+        failed = {name for name, c in checks.items() if not c.passed}
+        assert failed, pdf.name  # every synthetic sample prints one inconsistency
+        blocked = bool(failed & BLOCKING)
+        assert result.success is not blocked, pdf.name
+        assert bool(_metadata(result, "analyst_views")) is not blocked, pdf.name
+        assert {checks[n].severity for n in failed} == {
+            dg.AssetCheckSeverity.ERROR if n in BLOCKING else dg.AssetCheckSeverity.WARN for n in failed}
+        failures.update({(f["form_id"], f["rule"]): f for c in checks.values()
+                         for f in c.metadata["failures"].value})
+    forms = site.rows("SELECT form_id, project_code FROM dim_form")
+    defects = {(form_id, truth(code)["defect"]["kind"]) for form_id, code in forms if truth(code).get("defect")}
+    assert set(failures) == defects
+    assert all(Decimal(f["expected"]) != Decimal(f["observed"]) for f in failures.values())
+    assert failures[("440306211550216301358-2024", "funds_score")] == {
+        "form_id": "440306211550216301358-2024", "rule": "funds_score", "subject": "资金 得分",
+        "expected": "5.34", "observed": "6.34"}
+    # the findings are stored, blocked or not
+    assert site.rows("SELECT count(*) FROM check_result WHERE NOT passed")[0][0] == len(failures)
+
+
+def test_unreadable_report_fails_its_partition_only_and_moves_to_quarantine(samples):
+    site, files, runs = samples
+    bad = files["not-a-report.pdf"]
+    (key,) = [r.partition_key for r in site.requests if r.tags[FILE_TAG] == str(bad)]
+    result = runs[key]
+    assert not result.success
+    failure = _failure(result, "forms")
+    assert "not-a-report.pdf" in failure.description
+    meta = {k: v.value for k, v in failure.metadata.items()}
+    assert meta["error_kind"] == "not_a_pdf" and meta["file"] == "not-a-report.pdf" and "page" in meta
+    assert not bad.exists()  # moved out of the inbox
+    moved = Path(meta["quarantined"])
+    assert moved.parent == site.quarantine and moved.read_text(encoding="utf-8") == "项目支出绩效自评表"
+    sidecar = json.loads(moved.with_name(moved.name + ".json").read_text(encoding="utf-8"))
+    assert sidecar["kind"] == "not_a_pdf" and sidecar["sha256"] == key
+    (observed,) = [e.event_specific_data.asset_observation for e in result.all_events
+                   if e.event_type_value == "ASSET_OBSERVATION"]
+    assert observed.partition == key and observed.metadata["error_kind"].value == "not_a_pdf"
+    assert not _metadata(result, "warehouse_tables")
+    assert site.rows("SELECT count(*) FROM dim_report WHERE report_sha256 = ?", [key]) == [(0,)]
+    assert [k for k, r in runs.items() if not _metadata(r, "forms")] == [key]  # every other report loaded
+
+
+def test_rerun_of_one_partition_replaces_that_report_only(samples):
+    site, _, runs = samples
+    sha = sha256_of(REAL)
+    before = site.rows("SELECT report_sha256, ingested_at FROM dim_report ORDER BY 1")
+    forms_before = site.rows("SELECT form_id, report_sha256 FROM dim_form ORDER BY 1, 2")
+    rerun = site.materialize(sha)  # as from the UI: no file tag, found again in the inbox by its hash
+    assert rerun.success
+    after = dict(site.rows("SELECT report_sha256, ingested_at FROM dim_report ORDER BY 1"))
+    assert after[sha] > dict(before)[sha]
+    assert {k: v for k, v in after.items() if k != sha} == {k: v for k, v in before if k != sha}
+    assert site.rows("SELECT form_id, report_sha256 FROM dim_form ORDER BY 1, 2") == forms_before
+    (materialized,) = [e.partition for e in rerun.asset_materializations_for_node("forms")]
+    assert materialized == sha
 
 
 def test_definitions_validate_with_the_repo_instance(tmp_path):
@@ -167,3 +298,93 @@ def test_definitions_validate_with_the_repo_instance(tmp_path):
         cwd=ROOT, env={**os.environ, "DAGSTER_HOME": str(tmp_path)}, capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+CHECK_EXECUTIONS = """
+query ($key: AssetKeyInput!, $check: String!, $partition: String) {
+  assetCheckExecutions(assetKey: $key, checkName: $check, partition: $partition, limit: 5) {
+    runId status partition
+    evaluation { success severity metadataEntries { label
+      ... on IntMetadataEntry { intValue } ... on TextMetadataEntry { text } } }
+  }
+}"""
+ADD_PARTITION = """
+mutation ($selector: RepositorySelector!, $name: String!, $key: String!) {
+  addDynamicPartition(repositorySelector: $selector, partitionsDefName: $name, partitionKey: $key) {
+    __typename
+  }
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _until(what: str, probe, seconds: float):
+    """Poll `probe` until it returns something truthy; fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := probe():
+            return found
+        time.sleep(1)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+@pytest.mark.slow
+def test_webserver_and_daemon_run_a_partition_launched_through_graphql(tmp_path):
+    """`dagster dev` (webserver, daemon, code server) on a free loopback port, with its own instance,
+    inbox and warehouse; a partition launched through the GraphQL API ends in the warehouse with its
+    checks readable back from the API, recorded against that partition."""
+    from dagster_graphql import DagsterGraphQLClient
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    database = tmp_path / "warehouse.duckdb"
+    env = {**os.environ, "DAGSTER_HOME": str(home), "JIXIAO_INBOX": str(tmp_path / "inbox"),
+           "JIXIAO_QUARANTINE": str(tmp_path / "quarantine"), "JIXIAO_DOCS": str(tmp_path / "docs"),
+           "JIXIAO_WAREHOUSE": str(database), "PYTHONPATH": str(ROOT)}
+    port = _free_port()
+    log = (tmp_path / "dagster.log").open("w")
+    server = subprocess.Popen(
+        [Path(sys.executable).with_name("dagster"), "dev", "-m", "assets.definitions",
+         "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        def up() -> bool:
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok
+            except requests.ConnectionError:
+                return False
+
+        _until("the webserver", up, 90)
+        client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+        sha = sha256_of(REAL)
+        selector = {"repositoryLocationName": "assets.definitions", "repositoryName": "__repository__"}
+        added = client._execute(ADD_PARTITION, {"selector": selector, "name": "reports", "key": sha})
+        assert added["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess"
+        run_id = client.submit_job_execution(
+            "ingest_report", tags={"dagster/partition": sha, FILE_TAG: str(REAL)})
+        done = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+        status = _until("the run", lambda: (s := client.get_run_status(run_id)) in done and s, 180)
+        assert status == dg.DagsterRunStatus.SUCCESS, (tmp_path / "dagster.log").read_text()[-3000:]
+
+        for suite in load_suites():
+            asset = SUITE_TABLE.get(suite.name, "dim_form")
+            (execution,) = client._execute(CHECK_EXECUTIONS, {
+                "key": {"path": [asset]}, "check": suite.name, "partition": sha})["assetCheckExecutions"]
+            assert execution["runId"] == run_id and execution["partition"] == sha
+            assert execution["status"] == "SUCCEEDED" and execution["evaluation"]["success"]
+            meta = {m["label"]: m.get("intValue", m.get("text")) for m in execution["evaluation"]["metadataEntries"]}
+            assert meta["rows_checked"] > 0 and meta["rows_failed"] == 0 and meta["report"] == sha
+            assert execution["evaluation"]["severity"] == ("ERROR" if suite.name in BLOCKING else "WARN")
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)  # `dagster dev` ignores SIGTERM; its group is ours alone
+        server.wait()
+        log.close()
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM dim_form WHERE report_sha256 = ?", [sha]).fetchone() == (12,)
+    assert validate.docs_index(tmp_path / "docs").is_file()

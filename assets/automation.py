@@ -1,0 +1,84 @@
+"""What runs without a click: a sensor on the inbox and a nightly schedule.
+
+The sensor registers each new or changed inbox file as a partition and requests its run, once the file
+has stopped changing: its size and mtime are remembered in the cursor, and a file is taken only when
+they are the same as at the previous tick (a copy still being written waits). It never opens DuckDB.
+"""
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline.pdf import sha256_of
+
+from .reports import TABLES, analyst_views, forms, report_checks
+from .resources import FILE_TAG, REPORTS, ReportFolder
+
+# One report: read, load, check, refresh the views (unless a blocking check failed).
+REPORT_ASSETS = (dg.AssetSelection.assets(forms).downstream().without_checks()
+                 | dg.AssetSelection.checks_for_assets(*TABLES))
+ingest_report = dg.define_asset_job(
+    "ingest_report", selection=REPORT_ASSETS, partitions_def=REPORTS,
+    description="Read one report (partition = its sha256) into the warehouse, check it, refresh the views.",
+)
+# A file the nightly rescan finds modified this recently may still be being written: it is the sensor's.
+SETTLED_SECONDS = 60
+
+
+def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], list[tuple[Path, str]]]:
+    """The new cursor and the files ready to load: unchanged since the previous tick (same size and
+    mtime) and with content not yet requested for that path. Files gone from the inbox are forgotten."""
+    seen: dict[str, dict] = {}
+    ready: list[tuple[Path, str]] = []
+    for path in files:
+        st = path.stat()
+        now = [st.st_size, st.st_mtime_ns]
+        before = cursor.get(str(path), {})
+        if before.get("stat") != now:  # new, or still being written: look again next tick
+            seen[str(path)] = {"stat": now, "sha256": before.get("sha256"), "done": False}
+        elif before.get("done"):
+            seen[str(path)] = before
+        else:
+            sha = sha256_of(path)
+            if sha != before.get("sha256"):
+                ready.append((path, sha))
+            seen[str(path)] = {"stat": now, "sha256": sha, "done": True}
+    return seen, ready
+
+
+@dg.sensor(job=ingest_report, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
+def inbox_sensor(context: dg.SensorEvaluationContext, report_folder: ReportFolder) -> dg.SensorResult:
+    """New or changed PDFs in the inbox → one partition each, and its run."""
+    cursor, ready = scan(report_folder.inbox(), json.loads(context.cursor) if context.cursor else {})
+    paths = {sha: path for path, sha in ready}  # two copies of one file are one report
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(partition_key=sha, tags={FILE_TAG: str(p)}) for sha, p in paths.items()],
+        dynamic_partitions_requests=[REPORTS.build_add_request(list(paths))] if paths else [],
+        cursor=json.dumps(cursor),
+    )
+
+
+@dg.schedule(
+    cron_schedule="0 2 * * *",
+    execution_timezone="Asia/Shanghai",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def nightly(context: dg.ScheduleEvaluationContext, report_folder: ReportFolder):
+    """02:00 in Shanghai: load any inbox file that is not yet a partition (dropped while the sensor was
+    off), then recreate the views and run every suite over the whole warehouse (the checks on
+    `analyst_views`). The runs share the schedule's asset job; each request selects its part."""
+    now = (context.scheduled_execution_time or datetime.now(timezone.utc)).timestamp()
+    known = set(context.instance.get_dynamic_partitions(REPORTS.name))
+    settled = [p for p in report_folder.inbox() if p.stat().st_mtime < now - SETTLED_SECONDS]
+    missed = {sha: p for p in settled if (sha := sha256_of(p)) not in known}
+    if missed:
+        context.instance.add_dynamic_partitions(REPORTS.name, list(missed))
+    for sha, path in missed.items():
+        yield dg.RunRequest(partition_key=sha, tags={FILE_TAG: str(path)}, run_key=f"missed-{sha}",
+                            asset_selection=[forms.key, *map(dg.AssetKey, TABLES), analyst_views.key],
+                            asset_check_keys=list(report_checks.check_keys))
+    when = context.scheduled_execution_time
+    yield dg.RunRequest(asset_selection=[analyst_views.key], run_key=when.isoformat() if when else None)

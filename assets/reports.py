@@ -1,0 +1,192 @@
+"""The assets: one report file → its forms → its rows in the warehouse tables → the analyst views,
+checked by the GX suites. Each is a few calls into `pipeline`; nothing here reads a PDF or knows a rule.
+
+`forms` and the warehouse tables are partitioned by report (`resources.REPORTS`): reading runs in
+its own process, in parallel with other reports; every step that opens DuckDB is in the pool
+"duckdb", which dagster.yaml limits to one step at a time, because one process at a time may write it.
+"""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
+
+from pipeline import normalise, validate, warehouse
+from pipeline.errors import ReportError
+from pipeline.ingest import read_report, store
+
+from .resources import FILE_TAG, REPORTS, ReportFolder
+
+GROUP = "jixiao"
+POOL = "duckdb"
+TABLES = ("dim_form", "fact_fund_execution", "fact_indicator_result")
+# Read once at load time, so the checks the UI lists are the checks that run.
+SUITES = validate.load_suites()
+# The table whose numbers a suite reconciles; another suite lands on dim_form, the unit every rule names.
+SUITE_TABLE = {"weights": "fact_indicator_result", "scores": "dim_form", "funds": "fact_fund_execution"}
+# Suites whose rules reconcile printed totals: a form failing them holds numbers that do not add up, so
+# the views are not refreshed on them (blocking, severity ERROR). `weights` findings only warn.
+BLOCKING = {"funds", "scores"}
+FINDING = ["form_id", "rule", "subject", "expected", "observed"]
+
+
+@dg.asset(partitions_def=REPORTS, group_name=GROUP, kinds={"pdf", "polars"})
+def forms(
+    context: dg.AssetExecutionContext, report_folder: ReportFolder
+) -> Iterator[dg.AssetObservation | dg.Output[normalise.ReportFrames]]:
+    """The forms of one report file as warehouse frames. A file that cannot be read fails this
+    partition only, with its reason and page, and is moved to quarantine with a JSON sidecar."""
+    sha = context.partition_key
+    path = report_folder.file_of(sha, context.run.tags.get(FILE_TAG))
+    if path is None:
+        raise dg.Failure(f"no file with sha256 {sha} in {report_folder.inbox_dir} or "
+                         f"{report_folder.quarantine_dir}", metadata={"sha256": sha})
+    started = time.perf_counter()
+    reading = read_report(path)
+    seconds = round(time.perf_counter() - started, 2)
+    if isinstance(reading, ReportError):
+        moved = report_folder.put_aside(path, sha, reading)
+        refusal = {"file": path.name, "sha256": sha, "error_kind": reading.kind, "page": reading.page,
+                   "reason": reading.reason, "quarantined": dg.MetadataValue.path(str(moved)),
+                   "seconds": seconds}
+        # On the asset's own timeline too (an observation of this partition), not only in the run log.
+        yield dg.AssetObservation(asset_key=context.asset_key, partition=sha, description=str(reading),
+                                  metadata=refusal)
+        raise dg.Failure(description=str(reading), metadata=refusal)
+    yield dg.Output(reading, metadata={"file": path.name, "path": dg.MetadataValue.path(str(path)),
+                                        **_counts(reading), "seconds": seconds})
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(t, group_name=GROUP, kinds={"duckdb"}, deps=["forms"]) for t in TABLES],
+    ins={"forms": dg.AssetIn()},
+    partitions_def=REPORTS,
+    pool=POOL,
+)
+def warehouse_tables(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, forms: normalise.ReportFrames
+) -> Iterator[dg.MaterializeResult]:
+    """Replaces this report's rows in one transaction (`pipeline.ingest.store`): its form, funds and
+    indicator rows appear together or not at all, and a rerun leaves no trace of the previous load."""
+    started = time.perf_counter()
+    path = Path(forms.dim_report["file_path"][0])
+    with _warehouse(duckdb, create=True) as con:
+        store(con, path, context.partition_key, forms)
+    counts = {**_counts(forms), "seconds": round(time.perf_counter() - started, 2)}
+    for table in TABLES:
+        yield dg.MaterializeResult(
+            asset_key=table,
+            metadata={"file": path.name, **counts, "dagster/row_count": getattr(forms, table).height},
+        )
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, deps=list(TABLES), pool=POOL)
+def analyst_views(duckdb: DuckDBResource, report_folder: ReportFolder) -> dg.MaterializeResult:
+    """The views of sql/views/, recreated over the loaded tables. Not refreshed in a run whose
+    blocking checks failed."""
+    with _warehouse(duckdb) as con:
+        warehouse.refresh_views(con)
+        views = [v for (v,) in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
+    return dg.MaterializeResult(metadata={"count": len(views), "views": dg.MetadataValue.json(views),
+                                          **_docs_link(Path(report_folder.docs_dir))})
+
+
+def _table(suite: validate.Suite) -> str:
+    return SUITE_TABLE.get(suite.name, "dim_form")
+
+
+def _description(suite: validate.Suite) -> str:
+    return "; ".join(e["meta"]["description"] for e in suite.expectations)
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            suite.name,
+            asset=_table(suite),
+            additional_deps=[t for t in TABLES if t != _table(suite)],
+            description=_description(suite),
+            blocking=suite.name in BLOCKING,
+            partitions_def=REPORTS,  # each result is recorded against its report's partition
+        )
+        for suite in SUITES
+    ],
+    pool=POOL,
+)
+def report_checks(
+    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, report_folder: ReportFolder
+) -> Iterator[dg.AssetCheckResult]:
+    """Every suite over this partition's report only (`validate.run` for its sha256), which also
+    replaces the report's findings in check_result. A failure lists form, rule and both numbers.
+
+    The extractor refuses what it cannot have read right (the partition fails in `forms`), so a loaded
+    form that breaks a rule really prints inconsistent numbers: a finding, not a broken load."""
+    sha = context.partition_key
+    docs = Path(report_folder.docs_dir)
+    with _warehouse(duckdb) as con:
+        findings = validate.run(con, [sha], docs=docs)
+    yield from _results(findings, _table, {"report": sha, **_docs_link(docs)})
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(suite.name, asset="analyst_views", description=_description(suite))
+        for suite in SUITES
+    ],
+    pool=POOL,
+)
+def warehouse_checks(duckdb: DuckDBResource, report_folder: ReportFolder) -> Iterator[dg.AssetCheckResult]:
+    """Every suite over every loaded report, as the nightly schedule runs them; refreshes check_result."""
+    docs = Path(report_folder.docs_dir)
+    with _warehouse(duckdb) as con:
+        findings = validate.run(con, docs=docs)
+    yield from _results(findings, lambda suite: "analyst_views", _docs_link(docs))
+
+
+def _results(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[dg.AssetCheckResult]:
+    for suite in SUITES:
+        judged = findings.filter(pl.col("rule").is_in(suite.rules))
+        failed = judged.filter(~pl.col("passed")).sort("form_id", "rule", "subject")
+        yield dg.AssetCheckResult(
+            check_name=suite.name,
+            asset_key=asset_of(suite),
+            passed=failed.is_empty(),
+            severity=dg.AssetCheckSeverity.ERROR if suite.name in BLOCKING else dg.AssetCheckSeverity.WARN,
+            metadata={
+                **extra,
+                "rules": dg.MetadataValue.json(suite.rules),
+                "rows_checked": judged.height,
+                "rows_failed": failed.height,
+                "failures": dg.MetadataValue.json(
+                    failed.select(FINDING).cast({"expected": pl.String, "observed": pl.String}).to_dicts()
+                ),
+            },
+        )
+
+
+def _docs_link(docs: Path) -> dict:
+    """The Great Expectations Data Docs page the checks just rebuilt."""
+    return {"data_docs": dg.MetadataValue.url(validate.docs_index(docs).resolve().as_uri())}
+
+
+def _counts(frames: normalise.ReportFrames) -> dict:
+    return {"sha256": frames.dim_report["report_sha256"][0], "forms": frames.dim_form.height,
+            "indicator_rows": frames.fact_indicator_result.height,
+            "pages": frames.dim_report["pages"][0]}
+
+
+@contextmanager
+def _warehouse(duckdb: DuckDBResource, *, create: bool = False) -> Iterator[DuckDBPyConnection]:
+    """A connection to the warehouse; `create` makes the file and its tables on first use."""
+    if create:
+        Path(duckdb.database).parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.get_connection() as con:
+        if create:
+            warehouse.apply_schema(con)
+        yield con

@@ -1,0 +1,48 @@
+"""Where report files live, and the dynamic partitions they become: one partition per report, keyed
+by the file's sha256 (the warehouse's report key), so a renamed copy is the same partition and an
+edited file is a new one."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline.errors import ReportError
+from pipeline.ingest import find_reports, quarantine
+from pipeline.pdf import sha256_of
+
+REPORTS = dg.DynamicPartitionsDefinition(name="reports")
+FILE_TAG = "jixiao/file"  # the path a sensor saw, on the run it requested
+
+
+class ReportFolder(dg.ConfigurableResource):
+    """The inbox the sensor watches and the quarantine a refused file moves to, with a JSON sidecar
+    giving its reason. Defaults come from $JIXIAO_INBOX / $JIXIAO_QUARANTINE / $JIXIAO_DOCS, so the
+    webserver, daemon and every run process agree without run config."""
+
+    inbox_dir: str = os.environ.get("JIXIAO_INBOX", "data/inbox")
+    quarantine_dir: str = os.environ.get("JIXIAO_QUARANTINE", "data/quarantine")
+    docs_dir: str = os.environ.get("JIXIAO_DOCS", "data/docs")
+
+    def inbox(self) -> list[Path]:
+        """The PDFs under the inbox, as absolute paths: they travel in run tags to other processes."""
+        folder = Path(self.inbox_dir).absolute()
+        return find_reports([folder]) if folder.is_dir() else []
+
+    def file_of(self, sha256: str, hint: str | None = None) -> Path | None:
+        """The file of a partition: the path its run was requested for, else the first file in the
+        inbox or the quarantine with that content (a rerun from the UI carries no path)."""
+        candidates = [Path(hint)] if hint else []
+        candidates += self.inbox()
+        if Path(self.quarantine_dir).is_dir():
+            candidates += find_reports([self.quarantine_dir])
+        return next((p for p in candidates if p.is_file() and sha256_of(p) == sha256), None)
+
+    def put_aside(self, path: Path, sha256: str, err: ReportError) -> Path:
+        """Quarantine a refused file: moved out of the inbox (so it is not retried every night), copied
+        from anywhere else, left where it is when it is already in quarantine."""
+        folder = Path(self.quarantine_dir)
+        if path.resolve().parent == folder.resolve():
+            return path
+        inbox = Path(self.inbox_dir).resolve()
+        return quarantine(path, sha256, err, folder, move=path.resolve().is_relative_to(inbox))
