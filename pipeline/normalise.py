@@ -23,7 +23,7 @@ DASH = "—"
 
 DIM_REPORT = {
     "report_sha256": pl.String, "file_name": pl.String, "file_path": pl.String, "pages": pl.Int32,
-    "ingested_at": pl.Datetime("us"), "status": pl.String, "error_kind": pl.String,
+    "ingested_at": pl.Datetime("us"), "read_at": pl.Datetime("us"), "status": pl.String, "error_kind": pl.String,
     "error": pl.String, "error_page": pl.Int32, "forms": pl.Int32,
 }
 DIM_FORM = {
@@ -78,10 +78,11 @@ def decimal(text: str | None, *, file: str, page: int, what: str, scale: int = 2
 def report_row(*, sha256: str, file_name: str, file_path: str, pages: int | None, status: str,
                forms: int, error_kind: str | None = None, error: str | None = None,
                error_page: int | None = None, ingested_at: datetime | None = None) -> pl.DataFrame:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     return pl.DataFrame(
         [{
             "report_sha256": sha256, "file_name": file_name, "file_path": file_path, "pages": pages,
-            "ingested_at": ingested_at or datetime.now(timezone.utc).replace(tzinfo=None), "status": status,
+            "ingested_at": ingested_at or now, "read_at": now, "status": status,
             "error_kind": error_kind, "error": error, "error_page": error_page, "forms": forms,
         }],
         schema=DIM_REPORT,

@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS dim_report (
     file_path     VARCHAR,
     pages         INTEGER,
     ingested_at   TIMESTAMP NOT NULL,
+    read_at       TIMESTAMP NOT NULL,
     status        VARCHAR NOT NULL,
     error_kind    VARCHAR,
     error         VARCHAR,
@@ -20,6 +21,7 @@ COMMENT ON COLUMN dim_report.file_name IS '文件名: file name when first inges
 COMMENT ON COLUMN dim_report.file_path IS '文件路径: path the file was read from';
 COMMENT ON COLUMN dim_report.pages IS '页数: number of PDF pages';
 COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was first loaded or refused (UTC); kept when re-read, it orders versions';
+COMMENT ON COLUMN dim_report.read_at IS '读取时间: when the rows of this report were last read from the file (UTC); moves on every re-read or rerun';
 COMMENT ON COLUMN dim_report.status IS '状态: loaded, or quarantined (refused with its error; nothing of it is in the fact tables)';
 COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, encrypted, empty, scanned, no_form, incomplete_form, duplicate_form, extraction_fault';
 COMMENT ON COLUMN dim_report.error IS '错误: why the report was quarantined, naming file and page';

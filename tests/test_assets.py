@@ -279,11 +279,11 @@ def test_unreadable_report_fails_its_partition_only_and_moves_to_quarantine(samp
 def test_rerun_of_one_partition_replaces_that_report_only(samples):
     site, _, runs = samples
     sha = sha256_of(REAL)
-    before = site.rows("SELECT report_sha256, ingested_at FROM dim_report ORDER BY 1")
+    before = site.rows("SELECT report_sha256, read_at FROM dim_report ORDER BY 1")
     forms_before = site.rows("SELECT form_id, report_sha256 FROM dim_form ORDER BY 1, 2")
     rerun = site.materialize(sha)  # as from the UI: no file tag, found again in the inbox by its hash
     assert rerun.success
-    after = dict(site.rows("SELECT report_sha256, ingested_at FROM dim_report ORDER BY 1"))
+    after = dict(site.rows("SELECT report_sha256, read_at FROM dim_report ORDER BY 1"))
     assert after[sha] > dict(before)[sha]
     assert {k: v for k, v in after.items() if k != sha} == {k: v for k, v in before if k != sha}
     assert site.rows("SELECT form_id, report_sha256 FROM dim_form ORDER BY 1, 2") == forms_before
