@@ -18,7 +18,7 @@ from duckdb import DuckDBPyConnection
 
 from pipeline import normalise, validate, warehouse
 from pipeline.errors import ReportError
-from pipeline.ingest import read_report, store
+from pipeline.ingest import read_report, record_quarantined, store
 
 from .resources import FILE_TAG, REPORTS, ReportFolder
 
@@ -88,12 +88,15 @@ def warehouse_tables(
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, deps=list(TABLES), pool=POOL)
 def analyst_views(duckdb: DuckDBResource, report_folder: ReportFolder) -> dg.MaterializeResult:
     """The views of sql/views/, recreated over the loaded tables. Not refreshed in a run whose
-    blocking checks failed."""
-    with _warehouse(duckdb) as con:
+    blocking checks failed. Also records in dim_report the refusals quarantined since (the read step
+    does not open the warehouse), so analysts see every refused file there."""
+    with _warehouse(duckdb, create=True) as con:
+        refused = record_quarantined(con, Path(report_folder.quarantine_dir))
         warehouse.refresh_views(con)
         views = [v for (v,) in con.execute(
             "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
     return dg.MaterializeResult(metadata={"count": len(views), "views": dg.MetadataValue.json(views),
+                                          "refusals_recorded": dg.MetadataValue.json(refused),
                                           **_docs_link(Path(report_folder.docs_dir))})
 
 

@@ -93,6 +93,27 @@ def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
         warehouse.load_report(con, reading)
 
 
+def record_quarantined(con: duckdb.DuckDBPyConnection, directory: Path) -> list[str]:
+    """Record in dim_report each refusal put aside in `directory` that the warehouse does not know yet
+    (by its sidecar); returns their sha256s.
+
+    The Dagster read step refuses a file without opening the warehouse (only the pooled steps may), so
+    its refusal reaches dim_report here, at the next pooled step; the CLI records its own at once."""
+    recorded = []
+    for sidecar in sorted(Path(directory).glob("*.json")) if Path(directory).is_dir() else []:
+        note = json.loads(sidecar.read_text(encoding="utf-8"))
+        sha, target = note.get("sha256"), sidecar.with_suffix("")
+        if not sha or warehouse.report_status(con, sha) is not None:
+            continue
+        warehouse.record_refusal(con, normalise.report_row(
+            sha256=sha, file_name=Path(note.get("file") or target).name, file_path=str(target),
+            pages=None, status="quarantined", forms=0, error_kind=note.get("kind"),
+            error=note.get("message") or note.get("reason"), error_page=note.get("page"),
+        ))
+        recorded.append(sha)
+    return recorded
+
+
 def quarantine(path: Path, sha: str, err: ReportError, directory: Path, *, move: bool = False) -> Path:
     """Put the file aside under its hash, with `<name>.json` saying why."""
     directory.mkdir(parents=True, exist_ok=True)

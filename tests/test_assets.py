@@ -272,8 +272,13 @@ def test_unreadable_report_fails_its_partition_only_and_moves_to_quarantine(samp
                    if e.event_type_value == "ASSET_OBSERVATION"]
     assert observed.partition == key and observed.metadata["error_kind"].value == "not_a_pdf"
     assert not _metadata(result, "warehouse_tables")
-    assert site.rows("SELECT count(*) FROM dim_report WHERE report_sha256 = ?", [key]) == [(0,)]
     assert [k for k, r in runs.items() if not _metadata(r, "forms")] == [key]  # every other report loaded
+    # the read step never opens the warehouse: the refusal reaches dim_report at the next views step
+    views = dg.materialize([*defs.assets], selection=["analyst_views"], instance=site.instance,
+                           resources=site.resources)
+    assert views.success
+    assert site.rows("SELECT status, error_kind, file_path, forms FROM dim_report WHERE report_sha256 = ?",
+                     [key]) == [("quarantined", "not_a_pdf", str(moved), 0)]
 
 
 def test_rerun_of_one_partition_replaces_that_report_only(samples):

@@ -127,3 +127,26 @@ def test_a_refusal_survives_pickling():
     err = pickle.loads(pickle.dumps(errors.ScannedPage("r.pdf", "page 2 has no text layer", 2)))
     assert (type(err), err.file, err.page, str(err)) == (
         errors.ScannedPage, "r.pdf", 2, "r.pdf, page 2: page 2 has no text layer")
+
+
+def test_refusals_put_aside_elsewhere_are_recorded_once(bad_files, tmp_path):
+    """A refusal quarantined without the warehouse open (the Dagster read step) reaches dim_report from
+    its sidecar, once; one the warehouse already knows is left as it is."""
+    from pipeline.ingest import quarantine, read_report, record_quarantined
+    from pipeline.pdf import sha256_of
+
+    folder = tmp_path / "quarantine"
+    refused = {}
+    for case in ("not_a_pdf", "scanned"):
+        path = bad_files[case]
+        refused[case] = (sha256_of(path), read_report(path))
+        quarantine(path, refused[case][0], refused[case][1], folder)
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    assert sorted(record_quarantined(con, folder)) == sorted(sha for sha, _ in refused.values())
+    assert record_quarantined(con, folder) == []
+    rows = con.execute("SELECT report_sha256, status, error_kind, error_page, error FROM dim_report").fetchall()
+    assert {r[0]: r[1:4] for r in rows} == {
+        sha: ("quarantined", err.kind, err.page) for sha, err in refused.values()}
+    messages = {r[0]: r[4] for r in rows}
+    assert all(bad_files[case].name in messages[sha] for case, (sha, _) in refused.items())
+    assert record_quarantined(con, tmp_path / "nowhere") == []
