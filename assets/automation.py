@@ -29,11 +29,16 @@ SETTLED_SECONDS = 60
 
 def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], list[tuple[Path, str]]]:
     """The new cursor and the files ready to load: unchanged since the previous tick (same size and
-    mtime) and with content not yet requested for that path. Files gone from the inbox are forgotten."""
+    mtime) and with content not yet requested for that path. Files gone from the inbox are forgotten,
+    also one that vanishes between the listing and its stat or hash (a run moved it to quarantine, a
+    user deleted it): the tick goes on without it."""
     seen: dict[str, dict] = {}
     ready: list[tuple[Path, str]] = []
     for path in files:
-        st = path.stat()
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue
         now = [st.st_size, st.st_mtime_ns]
         before = cursor.get(str(path), {})
         if before.get("stat") != now:  # new, or still being written: look again next tick
@@ -41,7 +46,10 @@ def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], l
         elif before.get("done"):
             seen[str(path)] = before
         else:
-            sha = sha256_of(path)
+            try:
+                sha = sha256_of(path)
+            except FileNotFoundError:
+                continue
             if sha != before.get("sha256"):
                 ready.append((path, sha))
             seen[str(path)] = {"stat": now, "sha256": sha, "done": True}
@@ -72,8 +80,8 @@ def nightly(context: dg.ScheduleEvaluationContext, report_folder: ReportFolder):
     `analyst_views`). The runs share the schedule's asset job; each request selects its part."""
     now = (context.scheduled_execution_time or datetime.now(timezone.utc)).timestamp()
     known = set(context.instance.get_dynamic_partitions(REPORTS.name))
-    settled = [p for p in report_folder.inbox() if p.stat().st_mtime < now - SETTLED_SECONDS]
-    missed = {sha: p for p in settled if (sha := sha256_of(p)) not in known}
+    missed = {sha: p for p in report_folder.inbox()
+              if (sha := _settled_sha256(p, now)) is not None and sha not in known}
     if missed:
         context.instance.add_dynamic_partitions(REPORTS.name, list(missed))
     for sha, path in missed.items():
@@ -82,3 +90,14 @@ def nightly(context: dg.ScheduleEvaluationContext, report_folder: ReportFolder):
                             asset_check_keys=list(report_checks.check_keys))
     when = context.scheduled_execution_time
     yield dg.RunRequest(asset_selection=[analyst_views.key], run_key=when.isoformat() if when else None)
+
+
+def _settled_sha256(path: Path, now: float) -> str | None:
+    """The file's sha256 if it was last modified over SETTLED_SECONDS before `now`; None if it is
+    newer, or gone since the listing (the nightly rescan must not fail on a file a run just moved)."""
+    try:
+        if path.stat().st_mtime >= now - SETTLED_SECONDS:
+            return None
+        return sha256_of(path)
+    except FileNotFoundError:
+        return None

@@ -156,6 +156,30 @@ def test_sensor_waits_for_a_file_to_stop_changing(tmp_path):
     assert [r.partition_key for r in site.tick().run_requests] == [sha]
 
 
+def test_sensor_tick_survives_files_that_vanish_while_it_runs(tmp_path, monkeypatch):
+    """A file listed but gone before its stat, or gone between its stat and its hash (a run moved it
+    to quarantine, a user deleted it), is skipped; the tick goes on with the others."""
+    site = Site(tmp_path)
+    kept, moved = site.inbox / "kept.pdf", site.inbox / "moved.pdf"
+    shutil.copy(REAL, kept)
+    shutil.copy(sorted(SAMPLES.glob("4403*.pdf"))[0], moved)
+    listing = ReportFolder.inbox
+    ghost = site.inbox / "ghost.pdf"  # listed, never there when stat'ed
+    monkeypatch.setattr(ReportFolder, "inbox", lambda self: [ghost, *listing(self)])
+    assert not site.tick().run_requests  # first sight of kept and moved
+    assert set(json.loads(site.cursor)) == {str(kept), str(moved)}
+
+    def hash_after_a_run_moved_it(path: Path) -> str:
+        if path == moved:
+            path.unlink()
+        return sha256_of(path)
+
+    monkeypatch.setattr("assets.automation.sha256_of", hash_after_a_run_moved_it)
+    result = site.tick()
+    assert [(r.partition_key, r.tags[FILE_TAG]) for r in result.run_requests] == [(sha256_of(REAL), str(kept))]
+    assert set(json.loads(site.cursor)) == {str(kept)}
+
+
 def test_nightly_schedule_at_two_in_shanghai_rescans_the_inbox(tmp_path):
     assert nightly.cron_schedule == "0 2 * * *"
     assert nightly.execution_timezone == "Asia/Shanghai"
