@@ -105,44 +105,6 @@ class Form:
             },
         }
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Form":
-        """Inverse of `to_dict`; also reads truth files (no `source`/`page`: zeros stand in)."""
-        src = d.get("source") or {}
-        funds = d["funds"]
-        return cls(
-            title=d.get("title"),
-            project_code=d["project_code"],
-            project_name=d.get("project_name"),
-            year=int(d["year"]),
-            implementing_unit=d.get("implementing_unit"),
-            budget_unit=d.get("budget_unit"),
-            funds=Funds(
-                weight=funds.get("weight"),
-                execution_rate=funds.get("execution_rate"),
-                score=funds.get("score"),
-                rows=tuple(
-                    FundRow(r["source"], r["initial_budget"], r["annual_budget"], r["executed"],
-                            int(r.get("page", 0)))
-                    for r in funds["rows"]
-                ),
-            ),
-            goal_expected=d.get("goal_expected"),
-            goal_actual=d.get("goal_actual"),
-            indicators=tuple(
-                IndicatorRow(
-                    r.get("level1"), r.get("level1_weight"), r.get("level2"), r.get("level3"),
-                    r.get("target"), r.get("actual"), r.get("weight"), r.get("score"),
-                    r.get("deviation_note"), int(r.get("page", 0)),
-                )
-                for r in d["indicators"]
-            ),
-            total_weight=d.get("total_weight"),
-            total_score=d.get("total_score"),
-            source=Source(src.get("file", ""), src.get("sha256", ""),
-                          int(src.get("first_page", 0)), int(src.get("last_page", 0))),
-        )
-
 
 def _row_dict(row: FundRow | IndicatorRow) -> dict[str, Any]:
     return dict(row.__dict__)
