@@ -5,12 +5,14 @@ row passes is decided by the Great Expectations suites in expectations/ (see `pi
 Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms print.
 
 - weights_total      funds 分值 + Σ indicator 分值 = 100
+- total_weight       总分 分值 = 100
+- funds_weight       funds 分值 = 10
 - level1_sum         per 一级指标, Σ 分值 = its printed "(N分)"
 - score_above_weight 得分 ≤ 分值 for every indicator row and the funds row
 - total_score        总分 得分 = funds 得分 + Σ indicator 得分
 - fund_total         per amount column, 年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金
 - execution_rate     执行率 = 全年执行数 / 全年预算数 × 100
-- funds_score        funds 得分 = min(执行率, 100) / 100 × 10
+- funds_score        funds 得分 = min(执行率, 100) / 100 × funds 分值 (10 by funds_weight)
 
 And the rule-based score of a quantitative indicator (财预〔2020〕10号), `rule_score`, stored beside the
 self-assessed 得分 so an auditor can see where the two part.
@@ -23,8 +25,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 CENT = Decimal("0.01")
-FULL_MARKS = Decimal(100)
-FUNDS_WEIGHT = Decimal(10)
+FULL_MARKS = Decimal(100)  # 总分 分值 by the rules
+FUNDS_WEIGHT = Decimal(10)  # 资金使用情况 分值 by the rules
 AMOUNT_COLUMNS = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数"}
 KEYS = ["form_id", "report_sha256", "project_code"]
 CHECK = {
@@ -45,10 +47,12 @@ def execution_rate(executed: Decimal | None, annual_budget: Decimal | None) -> D
     return round2(executed / annual_budget * 100)
 
 
-def funds_score(rate: Decimal | None) -> Decimal | None:
-    if rate is None:
+def funds_score(rate: Decimal | None, weight: Decimal | None) -> Decimal | None:
+    """min(执行率, 100) / 100 × the funds 分值 the form prints: the score is checked against the weight
+    the form gives, and a weight other than 10 is its own finding (funds_weight), not hidden in this one."""
+    if rate is None or weight is None:
         return None
-    return round2(min(rate, FULL_MARKS) / FULL_MARKS * FUNDS_WEIGHT)
+    return round2(min(rate, FULL_MARKS) / FULL_MARKS * weight)
 
 
 def rule_score(comparator: str | None, target: Decimal | None, actual: Decimal | None,
@@ -72,7 +76,8 @@ def rule_score(comparator: str | None, target: Decimal | None, actual: Decimal |
 
 def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
     """Every rule applied to every form of the given facts, one row per (form, rule, subject)."""
-    forms = dim_form.select(KEYS + ["funds_weight", "execution_rate", "funds_score", "total_score"])
+    forms = dim_form.select(KEYS + ["funds_weight", "execution_rate", "funds_score", "total_weight",
+                                    "total_score"])
     sums = indicators.group_by("form_id", "report_sha256").agg(
         pl.col("weight").sum().alias("weight_sum"), pl.col("score").sum().alias("score_sum")
     )
@@ -91,12 +96,16 @@ def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataF
         rows += [
             {**key, "rule": "weights_total", "subject": "分值合计", "expected": FULL_MARKS,
              "observed": weight_sum},
+            {**key, "rule": "total_weight", "subject": "总分 分值", "expected": FULL_MARKS,
+             "observed": f["total_weight"]},
+            {**key, "rule": "funds_weight", "subject": "资金 分值", "expected": FUNDS_WEIGHT,
+             "observed": f["funds_weight"]},
             {**key, "rule": "total_score", "subject": "总分 得分", "expected": score_sum,
              "observed": f["total_score"]},
             {**key, "rule": "execution_rate", "subject": "执行率", "expected": rate,
              "observed": f["execution_rate"]},
             {**key, "rule": "funds_score", "subject": "资金 得分",
-             "expected": funds_score(f["execution_rate"]), "observed": f["funds_score"]},
+             "expected": funds_score(f["execution_rate"], f["funds_weight"]), "observed": f["funds_score"]},
             {**key, "rule": "score_above_weight", "subject": "资金使用情况",
              "expected": f["funds_weight"], "observed": f["funds_score"]},
         ]

@@ -153,7 +153,7 @@ COMMENT ON TABLE check_result IS '校验结果: one row per form, rule and subje
 COMMENT ON COLUMN check_result.form_id IS '自评表ID';
 COMMENT ON COLUMN check_result.report_sha256 IS '文件SHA-256';
 COMMENT ON COLUMN check_result.project_code IS '项目编码';
-COMMENT ON COLUMN check_result.rule IS '规则: weights_total, level1_sum, score_above_weight, total_score, fund_total, execution_rate, funds_score';
+COMMENT ON COLUMN check_result.rule IS '规则: weights_total, total_weight, funds_weight, level1_sum, score_above_weight, total_score, fund_total, execution_rate, funds_score';
 COMMENT ON COLUMN check_result.subject IS '对象: what the rule was applied to (the form, a 一级指标, an indicator row, an amount column)';
 COMMENT ON COLUMN check_result.expected IS '应为: the value the rule computes';
 COMMENT ON COLUMN check_result.observed IS '实为: the value the form prints';

@@ -115,7 +115,7 @@ def carryover_reliance(ts, _):
 def total_by_the_rules(ts, ind):
     rows = []
     for c, t in ts.items():
-        by_rule = rules.funds_score(D(t["funds"]["execution_rate"])) + sum(
+        by_rule = rules.funds_score(D(t["funds"]["execution_rate"]), D(t["funds"]["weight"])) + sum(
             i["rule_score"] if i["rule_score"] is not None else i["score"] for i in ind if i["form_id"] == c)
         rows.append((c, t["project_name"], D(t["total_score"]), by_rule, D(t["total_score"]) - by_rule))
     return sorted(rows, key=lambda r: (-r[4], r[0]))

@@ -32,9 +32,9 @@ def corpus_findings(tmp_path_factory) -> pl.DataFrame:
     return findings
 
 
-def test_every_rule_is_in_a_suite():
+def test_every_rule_is_in_a_suite(corpus_findings):
     covered = {r for s in validate.load_suites() for r in s.rules}
-    assert covered == set(DEFECT_RULE.values())
+    assert covered == set(corpus_findings["rule"]) == set(DEFECT_RULE.values()) | {"total_weight", "funds_weight"}
 
 
 def test_real_forms_pass_every_check(corpus_findings):
@@ -76,16 +76,41 @@ def test_doctored_form_fails_with_both_numbers(tmp_path):
     assert stored == 2
 
 
-@pytest.mark.parametrize("executed,budget,rate,score", [
-    ("1291532.65", "1497500.00", "86.25", "8.63"),   # 86.2459.. → 86.25; 8.625 → 8.63 (half up)
-    ("126934.40", "126934.40", "100.00", "10.00"),
-    ("0.00", "782387.86", "0.00", "0.00"),
-    ("120", "100", "120.00", "10.00"),               # over-execution scores at most 10
+@pytest.mark.parametrize("doctor,failed", [
+    # 资金 分值 printed 20: the weights no longer add up, the weight is not the rules' 10, and the funds
+    # 得分 is checked against the printed 20 (86.25% × 20 = 17.25), not a constant 10
+    ("UPDATE dim_form SET funds_weight = 20", [
+        ("funds_score", "资金 得分", Decimal("17.25"), Decimal("8.63")),
+        ("funds_weight", "资金 分值", Decimal("10.00"), Decimal("20.00")),
+        ("weights_total", "分值合计", Decimal("100.00"), Decimal("110.00")),
+    ]),
+    # 总分 分值 printed 90 while the rows still add up to 100: only the printed total is wrong
+    ("UPDATE dim_form SET total_weight = 90", [
+        ("total_weight", "总分 分值", Decimal("100.00"), Decimal("90.00")),
+    ]),
 ])
-def test_rate_and_score_round_half_up(executed, budget, rate, score):
+def test_printed_weights_other_than_the_rules_are_flagged_with_both_numbers(tmp_path, doctor, failed):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    ingest_file(con, PDF / "xlsx" / "440303210301500004143.xlsx.pdf")  # prints 10 and 100, 执行率 86.25
+    assert validate.run(con).filter(~pl.col("passed")).height == 0
+    con.execute(doctor)
+    findings = validate.run(con).filter(~pl.col("passed")).sort("rule")
+    con.close()
+    assert findings.select("rule", "subject", "expected", "observed").rows() == failed
+
+
+@pytest.mark.parametrize("executed,budget,rate,weight,score", [
+    ("1291532.65", "1497500.00", "86.25", "10", "8.63"),   # 86.2459.. → 86.25; 8.625 → 8.63 (half up)
+    ("126934.40", "126934.40", "100.00", "10", "10.00"),
+    ("0.00", "782387.86", "0.00", "10", "0.00"),
+    ("120", "100", "120.00", "10", "10.00"),               # over-execution scores at most the 分值
+    ("1291532.65", "1497500.00", "86.25", "20", "17.25"),  # the printed funds 分值, whatever it is
+    ("1291532.65", "1497500.00", "86.25", "15", "12.94"),  # 12.9375 → 12.94
+])
+def test_rate_and_score_round_half_up(executed, budget, rate, weight, score):
     r = rules.execution_rate(Decimal(executed), Decimal(budget))
     assert r == Decimal(rate)
-    assert rules.funds_score(r) == Decimal(score)
+    assert rules.funds_score(r, Decimal(weight)) == Decimal(score)
 
 
 def test_no_budget_means_no_rate():

@@ -70,6 +70,6 @@ def test_level1_without_weight_loads_and_its_checks_run(tmp_path):
     findings = validate.run(con)
     con.close()
     assert findings.filter(pl.col("rule") == "level1_sum").height == 0
-    assert set(findings["rule"]) == {"weights_total", "score_above_weight", "total_score", "fund_total",
-                                     "execution_rate", "funds_score"}
+    assert set(findings["rule"]) == {"weights_total", "total_weight", "funds_weight", "score_above_weight",
+                                     "total_score", "fund_total", "execution_rate", "funds_score"}
     assert findings.filter(~pl.col("passed")).height == 0
