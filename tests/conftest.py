@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,19 @@ def truth(code: str) -> dict:
 
 def all_truth() -> dict[str, dict]:
     return {p.stem: truth(p.stem) for p in sorted(TRUTH.glob("*.json"))}
+
+
+@lru_cache(maxsize=None)
+def target_readings() -> dict[str, tuple[str | None, Decimal, str | None] | None]:
+    """Every corpus 指标值 / 完成值 string → its hand-written expected reading (comparator, value, unit),
+    or None when it is qualitative: tests/fixtures/targets.json, the truth side for parsed values."""
+    data = json.loads((HERE / "fixtures" / "targets.json").read_text(encoding="utf-8"))
+    readings: dict[str, tuple[str | None, Decimal, str | None] | None] = {
+        text: (cmp, Decimal(value), unit) for text, cmp, value, unit in data["quantitative"]}
+    readings.update({text: None for text in data["qualitative"]})
+    if len(readings) != len(data["quantitative"]) + len(data["qualitative"]):
+        raise ValueError("tests/fixtures/targets.json: a string is listed twice")
+    return readings
 
 
 def real_codes() -> list[str]:

@@ -1,21 +1,21 @@
 """Every question in sql/examples/ runs on the sample warehouse and gives the answer the truth files give.
 
-Each expected answer is computed here from tests/fixtures/corpus/truth in Python, not from the warehouse.
+Each expected answer is computed here from tests/fixtures/corpus/truth in Python, not from the warehouse,
+and without the code under test: parsed values come from the hand-written readings of
+tests/fixtures/targets.json, and target_met, the rule score (财预〔2020〕10号) and rounding are plain
+Decimal arithmetic below, so a bug in pipeline/targets.py or pipeline/rules.py cannot hide on both sides.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 
-from conftest import ROOT, truth
-from pipeline import rules
-from pipeline.normalise import PRINTED, indicator_results
+from conftest import ROOT, target_readings, truth
 
 EXAMPLES = ROOT / "sql" / "examples"
 D = Decimal
@@ -25,13 +25,44 @@ def _grade(total: Decimal) -> str:
     return "优" if total >= 90 else "良" if total >= 80 else "中" if total >= 60 else "差"
 
 
+def _round2(value: Decimal) -> Decimal:
+    return value.quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _met(target: str | None, actual: str | None) -> bool | None:
+    """Met, short, or None when either side is qualitative or the units differ (a side printing no unit
+    shares the row's unit). No comparator printed: a quantity to reach (≥)."""
+    readings = target_readings()
+    t = readings[target] if target is not None else None
+    a = readings[actual] if actual is not None else None
+    if t is None or a is None or (t[2] and a[2] and t[2] != a[2]):
+        return None
+    comparator, goal, done = t[0], t[1], a[1]
+    assert comparator in (None, "≥", "≤"), f"no expected semantics written for {comparator!r}"
+    return done <= goal if comparator == "≤" else done >= goal
+
+
+def _rule_score(target: str | None, actual: str | None, weight: Decimal) -> Decimal | None:
+    """财预〔2020〕10号: met → 分值; short of ≥ → actual / target × 分值; short of ≤ → target / actual × 分值;
+    rounded half up to 2 places, never above 分值."""
+    met = _met(target, actual)
+    if met is None:
+        return None
+    if met:
+        return weight
+    goal, done = target_readings()[target][1], target_readings()[actual][1]
+    ratio = goal / done if target_readings()[target][0] == "≤" else done / goal
+    return min(weight, _round2(ratio * weight))
+
+
 def _indicators(truths: dict[str, dict]) -> list[dict]:
-    """The truth rows with parsed values, target_met and rule_score, keyed by project."""
-    rows = [{"form_id": code, "report_sha256": "", "row_no": n, "level1": i["level1"],
-             "level2": i["level2"], "level3": i["level3"], "target": i["target"], "actual": i["actual"],
-             "weight": D(i["weight"]), "score": D(i["score"]), "page": 1}
-            for code, t in truths.items() for n, i in enumerate(t["indicators"], 1)]
-    return indicator_results(pl.DataFrame(rows, schema=PRINTED)).to_dicts()
+    """The truth rows with whether they are quantitative, target_met and rule_score."""
+    return [{"form_id": code, "level2": i["level2"], "target": i["target"],
+             "weight": D(i["weight"]), "score": D(i["score"]),
+             "quantitative": i["target"] is not None and target_readings()[i["target"]] is not None,
+             "target_met": _met(i["target"], i["actual"]),
+             "rule_score": _rule_score(i["target"], i["actual"], D(i["weight"]))}
+            for code, t in truths.items() for i in t["indicators"]]
 
 
 def most_underspent_projects(ts, _):
@@ -72,9 +103,9 @@ def qualitative_weight_share(ts, ind):
     rows = []
     for c, t in ts.items():
         mine = [i for i in ind if i["form_id"] == c]
-        qual = [i["weight"] for i in mine if i["target_value"] is None and i["target"] != "不适用"]
+        qual = [i["weight"] for i in mine if not i["quantitative"] and i["target"] != "不适用"]
         total = sum(i["weight"] for i in mine)
-        pct = rules.round2(sum(qual, D(0)) * 100 / total) if total else None
+        pct = _round2(sum(qual, D(0)) * 100 / total) if total else None
         rows.append((c, t["project_name"], sum(qual) if qual else None, total, pct))
     return sorted(rows, key=lambda r: (r[4] is None, -(r[4] or 0), r[0]))
 
@@ -108,14 +139,15 @@ def carryover_reliance(ts, _):
     for c, t in ts.items():
         whole, carry = (D(t["funds"]["rows"][k]["annual_budget"]) for k in (0, 2))
         if carry > 0:
-            rows.append((c, t["project_name"], carry, whole, rules.round2(carry * 100 / whole)))
+            rows.append((c, t["project_name"], carry, whole, _round2(carry * 100 / whole)))
     return sorted(rows, key=lambda r: (-r[4], r[0]))
 
 
 def total_by_the_rules(ts, ind):
     rows = []
     for c, t in ts.items():
-        by_rule = rules.funds_score(D(t["funds"]["execution_rate"]), D(t["funds"]["weight"])) + sum(
+        funds = _round2(min(D(t["funds"]["execution_rate"]), D(100)) / 100 * D(t["funds"]["weight"]))
+        by_rule = funds + sum(
             i["rule_score"] if i["rule_score"] is not None else i["score"] for i in ind if i["form_id"] == c)
         rows.append((c, t["project_name"], D(t["total_score"]), by_rule, D(t["total_score"]) - by_rule))
     return sorted(rows, key=lambda r: (-r[4], r[0]))
