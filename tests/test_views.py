@@ -76,9 +76,17 @@ def _findings(con, reason: str) -> set[tuple]:
 
 def test_self_score_audit_lists_the_known_cases(con):
     truths = _truths(con)
-    # 0台 delivered against ≥5台 / ≥3台 still scoring 0.5 of 1
+    # 0台 delivered against ≥5台 / ≥3台 still scoring 0.5 of 1; 6.7 of 10 where the rule gives 4.50
+    above = _findings(con, "score_above_rule")
     assert {("440303210301500004143", "打印机采购的数量"),
-            ("440303210301500004143", "办公电脑采购的数量")} <= _findings(con, "score_above_rule")
+            ("440303210301500004143", "办公电脑采购的数量")} <= above
+    assert ("440305210300200065020", "现场执法人员满意度") in above
+    # 86.25% against 90% of 3 is 2.875 by the rule; the form prints its 得分 to one decimal: 2.9
+    assert con.execute("""SELECT score, rule_score FROM v_indicator_results WHERE project_code =
+                          '440303210301500004143' AND target = '90%'""").fetchall() == [
+        (Decimal("2.90"), Decimal("2.88"))]
+    assert not {(c, row) for c, row in above if c == "440303210301500004143"} - {
+        ("440303210301500004143", "打印机采购的数量"), ("440303210301500004143", "办公电脑采购的数量")}
     # what the truth files say, computed without the warehouse
     not_applicable = {(c, i["level3"] or i["level2"]) for c, t in truths.items() for i in t["indicators"]
                       if i["target"] == "不适用" and Decimal(i["weight"]) > 0}
@@ -159,3 +167,29 @@ def test_audit_reasons_on_hand_made_rows():
         ("low_execution_high_score", None, "new"), ("unmet_full_score", 1, "new"),
         ("score_above_rule", 2, "new"), ("shortfall_without_note", 3, "new"),
         ("not_applicable_weighted", 4, "new")], key=str)
+
+
+@pytest.mark.parametrize("scores,above", [
+    # a form printing its 得分 to one decimal: 2.9 for 2.875 (stored 2.88) is its rounding, not a finding
+    ([("2.90", "2.88"), ("0.50", "0"), ("6.70", "4.50"), ("3", "3")], [2, 3]),
+    ([("2.90", "2.88")], []),
+    # 2.86 rounds to 2.9 as well; 2.84 does not
+    ([("2.90", "2.86"), ("2.90", "2.84")], [2]),
+    # another 得分 of the form prints two decimals: 2.9 is then 0.02 above a rule it could print
+    ([("2.90", "2.88"), ("1.25", "1.25")], [1]),
+    # a form printing whole points: 3 for 2.88 is rounding, 1 for 0.50 and 5 for 4.49 are not
+    ([("3", "2.88"), ("1", "0.50"), ("5", "4.49")], [3]),
+])
+def test_score_above_rule_allows_for_the_forms_printed_precision(scores, above):
+    con = duckdb.connect()
+    warehouse.apply_schema(con)
+    con.execute("""INSERT INTO dim_form (form_id, report_sha256, project_code, year, execution_rate,
+                       total_score, first_page, last_page, is_current)
+                   VALUES ('p-2023', 's', 'p', 2023, 100.00, 100.00, 1, 1, true)""")
+    for row_no, (score, rule) in enumerate(scores, start=1):  # every row short of its target, with a note
+        con.execute("""INSERT INTO fact_indicator_result (form_id, report_sha256, row_no, target, actual,
+                           weight, score, deviation_note, page, target_met, rule_score)
+                       VALUES ('p-2023', 's', ?, '≥5台', '4台', 10, ?, 'note', 1, false, ?)""",
+                    [row_no, Decimal(score), Decimal(rule)])
+    got = con.execute("SELECT row_no FROM v_self_score_audit WHERE reason = 'score_above_rule' ORDER BY 1")
+    assert [r for (r,) in got.fetchall()] == above
