@@ -202,6 +202,19 @@ def test_nightly_schedule_at_two_in_shanghai_rescans_the_inbox(tmp_path):
     assert by_partition[None].asset_selection == [dg.AssetKey("analyst_views")]
 
 
+def test_nightly_rescan_survives_a_file_gone_since_the_listing(tmp_path, monkeypatch):
+    site = Site(tmp_path)
+    ghost = site.inbox / "moved-to-quarantine.pdf"
+    monkeypatch.setattr(ReportFolder, "inbox", lambda self: [ghost])
+    context = dg.build_schedule_context(instance=site.instance, resources={"report_folder": site.folder},
+                                        scheduled_execution_time=datetime(2026, 11, 27, 2, 0,
+                                                                          tzinfo=ZoneInfo("Asia/Shanghai")),
+                                        repository_def=defs.get_repository_def())
+    asked = list(nightly.evaluate_tick(context).run_requests or [])
+    assert [r.asset_selection for r in asked] == [[dg.AssetKey("analyst_views")]]
+    assert site.instance.get_dynamic_partitions("reports") == []
+
+
 def test_sensor_requests_one_run_per_file(samples):
     site, files, runs = samples
     assert sorted(r.tags[FILE_TAG] for r in site.requests) == sorted(str(p) for p in files.values())
