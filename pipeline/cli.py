@@ -119,10 +119,10 @@ def _ingest(args: argparse.Namespace) -> int:
     from . import validate, warehouse
     from .ingest import find_reports, ingest_file
 
-    files = find_reports(args.paths)
+    files = find_reports(args.paths)  # a path that is not there stops here, before the warehouse
     if not files:
-        print(f"jixiao: no PDF reports under {' '.join(args.paths)}", file=sys.stderr)
-        return 1
+        print(f"jixiao: no PDF found under {', '.join(args.paths)}", file=sys.stderr)
+        return 2
     con = warehouse.connect(args.warehouse)
     outcomes = []
     for n, path in enumerate(files, start=1):

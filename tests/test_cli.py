@@ -91,3 +91,33 @@ def test_ingest_exit_1_when_any_report_quarantined(tmp_path):
 def test_query_errors_are_clear(tmp_path):
     missing = run("query", "select 1", "--warehouse", str(tmp_path / "none.duckdb"))
     assert missing.returncode == 2 and "run `jixiao ingest` first" in missing.stderr
+
+
+def test_ingest_refuses_a_missing_path_without_touching_the_warehouse(tmp_path):
+    wh = tmp_path / "w.duckdb"
+    good = str(SAMPLES / "440305210300200065020.xlsx.pdf")
+    result = run("ingest", good, "bad/nothere.pdf", "--warehouse", str(wh), "-q")
+    assert result.returncode == 2
+    assert "no such file or folder: bad/nothere.pdf" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not wh.exists()  # nothing loaded, no fake report recorded
+
+    empty = tmp_path / "empty"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "sub" / "notes.txt").write_text("no report here")
+    none = run("ingest", str(empty), "--warehouse", str(wh))
+    assert none.returncode == 2 and f"no PDF found under {empty}" in none.stderr
+    assert not wh.exists()
+
+
+def test_ingest_stores_the_absolute_path(tmp_path):
+    wh = tmp_path / "w.duckdb"
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes((SAMPLES / "440305210300200065020.xlsx.pdf").read_bytes())
+    result = subprocess.run([*JIXIAO, "ingest", "r.pdf", "--warehouse", str(wh), "-q",
+                             "--quarantine", str(tmp_path / "q")], cwd=tmp_path, capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert result.returncode == 0, result.stderr
+    q = run("query", "SELECT file_name, file_path FROM dim_report", "--format", "csv",
+            "--warehouse", str(wh))
+    assert q.stdout.splitlines()[1:] == [f"r.pdf,{pdf}"]
