@@ -22,11 +22,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (FileNotFoundError, WarehouseOutdated) as err:
-        print(f"jixiao: {err}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # `jixiao query ... | head`
         return 0
+    except (OSError, WarehouseOutdated) as err:  # a missing path, a held warehouse, an unwritable --out
+        print(f"jixiao: {err}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -172,7 +172,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     from . import validate, warehouse
 
-    con = warehouse.connect(args.warehouse)
+    con = warehouse.connect(args.warehouse, create=False)
     findings = validate.run(con)
     failed = findings.filter(~pl.col("passed"))
     if args.format == "json":

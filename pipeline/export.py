@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from xlsxwriter.exceptions import FileCreateError
 
 from . import warehouse
 
@@ -39,5 +40,8 @@ def export(con: duckdb.DuckDBPyConnection, relation: str, fmt: str, out: str | P
     elif fmt == "parquet":
         frame.write_parquet(out)
     else:
-        frame.write_excel(out, worksheet=relation[:31], autofit=True, float_precision=2)
+        try:
+            frame.write_excel(out, worksheet=relation[:31], autofit=True, float_precision=2)
+        except FileCreateError as err:  # xlsxwriter's, not an OSError: say which file, no traceback
+            raise OSError(f"{out}: cannot write the file ({err.__cause__ or err})") from err
     return frame.height

@@ -121,3 +121,31 @@ def test_ingest_stores_the_absolute_path(tmp_path):
     q = run("query", "SELECT file_name, file_path FROM dim_report", "--format", "csv",
             "--warehouse", str(wh))
     assert q.stdout.splitlines()[1:] == [f"r.pdf,{pdf}"]
+
+
+def test_a_warehouse_held_by_another_process_is_named_not_traced(sample_warehouse, tmp_path):
+    held = tmp_path / "held.duckdb"
+    held.write_bytes(sample_warehouse.read_bytes())
+    holder = subprocess.Popen(  # what a running Dagster job does: hold the file open for writing
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(600)", str(held)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        pdf = str(SAMPLES / "440305210300200065020.xlsx.pdf")
+        for args in (["ingest", pdf, "-q"], ["validate"], ["query", "select 1"],
+                     ["export", "--view", "v_form_scorecard", "--out", str(tmp_path / "s.csv")]):
+            result = run(*args, "--warehouse", str(held))
+            assert result.returncode == 2, (args, result.stderr)
+            assert f"{held}: the warehouse is held by another process" in result.stderr
+            assert "Dagster" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_validate_refuses_a_missing_warehouse(tmp_path):
+    missing = tmp_path / "typo.duckdb"
+    result = run("validate", "--warehouse", str(missing))
+    assert result.returncode == 2 and "run `jixiao ingest` first" in result.stderr
+    assert not missing.exists()

@@ -62,3 +62,13 @@ def test_export_suffix_gives_format_and_unknown_view_is_refused(sample_warehouse
     bad = run("export", "--view", "v_nope", "--out", str(tmp_path / "x.csv"),
               "--warehouse", str(sample_warehouse))
     assert bad.returncode == 2 and "v_form_scorecard" in bad.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_export_to_an_unwritable_path_is_named_not_traced(sample_warehouse, tmp_path, fmt):
+    out = tmp_path / f"taken.{fmt}"
+    out.mkdir()  # a folder where the file should go
+    result = run("export", "--view", "v_unit_year_summary", "--out", str(out),
+                 "--warehouse", str(sample_warehouse))
+    assert result.returncode == 2 and str(out) in result.stderr
+    assert "Traceback" not in result.stderr
