@@ -53,13 +53,14 @@ def test_ingest_validate_query_round_trip(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 23  # one per form and a summary
-    assert "22 form(s)" in lines[-1] and "11 loaded" in lines[-1]
+    assert "22 form(s) read" in lines[-1] and "11 loaded" in lines[-1]
     assert "[11/11]" in result.stderr  # progress
     line = next(l for l in lines if l.startswith("440306211550216301358"))
     assert "1 failed" in line and "funds_score" in line
 
     again = run("ingest", str(SAMPLES), "-q", env=env)
     assert again.returncode == 0 and "11 already loaded" in again.stdout
+    assert "0 form(s) read" in again.stdout  # the skipped reports' forms are not counted again
 
     v = run("validate", "--format", "json", "--failed", env=env)
     assert v.returncode == 1
@@ -69,6 +70,18 @@ def test_ingest_validate_query_round_trip(tmp_path):
                                              "funds_score"}
     one = next(f for f in findings if f["project_code"] == "440307251551500032553")
     assert (one["rule"], one["expected"], one["observed"]) == ("execution_rate", "90.12", "90.39")
+    order = [(f["form_id"], f["rule"], f["subject"]) for f in findings]
+    assert order == sorted(order)  # as the text lists them
+
+    text = run("validate", env=env)
+    assert text.returncode == 1
+    said = text.stdout.splitlines()
+    # each rule says which number the form printed and which was computed
+    assert ("FAIL 440307251551500032553-2025  execution_rate  执行率: printed 90.39, "
+            "全年执行数 / 全年预算数 × 100 gives 90.12") in said
+    assert said[-1] == "650 check(s) on 22 current form(s): 640 passed, 10 failed"
+    assert len(said) == len(findings) + 1
+    assert run("validate", "--failed", env=env).returncode == 2  # text lists only failures anyway
 
     q = run("query", "SELECT project_code, total_score FROM dim_form ORDER BY 1 LIMIT 2",
             "--format", "csv", "--warehouse", str(wh))
@@ -149,3 +162,28 @@ def test_validate_refuses_a_missing_warehouse(tmp_path):
     result = run("validate", "--warehouse", str(missing))
     assert result.returncode == 2 and "run `jixiao ingest` first" in result.stderr
     assert not missing.exists()
+
+
+def test_versions_of_a_form_are_told_apart(tmp_path):
+    """Two files printing the same project and year, loaded in one run: a line each, naming its file;
+    validate shows the current version unless asked for all."""
+    env = {"JIXIAO_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    older = SAMPLES / "440305210300200065020.xlsx.pdf"
+    newer = PDF / "reportlab" / "440305210300200065020.reportlab.pdf"
+    result = run("ingest", str(older), str(newer), "-q", "--quarantine", str(tmp_path / "q"), env=env)
+    assert result.returncode == 0, result.stderr
+    *lines, summary = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith(f"({older.name}, superseded)") and lines[1].endswith(f"({newer.name})")
+    assert all("checks 17 passed, 1 failed  [level1_sum]" in line for line in lines)
+    assert "2 form(s) read; 2 failed check(s)" in summary
+
+    current = run("validate", env=env).stdout.splitlines()
+    assert current == ["FAIL 440305210300200065020-2023  level1_sum  产出指标: printed (45.00分), its "
+                       "printed 分值 add up to 50.00",
+                       "18 check(s) on 1 current form(s): 17 passed, 1 failed"]
+    every = run("validate", "--all-versions", env=env).stdout.splitlines()
+    assert every[:2] == [f"{current[0]}  ({older.name}, superseded)", f"{current[0]}  ({newer.name})"]
+    assert every[2] == "36 check(s) on 2 version(s) of 1 form(s): 34 passed, 2 failed"
+    found = json.loads(run("validate", "--all-versions", "--format", "json", "--failed", env=env).stdout)
+    assert [(f["file_name"], f["is_current"]) for f in found] == [(older.name, False), (newer.name, True)]
