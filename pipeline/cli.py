@@ -266,6 +266,10 @@ def _export(args: argparse.Namespace) -> int:
     from . import export, warehouse
 
     fmt = args.format or Path(args.out).suffix.lstrip(".").lower()
+    if fmt not in export.FORMATS:
+        print(f"jixiao: cannot tell the format from {args.out!r}: give --format "
+              f"{'|'.join(export.FORMATS)}", file=sys.stderr)
+        return 2
     con = warehouse.connect(args.warehouse, read_only=True)
     try:
         rows = export.export(con, args.view, fmt, args.out)
