@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from .errors import WarehouseOutdated
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
+TABLE_ROWS = 10_000  # `query` prints at most this many rows as a table; csv and json print all
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="jixiao",
         description="Performance self-evaluation reports (项目支出绩效自评表) from PDF into a checked "
         "DuckDB warehouse.",
-        epilog="Warehouse: --warehouse FILE, else $JIXIAO_WAREHOUSE, else data/warehouse.duckdb.",
+        epilog="Warehouse (ingest, validate, query, export): --warehouse FILE, else "
+        "$JIXIAO_WAREHOUSE, else data/warehouse.duckdb.",
     )
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -45,8 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("extract", help="print the forms of PDF reports as JSON (SCHEMA.md shape)",
                        description="Read PDF reports and print a JSON list of every form found, in "
                        "the shape of tests/fixtures/corpus/SCHEMA.md plus provenance (source, page).")
-    e.add_argument("files", nargs="+", metavar="FILE")
-    warehouse_opt(e)
+    e.add_argument("files", nargs="+", metavar="FILE", help="PDF report(s) to read")
     e.set_defaults(run=_extract)
 
     i = sub.add_parser("ingest", help="load reports into the warehouse and check them",
@@ -54,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                        "warehouse, one transaction per report, then run the checks. A report already "
                        "loaded (same content, any name) is skipped. Bad reports are quarantined with "
                        "their reason. Exit 0 when every report loaded, 1 when any was quarantined.")
-    i.add_argument("paths", nargs="+", metavar="PATH")
+    i.add_argument("paths", nargs="+", metavar="PATH",
+                   help="PDF report(s), or folder(s) searched recursively for *.pdf")
     i.add_argument("--force", action="store_true", help="re-read reports already loaded")
     i.add_argument("--quarantine", metavar="DIR", default=str(DEFAULT_QUARANTINE),
                    help="copy refused files here with a JSON sidecar (default: %(default)s)")
@@ -79,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Run one SQL statement on the warehouse, read-only, and print "
                        "the result. Tables: dim_report, dim_form, fact_fund_execution, "
                        "fact_indicator_result, check_result; views: sql/views/.")
-    q.add_argument("sql")
+    q.add_argument("sql", metavar="SQL", help="one SQL statement, e.g. \"SELECT * FROM v_form_scorecard\"")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     warehouse_opt(q)
     q.set_defaults(run=_query)
@@ -239,20 +241,32 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
+    import duckdb
+    import polars as pl
+
     from . import warehouse
 
     con = warehouse.connect(args.warehouse, read_only=True)
     try:
+        statements = con.extract_statements(args.sql)
+        if len(statements) != 1:  # `select 1; select 2` would run both and print one
+            print(f"jixiao: give one SQL statement (got {len(statements)})", file=sys.stderr)
+            return 2
         relation = con.sql(args.sql)
-    except Exception as err:  # duckdb's errors name the problem well; keep them, drop the trace
+        result = None if relation is None else relation.to_arrow_table()  # the SQL runs once
+    except duckdb.Error as err:  # duckdb's errors name the problem well; keep them, drop the trace
         print(f"jixiao: query failed: {err}", file=sys.stderr)
         return 1
-    if relation is None:
+    if result is None:
         return 0
     if args.format == "table":
-        relation.show(max_width=200, max_rows=10_000)
+        con.from_arrow(result).show(max_width=200, max_rows=TABLE_ROWS)
+        if result.num_rows > TABLE_ROWS:
+            print(f"jixiao: showed {TABLE_ROWS:,} of {result.num_rows:,} rows; --format csv prints "
+                  f"them all", file=sys.stderr)
         return 0
-    frame = warehouse.read_frame(con, args.sql)
+    frame = pl.from_arrow(result)
+    assert isinstance(frame, pl.DataFrame)
     if args.format == "csv":
         sys.stdout.write(frame.write_csv())
     else:

@@ -187,3 +187,20 @@ def test_versions_of_a_form_are_told_apart(tmp_path):
     assert every[2] == "36 check(s) on 2 version(s) of 1 form(s): 34 passed, 2 failed"
     found = json.loads(run("validate", "--all-versions", "--format", "json", "--failed", env=env).stdout)
     assert [(f["file_name"], f["is_current"]) for f in found] == [(older.name, False), (newer.name, True)]
+
+
+def test_query_runs_one_statement_and_says_when_the_table_is_cut(sample_warehouse):
+    wh = ["--warehouse", str(sample_warehouse)]
+    two = run("query", "select 1; select 2", *wh)
+    assert two.returncode == 2 and "give one SQL statement (got 2)" in two.stderr and not two.stdout
+    long = run("query", "SELECT range FROM range(10005)", *wh)
+    assert long.returncode == 0
+    assert "showed 10,000 of 10,005 rows; --format csv prints them all" in long.stderr
+    assert "│   9999 │" in long.stdout and "10000 │" not in long.stdout
+    assert len(run("query", "SELECT range FROM range(10005)", "--format", "csv", *wh)
+               .stdout.splitlines()) == 10_006
+
+
+def test_extract_takes_no_warehouse():
+    result = run("extract", "x.pdf", "--warehouse", "w.duckdb")
+    assert result.returncode == 2 and "unrecognized arguments: --warehouse" in result.stderr

@@ -110,7 +110,9 @@ def test_a_warehouse_from_an_older_jixiao_is_refused_with_the_fix(tmp_path):
     old = tmp_path / "old.duckdb"
     with duckdb.connect(str(old)) as con:
         con.execute("CREATE TABLE fact_indicator_result (form_id VARCHAR, target VARCHAR)")
-    with pytest.raises(warehouse.WarehouseOutdated, match=r"fact_indicator_result\.actual_comparator.*delete it"):
+    with pytest.raises(warehouse.WarehouseOutdated, match=r"fact_indicator_result\.actual_comparator.*delete it") as err:
         warehouse.connect(old)
+    # not the default file: `make demo` would not rebuild it
+    assert f"`rm {old} && jixiao ingest <your reports> --warehouse {old}`" in str(err.value)
     fresh = warehouse.connect(tmp_path / "new.duckdb")  # a new file is simply created
     assert "v_form_scorecard" in warehouse.views(fresh)
