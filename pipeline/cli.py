@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from .errors import WarehouseOutdated
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
+TABLE_ROWS = 10_000  # `query` prints at most this many rows as a table; csv and json print all
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,11 +23,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (FileNotFoundError, WarehouseOutdated) as err:
-        print(f"jixiao: {err}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # `jixiao query ... | head`
         return 0
+    except (OSError, WarehouseOutdated) as err:  # a missing path, a held warehouse, an unwritable --out
+        print(f"jixiao: {err}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="jixiao",
         description="Performance self-evaluation reports (项目支出绩效自评表) from PDF into a checked "
         "DuckDB warehouse.",
-        epilog="Warehouse: --warehouse FILE, else $JIXIAO_WAREHOUSE, else data/warehouse.duckdb.",
+        epilog="Warehouse (ingest, validate, query, export): --warehouse FILE, else "
+        "$JIXIAO_WAREHOUSE, else data/warehouse.duckdb.",
     )
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -45,8 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("extract", help="print the forms of PDF reports as JSON (SCHEMA.md shape)",
                        description="Read PDF reports and print a JSON list of every form found, in "
                        "the shape of tests/fixtures/corpus/SCHEMA.md plus provenance (source, page).")
-    e.add_argument("files", nargs="+", metavar="FILE")
-    warehouse_opt(e)
+    e.add_argument("files", nargs="+", metavar="FILE", help="PDF report(s) to read")
     e.set_defaults(run=_extract)
 
     i = sub.add_parser("ingest", help="load reports into the warehouse and check them",
@@ -54,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                        "warehouse, one transaction per report, then run the checks. A report already "
                        "loaded (same content, any name) is skipped. Bad reports are quarantined with "
                        "their reason. Exit 0 when every report loaded, 1 when any was quarantined.")
-    i.add_argument("paths", nargs="+", metavar="PATH")
+    i.add_argument("paths", nargs="+", metavar="PATH",
+                   help="PDF report(s), or folder(s) searched recursively for *.pdf")
     i.add_argument("--force", action="store_true", help="re-read reports already loaded")
     i.add_argument("--quarantine", metavar="DIR", default=str(DEFAULT_QUARANTINE),
                    help="copy refused files here with a JSON sidecar (default: %(default)s)")
@@ -63,10 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     i.set_defaults(run=_ingest)
 
     v = sub.add_parser("validate", help="run the Great Expectations suites over the warehouse",
-                       description="Run every suite in expectations/ over the loaded forms, store "
-                       "the findings in check_result, print them. Exit 1 when any check failed.")
+                       description="Run every suite in expectations/ over the loaded forms (every "
+                       "version), store the findings in check_result, print those on current forms "
+                       "(--all-versions: every version, each naming its file). Exit 1 when any "
+                       "printed check failed.")
     v.add_argument("--format", choices=["text", "json"], default="text")
-    v.add_argument("--failed", action="store_true", help="json: only the failed findings")
+    v.add_argument("--failed", action="store_true",
+                   help="json: only the failed findings (the text lists only those anyway)")
+    v.add_argument("--all-versions", action="store_true",
+                   help="also superseded versions of a form (default: current forms only)")
     warehouse_opt(v)
     v.set_defaults(run=_validate)
 
@@ -74,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Run one SQL statement on the warehouse, read-only, and print "
                        "the result. Tables: dim_report, dim_form, fact_fund_execution, "
                        "fact_indicator_result, check_result; views: sql/views/.")
-    q.add_argument("sql")
+    q.add_argument("sql", metavar="SQL", help="one SQL statement, e.g. \"SELECT * FROM v_form_scorecard\"")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     warehouse_opt(q)
     q.set_defaults(run=_query)
@@ -119,10 +126,10 @@ def _ingest(args: argparse.Namespace) -> int:
     from . import validate, warehouse
     from .ingest import find_reports, ingest_file
 
-    files = find_reports(args.paths)
+    files = find_reports(args.paths)  # a path that is not there stops here, before the warehouse
     if not files:
-        print(f"jixiao: no PDF reports under {' '.join(args.paths)}", file=sys.stderr)
-        return 1
+        print(f"jixiao: no PDF found under {', '.join(args.paths)}", file=sys.stderr)
+        return 2
     con = warehouse.connect(args.warehouse)
     outcomes = []
     for n, path in enumerate(files, start=1):
@@ -137,13 +144,15 @@ def _ingest(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"checking {len(loaded)} report(s) ...", file=sys.stderr)
         validate.run(con, loaded)
-    shas = [o.sha256 for o in outcomes if o.ok]
-    lines = warehouse.read_frame(con, _FORM_LINES, [shas]) if shas else None
+    lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
     if lines is not None:
         for r in lines.iter_rows(named=True):
+            version = f"  ({r['file_name']}{'' if r['is_current'] else ', superseded'})" \
+                if r["versions"] > 1 else ""
             print(f"{r['project_code']}  {r['year']}  {_s(r['execution_rate']):>7}%  "
                   f"{_s(r['total_score']):>6}  checks {r['passed']} passed, {r['failed']} failed"
-                  f"{'  [' + r['failed_rules'] + ']' if r['failed_rules'] else ''}  {r['project_name']}")
+                  f"{'  [' + r['failed_rules'] + ']' if r['failed_rules'] else ''}  {r['project_name']}"
+                  f"{version}")
     quarantined = [o for o in outcomes if o.status == "quarantined"]
     for o in quarantined:
         print(f"quarantined: {o.error}", file=sys.stderr)
@@ -151,19 +160,43 @@ def _ingest(args: argparse.Namespace) -> int:
     forms = lines.height if lines is not None else 0
     failed = int(lines["failed"].sum()) if lines is not None and lines.height else 0
     print(f"{len(outcomes)} report(s): {counts['loaded']} loaded, {counts['skipped']} already loaded, "
-          f"{counts['quarantined']} quarantined; {forms} form(s); {failed} failed check(s) "
+          f"{counts['quarantined']} quarantined; {forms} form(s) read; {failed} failed check(s) "
           f"-> {warehouse.warehouse_path(args.warehouse)}")
     return 1 if quarantined else 0
 
 
+# one line per form of each report loaded in this run; `versions` > 1 when the run loaded several
+# reports printing the same project and year, so each line names its file
 _FORM_LINES = """
-    SELECT f.project_code, f.year, f.project_name, f.execution_rate, f.total_score,
-           count(c.rule) FILTER (WHERE c.passed) AS passed,
-           count(c.rule) FILTER (WHERE NOT c.passed) AS failed,
-           string_agg(DISTINCT c.rule, ',') FILTER (WHERE NOT c.passed) AS failed_rules
-    FROM dim_form f LEFT JOIN check_result c USING (form_id, report_sha256)
-    WHERE list_contains(?, f.report_sha256)
-    GROUP BY ALL ORDER BY f.project_code, f.year
+    WITH lines AS (
+        SELECT f.form_id, f.report_sha256, f.project_code, f.year, f.project_name, f.execution_rate,
+               f.total_score, f.is_current, r.file_name, r.ingested_at,
+               count(c.rule) FILTER (WHERE c.passed) AS passed,
+               count(c.rule) FILTER (WHERE NOT c.passed) AS failed,
+               string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules
+        FROM dim_form f JOIN dim_report r USING (report_sha256)
+        LEFT JOIN check_result c USING (form_id, report_sha256)
+        WHERE list_contains(?, f.report_sha256)
+        GROUP BY ALL
+    )
+    SELECT *, count(*) OVER (PARTITION BY form_id) AS versions FROM lines
+    ORDER BY project_code, year, ingested_at, file_name
+"""
+
+# what each rule's `expected` and `observed` are: which number the form printed, which was computed
+_WORDING = {
+    "weights_total": "the printed 分值 add up to {observed}, not {expected}",
+    "level1_sum": "printed ({expected}分), its printed 分值 add up to {observed}",
+    "score_above_weight": "printed 得分 {observed} above its printed 分值 {expected}",
+    "total_score": "printed {observed}, the printed 得分 add up to {expected}",
+    "fund_total": "printed {observed}, 当年财政拨款 + 上年结转资金 + 其他资金 add up to {expected}",
+    "execution_rate": "printed {observed}, 全年执行数 / 全年预算数 × 100 gives {expected}",
+    "funds_score": "printed {observed}, the printed 执行率 gives {expected}",
+}
+
+_VERSIONS = """
+    SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.ingested_at
+    FROM dim_form f JOIN dim_report r USING (report_sha256)
 """
 
 
@@ -172,40 +205,68 @@ def _validate(args: argparse.Namespace) -> int:
 
     from . import validate, warehouse
 
-    con = warehouse.connect(args.warehouse)
-    findings = validate.run(con)
+    if args.failed and args.format == "text":
+        print("jixiao: --failed is for --format json; the text lists only the failed checks",
+              file=sys.stderr)
+        return 2
+    con = warehouse.connect(args.warehouse, create=False)
+    findings = validate.run(con)  # every version is checked and stored; current ones are shown
+    findings = findings.join(warehouse.read_frame(con, _VERSIONS), on=["form_id", "report_sha256"])
+    if not args.all_versions:
+        findings = findings.filter(pl.col("is_current"))
+    findings = findings.sort("form_id", "rule", "subject", "ingested_at").with_columns(
+        (pl.col("report_sha256").n_unique().over("form_id") > 1).alias("versions"))
     failed = findings.filter(~pl.col("passed"))
     if args.format == "json":
         rows = failed if args.failed else findings
-        keys = ["form_id", "project_code", "rule", "subject", "expected", "observed", "passed"]
+        keys = ["form_id", "project_code", "rule", "subject", "expected", "observed", "passed",
+                "file_name", "report_sha256", "is_current"]
         json.dump([{k: _plain(r[k]) for k in keys} for r in rows.iter_rows(named=True)],
                   sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        for r in failed.sort("form_id", "rule").iter_rows(named=True):
-            print(f"FAIL {r['form_id']}  {r['rule']}  {r['subject']}: expected {r['expected']}, "
-                  f"printed {r['observed']}")
-        forms = findings["form_id"].n_unique() if findings.height else 0
-        print(f"{findings.height} check(s) on {forms} form(s): {findings.height - failed.height} "
+        for r in failed.iter_rows(named=True):
+            said = _WORDING.get(r["rule"], "expected {expected}, observed {observed}")
+            version = f"  ({r['file_name']}{'' if r['is_current'] else ', superseded'})" \
+                if r["versions"] else ""
+            print(f"FAIL {r['form_id']}  {r['rule']}  {r['subject']}: "
+                  f"{said.format(expected=r['expected'], observed=r['observed'])}{version}")
+        forms = findings["form_id"].n_unique()
+        reports = findings.select("form_id", "report_sha256").n_unique()
+        scope = (f"{reports} version(s) of {forms} form(s)" if args.all_versions
+                 else f"{forms} current form(s)")
+        print(f"{findings.height} check(s) on {scope}: {findings.height - failed.height} "
               f"passed, {failed.height} failed")
     return 1 if failed.height else 0
 
 
 def _query(args: argparse.Namespace) -> int:
+    import duckdb
+    import polars as pl
+
     from . import warehouse
 
     con = warehouse.connect(args.warehouse, read_only=True)
     try:
+        statements = con.extract_statements(args.sql)
+        if len(statements) != 1:  # `select 1; select 2` would run both and print one
+            print(f"jixiao: give one SQL statement (got {len(statements)})", file=sys.stderr)
+            return 2
         relation = con.sql(args.sql)
-    except Exception as err:  # duckdb's errors name the problem well; keep them, drop the trace
+        result = None if relation is None else relation.to_arrow_table()  # the SQL runs once
+    except duckdb.Error as err:  # duckdb's errors name the problem well; keep them, drop the trace
         print(f"jixiao: query failed: {err}", file=sys.stderr)
         return 1
-    if relation is None:
+    if result is None:
         return 0
     if args.format == "table":
-        relation.show(max_width=200, max_rows=10_000)
+        con.from_arrow(result).show(max_width=200, max_rows=TABLE_ROWS)
+        if result.num_rows > TABLE_ROWS:
+            print(f"jixiao: showed {TABLE_ROWS:,} of {result.num_rows:,} rows; --format csv prints "
+                  f"them all", file=sys.stderr)
         return 0
-    frame = warehouse.read_frame(con, args.sql)
+    frame = pl.from_arrow(result)
+    assert isinstance(frame, pl.DataFrame)
     if args.format == "csv":
         sys.stdout.write(frame.write_csv())
     else:
@@ -219,6 +280,10 @@ def _export(args: argparse.Namespace) -> int:
     from . import export, warehouse
 
     fmt = args.format or Path(args.out).suffix.lstrip(".").lower()
+    if fmt not in export.FORMATS:
+        print(f"jixiao: cannot tell the format from {args.out!r}: give --format "
+              f"{'|'.join(export.FORMATS)}", file=sys.stderr)
+        return 2
     con = warehouse.connect(args.warehouse, read_only=True)
     try:
         rows = export.export(con, args.view, fmt, args.out)

@@ -1,8 +1,10 @@
 """A view (or table) of the warehouse to a file analysts open: csv, parquet or xlsx.
 
 Headers are "<中文> <column>" (e.g. "项目编码 project_code"), the Chinese taken from the column's
-COMMENT, so the labels live next to the DDL and cannot drift. Amounts stay exact: csv prints the
-decimals as stored, parquet keeps DECIMAL, xlsx shows them with their scale.
+COMMENT, so the labels live next to the DDL and cannot drift. Amounts stay exact in csv (the decimals
+as stored) and parquet (DECIMAL). xlsx shows each DECIMAL with its scale ("0.00": 264700.00, 0.50)
+and integers such as the year without a thousands separator; an Excel cell holds a double, so there
+an amount is exact to 15 significant digits only: use csv or parquet where every cent must survive.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from xlsxwriter.exceptions import FileCreateError
 
 from . import warehouse
 
@@ -39,5 +42,21 @@ def export(con: duckdb.DuckDBPyConnection, relation: str, fmt: str, out: str | P
     elif fmt == "parquet":
         frame.write_parquet(out)
     else:
-        frame.write_excel(out, worksheet=relation[:31], autofit=True, float_precision=2)
+        try:
+            frame.write_excel(out, worksheet=relation[:31], autofit=True,
+                              column_formats=excel_formats(frame))  # type: ignore[arg-type]
+        except FileCreateError as err:  # xlsxwriter's, not an OSError: say which file, no traceback
+            raise OSError(f"{out}: cannot write the file ({err.__cause__ or err})") from err
     return frame.height
+
+
+def excel_formats(frame: pl.DataFrame) -> dict[str, str]:
+    """Number format per column: a DECIMAL's own scale (Excel's General drops trailing zeros, so
+    0.50 would show 0.5), and "0" for integers (the default "#,##0" prints the year 2,021)."""
+    formats = {}
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Decimal):
+            formats[name] = "0." + "0" * dtype.scale if dtype.scale else "0"
+        elif dtype.is_integer():
+            formats[name] = "0"
+    return formats

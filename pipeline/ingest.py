@@ -40,7 +40,13 @@ class Outcome:
 
 
 def find_reports(paths: list[str | Path]) -> list[Path]:
-    """Files as given, folders searched recursively for PDFs; sorted, each once."""
+    """Files as given, folders searched recursively for PDFs; sorted, each once.
+
+    A path that does not exist raises `FileNotFoundError` naming it, before anything is opened: a
+    mistyped name is the user's slip, not a report to quarantine."""
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -55,13 +61,13 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool
     """Load one report in one transaction; `force` re-reads a report already loaded."""
     path = Path(path)
     started = datetime.now(timezone.utc)
-    sha = sha256_of(path) if path.is_file() else ""
-    if sha and not force and warehouse.report_status(con, sha) == "loaded":
+    sha = sha256_of(path)  # FileNotFoundError for a path that is not there: no report to record
+    if not force and warehouse.report_status(con, sha) == "loaded":
         return Outcome(path, sha, "skipped")
     reading = read_report(path)
     store(con, path, sha, reading)
     if isinstance(reading, ReportError):
-        if quarantine_dir is not None and path.is_file():
+        if quarantine_dir is not None:
             quarantine(path, sha, reading, quarantine_dir)
         return Outcome(path, sha, "quarantined", error=reading, seconds=_since(started))
     return Outcome(path, sha, "loaded", forms=reading.dim_form.height,
@@ -74,7 +80,7 @@ def read_report(path: str | Path) -> normalise.ReportFrames | ReportError:
     path = Path(path)
     try:
         info, forms = extract(path)
-        return normalise.frames(forms, file_path=str(path), pages=info.pages)
+        return normalise.frames(forms, file_path=str(path.absolute()), pages=info.pages)
     except ReportError as err:
         return err
 
@@ -85,7 +91,7 @@ def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
     or a refusal replaces them with its quarantined dim_report row."""
     if isinstance(reading, ReportError):
         warehouse.record_refusal(con, normalise.report_row(
-            sha256=sha256 or f"missing:{path}", file_name=path.name, file_path=str(path), pages=None,
+            sha256=sha256, file_name=path.name, file_path=str(path.absolute()), pages=None,
             status="quarantined", forms=0, error_kind=reading.kind, error=str(reading),
             error_page=reading.page,
         ))
@@ -106,7 +112,7 @@ def record_quarantined(con: duckdb.DuckDBPyConnection, directory: Path) -> list[
         if not sha or warehouse.report_status(con, sha) is not None:
             continue
         warehouse.record_refusal(con, normalise.report_row(
-            sha256=sha, file_name=Path(note.get("file") or target).name, file_path=str(target),
+            sha256=sha, file_name=Path(note.get("file") or target).name, file_path=str(target.absolute()),
             pages=None, status="quarantined", forms=0, error_kind=note.get("kind"),
             error=note.get("message") or note.get("reason"), error_page=note.get("page"),
         ))

@@ -128,7 +128,8 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict
             rulings[self.page] = Ruling(self.page, tuple(map(tuple, self.horizontal_segments)),
                                         tuple(map(tuple, self.vertical_segments)))
 
-    logging.getLogger("camelot").setLevel(logging.ERROR)
+    for noisy in ("camelot", "pdfminer", "playa"):  # their warnings would break the progress line
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     with warnings.catch_warnings(), mock.patch.dict(PARSERS, lattice=KeepEveryGrid):
         warnings.simplefilter("ignore")  # "no tables found on page N" is normal for blank pages
         tables = camelot.read_pdf(str(path), pages="all", flavor="lattice", engine=engine)

@@ -29,16 +29,29 @@ def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(explicit or os.environ.get("JIXIAO_WAREHOUSE") or DEFAULT_WAREHOUSE)
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, creating it and applying sql/ (tables, then views) when writable."""
+class WarehouseBusy(OSError):
+    """The warehouse file cannot be opened: another process holds its lock, or the OS refuses it."""
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
+            create: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, applying sql/ (tables, then views) when writable. Only a writable `create`
+    connection makes a new file: reading or checking a mistyped path must not pass on an empty one."""
     target = warehouse_path(path)
-    if read_only:
-        if not target.exists():
-            raise FileNotFoundError(f"{target}: no warehouse yet; run `jixiao ingest` first")
-        return duckdb.connect(str(target), read_only=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(target))
-    apply_schema(con)
+    if (read_only or not create) and not target.exists():
+        raise FileNotFoundError(f"{target}: no warehouse yet; run `jixiao ingest` first")
+    if not read_only:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(target), read_only=read_only)
+    except duckdb.IOException as err:
+        if "lock" in str(err).lower():
+            raise WarehouseBusy(
+                f"{target}: the warehouse is held by another process (a running Dagster job or "
+                f"`make ui`?); try again when it is done, or stop it ({err})") from err
+        raise WarehouseBusy(f"{target}: cannot open the warehouse ({err})") from err
+    if not read_only:
+        apply_schema(con)
     return con
 
 
@@ -66,9 +79,11 @@ def _require_current_tables(con: duckdb.DuckDBPyConnection, ddl: str) -> None:
         where = (con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
                  .fetchall()[0][0] or "the warehouse")
         listed = ", ".join(f"{t}.{c}" for t, c in missing[:5]) + (" …" if len(missing) > 5 else "")
+        again = ("make demo" if Path(where).resolve() == DEFAULT_WAREHOUSE.resolve()
+                 else f"jixiao ingest <your reports> --warehouse {where}")
         raise WarehouseOutdated(
             f"{where} was built by an older jixiao (missing {listed}); it is derived from the "
-            f"reports: delete it and ingest again (e.g. `rm {where} && make demo`)")
+            f"reports: delete it and ingest again (`rm {where} && {again}`)")
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection) -> None:

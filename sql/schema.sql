@@ -17,8 +17,8 @@ CREATE TABLE IF NOT EXISTS dim_report (
 );
 COMMENT ON TABLE dim_report IS '报告文件: one row per report file ingested (loaded or quarantined), keyed by the file''s sha256';
 COMMENT ON COLUMN dim_report.report_sha256 IS '文件SHA-256: content hash; the same file under another name is the same report';
-COMMENT ON COLUMN dim_report.file_name IS '文件名: file name when first ingested';
-COMMENT ON COLUMN dim_report.file_path IS '文件路径: path the file was read from';
+COMMENT ON COLUMN dim_report.file_name IS '文件名: name of the file last read (the same content under another name is skipped, or with --force re-read under that name)';
+COMMENT ON COLUMN dim_report.file_path IS '文件路径: absolute path of the file last read';
 COMMENT ON COLUMN dim_report.pages IS '页数: number of PDF pages';
 COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was first loaded or refused (UTC); kept when re-read, it orders versions';
 COMMENT ON COLUMN dim_report.read_at IS '读取时间: when the rows of this report were last read from the file (UTC); moves on every re-read or rerun';

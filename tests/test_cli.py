@@ -53,13 +53,14 @@ def test_ingest_validate_query_round_trip(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 23  # one per form and a summary
-    assert "22 form(s)" in lines[-1] and "11 loaded" in lines[-1]
+    assert "22 form(s) read" in lines[-1] and "11 loaded" in lines[-1]
     assert "[11/11]" in result.stderr  # progress
     line = next(l for l in lines if l.startswith("440306211550216301358"))
     assert "1 failed" in line and "funds_score" in line
 
     again = run("ingest", str(SAMPLES), "-q", env=env)
     assert again.returncode == 0 and "11 already loaded" in again.stdout
+    assert "0 form(s) read" in again.stdout  # the skipped reports' forms are not counted again
 
     v = run("validate", "--format", "json", "--failed", env=env)
     assert v.returncode == 1
@@ -69,6 +70,18 @@ def test_ingest_validate_query_round_trip(tmp_path):
                                              "funds_score"}
     one = next(f for f in findings if f["project_code"] == "440307251551500032553")
     assert (one["rule"], one["expected"], one["observed"]) == ("execution_rate", "90.12", "90.39")
+    order = [(f["form_id"], f["rule"], f["subject"]) for f in findings]
+    assert order == sorted(order)  # as the text lists them
+
+    text = run("validate", env=env)
+    assert text.returncode == 1
+    said = text.stdout.splitlines()
+    # each rule says which number the form printed and which was computed
+    assert ("FAIL 440307251551500032553-2025  execution_rate  执行率: printed 90.39, "
+            "全年执行数 / 全年预算数 × 100 gives 90.12") in said
+    assert said[-1] == "650 check(s) on 22 current form(s): 640 passed, 10 failed"
+    assert len(said) == len(findings) + 1
+    assert run("validate", "--failed", env=env).returncode == 2  # text lists only failures anyway
 
     q = run("query", "SELECT project_code, total_score FROM dim_form ORDER BY 1 LIMIT 2",
             "--format", "csv", "--warehouse", str(wh))
@@ -91,3 +104,103 @@ def test_ingest_exit_1_when_any_report_quarantined(tmp_path):
 def test_query_errors_are_clear(tmp_path):
     missing = run("query", "select 1", "--warehouse", str(tmp_path / "none.duckdb"))
     assert missing.returncode == 2 and "run `jixiao ingest` first" in missing.stderr
+
+
+def test_ingest_refuses_a_missing_path_without_touching_the_warehouse(tmp_path):
+    wh = tmp_path / "w.duckdb"
+    good = str(SAMPLES / "440305210300200065020.xlsx.pdf")
+    result = run("ingest", good, "bad/nothere.pdf", "--warehouse", str(wh), "-q")
+    assert result.returncode == 2
+    assert "no such file or folder: bad/nothere.pdf" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not wh.exists()  # nothing loaded, no fake report recorded
+
+    empty = tmp_path / "empty"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "sub" / "notes.txt").write_text("no report here")
+    none = run("ingest", str(empty), "--warehouse", str(wh))
+    assert none.returncode == 2 and f"no PDF found under {empty}" in none.stderr
+    assert not wh.exists()
+
+
+def test_ingest_stores_the_absolute_path(tmp_path):
+    wh = tmp_path / "w.duckdb"
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes((SAMPLES / "440305210300200065020.xlsx.pdf").read_bytes())
+    result = subprocess.run([*JIXIAO, "ingest", "r.pdf", "--warehouse", str(wh), "-q",
+                             "--quarantine", str(tmp_path / "q")], cwd=tmp_path, capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert result.returncode == 0, result.stderr
+    q = run("query", "SELECT file_name, file_path FROM dim_report", "--format", "csv",
+            "--warehouse", str(wh))
+    assert q.stdout.splitlines()[1:] == [f"r.pdf,{pdf}"]
+
+
+def test_a_warehouse_held_by_another_process_is_named_not_traced(sample_warehouse, tmp_path):
+    held = tmp_path / "held.duckdb"
+    held.write_bytes(sample_warehouse.read_bytes())
+    holder = subprocess.Popen(  # what a running Dagster job does: hold the file open for writing
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(600)", str(held)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        pdf = str(SAMPLES / "440305210300200065020.xlsx.pdf")
+        for args in (["ingest", pdf, "-q"], ["validate"], ["query", "select 1"],
+                     ["export", "--view", "v_form_scorecard", "--out", str(tmp_path / "s.csv")]):
+            result = run(*args, "--warehouse", str(held))
+            assert result.returncode == 2, (args, result.stderr)
+            assert f"{held}: the warehouse is held by another process" in result.stderr
+            assert "Dagster" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_validate_refuses_a_missing_warehouse(tmp_path):
+    missing = tmp_path / "typo.duckdb"
+    result = run("validate", "--warehouse", str(missing))
+    assert result.returncode == 2 and "run `jixiao ingest` first" in result.stderr
+    assert not missing.exists()
+
+
+def test_versions_of_a_form_are_told_apart(tmp_path):
+    """Two files printing the same project and year, loaded in one run: a line each, naming its file;
+    validate shows the current version unless asked for all."""
+    env = {"JIXIAO_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    older = SAMPLES / "440305210300200065020.xlsx.pdf"
+    newer = PDF / "reportlab" / "440305210300200065020.reportlab.pdf"
+    result = run("ingest", str(older), str(newer), "-q", "--quarantine", str(tmp_path / "q"), env=env)
+    assert result.returncode == 0, result.stderr
+    *lines, summary = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith(f"({older.name}, superseded)") and lines[1].endswith(f"({newer.name})")
+    assert all("checks 17 passed, 1 failed  [level1_sum]" in line for line in lines)
+    assert "2 form(s) read; 2 failed check(s)" in summary
+
+    current = run("validate", env=env).stdout.splitlines()
+    assert current == ["FAIL 440305210300200065020-2023  level1_sum  产出指标: printed (45.00分), its "
+                       "printed 分值 add up to 50.00",
+                       "18 check(s) on 1 current form(s): 17 passed, 1 failed"]
+    every = run("validate", "--all-versions", env=env).stdout.splitlines()
+    assert every[:2] == [f"{current[0]}  ({older.name}, superseded)", f"{current[0]}  ({newer.name})"]
+    assert every[2] == "36 check(s) on 2 version(s) of 1 form(s): 34 passed, 2 failed"
+    found = json.loads(run("validate", "--all-versions", "--format", "json", "--failed", env=env).stdout)
+    assert [(f["file_name"], f["is_current"]) for f in found] == [(older.name, False), (newer.name, True)]
+
+
+def test_query_runs_one_statement_and_says_when_the_table_is_cut(sample_warehouse):
+    wh = ["--warehouse", str(sample_warehouse)]
+    two = run("query", "select 1; select 2", *wh)
+    assert two.returncode == 2 and "give one SQL statement (got 2)" in two.stderr and not two.stdout
+    long = run("query", "SELECT range FROM range(10005)", *wh)
+    assert long.returncode == 0
+    assert "showed 10,000 of 10,005 rows; --format csv prints them all" in long.stderr
+    assert "│   9999 │" in long.stdout and "10000 │" not in long.stdout
+    assert len(run("query", "SELECT range FROM range(10005)", "--format", "csv", *wh)
+               .stdout.splitlines()) == 10_006
+
+
+def test_extract_takes_no_warehouse():
+    result = run("extract", "x.pdf", "--warehouse", "w.duckdb")
+    assert result.returncode == 2 and "unrecognized arguments: --warehouse" in result.stderr

@@ -62,3 +62,46 @@ def test_export_suffix_gives_format_and_unknown_view_is_refused(sample_warehouse
     bad = run("export", "--view", "v_nope", "--out", str(tmp_path / "x.csv"),
               "--warehouse", str(sample_warehouse))
     assert bad.returncode == 2 and "v_form_scorecard" in bad.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_export_to_an_unwritable_path_is_named_not_traced(sample_warehouse, tmp_path, fmt):
+    out = tmp_path / f"taken.{fmt}"
+    out.mkdir()  # a folder where the file should go
+    result = run("export", "--view", "v_unit_year_summary", "--out", str(out),
+                 "--warehouse", str(sample_warehouse))
+    assert result.returncode == 2 and str(out) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_xlsx_shows_decimals_with_their_scale_and_the_year_plain(sample_warehouse, tmp_path):
+    out = tmp_path / "cards.xlsx"
+    result = run("export", "--view", "v_form_scorecard", "--out", str(out),
+                 "--warehouse", str(sample_warehouse))
+    assert result.returncode == 0, result.stderr
+    header, rows = _expected(sample_warehouse, "v_form_scorecard")
+    sheet = openpyxl.load_workbook(out).active
+    cells = list(sheet.iter_rows(min_row=2))
+    con = duckdb.connect(str(sample_warehouse), read_only=True)
+    try:
+        types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                                 "WHERE table_name = 'v_form_scorecard'").fetchall())
+    finally:
+        con.close()
+    year = header.index(next(h for h in header if h.endswith(" year")))
+    money = [i for i, h in enumerate(header) if types[h.split(" ")[-1]] == "DECIMAL(18,2)"]
+    assert money, types
+    for row, want in zip(cells, rows):
+        assert row[year].number_format == "0" and row[year].value == want[year]
+        for i in money:
+            assert row[i].number_format == "0.00"  # 264700.00 shows 264700.00, 0.50 shows 0.50
+            assert (row[i].value is None) == (want[i] is None)
+            if want[i] is not None:
+                assert Decimal(str(row[i].value)).quantize(Decimal("0.01")) == want[i]
+
+
+def test_export_without_a_suffix_asks_for_the_format(sample_warehouse, tmp_path):
+    result = run("export", "--view", "v_unit_year_summary", "--out", str(tmp_path / "xfile"),
+                 "--warehouse", str(sample_warehouse))
+    assert result.returncode == 2
+    assert "cannot tell the format from" in result.stderr and "--format csv|parquet|xlsx" in result.stderr

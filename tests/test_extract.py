@@ -50,3 +50,13 @@ def test_provenance_names_file_hash_and_pages():
     assert len(form["source"]["sha256"]) == 64
     assert (form["source"]["first_page"], form["source"]["last_page"]) == (1, 2)
     assert form["indicators"][0]["page"] == 1 and form["indicators"][-1]["page"] == 2
+
+
+def test_reading_silences_the_pdf_libraries_warnings():
+    """Their warnings (a corrupted stream decompressed with loss) would land mid progress line; a
+    misread is caught by the text-layer checks instead."""
+    import logging
+
+    extracted(str(PDF / "xlsx" / "440303210301500004143.xlsx.pdf"))
+    for name in ("playa.pdftypes", "pdfminer.pdftypes", "camelot"):
+        assert not logging.getLogger(name).isEnabledFor(logging.WARNING), name

@@ -110,7 +110,22 @@ def test_a_warehouse_from_an_older_jixiao_is_refused_with_the_fix(tmp_path):
     old = tmp_path / "old.duckdb"
     with duckdb.connect(str(old)) as con:
         con.execute("CREATE TABLE fact_indicator_result (form_id VARCHAR, target VARCHAR)")
-    with pytest.raises(warehouse.WarehouseOutdated, match=r"fact_indicator_result\.actual_comparator.*delete it"):
+    with pytest.raises(warehouse.WarehouseOutdated, match=r"fact_indicator_result\.actual_comparator.*delete it") as err:
         warehouse.connect(old)
+    # not the default file: `make demo` would not rebuild it
+    assert f"`rm {old} && jixiao ingest <your reports> --warehouse {old}`" in str(err.value)
     fresh = warehouse.connect(tmp_path / "new.duckdb")  # a new file is simply created
     assert "v_form_scorecard" in warehouse.views(fresh)
+
+
+def test_file_name_and_path_are_of_the_file_last_read(tmp_path):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
+    for f in (first, second):
+        f.write_bytes((SAMPLES / "440305210300200065020.xlsx.pdf").read_bytes())
+    ingest_file(con, first)
+    assert ingest_file(con, second).status == "skipped"
+    named = lambda: con.execute("SELECT file_name, file_path FROM dim_report").fetchall()  # noqa: E731
+    assert named() == [("first.pdf", str(first))]
+    ingest_file(con, second, force=True)
+    assert named() == [("second.pdf", str(second))]
