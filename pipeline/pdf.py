@@ -2,6 +2,11 @@
 
 Everything here runs before any table extraction, so a bad file is refused early, with its name and
 page, and never reaches Camelot.
+
+A damaged file is the dangerous case: pdfium and playa (Camelot's reader) both repair what they can
+and read on, and a font program that no longer decompresses silently loses characters ("1份" read
+as "份"). So every stream a page draws with must decode strictly, or the report is refused as
+`broken` naming the page.
 """
 
 from __future__ import annotations
@@ -10,9 +15,15 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import pypdfium2 as pdfium
+from typing import Any, Iterator
 
-from .errors import EmptyPdf, EncryptedPdf, NotAPdf, ScannedPage
+import playa
+import pypdfium2 as pdfium
+from playa.pdftypes import ContentStream, ObjRef
+
+from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, ScannedPage
+
+DAMAGED = "cannot be read: damaged or truncated"
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ def inspect(path: str | Path) -> PdfInfo:
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise EncryptedPdf(name, "the PDF is encrypted (password protected)") from exc
-        raise NotAPdf(name, f"the PDF cannot be read ({exc})") from exc
+        raise BrokenPdf(name, f"the PDF {DAMAGED} ({exc})") from exc
     try:
         if len(doc) == 0:
             raise EmptyPdf(name, "the PDF has no pages")
@@ -62,8 +73,53 @@ def inspect(path: str | Path) -> PdfInfo:
             texts.append(text)
     finally:
         doc.close()
+    _check_streams(path)
     return PdfInfo(path=path, sha256=sha256_of(path), pages=len(texts), page_texts=tuple(texts))
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
     return any(obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects())
+
+
+def _check_streams(path: Path) -> None:
+    """Raise `BrokenPdf` naming the first page with a stream (contents, font, image) that does not
+    decode: readers would otherwise repair it and read on with characters missing."""
+    name = str(path)
+    try:
+        doc = playa.open(path)
+    except Exception as exc:  # playa raises its own and plain parse errors alike
+        raise BrokenPdf(name, f"the PDF {DAMAGED} ({exc})") from exc
+    with doc:
+        seen: set[int] = set()  # a font shared by pages is checked once, on the first
+        for i, page in enumerate(doc.pages, start=1):
+            what = "its objects"
+            try:
+                for stream in _streams(page.attrs, seen):
+                    what = f"stream object {stream.objid}"
+                    stream.decode(strict=True)
+                    what = "its objects"
+            except (ValueError, playa.PDFException) as exc:  # strict decoding, damaged objects
+                why = str(exc.__context__ or exc)[:100]  # playa's strict error wraps zlib's, with the bytes
+                raise BrokenPdf(name, f"page {i} {DAMAGED}: {what} does not decode ({why})",
+                                page=i) from exc
+
+
+def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
+    """Every stream reachable from a page object (not through its /Parent, or an annotation's /P)."""
+    while isinstance(obj, ObjRef):
+        if obj.objid in seen:
+            return
+        seen.add(obj.objid)
+        obj = obj.resolve()
+    # ContentStream is a Mapping ABC, and in some processes (pytest's) issubclass(dict, ContentStream)
+    # holds: a plain dict is never a stream
+    if isinstance(obj, ContentStream) and not isinstance(obj, dict):
+        yield obj
+        obj = obj.attrs
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key not in ("Parent", "P"):
+                yield from _streams(value, seen)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from _streams(value, seen)
