@@ -116,6 +116,27 @@ def test_a_damaged_file_is_refused_or_read_exactly(tmp_path, variant):
         assert [differences(f.to_dict(), truth(code_of(DAMAGED_FROM))) for f in forms] == [[]]
 
 
+REPORTLAB_FORM = PDF / "reportlab" / "440303210301500004143.reportlab.pdf"
+
+
+@pytest.mark.parametrize("src,printed,damaged,words", [
+    (TWO_PAGE_FORM, b"/Widths[0 1000 ", b"/Widths[0 1 00 ", "has 56 widths for codes 0–54"),
+    (REPORTLAB_FORM, b"\n9 0 obj", b"\n9 0 xbj", "object 9 is referred to but cannot be read"),
+    (REPORTLAB_FORM, b"/Name /F2+1", b"      /F2+1", "an object does not parse"),
+], ids=["font widths", "object lost", "dictionary"])
+def test_a_damaged_object_is_broken(tmp_path, src, printed, damaged, words):
+    """Damage outside a compressed stream (same length, so every offset still holds): a font's widths
+    no longer match its codes (characters would move), an object the parser loses, or one it
+    repairs. Readers go on regardless; the file is refused naming the page."""
+    data = src.read_bytes()
+    assert data.count(printed) >= 1
+    path = tmp_path / "damaged.pdf"
+    path.write_bytes(data.replace(printed, damaged, 1))
+    with pytest.raises(errors.BrokenPdf, match=words) as refusal:
+        extract(path)
+    assert refusal.value.page == 1 and refusal.value.kind == "broken"
+
+
 def test_a_damaged_font_is_caught_by_the_cells_too(tmp_path, monkeypatch):
     """Without the stream check the same damage reaches the cells as empty 分值/得分, which the form
     reader refuses: the second line of defence holds on its own."""
