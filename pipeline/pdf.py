@@ -78,7 +78,7 @@ def inspect(path: str | Path) -> PdfInfo:
             texts.append(text)
     finally:
         doc.close()
-    _check_streams(path)
+    _check_objects(path)
     return PdfInfo(path=path, sha256=sha256_of(path), pages=len(texts), page_texts=tuple(texts))
 
 
@@ -86,7 +86,7 @@ def _has_image(page: pdfium.PdfPage) -> bool:
     return any(obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects())
 
 
-def _check_streams(path: Path) -> None:
+def _check_objects(path: Path) -> None:
     """Raise `BrokenPdf` naming the first page that draws with a damaged object: a stream (contents,
     font, image) that does not decode, an object that cannot be parsed, a font whose widths do not
     match its character range. Readers would repair it and read on with characters lost or moved."""
@@ -152,10 +152,11 @@ def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
     if isinstance(obj, dict):
         if "Widths" in obj:  # a simple font: one width per code from FirstChar to LastChar (PDF 9.6.2)
             widths, first, last = (resolve1(obj.get(k)) for k in ("Widths", "FirstChar", "LastChar"))
-            if not isinstance(widths, list) or len(widths) != int_value(last) - int_value(first) + 1:
-                font = getattr(obj.get("BaseFont"), "name", "")
-                raise _Damage(f"font {font} has {len(widths or [])} widths for codes "
-                              f"{first}–{last}")
+            if not isinstance(widths, list):
+                widths = []
+            if len(widths) != int_value(last) - int_value(first) + 1:
+                font, count = getattr(obj.get("BaseFont"), "name", ""), len(widths or ())
+                raise _Damage(f"font {font} has {count} widths for codes {first}–{last}")
         for key, value in obj.items():
             if key not in ("Parent", "P"):
                 yield from _streams(value, seen)
