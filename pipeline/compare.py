@@ -1,6 +1,9 @@
 """Extracted forms against truth files: which fields differ. Used by bench/accuracy.py and the tests.
 
 Long texts are compared with whitespace removed, every other value exactly as printed (SCHEMA.md).
+Both sides are walked, so a row or a field the extractor invents is a difference as much as one it
+misses; only keys that one side has by design are left out: provenance (`source`, `page`), which truth
+files lack, and `form_id`, `notes`, `defect`, which extraction does not produce.
 """
 
 from __future__ import annotations
@@ -9,48 +12,58 @@ import re
 from typing import Any
 
 LONG_TEXTS = ("goal_expected", "goal_actual")
-HEADER = ("title", "project_code", "project_name", "year", "implementing_unit", "budget_unit")
-GOALS = LONG_TEXTS
 TOTALS = ("total_weight", "total_score")
-FUNDS = ("weight", "execution_rate", "score")
-FUND_ROW = ("source", "initial_budget", "annual_budget", "executed")
-INDICATOR = ("level1", "level1_weight", "level2", "level3", "target", "actual", "weight", "score",
-             "deviation_note")
+ONE_SIDED = {"source", "form_id", "notes", "defect"}  # of a form (a fund row's `source` is compared)
+ROW_ONE_SIDED = {"page"}
+ABSENT = "<absent>"  # a key one side lacks: never equal to a value, not even null
 
 
 def fields(form: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    """Every comparable field of a form, keyed by (group, path)."""
+    """Every comparable field of a form, keyed by (group, path): a row is its fields, so an extra or
+    missing row is fields on one side only."""
     out: dict[tuple[str, str], Any] = {}
-    for k in HEADER:
-        out[("header", k)] = form.get(k)
-    for k in GOALS:
-        v = form.get(k)
-        out[("goals", k)] = re.sub(r"\s", "", v) if isinstance(v, str) else v
-    for k in TOTALS:
-        out[("totals", k)] = form.get(k)
-    for k in FUNDS:
-        out[("funds", k)] = form["funds"].get(k)
-    for i, row in enumerate(form["funds"]["rows"]):
-        for k in FUND_ROW:
-            out[("fund_rows", f"{i}.{k}")] = row.get(k)
-    for i, row in enumerate(form["indicators"]):
-        for k in INDICATOR:
-            out[("indicators", f"{i}.{k}")] = row.get(k)
+    for k, v in form.items():
+        if k in ONE_SIDED:
+            continue
+        if k == "funds":
+            for fk, fv in v.items():
+                if fk == "rows":
+                    out.update(_rows("fund_rows", fv))
+                else:
+                    out[("funds", fk)] = fv
+        elif k == "indicators":
+            out.update(_rows("indicators", v))
+        elif k in LONG_TEXTS:
+            out[("goals", k)] = re.sub(r"\s", "", v) if isinstance(v, str) else v
+        else:
+            out[("totals" if k in TOTALS else "header", k)] = v
     return out
 
 
+def _rows(group: str, rows: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
+    out: dict[tuple[str, str], Any] = {}
+    for i, row in enumerate(rows):
+        out.update({(group, f"{i}.{k}"): v for k, v in row.items() if k not in ROW_ONE_SIDED})
+    return out
+
+
+def _pairs(got: dict[str, Any] | None, want: dict[str, Any]):
+    """(group, path, got value, truth value) over the fields of either side, truth's order first."""
+    g, w = (fields(got) if got else {}), fields(want)
+    for key in list(w) + [k for k in g if k not in w]:
+        yield key[0], key[1], g.get(key, ABSENT), w.get(key, ABSENT)
+
+
 def differences(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
-    """Human-readable list of the truth fields `got` gets wrong (missing rows count as wrong)."""
-    g, w = fields(got), fields(want)
-    return [f"{group}.{path}: {g.get((group, path))!r} != {value!r}"
-            for (group, path), value in w.items() if g.get((group, path)) != value]
+    """Human-readable list of the fields where `got` and the truth part: wrong, missing or extra."""
+    return [f"{group}.{path}: {g!r} != {w!r}" for group, path, g, w in _pairs(got, want) if g != w]
 
 
 def score(got: dict[str, Any] | None, want: dict[str, Any]) -> dict[str, tuple[int, int]]:
-    """Per field group: (fields right, fields in truth). A form not extracted scores 0."""
-    g = fields(got) if got else {}
+    """Per field group: (fields right, fields on either side). A form not extracted scores 0; an
+    invented field counts as one more wrong."""
     out: dict[str, tuple[int, int]] = {}
-    for (group, path), value in fields(want).items():
+    for group, _, g, w in _pairs(got, want):
         right, total = out.get(group, (0, 0))
-        out[group] = (right + (g.get((group, path)) == value), total + 1)
+        out[group] = (right + (g == w), total + 1)
     return out

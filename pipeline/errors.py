@@ -31,6 +31,12 @@ class NotAPdf(ReportError):
     kind = "not_a_pdf"
 
 
+class BrokenPdf(ReportError):
+    """A PDF file that is damaged or truncated: what could be read of it would be missing text."""
+
+    kind = "broken"
+
+
 class EncryptedPdf(ReportError):
     kind = "encrypted"
 

@@ -14,7 +14,9 @@ Two cross-checks turn a misread into an `ExtractionFault` instead of a form with
 every value cell's printed text must lie inside the column it is read into (a cell shifted a column,
 or two cells run together by a missed border, straddle or leave it), and every row of the funds and
 indicator tables must be read into fields (a row the reader could not place is not skipped). Only
-section titles are passed over. `tables.check_held` is the third: no printed text lost by the ruling.
+section titles are passed over. And every scored row (indicator, funds, 总分) must have both 分值 and
+得分: every form prints both (不适用 rows print 0), so an empty one is a number lost, not a blank.
+`tables.check_held` is the last: no printed text lost by the ruling.
 """
 
 from __future__ import annotations
@@ -298,11 +300,13 @@ class _FormReader:
                 if TOTAL_LABEL in labels:
                     self._fits(row, columns, ("weight", "score"))
                     self.total = columns.assign(row)
+                    self._scored(row, number(self.total.get("weight")), number(self.total.get("score")))
                     section = "done"
                 else:
                     self._fits(row, columns, tuple(INDICATOR_COLUMNS.values()))
                     if not self._read_indicator_row(row, columns):
                         raise self.unread(row, "has no 指标值, 完成值, 分值 or 得分")
+                    self._scored(row, self.indicators[-1].weight, self.indicators[-1].score)
         return self._build()
 
     # -- cross-checks: a misread is a fault, not a form with wrong numbers ---------------------------
@@ -316,10 +320,18 @@ class _FormReader:
                 f"at x {cell.span[0]:.0f}–{cell.span[1]:.0f}, outside that column "
                 "(a cell shifted a column, or two cells run together)", row.page)
 
+    def _scored(self, row: Row, weight: str | None, score: str | None) -> None:
+        """Every scored row prints 分值 and 得分; an empty one is a digit the reader lost."""
+        missing = [name for name, value in (("分值", weight), ("得分", score)) if value is None]
+        if missing:
+            raise ExtractionFault(
+                self.file, f"{self._which()}: row {_texts(row)!r} has no {' or '.join(missing)}; "
+                "every scored row prints both (不适用 rows a 0), so a number was lost in reading",
+                row.page)
+
     def unread(self, row: Row, why: str) -> ExtractionFault:
-        texts = " | ".join(flat(c.text) or "" for c in row.cells if c.text.strip())
-        return ExtractionFault(self.file, f"{self._which()}: row {texts!r} {why}; it would be lost "
-                               "(a row split or shifted by a misread)", row.page)
+        return ExtractionFault(self.file, f"{self._which()}: row {_texts(row)!r} {why}; it would be "
+                               "lost (a row split or shifted by a misread)", row.page)
 
     def _which(self) -> str:
         return f"form {flat(self.header.get('project_code')) or '(no 项目编码)'}"
@@ -357,6 +369,7 @@ class _FormReader:
         )
         if source == FUND_SOURCES[0]:
             self.funds_total = values
+            self._scored(row, number(values.get("weight")), number(values.get("score")))
         return True
 
     def _read_indicator_row(self, row: Row, columns: _Columns) -> bool:
@@ -436,6 +449,10 @@ class _FormReader:
                 last_page=max(self.pages),
             ),
         )
+
+
+def _texts(row: Row) -> str:
+    return " | ".join(flat(c.text) or "" for c in row.cells if c.text.strip())
 
 
 def _is_header_row(labels: list[str], names: dict[str, str], needed: int) -> bool:

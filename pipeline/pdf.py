@@ -2,17 +2,29 @@
 
 Everything here runs before any table extraction, so a bad file is refused early, with its name and
 page, and never reaches Camelot.
+
+A damaged file is the dangerous case: pdfium and playa (Camelot's reader) both repair what they can
+and read on, and a font program that no longer decompresses silently loses characters ("1份" read
+as "份"). So every object a page draws with must parse, every stream decode strictly and every
+simple font's widths cover its codes, or the report is refused as `broken` naming the page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import pypdfium2 as pdfium
+from typing import Any, Iterator
 
-from .errors import EmptyPdf, EncryptedPdf, NotAPdf, ScannedPage
+import playa
+import pypdfium2 as pdfium
+from playa.pdftypes import ContentStream, ObjRef, int_value, resolve1
+
+from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, ScannedPage
+
+DAMAGED = "cannot be read: damaged or truncated"
 
 
 @dataclass(frozen=True)
@@ -47,12 +59,16 @@ def inspect(path: str | Path) -> PdfInfo:
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise EncryptedPdf(name, "the PDF is encrypted (password protected)") from exc
-        raise NotAPdf(name, f"the PDF cannot be read ({exc})") from exc
+        raise BrokenPdf(name, f"the PDF {DAMAGED} ({exc})") from exc
     try:
         if len(doc) == 0:
             raise EmptyPdf(name, "the PDF has no pages")
         texts: list[str] = []
-        for i, page in enumerate(doc, start=1):
+        for i in range(1, len(doc) + 1):
+            try:
+                page = doc[i - 1]
+            except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
+                raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
             textpage = page.get_textpage()
             text = textpage.get_text_range()
             if not text.strip() and _has_image(page):
@@ -62,8 +78,88 @@ def inspect(path: str | Path) -> PdfInfo:
             texts.append(text)
     finally:
         doc.close()
+    _check_objects(path)
     return PdfInfo(path=path, sha256=sha256_of(path), pages=len(texts), page_texts=tuple(texts))
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
     return any(obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects())
+
+
+def _check_objects(path: Path) -> None:
+    """Raise `BrokenPdf` naming the first page that draws with a damaged object: a stream (contents,
+    font, image) that does not decode, an object that cannot be parsed, a font whose widths do not
+    match its character range. Readers would repair it and read on with characters lost or moved."""
+    name = str(path)
+    try:
+        doc = playa.open(path)
+    except Exception as exc:  # playa raises its own and plain parse errors alike
+        raise BrokenPdf(name, f"the PDF {DAMAGED} ({exc})") from exc
+    complaints = _Complaints()
+    logging.getLogger("playa").addHandler(complaints)  # its parser logs what it repairs, and goes on
+    try:
+        with doc:
+            seen: set[int] = set()  # a font shared by pages is checked once, on the first
+            for i, page in enumerate(doc.pages, start=1):
+                try:
+                    for stream in _streams(page.attrs, seen):
+                        try:
+                            stream.decode(strict=True)
+                        except ValueError as exc:  # playa's strict error wraps zlib's, with the bytes
+                            raise _Damage(f"stream object {stream.objid} does not decode "
+                                          f"({str(exc.__context__ or exc)[:100]})") from exc
+                    if complaints.first:
+                        raise _Damage(f"an object does not parse ({complaints.first[:100]})")
+                except (_Damage, playa.PDFException, ValueError) as exc:  # ValueError: a bad xref
+                    raise BrokenPdf(name, f"page {i} {DAMAGED}: {exc}", page=i) from exc
+    finally:
+        logging.getLogger("playa").removeHandler(complaints)
+
+
+class _Damage(Exception):
+    """What is wrong with one object of a page."""
+
+
+class _Complaints(logging.Handler):
+    """The first warning playa logs (a malformed object it repaired)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.first: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.first = self.first or record.getMessage()
+
+
+_MISSING: list = []  # compared by identity; playa (compiled) takes only a PDF object as default
+
+
+def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
+    """Every stream reachable from a page object (not through its /Parent, or an annotation's /P);
+    raises `_Damage` for an object lost to the parser or a font's widths not covering its range."""
+    while isinstance(obj, ObjRef):
+        if obj.objid in seen:
+            return
+        seen.add(obj.objid)
+        ref, obj = obj.objid, obj.resolve(default=_MISSING)
+        if obj is _MISSING:  # a damaged object is lost to the parser: readers take it as null
+            raise _Damage(f"object {ref} is referred to but cannot be read")
+    # ContentStream is a Mapping ABC, and in some processes (pytest's) issubclass(dict, ContentStream)
+    # holds: a plain dict is never a stream
+    if isinstance(obj, ContentStream) and not isinstance(obj, dict):
+        yield obj
+        obj = obj.attrs
+    if isinstance(obj, dict):
+        if "Widths" in obj:  # a simple font: one width per code from FirstChar to LastChar (PDF 9.6.2)
+            widths, first, last = (resolve1(obj.get(k)) for k in ("Widths", "FirstChar", "LastChar"))
+            if not isinstance(widths, list):
+                widths = []
+            if len(widths) != int_value(last) - int_value(first) + 1:
+                font, count = getattr(obj.get("BaseFont"), "name", ""), len(widths or ())
+                raise _Damage(f"font {font} has {count} widths for codes {first}–{last}")
+        for key, value in obj.items():
+            if key not in ("Parent", "P"):
+                yield from _streams(value, seen)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from _streams(value, seen)

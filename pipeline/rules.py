@@ -102,13 +102,14 @@ def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataF
              "observed": f["funds_weight"]},
             {**key, "rule": "total_score", "subject": "总分 得分", "expected": score_sum,
              "observed": f["total_score"]},
-            {**key, "rule": "execution_rate", "subject": "执行率", "expected": rate,
-             "observed": f["execution_rate"]},
             {**key, "rule": "funds_score", "subject": "资金 得分",
              "expected": funds_score(f["execution_rate"], f["funds_weight"]), "observed": f["funds_score"]},
             {**key, "rule": "score_above_weight", "subject": "资金使用情况",
              "expected": f["funds_weight"], "observed": f["funds_score"]},
         ]
+        if f["annual_budget"] != 0:  # no budget, nothing executed against: the rule does not apply
+            rows.append({**key, "rule": "execution_rate", "subject": "执行率", "expected": rate,
+                         "observed": f["execution_rate"]})
 
     level1 = (
         indicators.filter(pl.col("level1_weight").is_not_null())

@@ -2,7 +2,9 @@
 
 `pipeline.rules` computes, for every form, what each rule expects and what the form prints; the suites
 (JSON data, one per concern) decide which rows pass. A failure is reported with the form, the rule and
-both numbers; nothing is fixed and nothing raises.
+both numbers; nothing is fixed and nothing raises. A row a rule cannot judge (a number missing on either
+side) fails too, with the null shown: it is never dropped (the suites skip such rows, so it is decided
+here).
 """
 
 from __future__ import annotations
@@ -54,14 +56,18 @@ def facts(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None) -> t
 
 
 def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None, docs: Path | None = None) -> pl.DataFrame:
-    """Run the suites over the check rows; add `passed`. Rows a rule cannot judge (a missing value)
-    are left out: there is no number to report. With `docs`, the results are also kept in a GX
-    project there and its Data Docs (HTML) rebuilt: `docs_index(docs)`."""
+    """Run the suites over the check rows; add `passed`. A row a rule cannot judge (expected or
+    observed null) fails: the form reached the warehouse without a number the rule needs, which
+    someone must look at; `pipeline.forms` refuses scored rows without 分值/得分, so it is rare.
+    With `docs`, the results are also kept in a GX project there and its Data Docs (HTML) rebuilt:
+    `docs_index(docs)`."""
     suites = suites if suites is not None else load_suites()
-    checks = checks.drop_nulls(["expected", "observed"])
-    failed: set[tuple[str, str, str, str]] = set()
-    if checks.height:
-        for result in _gx_results(checks, suites, docs):
+    judged = checks.drop_nulls(["expected", "observed"])
+    failed: set[tuple[str, str, str, str]] = set(
+        checks.filter(pl.col("expected").is_null() | pl.col("observed").is_null())
+        .select("rule", "form_id", "report_sha256", "subject").iter_rows())
+    if judged.height:
+        for result in _gx_results(judged, suites, docs):
             rule = result.expectation_config.meta["rule"]
             for row in result.result.get("unexpected_index_list") or []:
                 failed.add((rule, row["form_id"], row["report_sha256"], row["subject"]))

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from conftest import PDF, SAMPLES
+from conftest import PDF, SAMPLES, code_of, differences, truth
 from pipeline import errors, warehouse
 from pipeline.extract import extract
 from pipeline.ingest import ingest_file
 
 TWO_PAGE_FORM = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
+DAMAGED_FROM = SAMPLES / "440303210301000048529.xlsx.pdf"
+DAMAGED = 6
+
+
+def _damaged(dst: Path, variant: int) -> Path:
+    """The sample with 200 random bytes written over its middle half (seeded: variant n is always the
+    same file). Most of this file is one embedded font, so most damage lands there."""
+    rng, data = random.Random(1), bytearray(DAMAGED_FROM.read_bytes())
+    for _ in range(variant + 1):
+        at = rng.randint(len(data) // 4, 3 * len(data) // 4)
+        noise = bytes(rng.randrange(256) for _ in range(200))
+    data[at:at + 200] = noise
+    dst.write_bytes(bytes(data))
+    return dst
 
 
 def _pages(src: Path, dst: Path, pages: list[int], password: str | None = None) -> Path:
@@ -45,6 +60,7 @@ def bad_files(tmp_path) -> dict[str, Path]:
         "empty": tmp_path / "empty.pdf",
         "not_a_pdf": tmp_path / "notes.pdf",
         "broken": tmp_path / "truncated.pdf",
+        "damaged": _damaged(tmp_path / "damaged.pdf", 0),
         "encrypted": _pages(TWO_PAGE_FORM, tmp_path / "locked.pdf", [0, 1], password="secret"),
         "scanned": PDF / "scan" / "440303210301500001278.scan.pdf",
         "no_form": _text_pdf(tmp_path / "newsletter.pdf"),
@@ -57,7 +73,8 @@ def bad_files(tmp_path) -> dict[str, Path]:
 @pytest.mark.parametrize("case,error,kind,page,words", [
     ("empty", errors.EmptyPdf, "empty", None, "empty"),
     ("not_a_pdf", errors.NotAPdf, "not_a_pdf", None, "not a PDF"),
-    ("broken", errors.NotAPdf, "not_a_pdf", None, "cannot be read"),
+    ("broken", errors.BrokenPdf, "broken", None, "cannot be read: damaged or truncated"),
+    ("damaged", errors.BrokenPdf, "broken", 1, "cannot be read: damaged or truncated: stream object"),
     ("encrypted", errors.EncryptedPdf, "encrypted", None, "encrypted"),
     ("scanned", errors.ScannedPage, "scanned", 1,
      "page 1 has no text layer: scanned reports are not supported yet"),
@@ -84,6 +101,51 @@ def test_refusal_names_file_page_and_reason(bad_files, tmp_path, case, error, ki
     sidecars = list((tmp_path / "quarantine").glob("*.json"))
     assert len(sidecars) == 1
     assert json.loads(sidecars[0].read_text(encoding="utf-8"))["kind"] == kind
+
+
+@pytest.mark.parametrize("variant", range(DAMAGED))
+def test_a_damaged_file_is_refused_or_read_exactly(tmp_path, variant):
+    """Readers repair a damaged file and read on, losing characters ("1份" read as "份"): such a
+    file is refused, never loaded with differences."""
+    path = _damaged(tmp_path / f"damaged-{variant}.pdf", variant)
+    try:
+        _, forms = extract(path)
+    except (errors.BrokenPdf, errors.ExtractionFault) as refusal:
+        assert refusal.file == str(path) and refusal.page == 1
+    else:
+        assert [differences(f.to_dict(), truth(code_of(DAMAGED_FROM))) for f in forms] == [[]]
+
+
+REPORTLAB_FORM = PDF / "reportlab" / "440303210301500004143.reportlab.pdf"
+
+
+@pytest.mark.parametrize("src,printed,damaged,words", [
+    (TWO_PAGE_FORM, b"/Widths[0 1000 ", b"/Widths[0 1 00 ", "has 56 widths for codes 0–54"),
+    (REPORTLAB_FORM, b"\n9 0 obj", b"\n9 0 xbj", "object 9 is referred to but cannot be read"),
+    (REPORTLAB_FORM, b"/Name /F2+1", b"      /F2+1", "an object does not parse"),
+], ids=["font widths", "object lost", "dictionary"])
+def test_a_damaged_object_is_broken(tmp_path, src, printed, damaged, words):
+    """Damage outside a compressed stream (same length, so every offset still holds): a font's widths
+    no longer match its codes (characters would move), an object the parser loses, or one it
+    repairs. Readers go on regardless; the file is refused naming the page."""
+    data = src.read_bytes()
+    assert data.count(printed) >= 1
+    path = tmp_path / "damaged.pdf"
+    path.write_bytes(data.replace(printed, damaged, 1))
+    with pytest.raises(errors.BrokenPdf, match=words) as refusal:
+        extract(path)
+    assert refusal.value.page == 1 and refusal.value.kind == "broken"
+
+
+def test_a_damaged_font_is_caught_by_the_cells_too(tmp_path, monkeypatch):
+    """Without the stream check the same damage reaches the cells as empty 分值/得分, which the form
+    reader refuses: the second line of defence holds on its own."""
+    import pipeline.pdf
+
+    monkeypatch.setattr(pipeline.pdf, "_check_objects", lambda path: None)
+    with pytest.raises(errors.ExtractionFault, match="has no 分值 or 得分") as refusal:
+        extract(_damaged(tmp_path / "damaged.pdf", 0))
+    assert refusal.value.page == 1
 
 
 def test_other_reports_still_load(bad_files, tmp_path):

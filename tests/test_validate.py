@@ -115,3 +115,23 @@ def test_rate_and_score_round_half_up(executed, budget, rate, weight, score):
 
 def test_no_budget_means_no_rate():
     assert rules.execution_rate(Decimal("0"), Decimal("0")) is None
+
+
+def test_a_check_that_cannot_be_judged_fails_with_the_null(tmp_path):
+    """A number a rule needs missing from the warehouse: the check is reported failed, never dropped."""
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    ingest_file(con, PDF / "xlsx" / "440303210301500004143.xlsx.pdf")
+    con.execute("UPDATE fact_fund_execution SET executed = NULL WHERE source_order = 1")
+    failed = validate.run(con).filter(~pl.col("passed")).sort("rule", "subject")
+    assert failed.select("rule", "subject", "expected", "observed").rows() == [
+        ("execution_rate", "执行率", None, Decimal("86.25")),
+        ("fund_total", "全年执行数", Decimal("1291532.65"), None),
+    ]
+    stored = con.execute("SELECT count(*) FROM check_result WHERE NOT passed").fetchall()[0][0]
+    assert stored == 2
+
+
+def test_a_form_without_budget_has_no_execution_rate_check(corpus_findings):
+    """全年预算数 0: nothing to execute against, so the rule does not apply (the form prints 0)."""
+    mine = corpus_findings.filter(pl.col("project_code") == "440310220300200029502")
+    assert mine.height > 0 and "execution_rate" not in mine["rule"].to_list()
