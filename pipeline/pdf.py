@@ -96,7 +96,11 @@ def _check_objects(path: Path) -> None:
     except Exception as exc:  # playa raises its own and plain parse errors alike
         raise BrokenPdf(name, f"the PDF {DAMAGED} ({exc})") from exc
     complaints = _Complaints()
-    logging.getLogger("playa").addHandler(complaints)  # its parser logs what it repairs, and goes on
+    log = logging.getLogger("playa")
+    level, propagate = log.level, log.propagate
+    log.addHandler(complaints)  # its parser logs what it repairs, and goes on
+    log.setLevel(logging.WARNING)  # heard whatever the caller's logging set up
+    log.propagate = False  # the refusal says it; nothing on stderr
     try:
         with doc:
             seen: set[int] = set()  # a font shared by pages is checked once, on the first
@@ -113,7 +117,9 @@ def _check_objects(path: Path) -> None:
                 except (_Damage, playa.PDFException, ValueError) as exc:  # ValueError: a bad xref
                     raise BrokenPdf(name, f"page {i} {DAMAGED}: {exc}", page=i) from exc
     finally:
-        logging.getLogger("playa").removeHandler(complaints)
+        log.removeHandler(complaints)
+        log.setLevel(level)
+        log.propagate = propagate
 
 
 class _Damage(Exception):

@@ -27,6 +27,8 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
@@ -128,9 +130,9 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict
             rulings[self.page] = Ruling(self.page, tuple(map(tuple, self.horizontal_segments)),
                                         tuple(map(tuple, self.vertical_segments)))
 
-    for noisy in ("camelot", "pdfminer", "playa"):  # their warnings would break the progress line
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    with warnings.catch_warnings(), mock.patch.dict(PARSERS, lattice=KeepEveryGrid):
+    # their warnings would break the progress line; damage they repair was refused by pdf.inspect
+    with _quiet("camelot", "pdfminer", "playa"), warnings.catch_warnings(), \
+            mock.patch.dict(PARSERS, lattice=KeepEveryGrid):
         warnings.simplefilter("ignore")  # "no tables found on page N" is normal for blank pages
         tables = camelot.read_pdf(str(path), pages="all", flavor="lattice", engine=engine)
     by_page: dict[int, list] = {}
@@ -331,3 +333,18 @@ def _text(chars: list[_Char]) -> str:
     return "\n".join(
         "".join(c.text for c in sorted(line, key=lambda c: c.x0)) for line in _bands(chars, lambda c: c)
     )
+
+
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """Loggers at ERROR while Camelot reads, restored after, so pdf.inspect still hears playa's
+    repair warnings on the next file."""
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)

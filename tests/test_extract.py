@@ -52,11 +52,27 @@ def test_provenance_names_file_hash_and_pages():
     assert form["indicators"][0]["page"] == 1 and form["indicators"][-1]["page"] == 2
 
 
-def test_reading_silences_the_pdf_libraries_warnings():
-    """Their warnings (a corrupted stream decompressed with loss) would land mid progress line; a
-    misread is caught by the text-layer checks instead."""
+def test_reading_silences_the_pdf_libraries_warnings_only_while_camelot_reads(monkeypatch, capfd):
+    """Their warnings would land mid progress line while Camelot reads; afterwards the loggers are as
+    they were, so pdf.inspect still hears playa's repairs of a damaged file (refused as `broken`)."""
     import logging
 
-    extracted(str(PDF / "xlsx" / "440303210301500004143.xlsx.pdf"))
-    for name in ("playa.pdftypes", "pdfminer.pdftypes", "camelot"):
-        assert not logging.getLogger(name).isEnabledFor(logging.WARNING), name
+    import camelot
+
+    from pipeline import tables
+
+    real = camelot.read_pdf
+    during = {}
+
+    def read_pdf(*args, **kwargs):
+        for name in ("playa.pdftypes", "pdfminer.pdftypes", "camelot"):
+            during[name] = logging.getLogger(name).isEnabledFor(logging.WARNING)
+        logging.getLogger("playa.pdftypes").warning("a repaired stream")
+        return real(*args, **kwargs)
+
+    before = {n: logging.getLogger(n).level for n in ("playa", "pdfminer", "camelot")}
+    monkeypatch.setattr(camelot, "read_pdf", read_pdf)
+    tables.read_grids(PDF / "xlsx" / "440303210301500004143.xlsx.pdf")
+    assert during == {"playa.pdftypes": False, "pdfminer.pdftypes": False, "camelot": False}
+    assert "a repaired stream" not in capfd.readouterr().err
+    assert {n: logging.getLogger(n).level for n in before} == before
