@@ -14,7 +14,8 @@ LEFT JOIN fact_fund_execution m
        ON m.form_id = f.form_id AND m.report_sha256 = f.report_sha256 AND m.source_order = 1
 LEFT JOIN check_result c ON c.form_id = f.form_id AND c.report_sha256 = f.report_sha256
 WHERE f.is_current
-GROUP BY ALL;
+GROUP BY ALL
+ORDER BY f.project_code, f.year;
 COMMENT ON VIEW v_form_scorecard IS '自评表记分卡: one row per current form — budget, executed, 执行率, 资金得分, 总分, grade and failed checks';
 COMMENT ON COLUMN v_form_scorecard.initial_budget IS '年初预算数: 年度资金总额 row (元)';
 COMMENT ON COLUMN v_form_scorecard.annual_budget IS '全年预算数: 年度资金总额 row (元)';
