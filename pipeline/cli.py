@@ -147,8 +147,7 @@ def _ingest(args: argparse.Namespace) -> int:
     lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
     if lines is not None:
         for r in lines.iter_rows(named=True):
-            version = f"  ({r['file_name']}{'' if r['is_current'] else ', superseded'})" \
-                if r["versions"] > 1 else ""
+            version = _version_note(r) if r["versions"] > 1 else ""
             print(f"{r['project_code']}  {r['year']}  {_s(r['execution_rate']):>7}%  "
                   f"{_s(r['total_score']):>6}  checks {r['passed']} passed, {r['failed']} failed"
                   f"{'  [' + r['failed_rules'] + ']' if r['failed_rules'] else ''}  {r['project_name']}"
@@ -227,8 +226,7 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         for r in failed.iter_rows(named=True):
             said = _WORDING.get(r["rule"], "expected {expected}, observed {observed}")
-            version = f"  ({r['file_name']}{'' if r['is_current'] else ', superseded'})" \
-                if r["versions"] else ""
+            version = _version_note(r) if r["versions"] else ""
             print(f"FAIL {r['form_id']}  {r['rule']}  {r['subject']}: "
                   f"{said.format(expected=r['expected'], observed=r['observed'])}{version}")
         forms = findings["form_id"].n_unique()
@@ -303,6 +301,11 @@ def _describe(outcome) -> str:
     if outcome.status == "skipped":
         return "already loaded (same content), skipped"
     return f"QUARANTINED ({outcome.error.kind})"
+
+
+def _version_note(row: dict[str, Any]) -> str:
+    """Which file a line comes from, where one form has several versions."""
+    return f"  ({row['file_name']}{'' if row['is_current'] else ', superseded'})"
 
 
 def _plain(value: Any) -> Any:

@@ -90,11 +90,7 @@ def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
     """Write what `read_report` gave in one transaction: the report's rows replace its previous ones,
     or a refusal replaces them with its quarantined dim_report row."""
     if isinstance(reading, ReportError):
-        warehouse.record_refusal(con, normalise.report_row(
-            sha256=sha256, file_name=path.name, file_path=str(path.absolute()), pages=None,
-            status="quarantined", forms=0, error_kind=reading.kind, error=str(reading),
-            error_page=reading.page,
-        ))
+        _record_refusal(con, sha256, path, path.name, reading.kind, str(reading), reading.page)
     else:
         warehouse.load_report(con, reading)
 
@@ -111,13 +107,19 @@ def record_quarantined(con: duckdb.DuckDBPyConnection, directory: Path) -> list[
         sha, target = note.get("sha256"), sidecar.with_suffix("")
         if not sha or warehouse.report_status(con, sha) is not None:
             continue
-        warehouse.record_refusal(con, normalise.report_row(
-            sha256=sha, file_name=Path(note.get("file") or target).name, file_path=str(target.absolute()),
-            pages=None, status="quarantined", forms=0, error_kind=note.get("kind"),
-            error=note.get("message") or note.get("reason"), error_page=note.get("page"),
-        ))
+        _record_refusal(con, sha, target, Path(note.get("file") or target).name, note.get("kind"),
+                        note.get("message") or note.get("reason"), note.get("page"))
         recorded.append(sha)
     return recorded
+
+
+def _record_refusal(con: duckdb.DuckDBPyConnection, sha256: str, path: Path, file_name: str,
+                    kind: str | None, message: str | None, page: int | None) -> None:
+    """The quarantined dim_report row of a refused report, replacing anything it loaded before."""
+    warehouse.record_refusal(con, normalise.report_row(
+        sha256=sha256, file_name=file_name, file_path=str(path.absolute()), pages=None,
+        status="quarantined", forms=0, error_kind=kind, error=message, error_page=page,
+    ))
 
 
 def quarantine(path: Path, sha: str, err: ReportError, directory: Path, *, move: bool = False) -> Path:
