@@ -185,6 +185,8 @@ _FORM_LINES = """
 # what each rule's `expected` and `observed` are: which number the form printed, which was computed
 _WORDING = {
     "weights_total": "the printed 分值 add up to {observed}, not {expected}",
+    "total_weight": "printed {observed}, not {expected}",
+    "funds_weight": "printed {observed}, not {expected}",
     "level1_sum": "printed ({expected}分), its printed 分值 add up to {observed}",
     "score_above_weight": "printed 得分 {observed} above its printed 分值 {expected}",
     "total_score": "printed {observed}, the printed 得分 add up to {expected}",
@@ -225,7 +227,7 @@ def _validate(args: argparse.Namespace) -> int:
         print()
     else:
         for r in failed.iter_rows(named=True):
-            said = _WORDING.get(r["rule"], "expected {expected}, observed {observed}")
+            said = _WORDING[r["rule"]]
             version = _version_note(r) if r["versions"] else ""
             print(f"FAIL {r['form_id']}  {r['rule']}  {r['subject']}: "
                   f"{said.format(expected=r['expected'], observed=r['observed'])}{version}")

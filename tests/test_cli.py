@@ -211,3 +211,11 @@ def test_extract_takes_no_warehouse():
 def _count(env: dict, sql: str) -> int:
     """A number from the warehouse the command just wrote (read-only, as an analyst would)."""
     return int(run("query", sql, "--format", "csv", env=env).stdout.splitlines()[1])
+
+
+def test_every_rule_says_which_number_was_printed():
+    """validate's text names the printed and the computed number for every rule the suites check."""
+    from pipeline import cli
+    from pipeline.validate import load_suites
+
+    assert {rule for suite in load_suites() for rule in suite.rules} == set(cli._WORDING)
