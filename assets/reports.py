@@ -93,8 +93,7 @@ def analyst_views(duckdb: DuckDBResource, report_folder: ReportFolder) -> dg.Mat
     with _warehouse(duckdb, create=True) as con:
         refused = record_quarantined(con, Path(report_folder.quarantine_dir))
         warehouse.refresh_views(con)
-        views = [v for (v,) in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
+        views = warehouse.views(con)
     return dg.MaterializeResult(metadata={"count": len(views), "views": dg.MetadataValue.json(views),
                                           "refusals_recorded": dg.MetadataValue.json(refused),
                                           **_docs_link(Path(report_folder.docs_dir))})
