@@ -34,10 +34,6 @@ class Outcome:
     error: ReportError | None = None
     seconds: float = 0.0
 
-    @property
-    def ok(self) -> bool:
-        return self.status != "quarantined"
-
 
 def find_reports(paths: list[str | Path]) -> list[Path]:
     """Files as given, folders searched recursively for PDFs; sorted, each once.
