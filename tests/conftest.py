@@ -45,6 +45,10 @@ def real_codes() -> list[str]:
     return [code for code, t in all_truth().items() if "defect" not in t]
 
 
+# The bundles printed from the 罗湖区 template; the central and 四川 ones await issue 11.
+LUOHU_BUNDLES = [PDF / "bundle" / f"luohu-2023-dev.{layout}.pdf" for layout in ("reportlab", "xlsx")]
+
+
 def code_of(pdf: Path) -> str:
     return pdf.name.split(".")[0]
 

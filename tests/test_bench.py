@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from conftest import PDF, ROOT, TRUTH
+from conftest import LUOHU_BUNDLES, PDF, ROOT, TRUTH
 
 
 def _bench():
@@ -18,7 +18,7 @@ def _bench():
 
 @pytest.mark.slow
 def test_accuracy_is_total_on_xlsx_and_bundles():
-    pdfs = sorted((PDF / "xlsx").glob("*.pdf")) + sorted((PDF / "bundle").glob("*.pdf"))
+    pdfs = sorted((PDF / "xlsx").glob("*.pdf")) + LUOHU_BUNDLES
     result = _bench().measure(TRUTH, pdfs)
     assert result["wrong"] == [] and result["refused"] == []
     assert result["overall"] == 1.0
