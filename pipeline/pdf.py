@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 import playa
 import pypdfium2 as pdfium
-from playa.pdftypes import ContentStream, ObjRef, int_value, resolve1
+from playa.pdftypes import ContentStream, ObjRef, resolve1
 
 from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, ScannedPage
 
@@ -64,21 +64,28 @@ def inspect(path: str | Path) -> PdfInfo:
         if len(doc) == 0:
             raise EmptyPdf(name, "the PDF has no pages")
         texts: list[str] = []
+        misdrawn: BrokenPdf | None = None  # said after the object check, whose reason is more exact
         for i in range(1, len(doc) + 1):
             try:
                 page = doc[i - 1]
+                textpage = page.get_textpage()
+                text = textpage.get_text_range()
+                scanned = not text.strip() and _has_image(page)
+                drawn = None if scanned or misdrawn else _misdrawn(page, textpage)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
-            textpage = page.get_textpage()
-            text = textpage.get_text_range()
-            if not text.strip() and _has_image(page):
+            if scanned:
                 raise ScannedPage(
                     name, f"page {i} has no text layer: scanned reports are not supported yet", page=i
                 )
+            if drawn:
+                misdrawn = BrokenPdf(name, f"page {i} {DAMAGED}: {drawn}", page=i)
             texts.append(text)
     finally:
         doc.close()
     _check_objects(path)
+    if misdrawn:
+        raise misdrawn
     return PdfInfo(path=path, sha256=sha256_of(path), pages=len(texts), page_texts=tuple(texts))
 
 
@@ -94,7 +101,7 @@ def _check_objects(path: Path) -> None:
     try:
         doc = playa.open(path)
     except Exception as exc:  # playa raises its own and plain parse errors alike
-        raise BrokenPdf(name, f"the PDF {DAMAGED} ({exc})") from exc
+        raise BrokenPdf(name, f"the PDF {DAMAGED} ({_library(exc)})") from exc
     complaints = _Complaints()
     log = logging.getLogger("playa")
     level, propagate = log.level, log.propagate
@@ -104,8 +111,9 @@ def _check_objects(path: Path) -> None:
     try:
         with doc:
             seen: set[int] = set()  # a font shared by pages is checked once, on the first
-            for i, page in enumerate(doc.pages, start=1):
-                try:
+            i = 0  # the page being read; 0 while playa reads the page tree itself
+            try:
+                for i, page in enumerate(doc.pages, start=1):
                     for stream in _streams(page.attrs, seen):
                         try:
                             stream.decode(strict=True)
@@ -114,12 +122,57 @@ def _check_objects(path: Path) -> None:
                                           f"({str(exc.__context__ or exc)[:100]})") from exc
                     if complaints.first:
                         raise _Damage(f"an object does not parse ({complaints.first[:100]})")
-                except (_Damage, playa.PDFException, ValueError) as exc:  # ValueError: a bad xref
-                    raise BrokenPdf(name, f"page {i} {DAMAGED}: {exc}", page=i) from exc
+                    i = 0
+            except _Damage as exc:
+                raise BrokenPdf(name, f"page {i} {DAMAGED}: {exc}", page=i) from exc
+            except MemoryError:  # not the file's fault: the run stops
+                raise
+            except Exception as exc:  # noqa: BLE001 - playa on a damaged file: KeyError, ValueError, ...
+                where = f"page {i}" if i else "the page tree"
+                raise BrokenPdf(name, f"{where} {DAMAGED}: {_library(exc)}", page=i or None) from exc
     finally:
         log.removeHandler(complaints)
         log.setLevel(level)
         log.propagate = propagate
+
+
+def _library(exc: Exception) -> str:
+    """A PDF library's exception as the refusal quotes it: "KeyError: 'Object with ID 1 not found'"."""
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+_OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this much are drawn over each other
+
+
+def _misdrawn(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> str | None:
+    """Text a printed form never has, and a damaged drawing does: a glyph above or below the page, or
+    glyphs drawn over each other. A changed number in a content stream or a font's widths moves text
+    (a line off the page, a word over its neighbour) and readers read the moved text as printed.
+    Text past the left or right edge is not this: a spreadsheet too wide for its paper prints it."""
+    _, bottom, _, top = page.get_mediabox()
+    raw = textpage.raw
+    glyphs = []
+    for k in range(textpage.count_chars()):
+        if pdfium.raw.FPDFText_IsGenerated(raw, k) == 1:
+            continue
+        text = textpage.get_text_range(k, 1)
+        if not text or text.isspace():
+            continue
+        x0, y0, x1, y1 = textpage.get_charbox(k)  # the glyph's own box, not the font's
+        if (y0 + y1) / 2 > top + 1 or (y0 + y1) / 2 < bottom - 1:
+            return f"text {text!r} is drawn {'above' if y0 > top else 'below'} the page (y {y0:.0f})"
+        if x1 > x0 and y1 > y0:
+            glyphs.append((x0, x1, y0, y1, text))
+    glyphs.sort()
+    for n, (x0, x1, y0, y1, text) in enumerate(glyphs):
+        for ox0, ox1, oy0, oy1, other in glyphs[n + 1:]:
+            if ox0 >= x1:
+                break
+            wide = max(x1 - x0, ox1 - ox0)
+            tall = min(y1 - y0, oy1 - oy0)
+            if min(x1, ox1) - ox0 > _OVERLAP * wide and min(y1, oy1) - max(y0, oy0) > _OVERLAP * tall:
+                return f"text {other!r} is drawn over {text!r} (x {ox0:.0f}, y {oy0:.0f})"
+    return None
 
 
 class _Damage(Exception):
@@ -160,7 +213,10 @@ def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
             widths, first, last = (resolve1(obj.get(k)) for k in ("Widths", "FirstChar", "LastChar"))
             if not isinstance(widths, list):
                 widths = []
-            if len(widths) != int_value(last) - int_value(first) + 1:
+            if not (isinstance(first, int) and isinstance(last, int)):  # lost, or not a number
+                font = getattr(obj.get("BaseFont"), "name", "")
+                raise _Damage(f"font {font} has /Widths but FirstChar {first!r}, LastChar {last!r}")
+            if len(widths) != last - first + 1:
                 font, count = getattr(obj.get("BaseFont"), "name", ""), len(widths or ())
                 raise _Damage(f"font {font} has {count} widths for codes {first}–{last}")
         for key, value in obj.items():
