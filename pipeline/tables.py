@@ -35,7 +35,7 @@ from unittest import mock
 
 import pypdfium2 as pdfium
 
-from .errors import ExtractionFault
+from .errors import BrokenPdf, ExtractionFault
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
 _GAP = 0.6  # a gap wider than this many character heights ends a run of text
@@ -134,7 +134,13 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict
     with _quiet("camelot", "pdfminer", "playa"), warnings.catch_warnings(), \
             mock.patch.dict(PARSERS, lattice=KeepEveryGrid):
         warnings.simplefilter("ignore")  # "no tables found on page N" is normal for blank pages
-        tables = camelot.read_pdf(str(path), pages="all", flavor="lattice", engine=engine)
+        try:
+            tables = camelot.read_pdf(str(path), pages="all", flavor="lattice", engine=engine)
+        except MemoryError:  # not the file's fault: the run stops
+            raise
+        except Exception as exc:  # noqa: BLE001 - what pdf.inspect let through, Camelot still chokes on
+            raise BrokenPdf(str(path), "the ruling cannot be read: damaged or truncated (Camelot: "
+                            f"{type(exc).__name__}: {str(exc)[:200]})") from exc
     by_page: dict[int, list] = {}
     for t in tables:
         by_page.setdefault(int(t.page), []).append(t)
