@@ -61,6 +61,7 @@ INDICATOR_COLUMNS = {
     "得分": "score",
     "偏差原因": "deviation_note",
 }
+_FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 GOAL_COLUMNS = {"预期目标": "goal_expected", "实际完成情况": "goal_actual"}
 INDICATORS_TITLE = "年度绩效指标"
 TOTAL_LABEL = "总分"
@@ -104,6 +105,8 @@ class _Columns:
         starts: list[tuple[float, str]] = []
         for cell in row.cells:
             name = _match(label(cell.text), names)
+            if name and len(_matches(label(cell.text), names)) > 1:
+                raise _RunTogether(cell)
             if name and name not in {n for _, n in starts}:
                 starts.append((cell.x0, name))
         starts.sort()
@@ -134,6 +137,17 @@ class _Columns:
                 if cell.span[0] < lo - ROW_TOLERANCE or cell.span[1] > hi + ROW_TOLERANCE:
                     return cell, name
         return None
+
+
+class _RunTogether(Exception):
+    """A header cell holding two columns' labels: the border between them was not seen."""
+
+    def __init__(self, cell: Cell) -> None:
+        self.cell = cell
+
+
+def _matches(text: str, names: dict[str, str]) -> set[str]:
+    return {name for key, name in names.items() if key in text}
 
 
 def _match(text: str, names: dict[str, str]) -> str | None:
@@ -272,13 +286,13 @@ class _FormReader:
             if section == "header":
                 self._read_header(row)
             if _is_header_row(labels, FUND_COLUMNS, 3) and section in ("header", "funds"):
-                section, columns = "funds", _Columns.from_row(row, FUND_COLUMNS)
+                section, columns = "funds", self._columns(row, FUND_COLUMNS)
                 continue
             if _is_header_row(labels, GOAL_COLUMNS, 2) and section in ("header", "funds", "goals"):
-                section, columns = "goals", _Columns.from_row(row, GOAL_COLUMNS)
+                section, columns = "goals", self._columns(row, GOAL_COLUMNS)
                 continue
             if _is_header_row(labels, INDICATOR_COLUMNS, 4) and section != "done":
-                section, columns = "indicators", _Columns.from_row(row, INDICATOR_COLUMNS)
+                section, columns = "indicators", self._columns(row, INDICATOR_COLUMNS)
                 continue
             if section == "funds":
                 if _is_title(row):
@@ -300,6 +314,7 @@ class _FormReader:
                 if TOTAL_LABEL in labels:
                     self._fits(row, columns, ("weight", "score"))
                     self.total = columns.assign(row)
+                    self._one_line(row, self.total, ("weight", "score"))
                     self._scored(row, number(self.total.get("weight")), number(self.total.get("score")))
                     section = "done"
                 else:
@@ -310,6 +325,26 @@ class _FormReader:
         return self._build()
 
     # -- cross-checks: a misread is a fault, not a form with wrong numbers ---------------------------
+
+    def _columns(self, row: Row, names: dict[str, str]) -> _Columns:
+        try:
+            return _Columns.from_row(row, names)
+        except _RunTogether as err:
+            raise ExtractionFault(
+                self.file, f"{self._which()}: header cell {flat(err.cell.text)!r} holds the labels of "
+                f"{len(_matches(label(err.cell.text), names))} columns (two cells run together: a "
+                "border not seen)", row.page) from None
+
+    def _one_line(self, row: Row, values: dict[str, str], fields: tuple[str, ...]) -> None:
+        """A printed number is one line: a number cell holding two is two cells run together (a
+        border not seen), "10" over "0" read as 分值 "100"."""
+        for name in fields:
+            lines = [ln for ln in (values.get(name) or "").splitlines() if ln.strip()]
+            if len(lines) > 1:
+                raise ExtractionFault(
+                    self.file, f"{self._which()}: row {_texts(row)!r}: the {name} cell holds "
+                    f"{len(lines)} lines {lines!r}; a number is printed on one (two cells run "
+                    "together: a border not seen)", row.page)
 
     def _fits(self, row: Row, columns: _Columns, fields: tuple[str, ...]) -> None:
         misfit = columns.misfit(row, fields)
@@ -358,6 +393,7 @@ class _FormReader:
                 source = name
         if source is None:
             return False
+        self._one_line(row, values, _FUND_NUMBERS)
         self.fund_rows.append(
             FundRow(
                 source=source,
@@ -370,6 +406,10 @@ class _FormReader:
         if source == FUND_SOURCES[0]:
             self.funds_total = values
             self._scored(row, number(values.get("weight")), number(values.get("score")))
+            if number(values.get("execution_rate")) is None:
+                raise ExtractionFault(
+                    self.file, f"{self._which()}: the funds row {_texts(row)!r} has no 执行率; every "
+                    "form prints it beside 分值 and 得分, so a number was lost in reading", row.page)
         return True
 
     def _read_indicator_row(self, row: Row, columns: _Columns) -> bool:
@@ -377,6 +417,7 @@ class _FormReader:
         values = columns.assign(row)
         if not any(values.get(k) for k in ("target", "actual", "weight", "score")):
             return False
+        self._one_line(row, values, ("weight", "score"))
         level1_text = flat(values.get("level1"))
         previous = self.indicators[-1] if self.indicators else None
         if level1_text:
