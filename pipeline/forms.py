@@ -105,7 +105,8 @@ class _Columns:
         starts: list[tuple[float, str]] = []
         for cell in row.cells:
             name = _match(label(cell.text), names)
-            if name and len(_matches(label(cell.text), names)) > 1:
+            if name and (len(_matches(label(cell.text), names)) > 1
+                         or any(ch.isdigit() for ch in label(cell.text))):
                 raise _RunTogether(cell)
             if name and name not in {n for _, n in starts}:
                 starts.append((cell.x0, name))
@@ -140,7 +141,8 @@ class _Columns:
 
 
 class _RunTogether(Exception):
-    """A header cell holding two columns' labels: the border between them was not seen."""
+    """A header cell holding two columns' labels, or a label and a number: a border not seen, or
+    a value drawn into the header."""
 
     def __init__(self, cell: Cell) -> None:
         self.cell = cell
@@ -330,10 +332,12 @@ class _FormReader:
         try:
             return _Columns.from_row(row, names)
         except _RunTogether as err:
+            text = label(err.cell.text)
+            what = (f"the labels of {len(_matches(text, names))} columns" if len(_matches(text, names)) > 1
+                    else "a column label and a number")
             raise ExtractionFault(
-                self.file, f"{self._which()}: header cell {flat(err.cell.text)!r} holds the labels of "
-                f"{len(_matches(label(err.cell.text), names))} columns (two cells run together: a "
-                "border not seen)", row.page) from None
+                self.file, f"{self._which()}: header cell {flat(err.cell.text)!r} holds {what} (two "
+                "cells run together: a border not seen, or a value drawn out of its cell)", row.page) from None
 
     def _one_line(self, row: Row, values: dict[str, str], fields: tuple[str, ...]) -> None:
         """A printed number is one line: a number cell holding two is two cells run together (a
