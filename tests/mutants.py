@@ -397,7 +397,9 @@ def _kinds() -> set[str]:
 
 
 def read_mutant(mutant_id: str, workdir: str) -> Outcome:
-    """Write the mutant to `workdir`, extract it and judge the result against its source's truth.
+    """Write the mutant to `workdir`, read it as `jixiao ingest` does (extract, then type the values:
+    a number cell that is not a number is refused there) and judge the result against its source's
+    truth.
 
     refused: a `ReportError` of a named kind whose message names the file; exact: the source's one
     form, equal to its truth field for field; wrong: anything else that parsed; unclear: a refusal
@@ -410,6 +412,7 @@ def read_mutant(mutant_id: str, workdir: str) -> Outcome:
     from pipeline.compare import differences
     from pipeline.errors import ReportError
     from pipeline.extract import extract
+    from pipeline.normalise import frames
 
     mutant = Mutant.parse(mutant_id)
     data, note = mutant.build()
@@ -423,7 +426,8 @@ def read_mutant(mutant_id: str, workdir: str) -> Outcome:
 
     try:
         try:
-            _, forms = extract(path)
+            info, forms = extract(path)
+            frames(forms, file_path=str(path), pages=info.pages)  # typed as ingest loads them
         except ReportError as err:
             if err.kind in _kinds() and str(path) in str(err):
                 return outcome("refused", err.kind, str(err))

@@ -169,3 +169,14 @@ def test_the_unmutated_sources_read_exactly():
     for source in mutants.sources(per_layout=3):
         _, forms = extract(source)
         assert [differences(f.to_dict(), truth(code_of(source))) for f in forms] == [[]], source.name
+
+
+def test_a_number_drawn_into_a_column_label_is_a_fault(tmp_path):
+    """A moved "0.00" lands in the goals header, "预期目标0.00": the 全年预算数 it left is empty, and the
+    form would be read with that amount missing."""
+    path = tmp_path / "mutant.pdf"
+    path.write_bytes(mutants.Mutant.parse(
+        "digit_content/440303231550216305003.xlsx-overflow.pdf/4063964356").build()[0])
+    with pytest.raises(ExtractionFault, match="holds a column label and a number") as refusal:
+        extract(path)
+    assert "预期目标0.00" in str(refusal.value) and refusal.value.page == 1
