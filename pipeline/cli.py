@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="Read PDF reports and print a JSON list of every form found, in "
                        "the shape of tests/fixtures/corpus/SCHEMA.md plus provenance (source, page).")
     e.add_argument("files", nargs="+", metavar="FILE", help="PDF report(s) to read")
+    e.add_argument("--workers", type=int, metavar="N",
+                   help="reports read at once, each in its own process (default: one per core)")
     e.set_defaults(run=_extract)
 
     i = sub.add_parser("ingest", help="load reports into the warehouse and check them",
@@ -131,19 +133,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from . import bounded
     from .errors import ReportError
-    from .extract import extract
+    from .extract import extract_dicts
 
     forms: list[dict[str, Any]] = []
     status = 0
-    for name in args.files:
-        try:
-            _, found = extract(name)
-        except ReportError as err:
-            print(f"jixiao: {err}", file=sys.stderr)
+    for _, found in bounded.run(extract_dicts, args.files, workers=args.workers):
+        if isinstance(found, ReportError):
+            print(f"jixiao: {found}", file=sys.stderr)
             status = 1
             continue
-        forms += [f.to_dict() for f in found]
+        forms += found
     json.dump(forms, sys.stdout, ensure_ascii=False, indent=2)
     print()
     return status

@@ -19,3 +19,9 @@ def extract(path: str | Path, engine: str = ENGINE,
     forms = read_forms(info, grids)  # a file with no form is refused as such, not as a fault
     check_held(info.path, grids, rulings)
     return info, forms
+
+
+def extract_dicts(path: str | Path, max_pages: int | None = None) -> list[dict]:
+    """The forms of a report in the SCHEMA.md shape: what `jixiao extract` prints, and what travels
+    back from a worker process (`pipeline.bounded`)."""
+    return [form.to_dict() for form in extract(path, max_pages=max_pages)[1]]
