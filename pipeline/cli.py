@@ -16,7 +16,7 @@ from .errors import WarehouseOutdated
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
 TABLE_ROWS = 10_000  # `query` prints at most this many rows as a table; csv and json print all
 # During a long ingest, the reports loaded so far are checked and published for readers this often.
-PUBLISH_SECONDS = 30.0
+PUBLISH_SECONDS = 30
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="refuse a report with more pages (default: %(default)s)")
     i.add_argument("--max-memory", type=int, default=limits.memory_mb, metavar="MB",
                    help="refuse a report whose reading needs more resident memory (default: %(default)s)")
+    i.add_argument("--publish-every", type=float, default=PUBLISH_SECONDS, metavar="S",
+                   help="during a long run, check the reports loaded so far and publish them to "
+                   "readers this often (default: %(default)s s; always at the end)")
     warehouse_opt(i)
     i.set_defaults(run=_ingest)
 
@@ -173,7 +176,7 @@ def _ingest(args: argparse.Namespace) -> int:
             if not args.quiet:
                 print(f"[{n}/{len(files)}] {outcome.path} ... {_describe(outcome)}", file=sys.stderr,
                       flush=True)
-            if unchecked and time.monotonic() - published > PUBLISH_SECONDS:  # a long run: show progress
+            if unchecked and time.monotonic() - published >= args.publish_every:  # a long run: show progress
                 validate.run(con, unchecked)
                 writer.publish()
                 unchecked, published = [], time.monotonic()
