@@ -22,7 +22,7 @@ import playa
 import pypdfium2 as pdfium
 from playa.pdftypes import ContentStream, ObjRef, resolve1
 
-from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, ScannedPage
+from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, OverLimit, ScannedPage
 
 DAMAGED = "cannot be read: damaged or truncated"
 
@@ -43,8 +43,9 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def inspect(path: str | Path) -> PdfInfo:
-    """Open a report safely; raise a named `ReportError` for anything we cannot read as text."""
+def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
+    """Open a report safely; raise a named `ReportError` for anything we cannot read as text, or
+    `OverLimit` for more than `max_pages` pages (checked before any page is read)."""
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -63,6 +64,9 @@ def inspect(path: str | Path) -> PdfInfo:
     try:
         if len(doc) == 0:
             raise EmptyPdf(name, "the PDF has no pages")
+        if max_pages is not None and len(doc) > max_pages:
+            raise OverLimit(name, f"the PDF has {len(doc):,} pages, more than the limit of "
+                                  f"{max_pages:,} per report")
         texts: list[str] = []
         misdrawn: BrokenPdf | None = None  # said after the object check, whose reason is more exact
         for i in range(1, len(doc) + 1):

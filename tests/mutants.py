@@ -385,6 +385,9 @@ STATUSES = ("refused", "exact", "wrong", "unclear", "crash", "hang")
 PASSING = ("refused", "exact")
 
 
+_NOT_A_READING = {"unreadable": "crash", "over_limit": "hang"}
+
+
 def _kinds() -> set[str]:
     from pipeline import errors
 
@@ -429,6 +432,8 @@ def read_mutant(mutant_id: str, workdir: str) -> Outcome:
             info, forms = extract(path)
             frames(forms, file_path=str(path), pages=info.pages)  # typed as ingest loads them
         except ReportError as err:
+            if err.kind in _NOT_A_READING:  # what pipeline.bounded makes of a crash or a hang
+                return outcome(_NOT_A_READING[err.kind], err.kind, f"{type(err).__name__}: {err}")
             if err.kind in _kinds() and str(path) in str(err):
                 return outcome("refused", err.kind, str(err))
             return outcome("unclear", err.kind, f"{type(err).__name__}: {err}")

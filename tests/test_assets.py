@@ -19,12 +19,11 @@ import dagster as dg
 import duckdb
 import pytest
 import requests
-from dagster_duckdb import DuckDBResource
 
 from assets.automation import REPORT_ASSETS, inbox_sensor, nightly
 from assets.definitions import defs
 from assets.reports import BLOCKING, SUITE_TABLE
-from assets.resources import FILE_TAG, REPORTS, ReportFolder
+from assets.resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
 from conftest import ROOT, SAMPLES, extracted, truth
 from pipeline.pdf import sha256_of
 from pipeline import validate
@@ -46,7 +45,7 @@ class Site:
         self.database = root / "warehouse.duckdb"
         self.folder = ReportFolder(inbox_dir=str(self.inbox), quarantine_dir=str(self.quarantine),
                                    docs_dir=str(root / "docs"))
-        self.resources = {"report_folder": self.folder, "duckdb": DuckDBResource(database=str(self.database))}
+        self.resources = {"report_folder": self.folder, "warehouse": Warehouse(path=str(self.database))}
         (root / "dagster").mkdir()
         self.instance = dg.DagsterInstance.local_temp(str(root / "dagster"))
         self.cursor: str | None = None
