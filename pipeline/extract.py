@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .forms import read_forms
+from .forms import read_forms, stitch_overflow
 from .model import Form
 from .pdf import PdfInfo, inspect
-from .tables import ENGINE, check_held, read_grids
+from .tables import ENGINE, check_edges, check_held, read_grids
 
 
 def extract(path: str | Path, engine: str = ENGINE,
@@ -18,6 +18,7 @@ def extract(path: str | Path, engine: str = ENGINE,
     grids, rulings = read_grids(info.path, engine=engine)
     forms = read_forms(info, grids)  # a file with no form is refused as such, not as a fault
     check_held(info.path, grids, rulings)
+    check_edges(info.path, {p for _, pages in stitch_overflow(grids) if len(pages) > 1 for p in pages})
     return info, forms
 
 

@@ -198,6 +198,31 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
         doc.close()
 
 
+def check_edges(path: str | Path, wide: set[int]) -> None:
+    """Raise `BrokenPdf` for text drawn past the left or right edge of a page that is not part of a
+    table too wide for its paper (`wide`: the pages of a table and its spill pages). Only such a
+    spreadsheet prints there (its clipped cells, and their copies at the left of the spill page);
+    elsewhere it is text a changed coordinate moved off the page, which readers still read and the
+    form would lack."""
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        for i in range(len(doc)):
+            if i + 1 in wide:
+                continue
+            page = doc[i]
+            left, _, right, _ = page.get_mediabox()
+            for piece in _chars(page):
+                for ch in piece:
+                    if not ch.text.isspace() and not left - 1 <= ch.cx <= right + 1:
+                        side = "right" if ch.cx > right else "left"
+                        raise BrokenPdf(str(path), f"page {i + 1} cannot be read: damaged or truncated: "
+                                        f"text {_text(piece)!r} is drawn past the {side} edge of the "
+                                        f"page (x {ch.x0:.0f}), and no table there spills onto another "
+                                        "page", i + 1)
+    finally:
+        doc.close()
+
+
 def _chars(page: pdfium.PdfPage) -> list[list[_Char]]:
     """The page's text as pieces: runs of characters drawn by one PDF text object, without wide gaps.
 

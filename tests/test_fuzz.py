@@ -88,6 +88,12 @@ def test_a_content_stream_edit_keeps_the_file_whole(source):
     ("digit_widths/440307251551500032553.xlsx-overflow.pdf/576140187", "is drawn over"),
     # a line of the goals moved off the top of the page (read as if it had never been printed)
     ("digit_content/440305210300200065020.xlsx-overflow.pdf/4109328706", "is drawn above the page"),
+    # "0.96" of a 年度指标值, a fund row's "0.00", moved past the right edge of a page no table spills
+    # from (only a spreadsheet too wide for its paper prints there)
+    ("digit_content/440303210300200001664.xlsx.pdf/2879409000",
+     "text '0.96' is drawn past the right edge of the page"),
+    ("digit_content/440309211551500085790.reportlab.pdf/1457194195",
+     "text '0.00' is drawn past the right edge of the page"),
 ])
 def test_a_damaged_file_found_by_the_fuzz_run_is_broken(tmp_path, mutant_id, words):
     path = tmp_path / "mutant.pdf"
