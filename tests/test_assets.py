@@ -317,6 +317,24 @@ def test_unreadable_report_fails_its_partition_only_and_moves_to_quarantine(samp
                      [key]) == [("quarantined", "not_a_pdf", str(moved), 0)]
 
 
+def test_a_report_over_its_limits_is_refused_and_quarantined_not_a_crash(tmp_path, monkeypatch):
+    """The read step is bounded like `jixiao ingest` ($JIXIAO_MAX_PAGES here): over it, the report is
+    refused with its kind, the file moves to quarantine and the refusal reaches dim_report."""
+    site = Site(tmp_path)
+    two_pages = site.inbox / "two-pages.pdf"
+    shutil.copy(SAMPLES / "441302221551500092553.xlsx.pdf", two_pages)
+    monkeypatch.setenv("JIXIAO_MAX_PAGES", "1")
+    site.tick()
+    (request,) = site.tick().run_requests
+    result = site.materialize(request.partition_key, request.tags)
+    meta = {k: v.value for k, v in _failure(result, "forms").metadata.items()}
+    assert meta["error_kind"] == "over_limit" and "more than the limit of 1" in meta["reason"]
+    assert not two_pages.exists() and Path(meta["quarantined"]).is_file()
+    assert dg.materialize([*defs.assets], selection=["analyst_views"], instance=site.instance,
+                          resources=site.resources).success
+    assert site.rows("SELECT status, error_kind FROM dim_report") == [("quarantined", "over_limit")]
+
+
 def test_rerun_of_one_partition_replaces_that_report_only(samples):
     site, _, runs = samples
     sha = sha256_of(REAL)
