@@ -335,6 +335,30 @@ def test_a_report_over_its_limits_is_refused_and_quarantined_not_a_crash(tmp_pat
     assert site.rows("SELECT status, error_kind FROM dim_report") == [("quarantined", "over_limit")]
 
 
+def test_an_analyst_session_left_open_does_not_fail_the_steps(tmp_path):
+    """The duckdb CLI opens a file read-write, and then no other process may open it: the steps
+    write the working file and publish past it, so the run succeeds and the next reader sees it."""
+    site = Site(tmp_path)
+    shutil.copy(SAMPLES / "440305210300200065020.xlsx.pdf", site.inbox / "a.pdf")
+    site.tick()
+    (first,) = site.tick().run_requests
+    assert _metadata(site.materialize(first.partition_key, first.tags), "warehouse_tables")
+    shutil.copy(SAMPLES / "440307251551500032553.xlsx.pdf", site.inbox / "b.pdf")
+    site.tick()
+    (second,) = site.tick().run_requests
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('open', flush=True); time.sleep(600)", str(site.database)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert analyst.stdout.readline().strip() == "open"
+        result = site.materialize(second.partition_key, second.tags)
+        assert _metadata(result, "warehouse_tables") and _checks(result)  # loaded and checked
+    finally:
+        analyst.kill()
+        analyst.wait()
+    assert site.rows("SELECT count(*) FROM dim_form") == [(2,)]
+
+
 def test_rerun_of_one_partition_replaces_that_report_only(samples):
     site, _, runs = samples
     sha = sha256_of(REAL)
