@@ -143,11 +143,17 @@ def nested_forms(path: Path, depth: int = 3_000) -> Path:
     return _one_page(path, TEXT + b"/X Do\n", b"/XObject << /X %d 0 R >> " % first, forms)
 
 
-def form_cycle(path: Path) -> Path:
-    """A form that draws itself: an endless recursion for a reader that does not watch for it."""
-    form = stream(b"/X Do\n", b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] "
-                              b"/Resources << /XObject << /X 6 0 R >> >> ")
-    return _one_page(path, TEXT + b"/X Do\n", b"/XObject << /X 6 0 R >> ", [form])
+def form_cycle(path: Path, length: int = 1, *, drawn: bool = True) -> Path:
+    """Forms X6 → X7 → … → X(5+length) → X6, each drawing the next: an endless recursion for a reader
+    that does not watch for it. With `drawn` False each form only lists the next in its resources and
+    prints text instead (a shared resource dictionary does that): harmless."""
+    forms = []
+    for i in range(length):
+        nxt = 6 + (i + 1) % length
+        forms.append(stream(b"/X Do\n" if drawn else TEXT,
+                            b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << "
+                            b"/Font << /F1 5 0 R >> /XObject << /X %d 0 R >> >> " % nxt, flate=False))
+    return _one_page(path, TEXT + b"/X Do\n", b"/XObject << /X 6 0 R >> ", forms)
 
 
 def nested_arrays(path: Path, depth: int = 20_000) -> Path:

@@ -22,7 +22,7 @@ import pytest
 import pathological as bad
 from conftest import SAMPLES
 from pipeline import bounded
-from pipeline.errors import OverLimit, ReportError
+from pipeline.errors import BrokenPdf, OverLimit, ReportError
 from pipeline.ingest import read_report
 from pipeline.pdf import inspect
 
@@ -101,6 +101,15 @@ def test_too_many_pages_is_refused_before_any_page_is_read(tmp_path):
     with pytest.raises(OverLimit, match="has 20,001 pages, more than the limit of 20,000"):
         inspect(path, max_pages=bounded.Limits().pages)
     assert time.perf_counter() - started < 5
+
+
+def test_a_form_drawn_within_itself_is_broken_and_one_only_listed_in_its_resources_is_not(tmp_path):
+    """Camelot's reader (playa) recursed on a self-drawing form for ~95 s and 1.8 GB, then died of
+    SIGSEGV; `pdf.inspect` now refuses it at once, by the forms really drawn (`Do`)."""
+    for length in (1, 3):
+        with pytest.raises(BrokenPdf, match="form XObject 6 draws itself"):
+            inspect(bad.form_cycle(tmp_path / f"cycle{length}.pdf", length))
+    assert inspect(bad.form_cycle(tmp_path / "listed.pdf", 3, drawn=False)).pages == 1
 
 
 def test_a_page_of_100000_tiny_lines_is_stopped_at_the_time_limit(tmp_path):
