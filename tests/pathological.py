@@ -183,7 +183,7 @@ def nested_operands(path: Path, depth: int = 100_000) -> Path:
 def misbehave(item: str, max_pages: int | None = None) -> str:
     """What the reader does is the item's name: `ok…` returns it, `segv` dies of SIGSEGV, `raise`
     raises, `sleep` sleeps for ten minutes, `hog` touches memory 50 MB at a time (for ever),
-    `hog_once` touches 2 GB in one call that holds the GIL (the watchdog thread cannot run)."""
+    `hog_once` touches 2 GB in one C call that holds the GIL (no thread of the worker can run)."""
     if item.startswith("ok"):
         return item.upper()
     if item == "segv":
