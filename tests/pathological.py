@@ -127,6 +127,17 @@ def bomb_once(path: Path, gigabytes: float = 6) -> Path:
                      + b"\nendstream", more=[stream(TEXT)], raw=True, drawn=b"[6 0 R 4 0 R]")
 
 
+def image_bomb(path: Path, gigabytes: float = 6) -> Path:
+    """The bomb as an image the page draws (a 64k × 96k grey image): pdfium leaves it alone while it
+    reads text, `pipeline.pdf` decodes it strictly."""
+    data = zlib.compress(_zeros_flate(gigabytes), 9)
+    image = (b"<< /Type /XObject /Subtype /Image /Width 65536 /Height %d /ColorSpace /DeviceGray "
+             b"/BitsPerComponent 8 /Filter [/FlateDecode /FlateDecode] /Length %d >>\nstream\n"
+             % (int(gigabytes * 1024 * 16), len(data)) + data + b"\nendstream")
+    return _one_page(path, TEXT + b"q 100 0 0 100 100 100 cm /Im Do Q\n", b"/XObject << /Im 6 0 R >> ",
+                     [image])
+
+
 def nested_forms(path: Path, depth: int = 3_000) -> Path:
     """The page draws form X6, which draws X7, … `depth` Form XObjects deep; the last prints text."""
     first = 6
