@@ -102,7 +102,7 @@ def test_the_bomb_never_takes_more_memory_than_its_limit(read):
     _, seconds, worker_mb, parent_growth_mb = read
     assert worker_mb < MEMORY_MB + 150, worker_mb  # sampled every 20 ms: a little past the limit
     assert parent_growth_mb < 100, parent_growth_mb
-    assert seconds < 40
+    assert seconds < 60  # seven files on two workers: ~15 s on 2 busy cores
 
 
 def test_too_many_pages_is_refused_before_any_page_is_read(tmp_path):
