@@ -41,6 +41,10 @@ _MEMORY_SIGNAL = signal.SIGUSR2  # what the watchdog ends a worker over Limits.m
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+class ReadersFailed(RuntimeError):
+    """The pool of reading processes itself failed (not one report): the run stops, said in one line."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one report may take. The defaults read a 1,000-page bundle comfortably (about a minute
@@ -84,7 +88,11 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
     queue = iter(items)
 
     def submit(item: Item) -> None:
-        pending.append((item, pool.schedule(guarded, (fn, item, limits.pages), timeout=limits.seconds)))
+        try:
+            future = pool.schedule(guarded, (fn, item, limits.pages), timeout=limits.seconds)
+        except RuntimeError as exc:  # pebble: the pool is broken, whatever the report
+            raise ReadersFailed(f"the pool of reading processes failed ({exc})") from exc
+        pending.append((item, future))
 
     try:
         for item in islice(queue, 2 * workers):  # a little ahead of the caller, not all in flight
