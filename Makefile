@@ -36,4 +36,4 @@ bench: install
 	$(BIN)/python bench/accuracy.py tests/fixtures/corpus/truth tests/fixtures/corpus/pdf/*/*.pdf
 
 clean:
-	rm -rf $(VENV) data/warehouse.duckdb data/dagster data/quarantine data/docs
+	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.work.duckdb data/warehouse.duckdb.lock data/dagster data/quarantine data/docs

@@ -9,7 +9,7 @@ refusal, never as the caller's failure:
 - any other exception, from a library or from jixiao, is `Unreadable` with the library's message;
 - a worker that dies (a segfault in a C library) is `Unreadable` naming the signal;
 - a report over `Limits.seconds` (the worker is killed), `Limits.memory_mb` of resident memory (a
-  watchdog thread in the worker ends it) or `Limits.pages` (checked when the file is opened) is
+  watchdog process beside the worker ends it) or `Limits.pages` (checked when the file is opened) is
   `OverLimit`.
 
 Results come back in the order of the items, so callers print and store them in a stable order, while
@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
-import threading
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -38,8 +37,12 @@ from .errors import OverLimit, ReportError, Unreadable
 T = TypeVar("T")
 Item = TypeVar("Item")
 
-_MEMORY_EXIT = 86  # the watchdog's exit status: the worker went over Limits.memory_mb
+_MEMORY_SIGNAL = signal.SIGUSR2  # what the watchdog ends a worker over Limits.memory_mb with
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+class ReadersFailed(RuntimeError):
+    """The pool of reading processes itself failed (not one report): the run stops, said in one line."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,11 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
     queue = iter(items)
 
     def submit(item: Item) -> None:
-        pending.append((item, pool.schedule(guarded, (fn, item, limits.pages), timeout=limits.seconds)))
+        try:
+            future = pool.schedule(guarded, (fn, item, limits.pages), timeout=limits.seconds)
+        except RuntimeError as exc:  # pebble: the pool is broken, whatever the report
+            raise ReadersFailed(f"the pool of reading processes failed ({exc})") from exc
+        pending.append((item, future))
 
     try:
         for item in islice(queue, 2 * workers):  # a little ahead of the caller, not all in flight
@@ -110,7 +117,7 @@ def _outcome(future: Any, file: str, limits: Limits) -> Any:
     except FutureTimeout:
         return OverLimit(file, f"reading it took longer than {limits.seconds:g} s (the limit per report)")
     except ProcessExpired as exc:
-        if exc.exitcode == _MEMORY_EXIT:
+        if exc.exitcode == -_MEMORY_SIGNAL:
             return OverLimit(file, f"reading it needed more than {limits.memory_mb} MB of memory "
                                    f"(the limit per report)")
         how = f"signal {-exc.exitcode}" if exc.exitcode and exc.exitcode < 0 else f"exit {exc.exitcode}"
@@ -140,19 +147,28 @@ def _file(item: Any) -> str:
 
 
 def _watch_memory(limit_mb: int) -> None:
-    """Worker initializer: a daemon thread ends the process (exit `_MEMORY_EXIT`) once its resident
+    """Worker initializer: a watchdog ends the worker (signal `_MEMORY_SIGNAL`) once its resident
     memory passes the limit. Resident, not virtual: the libraries reserve gigabytes they never touch,
-    so an address-space rlimit would refuse ordinary reports."""
-    limit = limit_mb * 1024 * 1024
-
-    def watch() -> None:
-        with open("/proc/self/statm", "rb") as statm:
-            while True:
+    so an address-space rlimit would refuse ordinary reports. The watchdog is a process of its own (a
+    fork of the worker), not a thread: a thread needs the GIL, which one long C call (a bytes
+    operation, the final copy of a large zlib output) holds while it touches gigabytes."""
+    statm_path = f"/proc/{os.getpid()}/statm"
+    if not os.path.exists(statm_path):
+        return
+    worker, limit = os.getpid(), limit_mb * 1024 * 1024
+    if os.fork() != 0:
+        return
+    try:  # the watchdog: holds none of the worker's files, ends when the worker does
+        os.closerange(3, 1 << 16)
+        with open(statm_path, "rb") as statm:
+            while os.getppid() == worker:
                 statm.seek(0)
                 if int(statm.read().split()[1]) * _PAGE > limit:
-                    sys.stderr.flush()
-                    os._exit(_MEMORY_EXIT)
+                    os.kill(worker, _MEMORY_SIGNAL)
+                    time.sleep(1)
+                    if os.getppid() == worker:  # the signal was caught: no more asking
+                        os.kill(worker, signal.SIGKILL)
+                    break
                 time.sleep(0.02)
-
-    if os.path.exists("/proc/self/statm"):
-        threading.Thread(target=watch, name="jixiao-memory-watchdog", daemon=True).start()
+    finally:
+        os._exit(0)

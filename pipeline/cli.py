@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
-from .bounded import Limits
+from .bounded import Limits, ReadersFailed
 from .errors import WarehouseOutdated
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\njixiao: interrupted; every report stored so far is whole and kept (readers see it "
               "after the next run); run the command again for the rest", file=sys.stderr)
         return 130
+    except ReadersFailed as err:
+        print(f"jixiao: {err}; every report stored so far is whole and kept", file=sys.stderr)
+        return 3
     except MemoryError:
         print("jixiao: out of memory; every report stored so far is whole and kept", file=sys.stderr)
         return 3
@@ -83,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     i.add_argument("--workers", type=int, metavar="N",
                    help="reports read at once, each in its own process (default: one per core)")
-    limits = Limits()
+    limits = Limits.from_env()
     i.add_argument("--max-seconds", type=float, default=limits.seconds, metavar="S",
                    help="refuse a report whose reading takes longer (default: %(default)g)")
     i.add_argument("--max-pages", type=int, default=limits.pages, metavar="N",
@@ -142,7 +145,7 @@ def _extract(args: argparse.Namespace) -> int:
 
     forms: list[dict[str, Any]] = []
     status = 0
-    for _, found in bounded.run(extract_dicts, args.files, workers=args.workers):
+    for _, found in bounded.run(extract_dicts, args.files, limits=Limits.from_env(), workers=args.workers):
         if isinstance(found, ReportError):
             print(f"jixiao: {found}", file=sys.stderr)
             status = 1

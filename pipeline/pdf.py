@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +127,9 @@ def _check_objects(path: Path) -> None:
                                           f"({str(exc.__context__ or exc)[:100]})") from exc
                     if complaints.first:
                         raise _Damage(f"an object does not parse ({complaints.first[:100]})")
+                    cycle = _drawn_cycle(page.streams, page.resources, (), set())
+                    if cycle is not None:  # Camelot's reader would recurse until it crashes
+                        raise _Damage(f"form XObject {cycle} draws itself")
                     i = 0
             except _Damage as exc:
                 raise BrokenPdf(name, f"page {i} {DAMAGED}: {exc}", page=i) from exc
@@ -229,3 +233,33 @@ def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
     elif isinstance(obj, list):
         for value in obj:
             yield from _streams(value, seen)
+
+
+_DO = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s*Do\b")  # `/Name Do`: draw the XObject of that name
+
+
+def _drawn_cycle(streams: Iterator[ContentStream], resources: Any, drawing: tuple[int, ...],
+                 done: set[int]) -> int | None:
+    """The object number of a form XObject drawn (`Do`) within itself, directly or through the forms it
+    draws, or None. Only drawn forms count: a resource dictionary shared by a form and listing it is
+    common and harmless. `done` holds the forms already followed to the end (each is followed once)."""
+    xobjects = resolve1(resources.get("XObject")) if isinstance(resources, dict) else None
+    if not isinstance(xobjects, dict):
+        return None
+    names = {re.sub(rb"#([0-9a-fA-F]{2})", lambda m: bytes.fromhex(m[1].decode()), m[1]).decode("latin-1")
+             for stream in streams for m in _DO.finditer(stream.buffer)}
+    for name in sorted(names):
+        ref = xobjects.get(name)
+        if not isinstance(ref, ObjRef) or ref.objid in done:
+            continue
+        if ref.objid in drawing:
+            return ref.objid
+        form = ref.resolve(default=_MISSING)
+        if (isinstance(form, ContentStream) and not isinstance(form, dict)
+                and getattr(resolve1(form.get("Subtype")), "name", None) == "Form"):
+            found = _drawn_cycle(iter([form]), resolve1(form.get("Resources")) or resources,
+                                 drawing + (ref.objid,), done)
+            if found is not None:
+                return found
+        done.add(ref.objid)
+    return None

@@ -143,7 +143,8 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict
                             f"{type(exc).__name__}: {str(exc)[:200]})") from exc
     by_page: dict[int, list] = {}
     for t in tables:
-        by_page.setdefault(int(t.page), []).append(t)
+        if t.cells:  # Camelot makes an empty table of ruling it finds no cell in: nothing to place
+            by_page.setdefault(int(t.page), []).append(t)
     grids: list[Grid] = []
     doc = pdfium.PdfDocument(str(path))
     try:

@@ -161,11 +161,15 @@ def _require_current_tables(con: duckdb.DuckDBPyConnection, ddl: str) -> None:
         where = (con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
                  .fetchall()[0][0] or "the warehouse")
         listed = ", ".join(f"{t}.{c}" for t, c in missing[:5]) + (" …" if len(missing) > 5 else "")
-        again = ("make demo" if Path(where).resolve() == DEFAULT_WAREHOUSE.resolve()
-                 else f"jixiao ingest <your reports> --warehouse {where}")
+        published = Path(where)
+        if published.name.endswith(".work.duckdb"):  # the writers' file: name the one users know
+            published = published.with_name(published.name.replace(".work.duckdb", ".duckdb"))
+        again = ("make demo" if published.resolve() == DEFAULT_WAREHOUSE.resolve()
+                 else f"jixiao ingest <your reports> --warehouse {published}")
         raise WarehouseOutdated(
-            f"{where} was built by an older jixiao (missing {listed}); it is derived from the "
-            f"reports: delete it and ingest again (`rm {where} && {again}`)")
+            f"{published} was built by an older jixiao (missing {listed}); it is derived from the "
+            f"reports: delete it and its working file, and ingest again "
+            f"(`rm -f {published} {work_path(published)} && {again}`)")
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection) -> None:
