@@ -133,7 +133,7 @@ def _check_objects(path: Path) -> None:
                     i = 0
             except _Damage as exc:
                 raise BrokenPdf(name, f"page {i} {DAMAGED}: {exc}", page=i) from exc
-            except MemoryError:  # not the file's fault: the run stops
+            except (MemoryError, RecursionError):  # the run stops / too deep: bounded says so
                 raise
             except Exception as exc:  # noqa: BLE001 - playa on a damaged file: KeyError, ValueError, ...
                 where = f"page {i}" if i else "the page tree"
@@ -154,7 +154,7 @@ _OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this mu
 
 def _misdrawn(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> str | None:
     """Text a printed form never has, and a damaged drawing does: a glyph above or below the page, or
-    glyphs drawn over each other. A changed number in a content stream or a font's widths moves text
+    glyphs drawn over other glyphs (the same glyph drawn again on itself is overprinting, not this). A changed number in a content stream or a font's widths moves text
     (a line off the page, a word over its neighbour) and readers read the moved text as printed.
     Text past the left or right edge is not this: a spreadsheet too wide for its paper prints it."""
     _, bottom, _, top = page.get_mediabox()
@@ -178,6 +178,8 @@ def _misdrawn(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> str | None:
                 break
             wide = max(x1 - x0, ox1 - ox0)
             tall = min(y1 - y0, oy1 - oy0)
+            if text == other and ox0 - x0 < 0.25 * wide and abs(oy0 - y0) < 0.25 * tall:
+                continue  # the same glyph drawn again where it is: overprinting (a faux bold)
             if min(x1, ox1) - ox0 > _OVERLAP * wide and min(y1, oy1) - max(y0, oy0) > _OVERLAP * tall:
                 return f"text {other!r} is drawn over {text!r} (x {ox0:.0f}, y {oy0:.0f})"
     return None

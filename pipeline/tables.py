@@ -136,7 +136,7 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict
         warnings.simplefilter("ignore")  # "no tables found on page N" is normal for blank pages
         try:
             tables = camelot.read_pdf(str(path), pages="all", flavor="lattice", engine=engine)
-        except MemoryError:  # not the file's fault: the run stops
+        except (MemoryError, RecursionError):  # the run stops / too deep: bounded says so
             raise
         except Exception as exc:  # noqa: BLE001 - what pdf.inspect let through, Camelot still chokes on
             raise BrokenPdf(str(path), "the ruling cannot be read: damaged or truncated (Camelot: "
