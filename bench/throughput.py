@@ -1,0 +1,204 @@
+"""Throughput and memory, side by side in one run (issue 10's benchmark). Figures in bench/README.md.
+
+    .venv/bin/python bench/throughput.py [--pages 1000 10000] [--dagster] [--skip-camelot]
+
+- `jixiao ingest` (read, assemble, load, check) on the fixture corpus, against a plain Camelot loop
+  (`camelot.read_pdf(f, pages="all")`, its default engine) over the same PDFs: pages/s and the ratio;
+- the no-op rerun: the same ingest again, every report already loaded;
+- peak RSS, summed over the ingest process and its workers, on generated bundles of N pages (the
+  corpus forms repeated; each copy is a new form version);
+- with --dagster: the inbox path under `dagster dev` (files dropped → every report in the published
+  warehouse) against the CLI on the same files.
+
+Every command runs as a subprocess, as a user runs it; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "pdf"
+LAYOUTS = ("xlsx", "xlsx-noise", "xlsx-overflow", "reportlab")
+PY = sys.executable
+JIXIAO = [PY, "-m", "pipeline.cli"]
+
+
+def corpus_pdfs() -> list[Path]:
+    return [p for layout in LAYOUTS for p in sorted((CORPUS / layout).glob("*.pdf"))]
+
+
+def pages_of(pdfs: list[Path]) -> int:
+    from pypdf import PdfReader
+
+    return sum(len(PdfReader(p).pages) for p in pdfs)
+
+
+class PeakRss:
+    """Peak resident memory of a process and all its descendants, summed, sampled every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    stat = Path(f"/proc/{d}/stat").read_text()
+                    parents[int(d)] = int(stat.rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    pass
+        tree, frontier = [self.pid], [self.pid]
+        while frontier:
+            frontier = [c for c, p in parents.items() if p in frontier]
+            tree += frontier
+        return tree
+
+    def _run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.is_set():
+            total = 0
+            for pid in self._tree():
+                try:
+                    total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+                except (OSError, IndexError, ValueError):
+                    pass
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 2**20
+
+
+def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(seconds, peak MB of the process tree, result)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    rss = PeakRss(proc.pid)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    return seconds, rss.stop(), subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+CAMELOT_LOOP = """
+import sys, camelot, warnings, logging
+warnings.filterwarnings("ignore"); logging.disable(logging.WARNING)
+for f in sys.argv[1:]:
+    camelot.read_pdf(f, pages="all")
+"""
+
+
+def bundle(pdfs: list[Path], pages: int, out: Path) -> int:
+    """A bundle of about `pages` pages: the corpus PDFs appended again and again."""
+    from pypdf import PdfWriter
+
+    writer, n = PdfWriter(), 0
+    while n < pages:
+        for p in pdfs:
+            writer.append(str(p))
+            n = len(writer.pages)
+            if n >= pages:
+                break
+    writer.write(out)
+    return n
+
+
+def dagster_inbox(pdfs: list[Path], work: Path, interval: int = 15) -> float:
+    """Seconds from dropping `pdfs` into the inbox of a running `dagster dev` to every report being in
+    the published warehouse (read-only polls, as an analyst would)."""
+    import duckdb
+
+    home, inbox, wh = work / "dagster", work / "inbox", work / "warehouse.duckdb"
+    home.mkdir(parents=True)
+    inbox.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DAGSTER_HOME": str(home), "JIXIAO_INBOX": str(inbox),
+           "JIXIAO_QUARANTINE": str(work / "quarantine"), "JIXIAO_DOCS": str(work / "docs"),
+           "JIXIAO_WAREHOUSE": str(wh)}
+    server = subprocess.Popen([str(Path(PY).with_name("dagster")), "dev", "-m", "assets.definitions",
+                               "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        time.sleep(30)  # webserver and daemon up, the sensor's first tick done
+        started = time.perf_counter()
+        for p in pdfs:
+            shutil.copy(p, inbox / p.name)
+        want = len(pdfs)
+        while time.perf_counter() - started < 3600:
+            if wh.exists():
+                try:
+                    with duckdb.connect(str(wh), read_only=True) as con:
+                        done = con.execute("SELECT count(*) FROM dim_report").fetchone()[0]
+                    if done >= want:
+                        return time.perf_counter() - started
+                except duckdb.Error:
+                    pass
+            time.sleep(1)
+        raise TimeoutError("the Dagster path did not finish within an hour")
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, nargs="*", default=[1000, 10000],
+                    help="bundle sizes for the peak-RSS runs (default: 1000 10000)")
+    ap.add_argument("--dagster", action="store_true", help="also time the Dagster inbox path")
+    ap.add_argument("--skip-camelot", action="store_true")
+    args = ap.parse_args()
+    pdfs = corpus_pdfs()
+    pages = pages_of(pdfs)
+    figures: dict[str, object] = {"pdfs": len(pdfs), "pages": pages, "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        wh = tmp / "w.duckdb"
+        s, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh),
+                          "--quarantine", str(tmp / "q")])
+        assert r.returncode == 0, r.stderr
+        figures["ingest"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1), "peak_mb": round(mb)}
+        s, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh)])
+        figures["noop_rerun"] = {"seconds": round(s, 2)}
+        if not args.skip_camelot:
+            s, mb, r = timed([PY, "-c", CAMELOT_LOOP, *map(str, pdfs)])
+            figures["camelot_loop"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1)}
+            figures["ratio"] = round(figures["camelot_loop"]["seconds"] / figures["ingest"]["seconds"], 2)
+        for n in args.pages:
+            big = tmp / f"bundle-{n}.pdf"
+            got = bundle(pdfs, n, big)
+            s, mb, r = timed([*JIXIAO, "ingest", str(big), "-q", "--warehouse", str(tmp / f"b{n}.duckdb"),
+                              "--quarantine", str(tmp / "q")])
+            figures[f"bundle_{got}_pages"] = {"seconds": round(s, 1), "peak_mb": round(mb),
+                                              "exit": r.returncode, "pages_per_s": round(got / s, 1),
+                                              "said": r.stderr.strip().splitlines()[-1:]}
+            big.unlink()
+        if args.dagster:
+            samples = sorted((ROOT / "data" / "samples").glob("*.pdf"))
+            s, _, r = timed([*JIXIAO, "ingest", *map(str, samples), "-q", "--warehouse", str(tmp / "cli.duckdb")])
+            figures["cli_samples_seconds"] = round(s, 1)
+            figures["dagster_samples_seconds"] = round(dagster_inbox(samples, tmp / "dg"), 1)
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
