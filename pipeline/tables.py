@@ -10,6 +10,15 @@ spreadsheets defeat line-based text assignment in two ways:
   layer past the edge: a run of text that starts in the table's last column keeps its clipped tail,
   and the copy of that tail re-drawn at the left of the spill page (starting off the table) is dropped.
 
+Characters are placed by where they are printed, never by the order or the text objects the producer
+wrote them in (LibreOffice draws each cell with text objects of its own, cairo several cells of a line
+with one): a line is the glyphs on one baseline, read left to right; a run is a stretch of a line
+without a gap wider than `_GAP` em, placed in the cell where it starts; it is split where a drawn
+border falls between the ink of two glyphs that are not set one after the other (the text of two
+cells), and kept whole where the text is set on across the border or its ink crosses it (punctuation
+hung past the border). Word spaces are read from the gaps as well, since a producer may print a space
+as a glyph or leave a gap, so whatever the producer, the same form gives the same cells.
+
 Merged cells (no border drawn between grid cells) are one region; its text is placed in the region's
 top-left grid cell, the others stay empty, as in a spreadsheet.
 
@@ -24,7 +33,9 @@ naming the page and the text, never a silently shorter form.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import math
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -38,7 +49,11 @@ import pypdfium2 as pdfium
 from .errors import ExtractionFault
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
-_GAP = 0.6  # a gap wider than this many character heights ends a run of text
+# lengths in em (the character's font size on the page), so that they hold for any size of print
+_GAP = 0.6  # a gap wider than this ends a run of text
+_BASELINE = 0.2  # characters whose baselines are this close are on one line
+_SPACE = 0.15  # a gap this wide between two glyphs of a line is a word space
+_TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
 _LINE_TOL = 1.0  # points: a ruled line this close to a point's x (or y) still reaches it
 
 Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
@@ -93,11 +108,16 @@ class Ruling:
 
 @dataclass(frozen=True)
 class _Char:
+    """A printed glyph: its advance box across (x0–x1), its ink across (ink0–ink1), its baseline
+    and its size on the page."""
+
     text: str
     x0: float
     x1: float
-    y0: float
-    y1: float
+    ink0: float
+    ink1: float
+    base: float
+    size: float  # em: font size times the text matrix's vertical scale, in points
 
     @property
     def cx(self) -> float:
@@ -105,11 +125,7 @@ class _Char:
 
     @property
     def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-    @property
-    def height(self) -> float:
-        return max(self.y1 - self.y0, 1.0)
+        return self.base + 0.35 * self.size  # the middle of the em box (ascent 0.85, descent 0.15)
 
 
 def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict[int, Ruling]]:
@@ -143,7 +159,7 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict
     doc = pdfium.PdfDocument(str(path))
     try:
         for page_no, page_tables in by_page.items():
-            runs = _chars(doc[page_no - 1])
+            runs = _runs(_chars(doc[page_no - 1]))
             grids.extend(_grid(page_no, t, runs) for t in page_tables)
     finally:
         doc.close()
@@ -162,19 +178,20 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
     try:
         for page_no, ruling in sorted(rulings.items()):
             on_page = [g for g in grids if g.page == page_no]
-            pieces = _chars(doc[page_no - 1])
+            runs = _runs(_chars(doc[page_no - 1]))
             printed: dict[int, list[_Char]] = {id(g): [] for g in on_page}
             covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
             for g in on_page:
-                for line in _lines(p for p in pieces if g.bottom <= p[0].cy <= g.top):
-                    for piece, kept in _kept(line, g.left, g.right):
-                        for ch in piece:
+                for run in runs:
+                    if g.bottom <= run[0].cy <= g.top:
+                        kept = _kept(run, g.left, g.right)
+                        for ch in run:
                             if g.left <= ch.cx <= g.right and g.bottom <= ch.cy <= g.top:
                                 covered.add(id(ch))
-                                if kept and not ch.text.isspace():
+                                if kept:
                                     printed[id(g)].append(ch)
-            stray = [ch for piece in pieces for ch in piece if id(ch) not in covered
-                     and not ch.text.isspace() and ruling.encloses(ch.cx, ch.cy)]
+            stray = [ch for run in runs for ch in run
+                     if id(ch) not in covered and ruling.encloses(ch.cx, ch.cy)]
             if stray:
                 raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
                                       f"from the page: {_text(stray)!r}", page_no)
@@ -193,53 +210,73 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
         doc.close()
 
 
-def _chars(page: pdfium.PdfPage) -> list[list[_Char]]:
-    """The page's text as pieces: runs of characters drawn by one PDF text object, without wide gaps.
-
-    A producer draws each cell's text with its own text objects, so a piece never spans two cells,
-    even where glyphs touch or overhang the ruling.
-    """
+def _chars(page: pdfium.PdfPage) -> list[_Char]:
+    """The page's printed glyphs, in no particular order: whitespace is not a glyph here (`_text`
+    reads spaces from the gaps), nor are the spaces and line breaks pdfium invents."""
     textpage = page.get_textpage()
     raw = textpage.raw
-    pieces: list[list[_Char]] = []
-    owner = None
+    matrix = pdfium.raw.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    chars: list[_Char] = []
     for i in range(textpage.count_chars()):
         if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
-            continue  # spaces and line breaks pdfium invents between text objects
-        text = textpage.get_text_range(i, 1)
-        if not text or text in "\r\n":
             continue
-        x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # font box: punctuation shares its line
-        ch = _Char(text, x0, x1, y0, y1)
-        obj = pdfium.raw.FPDFText_GetTextObject(raw, i)
-        obj_id = pdfium.raw.cast(obj, pdfium.raw.c_void_p).value if obj else None
-        prev = pieces[-1][-1] if pieces else None
-        if (
-            prev is None
-            or obj_id != owner
-            or abs(ch.cy - prev.cy) > 0.5 * ch.height
-            or ch.x0 - prev.x1 > _GAP * ch.height
-        ):
-            pieces.append([])
-        owner = obj_id
-        pieces[-1].append(ch)
-    return pieces
+        code = pdfium.raw.FPDFText_GetUnicode(raw, i)
+        text = chr(code) if code <= 0x10FFFF else "\ufffd"
+        if code == 0 or text.isspace():
+            continue
+        x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # x: the glyph's advance
+        ink0, _, ink1, _ = textpage.get_charbox(i)
+        pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy)
+        pdfium.raw.FPDFText_GetMatrix(raw, i, matrix)
+        size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
+        if not size > 0:
+            size = y1 - y0
+        chars.append(_Char(text, x0, x1, ink0, ink1, oy.value, max(size, 1.0)))
+    return chars
 
 
-def _grid(page_no: int, table, pieces: list[list[_Char]]) -> Grid:
+def _lines(chars) -> list[list[_Char]]:
+    """Characters on one baseline, top to bottom, each line left to right. The order is that of the
+    positions alone (ties broken by the character), whatever order the producer wrote them in."""
+    lines: list[list[_Char]] = []
+    for ch in sorted(chars, key=lambda c: (-c.base, c.x0, c.x1, c.text, c.size)):
+        if lines and lines[-1][0].base - ch.base <= _BASELINE * lines[-1][0].size:
+            lines[-1].append(ch)
+        else:  # a line is measured from its highest baseline, so lines never chain into each other
+            lines.append([ch])
+    return [sorted(line, key=lambda c: (c.x0, c.x1, c.text, -c.base, c.size)) for line in lines]
+
+
+def _runs(chars) -> list[list[_Char]]:
+    """Each line cut where a gap wider than `_GAP` em opens: text beside a table, or another cell's."""
+    runs: list[list[_Char]] = []
+    for line in _lines(chars):
+        reach = None  # the right end of the run so far
+        for ch in line:
+            if reach is None or ch.x0 - reach > _GAP * ch.size:
+                runs.append([])
+                reach = ch.x1
+            runs[-1].append(ch)
+            reach = max(reach, ch.x1)
+    return runs
+
+
+def _grid(page_no: int, table, runs: list[list[_Char]]) -> Grid:
     rows = [(float(a), float(b)) for a, b in table.rows]
     cols = [(float(a), float(b)) for a, b in table.cols]
     anchor = _regions(table.cells)
     left, right, top, bottom = cols[0][0], cols[-1][1], rows[0][0], rows[-1][1]
     placed: dict[tuple[int, int], list[_Char]] = {}
-    for line in _lines(p for p in pieces if bottom <= p[0].cy <= top):
-        cell: tuple[int, int] | None = None
-        for piece, kept in _kept(line, left, right):
-            first = piece[0]
-            if kept and left <= first.cx <= right:
-                cell = anchor[(_index(rows, first.cy, descending=True), _index(cols, first.cx))]
-            if kept and cell is not None:  # else: the piece continues the previous cell's text
-                placed.setdefault(cell, []).extend(piece)
+    for run in runs:
+        if not bottom <= run[0].cy <= top or not _kept(run, left, right):
+            continue
+        r = _index(rows, run[0].cy, descending=True)
+        borders = [cols[c][1] for c in range(len(cols) - 1) if anchor[(r, c)] != anchor[(r, c + 1)]]
+        for part in _split(run, borders):
+            first = part[0]  # inside the table: the run starts there, and borders are inside
+            cell = anchor[(_index(rows, first.cy, descending=True), _index(cols, first.cx))]
+            placed.setdefault(cell, []).extend(part)
     data = [["" for _ in cols] for _ in rows]
     spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
     for (r, c), chars in placed.items():
@@ -256,44 +293,24 @@ def _grid(page_no: int, table, pieces: list[list[_Char]]) -> Grid:
     )
 
 
-def _kept(line: list[list[_Char]], left: float, right: float):
-    """Each piece of a line, read left to right, with whether it belongs to the table.
-
-    Dropped: text beside the table, and the re-drawn tail of a clipped line (it starts off the table)
-    with what continues it; kept: a clipped tail running on past the right edge from inside.
-    """
-    kept, prev = False, None
-    for piece in line:
-        first = piece[0]
-        joined = prev is not None and first.x0 - prev[-1].x1 <= _GAP * first.height
-        if left <= first.cx <= right and not (joined and not kept):
-            kept = True
-        elif not (joined and first.cx > right):
-            kept = False
-        yield piece, kept
-        prev = piece
+def _kept(run: list[_Char], left: float, right: float) -> bool:
+    """Whether a run belongs to the table: it starts inside it. Dropped: text beside the table, and
+    the re-drawn tail of a clipped line (it starts off the table) with what continues it; kept: a
+    clipped tail running on past the right edge from inside."""
+    return left <= run[0].cx <= right
 
 
-def _lines(pieces) -> list[list[list[_Char]]]:
-    """Pieces on the same baseline, each line read left to right."""
-    return [sorted(line, key=lambda p: p[0].x0) for line in _bands(pieces, lambda p: p[0])]
-
-
-def _bands(items, box):
-    """Group items into lines: an item joins the current line when its glyph box overlaps the line's
-    vertical band. Fonts differ in their boxes (a CJK comma's box is a sliver at the baseline), so
-    overlap, not equal centres, is what puts glyphs on one line."""
-    lines: list[list] = []
-    band = (0.0, 0.0)
-    for item in sorted(items, key=lambda it: -box(it).cy):
-        ch = box(item)
-        if lines and ch.y0 < band[1] and ch.y1 > band[0]:
-            lines[-1].append(item)
-            band = (min(band[0], ch.y0), max(band[1], ch.y1))
-        else:
-            lines.append([item])
-            band = (ch.y0, ch.y1)
-    return lines
+def _split(run: list[_Char], borders: list[float]) -> list[list[_Char]]:
+    """A run cut at each drawn border between the ink of two glyphs that are not set one after the
+    other (the second starts elsewhere than where the first's advance ends): the text of two cells.
+    Text set on across a border, or ink across it (punctuation hung past it), keeps the run whole."""
+    parts = [[run[0]]]
+    for a, b in zip(run, run[1:]):
+        tol = _TOUCH * max(a.size, b.size)
+        if abs(b.x0 - a.x1) > tol and any(a.ink1 - tol <= x <= b.ink0 + tol for x in borders):
+            parts.append([])
+        parts[-1].append(b)
+    return parts
 
 
 def _regions(cells) -> dict[tuple[int, int], tuple[int, int]]:
@@ -330,10 +347,17 @@ def _index(spans: list[tuple[float, float]], v: float, descending: bool = False)
 
 
 def _text(chars: list[_Char]) -> str:
-    """A cell's characters as lines, top to bottom, each read left to right."""
-    return "\n".join(
-        "".join(c.text for c in sorted(line, key=lambda c: c.x0)) for line in _bands(chars, lambda c: c)
-    )
+    """A cell's characters as lines, top to bottom, each read left to right, a space where a gap of
+    `_SPACE` em or more separates two glyphs."""
+    lines = []
+    for line in _lines(chars):
+        text = line[0].text
+        for a, b in zip(line, line[1:]):
+            if b.x0 - a.x1 >= _SPACE * max(a.size, b.size):
+                text += " "
+            text += b.text
+        lines.append(text)
+    return "\n".join(lines)
 
 
 @contextmanager
