@@ -8,7 +8,10 @@ spreadsheets defeat line-based text assignment in two ways:
   placement splits it exactly at the ruling;
 - text clipped at the right edge of a page (a spreadsheet too wide for the paper) is still in the text
   layer past the edge: a run of text that starts in the table's last column keeps its clipped tail,
-  and the copy of that tail re-drawn at the left of the spill page (starting off the table) is dropped.
+  and the copy of that tail re-drawn at the left of the spill page (starting off the table) is dropped
+  there. Producers that keep only what shows (cairo, Ghostscript) cut the tail on the first page and
+  the copy on the spill page, so the copy is carried back onto the first page, shifted by the offset
+  between the two tables, and a glyph printed on both pages counts once (`_page_runs`).
 
 Characters are placed by where they are printed, never by the order or the text objects the producer
 wrote them in (LibreOffice draws each cell with text objects of its own, cairo several cells of a line
@@ -34,6 +37,7 @@ naming the page and the text, never a silently shorter form.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import logging
 import math
 import warnings
@@ -55,6 +59,7 @@ _BASELINE = 0.2  # characters whose baselines are this close are on one line
 _SPACE = 0.15  # a gap this wide between two glyphs of a line is a word space
 _TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
 _LINE_TOL = 1.0  # points: a ruled line this close to a point's x (or y) still reaches it
+_SPILL_TOL = 2.0  # points: rows of a spill page sit where the host page's rows sit (forms.ROW_TOLERANCE)
 
 Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
 
@@ -155,12 +160,15 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict
     for t in tables:
         if t.cells:  # Camelot makes an empty table of ruling it finds no cell in: nothing to place
             by_page.setdefault(int(t.page), []).append(t)
+    outlines = [Grid(page, (), tuple((float(a), float(b)) for a, b in t.rows),
+                     tuple((float(a), float(b)) for a, b in t.cols), ())
+                for page, page_tables in by_page.items() for t in page_tables]
     grids: list[Grid] = []
     doc = pdfium.PdfDocument(str(path))
     try:
+        runs = _page_runs(doc, by_page, outlines)
         for page_no, page_tables in by_page.items():
-            runs = _runs(_chars(doc[page_no - 1]))
-            grids.extend(_grid(page_no, t, runs) for t in page_tables)
+            grids.extend(_grid(page_no, t, runs[page_no]) for t in page_tables)
     finally:
         doc.close()
     grids.sort(key=lambda g: (g.page, -g.top, g.left))
@@ -176,9 +184,10 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
     """
     doc = pdfium.PdfDocument(str(path))
     try:
+        page_runs = _page_runs(doc, rulings, grids)
         for page_no, ruling in sorted(rulings.items()):
             on_page = [g for g in grids if g.page == page_no]
-            runs = _runs(_chars(doc[page_no - 1]))
+            runs = page_runs[page_no]
             printed: dict[int, list[_Char]] = {id(g): [] for g in on_page}
             covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
             for g in on_page:
@@ -210,6 +219,44 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
         doc.close()
 
 
+def _page_runs(doc: pdfium.PdfDocument, pages, outlines: list[Grid]) -> dict[int, list[list[_Char]]]:
+    """The runs of each page, with the text a spill page re-draws left of its table carried back to
+    the host page, where it continues past the right edge (`_spills`).
+
+    A spreadsheet too wide for the paper clips the text of a cell at the page edge, and the spill
+    page draws the rest of it from the left, starting off its table. Some producers keep the whole
+    text on both pages (LibreOffice), others only what shows (cairo and Ghostscript cut what lies
+    off the page or the cell): carried back by the offset between the two tables, the glyphs of
+    both pages give the whole text, each glyph once."""
+    chars = {p: _chars(doc[p - 1]) for p in pages}
+    for host, spill in _spills(outlines):
+        if host.page not in chars or spill.page not in chars:
+            continue
+        shift = host.right - spill.left
+        for run in _runs(chars[spill.page]):
+            first = run[0]
+            if spill.bottom <= first.cy <= spill.top and first.x0 < spill.left - _TOUCH * first.size:
+                chars[host.page].extend(dataclasses.replace(
+                    ch, x0=ch.x0 + shift, x1=ch.x1 + shift, ink0=ch.ink0 + shift, ink1=ch.ink1 + shift)
+                    for ch in run)
+    return {p: _runs(c) for p, c in chars.items()}
+
+
+def _spills(outlines: list[Grid]) -> list[tuple[Grid, Grid]]:
+    """(host, spill) pairs: a table whose rows sit where the rows of a table on an earlier page sit,
+    and no wider, holds that table's spilled right-hand columns (as `forms.stitch_overflow` reads it)."""
+    pairs = []
+    for spill in outlines:
+        for host in sorted(outlines, key=lambda g: -g.page):
+            if host.page < spill.page and len(host.row_y) == len(spill.row_y) \
+                    and len(spill.col_x) <= len(host.col_x) \
+                    and all(abs(a - c) <= _SPILL_TOL and abs(b - d) <= _SPILL_TOL
+                            for (a, b), (c, d) in zip(host.row_y, spill.row_y)):
+                pairs.append((host, spill))
+                break
+    return pairs
+
+
 def _chars(page: pdfium.PdfPage) -> list[_Char]:
     """The page's printed glyphs, in no particular order: whitespace is not a glyph here (`_text`
     reads spaces from the gaps), nor are the spaces and line breaks pdfium invents."""
@@ -227,12 +274,13 @@ def _chars(page: pdfium.PdfPage) -> list[_Char]:
             continue
         x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # x: the glyph's advance
         ink0, _, ink1, _ = textpage.get_charbox(i)
-        pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy)
-        pdfium.raw.FPDFText_GetMatrix(raw, i, matrix)
-        size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
+        size = 0.0
+        if pdfium.raw.FPDFText_GetMatrix(raw, i, matrix):
+            size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
         if not size > 0:
-            size = y1 - y0
-        chars.append(_Char(text, x0, x1, ink0, ink1, oy.value, max(size, 1.0)))
+            size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
+        base = oy.value if pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy) else y0
+        chars.append(_Char(text, x0, x1, ink0, ink1, base, max(size, 1.0)))
     return chars
 
 
@@ -249,11 +297,15 @@ def _lines(chars) -> list[list[_Char]]:
 
 
 def _runs(chars) -> list[list[_Char]]:
-    """Each line cut where a gap wider than `_GAP` em opens: text beside a table, or another cell's."""
+    """Each line cut where a gap wider than `_GAP` em opens: text beside a table, or another cell's.
+    A glyph printed again over itself (bold by overprinting) is one character."""
     runs: list[list[_Char]] = []
     for line in _lines(chars):
         reach = None  # the right end of the run so far
         for ch in line:
+            if reach is not None and any(c.text == ch.text and ch.x0 - c.x0 <= _TOUCH * ch.size
+                                         for c in runs[-1][-3:]):
+                continue
             if reach is None or ch.x0 - reach > _GAP * ch.size:
                 runs.append([])
                 reach = ch.x1
@@ -295,9 +347,10 @@ def _grid(page_no: int, table, runs: list[list[_Char]]) -> Grid:
 
 def _kept(run: list[_Char], left: float, right: float) -> bool:
     """Whether a run belongs to the table: it starts inside it. Dropped: text beside the table, and
-    the re-drawn tail of a clipped line (it starts off the table) with what continues it; kept: a
-    clipped tail running on past the right edge from inside."""
-    return left <= run[0].cx <= right
+    the re-drawn tail of a clipped line (it starts off the table, or with a glyph cut by its left
+    edge) with what continues it; kept: a clipped tail running on past the right edge from inside."""
+    first = run[0]
+    return left - _TOUCH * first.size <= first.x0 and first.cx <= right
 
 
 def _split(run: list[_Char], borders: list[float]) -> list[list[_Char]]:
