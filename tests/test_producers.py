@@ -14,7 +14,7 @@ import random
 import pypdfium2 as pdfium
 import pytest
 
-from conftest import PDF, TRUTH, code_of, differences, extracted, truth
+from conftest import HERE, PDF, TRUTH, code_of, differences, extracted, truth
 from pipeline.extract import extract
 from pipeline.tables import read_grids
 
@@ -34,6 +34,7 @@ def _rewrites():
 
 
 REWRITES = list(_rewrites())
+SPILLS = sorted((HERE / "fixtures" / "producers").glob("*.pdf"))  # see the README there
 
 
 def test_every_rewrite_of_a_luohu_form_is_collected():
@@ -47,6 +48,15 @@ def test_every_rewrite_of_a_luohu_form_is_collected():
 @pytest.mark.slow
 @pytest.mark.parametrize("pdf", REWRITES)
 def test_rewritten_form_equals_truth(pdf):
+    forms = extracted(str(pdf))
+    assert len(forms) == 1
+    assert differences(forms[0], truth(code_of(pdf))) == []
+
+
+@pytest.mark.parametrize("pdf", SPILLS, ids=lambda p: p.name)
+def test_text_cut_at_the_page_edge_is_read_from_both_pages(pdf):
+    """cairo and Ghostscript keep of a clipped cell only what shows: the rest is on the spill page,
+    drawn from left of its table, and is read back into the cell it continues."""
     forms = extracted(str(pdf))
     assert len(forms) == 1
     assert differences(forms[0], truth(code_of(pdf))) == []
@@ -75,6 +85,7 @@ CASES = [
     PDF / "cairo" / "440304240300200076018.xlsx.cairo.pdf",  # several cells in one text object
     PDF / "cairo" / "440306230301000026512.reportlab.cairo.pdf",  # a space printed as a gap
     PDF / "ghostscript" / "440303210301500004502.xlsx.gs.pdf",
+    HERE / "fixtures" / "producers" / "440105221551500060313.xlsx-overflow.cairo.pdf",  # cut text
 ]
 
 
