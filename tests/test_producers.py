@@ -39,7 +39,7 @@ SPILLS = sorted((HERE / "fixtures" / "producers").glob("*.pdf"))  # see the READ
 
 def test_every_rewrite_of_a_luohu_form_is_collected():
     ids = {p.id.split("/")[0] + "/" + p.id.rsplit(".", 1)[1] for p in REWRITES}
-    assert ids == {"cairo/xlsx", "cairo/reportlab", "ghostscript/xlsx"}
+    assert {"cairo/xlsx", "cairo/reportlab", "ghostscript/xlsx"} <= ids
     luohu = [pdf for producer in PRODUCERS for pdf in (PDF / producer).glob("*.pdf")
              if not _layout(pdf).startswith(OTHER_TEMPLATES)]
     assert len(REWRITES) == len(luohu)  # each has its truth file
