@@ -5,6 +5,8 @@
 A one-form PDF is matched to the truth file of its name (<name>.<layout>.pdf → <name>.json), a
 bundle's forms to truth files by project code; a truth form missing from the output counts
 every one of its fields as wrong; a PDF that is refused (scan, ...) is listed, not scored.
+Layouts are named by folder; a PDF rewritten by another producer (<name>.<layout>.<producer>.pdf,
+in a folder per producer) by producer and layout: cairo/xlsx, ghostscript/xlsx.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from pipeline.errors import ReportError  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 
 
+def layout_of(pdf: Path) -> str:
+    parts = pdf.name.split(".")
+    return f"{pdf.parent.name}/{parts[1]}" if len(parts) > 3 else pdf.parent.name
+
+
 def measure(truth_dir: Path, pdfs: list[Path], engine: str = "vector") -> dict:
     truths = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in truth_dir.glob("*.json")}
     groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -38,16 +45,17 @@ def measure(truth_dir: Path, pdfs: list[Path], engine: str = "vector") -> dict:
         seconds += time.perf_counter() - started
         pages += info.pages
         got = {f.project_code: f.to_dict() for f in forms}
+        layout = layout_of(pdf)
         codes = [c for c in got if c in truths] if len(forms) > 1 else [pdf.name.split(".")[0]]
         for code in codes:
             want = truths[code]
             for group, (right, total) in score(got.get(want["project_code"]), want).items():
                 groups[group][0] += right
                 groups[group][1] += total
-                layouts[pdf.parent.name][0] += right
-                layouts[pdf.parent.name][1] += total
+                layouts[layout][0] += right
+                layouts[layout][1] += total
                 if right != total:
-                    wrong.append(f"{pdf.parent.name}/{code}: {group} {right}/{total}")
+                    wrong.append(f"{layout}/{code}: {group} {right}/{total}")
     right = sum(r for r, _ in groups.values())
     total = sum(t for _, t in groups.values())
     return {

@@ -8,7 +8,19 @@ spreadsheets defeat line-based text assignment in two ways:
   placement splits it exactly at the ruling;
 - text clipped at the right edge of a page (a spreadsheet too wide for the paper) is still in the text
   layer past the edge: a run of text that starts in the table's last column keeps its clipped tail,
-  and the copy of that tail re-drawn at the left of the spill page (starting off the table) is dropped.
+  and the copy of that tail re-drawn at the left of the spill page (starting off the table) is dropped
+  there. Producers that keep only what shows (cairo, Ghostscript) cut the tail on the first page and
+  the copy on the spill page, so the copy is carried back onto the first page, shifted by the offset
+  between the two tables, and a glyph printed on both pages counts once (`_page_runs`).
+
+Characters are placed by where they are printed, never by the order or the text objects the producer
+wrote them in (LibreOffice draws each cell with text objects of its own, cairo several cells of a line
+with one): a line is the glyphs on one baseline, read left to right; a run is a stretch of a line
+without a gap wider than `_GAP` em, placed in the cell where it starts; it is split where a drawn
+border falls between the ink of two glyphs that are not set one after the other (the text of two
+cells), and kept whole where the text is set on across the border or its ink crosses it (punctuation
+hung past the border). Word spaces are read from the gaps as well, since a producer may print a space
+as a glyph or leave a gap, so whatever the producer, the same form gives the same cells.
 
 Merged cells (no border drawn between grid cells) are one region; its text is placed in the region's
 top-left grid cell, the others stay empty, as in a spreadsheet.
@@ -24,7 +36,10 @@ naming the page and the text, never a silently shorter form.
 
 from __future__ import annotations
 
+import ctypes
+import dataclasses
 import logging
+import math
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -38,8 +53,13 @@ import pypdfium2 as pdfium
 from .errors import BrokenPdf, ExtractionFault
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
-_GAP = 0.6  # a gap wider than this many character heights ends a run of text
+# lengths in em (the character's font size on the page), so that they hold for any size of print
+_GAP = 0.6  # a gap wider than this ends a run of text
+_BASELINE = 0.2  # characters whose baselines are this close are on one line
+_SPACE = 0.15  # a gap this wide between two glyphs of a line is a word space
+_TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
 _LINE_TOL = 1.0  # points: a ruled line this close to a point's x (or y) still reaches it
+_SPILL_TOL = 2.0  # points: rows of a spill page sit where the host page's rows sit (forms.ROW_TOLERANCE)
 
 Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
 
@@ -93,11 +113,16 @@ class Ruling:
 
 @dataclass(frozen=True)
 class _Char:
+    """A printed glyph: its advance box across (x0–x1), its ink across (ink0–ink1), its baseline
+    and its size on the page."""
+
     text: str
     x0: float
     x1: float
-    y0: float
-    y1: float
+    ink0: float
+    ink1: float
+    base: float
+    size: float  # em: font size times the text matrix's vertical scale, in points
 
     @property
     def cx(self) -> float:
@@ -105,11 +130,7 @@ class _Char:
 
     @property
     def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-    @property
-    def height(self) -> float:
-        return max(self.y1 - self.y0, 1.0)
+        return self.base + 0.35 * self.size  # the middle of the em box (ascent 0.85, descent 0.15)
 
 
 def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict[int, Ruling]]:
@@ -145,12 +166,15 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict
     for t in tables:
         if t.cells:  # Camelot makes an empty table of ruling it finds no cell in: nothing to place
             by_page.setdefault(int(t.page), []).append(t)
+    outlines = [Grid(page, (), tuple((float(a), float(b)) for a, b in t.rows),
+                     tuple((float(a), float(b)) for a, b in t.cols), ())
+                for page, page_tables in by_page.items() for t in page_tables]
     grids: list[Grid] = []
     doc = pdfium.PdfDocument(str(path))
     try:
+        runs = _page_runs(doc, by_page, outlines)
         for page_no, page_tables in by_page.items():
-            runs = _chars(doc[page_no - 1])
-            grids.extend(_grid(page_no, t, runs) for t in page_tables)
+            grids.extend(_grid(page_no, t, runs[page_no]) for t in page_tables)
     finally:
         doc.close()
     grids.sort(key=lambda g: (g.page, -g.top, g.left))
@@ -166,21 +190,23 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
     """
     doc = pdfium.PdfDocument(str(path))
     try:
+        page_runs = _page_runs(doc, rulings, grids)
         for page_no, ruling in sorted(rulings.items()):
             on_page = [g for g in grids if g.page == page_no]
-            pieces = _chars(doc[page_no - 1])
+            runs = page_runs[page_no]
             printed: dict[int, list[_Char]] = {id(g): [] for g in on_page}
             covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
             for g in on_page:
-                for line in _lines(p for p in pieces if g.bottom <= p[0].cy <= g.top):
-                    for piece, kept in _kept(line, g.left, g.right):
-                        for ch in piece:
+                for run in runs:
+                    if g.bottom <= run[0].cy <= g.top:
+                        kept = _kept(run, g.left, g.right)
+                        for ch in run:
                             if g.left <= ch.cx <= g.right and g.bottom <= ch.cy <= g.top:
                                 covered.add(id(ch))
-                                if kept and not ch.text.isspace():
+                                if kept:
                                     printed[id(g)].append(ch)
-            stray = [ch for piece in pieces for ch in piece if id(ch) not in covered
-                     and not ch.text.isspace() and ruling.encloses(ch.cx, ch.cy)]
+            stray = [ch for run in runs for ch in run
+                     if id(ch) not in covered and ruling.encloses(ch.cx, ch.cy)]
             if stray:
                 raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
                                       f"from the page: {_text(stray)!r}", page_no)
@@ -212,7 +238,7 @@ def check_edges(path: str | Path, wide: set[int]) -> None:
                 continue
             page = doc[i]
             left, _, right, _ = page.get_mediabox()
-            for piece in _chars(page):
+            for piece in _runs(_chars(page)):
                 for ch in piece:
                     if not ch.text.isspace() and not left - 1 <= ch.cx <= right + 1:
                         side = "right" if ch.cx > right else "left"
@@ -224,53 +250,116 @@ def check_edges(path: str | Path, wide: set[int]) -> None:
         doc.close()
 
 
-def _chars(page: pdfium.PdfPage) -> list[list[_Char]]:
-    """The page's text as pieces: runs of characters drawn by one PDF text object, without wide gaps.
+def _page_runs(doc: pdfium.PdfDocument, pages, outlines: list[Grid]) -> dict[int, list[list[_Char]]]:
+    """The runs of each page, with the text a spill page re-draws left of its table carried back to
+    the host page, where it continues past the right edge (`_spills`).
 
-    A producer draws each cell's text with its own text objects, so a piece never spans two cells,
-    even where glyphs touch or overhang the ruling.
-    """
+    A spreadsheet too wide for the paper clips the text of a cell at the page edge, and the spill
+    page draws the rest of it from the left, starting off its table. Some producers keep the whole
+    text on both pages (LibreOffice), others only what shows (cairo and Ghostscript cut what lies
+    off the page or the cell): carried back by the offset between the two tables, the glyphs of
+    both pages give the whole text, each glyph once."""
+    chars = {p: _chars(doc[p - 1]) for p in pages}
+    for host, spill in _spills(outlines):
+        if host.page not in chars or spill.page not in chars:
+            continue
+        shift = host.right - spill.left
+        for run in _runs(chars[spill.page]):
+            first = run[0]
+            if spill.bottom <= first.cy <= spill.top and first.x0 < spill.left - _TOUCH * first.size:
+                chars[host.page].extend(dataclasses.replace(
+                    ch, x0=ch.x0 + shift, x1=ch.x1 + shift, ink0=ch.ink0 + shift, ink1=ch.ink1 + shift)
+                    for ch in run)
+    return {p: _runs(c) for p, c in chars.items()}
+
+
+def _spills(outlines: list[Grid]) -> list[tuple[Grid, Grid]]:
+    """(host, spill) pairs: a table whose rows sit where the rows of a table on an earlier page sit,
+    and no wider, holds that table's spilled right-hand columns (as `forms.stitch_overflow` reads it)."""
+    pairs = []
+    for spill in outlines:
+        for host in sorted(outlines, key=lambda g: -g.page):
+            if host.page < spill.page and len(host.row_y) == len(spill.row_y) \
+                    and len(spill.col_x) <= len(host.col_x) \
+                    and all(abs(a - c) <= _SPILL_TOL and abs(b - d) <= _SPILL_TOL
+                            for (a, b), (c, d) in zip(host.row_y, spill.row_y)):
+                pairs.append((host, spill))
+                break
+    return pairs
+
+
+def _chars(page: pdfium.PdfPage) -> list[_Char]:
+    """The page's printed glyphs, in no particular order: whitespace is not a glyph here (`_text`
+    reads spaces from the gaps), nor are the spaces and line breaks pdfium invents."""
     textpage = page.get_textpage()
     raw = textpage.raw
-    pieces: list[list[_Char]] = []
-    owner = None
+    matrix = pdfium.raw.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    chars: list[_Char] = []
     for i in range(textpage.count_chars()):
         if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
-            continue  # spaces and line breaks pdfium invents between text objects
-        text = textpage.get_text_range(i, 1)
-        if not text or text in "\r\n":
             continue
-        x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # font box: punctuation shares its line
-        ch = _Char(text, x0, x1, y0, y1)
-        obj = pdfium.raw.FPDFText_GetTextObject(raw, i)
-        obj_id = pdfium.raw.cast(obj, pdfium.raw.c_void_p).value if obj else None
-        prev = pieces[-1][-1] if pieces else None
-        if (
-            prev is None
-            or obj_id != owner
-            or abs(ch.cy - prev.cy) > 0.5 * ch.height
-            or ch.x0 - prev.x1 > _GAP * ch.height
-        ):
-            pieces.append([])
-        owner = obj_id
-        pieces[-1].append(ch)
-    return pieces
+        code = pdfium.raw.FPDFText_GetUnicode(raw, i)
+        text = chr(code) if code <= 0x10FFFF else "\ufffd"
+        if code == 0 or text.isspace():
+            continue
+        x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # x: the glyph's advance
+        ink0, _, ink1, _ = textpage.get_charbox(i)
+        size = 0.0
+        if pdfium.raw.FPDFText_GetMatrix(raw, i, matrix):
+            size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
+        if not size > 0:
+            size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
+        base = oy.value if pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy) else y0
+        chars.append(_Char(text, x0, x1, ink0, ink1, base, max(size, 1.0)))
+    return chars
 
 
-def _grid(page_no: int, table, pieces: list[list[_Char]]) -> Grid:
+def _lines(chars) -> list[list[_Char]]:
+    """Characters on one baseline, top to bottom, each line left to right. The order is that of the
+    positions alone (ties broken by the character), whatever order the producer wrote them in."""
+    lines: list[list[_Char]] = []
+    for ch in sorted(chars, key=lambda c: (-c.base, c.x0, c.x1, c.text, c.size)):
+        if lines and lines[-1][0].base - ch.base <= _BASELINE * lines[-1][0].size:
+            lines[-1].append(ch)
+        else:  # a line is measured from its highest baseline, so lines never chain into each other
+            lines.append([ch])
+    return [sorted(line, key=lambda c: (c.x0, c.x1, c.text, -c.base, c.size)) for line in lines]
+
+
+def _runs(chars) -> list[list[_Char]]:
+    """Each line cut where a gap wider than `_GAP` em opens: text beside a table, or another cell's.
+    A glyph printed again over itself (bold by overprinting) is one character."""
+    runs: list[list[_Char]] = []
+    for line in _lines(chars):
+        reach = None  # the right end of the run so far
+        for ch in line:
+            if reach is not None and any(c.text == ch.text and ch.x0 - c.x0 <= _TOUCH * ch.size
+                                         for c in runs[-1][-3:]):
+                continue
+            if reach is None or ch.x0 - reach > _GAP * ch.size:
+                runs.append([])
+                reach = ch.x1
+            runs[-1].append(ch)
+            reach = max(reach, ch.x1)
+    return runs
+
+
+def _grid(page_no: int, table, runs: list[list[_Char]]) -> Grid:
     rows = [(float(a), float(b)) for a, b in table.rows]
     cols = [(float(a), float(b)) for a, b in table.cols]
     anchor = _regions(table.cells)
     left, right, top, bottom = cols[0][0], cols[-1][1], rows[0][0], rows[-1][1]
     placed: dict[tuple[int, int], list[_Char]] = {}
-    for line in _lines(p for p in pieces if bottom <= p[0].cy <= top):
-        cell: tuple[int, int] | None = None
-        for piece, kept in _kept(line, left, right):
-            first = piece[0]
-            if kept and left <= first.cx <= right:
-                cell = anchor[(_index(rows, first.cy, descending=True), _index(cols, first.cx))]
-            if kept and cell is not None:  # else: the piece continues the previous cell's text
-                placed.setdefault(cell, []).extend(piece)
+    for run in runs:
+        if not bottom <= run[0].cy <= top or not _kept(run, left, right):
+            continue
+        r = _index(rows, run[0].cy, descending=True)
+        borders = [cols[c][1] for c in range(len(cols) - 1) if anchor[(r, c)] != anchor[(r, c + 1)]]
+        for part in _split(run, borders):
+            first = part[0]  # inside the table: the run starts there, and borders are inside
+            cell = anchor[(_index(rows, first.cy, descending=True), _index(cols, first.cx))]
+            placed.setdefault(cell, []).extend(part)
     data = [["" for _ in cols] for _ in rows]
     spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
     for (r, c), chars in placed.items():
@@ -287,44 +376,25 @@ def _grid(page_no: int, table, pieces: list[list[_Char]]) -> Grid:
     )
 
 
-def _kept(line: list[list[_Char]], left: float, right: float):
-    """Each piece of a line, read left to right, with whether it belongs to the table.
-
-    Dropped: text beside the table, and the re-drawn tail of a clipped line (it starts off the table)
-    with what continues it; kept: a clipped tail running on past the right edge from inside.
-    """
-    kept, prev = False, None
-    for piece in line:
-        first = piece[0]
-        joined = prev is not None and first.x0 - prev[-1].x1 <= _GAP * first.height
-        if left <= first.cx <= right and not (joined and not kept):
-            kept = True
-        elif not (joined and first.cx > right):
-            kept = False
-        yield piece, kept
-        prev = piece
+def _kept(run: list[_Char], left: float, right: float) -> bool:
+    """Whether a run belongs to the table: it starts inside it. Dropped: text beside the table, and
+    the re-drawn tail of a clipped line (it starts off the table, or with a glyph cut by its left
+    edge) with what continues it; kept: a clipped tail running on past the right edge from inside."""
+    first = run[0]
+    return left - _TOUCH * first.size <= first.x0 and first.cx <= right
 
 
-def _lines(pieces) -> list[list[list[_Char]]]:
-    """Pieces on the same baseline, each line read left to right."""
-    return [sorted(line, key=lambda p: p[0].x0) for line in _bands(pieces, lambda p: p[0])]
-
-
-def _bands(items, box):
-    """Group items into lines: an item joins the current line when its glyph box overlaps the line's
-    vertical band. Fonts differ in their boxes (a CJK comma's box is a sliver at the baseline), so
-    overlap, not equal centres, is what puts glyphs on one line."""
-    lines: list[list] = []
-    band = (0.0, 0.0)
-    for item in sorted(items, key=lambda it: -box(it).cy):
-        ch = box(item)
-        if lines and ch.y0 < band[1] and ch.y1 > band[0]:
-            lines[-1].append(item)
-            band = (min(band[0], ch.y0), max(band[1], ch.y1))
-        else:
-            lines.append([item])
-            band = (ch.y0, ch.y1)
-    return lines
+def _split(run: list[_Char], borders: list[float]) -> list[list[_Char]]:
+    """A run cut at each drawn border between the ink of two glyphs that are not set one after the
+    other (the second starts elsewhere than where the first's advance ends): the text of two cells.
+    Text set on across a border, or ink across it (punctuation hung past it), keeps the run whole."""
+    parts = [[run[0]]]
+    for a, b in zip(run, run[1:]):
+        tol = _TOUCH * max(a.size, b.size)
+        if abs(b.x0 - a.x1) > tol and any(a.ink1 - tol <= x <= b.ink0 + tol for x in borders):
+            parts.append([])
+        parts[-1].append(b)
+    return parts
 
 
 def _regions(cells) -> dict[tuple[int, int], tuple[int, int]]:
@@ -361,10 +431,17 @@ def _index(spans: list[tuple[float, float]], v: float, descending: bool = False)
 
 
 def _text(chars: list[_Char]) -> str:
-    """A cell's characters as lines, top to bottom, each read left to right."""
-    return "\n".join(
-        "".join(c.text for c in sorted(line, key=lambda c: c.x0)) for line in _bands(chars, lambda c: c)
-    )
+    """A cell's characters as lines, top to bottom, each read left to right, a space where a gap of
+    `_SPACE` em or more separates two glyphs."""
+    lines = []
+    for line in _lines(chars):
+        text = line[0].text
+        for a, b in zip(line, line[1:]):
+            if b.x0 - a.x1 >= _SPACE * max(a.size, b.size):
+                text += " "
+            text += b.text
+        lines.append(text)
+    return "\n".join(lines)
 
 
 @contextmanager

@@ -30,3 +30,12 @@ def test_accuracy_counts_a_scan_as_refused_not_scored():
     result = _bench().measure(TRUTH, [PDF / "scan" / "440303210301500001278.scan.pdf"])
     assert result["fields"] == 0
     assert "scanned reports are not supported yet" in result["refused"][0]
+
+
+def test_accuracy_names_a_rewritten_pdf_by_producer_and_layout():
+    layout_of = _bench().layout_of
+    assert layout_of(PDF / "xlsx" / "440303210301500004143.xlsx.pdf") == "xlsx"
+    assert layout_of(PDF / "bundle" / "luohu-2023-dev.xlsx.pdf") == "bundle"
+    assert layout_of(PDF / "cairo" / "440303210301500004143.xlsx.cairo.pdf") == "cairo/xlsx"
+    assert layout_of(PDF / "cairo" / "440303210301500004143.reportlab.cairo.pdf") == "cairo/reportlab"
+    assert layout_of(PDF / "ghostscript" / "440303210300200001884.xlsx.gs.pdf") == "ghostscript/xlsx"

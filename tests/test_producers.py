@@ -1,0 +1,136 @@
+"""Any producer of the PDF: the same 罗湖区 form rewritten by cairo (`pdftocairo -pdf`) or Ghostscript
+reads the same fields, and so does any order in which a producer writes the characters.
+
+Cairo writes several cells of a line in one text object, gives its fonts boxes ~3 em tall, and leaves
+a gap where the original printed a space glyph; Ghostscript rewrites the content streams. Text is
+placed by its position on the page only (pipeline/tables.py), so none of this changes a field.
+The rewrites of central and 四川 forms belong to those templates and are not collected here.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pypdfium2 as pdfium
+import pytest
+
+from conftest import HERE, PDF, TRUTH, code_of, differences, extracted, truth
+from pipeline.extract import extract
+from pipeline.tables import read_grids
+
+PRODUCERS = ("cairo", "ghostscript")
+OTHER_TEMPLATES = ("central", "sichuan")  # their own truth and reader: issue 11, another part
+
+
+def _layout(pdf) -> str:
+    return pdf.name.split(".")[1]  # <code>.<layout>.<producer>.pdf
+
+
+def _rewrites():
+    for producer in PRODUCERS:
+        for pdf in sorted((PDF / producer).glob("*.pdf")):
+            if (TRUTH / f"{code_of(pdf)}.json").exists() and not _layout(pdf).startswith(OTHER_TEMPLATES):
+                yield pytest.param(pdf, id=f"{producer}/{code_of(pdf)}.{_layout(pdf)}")
+
+
+REWRITES = list(_rewrites())
+SPILLS = sorted((HERE / "fixtures" / "producers").glob("*.pdf"))  # see the README there
+
+
+def test_every_rewrite_of_a_luohu_form_is_collected():
+    ids = {p.id.split("/")[0] + "/" + p.id.rsplit(".", 1)[1] for p in REWRITES}
+    assert {"cairo/xlsx", "cairo/reportlab", "ghostscript/xlsx"} <= ids
+    luohu = [pdf for producer in PRODUCERS for pdf in (PDF / producer).glob("*.pdf")
+             if not _layout(pdf).startswith(OTHER_TEMPLATES)]
+    assert len(REWRITES) == len(luohu)  # each has its truth file
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pdf", REWRITES)
+def test_rewritten_form_equals_truth(pdf):
+    forms = extracted(str(pdf))
+    assert len(forms) == 1
+    assert differences(forms[0], truth(code_of(pdf))) == []
+
+
+@pytest.mark.parametrize("pdf", SPILLS, ids=lambda p: p.name)
+def test_text_cut_at_the_page_edge_is_read_from_both_pages(pdf):
+    """cairo and Ghostscript keep of a clipped cell only what shows: the rest is on the spill page,
+    drawn from left of its table, and is read back into the cell it continues."""
+    forms = extracted(str(pdf))
+    assert len(forms) == 1
+    assert differences(forms[0], truth(code_of(pdf))) == []
+
+
+# -- the order of the characters --------------------------------------------------------------------
+
+# pdfium's per-character calls (text page, index, ...): permuting the index in all of them at once is a
+# producer that wrote the same glyphs, at the same places, in another order
+_PER_CHAR = [name for name in (
+    "FPDFText_IsGenerated", "FPDFText_IsHyphen", "FPDFText_HasUnicodeMapError", "FPDFText_GetUnicode",
+    "FPDFText_GetTextObject", "FPDFText_GetFontSize", "FPDFText_GetFontInfo", "FPDFText_GetFontWeight",
+    "FPDFText_GetFillColor", "FPDFText_GetStrokeColor", "FPDFText_GetCharAngle", "FPDFText_GetCharBox",
+    "FPDFText_GetLooseCharBox", "FPDFText_GetMatrix", "FPDFText_GetCharOrigin",
+) if hasattr(pdfium.raw, name)]
+
+ORDERS = {
+    "reversed": lambda n: list(reversed(range(n))),
+    "shuffled": lambda n: random.Random(n).sample(range(n), n),
+}
+
+CASES = [
+    PDF / "xlsx" / "440303210301500004143.xlsx.pdf",  # two pages
+    PDF / "xlsx-overflow" / "441302221551500092553.xlsx-overflow.pdf",  # clipped tails, spill pages 3, 4
+    PDF / "reportlab" / "440311250301000037906.reportlab.pdf",  # a 、 hung past its cell's border
+    PDF / "cairo" / "440304240300200076018.xlsx.cairo.pdf",  # several cells in one text object
+    PDF / "cairo" / "440306230301000026512.reportlab.cairo.pdf",  # a space printed as a gap
+    PDF / "ghostscript" / "440303210301500004502.xlsx.gs.pdf",
+    HERE / "fixtures" / "producers" / "440105221551500060313.xlsx-overflow.cairo.pdf",  # cut text
+]
+
+
+def _emit(monkeypatch, order: str) -> None:
+    """From here on, pdfium reports every page's characters in another order."""
+    count, make = pdfium.raw.FPDFText_CountChars, ORDERS[order]
+    perms: dict[int, list[int]] = {}
+
+    def permuted(real):
+        def call(textpage, index, *args):
+            n = count(textpage)
+            perm = perms.setdefault(n, make(n))
+            return real(textpage, perm[index] if 0 <= index < n else index, *args)
+        return call
+
+    for name in _PER_CHAR:
+        monkeypatch.setattr(pdfium.raw, name, permuted(getattr(pdfium.raw, name)))
+
+
+def _id(pdf) -> str:
+    return f"{pdf.parent.name}/{code_of(pdf)}"
+
+
+@pytest.mark.parametrize("order", sorted(ORDERS))
+@pytest.mark.parametrize("pdf", CASES, ids=_id)
+def test_grids_do_not_depend_on_the_order_characters_are_written_in(pdf, order, monkeypatch):
+    as_written = read_grids(pdf)
+    _emit(monkeypatch, order)
+    assert read_grids(pdf) == as_written
+
+
+@pytest.mark.parametrize("order", sorted(ORDERS))
+@pytest.mark.parametrize("pdf", [CASES[1], CASES[3]], ids=_id)
+def test_fields_do_not_depend_on_the_order_characters_are_written_in(pdf, order, monkeypatch):
+    _emit(monkeypatch, order)
+    forms = [f.to_dict() for f in extract(pdf)[1]]  # check_held reads the permuted characters too
+    assert len(forms) == 1
+    assert differences(forms[0], truth(code_of(pdf))) == []
+
+
+def test_the_permutation_reaches_pdfium(monkeypatch):
+    """The test above is no test if tables reads characters some other way."""
+    doc = pdfium.PdfDocument(CASES[0])
+    textpage = doc[0].get_textpage()
+    first = [pdfium.raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(textpage.count_chars())]
+    _emit(monkeypatch, "reversed")
+    assert [pdfium.raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(len(first))] == first[::-1]
+    doc.close()
