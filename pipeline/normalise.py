@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 
 from .errors import ExtractionFault
-from .model import FUND_SOURCES, Form
+from .model import Form
+from .template import get as template_of
 from .rules import rule_score
 from .targets import VALUE, parsed, target_met
 
@@ -122,7 +123,7 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
             money = _numbers(file_path, form, row.page)
             fund_rows.append({
                 "form_id": form.form_id, "report_sha256": sha,
-                "source_order": FUND_SOURCES.index(row.source) + 1, "source": row.source,
+                "source_order": template_of(form.template).source_order(row.source), "source": row.source,
                 "initial_budget": money(f"{row.source} 年初预算数", row.initial_budget),
                 "annual_budget": money(f"{row.source} 全年预算数", row.annual_budget),
                 "executed": money(f"{row.source} 全年执行数", row.executed),

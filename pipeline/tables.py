@@ -233,10 +233,12 @@ def _grid(page_no: int, table, pieces: list[list[_Char]]) -> Grid:
     placed: dict[tuple[int, int], list[_Char]] = {}
     for line in _lines(p for p in pieces if bottom <= p[0].cy <= top):
         cell: tuple[int, int] | None = None
+        prev: list[_Char] | None = None
         for piece, kept in _kept(line, left, right):
             first = piece[0]
-            if kept and left <= first.cx <= right:
+            if kept and left <= first.cx <= right and not _hangs(piece, prev, cell, cols):
                 cell = anchor[(_index(rows, first.cy, descending=True), _index(cols, first.cx))]
+            prev = piece
             if kept and cell is not None:  # else: the piece continues the previous cell's text
                 placed.setdefault(cell, []).extend(piece)
     data = [["" for _ in cols] for _ in rows]
@@ -253,6 +255,19 @@ def _grid(page_no: int, table, pieces: list[list[_Char]]) -> Grid:
         col_x=tuple(cols),
         spans=tuple(tuple(row) for row in spans),
     )
+
+
+_CLOSING = set("、，。；：！？）》」』】〕,.;:!?)")
+
+
+def _hangs(piece: list[_Char], prev: list[_Char] | None, cell, cols) -> bool:
+    """Closing punctuation drawn alone right after the text before it (its own text object, e.g.
+    another font) ends that text: a line may hang it past the border, and its em box, wider than its ink,
+    centres it beyond ("…（可视化）、" ending a cell is not "、" starting the next one)."""
+    return (cell is not None and prev is not None and all(c.text in _CLOSING for c in piece)
+            and abs(piece[0].cy - prev[-1].cy) <= 0.5 * piece[0].height
+            and 0 <= piece[0].x0 - prev[-1].x1 <= _GAP * piece[0].height
+            and _index(cols, piece[0].x0) == _index(cols, prev[-1].cx))  # it starts in that column
 
 
 def _kept(line: list[list[_Char]], left: float, right: float):
