@@ -70,7 +70,7 @@ class FundSource:
         return (self.name, *self.aliases)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: each file is loaded once
 class Template:
     name: str
     description: str
@@ -217,8 +217,12 @@ def _load(directories: tuple[Path, ...]) -> tuple[Template, ...]:
 def directories() -> tuple[Path, ...]:
     """pipeline/templates/, then each folder of $JIXIAO_TEMPLATES (os.pathsep-separated): a template
     added there is read without touching the package."""
-    extra = [Path(d) for d in os.environ.get("JIXIAO_TEMPLATES", "").split(os.pathsep) if d]
-    return tuple(d.resolve() for d in (TEMPLATES_DIR, *extra))
+    return _directories(os.environ.get("JIXIAO_TEMPLATES", ""))
+
+
+@lru_cache(maxsize=None)
+def _directories(extra: str) -> tuple[Path, ...]:
+    return tuple(d.resolve() for d in (TEMPLATES_DIR, *(Path(d) for d in extra.split(os.pathsep) if d)))
 
 
 def templates(directory: Path | None = None) -> tuple[Template, ...]:
@@ -235,12 +239,17 @@ def get(name: str, directory: Path | None = None) -> Template:
 
 def anchors(directory: Path | None = None) -> frozenset[str]:
     """Header labels a form can start with: every template's header labels for the code and name."""
-    return frozenset(label for t in templates(directory) for label, f in t.header.items()
-                     if f in ("project_code", "project_name"))
+    return _labels(templates(directory), ("project_code", "project_name"))
 
 
 def header_labels(directory: Path | None = None) -> frozenset[str]:
-    return frozenset(label for t in templates(directory) for label in t.header)
+    """Every template's header labels."""
+    return _labels(templates(directory), HEADER_FIELDS)
+
+
+@lru_cache(maxsize=None)
+def _labels(loaded: tuple[Template, ...], fields: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(label for t in loaded for label, f in t.header.items() if f in fields)
 
 
 _NOTE = re.compile(r"[(（][^()（）]*[)）]$")

@@ -86,7 +86,27 @@ def test_the_template_is_chosen_by_printed_labels():
 
 
 def test_a_placeholder_row_is_a_fault_where_the_template_does_not_allow_it():
-    """luohu and sichuan say placeholder_rows = false: a row printing only its labels is a misread."""
+    """luohu says placeholder_rows = false: a row left with only its 一级/二级 labels (三级指标 and
+    every number lost) is a misread there, never a placeholder; only central allows such rows."""
+    import dataclasses
+
+    from pipeline.errors import ExtractionFault
+    from pipeline.forms import read_forms
+    from pipeline.pdf import inspect
+    from pipeline.tables import read_grids
+
+    pdf = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
+    grids, _ = read_grids(pdf)
+    i, r, c = next((i, r, row.index("169")) for i, g in enumerate(grids)
+                   for r, row in enumerate(g.rows) if "169" in row)
+    g = grids[i]
+    texts, spans = list(g.rows[r]), list(g.spans[r])
+    for k in range(c - 2, c + 3):  # 三级指标, 年度指标值, 实际完成值, 分值, 得分
+        texts[k], spans[k] = "", None
+    grids[i] = dataclasses.replace(g, rows=g.rows[:r] + (tuple(texts),) + g.rows[r + 1:],
+                                   spans=g.spans[:r] + (tuple(spans),) + g.spans[r + 1:])
+    with pytest.raises(ExtractionFault, match="has no 指标值"):
+        read_forms(inspect(pdf), grids)
     assert templates.get("central").placeholder_rows
     assert not templates.get("luohu").placeholder_rows and not templates.get("sichuan").placeholder_rows
 
