@@ -284,6 +284,7 @@ class _FormReader:
         self.indicators: list[IndicatorRow] = []
         self.indicators_weight: str | None = None
         self.narrative: dict[str, list[str]] = {}
+        self._narrative_open: tuple[str, float] | None = None  # field, x where its text starts
         self.total: dict[str, str] | None = None
         self.pages: set[int] = set()
 
@@ -305,6 +306,7 @@ class _FormReader:
             if self._read_narrative(row):
                 self.pages.update(row.pages)
                 continue
+            self._narrative_open = None
             if section == "done":
                 continue
             heading = self._heading(labels, section)
@@ -414,7 +416,13 @@ class _FormReader:
         row is none. Every cell of such a row is a label or the text of the label before it."""
         keys = self.t.narrative
         cells = [c for c in row.cells if c.text.strip()]
-        if not keys or not cells or _narrative_label(cells[0].text, keys, first=True) is None:
+        if not keys or not cells:
+            return False
+        if _narrative_label(cells[0].text, keys, first=True) is None:
+            # the text of the row above run on (a page break inside it): every cell in its column
+            if self._narrative_open and all(c.x0 >= self._narrative_open[1] - ROW_TOLERANCE for c in cells):
+                self.narrative[self._narrative_open[0]].extend(c.text for c in cells)
+                return True
             return False
         current = None
         for i, cell in enumerate(cells):
@@ -424,8 +432,10 @@ class _FormReader:
                 self.narrative.setdefault(current, [])
                 if rest:
                     self.narrative[current].append(rest)
+                self._narrative_open = (current, cell.x1 if not rest else cell.x0)
             else:
                 self.narrative[current].append(cell.text)
+                self._narrative_open = (current, min(self._narrative_open[1], cell.x0))
         return True
 
     def _money_unit(self, labels: list[str]) -> None:
@@ -528,8 +538,11 @@ class _FormReader:
         return None, name
 
     def _year(self, first_page: int) -> int:
-        text = flat(self.header.get("year")) if self.t.year == "header" else \
-            _title_year(self.info.page_texts[first_page - 1])
+        """The year of the header cell, or where the template (or a form lacking that cell) prints it
+        only by its title, the title's "（2022年度）"."""
+        text = flat(self.header.get("year")) if self.t.year == "header" else None
+        if text is None:
+            text = _title_year(self.info.page_texts[first_page - 1])
         year_match = _YEAR.search(text or "")
         if not year_match:
             where = "绩效自评年度 (year) in its header" if self.t.year == "header" else \

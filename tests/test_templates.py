@@ -117,3 +117,29 @@ def test_every_template_file_loads_and_names_known_rules():
     for t in templates.templates():
         assert t.rules and set(t.rules) <= set(templates.RULES)
         assert [s.role for s in t.sources].count("total") == 1
+
+
+def test_a_narrative_run_on_to_another_row_is_kept():
+    """A page break inside 评价结论: its text continues in a row of its own, in the same column, with
+    no label. It belongs to 评价结论 (read, not dropped after the 合计 row)."""
+    import dataclasses
+
+    from pipeline.forms import read_forms
+    from pipeline.pdf import inspect
+    from pipeline.tables import read_grids
+
+    pdf = PDF / "sichuan" / "440303210301500004143.sichuan.pdf"
+    want = template_truth("sichuan", "440303210301500004143")
+    grids, _ = read_grids(pdf)
+    i, r = next((i, r) for i, g in enumerate(grids) for r, row in enumerate(g.rows) if row[0] == "评价结论")
+    g = grids[i]
+    c = next(k for k in range(1, len(g.rows[r])) if g.rows[r][k])
+    text = g.rows[r][c]
+    first, rest = list(g.rows[r]), [""] * len(g.rows[r])
+    first[c], rest[c] = text[:10], text[10:]
+    grids[i] = dataclasses.replace(
+        g, rows=g.rows[:r] + (tuple(first), tuple(rest)) + g.rows[r + 1:],
+        row_y=g.row_y[:r + 1] + g.row_y[r:],
+        spans=g.spans[:r] + (g.spans[r], g.spans[r]) + g.spans[r + 1:])
+    form = read_forms(inspect(pdf), grids)[0].to_dict()
+    assert form["conclusion"] == want["conclusion"] and form["problems"] == want["problems"]
