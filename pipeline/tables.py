@@ -39,6 +39,7 @@ from .errors import ExtractionFault
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
 _GAP = 0.6  # a gap wider than this many character heights ends a run of text
+_SPACE_GAP = 0.1  # a gap this many character heights wide, where pdfium infers a space, is one
 _LINE_TOL = 1.0  # points: a ruled line this close to a point's x (or y) still reaches it
 
 Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
@@ -98,6 +99,7 @@ class _Char:
     x1: float
     y0: float
     y1: float
+    gap_space: bool = False  # pdfium infers a space before it (a gap the producer left, no glyph)
 
     @property
     def cx(self) -> float:
@@ -202,14 +204,19 @@ def _chars(page: pdfium.PdfPage) -> list[list[_Char]]:
     raw = textpage.raw
     pieces: list[list[_Char]] = []
     owner = None
+    gap = False
     for i in range(textpage.count_chars()):
         if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
-            continue  # spaces and line breaks pdfium invents between text objects
+            # spaces and line breaks pdfium invents between text objects; a space remembers the gap
+            gap = textpage.get_text_range(i, 1) == " "
+            continue
         text = textpage.get_text_range(i, 1)
         if not text or text in "\r\n":
+            gap = False
             continue
         x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # font box: punctuation shares its line
-        ch = _Char(text, x0, x1, y0, y1)
+        ch = _Char(text, x0, x1, y0, y1, gap)
+        gap = False
         obj = pdfium.raw.FPDFText_GetTextObject(raw, i)
         obj_id = pdfium.raw.cast(obj, pdfium.raw.c_void_p).value if obj else None
         prev = pieces[-1][-1] if pieces else None
@@ -344,10 +351,19 @@ def _index(spans: list[tuple[float, float]], v: float, descending: bool = False)
 
 
 def _text(chars: list[_Char]) -> str:
-    """A cell's characters as lines, top to bottom, each read left to right."""
-    return "\n".join(
-        "".join(c.text for c in sorted(line, key=lambda c: c.x0)) for line in _bands(chars, lambda c: c)
-    )
+    """A cell's characters as lines, top to bottom, each read left to right. Where the producer left a
+    gap for a space without drawing one (pdfium infers it), inside a line of the cell, it is a space."""
+    lines = []
+    for line in _bands(chars, lambda c: c):
+        out, prev = [], None
+        for c in sorted(line, key=lambda c: c.x0):
+            if c.gap_space and prev is not None and c.x0 - prev.x1 >= _SPACE_GAP * c.height \
+                    and not prev.text.isspace() and not c.text.isspace():
+                out.append(" ")
+            out.append(c.text)
+            prev = c
+        lines.append("".join(out))
+    return "\n".join(lines)
 
 
 @contextmanager

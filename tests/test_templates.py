@@ -13,9 +13,9 @@ from pipeline import template as templates
 TRUTH_DIRS = {"central": CORPUS / "truth-central", "sichuan": CORPUS / "truth-sichuan"}
 LAYOUTS = {"central": "central", "central-rl": "central", "sichuan": "sichuan", "sichuan-rl": "sichuan"}
 TANGXI = PDF / "central" / "weituoyewu.central.pdf"  # the published 棠溪镇 2022 form
-# A gap the producer left for a space (no space glyph is drawn: pdfium only infers one) is not read
-# as a space by tables.py: "满意度， 以" reads "满意度，以". Text placement is tables.py's (issue 11 item 6).
-UNDRAWN_SPACE = {("sichuan", "440303210301500004536")}
+# sichuan/440303210301500004536 prints "满意度， 以" with the space as a gap and no glyph (pdfium
+# infers it): tables.py reads such a gap inside a cell's line as the space it is
+UNDRAWN_SPACE = PDF / "sichuan" / "440303210301500004536.sichuan.pdf"
 
 
 def template_truth(template: str, name: str) -> dict:
@@ -32,9 +32,7 @@ def real_names(template: str) -> list[str]:
 def _cases():
     for layout, template in LAYOUTS.items():
         for pdf in sorted((PDF / layout).glob("*.pdf")):
-            marks = [pytest.mark.slow]
-            if (template, code_of(pdf)) in UNDRAWN_SPACE and layout == template:
-                marks.append(pytest.mark.xfail(strict=True, reason="space drawn as a gap (tables.py)"))
+            marks = [] if pdf == UNDRAWN_SPACE else [pytest.mark.slow]
             yield pytest.param(pdf, template, id=f"{layout}/{code_of(pdf)}", marks=marks)
 
 
@@ -54,10 +52,7 @@ def test_bundle_holds_every_real_form_in_order(template):
     for form, name in zip(forms, names):
         want = template_truth(template, name)
         assert form["template"] == template and form["project_name"] == want["project_name"]
-        if (template, name) in UNDRAWN_SPACE:
-            assert [d.split(":")[0] for d in differences(form, want)] == ["indicators.25.level3"]
-        else:
-            assert differences(form, want) == []
+        assert differences(form, want) == []
     ranges = [(f["source"]["first_page"], f["source"]["last_page"]) for f in forms]
     assert ranges[0][0] == 1
     assert all(first == last + 1 for (_, last), (first, _) in zip(ranges, ranges[1:]))
