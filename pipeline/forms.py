@@ -96,6 +96,14 @@ class _Columns:
         starts.sort()
         return cls(starts)
 
+    def merged(self, below: "_Columns") -> "_Columns":
+        """The header with the labels of the row under it: a group label ("指标值" over 指标性质 /
+        指标值 / 度量单位) gives way to the labels printed beneath it."""
+        taken = {n for _, n in below.starts}
+        kept = [(x, n) for x, n in self.starts if n not in taken
+                and all(abs(x - bx) > ROW_TOLERANCE for bx, _ in below.starts)]
+        return _Columns(sorted(kept + below.starts))
+
     def assign(self, row: Row) -> dict[str, str]:
         """Field → text for the non-empty cells of `row`; cells left of the first header are `_left`."""
         out: dict[str, list[str]] = {}
@@ -321,6 +329,11 @@ class _FormReader:
                 section, columns = "indicators", _Columns.from_row(row, t.indicator_columns)
                 self._section_weight(labels)
                 continue
+            names = {"funds": t.fund_columns, "goals": t.goal_columns,
+                     "indicators": t.indicator_columns}.get(section)
+            if names and _is_subheader(labels, names):
+                columns = columns.merged(_Columns.from_row(row, names))  # a header printed on two rows
+                continue
             if section == "funds":
                 if _is_title(row):
                     continue  # 项目目标完成情况, 年度总体目标, ...
@@ -461,7 +474,8 @@ class _FormReader:
         printed, source = None, None
         for s in self.t.sources:
             for name in s.names:
-                if left.endswith(name) and (printed is None or len(name) > len(printed)):
+                if any(side.endswith(name) for side in (left, header_label(left))) and (
+                        printed is None or len(name) > len(printed)):
                     printed, source = name, s
         if source is None:
             return False
@@ -611,6 +625,11 @@ class _FormReader:
 
 def _texts(row: Row) -> str:
     return " | ".join(flat(c.text) or "" for c in row.cells if c.text.strip())
+
+
+def _is_subheader(labels: list[str], names: dict[str, str]) -> bool:
+    """A second header row: two or more cells, every one exactly a column label of the table."""
+    return len(labels) >= 2 and all(_match(lab, names, exact=True) for lab in labels)
 
 
 def _header_fields(labels: list[str], names: dict[str, str]) -> int:

@@ -138,3 +138,29 @@ def test_a_narrative_run_on_to_another_row_is_kept():
         spans=g.spans[:r] + (g.spans[r], g.spans[r]) + g.spans[r + 1:])
     form = read_forms(inspect(pdf), grids)[0].to_dict()
     assert form["conclusion"] == want["conclusion"] and form["problems"] == want["problems"]
+
+
+def test_a_header_printed_on_two_rows_is_read_by_its_labels():
+    """Another arrangement of the sichuan indicator header: a group label 指标值 over the three cells
+    指标性质 / 指标值 / 度量单位, printed on a row of their own. Same fields."""
+    import dataclasses
+
+    from pipeline.forms import read_forms
+    from pipeline.pdf import inspect
+    from pipeline.tables import read_grids
+
+    pdf = PDF / "sichuan" / "440303210301500004143.sichuan.pdf"
+    grids, _ = read_grids(pdf)
+    for i, g in enumerate(grids):
+        for r, row in enumerate(g.rows):
+            if "度量单位" in row:
+                c = row.index("度量单位") - 2
+                top, below = list(row), [""] * len(row)
+                below[c:c + 3], top[c:c + 3] = row[c:c + 3], ["指标值", "", ""]
+                grids[i] = dataclasses.replace(
+                    g, rows=g.rows[:r] + (tuple(top), tuple(below)) + g.rows[r + 1:],
+                    row_y=g.row_y[:r + 1] + g.row_y[r:], spans=g.spans[:r] + (g.spans[r],) * 2 + g.spans[r + 1:])
+                break
+    assert sum("度量单位" in row for g in grids for row in g.rows) == 2  # on both pages
+    form = read_forms(inspect(pdf), grids)[0].to_dict()
+    assert differences(form, template_truth("sichuan", "440303210301500004143")) == []
