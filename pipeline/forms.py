@@ -25,6 +25,7 @@ section titles are passed over. And every scored row (indicator, funds, 总分) 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -261,10 +262,11 @@ def _template_of(info: PdfInfo, rows: list[Row]) -> Template:
 def read_forms(info: PdfInfo, grids: list[Grid]) -> list[Form]:
     """All forms of one report, in printed order, each read through the template its printed labels
     name (pipeline/templates/). Raises `NoFormFound` / `IncompleteForm`."""
-    forms = [
-        _FormReader(info, rows, _template_of(info, rows)).read()
-        for rows in _split(_rows(stitch_overflow(grids)))
-    ]
+    forms, starting = [], Counter()
+    for rows in _split(_rows(stitch_overflow(grids))):
+        nth = starting[rows[0].page]  # the forms starting on one page have its titles in turn
+        starting[rows[0].page] += 1
+        forms.append(_FormReader(info, rows, _template_of(info, rows), nth).read())
     if not forms:
         raise NoFormFound(
             str(info.path),
@@ -278,8 +280,9 @@ def read_forms(info: PdfInfo, grids: list[Grid]) -> list[Form]:
 
 
 class _FormReader:
-    def __init__(self, info: PdfInfo, rows: list[Row], template: Template) -> None:
+    def __init__(self, info: PdfInfo, rows: list[Row], template: Template, nth: int = 0) -> None:
         self.info = info
+        self.nth = nth  # this form's place among the forms starting on its first page
         self.rows = rows
         self.t = template
         self.file = str(info.path)
@@ -556,7 +559,7 @@ class _FormReader:
         only by its title, the title's "（2022年度）"."""
         text = flat(self.header.get("year")) if self.t.year == "header" else None
         if text is None:
-            text = _title_year(self.info.page_texts[first_page - 1])
+            text = _title_year(self.info.page_texts[first_page - 1], self.nth)
         year_match = _YEAR.search(text or "")
         if not year_match:
             where = "绩效自评年度 (year) in its header" if self.t.year == "header" else \
@@ -591,7 +594,7 @@ class _FormReader:
             for key in t.narrative.values()
         }
         return Form(
-            title=_title(self.info.page_texts[first_page - 1]),
+            title=_title(self.info.page_texts[first_page - 1], self.nth),
             project_code=code,
             project_name=name,
             year=year,
@@ -652,26 +655,24 @@ def _split_level1(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _title(page_text: str) -> str | None:
+def _nth(found: list[str], nth: int) -> str | None:
+    """The nth of a page's titles (forms printed one after another on it), else its first."""
+    return found[nth] if nth < len(found) else (found[0] if found else None)
+
+
+def _title(page_text: str, nth: int = 0) -> str | None:
     """The title line ("项目支出绩效自评表", "部门预算项目支出绩效自评表（2023年度）" → without the year)."""
-    for line in page_text.splitlines():
-        m = _TITLE_LINE.match("".join(line.split()))
-        if m:
-            return m.group("title")
-    return None
+    lines = ["".join(line.split()) for line in page_text.splitlines()]
+    return _nth([m.group("title") for m in map(_TITLE_LINE.match, lines) if m], nth)
 
 
-def _title_year(page_text: str) -> str | None:
+def _title_year(page_text: str, nth: int = 0) -> str | None:
     """The year printed by the title: on the title line, else a line "（2022年度）" of its own."""
     lines = ["".join(line.split()) for line in page_text.splitlines()]
-    for line in lines:
-        if _TITLE_LINE.match(line) and _YEAR_IN_TITLE.search(line):
-            return _YEAR_IN_TITLE.search(line).group(1)
-    for line in lines:
-        m = _YEAR_LINE.match(line)
-        if m:
-            return m.group(1)
-    return None
+    in_title = [_YEAR_IN_TITLE.search(line).group(1) for line in lines
+                if _TITLE_LINE.match(line) and _YEAR_IN_TITLE.search(line)]
+    alone = [m.group(1) for m in map(_YEAR_LINE.match, lines) if m]
+    return _nth(in_title, nth) or _nth(alone, nth)
 
 
 def _narrative_label(text: str, keys: dict[str, str], first: bool) -> tuple[str, str] | None:

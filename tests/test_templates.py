@@ -164,3 +164,14 @@ def test_a_header_printed_on_two_rows_is_read_by_its_labels():
     assert sum("度量单位" in row for g in grids for row in g.rows) == 2  # on both pages
     form = read_forms(inspect(pdf), grids)[0].to_dict()
     assert differences(form, template_truth("sichuan", "440303210301500004143")) == []
+
+
+def test_forms_sharing_a_page_take_its_titles_in_turn():
+    """Two short national forms printed on one page: each has its own "（年度）" line."""
+    from pipeline.forms import _title, _title_year
+
+    page = "附件\n项目支出绩效自评表\n（2021年度）\n项目名称 甲\n…\n项目支出绩效自评表\n（2022年度）\n项目名称 乙"
+    assert [_title_year(page, 0), _title_year(page, 1)] == ["2021", "2022"]
+    assert _title(page, 1) == "项目支出绩效自评表"
+    assert _title_year("部门预算项目支出绩效自评表（2023年度）\n项目名称", 0) == "2023"
+    assert _title_year("项目名称 x\n（2022年度）", 5) == "2022"  # fewer titles than forms: the first
