@@ -12,7 +12,8 @@ Keys of a template file (see luohu.toml, central.toml, sichuan.toml):
     identify = [labels]               all printed (each a cell of its own): the form is of this template;
     unless = [labels]                 none of these printed; the template with the most `identify` wins
     money_unit = "元" | "万元"         the unit of the amounts unless the funds table prints one ("（万元）")
-    year = "header" | "title"         the year from the 绩效自评年度 cell, or from "（2022年度）" by the title
+    year = "header" | "title"         the year from the 绩效自评年度 cell (else as for "title"), or
+                                      from "（2022年度）" by the title
     project_code = "header" | "name" | "none"
                                       the 项目编码 cell; the code before "-" in 项目名称; none printed
     rules = [names]                   the rules of pipeline.rules that apply
@@ -27,6 +28,8 @@ Keys of a template file (see luohu.toml, central.toml, sichuan.toml):
                                       target, unit, actual, weight, score, deviation_note)
     [total] labels                    the row with the total 分值 and 得分 (总分, 合计)
     [narrative] label = field         rows (or "label：value" cells) of closing text
+
+Templates come from pipeline/templates/ and from each folder of $JIXIAO_TEMPLATES.
 """
 
 from __future__ import annotations
@@ -41,8 +44,6 @@ from pathlib import Path
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 ROLES = ("total", "appropriation", "carried_over", "special_account", "unit_funds", "other")
-ROLE_LABELS = {"total": "资金总额", "appropriation": "当年财政拨款", "carried_over": "上年结转资金",
-               "special_account": "财政专户管理资金", "unit_funds": "单位资金", "other": "其他资金"}
 MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 HEADER_FIELDS = ("project_code", "project_name", "year", "implementing_unit", "budget_unit")
 FUND_FIELDS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score", "note")

@@ -72,3 +72,18 @@ def test_the_readme_shows_the_template_file_as_it_is():
     shown = re.search(r"<!-- example\.toml -->\n```toml\n(.*?)```", readme, re.S)
     assert shown, "README shows tests/fixtures/templates/example.toml in a ```toml block"
     assert shown.group(1) == (FIXTURE / "example.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("change,says", [
+    (('role = "carried_over"', 'role = "leftover"'), "role 'leftover'"),
+    (('"完成值" = "actual"', '"完成值" = "achieved"'), "unknown fields ['achieved']"),
+    (('"funds_score"]', '"funds_score", "fun_score"]'), "unknown rules ['fun_score']"),
+    (('money_unit = "元"', 'money_unit = "美元"'), "money_unit '美元'"),
+])
+def test_a_template_file_that_says_something_unknown_is_refused_naming_it(tmp_path, change, says):
+    text = (FIXTURE / "example.toml").read_text(encoding="utf-8")
+    assert change[0] in text
+    bad = tmp_path / "example.toml"
+    bad.write_text(text.replace(change[0], change[1]), encoding="utf-8")
+    with pytest.raises(templates.TemplateError, match=re.escape(says)):
+        templates.parse(bad)
