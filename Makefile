@@ -37,4 +37,4 @@ bench: install
 		tests/fixtures/corpus/truth-sichuan tests/fixtures/corpus/pdf/*/*.pdf
 
 clean:
-	rm -rf $(VENV) data/warehouse.duckdb data/dagster data/quarantine data/docs
+	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.work.duckdb data/warehouse.duckdb.lock data/dagster data/quarantine data/docs

@@ -6,13 +6,10 @@ Read in this order: `resources` (folders, partitions), `reports` (assets and che
 """
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
-
-from pipeline import warehouse
 
 from .automation import inbox_sensor, ingest_report, nightly
 from .reports import analyst_views, forms, report_checks, warehouse_checks, warehouse_tables
-from .resources import ReportFolder
+from .resources import ReportFolder, Warehouse
 
 defs = dg.Definitions(
     assets=[forms, warehouse_tables, analyst_views],
@@ -22,9 +19,9 @@ defs = dg.Definitions(
     schedules=[nightly],
     resources={
         "report_folder": ReportFolder(),
-        "duckdb": DuckDBResource(database=str(warehouse.warehouse_path())),
+        "warehouse": Warehouse(),
     },
-    # Each step in its own process: reports are read in parallel; the steps that open DuckDB queue on
-    # the pool "duckdb" (dagster.yaml), so only one of them holds the warehouse at a time.
+    # Each step in its own process: reports are read in parallel; the steps that write the warehouse
+    # queue on the pool "duckdb" (dagster.yaml) and take its writers' lock, one at a time.
     executor=dg.multiprocess_executor,
 )

@@ -2,25 +2,24 @@
 checked by the GX suites. Each is a few calls into `pipeline`; nothing here reads a PDF or knows a rule.
 
 `forms` and the warehouse tables are partitioned by report (`resources.REPORTS`): reading runs in
-its own process, in parallel with other reports; every step that opens DuckDB is in the pool
-"duckdb", which dagster.yaml limits to one step at a time, because one process at a time may write it.
+its own process, in parallel with other reports, bounded by `pipeline.bounded.Limits` (from
+$JIXIAO_MAX_SECONDS, …); every step that writes DuckDB is in the pool "duckdb", which dagster.yaml
+limits to one step at a time, and takes the writers' lock (`resources.Warehouse`).
 """
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
-from duckdb import DuckDBPyConnection
 
-from pipeline import normalise, validate, warehouse
+from pipeline import bounded, normalise, validate
+from pipeline.warehouse import views as warehouse_views
 from pipeline.errors import ReportError
-from pipeline.ingest import read_report, record_quarantined, store
+from pipeline.ingest import read_isolated, record_quarantined, store
 
-from .resources import FILE_TAG, REPORTS, ReportFolder
+from .resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
 
 GROUP = "jixiao"
 POOL = "duckdb"
@@ -47,7 +46,7 @@ def forms(
         raise dg.Failure(f"no file with sha256 {sha} in {report_folder.inbox_dir} or "
                          f"{report_folder.quarantine_dir}", metadata={"sha256": sha})
     started = time.perf_counter()
-    reading = read_report(path)
+    reading = read_isolated(path, bounded.Limits.from_env())
     seconds = round(time.perf_counter() - started, 2)
     if isinstance(reading, ReportError):
         moved = report_folder.put_aside(path, sha, reading)
@@ -69,14 +68,14 @@ def forms(
     pool=POOL,
 )
 def warehouse_tables(
-    context: dg.AssetExecutionContext, duckdb: DuckDBResource, forms: normalise.ReportFrames
+    context: dg.AssetExecutionContext, warehouse: Warehouse, forms: normalise.ReportFrames
 ) -> Iterator[dg.MaterializeResult]:
     """Replaces this report's rows in one transaction (`pipeline.ingest.store`): its form, funds and
     indicator rows appear together or not at all, and a rerun leaves no trace of the previous load."""
     started = time.perf_counter()
     path = Path(forms.dim_report["file_path"][0])
-    with _warehouse(duckdb, create=True) as con:
-        store(con, path, context.partition_key, forms)
+    with warehouse.writing(context.log, publish=False) as writer:  # published with its checks
+        store(writer.con, path, context.partition_key, forms)
     counts = {**_counts(forms), "seconds": round(time.perf_counter() - started, 2)}
     for table in TABLES:
         yield dg.MaterializeResult(
@@ -86,14 +85,14 @@ def warehouse_tables(
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, deps=list(TABLES), pool=POOL)
-def analyst_views(duckdb: DuckDBResource, report_folder: ReportFolder) -> dg.MaterializeResult:
+def analyst_views(context: dg.AssetExecutionContext, warehouse: Warehouse,
+                  report_folder: ReportFolder) -> dg.MaterializeResult:
     """The views of sql/views/, recreated over the loaded tables. Not refreshed in a run whose
     blocking checks failed. Also records in dim_report the refusals quarantined since (the read step
     does not open the warehouse), so analysts see every refused file there."""
-    with _warehouse(duckdb, create=True) as con:
-        refused = record_quarantined(con, Path(report_folder.quarantine_dir))
-        warehouse.refresh_views(con)
-        views = warehouse.views(con)
+    with warehouse.writing(context.log) as writer:
+        refused = record_quarantined(writer.con, Path(report_folder.quarantine_dir))
+        views = warehouse_views(writer.con)  # `connect` recreated them
     return dg.MaterializeResult(metadata={"count": len(views), "views": dg.MetadataValue.json(views),
                                           "refusals_recorded": dg.MetadataValue.json(refused),
                                           **_docs_link(Path(report_folder.docs_dir))})
@@ -122,7 +121,7 @@ def _description(suite: validate.Suite) -> str:
     pool=POOL,
 )
 def report_checks(
-    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, report_folder: ReportFolder
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse, report_folder: ReportFolder
 ) -> Iterator[dg.AssetCheckResult]:
     """Every suite over this partition's report only (`validate.run` for its sha256), which also
     replaces the report's findings in check_result. A failure lists form, rule and both numbers.
@@ -131,8 +130,8 @@ def report_checks(
     form that breaks a rule really prints inconsistent numbers: a finding, not a broken load."""
     sha = context.partition_key
     docs = Path(report_folder.docs_dir)
-    with _warehouse(duckdb) as con:
-        findings = validate.run(con, [sha], docs=docs)
+    with warehouse.writing(context.log) as writer:
+        findings = validate.run(writer.con, [sha], docs=docs)
     yield from _results(findings, _table, {"report": sha, **_docs_link(docs)})
 
 
@@ -143,11 +142,12 @@ def report_checks(
     ],
     pool=POOL,
 )
-def warehouse_checks(duckdb: DuckDBResource, report_folder: ReportFolder) -> Iterator[dg.AssetCheckResult]:
+def warehouse_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse,
+                     report_folder: ReportFolder) -> Iterator[dg.AssetCheckResult]:
     """Every suite over every loaded report, as the nightly schedule runs them; refreshes check_result."""
     docs = Path(report_folder.docs_dir)
-    with _warehouse(duckdb) as con:
-        findings = validate.run(con, docs=docs)
+    with warehouse.writing(context.log) as writer:
+        findings = validate.run(writer.con, docs=docs)
     yield from _results(findings, lambda suite: "analyst_views", _docs_link(docs))
 
 
@@ -181,14 +181,3 @@ def _counts(frames: normalise.ReportFrames) -> dict:
     return {"sha256": frames.dim_report["report_sha256"][0], "forms": frames.dim_form.height,
             "indicator_rows": frames.fact_indicator_result.height,
             "pages": frames.dim_report["pages"][0]}
-
-
-@contextmanager
-def _warehouse(duckdb: DuckDBResource, *, create: bool = False) -> Iterator[DuckDBPyConnection]:
-    """A connection to the warehouse; `create` makes the file and its tables on first use."""
-    if create:
-        Path(duckdb.database).parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.get_connection() as con:
-        if create:
-            warehouse.apply_schema(con)
-        yield con

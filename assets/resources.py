@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline import warehouse
 from pipeline.errors import ReportError
 from pipeline.ingest import find_reports, quarantine
 from pipeline.pdf import sha256_of
@@ -46,3 +47,15 @@ class ReportFolder(dg.ConfigurableResource):
             return path
         inbox = Path(self.inbox_dir).resolve()
         return quarantine(path, sha256, err, folder, move=path.resolve().is_relative_to(inbox))
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The warehouse file analysts open ($JIXIAO_WAREHOUSE, default data/warehouse.duckdb). A step
+    writes through `pipeline.warehouse.writing`: it waits for the writers' lock (a `jixiao ingest`
+    or another step may hold it), writes the working file and publishes a new snapshot, so an
+    analyst's open session never fails a step and a step never blocks an analyst."""
+
+    path: str = str(warehouse.warehouse_path())
+
+    def writing(self, log=None, *, publish: bool = True):
+        return warehouse.writing(self.path, publish=publish, on_wait=log.info if log else None)

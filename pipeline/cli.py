@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
+from .bounded import Limits, ReadersFailed
 from .errors import WarehouseOutdated
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
 TABLE_ROWS = 10_000  # `query` prints at most this many rows as a table; csv and json print all
+# During a long ingest, the reports loaded so far are checked and published for readers this often.
+PUBLISH_SECONDS = 30
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,9 +29,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except BrokenPipeError:  # `jixiao query ... | head`
         return 0
+    except KeyboardInterrupt:
+        print("\njixiao: interrupted; every report stored so far is whole and kept (readers see it "
+              "after the next run); run the command again for the rest", file=sys.stderr)
+        return 130
+    except ReadersFailed as err:
+        print(f"jixiao: {err}; every report stored so far is whole and kept", file=sys.stderr)
+        return 3
+    except MemoryError:
+        print("jixiao: out of memory; every report stored so far is whole and kept", file=sys.stderr)
+        return 3
     except (OSError, WarehouseOutdated) as err:  # a missing path, a held warehouse, an unwritable --out
         print(f"jixiao: {err}", file=sys.stderr)
         return 2
+    except Exception as err:  # only the warehouse itself fails like this: a report's problem is a refusal
+        import duckdb
+
+        if not isinstance(err, duckdb.Error):
+            raise
+        print(f"jixiao: the warehouse failed: {err}", file=sys.stderr)
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="Read PDF reports and print a JSON list of every form found, in "
                        "the shape of tests/fixtures/corpus/SCHEMA.md plus provenance (source, page).")
     e.add_argument("files", nargs="+", metavar="FILE", help="PDF report(s) to read")
+    e.add_argument("--workers", type=int, metavar="N",
+                   help="reports read at once, each in its own process (default: one per core)")
     e.set_defaults(run=_extract)
 
     i = sub.add_parser("ingest", help="load reports into the warehouse and check them",
@@ -61,6 +84,18 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--quarantine", metavar="DIR", default=str(DEFAULT_QUARANTINE),
                    help="copy refused files here with a JSON sidecar (default: %(default)s)")
     i.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    i.add_argument("--workers", type=int, metavar="N",
+                   help="reports read at once, each in its own process (default: one per core)")
+    limits = Limits.from_env()
+    i.add_argument("--max-seconds", type=float, default=limits.seconds, metavar="S",
+                   help="refuse a report whose reading takes longer (default: %(default)g)")
+    i.add_argument("--max-pages", type=int, default=limits.pages, metavar="N",
+                   help="refuse a report with more pages (default: %(default)s)")
+    i.add_argument("--max-memory", type=int, default=limits.memory_mb, metavar="MB",
+                   help="refuse a report whose reading needs more resident memory (default: %(default)s)")
+    i.add_argument("--publish-every", type=float, default=PUBLISH_SECONDS, metavar="S",
+                   help="during a long run, check the reports loaded so far and publish them to "
+                   "readers this often (default: %(default)s s; always at the end)")
     warehouse_opt(i)
     i.set_defaults(run=_ingest)
 
@@ -104,19 +139,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from . import bounded
     from .errors import ReportError
-    from .extract import extract
+    from .extract import extract_dicts
 
     forms: list[dict[str, Any]] = []
     status = 0
-    for name in args.files:
-        try:
-            _, found = extract(name)
-        except ReportError as err:
-            print(f"jixiao: {err}", file=sys.stderr)
+    for _, found in bounded.run(extract_dicts, args.files, limits=Limits.from_env(), workers=args.workers):
+        if isinstance(found, ReportError):
+            print(f"jixiao: {found}", file=sys.stderr)
             status = 1
             continue
-        forms += [f.to_dict() for f in found]
+        forms += found
     json.dump(forms, sys.stdout, ensure_ascii=False, indent=2)
     print()
     return status
@@ -124,27 +158,37 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace) -> int:
     from . import validate, warehouse
-    from .ingest import find_reports, ingest_file
+    from .ingest import find_reports, ingest_many
 
     files = find_reports(args.paths)  # a path that is not there stops here, before the warehouse
     if not files:
         print(f"jixiao: no PDF found under {', '.join(args.paths)}", file=sys.stderr)
         return 2
-    con = warehouse.connect(args.warehouse)
-    outcomes = []
-    for n, path in enumerate(files, start=1):
-        if not args.quiet:
-            print(f"[{n}/{len(files)}] {path} ...", end=" ", file=sys.stderr, flush=True)
-        outcome = ingest_file(con, path, force=args.force, quarantine_dir=Path(args.quarantine))
-        outcomes.append(outcome)
-        if not args.quiet:
-            print(_describe(outcome), file=sys.stderr)
-    loaded = [o.sha256 for o in outcomes if o.status == "loaded"]
-    if loaded:
-        if not args.quiet:
-            print(f"checking {len(loaded)} report(s) ...", file=sys.stderr)
-        validate.run(con, loaded)
-    lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
+    limits = Limits(seconds=args.max_seconds, pages=args.max_pages, memory_mb=args.max_memory)
+    with warehouse.writing(args.warehouse, on_wait=_say) as writer:
+        con = writer.con
+        outcomes = []
+        unchecked = warehouse.unchecked_reports(con)  # loaded by a run that was killed before its checks
+        published = time.monotonic()
+        for n, outcome in enumerate(ingest_many(con, files, force=args.force, workers=args.workers,
+                                                quarantine_dir=Path(args.quarantine), limits=limits),
+                                    start=1):
+            outcomes.append(outcome)
+            if outcome.status == "loaded":
+                unchecked.append(outcome.sha256)
+            if not args.quiet:
+                print(f"[{n}/{len(files)}] {outcome.path} ... {_describe(outcome)}", file=sys.stderr,
+                      flush=True)
+            if unchecked and time.monotonic() - published >= args.publish_every:  # a long run: show progress
+                validate.run(con, unchecked)
+                writer.publish()
+                unchecked, published = [], time.monotonic()
+        if unchecked:
+            if not args.quiet:
+                print(f"checking {len(unchecked)} report(s) ...", file=sys.stderr)
+            validate.run(con, unchecked)
+        loaded = [o.sha256 for o in outcomes if o.status == "loaded"]
+        lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
     if lines is not None:
         for r in lines.iter_rows(named=True):
             version = _version_note(r) if r["versions"] > 1 else ""
@@ -162,6 +206,10 @@ def _ingest(args: argparse.Namespace) -> int:
           f"{counts['quarantined']} quarantined; {forms} form(s) read; {failed} failed check(s) "
           f"-> {warehouse.warehouse_path(args.warehouse)}")
     return 1 if quarantined else 0
+
+
+def _say(message: str) -> None:
+    print(f"jixiao: {message} ...", file=sys.stderr, flush=True)
 
 
 # one line per form of each report loaded in this run; `versions` > 1 when the run loaded several
@@ -210,9 +258,10 @@ def _validate(args: argparse.Namespace) -> int:
         print("jixiao: --failed is for --format json; the text lists only the failed checks",
               file=sys.stderr)
         return 2
-    con = warehouse.connect(args.warehouse, create=False)
-    findings = validate.run(con)  # every version is checked and stored; current ones are shown
-    findings = findings.join(warehouse.read_frame(con, _VERSIONS), on=["form_id", "report_sha256"])
+    with warehouse.writing(args.warehouse, create=False, on_wait=_say) as writer:
+        findings = validate.run(writer.con)  # every version is checked and stored; current ones shown
+        versions = warehouse.read_frame(writer.con, _VERSIONS)
+    findings = findings.join(versions, on=["form_id", "report_sha256"])
     if not args.all_versions:
         findings = findings.filter(pl.col("is_current"))
     findings = findings.sort("form_id", "rule", "subject", "ingested_at").with_columns(

@@ -65,6 +65,21 @@ class ExtractionFault(ReportError):
     kind = "extraction_fault"
 
 
+class Unreadable(ReportError):
+    """A PDF library, or jixiao's own reader, failed on the file in a way no check foresaw (an
+    exception, or the reading process dying). The report is refused with the library's message: one
+    odd file never stops a batch."""
+
+    kind = "unreadable"
+
+
+class OverLimit(ReportError):
+    """A report that needs more time, pages or memory than `pipeline.bounded.Limits` allows: refused
+    rather than left to hang the nightly run or exhaust the machine."""
+
+    kind = "over_limit"
+
+
 class WarehouseOutdated(RuntimeError):
     """The file was built by an older jixiao whose tables lack columns this version writes.
 

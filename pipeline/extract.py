@@ -10,10 +10,18 @@ from .pdf import PdfInfo, inspect
 from .tables import ENGINE, check_held, read_grids
 
 
-def extract(path: str | Path, engine: str = ENGINE) -> tuple[PdfInfo, list[Form]]:
-    """Read every form of a report. Raises a `ReportError` subclass for bad input."""
-    info = inspect(path)
+def extract(path: str | Path, engine: str = ENGINE,
+            max_pages: int | None = None) -> tuple[PdfInfo, list[Form]]:
+    """Read every form of a report. Raises a `ReportError` subclass for bad input. Untrusted files are
+    read through `pipeline.bounded`, which also turns any other failure into a refusal."""
+    info = inspect(path, max_pages=max_pages)
     grids, rulings = read_grids(info.path, engine=engine)
     forms = read_forms(info, grids)  # a file with no form is refused as such, not as a fault
     check_held(info.path, grids, rulings)
     return info, forms
+
+
+def extract_dicts(path: str | Path, max_pages: int | None = None) -> list[dict]:
+    """The forms of a report in the SCHEMA.md shape: what `jixiao extract` prints, and what travels
+    back from a worker process (`pipeline.bounded`)."""
+    return [form.to_dict() for form in extract(path, max_pages=max_pages)[1]]

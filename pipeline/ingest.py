@@ -1,22 +1,27 @@
 """One report file → the warehouse, or → quarantine with its reason. Never both, never half.
 
-`ingest_file` is what the CLI calls for each report: `read_report` then `store`. It never raises for
-bad input: a `ReportError` becomes a quarantined dim_report row (and, when a quarantine folder is
-given, a copy of the file with a JSON sidecar giving the reason). The Dagster assets call `read_report`
-and `store` as separate steps, so reading runs in parallel and only the write holds the warehouse.
+`ingest_many` is what the CLI calls: each report is read by `read_report` in a bounded worker process
+(`pipeline.bounded`: several at once, each limited in time, pages and memory, any failure a refusal),
+then stored here, in the order given, by the one writer. Nothing a report file holds raises: a
+`ReportError` becomes a quarantined dim_report row (and, when a quarantine folder is given, a copy of
+the file with a JSON sidecar giving the reason). `ingest_file` does the same for one file in this
+process (no time or memory bound). The Dagster assets call `read_report` (bounded) and `store` as
+separate steps, so reading runs in parallel and only the write holds the warehouse.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from . import normalise, warehouse
+from . import bounded, normalise, warehouse
 from .errors import ReportError
 from .extract import extract
 from .pdf import sha256_of
@@ -54,28 +59,67 @@ def find_reports(paths: list[str | Path]) -> list[Path]:
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool = False,
                 quarantine_dir: Path | None = None) -> Outcome:
-    """Load one report in one transaction; `force` re-reads a report already loaded."""
+    """Load one report in one transaction, read in this process; `force` re-reads a report already
+    loaded."""
     path = Path(path)
-    started = datetime.now(timezone.utc)
     sha = sha256_of(path)  # FileNotFoundError for a path that is not there: no report to record
     if not force and warehouse.report_status(con, sha) == "loaded":
         return Outcome(path, sha, "skipped")
-    reading = read_report(path)
+    started = time.perf_counter()
+    reading = bounded.guarded(read_report, path)
+    return _store(con, path, sha, reading, time.perf_counter() - started, quarantine_dir)
+
+
+def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force: bool = False,
+                quarantine_dir: Path | None = None, limits: bounded.Limits = bounded.Limits(),
+                workers: int | None = None) -> Iterator[Outcome]:
+    """Load reports, one transaction each, yielding their outcomes in the order of `paths`. Up to
+    `workers` are read at once, each in a worker bounded by `limits`; only this process writes."""
+    entries = []
+    for path in map(Path, paths):
+        sha = sha256_of(path)
+        entries.append((path, sha, not force and warehouse.report_status(con, sha) == "loaded"))
+    readings = bounded.run(_read_timed, [p for p, _, skip in entries if not skip], limits=limits,
+                           workers=workers)
+    for path, sha, skip in entries:
+        if skip:
+            yield Outcome(path, sha, "skipped")
+            continue
+        _, result = next(readings)  # (reading, seconds), or the refusal of a worker that failed
+        reading, seconds = result if isinstance(result, tuple) else (result, 0.0)
+        yield _store(con, path, sha, reading, seconds, quarantine_dir)
+
+
+def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -> normalise.ReportFrames | ReportError:
+    """`read_report` in a worker process bounded by `limits`: what a Dagster step runs."""
+    [(_, reading)] = bounded.run(read_report, [Path(path)], limits=limits, workers=1)
+    return reading
+
+
+def _read_timed(path: Path, max_pages: int | None = None) -> tuple[normalise.ReportFrames | ReportError, float]:
+    started = time.perf_counter()
+    return read_report(path, max_pages=max_pages), time.perf_counter() - started
+
+
+def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
+           reading: normalise.ReportFrames | ReportError, seconds: float,
+           quarantine_dir: Path | None) -> Outcome:
     store(con, path, sha, reading)
     if isinstance(reading, ReportError):
         if quarantine_dir is not None:
             quarantine(path, sha, reading, quarantine_dir)
-        return Outcome(path, sha, "quarantined", error=reading, seconds=_since(started))
+        return Outcome(path, sha, "quarantined", error=reading, seconds=seconds)
     return Outcome(path, sha, "loaded", forms=reading.dim_form.height,
-                   pages=reading.dim_report["pages"][0], seconds=_since(started))
+                   pages=reading.dim_report["pages"][0], seconds=seconds)
 
 
-def read_report(path: str | Path) -> normalise.ReportFrames | ReportError:
+def read_report(path: str | Path, max_pages: int | None = None) -> normalise.ReportFrames | ReportError:
     """Everything one report would load, or why it cannot be loaded. The refusal is returned, not
-    raised, so each caller decides where it goes (a quarantined row, a failed Dagster partition)."""
+    raised, so each caller decides where it goes (a quarantined row, a failed Dagster partition).
+    Run it through `pipeline.bounded`, which turns any other failure into a refusal too."""
     path = Path(path)
     try:
-        info, forms = extract(path)
+        info, forms = extract(path, max_pages=max_pages)
         return normalise.frames(forms, file_path=str(path.absolute()), pages=info.pages)
     except ReportError as err:
         return err
@@ -131,7 +175,3 @@ def quarantine(path: Path, sha: str, err: ReportError, directory: Path, *, move:
         encoding="utf-8",
     )
     return target
-
-
-def _since(started: datetime) -> float:
-    return (datetime.now(timezone.utc) - started).total_seconds()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import playa
 import pypdfium2 as pdfium
 from playa.pdftypes import ContentStream, ObjRef, int_value, resolve1
 
-from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, ScannedPage
+from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, OverLimit, ScannedPage
 
 DAMAGED = "cannot be read: damaged or truncated"
 
@@ -43,8 +44,9 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def inspect(path: str | Path) -> PdfInfo:
-    """Open a report safely; raise a named `ReportError` for anything we cannot read as text."""
+def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
+    """Open a report safely; raise a named `ReportError` for anything we cannot read as text, or
+    `OverLimit` for more than `max_pages` pages (checked before any page is read)."""
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -63,6 +65,9 @@ def inspect(path: str | Path) -> PdfInfo:
     try:
         if len(doc) == 0:
             raise EmptyPdf(name, "the PDF has no pages")
+        if max_pages is not None and len(doc) > max_pages:
+            raise OverLimit(name, f"the PDF has {len(doc):,} pages, more than the limit of "
+                                  f"{max_pages:,} per report")
         texts: list[str] = []
         for i in range(1, len(doc) + 1):
             try:
@@ -114,6 +119,9 @@ def _check_objects(path: Path) -> None:
                                           f"({str(exc.__context__ or exc)[:100]})") from exc
                     if complaints.first:
                         raise _Damage(f"an object does not parse ({complaints.first[:100]})")
+                    cycle = _drawn_cycle(page.streams, page.resources, (), set())
+                    if cycle is not None:  # Camelot's reader would recurse until it crashes
+                        raise _Damage(f"form XObject {cycle} draws itself")
                 except (_Damage, playa.PDFException, ValueError) as exc:  # ValueError: a bad xref
                     raise BrokenPdf(name, f"page {i} {DAMAGED}: {exc}", page=i) from exc
     finally:
@@ -169,3 +177,33 @@ def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
     elif isinstance(obj, list):
         for value in obj:
             yield from _streams(value, seen)
+
+
+_DO = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s*Do\b")  # `/Name Do`: draw the XObject of that name
+
+
+def _drawn_cycle(streams: Iterator[ContentStream], resources: Any, drawing: tuple[int, ...],
+                 done: set[int]) -> int | None:
+    """The object number of a form XObject drawn (`Do`) within itself, directly or through the forms it
+    draws, or None. Only drawn forms count: a resource dictionary shared by a form and listing it is
+    common and harmless. `done` holds the forms already followed to the end (each is followed once)."""
+    xobjects = resolve1(resources.get("XObject")) if isinstance(resources, dict) else None
+    if not isinstance(xobjects, dict):
+        return None
+    names = {re.sub(rb"#([0-9a-fA-F]{2})", lambda m: bytes.fromhex(m[1].decode()), m[1]).decode("latin-1")
+             for stream in streams for m in _DO.finditer(stream.buffer)}
+    for name in sorted(names):
+        ref = xobjects.get(name)
+        if not isinstance(ref, ObjRef) or ref.objid in done:
+            continue
+        if ref.objid in drawing:
+            return ref.objid
+        form = ref.resolve(default=_MISSING)
+        if (isinstance(form, ContentStream) and not isinstance(form, dict)
+                and getattr(resolve1(form.get("Subtype")), "name", None) == "Form"):
+            found = _drawn_cycle(iter([form]), resolve1(form.get("Resources")) or resources,
+                                 drawing + (ref.objid,), done)
+            if found is not None:
+                return found
+        done.add(ref.objid)
+    return None

@@ -139,7 +139,8 @@ def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict
         tables = camelot.read_pdf(str(path), pages="all", flavor="lattice", engine=engine)
     by_page: dict[int, list] = {}
     for t in tables:
-        by_page.setdefault(int(t.page), []).append(t)
+        if t.cells:  # Camelot makes an empty table of ruling it finds no cell in: nothing to place
+            by_page.setdefault(int(t.page), []).append(t)
     grids: list[Grid] = []
     doc = pdfium.PdfDocument(str(path))
     try:

@@ -3,15 +3,32 @@
 Loading is idempotent: a report is keyed by its sha256, so the same file under any name loads once,
 and re-loading it replaces its rows atomically. A failure inside the transaction rolls back: the
 warehouse never holds half a report.
+
+Readers and writers never block each other. DuckDB lets one process hold a file for writing and then
+no other process may open it, not even to read; a reader holding it blocks every writer. So the
+warehouse is two files:
+
+- `data/warehouse.work.duckdb`, the writers' file. Only a writer opens it, one at a time: `writing()`
+  takes the lock `data/warehouse.duckdb.lock` first (flock: a killed writer releases it), and a
+  second writer waits its turn instead of failing.
+- `data/warehouse.duckdb`, what analysts and `jixiao query` open: a snapshot that `Writer.publish`
+  writes as a copy of the checkpointed working file and renames into place. A rename is atomic, so a
+  reader opens the old snapshot or the new one, each whole; a session already open keeps the snapshot
+  it opened, and nothing a reader does can hold up a writer.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
+from filelock import FileLock, Timeout
 
 from .errors import WarehouseOutdated
 from .normalise import ReportFrames
@@ -27,6 +44,71 @@ COMMENT_SOURCES = ("dim_form", "fact_indicator_result", "fact_fund_execution", "
 def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
     """--warehouse, else $JIXIAO_WAREHOUSE, else data/warehouse.duckdb."""
     return Path(explicit or os.environ.get("JIXIAO_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+def work_path(published: Path) -> Path:
+    """The writers' file beside the published one: data/warehouse.duckdb → data/warehouse.work.duckdb."""
+    return published.with_name(f"{published.stem}.work{published.suffix}")
+
+
+def lock_path(published: Path) -> Path:
+    return published.with_name(f"{published.name}.lock")
+
+
+@dataclass
+class Writer:
+    """The one writer's connection to the working file, and how to publish it for readers."""
+
+    con: duckdb.DuckDBPyConnection
+    published: Path
+
+    def publish(self) -> None:
+        """Make what is committed visible to readers: checkpoint the working file (so it holds every
+        committed report and needs no WAL), copy it beside the snapshot, and rename it into place."""
+        self.con.execute("CHECKPOINT")
+        for stale in self.published.parent.glob(f".{self.published.name}.*.tmp"):
+            stale.unlink(missing_ok=True)  # left by a writer killed while publishing
+        tmp = self.published.with_name(f".{self.published.name}.{os.getpid()}.tmp")
+        shutil.copyfile(work_path(self.published), tmp)
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        # a WAL beside the snapshot could only come from a client that opened it read-write; it
+        # belongs to the old file and must not be replayed into the new one
+        self.published.with_name(self.published.name + ".wal").unlink(missing_ok=True)
+        os.replace(tmp, self.published)
+
+
+@contextmanager
+def writing(path: str | os.PathLike | None = None, *, create: bool = True, publish: bool = True,
+            on_wait: Callable[[str], None] | None = None) -> Iterator[Writer]:
+    """The warehouse for writing: wait for the lock (saying so through `on_wait`), open the working
+    file (made from the published one when there is none yet), and publish on a clean exit.
+    Only `create` makes a new warehouse."""
+    target = warehouse_path(path)
+    work = work_path(target)
+    if not create and not (target.exists() or work.exists()):
+        raise FileNotFoundError(f"{target}: no warehouse yet; run `jixiao ingest` first")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(target))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait:
+            on_wait(f"waiting for {target}: another jixiao command or Dagster step is writing it")
+        lock.acquire()
+    try:
+        if not work.exists() and target.exists():  # a warehouse from before the working file
+            shutil.copyfile(target, work)
+        con = connect(work)
+        try:
+            writer = Writer(con, target)
+            yield writer
+            if publish:
+                writer.publish()
+        finally:
+            con.close()
+    finally:
+        lock.release()
 
 
 class WarehouseBusy(OSError):
@@ -47,8 +129,8 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     except duckdb.IOException as err:
         if "lock" in str(err).lower():
             raise WarehouseBusy(
-                f"{target}: the warehouse is held by another process (a running Dagster job or "
-                f"`make ui`?); try again when it is done, or stop it ({err})") from err
+                f"{target}: the warehouse file is held by another process; try again when it is "
+                f"done, or stop it ({err})") from err
         raise WarehouseBusy(f"{target}: cannot open the warehouse ({err})") from err
     if not read_only:
         apply_schema(con)
@@ -79,11 +161,15 @@ def _require_current_tables(con: duckdb.DuckDBPyConnection, ddl: str) -> None:
         where = (con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
                  .fetchall()[0][0] or "the warehouse")
         listed = ", ".join(f"{t}.{c}" for t, c in missing[:5]) + (" …" if len(missing) > 5 else "")
-        again = ("make demo" if Path(where).resolve() == DEFAULT_WAREHOUSE.resolve()
-                 else f"jixiao ingest <your reports> --warehouse {where}")
+        published = Path(where)
+        if published.name.endswith(".work.duckdb"):  # the writers' file: name the one users know
+            published = published.with_name(published.name.replace(".work.duckdb", ".duckdb"))
+        again = ("make demo" if published.resolve() == DEFAULT_WAREHOUSE.resolve()
+                 else f"jixiao ingest <your reports> --warehouse {published}")
         raise WarehouseOutdated(
-            f"{where} was built by an older jixiao (missing {listed}); it is derived from the "
-            f"reports: delete it and ingest again (`rm {where} && {again}`)")
+            f"{published} was built by an older jixiao (missing {listed}); it is derived from the "
+            f"reports: delete it and its working file, and ingest again "
+            f"(`rm -f {published} {work_path(published)} && {again}`)")
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -131,6 +217,15 @@ def _literal(text: str) -> str:
 def report_status(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
     rows = con.execute("SELECT status FROM dim_report WHERE report_sha256 = ?", [sha256]).fetchall()
     return rows[0][0] if rows else None
+
+
+def unchecked_reports(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Loaded reports with forms but no findings: every form gets findings when checked, so these
+    were stored by a run stopped before its checks ran."""
+    return [sha for (sha,) in con.execute(
+        """SELECT DISTINCT report_sha256 FROM dim_form f
+           WHERE NOT EXISTS (SELECT 1 FROM check_result c WHERE c.report_sha256 = f.report_sha256)
+           ORDER BY 1""").fetchall()]
 
 
 def load_report(con: duckdb.DuckDBPyConnection, frames: ReportFrames) -> None:

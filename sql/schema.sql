@@ -24,7 +24,7 @@ COMMENT ON COLUMN dim_report.pages IS '页数: number of PDF pages';
 COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was first loaded or refused (UTC); kept when re-read, it orders versions';
 COMMENT ON COLUMN dim_report.read_at IS '读取时间: when the rows of this report were last read from the file (UTC); moves on every re-read or rerun';
 COMMENT ON COLUMN dim_report.status IS '状态: loaded, or quarantined (refused with its error; nothing of it is in the fact tables)';
-COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, broken (damaged or truncated), encrypted, empty, scanned, no_form, incomplete_form, extraction_fault (a misread, or a form printed twice in one file)';
+COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, broken (damaged or truncated), encrypted, empty, scanned, no_form, incomplete_form, extraction_fault (a misread, or a form printed twice in one file), unreadable (a PDF library or the reader failed on it, or its reading process died), over_limit (more time, pages or memory than a report may take)';
 COMMENT ON COLUMN dim_report.error IS '错误: why the report was quarantined, naming file and page';
 COMMENT ON COLUMN dim_report.error_page IS '错误页码: page the error was found on, where known';
 COMMENT ON COLUMN dim_report.forms IS '自评表数: forms (项目支出绩效自评表) read from the report';

@@ -19,12 +19,11 @@ import dagster as dg
 import duckdb
 import pytest
 import requests
-from dagster_duckdb import DuckDBResource
 
 from assets.automation import REPORT_ASSETS, inbox_sensor, nightly
 from assets.definitions import defs
 from assets.reports import BLOCKING, SUITE_TABLE
-from assets.resources import FILE_TAG, REPORTS, ReportFolder
+from assets.resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
 from conftest import ROOT, SAMPLES, extracted, truth
 from pipeline.pdf import sha256_of
 from pipeline import validate
@@ -46,7 +45,7 @@ class Site:
         self.database = root / "warehouse.duckdb"
         self.folder = ReportFolder(inbox_dir=str(self.inbox), quarantine_dir=str(self.quarantine),
                                    docs_dir=str(root / "docs"))
-        self.resources = {"report_folder": self.folder, "duckdb": DuckDBResource(database=str(self.database))}
+        self.resources = {"report_folder": self.folder, "warehouse": Warehouse(path=str(self.database))}
         (root / "dagster").mkdir()
         self.instance = dg.DagsterInstance.local_temp(str(root / "dagster"))
         self.cursor: str | None = None
@@ -316,6 +315,48 @@ def test_unreadable_report_fails_its_partition_only_and_moves_to_quarantine(samp
     assert views.success
     assert site.rows("SELECT status, error_kind, file_path, forms FROM dim_report WHERE report_sha256 = ?",
                      [key]) == [("quarantined", "not_a_pdf", str(moved), 0)]
+
+
+def test_a_report_over_its_limits_is_refused_and_quarantined_not_a_crash(tmp_path, monkeypatch):
+    """The read step is bounded like `jixiao ingest` ($JIXIAO_MAX_PAGES here): over it, the report is
+    refused with its kind, the file moves to quarantine and the refusal reaches dim_report."""
+    site = Site(tmp_path)
+    two_pages = site.inbox / "two-pages.pdf"
+    shutil.copy(SAMPLES / "441302221551500092553.xlsx.pdf", two_pages)
+    monkeypatch.setenv("JIXIAO_MAX_PAGES", "1")
+    site.tick()
+    (request,) = site.tick().run_requests
+    result = site.materialize(request.partition_key, request.tags)
+    meta = {k: v.value for k, v in _failure(result, "forms").metadata.items()}
+    assert meta["error_kind"] == "over_limit" and "more than the limit of 1" in meta["reason"]
+    assert not two_pages.exists() and Path(meta["quarantined"]).is_file()
+    assert dg.materialize([*defs.assets], selection=["analyst_views"], instance=site.instance,
+                          resources=site.resources).success
+    assert site.rows("SELECT status, error_kind FROM dim_report") == [("quarantined", "over_limit")]
+
+
+def test_an_analyst_session_left_open_does_not_fail_the_steps(tmp_path):
+    """The duckdb CLI opens a file read-write, and then no other process may open it: the steps
+    write the working file and publish past it, so the run succeeds and the next reader sees it."""
+    site = Site(tmp_path)
+    shutil.copy(SAMPLES / "440305210300200065020.xlsx.pdf", site.inbox / "a.pdf")
+    site.tick()
+    (first,) = site.tick().run_requests
+    assert _metadata(site.materialize(first.partition_key, first.tags), "warehouse_tables")
+    shutil.copy(SAMPLES / "440307251551500032553.xlsx.pdf", site.inbox / "b.pdf")
+    site.tick()
+    (second,) = site.tick().run_requests
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('open', flush=True); time.sleep(600)", str(site.database)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert analyst.stdout.readline().strip() == "open"
+        result = site.materialize(second.partition_key, second.tags)
+        assert _metadata(result, "warehouse_tables") and _checks(result)  # loaded and checked
+    finally:
+        analyst.kill()
+        analyst.wait()
+    assert site.rows("SELECT count(*) FROM dim_form") == [(2,)]
 
 
 def test_rerun_of_one_partition_replaces_that_report_only(samples):

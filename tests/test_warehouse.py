@@ -113,7 +113,13 @@ def test_a_warehouse_from_an_older_jixiao_is_refused_with_the_fix(tmp_path):
     with pytest.raises(warehouse.WarehouseOutdated, match=r"fact_indicator_result\.actual_comparator.*delete it") as err:
         warehouse.connect(old)
     # not the default file: `make demo` would not rebuild it
-    assert f"`rm {old} && jixiao ingest <your reports> --warehouse {old}`" in str(err.value)
+    work = tmp_path / "old.work.duckdb"
+    assert f"`rm -f {old} {work} && jixiao ingest <your reports> --warehouse {old}`" in str(err.value)
+    work.write_bytes(old.read_bytes())  # what a writer opens: the message names the file users know
+    with pytest.raises(warehouse.WarehouseOutdated) as err:
+        with warehouse.writing(old):
+            pass
+    assert f"{old} was built by an older jixiao" in str(err.value) and f"rm -f {old} {work}" in str(err.value)
     fresh = warehouse.connect(tmp_path / "new.duckdb")  # a new file is simply created
     assert "v_form_scorecard" in warehouse.views(fresh)
 

@@ -1,0 +1,174 @@
+"""Reading reports in worker processes, each bounded in time, pages and memory.
+
+A report file is untrusted input to C libraries (pdfium, OpenCV) and to parsers that may loop, recurse
+or inflate a stream without end. So every report is read in a worker process of a pool (pebble), never
+in the process that writes the warehouse, and whatever happens there comes back as the report's
+refusal, never as the caller's failure:
+
+- a `ReportError` raised by the reader is returned as it is;
+- any other exception, from a library or from jixiao, is `Unreadable` with the library's message;
+- a worker that dies (a segfault in a C library) is `Unreadable` naming the signal;
+- a report over `Limits.seconds` (the worker is killed), `Limits.memory_mb` of resident memory (a
+  watchdog process beside the worker ends it) or `Limits.pages` (checked when the file is opened) is
+  `OverLimit`.
+
+Results come back in the order of the items, so callers print and store them in a stable order, while
+up to `workers` reports are read at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pebble import ProcessExpired, ProcessPool
+
+from .errors import OverLimit, ReportError, Unreadable
+
+T = TypeVar("T")
+Item = TypeVar("Item")
+
+_MEMORY_SIGNAL = signal.SIGUSR2  # what the watchdog ends a worker over Limits.memory_mb with
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+class ReadersFailed(RuntimeError):
+    """The pool of reading processes itself failed (not one report): the run stops, said in one line."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one report may take. The defaults read a 1,000-page bundle comfortably (about a minute
+    and well under 1 GB here) and stop a pathological file long before it hurts the nightly run."""
+
+    seconds: float = 900.0  # wall time to read one report, in its worker
+    pages: int = 20_000
+    memory_mb: int = 4_096  # resident memory of the worker reading it
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        """$JIXIAO_MAX_SECONDS, $JIXIAO_MAX_PAGES, $JIXIAO_MAX_MEMORY_MB override the defaults (the
+        Dagster code location reads its limits this way; the CLI also has flags)."""
+        base = cls()
+        return cls(
+            seconds=float(os.environ.get("JIXIAO_MAX_SECONDS", base.seconds)),
+            pages=int(os.environ.get("JIXIAO_MAX_PAGES", base.pages)),
+            memory_mb=int(os.environ.get("JIXIAO_MAX_MEMORY_MB", base.memory_mb)),
+        )
+
+
+def default_workers() -> int:
+    """One reader per core this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(),
+        workers: int | None = None, name: Callable[[Item], str] = str) -> Iterator[tuple[Item, T | ReportError]]:
+    """`fn(item, max_pages=limits.pages)` for each item in a worker process, yielding `(item, result)`
+    in the order of `items`; the result is the refusal (`ReportError`) when the reading failed in any
+    way. `name(item)` is the file name a refusal gives. `fn` must be importable (picklable)."""
+    items = list(items)
+    if not items:
+        return
+    workers = max(1, min(workers or default_workers(), len(items)))
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.extract", "pipeline.normalise"])
+    pool = ProcessPool(max_workers=workers, context=context, initializer=_watch_memory,
+                       initargs=(limits.memory_mb,))
+    pending: deque = deque()
+    queue = iter(items)
+
+    def submit(item: Item) -> None:
+        try:
+            future = pool.schedule(guarded, (fn, item, limits.pages), timeout=limits.seconds)
+        except RuntimeError as exc:  # pebble: the pool is broken, whatever the report
+            raise ReadersFailed(f"the pool of reading processes failed ({exc})") from exc
+        pending.append((item, future))
+
+    try:
+        for item in islice(queue, 2 * workers):  # a little ahead of the caller, not all in flight
+            submit(item)
+        while pending:
+            item, future = pending.popleft()
+            result = _outcome(future, name(item), limits)
+            for nxt in islice(queue, 1):  # the pool reads on while the caller stores this one
+                submit(nxt)
+            yield item, result
+    finally:
+        if pending:  # the caller stopped early (an interrupt): nothing more is read
+            pool.stop()
+        else:
+            pool.close()
+        pool.join()
+
+
+def _outcome(future: Any, file: str, limits: Limits) -> Any:
+    try:
+        return future.result()
+    except FutureTimeout:
+        return OverLimit(file, f"reading it took longer than {limits.seconds:g} s (the limit per report)")
+    except ProcessExpired as exc:
+        if exc.exitcode == -_MEMORY_SIGNAL:
+            return OverLimit(file, f"reading it needed more than {limits.memory_mb} MB of memory "
+                                   f"(the limit per report)")
+        how = f"signal {-exc.exitcode}" if exc.exitcode and exc.exitcode < 0 else f"exit {exc.exitcode}"
+        return Unreadable(file, f"the PDF reader crashed on it ({how})")
+    except Exception as exc:  # the result could not travel back (pickling), or pebble failed
+        return Unreadable(file, f"reading it failed: {type(exc).__name__}: {exc}")
+
+
+def guarded(fn: Callable[..., T], item: Any, max_pages: int | None = None) -> T | ReportError:
+    """`fn(item, max_pages=…)` with every exception turned into the report's refusal: what each
+    worker runs, and what a caller reading in its own process (no time or memory bound) may run."""
+    try:
+        return fn(item, max_pages=max_pages)
+    except ReportError as err:
+        return err
+    except MemoryError:
+        return OverLimit(_file(item), "reading it ran out of memory")
+    except RecursionError:
+        return Unreadable(_file(item), "the PDF nests its objects too deeply to read")
+    except Exception as exc:  # a PDF library (pdfium, playa, Camelot, OpenCV) or our parsing
+        return Unreadable(_file(item), f"a PDF library failed on it: {type(exc).__name__}: "
+                                       f"{str(exc)[:300] or 'no message'}")
+
+
+def _file(item: Any) -> str:
+    return str(item if isinstance(item, (str, Path)) else getattr(item, "path", item))
+
+
+def _watch_memory(limit_mb: int) -> None:
+    """Worker initializer: a watchdog ends the worker (signal `_MEMORY_SIGNAL`) once its resident
+    memory passes the limit. Resident, not virtual: the libraries reserve gigabytes they never touch,
+    so an address-space rlimit would refuse ordinary reports. The watchdog is a process of its own (a
+    fork of the worker), not a thread: a thread needs the GIL, which one long C call (a bytes
+    operation, the final copy of a large zlib output) holds while it touches gigabytes."""
+    statm_path = f"/proc/{os.getpid()}/statm"
+    if not os.path.exists(statm_path):
+        return
+    worker, limit = os.getpid(), limit_mb * 1024 * 1024
+    if os.fork() != 0:
+        return
+    try:  # the watchdog: holds none of the worker's files, ends when the worker does
+        os.closerange(3, 1 << 16)
+        with open(statm_path, "rb") as statm:
+            while os.getppid() == worker:
+                statm.seek(0)
+                if int(statm.read().split()[1]) * _PAGE > limit:
+                    os.kill(worker, _MEMORY_SIGNAL)
+                    time.sleep(1)
+                    if os.getppid() == worker:  # the signal was caught: no more asking
+                        os.kill(worker, signal.SIGKILL)
+                    break
+                time.sleep(0.02)
+    finally:
+        os._exit(0)
