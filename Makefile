@@ -33,7 +33,8 @@ rerun: install  ## reprocess one report: make rerun REPORT=<sha256>
 	$(BIN)/dagster job execute -m assets.definitions -j ingest_report --tags '{"dagster/partition": "$(REPORT)"}'
 
 bench: install
-	$(BIN)/python bench/accuracy.py tests/fixtures/corpus/truth tests/fixtures/corpus/pdf/*/*.pdf
+	$(BIN)/python bench/accuracy.py tests/fixtures/corpus/truth tests/fixtures/corpus/truth-central \
+		tests/fixtures/corpus/truth-sichuan tests/fixtures/corpus/pdf/*/*.pdf
 
 clean:
 	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.work.duckdb data/warehouse.duckdb.lock data/dagster data/quarantine data/docs

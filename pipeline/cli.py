@@ -192,7 +192,7 @@ def _ingest(args: argparse.Namespace) -> int:
     if lines is not None:
         for r in lines.iter_rows(named=True):
             version = _version_note(r) if r["versions"] > 1 else ""
-            print(f"{r['project_code']}  {r['year']}  {_s(r['execution_rate']):>7}%  "
+            print(f"{r['project_code'] or r['form_id']}  {r['year']}  {_s(r['execution_rate']):>7}%  "
                   f"{_s(r['total_score']):>6}  checks {r['passed']} passed, {r['failed']} failed"
                   f"{'  [' + r['failed_rules'] + ']' if r['failed_rules'] else ''}  {r['project_name']}"
                   f"{version}")
@@ -238,7 +238,7 @@ _WORDING = {
     "level1_sum": "printed ({expected}分), its printed 分值 add up to {observed}",
     "score_above_weight": "printed 得分 {observed} above its printed 分值 {expected}",
     "total_score": "printed {observed}, the printed 得分 add up to {expected}",
-    "fund_total": "printed {observed}, 当年财政拨款 + 上年结转资金 + 其他资金 add up to {expected}",
+    "fund_total": "printed {observed} 元, its other sources (当年财政拨款 + 上年结转资金 + 其他资金, …) add up to {expected} 元",
     "execution_rate": "printed {observed}, 全年执行数 / 全年预算数 × 100 gives {expected}",
     "funds_score": "printed {observed}, the printed 执行率 gives {expected}",
 }

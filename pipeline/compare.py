@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-LONG_TEXTS = ("goal_expected", "goal_actual")
+LONG_TEXTS = ("goal_expected", "goal_actual", "implementation_summary", "conclusion", "problems",
+              "improvements")
+# TEMPLATES.md: "absent keys mean the luohu form"; a truth file without them says these
+TRUTH_DEFAULTS = {"template": "luohu", "money_unit": "元"}
 TOTALS = ("total_weight", "total_score")
 ONE_SIDED = {"source", "form_id", "notes", "defect"}  # of a form (a fund row's `source` is compared)
 ROW_ONE_SIDED = {"page"}
@@ -49,7 +52,7 @@ def _rows(group: str, rows: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
 
 def _pairs(got: dict[str, Any] | None, want: dict[str, Any]):
     """(group, path, got value, truth value) over the fields of either side, truth's order first."""
-    g, w = (fields(got) if got else {}), fields(want)
+    g, w = (fields(got) if got else {}), fields({**TRUTH_DEFAULTS, **want})
     for key in list(w) + [k for k in g if k not in w]:
         yield key[0], key[1], g.get(key, ABSENT), w.get(key, ABSENT)
 

@@ -7,8 +7,11 @@ are found by their printed labels, and a cell belongs to the column whose printe
 1. `stitch_overflow`: a page holding only spilled right-hand columns is glued to the rows it belongs
    to (same y positions on an earlier page), as if the page had been wide enough.
 2. `_rows`: all grids become one stream of rows; each row knows its pages and each cell its x range.
-3. `_split`: a new form starts at the header block holding the label 项目编码.
-4. `_FormReader`: walks one form's rows: header fields, funds table, goals, indicators, 总分.
+3. `_split`: a new form starts at the header block holding the label 项目编码 or 项目名称.
+4. `_template_of`: the template (pipeline/templates/*.toml, `pipeline.template`) whose identifying
+   labels the form prints; it holds every label, source, unit and rule below, none is coded here.
+5. `_FormReader`: walks one form's rows: header fields, funds table, goals, indicators, 总分 (or
+   合计), closing narrative rows.
 
 Two cross-checks turn a misread into an `ExtractionFault` instead of a form with wrong numbers:
 every value cell's printed text must lie inside the column it is read into (a cell shifted a column,
@@ -22,51 +25,33 @@ section titles are passed over. And every scored row (indicator, funds, 总分) 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import template as templates
 from .errors import ExtractionFault, IncompleteForm, NoFormFound
-from .model import FUND_SOURCES, TITLE, Form, FundRow, Funds, IndicatorRow, Source
+from .model import TITLE, Form, FundRow, Funds, IndicatorRow, Source
 from .pdf import PdfInfo
 from .tables import Grid
-from .text import flat, label, number, paragraph
+from .template import Template, TemplateError, header_label
+from .text import flat, label, number, paragraph, percent
 
 ROW_TOLERANCE = 2.0  # points: rows of a spilled page sit exactly where the main page's rows sit
+LABEL_SLACK = 8  # a column label may carry this many characters besides its key ("执行率（%）")
 
-HEADER_FIELDS = {
-    "项目编码": "project_code",
-    "项目名称": "project_name",
-    "绩效自评年度": "year",
-    "自评年度": "year",
-    "实施单位": "implementing_unit",
-    "一级预算单位": "budget_unit",
-    "预算单位": "budget_unit",
-}
-FUND_COLUMNS = {
-    "年初预算数": "initial_budget",
-    "全年预算数": "annual_budget",
-    "全年执行数": "executed",
-    "分值": "weight",
-    "执行率": "execution_rate",
-    "得分": "score",
-}
-INDICATOR_COLUMNS = {
-    "一级指标": "level1",
-    "二级指标": "level2",
-    "三级指标": "level3",
-    "年度指标值": "target",
-    "指标值": "target",
-    "实际完成值": "actual",
-    "分值": "weight",
-    "得分": "score",
-    "偏差原因": "deviation_note",
-}
 _FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
-GOAL_COLUMNS = {"预期目标": "goal_expected", "实际完成情况": "goal_actual"}
-INDICATORS_TITLE = "年度绩效指标"
-TOTAL_LABEL = "总分"
 _LEVEL1 = re.compile(r"^(?P<name>.*?指标)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
+_SECTION = re.compile(r"^(?P<name>.*?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
+_NUMBER_CHARS = re.compile(r"[\s\d.,%％\-—]")
+_SECTION_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分[)）]")  # "（10分）" printed after a section label
 _YEAR = re.compile(r"(19|20)\d{2}")
+_YEAR_LINE = re.compile(r"^[(（]((?:19|20)\d{2})年度?[)）]$")  # "（2022年度）" on a line of its own
+_YEAR_IN_TITLE = re.compile(r"[(（]((?:19|20)\d{2})年度?[)）]")
+_TITLE_LINE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,30}?自评表)(?:[(（][^)）]*[)）])?$")
+_UNIT = re.compile(r"[(（](亿元|万元|千元|元)[)）]")
+_NUMBERING = re.compile(r"^[(（]?\d{1,2}[.、．)）]")
+_CODE_IN_NAME = re.compile(r"^(?P<code>[0-9A-Za-z]{6,})[-－—–](?P<name>.+)$")
 
 
 @dataclass(frozen=True)
@@ -102,16 +87,29 @@ class _Columns:
 
     @classmethod
     def from_row(cls, row: Row, names: dict[str, str]) -> "_Columns":
+        """Exact labels first, then labels that carry a key ("执行率（%）"): a sub-title such as
+        "1.项目年度目标完成情况" never takes a column whose own label is printed too."""
         starts: list[tuple[float, str]] = []
-        for cell in row.cells:
-            name = _match(label(cell.text), names)
-            if name and (len(_matches(label(cell.text), names)) > 1
-                         or any(ch.isdigit() for ch in label(cell.text))):
+        for cell in row.cells:  # a header cell printing two columns' labels, or a label and a number
+            if _run_together(_SECTION_WEIGHT.sub("", _NUMBERING.sub("", label(cell.text))), names):
                 raise _RunTogether(cell)
-            if name and name not in {n for _, n in starts}:
-                starts.append((cell.x0, name))
+        used: set[int] = set()
+        for exact in (True, False):
+            for i, cell in enumerate(row.cells):
+                name = _match(label(cell.text), names, exact=exact)
+                if name and i not in used and name not in {n for _, n in starts}:
+                    starts.append((cell.x0, name))
+                    used.add(i)
         starts.sort()
         return cls(starts)
+
+    def merged(self, below: "_Columns") -> "_Columns":
+        """The header with the labels of the row under it: a group label ("指标值" over 指标性质 /
+        指标值 / 度量单位) gives way to the labels printed beneath it."""
+        taken = {n for _, n in below.starts}
+        kept = [(x, n) for x, n in self.starts if n not in taken
+                and all(abs(x - bx) > ROW_TOLERANCE for bx, _ in below.starts)]
+        return _Columns(sorted(kept + below.starts))
 
     def assign(self, row: Row) -> dict[str, str]:
         """Field → text for the non-empty cells of `row`; cells left of the first header are `_left`."""
@@ -152,9 +150,27 @@ def _matches(text: str, names: dict[str, str]) -> set[str]:
     return {name for key, name in names.items() if key in text}
 
 
-def _match(text: str, names: dict[str, str]) -> str | None:
+def _run_together(text: str, names: dict[str, str]) -> bool:
+    """The cell is nothing but column labels, two or more of them or one with a number ("分值得分",
+    "预期目标0.00"); a label word inside other text ("项目年度目标完成情况") is text."""
+    rest, found = text, set()
+    for key in sorted((k for k in names if k in text), key=len, reverse=True):
+        if key in rest:
+            rest, found = rest.replace(key, " "), found | {names[key]}
+    return bool(found) and not _NUMBER_CHARS.sub("", rest) and (
+        len(found) > 1 or any(ch.isdigit() for ch in text))
+
+
+def _match(text: str, names: dict[str, str], exact: bool = False) -> str | None:
+    """The field of a printed column label: the label is a key, or (not `exact`) contains one and is
+    not much longer (a long cell that happens to contain a key is text, not a label)."""
+    text = _NUMBERING.sub("", text)
+    if text in names:
+        return names[text]
+    if exact:
+        return None
     for key, name in names.items():
-        if key in text:
+        if key in text and len(text) <= len(key) + LABEL_SLACK:
             return name
     return None
 
@@ -189,7 +205,8 @@ def stitch_overflow(grids: list[Grid]) -> list[tuple[Grid, tuple[int, ...]]]:
 
 
 def _starts_form(grid: Grid) -> bool:
-    return any(label(c) == "项目编码" for row in grid.rows for c in row)
+    anchors = templates.anchors()
+    return any(header_label(label(c)) in anchors for row in grid.rows for c in row)
 
 
 def _rows_align(host: Grid, spill: Grid) -> bool:
@@ -228,10 +245,13 @@ def _rows(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
 
 def _split(rows: list[Row]) -> list[list[Row]]:
     """Forms by their header blocks: a form starts at the first of the consecutive rows carrying
-    header labels around its 项目编码 (templates order the header rows differently)."""
+    header labels around its 项目编码 or 项目名称 (templates order the header rows differently)."""
+    anchors = templates.anchors()
     starts: list[int] = []
     for i, row in enumerate(rows):
-        if "项目编码" in row.labels():
+        if anchors & {header_label(lab) for lab in row.labels()}:
+            if starts and all(_has_header_label(r) or not r.labels() for r in rows[starts[-1]:i]):
+                continue  # another anchor of the same header block
             start = i
             while start > (starts[-1] + 1 if starts else 0) and _has_header_label(rows[start - 1]):
                 start -= 1
@@ -240,18 +260,46 @@ def _split(rows: list[Row]) -> list[list[Row]]:
 
 
 def _has_header_label(row: Row) -> bool:
-    return any(lab in HEADER_FIELDS for lab in row.labels())
+    known = templates.header_labels()
+    return any(header_label(lab) in known for lab in row.labels())
+
+
+def _printed_labels(rows: list[Row]) -> set[str]:
+    """Every cell label of a form, each line of a cell's text also on its own (merged cells)."""
+    out: set[str] = set()
+    for row in rows:
+        for cell in row.cells:
+            if cell.text.strip():
+                out.add(label(cell.text))
+                out.add(header_label(label(cell.text)))
+                out.update(label(line) for line in cell.text.splitlines())
+    return out
+
+
+def _template_of(info: PdfInfo, rows: list[Row]) -> Template:
+    try:
+        found = templates.choose(_printed_labels(rows))
+    except TemplateError as err:
+        raise ExtractionFault(str(info.path), str(err), rows[0].page) from None
+    if found is None:
+        known = "; ".join(f"{t.name}: {' + '.join(t.identify)}" for t in templates.templates())
+        raise IncompleteForm(str(info.path), f"a form header is printed, but no template fits its labels "
+                             f"(each template needs all of its labels: {known})", rows[0].page)
+    return found
 
 
 def read_forms(info: PdfInfo, grids: list[Grid]) -> list[Form]:
-    """All forms of one report, in printed order. Raises `NoFormFound` / `IncompleteForm`."""
-    forms = [
-        _FormReader(info, rows).read() for rows in _split(_rows(stitch_overflow(grids)))
-    ]
+    """All forms of one report, in printed order, each read through the template its printed labels
+    name (pipeline/templates/). Raises `NoFormFound` / `IncompleteForm`."""
+    forms, starting = [], Counter()
+    for rows in _split(_rows(stitch_overflow(grids))):
+        nth = starting[rows[0].page]  # the forms starting on one page have its titles in turn
+        starting[rows[0].page] += 1
+        forms.append(_FormReader(info, rows, _template_of(info, rows), nth).read())
     if not forms:
         raise NoFormFound(
             str(info.path),
-            f"no {TITLE} found: no table with a 项目编码 label on any of its {info.pages} pages",
+            f"no {TITLE} found: no table with a 项目编码 or 项目名称 label on any of its {info.pages} pages",
         )
     return forms
 
@@ -261,15 +309,22 @@ def read_forms(info: PdfInfo, grids: list[Grid]) -> list[Form]:
 
 
 class _FormReader:
-    def __init__(self, info: PdfInfo, rows: list[Row]) -> None:
+    def __init__(self, info: PdfInfo, rows: list[Row], template: Template, nth: int = 0) -> None:
         self.info = info
+        self.nth = nth  # this form's place among the forms starting on its first page
         self.rows = rows
+        self.t = template
         self.file = str(info.path)
         self.header: dict[str, str] = {}
         self.fund_rows: list[FundRow] = []
         self.funds_total: dict[str, str] = {}
+        self.fund_note: list[str] = []
+        self.money_unit: str | None = None
         self.goals: dict[str, list[str]] = {"goal_expected": [], "goal_actual": []}
         self.indicators: list[IndicatorRow] = []
+        self.indicators_weight: str | None = None
+        self.narrative: dict[str, list[str]] = {}
+        self._narrative_open: tuple[str, float] | None = None  # field, x where its text starts
         self.total: dict[str, str] | None = None
         self.pages: set[int] = set()
 
@@ -277,6 +332,7 @@ class _FormReader:
         return IncompleteForm(self.file, reason, page if page is not None else self.rows[0].page)
 
     def read(self) -> Form:
+        t = self.t
         section = "header"
         columns = _Columns()
         for row in self.rows:
@@ -287,44 +343,75 @@ class _FormReader:
                 self.pages.update(row.pages)
             if section == "header":
                 self._read_header(row)
-            if _is_header_row(labels, FUND_COLUMNS, 3) and section in ("header", "funds"):
-                section, columns = "funds", self._columns(row, FUND_COLUMNS)
+            if self._read_narrative(row):
+                self.pages.update(row.pages)
                 continue
-            if _is_header_row(labels, GOAL_COLUMNS, 2) and section in ("header", "funds", "goals"):
-                section, columns = "goals", self._columns(row, GOAL_COLUMNS)
+            self._narrative_open = None
+            if section == "done":
                 continue
-            if _is_header_row(labels, INDICATOR_COLUMNS, 4) and section != "done":
-                section, columns = "indicators", self._columns(row, INDICATOR_COLUMNS)
+            heading = self._heading(labels, section)
+            if heading == "funds":
+                section, columns = "funds", self._columns(row, t.fund_columns)
+                self._money_unit(labels)
+                continue
+            if heading == "goals":
+                section, columns = "goals", self._columns(row, t.goal_columns)
+                continue
+            if heading == "indicators":
+                section, columns = "indicators", self._columns(row, t.indicator_columns)
+                self._section_weight(labels)
+                continue
+            names = {"funds": t.fund_columns, "goals": t.goal_columns,
+                     "indicators": t.indicator_columns}.get(section)
+            if names and _is_subheader(labels, names):
+                columns = columns.merged(self._columns(row, names))  # a header printed on two rows
                 continue
             if section == "funds":
                 if _is_title(row):
                     continue  # 项目目标完成情况, 年度总体目标, ...
-                self._fits(row, columns, tuple(FUND_COLUMNS.values()))
+                self._fits(row, columns, tuple(t.fund_columns.values()))
                 if not self._read_fund_row(row, columns):
-                    raise self.unread(row, "is not one of the funding sources " + "/".join(FUND_SOURCES))
+                    names = "/".join(n for s in t.sources for n in s.names)
+                    raise self.unread(row, "is not one of the funding sources " + names)
             elif section == "goals":
-                if any(INDICATORS_TITLE in lab for lab in labels):
+                if t.indicators_title and t.indicators_title in labels:
                     section = "between"
                     continue
-                self._fits(row, columns, tuple(GOAL_COLUMNS.values()))
+                self._fits(row, columns, tuple(t.goal_columns.values()))
                 for name, text in columns.assign(row).items():
                     if name in self.goals:
                         self.goals[name].append(text)
             elif section == "indicators":
-                if labels == [INDICATORS_TITLE]:
+                if t.indicators_title and labels == [t.indicators_title]:
                     continue  # the section title repeated at the top of a continuation page
-                if TOTAL_LABEL in labels:
+                if any(lab in t.total_labels for lab in labels):
                     self._fits(row, columns, ("weight", "score"))
                     self.total = columns.assign(row)
                     self._one_line(row, self.total, ("weight", "score"))
                     self._scored(row, number(self.total.get("weight")), number(self.total.get("score")))
                     section = "done"
                 else:
-                    self._fits(row, columns, tuple(INDICATOR_COLUMNS.values()))
-                    if not self._read_indicator_row(row, columns):
+                    self._fits(row, columns, tuple(t.indicator_columns.values()))
+                    read = self._read_indicator_row(row, columns)
+                    if not read:
                         raise self.unread(row, "has no 指标值, 完成值, 分值 or 得分")
-                    self._scored(row, self.indicators[-1].weight, self.indicators[-1].score)
+                    if read != "placeholder":
+                        self._scored(row, self.indicators[-1].weight, self.indicators[-1].score)
         return self._build()
+
+    def _heading(self, labels: list[str], section: str) -> str | None:
+        """The table whose column labels this row prints (funds, goals, indicators), or None. Tables
+        share labels (得分, 权重 …): the one with the most of its labels printed wins."""
+        t = self.t
+        tables = {"funds": (t.fund_columns, t.fund_columns_needed, ("header", "goals", "funds")),
+                  "goals": (t.goal_columns, t.goal_columns_needed, ("header", "funds", "goals")),
+                  "indicators": (t.indicator_columns, t.indicator_columns_needed, None)}
+        best, most = None, 0
+        for name, (columns, needed, after) in tables.items():
+            found = _header_fields(labels, columns)
+            if found >= needed and found > most and (after is None or section in after):
+                best, most = name, found
+        return best
 
     # -- cross-checks: a misread is a fault, not a form with wrong numbers ---------------------------
 
@@ -373,55 +460,116 @@ class _FormReader:
                                "lost (a row split or shifted by a misread)", row.page)
 
     def _which(self) -> str:
-        return f"form {flat(self.header.get('project_code')) or '(no 项目编码)'}"
+        code = flat(self.header.get("project_code"))
+        if code:
+            return f"form {code}"
+        name = flat(self.header.get("project_name"))
+        return f"form {name!r} (no 项目编码)" if name else "form (no 项目编码)"
 
     # -- sections -------------------------------------------------------------------------------
 
     def _read_header(self, row: Row) -> None:
+        fields = self.t.header
         cells = [c for c in row.cells if c.text.strip()]
         for i, cell in enumerate(cells):
-            name = HEADER_FIELDS.get(label(cell.text))
+            name = fields.get(header_label(label(cell.text)))
             if name is None or name in self.header:
                 continue
             nxt = cells[i + 1] if i + 1 < len(cells) else None
-            if nxt is not None and label(nxt.text) not in HEADER_FIELDS:
+            if nxt is not None and header_label(label(nxt.text)) not in fields:
                 self.header[name] = nxt.text
+
+    def _read_narrative(self, row: Row) -> bool:
+        """A closing text row of the template (评价结论 …, or "项目负责人：…" cells); False when the
+        row is none. Every cell of such a row is a label or the text of the label before it."""
+        keys = self.t.narrative
+        cells = [c for c in row.cells if c.text.strip()]
+        if not keys or not cells:
+            return False
+        if _narrative_label(cells[0].text, keys, first=True) is None:
+            # the text of the row above run on (a page break inside it): every cell in its column
+            if self._narrative_open and all(c.x0 >= self._narrative_open[1] - ROW_TOLERANCE for c in cells):
+                self.narrative[self._narrative_open[0]].extend(c.text for c in cells)
+                return True
+            return False
+        current = None
+        for i, cell in enumerate(cells):
+            found = _narrative_label(cell.text, keys, first=i == 0)
+            if found:
+                current, rest = found
+                self.narrative.setdefault(current, [])
+                if rest:
+                    self.narrative[current].append(rest)
+                self._narrative_open = (current, cell.x1 if not rest else cell.x0)
+            else:
+                self.narrative[current].append(cell.text)
+                self._narrative_open = (current, min(self._narrative_open[1], cell.x0))
+        return True
+
+    def _money_unit(self, labels: list[str]) -> None:
+        for lab in labels:
+            m = _UNIT.search(lab)
+            if m and self.money_unit is None:
+                self.money_unit = m.group(1)
+
+    def _section_weight(self, labels: list[str]) -> None:
+        """The "（90分）" of the indicators' section label, where the template prints weights there."""
+        if self.t.weights != "section" or self.indicators_weight is not None:
+            return
+        for lab in labels:
+            m = _SECTION.match(lab)
+            if m and m.group("name") == self.t.section_label:
+                self.indicators_weight = m.group("weight")
 
     def _read_fund_row(self, row: Row, columns: _Columns) -> bool:
         """Read one funding-source row; False when the row is not one."""
         values = columns.assign(row)
-        source = None
         left = label(values.get("_left"))
-        for name in FUND_SOURCES:
-            if left.endswith(name):
-                source = name
+        self._money_unit([label(line) for line in (values.get("_left") or "").splitlines()] + [left])
+        printed, source = None, None
+        for s in self.t.sources:
+            for name in s.names:
+                if any(side.endswith(name) for side in (left, header_label(left))) and (
+                        printed is None or len(name) > len(printed)):
+                    printed, source = name, s
         if source is None:
             return False
         self._one_line(row, values, _FUND_NUMBERS)
+        if values.get("note"):
+            self.fund_note.append(values["note"])
         self.fund_rows.append(
             FundRow(
-                source=source,
+                source=printed,
                 initial_budget=number(values.get("initial_budget")),
                 annual_budget=number(values.get("annual_budget")),
                 executed=number(values.get("executed")),
                 page=row.page,
+                execution_rate=percent(values.get("execution_rate")) if self.t.row_rates else None,
+                role=source.role,
             )
         )
-        if source == FUND_SOURCES[0]:
+        if source.role == "total":
             self.funds_total = values
             self._scored(row, number(values.get("weight")), number(values.get("score")))
-            if number(values.get("execution_rate")) is None:
+            if not (values.get("execution_rate") or "").strip():
                 raise ExtractionFault(
                     self.file, f"{self._which()}: the funds row {_texts(row)!r} has no 执行率; every "
                     "form prints it beside 分值 and 得分, so a number was lost in reading", row.page)
         return True
 
-    def _read_indicator_row(self, row: Row, columns: _Columns) -> bool:
-        """Read one indicator row; False when the row has none of an indicator's values."""
+    def _read_indicator_row(self, row: Row, columns: _Columns) -> bool | str:
+        """Read one indicator row; False when the row has none of an indicator's values, "placeholder"
+        for a row printing only its 一级/二级 labels where the template allows such rows."""
         values = columns.assign(row)
-        if not any(values.get(k) for k in ("target", "actual", "weight", "score")):
-            return False
-        self._one_line(row, values, ("weight", "score"))
+        placeholder = False
+        if not any(values.get(k) for k in ("target", "actual", "weight", "score", "nature", "unit")):
+            placeholder = (self.t.placeholder_rows and not values.get("level3")
+                           and not values.get("deviation_note") and not values.get("_left")
+                           and bool(values.get("level1") or values.get("level2")))
+            if not placeholder:
+                return False
+        if not placeholder:
+            self._one_line(row, values, ("weight", "score"))
         level1_text = flat(values.get("level1"))
         previous = self.indicators[-1] if self.indicators else None
         if level1_text:
@@ -443,44 +591,80 @@ class _FormReader:
                 score=number(values.get("score")),
                 deviation_note=flat(values.get("deviation_note")),
                 page=row.page,
+                nature=flat(values.get("nature")),
+                unit=flat(values.get("unit")),
             )
         )
-        return True
+        return "placeholder" if placeholder else True
 
     # -- assembly -------------------------------------------------------------------------------
 
-    def _build(self) -> Form:
+    def _code_and_name(self) -> tuple[str | None, str | None]:
         h = self.header
-        first_page = self.rows[0].page
-        code = flat(h.get("project_code"))
-        if not code:
-            raise self.fail("the 项目编码 label has no value next to it")
-        year_match = _YEAR.search(flat(h.get("year")) or "")
+        name = flat(h.get("project_name"))
+        if self.t.project_code == "header":
+            code = flat(h.get("project_code"))
+            if not code:
+                raise self.fail("the 项目编码 label has no value next to it")
+            return code, name
+        if self.t.project_code == "name" and name:
+            m = _CODE_IN_NAME.match(name)
+            if m:
+                return m.group("code"), m.group("name")
+        return None, name
+
+    def _year(self, first_page: int) -> int:
+        """The year of the header cell, or where the template (or a form lacking that cell) prints it
+        only by its title, the title's "（2022年度）"."""
+        text = flat(self.header.get("year")) if self.t.year == "header" else None
+        if text is None:
+            text = _title_year(self.info.page_texts[first_page - 1], self.nth)
+        year_match = _YEAR.search(text or "")
         if not year_match:
-            raise self.fail(f"form {code}: no 绩效自评年度 (year) found in its header")
-        sources = tuple(r.source for r in self.fund_rows)
-        if sources != FUND_SOURCES:
+            where = "绩效自评年度 (year) in its header" if self.t.year == "header" else \
+                "year printed by its title, as （2022年度）"
+            raise self.fail(f"{self._which()}: no {where} found")
+        return int(year_match.group(0))
+
+    def _build(self) -> Form:
+        t = self.t
+        first_page = self.rows[0].page
+        code, name = self._code_and_name()
+        year = self._year(first_page)
+        which = self._which()
+        roles = [r.role for r in self.fund_rows]
+        expected = [s.role for s in t.sources]
+        if sorted(roles, key=expected.index) != expected:
+            found = ", ".join(r.source for r in self.fund_rows) or "no rows"
             raise self.fail(
-                f"form {code}: funds table incomplete (found {', '.join(sources) or 'no rows'}; "
-                f"expected {', '.join(FUND_SOURCES)})"
+                f"{which}: funds table incomplete (found {found}; expected "
+                f"{', '.join(s.name for s in t.sources)})"
             )
         if not self.indicators:
-            raise self.fail(f"form {code}: no 年度绩效指标 rows found")
+            raise self.fail(f"{which}: no 绩效指标 rows found")
         if self.total is None:
             last = max(self.pages)
-            raise self.fail(f"form {code}: the indicator table ends without its 总分 row", last)
+            raise self.fail(f"{which}: the indicator table ends without its "
+                            f"{'/'.join(t.total_labels)} row", last)
+        if t.weights == "section" and self.indicators_weight is None:
+            raise self.fail(f"{which}: the {t.section_label} section prints no weight (\"（90分）\")")
+        narrative = {
+            key: (paragraph("\n".join(self.narrative[key])) if key in self.narrative else None)
+            for key in t.narrative.values()
+        }
         return Form(
-            title=_title(self.info.page_texts[first_page - 1]),
+            title=_title(self.info.page_texts[first_page - 1], self.nth),
             project_code=code,
-            project_name=flat(h.get("project_name")),
-            year=int(year_match.group(0)),
-            implementing_unit=flat(h.get("implementing_unit")),
-            budget_unit=flat(h.get("budget_unit")),
+            project_name=name,
+            year=year,
+            implementing_unit=flat(self.header.get("implementing_unit")),
+            budget_unit=flat(self.header.get("budget_unit")),
             funds=Funds(
                 weight=number(self.funds_total.get("weight")),
-                execution_rate=number(self.funds_total.get("execution_rate")),
+                execution_rate=percent(self.funds_total.get("execution_rate")),
                 score=number(self.funds_total.get("score")),
                 rows=tuple(self.fund_rows),
+                note=flat("\n".join(self.fund_note)),
             ),
             goal_expected=paragraph("\n".join(self.goals["goal_expected"])),
             goal_actual=paragraph("\n".join(self.goals["goal_actual"])),
@@ -493,6 +677,11 @@ class _FormReader:
                 first_page=first_page,
                 last_page=max(self.pages),
             ),
+            template=t.name,
+            money_unit=self.money_unit or t.money_unit,
+            indicators_weight=self.indicators_weight,
+            narrative=narrative,
+            optional=t.optional_keys,
         )
 
 
@@ -500,8 +689,14 @@ def _texts(row: Row) -> str:
     return " | ".join(flat(c.text) or "" for c in row.cells if c.text.strip())
 
 
-def _is_header_row(labels: list[str], names: dict[str, str], needed: int) -> bool:
-    return len({_match(lab, names) for lab in labels} - {None}) >= needed
+def _is_subheader(labels: list[str], names: dict[str, str]) -> bool:
+    """A second header row: two or more cells, every one exactly a column label of the table."""
+    return len(labels) >= 2 and all(_match(lab, names, exact=True) for lab in labels)
+
+
+def _header_fields(labels: list[str], names: dict[str, str]) -> int:
+    """How many distinct fields of a table the row's labels name."""
+    return len({_match(lab, names) for lab in labels} - {None})
 
 
 def _is_title(row: Row) -> bool:
@@ -519,9 +714,35 @@ def _split_level1(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _title(page_text: str) -> str | None:
-    for line in page_text.splitlines():
-        line = "".join(line.split())
-        if line.endswith("自评表"):
-            return line
+def _nth(found: list[str], nth: int) -> str | None:
+    """The nth of a page's titles (forms printed one after another on it), else its first."""
+    return found[nth] if nth < len(found) else (found[0] if found else None)
+
+
+def _title(page_text: str, nth: int = 0) -> str | None:
+    """The title line ("项目支出绩效自评表", "部门预算项目支出绩效自评表（2023年度）" → without the year)."""
+    lines = ["".join(line.split()) for line in page_text.splitlines()]
+    return _nth([m.group("title") for m in map(_TITLE_LINE.match, lines) if m], nth)
+
+
+def _title_year(page_text: str, nth: int = 0) -> str | None:
+    """The year printed by the title: on the title line, else a line "（2022年度）" of its own."""
+    lines = ["".join(line.split()) for line in page_text.splitlines()]
+    in_title = [_YEAR_IN_TITLE.search(line).group(1) for line in lines
+                if _TITLE_LINE.match(line) and _YEAR_IN_TITLE.search(line)]
+    alone = [m.group(1) for m in map(_YEAR_LINE.match, lines) if m]
+    return _nth(in_title, nth) or _nth(alone, nth)
+
+
+def _narrative_label(text: str, keys: dict[str, str], first: bool) -> tuple[str, str] | None:
+    """(field, text after the label) when a cell starts with a narrative label: "评价结论", or
+    "项目负责人：邱春梅". A later cell of the row counts as a label only when it is one exactly or
+    prints "：" after it (a value may start with the words of a label)."""
+    joined = _NUMBERING.sub("", flat(text) or "")
+    for key, name in keys.items():
+        if joined.startswith(key):
+            rest = joined[len(key):]
+            if not first and rest and rest[0] not in ":：":
+                continue
+            return name, rest.lstrip(":： ")
     return None

@@ -1,15 +1,21 @@
 """The form model: one 项目支出绩效自评表 as printed, every value kept as the exact printed string.
 
-`Form.to_dict()` gives the JSON shape of tests/fixtures/corpus/SCHEMA.md, plus provenance keys
-(`source`, and `page` on every row) that the schema allows as extras.
+`Form.to_dict()` gives the JSON shape of tests/fixtures/corpus/SCHEMA.md (with the keys
+TEMPLATES.md adds for the templates that print them), plus provenance keys (`source`, and `page` on
+every row) that the schema allows as extras.
+
+**Identity.** `form_id` is `<项目编码>-<年度>`. A template that prints no 项目编码 (the national one)
+gets a derived code instead, deterministic and stable across re-issues: `derived_code()` is "N" + the
+first 16 hex digits of sha256 over 年度, 实施单位 and 项目名称 (each as read, whitespace removed),
+joined by "|"; `project_code` itself stays null.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-FUND_SOURCES: tuple[str, ...] = ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")
 TITLE = "项目支出绩效自评表"
 
 
@@ -30,6 +36,8 @@ class FundRow:
     annual_budget: str | None
     executed: str | None
     page: int
+    execution_rate: str | None = None  # a template printing a 执行率 on every source row (sichuan)
+    role: str | None = None            # canonical role of the source (pipeline.template.ROLES)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class Funds:
     execution_rate: str | None
     score: str | None
     rows: tuple[FundRow, ...]
+    note: str | None = None            # sichuan: 原因
 
 
 @dataclass(frozen=True)
@@ -52,12 +61,14 @@ class IndicatorRow:
     score: str | None
     deviation_note: str | None
     page: int
+    nature: str | None = None          # sichuan: 指标性质 (=, ≥, ≤, 定性); `target` is then 指标值
+    unit: str | None = None            # sichuan: 度量单位
 
 
 @dataclass(frozen=True)
 class Form:
     title: str | None
-    project_code: str
+    project_code: str | None
     project_name: str | None
     year: int
     implementing_unit: str | None
@@ -70,32 +81,59 @@ class Form:
     total_score: str | None
     source: Source
     notes: tuple[str, ...] = field(default=())
+    template: str = "luohu"
+    money_unit: str = "元"
+    indicators_weight: str | None = None  # sichuan: the "（90分）" of 绩效指标
+    narrative: dict[str, str | None] = field(default_factory=dict)  # sichuan: 评价结论, ...
+    optional: frozenset[str] = frozenset()  # keys of to_dict() only this form's template prints
+
+    @property
+    def form_code(self) -> str:
+        """The printed 项目编码, or the derived code where the template prints none."""
+        return self.project_code or derived_code(self.year, self.implementing_unit, self.project_name)
 
     @property
     def form_id(self) -> str:
         """Stable across re-issues of the same project and year (versions differ by report sha256)."""
-        return f"{self.project_code}-{self.year}"
+        return f"{self.form_code}-{self.year}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        has = self.optional.__contains__
+        funds: dict[str, Any] = {
+            "weight": self.funds.weight,
+            "execution_rate": self.funds.execution_rate,
+            "score": self.funds.score,
+        }
+        if has("funds.note"):
+            funds["note"] = self.funds.note
+        funds["rows"] = [_row_dict(r, ("role",) + (() if has("fund_rows.execution_rate") else ("execution_rate",)))
+                         for r in self.funds.rows]
+        dropped = tuple(k for k in ("nature", "unit") if not has(f"indicators.{k}"))
+        out: dict[str, Any] = {
             "form_id": self.form_id,
             "title": self.title,
+            "template": self.template,
             "project_code": self.project_code,
             "project_name": self.project_name,
             "year": self.year,
             "implementing_unit": self.implementing_unit,
             "budget_unit": self.budget_unit,
-            "funds": {
-                "weight": self.funds.weight,
-                "execution_rate": self.funds.execution_rate,
-                "score": self.funds.score,
-                "rows": [_row_dict(r) for r in self.funds.rows],
-            },
+            "money_unit": self.money_unit,
+            "funds": funds,
             "goal_expected": self.goal_expected,
             "goal_actual": self.goal_actual,
-            "indicators": [_row_dict(r) for r in self.indicators],
-            "total_weight": self.total_weight,
-            "total_score": self.total_score,
+        }
+        if has("implementation_summary"):
+            out["implementation_summary"] = self.narrative.get("implementation_summary")
+        if has("indicators_weight"):
+            out["indicators_weight"] = self.indicators_weight
+        out["indicators"] = [_row_dict(r, dropped) for r in self.indicators]
+        out["total_weight"] = self.total_weight
+        out["total_score"] = self.total_score
+        for key in ("conclusion", "problems", "improvements", "project_lead", "finance_lead"):
+            if has(key):
+                out[key] = self.narrative.get(key)
+        out.update({
             "notes": list(self.notes),
             "source": {
                 "file": self.source.file,
@@ -103,8 +141,17 @@ class Form:
                 "first_page": self.source.first_page,
                 "last_page": self.source.last_page,
             },
-        }
+        })
+        return out
 
 
-def _row_dict(row: FundRow | IndicatorRow) -> dict[str, Any]:
-    return dict(row.__dict__)
+def derived_code(year: int, implementing_unit: str | None, project_name: str | None) -> str:
+    """The identity of a form printed without 项目编码: "N" + 16 hex digits of sha256 over
+    "<年度>|<实施单位>|<项目名称>" (whitespace removed). Deterministic: the same project and year
+    printed again (a re-issue) gets the same code, so it supersedes the earlier version."""
+    key = "|".join("".join((part or "").split()) for part in (str(year), implementing_unit, project_name))
+    return "N" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16].upper()
+
+
+def _row_dict(row: FundRow | IndicatorRow, dropped: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {k: v for k, v in row.__dict__.items() if k not in dropped}

@@ -13,13 +13,18 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 
 from .errors import ExtractionFault
-from .model import FUND_SOURCES, Form
+from .model import Form
+from .template import MONEY_UNITS
+from .template import get as template_of
 from .rules import rule_score
 from .targets import VALUE, parsed, target_met
 
-MONEY = pl.Decimal(18, 2)
+MONEY = pl.Decimal(18, 2)   # 元
+PRINTED_MONEY = pl.Decimal(24, 6)  # an amount as printed, in the form's unit (89.974 万元)
 POINTS = pl.Decimal(9, 2)  # 分值, 得分, 执行率
 DASH = "—"
+NOT_APPLICABLE = ("—", "/")  # printed in a cell that has no value (sichuan prints "/")
+PRINTED_SCALE = 6
 
 DIM_REPORT = {
     "report_sha256": pl.String, "file_name": pl.String, "file_path": pl.String, "pages": pl.Int32,
@@ -27,20 +32,27 @@ DIM_REPORT = {
     "error": pl.String, "error_page": pl.Int32, "forms": pl.Int32,
 }
 DIM_FORM = {
-    "form_id": pl.String, "report_sha256": pl.String, "project_code": pl.String,
-    "project_name": pl.String, "year": pl.Int32, "implementing_unit": pl.String,
-    "budget_unit": pl.String, "goal_expected": pl.String, "goal_actual": pl.String,
-    "funds_weight": POINTS, "execution_rate": POINTS, "funds_score": POINTS,
-    "total_weight": POINTS, "total_score": POINTS, "first_page": pl.Int32, "last_page": pl.Int32,
+    "form_id": pl.String, "report_sha256": pl.String, "template": pl.String, "title": pl.String,
+    "project_code": pl.String, "project_name": pl.String, "year": pl.Int32, "implementing_unit": pl.String,
+    "budget_unit": pl.String, "money_unit": pl.String, "goal_expected": pl.String, "goal_actual": pl.String,
+    "funds_weight": POINTS, "execution_rate": POINTS, "funds_score": POINTS, "funds_note": pl.String,
+    "indicators_weight": POINTS, "total_weight": POINTS, "total_score": POINTS,
+    "implementation_summary": pl.String, "conclusion": pl.String, "problems": pl.String,
+    "improvements": pl.String, "project_lead": pl.String, "finance_lead": pl.String,
+    "first_page": pl.Int32, "last_page": pl.Int32,
     "is_current": pl.Boolean, "superseded_by": pl.String,
 }
 FACT_FUND_EXECUTION = {
     "form_id": pl.String, "report_sha256": pl.String, "source_order": pl.Int32, "source": pl.String,
-    "initial_budget": MONEY, "annual_budget": MONEY, "executed": MONEY, "page": pl.Int32,
+    "role": pl.String, "initial_budget": MONEY, "annual_budget": MONEY, "executed": MONEY,
+    "money_unit": pl.String, "initial_budget_printed": PRINTED_MONEY,
+    "annual_budget_printed": PRINTED_MONEY, "executed_printed": PRINTED_MONEY,
+    "execution_rate": POINTS, "page": pl.Int32,
 }
 PRINTED = {  # an indicator row as the form prints it
     "form_id": pl.String, "report_sha256": pl.String, "row_no": pl.Int32, "level1": pl.String,
-    "level1_weight": POINTS, "level2": pl.String, "level3": pl.String, "target": pl.String,
+    "level1_weight": POINTS, "level2": pl.String, "level3": pl.String, "nature": pl.String,
+    "target": pl.String, "unit": pl.String,
     "actual": pl.String, "weight": POINTS, "score": POINTS, "deviation_note": pl.String,
     "page": pl.Int32,
 }
@@ -50,6 +62,8 @@ FACT_INDICATOR_RESULT = {
     "actual_comparator": pl.String, "actual_value": VALUE, "actual_unit": pl.String,
     "target_met": pl.Boolean, "rule_score": POINTS,
 }
+COMPARATORS = ("=", "≥", "≤", ">", "<")
+QUALITATIVE = "定性"
 
 
 @dataclass(frozen=True)
@@ -63,8 +77,8 @@ class ReportFrames:
 
 
 def decimal(text: str | None, *, file: str, page: int, what: str, scale: int = 2) -> Decimal | None:
-    """A printed number as Decimal; "—" and empty are None. Refuses what is not a number."""
-    if text is None or text == DASH:
+    """A printed number as Decimal; "—", "/" and empty are None. Refuses what is not a number."""
+    if text is None or text in NOT_APPLICABLE:
         return None
     try:
         value = Decimal(text)
@@ -105,27 +119,44 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
             )
         seen[form.form_id] = form.source.first_page
         num = _numbers(file_path, form)
+        template = template_of(form.template)
+        factor = MONEY_UNITS[form.money_unit]
         form_rows.append({
-            "form_id": form.form_id, "report_sha256": sha, "project_code": form.project_code,
+            "form_id": form.form_id, "report_sha256": sha, "template": form.template,
+            "title": form.title, "project_code": form.project_code,
             "project_name": form.project_name, "year": form.year,
             "implementing_unit": form.implementing_unit, "budget_unit": form.budget_unit,
+            "money_unit": form.money_unit,
             "goal_expected": form.goal_expected, "goal_actual": form.goal_actual,
             "funds_weight": num("资金使用情况 分值", form.funds.weight),
             "execution_rate": num("执行率", form.funds.execution_rate),
             "funds_score": num("资金使用情况 得分", form.funds.score),
+            "funds_note": form.funds.note,
+            "indicators_weight": num("绩效指标 分值", form.indicators_weight),
             "total_weight": num("总分 分值", form.total_weight),
             "total_score": num("总分 得分", form.total_score),
+            **{k: form.narrative.get(k) for k in ("implementation_summary", "conclusion", "problems",
+                                                   "improvements", "project_lead", "finance_lead")},
             "first_page": form.source.first_page, "last_page": form.source.last_page,
             "is_current": True, "superseded_by": None,
         })
-        for order, row in enumerate(form.funds.rows, start=1):
-            money = _numbers(file_path, form, row.page)
+        for row in form.funds.rows:
+            printed = _numbers(file_path, form, row.page, scale=PRINTED_SCALE)
+            rate = _numbers(file_path, form, row.page)
+            amounts = {
+                column: printed(f"{row.source} {label}", getattr(row, column))
+                for column, label in (("initial_budget", "年初预算数"), ("annual_budget", "全年预算数"),
+                                      ("executed", "全年执行数"))
+            }
             fund_rows.append({
                 "form_id": form.form_id, "report_sha256": sha,
-                "source_order": FUND_SOURCES.index(row.source) + 1, "source": row.source,
-                "initial_budget": money(f"{row.source} 年初预算数", row.initial_budget),
-                "annual_budget": money(f"{row.source} 全年预算数", row.annual_budget),
-                "executed": money(f"{row.source} 全年执行数", row.executed),
+                "source_order": template.source_order(row.source), "source": row.source,
+                "role": template.role_of(row.source),
+                **{column: _yuan(file_path, form, row, column, value, factor)
+                   for column, value in amounts.items()},
+                "money_unit": form.money_unit,
+                **{f"{column}_printed": value for column, value in amounts.items()},
+                "execution_rate": rate(f"{row.source} 执行率", row.execution_rate),
                 "page": row.page,
             })
         for row_no, ind in enumerate(form.indicators, start=1):
@@ -135,7 +166,8 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
                 "form_id": form.form_id, "report_sha256": sha, "row_no": row_no,
                 "level1": ind.level1,
                 "level1_weight": points(f"{what} 一级指标分值", ind.level1_weight),
-                "level2": ind.level2, "level3": ind.level3, "target": ind.target,
+                "level2": ind.level2, "level3": ind.level3, "nature": ind.nature,
+                "target": ind.target, "unit": ind.unit,
                 "actual": ind.actual, "weight": points(f"{what} 分值", ind.weight),
                 "score": points(f"{what} 得分", ind.score), "deviation_note": ind.deviation_note,
                 "page": ind.page,
@@ -150,8 +182,20 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
 
 
 def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:
-    """The printed indicator rows plus parsed target / actual, `target_met` and `rule_score`."""
-    frame = printed.with_columns(parsed("target") + parsed("actual")).with_columns(target_met())
+    """The printed indicator rows plus parsed target / actual, `target_met` and `rule_score`.
+
+    A target printed in three cells (指标性质, 指标值, 度量单位: "≥" "100" "人次") is read as the one
+    string they print together ("≥100人次"); 指标性质 定性 (qualitative) is never a number."""
+    nature, target, unit = pl.col("nature"), pl.col("target"), pl.col("unit")
+    whole = (
+        pl.when(nature.is_null()).then(target)
+        .when(nature.is_in(list(COMPARATORS))).then(pl.concat_str([nature, target, unit.fill_null("")]))
+        .when(nature == QUALITATIVE).then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.concat_str([target, unit.fill_null("")]))
+    )
+    frame = printed.with_columns(whole.alias("_target")).with_columns(parsed("_target") + parsed("actual"))
+    frame = frame.rename({f"_target_{k}": f"target_{k}" for k in ("comparator", "value", "unit")})
+    frame = frame.with_columns(target_met())
     scores = [
         rule_score(r["target_comparator"], r["target_value"], r["actual_value"], r["weight"], r["target_met"])
         for r in frame.select("target_comparator", "target_value", "actual_value", "weight", "target_met")
@@ -161,10 +205,22 @@ def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:
         [pl.col(c).cast(t) for c, t in FACT_INDICATOR_RESULT.items()])
 
 
-def _numbers(file: str, form: Form, page: int | None = None):
+def _numbers(file: str, form: Form, page: int | None = None, scale: int = 2):
     where = page if page is not None else form.source.first_page
 
     def parse(what: str, text: str | None) -> Decimal | None:
-        return decimal(text, file=file, page=where, what=f"form {form.form_id}: {what}")
+        return decimal(text, file=file, page=where, what=f"form {form.form_id}: {what}", scale=scale)
 
     return parse
+
+
+def _yuan(file: str, form: Form, row, column: str, printed: Decimal | None, factor: Decimal) -> Decimal | None:
+    """A printed amount in 元 (89.974 万元 = 899740.00 元), exact; refused when it would need more
+    than 2 decimals (a fraction of a 分 is no amount a form prints)."""
+    if printed is None:
+        return None
+    value = printed * factor
+    if value != value.quantize(Decimal("0.01")):
+        raise ExtractionFault(file, f"form {form.form_id}: {row.source} {column}: {printed} "
+                              f"{form.money_unit} is not a whole number of 分", row.page)
+    return value.quantize(Decimal("0.01"))

@@ -5,14 +5,22 @@ row passes is decided by the Great Expectations suites in expectations/ (see `pi
 Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms print.
 
 - weights_total      funds 分值 + Σ indicator 分值 = 100
-- total_weight       总分 分值 = 100
+- total_weight       总分 (合计) 分值 = 100
 - funds_weight       funds 分值 = 10
-- level1_sum         per 一级指标, Σ 分值 = its printed "(N分)"
-- score_above_weight 得分 ≤ 分值 for every indicator row and the funds row
-- total_score        总分 得分 = funds 得分 + Σ indicator 得分
-- fund_total         per amount column, 年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金
-- execution_rate     执行率 = 全年执行数 / 全年预算数 × 100
+- level1_sum         per 一级指标, Σ 分值 = its printed "(N分)"; where the template weights the
+                     section instead (sichuan "绩效指标（90分）"), Σ indicator 分值 = that weight
+- score_above_weight 得分 ≤ 分值 for every indicator row and the funds row (a placeholder row that
+                     prints neither has nothing to compare)
+- total_score        总分 (合计) 得分 = funds 得分 + Σ indicator 得分
+- fund_total         per amount column, the total source = the sum of the template's other sources
+                     (年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金; 总额 = 财政资金 + …), in 元
+- execution_rate     执行率 = 全年执行数 / 全年预算数 × 100; and every source row's own 执行率 where the
+                     template prints one (sichuan)
 - funds_score        funds 得分 = min(执行率, 100) / 100 × funds 分值 (10 by funds_weight)
+
+Which rules a form obeys is named in its template (`rules` in pipeline/templates/<name>.toml); rows
+of the others are not produced for it. Amounts are compared in 元: a form printed in 万元 has the
+same arithmetic, each side × 10000.
 
 And the rule-based score of a quantitative indicator (财预〔2020〕10号), `rule_score`, stored beside the
 self-assessed 得分 so an auditor can see where the two part.
@@ -23,6 +31,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
+
+from . import template as templates
+from .template import RULES
 
 CENT = Decimal("0.01")
 FULL_MARKS = Decimal(100)  # 总分 分值 by the rules
@@ -75,14 +86,30 @@ def rule_score(comparator: str | None, target: Decimal | None, actual: Decimal |
 
 
 def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
-    """Every rule applied to every form of the given facts, one row per (form, rule, subject)."""
+    """Every rule of its template applied to every form of the given facts, one row per
+    (form, rule, subject)."""
+    rows = _all_rows(dim_form, funds, indicators)
+    applies = {(f, s): set(_template_rules(t)) for f, s, t in
+               dim_form.select("form_id", "report_sha256", "template").iter_rows()}
+    keep = [r["rule"] in applies.get((r["form_id"], r["report_sha256"]), set(RULES)) for r in rows]
+    return pl.DataFrame([r for r, k in zip(rows, keep) if k], schema=CHECK)
+
+
+def _template_rules(name: str | None) -> tuple[str, ...]:
+    try:
+        return templates.get(name or "luohu").rules
+    except KeyError:  # a form read by a template no longer installed: every rule
+        return RULES
+
+
+def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame) -> list[dict]:
     forms = dim_form.select(KEYS + ["funds_weight", "execution_rate", "funds_score", "total_weight",
-                                    "total_score"])
+                                    "total_score", "indicators_weight"])
     sums = indicators.group_by("form_id", "report_sha256").agg(
         pl.col("weight").sum().alias("weight_sum"), pl.col("score").sum().alias("score_sum")
     )
     forms = forms.join(sums, on=["form_id", "report_sha256"], how="left")
-    totals = funds.filter(pl.col("source_order") == 1).select(
+    totals = funds.filter(pl.col("role") == "total").select(
         "form_id", "report_sha256", "executed", "annual_budget"
     )
     forms = forms.join(totals, on=["form_id", "report_sha256"], how="left")
@@ -110,6 +137,9 @@ def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataF
         if f["annual_budget"] != 0:  # no budget, nothing executed against: the rule does not apply
             rows.append({**key, "rule": "execution_rate", "subject": "执行率", "expected": rate,
                          "observed": f["execution_rate"]})
+        if f["indicators_weight"] is not None:  # weights printed per section, not per 一级指标
+            rows.append({**key, "rule": "level1_sum", "subject": "绩效指标", "expected": f["indicators_weight"],
+                         "observed": f["weight_sum"]})
 
     level1 = (
         indicators.filter(pl.col("level1_weight").is_not_null())
@@ -123,14 +153,25 @@ def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataF
                      "expected": r["level1_weight"], "observed": r["weight"]})
 
     for r in indicators.join(codes, on=["form_id", "report_sha256"]).iter_rows(named=True):
+        if r["weight"] is None and r["score"] is None:
+            continue  # a placeholder row (its template allows it): nothing printed to compare
         rows.append({**{k: r[k] for k in KEYS}, "rule": "score_above_weight",
                      "subject": f"指标{r['row_no']:02d} {r['level3'] or r['level2'] or ''}".strip(),
                      "expected": r["weight"], "observed": r["score"]})
 
-    parts = funds.filter(pl.col("source_order") > 1).group_by("form_id", "report_sha256").agg(
+    # the rows of a source's own rate (the total's is the form's 执行率, checked above)
+    for r in funds.filter((pl.col("role") != "total") & pl.col("execution_rate").is_not_null()).join(
+            codes, on=["form_id", "report_sha256"]).iter_rows(named=True):
+        if r["annual_budget"] != 0:
+            rows.append({**{k: r[k] for k in KEYS}, "rule": "execution_rate",
+                         "subject": f"执行率 {r['source']}",
+                         "expected": execution_rate(r["executed"], r["annual_budget"]),
+                         "observed": r["execution_rate"]})
+
+    parts = funds.filter(pl.col("role") != "total").group_by("form_id", "report_sha256").agg(
         [pl.col(c).sum().alias(c) for c in AMOUNT_COLUMNS]
     )
-    whole = funds.filter(pl.col("source_order") == 1)
+    whole = funds.filter(pl.col("role") == "total")
     joined = whole.join(parts, on=["form_id", "report_sha256"], suffix="_parts").join(
         codes, on=["form_id", "report_sha256"]
     )
@@ -138,4 +179,4 @@ def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataF
         for column, label in AMOUNT_COLUMNS.items():
             rows.append({**{k: r[k] for k in KEYS}, "rule": "fund_total", "subject": label,
                          "expected": r[f"{column}_parts"], "observed": r[column]})
-    return pl.DataFrame(rows, schema=CHECK)
+    return rows

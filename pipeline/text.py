@@ -51,3 +51,12 @@ def number(text: str | None) -> str | None:
 def label(text: str | None) -> str:
     """A printed label reduced to its words: no spaces, line breaks, asterisks or colons."""
     return _LABEL_NOISE.sub("", text or "")
+
+
+def percent(text: str | None) -> str | None:
+    """A printed rate as its exact number, without its percent sign ("86.24%" → "86.24"); other
+    marks ("/", "—") stay as printed."""
+    value = number(text)
+    if value is not None and value[-1:] in ("%", "％"):
+        value = value[:-1] or None
+    return value

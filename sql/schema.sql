@@ -1,5 +1,6 @@
 -- jixiao warehouse: one row per report file, per form, per funding source, per indicator row.
--- Money is DECIMAL(18,2); weights (分值), scores (得分) and rates (执行率) are DECIMAL(9,2). No floats.
+-- Money is DECIMAL(18,2) in 元 (the printed amount and unit are kept beside it); weights (分值),
+-- scores (得分) and rates (执行率) are DECIMAL(9,2). No floats.
 -- Every table keeps report_sha256: the file a value was read from. Applied idempotently on connect.
 
 CREATE TABLE IF NOT EXISTS dim_report (
@@ -31,18 +32,29 @@ COMMENT ON COLUMN dim_report.forms IS '自评表数: forms (项目支出绩效�
 CREATE TABLE IF NOT EXISTS dim_form (
     form_id           VARCHAR NOT NULL,
     report_sha256     VARCHAR NOT NULL,
-    project_code      VARCHAR NOT NULL,
+    template          VARCHAR NOT NULL,
+    title             VARCHAR,
+    project_code      VARCHAR,
     project_name      VARCHAR,
     year              INTEGER NOT NULL,
     implementing_unit VARCHAR,
     budget_unit       VARCHAR,
+    money_unit        VARCHAR NOT NULL,
     goal_expected     VARCHAR,
     goal_actual       VARCHAR,
     funds_weight      DECIMAL(9,2),
     execution_rate    DECIMAL(9,2),
     funds_score       DECIMAL(9,2),
+    funds_note        VARCHAR,
+    indicators_weight DECIMAL(9,2),
     total_weight      DECIMAL(9,2),
     total_score       DECIMAL(9,2),
+    implementation_summary VARCHAR,
+    conclusion        VARCHAR,
+    problems          VARCHAR,
+    improvements      VARCHAR,
+    project_lead      VARCHAR,
+    finance_lead      VARCHAR,
     first_page        INTEGER NOT NULL,
     last_page         INTEGER NOT NULL,
     is_current        BOOLEAN NOT NULL,
@@ -50,18 +62,29 @@ CREATE TABLE IF NOT EXISTS dim_form (
     PRIMARY KEY (form_id, report_sha256)
 );
 COMMENT ON TABLE dim_form IS '项目支出绩效自评表: one row per form per report; a re-issued report keeps both versions';
-COMMENT ON COLUMN dim_form.form_id IS '自评表ID: <项目编码>-<绩效自评年度>';
+COMMENT ON COLUMN dim_form.form_id IS '自评表ID: <项目编码>-<年度>; where no 项目编码 is printed (national template), <N + 16 hex digits of sha256 over "年度|实施单位|项目名称", whitespace removed>-<年度>: deterministic, so a re-issue of the same project and year supersedes the earlier version';
 COMMENT ON COLUMN dim_form.report_sha256 IS '文件SHA-256: the report this version of the form was read from';
-COMMENT ON COLUMN dim_form.project_code IS '项目编码';
+COMMENT ON COLUMN dim_form.template IS '模板: the template the form was printed from and read by (pipeline/templates/<template>.toml: luohu, central, sichuan, …)';
+COMMENT ON COLUMN dim_form.title IS '标题: the printed title (项目支出绩效自评表, 部门预算项目支出绩效自评表)';
+COMMENT ON COLUMN dim_form.project_code IS '项目编码: as printed (sichuan: the code before "-" in 项目名称); null where the template prints none';
 COMMENT ON COLUMN dim_form.project_name IS '项目名称';
-COMMENT ON COLUMN dim_form.year IS '绩效自评年度';
+COMMENT ON COLUMN dim_form.year IS '绩效自评年度: from the header, or the title''s "（2022年度）"';
 COMMENT ON COLUMN dim_form.implementing_unit IS '实施单位';
-COMMENT ON COLUMN dim_form.budget_unit IS '一级预算单位';
+COMMENT ON COLUMN dim_form.budget_unit IS '一级预算单位: or 主管部门, where the template prints that';
+COMMENT ON COLUMN dim_form.money_unit IS '金额单位: the unit the form prints its amounts in (元, 万元); the amount columns of fact_fund_execution are in 元';
 COMMENT ON COLUMN dim_form.goal_expected IS '预期目标: 年度总体目标 预期目标';
 COMMENT ON COLUMN dim_form.goal_actual IS '实际完成情况: 年度总体目标 实际完成情况';
 COMMENT ON COLUMN dim_form.funds_weight IS '资金分值: 资金使用情况 分值 (normally 10)';
 COMMENT ON COLUMN dim_form.execution_rate IS '执行率（%）: as printed';
 COMMENT ON COLUMN dim_form.funds_score IS '资金得分: 资金使用情况 得分 as printed';
+COMMENT ON COLUMN dim_form.funds_note IS '原因: the funds table''s note (sichuan)';
+COMMENT ON COLUMN dim_form.indicators_weight IS '绩效指标分值: the section weight "绩效指标（90分）" where the template prints weights per section (sichuan); null elsewhere';
+COMMENT ON COLUMN dim_form.implementation_summary IS '项目实施内容及过程概述: sichuan';
+COMMENT ON COLUMN dim_form.conclusion IS '评价结论: sichuan';
+COMMENT ON COLUMN dim_form.problems IS '存在问题: sichuan';
+COMMENT ON COLUMN dim_form.improvements IS '改进措施: sichuan';
+COMMENT ON COLUMN dim_form.project_lead IS '项目负责人: sichuan; null where blank';
+COMMENT ON COLUMN dim_form.finance_lead IS '财务负责人: sichuan; null where blank';
 COMMENT ON COLUMN dim_form.total_weight IS '总分分值: 总分 分值 (normally 100)';
 COMMENT ON COLUMN dim_form.total_score IS '总分: 总分 得分 as printed';
 COMMENT ON COLUMN dim_form.first_page IS '起始页: first page of the form in its report';
@@ -74,20 +97,32 @@ CREATE TABLE IF NOT EXISTS fact_fund_execution (
     report_sha256  VARCHAR NOT NULL,
     source_order   INTEGER NOT NULL,
     source         VARCHAR NOT NULL,
+    role           VARCHAR NOT NULL,
     initial_budget DECIMAL(18,2),
     annual_budget  DECIMAL(18,2),
     executed       DECIMAL(18,2),
+    money_unit     VARCHAR NOT NULL,
+    initial_budget_printed DECIMAL(24,6),
+    annual_budget_printed  DECIMAL(24,6),
+    executed_printed       DECIMAL(24,6),
+    execution_rate DECIMAL(9,2),
     page           INTEGER NOT NULL,
     PRIMARY KEY (form_id, report_sha256, source)
 );
-COMMENT ON TABLE fact_fund_execution IS '项目资金（元）: one row per form and funding source';
+COMMENT ON TABLE fact_fund_execution IS '项目资金: one row per form and funding source; amounts in 元, the printed amounts and unit beside them';
 COMMENT ON COLUMN fact_fund_execution.form_id IS '自评表ID';
 COMMENT ON COLUMN fact_fund_execution.report_sha256 IS '文件SHA-256';
-COMMENT ON COLUMN fact_fund_execution.source_order IS '序号: 1 年度资金总额, 2 当年财政拨款, 3 上年结转资金, 4 其他资金';
-COMMENT ON COLUMN fact_fund_execution.source IS '资金来源: 年度资金总额 (total) = 当年财政拨款 + 上年结转资金 + 其他资金';
-COMMENT ON COLUMN fact_fund_execution.initial_budget IS '年初预算数: 元';
-COMMENT ON COLUMN fact_fund_execution.annual_budget IS '全年预算数: 元';
-COMMENT ON COLUMN fact_fund_execution.executed IS '全年执行数: 元';
+COMMENT ON COLUMN fact_fund_execution.source_order IS '序号: position of the source in its template (luohu: 1 年度资金总额, 2 当年财政拨款, 3 上年结转资金, 4 其他资金; sichuan: 1 总额, 2 财政资金, 3 财政专户管理资金, 4 单位资金, 5 其他资金)';
+COMMENT ON COLUMN fact_fund_execution.source IS '资金来源: as printed, without 其中： (年度资金总额, 本年财政拨款, 财政资金 …)';
+COMMENT ON COLUMN fact_fund_execution.role IS '资金角色: canonical role of the source, comparable across templates: total (年度资金总额, 总额) = the sum of the others; appropriation (当年/本年财政拨款, 财政资金), carried_over (上年结转资金), special_account (财政专户管理资金), unit_funds (单位资金), other (其他资金)';
+COMMENT ON COLUMN fact_fund_execution.initial_budget IS '年初预算数: 元 (printed amount × unit)';
+COMMENT ON COLUMN fact_fund_execution.annual_budget IS '全年预算数: 元 (调整后预算数 on sichuan forms)';
+COMMENT ON COLUMN fact_fund_execution.executed IS '全年执行数: 元 (预算执行数 on sichuan forms)';
+COMMENT ON COLUMN fact_fund_execution.money_unit IS '金额单位: the unit the amounts are printed in (元, 万元)';
+COMMENT ON COLUMN fact_fund_execution.initial_budget_printed IS '年初预算数（原单位）: as printed, in money_unit';
+COMMENT ON COLUMN fact_fund_execution.annual_budget_printed IS '全年预算数（原单位）: as printed, in money_unit';
+COMMENT ON COLUMN fact_fund_execution.executed_printed IS '全年执行数（原单位）: as printed, in money_unit';
+COMMENT ON COLUMN fact_fund_execution.execution_rate IS '预算执行率（%）: this row''s own rate, where the template prints one per source (sichuan); null where not printed or "/"';
 COMMENT ON COLUMN fact_fund_execution.page IS '页码: page the row was read from';
 
 CREATE TABLE IF NOT EXISTS fact_indicator_result (
@@ -98,7 +133,9 @@ CREATE TABLE IF NOT EXISTS fact_indicator_result (
     level1_weight  DECIMAL(9,2),
     level2         VARCHAR,
     level3         VARCHAR,
+    nature         VARCHAR,
     target         VARCHAR,
+    unit           VARCHAR,
     actual         VARCHAR,
     weight         DECIMAL(9,2),
     score          DECIMAL(9,2),
@@ -122,15 +159,17 @@ COMMENT ON COLUMN fact_indicator_result.level1 IS '一级指标: 产出指标, �
 COMMENT ON COLUMN fact_indicator_result.level1_weight IS '一级指标分值: the printed "(N分)"';
 COMMENT ON COLUMN fact_indicator_result.level2 IS '二级指标';
 COMMENT ON COLUMN fact_indicator_result.level3 IS '三级指标: empty on rows such as 经济效益指标 不适用';
-COMMENT ON COLUMN fact_indicator_result.target IS '年度指标值: as printed';
+COMMENT ON COLUMN fact_indicator_result.nature IS '指标性质: =, ≥, ≤ or 定性 (qualitative), where the template prints the target in three cells (sichuan); null elsewhere';
+COMMENT ON COLUMN fact_indicator_result.target IS '年度指标值: as printed (sichuan: 指标值, without 指标性质 and 度量单位)';
+COMMENT ON COLUMN fact_indicator_result.unit IS '度量单位: sichuan; null elsewhere (the unit is then part of 年度指标值)';
 COMMENT ON COLUMN fact_indicator_result.actual IS '实际完成值: as printed';
 COMMENT ON COLUMN fact_indicator_result.weight IS '分值';
 COMMENT ON COLUMN fact_indicator_result.score IS '得分: self-assessed, as printed';
 COMMENT ON COLUMN fact_indicator_result.deviation_note IS '偏差原因分析及改进措施';
 COMMENT ON COLUMN fact_indicator_result.page IS '页码: page the row was read from';
-COMMENT ON COLUMN fact_indicator_result.target_comparator IS '指标值比较符: ≥, ≤, >, < or = as printed ("30分钟内" is ≤); null when none is printed or the value is qualitative';
+COMMENT ON COLUMN fact_indicator_result.target_comparator IS '指标值比较符: ≥, ≤, >, < or = as printed ("30分钟内" is ≤; sichuan: 指标性质); null when none is printed or the value is qualitative (指标性质 定性)';
 COMMENT ON COLUMN fact_indicator_result.target_value IS '指标值数值: the number of 年度指标值, 万/亿 multiplied out ("≥1200万条" is 12000000); null when qualitative';
-COMMENT ON COLUMN fact_indicator_result.target_unit IS '指标值单位: unit of 年度指标值 without 万/亿 (人次, %, dB/km, 条); null when none is printed';
+COMMENT ON COLUMN fact_indicator_result.target_unit IS '指标值单位: unit of 年度指标值 without 万/亿 (人次, %, dB/km, 条; sichuan: 度量单位); null when none is printed';
 COMMENT ON COLUMN fact_indicator_result.actual_comparator IS '完成值比较符: comparator printed in 实际完成值 ("30分钟内响应" is ≤); usually null';
 COMMENT ON COLUMN fact_indicator_result.actual_value IS '完成值数值: the number of 实际完成值, 万/亿 multiplied out; null when qualitative';
 COMMENT ON COLUMN fact_indicator_result.actual_unit IS '完成值单位: unit of 实际完成值 without 万/亿; null when none is printed';
@@ -140,7 +179,7 @@ COMMENT ON COLUMN fact_indicator_result.rule_score IS '规则得分: score by �
 CREATE TABLE IF NOT EXISTS check_result (
     form_id       VARCHAR NOT NULL,
     report_sha256 VARCHAR NOT NULL,
-    project_code  VARCHAR NOT NULL,
+    project_code  VARCHAR,
     rule          VARCHAR NOT NULL,
     subject       VARCHAR NOT NULL,
     expected      DECIMAL(18,2),
@@ -152,10 +191,10 @@ CREATE TABLE IF NOT EXISTS check_result (
 COMMENT ON TABLE check_result IS '校验结果: one row per form, rule and subject, from the Great Expectations suites in expectations/';
 COMMENT ON COLUMN check_result.form_id IS '自评表ID';
 COMMENT ON COLUMN check_result.report_sha256 IS '文件SHA-256';
-COMMENT ON COLUMN check_result.project_code IS '项目编码';
+COMMENT ON COLUMN check_result.project_code IS '项目编码: null where the form prints none (see dim_form.form_id)';
 COMMENT ON COLUMN check_result.rule IS '规则: weights_total, total_weight, funds_weight, level1_sum, score_above_weight, total_score, fund_total, execution_rate, funds_score';
 COMMENT ON COLUMN check_result.subject IS '对象: what the rule was applied to (the form, a 一级指标, an indicator row, an amount column)';
-COMMENT ON COLUMN check_result.expected IS '应为: the value the rule computes';
+COMMENT ON COLUMN check_result.expected IS '应为: the value the rule computes (amounts in 元)';
 COMMENT ON COLUMN check_result.observed IS '实为: the value the form prints';
 COMMENT ON COLUMN check_result.passed IS '是否通过';
 COMMENT ON COLUMN check_result.checked_at IS '校验时间: UTC';

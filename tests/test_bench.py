@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from conftest import LUOHU_BUNDLES, PDF, ROOT, TRUTH
+from conftest import CORPUS, LUOHU_BUNDLES, PDF, ROOT, TRUTH
 
 
 def _bench():
@@ -39,3 +39,13 @@ def test_accuracy_names_a_rewritten_pdf_by_producer_and_layout():
     assert layout_of(PDF / "cairo" / "440303210301500004143.xlsx.cairo.pdf") == "cairo/xlsx"
     assert layout_of(PDF / "cairo" / "440303210301500004143.reportlab.cairo.pdf") == "cairo/reportlab"
     assert layout_of(PDF / "ghostscript" / "440303210300200001884.xlsx.gs.pdf") == "ghostscript/xlsx"
+
+
+def test_accuracy_reports_each_template_and_layout():
+    """Truth folders of several templates at once; a one-form PDF meets the truth of its template."""
+    pdfs = [PDF / "central" / "weituoyewu.central.pdf", PDF / "sichuan-rl" / "440105221551500060313.sichuan-rl.pdf",
+            PDF / "xlsx" / "440105221551500060313.xlsx.pdf"]
+    result = _bench().measure([TRUTH, CORPUS / "truth-central", CORPUS / "truth-sichuan"], pdfs)
+    assert result["wrong"] == [] and result["refused"] == []
+    assert result["templates"] == {"central": 1.0, "luohu": 1.0, "sichuan": 1.0}
+    assert result["layouts"] == {"central": 1.0, "sichuan-rl": 1.0, "xlsx": 1.0}

@@ -115,7 +115,8 @@ def test_unit_year_summary(con):
         w[3].append(Decimal(t["total_score"]))
     got = con.execute("SELECT * FROM v_unit_year_summary").fetchall()
     assert len(got) == len(want)
-    for unit, year, forms, budget, executed, rate, mean, low in got:
+    for unit, year, template, forms, budget, executed, rate, mean, low in got:
+        assert template == "luohu"  # the samples are 罗湖区 forms; tests/test_template_warehouse.py has the others
         n, b, e, totals = want[(unit, year)]
         assert (forms, budget, executed, low) == (n, b, e, min(totals))
         assert rate == rules.execution_rate(e, b)
@@ -151,9 +152,9 @@ def test_audit_reasons_on_hand_made_rows():
     con = duckdb.connect()
     warehouse.apply_schema(con)
     for sha, current in (("new", True), ("old", False)):
-        con.execute("""INSERT INTO dim_form (form_id, report_sha256, project_code, year, execution_rate,
-                           total_score, first_page, last_page, is_current, superseded_by)
-                       VALUES ('p-2023', ?, 'p', 2023, 50.00, 95.00, 1, 1, ?, ?)""",
+        con.execute("""INSERT INTO dim_form (form_id, report_sha256, template, money_unit, project_code, year,
+                           execution_rate, total_score, first_page, last_page, is_current, superseded_by)
+                       VALUES ('p-2023', ?, 'luohu', '元', 'p', 2023, 50.00, 95.00, 1, 1, ?, ?)""",
                     [sha, current, None if current else "new"])
         con.execute("""INSERT INTO fact_indicator_result (form_id, report_sha256, row_no, level3, target,
                            actual, weight, score, deviation_note, page, target_met, rule_score) VALUES
@@ -183,9 +184,9 @@ def test_audit_reasons_on_hand_made_rows():
 def test_score_above_rule_allows_for_the_forms_printed_precision(scores, above):
     con = duckdb.connect()
     warehouse.apply_schema(con)
-    con.execute("""INSERT INTO dim_form (form_id, report_sha256, project_code, year, execution_rate,
-                       total_score, first_page, last_page, is_current)
-                   VALUES ('p-2023', 's', 'p', 2023, 100.00, 100.00, 1, 1, true)""")
+    con.execute("""INSERT INTO dim_form (form_id, report_sha256, template, money_unit, project_code, year,
+                       execution_rate, total_score, first_page, last_page, is_current)
+                   VALUES ('p-2023', 's', 'luohu', '元', 'p', 2023, 100.00, 100.00, 1, 1, true)""")
     for row_no, (score, rule) in enumerate(scores, start=1):  # every row short of its target, with a note
         con.execute("""INSERT INTO fact_indicator_result (form_id, report_sha256, row_no, target, actual,
                            weight, score, deviation_note, page, target_met, rule_score)

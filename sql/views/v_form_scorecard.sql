@@ -1,8 +1,9 @@
--- One row per current form: money, execution, scores, grade and the checks it failed.
+-- One row per current form: money, execution, scores, grade and the checks it failed. Every template:
+-- the amounts are the total source's (年度资金总额, 总额), in 元 whatever unit the form printed.
 CREATE OR REPLACE VIEW v_form_scorecard AS
 SELECT
-    f.form_id, f.report_sha256, f.project_code, f.project_name, f.year,
-    f.budget_unit, f.implementing_unit,
+    f.form_id, f.report_sha256, f.template, f.project_code, f.project_name, f.year,
+    f.budget_unit, f.implementing_unit, f.money_unit,
     m.initial_budget, m.annual_budget, m.executed,
     f.execution_rate, f.funds_score, f.total_score,
     CASE WHEN f.total_score >= 90 THEN '优' WHEN f.total_score >= 80 THEN '良'
@@ -11,11 +12,11 @@ SELECT
     string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules
 FROM dim_form f
 LEFT JOIN fact_fund_execution m
-       ON m.form_id = f.form_id AND m.report_sha256 = f.report_sha256 AND m.source_order = 1
+       ON m.form_id = f.form_id AND m.report_sha256 = f.report_sha256 AND m.role = 'total'
 LEFT JOIN check_result c ON c.form_id = f.form_id AND c.report_sha256 = f.report_sha256
 WHERE f.is_current
 GROUP BY ALL
-ORDER BY f.project_code, f.year;
+ORDER BY f.project_code NULLS LAST, f.year, f.form_id;
 COMMENT ON VIEW v_form_scorecard IS '自评表记分卡: one row per current form — budget, executed, 执行率, 资金得分, 总分, grade and failed checks';
 COMMENT ON COLUMN v_form_scorecard.initial_budget IS '年初预算数: 年度资金总额 row (元)';
 COMMENT ON COLUMN v_form_scorecard.annual_budget IS '全年预算数: 年度资金总额 row (元)';

@@ -39,7 +39,7 @@ findings AS (
 )
 SELECT
     x.reason, r.reason_label,
-    f.form_id, f.report_sha256, f.project_code, f.project_name, f.year, f.budget_unit,
+    f.form_id, f.report_sha256, f.template, f.project_code, f.project_name, f.year, f.budget_unit,
     x.row_no, i.level2, i.level3, i.target, i.actual, i.target_met,
     i.weight, i.score, i.rule_score, i.score_gap, i.deviation_note,
     f.execution_rate, f.total_score
@@ -48,7 +48,7 @@ JOIN reasons r USING (reason)
 JOIN dim_form f ON f.form_id = x.form_id AND f.report_sha256 = x.report_sha256
 LEFT JOIN v_indicator_results i
        ON i.form_id = x.form_id AND i.report_sha256 = x.report_sha256 AND i.row_no = x.row_no
-ORDER BY f.project_code, f.year, x.row_no NULLS FIRST, x.reason;
+ORDER BY f.project_code NULLS LAST, f.year, f.form_id, x.row_no NULLS FIRST, x.reason;
 COMMENT ON VIEW v_self_score_audit IS '自评审核线索: one row per finding where the self-evaluation does not hold up, with a reason code; a 得分 within the form''s printed precision of rule_score is not a finding';
 COMMENT ON COLUMN v_self_score_audit.reason IS '线索代码: unmet_full_score (target not met, full 得分); score_above_rule (得分 above rule_score rounded half up to the decimals the form prints its 得分 in, so 2.9 against 2.875 is no finding); low_execution_high_score (执行率 < 60% with 总分 ≥ 90, one row per form); shortfall_without_note (得分 below 分值, no 偏差原因); not_applicable_weighted (不适用 row that carries 分值)';
 COMMENT ON COLUMN v_self_score_audit.reason_label IS '线索: the reason in Chinese';

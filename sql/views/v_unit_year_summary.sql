@@ -1,9 +1,10 @@
--- Per 一级预算单位 and year over current forms: how much was budgeted and spent, and how they scored.
+-- Per 一级预算单位 (or 主管部门), year and template over current forms: how much was budgeted and spent
+-- (in 元, whatever unit the forms print), and how they scored.
 -- The unit is grouped with its whitespace removed: forms print "…管理局 （本级）" and "…管理局（本级）"
 -- for one unit. Other spellings (e.g. with an extra 和) stay apart: that is not ours to decide.
 CREATE OR REPLACE VIEW v_unit_year_summary AS
 SELECT
-    regexp_replace(budget_unit, '\s+', '', 'g') AS budget_unit, year,
+    regexp_replace(budget_unit, '\s+', '', 'g') AS budget_unit, year, template,
     count(*) AS forms,
     sum(annual_budget) AS annual_budget,
     sum(executed) AS executed,
@@ -12,8 +13,8 @@ SELECT
     min(total_score) AS min_total_score
 FROM v_form_scorecard
 GROUP BY ALL
-ORDER BY budget_unit, year;
-COMMENT ON VIEW v_unit_year_summary IS '单位年度汇总: per 一级预算单位 and year over current forms — budget, executed, 执行率, mean and min 总分';
+ORDER BY budget_unit, year, template;
+COMMENT ON VIEW v_unit_year_summary IS '单位年度汇总: per 一级预算单位 (主管部门), year and template over current forms — budget, executed, 执行率, mean and min 总分';
 COMMENT ON COLUMN v_unit_year_summary.budget_unit IS '一级预算单位: as printed, whitespace removed';
 COMMENT ON COLUMN v_unit_year_summary.forms IS '自评表数: current forms of the unit and year';
 COMMENT ON COLUMN v_unit_year_summary.annual_budget IS '全年预算数合计: Σ 全年预算数 of 年度资金总额 (元)';

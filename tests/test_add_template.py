@@ -1,0 +1,89 @@
+"""README "Adding a template": a province is one template file plus fixtures, with no change to the
+reader. The walkthrough's template (tests/fixtures/templates/example.toml, shown in README) reads the
+form printed by tests/fixtures/templates/make.py; without it the same PDF is refused."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+
+import pytest
+
+from conftest import HERE, ROOT, differences
+from pipeline import template as templates
+from pipeline import validate, warehouse
+from pipeline.errors import IncompleteForm
+from pipeline.extract import extract
+from pipeline.ingest import ingest_file
+
+FIXTURE = HERE / "fixtures" / "templates"
+PDF = FIXTURE / "example.pdf"
+
+
+def _truth() -> dict:
+    return json.loads((FIXTURE / "example.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def with_example(monkeypatch):
+    monkeypatch.setenv("JIXIAO_TEMPLATES", str(FIXTURE))
+    yield
+    templates._load.cache_clear()
+
+
+def test_without_the_template_the_form_is_refused(monkeypatch):
+    monkeypatch.delenv("JIXIAO_TEMPLATES", raising=False)
+    with pytest.raises(IncompleteForm, match="no template fits its labels"):
+        extract(PDF)
+
+
+def test_the_added_template_reads_the_form_exactly(with_example):
+    assert [t.name for t in templates.templates()] == ["central", "luohu", "sichuan", "example"]
+    forms = [f.to_dict() for f in extract(PDF)[1]]
+    assert len(forms) == 1 and forms[0]["template"] == "example"
+    assert differences(forms[0], _truth()) == []
+
+
+def test_the_added_template_loads_and_its_rules_run(with_example, tmp_path):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    assert ingest_file(con, PDF).status == "loaded"
+    findings = validate.run(con)
+    roles = con.execute("SELECT source, role FROM fact_fund_execution ORDER BY source_order").fetchall()
+    con.close()
+    assert roles == [("资金合计", "total"), ("财政拨款", "appropriation"), ("结转结余", "carried_over"),
+                     ("其他资金", "other")]
+    assert set(findings["rule"]) == set(templates.get("example").rules)
+    assert findings.filter(~findings["passed"]).height == 0
+
+
+def test_the_fixture_is_what_make_py_prints():
+    spec = importlib.util.spec_from_file_location("templates_make", FIXTURE / "make.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    corpus = json.loads((module.V.TRUTH / f"{module.CODE}.json").read_text(encoding="utf-8"))
+    assert _truth() == module.truth(corpus)
+
+
+def test_the_readme_shows_the_template_file_as_it_is():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- example\.toml -->\n```toml\n(.*?)```", readme, re.S)
+    assert shown, "README shows tests/fixtures/templates/example.toml in a ```toml block"
+    assert shown.group(1) == (FIXTURE / "example.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("change,says", [
+    (('role = "carried_over"', 'role = "leftover"'), "role 'leftover'"),
+    (('"完成值" = "actual"', '"完成值" = "achieved"'), "unknown fields ['achieved']"),
+    (('"funds_score"]', '"funds_score", "fun_score"]'), "unknown rules ['fun_score']"),
+    (('money_unit = "元"', 'money_unit = "美元"'), "money_unit '美元'"),
+])
+def test_a_template_file_that_says_something_unknown_is_refused_naming_it(tmp_path, change, says):
+    text = (FIXTURE / "example.toml").read_text(encoding="utf-8")
+    assert change[0] in text
+    bad = tmp_path / "example.toml"
+    bad.write_text(text.replace(change[0], change[1]), encoding="utf-8")
+    with pytest.raises(templates.TemplateError, match=re.escape(says)):
+        templates.parse(bad)
