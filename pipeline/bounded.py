@@ -82,26 +82,54 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
     workers = max(1, min(workers or default_workers(), len(items)))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pipeline.extract", "pipeline.normalise"])
-    pool = ProcessPool(max_workers=workers, context=context, initializer=_watch_memory,
-                       initargs=(limits.memory_mb,))
+
+    def start() -> ProcessPool:
+        return ProcessPool(max_workers=workers, context=context, initializer=_watch_memory,
+                           initargs=(limits.memory_mb,))
+
+    pool, restarts = start(), 0
     pending: deque = deque()
     queue = iter(items)
 
-    def submit(item: Item) -> None:
+    def add(item: Item) -> None:
+        entry = [item, None]
+        pending.append(entry)
         try:
-            future = pool.schedule(guarded, (fn, item, limits.pages), timeout=limits.seconds)
-        except RuntimeError as exc:  # pebble: the pool is broken, whatever the report
-            raise ReadersFailed(f"the pool of reading processes failed ({exc})") from exc
-        pending.append((item, future))
+            submit(entry)
+        except _PoolBroken:
+            pass  # still unscheduled: the next round restarts the pool and schedules it
+
+    def submit(entry: list) -> None:
+        try:
+            entry[1] = pool.schedule(guarded, (fn, entry[0], limits.pages), timeout=limits.seconds)
+        except RuntimeError as exc:  # pebble: the pool itself is in error
+            raise _PoolBroken(str(exc)) from exc
 
     try:
         for item in islice(queue, 2 * workers):  # a little ahead of the caller, not all in flight
-            submit(item)
+            pending.append([item, None])
         while pending:
-            item, future = pending.popleft()
-            result = _outcome(future, name(item), limits)
-            for nxt in islice(queue, 1):  # the pool reads on while the caller stores this one
-                submit(nxt)
+            try:
+                for entry in pending:  # scheduled on the pool now running (after a restart: again)
+                    if entry[1] is None:
+                        submit(entry)
+                item, future = pending[0]
+                result = _outcome(future, name(item), limits)
+                pending.popleft()
+                for nxt in islice(queue, 1):  # the pool reads on while the caller stores this one
+                    add(nxt)
+            except _PoolBroken as exc:
+                # pebble's own machinery failed (a worker killed while it held the result channel,
+                # on a loaded machine): no report's fault. A fresh pool reads what is pending.
+                restarts += 1
+                if restarts > _RESTARTS:
+                    raise ReadersFailed(f"the pool of reading processes failed ({exc})") from exc
+                pool.stop()
+                pool.join()
+                pool = start()
+                for entry in pending:
+                    entry[1] = None
+                continue
             yield item, result
     finally:
         if pending:  # the caller stopped early (an interrupt): nothing more is read
@@ -109,6 +137,13 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
         else:
             pool.close()
         pool.join()
+
+
+class _PoolBroken(Exception):
+    """pebble reports the pool itself in error, not a task."""
+
+
+_RESTARTS = 3  # fresh pools one run may start before it gives up (ReadersFailed)
 
 
 def _outcome(future: Any, file: str, limits: Limits) -> Any:
@@ -122,6 +157,10 @@ def _outcome(future: Any, file: str, limits: Limits) -> Any:
                                    f"(the limit per report)")
         how = f"signal {-exc.exitcode}" if exc.exitcode and exc.exitcode < 0 else f"exit {exc.exitcode}"
         return Unreadable(file, f"the PDF reader crashed on it ({how})")
+    except RuntimeError as exc:
+        if "Pool" in str(exc):  # "Unexpected error within the Pool"
+            raise _PoolBroken(str(exc)) from exc
+        return Unreadable(file, f"reading it failed: {type(exc).__name__}: {exc}")
     except Exception as exc:  # the result could not travel back (pickling), or pebble failed
         return Unreadable(file, f"reading it failed: {type(exc).__name__}: {exc}")
 

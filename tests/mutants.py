@@ -456,7 +456,12 @@ def run(ids: list[str], workdir: str, *, workers: int = 2, timeout: float = 60.0
 
     from pebble import ProcessExpired, ProcessPool
 
-    with ProcessPool(max_workers=workers, max_tasks=200) as pool:
+    import multiprocessing
+
+    # forkserver, as pipeline.bounded: a worker forked from a process with threads (pytest's, after
+    # DuckDB and GX ran in it) may crash in the libraries for no fault of the mutant
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPool(max_workers=workers, max_tasks=200, context=context) as pool:
         futures = [pool.schedule(read_mutant, args=(i, workdir), timeout=timeout) for i in ids]
         for mutant_id, future in zip(ids, futures):
             try:
