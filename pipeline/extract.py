@@ -15,8 +15,18 @@ def extract(path: str | Path, engine: str = ENGINE,
     """Read every form of a report. Raises a `ReportError` subclass for bad input. Untrusted files are
     read through `pipeline.bounded`, which also turns any other failure into a refusal."""
     info = inspect(path, max_pages=max_pages)
-    grids, rulings = read_grids(info.path, engine=engine)
+    if len(info.scanned) < info.pages:
+        grids, rulings = read_grids(info.path, engine=engine)
+    else:
+        grids, rulings = [], {}
+    scans: dict = {}
+    if info.scanned:  # OCR hook: pages with no text layer are read from their image
+        from .ocr import read_scanned
+        grids, rulings, info, scans = read_scanned(info, grids, rulings)
     forms = read_forms(info, grids)  # a file with no form is refused as such, not as a fault
+    if scans:
+        from .ocr import attach
+        forms = attach(forms, scans)
     check_held(info.path, grids, rulings)
     check_edges(info.path, {p for _, pages in stitch_overflow(grids) if len(pages) > 1 for p in pages})
     return info, forms

@@ -30,6 +30,32 @@ class Source:
 
 
 @dataclass(frozen=True)
+class OcrCell:
+    """One cell of a scanned page as recognised: its text (after any recorded correction), the text
+    as recognised, the recogniser's confidence and the box it was read from (PDF points, y up, of
+    the deskewed page). Kept with the form so a failed check can be traced to the cells it rests on."""
+
+    page: int
+    row: int
+    col: int
+    text: str
+    raw: str
+    confidence: float
+    box: tuple[float, float, float, float]
+    correction: str | None = None  # the confusion corrected ("一→—", "O→0", ...), or None
+
+
+@dataclass(frozen=True)
+class OcrReading:
+    """How a form printed on scanned pages was read: engine, its version, pages, cells."""
+
+    engine: str
+    version: str
+    pages: tuple[int, ...]
+    cells: tuple[OcrCell, ...]
+
+
+@dataclass(frozen=True)
 class FundRow:
     source: str
     initial_budget: str | None
@@ -86,6 +112,12 @@ class Form:
     indicators_weight: str | None = None  # sichuan: the "（90分）" of 绩效指标
     narrative: dict[str, str | None] = field(default_factory=dict)  # sichuan: 评价结论, ...
     optional: frozenset[str] = frozenset()  # keys of to_dict() only this form's template prints
+    ocr: OcrReading | None = None  # set when some page of the form had no text layer (pipeline.ocr)
+
+    @property
+    def read_method(self) -> str:
+        """"ocr" when any page of the form was read from its image, else "text"."""
+        return "ocr" if self.ocr is not None else "text"
 
     @property
     def form_code(self) -> str:
@@ -140,8 +172,16 @@ class Form:
                 "sha256": self.source.sha256,
                 "first_page": self.source.first_page,
                 "last_page": self.source.last_page,
+                "read": self.read_method,
             },
         })
+        if self.ocr is not None:  # provenance of a scan: engine, and every cell with its confidence
+            out["source"]["ocr"] = {
+                "engine": self.ocr.engine, "version": self.ocr.version, "pages": list(self.ocr.pages),
+                "cells": [{"page": c.page, "row": c.row, "col": c.col, "text": c.text, "raw": c.raw,
+                           "confidence": round(c.confidence, 4), "box": list(c.box),
+                           "correction": c.correction} for c in self.ocr.cells],
+            }
         return out
 
 

@@ -23,7 +23,7 @@ import playa
 import pypdfium2 as pdfium
 from playa.pdftypes import ContentStream, ObjRef, resolve1
 
-from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, OverLimit, ScannedPage
+from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, OverLimit
 
 DAMAGED = "cannot be read: damaged or truncated"
 
@@ -34,6 +34,7 @@ class PdfInfo:
     sha256: str
     pages: int
     page_texts: tuple[str, ...]  # text layer of each page, for labels printed outside the tables
+    scanned: tuple[int, ...] = ()  # pages with no text layer, only an image: read by `pipeline.ocr`
 
 
 def sha256_of(path: Path) -> str:
@@ -45,8 +46,9 @@ def sha256_of(path: Path) -> str:
 
 
 def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
-    """Open a report safely; raise a named `ReportError` for anything we cannot read as text, or
-    `OverLimit` for more than `max_pages` pages (checked before any page is read)."""
+    """Open a report safely; raise a named `ReportError` for anything we cannot read, or `OverLimit`
+    for more than `max_pages` pages (checked before any page is read). A page with no text layer
+    but an image (a scan) is listed in `PdfInfo.scanned`, for `pipeline.ocr`."""
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -69,6 +71,7 @@ def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
             raise OverLimit(name, f"the PDF has {len(doc):,} pages, more than the limit of "
                                   f"{max_pages:,} per report")
         texts: list[str] = []
+        scans: list[int] = []
         misdrawn: BrokenPdf | None = None  # said after the object check, whose reason is more exact
         for i in range(1, len(doc) + 1):
             try:
@@ -79,10 +82,8 @@ def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
                 drawn = None if scanned or misdrawn else _misdrawn(page, textpage)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
-            if scanned:
-                raise ScannedPage(
-                    name, f"page {i} has no text layer: scanned reports are not supported yet", page=i
-                )
+            if scanned:  # OCR hook: the page is read from its image (pipeline.ocr), not refused
+                scans.append(i)
             if drawn:
                 misdrawn = BrokenPdf(name, f"page {i} {DAMAGED}: {drawn}", page=i)
             texts.append(text)
@@ -91,7 +92,8 @@ def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
     _check_objects(path)
     if misdrawn:
         raise misdrawn
-    return PdfInfo(path=path, sha256=sha256_of(path), pages=len(texts), page_texts=tuple(texts))
+    return PdfInfo(path=path, sha256=sha256_of(path), pages=len(texts), page_texts=tuple(texts),
+                   scanned=tuple(scans))
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:

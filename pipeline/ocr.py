@@ -1,0 +1,617 @@
+"""A page with no text layer (a scan) → the same `Grid` and `Ruling` objects `tables` reads from text.
+
+Only pages without a text layer come here (`pdf.inspect` lists them), so a mixed PDF keeps its real
+text. Per page:
+
+1. rasterise at the scan's own resolution (pypdfium2), grey;
+2. deskew: the angle of the long ruled lines (a sheet lies a little crooked on the scanner);
+3. the ruling: horizontal and vertical strokes kept by a morphological opening (OpenCV), grouped into
+   ruled lines; rows and columns are where they fall, and a cell border is drawn where a line covers
+   it (merged cells are one region, as in `tables`);
+4. the ruling erased, the text recognised (rapidocr-onnxruntime, its models inside the wheel: it
+   reads offline) and each recognised line placed in the cell where it starts (split at a drawn
+   border it crosses).
+
+The grid that comes out is an `OcrGrid`: a `Grid` whose every cell also carries the confidence of its
+weakest recognised line and its box, so the one form reader (`forms`) reads scans as it reads text,
+and `pipeline.verify` can say which cells a failed check rests on. Coordinates are PDF points of the
+deskewed page, y growing upwards, like every other Grid's.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+
+from .tables import Grid, Ruling, _regions
+
+ENGINE = "rapidocr-onnxruntime"
+MIN_DPI, MAX_DPI = 150, 300  # a scan is read at its own resolution, within these
+_LINE = 0.04  # of the page width: a stroke this long is a ruled line, not a glyph
+_MERGE_PX = 6  # strokes whose positions differ by this many pixels are one line
+_COVER = 0.6  # a border is drawn where a line covers this share of it
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
+
+
+def engine_version() -> str:
+    """The installed OCR engine's version, recorded with every form it read (dim_form)."""
+    return importlib.metadata.version(ENGINE)
+
+
+@dataclass(frozen=True)
+class OcrGrid(Grid):
+    """A Grid read from an image: beside each cell's text, the confidence of its weakest recognised
+    line (None for an empty cell), its box, and the text as recognised before any correction."""
+
+    confidence: tuple[tuple[float | None, ...], ...] = ()
+    boxes: tuple[tuple[Box | None, ...], ...] = ()
+    raw: tuple[tuple[str, ...], ...] = ()  # the text as recognised
+    corrections: tuple[tuple[str | None, ...], ...] = ()  # the confusion corrected in a cell, if any
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What one scanned page gives: its grids, its ruling (for `check_held`-like use) and its text
+    in reading order (for the labels printed outside the tables: the title, the year)."""
+
+    page: int
+    grids: tuple[OcrGrid, ...]
+    ruling: Ruling
+    text: str
+    angle: float  # degrees the scan was turned back by
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    conf: float
+    x0: float  # pixels of the deskewed image
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@lru_cache(maxsize=1)
+def _engine():
+    """One engine per process, one thread per engine: pages are read in parallel by the worker
+    pool, not by onnxruntime's threads."""
+    from rapidocr_onnxruntime import RapidOCR
+
+    threads = int(os.environ.get("JIXIAO_OCR_THREADS", "1"))
+    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False,
+                    print_verbose=False)
+
+
+def models_in_wheel() -> list[Path]:
+    """The model files the engine loads: inside the installed package, so nothing is downloaded."""
+    import rapidocr_onnxruntime
+
+    return sorted((Path(rapidocr_onnxruntime.__file__).parent / "models").glob("*.onnx"))
+
+
+def read_page(path: str | Path, page_no: int) -> OcrPage:
+    """Read one scanned page (1-based) into grids, ruling and text."""
+    import time
+
+    import cv2
+
+    started = time.monotonic()
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        page = doc[page_no - 1]
+        width_pt, height_pt = page.get_size()
+        scale = _scale(page, width_pt)
+        grey = page.render(scale=scale, grayscale=True).to_numpy()
+    finally:
+        doc.close()
+    if grey.ndim == 3:
+        grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY) if grey.shape[2] >= 3 else grey[:, :, 0]
+    grey = np.ascontiguousarray(grey)
+    angle = _skew(grey)
+    if abs(angle) > 0.05:
+        h, w = grey.shape
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        grey = cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    horizontal, vertical = _strokes(grey)
+    hlines = _lines_of(horizontal, axis=0)
+    vlines = _lines_of(vertical, axis=1)
+    to_pt = 1.0 / scale
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        return x * to_pt, height_pt - y * to_pt
+
+    ruling = Ruling(
+        page_no,
+        tuple((*px(a, y), *px(b, y)) for y, a, b in hlines),
+        tuple((*px(x, b), *px(x, a)) for x, a, b in vlines),
+    )
+    clean = grey.copy()
+    ink = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    clean[ink > 0] = 255
+    lines = _recognise(clean)
+    tables = _tables(hlines, vlines, horizontal, vertical)
+    grids: list[OcrGrid] = []
+    used: set[int] = set()
+    for rows, cols, cells in tables:
+        grid, taken = _grid(page_no, rows, cols, cells, lines, px, to_pt, clean)
+        grids.append(grid)
+        used |= taken
+    text = "\n".join(_reading_order(lines))
+    return OcrPage(page_no, tuple(grids), ruling, text, angle, time.monotonic() - started)
+
+
+def _scale(page: pdfium.PdfPage, width_pt: float) -> float:
+    """Pixels per point: the widest image's own resolution, within MIN_DPI..MAX_DPI."""
+    dpi = MIN_DPI
+    for obj in page.get_objects():
+        if obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE:
+            w, _ = obj.get_px_size()
+            x0, _, x1, _ = obj.get_bounds()
+            if x1 - x0 > 0.5 * width_pt:
+                dpi = max(dpi, round(w / ((x1 - x0) / 72)))
+    return min(max(dpi, MIN_DPI), MAX_DPI) / 72
+
+
+def _binary(grey: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.adaptiveThreshold(255 - grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -8)
+
+
+def _skew(grey: np.ndarray) -> float:
+    """Degrees to turn the page by so its ruled lines are level: the median slope of the long
+    horizontal strokes (each fitted by a line through its pixels)."""
+    import cv2
+
+    bw = _binary(grey)
+    w = grey.shape[1]
+    # short horizontal kernel: a crooked line survives it in pieces, each still long
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 40), 1))
+    horiz = cv2.morphologyEx(bw, cv2.MORPH_OPEN, kernel)
+    horiz = cv2.dilate(horiz, np.ones((3, 9), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(horiz)
+    slopes, weights = [], []
+    for k in range(1, count):
+        x, y, cw, ch, area = stats[k]
+        if cw < w * 0.2 or ch > cw * 0.1:
+            continue
+        ys, xs = np.nonzero(labels[y:y + ch, x:x + cw] == k)
+        if len(xs) < 50:
+            continue
+        slope = np.polyfit(xs.astype(float), ys.astype(float), 1)[0]
+        slopes.append(slope)
+        weights.append(cw)
+    if not slopes:
+        return 0.0
+    order = np.argsort(slopes)
+    cum = np.cumsum(np.array(weights)[order])
+    median = slopes[order[np.searchsorted(cum, cum[-1] / 2)]]
+    return float(np.degrees(np.arctan(median)))
+
+
+def _strokes(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the horizontal and of the vertical ruled strokes (text and specks opened away)."""
+    import cv2
+
+    bw = _binary(grey)
+    h, w = grey.shape
+    length = max(15, int(w * _LINE))
+    horizontal = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    vertical = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, length // 2))))
+    # close the small breaks noise and a faint print leave in a line
+    horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9)))
+    return horizontal, vertical
+
+
+def _lines_of(mask: np.ndarray, axis: int) -> list[tuple[float, float, float]]:
+    """Ruled lines of a stroke mask: (position, start, end) in pixels; axis 0 = horizontal lines
+    (position y, x from start to end), 1 = vertical (position x, y from start to end)."""
+    import cv2
+
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    pieces = []
+    for k in range(1, count):
+        x, y, w, h, _ = stats[k]
+        if axis == 0:
+            pieces.append((y + h / 2, float(x), float(x + w)))
+        else:
+            pieces.append((x + w / 2, float(y), float(y + h)))
+    pieces.sort()
+    merged: list[list[float]] = []
+    for pos, a, b in pieces:  # pieces at one position, overlapping or close, are one line
+        for line in merged:
+            if abs(line[0] - pos) <= _MERGE_PX and a <= line[2] + 3 * _MERGE_PX and b >= line[1] - 3 * _MERGE_PX:
+                line[0] = (line[0] * (line[2] - line[1]) + pos * (b - a)) / (line[2] - line[1] + b - a)
+                line[1], line[2] = min(line[1], a), max(line[2], b)
+                break
+        else:
+            merged.append([pos, a, b])
+    return [(p, a, b) for p, a, b in merged]
+
+
+def _positions(values: list[float]) -> list[float]:
+    """Positions of lines, those within `_MERGE_PX` of each other taken as one."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= _MERGE_PX:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+@dataclass
+class _Cell:
+    """Which borders of a grid cell are drawn, in the shape `tables._regions` reads."""
+
+    left: bool
+    right: bool
+    top: bool
+    bottom: bool
+
+
+def _tables(hlines, vlines, horizontal: np.ndarray, vertical: np.ndarray):
+    """The ruled tables of a page: groups of lines that cross, each as (row edges, column edges,
+    cells with their drawn borders), top to bottom."""
+    slack = 3 * _MERGE_PX
+    lines = [("h", *l) for l in hlines] + [("v", *l) for l in vlines]
+    parent = list(range(len(lines)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (ki, pi, ai, bi) in enumerate(lines):
+        if ki != "h":
+            continue
+        for j, (kj, pj, aj, bj) in enumerate(lines):
+            if kj == "v" and ai - slack <= pj <= bi + slack and aj - slack <= pi <= bj + slack:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(lines)):
+        groups.setdefault(find(i), []).append(i)
+    out = []
+    for members in groups.values():
+        hs = [lines[i] for i in members if lines[i][0] == "h"]
+        vs = [lines[i] for i in members if lines[i][0] == "v"]
+        if len(hs) < 2 or len(vs) < 2:
+            continue
+        ys = _positions([p for _, p, _, _ in hs])
+        xs = _positions([p for _, p, _, _ in vs])
+        if len(ys) < 2 or len(xs) < 2:
+            continue
+        rows = list(zip(ys, ys[1:]))
+        cols = list(zip(xs, xs[1:]))
+        cells = [[_Cell(_drawn(vertical, x0, y0, y1, vertical=True),
+                        _drawn(vertical, x1, y0, y1, vertical=True),
+                        _drawn(horizontal, y0, x0, x1, vertical=False),
+                        _drawn(horizontal, y1, x0, x1, vertical=False))
+                  for x0, x1 in cols] for y0, y1 in rows]
+        out.append((rows, cols, cells))
+    out.sort(key=lambda t: t[0][0][0])
+    return out
+
+
+def _drawn(mask: np.ndarray, pos: float, a: float, b: float, vertical: bool) -> bool:
+    """Whether a ruled stroke covers most of the border at `pos` from `a` to `b` (pixels)."""
+    lo, hi = int(round(a)) + 2, int(round(b)) - 2
+    if hi <= lo:
+        return True
+    p = int(round(pos))
+    band = mask[lo:hi, max(0, p - 3):p + 4] if vertical else mask[max(0, p - 3):p + 4, lo:hi]
+    covered = band.max(axis=1 if vertical else 0) > 0
+    return covered.mean() >= _COVER
+
+
+def _recognise(grey: np.ndarray) -> list[_Line]:
+    """Every recognised line of text with its confidence and box (pixels)."""
+    result, _ = _engine()(grey)
+    lines = []
+    for box, text, conf in result or []:
+        xs = [p[0] for p in box]
+        ys = [p[1] for p in box]
+        text = text.strip()
+        if text:
+            lines.append(_Line(text, float(conf), min(xs), min(ys), max(xs), max(ys)))
+    return lines
+
+
+def _advances(text: str) -> list[float]:
+    """Relative widths of the characters of a recognised line: a CJK character is a full em, Latin,
+    digits and most punctuation about half."""
+    return [1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text]
+
+
+def _split(line: _Line, borders: list[float]) -> list[_Line]:
+    """A recognised line cut at each drawn border it crosses (pixels): the text of two cells the
+    recogniser read as one. Characters are shared out by their estimated widths."""
+    inside = [b for b in borders if line.x0 + 2 < b < line.x1 - 2]
+    if not inside:
+        return [line]
+    adv = _advances(line.text)
+    total = sum(adv)
+    scale = (line.x1 - line.x0) / total
+    parts: list[_Line] = []
+    start, x = 0, line.x0
+    cuts = iter(sorted(inside) + [float("inf")])
+    cut = next(cuts)
+    chars: list[str] = []
+    part_x0 = line.x0
+    for ch, a in zip(line.text, adv):
+        mid = x + a * scale / 2
+        while mid > cut:
+            if chars:
+                parts.append(_Line("".join(chars).strip(), line.conf, part_x0, line.y0, x, line.y1))
+            chars, part_x0 = [], x
+            cut = next(cuts)
+        chars.append(ch)
+        x += a * scale
+    if chars:
+        parts.append(_Line("".join(chars).strip(), line.conf, part_x0, line.y0, line.x1, line.y1))
+    del start
+    return [p for p in parts if p.text]
+
+
+def _index(edges: list[tuple[float, float]], v: float) -> int | None:
+    for i, (a, b) in enumerate(edges):
+        if a <= v <= b:
+            return i
+    return None
+
+
+def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float, clean: np.ndarray):
+    """An OcrGrid from a table's ruling and the recognised lines that start inside it. A cell the
+    page's text detector found nothing in but that holds ink (a lone "—", a digit the detector
+    passed over) is recognised again on its own."""
+    anchor = _regions(cells)
+    placed: dict[tuple[int, int], list[_Line]] = {}
+    taken: set[int] = set()
+    top, bottom, left, right = rows[0][0], rows[-1][1], cols[0][0], cols[-1][1]
+    for n, line in enumerate(lines):
+        if not (top <= line.cy <= bottom and left - 4 <= line.x0 + line.height / 3 <= right):
+            continue
+        r = _index(rows, line.cy)
+        if r is None:
+            continue
+        borders = [cols[c][1] for c in range(len(cols) - 1) if anchor[(r, c)] != anchor[(r, c + 1)]]
+        for part in _split(line, borders):
+            c = _index(cols, part.x0 + min(part.height, part.x1 - part.x0) / 2)
+            if c is None:
+                c = _index(cols, (part.x0 + part.x1) / 2)
+            if c is None:
+                continue
+            placed.setdefault(anchor[(r, c)], []).append(part)
+            taken.add(n)
+    extent: dict[tuple[int, int], list[int]] = {}
+    for r in range(len(rows)):
+        for c in range(len(cols)):
+            e = extent.setdefault(anchor[(r, c)], [r, c, r, c])
+            e[2], e[3] = max(e[2], r), max(e[3], c)
+    for key, (r0, c0, r1, c1) in extent.items():
+        if key not in placed:
+            line = _reread(clean, rows[r0][0], rows[r1][1], cols[c0][0], cols[c1][1])
+            if line is not None:
+                placed[key] = [line]
+    data = [["" for _ in cols] for _ in rows]
+    spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
+    conf: list[list[float | None]] = [[None for _ in cols] for _ in rows]
+    boxes: list[list[Box | None]] = [[None for _ in cols] for _ in rows]
+    raw: list[list[str]] = [["" for _ in cols] for _ in rows]
+    fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
+    for (r, c), parts in placed.items():
+        raw[r][c] = "\n".join(_reading_order(parts))
+        data[r][c], fixes[r][c] = correct(raw[r][c])
+        conf[r][c] = min(p.conf for p in parts)
+        x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
+        y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)
+        em = min(p.height for p in parts) * 0.3  # glyph centres, not the recogniser's padded box
+        spans[r][c] = ((x0 + em) * to_pt, max(x0 + em, x1 - em) * to_pt)
+        (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
+        boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
+    grid = OcrGrid(
+        page=page_no,
+        rows=tuple(tuple(row) for row in data),
+        row_y=tuple((px(0, a)[1], px(0, b)[1]) for a, b in rows),
+        col_x=tuple((a * to_pt, b * to_pt) for a, b in cols),
+        spans=tuple(tuple(row) for row in spans),
+        confidence=tuple(tuple(row) for row in conf),
+        boxes=tuple(tuple(row) for row in boxes),
+        raw=tuple(tuple(row) for row in raw),
+        corrections=tuple(tuple(row) for row in fixes),
+    )
+    return grid, taken
+
+
+_INK_AREA = 8  # pixels: a blot smaller than this is noise, not a glyph
+DASH = "—"
+_SHAPE_CONFIDENCE = 0.5  # a dash read from its shape, not by the recogniser
+
+
+def _reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> _Line | None:
+    """The text of one cell region recognised on its own, where it holds ink (specks aside)."""
+    import cv2
+
+    pad = 4
+    ya, yb, xa, xb = int(y0) + pad, int(y1) - pad, int(x0) + pad, int(x1) - pad
+    if yb - ya < 8 or xb - xa < 8:
+        return None
+    crop = clean[ya:yb, xa:xb]
+    bw = (crop < np.median(crop) - 50).astype(np.uint8)  # ink against this cell's own paper
+    count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
+    keep = [stats[k] for k in range(1, count)
+            if stats[k][4] >= _INK_AREA and (stats[k][2] >= 8 or stats[k][3] >= 10)]
+    if not keep:
+        return None
+    if len(keep) == 1 and keep[0][3] <= 4 and keep[0][2] >= 3 * keep[0][3]:
+        # one thin level stroke and nothing else: the dash a form prints for "not applicable", too
+        # faint for the recogniser alone; read by its shape, with a low confidence that says so
+        x, y, w, h, _ = keep[0]
+        return _Line(DASH, _SHAPE_CONFIDENCE, float(xa + x), float(ya + y), float(xa + x + w), float(ya + y + h))
+    bx0 = min(s[0] for s in keep)
+    by0 = min(s[1] for s in keep)
+    bx1 = max(s[0] + s[2] for s in keep)
+    by1 = max(s[1] + s[3] for s in keep)
+    m = 6
+    gx0, gy0 = max(0, xa + bx0 - m), max(0, ya + by0 - m)
+    gx1, gy1 = min(clean.shape[1], xa + bx1 + m), min(clean.shape[0], ya + by1 + m)
+    result, _ = _engine()(np.ascontiguousarray(clean[gy0:gy1, gx0:gx1]), use_det=False)
+    if not result:
+        return None
+    text, conf = result[0][0].strip(), float(result[0][1])
+    if not text:
+        return None
+    return _Line(text, conf, float(xa + bx0), float(ya + by0), float(xa + bx1), float(ya + by1))
+
+
+def _reading_order(lines: list[_Line]) -> list[str]:
+    """Recognised lines grouped into printed lines (top to bottom), each read left to right."""
+    out: list[list[_Line]] = []
+    for line in sorted(lines, key=lambda l: (l.cy, l.x0)):
+        if out and abs(line.cy - out[-1][0].cy) <= 0.5 * min(line.height, out[-1][0].height):
+            out[-1].append(line)
+        else:
+            out.append([line])
+    texts = []
+    for group in out:
+        group.sort(key=lambda l: l.x0)
+        text = group[0].text
+        for a, b in zip(group, group[1:]):
+            text += (" " if b.x0 - a.x1 > 0.5 * min(a.height, b.height) else "") + b.text
+        texts.append(text)
+    return texts
+
+
+# -- corrections ------------------------------------------------------------------------------------
+# Confusions the domain rules out, and only those: a cell holding nothing but a dash-like stroke is
+# the "—" a form prints for "no value" (the recogniser reads it as the character 一, which no form
+# prints alone in a cell); a cell that is a number but for a letter or a full stop that looks like a
+# digit or a point (O/0, l/1, 。/.) is that number. Each is recorded with the cell (`OcrCell.correction`)
+# and the form is trusted only when its checks then hold (`pipeline.verify`).
+_DASHES = {"一", "-", "－", "_", "—", "–", "一一", "--"}
+_DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "。": ".", "，": "."}
+_NUMERIC = re.compile(r"^[≥≤<>=]?[0-9Ool〇I|。.，,]+%?$")
+
+
+def correct(text: str) -> tuple[str, str | None]:
+    """The cell's text with a confusion the domain rules out corrected, and which it was (or None)."""
+    if text in _DASHES and text != DASH:
+        return DASH, f"{text}→{DASH}"
+    if _NUMERIC.match(text) and any(ch.isdigit() for ch in text) and any(ch in _DIGIT_LIKE for ch in text):
+        fixed = "".join(_DIGIT_LIKE.get(ch, ch) for ch in text)
+        if fixed.count(".") <= 1:
+            kinds = sorted({f"{ch}→{_DIGIT_LIKE[ch]}" for ch in text if ch in _DIGIT_LIKE})
+            return fixed, ", ".join(kinds)
+    return text, None
+
+
+# -- a report's scanned pages -----------------------------------------------------------------------
+
+PAGE_SECONDS = 120  # default per-page limit ($JIXIAO_OCR_PAGE_SECONDS): a page is ~6-20 s on one core
+
+
+def page_seconds() -> int:
+    return int(os.environ.get("JIXIAO_OCR_PAGE_SECONDS", PAGE_SECONDS))
+
+
+def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling]):
+    """The hook `extract` calls for a report with scanned pages: every page in `info.scanned` read by
+    OCR (each within its own time limit), its grids and ruling in place of whatever the text reader
+    saw there, and its recognised text as the page text. Returns (grids, rulings, info, pages)."""
+    import dataclasses
+
+    from .errors import OverLimit
+
+    scanned = set(info.scanned)
+    grids = [g for g in grids if g.page not in scanned]
+    rulings = {p: r for p, r in rulings.items() if p not in scanned}
+    texts = list(info.page_texts)
+    pages: dict[int, OcrPage] = {}
+    for page_no in info.scanned:
+        try:
+            with _time_limit(page_seconds()):
+                page = read_page(info.path, page_no)
+        except _PageTimeout:
+            raise OverLimit(str(info.path), f"page {page_no} took more than {page_seconds()} s to "
+                            "read by OCR ($JIXIAO_OCR_PAGE_SECONDS)", page_no) from None
+        pages[page_no] = page
+        grids.extend(page.grids)
+        texts[page_no - 1] = page.text
+    grids.sort(key=lambda g: (g.page, -g.top, g.left))
+    return grids, rulings, dataclasses.replace(info, page_texts=tuple(texts)), pages
+
+
+def attach(forms: list, pages: dict[int, OcrPage]) -> list:
+    """Each form printed on a scanned page, with its `OcrReading`: engine, version and every
+    non-empty cell of its scanned pages, with confidence, box and correction."""
+    import dataclasses
+
+    from .model import OcrCell, OcrReading
+
+    out = []
+    for form in forms:
+        on = [p for p in range(form.source.first_page, form.source.last_page + 1) if p in pages]
+        if not on:
+            out.append(form)
+            continue
+        cells = []
+        for p in on:
+            for grid in pages[p].grids:
+                for r, row in enumerate(grid.rows):
+                    for c, text in enumerate(row):
+                        if text:
+                            cells.append(OcrCell(p, r, c, text, grid.raw[r][c], grid.confidence[r][c],
+                                                 grid.boxes[r][c], grid.corrections[r][c]))
+        reading = OcrReading(ENGINE, engine_version(), tuple(on), tuple(cells))
+        out.append(dataclasses.replace(form, ocr=reading))
+    return out
+
+
+class _PageTimeout(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: int):
+    """SIGALRM after `seconds` where it can be set (the main thread of a worker process); elsewhere
+    the report's own limit (`pipeline.bounded`) still holds."""
+    import signal
+    import threading
+
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise _PageTimeout()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    left = signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        if left:
+            signal.alarm(left)
