@@ -18,6 +18,7 @@ from .template import MONEY_UNITS
 from .template import get as template_of
 from .rules import rule_score
 from .targets import VALUE, parsed, target_met
+from .verify import judge
 
 MONEY = pl.Decimal(18, 2)   # 元
 PRINTED_MONEY = pl.Decimal(24, 6)  # an amount as printed, in the form's unit (89.974 万元)
@@ -41,6 +42,9 @@ DIM_FORM = {
     "improvements": pl.String, "project_lead": pl.String, "finance_lead": pl.String,
     "first_page": pl.Int32, "last_page": pl.Int32,
     "is_current": pl.Boolean, "superseded_by": pl.String,
+    # how the form was read (pipeline.verify): text layer or OCR, and whether OCR'd numbers hold
+    "read_method": pl.String, "ocr_engine": pl.String, "ocr_version": pl.String, "status": pl.String,
+    "ocr_failed_rules": pl.String,
 }
 FACT_FUND_EXECUTION = {
     "form_id": pl.String, "report_sha256": pl.String, "source_order": pl.Int32, "source": pl.String,
@@ -62,6 +66,7 @@ FACT_INDICATOR_RESULT = {
     "actual_comparator": pl.String, "actual_value": VALUE, "actual_unit": pl.String,
     "target_met": pl.Boolean, "rule_score": POINTS,
 }
+_READ_COLUMNS = ("read_method", "ocr_engine", "ocr_version", "status", "ocr_failed_rules")
 COMPARATORS = ("=", "≥", "≤", ">", "<")
 QUALITATIVE = "定性"
 
@@ -74,6 +79,7 @@ class ReportFrames:
     dim_form: pl.DataFrame
     fact_fund_execution: pl.DataFrame
     fact_indicator_result: pl.DataFrame
+    ocr_cell: pl.DataFrame | None = None  # the recognised cells of forms read by OCR (pipeline.verify)
 
 
 def decimal(text: str | None, *, file: str, page: int, what: str, scale: int = 2) -> Decimal | None:
@@ -172,12 +178,18 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
                 "score": points(f"{what} 得分", ind.score), "deviation_note": ind.deviation_note,
                 "page": ind.page,
             })
+    base = {k: v for k, v in DIM_FORM.items() if k not in _READ_COLUMNS}
+    dim_form = pl.DataFrame(form_rows, schema=base)
+    funds = pl.DataFrame(fund_rows, schema=FACT_FUND_EXECUTION)
+    indicators = indicator_results(pl.DataFrame(indicator_rows, schema=PRINTED))
+    dim_form, ocr_cell = judge(forms, dim_form, funds, indicators)  # OCR'd forms: checks as checksum
     return ReportFrames(
         dim_report=report_row(sha256=sha, file_name=name, file_path=file_path, pages=pages,
                               status="loaded", forms=len(forms)),
-        dim_form=pl.DataFrame(form_rows, schema=DIM_FORM),
-        fact_fund_execution=pl.DataFrame(fund_rows, schema=FACT_FUND_EXECUTION),
-        fact_indicator_result=indicator_results(pl.DataFrame(indicator_rows, schema=PRINTED)),
+        dim_form=dim_form.select([pl.col(c).cast(t) for c, t in DIM_FORM.items()]),
+        fact_fund_execution=funds,
+        fact_indicator_result=indicators,
+        ocr_cell=ocr_cell,
     )
 
 

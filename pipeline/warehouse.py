@@ -36,9 +36,9 @@ from .normalise import ReportFrames
 ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = ROOT / "sql"
 DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
-TABLES = ("check_result", "fact_indicator_result", "fact_fund_execution", "dim_form", "dim_report")
+TABLES = ("check_result", "ocr_cell", "fact_indicator_result", "fact_fund_execution", "dim_form", "dim_report")
 # where a view column's COMMENT comes from when the view gives none: first table that has the column
-COMMENT_SOURCES = ("dim_form", "fact_indicator_result", "fact_fund_execution", "check_result", "dim_report")
+COMMENT_SOURCES = ("dim_form", "fact_indicator_result", "fact_fund_execution", "check_result", "dim_report", "ocr_cell")
 
 
 def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -235,8 +235,9 @@ def load_report(con: duckdb.DuckDBPyConnection, frames: ReportFrames) -> None:
         report = _keep_first_ingested(con, frames.dim_report)
         _delete_report(con, sha)
         _insert(con, "dim_report", report)
-        for table in ("dim_form", "fact_fund_execution", "fact_indicator_result"):
-            _insert(con, table, getattr(frames, table))
+        for table in ("dim_form", "fact_fund_execution", "fact_indicator_result", "ocr_cell"):
+            if getattr(frames, table) is not None:
+                _insert(con, table, getattr(frames, table))
         _rank_versions(con, frames.dim_form["form_id"].to_list())
 
 

@@ -59,6 +59,11 @@ CREATE TABLE IF NOT EXISTS dim_form (
     last_page         INTEGER NOT NULL,
     is_current        BOOLEAN NOT NULL,
     superseded_by     VARCHAR,
+    read_method       VARCHAR NOT NULL DEFAULT 'text',
+    ocr_engine        VARCHAR,
+    ocr_version       VARCHAR,
+    status            VARCHAR NOT NULL DEFAULT 'text',
+    ocr_failed_rules  VARCHAR,
     PRIMARY KEY (form_id, report_sha256)
 );
 COMMENT ON TABLE dim_form IS '项目支出绩效自评表: one row per form per report; a re-issued report keeps both versions';
@@ -91,6 +96,11 @@ COMMENT ON COLUMN dim_form.first_page IS '起始页: first page of the form in i
 COMMENT ON COLUMN dim_form.last_page IS '结束页: last page of the form in its report (spill pages included)';
 COMMENT ON COLUMN dim_form.is_current IS '是否现行: false once a later report re-issues the same project and year';
 COMMENT ON COLUMN dim_form.superseded_by IS '被替代: sha256 of the report that superseded this version';
+COMMENT ON COLUMN dim_form.read_method IS '读取方式: text (the PDF''s text layer) or ocr (some page of the form had no text layer and was read from its image)';
+COMMENT ON COLUMN dim_form.ocr_engine IS 'OCR引擎: the engine that read the form''s scanned pages (rapidocr-onnxruntime); null for text';
+COMMENT ON COLUMN dim_form.ocr_version IS 'OCR版本: the version of that engine';
+COMMENT ON COLUMN dim_form.status IS '核验状态: text (read from the text layer; failed checks are findings about the form), ocr_verified (read by OCR, every check holds on its numbers), ocr_unverified (read by OCR, some check fails: a misread or the form''s own error, which OCR cannot tell apart; kept out of the analyst views, see v_ocr_forms and v_ocr_unverified_cells)';
+COMMENT ON COLUMN dim_form.ocr_failed_rules IS 'OCR未通过规则: the rules that failed on an ocr_unverified form, comma-separated';
 
 CREATE TABLE IF NOT EXISTS fact_fund_execution (
     form_id        VARCHAR NOT NULL,
@@ -175,6 +185,43 @@ COMMENT ON COLUMN fact_indicator_result.actual_value IS '完成值数值: the nu
 COMMENT ON COLUMN fact_indicator_result.actual_unit IS '完成值单位: unit of 实际完成值 without 万/亿; null when none is printed';
 COMMENT ON COLUMN fact_indicator_result.target_met IS '是否达标: actual meets the target (no comparator printed reads as ≥); null when qualitative or the units differ';
 COMMENT ON COLUMN fact_indicator_result.rule_score IS '规则得分: score by 财预〔2020〕10号 — met: 分值; short of ≥: 完成值/指标值×分值; short of ≤: 指标值/完成值×分值; rounded half up; null when target_met is null';
+
+CREATE TABLE IF NOT EXISTS ocr_cell (
+    form_id       VARCHAR NOT NULL,
+    report_sha256 VARCHAR NOT NULL,
+    page          INTEGER NOT NULL,
+    row_no        INTEGER NOT NULL,
+    col_no        INTEGER NOT NULL,
+    text          VARCHAR NOT NULL,
+    raw_text      VARCHAR NOT NULL,
+    confidence    DECIMAL(5,4) NOT NULL,
+    x0            DECIMAL(9,1),
+    y0            DECIMAL(9,1),
+    x1            DECIMAL(9,1),
+    y1            DECIMAL(9,1),
+    correction    VARCHAR,
+    is_number     BOOLEAN NOT NULL,
+    unverified    BOOLEAN NOT NULL,
+    reason        VARCHAR,
+    PRIMARY KEY (form_id, report_sha256, page, row_no, col_no)
+);
+COMMENT ON TABLE ocr_cell IS 'OCR单元格: one row per non-empty cell of a scanned page of a form read by OCR, with its confidence and box';
+COMMENT ON COLUMN ocr_cell.form_id IS '自评表ID';
+COMMENT ON COLUMN ocr_cell.report_sha256 IS '文件SHA-256';
+COMMENT ON COLUMN ocr_cell.page IS '页码: page of the report';
+COMMENT ON COLUMN ocr_cell.row_no IS '行号: row of the ruled table recovered from the image (0 = top)';
+COMMENT ON COLUMN ocr_cell.col_no IS '列号: column of that table (0 = left); a merged cell is its top-left cell';
+COMMENT ON COLUMN ocr_cell.text IS '文本: the cell''s text as read into the form (after the correction, if any)';
+COMMENT ON COLUMN ocr_cell.raw_text IS '识别文本: the text as the recogniser gave it';
+COMMENT ON COLUMN ocr_cell.confidence IS '置信度: the recogniser''s confidence of the weakest line in the cell (0–1; 0.5 for a dash read by its shape)';
+COMMENT ON COLUMN ocr_cell.x0 IS '左: box of the recognised text, PDF points of the deskewed page';
+COMMENT ON COLUMN ocr_cell.y0 IS '下: box, PDF points (y up)';
+COMMENT ON COLUMN ocr_cell.x1 IS '右: box, PDF points';
+COMMENT ON COLUMN ocr_cell.y1 IS '上: box, PDF points (y up)';
+COMMENT ON COLUMN ocr_cell.correction IS '更正: the character confusion corrected (一→—, O→0, l→1, 。→.), null where none';
+COMMENT ON COLUMN ocr_cell.is_number IS '是否数字: the cell holds a number';
+COMMENT ON COLUMN ocr_cell.unverified IS '未核验: a number (or corrected cell) of an ocr_unverified form that a failed check rests on, was corrected, or was read with low confidence';
+COMMENT ON COLUMN ocr_cell.reason IS '原因: failed_check:<rules>; corrected; low_confidence (below 0.9)';
 
 CREATE TABLE IF NOT EXISTS check_result (
     form_id       VARCHAR NOT NULL,

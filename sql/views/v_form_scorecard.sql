@@ -14,7 +14,7 @@ FROM dim_form f
 LEFT JOIN fact_fund_execution m
        ON m.form_id = f.form_id AND m.report_sha256 = f.report_sha256 AND m.role = 'total'
 LEFT JOIN check_result c ON c.form_id = f.form_id AND c.report_sha256 = f.report_sha256
-WHERE f.is_current
+WHERE f.is_current AND f.status <> 'ocr_unverified'  -- OCR'd numbers a check refutes: v_ocr_forms
 GROUP BY ALL
 ORDER BY f.project_code NULLS LAST, f.year, f.form_id;
 COMMENT ON VIEW v_form_scorecard IS '自评表记分卡: one row per current form — budget, executed, 执行率, 资金得分, 总分, grade and failed checks';

@@ -11,7 +11,7 @@ SELECT
     i.deviation_note, i.page
 FROM fact_indicator_result i
 JOIN dim_form f ON f.form_id = i.form_id AND f.report_sha256 = i.report_sha256
-WHERE f.is_current
+WHERE f.is_current AND f.status <> 'ocr_unverified'
 ORDER BY f.project_code NULLS LAST, f.year, f.form_id, i.row_no;
 COMMENT ON VIEW v_indicator_results IS '绩效指标结果: indicator rows of current forms with parsed values, target_met, rule_score and score_gap';
 COMMENT ON COLUMN v_indicator_results.score_gap IS '得分差: 得分 − rule_score; above 0 the form scores itself higher than the rule';

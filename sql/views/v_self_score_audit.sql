@@ -35,7 +35,7 @@ findings AS (
     FROM v_indicator_results WHERE target = '不适用' AND weight > 0
     UNION ALL
     SELECT form_id, report_sha256, NULL, 'low_execution_high_score'
-    FROM dim_form WHERE is_current AND execution_rate < 60 AND total_score >= 90
+    FROM dim_form WHERE is_current AND status <> 'ocr_unverified' AND execution_rate < 60 AND total_score >= 90
 )
 SELECT
     x.reason, r.reason_label,

@@ -1,0 +1,143 @@
+"""Whether the numbers a form read by OCR gives can be trusted: its checks are the checksum.
+
+The reconciliation rules (`pipeline.rules`: weights add to 100, parts add to totals, the rate follows
+from the amounts, 总分 is the sum) decide, exactly as the suites in expectations/ decide for every
+form. A misread digit almost always breaks one of them. So a form read by OCR is
+
+- `ocr_verified` when every rule of its template holds on the numbers as read (after the recorded
+  corrections, `ocr.correct`);
+- `ocr_unverified` otherwise: a failed check may be a misread or what the form really prints, and
+  OCR alone cannot tell which, so the form is stored apart (the analyst views leave it out) with
+  the rules that failed and the cells they rest on (`ocr_cell.unverified`).
+
+A form read from its text layer is `text`: its failed checks are findings about the form, as before.
+Nothing here changes a number.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from .model import Form
+from .rules import check_rows
+from .text import number, percent
+
+SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
+TEXT, VERIFIED, UNVERIFIED = "text", "ocr_verified", "ocr_unverified"
+LOW_CONFIDENCE = 0.9  # a recognised number below this confidence is listed as such
+OCR_CELL = {
+    "form_id": pl.String, "report_sha256": pl.String, "page": pl.Int32, "row_no": pl.Int32,
+    "col_no": pl.Int32, "text": pl.String, "raw_text": pl.String, "confidence": pl.Decimal(5, 4),
+    "x0": pl.Decimal(9, 1), "y0": pl.Decimal(9, 1), "x1": pl.Decimal(9, 1), "y1": pl.Decimal(9, 1),
+    "correction": pl.String, "is_number": pl.Boolean, "unverified": pl.Boolean, "reason": pl.String,
+}
+
+
+def _comparisons() -> dict[str, str]:
+    """rule → "equal" or "a_ge_b", as the suites of expectations/ state them (the one source)."""
+    out: dict[str, str] = {}
+    for path in sorted(SUITES_DIR.glob("*.json")):
+        for exp in json.loads(path.read_text(encoding="utf-8"))["expectations"]:
+            rule = exp.get("meta", {}).get("rule")
+            if rule:
+                out[rule] = "a_ge_b" if "greater_than" in exp["type"] else "equal"
+    return out
+
+
+def failed_checks(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """The rule rows that fail, as the suites judge them (a row missing either side is not judged)."""
+    rows = check_rows(dim_form, funds, indicators)
+    how = _comparisons()
+    failed = []
+    for r in rows.iter_rows(named=True):
+        a, b = r["expected"], r["observed"]
+        if a is None or b is None:
+            continue
+        ok = a >= b if how.get(r["rule"]) == "a_ge_b" else a == b
+        if not ok:
+            failed.append(r)
+    return pl.DataFrame(failed, schema=rows.schema)
+
+
+def _is_number(text: str) -> bool:
+    value = percent(number(text))
+    try:
+        Decimal(value or "x")
+        return True
+    except Exception:  # noqa: BLE001 - decimal's InvalidOperation and friends
+        return False
+
+
+def _operands(form: Form, rules: set[str]) -> set[str]:
+    """The printed numbers the failed rules compare: the cells a failure rests on are those holding
+    one of them (matched by value, so a number printed twice is listed twice)."""
+    f = form.funds
+    out: set[str | None] = set()
+    if rules & {"weights_total", "level1_sum", "total_weight", "funds_weight", "score_above_weight"}:
+        out |= {f.weight, form.total_weight} | {i.weight for i in form.indicators} \
+            | {i.level1_weight for i in form.indicators}
+    if rules & {"total_score", "score_above_weight", "funds_score"}:
+        out |= {f.score, form.total_score} | {i.score for i in form.indicators}
+    if rules & {"fund_total", "execution_rate", "funds_score"}:
+        out |= {f.execution_rate} | {v for r in f.rows
+                                     for v in (r.initial_budget, r.annual_budget, r.executed, r.execution_rate)}
+    return {v for v in out if v}
+
+
+def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame,
+          indicators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """dim_form with each form's `read_method`, engine, `status` and failed rules, and the
+    `ocr_cell` rows of the forms read by OCR."""
+    failed = failed_checks(dim_form, funds, indicators) if dim_form.height else None
+    by_form: dict[str, list[str]] = {}
+    if failed is not None:
+        for fid, rule in failed.select("form_id", "rule").iter_rows():
+            by_form.setdefault(fid, [])
+            if rule not in by_form[fid]:
+                by_form[fid].append(rule)
+    status, method, engine, version, rules_col = [], [], [], [], []
+    cells: list[dict] = []
+    for form in forms:
+        method.append(form.read_method)
+        if form.ocr is None:
+            status.append(TEXT)
+            engine.append(None)
+            version.append(None)
+            rules_col.append(None)
+            continue
+        rules = by_form.get(form.form_id, [])
+        status.append(UNVERIFIED if rules else VERIFIED)
+        engine.append(form.ocr.engine)
+        version.append(form.ocr.version)
+        rules_col.append(",".join(sorted(rules)) or None)
+        operands = {number(v) for v in _operands(form, set(rules))} if rules else set()
+        for c in form.ocr.cells:
+            numeric = _is_number(c.text)
+            reasons = []
+            if rules and numeric and number(c.text) in operands:
+                reasons.append("failed_check:" + ",".join(sorted(rules)))
+            if c.correction:
+                reasons.append("corrected")
+            if numeric and c.confidence < LOW_CONFIDENCE:
+                reasons.append("low_confidence")
+            cells.append({
+                "form_id": form.form_id, "report_sha256": form.source.sha256, "page": c.page,
+                "row_no": c.row, "col_no": c.col, "text": c.text, "raw_text": c.raw,
+                "confidence": Decimal(str(round(c.confidence, 4))),
+                **{k: Decimal(str(v)) for k, v in zip(("x0", "y0", "x1", "y1"), c.box)},
+                "correction": c.correction, "is_number": numeric,
+                "unverified": bool(rules) and (numeric or bool(c.correction)) and bool(reasons),
+                "reason": ";".join(reasons) or None,
+            })
+    dim_form = dim_form.with_columns(
+        pl.Series("read_method", method, dtype=pl.String),
+        pl.Series("ocr_engine", engine, dtype=pl.String),
+        pl.Series("ocr_version", version, dtype=pl.String),
+        pl.Series("status", status, dtype=pl.String),
+        pl.Series("ocr_failed_rules", rules_col, dtype=pl.String),
+    )
+    return dim_form, pl.DataFrame(cells, schema=OCR_CELL)
