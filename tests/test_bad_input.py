@@ -42,6 +42,18 @@ def _pages(src: Path, dst: Path, pages: list[int], password: str | None = None) 
     return dst
 
 
+def _image_pdf(dst: Path) -> Path:
+    """An image-only PDF of a blank, speckled page: a scan of no form."""
+    from PIL import Image
+
+    rng = random.Random(7)
+    img = Image.new("L", (1241, 1754), 245)
+    for _ in range(300):
+        img.putpixel((rng.randrange(1241), rng.randrange(1754)), 40)
+    img.save(dst, "PDF", resolution=150)
+    return dst
+
+
 def _text_pdf(dst: Path) -> Path:
     from reportlab.pdfgen import canvas
 
@@ -62,7 +74,7 @@ def bad_files(tmp_path) -> dict[str, Path]:
         "broken": tmp_path / "truncated.pdf",
         "damaged": _damaged(tmp_path / "damaged.pdf", 0),
         "encrypted": _pages(TWO_PAGE_FORM, tmp_path / "locked.pdf", [0, 1], password="secret"),
-        "scanned": PDF / "scan" / "440303210301500001278.scan.pdf",
+        "scan_no_form": _image_pdf(tmp_path / "photo.pdf"),
         "no_form": _text_pdf(tmp_path / "newsletter.pdf"),
         "half": _pages(TWO_PAGE_FORM, tmp_path / "half.pdf", [0]),
         "duplicate": _pages(PDF / "xlsx" / "440305210300200065020.xlsx.pdf", tmp_path / "twice.pdf",
@@ -76,8 +88,8 @@ def bad_files(tmp_path) -> dict[str, Path]:
     ("broken", errors.BrokenPdf, "broken", None, "cannot be read: damaged or truncated"),
     ("damaged", errors.BrokenPdf, "broken", 1, "cannot be read: damaged or truncated: stream object"),
     ("encrypted", errors.EncryptedPdf, "encrypted", None, "encrypted"),
-    ("scanned", errors.ScannedPage, "scanned", 1,
-     "page 1 has no text layer: scanned reports are not supported yet"),
+    # a scan is read by OCR now (tests/test_ocr.py); an image of no form is refused as no form
+    ("scan_no_form", errors.NoFormFound, "no_form", None, "no 项目支出绩效自评表 found"),
     ("no_form", errors.NoFormFound, "no_form", None, "no 项目支出绩效自评表 found"),
     ("half", errors.IncompleteForm, "incomplete_form", 1, "ends without its 总分 row"),
     ("duplicate", errors.ExtractionFault, "extraction_fault", 2, "appears twice"),
@@ -151,7 +163,7 @@ def test_a_damaged_font_is_caught_by_the_cells_too(tmp_path, monkeypatch):
 def test_other_reports_still_load(bad_files, tmp_path):
     con = warehouse.connect(tmp_path / "w.duckdb")
     good = SAMPLES / "440305210300200065020.xlsx.pdf"
-    statuses = [ingest_file(con, p).status for p in (bad_files["half"], good, bad_files["scanned"])]
+    statuses = [ingest_file(con, p).status for p in (bad_files["half"], good, bad_files["not_a_pdf"])]
     assert statuses == ["quarantined", "loaded", "quarantined"]
     assert con.execute("SELECT form_id FROM dim_form").fetchall() == [("440305210300200065020-2023",)]
 
@@ -176,10 +188,13 @@ def test_a_report_that_later_fails_loses_its_old_rows(tmp_path):
     assert con.execute("SELECT status FROM dim_report").fetchall() == [("quarantined",)]
 
 
-def test_extract_refuses_scans_before_camelot():
-    with pytest.raises(errors.ScannedPage) as info:
-        extract(PDF / "scan" / "440303200301500094260.scan.pdf")
-    assert info.value.page == 1
+def test_inspect_lists_scanned_pages_instead_of_refusing():
+    """A page with no text layer is no longer a refusal: inspect names it for pipeline.ocr, and a
+    text PDF has none (its pages keep their text layer)."""
+    from pipeline.pdf import inspect
+
+    assert inspect(PDF / "scan" / "440303200301500094260.scan.pdf").scanned == (1, 2)
+    assert inspect(PDF / "xlsx" / "440305210300200065020.xlsx.pdf").scanned == ()
 
 
 def test_a_refusal_survives_pickling():
@@ -199,7 +214,7 @@ def test_refusals_put_aside_elsewhere_are_recorded_once(bad_files, tmp_path):
 
     folder = tmp_path / "quarantine"
     refused = {}
-    for case in ("not_a_pdf", "scanned"):
+    for case in ("not_a_pdf", "no_form"):
         path = bad_files[case]
         refused[case] = (sha256_of(path), read_report(path))
         quarantine(path, refused[case][0], refused[case][1], folder)

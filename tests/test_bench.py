@@ -26,10 +26,12 @@ def test_accuracy_is_total_on_xlsx_and_bundles():
     assert result["fields"] > 16_000 and result["pages"] > 90
 
 
-def test_accuracy_counts_a_scan_as_refused_not_scored():
-    result = _bench().measure(TRUTH, [PDF / "scan" / "440303210301500001278.scan.pdf"])
+def test_accuracy_counts_a_refused_pdf_as_refused_not_scored(tmp_path):
+    bad = tmp_path / "440303210301500001278.scan.pdf"  # scans are read and scored now (test_ocr.py)
+    bad.write_bytes(b"%PDF-1.4\n" + b"0" * 100)
+    result = _bench().measure(TRUTH, [bad])
     assert result["fields"] == 0
-    assert "scanned reports are not supported yet" in result["refused"][0]
+    assert "cannot be read" in result["refused"][0]
 
 
 def test_accuracy_names_a_rewritten_pdf_by_producer_and_layout():

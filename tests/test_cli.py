@@ -94,11 +94,12 @@ def test_ingest_validate_query_round_trip(tmp_path):
 
 
 def test_ingest_exit_1_when_any_report_quarantined(tmp_path):
-    scan = PDF / "scan" / "440105221551500060313.scan.pdf"
-    result = run("ingest", str(scan), str(SAMPLES / "440305210300200065020.xlsx.pdf"),
+    bad = tmp_path / "notes.pdf"  # scans load now (tests/test_ocr.py): a file that is no PDF
+    bad.write_text("this is not a pdf", encoding="utf-8")
+    result = run("ingest", str(bad), str(SAMPLES / "440305210300200065020.xlsx.pdf"),
                  "--warehouse", str(tmp_path / "w.duckdb"), "--quarantine", str(tmp_path / "q"))
     assert result.returncode == 1
-    assert "page 1 has no text layer: scanned reports are not supported yet" in result.stderr
+    assert "not a PDF file" in result.stderr
     assert "1 loaded" in result.stdout and "1 quarantined" in result.stdout
 
 
