@@ -119,12 +119,10 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
         page = doc[page_no - 1]
         width_pt, height_pt = page.get_size()
         scale = _scale(page, width_pt)
-        grey = page.render(scale=scale, grayscale=True).to_numpy()
+        rgb = page.render(scale=scale, rev_byteorder=True).to_numpy()
     finally:
         doc.close()
-    if grey.ndim == 3:
-        grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY) if grey.shape[2] >= 3 else grey[:, :, 0]
-    grey = np.ascontiguousarray(grey)
+    grey = _ink(rgb)
     angle = _skew(grey)
     if abs(angle) > 0.05:
         h, w = grey.shape
@@ -168,6 +166,36 @@ def _scale(page: pdfium.PdfPage, width_pt: float) -> float:
             if x1 - x0 > 0.5 * width_pt:
                 dpi = max(dpi, round(w / ((x1 - x0) / 72)))
     return min(max(dpi, MIN_DPI), MAX_DPI) / 72
+
+
+_RED = 40  # red exceeding the mean of green and blue by this much is seal ink
+_RED_SHARE = 0.002  # a page with this share of reddish pixels carries a seal
+
+
+def _ink(rgb: np.ndarray) -> np.ndarray:
+    """The page as grey print on white, with a red seal taken out by colour unmixing. In optical
+    density (−log of the light a pixel reflects) inks add up: grey print absorbs every channel
+    alike, the seal mostly green and blue and a fixed share κ of that in red. So per pixel
+    seal = (D_gb − D_r) / (1 − κ) and print = D_r − κ·seal, with κ measured on the page's plainly
+    red pixels: print under a seal keeps its density and the seal becomes paper. A grey scan (all
+    channels equal) is left as it is."""
+    if rgb.ndim == 2:
+        return np.ascontiguousarray(rgb)
+    red = np.ascontiguousarray(rgb[:, :, 0])
+    r = rgb[:, :, 0].astype(np.float32)
+    gb = (rgb[:, :, 1].astype(np.float32) + rgb[:, :, 2]) / 2
+    reddish = r - gb > _RED
+    if np.count_nonzero(reddish) < _RED_SHARE * r.size:
+        return red
+    paper_r, paper_gb = float(np.percentile(r, 90)), float(np.percentile(gb, 90))
+    d_r = -np.log(np.maximum(r, 1.0) / paper_r)
+    d_gb = -np.log(np.maximum(gb, 1.0) / paper_gb)
+    plain = reddish & (d_gb > 0.3) & (r > gb + 2 * _RED)
+    kappa = float(np.median(d_r[plain] / d_gb[plain])) if np.count_nonzero(plain) > 100 else 0.2
+    kappa = min(max(kappa, 0.0), 0.8)
+    seal = np.maximum((d_gb - d_r) / (1.0 - kappa), 0.0)
+    printed = np.maximum(d_r - kappa * seal, 0.0)
+    return np.ascontiguousarray(np.clip(paper_r * np.exp(-printed), 0, 255).astype(np.uint8))
 
 
 def _binary(grey: np.ndarray) -> np.ndarray:
@@ -273,6 +301,12 @@ def _tables(hlines, vlines, horizontal: np.ndarray, vertical: np.ndarray):
     """The ruled tables of a page: groups of lines that cross, each as (row edges, column edges,
     cells with their drawn borders), top to bottom."""
     slack = 3 * _MERGE_PX
+
+    def meets(y: float, x: float) -> bool:
+        return any(abs(p - y) <= slack and a - slack <= x <= b + slack for p, a, b in hlines)
+
+    # a border runs from one ruled line to another; a tall glyph's stroke (the title's) does not
+    vlines = [(x, a, b) for x, a, b in vlines if meets(a, x) and meets(b, x)]
     lines = [("h", *l) for l in hlines] + [("v", *l) for l in vlines]
     parent = list(range(len(lines)))
 
@@ -360,10 +394,11 @@ def _split(line: _Line, borders: list[float]) -> list[_Line]:
     part_x0 = line.x0
     for ch, a in zip(line.text, adv):
         mid = x + a * scale / 2
-        while mid > cut:
+        while mid > cut:  # each part lies on its own side of the border it was cut at
             if chars:
-                parts.append(_Line("".join(chars).strip(), line.conf, part_x0, line.y0, x, line.y1))
-            chars, part_x0 = [], x
+                parts.append(_Line("".join(chars).strip(), line.conf, part_x0, line.y0,
+                                   min(x, cut - 1), line.y1))
+            chars, part_x0 = [], max(x, cut + 1)
             cut = next(cuts)
         chars.append(ch)
         x += a * scale
@@ -513,16 +548,74 @@ _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "�
 _NUMERIC = re.compile(r"^[≥≤<>=]?[0-9Ool〇I|。.，,]+%?$")
 
 
+_STRAY = "·•'`"  # a speck of noise the recogniser reads as a mark, at either end of a cell
+_STRAY_LEAD = _STRAY + ".,，。、:;"  # no cell starts with a point or a comma: ".5", ".≥5台" are specks
+_STRAY_NUMBER = _STRAY_LEAD  # beside a number at either end too: "5." is no printed number
+
+
 def correct(text: str) -> tuple[str, str | None]:
     """The cell's text with a confusion the domain rules out corrected, and which it was (or None)."""
     if text in _DASHES and text != DASH:
         return DASH, f"{text}→{DASH}"
+    fixes: list[str] = []
+    bare = text.strip(_STRAY_NUMBER)
+    if bare != text and bare and _NUMERIC.match(bare) and any(ch.isdigit() for ch in bare):
+        fixes.append(f"stray mark {text!r}→{bare!r}")
+        text = bare
+    elif "\n" not in text:
+        bare = text.lstrip(_STRAY_LEAD).rstrip(_STRAY)
+        if bare and bare != text:
+            fixes.append(f"stray mark {text!r}→{bare!r}")
+            text = bare
     if _NUMERIC.match(text) and any(ch.isdigit() for ch in text) and any(ch in _DIGIT_LIKE for ch in text):
         fixed = "".join(_DIGIT_LIKE.get(ch, ch) for ch in text)
-        if fixed.count(".") <= 1:
-            kinds = sorted({f"{ch}→{_DIGIT_LIKE[ch]}" for ch in text if ch in _DIGIT_LIKE})
-            return fixed, ", ".join(kinds)
-    return text, None
+        if fixed.count(".") <= 1 and not fixed.startswith("."):
+            fixes.extend(sorted({f"{ch}→{_DIGIT_LIKE[ch]}" for ch in text if ch in _DIGIT_LIKE}))
+            text = fixed
+    snapped = _snap(text)
+    if snapped != text:
+        fixes.append(f"label {text!r}→{snapped!r}")
+        text = snapped
+    return text, ", ".join(fixes) or None
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """Every label the installed templates print (pipeline/templates/*.toml): header, column, source
+    and section labels and titles. Labels are not data: a misread one only stops the reader."""
+    from . import template as templates
+
+    words: set[str] = set()
+    for t in templates.templates():
+        for table in (t.header, t.fund_columns, t.goal_columns, t.indicator_columns, t.narrative):
+            words |= set(table or ())
+        # not the titles and section labels: "绩效指标" is one character from the data "时效指标"
+        for source in t.sources:
+            words |= {source.name, *source.aliases}
+    return frozenset(w for w in words if w and len(w) >= 4)
+
+
+def _snap(text: str) -> str:
+    """A cell holding a template label with one character misread (a seal or a speck over it) gets
+    that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells."""
+    core = text.strip().rstrip(":：").lstrip("*＊")
+    if len(core) < 3 or "\n" in core or core in _vocabulary() or not re.search(r"[\u4e00-\u9fff]", core):
+        return text
+    near = [w for w in _vocabulary() if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
+    if len(near) != 1:
+        return text
+    return text.replace(core, near[0], 1)
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
 
 
 # -- a report's scanned pages -----------------------------------------------------------------------
@@ -555,10 +648,51 @@ def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling]):
             raise OverLimit(str(info.path), f"page {page_no} took more than {page_seconds()} s to "
                             "read by OCR ($JIXIAO_OCR_PAGE_SECONDS)", page_no) from None
         pages[page_no] = page
-        grids.extend(page.grids)
         texts[page_no - 1] = page.text
+    pages = _aligned(pages)
+    for page in pages.values():
+        grids.extend(page.grids)
     grids.sort(key=lambda g: (g.page, -g.top, g.left))
     return grids, rulings, dataclasses.replace(info, page_texts=tuple(texts)), pages
+
+
+def _aligned(pages: dict[int, OcrPage]) -> dict[int, OcrPage]:
+    """Every scanned page's tables shifted across to where the first page's table stands: each sheet
+    lies on the scanner a little elsewhere, and the reader places a cell by the x of its column's
+    header, which a form prints once, on its first page."""
+    import dataclasses
+
+    out: dict[int, OcrPage] = {}
+    anchor: tuple[float, float] | None = None
+    for no in sorted(pages):
+        page = pages[no]
+        if not page.grids:
+            out[no] = page
+            continue
+        left = min(g.left for g in page.grids)
+        right = max(g.right for g in page.grids)
+        if anchor is None:
+            anchor = (left, right)
+            out[no] = page
+            continue
+        if abs((right - left) - (anchor[1] - anchor[0])) > 0.02 * (anchor[1] - anchor[0]):
+            out[no] = page  # another table, not the same ruling moved
+            continue
+        dx = anchor[0] - left
+        out[no] = dataclasses.replace(page, grids=tuple(_shifted(g, dx) for g in page.grids))
+    return out
+
+
+def _shifted(grid: OcrGrid, dx: float) -> OcrGrid:
+    import dataclasses
+
+    return dataclasses.replace(
+        grid,
+        col_x=tuple((a + dx, b + dx) for a, b in grid.col_x),
+        spans=tuple(tuple(None if s is None else (s[0] + dx, s[1] + dx) for s in row) for row in grid.spans),
+        boxes=tuple(tuple(None if b is None else (round(b[0] + dx, 1), b[1], round(b[2] + dx, 1), b[3])
+                          for b in row) for row in grid.boxes),
+    )
 
 
 def attach(forms: list, pages: dict[int, OcrPage]) -> list:
