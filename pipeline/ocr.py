@@ -641,10 +641,13 @@ def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling]):
     texts = list(info.page_texts)
     pages: dict[int, OcrPage] = {}
     for page_no in info.scanned:
+        limit = _Limit()
         try:
-            with _time_limit(page_seconds()):
+            with _time_limit(page_seconds(), limit):
                 page = read_page(info.path, page_no)
-        except _PageTimeout:
+        except Exception:  # the alarm may come inside onnxruntime, which wraps what it raises
+            if not limit.expired:
+                raise
             raise OverLimit(str(info.path), f"page {page_no} took more than {page_seconds()} s to "
                             "read by OCR ($JIXIAO_OCR_PAGE_SECONDS)", page_no) from None
         pages[page_no] = page
@@ -725,10 +728,15 @@ class _PageTimeout(Exception):
     pass
 
 
+@dataclass
+class _Limit:
+    expired: bool = False
+
+
 @contextmanager
-def _time_limit(seconds: int):
+def _time_limit(seconds: int, state: _Limit):
     """SIGALRM after `seconds` where it can be set (the main thread of a worker process); elsewhere
-    the report's own limit (`pipeline.bounded`) still holds."""
+    the report's own limit (`pipeline.bounded`) still holds. `state.expired` says it rang."""
     import signal
     import threading
 
@@ -738,6 +746,7 @@ def _time_limit(seconds: int):
         return
 
     def alarm(signum, frame):
+        state.expired = True
         raise _PageTimeout()
 
     previous = signal.signal(signal.SIGALRM, alarm)

@@ -1,0 +1,90 @@
+"""Scanned reports (issue 12): pages/s of OCR in the worker pool, and what the checks let through.
+
+    .venv/bin/python bench/scans.py [--workers N] [PDF...]   (default: tests/fixtures/corpus/pdf/scan*/)
+
+Each PDF is read as `jixiao ingest` reads it (pipeline.bounded worker pool, `extract`, then the
+frames with their OCR status), timed wall-clock for the whole batch. Per form: fields exact against
+its truth file (pipeline.compare, as bench/accuracy.py scores them), its status (ocr_verified /
+ocr_unverified) and the rules that failed, and how many of the numbers the checks cover are wrong.
+The figure that matters: wrong numbers on verified forms (must be 0). Figures in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from pipeline import bounded, compare, normalise  # noqa: E402
+from pipeline.errors import ReportError  # noqa: E402
+from pipeline.extract import extract  # noqa: E402
+
+TRUTH = ROOT / "tests" / "fixtures" / "corpus" / "truth"
+
+
+def checked_numbers(form: dict) -> dict[str, str | None]:
+    """The numbers the reconciliation rules cover, by path."""
+    out = {f"funds.{k}": form["funds"][k] for k in ("weight", "execution_rate", "score")}
+    for i, row in enumerate(form["funds"]["rows"]):
+        out.update({f"fund_rows.{i}.{k}": row[k] for k in ("initial_budget", "annual_budget", "executed")})
+    for i, row in enumerate(form["indicators"]):
+        out.update({f"indicators.{i}.{k}": row[k] for k in ("level1_weight", "weight", "score")})
+    out.update({"total_weight": form["total_weight"], "total_score": form["total_score"]})
+    return out
+
+
+def measure(pdfs: list[Path], workers: int) -> dict:
+    started = time.perf_counter()
+    results = list(bounded.run(extract, pdfs, workers=workers, limits=bounded.Limits(seconds=900)))
+    seconds = time.perf_counter() - started
+    pages = right = total = verified_wrong = 0
+    forms, refused = [], []
+    for pdf, result in results:
+        if isinstance(result, ReportError):
+            refused.append(str(result))
+            continue
+        info, got = result
+        pages += info.pages
+        frames = normalise.frames(got, file_path=str(pdf), pages=info.pages)
+        for form, (status, failed) in zip(got, frames.dim_form.select("status", "ocr_failed_rules").iter_rows()):
+            d = form.to_dict()
+            want = json.loads((TRUTH / f"{pdf.name.split('.')[0]}.json").read_text(encoding="utf-8"))
+            r = sum(a for a, _ in compare.score(d, want).values())
+            t = sum(b for _, b in compare.score(d, want).values())
+            right, total = right + r, total + t
+            numbers, truth_numbers = checked_numbers(d), checked_numbers(want)
+            wrong = [k for k, v in numbers.items() if v != truth_numbers.get(k)]
+            if status == "ocr_verified":
+                verified_wrong += len(wrong)
+            forms.append({"pdf": f"{pdf.parent.name}/{pdf.name}", "status": status, "failed_rules": failed,
+                          "fields": f"{r}/{t}", "wrong_numbers": wrong})
+    return {
+        "workers": workers, "pdfs": len(pdfs), "pages": pages, "seconds": round(seconds, 1),
+        "pages_per_second": round(pages / seconds, 3) if seconds else None,
+        "seconds_per_page": round(seconds / pages, 1) if pages else None,
+        "fields": total, "accuracy": right / total if total else None,
+        "verified": sum(f["status"] == "ocr_verified" for f in forms),
+        "unverified": sum(f["status"] == "ocr_unverified" for f in forms),
+        "wrong_numbers_on_verified_forms": verified_wrong,
+        "forms": forms, "refused": refused,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("pdfs", nargs="*", type=Path)
+    ap.add_argument("--workers", type=int, default=bounded.default_workers())
+    args = ap.parse_args()
+    pdfs = args.pdfs or sorted((ROOT / "tests" / "fixtures" / "corpus" / "pdf").glob("scan*/*.pdf"))
+    print(json.dumps(measure(pdfs, args.workers), ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
