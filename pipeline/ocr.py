@@ -358,9 +358,12 @@ def _drawn(mask: np.ndarray, pos: float, a: float, b: float, vertical: bool) -> 
     return covered.mean() >= _COVER
 
 
+_UNCLIP = 1.6  # how far a detected text box is grown around its core (rapidocr's default)
+
+
 def _recognise(grey: np.ndarray) -> list[_Line]:
     """Every recognised line of text with its confidence and box (pixels)."""
-    result, _ = _engine()(grey)
+    result, _ = _engine()(grey, unclip_ratio=float(os.environ.get("JIXIAO_OCR_UNCLIP", _UNCLIP)))
     lines = []
     for box, text, conf in result or []:
         xs = [p[0] for p in box]
@@ -602,6 +605,9 @@ def _snap(text: str) -> str:
     if len(core) < 3 or "\n" in core or core in _vocabulary() or not re.search(r"[\u4e00-\u9fff]", core):
         return text
     near = [w for w in _vocabulary() if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
+    lost = [w for w in near if len(w) == len(core) + 1]  # a character lost: the commonest miss
+    if len(lost) == 1:
+        near = lost
     if len(near) != 1:
         return text
     return text.replace(core, near[0], 1)
