@@ -114,6 +114,7 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
     sha = forms[0].source.sha256
     name = forms[0].source.file
     seen: dict[str, int] = {}
+    unreadable: dict[str, list[str]] = {}
     form_rows, fund_rows, indicator_rows = [], [], []
     for form in forms:
         if form.form_id in seen:
@@ -124,7 +125,9 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
                 form.source.first_page,
             )
         seen[form.form_id] = form.source.first_page
-        num = _numbers(file_path, form)
+        misread: list[str] | None = [] if form.ocr is not None else None  # OCR: flagged, not refused
+        unreadable[form.form_id] = misread or []
+        num = _numbers(file_path, form, misread=misread)
         template = template_of(form.template)
         factor = MONEY_UNITS[form.money_unit]
         form_rows.append({
@@ -147,8 +150,8 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
             "is_current": True, "superseded_by": None,
         })
         for row in form.funds.rows:
-            printed = _numbers(file_path, form, row.page, scale=PRINTED_SCALE)
-            rate = _numbers(file_path, form, row.page)
+            printed = _numbers(file_path, form, row.page, scale=PRINTED_SCALE, misread=misread)
+            rate = _numbers(file_path, form, row.page, misread=misread)
             amounts = {
                 column: printed(f"{row.source} {label}", getattr(row, column))
                 for column, label in (("initial_budget", "年初预算数"), ("annual_budget", "全年预算数"),
@@ -166,7 +169,7 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
                 "page": row.page,
             })
         for row_no, ind in enumerate(form.indicators, start=1):
-            points = _numbers(file_path, form, ind.page)
+            points = _numbers(file_path, form, ind.page, misread=misread)
             what = f"indicator row {row_no} ({ind.level3 or ind.level2})"
             indicator_rows.append({
                 "form_id": form.form_id, "report_sha256": sha, "row_no": row_no,
@@ -182,7 +185,7 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
     dim_form = pl.DataFrame(form_rows, schema=base)
     funds = pl.DataFrame(fund_rows, schema=FACT_FUND_EXECUTION)
     indicators = indicator_results(pl.DataFrame(indicator_rows, schema=PRINTED))
-    dim_form, ocr_cell = judge(forms, dim_form, funds, indicators)  # OCR'd forms: checks as checksum
+    dim_form, ocr_cell = judge(forms, dim_form, funds, indicators, unreadable)  # OCR'd forms: checks as checksum
     return ReportFrames(
         dim_report=report_row(sha256=sha, file_name=name, file_path=file_path, pages=pages,
                               status="loaded", forms=len(forms)),
@@ -217,11 +220,21 @@ def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:
         [pl.col(c).cast(t) for c, t in FACT_INDICATOR_RESULT.items()])
 
 
-def _numbers(file: str, form: Form, page: int | None = None, scale: int = 2):
+def _numbers(file: str, form: Form, page: int | None = None, scale: int = 2,
+             misread: list[str] | None = None):
+    """A parser of the form's printed numbers. With `misread` (a form read by OCR), a cell that is
+    no number is recorded there and stored as null, the form flagged (`pipeline.verify`), instead of
+    the report being refused: a misread, not what the form printed."""
     where = page if page is not None else form.source.first_page
 
     def parse(what: str, text: str | None) -> Decimal | None:
-        return decimal(text, file=file, page=where, what=f"form {form.form_id}: {what}", scale=scale)
+        try:
+            return decimal(text, file=file, page=where, what=f"form {form.form_id}: {what}", scale=scale)
+        except ExtractionFault:
+            if misread is None:
+                raise
+            misread.append(text or "")
+            return None
 
     return parse
 

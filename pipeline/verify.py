@@ -72,31 +72,55 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def _operands(form: Form, rules: set[str]) -> set[str]:
-    """The printed numbers the failed rules compare: the cells a failure rests on are those holding
-    one of them (matched by value, so a number printed twice is listed twice)."""
-    f = form.funds
+def _operands(form: Form, failures: list[tuple[str, str]]) -> set[str]:
+    """The printed numbers the failed rule rows (rule, subject) compare: the cells a failure rests on
+    are those holding one of them, on the form's scanned pages (matched by value, so a number
+    printed twice is listed twice)."""
+    f, ind = form.funds, form.indicators
     out: set[str | None] = set()
-    if rules & {"weights_total", "level1_sum", "total_weight", "funds_weight", "score_above_weight"}:
-        out |= {f.weight, form.total_weight} | {i.weight for i in form.indicators} \
-            | {i.level1_weight for i in form.indicators}
-    if rules & {"total_score", "score_above_weight", "funds_score"}:
-        out |= {f.score, form.total_score} | {i.score for i in form.indicators}
-    if rules & {"fund_total", "execution_rate", "funds_score"}:
-        out |= {f.execution_rate} | {v for r in f.rows
-                                     for v in (r.initial_budget, r.annual_budget, r.executed, r.execution_rate)}
+    for rule, subject in failures:
+        if rule in ("weights_total", "total_weight", "funds_weight"):
+            out |= {f.weight, form.total_weight} | {i.weight for i in ind}
+        elif rule == "level1_sum":
+            group = [i for i in ind if i.level1 == subject] or list(ind)
+            out |= {i.weight for i in group} | {i.level1_weight for i in group} | {form.indicators_weight}
+        elif rule == "score_above_weight":
+            if subject.startswith("指标") and subject[2:4].isdigit() and int(subject[2:4]) <= len(ind):
+                row = ind[int(subject[2:4]) - 1]
+                out |= {row.weight, row.score}
+            else:
+                out |= {f.weight, f.score}
+        elif rule == "total_score":
+            out |= {f.score, form.total_score} | {i.score for i in ind}
+        elif rule == "funds_score":
+            out |= {f.execution_rate, f.weight, f.score}
+        elif rule == "execution_rate":
+            rows = [r for r in f.rows if subject.endswith(r.source)] or [r for r in f.rows if r.role == "total"]
+            out |= {f.execution_rate} | {v for r in rows for v in (r.annual_budget, r.executed, r.execution_rate)}
+        elif rule == "fund_total":
+            column = {"年初预算数": "initial_budget", "全年预算数": "annual_budget",
+                      "全年执行数": "executed"}.get(subject)
+            out |= {getattr(r, column) for r in f.rows} if column else \
+                {v for r in f.rows for v in (r.initial_budget, r.annual_budget, r.executed)}
     return {v for v in out if v}
 
 
-def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame,
-          indicators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+NOT_A_NUMBER = "not_a_number"  # an OCR'd cell read into a number field that is no number
+
+
+def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame,
+          unreadable: dict[str, list[str]] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """dim_form with each form's `read_method`, engine, `status` and failed rules, and the
-    `ocr_cell` rows of the forms read by OCR."""
+    `ocr_cell` rows of the forms read by OCR. `unreadable`: per form, the texts of number cells
+    that are no number (stored as null); such a form is unverified too."""
+    unreadable = unreadable or {}
     failed = failed_checks(dim_form, funds, indicators) if dim_form.height else None
     by_form: dict[str, list[str]] = {}
+    subjects: dict[str, list[tuple[str, str]]] = {}
     if failed is not None:
-        for fid, rule in failed.select("form_id", "rule").iter_rows():
+        for fid, rule, subject in failed.select("form_id", "rule", "subject").iter_rows():
             by_form.setdefault(fid, [])
+            subjects.setdefault(fid, []).append((rule, subject))
             if rule not in by_form[fid]:
                 by_form[fid].append(rule)
     status, method, engine, version, rules_col = [], [], [], [], []
@@ -109,17 +133,23 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame,
             version.append(None)
             rules_col.append(None)
             continue
-        rules = by_form.get(form.form_id, [])
+        rules = list(by_form.get(form.form_id, []))
+        bad_text = set(unreadable.get(form.form_id, []))
+        if bad_text:
+            rules.append(NOT_A_NUMBER)
         status.append(UNVERIFIED if rules else VERIFIED)
         engine.append(form.ocr.engine)
         version.append(form.ocr.version)
         rules_col.append(",".join(sorted(rules)) or None)
-        operands = {number(v) for v in _operands(form, set(rules))} if rules else set()
+        operands = {number(v) for v in _operands(form, subjects.get(form.form_id, []))}
         for c in form.ocr.cells:
             numeric = _is_number(c.text)
             reasons = []
             if rules and numeric and number(c.text) in operands:
-                reasons.append("failed_check:" + ",".join(sorted(rules)))
+                reasons.append("failed_check:" + ",".join(sorted(r for r in rules if r != NOT_A_NUMBER)))
+            if c.text in bad_text or number(c.text) in bad_text:
+                reasons.append(NOT_A_NUMBER)
+                numeric = True  # read into a number field
             if c.correction:
                 reasons.append("corrected")
             if numeric and c.confidence < LOW_CONFIDENCE:

@@ -24,7 +24,7 @@ COMMENT ON COLUMN dim_report.pages IS '页数: number of PDF pages';
 COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was first loaded or refused (UTC); kept when re-read, it orders versions';
 COMMENT ON COLUMN dim_report.read_at IS '读取时间: when the rows of this report were last read from the file (UTC); moves on every re-read or rerun';
 COMMENT ON COLUMN dim_report.status IS '状态: loaded, or quarantined (refused with its error; nothing of it is in the fact tables)';
-COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, broken (damaged or truncated), encrypted, empty, scanned, no_form, incomplete_form, extraction_fault (a misread, or a form printed twice in one file), unreadable (a PDF library or the reader failed on it, or its reading process died), over_limit (more time, pages or memory than a report may take)';
+COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, broken (damaged or truncated), encrypted, empty, scanned (only from versions before scans were read by OCR), no_form, incomplete_form, extraction_fault (a misread, or a form printed twice in one file), unreadable (a PDF library or the reader failed on it, or its reading process died), over_limit (more time, pages or memory than a report may take)';
 COMMENT ON COLUMN dim_report.error IS '错误: why the report was quarantined, naming file and page';
 COMMENT ON COLUMN dim_report.error_page IS '错误页码: page the error was found on, where known';
 COMMENT ON COLUMN dim_report.forms IS '自评表数: forms (项目支出绩效自评表) read from the report';
@@ -100,7 +100,7 @@ COMMENT ON COLUMN dim_form.read_method IS '读取方式: text (the PDF''s text l
 COMMENT ON COLUMN dim_form.ocr_engine IS 'OCR引擎: the engine that read the form''s scanned pages (rapidocr-onnxruntime); null for text';
 COMMENT ON COLUMN dim_form.ocr_version IS 'OCR版本: the version of that engine';
 COMMENT ON COLUMN dim_form.status IS '核验状态: text (read from the text layer; failed checks are findings about the form), ocr_verified (read by OCR, every check holds on its numbers), ocr_unverified (read by OCR, some check fails: a misread or the form''s own error, which OCR cannot tell apart; kept out of the analyst views, see v_ocr_forms and v_ocr_unverified_cells)';
-COMMENT ON COLUMN dim_form.ocr_failed_rules IS 'OCR未通过规则: the rules that failed on an ocr_unverified form, comma-separated';
+COMMENT ON COLUMN dim_form.ocr_failed_rules IS 'OCR未通过规则: the rules that failed on an ocr_unverified form, comma-separated; not_a_number where a number cell was read as no number (stored as null)';
 
 CREATE TABLE IF NOT EXISTS fact_fund_execution (
     form_id        VARCHAR NOT NULL,
@@ -221,7 +221,7 @@ COMMENT ON COLUMN ocr_cell.y1 IS '上: box, PDF points (y up)';
 COMMENT ON COLUMN ocr_cell.correction IS '更正: the character confusion corrected (一→—, O→0, l→1, 。→.), null where none';
 COMMENT ON COLUMN ocr_cell.is_number IS '是否数字: the cell holds a number';
 COMMENT ON COLUMN ocr_cell.unverified IS '未核验: a number (or corrected cell) of an ocr_unverified form that a failed check rests on, was corrected, or was read with low confidence';
-COMMENT ON COLUMN ocr_cell.reason IS '原因: failed_check:<rules>; corrected; low_confidence (below 0.9)';
+COMMENT ON COLUMN ocr_cell.reason IS '原因: failed_check:<rules>; not_a_number (read into a number field, stored as null); corrected; low_confidence (below 0.9)';
 
 CREATE TABLE IF NOT EXISTS check_result (
     form_id       VARCHAR NOT NULL,
