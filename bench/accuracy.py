@@ -7,7 +7,8 @@ truth-sichuan …), the others PDFs. A one-form PDF is matched to the truth file
 (<name>.<layout>.pdf → <name>.json) printed from the template it was read by; a bundle's forms to
 truth files by identity (template and 项目编码 and year, or where no code is printed 项目名称, 实施单位
 and year); a truth form missing from the output counts every one of its fields as wrong; a PDF that
-is refused (scan, ...) is listed, not scored. Figures come per field group, per template (of the
+is refused is listed, not scored. Scans (pdf/scan, pdf/scan-seal) are read by OCR and scored like
+any layout; bench/scans.py adds their pages/s and what the checks let through. Figures come per field group, per template (of the
 truth) and per layout (the PDF's folder; a PDF rewritten by another producer,
 <name>.<layout>.<producer>.pdf in a folder per producer, by producer and layout: cairo/xlsx).
 """

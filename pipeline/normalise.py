@@ -18,7 +18,7 @@ from .template import MONEY_UNITS
 from .template import get as template_of
 from .rules import rule_score
 from .targets import VALUE, parsed, target_met
-from .verify import judge
+from .verify import UNVERIFIED, VERIFIED, judge, point_repairs
 
 MONEY = pl.Decimal(18, 2)   # 元
 PRINTED_MONEY = pl.Decimal(24, 6)  # an amount as printed, in the form's unit (89.974 万元)
@@ -109,8 +109,10 @@ def report_row(*, sha256: str, file_name: str, file_path: str, pages: int | None
     )
 
 
-def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
-    """The frames of one successfully read report. All forms share one report sha256."""
+def frames(forms: list[Form], *, file_path: str, pages: int, repair: bool = True) -> ReportFrames:
+    """The frames of one successfully read report. All forms share one report sha256. An OCR'd
+    form whose checks fail is tried once with each amount that lost its decimal point given it back
+    (`verify.point_repairs`); a repair is kept, and recorded, only where every check then holds."""
     sha = forms[0].source.sha256
     name = forms[0].source.file
     seen: dict[str, int] = {}
@@ -186,6 +188,15 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
     funds = pl.DataFrame(fund_rows, schema=FACT_FUND_EXECUTION)
     indicators = indicator_results(pl.DataFrame(indicator_rows, schema=PRINTED))
     dim_form, ocr_cell = judge(forms, dim_form, funds, indicators, unreadable)  # OCR'd forms: checks as checksum
+    if repair and UNVERIFIED in dim_form["status"].to_list():
+        for n, (form, status) in enumerate(zip(forms, dim_form["status"].to_list())):
+            if status != UNVERIFIED:
+                continue
+            for candidate in point_repairs(form):
+                trial = frames([candidate], file_path=file_path, pages=pages, repair=False)
+                if trial.dim_form["status"][0] == VERIFIED:
+                    return frames(forms[:n] + [candidate] + forms[n + 1:], file_path=file_path,
+                                  pages=pages, repair=True)
     return ReportFrames(
         dim_report=report_row(sha256=sha, file_name=name, file_path=file_path, pages=pages,
                               status="loaded", forms=len(forms)),

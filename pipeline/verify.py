@@ -105,6 +105,42 @@ def _operands(form: Form, failures: list[tuple[str, str]]) -> set[str]:
     return {v for v in out if v}
 
 
+_AMOUNTS = ("initial_budget", "annual_budget", "executed")
+MISSING_POINT = "missing decimal point"
+
+
+def point_repairs(form: Form):
+    """The form with one amount that printed without its decimal point given it back, for each
+    such amount: "1890000" where the form's other amounts print two decimals ("18900.00") may be
+    "18900.00" with the point lost. Each candidate's cell records the correction; `normalise.frames`
+    keeps a candidate only if every check then holds, so the number is never silently "fixed"."""
+    import dataclasses
+
+    if form.ocr is None:
+        return
+    values = [getattr(r, c) for r in form.funds.rows for c in _AMOUNTS]
+    if not any(v and "." in v for v in values):
+        return  # the form prints whole amounts: nothing lost
+    for i, row in enumerate(form.funds.rows):
+        for column in _AMOUNTS:
+            value = getattr(row, column)
+            if not (value and value.isdigit() and len(value) > 2):
+                continue
+            fixed = f"{value[:-2]}.{value[-2:]}"
+            rows = list(form.funds.rows)
+            rows[i] = dataclasses.replace(row, **{column: fixed})
+            done = False
+            cells = []
+            for cell in form.ocr.cells:
+                if not done and cell.page == row.page and cell.text == value:
+                    note = ", ".join(filter(None, (cell.correction, f"{MISSING_POINT} {value!r}→{fixed!r}")))
+                    cell = dataclasses.replace(cell, text=fixed, correction=note)
+                    done = True
+                cells.append(cell)
+            yield dataclasses.replace(form, funds=dataclasses.replace(form.funds, rows=tuple(rows)),
+                                      ocr=dataclasses.replace(form.ocr, cells=tuple(cells)))
+
+
 NOT_A_NUMBER = "not_a_number"  # an OCR'd cell read into a number field that is no number
 
 
@@ -114,7 +150,8 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
     `ocr_cell` rows of the forms read by OCR. `unreadable`: per form, the texts of number cells
     that are no number (stored as null); such a form is unverified too."""
     unreadable = unreadable or {}
-    failed = failed_checks(dim_form, funds, indicators) if dim_form.height else None
+    # text forms only: nothing to judge, and text PDFs read at the speed they did
+    failed = failed_checks(dim_form, funds, indicators) if any(f.ocr for f in forms) else None
     by_form: dict[str, list[str]] = {}
     subjects: dict[str, list[tuple[str, str]]] = {}
     if failed is not None:

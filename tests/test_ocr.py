@@ -219,3 +219,36 @@ def test_the_warehouse_says_how_each_form_was_read(read, tmp_path):
         "SELECT column_name, comment FROM duckdb_columns() WHERE table_name IN "
         "('ocr_cell', 'v_ocr_forms', 'v_ocr_unverified_cells')").fetchall())
     con.close()
+
+
+def _with_amount(form, column: str, value: str):
+    """The form with its first fund row's `column` and the OCR cell holding it read as `value`."""
+    row = form.funds.rows[0]
+    old = getattr(row, column)
+    cells, done = [], False
+    for cell in form.ocr.cells:
+        if not done and cell.text == old:
+            cell, done = dataclasses.replace(cell, text=value, raw=value), True
+        cells.append(cell)
+    assert done
+    funds = dataclasses.replace(form.funds, rows=(dataclasses.replace(row, **{column: value}),) + form.funds.rows[1:])
+    return dataclasses.replace(form, funds=funds, ocr=dataclasses.replace(form.ocr, cells=tuple(cells)))
+
+
+def test_a_lost_decimal_point_is_given_back_only_where_the_checks_then_hold(read):
+    pdf = next(p for p, f, _, _ in _loaded(read) if _status(read, p)[0] == verify.VERIFIED
+               and "." in f.funds.rows[0].executed and f.funds.rows[0].executed != "0.00")
+    info, [form] = read[pdf]
+    printed = form.funds.rows[0].executed
+    lost = _with_amount(form, "executed", printed.replace(".", ""))
+    frames = normalise.frames([lost], file_path=str(pdf), pages=info.pages)
+    assert frames.dim_form["status"][0] == verify.VERIFIED
+    assert frames.fact_fund_execution.filter(frames.fact_fund_execution["source_order"] == 1)[
+        "executed_printed"][0] == Decimal(printed)
+    corrected = frames.ocr_cell.filter(frames.ocr_cell["text"] == printed)
+    assert any(verify.MISSING_POINT in (c or "") for c in corrected["correction"])
+    # another digit wrong as well: no point placement makes the checks hold, the number stays as read
+    wrong = _with_amount(form, "executed", "9" + printed.replace(".", "")[1:])
+    frames = normalise.frames([wrong], file_path=str(pdf), pages=info.pages)
+    assert frames.dim_form["status"][0] == verify.UNVERIFIED
+    assert not any(verify.MISSING_POINT in (c or "") for c in frames.ocr_cell["correction"])
