@@ -18,7 +18,8 @@ def extract(path: str | Path, engine: str = ENGINE,
     grids, rulings = read_grids(info.path, engine=engine)
     forms = read_forms(info, grids)  # a file with no form is refused as such, not as a fault
     check_held(info.path, grids, rulings)
-    check_edges(info.path, {p for _, pages in stitch_overflow(grids) if len(pages) > 1 for p in pages})
+    check_edges(info.path, {p for _, pages in stitch_overflow(grids) if len(pages) > 1 for p in pages},
+                rulings)
     return info, forms
 
 
