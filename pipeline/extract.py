@@ -28,7 +28,8 @@ def extract(path: str | Path, engine: str = ENGINE,
         from .ocr import attach
         forms = attach(forms, scans)
     check_held(info.path, grids, rulings)
-    check_edges(info.path, {p for _, pages in stitch_overflow(grids) if len(pages) > 1 for p in pages})
+    check_edges(info.path, {p for _, pages in stitch_overflow(grids) if len(pages) > 1 for p in pages},
+                rulings)
     return info, forms
 
 

@@ -72,26 +72,19 @@ def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
                                   f"{max_pages:,} per report")
         texts: list[str] = []
         scans: list[int] = []
-        misdrawn: BrokenPdf | None = None  # said after the object check, whose reason is more exact
         for i in range(1, len(doc) + 1):
             try:
                 page = doc[i - 1]
-                textpage = page.get_textpage()
-                text = textpage.get_text_range()
+                text = page.get_textpage().get_text_range()
                 scanned = not text.strip() and _has_image(page)
-                drawn = None if scanned or misdrawn else _misdrawn(page, textpage)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
             if scanned:  # OCR hook: the page is read from its image (pipeline.ocr), not refused
                 scans.append(i)
-            if drawn:
-                misdrawn = BrokenPdf(name, f"page {i} {DAMAGED}: {drawn}", page=i)
             texts.append(text)
     finally:
         doc.close()
     _check_objects(path)
-    if misdrawn:
-        raise misdrawn
     return PdfInfo(path=path, sha256=sha256_of(path), pages=len(texts), page_texts=tuple(texts),
                    scanned=tuple(scans))
 
@@ -149,42 +142,6 @@ def _check_objects(path: Path) -> None:
 def _library(exc: Exception) -> str:
     """A PDF library's exception as the refusal quotes it: "KeyError: 'Object with ID 1 not found'"."""
     return f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
-_OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this much are drawn over each other
-
-
-def _misdrawn(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> str | None:
-    """Text a printed form never has, and a damaged drawing does: a glyph above or below the page, or
-    glyphs drawn over other glyphs (the same glyph drawn again on itself is overprinting, not this). A changed number in a content stream or a font's widths moves text
-    (a line off the page, a word over its neighbour) and readers read the moved text as printed.
-    Text past the left or right edge is not this: a spreadsheet too wide for its paper prints it."""
-    _, bottom, _, top = page.get_mediabox()
-    raw = textpage.raw
-    glyphs = []
-    for k in range(textpage.count_chars()):
-        if pdfium.raw.FPDFText_IsGenerated(raw, k) == 1:
-            continue
-        text = textpage.get_text_range(k, 1)
-        if not text or text.isspace():
-            continue
-        x0, y0, x1, y1 = textpage.get_charbox(k)  # the glyph's own box, not the font's
-        if (y0 + y1) / 2 > top + 1 or (y0 + y1) / 2 < bottom - 1:
-            return f"text {text!r} is drawn {'above' if y0 > top else 'below'} the page (y {y0:.0f})"
-        if x1 > x0 and y1 > y0:
-            glyphs.append((x0, x1, y0, y1, text))
-    glyphs.sort()
-    for n, (x0, x1, y0, y1, text) in enumerate(glyphs):
-        for ox0, ox1, oy0, oy1, other in glyphs[n + 1:]:
-            if ox0 >= x1:
-                break
-            wide = max(x1 - x0, ox1 - ox0)
-            tall = min(y1 - y0, oy1 - oy0)
-            if text == other and ox0 - x0 < 0.25 * wide and abs(oy0 - y0) < 0.25 * tall:
-                continue  # the same glyph drawn again where it is: overprinting (a faux bold)
-            if min(x1, ox1) - ox0 > _OVERLAP * wide and min(y1, oy1) - max(y0, oy0) > _OVERLAP * tall:
-                return f"text {other!r} is drawn over {text!r} (x {ox0:.0f}, y {oy0:.0f})"
-    return None
 
 
 class _Damage(Exception):
