@@ -218,7 +218,7 @@ COMMENT ON COLUMN ocr_cell.x0 IS '左: box of the recognised text, PDF points of
 COMMENT ON COLUMN ocr_cell.y0 IS '下: box, PDF points (y up)';
 COMMENT ON COLUMN ocr_cell.x1 IS '右: box, PDF points';
 COMMENT ON COLUMN ocr_cell.y1 IS '上: box, PDF points (y up)';
-COMMENT ON COLUMN ocr_cell.correction IS '更正: the character confusion corrected (一→—, O→0, l→1, 。→.), null where none';
+COMMENT ON COLUMN ocr_cell.correction IS '更正: the confusion corrected, as "raw→text": a lone 一→—, O→0, l→1, 。→. in a number, a stray mark at a cell''s end, a template label one character off, a missing decimal point (kept only where every check then holds); null where none';
 COMMENT ON COLUMN ocr_cell.is_number IS '是否数字: the cell holds a number';
 COMMENT ON COLUMN ocr_cell.unverified IS '未核验: a number (or corrected cell) of an ocr_unverified form that a failed check rests on, was corrected, or was read with low confidence';
 COMMENT ON COLUMN ocr_cell.reason IS '原因: failed_check:<rules>; not_a_number (read into a number field, stored as null); corrected; low_confidence (below 0.9)';
