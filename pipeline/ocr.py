@@ -146,12 +146,7 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
     clean[ink > 0] = 255
     lines = _recognise(clean)
     tables = _tables(hlines, vlines, horizontal, vertical)
-    grids: list[OcrGrid] = []
-    used: set[int] = set()
-    for rows, cols, cells in tables:
-        grid, taken = _grid(page_no, rows, cols, cells, lines, px, to_pt, clean)
-        grids.append(grid)
-        used |= taken
+    grids = [_grid(page_no, rows, cols, cells, lines, px, to_pt, clean)[0] for rows, cols, cells in tables]
     text = "\n".join(_reading_order(lines))
     return OcrPage(page_no, tuple(grids), ruling, text, angle, time.monotonic() - started)
 
@@ -390,7 +385,7 @@ def _split(line: _Line, borders: list[float]) -> list[_Line]:
     total = sum(adv)
     scale = (line.x1 - line.x0) / total
     parts: list[_Line] = []
-    start, x = 0, line.x0
+    x = line.x0
     cuts = iter(sorted(inside) + [float("inf")])
     cut = next(cuts)
     chars: list[str] = []
@@ -407,7 +402,6 @@ def _split(line: _Line, borders: list[float]) -> list[_Line]:
         x += a * scale
     if chars:
         parts.append(_Line("".join(chars).strip(), line.conf, part_x0, line.y0, line.x1, line.y1))
-    del start
     return [p for p in parts if p.text]
 
 
