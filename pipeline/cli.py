@@ -195,7 +195,7 @@ def _ingest(args: argparse.Namespace) -> int:
             print(f"{r['project_code'] or r['form_id']}  {r['year']}  {_s(r['execution_rate']):>7}%  "
                   f"{_s(r['total_score']):>6}  checks {r['passed']} passed, {r['failed']} failed"
                   f"{'  [' + r['failed_rules'] + ']' if r['failed_rules'] else ''}  {r['project_name']}"
-                  f"{version}")
+                  f"{version}{_ocr_note(r['status'])}")
     quarantined = [o for o in outcomes if o.status == "quarantined"]
     for o in quarantined:
         print(f"quarantined: {o.error}", file=sys.stderr)
@@ -214,10 +214,17 @@ def _say(message: str) -> None:
 
 # one line per form of each report loaded in this run; `versions` > 1 when the run loaded several
 # reports printing the same project and year, so each line names its file
+def _ocr_note(status: str | None) -> str:
+    """How a scanned form's numbers stand (README "Scanned reports"); nothing for a text form."""
+    if status == "ocr_unverified":
+        return "  (OCR, unverified: kept out of the views; see v_ocr_unverified_cells)"
+    return "  (OCR, verified)" if status == "ocr_verified" else ""
+
+
 _FORM_LINES = """
     WITH lines AS (
         SELECT f.form_id, f.report_sha256, f.project_code, f.year, f.project_name, f.execution_rate,
-               f.total_score, f.is_current, r.file_name, r.ingested_at,
+               f.total_score, f.is_current, f.status, r.file_name, r.ingested_at,
                count(c.rule) FILTER (WHERE c.passed) AS passed,
                count(c.rule) FILTER (WHERE NOT c.passed) AS failed,
                string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules

@@ -26,6 +26,7 @@ from .model import Form
 from .rules import check_rows
 from .text import number, percent
 
+DASH = "—"  # what a form prints for "no value" (normalise.DASH)
 SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
 TEXT, VERIFIED, UNVERIFIED = "text", "ocr_verified", "ocr_unverified"
 LOW_CONFIDENCE = 0.9  # a recognised number below this confidence is listed as such
@@ -197,7 +198,9 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
                 "confidence": Decimal(str(round(c.confidence, 4))),
                 **{k: Decimal(str(v)) for k, v in zip(("x0", "y0", "x1", "y1"), c.box)},
                 "correction": c.correction, "is_number": numeric,
-                "unverified": bool(rules) and (numeric or bool(c.correction)) and bool(reasons),
+                # a dash is no number: "—" read as 一 is not what a failed check rests on
+                "unverified": bool(rules) and (numeric or (bool(c.correction) and c.text != DASH))
+                and bool(reasons),
                 "reason": ";".join(reasons) or None,
             })
     dim_form = dim_form.with_columns(
