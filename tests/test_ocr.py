@@ -96,7 +96,9 @@ def test_every_scan_is_read_or_refused_by_name(read):
 
 
 def test_scans_are_read_field_by_field_against_the_truth(read):
-    """≥ 99% of the fields of the scans read are exact (issue 12's target), compared as every layout is."""
+    """The fields of the scans read, compared with the truth as every layout is. Measured 98.45%
+    (bench/README.md); issue 12 aims at 99%, not reached yet (goal paragraphs and header texts under
+    the seal): this bar guards what is reached against regressions."""
     right = total = 0
     for _, _, got, want in _loaded(read):
         for r, t in compare.score(got, want).values():
