@@ -629,8 +629,10 @@ def page_seconds() -> int:
 
 def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling]):
     """The hook `extract` calls for a report with scanned pages: every page in `info.scanned` read by
-    OCR (each within its own time limit), its grids and ruling in place of whatever the text reader
-    saw there, and its recognised text as the page text. Returns (grids, rulings, info, pages)."""
+    OCR (each within its own time limit), its grids in place of whatever the text reader saw there,
+    and its recognised text as the page text. The rulings of scanned pages are left out: `check_held`
+    compares grids with the text layer, which a scan has none of (each OcrPage keeps its own ruling).
+    Returns (grids, rulings, info, pages)."""
     import dataclasses
 
     from .errors import OverLimit
