@@ -627,12 +627,13 @@ def page_seconds() -> int:
     return int(os.environ.get("JIXIAO_OCR_PAGE_SECONDS", PAGE_SECONDS))
 
 
-def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling]):
+def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling], cache: dict[int, "OcrPage"] | None = None):
     """The hook `extract` calls for a report with scanned pages: every page in `info.scanned` read by
     OCR (each within its own time limit), its grids in place of whatever the text reader saw there,
     and its recognised text as the page text. The rulings of scanned pages are left out: `check_held`
     compares grids with the text layer, which a scan has none of (each OcrPage keeps its own ruling).
-    Returns (grids, rulings, info, pages)."""
+    Returns (grids, rulings, info, pages). `cache` keeps the pages read, for a caller that asks again
+    with more pages (`pipeline.extract.read_part` reading on to the next form)."""
     import dataclasses
 
     from .errors import OverLimit
@@ -642,7 +643,12 @@ def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling]):
     rulings = {p: r for p, r in rulings.items() if p not in scanned}
     texts = list(info.page_texts)
     pages: dict[int, OcrPage] = {}
+    cache = {} if cache is None else cache
     for page_no in info.scanned:
+        if page_no in cache:
+            pages[page_no] = cache[page_no]
+            texts[page_no - 1] = cache[page_no].text
+            continue
         limit = _Limit()
         try:
             with _time_limit(page_seconds(), limit):
@@ -652,7 +658,7 @@ def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling]):
                 raise
             raise OverLimit(str(info.path), f"page {page_no} took more than {page_seconds()} s to "
                             "read by OCR ($JIXIAO_OCR_PAGE_SECONDS)", page_no) from None
-        pages[page_no] = page
+        pages[page_no] = cache[page_no] = page
         texts[page_no - 1] = page.text
     pages = _aligned(pages)
     for page in pages.values():

@@ -45,11 +45,51 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
+def count_pages(path: str | Path, max_pages: int | None = None) -> int:
+    """The report's number of pages, once it is known to be a PDF that opens; raises the named
+    `ReportError` otherwise, or `OverLimit` for more than `max_pages` pages. Reads no page."""
+    doc = _open(Path(path), max_pages)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def inspect(path: str | Path, max_pages: int | None = None, pages: range | None = None,
+            sha256: str | None = None) -> PdfInfo:
     """Open a report safely; raise a named `ReportError` for anything we cannot read, or `OverLimit`
     for more than `max_pages` pages (checked before any page is read). A page with no text layer
-    but an image (a scan) is listed in `PdfInfo.scanned`, for `pipeline.ocr`."""
+    but an image (a scan) is listed in `PdfInfo.scanned`, for `pipeline.ocr`.
+
+    `pages` (all by default) are the pages read and checked; the others have an empty text in
+    `page_texts`. A large report is read in parts this way, each by its own worker; `sha256`, when
+    the caller knows it, spares hashing the whole file again for each part."""
     path = Path(path)
+    name = str(path)
+    doc = _open(path, max_pages)
+    try:
+        numbers = range(1, len(doc) + 1) if pages is None else range(max(pages.start, 1),
+                                                                     min(pages.stop, len(doc) + 1))
+        texts = [""] * len(doc)
+        scans: list[int] = []
+        for i in numbers:
+            try:
+                page = doc[i - 1]
+                text = page.get_textpage().get_text_range()
+                scanned = not text.strip() and _has_image(page)
+            except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
+                raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
+            if scanned:  # OCR hook: the page is read from its image (pipeline.ocr), not refused
+                scans.append(i)
+            texts[i - 1] = text
+    finally:
+        doc.close()
+    _check_objects(path, numbers)
+    return PdfInfo(path=path, sha256=sha256 or sha256_of(path), pages=len(texts), page_texts=tuple(texts),
+                   scanned=tuple(scans))
+
+
+def _open(path: Path, max_pages: int | None) -> pdfium.PdfDocument:
     name = str(path)
     if not path.is_file():
         raise NotAPdf(name, "no such file")
@@ -64,36 +104,22 @@ def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
         if "password" in str(exc).lower():
             raise EncryptedPdf(name, "the PDF is encrypted (password protected)") from exc
         raise BrokenPdf(name, f"the PDF {DAMAGED} ({exc})") from exc
-    try:
-        if len(doc) == 0:
-            raise EmptyPdf(name, "the PDF has no pages")
-        if max_pages is not None and len(doc) > max_pages:
-            raise OverLimit(name, f"the PDF has {len(doc):,} pages, more than the limit of "
-                                  f"{max_pages:,} per report")
-        texts: list[str] = []
-        scans: list[int] = []
-        for i in range(1, len(doc) + 1):
-            try:
-                page = doc[i - 1]
-                text = page.get_textpage().get_text_range()
-                scanned = not text.strip() and _has_image(page)
-            except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
-                raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
-            if scanned:  # OCR hook: the page is read from its image (pipeline.ocr), not refused
-                scans.append(i)
-            texts.append(text)
-    finally:
+    if len(doc) == 0:
         doc.close()
-    _check_objects(path)
-    return PdfInfo(path=path, sha256=sha256_of(path), pages=len(texts), page_texts=tuple(texts),
-                   scanned=tuple(scans))
+        raise EmptyPdf(name, "the PDF has no pages")
+    if max_pages is not None and len(doc) > max_pages:
+        count = len(doc)
+        doc.close()
+        raise OverLimit(name, f"the PDF has {count:,} pages, more than the limit of "
+                              f"{max_pages:,} per report")
+    return doc
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
     return any(obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects())
 
 
-def _check_objects(path: Path) -> None:
+def _check_objects(path: Path, pages: range | None = None) -> None:
     """Raise `BrokenPdf` naming the first page that draws with a damaged object: a stream (contents,
     font, image) that does not decode, an object that cannot be parsed, a font whose widths do not
     match its character range. Readers would repair it and read on with characters lost or moved."""
@@ -113,7 +139,9 @@ def _check_objects(path: Path) -> None:
             seen: set[int] = set()  # a font shared by pages is checked once, on the first
             i = 0  # the page being read; 0 while playa reads the page tree itself
             try:
-                for i, page in enumerate(doc.pages, start=1):
+                numbered = enumerate(doc.pages, start=1) if pages is None else \
+                    ((n, doc.pages[n - 1]) for n in pages)  # a part's pages, not the pages before it
+                for i, page in numbered:
                     for stream in _streams(page.attrs, seen):
                         try:
                             stream.decode(strict=True)

@@ -43,7 +43,7 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,13 +145,41 @@ class _Char:
 def read_grids(path: str | Path, engine: str = ENGINE,
                pages: range | None = None) -> tuple[list[Grid], dict[int, Ruling]]:
     """Every ruled table of the pages (all, or the range given), in reading order (page, then top to
-    bottom), and each page's ruled lines and printed glyphs (for `check_held` and `check_edges`).
+    bottom), and each page's ruled lines and printed glyphs (for `check_held` and `check_edges`)."""
+    layer = scan(path, engine, pages)
+    return layer.grids(), layer.rulings
 
-    One pass over the file: each page is opened once in pdfium (its glyphs, placed into cells and kept
-    for the cross-checks) and once in playa, whose content interpreter gives Camelot's lattice parser
-    the ruled lines. Camelot's own driver (`read_pdf`) would also group every glyph into text lines
-    (three quarters of its time here) for a text assignment this module replaces."""
+
+@dataclass
+class Layer:
+    """What reading pages gives, before text is placed in cells: each page's ruling and glyphs, and
+    the tables Camelot found on it. Layers of consecutive pages add up (`+`), so a reader can go on
+    to the next pages and still place text carried between them (spill pages)."""
+
+    rulings: dict[int, Ruling]
+    outlines: dict[int, list["_Outline"]]
+
+    def __add__(self, other: "Layer") -> "Layer":
+        return Layer({**self.rulings, **other.rulings}, {**self.outlines, **other.outlines})
+
+    def grids(self) -> list[Grid]:
+        flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in self.outlines.items() for o in found]
+        runs = _page_runs(self.rulings, flat)
+        grids = [_grid(p, o, runs[p]) for p, found in self.outlines.items() for o in found]
+        grids.sort(key=lambda g: (g.page, -g.top, g.left))
+        return grids
+
+
+def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None) -> Layer:
+    """The `Layer` of the pages (all, or the range given).
+
+    One pass over the file: each page is opened once, in pdfium, for its glyphs (placed into cells and
+    kept for the cross-checks) and its ruled lines (`_ruled_lines`), which Camelot's lattice parser
+    makes tables of. Camelot's own driver (`read_pdf`) would interpret every page again in playa and
+    group every glyph into text lines, for a text assignment this module replaces: four fifths of
+    its time here. The raster engines render the page (Camelot's own way) and read playa's layout."""
     import playa.miner  # deferred with camelot: `--help` should not pay for them
+    from camelot.image_processing import find_joints_from_lines
     from camelot.parsers import Lattice
 
     class KeepEveryGrid(Lattice):
@@ -167,10 +195,11 @@ def read_grids(path: str | Path, engine: str = ENGINE,
         warnings.simplefilter("ignore")
         doc = pdfium.PdfDocument(name)
         try:
-            with _camelot_fault(name), playa.open(name, space="page") as pdf:
-                if not pdf.is_extractable:
-                    raise RuntimeError("PDFTextExtractionNotAllowed: text extraction is not allowed")
-                numbers = pages if pages is not None else range(1, len(pdf.pages) + 1)
+            vector = engine == "vector"
+            with _camelot_fault(name), nullcontext() if vector else playa.open(name, space="page") as pdf:
+                count = len(doc)
+                numbers = range(1, count + 1) if pages is None else \
+                    range(max(pages.start, 1), min(pages.stop, count + 1))
                 for n in numbers:
                     page = doc[n - 1]
                     chars = _chars(page)
@@ -178,10 +207,18 @@ def read_grids(path: str | Path, engine: str = ENGINE,
                     drawn = _misdrawn(chars, box[1], box[3])
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
-                    layout = playa.miner.extract_page(pdf.pages[n - 1], None)  # no text grouping
-                    parser.prepare_page_parse(name, layout, (layout.bbox[2], layout.bbox[3]), n,
-                                              [], [], [], None, {})
-                    parser._generate_table_bbox()
+                    if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
+                        parser.prepare_page_parse(name, None, page.get_size(), n, [], [], [], None, {})
+                        horizontal, vertical = _ruled_lines(page)
+                        parser.horizontal_segments, parser.vertical_segments = horizontal, vertical
+                        parser.table_bbox_parses = {bbox: {"joints": joints} for bbox, joints
+                                                    in find_joints_from_lines(horizontal, vertical).items()}
+                        parser._compute_table_anchors()
+                    else:
+                        layout = playa.miner.extract_page(pdf.pages[n - 1], None)  # no text grouping
+                        parser.prepare_page_parse(name, layout, (layout.bbox[2], layout.bbox[3]), n,
+                                                  [], [], [], None, {})
+                        parser._generate_table_bbox()
                     rulings[n] = Ruling(n, tuple(map(tuple, parser.horizontal_segments)),
                                         tuple(map(tuple, parser.vertical_segments)), tuple(chars),
                                         tuple(map(tuple, _runs(chars))), box)
@@ -189,11 +226,7 @@ def read_grids(path: str | Path, engine: str = ENGINE,
                         outlines[n] = [o for o in map(_outline, _tables(parser)) if o is not None]
         finally:
             doc.close()
-    flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in outlines.items() for o in found]
-    runs = _page_runs(rulings, flat)
-    grids = [_grid(p, o, runs[p]) for p, found in outlines.items() for o in found]
-    grids.sort(key=lambda g: (g.page, -g.top, g.left))
-    return grids, rulings
+    return Layer(rulings, outlines)
 
 
 def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) -> None:
@@ -293,6 +326,79 @@ def _spills(outlines: list[Grid]) -> list[tuple[Grid, Grid]]:
                 pairs.append((host, spill))
                 break
     return pairs
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_ORTHOGONAL = 0.5  # points: Camelot's tolerance for a line to count as horizontal or vertical
+_THIN = 1.5  # points: a filled rectangle this thin is a ruled line (Camelot's rule)
+
+
+def _ruled_lines(page: pdfium.PdfPage) -> tuple[list[Segment], list[Segment]]:
+    """The page's ruled lines (horizontal, vertical), as Camelot's vector engine reads them from a
+    layout (`find_lines_from_layout`), read here from pdfium's path objects: a stroked two-point
+    subpath is a line, an axis-aligned rectangle gives its four edges when stroked, or its long axis
+    when filled and thin; curves are no ruling. The same lines as Camelot's on every fixture page."""
+    from camelot.image_processing import coalesce_collinear_lines
+
+    found: list[Segment] = []
+    for points, stroked, filled in _subpaths(page):
+        if len(points) == 5 and points[0] == points[4]:
+            points = points[:4]
+        if len(points) == 2:
+            if stroked:
+                found.append((*points[0], *points[1]))
+        elif len(points) == 4 and len({x for x, _ in points}) <= 2 and len({y for _, y in points}) <= 2:
+            x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
+            y0, y1 = min(y for _, y in points), max(y for _, y in points)
+            if stroked:
+                found += [(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)]
+            elif filled and min(x1 - x0, y1 - y0) <= _THIN < max(x1 - x0, y1 - y0):
+                mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+                found.append((x0, my, x1, my) if x1 - x0 >= y1 - y0 else (mx, y0, mx, y1))
+    horizontal = [(min(x0, x1), y0, max(x0, x1), y0) for x0, y0, x1, y1 in found
+                  if abs(y1 - y0) <= _ORTHOGONAL and x1 != x0]
+    vertical = [(x0, min(y0, y1), x0, max(y0, y1)) for x0, y0, x1, y1 in found
+                if abs(x1 - x0) <= _ORTHOGONAL and y1 != y0]
+    return (coalesce_collinear_lines(horizontal, "horizontal"),
+            coalesce_collinear_lines(vertical, "vertical"))
+
+
+def _subpaths(page: pdfium.PdfPage) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
+    """(points on the page, stroked, filled) of every subpath the page paints, form XObjects included."""
+    raw = pdfium.raw
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    matrix = raw.FS_MATRIX()
+
+    def placed(obj, outer: tuple[float, ...]) -> tuple[float, ...]:
+        if not raw.FPDFPageObj_GetMatrix(obj, matrix):
+            return outer
+        a1, b1, c1, d1, e1, f1 = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+        a2, b2, c2, d2, e2, f2 = outer
+        return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+                e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+    def walk(objects: Iterator, outer: tuple[float, ...]):
+        for obj in objects:
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_FORM:
+                yield from walk((raw.FPDFFormObj_GetObject(obj, k)
+                                 for k in range(raw.FPDFFormObj_CountObjects(obj))), placed(obj, outer))
+            elif kind == raw.FPDF_PAGEOBJ_PATH:
+                a, b, c, d, e, f = placed(obj, outer)
+                raw.FPDFPath_GetDrawMode(obj, fill, stroke)
+                subpaths: list[list[tuple[float, float]]] = []
+                for k in range(raw.FPDFPath_CountSegments(obj)):
+                    segment = raw.FPDFPath_GetPathSegment(obj, k)
+                    raw.FPDFPathSegment_GetPoint(segment, x, y)
+                    if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+                        subpaths.append([])
+                    subpaths[-1].append((x.value * a + y.value * c + e, x.value * b + y.value * d + f))
+                for points in subpaths:
+                    yield points, bool(stroke.value), fill.value != 0
+
+    yield from walk((raw.FPDFPage_GetObject(page.raw, k) for k in range(raw.FPDFPage_CountObjects(page.raw))),
+                    _IDENTITY)
 
 
 def _chars(page: pdfium.PdfPage) -> list[_Char]:
