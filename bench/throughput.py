@@ -169,6 +169,7 @@ def dagster_inbox(pdfs: list[Path], work: Path, interval: int = 10, runs: str = 
         for p in pdfs:
             (inbox / p.parent.name).mkdir(exist_ok=True)
             shutil.copy(p, inbox / p.parent.name / p.name)
+        os.environ["DAGSTER_HOME"] = str(home)  # dagster.yaml names its storage by $DAGSTER_HOME
         with DagsterInstance.from_config(str(home)) as instance:
             while time.perf_counter() - started < 3600:
                 done = 0

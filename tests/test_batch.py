@@ -176,3 +176,27 @@ def test_a_clean_batch_succeeds_and_refreshes_the_views(tmp_path):
     (views,) = result.asset_materializations_for_node("refresh_views")
     assert views.asset_key == dg.AssetKey("analyst_views")
     assert site.rows("SELECT count(*) FROM dim_form") == [(12,)]
+
+
+def test_a_tick_with_more_than_batch_max_files_asks_for_several_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr("assets.automation.BATCH_MAX", 5)
+    site = Site(tmp_path)
+    pdfs = sorted(SAMPLES.glob("*.pdf"))
+    for pdf in pdfs:
+        shutil.copy(pdf, site.inbox / pdf.name)
+    site.tick()
+    runs = site.tick().run_requests
+    assert [r.tags[REPORTS_TAG] for r in runs] == ["5", "5", str(len(pdfs) - 10)]
+    batches = [r.run_config["ops"]["load_reports"]["config"]["reports"] for r in runs]
+    assert sorted(sha for b in batches for sha in b) == sorted(map(sha256_of, pdfs))
+    assert not site.tick().run_requests  # taken once
+
+
+def test_report_mode_asks_for_one_ingest_report_run_per_file(tmp_path):
+    site = Site(tmp_path)
+    site.folder = ReportFolder(inbox_dir=str(site.inbox), quarantine_dir=str(site.quarantine),
+                               docs_dir=str(tmp_path / "docs"), inbox_runs="report")
+    shutil.copy(REAL, site.inbox / "a.pdf")
+    site.tick()
+    (request,) = site.tick().run_requests
+    assert request.job_name == "ingest_report" and request.partition_key == sha256_of(REAL)
