@@ -6,7 +6,7 @@
   (`camelot.read_pdf(f, pages="all")`, its default engine) over the same PDFs: pages/s and the ratio;
 - the no-op rerun: the same ingest again, every report already loaded;
 - peak RSS, summed over the ingest process and its workers, on generated bundles of N pages (the
-  corpus forms repeated; each copy is a new form version);
+  corpus forms printed again and again, each copy under a project code of its own);
 - with --dagster (--dagster-only: nothing else): the inbox path under `dagster dev`, from 52 files
   dropped in the inbox (data/samples and a spread of the corpus) to the last run the sensor asked for
   finished, every report in the published warehouse, against `jixiao ingest` on the same files;
@@ -107,19 +107,27 @@ for f in sys.argv[1:]:
 """
 
 
-def bundle(pdfs: list[Path], pages: int, out: Path) -> int:
-    """A bundle of about `pages` pages: the corpus PDFs appended again and again."""
-    from pypdf import PdfWriter
+def bundle(pages: int, out: Path) -> tuple[int, int]:
+    """(pages, forms) of a bundle of at least `pages` pages of distinct forms: the corpus truth files
+    printed again and again as a spreadsheet would (tests/fixtures/variations/make.py), each copy
+    under a project code of its own. Copies of one form would not do: a report printing a form twice
+    is refused."""
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "variations"))
+    import make
+    from reportlab.pdfgen import canvas
 
-    writer, n = PdfWriter(), 0
-    while n < pages:
-        for p in pdfs:
-            writer.append(str(p))
-            n = len(writer.pages)
-            if n >= pages:
-                break
-    writer.write(out)
-    return n
+    truths = [t for p in sorted((ROOT / "tests" / "fixtures" / "corpus" / "truth").glob("*.json"))
+              if "defect" not in (t := json.loads(p.read_text(encoding="utf-8")))]
+    c = canvas.Canvas(str(out), pagesize=(make.PAGE_W, make.PAGE_H), invariant=1)
+    forms = 0
+    while c.getPageNumber() - 1 < pages:
+        t = dict(truths[forms % len(truths)])
+        t["project_code"] = f"9{forms:08d}{t['project_code'][9:]}"
+        make.Sheet(t, {}).draw_on(c)
+        forms += 1
+    done = c.getPageNumber() - 1
+    c.save()
+    return done, forms
 
 
 def inbox_files(n: int = 52) -> list[Path]:
@@ -227,10 +235,10 @@ def main() -> None:
                 figures["ratio"] = round(figures["camelot_loop"]["seconds"] / figures["ingest"]["seconds"], 2)
             for n in args.pages:
                 big = tmp / f"bundle-{n}.pdf"
-                got = bundle(pdfs, n, big)
+                got, forms = bundle(n, big)
                 s, mb, r = timed([*JIXIAO, "ingest", str(big), "-q", "--warehouse", str(tmp / f"b{n}.duckdb"),
                                   "--quarantine", str(tmp / "q")])
-                figures[f"bundle_{got}_pages"] = {"seconds": round(s, 1), "peak_mb": round(mb),
+                figures[f"bundle_{got}_pages"] = {"forms": forms, "seconds": round(s, 1), "peak_mb": round(mb),
                                                   "exit": r.returncode, "pages_per_s": round(got / s, 1),
                                                   "said": r.stderr.strip().splitlines()[-1:]}
                 big.unlink()

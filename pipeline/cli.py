@@ -175,6 +175,8 @@ def _ingest(args: argparse.Namespace) -> int:
                                     start=1):
             outcomes.append(outcome)
             if outcome.status == "loaded":
+                if not unchecked and n < len(files):
+                    validate.warm_up()  # while the other reports are read
                 unchecked.append(outcome.sha256)
             if not args.quiet:
                 print(f"[{n}/{len(files)}] {outcome.path} ... {_describe(outcome)}", file=sys.stderr,

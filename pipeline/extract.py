@@ -1,25 +1,78 @@
-"""One report file → its forms: the composition of pdf → tables → forms."""
+"""One report file → its forms: the composition of pdf → tables → forms, part by part.
+
+A report is read in parts of `PART_PAGES` pages, so that a bundle of thousands of pages is read in
+bounded memory, and by several workers at once (`pipeline.ingest`). A part holds the forms whose
+first page is in it; it reads on past its last page until the next form starts, so the forms it
+holds are whole, and the pages before its first form belong to the part before. Each page is
+checked (`check_held`, `check_edges`) by the part that holds the form printed on it, with the form's
+spill pages beside it. A report of up to `PART_PAGES` pages is one part: everything as before.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from .forms import read_forms, stitch_overflow
+from .forms import form_starts, no_form_found, read_forms, stitch_overflow
 from .model import Form
-from .pdf import PdfInfo, inspect
-from .tables import ENGINE, check_edges, check_held, read_grids
+from .pdf import PdfInfo, count_pages, inspect
+from .tables import ENGINE, check_edges, check_held, scan
+
+PART_PAGES = 50  # pages a worker reads at once: a few MB of glyphs and grids
+_READ_ON = 8  # pages read at a time past a part's end, looking for the next form's start
 
 
-def extract(path: str | Path, engine: str = ENGINE,
-            max_pages: int | None = None) -> tuple[PdfInfo, list[Form]]:
+def parts(pages: int, size: int = PART_PAGES) -> list[range]:
+    """The parts a report of `pages` pages is read in."""
+    return [range(a, min(a + size, pages + 1)) for a in range(1, pages + 1, size)]
+
+
+def extract(path: str | Path, engine: str = ENGINE, max_pages: int | None = None,
+            part_pages: int = PART_PAGES) -> tuple[PdfInfo, list[Form]]:
     """Read every form of a report. Raises a `ReportError` subclass for bad input. Untrusted files are
     read through `pipeline.bounded`, which also turns any other failure into a refusal."""
-    info = inspect(path, max_pages=max_pages)
-    grids, rulings = read_grids(info.path, engine=engine)
-    forms = read_forms(info, grids)  # a file with no form is refused as such, not as a fault
-    check_held(info.path, grids, rulings)
-    check_edges(info.path, {p for _, pages in stitch_overflow(grids) if len(pages) > 1 for p in pages})
+    pages = count_pages(path, max_pages)
+    info, forms = None, []
+    for part in parts(pages, part_pages):
+        part_info, found = read_part(path, part, engine, max_pages, info.sha256 if info else None)
+        info = info or part_info
+        forms += found
+    assert info is not None  # a PDF has at least one page (count_pages)
+    if not forms:
+        raise no_form_found(str(info.path), info.pages)
     return info, forms
+
+
+def read_part(path: str | Path, part: range, engine: str = ENGINE, max_pages: int | None = None,
+              sha256: str | None = None) -> tuple[PdfInfo, list[Form]]:
+    """The forms of a report whose first page is in `part`, read and checked (none is no fault here:
+    `extract` says so for the whole report). `sha256` spares hashing the file again."""
+    pages = count_pages(path, max_pages)
+    end = min(part.stop + _READ_ON, pages + 1)  # pages read: part.start .. end - 1
+    info = inspect(path, max_pages, range(part.start, end), sha256)
+    layer = scan(path, engine, range(part.start, end))
+    while True:
+        grids = layer.grids()
+        starts = form_starts(grids)
+        if part.start > 1 and not any(p in part for p in starts):
+            return info, []  # a part inside a long form, or its spill pages: the part before has it
+        after = [p for p in starts if p >= part.stop]
+        if after or end > pages:
+            break
+        more = range(end, min(end + _READ_ON, pages + 1))
+        info, layer, end = _joined(info, inspect(path, max_pages, more, info.sha256)), \
+            layer + scan(path, engine, more), more.stop
+    forms = read_forms(info, grids, starting_on=part)
+    # the pages this part answers for: from its first form (the first part: from page 1) to the next
+    held = range(1 if part.start == 1 else min(p for p in starts if p in part), after[0] if after else end)
+    rulings = {p: r for p, r in layer.rulings.items() if p in held}
+    check_held(info.path, grids, rulings)
+    check_edges(info.path, {p for _, on in stitch_overflow(grids) if len(on) > 1 for p in on}, rulings)
+    return info, forms
+
+
+def _joined(a: PdfInfo, b: PdfInfo) -> PdfInfo:
+    return dataclasses.replace(a, page_texts=tuple(x or y for x, y in zip(a.page_texts, b.page_texts)))
 
 
 def extract_dicts(path: str | Path, max_pages: int | None = None) -> list[dict]:

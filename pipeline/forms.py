@@ -288,20 +288,32 @@ def _template_of(info: PdfInfo, rows: list[Row]) -> Template:
     return found
 
 
-def read_forms(info: PdfInfo, grids: list[Grid]) -> list[Form]:
+def form_starts(grids: list[Grid]) -> list[int]:
+    """The first page of each form printed in `grids`, in order: where a report read in parts is cut
+    (`pipeline.extract`)."""
+    return [rows[0].page for rows in _split(_rows(stitch_overflow(grids)))]
+
+
+def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = None) -> list[Form]:
     """All forms of one report, in printed order, each read through the template its printed labels
-    name (pipeline/templates/). Raises `NoFormFound` / `IncompleteForm`."""
+    name (pipeline/templates/). Raises `NoFormFound` / `IncompleteForm`.
+
+    With `starting_on`, the grids are part of a report: only the forms whose first page is in that
+    range are read (the others belong to the parts before and after), and finding none is no fault."""
     forms, starting = [], Counter()
     for rows in _split(_rows(stitch_overflow(grids))):
         nth = starting[rows[0].page]  # the forms starting on one page have its titles in turn
         starting[rows[0].page] += 1
-        forms.append(_FormReader(info, rows, _template_of(info, rows), nth).read())
-    if not forms:
-        raise NoFormFound(
-            str(info.path),
-            f"no {TITLE} found: no table with a 项目编码 or 项目名称 label on any of its {info.pages} pages",
-        )
+        if starting_on is None or rows[0].page in starting_on:
+            forms.append(_FormReader(info, rows, _template_of(info, rows), nth).read())
+    if not forms and starting_on is None:
+        raise no_form_found(str(info.path), info.pages)
     return forms
+
+
+def no_form_found(file: str, pages: int) -> NoFormFound:
+    return NoFormFound(
+        file, f"no {TITLE} found: no table with a 项目编码 or 项目名称 label on any of its {pages} pages")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """One report file → the warehouse, or → quarantine with its reason. Never both, never half.
 
-`ingest_many` is what the CLI calls: each report is read by `read_report` in a bounded worker process
-(`pipeline.bounded`: several at once, each limited in time, pages and memory, any failure a refusal),
-then stored here, in the order given, by the one writer. Nothing a report file holds raises: a
-`ReportError` becomes a quarantined dim_report row (and, when a quarantine folder is given, a copy of
-the file with a JSON sidecar giving the reason). `ingest_file` does the same for one file in this
-process (no time or memory bound). The Dagster assets call `read_report` (bounded) and `store` as
-separate steps, so reading runs in parallel and only the write holds the warehouse.
+`ingest_many` is what the CLI calls: each report is read in parts (`pipeline.extract.read_part`) by
+bounded worker processes (`pipeline.bounded`: several at once, each limited in time, pages and memory,
+any failure a refusal), then stored here, in the order given, by the one writer, part by part in one
+transaction per report (`warehouse.load_parts`), so a bundle of any length is never held whole.
+Nothing a report file holds raises: a `ReportError` becomes a quarantined dim_report row (and, when a
+quarantine folder is given, a copy of the file with a JSON sidecar giving the reason). `ingest_file`
+does the same for one file in this process (no time or memory bound). The Dagster assets call
+`read_report` (bounded) and `store` as separate steps, so reading runs in parallel and only the write
+holds the warehouse.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from pathlib import Path
 import duckdb
 
 from . import bounded, normalise, warehouse
-from .errors import ReportError
-from .extract import extract
-from .pdf import sha256_of
+from .errors import ExtractionFault, ReportError
+from .extract import PART_PAGES, extract, parts, read_part
+from .forms import no_form_found
+from .pdf import count_pages, sha256_of
 
 PDF_SUFFIXES = {".pdf"}
 
@@ -70,24 +73,91 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool
     return _store(con, path, sha, reading, time.perf_counter() - started, quarantine_dir)
 
 
+@dataclass(frozen=True)
+class PartJob:
+    """One part of one report (`pipeline.extract.parts`), as a worker reads it."""
+
+    path: Path
+    sha256: str
+    pages: range
+
+
 def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force: bool = False,
                 quarantine_dir: Path | None = None, limits: bounded.Limits = bounded.Limits(),
-                workers: int | None = None) -> Iterator[Outcome]:
-    """Load reports, one transaction each, yielding their outcomes in the order of `paths`. Up to
-    `workers` are read at once, each in a worker bounded by `limits`; only this process writes."""
+                workers: int | None = None, part_pages: int = PART_PAGES) -> Iterator[Outcome]:
+    """Load reports, one transaction each, yielding their outcomes in the order of `paths`.
+
+    Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
+    of several, each in a worker bounded by `limits` (its time limit is per part); only this process
+    writes, each part as it comes, so neither side ever holds a whole large report. Workers first
+    count each report's pages (the parent opens no report file)."""
     entries = []
     for path in map(Path, paths):
         sha = sha256_of(path)
         entries.append((path, sha, not force and warehouse.report_status(con, sha) == "loaded"))
-    readings = bounded.run(_read_timed, [p for p, _, skip in entries if not skip], limits=limits,
-                           workers=workers)
+    to_read = [(p, sha) for p, sha, skip in entries if not skip]
+    counted = dict(zip((sha for _, sha in to_read), (r for _, r in bounded.run(
+        count_pages, [p for p, _ in to_read], limits=limits, workers=workers))))
+    jobs = [PartJob(p, sha, part) for p, sha in to_read if isinstance(counted[sha], int)
+            for part in parts(counted[sha], part_pages)]
+    readings = bounded.run(_read_part, jobs, limits=limits, workers=workers, name=lambda j: str(j.path))
     for path, sha, skip in entries:
         if skip:
             yield Outcome(path, sha, "skipped")
-            continue
-        _, result = next(readings)  # (reading, seconds), or the refusal of a worker that failed
-        reading, seconds = result if isinstance(result, tuple) else (result, 0.0)
-        yield _store(con, path, sha, reading, seconds, quarantine_dir)
+        elif not isinstance(counted[sha], int):  # refused as it was opened
+            yield _store(con, path, sha, counted[sha], 0.0, quarantine_dir)
+        else:
+            yield _store_parts(con, path, sha, counted[sha], readings,
+                               len(parts(counted[sha], part_pages)), quarantine_dir)
+
+
+def _read_part(job: PartJob, max_pages: int | None = None) -> tuple[normalise.ReportFrames | ReportError | None, float]:
+    """What a worker returns for one part: its frames (None: no form starts in it), or the refusal."""
+    started = time.perf_counter()
+    try:
+        info, forms = read_part(job.path, job.pages, max_pages=max_pages, sha256=job.sha256)
+        reading = normalise.frames(forms, file_path=str(job.path.absolute()), pages=info.pages) \
+            if forms else None
+    except ReportError as err:
+        reading = err
+    return reading, time.perf_counter() - started
+
+
+def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: int,
+                 readings: Iterator, count: int, quarantine_dir: Path | None) -> Outcome:
+    """Write the next `count` readings (the parts of this report) in one transaction, as they come;
+    the first refusal among them rolls it back and is the report's refusal."""
+    seconds, taken = 0.0, 0
+
+    def frames() -> Iterator[normalise.ReportFrames]:
+        nonlocal seconds, taken
+        seen: dict[str, int] = {}  # form_id → first page: one report prints a form once
+        for _ in range(count):
+            _, result = next(readings)  # (reading, seconds), or the refusal of a worker that failed
+            taken += 1
+            reading, spent = result if isinstance(result, tuple) else (result, 0.0)
+            seconds += spent
+            if isinstance(reading, ReportError):
+                raise reading
+            if reading is None:
+                continue
+            for form_id, page in zip(reading.dim_form["form_id"], reading.dim_form["first_page"]):
+                if form_id in seen:
+                    raise ExtractionFault(str(path.absolute()), f"form {form_id} appears twice (pages "
+                                          f"{seen[form_id]} and {page}): a duplicate form in one report",
+                                          page)
+                seen[form_id] = page
+            yield reading
+        if not seen:
+            raise no_form_found(str(path), pages)
+
+    try:
+        forms = warehouse.load_parts(con, frames())
+    except ReportError as err:
+        for _ in range(count - taken):  # the parts still coming: read, and not written
+            next(readings)
+        return _store(con, path, sha, err, seconds, quarantine_dir)
+    return Outcome(path, sha, "loaded", forms=forms, pages=pages, seconds=seconds)
 
 
 def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -> normalise.ReportFrames | ReportError:

@@ -44,10 +44,50 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
+def count_pages(path: str | Path, max_pages: int | None = None) -> int:
+    """The report's number of pages, once it is known to be a PDF that opens; raises the named
+    `ReportError` otherwise, or `OverLimit` for more than `max_pages` pages. Reads no page."""
+    doc = _open(Path(path), max_pages)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def inspect(path: str | Path, max_pages: int | None = None, pages: range | None = None,
+            sha256: str | None = None) -> PdfInfo:
     """Open a report safely; raise a named `ReportError` for anything we cannot read as text, or
-    `OverLimit` for more than `max_pages` pages (checked before any page is read)."""
+    `OverLimit` for more than `max_pages` pages (checked before any page is read).
+
+    `pages` (all by default) are the pages read and checked; the others have an empty text in
+    `page_texts`. A large report is read in parts this way, each by its own worker; `sha256`, when
+    the caller knows it, spares hashing the whole file again for each part."""
     path = Path(path)
+    name = str(path)
+    doc = _open(path, max_pages)
+    try:
+        numbers = range(1, len(doc) + 1) if pages is None else range(max(pages.start, 1),
+                                                                     min(pages.stop, len(doc) + 1))
+        texts = [""] * len(doc)
+        for i in numbers:
+            try:
+                page = doc[i - 1]
+                text = page.get_textpage().get_text_range()
+                scanned = not text.strip() and _has_image(page)
+            except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
+                raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
+            if scanned:
+                raise ScannedPage(
+                    name, f"page {i} has no text layer: scanned reports are not supported yet", page=i
+                )
+            texts[i - 1] = text
+    finally:
+        doc.close()
+    _check_objects(path, numbers)
+    return PdfInfo(path=path, sha256=sha256 or sha256_of(path), pages=len(texts), page_texts=tuple(texts))
+
+
+def _open(path: Path, max_pages: int | None) -> pdfium.PdfDocument:
     name = str(path)
     if not path.is_file():
         raise NotAPdf(name, "no such file")
@@ -62,43 +102,22 @@ def inspect(path: str | Path, max_pages: int | None = None) -> PdfInfo:
         if "password" in str(exc).lower():
             raise EncryptedPdf(name, "the PDF is encrypted (password protected)") from exc
         raise BrokenPdf(name, f"the PDF {DAMAGED} ({exc})") from exc
-    try:
-        if len(doc) == 0:
-            raise EmptyPdf(name, "the PDF has no pages")
-        if max_pages is not None and len(doc) > max_pages:
-            raise OverLimit(name, f"the PDF has {len(doc):,} pages, more than the limit of "
-                                  f"{max_pages:,} per report")
-        texts: list[str] = []
-        misdrawn: BrokenPdf | None = None  # said after the object check, whose reason is more exact
-        for i in range(1, len(doc) + 1):
-            try:
-                page = doc[i - 1]
-                textpage = page.get_textpage()
-                text = textpage.get_text_range()
-                scanned = not text.strip() and _has_image(page)
-                drawn = None if scanned or misdrawn else _misdrawn(page, textpage)
-            except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
-                raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
-            if scanned:
-                raise ScannedPage(
-                    name, f"page {i} has no text layer: scanned reports are not supported yet", page=i
-                )
-            if drawn:
-                misdrawn = BrokenPdf(name, f"page {i} {DAMAGED}: {drawn}", page=i)
-            texts.append(text)
-    finally:
+    if len(doc) == 0:
         doc.close()
-    _check_objects(path)
-    if misdrawn:
-        raise misdrawn
-    return PdfInfo(path=path, sha256=sha256_of(path), pages=len(texts), page_texts=tuple(texts))
+        raise EmptyPdf(name, "the PDF has no pages")
+    if max_pages is not None and len(doc) > max_pages:
+        count = len(doc)
+        doc.close()
+        raise OverLimit(name, f"the PDF has {count:,} pages, more than the limit of "
+                              f"{max_pages:,} per report")
+    return doc
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
     return any(obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects())
 
 
-def _check_objects(path: Path) -> None:
+def _check_objects(path: Path, pages: range | None = None) -> None:
     """Raise `BrokenPdf` naming the first page that draws with a damaged object: a stream (contents,
     font, image) that does not decode, an object that cannot be parsed, a font whose widths do not
     match its character range. Readers would repair it and read on with characters lost or moved."""
@@ -118,7 +137,9 @@ def _check_objects(path: Path) -> None:
             seen: set[int] = set()  # a font shared by pages is checked once, on the first
             i = 0  # the page being read; 0 while playa reads the page tree itself
             try:
-                for i, page in enumerate(doc.pages, start=1):
+                numbered = enumerate(doc.pages, start=1) if pages is None else \
+                    ((n, doc.pages[n - 1]) for n in pages)  # a part's pages, not the pages before it
+                for i, page in numbered:
                     for stream in _streams(page.attrs, seen):
                         try:
                             stream.decode(strict=True)
@@ -147,42 +168,6 @@ def _check_objects(path: Path) -> None:
 def _library(exc: Exception) -> str:
     """A PDF library's exception as the refusal quotes it: "KeyError: 'Object with ID 1 not found'"."""
     return f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
-_OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this much are drawn over each other
-
-
-def _misdrawn(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> str | None:
-    """Text a printed form never has, and a damaged drawing does: a glyph above or below the page, or
-    glyphs drawn over other glyphs (the same glyph drawn again on itself is overprinting, not this). A changed number in a content stream or a font's widths moves text
-    (a line off the page, a word over its neighbour) and readers read the moved text as printed.
-    Text past the left or right edge is not this: a spreadsheet too wide for its paper prints it."""
-    _, bottom, _, top = page.get_mediabox()
-    raw = textpage.raw
-    glyphs = []
-    for k in range(textpage.count_chars()):
-        if pdfium.raw.FPDFText_IsGenerated(raw, k) == 1:
-            continue
-        text = textpage.get_text_range(k, 1)
-        if not text or text.isspace():
-            continue
-        x0, y0, x1, y1 = textpage.get_charbox(k)  # the glyph's own box, not the font's
-        if (y0 + y1) / 2 > top + 1 or (y0 + y1) / 2 < bottom - 1:
-            return f"text {text!r} is drawn {'above' if y0 > top else 'below'} the page (y {y0:.0f})"
-        if x1 > x0 and y1 > y0:
-            glyphs.append((x0, x1, y0, y1, text))
-    glyphs.sort()
-    for n, (x0, x1, y0, y1, text) in enumerate(glyphs):
-        for ox0, ox1, oy0, oy1, other in glyphs[n + 1:]:
-            if ox0 >= x1:
-                break
-            wide = max(x1 - x0, ox1 - ox0)
-            tall = min(y1 - y0, oy1 - oy0)
-            if text == other and ox0 - x0 < 0.25 * wide and abs(oy0 - y0) < 0.25 * tall:
-                continue  # the same glyph drawn again where it is: overprinting (a faux bold)
-            if min(x1, ox1) - ox0 > _OVERLAP * wide and min(y1, oy1) - max(y0, oy0) > _OVERLAP * tall:
-                return f"text {other!r} is drawn over {text!r} (x {ox0:.0f}, y {oy0:.0f})"
-    return None
 
 
 class _Damage(Exception):

@@ -43,14 +43,16 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
+import playa
 import pypdfium2 as pdfium
 
-from .errors import BrokenPdf, ExtractionFault
+from .errors import BrokenPdf, ExtractionFault, ReportError
+
+DAMAGED = "cannot be read: damaged or truncated"
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
 # lengths in em (the character's font size on the page), so that they hold for any size of print
@@ -93,11 +95,16 @@ class Grid:
 
 @dataclass(frozen=True)
 class Ruling:
-    """The ruled lines Camelot saw on one page, whether or not it made a table of them."""
+    """The ruled lines Camelot saw on one page, whether or not it made a table of them, and the glyphs
+    printed on it."""
 
     page: int
     horizontal: tuple[Segment, ...]
     vertical: tuple[Segment, ...]
+    # the page's printed glyphs, placed once and reused by the cross-checks (not part of its identity)
+    chars: tuple["_Char", ...] = dataclasses.field(default=(), compare=False, repr=False)
+    runs: tuple[tuple["_Char", ...], ...] = dataclasses.field(default=(), compare=False, repr=False)
+    box: tuple[float, float, float, float] = dataclasses.field(default=(0.0, 0.0, 0.0, 0.0), compare=False)
 
     def encloses(self, x: float, y: float) -> bool:
         """A ruled line runs above, below, left and right of the point: it is inside a cell."""
@@ -123,6 +130,8 @@ class _Char:
     ink1: float
     base: float
     size: float  # em: font size times the text matrix's vertical scale, in points
+    inky0: float = 0.0  # its ink up the page (bottom–top)
+    inky1: float = 0.0
 
     @property
     def cx(self) -> float:
@@ -133,52 +142,91 @@ class _Char:
         return self.base + 0.35 * self.size  # the middle of the em box (ascent 0.85, descent 0.15)
 
 
-def read_grids(path: str | Path, engine: str = ENGINE) -> tuple[list[Grid], dict[int, Ruling]]:
-    """Every ruled table of every page, in reading order (page, then top to bottom), and the ruled
-    lines seen on each page (for `check_held`)."""
-    import camelot  # deferred: importing camelot costs ~1 s and `--help` should not pay it
-    from camelot.handlers import PARSERS
-    from camelot.parsers import Lattice
+def read_grids(path: str | Path, engine: str = ENGINE,
+               pages: range | None = None) -> tuple[list[Grid], dict[int, Ruling]]:
+    """Every ruled table of the pages (all, or the range given), in reading order (page, then top to
+    bottom), and each page's ruled lines and printed glyphs (for `check_held` and `check_edges`)."""
+    layer = scan(path, engine, pages)
+    return layer.grids(), layer.rulings
 
-    rulings: dict[int, Ruling] = {}
+
+@dataclass
+class Layer:
+    """What reading pages gives, before text is placed in cells: each page's ruling and glyphs, and
+    the tables Camelot found on it. Layers of consecutive pages add up (`+`), so a reader can go on
+    to the next pages and still place text carried between them (spill pages)."""
+
+    rulings: dict[int, Ruling]
+    outlines: dict[int, list["_Outline"]]
+
+    def __add__(self, other: "Layer") -> "Layer":
+        return Layer({**self.rulings, **other.rulings}, {**self.outlines, **other.outlines})
+
+    def grids(self) -> list[Grid]:
+        flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in self.outlines.items() for o in found]
+        runs = _page_runs(self.rulings, flat)
+        grids = [_grid(p, o, runs[p]) for p, found in self.outlines.items() for o in found]
+        grids.sort(key=lambda g: (g.page, -g.top, g.left))
+        return grids
+
+
+def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None) -> Layer:
+    """The `Layer` of the pages (all, or the range given).
+
+    One pass over the file: each page is opened once, in pdfium, for its glyphs (placed into cells and
+    kept for the cross-checks) and its ruled lines (`_ruled_lines`), which Camelot's lattice parser
+    makes tables of. Camelot's own driver (`read_pdf`) would interpret every page again in playa and
+    group every glyph into text lines, for a text assignment this module replaces: four fifths of
+    its time here. The raster engines render the page (Camelot's own way) and read playa's layout."""
+    import playa.miner  # deferred with camelot: `--help` should not pay for them
+    from camelot.image_processing import find_joints_from_lines
+    from camelot.parsers import Lattice
 
     class KeepEveryGrid(Lattice):
         def _reject_table(self, table) -> bool:  # Camelot's hook for its near-empty-grid filter
             return False
 
-        def _generate_table_bbox(self) -> None:
-            super()._generate_table_bbox()
-            rulings[self.page] = Ruling(self.page, tuple(map(tuple, self.horizontal_segments)),
-                                        tuple(map(tuple, self.vertical_segments)))
-
+    name = str(path)
+    parser = KeepEveryGrid(engine=engine)
+    rulings: dict[int, Ruling] = {}
+    outlines: dict[int, list[_Outline]] = {}
     # their warnings would break the progress line; damage they repair was refused by pdf.inspect
-    with _quiet("camelot", "pdfminer", "playa"), warnings.catch_warnings(), \
-            mock.patch.dict(PARSERS, lattice=KeepEveryGrid):
-        warnings.simplefilter("ignore")  # "no tables found on page N" is normal for blank pages
+    with _quiet("camelot", "pdfminer", "playa"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        doc = pdfium.PdfDocument(name)
         try:
-            tables = camelot.read_pdf(str(path), pages="all", flavor="lattice", engine=engine)
-        except (MemoryError, RecursionError):  # the run stops / too deep: bounded says so
-            raise
-        except Exception as exc:  # noqa: BLE001 - what pdf.inspect let through, Camelot still chokes on
-            raise BrokenPdf(str(path), "the ruling cannot be read: damaged or truncated (Camelot: "
-                            f"{type(exc).__name__}: {str(exc)[:200]})") from exc
-    by_page: dict[int, list] = {}
-    for t in tables:
-        if t.cells:  # Camelot makes an empty table of ruling it finds no cell in: nothing to place
-            by_page.setdefault(int(t.page), []).append(t)
-    outlines = [Grid(page, (), tuple((float(a), float(b)) for a, b in t.rows),
-                     tuple((float(a), float(b)) for a, b in t.cols), ())
-                for page, page_tables in by_page.items() for t in page_tables]
-    grids: list[Grid] = []
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        runs = _page_runs(doc, by_page, outlines)
-        for page_no, page_tables in by_page.items():
-            grids.extend(_grid(page_no, t, runs[page_no]) for t in page_tables)
-    finally:
-        doc.close()
-    grids.sort(key=lambda g: (g.page, -g.top, g.left))
-    return grids, rulings
+            vector = engine == "vector"
+            with _camelot_fault(name), nullcontext() if vector else playa.open(name, space="page") as pdf:
+                count = len(doc)
+                numbers = range(1, count + 1) if pages is None else \
+                    range(max(pages.start, 1), min(pages.stop, count + 1))
+                for n in numbers:
+                    page = doc[n - 1]
+                    chars = _chars(page)
+                    box = page.get_mediabox()
+                    drawn = _misdrawn(chars, box[1], box[3])
+                    if drawn:
+                        raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
+                    if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
+                        parser.prepare_page_parse(name, None, page.get_size(), n, [], [], [], None, {})
+                        horizontal, vertical = _ruled_lines(page)
+                        parser.horizontal_segments, parser.vertical_segments = horizontal, vertical
+                        parser.table_bbox_parses = {bbox: {"joints": joints} for bbox, joints
+                                                    in find_joints_from_lines(horizontal, vertical).items()}
+                        parser._compute_table_anchors()
+                    else:
+                        layout = playa.miner.extract_page(pdf.pages[n - 1], None)  # no text grouping
+                        parser.prepare_page_parse(name, layout, (layout.bbox[2], layout.bbox[3]), n,
+                                                  [], [], [], None, {})
+                        parser._generate_table_bbox()
+                    rulings[n] = Ruling(n, tuple(map(tuple, parser.horizontal_segments)),
+                                        tuple(map(tuple, parser.vertical_segments)), tuple(chars),
+                                        tuple(map(tuple, _runs(chars))), box)
+                    if chars:  # Camelot makes no table of a page without text
+                        outlines[n] = [o for o in map(_outline, _tables(parser)) if o is not None]
+        finally:
+            doc.close()
+    return Layer(rulings, outlines)
 
 
 def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) -> None:
@@ -188,69 +236,60 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
     grid (a table or an edge row the ruling reader missed), or inside a grid's area but in none of its
     cells (a row lost), is text the form printed and the extraction would drop.
     """
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        page_runs = _page_runs(doc, rulings, grids)
-        for page_no, ruling in sorted(rulings.items()):
-            on_page = [g for g in grids if g.page == page_no]
-            runs = page_runs[page_no]
-            printed: dict[int, list[_Char]] = {id(g): [] for g in on_page}
-            covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
-            for g in on_page:
-                for run in runs:
-                    if g.bottom <= run[0].cy <= g.top:
-                        kept = _kept(run, g.left, g.right)
-                        for ch in run:
-                            if g.left <= ch.cx <= g.right and g.bottom <= ch.cy <= g.top:
-                                covered.add(id(ch))
-                                if kept:
-                                    printed[id(g)].append(ch)
-            stray = [ch for run in runs for ch in run
-                     if id(ch) not in covered and ruling.encloses(ch.cx, ch.cy)]
-            if stray:
-                raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
-                                      f"from the page: {_text(stray)!r}", page_no)
-            for grid in on_page:
-                held = Counter(c for row in grid.rows for cell in row for c in cell)
-                lost = []
-                for ch in printed[id(grid)]:
-                    if held[ch.text] > 0:
-                        held[ch.text] -= 1
-                    else:
-                        lost.append(ch)
-                if lost:
-                    raise ExtractionFault(str(path), "text printed inside a table is in none of its "
-                                          f"cells: {_text(lost)!r}", page_no)
-    finally:
-        doc.close()
+    page_runs = _page_runs(rulings, grids)
+    for page_no, ruling in sorted(rulings.items()):
+        on_page = [g for g in grids if g.page == page_no]
+        runs = page_runs[page_no]
+        printed: dict[int, list[_Char]] = {id(g): [] for g in on_page}
+        covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
+        for g in on_page:
+            for run in runs:
+                if g.bottom <= run[0].cy <= g.top:
+                    kept = _kept(run, g.left, g.right)
+                    for ch in run:
+                        if g.left <= ch.cx <= g.right and g.bottom <= ch.cy <= g.top:
+                            covered.add(id(ch))
+                            if kept:
+                                printed[id(g)].append(ch)
+        stray = [ch for run in runs for ch in run
+                 if id(ch) not in covered and ruling.encloses(ch.cx, ch.cy)]
+        if stray:
+            raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
+                                  f"from the page: {_text(stray)!r}", page_no)
+        for grid in on_page:
+            held = Counter(c for row in grid.rows for cell in row for c in cell)
+            lost = []
+            for ch in printed[id(grid)]:
+                if held[ch.text] > 0:
+                    held[ch.text] -= 1
+                else:
+                    lost.append(ch)
+            if lost:
+                raise ExtractionFault(str(path), "text printed inside a table is in none of its "
+                                      f"cells: {_text(lost)!r}", page_no)
 
 
-def check_edges(path: str | Path, wide: set[int]) -> None:
+def check_edges(path: str | Path, wide: set[int], rulings: dict[int, Ruling]) -> None:
     """Raise `BrokenPdf` for text drawn past the left or right edge of a page that is not part of a
     table too wide for its paper (`wide`: the pages of a table and its spill pages). Only such a
     spreadsheet prints there (its clipped cells, and their copies at the left of the spill page);
     elsewhere it is text a changed coordinate moved off the page, which readers still read and the
     form would lack."""
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        for i in range(len(doc)):
-            if i + 1 in wide:
-                continue
-            page = doc[i]
-            left, _, right, _ = page.get_mediabox()
-            for piece in _runs(_chars(page)):
-                for ch in piece:
-                    if not ch.text.isspace() and not left - 1 <= ch.cx <= right + 1:
-                        side = "right" if ch.cx > right else "left"
-                        raise BrokenPdf(str(path), f"page {i + 1} cannot be read: damaged or truncated: "
-                                        f"text {_text(piece)!r} is drawn past the {side} edge of the "
-                                        f"page (x {ch.x0:.0f}), and no table there spills onto another "
-                                        "page", i + 1)
-    finally:
-        doc.close()
+    for n, ruling in sorted(rulings.items()):
+        if n in wide:
+            continue
+        left, _, right, _ = ruling.box
+        for piece in ruling.runs:
+            for ch in piece:
+                if not left - 1 <= ch.cx <= right + 1:
+                    side = "right" if ch.cx > right else "left"
+                    raise BrokenPdf(str(path), f"page {n} cannot be read: damaged or truncated: "
+                                    f"text {_text(piece)!r} is drawn past the {side} edge of the "
+                                    f"page (x {ch.x0:.0f}), and no table there spills onto another "
+                                    "page", n)
 
 
-def _page_runs(doc: pdfium.PdfDocument, pages, outlines: list[Grid]) -> dict[int, list[list[_Char]]]:
+def _page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, list[list[_Char]]]:
     """The runs of each page, with the text a spill page re-draws left of its table carried back to
     the host page, where it continues past the right edge (`_spills`).
 
@@ -259,26 +298,27 @@ def _page_runs(doc: pdfium.PdfDocument, pages, outlines: list[Grid]) -> dict[int
     text on both pages (LibreOffice), others only what shows (cairo and Ghostscript cut what lies
     off the page or the cell): carried back by the offset between the two tables, the glyphs of
     both pages give the whole text, each glyph once."""
-    chars = {p: _chars(doc[p - 1]) for p in pages}
+    carried: dict[int, list[_Char]] = {}
     for host, spill in _spills(outlines):
-        if host.page not in chars or spill.page not in chars:
+        if host.page not in rulings or spill.page not in rulings:
             continue
         shift = host.right - spill.left
-        for run in _runs(chars[spill.page]):
+        for run in rulings[spill.page].runs:
             first = run[0]
             if spill.bottom <= first.cy <= spill.top and first.x0 < spill.left - _TOUCH * first.size:
-                chars[host.page].extend(dataclasses.replace(
+                carried.setdefault(host.page, []).extend(dataclasses.replace(
                     ch, x0=ch.x0 + shift, x1=ch.x1 + shift, ink0=ch.ink0 + shift, ink1=ch.ink1 + shift)
                     for ch in run)
-    return {p: _runs(c) for p, c in chars.items()}
+    return {p: _runs([*r.chars, *carried[p]]) if p in carried else list(r.runs) for p, r in rulings.items()}
 
 
 def _spills(outlines: list[Grid]) -> list[tuple[Grid, Grid]]:
     """(host, spill) pairs: a table whose rows sit where the rows of a table on an earlier page sit,
     and no wider, holds that table's spilled right-hand columns (as `forms.stitch_overflow` reads it)."""
     pairs = []
+    hosts = sorted(outlines, key=lambda g: -g.page)
     for spill in outlines:
-        for host in sorted(outlines, key=lambda g: -g.page):
+        for host in hosts:
             if host.page < spill.page and len(host.row_y) == len(spill.row_y) \
                     and len(spill.col_x) <= len(host.col_x) \
                     and all(abs(a - c) <= _SPILL_TOL and abs(b - d) <= _SPILL_TOL
@@ -286,6 +326,79 @@ def _spills(outlines: list[Grid]) -> list[tuple[Grid, Grid]]:
                 pairs.append((host, spill))
                 break
     return pairs
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_ORTHOGONAL = 0.5  # points: Camelot's tolerance for a line to count as horizontal or vertical
+_THIN = 1.5  # points: a filled rectangle this thin is a ruled line (Camelot's rule)
+
+
+def _ruled_lines(page: pdfium.PdfPage) -> tuple[list[Segment], list[Segment]]:
+    """The page's ruled lines (horizontal, vertical), as Camelot's vector engine reads them from a
+    layout (`find_lines_from_layout`), read here from pdfium's path objects: a stroked two-point
+    subpath is a line, an axis-aligned rectangle gives its four edges when stroked, or its long axis
+    when filled and thin; curves are no ruling. The same lines as Camelot's on every fixture page."""
+    from camelot.image_processing import coalesce_collinear_lines
+
+    found: list[Segment] = []
+    for points, stroked, filled in _subpaths(page):
+        if len(points) == 5 and points[0] == points[4]:
+            points = points[:4]
+        if len(points) == 2:
+            if stroked:
+                found.append((*points[0], *points[1]))
+        elif len(points) == 4 and len({x for x, _ in points}) <= 2 and len({y for _, y in points}) <= 2:
+            x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
+            y0, y1 = min(y for _, y in points), max(y for _, y in points)
+            if stroked:
+                found += [(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)]
+            elif filled and min(x1 - x0, y1 - y0) <= _THIN < max(x1 - x0, y1 - y0):
+                mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+                found.append((x0, my, x1, my) if x1 - x0 >= y1 - y0 else (mx, y0, mx, y1))
+    horizontal = [(min(x0, x1), y0, max(x0, x1), y0) for x0, y0, x1, y1 in found
+                  if abs(y1 - y0) <= _ORTHOGONAL and x1 != x0]
+    vertical = [(x0, min(y0, y1), x0, max(y0, y1)) for x0, y0, x1, y1 in found
+                if abs(x1 - x0) <= _ORTHOGONAL and y1 != y0]
+    return (coalesce_collinear_lines(horizontal, "horizontal"),
+            coalesce_collinear_lines(vertical, "vertical"))
+
+
+def _subpaths(page: pdfium.PdfPage) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
+    """(points on the page, stroked, filled) of every subpath the page paints, form XObjects included."""
+    raw = pdfium.raw
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    matrix = raw.FS_MATRIX()
+
+    def placed(obj, outer: tuple[float, ...]) -> tuple[float, ...]:
+        if not raw.FPDFPageObj_GetMatrix(obj, matrix):
+            return outer
+        a1, b1, c1, d1, e1, f1 = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+        a2, b2, c2, d2, e2, f2 = outer
+        return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+                e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+    def walk(objects: Iterator, outer: tuple[float, ...]):
+        for obj in objects:
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_FORM:
+                yield from walk((raw.FPDFFormObj_GetObject(obj, k)
+                                 for k in range(raw.FPDFFormObj_CountObjects(obj))), placed(obj, outer))
+            elif kind == raw.FPDF_PAGEOBJ_PATH:
+                a, b, c, d, e, f = placed(obj, outer)
+                raw.FPDFPath_GetDrawMode(obj, fill, stroke)
+                subpaths: list[list[tuple[float, float]]] = []
+                for k in range(raw.FPDFPath_CountSegments(obj)):
+                    segment = raw.FPDFPath_GetPathSegment(obj, k)
+                    raw.FPDFPathSegment_GetPoint(segment, x, y)
+                    if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+                        subpaths.append([])
+                    subpaths[-1].append((x.value * a + y.value * c + e, x.value * b + y.value * d + f))
+                for points in subpaths:
+                    yield points, bool(stroke.value), fill.value != 0
+
+    yield from walk((raw.FPDFPage_GetObject(page.raw, k) for k in range(raw.FPDFPage_CountObjects(page.raw))),
+                    _IDENTITY)
 
 
 def _chars(page: pdfium.PdfPage) -> list[_Char]:
@@ -304,15 +417,45 @@ def _chars(page: pdfium.PdfPage) -> list[_Char]:
         if code == 0 or text.isspace():
             continue
         x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # x: the glyph's advance
-        ink0, _, ink1, _ = textpage.get_charbox(i)
+        ink0, inky0, ink1, inky1 = textpage.get_charbox(i)
         size = 0.0
         if pdfium.raw.FPDFText_GetMatrix(raw, i, matrix):
             size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
         if not size > 0:
             size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
         base = oy.value if pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy) else y0
-        chars.append(_Char(text, x0, x1, ink0, ink1, base, max(size, 1.0)))
+        chars.append(_Char(text, x0, x1, ink0, ink1, base, max(size, 1.0), inky0, inky1))
     return chars
+
+
+_OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this much are drawn over each other
+
+
+def _misdrawn(chars: list[_Char], bottom: float, top: float) -> str | None:
+    """Text a printed form never has, and a damaged drawing does: a glyph above or below the page, or
+    glyphs drawn over other glyphs (the same glyph drawn again on itself is overprinting, not this). A
+    changed number in a content stream or a font's widths moves text (a line off the page, a word over
+    its neighbour) and readers read the moved text as printed. Text past the left or right edge is not
+    this: a spreadsheet too wide for its paper prints it (`check_edges`)."""
+    glyphs = []
+    for ch in chars:
+        x0, y0, x1, y1 = ch.ink0, ch.inky0, ch.ink1, ch.inky1  # the glyph's own box, not the font's
+        if (y0 + y1) / 2 > top + 1 or (y0 + y1) / 2 < bottom - 1:
+            return f"text {ch.text!r} is drawn {'above' if y0 > top else 'below'} the page (y {y0:.0f})"
+        if x1 > x0 and y1 > y0:
+            glyphs.append((x0, x1, y0, y1, ch.text))
+    glyphs.sort()
+    for n, (x0, x1, y0, y1, text) in enumerate(glyphs):
+        for ox0, ox1, oy0, oy1, other in glyphs[n + 1:]:
+            if ox0 >= x1:
+                break
+            wide = max(x1 - x0, ox1 - ox0)
+            tall = min(y1 - y0, oy1 - oy0)
+            if text == other and ox0 - x0 < 0.25 * wide and abs(oy0 - y0) < 0.25 * tall:
+                continue  # the same glyph drawn again where it is: overprinting (a faux bold)
+            if min(x1, ox1) - ox0 > _OVERLAP * wide and min(y1, oy1) - max(y0, oy0) > _OVERLAP * tall:
+                return f"text {other!r} is drawn over {text!r} (x {ox0:.0f}, y {oy0:.0f})"
+    return None
 
 
 def _lines(chars) -> list[list[_Char]]:
@@ -345,10 +488,45 @@ def _runs(chars) -> list[list[_Char]]:
     return runs
 
 
-def _grid(page_no: int, table, runs: list[list[_Char]]) -> Grid:
-    rows = [(float(a), float(b)) for a, b in table.rows]
-    cols = [(float(a), float(b)) for a, b in table.cols]
-    anchor = _regions(table.cells)
+@dataclass(frozen=True)
+class _Outline:
+    """What a Camelot table gives this module: its rows, columns and merged regions. Kept instead of
+    the table, whose cell objects weigh far more than the page's text."""
+
+    rows: tuple[tuple[float, float], ...]
+    cols: tuple[tuple[float, float], ...]
+    anchor: dict[tuple[int, int], tuple[int, int]]
+
+
+def _tables(parser) -> Iterator:
+    """The tables of the page `parser` has prepared: the part of Camelot's `extract_tables` after its
+    ruling, without its text (`_generate_table_bbox` has run)."""
+    for idx, bbox in enumerate(parser.table_bboxes()):
+        cols, rows, v_s, h_s = parser._generate_columns_and_rows(bbox, None)
+        yield parser._generate_table(idx, bbox, cols, rows, v_s=v_s, h_s=h_s)
+
+
+def _outline(table) -> _Outline | None:
+    if not table.cells:  # Camelot makes an empty table of ruling it finds no cell in: nothing to place
+        return None
+    return _Outline(tuple((float(a), float(b)) for a, b in table.rows),
+                    tuple((float(a), float(b)) for a, b in table.cols), _regions(table.cells))
+
+
+@contextmanager
+def _camelot_fault(name: str) -> Iterator[None]:
+    """What pdf.inspect let through and Camelot or playa still choke on is a `BrokenPdf`."""
+    try:
+        yield
+    except (MemoryError, RecursionError, ReportError):  # the run stops / too deep / said already
+        raise
+    except Exception as exc:  # noqa: BLE001 - a PDF library on a damaged file
+        raise BrokenPdf(name, "the ruling cannot be read: damaged or truncated (Camelot: "
+                        f"{type(exc).__name__}: {str(exc)[:200]})") from exc
+
+
+def _grid(page_no: int, outline: _Outline, runs: list[list[_Char]]) -> Grid:
+    rows, cols, anchor = list(outline.rows), list(outline.cols), outline.anchor
     left, right, top, bottom = cols[0][0], cols[-1][1], rows[0][0], rows[-1][1]
     placed: dict[tuple[int, int], list[_Char]] = {}
     for run in runs:

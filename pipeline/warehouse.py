@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,6 +238,27 @@ def load_report(con: duckdb.DuckDBPyConnection, frames: ReportFrames) -> None:
         for table in ("dim_form", "fact_fund_execution", "fact_indicator_result"):
             _insert(con, table, getattr(frames, table))
         _rank_versions(con, frames.dim_form["form_id"].to_list())
+
+
+def load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[ReportFrames]) -> int:
+    """Replace everything of one report with its parts' frames, in one transaction, then re-rank
+    versions; returns the number of forms. A report read in parts (`pipeline.extract`) is written
+    part by part as its workers finish, never held whole; whatever `parts` raises (a part refused)
+    rolls the whole report back, so the warehouse never holds part of a report."""
+    with _transaction(con):
+        report, form_ids = None, []
+        for frames in parts:
+            if report is None:
+                report = _keep_first_ingested(con, frames.dim_report)
+                _delete_report(con, report["report_sha256"][0])
+            for table in ("dim_form", "fact_fund_execution", "fact_indicator_result"):
+                _insert(con, table, getattr(frames, table))
+            form_ids += frames.dim_form["form_id"].to_list()
+        if report is None:
+            raise ValueError("load_parts: a report of no part")
+        _insert(con, "dim_report", report.with_columns(pl.lit(len(form_ids), pl.Int32).alias("forms")))
+        _rank_versions(con, form_ids)
+    return len(form_ids)
 
 
 def record_refusal(con: duckdb.DuckDBPyConnection, dim_report: pl.DataFrame) -> None:

@@ -142,7 +142,7 @@ def test_a_damaged_font_is_caught_by_the_cells_too(tmp_path, monkeypatch):
     reader refuses: the second line of defence holds on its own."""
     import pipeline.pdf
 
-    monkeypatch.setattr(pipeline.pdf, "_check_objects", lambda path: None)
+    monkeypatch.setattr(pipeline.pdf, "_check_objects", lambda path, pages=None: None)
     with pytest.raises(errors.ExtractionFault, match="has no 分值 or 得分") as refusal:
         extract(_damaged(tmp_path / "damaged.pdf", 0))
     assert refusal.value.page == 1

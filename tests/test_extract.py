@@ -53,25 +53,24 @@ def test_provenance_names_file_hash_and_pages():
 
 
 def test_reading_silences_the_pdf_libraries_warnings_only_while_camelot_reads(monkeypatch, capfd):
-    """Their warnings would land mid progress line while Camelot reads; afterwards the loggers are as
-    they were, so pdf.inspect still hears playa's repairs of a damaged file (refused as `broken`)."""
+    """Their warnings would land mid progress line while the ruling is read; afterwards the loggers
+    are as they were, so pdf.inspect still hears playa's repairs of a damaged file (refused as
+    `broken`)."""
     import logging
-
-    import camelot
 
     from pipeline import tables
 
-    real = camelot.read_pdf
+    real = tables._ruled_lines
     during = {}
 
-    def read_pdf(*args, **kwargs):
+    def ruled_lines(*args, **kwargs):
         for name in ("playa.pdftypes", "pdfminer.pdftypes", "camelot"):
             during[name] = logging.getLogger(name).isEnabledFor(logging.WARNING)
         logging.getLogger("playa.pdftypes").warning("a repaired stream")
         return real(*args, **kwargs)
 
     before = {n: logging.getLogger(n).level for n in ("playa", "pdfminer", "camelot")}
-    monkeypatch.setattr(camelot, "read_pdf", read_pdf)
+    monkeypatch.setattr(tables, "_ruled_lines", ruled_lines)
     tables.read_grids(PDF / "xlsx" / "440303210301500004143.xlsx.pdf")
     assert during == {"playa.pdftypes": False, "pdfminer.pdftypes": False, "camelot": False}
     assert "a repaired stream" not in capfd.readouterr().err

@@ -144,11 +144,13 @@ def test_a_fault_is_quarantined_as_extraction_fault(tmp_path, monkeypatch):
     """End to end: `ingest` refuses the misread report and says which kind of refusal it is."""
     import pipeline.extract
 
-    def lose_page_4(path, engine="vector"):
-        grids, rulings = read_grids(path, engine)
-        return [g for g in grids if g.page != 4], rulings
+    real = pipeline.extract.scan
 
-    monkeypatch.setattr(pipeline.extract, "read_grids", lose_page_4)
+    def lose_page_4(path, engine="vector", pages=None):
+        layer = real(path, engine, pages)
+        return dataclasses.replace(layer, outlines={p: o for p, o in layer.outlines.items() if p != 4})
+
+    monkeypatch.setattr(pipeline.extract, "scan", lose_page_4)
     con = warehouse.connect(tmp_path / "w.duckdb")
     outcome = ingest_file(con, OVERFLOW)
     assert outcome.status == "quarantined" and outcome.error.kind == "extraction_fault"
