@@ -6,6 +6,7 @@ they are the same as at the previous tick (a copy still being written waits). It
 """
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import dagster as dg
 
 from pipeline.pdf import sha256_of
 
+from .batch import REPORTS_TAG, ingest_batch
 from .reports import TABLES, analyst_views, forms, report_checks
 from .resources import FILE_TAG, REPORTS, ReportFolder
 
@@ -25,6 +27,10 @@ ingest_report = dg.define_asset_job(
 )
 # A file the nightly rescan finds modified this recently may still be being written: it is the sensor's.
 SETTLED_SECONDS = 60
+# How often the sensor looks ($JIXIAO_SENSOR_SECONDS): a file is taken at the second look that finds it
+# unchanged, so between one and two intervals after it was dropped.
+SENSOR_SECONDS = int(os.environ.get("JIXIAO_SENSOR_SECONDS", 10))
+BATCH_MAX = 500  # reports in one batch run; more in a tick make several runs, which queue on the writer
 
 
 def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], list[tuple[Path, str]]]:
@@ -56,13 +62,25 @@ def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], l
     return seen, ready
 
 
-@dg.sensor(job=ingest_report, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(jobs=[ingest_report, ingest_batch], minimum_interval_seconds=SENSOR_SECONDS,
+           default_status=dg.DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: dg.SensorEvaluationContext, report_folder: ReportFolder) -> dg.SensorResult:
-    """New or changed PDFs in the inbox → one partition each, and its run."""
+    """New or changed PDFs in the inbox → one partition each; their runs: one `ingest_batch` run for
+    the files settled in this tick (up to BATCH_MAX a run), or one `ingest_report` run per file
+    (`report_folder.inbox_runs == "report"`)."""
     cursor, ready = scan(report_folder.inbox(), json.loads(context.cursor) if context.cursor else {})
-    paths = {sha: path for path, sha in ready}  # two copies of one file are one report
+    paths = {sha: str(path) for path, sha in ready}  # two copies of one file are one report
+    if report_folder.inbox_runs == "report":
+        runs = [dg.RunRequest(job_name=ingest_report.name, partition_key=sha, tags={FILE_TAG: p})
+                for sha, p in paths.items()]
+    else:
+        shas = list(paths)
+        runs = [dg.RunRequest(job_name=ingest_batch.name,
+                              run_config={"ops": {"load_reports": {"config": {"reports": {s: paths[s] for s in part}}}}},
+                              tags={REPORTS_TAG: str(len(part))})
+                for part in (shas[i:i + BATCH_MAX] for i in range(0, len(shas), BATCH_MAX))]
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(partition_key=sha, tags={FILE_TAG: str(p)}) for sha, p in paths.items()],
+        run_requests=runs,
         dynamic_partitions_requests=[REPORTS.build_add_request(list(paths))] if paths else [],
         cursor=json.dumps(cursor),
     )

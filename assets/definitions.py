@@ -8,20 +8,23 @@ Read in this order: `resources` (folders, partitions), `reports` (assets and che
 import dagster as dg
 
 from .automation import inbox_sensor, ingest_report, nightly
+from .batch import ingest_batch
+from .engines import executor
 from .reports import analyst_views, forms, report_checks, warehouse_checks, warehouse_tables
 from .resources import ReportFolder, Warehouse
 
 defs = dg.Definitions(
     assets=[forms, warehouse_tables, analyst_views],
     asset_checks=[report_checks, warehouse_checks],
-    jobs=[ingest_report],
+    jobs=[ingest_report, ingest_batch],
     sensors=[inbox_sensor],
     schedules=[nightly],
     resources={
         "report_folder": ReportFolder(),
         "warehouse": Warehouse(),
     },
-    # Each step in its own process: reports are read in parallel; the steps that write the warehouse
-    # queue on the pool "duckdb" (dagster.yaml) and take its writers' lock, one at a time.
-    executor=dg.multiprocess_executor,
+    # $JIXIAO_EXECUTOR (assets/engines.py): by default each step in its own process, or on a dask
+    # cluster; the steps that write the warehouse queue on the pool "duckdb" (dagster.yaml) and take
+    # its writers' lock, one at a time. `ingest_batch` runs in its run's process, reading in a pool.
+    executor=executor(),
 )

@@ -19,6 +19,7 @@ from pipeline.warehouse import views as warehouse_views
 from pipeline.errors import ReportError
 from pipeline.ingest import read_isolated, record_quarantined, store
 
+from .engines import writer_tags
 from .resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
 
 GROUP = "jixiao"
@@ -58,7 +59,7 @@ def forms(
                                   metadata=refusal)
         raise dg.Failure(description=str(reading), metadata=refusal)
     yield dg.Output(reading, metadata={"file": path.name, "path": dg.MetadataValue.path(str(path)),
-                                        **_counts(reading), "seconds": seconds})
+                                        **counts(reading), "seconds": seconds})
 
 
 @dg.multi_asset(
@@ -66,6 +67,7 @@ def forms(
     ins={"forms": dg.AssetIn()},
     partitions_def=REPORTS,
     pool=POOL,
+    op_tags=writer_tags(),
 )
 def warehouse_tables(
     context: dg.AssetExecutionContext, warehouse: Warehouse, forms: normalise.ReportFrames
@@ -76,15 +78,15 @@ def warehouse_tables(
     path = Path(forms.dim_report["file_path"][0])
     with warehouse.writing(context.log, publish=False) as writer:  # published with its checks
         store(writer.con, path, context.partition_key, forms)
-    counts = {**_counts(forms), "seconds": round(time.perf_counter() - started, 2)}
+    numbers = {**counts(forms), "seconds": round(time.perf_counter() - started, 2)}
     for table in TABLES:
         yield dg.MaterializeResult(
             asset_key=table,
-            metadata={"file": path.name, **counts, "dagster/row_count": getattr(forms, table).height},
+            metadata={"file": path.name, **numbers, "dagster/row_count": getattr(forms, table).height},
         )
 
 
-@dg.asset(group_name=GROUP, kinds={"duckdb"}, deps=list(TABLES), pool=POOL)
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, deps=list(TABLES), pool=POOL, op_tags=writer_tags())
 def analyst_views(context: dg.AssetExecutionContext, warehouse: Warehouse,
                   report_folder: ReportFolder) -> dg.MaterializeResult:
     """The views of sql/views/, recreated over the loaded tables. Not refreshed in a run whose
@@ -119,6 +121,7 @@ def _description(suite: validate.Suite) -> str:
         for suite in SUITES
     ],
     pool=POOL,
+    op_tags=writer_tags(),
 )
 def report_checks(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse, report_folder: ReportFolder
@@ -141,6 +144,7 @@ def report_checks(
         for suite in SUITES
     ],
     pool=POOL,
+    op_tags=writer_tags(),
 )
 def warehouse_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse,
                      report_folder: ReportFolder) -> Iterator[dg.AssetCheckResult]:
@@ -152,12 +156,20 @@ def warehouse_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehous
 
 
 def _results(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[dg.AssetCheckResult]:
+    for outcome in check_outcomes(findings, asset_of, extra):
+        yield dg.AssetCheckResult(**outcome)
+
+
+def check_outcomes(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[dict]:
+    """Per suite: check name, asset, passed, severity and metadata (form, rule and both numbers of
+    each failure), as an `AssetCheckResult` (a step's own partition) or an `AssetCheckEvaluation`
+    (a batch run's, `assets.batch`) takes them."""
     for suite in SUITES:
         judged = findings.filter(pl.col("rule").is_in(suite.rules))
         failed = judged.filter(~pl.col("passed")).sort("form_id", "rule", "subject")
-        yield dg.AssetCheckResult(
+        yield dict(
             check_name=suite.name,
-            asset_key=asset_of(suite),
+            asset_key=dg.AssetKey(asset_of(suite)),
             passed=failed.is_empty(),
             severity=dg.AssetCheckSeverity.ERROR if suite.name in BLOCKING else dg.AssetCheckSeverity.WARN,
             metadata={
@@ -177,7 +189,7 @@ def _docs_link(docs: Path) -> dict:
     return {"data_docs": dg.MetadataValue.url(validate.docs_index(docs).resolve().as_uri())}
 
 
-def _counts(frames: normalise.ReportFrames) -> dict:
+def counts(frames: normalise.ReportFrames) -> dict:
     return {"sha256": frames.dim_report["report_sha256"][0], "forms": frames.dim_form.height,
             "indicator_rows": frames.fact_indicator_result.height,
             "pages": frames.dim_report["pages"][0]}

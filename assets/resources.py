@@ -24,6 +24,9 @@ class ReportFolder(dg.ConfigurableResource):
     inbox_dir: str = os.environ.get("JIXIAO_INBOX", "data/inbox")
     quarantine_dir: str = os.environ.get("JIXIAO_QUARANTINE", "data/quarantine")
     docs_dir: str = os.environ.get("JIXIAO_DOCS", "data/docs")
+    # The sensor's runs ($JIXIAO_INBOX_RUNS): "batch", one `ingest_batch` run for the files settled
+    # in a tick (each report still its own partition); "report", one `ingest_report` run per file.
+    inbox_runs: str = os.environ.get("JIXIAO_INBOX_RUNS", "batch")
 
     def inbox(self) -> list[Path]:
         """The PDFs under the inbox, as absolute paths: they travel in run tags to other processes."""

@@ -7,8 +7,10 @@
 - the no-op rerun: the same ingest again, every report already loaded;
 - peak RSS, summed over the ingest process and its workers, on generated bundles of N pages (the
   corpus forms printed again and again, each copy under a project code of its own);
-- with --dagster: the inbox path under `dagster dev` (files dropped → every report in the published
-  warehouse) against the CLI on the same files.
+- with --dagster (--dagster-only: nothing else): the inbox path under `dagster dev`, from 52 files
+  dropped in the inbox (data/samples and a spread of the corpus) to the last run the sensor asked for
+  finished, every report in the published warehouse, against `jixiao ingest` on the same files;
+  `--dagster-runs batch report` also times one run per report (slow: minutes).
 
 Every command runs as a subprocess, as a user runs it; nothing here is a test.
 """
@@ -128,10 +130,23 @@ def bundle(pages: int, out: Path) -> tuple[int, int]:
     return done, forms
 
 
-def dagster_inbox(pdfs: list[Path], work: Path, interval: int = 15) -> float:
-    """Seconds from dropping `pdfs` into the inbox of a running `dagster dev` to every report being in
-    the published warehouse (read-only polls, as an analyst would)."""
+def inbox_files(n: int = 52) -> list[Path]:
+    """data/samples plus an even spread of the fixture corpus (every layout and template, scans
+    included: they are refused), `n` files in all."""
+    samples = sorted((ROOT / "data" / "samples").glob("*.pdf"))
+    corpus = sorted(CORPUS.glob("*/*.pdf"))
+    step = max(1, len(corpus) // max(1, n - len(samples)))
+    return samples + corpus[::step][: n - len(samples)]
+
+
+def dagster_inbox(pdfs: list[Path], work: Path, interval: int = 10, runs: str = "batch") -> dict:
+    """From dropping `pdfs` into the inbox of a running `dagster dev` (webserver and daemon up, the
+    sensor ticking every `interval` s) to the last run the sensor asked for finished, every report in
+    the published warehouse. `runs`: the sensor's $JIXIAO_INBOX_RUNS."""
     import duckdb
+    import requests
+
+    from dagster import DagsterInstance, DagsterRunStatus
 
     home, inbox, wh = work / "dagster", work / "inbox", work / "warehouse.duckdb"
     home.mkdir(parents=True)
@@ -142,30 +157,51 @@ def dagster_inbox(pdfs: list[Path], work: Path, interval: int = 15) -> float:
         port = s.getsockname()[1]
     env = {**os.environ, "DAGSTER_HOME": str(home), "JIXIAO_INBOX": str(inbox),
            "JIXIAO_QUARANTINE": str(work / "quarantine"), "JIXIAO_DOCS": str(work / "docs"),
-           "JIXIAO_WAREHOUSE": str(wh)}
+           "JIXIAO_WAREHOUSE": str(wh), "JIXIAO_SENSOR_SECONDS": str(interval), "JIXIAO_INBOX_RUNS": runs}
     server = subprocess.Popen([str(Path(PY).with_name("dagster")), "dev", "-m", "assets.definitions",
                                "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
+    want = len({sha for sha in map(_sha256, pdfs)})
     try:
-        time.sleep(30)  # webserver and daemon up, the sensor's first tick done
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(1)
+        time.sleep(2 * interval + 5)  # the daemon up and the sensor's first ticks done on an empty inbox
         started = time.perf_counter()
         for p in pdfs:
-            shutil.copy(p, inbox / p.name)
-        want = len(pdfs)
-        while time.perf_counter() - started < 3600:
-            if wh.exists():
-                try:
-                    with duckdb.connect(str(wh), read_only=True) as con:
-                        done = con.execute("SELECT count(*) FROM dim_report").fetchone()[0]
-                    if done >= want:
-                        return time.perf_counter() - started
-                except duckdb.Error:
-                    pass
-            time.sleep(1)
+            (inbox / p.parent.name).mkdir(exist_ok=True)
+            shutil.copy(p, inbox / p.parent.name / p.name)
+        os.environ["DAGSTER_HOME"] = str(home)  # dagster.yaml names its storage by $DAGSTER_HOME
+        with DagsterInstance.from_config(str(home)) as instance:
+            while time.perf_counter() - started < 3600:
+                done = 0
+                if wh.exists():
+                    try:
+                        with duckdb.connect(str(wh), read_only=True) as con:
+                            done = con.execute("SELECT count(*) FROM dim_report").fetchone()[0]
+                    except duckdb.Error:
+                        pass
+                runs_seen = instance.get_runs()
+                if done >= want and runs_seen and all(r.status in finished for r in runs_seen):
+                    return {"seconds": round(time.perf_counter() - started, 1), "runs": len(runs_seen),
+                            "reports": done, "sensor_interval_s": interval}
+                time.sleep(0.5)
         raise TimeoutError("the Dagster path did not finish within an hour")
     finally:
-        os.killpg(server.pid, signal.SIGKILL)
+        os.killpg(server.pid, signal.SIGKILL)  # `dagster dev` ignores SIGTERM; the group is ours
         server.wait()
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main() -> None:
@@ -173,38 +209,48 @@ def main() -> None:
     ap.add_argument("--pages", type=int, nargs="*", default=[1000, 10000],
                     help="bundle sizes for the peak-RSS runs (default: 1000 10000)")
     ap.add_argument("--dagster", action="store_true", help="also time the Dagster inbox path")
+    ap.add_argument("--dagster-files", type=int, default=52, help="files dropped in the inbox (default 52)")
+    ap.add_argument("--dagster-runs", nargs="*", default=["batch"], choices=["batch", "report"],
+                    help="the sensor's runs to time: one per tick (batch, default) and/or one per report")
+    ap.add_argument("--dagster-only", action="store_true", help="only the Dagster-vs-CLI figures")
     ap.add_argument("--skip-camelot", action="store_true")
     args = ap.parse_args()
     pdfs = corpus_pdfs()
-    pages = pages_of(pdfs)
-    figures: dict[str, object] = {"pdfs": len(pdfs), "pages": pages, "cores": os.cpu_count()}
+    pages = 0 if args.dagster_only else pages_of(pdfs)
+    figures: dict[str, object] = {"cores": os.cpu_count()} if args.dagster_only else {
+        "pdfs": len(pdfs), "pages": pages, "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        wh = tmp / "w.duckdb"
-        s, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh),
-                          "--quarantine", str(tmp / "q")])
-        assert r.returncode == 0, r.stderr
-        figures["ingest"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1), "peak_mb": round(mb)}
-        s, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh)])
-        figures["noop_rerun"] = {"seconds": round(s, 2)}
-        if not args.skip_camelot:
-            s, mb, r = timed([PY, "-c", CAMELOT_LOOP, *map(str, pdfs)])
-            figures["camelot_loop"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1)}
-            figures["ratio"] = round(figures["camelot_loop"]["seconds"] / figures["ingest"]["seconds"], 2)
-        for n in args.pages:
-            big = tmp / f"bundle-{n}.pdf"
-            got, forms = bundle(n, big)
-            s, mb, r = timed([*JIXIAO, "ingest", str(big), "-q", "--warehouse", str(tmp / f"b{n}.duckdb"),
+        if not args.dagster_only:
+            wh = tmp / "w.duckdb"
+            s, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh),
                               "--quarantine", str(tmp / "q")])
-            figures[f"bundle_{got}_pages"] = {"forms": forms, "seconds": round(s, 1), "peak_mb": round(mb),
-                                              "exit": r.returncode, "pages_per_s": round(got / s, 1),
-                                              "said": r.stderr.strip().splitlines()[-1:]}
-            big.unlink()
-        if args.dagster:
-            samples = sorted((ROOT / "data" / "samples").glob("*.pdf"))
-            s, _, r = timed([*JIXIAO, "ingest", *map(str, samples), "-q", "--warehouse", str(tmp / "cli.duckdb")])
-            figures["cli_samples_seconds"] = round(s, 1)
-            figures["dagster_samples_seconds"] = round(dagster_inbox(samples, tmp / "dg"), 1)
+            assert r.returncode == 0, r.stderr
+            figures["ingest"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1), "peak_mb": round(mb)}
+            s, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh)])
+            figures["noop_rerun"] = {"seconds": round(s, 2)}
+            if not args.skip_camelot:
+                s, mb, r = timed([PY, "-c", CAMELOT_LOOP, *map(str, pdfs)])
+                figures["camelot_loop"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1)}
+                figures["ratio"] = round(figures["camelot_loop"]["seconds"] / figures["ingest"]["seconds"], 2)
+            for n in args.pages:
+                big = tmp / f"bundle-{n}.pdf"
+                got, forms = bundle(n, big)
+                s, mb, r = timed([*JIXIAO, "ingest", str(big), "-q", "--warehouse", str(tmp / f"b{n}.duckdb"),
+                                  "--quarantine", str(tmp / "q")])
+                figures[f"bundle_{got}_pages"] = {"forms": forms, "seconds": round(s, 1), "peak_mb": round(mb),
+                                                  "exit": r.returncode, "pages_per_s": round(got / s, 1),
+                                                  "said": r.stderr.strip().splitlines()[-1:]}
+                big.unlink()
+        if args.dagster or args.dagster_only:
+            files = inbox_files(args.dagster_files)
+            s, _, r = timed([*JIXIAO, "ingest", *map(str, files), "-q", "--warehouse", str(tmp / "cli.duckdb"),
+                             "--quarantine", str(tmp / "cli-q")])
+            figures["inbox_files"] = len(files)
+            figures["cli_seconds"] = round(s, 1)
+            for runs in args.dagster_runs:
+                got = dagster_inbox(files, tmp / f"dg-{runs}", runs=runs)
+                figures[f"dagster_{runs}"] = {**got, "vs_cli": round(got["seconds"] / s, 2)}
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 
 

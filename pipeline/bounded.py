@@ -21,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -189,7 +190,7 @@ def _watch_memory(limit_mb: int) -> None:
     """Worker initializer: a watchdog ends the worker (signal `_MEMORY_SIGNAL`) once its resident
     memory passes the limit. Resident, not virtual: the libraries reserve gigabytes they never touch,
     so an address-space rlimit would refuse ordinary reports. The watchdog is a process of its own (a
-    fork of the worker), not a thread: a thread needs the GIL, which one long C call (a bytes
+    small interpreter the worker starts, not a copy of it), not a thread: a thread needs the GIL, which one long C call (a bytes
     operation, the final copy of a large zlib output) holds while it touches gigabytes."""
     statm_path = f"/proc/{os.getpid()}/statm"
     if not os.path.exists(statm_path):
@@ -197,17 +198,28 @@ def _watch_memory(limit_mb: int) -> None:
     worker, limit = os.getpid(), limit_mb * 1024 * 1024
     if os.fork() != 0:
         return
-    try:  # the watchdog: holds none of the worker's files, ends when the worker does
-        os.closerange(3, 1 << 16)
-        with open(statm_path, "rb") as statm:
-            while os.getppid() == worker:
-                statm.seek(0)
-                if int(statm.read().split()[1]) * _PAGE > limit:
-                    os.kill(worker, _MEMORY_SIGNAL)
-                    time.sleep(1)
-                    if os.getppid() == worker:  # the signal was caught: no more asking
-                        os.kill(worker, signal.SIGKILL)
-                    break
-                time.sleep(0.02)
+    try:  # the watchdog: a small interpreter of its own (not a copy of the worker's memory), holding
+        os.closerange(3, 1 << 16)  # none of the worker's files, ending when the worker does
+        os.execv(sys.executable, [sys.executable, "-S", "-c", _WATCHDOG, str(worker), str(limit),
+                                  str(_PAGE), str(int(_MEMORY_SIGNAL))])
     finally:
         os._exit(0)
+
+
+_WATCHDOG = """
+import os, signal, sys, time
+worker, limit, page, sig = map(int, sys.argv[1:])
+try:
+    with open(f"/proc/{worker}/statm", "rb") as statm:
+        while os.getppid() == worker:
+            statm.seek(0)
+            if int(statm.read().split()[1]) * page > limit:
+                os.kill(worker, sig)
+                time.sleep(1)
+                if os.getppid() == worker:  # the signal was caught: no more asking
+                    os.kill(worker, signal.SIGKILL)
+                break
+            time.sleep(0.02)
+except (OSError, ValueError, IndexError):  # the worker is gone
+    pass
+"""

@@ -166,6 +166,21 @@ def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -
     return reading
 
 
+def read_many(paths: Iterable[Path], *, limits: bounded.Limits = bounded.Limits(),
+              workers: int | None = None) -> Iterator[tuple[Path, normalise.ReportFrames | ReportError, float]]:
+    """`read_report` for many files through one pool of bounded workers (as `ingest_many` reads them),
+    yielding `(path, reading or refusal, seconds)` in the order of `paths`; nothing is stored. What a
+    Dagster run reading a batch of reports runs: the pool, and its imports, are started once."""
+    for path, result in bounded.run(_read_timed, [Path(p) for p in paths], limits=limits, workers=workers):
+        reading, seconds = result if isinstance(result, tuple) else (result, 0.0)
+        yield path, reading, seconds
+
+
+def _read_timed(path: Path, max_pages: int | None = None) -> tuple[normalise.ReportFrames | ReportError, float]:
+    started = time.perf_counter()
+    return read_report(path, max_pages=max_pages), time.perf_counter() - started
+
+
 def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
            reading: normalise.ReportFrames | ReportError, seconds: float,
            quarantine_dir: Path | None) -> Outcome:

@@ -35,7 +35,8 @@ TABLES = {"dim_form", "fact_fund_execution", "fact_indicator_result"}
 
 
 class Site:
-    """A temp inbox, quarantine and warehouse, and the resources pointing at them."""
+    """A temp inbox, quarantine and warehouse, and the resources pointing at them; the sensor asks for
+    one `ingest_report` run per file (the batch run of a tick is tests/test_batch.py)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -44,7 +45,7 @@ class Site:
         self.quarantine = root / "quarantine"
         self.database = root / "warehouse.duckdb"
         self.folder = ReportFolder(inbox_dir=str(self.inbox), quarantine_dir=str(self.quarantine),
-                                   docs_dir=str(root / "docs"))
+                                   docs_dir=str(root / "docs"), inbox_runs="report")
         self.resources = {"report_folder": self.folder, "warehouse": Warehouse(path=str(self.database))}
         (root / "dagster").mkdir()
         self.instance = dg.DagsterInstance.local_temp(str(root / "dagster"))
