@@ -130,7 +130,7 @@ def _gx_results(checks: pl.DataFrame, suites: list[Suite], docs: Path | None):
         actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if docs is not None else [],
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX},
     ))
-    outcome = checkpoint.run(batch_parameters={"dataframe": checks.to_pandas()})
+    outcome = checkpoint.run(batch_parameters={"dataframe": _in_units(checks).to_pandas()})
     return [r for run in outcome.run_results.values() for r in run.results]
 
 
@@ -140,6 +140,18 @@ def warm_up() -> threading.Thread:
     thread = threading.Thread(target=_gx, name="import great_expectations", daemon=True)
     thread.start()
     return thread
+
+
+def _in_units(checks: pl.DataFrame) -> pl.DataFrame:
+    """`expected` and `observed` as whole numbers of their last decimal place (cents, for DECIMAL(18,2)):
+    equal and greater compare exactly as the decimals do, and GX's result store keeps them as they
+    are, where it turns each Decimal into a float after inspecting the call stack (40 ms apiece)."""
+    out = []
+    for column in ("expected", "observed"):
+        dtype = checks.schema[column]
+        scale = dtype.scale if isinstance(dtype, pl.Decimal) and dtype.scale is not None else 0
+        out.append((pl.col(column) * 10 ** scale).round(0).cast(pl.Int64).alias(column))
+    return checks.with_columns(out)
 
 
 def _gx():
