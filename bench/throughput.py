@@ -48,10 +48,13 @@ def pages_of(pdfs: list[Path]) -> int:
 
 
 class PeakRss:
-    """Peak resident memory of a process and all its descendants, summed, sampled every 50 ms."""
+    """Peak resident memory of a process and all its descendants, summed, sampled every 50 ms; beside
+    it the peak of the summed PSS (shared pages split between the processes sharing them: the
+    forkserver's imports count once, not once per worker) and, at the RSS peak, each process's part."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self.pid, self.peak, self.peak_pss, self.at_peak = pid, 0, 0, {}
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -73,13 +76,20 @@ class PeakRss:
     def _run(self) -> None:
         page = os.sysconf("SC_PAGE_SIZE")
         while not self._stop.is_set():
-            total = 0
+            rss, pss, parts = 0, 0, {}
             for pid in self._tree():
                 try:
-                    total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+                    mine = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+                    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                    pss += int(rollup.split("Pss:", 1)[1].split()[0]) * 1024
+                    role = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:60]
                 except (OSError, IndexError, ValueError):
-                    pass
-            self.peak = max(self.peak, total)
+                    continue
+                rss += mine
+                parts[f"{pid} {role}"] = round(mine / 2**20)
+            if rss > self.peak:
+                self.peak, self.at_peak = rss, parts
+            self.peak_pss = max(self.peak_pss, pss)
             time.sleep(0.05)
 
     def stop(self) -> float:
@@ -88,15 +98,19 @@ class PeakRss:
         return self.peak / 2**20
 
 
-def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
-    """(seconds, peak MB of the process tree, result)."""
+def timed(cmd: list[str], env: dict | None = None, memory: dict | None = None
+          ) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(seconds, peak MB of the process tree, result); `memory` gets the peak PSS and who held what."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
     rss = PeakRss(proc.pid)
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
-    return seconds, rss.stop(), subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    peak = rss.stop()
+    if memory is not None:
+        memory.update(peak_pss_mb=round(rss.peak_pss / 2**20), at_peak_mb=rss.at_peak)
+    return seconds, peak, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 CAMELOT_LOOP = """
@@ -214,34 +228,39 @@ def main() -> None:
                     help="the sensor's runs to time: one per tick (batch, default) and/or one per report")
     ap.add_argument("--dagster-only", action="store_true", help="only the Dagster-vs-CLI figures")
     ap.add_argument("--skip-camelot", action="store_true")
+    ap.add_argument("--bundles-only", action="store_true", help="only the peak-RSS runs of --pages")
     args = ap.parse_args()
     pdfs = corpus_pdfs()
-    pages = 0 if args.dagster_only else pages_of(pdfs)
+    pages = 0 if args.dagster_only or args.bundles_only else pages_of(pdfs)
     figures: dict[str, object] = {"cores": os.cpu_count()} if args.dagster_only else {
         "pdfs": len(pdfs), "pages": pages, "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        if not args.dagster_only:
+        if not (args.dagster_only or args.bundles_only):
             wh = tmp / "w.duckdb"
+            memory: dict = {}
             s, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh),
-                              "--quarantine", str(tmp / "q")])
+                              "--quarantine", str(tmp / "q")], memory=memory)
             assert r.returncode == 0, r.stderr
-            figures["ingest"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1), "peak_mb": round(mb)}
+            figures["ingest"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1), "peak_mb": round(mb),
+                                 **memory}
             s, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh)])
             figures["noop_rerun"] = {"seconds": round(s, 2)}
             if not args.skip_camelot:
                 s, mb, r = timed([PY, "-c", CAMELOT_LOOP, *map(str, pdfs)])
                 figures["camelot_loop"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1)}
                 figures["ratio"] = round(figures["camelot_loop"]["seconds"] / figures["ingest"]["seconds"], 2)
-            for n in args.pages:
-                big = tmp / f"bundle-{n}.pdf"
-                got, forms = bundle(n, big)
-                s, mb, r = timed([*JIXIAO, "ingest", str(big), "-q", "--warehouse", str(tmp / f"b{n}.duckdb"),
-                                  "--quarantine", str(tmp / "q")])
-                figures[f"bundle_{got}_pages"] = {"forms": forms, "seconds": round(s, 1), "peak_mb": round(mb),
-                                                  "exit": r.returncode, "pages_per_s": round(got / s, 1),
-                                                  "said": r.stderr.strip().splitlines()[-1:]}
-                big.unlink()
+        for n in ([] if args.dagster_only else args.pages):
+            big = tmp / f"bundle-{n}.pdf"
+            got, forms = bundle(n, big)
+            memory: dict = {}
+            s, mb, r = timed([*JIXIAO, "ingest", str(big), "-q", "--warehouse", str(tmp / f"b{n}.duckdb"),
+                              "--quarantine", str(tmp / "q")], memory=memory)
+            figures[f"bundle_{got}_pages"] = {"forms": forms, "seconds": round(s, 1), "peak_mb": round(mb),
+                                              **memory,
+                                              "exit": r.returncode, "pages_per_s": round(got / s, 1),
+                                              "said": r.stderr.strip().splitlines()[-1:]}
+            big.unlink()
         if args.dagster or args.dagster_only:
             files = inbox_files(args.dagster_files)
             s, _, r = timed([*JIXIAO, "ingest", *map(str, files), "-q", "--warehouse", str(tmp / "cli.duckdb"),

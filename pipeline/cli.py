@@ -158,7 +158,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace) -> int:
     from . import validate, warehouse
-    from .ingest import find_reports, ingest_many
+    from .ingest import BATCH_SECONDS, find_reports, ingest_many
 
     files = find_reports(args.paths)  # a path that is not there stops here, before the warehouse
     if not files:
@@ -171,7 +171,8 @@ def _ingest(args: argparse.Namespace) -> int:
         unchecked = warehouse.unchecked_reports(con)  # loaded by a run that was killed before its checks
         published = time.monotonic()
         for n, outcome in enumerate(ingest_many(con, files, force=args.force, workers=args.workers,
-                                                quarantine_dir=Path(args.quarantine), limits=limits),
+                                                quarantine_dir=Path(args.quarantine), limits=limits,
+                                                batch_seconds=min(args.publish_every, BATCH_SECONDS)),
                                     start=1):
             outcomes.append(outcome)
             if outcome.status == "loaded":
@@ -182,13 +183,16 @@ def _ingest(args: argparse.Namespace) -> int:
                 print(f"[{n}/{len(files)}] {outcome.path} ... {_describe(outcome)}", file=sys.stderr,
                       flush=True)
             if unchecked and time.monotonic() - published >= args.publish_every:  # a long run: show progress
-                validate.run(con, unchecked)
-                writer.publish()
+                # every report written so far, not only those yielded: small reports are written in
+                # batches (pipeline.ingest), and a published snapshot holds no unchecked form
+                if todo := warehouse.unchecked_reports(con):
+                    validate.run(con, todo)
+                    writer.publish()
                 unchecked, published = [], time.monotonic()
         if unchecked:
             if not args.quiet:
                 print(f"checking {len(unchecked)} report(s) ...", file=sys.stderr)
-            validate.run(con, unchecked)
+            validate.run(con, warehouse.unchecked_reports(con))
         loaded = [o.sha256 for o in outcomes if o.status == "loaded"]
         lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
     if lines is not None:

@@ -2,8 +2,10 @@
 
 `ingest_many` is what the CLI calls: each report is read in parts (`pipeline.extract.read_part`) by
 bounded worker processes (`pipeline.bounded`: several at once, each limited in time, pages and memory,
-any failure a refusal), then stored here, in the order given, by the one writer, part by part in one
-transaction per report (`warehouse.load_parts`), so a bundle of any length is never held whole.
+any failure a refusal), then stored here, in the order given, by the one writer: a long report part by part in a
+transaction of its own (`warehouse.load_parts`), so a bundle of any length is never held whole; small
+reports, read whole, several to a transaction (`BATCH_REPORTS`), since a transaction costs more than
+a 2-page report's rows. Either way a report is written whole or not at all.
 Nothing a report file holds raises: a `ReportError` becomes a quarantined dim_report row (and, when a
 quarantine folder is given, a copy of the file with a JSON sidecar giving the reason). `ingest_file`
 does the same for one file in this process (no time or memory bound). The Dagster assets call
@@ -30,6 +32,8 @@ from .forms import no_form_found
 from .pdf import count_pages, sha256_of
 
 PDF_SUFFIXES = {".pdf"}
+BATCH_REPORTS = 64  # small reports written in one transaction (warehouse.load_parts) ...
+BATCH_SECONDS = 1.0  # ... or as many as were read in this time, so progress still shows
 
 
 @dataclass(frozen=True)
@@ -84,13 +88,16 @@ class PartJob:
 
 def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force: bool = False,
                 quarantine_dir: Path | None = None, limits: bounded.Limits = bounded.Limits(),
-                workers: int | None = None, part_pages: int = PART_PAGES) -> Iterator[Outcome]:
+                workers: int | None = None, part_pages: int = PART_PAGES,
+                batch_seconds: float = BATCH_SECONDS) -> Iterator[Outcome]:
     """Load reports, one transaction each, yielding their outcomes in the order of `paths`.
 
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
     of several, each in a worker bounded by `limits` (its time limit is per part); only this process
     writes, each part as it comes, so neither side ever holds a whole large report. Workers first
-    count each report's pages (the parent opens no report file)."""
+    count each report's pages (the parent opens no report file). Small reports are written several
+    to a transaction, up to `BATCH_REPORTS` or as many as were read in `batch_seconds` (0: each on
+    its own), and their outcomes come when their batch is written."""
     entries = []
     for path in map(Path, paths):
         sha = sha256_of(path)
@@ -101,14 +108,43 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     jobs = [PartJob(p, sha, part) for p, sha in to_read if isinstance(counted[sha], int)
             for part in parts(counted[sha], part_pages)]
     readings = bounded.run(_read_part, jobs, limits=limits, workers=workers, name=lambda j: str(j.path))
+    batch: list[normalise.ReportFrames] = []  # small reports read whole, written together
+    waiting: list[Outcome] = []  # decided, in the order of `paths`; yielded once their batch is written
+    started = time.monotonic()
+
+    def written() -> Iterator[Outcome]:
+        if batch:
+            warehouse.load_parts(con, batch)
+            batch.clear()
+        yield from waiting
+        waiting.clear()
+
     for path, sha, skip in entries:
+        if any(sha == b.dim_report["report_sha256"][0] for b in batch):  # the same file twice
+            yield from written()
         if skip:
-            yield Outcome(path, sha, "skipped")
+            waiting.append(Outcome(path, sha, "skipped"))
         elif not isinstance(counted[sha], int):  # refused as it was opened
-            yield _store(con, path, sha, counted[sha], 0.0, quarantine_dir)
-        else:
-            yield _store_parts(con, path, sha, counted[sha], readings,
-                               len(parts(counted[sha], part_pages)), quarantine_dir)
+            waiting.append(_store(con, path, sha, counted[sha], 0.0, quarantine_dir))
+        elif (count := len(parts(counted[sha], part_pages))) == 1:
+            _, result = next(readings)
+            reading, seconds = result if isinstance(result, tuple) else (result, 0.0)
+            if reading is None:
+                reading = no_form_found(str(path), counted[sha])
+            if isinstance(reading, ReportError):
+                waiting.append(_store(con, path, sha, reading, seconds, quarantine_dir))
+            else:
+                if not batch:
+                    started = time.monotonic()
+                batch.append(reading)
+                waiting.append(Outcome(path, sha, "loaded", forms=reading.dim_form.height,
+                                       pages=counted[sha], seconds=seconds))
+        else:  # a long report: streamed part by part, in a transaction of its own
+            yield from written()
+            waiting.append(_store_parts(con, path, sha, counted[sha], readings, count, quarantine_dir))
+        if not batch or len(batch) >= BATCH_REPORTS or time.monotonic() - started >= batch_seconds:
+            yield from written()
+    yield from written()
 
 
 def _read_part(job: PartJob, max_pages: int | None = None) -> tuple[normalise.ReportFrames | ReportError | None, float]:
@@ -142,17 +178,13 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: in
             if reading is None:
                 continue
             for form_id, page in zip(reading.dim_form["form_id"], reading.dim_form["first_page"]):
-                if form_id in seen:
-                    raise ExtractionFault(str(path.absolute()), f"form {form_id} appears twice (pages "
-                                          f"{seen[form_id]} and {page}): a duplicate form in one report",
-                                          page)
-                seen[form_id] = page
+                normalise.printed_once(seen, form_id, page, str(path.absolute()))
             yield reading
         if not seen:
             raise no_form_found(str(path), pages)
 
     try:
-        forms = warehouse.load_parts(con, frames())
+        forms = warehouse.load_parts(con, frames())[sha]
     except ReportError as err:
         for _ in range(count - taken):  # the parts still coming: read, and not written
             next(readings)

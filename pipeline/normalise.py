@@ -109,6 +109,15 @@ def report_row(*, sha256: str, file_name: str, file_path: str, pages: int | None
     )
 
 
+def printed_once(seen: dict[str, int], form_id: str, page: int, file_path: str) -> None:
+    """One report prints a form once: `seen` (form_id → first page) gains this form, or the second
+    printing is refused, naming both pages (also across the parts of a report, `pipeline.ingest`)."""
+    if form_id in seen:
+        raise ExtractionFault(file_path, f"form {form_id} appears twice (pages {seen[form_id]} and "
+                              f"{page}): a duplicate form in one report", page)
+    seen[form_id] = page
+
+
 def frames(forms: list[Form], *, file_path: str, pages: int, repair: bool = True) -> ReportFrames:
     """The frames of one successfully read report. All forms share one report sha256. An OCR'd
     form whose checks fail is tried once with each amount that lost its decimal point given it back
@@ -119,14 +128,7 @@ def frames(forms: list[Form], *, file_path: str, pages: int, repair: bool = True
     unreadable: dict[str, list[str]] = {}
     form_rows, fund_rows, indicator_rows = [], [], []
     for form in forms:
-        if form.form_id in seen:
-            raise ExtractionFault(
-                file_path,
-                f"form {form.form_id} appears twice (pages {seen[form.form_id]} and "
-                f"{form.source.first_page}): a duplicate form in one report",
-                form.source.first_page,
-            )
-        seen[form.form_id] = form.source.first_page
+        printed_once(seen, form.form_id, form.source.first_page, file_path)
         misread: list[str] | None = [] if form.ocr is not None else None  # OCR: flagged, not refused
         unreadable[form.form_id] = misread or []
         num = _numbers(file_path, form, misread=misread)

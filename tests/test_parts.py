@@ -83,3 +83,40 @@ def test_a_refused_part_refuses_the_whole_report_and_writes_nothing(tmp_path, mi
     assert "appears twice" in str(outcome.error)
     assert con.execute("SELECT count(*) FROM dim_form").fetchall() == [(0,)]
     assert con.execute("SELECT status FROM dim_report").fetchall() == [("quarantined",)]
+
+
+def test_small_reports_are_written_several_to_a_transaction(tmp_path, monkeypatch):
+    """A run of 2-page reports pays one transaction per batch, not per report: the same rows as one
+    report at a time, outcomes in the order given, a refusal among them kept apart from the batch."""
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really")
+    copy = tmp_path / "copy.pdf"  # the same file twice: written twice, never two rows
+    copy.write_bytes(PLAIN[0].read_bytes())
+    files = [*PLAIN, broken, *OVERFLOW, copy]
+    tables = ("dim_report", "dim_form", "fact_fund_execution", "fact_indicator_result")
+    transactions, loaded = {}, {}
+    real = warehouse.load_parts
+
+    def counted(con, parts):
+        transactions[size] += 1
+        return real(con, parts)
+
+    monkeypatch.setattr(warehouse, "load_parts", counted)
+    for size in (1, 64):
+        monkeypatch.setattr("pipeline.ingest.BATCH_REPORTS", size)
+        monkeypatch.setattr("pipeline.ingest.BATCH_SECONDS", 3600.0)
+        transactions[size] = 0
+        con = warehouse.connect(tmp_path / f"w{size}.duckdb")
+        outcomes = list(ingest_many(con, files, workers=2))
+        assert [o.path for o in outcomes] == files
+        assert [o.status for o in outcomes] == ["loaded"] * 3 + ["quarantined"] + ["loaded"] * 5
+        assert [o.forms for o in outcomes if o.status == "loaded"] == [1] * 8
+        loaded[size] = {t: con.execute(f"SELECT * {'EXCLUDE (ingested_at, read_at)' * (t == 'dim_report')} "
+                                       f"FROM {t} ORDER BY ALL").fetchall() for t in tables}
+        assert len(loaded[size]["dim_report"]) == len(files) - 1  # the copy is the same report
+        con.close()
+    assert loaded[1] == loaded[64]
+    assert transactions[1] == 8  # one per loaded report
+    assert transactions[64] == 2  # the first copy, and the second: it replaces what the first wrote
+    for form in (truth(code_of(p)) for p in PLAIN + OVERFLOW):
+        assert form["project_code"] in {r[4] for r in loaded[64]["dim_form"]}
