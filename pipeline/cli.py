@@ -182,9 +182,11 @@ def _ingest(args: argparse.Namespace) -> int:
             if not args.quiet:
                 print(f"[{n}/{len(files)}] {outcome.path} ... {_describe(outcome)}", file=sys.stderr,
                       flush=True)
-            if unchecked and time.monotonic() - published >= args.publish_every:  # a long run: show progress
-                # every report written so far, not only those yielded: small reports are written in
-                # batches (pipeline.ingest), and a published snapshot holds no unchecked form
+            if unchecked and n < len(files) and time.monotonic() - published >= args.publish_every:
+                # a long run shows progress: every report written so far is checked (small reports
+                # are written in batches, pipeline.ingest; a snapshot holds no unchecked form) and
+                # published. Not after the last one: it is checked below, once the readers are gone
+                # (the pool closes with the loop), so Great Expectations' 250 MB never adds to theirs
                 if todo := warehouse.unchecked_reports(con):
                     validate.run(con, todo)
                     writer.publish()

@@ -444,18 +444,32 @@ def _misdrawn(chars: list[_Char], bottom: float, top: float) -> str | None:
             return f"text {ch.text!r} is drawn {'above' if y0 > top else 'below'} the page (y {y0:.0f})"
         if x1 > x0 and y1 > y0:
             glyphs.append((x0, x1, y0, y1, ch.text))
+    if len(glyphs) < 2:
+        return None
     glyphs.sort()
-    for n, (x0, x1, y0, y1, text) in enumerate(glyphs):
-        for ox0, ox1, oy0, oy1, other in glyphs[n + 1:]:
-            if ox0 >= x1:
-                break
-            wide = max(x1 - x0, ox1 - ox0)
-            tall = min(y1 - y0, oy1 - oy0)
-            if text == other and ox0 - x0 < 0.25 * wide and abs(oy0 - y0) < 0.25 * tall:
-                continue  # the same glyph drawn again where it is: overprinting (a faux bold)
-            if min(x1, ox1) - ox0 > _OVERLAP * wide and min(y1, oy1) - max(y0, oy0) > _OVERLAP * tall:
-                return f"text {other!r} is drawn over {text!r} (x {ox0:.0f}, y {oy0:.0f})"
-    return None
+    # Every pair whose boxes overlap in x (each glyph with those starting before it ends: a column
+    # of text, not the page), judged at once; the pair named is the first in x order.
+    import numpy as np
+
+    x0, x1, y0, y1 = (np.array(v) for v in list(zip(*glyphs))[:4])
+    code = np.array([ord(g[4][0]) for g in glyphs])
+    first = np.arange(1, len(glyphs))
+    ends = np.searchsorted(x0, x1, side="left")[:-1]  # glyphs after n with ox0 < x1[n]: first .. end
+    counts = np.maximum(ends - first, 0)
+    if not counts.sum():
+        return None
+    i = np.repeat(np.arange(len(glyphs) - 1), counts)
+    j = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + i + 1
+    wide = np.maximum(x1[i] - x0[i], x1[j] - x0[j])
+    tall = np.minimum(y1[i] - y0[i], y1[j] - y0[j])
+    overprint = (code[i] == code[j]) & (x0[j] - x0[i] < 0.25 * wide) & (np.abs(y0[j] - y0[i]) < 0.25 * tall)
+    over = (np.minimum(x1[i], x1[j]) - x0[j] > _OVERLAP * wide) & \
+        (np.minimum(y1[i], y1[j]) - np.maximum(y0[i], y0[j]) > _OVERLAP * tall) & ~overprint
+    if not over.any():
+        return None
+    k = int(np.argmax(over))  # pairs are in the order a scan of the sorted glyphs meets them
+    n, m = int(i[k]), int(j[k])
+    return f"text {glyphs[m][4]!r} is drawn over {glyphs[n][4]!r} (x {glyphs[m][0]:.0f}, y {glyphs[m][2]:.0f})"
 
 
 def _lines(chars) -> list[list[_Char]]:
