@@ -524,6 +524,13 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
         spans[r][c] = ((x0 + em) * to_pt, max(x0 + em, x1 - em) * to_pt)
         (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
         boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
+    for r, row in enumerate(data):  # a label near several: not one its row already prints
+        printed = {t.strip().rstrip(":：").lstrip("*＊") for t in row if t}
+        for c, text in enumerate(row):
+            if text and fixes[r][c] is None:
+                snapped = _snap(text, frozenset(printed - {text.strip().rstrip(":：").lstrip("*＊")}))
+                if snapped != text:
+                    data[r][c], fixes[r][c] = snapped, f"label {text!r}→{snapped!r} (not another of its row)"
     grid = OcrGrid(
         page=page_no,
         rows=tuple(tuple(row) for row in data),
@@ -539,6 +546,7 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
 
 
 _INK_AREA = 8  # pixels: a blot smaller than this is noise, not a glyph
+_GLYPH_PX = 12  # pixels: as tall as a digit at 150 dpi (a speck is a few)
 DASH = "—"
 _SHAPE_CONFIDENCE = 0.5  # a dash read from its shape, not by the recogniser
 
@@ -556,6 +564,11 @@ def _reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> _L
     count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
     keep = [stats[k] for k in range(1, count)
             if stats[k][4] >= _INK_AREA and (stats[k][2] >= 8 or stats[k][3] >= 10)]
+    if not keep:
+        # a faint glyph the threshold breaks into pieces (a "5" in a light print): its pieces,
+        # grown by a pixel, join into one blob a glyph tall; specks stay apart and small
+        count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(bw, np.ones((3, 3), np.uint8)))
+        keep = [stats[k] for k in range(1, count) if stats[k][4] >= 4 * _INK_AREA and stats[k][3] >= _GLYPH_PX]
     if not keep:
         return None
     if len(keep) == 1 and keep[0][3] <= 4 and keep[0][2] >= 3 * keep[0][3]:
@@ -655,13 +668,15 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for w in words if w and len(w) >= 4)
 
 
-def _snap(text: str) -> str:
+def _snap(text: str, beside: frozenset[str] = frozenset()) -> str:
     """A cell holding a template label with one character misread (a seal or a speck over it) gets
-    that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells."""
+    that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells;
+    `beside`: the labels the cell's row prints elsewhere, which it is not ("级指标" in the row of
+    "二级指标" and "三级指标" is "一级指标": a form prints a column label once)."""
     core = text.strip().rstrip(":：").lstrip("*＊")
     if len(core) < 3 or "\n" in core or core in _vocabulary() or not re.search(r"[\u4e00-\u9fff]", core):
         return text
-    near = [w for w in _vocabulary() if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
+    near = [w for w in _vocabulary() - beside if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
     lost = [w for w in near if len(w) == len(core) + 1]  # a character lost: the commonest miss
     if len(lost) == 1:
         near = lost
