@@ -516,7 +516,12 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
     for (r, c), parts in placed.items():
         raw[r][c] = "\n".join(_reading_order(parts))
-        data[r][c], fixes[r][c] = correct(raw[r][c])
+        marks = _marks(parts)
+        parts = [p for p in parts if p not in marks]
+        data[r][c], fixes[r][c] = correct("\n".join(_reading_order(parts)))
+        if marks:
+            dropped = f"mark {' '.join(repr(m.text) for m in marks)} dropped"
+            fixes[r][c] = dropped if fixes[r][c] is None else f"{dropped}, {fixes[r][c]}"
         conf[r][c] = min(p.conf for p in parts)
         x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
         y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)
@@ -543,6 +548,22 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
         corrections=tuple(tuple(row) for row in fixes),
     )
     return grid, taken
+
+
+_MARK_CONFIDENCE = 0.7  # a line of a character or two read below this, and smaller than the
+_MARK_HEIGHT = 0.8  # text beside it by this much, is a mark (a seal's faint outline), not text
+
+
+def _marks(parts: list[_Line]) -> list[_Line]:
+    """The lines of a cell that are marks, not text: a character or two, recognised with a low
+    confidence, smaller than the text lines the cell also holds ("75" and "C" read in the outline a
+    seal leaves over "项目名称：" and its value). A cell of one line keeps it (a number under the
+    seal is checked by the rules, not guessed at here)."""
+    text = [p for p in parts if len(p.text) > 2 and p.conf >= 0.85]
+    if not text:
+        return []
+    tall = max(p.height for p in text)
+    return [p for p in parts if len(p.text) <= 2 and p.conf < _MARK_CONFIDENCE and p.height < _MARK_HEIGHT * tall]
 
 
 _INK_AREA = 8  # pixels: a blot smaller than this is noise, not a glyph

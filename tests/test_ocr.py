@@ -104,7 +104,40 @@ def test_scans_are_read_field_by_field_against_the_truth(read):
         for r, t in compare.score(got, want).values():
             right, total = right + r, total + t
     assert total > 600
-    assert right / total >= 0.97, f"{right}/{total}"
+    assert right / total >= 0.985, f"{right}/{total}"
+
+
+# goal paragraphs whose lines cross the border between 年度目标 and 实际完成情况: each part is read
+# from its own crop (ocr._split_read). Read as one line they came out with a "，" in the gap the
+# erased border leaves ("提高工，作") and "；" read as "：" (measured 2026-12-02, bench/README.md)
+READ_ACROSS_A_BORDER = [
+    ("scan/440303200301500094260", "goal_expected"),
+    ("scan/440303210301500004536", "goal_actual"),
+    ("scan/440106191550216302646", "goal_actual"),
+]
+
+
+@pytest.mark.parametrize("name,field", READ_ACROSS_A_BORDER)
+def test_a_line_across_two_cells_is_read_part_by_part(read, name, field):
+    pdf = next(p for p in SCANS if f"{p.parent.name}/{code_of(p)}" == name)
+    _, [form] = read[pdf]
+    got = compare.fields(form.to_dict())[("goals", field)]
+    assert got == compare.fields(truth(code_of(pdf)))[("goals", field)]
+
+
+def test_only_the_ruling_is_erased_not_a_tall_glyph():
+    """A vertical stroke that runs from one ruled line to another is a border and is erased; a
+    title's tall stroke (目, 评), above the table, meets no line and stays ink."""
+    import numpy as np
+
+    mask = np.zeros((200, 300), np.uint8)
+    mask[50:150, 100:103] = 255  # a border, from the line at y 50 to the line at y 150
+    mask[5:40, 200:203] = 255  # a glyph's stroke above the table
+    hlines = [(50.0, 20.0, 280.0), (150.0, 20.0, 280.0)]
+    vlines = [(101.0, 50.0, 150.0), (201.0, 5.0, 40.0)]
+    assert ocr._borders(hlines, vlines) == [(101.0, 50.0, 150.0)]
+    kept = ocr._only(mask, ocr._borders(hlines, vlines))
+    assert kept[50:150, 100:103].all() and not kept[5:40, 200:203].any()
 
 
 def _numbers(form: dict) -> dict[str, str | None]:
