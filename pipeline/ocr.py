@@ -9,8 +9,8 @@ text. Per page:
    ruled lines; rows and columns are where they fall, and a cell border is drawn where a line covers
    it (merged cells are one region, as in `tables`);
 4. the ruling erased, the text recognised (rapidocr-onnxruntime, its models inside the wheel: it
-   reads offline) and each recognised line placed in the cell where it starts (split at a drawn
-   border it crosses).
+   reads offline) and each recognised line placed in the cell where it starts (a line that crosses
+   a drawn border is recognised again, part by part, each part from its own crop).
 
 The grid that comes out is an `OcrGrid`: a `Grid` whose every cell also carries the confidence of its
 weakest recognised line and its box, so the one form reader (`forms`) reads scans as it reads text,
