@@ -9,8 +9,8 @@ text. Per page:
    ruled lines; rows and columns are where they fall, and a cell border is drawn where a line covers
    it (merged cells are one region, as in `tables`);
 4. the ruling erased, the text recognised (rapidocr-onnxruntime, its models inside the wheel: it
-   reads offline) and each recognised line placed in the cell where it starts (split at a drawn
-   border it crosses).
+   reads offline) and each recognised line placed in the cell where it starts (a line that crosses
+   a drawn border is recognised again, part by part, each part from its own crop).
 
 The grid that comes out is an `OcrGrid`: a `Grid` whose every cell also carries the confidence of its
 weakest recognised line and its box, so the one form reader (`forms`) reads scans as it reads text,
@@ -142,7 +142,9 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
         tuple((*px(x, b), *px(x, a)) for x, a, b in vlines),
     )
     clean = grey.copy()
-    ink = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    # only the ruling is erased: the tall strokes of a large glyph (the title's 目, 评) are in
+    # `vertical` too, but run from no ruled line to another
+    ink = cv2.dilate(horizontal | _only(vertical, _borders(hlines, vlines)), np.ones((3, 3), np.uint8))
     clean[ink > 0] = 255
     lines = _recognise(clean)
     tables = _tables(hlines, vlines, horizontal, vertical)
@@ -190,6 +192,9 @@ def _ink(rgb: np.ndarray) -> np.ndarray:
     kappa = min(max(kappa, 0.0), 0.8)
     seal = np.maximum((d_gb - d_r) / (1.0 - kappa), 0.0)
     printed = np.maximum(d_r - kappa * seal, 0.0)
+    faint = float(os.environ.get("JIXIAO_OCR_GHOST", "0"))
+    if faint > 0:
+        printed[(seal > 0.15) & (printed < faint)] = 0.0
     return np.ascontiguousarray(np.clip(paper_r * np.exp(-printed), 0, 255).astype(np.uint8))
 
 
@@ -292,16 +297,32 @@ class _Cell:
     bottom: bool
 
 
-def _tables(hlines, vlines, horizontal: np.ndarray, vertical: np.ndarray):
-    """The ruled tables of a page: groups of lines that cross, each as (row edges, column edges,
-    cells with their drawn borders), top to bottom."""
+def _borders(hlines, vlines):
+    """The vertical lines that are borders: a border runs from one ruled line to another; a tall
+    glyph's stroke (the title's) does not."""
     slack = 3 * _MERGE_PX
 
     def meets(y: float, x: float) -> bool:
         return any(abs(p - y) <= slack and a - slack <= x <= b + slack for p, a, b in hlines)
 
-    # a border runs from one ruled line to another; a tall glyph's stroke (the title's) does not
-    vlines = [(x, a, b) for x, a, b in vlines if meets(a, x) and meets(b, x)]
+    return [(x, a, b) for x, a, b in vlines if meets(a, x) and meets(b, x)]
+
+
+def _only(mask: np.ndarray, vlines) -> np.ndarray:
+    """The part of a vertical stroke mask that lies on the given lines (position, start, end)."""
+    keep = np.zeros_like(mask)
+    m = 2 * _MERGE_PX
+    for x, a, b in vlines:
+        xa, xb, ya, yb = max(0, int(x - m)), int(x + m) + 1, max(0, int(a) - m), int(b) + m + 1
+        keep[ya:yb, xa:xb] = mask[ya:yb, xa:xb]
+    return keep
+
+
+def _tables(hlines, vlines, horizontal: np.ndarray, vertical: np.ndarray):
+    """The ruled tables of a page: groups of lines that cross, each as (row edges, column edges,
+    cells with their drawn borders), top to bottom."""
+    slack = 3 * _MERGE_PX
+    vlines = _borders(hlines, vlines)
     lines = [("h", *l) for l in hlines] + [("v", *l) for l in vlines]
     parent = list(range(len(lines)))
 
@@ -405,6 +426,48 @@ def _split(line: _Line, borders: list[float]) -> list[_Line]:
     return [p for p in parts if p.text]
 
 
+def _split_read(line: _Line, borders: list[float], clean: np.ndarray) -> list[_Line]:
+    """A recognised line that crosses drawn borders, each part recognised again from its own crop
+    (the text of two cells the detector took as one line): the recogniser, reading across the gap
+    an erased border leaves, may put a mark there ("提高工，本年度") and the share of characters by
+    estimated widths can be a character off. A part without ink, or that reads as nothing, keeps the
+    share `_split` gives it."""
+    shared = _split(line, borders)
+    inside = sorted(b for b in borders if line.x0 + 2 < b < line.x1 - 2)
+    if not inside:
+        return shared
+    edges = [line.x0] + inside + [line.x1]
+    out = []
+    for a, b in zip(edges, edges[1:]):
+        part = _read_strip(clean, line, a, b)
+        if part is None:
+            out.extend(p for p in shared if a - 2 <= (p.x0 + p.x1) / 2 <= b + 2)
+        else:
+            out.append(part)
+    return out
+
+
+def _read_strip(clean: np.ndarray, line: _Line, a: float, b: float) -> _Line | None:
+    """The text of `line` between x = a and b (a drawn border at either end), read on its own."""
+    h = line.height
+    ya, yb = max(0, int(line.y0)), min(clean.shape[0], int(round(line.y1)) + 1)
+    xa, xb = max(0, int(a) + 3), min(clean.shape[1], int(round(b)) - 2)
+    if xb - xa < 4 or yb - ya < 4:
+        return None
+    crop = clean[ya:yb, xa:xb]
+    ink = (crop < np.median(crop) - 50).any(axis=0)
+    if ink.sum() < 2:
+        return None
+    cols = np.nonzero(ink)[0]
+    gx0, gx1 = xa + int(cols[0]), xa + int(cols[-1]) + 1
+    m = max(2, int(h * 0.3))
+    result, _ = _engine()(np.ascontiguousarray(clean[ya:yb, max(0, gx0 - m):min(clean.shape[1], gx1 + m)]),
+                          use_det=False)
+    if not result or not result[0][0].strip():
+        return None
+    return _Line(result[0][0].strip(), float(result[0][1]), float(gx0), line.y0, float(gx1), line.y1)
+
+
 def _index(edges: list[tuple[float, float]], v: float) -> int | None:
     for i, (a, b) in enumerate(edges):
         if a <= v <= b:
@@ -427,7 +490,7 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
         if r is None:
             continue
         borders = [cols[c][1] for c in range(len(cols) - 1) if anchor[(r, c)] != anchor[(r, c + 1)]]
-        for part in _split(line, borders):
+        for part in _split_read(line, borders, clean):
             c = _index(cols, part.x0 + min(part.height, part.x1 - part.x0) / 2)
             if c is None:
                 c = _index(cols, (part.x0 + part.x1) / 2)
@@ -453,7 +516,12 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
     for (r, c), parts in placed.items():
         raw[r][c] = "\n".join(_reading_order(parts))
-        data[r][c], fixes[r][c] = correct(raw[r][c])
+        marks = _marks(parts)
+        parts = [p for p in parts if p not in marks]
+        data[r][c], fixes[r][c] = correct("\n".join(_reading_order(parts)))
+        if marks:
+            dropped = f"mark {' '.join(repr(m.text) for m in marks)} dropped"
+            fixes[r][c] = dropped if fixes[r][c] is None else f"{dropped}, {fixes[r][c]}"
         conf[r][c] = min(p.conf for p in parts)
         x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
         y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)
@@ -461,6 +529,13 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
         spans[r][c] = ((x0 + em) * to_pt, max(x0 + em, x1 - em) * to_pt)
         (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
         boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
+    for r, row in enumerate(data):  # a label near several: not one its row already prints
+        printed = {t.strip().rstrip(":：").lstrip("*＊") for t in row if t}
+        for c, text in enumerate(row):
+            if text and fixes[r][c] is None:
+                snapped = _snap(text, frozenset(printed - {text.strip().rstrip(":：").lstrip("*＊")}))
+                if snapped != text:
+                    data[r][c], fixes[r][c] = snapped, f"label {text!r}→{snapped!r} (not another of its row)"
     grid = OcrGrid(
         page=page_no,
         rows=tuple(tuple(row) for row in data),
@@ -475,7 +550,24 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
     return grid, taken
 
 
+_MARK_CONFIDENCE = 0.7  # a line of a character or two read below this, and smaller than the
+_MARK_HEIGHT = 0.8  # text beside it by this much, is a mark (a seal's faint outline), not text
+
+
+def _marks(parts: list[_Line]) -> list[_Line]:
+    """The lines of a cell that are marks, not text: a character or two, recognised with a low
+    confidence, smaller than the text lines the cell also holds ("75" and "C" read in the outline a
+    seal leaves over "项目名称：" and its value). A cell of one line keeps it (a number under the
+    seal is checked by the rules, not guessed at here)."""
+    text = [p for p in parts if len(p.text) > 2 and p.conf >= 0.85]
+    if not text:
+        return []
+    tall = max(p.height for p in text)
+    return [p for p in parts if len(p.text) <= 2 and p.conf < _MARK_CONFIDENCE and p.height < _MARK_HEIGHT * tall]
+
+
 _INK_AREA = 8  # pixels: a blot smaller than this is noise, not a glyph
+_GLYPH_PX = 12  # pixels: as tall as a digit at 150 dpi (a speck is a few)
 DASH = "—"
 _SHAPE_CONFIDENCE = 0.5  # a dash read from its shape, not by the recogniser
 
@@ -493,6 +585,11 @@ def _reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> _L
     count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
     keep = [stats[k] for k in range(1, count)
             if stats[k][4] >= _INK_AREA and (stats[k][2] >= 8 or stats[k][3] >= 10)]
+    if not keep:
+        # a faint glyph the threshold breaks into pieces (a "5" in a light print): its pieces,
+        # grown by a pixel, join into one blob a glyph tall; specks stay apart and small
+        count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(bw, np.ones((3, 3), np.uint8)))
+        keep = [stats[k] for k in range(1, count) if stats[k][4] >= 4 * _INK_AREA and stats[k][3] >= _GLYPH_PX]
     if not keep:
         return None
     if len(keep) == 1 and keep[0][3] <= 4 and keep[0][2] >= 3 * keep[0][3]:
@@ -592,13 +689,15 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for w in words if w and len(w) >= 4)
 
 
-def _snap(text: str) -> str:
+def _snap(text: str, beside: frozenset[str] = frozenset()) -> str:
     """A cell holding a template label with one character misread (a seal or a speck over it) gets
-    that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells."""
+    that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells;
+    `beside`: the labels the cell's row prints elsewhere, which it is not ("级指标" in the row of
+    "二级指标" and "三级指标" is "一级指标": a form prints a column label once)."""
     core = text.strip().rstrip(":：").lstrip("*＊")
     if len(core) < 3 or "\n" in core or core in _vocabulary() or not re.search(r"[\u4e00-\u9fff]", core):
         return text
-    near = [w for w in _vocabulary() if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
+    near = [w for w in _vocabulary() - beside if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
     lost = [w for w in near if len(w) == len(core) + 1]  # a character lost: the commonest miss
     if len(lost) == 1:
         near = lost

@@ -92,19 +92,54 @@ def test_every_scan_is_read_or_refused_by_name(read):
             info, forms = result
             assert info.scanned == tuple(range(1, info.pages + 1))
             assert [f.read_method for f in forms] == ["ocr"]
-    assert sum(not isinstance(read[p], errors.ReportError) for p in SCANS) >= 7
+    # all 9 since issue 12's second round (440306211551500055181 seal was refused for a 分值 lost)
+    assert sum(not isinstance(read[p], errors.ReportError) for p in SCANS) == len(SCANS)
 
 
 def test_scans_are_read_field_by_field_against_the_truth(read):
-    """The fields of the scans read, compared with the truth as every layout is. Measured 98.45%
-    (bench/README.md); issue 12 aims at 99%, not reached yet (goal paragraphs and header texts under
-    the seal): this bar guards what is reached against regressions."""
+    """The fields of the scans read, compared with the truth as every layout is. Measured 98.70%
+    of 1,926 fields, 9 scans (98.45% of 1,616, 8 scans, before; bench/README.md); issue 12 aims at
+    99%, not reached (numbers and header texts under the seal, a "。" the recogniser does not read
+    alone, ≥ printed too faint): this bar guards what is reached against regressions."""
     right = total = 0
     for _, _, got, want in _loaded(read):
         for r, t in compare.score(got, want).values():
             right, total = right + r, total + t
     assert total > 600
-    assert right / total >= 0.97, f"{right}/{total}"
+    assert right / total >= 0.985, f"{right}/{total}"
+
+
+# goal paragraphs whose lines cross the border between 年度目标 and 实际完成情况: each part is read
+# from its own crop (ocr._split_read). Read as one line they came out with a "，" in the gap the
+# erased border leaves ("提高工，作") and "；" read as "：" (measured 2026-12-02, bench/README.md)
+READ_ACROSS_A_BORDER = [
+    ("scan/440303200301500094260", "goal_expected"),
+    ("scan/440303210301500004536", "goal_actual"),
+    ("scan/440106191550216302646", "goal_actual"),
+]
+
+
+@pytest.mark.parametrize("name,field", READ_ACROSS_A_BORDER)
+def test_a_line_across_two_cells_is_read_part_by_part(read, name, field):
+    pdf = next(p for p in SCANS if f"{p.parent.name}/{code_of(p)}" == name)
+    _, [form] = read[pdf]
+    got = compare.fields(form.to_dict())[("goals", field)]
+    assert got == compare.fields(truth(code_of(pdf)))[("goals", field)]
+
+
+def test_only_the_ruling_is_erased_not_a_tall_glyph():
+    """A vertical stroke that runs from one ruled line to another is a border and is erased; a
+    title's tall stroke (目, 评), above the table, meets no line and stays ink."""
+    import numpy as np
+
+    mask = np.zeros((200, 300), np.uint8)
+    mask[50:150, 100:103] = 255  # a border, from the line at y 50 to the line at y 150
+    mask[5:40, 200:203] = 255  # a glyph's stroke above the table
+    hlines = [(50.0, 20.0, 280.0), (150.0, 20.0, 280.0)]
+    vlines = [(101.0, 50.0, 150.0), (201.0, 5.0, 40.0)]
+    assert ocr._borders(hlines, vlines) == [(101.0, 50.0, 150.0)]
+    kept = ocr._only(mask, ocr._borders(hlines, vlines))
+    assert kept[50:150, 100:103].all() and not kept[5:40, 200:203].any()
 
 
 def _numbers(form: dict) -> dict[str, str | None]:
@@ -254,3 +289,32 @@ def test_a_lost_decimal_point_is_given_back_only_where_the_checks_then_hold(read
     frames = normalise.frames([wrong], file_path=str(pdf), pages=info.pages)
     assert frames.dim_form["status"][0] == verify.UNVERIFIED
     assert not any(verify.MISSING_POINT in (c or "") for c in frames.ocr_cell["correction"])
+
+
+def test_a_label_near_several_is_the_one_its_row_does_not_print(read):
+    """"级指标" (its 一 lost) is one character from 一级指标, 二级指标 and 三级指标; its row prints
+    the other two, so it is 一级指标, recorded. 440306211551500055181 seal was refused without it,
+    and its 一级指标 column is read now."""
+    assert ocr._snap("级指标") == "级指标"  # alone: ambiguous, left as read
+    assert ocr._snap("级指标", frozenset({"二级指标", "三级指标"})) == "一级指标"
+    pdf = next(p for p in SCANS if code_of(p) == "440306211551500055181")
+    _, [form] = read[pdf]
+    want = truth(code_of(pdf))["indicators"]
+    assert [(i.level1, i.level1_weight) for i in form.indicators] == \
+        [(i["level1"], i["level1_weight"]) for i in want]
+    fixed = [c for c in form.ocr.cells if c.raw == "级指标"]
+    assert fixed and all(c.text == "一级指标" and "not another of its row" in c.correction for c in fixed)
+
+
+def test_marks_a_seal_leaves_are_dropped_and_recorded(read):
+    """The seal's outline over 项目名称 reads as "75" and "C": small, low-confidence, beside real
+    text: dropped from the cell (kept in `raw`, the correction says so), and the name is exact."""
+    line = lambda text, conf, y0, y1: ocr._Line(text, conf, 0.0, y0, 50.0, y1)  # noqa: E731
+    text, mark = line("项目名称：", 0.92, 188, 212), line("75", 0.57, 177, 188)
+    assert ocr._marks([mark, text]) == [mark]
+    assert ocr._marks([mark]) == []  # a cell of one line keeps it: a number is for the checks
+    assert ocr._marks([line("75", 0.95, 177, 188), text]) == []  # read with confidence: text
+    pdf = next(p for p in SCANS if code_of(p) == "440303231550216305001")
+    _, [form] = read[pdf]
+    assert form.project_name == truth(code_of(pdf))["project_name"]
+    assert any("mark '75' dropped" in (c.correction or "") and "75" in c.raw for c in form.ocr.cells)
