@@ -51,7 +51,7 @@ class Limits:
     """What one report may take. The defaults read a 1,000-page bundle comfortably (about a minute
     and well under 1 GB here) and stop a pathological file long before it hurts the nightly run."""
 
-    seconds: float = 900.0  # wall time to read one report, in its worker
+    seconds: float = 900.0  # wall time of one worker's task: a report, or a part of a long one
     pages: int = 20_000
     memory_mb: int = 4_096  # resident memory of the worker reading it
 
@@ -151,11 +151,12 @@ def _outcome(future: Any, file: str, limits: Limits) -> Any:
     try:
         return future.result()
     except FutureTimeout:
-        return OverLimit(file, f"reading it took longer than {limits.seconds:g} s (the limit per report)")
+        return OverLimit(file, f"reading it took longer than {limits.seconds:g} s (the limit per worker's "
+                               f"task: a report, or a part of 50 pages of a long one)")
     except ProcessExpired as exc:
         if exc.exitcode == -_MEMORY_SIGNAL:
             return OverLimit(file, f"reading it needed more than {limits.memory_mb} MB of memory "
-                                   f"(the limit per report)")
+                                   f"(the limit per worker)")
         how = f"signal {-exc.exitcode}" if exc.exitcode and exc.exitcode < 0 else f"exit {exc.exitcode}"
         return Unreadable(file, f"the PDF reader crashed on it ({how})")
     except RuntimeError as exc:
