@@ -124,7 +124,10 @@ def _check_objects(path: Path, pages: range | None = None) -> None:
     font, image) that does not decode, an object that cannot be parsed, a font whose widths do not
     match its character range. Readers would repair it and read on with characters lost or moved."""
     name = str(path)
-    doc = _playa_document(path)  # left open for the next part of this report
+    try:
+        doc = playa.open(path)
+    except Exception as exc:  # playa raises its own and plain parse errors alike
+        raise BrokenPdf(name, f"the PDF {DAMAGED} ({_library(exc)})") from exc
     complaints = _Complaints()
     log = logging.getLogger("playa")
     level, propagate = log.level, log.propagate
@@ -136,7 +139,7 @@ def _check_objects(path: Path, pages: range | None = None) -> None:
         i = 0  # the page being read; 0 while playa reads the page tree itself
         try:
             numbered = enumerate(doc.pages, start=1) if pages is None else \
-                ((n, doc.pages[n - 1]) for n in pages)  # a part's pages, not the pages before it
+                _part_pages(doc, path, pages)  # a part's pages, not the pages before it
             for i, page in numbered:
                 for stream in _streams(page.attrs, seen):
                     try:
@@ -157,38 +160,44 @@ def _check_objects(path: Path, pages: range | None = None) -> None:
         except Exception as exc:  # noqa: BLE001 - playa on a damaged file: KeyError, ValueError, ...
             where = f"page {i}" if i else "the page tree"
             raise BrokenPdf(name, f"{where} {DAMAGED}: {_library(exc)}", page=i or None) from exc
-    except BaseException:  # a damaged file is not kept: the next reading of it starts afresh
-        _close_playa()
+    except BaseException:  # a damaged file's pages are not kept: the next reading starts afresh
+        _PAGE_IDS.clear()
         raise
     finally:
+        doc.close()
         log.removeHandler(complaints)
         log.setLevel(level)
         log.propagate = propagate
 
 
-_PLAYA: dict[tuple, Any] = {}  # this process's last document: (path, size, mtime) → open playa document
+_PAGE_IDS: dict[tuple, list[int]] = {}  # this process's last report: (path, size, mtime) → page object ids
 
 
-def _playa_document(path: Path) -> Any:
-    """The report open in playa, kept open for the next call on the same file. playa makes the list
-    of a document's pages (parsing every page object) the first time one page is asked for: 4 s for
-    a 10,000-page bundle, paid again by each of its 200 parts. A worker reads many parts of one
-    report, so the list is made once per worker; opening another file closes the last one."""
+def _part_pages(doc: Any, path: Path, pages: range) -> Iterator[tuple[int, Any]]:
+    """The pages of a part, as playa pages. playa lists every page of a document (parsing each page
+    object) the first time one is asked for: 4 s for a 10,000-page bundle, which each of its 200
+    parts would pay again. So the first part a worker reads of a report lists them in playa and
+    keeps only their object numbers (a few KB); its later parts make just their own pages, each with
+    the attributes it inherits through its /Parent chain, as playa's page tree walk gives them."""
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _PLAYA:
-        _close_playa()
-        try:
-            _PLAYA[key] = playa.open(path)
-        except Exception as exc:  # playa raises its own and plain parse errors alike
-            raise BrokenPdf(str(path), f"the PDF {DAMAGED} ({_library(exc)})") from exc
-    return _PLAYA[key]
+    ids = _PAGE_IDS.get(key)
+    if ids is None:
+        _PAGE_IDS.clear()
+        for n in pages:
+            yield n, doc.pages[n - 1]
+        _PAGE_IDS[key] = [page.pageid for page in doc.pages]
+        return
+    from playa.document import INHERITABLE_PAGE_ATTRS
+    from playa.page import Page
 
-
-def _close_playa() -> None:
-    for doc in _PLAYA.values():
-        doc.close()
-    _PLAYA.clear()
+    for n in pages:
+        attrs = dict(resolve1(doc[ids[n - 1]]))
+        parent, hops = attrs.get("Parent"), 0
+        while isinstance(parent := resolve1(parent), dict) and hops < 64:  # a cycle ends too
+            attrs.update({k: v for k, v in parent.items() if k in INHERITABLE_PAGE_ATTRS and k not in attrs})
+            parent, hops = parent.get("Parent"), hops + 1
+        yield n, Page(doc, ids[n - 1], attrs, None, n - 1, doc.space)
 
 
 def _library(exc: Exception) -> str:

@@ -120,3 +120,27 @@ def test_small_reports_are_written_several_to_a_transaction(tmp_path, monkeypatc
     assert transactions[64] == 2  # the first copy, and the second: it replaces what the first wrote
     for form in (truth(code_of(p)) for p in PLAIN + OVERFLOW):
         assert form["project_code"] in {r[4] for r in loaded[64]["dim_form"]}
+
+
+def test_later_parts_make_only_their_own_pages_and_the_same_ones(tmp_path):
+    """After a worker's first part of a report, a part's pages are made from their object numbers
+    (pdf._part_pages) instead of playa listing every page again: the same pages, attributes inherited
+    from the page tree included."""
+    import playa
+
+    from pipeline import pdf
+
+    bundle = BUNDLES[0]
+    pdf._PAGE_IDS.clear()
+    def plain(page):  # what the checks read of a page, as plain data (playa's objects need their document)
+        return (page.pageid, sorted(page.attrs), page.mediabox, sorted(page.resources),
+                [s.objid for s in page.streams])
+
+    with playa.open(bundle) as doc:
+        everything = [plain(p) for p in doc.pages]
+        first = [page.pageid for _, page in pdf._part_pages(doc, bundle, range(1, 3))]
+    assert pdf._PAGE_IDS and first == [e[0] for e in everything[:2]]
+    with playa.open(bundle) as doc:  # a later part, in a document of its own
+        later = [plain(p) for _, p in pdf._part_pages(doc, bundle, range(3, len(everything) + 1))]
+        assert doc.pages._pages is None  # playa never listed the pages
+    assert later == everything[2:]
