@@ -2,10 +2,10 @@
 
 `ingest_many` is what the CLI calls: each report is read in parts (`pipeline.extract.read_part`) by
 bounded worker processes (`pipeline.bounded`: several at once, each limited in time, pages and memory,
-any failure a refusal), then stored here, in the order given, by the one writer: a long report part by part in a
-transaction of its own (`warehouse.load_parts`), so a bundle of any length is never held whole; small
-reports, read whole, several to a transaction (`BATCH_REPORTS`), since a transaction costs more than
-a 2-page report's rows. Either way a report is written whole or not at all.
+any failure a refusal), then stored here, in the order given, by the one writer: a long report part
+by part in a transaction of its own (`warehouse.load_parts`), so a bundle of any length is never held
+whole; small reports, read whole, several to a transaction (`BATCH_REPORTS`), since a transaction
+costs more than a 2-page report's rows. Either way a report is written whole or not at all.
 Nothing a report file holds raises: a `ReportError` becomes a quarantined dim_report row (and, when a
 quarantine folder is given, a copy of the file with a JSON sidecar giving the reason). `ingest_file`
 does the same for one file in this process (no time or memory bound). The Dagster assets call
@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from . import bounded, normalise, warehouse
-from .errors import ExtractionFault, ReportError
+from .errors import ReportError
 from .extract import PART_PAGES, extract, parts, read_part
 from .forms import no_form_found
 from .pdf import count_pages, sha256_of
@@ -90,7 +90,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
                 quarantine_dir: Path | None = None, limits: bounded.Limits = bounded.Limits(),
                 workers: int | None = None, part_pages: int = PART_PAGES,
                 batch_seconds: float = BATCH_SECONDS) -> Iterator[Outcome]:
-    """Load reports, one transaction each, yielding their outcomes in the order of `paths`.
+    """Load reports, each whole or not at all, yielding their outcomes in the order of `paths`.
 
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
     of several, each in a worker bounded by `limits` (its time limit is per part); only this process
