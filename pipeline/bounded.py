@@ -191,8 +191,9 @@ def _watch_memory(limit_mb: int) -> None:
     """Worker initializer: a watchdog ends the worker (signal `_MEMORY_SIGNAL`) once its resident
     memory passes the limit. Resident, not virtual: the libraries reserve gigabytes they never touch,
     so an address-space rlimit would refuse ordinary reports. The watchdog is a process of its own (a
-    small interpreter the worker starts, not a copy of it), not a thread: a thread needs the GIL, which one long C call (a bytes
-    operation, the final copy of a large zlib output) holds while it touches gigabytes."""
+    small interpreter the worker starts, not a copy of it), not a thread: a thread needs the GIL,
+    which one long C call (a bytes operation, the final copy of a large zlib output) holds while it
+    touches gigabytes."""
     statm_path = f"/proc/{os.getpid()}/statm"
     if not os.path.exists(statm_path):
         return

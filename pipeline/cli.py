@@ -191,10 +191,10 @@ def _ingest(args: argparse.Namespace) -> int:
                     validate.run(con, todo)
                     writer.publish()
                 unchecked, published = [], time.monotonic()
-        if unchecked:
+        if unchecked and (todo := warehouse.unchecked_reports(con)):
             if not args.quiet:
-                print(f"checking {len(unchecked)} report(s) ...", file=sys.stderr)
-            validate.run(con, warehouse.unchecked_reports(con))
+                print(f"checking {len(todo)} report(s) ...", file=sys.stderr)
+            validate.run(con, todo)
         loaded = [o.sha256 for o in outcomes if o.status == "loaded"]
         lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
     if lines is not None:
