@@ -89,6 +89,7 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
                            initargs=(limits.memory_mb,))
 
     pool, restarts = start(), 0
+    held: list[tuple] = []  # (pool, its channel's semaphores): see `_channel_locks`
     pending: deque = deque()
     queue = iter(items)
 
@@ -103,6 +104,8 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
     def submit(entry: list) -> None:
         try:
             entry[1] = pool.schedule(guarded, (fn, entry[0], limits.pages), timeout=limits.seconds)
+            if not any(p is pool for p, _ in held):  # the pool starts at its first task
+                held.append((pool, _channel_locks(pool)))
         except RuntimeError as exc:  # pebble: the pool itself is in error
             raise _PoolBroken(str(exc)) from exc
 
@@ -138,6 +141,21 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
         else:
             pool.close()
         pool.join()
+        held.clear()  # every worker has exited: the semaphores may go
+
+
+def _channel_locks(pool: ProcessPool) -> tuple:
+    """References to the semaphores of the pool's channels, held until the pool has joined.
+
+    pebble's shutdown unlinks them (drops its references) before it stops the workers; a worker
+    still starting then fails to unpickle them and its forkserver child prints a traceback (seen when
+    a short run ends before its last worker is up). What we hold keeps them until every worker has
+    exited. Private attributes of pebble 5.x: when they move, nothing is held (the old race)."""
+    try:
+        mutex = pool._pool_manager.worker_manager.workers_channel.mutex
+        return tuple(lock for lock in (mutex.reader_mutex, mutex.writer_mutex) if lock is not None)
+    except AttributeError:
+        return ()
 
 
 class _PoolBroken(Exception):

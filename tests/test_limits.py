@@ -158,6 +158,20 @@ def test_each_way_a_worker_fails_is_its_items_refusal_and_the_others_still_come_
     assert _parent_maxrss_mb() - before < 100
 
 
+def test_a_run_that_ends_before_its_last_worker_is_up_prints_nothing():
+    """Eight quick items on eight workers: the first workers finish them all while the others are
+    still starting. pebble unlinked its channel's semaphores at shutdown, and each worker still
+    starting printed a traceback from the forkserver (CI saw it in a two-ingest run)."""
+    code = ("import sys; sys.path.insert(0, 'tests'); import pathological as bad; from pipeline import bounded\n"
+            "for _ in range(10):\n"
+            "    got = list(bounded.run(bad.misbehave, [f'ok{i}' for i in range(8)], workers=8))\n"
+            "    assert [r for _, r in got] == [f'OK{i}' for i in range(8)], got\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).parent.parent)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+
+
 def test_ingest_loads_the_good_report_and_quarantines_each_pathological_one(files, tmp_path):
     folder = tmp_path / "inbox"
     folder.mkdir()
