@@ -40,6 +40,29 @@ Item = TypeVar("Item")
 
 _MEMORY_SIGNAL = signal.SIGUSR2  # what the watchdog ends a worker over Limits.memory_mb with
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+# Items scheduled ahead of the one the caller waits for. Results come back in order, so a slow item
+# (a scanned page to OCR, 10–25 s) holds up the caller; with only a few scheduled behind it the other
+# workers soon had nothing to read. A result is small (one report's rows, or 50 pages' of a bundle).
+AHEAD = 32
+
+
+# What the forkserver imports once, so that each worker forked from it starts with them: the readers
+# and Camelot's lattice parts (1.2 s to import, otherwise paid by every worker of every pool).
+PRELOAD = ["pipeline.extract", "pipeline.normalise", "camelot.parsers", "camelot.image_processing"]
+
+
+def _context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def start_readers() -> None:
+    """Start the forkserver now, in the background: it imports `PRELOAD` while the caller goes on
+    (opening the warehouse, hashing the files), so the first pool's workers start at once."""
+    _context()
+    from multiprocessing import forkserver
+    forkserver.ensure_running()
 
 
 class ReadersFailed(RuntimeError):
@@ -81,8 +104,7 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
     if not items:
         return
     workers = max(1, min(workers or default_workers(), len(items)))
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.extract", "pipeline.normalise"])
+    context = _context()
 
     def start() -> ProcessPool:
         return ProcessPool(max_workers=workers, context=context, initializer=_watch_memory,
@@ -110,7 +132,7 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
             raise _PoolBroken(str(exc)) from exc
 
     try:
-        for item in islice(queue, 2 * workers):  # a little ahead of the caller, not all in flight
+        for item in islice(queue, max(2 * workers, AHEAD)):  # ahead of the caller, not all at once
             pending.append([item, None])
         while pending:
             try:
