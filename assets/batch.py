@@ -3,18 +3,19 @@
 A run of `ingest_report` per report pays, per report, a run process, a process per step and the
 imports of Dagster, Great Expectations and Camelot in each (about a minute each on 2 cores). The job
 `ingest_batch` pays them once per run: its three ops run in the run's own process (in-process
-executor), and the reports are read through one pool of bounded workers
-(`pipeline.ingest.read_many`, the pool `jixiao ingest` reads through), so the inbox path costs about
-what the CLI costs on the same files.
+executor), and the reports are read and written as `jixiao ingest` reads and writes them
+(`pipeline.ingest.ingest_many`: one pool of bounded workers over the parts of every report, small
+reports written several to a transaction), so the inbox path costs about what the CLI costs on the
+same files. Great Expectations is imported while the reports are read, for the checks.
 
 What users rely on is kept, per report: every event is recorded against the report's partition of
 `reports` (its sha256), as a run of `ingest_report` records it —
 
-- `load_reports`: each report loaded in a transaction of its own (`pipeline.ingest.store`), and a
-  materialization of `forms` and of each warehouse table for its partition, with the same metadata
-  (file, forms, indicator rows, pages, seconds, row counts); a refused report is moved to the
-  quarantine with its sidecar, recorded in dim_report at once, and observed on its `forms`
-  partition with its reason, kind and page; the other reports load;
+- `load_reports`: each report loaded whole or not at all, and a materialization of `forms` and of
+  each warehouse table for its partition, with the same metadata (file, forms, indicator rows,
+  pages, seconds, row counts); a refused report is moved to the quarantine with its sidecar,
+  recorded in dim_report at once, and observed on its `forms` partition with its reason, kind and
+  page; the other reports load;
 - `check_reports`: every suite over the batch's reports, one evaluation per report and suite,
   recorded against that report's partition (the metadata of `report_checks`); a failed blocking
   suite (funds, scores) fails this step, so the views are not refreshed by this run;
@@ -26,25 +27,28 @@ no pickled `forms` value: rematerialize a partition's tables through `forms`, no
 """
 
 
-import time
+import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import dagster as dg
 import polars as pl
 
 from pipeline import bounded, validate
 from pipeline.errors import ReportError
-from pipeline.ingest import read_many, record_quarantined, store
+from pipeline.ingest import ingest_many, record_quarantined
 from pipeline.warehouse import views as warehouse_views
 
-from .reports import POOL, TABLES, _docs_link, _table, check_outcomes, counts
+from .reports import POOL, TABLES, _docs_link, _table, check_outcomes
 from .engines import writer_tags
 from .resources import ReportFolder, Warehouse
 
 FORMS = dg.AssetKey("forms")
 VIEWS = dg.AssetKey("analyst_views")
 REPORTS_TAG = "jixiao/reports"  # how many reports a batch run holds
+T = TypeVar("T")
 
 
 class Batch(dg.Config):
@@ -57,7 +61,7 @@ class Batch(dg.Config):
 @dg.op(pool=POOL, tags=writer_tags(), out={"loaded": dg.Out(list), "refused": dg.Out(list)})
 def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: ReportFolder,
                  warehouse: Warehouse) -> Iterator:
-    """Read every report of the batch through one bounded pool and load each in its own transaction,
+    """Read and load every report of the batch as `jixiao ingest` does (each whole or not at all),
     recording each report's materializations (or its refusal) against its partition."""
     found: dict[Path, str] = {}
     refused: list[str] = []
@@ -72,37 +76,80 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
         else:
             found[path] = sha
     loaded: list[str] = []
+    moved: dict[str, Path] = {}  # sha256 → where its refused file went
+
+    def put_aside(path: Path, sha: str, err: ReportError) -> Path:
+        moved[sha] = report_folder.put_aside(path, sha, err)
+        return moved[sha]
+
+    if found:
+        validate.warm_up()  # Great Expectations imported for check_reports while the workers read
     with warehouse.writing(context.log, publish=False) as writer:  # published with the checks
-        for path, reading, seconds in read_many(list(found), limits=bounded.Limits.from_env()):
-            sha, seconds = found[path], round(seconds, 2)
-            if isinstance(reading, ReportError):
-                moved = report_folder.put_aside(path, sha, reading)
+        for outcome in _ahead(ingest_many(writer.con, list(found), force=True, put_aside=put_aside,
+                                          limits=bounded.Limits.from_env())):
+            path, sha = outcome.path, outcome.sha256
+            if outcome.status != "loaded":
+                err = outcome.error
                 refused.append(path.name)
-                context.log.error(f"{path.name}: {reading}")
+                context.log.error(f"{path.name}: {err}")
                 yield dg.AssetObservation(
-                    asset_key=FORMS, partition=sha, description=str(reading),
-                    metadata={"file": path.name, "sha256": sha, "error_kind": reading.kind,
-                              "page": reading.page, "reason": reading.reason,
-                              "quarantined": dg.MetadataValue.path(str(moved)), "seconds": seconds})
+                    asset_key=FORMS, partition=sha, description=str(err),
+                    metadata={"file": path.name, "sha256": sha, "error_kind": err.kind, "page": err.page,
+                              "reason": err.reason, "quarantined": dg.MetadataValue.path(str(moved[sha])),
+                              "seconds": round(outcome.seconds, 2)})
                 continue
-            started = time.perf_counter()
-            store(writer.con, path, sha, reading)
             loaded.append(sha)
-            numbers = counts(reading)
+            numbers = {"sha256": sha, "forms": outcome.forms,
+                       "indicator_rows": outcome.rows["fact_indicator_result"], "pages": outcome.pages}
             yield dg.AssetMaterialization(
                 asset_key=FORMS, partition=sha,
                 metadata={"file": path.name, "path": dg.MetadataValue.path(str(path)), **numbers,
-                          "seconds": seconds})
-            stored = round(time.perf_counter() - started, 2)
+                          "seconds": round(outcome.seconds, 2)})
             for table in TABLES:
                 yield dg.AssetMaterialization(
                     asset_key=table, partition=sha,
-                    metadata={"file": path.name, **numbers, "seconds": stored,
-                              "dagster/row_count": getattr(reading, table).height})
+                    metadata={"file": path.name, **numbers, "dagster/row_count": outcome.rows[table]})
         record_quarantined(writer.con, Path(report_folder.quarantine_dir))  # the refusals, at once
     context.log.info(f"{len(loaded)} reports loaded, {len(refused)} refused")
     yield dg.Output(loaded, "loaded")
     yield dg.Output(refused, "refused")
+
+
+def _ahead(items: Iterator[T]) -> Iterator[T]:
+    """`items` produced in a thread of their own and handed over as they come. Each event an op
+    yields is a commit to Dagster's event log (about 20 ms in SQLite, four per report); while the
+    op's thread writes them, this one goes on storing the next reports, so the readers never wait
+    for the event log. Closing the iterator lets the current item finish, then closes `items`."""
+    handed: queue.Queue = queue.Queue()
+    stop, end = threading.Event(), object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                handed.put(item)
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # re-raised in the op's thread
+            handed.put(_Raised(exc))
+        finally:
+            getattr(items, "close", lambda: None)()
+            handed.put(end)
+
+    thread = threading.Thread(target=produce, name="store reports", daemon=True)
+    thread.start()
+    try:
+        while (got := handed.get()) is not end:
+            if isinstance(got, _Raised):
+                raise got.exc
+            yield got
+    finally:
+        stop.set()
+        thread.join()
+
+
+class _Raised:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
 
 
 @dg.op(pool=POOL, tags=writer_tags(), out=dg.Out(dg.Nothing))

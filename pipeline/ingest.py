@@ -10,7 +10,7 @@ Nothing a report file holds raises: a `ReportError` becomes a quarantined dim_re
 quarantine folder is given, a copy of the file with a JSON sidecar giving the reason). `ingest_file`
 does the same for one file in this process (no time or memory bound). The Dagster assets call
 `read_report` (bounded) and `store` as separate steps, so reading runs in parallel and only the write
-holds the warehouse.
+holds the warehouse; the inbox sensor's batch run calls `ingest_many`, as the CLI does.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,6 +34,10 @@ from .pdf import count_pages, sha256_of
 PDF_SUFFIXES = {".pdf"}
 BATCH_REPORTS = 64  # small reports written in one transaction (warehouse.load_parts) ...
 BATCH_SECONDS = 1.0  # ... or as many as were read in this time, so progress still shows
+COUNTED = ("dim_form", "fact_fund_execution", "fact_indicator_result")  # Outcome.rows: rows written
+# Where a refused file goes: called with (file, sha256, refusal), returns the path its refusal row
+# names. The CLI copies it to the quarantine (`copy_aside`); a Dagster run moves it out of the inbox.
+PutAside = Callable[[Path, str, ReportError], Path]
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Outcome:
     pages: int | None = None
     error: ReportError | None = None
     seconds: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)  # table (COUNTED) → rows written for it
 
 
 def find_reports(paths: list[str | Path]) -> list[Path]:
@@ -74,7 +79,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool
         return Outcome(path, sha, "skipped")
     started = time.perf_counter()
     reading = bounded.guarded(read_report, path)
-    return _store(con, path, sha, reading, time.perf_counter() - started, quarantine_dir)
+    return _store(con, path, sha, reading, time.perf_counter() - started, copy_aside(quarantine_dir))
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ class PartJob:
 def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force: bool = False,
                 quarantine_dir: Path | None = None, limits: bounded.Limits = bounded.Limits(),
                 workers: int | None = None, part_pages: int = PART_PAGES,
-                batch_seconds: float = BATCH_SECONDS) -> Iterator[Outcome]:
+                batch_seconds: float = BATCH_SECONDS, put_aside: PutAside | None = None) -> Iterator[Outcome]:
     """Load reports, each whole or not at all, yielding their outcomes in the order of `paths`.
 
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
@@ -97,7 +102,9 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     writes, each part as it comes, so neither side ever holds a whole large report. Workers first
     count each report's pages (the parent opens no report file). Small reports are written several
     to a transaction, up to `BATCH_REPORTS` or as many as were read in `batch_seconds` (0: each on
-    its own), and their outcomes come when their batch is written."""
+    its own), and their outcomes come when their batch is written. A refused file is copied to
+    `quarantine_dir`, or handed to `put_aside` when given."""
+    put_aside = put_aside or copy_aside(quarantine_dir)
     entries = []
     for path in map(Path, paths):
         sha = sha256_of(path)
@@ -125,23 +132,23 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
         if skip:
             waiting.append(Outcome(path, sha, "skipped"))
         elif not isinstance(counted[sha], int):  # refused as it was opened
-            waiting.append(_store(con, path, sha, counted[sha], 0.0, quarantine_dir))
+            waiting.append(_store(con, path, sha, counted[sha], 0.0, put_aside))
         elif (count := len(parts(counted[sha], part_pages))) == 1:
             _, result = next(readings)
             reading, seconds = result if isinstance(result, tuple) else (result, 0.0)
             if reading is None:
                 reading = no_form_found(str(path), counted[sha])
             if isinstance(reading, ReportError):
-                waiting.append(_store(con, path, sha, reading, seconds, quarantine_dir))
+                waiting.append(_store(con, path, sha, reading, seconds, put_aside))
             else:
                 if not batch:
                     started = time.monotonic()
                 batch.append(reading)
                 waiting.append(Outcome(path, sha, "loaded", forms=reading.dim_form.height,
-                                       pages=counted[sha], seconds=seconds))
+                                       pages=counted[sha], seconds=seconds, rows=_rows(reading)))
         else:  # a long report: streamed part by part, in a transaction of its own
             yield from written()
-            waiting.append(_store_parts(con, path, sha, counted[sha], readings, count, quarantine_dir))
+            waiting.append(_store_parts(con, path, sha, counted[sha], readings, count, put_aside))
         if not batch or len(batch) >= BATCH_REPORTS or time.monotonic() - started >= batch_seconds:
             yield from written()
     yield from written()
@@ -160,10 +167,11 @@ def _read_part(job: PartJob, max_pages: int | None = None) -> tuple[normalise.Re
 
 
 def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: int,
-                 readings: Iterator, count: int, quarantine_dir: Path | None) -> Outcome:
+                 readings: Iterator, count: int, put_aside: PutAside | None) -> Outcome:
     """Write the next `count` readings (the parts of this report) in one transaction, as they come;
     the first refusal among them rolls it back and is the report's refusal."""
     seconds, taken = 0.0, 0
+    rows = dict.fromkeys(COUNTED, 0)
 
     def frames() -> Iterator[normalise.ReportFrames]:
         nonlocal seconds, taken
@@ -179,6 +187,8 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: in
                 continue
             for form_id, page in zip(reading.dim_form["form_id"], reading.dim_form["first_page"]):
                 normalise.printed_once(seen, form_id, page, str(path.absolute()))
+            for table, n in _rows(reading).items():
+                rows[table] += n
             yield reading
         if not seen:
             raise no_form_found(str(path), pages)
@@ -188,8 +198,8 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: in
     except ReportError as err:
         for _ in range(count - taken):  # the parts still coming: read, and not written
             next(readings)
-        return _store(con, path, sha, err, seconds, quarantine_dir)
-    return Outcome(path, sha, "loaded", forms=forms, pages=pages, seconds=seconds)
+        return _store(con, path, sha, err, seconds, put_aside)
+    return Outcome(path, sha, "loaded", forms=forms, pages=pages, seconds=seconds, rows=rows)
 
 
 def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -> normalise.ReportFrames | ReportError:
@@ -198,31 +208,32 @@ def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -
     return reading
 
 
-def read_many(paths: Iterable[Path], *, limits: bounded.Limits = bounded.Limits(),
-              workers: int | None = None) -> Iterator[tuple[Path, normalise.ReportFrames | ReportError, float]]:
-    """`read_report` for many files through one pool of bounded workers (as `ingest_many` reads them),
-    yielding `(path, reading or refusal, seconds)` in the order of `paths`; nothing is stored. What a
-    Dagster run reading a batch of reports runs: the pool, and its imports, are started once."""
-    for path, result in bounded.run(_read_timed, [Path(p) for p in paths], limits=limits, workers=workers):
-        reading, seconds = result if isinstance(result, tuple) else (result, 0.0)
-        yield path, reading, seconds
-
-
-def _read_timed(path: Path, max_pages: int | None = None) -> tuple[normalise.ReportFrames | ReportError, float]:
-    started = time.perf_counter()
-    return read_report(path, max_pages=max_pages), time.perf_counter() - started
-
-
 def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
            reading: normalise.ReportFrames | ReportError, seconds: float,
-           quarantine_dir: Path | None) -> Outcome:
-    store(con, path, sha, reading)
+           put_aside: PutAside | None) -> Outcome:
     if isinstance(reading, ReportError):
-        if quarantine_dir is not None:
-            quarantine(path, sha, reading, quarantine_dir)
+        where = put_aside(path, sha, reading) if put_aside is not None else path
+        _record_refusal(con, sha, where, path.name, reading.kind, str(reading), reading.page)
         return Outcome(path, sha, "quarantined", error=reading, seconds=seconds)
+    warehouse.load_report(con, reading)
     return Outcome(path, sha, "loaded", forms=reading.dim_form.height,
-                   pages=reading.dim_report["pages"][0], seconds=seconds)
+                   pages=reading.dim_report["pages"][0], seconds=seconds, rows=_rows(reading))
+
+
+def _rows(reading: normalise.ReportFrames) -> dict[str, int]:
+    return {table: getattr(reading, table).height for table in COUNTED}
+
+
+def copy_aside(directory: Path | None) -> PutAside | None:
+    """The CLI's quarantine: a copy of the refused file in `directory`, with its sidecar; the refusal
+    row names the file where it was read."""
+    if directory is None:
+        return None
+
+    def put(path: Path, sha: str, err: ReportError) -> Path:
+        quarantine(path, sha, err, directory)
+        return path
+    return put
 
 
 def read_report(path: str | Path, max_pages: int | None = None) -> normalise.ReportFrames | ReportError:
