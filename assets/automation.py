@@ -1,12 +1,15 @@
 """What runs without a click: a sensor on the inbox and a nightly schedule.
 
 The sensor registers each new or changed inbox file as a partition and requests its run, once the file
-has stopped changing: its size and mtime are remembered in the cursor, and a file is taken only when
-they are the same as at the previous tick (a copy still being written waits). It never opens DuckDB.
+has stopped changing: its size and mtime are remembered in the cursor, and a file is taken when they
+are the same as at the previous tick (a copy still being written waits), or at first sight when it is
+plainly complete: a PDF ending in its `%%EOF` marker, not modified for QUIET_SECONDS. It never opens
+DuckDB.
 """
 
 import json
 import os
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,16 +31,20 @@ ingest_report = dg.define_asset_job(
 # A file the nightly rescan finds modified this recently may still be being written: it is the sensor's.
 SETTLED_SECONDS = 60
 # How often the sensor looks ($JIXIAO_SENSOR_SECONDS): a file is taken at the second look that finds it
-# unchanged, so between one and two intervals after it was dropped.
+# unchanged, so between one and two intervals after it was dropped, or at the first look when it is
+# complete (its %%EOF written) and was last modified QUIET_SECONDS before.
 SENSOR_SECONDS = int(os.environ.get("JIXIAO_SENSOR_SECONDS", 10))
+QUIET_SECONDS = 2.0
+_TAIL = 1024  # a PDF's last bytes hold its %%EOF (the standard allows it anywhere in the last 1024)
 BATCH_MAX = 500  # reports in one batch run; more in a tick make several runs, which queue on the writer
 
 
 def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], list[tuple[Path, str]]]:
     """The new cursor and the files ready to load: unchanged since the previous tick (same size and
-    mtime) and with content not yet requested for that path. Files gone from the inbox are forgotten,
-    also one that vanishes between the listing and its stat or hash (a run moved it to quarantine, a
-    user deleted it): the tick goes on without it."""
+    mtime), or complete and quiet at first sight (`_complete`), and with content not yet requested
+    for that path. Files gone from the inbox are forgotten, also one that vanishes between the
+    listing and its stat or hash (a run moved it to quarantine, a user deleted it): the tick goes on
+    without it."""
     seen: dict[str, dict] = {}
     ready: list[tuple[Path, str]] = []
     for path in files:
@@ -47,9 +54,10 @@ def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], l
             continue
         now = [st.st_size, st.st_mtime_ns]
         before = cursor.get(str(path), {})
-        if before.get("stat") != now:  # new, or still being written: look again next tick
+        changed = before.get("stat") != now
+        if changed and not _complete(path, st.st_mtime):  # new, or still being written: look again
             seen[str(path)] = {"stat": now, "sha256": before.get("sha256"), "done": False}
-        elif before.get("done"):
+        elif not changed and before.get("done"):
             seen[str(path)] = before
         else:
             try:
@@ -60,6 +68,20 @@ def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], l
                 ready.append((path, sha))
             seen[str(path)] = {"stat": now, "sha256": sha, "done": True}
     return seen, ready
+
+
+def _complete(path: Path, mtime: float) -> bool:
+    """A PDF whose writer is done: its last bytes hold %%EOF and it is QUIET_SECONDS old. A copy in
+    progress has neither (its tail is not written yet, its mtime is now); anything else waits for
+    the second look."""
+    if time.time() - mtime < QUIET_SECONDS:
+        return False
+    try:
+        with path.open("rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - _TAIL))
+            return b"%%EOF" in f.read()
+    except OSError:
+        return False
 
 
 @dg.sensor(jobs=[ingest_report, ingest_batch], minimum_interval_seconds=SENSOR_SECONDS,

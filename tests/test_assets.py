@@ -20,7 +20,7 @@ import duckdb
 import pytest
 import requests
 
-from assets.automation import REPORT_ASSETS, inbox_sensor, nightly
+from assets.automation import QUIET_SECONDS, REPORT_ASSETS, inbox_sensor, nightly
 from assets.definitions import defs
 from assets.reports import BLOCKING, SUITE_TABLE
 from assets.resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
@@ -154,6 +154,22 @@ def test_sensor_waits_for_a_file_to_stop_changing(tmp_path):
         shutil.copy(REAL, site.inbox / name)
     assert not site.tick().run_requests
     assert [r.partition_key for r in site.tick().run_requests] == [sha]
+
+
+def test_sensor_takes_a_complete_quiet_pdf_at_first_sight(tmp_path):
+    """A PDF ending in %%EOF and not modified for QUIET_SECONDS is taken at the first look; one
+    without its end (a copy cut off, or still being written) waits for the second look, however old."""
+    site = Site(tmp_path)
+    whole, cut = site.inbox / "whole.pdf", site.inbox / "cut.pdf"
+    shutil.copy(REAL, whole)
+    cut.write_bytes(REAL.read_bytes()[:-2000])
+    assert not site.tick().run_requests  # both just written
+    old = time.time() - QUIET_SECONDS - 1
+    for p in (whole, cut):
+        os.utime(p, (old, old))
+    assert [r.partition_key for r in site.tick().run_requests] == [sha256_of(whole)]
+    assert [r.tags[FILE_TAG] for r in site.tick().run_requests] == [str(cut)]  # unchanged since
+    assert not site.tick().run_requests
 
 
 def test_sensor_tick_survives_files_that_vanish_while_it_runs(tmp_path, monkeypatch):
