@@ -35,7 +35,7 @@ SETTLED_SECONDS = 60
 # complete (its %%EOF written) and was last modified QUIET_SECONDS before.
 SENSOR_SECONDS = int(os.environ.get("JIXIAO_SENSOR_SECONDS", 10))
 QUIET_SECONDS = 2.0
-_TAIL = 1024  # a PDF's last bytes hold its %%EOF (the standard allows it anywhere in the last 1024)
+_TAIL = 1024  # a PDF ends in %%EOF (and perhaps some whitespace)
 BATCH_MAX = 500  # reports in one batch run; more in a tick make several runs, which queue on the writer
 
 
@@ -71,7 +71,7 @@ def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], l
 
 
 def _complete(path: Path, mtime: float) -> bool:
-    """A PDF whose writer is done: its last bytes hold %%EOF and it is QUIET_SECONDS old. A copy in
+    """A PDF whose writer is done: it ends in %%EOF and it is QUIET_SECONDS old. A copy in
     progress has neither (its tail is not written yet, its mtime is now); anything else waits for
     the second look."""
     if time.time() - mtime < QUIET_SECONDS:
@@ -79,7 +79,7 @@ def _complete(path: Path, mtime: float) -> bool:
     try:
         with path.open("rb") as f:
             f.seek(max(0, f.seek(0, os.SEEK_END) - _TAIL))
-            return b"%%EOF" in f.read()
+            return f.read().rstrip().endswith(b"%%EOF")  # not an earlier revision's, mid-file
     except OSError:
         return False
 

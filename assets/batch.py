@@ -13,7 +13,8 @@ What users rely on is kept, per report: every event is recorded against the repo
 
 - `load_reports`: each report loaded whole or not at all, and a materialization of `forms` and of
   each warehouse table for its partition, with the same metadata (file, forms, indicator rows,
-  pages, seconds, row counts); a refused report is moved to the quarantine with its sidecar,
+  pages, row counts; the seconds of its reading on `forms`); a report already loaded is skipped,
+  as `jixiao ingest` skips it; a refused report is moved to the quarantine with its sidecar,
   recorded in dim_report at once, and observed on its `forms` partition with its reason, kind and
   page; the other reports load;
 - `check_reports`: every suite over the batch's reports, one evaluation per report and suite,
@@ -29,6 +30,7 @@ no pickled `forms` value: rematerialize a partition's tables through `forms`, no
 
 import queue
 import threading
+from contextlib import closing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -85,30 +87,37 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
     if found:
         validate.warm_up()  # Great Expectations imported for check_reports while the workers read
     with warehouse.writing(context.log, publish=False) as writer:  # published with the checks
-        for outcome in _ahead(ingest_many(writer.con, list(found), force=True, put_aside=put_aside,
-                                          limits=bounded.Limits.from_env())):
-            path, sha = outcome.path, outcome.sha256
-            if outcome.status != "loaded":
-                err = outcome.error
-                refused.append(path.name)
-                context.log.error(f"{path.name}: {err}")
-                yield dg.AssetObservation(
-                    asset_key=FORMS, partition=sha, description=str(err),
-                    metadata={"file": path.name, "sha256": sha, "error_kind": err.kind, "page": err.page,
-                              "reason": err.reason, "quarantined": dg.MetadataValue.path(str(moved[sha])),
-                              "seconds": round(outcome.seconds, 2)})
-                continue
-            loaded.append(sha)
-            numbers = {"sha256": sha, "forms": outcome.forms,
-                       "indicator_rows": outcome.rows["fact_indicator_result"], "pages": outcome.pages}
-            yield dg.AssetMaterialization(
-                asset_key=FORMS, partition=sha,
-                metadata={"file": path.name, "path": dg.MetadataValue.path(str(path)), **numbers,
-                          "seconds": round(outcome.seconds, 2)})
-            for table in TABLES:
+        # a report already loaded is skipped (its partition keeps its materialization: rerun it with
+        # ingest_report), so a refusal here never replaces a loaded report's rows; the thread is
+        # joined (closing) before the writer closes, whatever the loop raises
+        with closing(_ahead(ingest_many(writer.con, list(found), put_aside=put_aside,
+                                        limits=bounded.Limits.from_env()))) as outcomes:
+            for outcome in outcomes:
+                path, sha = outcome.path, outcome.sha256
+                if outcome.status == "skipped":
+                    context.log.info(f"{path.name}: already loaded (sha256 {sha[:12]}), skipped")
+                    continue
+                if outcome.status != "loaded":
+                    err = outcome.error
+                    refused.append(path.name)
+                    context.log.error(f"{path.name}: {err}")
+                    yield dg.AssetObservation(
+                        asset_key=FORMS, partition=sha, description=str(err),
+                        metadata={"file": path.name, "sha256": sha, "error_kind": err.kind, "page": err.page,
+                                  "reason": err.reason, "quarantined": dg.MetadataValue.path(str(moved[sha])),
+                                  "seconds": round(outcome.seconds, 2)})
+                    continue
+                loaded.append(sha)
+                numbers = {"sha256": sha, "forms": outcome.forms,
+                           "indicator_rows": outcome.rows["fact_indicator_result"], "pages": outcome.pages}
                 yield dg.AssetMaterialization(
-                    asset_key=table, partition=sha,
-                    metadata={"file": path.name, **numbers, "dagster/row_count": outcome.rows[table]})
+                    asset_key=FORMS, partition=sha,
+                    metadata={"file": path.name, "path": dg.MetadataValue.path(str(path)), **numbers,
+                              "seconds": round(outcome.seconds, 2)})
+                for table in TABLES:
+                    yield dg.AssetMaterialization(
+                        asset_key=table, partition=sha,
+                        metadata={"file": path.name, **numbers, "dagster/row_count": outcome.rows[table]})
         record_quarantined(writer.con, Path(report_folder.quarantine_dir))  # the refusals, at once
     context.log.info(f"{len(loaded)} reports loaded, {len(refused)} refused")
     yield dg.Output(loaded, "loaded")

@@ -46,25 +46,6 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 AHEAD = 32
 
 
-# What the forkserver imports once, so that each worker forked from it starts with them: the readers
-# and Camelot's lattice parts (1.2 s to import, otherwise paid by every worker of every pool).
-PRELOAD = ["pipeline.extract", "pipeline.normalise", "camelot.parsers", "camelot.image_processing"]
-
-
-def _context() -> Any:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    return context
-
-
-def start_readers() -> None:
-    """Start the forkserver now, in the background: it imports `PRELOAD` while the caller goes on
-    (opening the warehouse, hashing the files), so the first pool's workers start at once."""
-    _context()
-    from multiprocessing import forkserver
-    forkserver.ensure_running()
-
-
 class ReadersFailed(RuntimeError):
     """The pool of reading processes itself failed (not one report): the run stops, said in one line."""
 
@@ -104,7 +85,8 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
     if not items:
         return
     workers = max(1, min(workers or default_workers(), len(items)))
-    context = _context()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.extract", "pipeline.normalise"])
 
     def start() -> ProcessPool:
         return ProcessPool(max_workers=workers, context=context, initializer=_watch_memory,
@@ -126,10 +108,11 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
     def submit(entry: list) -> None:
         try:
             entry[1] = pool.schedule(guarded, (fn, entry[0], limits.pages), timeout=limits.seconds)
-            if not any(p is pool for p, _ in held):  # the pool starts at its first task
-                held.append((pool, _channel_locks(pool)))
         except RuntimeError as exc:  # pebble: the pool itself is in error
             raise _PoolBroken(str(exc)) from exc
+        finally:  # the pool starts (makes its channel) at its first task, even one that fails
+            if not any(p is pool for p, _ in held):
+                held.append((pool, _channel_locks(pool)))
 
     try:
         for item in islice(queue, max(2 * workers, AHEAD)):  # ahead of the caller, not all at once

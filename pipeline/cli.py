@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
-from .bounded import Limits, ReadersFailed, start_readers
+from .bounded import Limits, ReadersFailed
 from .errors import WarehouseOutdated
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
@@ -165,7 +165,6 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"jixiao: no PDF found under {', '.join(args.paths)}", file=sys.stderr)
         return 2
     limits = Limits(seconds=args.max_seconds, pages=args.max_pages, memory_mb=args.max_memory)
-    start_readers()  # their imports while the warehouse opens and the files are hashed
     with warehouse.writing(args.warehouse, on_wait=_say) as writer:
         con = writer.con
         outcomes = []
