@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -247,6 +248,9 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[ReportFrames]) ->
     rather than per report. A report's parts come one after another. Whatever `parts` raises (a part
     refused) rolls the whole transaction back: the warehouse never holds part of a report."""
     with _transaction(con):
+        # several small reports, given at once: whether each was loaded before, in one select
+        before = _ingested_at(con, [f.dim_report["report_sha256"][0] for f in parts]) \
+            if isinstance(parts, list) else None
         reports: dict[str, pl.DataFrame] = {}
         forms: dict[str, list[str]] = {}
         held: dict[str, list[pl.DataFrame]] = {t: [] for t in FRAME_TABLES}
@@ -256,7 +260,7 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[ReportFrames]) ->
             if sha != last:
                 if sha in reports:
                     raise ValueError(f"load_parts: the parts of report {sha} are not together")
-                reports[sha], forms[sha], last = _replace(con, frames.dim_report), [], sha
+                reports[sha], forms[sha], last = _replace(con, frames.dim_report, before), [], sha
             forms[sha] += frames.dim_form["form_id"].to_list()
             for table in FRAME_TABLES:
                 frame = getattr(frames, table)
@@ -323,18 +327,25 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")  # register()'s cost a call
 
 
-def _replace(con: duckdb.DuckDBPyConnection, dim_report: pl.DataFrame) -> pl.DataFrame:
+def _replace(con: duckdb.DuckDBPyConnection, dim_report: pl.DataFrame,
+             before: dict[str, Any] | None = None) -> pl.DataFrame:
     """Make room for a report's rows: a report loaded before has them deleted, and keeps its first
     ingested_at (versions are ordered by when a file first arrived, so re-reading an older report
     with `--force` never makes it current again). A new report has nothing to delete: every load
-    and every refusal writes its dim_report row."""
-    first = con.execute("SELECT ingested_at FROM dim_report WHERE report_sha256 = ?",
-                        [dim_report["report_sha256"][0]]).fetchall()
-    if not first:
+    and every refusal writes its dim_report row. `before`: `_ingested_at` of the reports, if known."""
+    sha = dim_report["report_sha256"][0]
+    first = (before if before is not None else _ingested_at(con, [sha])).get(sha)
+    if first is None:
         return dim_report
-    _delete_report(con, dim_report["report_sha256"][0])
-    kept = pl.lit(first[0][0], dtype=dim_report.schema["ingested_at"]).alias("ingested_at")
+    _delete_report(con, sha)
+    kept = pl.lit(first, dtype=dim_report.schema["ingested_at"]).alias("ingested_at")
     return dim_report.with_columns(kept)
+
+
+def _ingested_at(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, Any]:
+    """report_sha256 → ingested_at, for those of `shas` in dim_report."""
+    return dict(con.execute("SELECT report_sha256, ingested_at FROM dim_report WHERE report_sha256 IN "
+                            "(SELECT unnest(?::VARCHAR[]))", [shas]).fetchall())
 
 
 def _delete_report(con: duckdb.DuckDBPyConnection, sha: str) -> None:
