@@ -111,12 +111,13 @@ def timed(cmd: list[str], env: dict | None = None, memory: dict | None = None, s
     rss = PeakRss(proc.pid) if sample else None
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
-    peak = rss.stop() if rss else 0.0
+    result = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
     if rss is None:
-        return seconds, peak, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+        return seconds, 0.0, result
+    peak = rss.stop()
     if memory is not None:
         memory.update(peak_pss_mb=round(rss.peak_pss / 2**20), at_peak_mb=rss.at_peak)
-    return seconds, peak, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    return seconds, peak, result
 
 
 CAMELOT_LOOP = """

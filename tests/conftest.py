@@ -74,3 +74,13 @@ def sample_warehouse(tmp_path_factory) -> Path:
     validate.run(con)
     con.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def first_sight_waits():
+    """For tests that script the inbox sensor's ticks: a file copied just before a tick is at its
+    first sight however long the copy took on a loaded machine (the rule that takes a complete, quiet
+    PDF at first sight has its own test, which sets QUIET_SECONDS back)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("assets.automation.QUIET_SECONDS", 3600.0)
+        yield

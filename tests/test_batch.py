@@ -31,13 +31,8 @@ SAME = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _first_sight_waits():
-    """The ticks here are scripted: a file copied just before a tick is at its first sight however
-    long the copy took on a loaded machine (the rule for complete, quiet PDFs has its own test)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("assets.automation.QUIET_SECONDS", 3600.0)
-        yield
+# The ticks here are scripted (conftest.first_sight_waits).
+pytestmark = pytest.mark.usefixtures("first_sight_waits")
 
 
 class Site:
