@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .forms import form_starts, no_form_found, read_forms, stitch_overflow
 from .model import Form
-from .pdf import PdfInfo, count_pages, inspect
+from .pdf import OpenPdf, PdfInfo, count_pages, inspect
 from .tables import ENGINE, check_edges, check_held, scan
 
 PART_PAGES = 50  # pages a worker reads at once: a few MB of glyphs and grids
@@ -47,10 +47,16 @@ def read_part(path: str | Path, part: range, engine: str = ENGINE, max_pages: in
               sha256: str | None = None) -> tuple[PdfInfo, list[Form]]:
     """The forms of a report whose first page is in `part`, read and checked (none is no fault here:
     `extract` says so for the whole report). `sha256` spares hashing the file again."""
-    pages = count_pages(path, max_pages)
+    with OpenPdf(path, max_pages) as opened:  # each page loaded once, for its text and its tables
+        return _read_part(opened, path, part, engine, max_pages, sha256)
+
+
+def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_pages: int | None,
+               sha256: str | None) -> tuple[PdfInfo, list[Form]]:
+    pages = len(opened)
     end = min(part.stop + _READ_ON, pages + 1)  # pages read: part.start .. end - 1
-    info = inspect(path, max_pages, range(part.start, end), sha256)
-    layer = scan(path, engine, range(part.start, end))
+    info = inspect(path, max_pages, range(part.start, end), sha256, opened)
+    layer = scan(path, engine, range(part.start, end), opened)
     ocr: dict = {}  # page → what OCR read there (pipeline.ocr), each scanned page read once
     while True:
         grids, rulings, read = layer.grids(), layer.rulings, info
@@ -64,8 +70,8 @@ def read_part(path: str | Path, part: range, engine: str = ENGINE, max_pages: in
         if after or end > pages:
             break
         more = range(end, min(end + _READ_ON, pages + 1))
-        info, layer, end = _joined(info, inspect(path, max_pages, more, info.sha256)), \
-            layer + scan(path, engine, more), more.stop
+        info, layer, end = _joined(info, inspect(path, max_pages, more, info.sha256, opened)), \
+            layer + scan(path, engine, more, opened), more.stop
     forms = read_forms(read, grids, starting_on=part)
     if info.scanned:
         from .ocr import attach

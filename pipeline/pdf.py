@@ -45,6 +45,37 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+class OpenPdf:
+    """A report opened once in pdfium for the reading of a part: each page, and its text layer, is
+    loaded once and shared by `inspect` (the text, the images) and `tables.scan` (the glyphs, the
+    ruled lines). A part is at most a few dozen pages, so holding them for the part is cheap; loading
+    a page twice was 7% of the reading."""
+
+    def __init__(self, path: str | Path, max_pages: int | None = None) -> None:
+        self.doc = _open(Path(path), max_pages)
+        self._pages: dict[int, tuple[pdfium.PdfPage, pdfium.PdfTextPage]] = {}
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def page(self, number: int) -> tuple[pdfium.PdfPage, pdfium.PdfTextPage]:
+        """Page `number` (from 1) and its text layer."""
+        if number not in self._pages:
+            page = self.doc[number - 1]
+            self._pages[number] = page, page.get_textpage()
+        return self._pages[number]
+
+    def close(self) -> None:
+        self._pages.clear()
+        self.doc.close()
+
+    def __enter__(self) -> "OpenPdf":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def count_pages(path: str | Path, max_pages: int | None = None) -> int:
     """The report's number of pages, once it is known to be a PDF that opens; raises the named
     `ReportError` otherwise, or `OverLimit` for more than `max_pages` pages. Reads no page."""
@@ -56,17 +87,18 @@ def count_pages(path: str | Path, max_pages: int | None = None) -> int:
 
 
 def inspect(path: str | Path, max_pages: int | None = None, pages: range | None = None,
-            sha256: str | None = None) -> PdfInfo:
+            sha256: str | None = None, opened: OpenPdf | None = None) -> PdfInfo:
     """Open a report safely; raise a named `ReportError` for anything we cannot read, or `OverLimit`
     for more than `max_pages` pages (checked before any page is read). A page with no text layer
     but an image (a scan) is listed in `PdfInfo.scanned`, for `pipeline.ocr`.
 
     `pages` (all by default) are the pages read and checked; the others have an empty text in
     `page_texts`. A large report is read in parts this way, each by its own worker; `sha256`, when
-    the caller knows it, spares hashing the whole file again for each part."""
+    the caller knows it, spares hashing the whole file again for each part. `opened`: the file as the
+    caller opened it (and closes it), its pages kept for `tables.scan`."""
     path = Path(path)
     name = str(path)
-    doc = _open(path, max_pages)
+    doc = opened or OpenPdf(path, max_pages)
     try:
         numbers = range(1, len(doc) + 1) if pages is None else range(max(pages.start, 1),
                                                                      min(pages.stop, len(doc) + 1))
@@ -74,8 +106,8 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
         scans: list[int] = []
         for i in numbers:
             try:
-                page = doc[i - 1]
-                text = page.get_textpage().get_text_range()
+                page, textpage = doc.page(i)
+                text = textpage.get_text_range()
                 scanned = not text.strip() and _has_image(page)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
@@ -83,7 +115,8 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
                 scans.append(i)
             texts[i - 1] = text
     finally:
-        doc.close()
+        if opened is None:
+            doc.close()
     _check_objects(path, numbers)
     return PdfInfo(path=path, sha256=sha256 or sha256_of(path), pages=len(texts), page_texts=tuple(texts),
                    scanned=tuple(scans))
@@ -158,6 +191,8 @@ def _check_objects(path: Path, pages: range | None = None) -> None:
         except (MemoryError, RecursionError):  # the run stops / too deep: bounded says so
             raise
         except Exception as exc:  # noqa: BLE001 - playa on a damaged file: KeyError, ValueError, ...
+            if _too_deep(exc):  # playa's parser, out of stack mid-token, raises an error of its own
+                raise RecursionError(f"nested too deeply ({_library(exc)})") from exc
             where = f"page {i}" if i else "the page tree"
             raise BrokenPdf(name, f"{where} {DAMAGED}: {_library(exc)}", page=i or None) from exc
     except BaseException:  # a damaged file's pages are not kept: the next reading starts afresh
@@ -198,6 +233,18 @@ def _part_pages(doc: Any, path: Path, pages: range) -> Iterator[tuple[int, Any]]
             attrs.update({k: v for k, v in parent.items() if k in INHERITABLE_PAGE_ATTRS and k not in attrs})
             parent, hops = parent.get("Parent"), hops + 1
         yield n, Page(doc, ids[n - 1], attrs, None, n - 1, doc.space)
+
+
+def _too_deep(exc: BaseException) -> bool:
+    """Whether `exc` was raised while handling a RecursionError (one in three stack depths, on a file
+    nesting its forms 3,000 deep, playa's parser turns it into an UnboundLocalError)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, RecursionError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _library(exc: Exception) -> str:

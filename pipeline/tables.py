@@ -51,6 +51,7 @@ import playa
 import pypdfium2 as pdfium
 
 from .errors import BrokenPdf, ExtractionFault, ReportError
+from .pdf import OpenPdf
 
 DAMAGED = "cannot be read: damaged or truncated"
 
@@ -170,7 +171,8 @@ class Layer:
         return grids
 
 
-def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None) -> Layer:
+def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
+         opened: OpenPdf | None = None) -> Layer:
     """The `Layer` of the pages (all, or the range given).
 
     One pass over the file: each page is opened once, in pdfium, for its glyphs (placed into cells and
@@ -193,7 +195,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None) -> 
     # their warnings would break the progress line; damage they repair was refused by pdf.inspect
     with _quiet("camelot", "pdfminer", "playa"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        doc = pdfium.PdfDocument(name)
+        doc = opened or OpenPdf(name)
         try:
             vector = engine == "vector"
             with _camelot_fault(name), nullcontext() if vector else playa.open(name, space="page") as pdf:
@@ -201,8 +203,8 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None) -> 
                 numbers = range(1, count + 1) if pages is None else \
                     range(max(pages.start, 1), min(pages.stop, count + 1))
                 for n in numbers:
-                    page = doc[n - 1]
-                    chars = _chars(page)
+                    page, textpage = doc.page(n)
+                    chars = _chars(textpage)
                     box = page.get_mediabox()
                     drawn = _misdrawn(chars, box[1], box[3])
                     if drawn:
@@ -225,7 +227,8 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None) -> 
                     if chars:  # Camelot makes no table of a page without text
                         outlines[n] = [o for o in map(_outline, _tables(parser)) if o is not None]
         finally:
-            doc.close()
+            if opened is None:
+                doc.close()
     return Layer(rulings, outlines)
 
 
@@ -401,10 +404,9 @@ def _subpaths(page: pdfium.PdfPage) -> Iterator[tuple[list[tuple[float, float]],
                     _IDENTITY)
 
 
-def _chars(page: pdfium.PdfPage) -> list[_Char]:
+def _chars(textpage: pdfium.PdfTextPage) -> list[_Char]:
     """The page's printed glyphs, in no particular order: whitespace is not a glyph here (`_text`
     reads spaces from the gaps), nor are the spaces and line breaks pdfium invents."""
-    textpage = page.get_textpage()
     raw = textpage.raw
     matrix = pdfium.raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()

@@ -105,6 +105,23 @@ def test_the_bomb_never_takes_more_memory_than_its_limit(read):
     assert seconds < 60  # seven files on two workers: ~15 s on 2 busy cores
 
 
+def test_forms_nested_too_deeply_are_too_deep_at_every_stack_depth(tmp_path):
+    """How deep the caller's stack already is decides where the recursion runs out: at one depth in
+    three, inside playa's parser, which then raised an UnboundLocalError of its own (refused as
+    `broken`, by luck of the worker's stack). At every depth it is the RecursionError `bounded`
+    refuses as `unreadable`."""
+    path = bad.nested_forms(tmp_path / "forms.pdf")
+
+    def at_depth(k: int) -> None:
+        if k:
+            return at_depth(k - 1)
+        inspect(path)
+
+    for k in range(3):
+        with pytest.raises(RecursionError):
+            at_depth(k)
+
+
 def test_too_many_pages_is_refused_before_any_page_is_read(tmp_path):
     """The default page limit (20,000) refuses a 20,001-page file at once: the count is the page
     tree's, no page is loaded."""
