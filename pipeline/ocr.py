@@ -20,6 +20,7 @@ deskewed page, y growing upwards, like every other Grid's.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import os
 import re
@@ -386,8 +387,34 @@ def _recognise(grey: np.ndarray) -> list[_Line]:
         ys = [p[1] for p in box]
         text = text.strip()
         if text:
-            lines.append(_Line(text, float(conf), min(xs), min(ys), max(xs), max(ys)))
+            lines.append(_spaced(_Line(text, float(conf), min(xs), min(ys), max(xs), max(ys)), grey))
     return lines
+
+
+_BRACKET_GAP = 0.87  # ems of paper before a "（": an ideograph and the bracket's blank left half
+# leave 0.6–0.8 (11 measured at 150 dpi), a printed space adds about a quarter em more (0.98)
+
+
+def _spaced(line: _Line, grey: np.ndarray) -> _Line:
+    """The line with the space printed before a full-width "（" given back ("管理局 （本级）"): the
+    recogniser reads no spaces, so the paper between the bracket and the glyph before it is measured
+    (the widest gap of ink from an em before where the bracket's box should start to two after)."""
+    i = line.text.find("（")
+    if i < 1 or line.text[i - 1] == " " or not "\u4e00" <= line.text[i - 1] <= "\u9fff":
+        return line
+    adv = _advances(line.text)
+    em = (line.x1 - line.x0) / sum(adv)
+    at = line.x0 + em * sum(adv[:i])
+    ya, yb = max(0, int(line.y0)), int(round(line.y1)) + 1
+    xa, xb = max(0, int(at - em)), min(grey.shape[1], int(at + 2 * em))
+    crop = grey[ya:yb, xa:xb]
+    if crop.size == 0:
+        return line
+    ink = np.flatnonzero((crop < np.median(grey[ya:yb, int(line.x0):int(line.x1) + 1]) - 50).any(axis=0))
+    widest = int(np.diff(ink).max()) - 1 if len(ink) > 1 else 0
+    if widest <= _BRACKET_GAP * em:
+        return line
+    return dataclasses.replace(line, text=f"{line.text[:i]} {line.text[i:]}")
 
 
 def _advances(text: str) -> list[float]:

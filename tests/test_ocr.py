@@ -318,3 +318,18 @@ def test_marks_a_seal_leaves_are_dropped_and_recorded(read):
     _, [form] = read[pdf]
     assert form.project_name == truth(code_of(pdf))["project_name"]
     assert any("mark '75' dropped" in (c.correction or "") and "75" in c.raw for c in form.ocr.cells)
+
+
+@pytest.mark.parametrize("bracket_at,spaced", [(52, False), (60, True)])
+def test_a_space_before_a_bracket_is_measured_on_the_paper(bracket_at, spaced):
+    """The recogniser reads "局 （本级）" without its space: the paper between an ideograph and a
+    full-width "（" says whether one is printed (0.6–0.8 em without, about 1 em with)."""
+    import numpy as np
+
+    grey = np.full((30, 200), 240, np.uint8)
+    for x in (1, 17, 21, 37):  # two ideographs of a 20-pixel em, inked nearly edge to edge
+        grey[5:25, x:x + 2] = 30
+    grey[5:25, bracket_at:bracket_at + 2] = 30  # the bracket's stroke, in the right half of its box
+    grey[5:25, bracket_at + 10:bracket_at + 12] = 30  # 本
+    line = ocr._Line("局局（本", 0.99, 0.0, 5.0, 20.0 * 4 + (bracket_at - 52), 25.0)
+    assert ocr._spaced(line, grey).text == ("局局 （本" if spaced else "局局（本")
