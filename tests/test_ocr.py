@@ -333,3 +333,20 @@ def test_a_space_before_a_bracket_is_measured_on_the_paper(bracket_at, spaced):
     grey[5:25, bracket_at + 10:bracket_at + 12] = 30  # 本
     line = ocr._Line("局局（本", 0.99, 0.0, 5.0, 20.0 * 4 + (bracket_at - 52), 25.0)
     assert ocr._spaced(line, grey).text == ("局局 （本" if spaced else "局局（本")
+
+
+@pytest.mark.parametrize("tail,want", [(0, "：" ), (3, "；")])
+@pytest.mark.parametrize("read_as", ["：", "；"])
+def test_colon_and_semicolon_are_told_apart_by_their_shape(tail, want, read_as):
+    """The recogniser confuses "；" and "：" in long paragraphs; the glyph decides: a colon's two dots
+    carry the same ink, a semicolon's lower mark (a comma) about twice its dot's."""
+    import numpy as np
+
+    grey = np.full((30, 80), 240, np.uint8)
+    for x in (2, 42):  # the ideographs either side: strokes wider than a mark
+        grey[6, x:x + 16] = grey[22, x:x + 16] = 30
+    grey[9:12, 24:27] = 30  # the upper dot
+    grey[16:19, 24:27] = 30  # the lower dot ...
+    grey[19:19 + tail, 24:26] = 30  # ... with a comma's tail, or none
+    line = ocr._Line(f"甲{read_as}乙", 0.99, 0.0, 3.0, 60.0, 27.0)
+    assert ocr._colons(line, grey).text == f"甲{want}乙"
