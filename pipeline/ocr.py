@@ -423,6 +423,8 @@ def _lower_ink(rows: np.ndarray, paper: float, cx: float, em: float) -> float | 
 
     xa, xb = max(0, int(cx - 0.8 * em)), min(rows.shape[1], int(cx + 0.8 * em))
     crop = rows[:, xa:xb]
+    if crop.size == 0:
+        return None
     count, _, stats, _ = cv2.connectedComponentsWithStats((crop < paper - 40).astype(np.uint8))
     small = [stats[k] for k in range(1, count)
              if stats[k][2] <= 0.45 * em and stats[k][3] <= 0.6 * em and stats[k][4] >= 2]

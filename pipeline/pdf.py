@@ -65,6 +65,11 @@ class OpenPdf:
             self._pages[number] = page, page.get_textpage()
         return self._pages[number]
 
+    def release(self, number: int) -> None:
+        """Forget page `number`: once `tables.scan` has read it, nothing reads it again (a part
+        reading on past a long form would otherwise hold every page it passed)."""
+        self._pages.pop(number, None)
+
     def close(self) -> None:
         self._pages.clear()
         self.doc.close()
@@ -98,7 +103,7 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
     caller opened it (and closes it), its pages kept for `tables.scan`."""
     path = Path(path)
     name = str(path)
-    doc = opened or OpenPdf(path, max_pages)
+    doc = opened if opened is not None else OpenPdf(path, max_pages)
     try:
         numbers = range(1, len(doc) + 1) if pages is None else range(max(pages.start, 1),
                                                                      min(pages.stop, len(doc) + 1))

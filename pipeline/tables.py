@@ -195,7 +195,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
     # their warnings would break the progress line; damage they repair was refused by pdf.inspect
     with _quiet("camelot", "pdfminer", "playa"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        doc = opened or OpenPdf(name)
+        doc = opened if opened is not None else OpenPdf(name)
         try:
             vector = engine == "vector"
             with _camelot_fault(name), nullcontext() if vector else playa.open(name, space="page") as pdf:
@@ -226,6 +226,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                                         tuple(map(tuple, _runs(chars))), box)
                     if chars:  # Camelot makes no table of a page without text
                         outlines[n] = [o for o in map(_outline, _tables(parser)) if o is not None]
+                    doc.release(n)
         finally:
             if opened is None:
                 doc.close()
