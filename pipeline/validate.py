@@ -127,11 +127,24 @@ def _gx_results(checks: pl.DataFrame, suites: list[Suite], docs: Path | None):
     checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
         name="jixiao",
         validation_definitions=definitions,
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if docs is not None else [],
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX},
     ))
     outcome = checkpoint.run(batch_parameters={"dataframe": _in_units(checks).to_pandas()})
+    if docs is not None:
+        _build_docs(context, outcome)
     return [r for run in outcome.run_results.values() for r in run.results]
+
+
+def _build_docs(context, outcome) -> None:
+    """The Data Docs pages of this run's results and the index, built once. GX's UpdateDataDocsAction
+    builds the site once per suite, compiling its templates anew each time: three builds a run, two
+    thirds of a checked run's time (0.6 s each on this machine)."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    ids: list = []
+    for key, result in outcome.run_results.items():
+        ids += [key, ExpectationSuiteIdentifier(name=result.suite_name)]
+    context.build_data_docs(resource_identifiers=ids)
 
 
 def warm_up() -> threading.Thread:

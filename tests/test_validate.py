@@ -135,3 +135,21 @@ def test_a_form_without_budget_has_no_execution_rate_check(corpus_findings):
     """全年预算数 0: nothing to execute against, so the rule does not apply (the form prints 0)."""
     mine = corpus_findings.filter(pl.col("project_code") == "440310220300200029502")
     assert mine.height > 0 and "execution_rate" not in mine["rule"].to_list()
+
+
+def test_data_docs_have_each_suites_validation_of_every_run(tmp_path):
+    """Every checked run adds one validation page per suite and the index links them (the pages are
+    built once a run, not once per suite)."""
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    assert ingest_file(con, sorted((PDF / "xlsx").glob("*.pdf"))[0]).status == "loaded"
+    docs = tmp_path / "docs"
+    validate.run(con, docs=docs)
+    validate.run(con, docs=docs)
+    con.close()
+    site = validate.docs_index(docs).parent
+    suites = {s.name for s in validate.load_suites()}
+    pages = sorted(site.glob("validations/*/*/*/*.html"))
+    assert sorted(p.relative_to(site / "validations").parts[0] for p in pages) == sorted([*suites, *suites])
+    index = validate.docs_index(docs).read_text(encoding="utf-8")
+    assert all(str(p.relative_to(site)) in index for p in pages)
+    assert {p.stem for p in site.glob("expectations/*.html")} == suites
