@@ -552,10 +552,10 @@ def _index(edges: list[tuple[float, float]], v: float) -> int | None:
     return None
 
 
-def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float, clean: np.ndarray):
-    """An OcrGrid from a table's ruling and the recognised lines that start inside it. A cell the
-    page's text detector found nothing in but that holds ink (a lone "—", a digit the detector
-    passed over) is recognised again on its own."""
+def _place(rows, cols, cells, lines: list[_Line], clean: np.ndarray):
+    """Each recognised line (or its parts, where it crosses a drawn border) in the cell region where
+    it starts: (parts by region anchor, the indices of the lines placed, each region's extent as
+    first row, first column, last row, last column)."""
     anchor = _regions(cells)
     placed: dict[tuple[int, int], list[_Line]] = {}
     taken: set[int] = set()
@@ -580,6 +580,14 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
         for c in range(len(cols)):
             e = extent.setdefault(anchor[(r, c)], [r, c, r, c])
             e[2], e[3] = max(e[2], r), max(e[3], c)
+    return placed, taken, extent
+
+
+def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float, clean: np.ndarray):
+    """An OcrGrid from a table's ruling and the recognised lines that start inside it. A cell the
+    page's text detector found nothing in but that holds ink (a lone "—", a digit the detector
+    passed over) is recognised again on its own."""
+    placed, taken, extent = _place(rows, cols, cells, lines, clean)
     for key, (r0, c0, r1, c1) in extent.items():
         if key not in placed:
             line = _reread(clean, rows[r0][0], rows[r1][1], cols[c0][0], cols[c1][1])
