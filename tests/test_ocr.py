@@ -97,17 +97,17 @@ def test_every_scan_is_read_or_refused_by_name(read):
 
 
 def test_scans_are_read_field_by_field_against_the_truth(read):
-    """The fields of the scans read, compared with the truth as every layout is. Measured 98.86%
+    """The fields of the scans read, compared with the truth as every layout is. Measured 99.07%
     of 1,926 fields, 9 scans (98.70% before the space before "（" and "；"/"：" were read from the
-    glyphs; bench/README.md); issue 12 aims at 99%, not reached (numbers and header texts under the
-    seal, a "。" the recogniser does not read alone, ≥ printed too faint): this bar guards what is
-    reached against regressions."""
+    glyphs, 98.86% before a lone wrapped "。" and a straight '"' were; bench/README.md): issue 12's
+    99% is reached (still wrong: numbers and header texts under the seal, ≥ printed too faint, a
+    "." after "1"); this bar guards what is reached against regressions."""
     right = total = 0
     for _, _, got, want in _loaded(read):
         for r, t in compare.score(got, want).values():
             right, total = right + r, total + t
     assert total > 600
-    assert right / total >= 0.988, f"{right}/{total}"
+    assert right / total >= 0.99, f"{right}/{total}"
 
 
 # goal paragraphs whose lines cross the border between 年度目标 and 实际完成情况: each part is read
@@ -126,6 +126,12 @@ READ_FROM_THE_GLYPHS = [
     ("scan/440303200301500094260", "header", "budget_unit"),
     ("scan-seal/440306211551500055181", "header", "budget_unit"),
     ("scan-seal/440303231550216305001", "goals", "goal_expected"),
+    # a "。" wrapped alone onto a line of its own (ocr._full_stop) and a straight '"' after "“"
+    # (ocr._quotes): each was wrong before (2026-12-02, round 4)
+    ("scan/440303200301500094260", "goals", "goal_actual"),
+    ("scan/440303210301500001278", "goals", "goal_actual"),
+    ("scan-seal/440303210301500004143", "indicators", "1.deviation_note"),
+    ("scan-seal/440303210301500004143", "indicators", "4.deviation_note"),
 ]
 
 
@@ -367,3 +373,40 @@ def test_colon_and_semicolon_are_told_apart_by_their_shape(tail, want, read_as):
     grey[19:19 + tail, 24:26] = 30  # ... with a comma's tail, or none
     line = ocr._Line(f"甲{read_as}乙", 0.99, 0.0, 3.0, 60.0, 27.0)
     assert ocr._colons(line, grey).text == f"甲{want}乙"
+
+
+@pytest.mark.parametrize("case,found", [("ring", True), ("speck", False), ("inside", False), ("short", False)])
+def test_a_full_stop_wrapped_alone_is_read_from_its_ring(case, found):
+    """The recogniser reads nothing in a "。" that wrapped alone onto the next line of a paragraph.
+    It is given back where the last line runs to the cell's edge and the next line holds one light
+    ring a third of an em wide where the lines start; not a dark speck, not a mark elsewhere on that
+    line, not after a line that ended short (nothing wrapped)."""
+    import numpy as np
+
+    grey = np.full((60, 240), 240, np.uint8)
+    for x in range(12, 190, 20):  # nine ideographs of a 20-pixel em, one stroke each
+        grey[8:24, x:x + 3] = 30
+    x0 = 100 if case == "inside" else 11
+    if case == "speck":
+        grey[33:38, x0:x0 + 5] = 60  # a solid dark dot
+    else:
+        grey[32:39, x0:x0 + 7] = 180  # a thin light ring ...
+        grey[34:37, x0 + 2:x0 + 5] = 240  # ... with paper inside
+    last = ocr._Line("甲" * 9, 0.99, 10.0, 6.0, 190.0, 26.0)
+    right = 320.0 if case == "short" else 195.0
+    stop = ocr._full_stop(grey, [last], right, 58.0)
+    assert (stop is not None and stop.text == "。") == found
+
+
+@pytest.mark.parametrize("after,want", [(30, '"'), (42, "”")])
+def test_a_straight_quote_is_told_from_a_curly_one_by_the_paper_after_it(after, want):
+    """The recogniser reads a straight '"' after "“紧日子" as "”". A full-width "”" has its ticks in
+    the left half of its em, with paper after them (0.6 em); a half-width '"' has next to none."""
+    import numpy as np
+
+    grey = np.full((30, 90), 240, np.uint8)
+    grey[5:25, 2:4] = grey[5:25, 14:16] = 30  # 子
+    grey[5:10, 22:24] = grey[5:10, 26:28] = 30  # the quote's two ticks, high on the line
+    grey[5:25, after:after + 2] = grey[5:25, after + 14:after + 16] = 30  # 要
+    line = ocr._Line("子”要", 0.99, 0.0, 3.0, float(after + 16), 27.0)
+    assert ocr._quotes(line, grey).text == f"子{want}要"
