@@ -2,11 +2,11 @@
 
 A run of `ingest_report` per report pays, per report, a run process, a process per step and the
 imports of Dagster, Great Expectations and Camelot in each (about a minute each on 2 cores). The job
-`ingest_batch` pays them once per run: its two ops run in the run's own process (in-process
+`ingest_batch` pays them once per run: its three ops run in the run's own process (in-process
 executor), and the reports are read and written as `jixiao ingest` reads and writes them
 (`pipeline.ingest.ingest_many`: one pool of bounded workers over the parts of every report, small
 reports written several to a transaction), so the inbox path costs about what the CLI costs on the
-same files. Great Expectations is imported while the first reports are read.
+same files. Great Expectations is imported while the reports are read, for the checks.
 
 What users rely on is kept, per report: every event is recorded against the report's partition of
 `reports` (its sha256), as a run of `ingest_report` records it —
@@ -16,12 +16,10 @@ What users rely on is kept, per report: every event is recorded against the repo
   pages, row counts; the seconds of its reading on `forms`); a report already loaded is skipped,
   as `jixiao ingest` skips it; a refused report is moved to the quarantine with its sidecar,
   recorded in dim_report at once, and observed on its `forms` partition with its reason, kind and
-  page; the other reports load. The loaded reports are checked as they come (`_checked`): every
-  CHECK_SECONDS the ones stored since the last check go through every suite, which replaces their
-  findings in check_result and adds their validations to the Data Docs, and each report gets one
-  evaluation per suite on its partition (the metadata of `report_checks`), while the pool reads the
-  next reports. A failed blocking suite (funds, scores) fails this step once every report is loaded
-  and checked, so the views are not refreshed by this run;
+  page; the other reports load;
+- `check_reports`: every suite over the batch's reports, one evaluation per report and suite,
+  recorded against that report's partition (the metadata of `report_checks`); a failed blocking
+  suite (funds, scores) fails this step, so the views are not refreshed by this run;
 - `refresh_views`: `analyst_views` recreated and materialized; the step then fails naming the
   refused files, if any, so a quarantine shows as a failed run.
 
@@ -32,10 +30,8 @@ no pickled `forms` value: rematerialize a partition's tables through `forms`, no
 
 import queue
 import threading
-import time
 from contextlib import closing
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -44,7 +40,7 @@ import polars as pl
 
 from pipeline import bounded, validate
 from pipeline.errors import ReportError
-from pipeline.ingest import Outcome, ingest_many, record_quarantined
+from pipeline.ingest import ingest_many, record_quarantined
 from pipeline.warehouse import views as warehouse_views
 
 from .reports import POOL, TABLES, _docs_link, _table, check_outcomes
@@ -54,10 +50,6 @@ from .resources import ReportFolder, Warehouse
 FORMS = dg.AssetKey("forms")
 VIEWS = dg.AssetKey("analyst_views")
 REPORTS_TAG = "jixiao/reports"  # how many reports a batch run holds
-# How often the reports stored since the last check are checked while the others are read: a check
-# costs about a second (most of it GX's Data Docs), and the last reports' check is all that is left
-# once the reading ends (with one check after the reading, 150 evaluations and the docs followed it).
-CHECK_SECONDS = 3.0
 T = TypeVar("T")
 
 
@@ -68,12 +60,11 @@ class Batch(dg.Config):
     reports: dict[str, str]
 
 
-@dg.op(pool=POOL, tags=writer_tags(), out={"refused": dg.Out(list)})
+@dg.op(pool=POOL, tags=writer_tags(), out={"loaded": dg.Out(list), "refused": dg.Out(list)})
 def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: ReportFolder,
                  warehouse: Warehouse) -> Iterator:
-    """Read, load and check every report of the batch as `jixiao ingest` does (each whole or not at
-    all), recording each report's materializations and check evaluations (or its refusal) against
-    its partition."""
+    """Read and load every report of the batch as `jixiao ingest` does (each whole or not at all),
+    recording each report's materializations (or its refusal) against its partition."""
     found: dict[Path, str] = {}
     refused: list[str] = []
     for sha, hint in config.reports.items():
@@ -94,19 +85,14 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
         return moved[sha]
 
     if found:
-        validate.warm_up()  # Great Expectations imported for the checks while the workers read
-    docs = Path(report_folder.docs_dir)
-    link = _docs_link(docs)
-    with warehouse.writing(context.log) as writer:
+        validate.warm_up()  # Great Expectations imported for check_reports while the workers read
+    with warehouse.writing(context.log, publish=False) as writer:  # published with the checks
         # a report already loaded is skipped (its partition keeps its materialization: rerun it with
         # ingest_report), so a refusal here never replaces a loaded report's rows; the thread is
         # joined (closing) before the writer closes, whatever the loop raises
-        read = ingest_many(writer.con, list(found), put_aside=put_aside, limits=bounded.Limits.from_env())
-        with closing(_ahead(_checked(read, writer.con, docs, CHECK_SECONDS))) as outcomes:
+        with closing(_ahead(ingest_many(writer.con, list(found), put_aside=put_aside,
+                                        limits=bounded.Limits.from_env()))) as outcomes:
             for outcome in outcomes:
-                if isinstance(outcome, _Findings):
-                    yield from _evaluations(outcome, link)
-                    continue
                 path, sha = outcome.path, outcome.sha256
                 if outcome.status == "skipped":
                     context.log.info(f"{path.name}: already loaded (sha256 {sha[:12]}), skipped")
@@ -133,46 +119,9 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
                         asset_key=table, partition=sha,
                         metadata={"file": path.name, **numbers, "dagster/row_count": outcome.rows[table]})
         record_quarantined(writer.con, Path(report_folder.quarantine_dir))  # the refusals, at once
-    context.log.info(f"{len(loaded)} reports loaded and checked, {len(refused)} refused")
+    context.log.info(f"{len(loaded)} reports loaded, {len(refused)} refused")
+    yield dg.Output(loaded, "loaded")
     yield dg.Output(refused, "refused")
-
-
-@dataclass(frozen=True)
-class _Findings:
-    """One check of the reports stored since the previous one: their sha256s and the findings."""
-
-    reports: list[str]
-    findings: pl.DataFrame
-
-
-def _checked(outcomes: Iterator[Outcome], con, docs: Path, every: float) -> Iterator[Outcome | _Findings]:
-    """`outcomes` passed on, with the findings of the reports they loaded among them: once `every`
-    seconds have passed since the previous check, the reports loaded since are checked
-    (`validate.run` on the writer's connection, between two writes: `outcomes` is suspended), and
-    the last ones after the last outcome."""
-    pending: list[str] = []
-    last = time.monotonic()
-    for outcome in outcomes:
-        yield outcome
-        if outcome.status == "loaded":
-            pending.append(outcome.sha256)
-        if pending and time.monotonic() - last >= every:
-            yield _Findings(pending, validate.run(con, pending, docs=docs))
-            pending, last = [], time.monotonic()
-    if pending:
-        yield _Findings(pending, validate.run(con, pending, docs=docs))
-
-
-def _evaluations(checked: _Findings, link: dict) -> Iterator[dg.AssetCheckEvaluation]:
-    """One evaluation per report and suite, on the report's partition (a blocking suite's failure
-    fails the step once the op has returned)."""
-    by_report = checked.findings.partition_by("report_sha256", as_dict=True)
-    empty = checked.findings.clear()
-    for sha in checked.reports:
-        mine = by_report.get((sha,), empty)
-        for outcome in check_outcomes(mine, _table, {"report": sha, **link}):
-            yield dg.AssetCheckEvaluation(**outcome, partition=sha,
-                                          blocking=outcome["severity"] == dg.AssetCheckSeverity.ERROR)
 
 
 def _ahead(items: Iterator[T]) -> Iterator[T]:
@@ -212,7 +161,23 @@ class _Raised:
         self.exc = exc
 
 
-@dg.op(pool=POOL, tags=writer_tags())
+@dg.op(pool=POOL, tags=writer_tags(), out=dg.Out(dg.Nothing))
+def check_reports(context: dg.OpExecutionContext, loaded: list, warehouse: Warehouse,
+                  report_folder: ReportFolder) -> Iterator:
+    """Every suite over the batch's reports (`validate.run` once, for their sha256s), which replaces
+    their findings in check_result; then one evaluation per report and suite, on its partition."""
+    docs = Path(report_folder.docs_dir)
+    with warehouse.writing(context.log) as writer:
+        findings = validate.run(writer.con, loaded, docs=docs) if loaded else None
+    link = _docs_link(docs) if loaded else {}
+    for sha in loaded:
+        mine = findings.filter(pl.col("report_sha256") == sha)
+        for outcome in check_outcomes(mine, _table, {"report": sha, **link}):
+            yield dg.AssetCheckEvaluation(**outcome, partition=sha,
+                                          blocking=outcome["severity"] == dg.AssetCheckSeverity.ERROR)
+
+
+@dg.op(pool=POOL, tags=writer_tags(), ins={"checked": dg.In(dg.Nothing)})
 def refresh_views(context: dg.OpExecutionContext, refused: list, warehouse: Warehouse,
                   report_folder: ReportFolder) -> Iterator:
     """`analyst_views` recreated (as the asset does); fails afterwards naming the refused files."""
@@ -231,6 +196,7 @@ def refresh_views(context: dg.OpExecutionContext, refused: list, warehouse: Ware
 
 @dg.job(executor_def=dg.in_process_executor,
         description="Read many reports (each recorded against its partition) through one pool, load "
-                    "each in its own transaction and check it, refresh the views: the inbox sensor's run.")
+                    "each in its own transaction, check each, refresh the views: the inbox sensor's run.")
 def ingest_batch():
-    refresh_views(refused=load_reports())
+    loaded, refused = load_reports()
+    refresh_views(checked=check_reports(loaded), refused=refused)

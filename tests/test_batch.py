@@ -211,22 +211,3 @@ def test_report_mode_asks_for_one_ingest_report_run_per_file(tmp_path):
     site.tick()
     (request,) = site.tick().run_requests
     assert request.job_name == "ingest_report" and request.partition_key == sha256_of(REAL)
-
-
-def test_reports_are_checked_while_the_others_are_read(tmp_path, monkeypatch):
-    """With a check after every stored report, the first evaluations come before the last report's
-    materializations, and each report is still checked once per suite."""
-    monkeypatch.setattr("assets.batch.CHECK_SECONDS", 0.0)
-    site = Site(tmp_path)
-    pdfs = sorted(SAMPLES.glob("*.pdf"))[:3]
-    for pdf in pdfs:
-        shutil.copy(pdf, site.inbox / pdf.name)
-    site.tick()
-    (request,) = site.tick().run_requests
-    result = site.run(request)
-    kinds = [e.event_type_value for e in result.all_events if e.step_key == "load_reports"
-             and e.event_type_value in ("ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION")]
-    assert kinds.index("ASSET_CHECK_EVALUATION") < len(kinds) - 1 - kinds[::-1].index("ASSET_MATERIALIZATION")
-    pairs = [(e.partition, e.check_name) for e in result.get_asset_check_evaluations()]
-    assert sorted(pairs) == sorted((sha256_of(p), n) for p in pdfs for n in SUITES)
-    assert site.rows("SELECT count(DISTINCT report_sha256) FROM check_result") == [(3,)]
