@@ -211,12 +211,21 @@ def dagster_inbox(pdfs: list[Path], work: Path, interval: int = 10, runs: str = 
                 runs_seen = instance.get_runs()
                 if done >= want and runs_seen and all(r.status in finished for r in runs_seen):
                     return {"seconds": round(time.perf_counter() - started, 1), "runs": len(runs_seen),
-                            "reports": done, "sensor_interval_s": interval}
+                            "reports": done, "sensor_interval_s": interval,
+                            "sensor_ticks_apart_s": _tick_gaps(instance)}
                 time.sleep(0.5)
         raise TimeoutError("the Dagster path did not finish within an hour")
     finally:
         os.killpg(server.pid, signal.SIGKILL)  # `dagster dev` ignores SIGTERM; the group is ours
         server.wait()
+
+
+def _tick_gaps(instance) -> list[float]:
+    """Seconds between the inbox sensor's successive ticks: its real interval, which the daemon's
+    5 s loop rounds up."""
+    (state,) = [s for s in instance.all_instigator_state() if s.instigator_name == "inbox_sensor"]
+    ticks = sorted(t.timestamp for t in instance.get_ticks(state.instigator_origin_id, state.selector_id))
+    return [round(b - a, 1) for a, b in zip(ticks, ticks[1:])]
 
 
 def _sha256(path: Path) -> str:
