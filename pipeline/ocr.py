@@ -443,13 +443,17 @@ def _lower_ink(rows: np.ndarray, paper: float, cx: float, em: float) -> float | 
 _QUOTE_PAPER = 0.4  # ems of paper after a closing quote's ticks: a full-width "”" leaves the right
 # half of its em blank, 0.60–0.62 (4 on the corpus scans, 150 dpi); a straight '"' is half-width,
 # 0.00–0.21 (2: `“紧日子"要求`, which the recogniser reads as "”")
+_TICK_WIDTH = 0.5  # ems: at most this wide, a quote's tick (0.29–0.36, the 3 found apart on the scans)
 
 
 def _quotes(line: _Line, grey: np.ndarray) -> _Line:
     """The line with each "”" that is printed as a straight, half-width '"' given back: the
     recogniser reads both as "”", but a full-width closing quote's ticks sit in the left half of its
-    em, with paper after them, and a straight quote's do not. A quote whose ticks are not found, or
-    with no ink after it in the line, keeps its reading."""
+    em, with paper after them, and a straight quote's do not. Only a quote inside the line, after an
+    opening "“" and before an ideograph (before a "，" or "。" a full-width quote may itself be set
+    half-width), whose ticks are found apart (each narrower than half an em, not a speck) within an em
+    of where the quote should be. Any other keeps its reading; a quote ending the line is never
+    rewritten."""
     import cv2
 
     if "”" not in line.text[:-1]:
@@ -460,7 +464,7 @@ def _quotes(line: _Line, grey: np.ndarray) -> _Line:
     paper = float(np.median(rows[:, int(line.x0):int(line.x1) + 1]))
     chars = list(line.text)
     for i, ch in enumerate(chars[:-1]):
-        if ch != "”":
+        if ch != "”" or "“" not in line.text[:i] or not "\u4e00" <= chars[i + 1] <= "\u9fff":
             continue
         at = line.x0 + em * (sum(adv[:i]) + adv[i] / 2)
         xa, xb = max(0, int(at - em)), min(rows.shape[1], int(at + 1.5 * em))
@@ -470,11 +474,11 @@ def _quotes(line: _Line, grey: np.ndarray) -> _Line:
             continue
         mid = (inked[0] + inked[-1]) / 2
         count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
-        ticks = [s for s in stats[1:] if s[4] >= 2 and s[3] <= 0.45 * em and s[1] + s[3] <= mid + 1]
-        ticks = sorted(ticks, key=lambda s: abs(xa + s[0] + s[2] / 2 - at))[:2]
+        ticks = [s for s in stats[1:] if s[4] >= 4 and s[3] <= 0.45 * em and s[1] + s[3] <= mid + 1
+                 and s[2] <= _TICK_WIDTH * em and abs(xa + s[0] + s[2] / 2 - at) <= em]
         if not ticks:
-            continue
-        right = max(s[0] + s[2] for s in ticks)
+            continue  # two ticks run together into one blot (or none found): not measurable
+        right = max(s[0] + s[2] for s in ticks)  # the right tick's edge (the left may touch a glyph)
         after = np.flatnonzero(bw[:, right:].any(axis=0))
         if len(after) and after[0] / em < _QUOTE_PAPER:
             chars[i] = '"'
@@ -656,7 +660,7 @@ def _grid(page_no: int, rows, cols, cells, lines: list[_Line], px, to_pt: float,
         conf[r][c] = min(p.conf for p in parts)
         x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
         y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)
-        em = min(p.height for p in parts) * 0.3  # glyph centres, not the recogniser's padded box
+        em = min(p.height for p in parts if p is not stop) * 0.3  # glyph centres, not the padded box
         spans[r][c] = ((x0 + em) * to_pt, max(x0 + em, x1 - em) * to_pt)
         (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
         boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
@@ -756,8 +760,10 @@ def _full_stop(clean: np.ndarray, parts: list[_Line], right: float, bottom: floa
     """A "。" that wrapped alone onto the next line of a paragraph, which the recogniser reads
     nothing in (a lone ring of a few pixels): the cell's last line runs to its right edge (`right`,
     pixels: the text wrapped there), ends in an ideograph, and the band of the next line holds one
-    mark only, where the lines start, the size of a "。" and as light as one (most specks of noise
-    are darker; the lighter ones, mostly a seal's outline, do not sit alone where a line starts)."""
+    mark only, where the cell's lines start, the size of a "。" and as light as one (most specks of
+    noise are darker; the lighter ones, mostly a seal's outline, do not sit alone where a line
+    starts). The ring's hole is not looked for (a pixel or two at 150 dpi): a light dot of that size
+    in that place reads as "。" too, recorded as read from its shape."""
     import cv2
 
     if not parts:
@@ -783,7 +789,7 @@ def _full_stop(clean: np.ndarray, parts: list[_Line], right: float, bottom: floa
     gx, gy = xa + x, ya + y
     peak = float(paper - band[y:y + ht, x:x + w].min())
     lo, hi = _STOP_SIZE
-    if abs(gx - last.x0) > 0.5 * em or not (lo <= w / em <= hi and lo <= ht / em <= hi) or peak > _STOP_PEAK:
+    if abs(gx - min(p.x0 for p in parts)) > 0.5 * em or not (lo <= w / em <= hi and lo <= ht / em <= hi) or peak > _STOP_PEAK:
         return None
     return _Line(FULL_STOP, _SHAPE_CONFIDENCE, float(gx), float(gy), float(gx + w), float(gy + ht))
 

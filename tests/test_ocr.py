@@ -136,7 +136,7 @@ READ_FROM_THE_GLYPHS = [
 
 
 @pytest.mark.parametrize("name,group,field", READ_FROM_THE_GLYPHS)
-def test_spaces_and_semicolons_are_read_from_the_glyphs(read, name, group, field):
+def test_fields_read_from_the_glyphs_are_right(read, name, group, field):
     pdf = next(p for p in SCANS if f"{p.parent.name}/{code_of(p)}" == name)
     _, [form] = read[pdf]
     assert compare.fields(form.to_dict())[(group, field)] == compare.fields(truth(code_of(pdf)))[(group, field)]
@@ -398,15 +398,28 @@ def test_a_full_stop_wrapped_alone_is_read_from_its_ring(case, found):
     assert (stop is not None and stop.text == "。") == found
 
 
-@pytest.mark.parametrize("after,want", [(30, '"'), (42, "”")])
-def test_a_straight_quote_is_told_from_a_curly_one_by_the_paper_after_it(after, want):
+@pytest.mark.parametrize("text,after,ticks,want", [
+    ("“子”要", 40, "apart", '"'),  # half-width: the next glyph right after the ticks
+    ("“子”要", 52, "apart", "”"),  # full-width: paper after the ticks
+    ("子”要", 40, "apart", "”"),  # no opening quote on the line: left as read
+    ("“子”，要", 40, "apart", "”"),  # before a comma a full-width quote may be set half-width
+    ("“子”要", 46, "merged", "”"),  # the two ticks run together into one blot: not measurable
+])
+def test_a_straight_quote_is_told_from_a_curly_one_by_the_paper_after_it(text, after, ticks, want):
     """The recogniser reads a straight '"' after "“紧日子" as "”". A full-width "”" has its ticks in
-    the left half of its em, with paper after them (0.6 em); a half-width '"' has next to none."""
+    the left half of its em, with paper after them (0.6 em); a half-width '"' has next to none. Only
+    a quote after an opening one, before an ideograph, with two ticks found apart, is measured."""
     import numpy as np
 
-    grey = np.full((30, 90), 240, np.uint8)
-    grey[5:25, 2:4] = grey[5:25, 14:16] = 30  # 子
-    grey[5:10, 22:24] = grey[5:10, 26:28] = 30  # the quote's two ticks, high on the line
-    grey[5:25, after:after + 2] = grey[5:25, after + 14:after + 16] = 30  # 要
-    line = ocr._Line("子”要", 0.99, 0.0, 3.0, float(after + 16), 27.0)
-    assert ocr._quotes(line, grey).text == f"子{want}要"
+    grey = np.full((30, 120), 240, np.uint8)
+    if text.startswith("“"):
+        grey[5:10, 2:4] = grey[5:10, 6:8] = 30  # the opening quote's ticks
+    grey[5:25, 12:14] = grey[5:25, 24:26] = 30  # 子
+    if ticks == "apart":
+        grey[5:10, 32:34] = grey[5:10, 36:38] = 30  # the quote's two ticks, high on the line
+    else:
+        grey[5:10, 32:44] = 30
+    grey[5:25, after:after + 2] = grey[5:25, after + 14:after + 16] = 30  # the next glyph
+    x0 = 0.0 if text.startswith("“") else 10.0
+    line = ocr._Line(text, 0.99, x0, 3.0, float(after + 16 + (10 if "，" in text else 0)), 27.0)
+    assert ocr._quotes(line, grey).text == text.replace("”", want)
