@@ -37,7 +37,8 @@ SENSOR_SECONDS = int(os.environ.get("JIXIAO_SENSOR_SECONDS", 10))
 # The daemon looks at its sensors every 5 s and evaluates one when at least its minimum interval has
 # passed since its last tick. A minimum of exactly SENSOR_SECONDS loses that race by a few ms one look
 # in two, so the ticks came 10 or 15 s apart (measured: 15, 10, 15, 10, 10, 15). A second less lands
-# each tick on the look SENSOR_SECONDS after the previous one.
+# each tick on the look SENSOR_SECONDS after the previous one (for a multiple of 5 s; others round up
+# to the next look).
 SENSOR_MINIMUM_INTERVAL = max(1, SENSOR_SECONDS - 1)
 QUIET_SECONDS = 2.0
 _TAIL = 1024  # a PDF ends in %%EOF (and perhaps some whitespace)

@@ -137,8 +137,8 @@ def _gx_results(checks: pl.DataFrame, suites: list[Suite], docs: Path | None):
 
 def _build_docs(context, outcome) -> None:
     """The Data Docs pages of this run's results and the index, built once. GX's UpdateDataDocsAction
-    builds the site once per suite, compiling its templates anew each time: three builds a run, two
-    thirds of a checked run's time (0.6 s each on this machine)."""
+    builds the site once per suite (the index each time too), compiling its templates anew each
+    time: three builds a run; a validation with docs took 1.1–1.3 s with it, 1.0 s so."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     ids: list = []
