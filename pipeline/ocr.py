@@ -392,6 +392,16 @@ def _recognise(grey: np.ndarray) -> list[_Line]:
     return lines
 
 
+def _measure(line: _Line, grey: np.ndarray) -> tuple[list[float], float, np.ndarray, float]:
+    """What the glyph measurements of a line start from: its characters' advances, its em in pixels
+    (the box's width over the advances), its rows of the page, and their paper (the median grey
+    over the line's box)."""
+    adv = _advances(line.text)
+    em = (line.x1 - line.x0) / sum(adv)
+    rows = grey[max(0, int(line.y0)):int(round(line.y1)) + 1]
+    return adv, em, rows, float(np.median(rows[:, int(line.x0):int(line.x1) + 1]))
+
+
 _SEMICOLON = 1.45  # ink below the gap between the two marks over the ink above it: a colon's dots
 # weigh alike (0.58–1.30 on the corpus scans), a semicolon's comma about twice its dot (1.57–2.27)
 
@@ -403,10 +413,7 @@ def _colons(line: _Line, grey: np.ndarray) -> _Line:
     parts are not found keeps its reading."""
     if "：" not in line.text and "；" not in line.text:
         return line
-    adv = _advances(line.text)
-    em = (line.x1 - line.x0) / sum(adv)
-    rows = grey[max(0, int(line.y0)):int(round(line.y1)) + 1]
-    paper = float(np.median(rows[:, int(line.x0):int(line.x1) + 1]))
+    adv, em, rows, paper = _measure(line, grey)
     chars = list(line.text)
     for i, ch in enumerate(chars):
         if ch in "：；":
@@ -458,10 +465,7 @@ def _quotes(line: _Line, grey: np.ndarray) -> _Line:
 
     if "”" not in line.text[:-1]:
         return line
-    adv = _advances(line.text)
-    em = (line.x1 - line.x0) / sum(adv)
-    rows = grey[max(0, int(line.y0)):int(round(line.y1)) + 1]
-    paper = float(np.median(rows[:, int(line.x0):int(line.x1) + 1]))
+    adv, em, rows, paper = _measure(line, grey)
     chars = list(line.text)
     for i, ch in enumerate(chars[:-1]):
         if ch != "”" or "“" not in line.text[:i] or not "\u4e00" <= chars[i + 1] <= "\u9fff":
@@ -496,15 +500,13 @@ def _spaced(line: _Line, grey: np.ndarray) -> _Line:
     i = line.text.find("（")
     if i < 1 or line.text[i - 1] == " " or not "\u4e00" <= line.text[i - 1] <= "\u9fff":
         return line
-    adv = _advances(line.text)
-    em = (line.x1 - line.x0) / sum(adv)
+    adv, em, rows, paper = _measure(line, grey)
     at = line.x0 + em * sum(adv[:i])
-    ya, yb = max(0, int(line.y0)), int(round(line.y1)) + 1
     xa, xb = max(0, int(at - em)), min(grey.shape[1], int(at + 2 * em))
-    crop = grey[ya:yb, xa:xb]
+    crop = rows[:, xa:xb]
     if crop.size == 0:
         return line
-    ink = np.flatnonzero((crop < np.median(grey[ya:yb, int(line.x0):int(line.x1) + 1]) - 50).any(axis=0))
+    ink = np.flatnonzero((crop < paper - 50).any(axis=0))
     widest = int(np.diff(ink).max()) - 1 if len(ink) > 1 else 0
     if widest <= _BRACKET_GAP * em:
         return line
