@@ -8,15 +8,25 @@ export JIXIAO_INBOX ?= data/inbox
 export JIXIAO_QUARANTINE ?= data/quarantine
 export JIXIAO_DOCS ?= data/docs
 
-.PHONY: install demo test ui rerun bench clean
+# The install is the lock: requirements.lock pins every package of the closure (resolved by uv, for
+# any platform, Python 3.11 first: the one tested). `make lock` re-resolves to the newest allowed.
+PIP_VERSION := 26.3
+LOCK_FLAGS  := --extra dev --extra dask --universal --python-version 3.11 --no-header
 
-$(BIN)/jixiao: pyproject.toml
+.PHONY: install lock demo test ui rerun bench clean
+
+$(BIN)/jixiao: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet 'pip==$(PIP_VERSION)'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $@
 
 install: $(BIN)/jixiao
+
+lock: install  ## upgrade: re-resolve requirements.lock to the newest versions pyproject.toml allows, then `make test`
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) --upgrade -o requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(BIN)/jixiao
 
 demo: install  ## ingest data/samples into data/warehouse.duckdb, one line per form
 	$(BIN)/jixiao ingest data/samples
