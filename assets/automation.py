@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.pdf import sha256_of
+from pipeline.read.pdf import sha256_of
 
 from .batch import REPORTS_TAG, ingest_batch
 from .reports import TABLES, analyst_views, forms, report_checks

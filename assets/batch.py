@@ -38,7 +38,8 @@ from typing import TypeVar
 import dagster as dg
 import polars as pl
 
-from pipeline import bounded, validate
+from pipeline import bounded
+from pipeline import checks
 from pipeline.errors import ReportError
 from pipeline.ingest import ingest_many, record_quarantined
 from pipeline.warehouse import views as warehouse_views
@@ -85,7 +86,7 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
         return moved[sha]
 
     if found:
-        validate.warm_up()  # Great Expectations imported for check_reports while the workers read
+        checks.warm_up()  # Great Expectations imported for check_reports while the workers read
     with warehouse.writing(context.log, publish=False) as writer:  # published with the checks
         # a report already loaded is skipped (its partition keeps its materialization: rerun it with
         # ingest_report), so a refusal here never replaces a loaded report's rows; the thread is
@@ -164,11 +165,11 @@ class _Raised:
 @dg.op(pool=POOL, tags=writer_tags(), out=dg.Out(dg.Nothing))
 def check_reports(context: dg.OpExecutionContext, loaded: list, warehouse: Warehouse,
                   report_folder: ReportFolder) -> Iterator:
-    """Every suite over the batch's reports (`validate.run` once, for their sha256s), which replaces
+    """Every suite over the batch's reports (`checks.run` once, for their sha256s), which replaces
     their findings in check_result; then one evaluation per report and suite, on its partition."""
     docs = Path(report_folder.docs_dir)
     with warehouse.writing(context.log) as writer:
-        findings = validate.run(writer.con, loaded, docs=docs) if loaded else None
+        findings = checks.run(writer.con, loaded, docs=docs) if loaded else None
     link = _docs_link(docs) if loaded else {}
     for sha in loaded:
         mine = findings.filter(pl.col("report_sha256") == sha)

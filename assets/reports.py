@@ -14,7 +14,9 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipeline import bounded, normalise, validate
+from pipeline import bounded
+from pipeline.facts import frames as facts
+from pipeline import checks
 from pipeline.warehouse import views as warehouse_views
 from pipeline.errors import ReportError
 from pipeline.ingest import read_isolated, record_quarantined, store
@@ -26,7 +28,7 @@ GROUP = "jixiao"
 POOL = "duckdb"
 TABLES = ("dim_form", "fact_fund_execution", "fact_indicator_result")
 # Read once at load time, so the checks the UI lists are the checks that run.
-SUITES = validate.load_suites()
+SUITES = checks.load_suites()
 # The table whose numbers a suite reconciles; another suite lands on dim_form, the unit every rule names.
 SUITE_TABLE = {"weights": "fact_indicator_result", "scores": "dim_form", "funds": "fact_fund_execution"}
 # Suites whose rules reconcile printed totals: a form failing them holds numbers that do not add up, so
@@ -38,7 +40,7 @@ FINDING = ["form_id", "rule", "subject", "expected", "observed"]
 @dg.asset(partitions_def=REPORTS, group_name=GROUP, kinds={"pdf", "polars"})
 def forms(
     context: dg.AssetExecutionContext, report_folder: ReportFolder
-) -> Iterator[dg.AssetObservation | dg.Output[normalise.ReportFrames]]:
+) -> Iterator[dg.AssetObservation | dg.Output[facts.ReportFrames]]:
     """The forms of one report file as warehouse frames. A file that cannot be read fails this
     partition only, with its reason and page, and is moved to quarantine with a JSON sidecar."""
     sha = context.partition_key
@@ -70,7 +72,7 @@ def forms(
     op_tags=writer_tags(),
 )
 def warehouse_tables(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, forms: normalise.ReportFrames
+    context: dg.AssetExecutionContext, warehouse: Warehouse, forms: facts.ReportFrames
 ) -> Iterator[dg.MaterializeResult]:
     """Replaces this report's rows in one transaction (`pipeline.ingest.store`): its form, funds and
     indicator rows appear together or not at all, and a rerun leaves no trace of the previous load."""
@@ -100,11 +102,11 @@ def analyst_views(context: dg.AssetExecutionContext, warehouse: Warehouse,
                                           **_docs_link(Path(report_folder.docs_dir))})
 
 
-def _table(suite: validate.Suite) -> str:
+def _table(suite: checks.Suite) -> str:
     return SUITE_TABLE.get(suite.name, "dim_form")
 
 
-def _description(suite: validate.Suite) -> str:
+def _description(suite: checks.Suite) -> str:
     return "; ".join(e["meta"]["description"] for e in suite.expectations)
 
 
@@ -126,7 +128,7 @@ def _description(suite: validate.Suite) -> str:
 def report_checks(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse, report_folder: ReportFolder
 ) -> Iterator[dg.AssetCheckResult]:
-    """Every suite over this partition's report only (`validate.run` for its sha256), which also
+    """Every suite over this partition's report only (`checks.run` for its sha256), which also
     replaces the report's findings in check_result. A failure lists form, rule and both numbers.
 
     The extractor refuses what it cannot have read right (the partition fails in `forms`), so a loaded
@@ -134,7 +136,7 @@ def report_checks(
     sha = context.partition_key
     docs = Path(report_folder.docs_dir)
     with warehouse.writing(context.log) as writer:
-        findings = validate.run(writer.con, [sha], docs=docs)
+        findings = checks.run(writer.con, [sha], docs=docs)
     yield from _results(findings, _table, {"report": sha, **_docs_link(docs)})
 
 
@@ -151,7 +153,7 @@ def warehouse_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehous
     """Every suite over every loaded report, as the nightly schedule runs them; refreshes check_result."""
     docs = Path(report_folder.docs_dir)
     with warehouse.writing(context.log) as writer:
-        findings = validate.run(writer.con, docs=docs)
+        findings = checks.run(writer.con, docs=docs)
     yield from _results(findings, lambda suite: "analyst_views", _docs_link(docs))
 
 
@@ -186,10 +188,10 @@ def check_outcomes(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[di
 
 def _docs_link(docs: Path) -> dict:
     """The Great Expectations Data Docs page the checks just rebuilt."""
-    return {"data_docs": dg.MetadataValue.url(validate.docs_index(docs).resolve().as_uri())}
+    return {"data_docs": dg.MetadataValue.url(checks.docs_index(docs).resolve().as_uri())}
 
 
-def counts(frames: normalise.ReportFrames) -> dict:
+def counts(frames: facts.ReportFrames) -> dict:
     return {"sha256": frames.dim_report["report_sha256"][0], "forms": frames.dim_form.height,
             "indicator_rows": frames.fact_indicator_result.height,
             "pages": frames.dim_report["pages"][0]}

@@ -10,7 +10,7 @@ import dagster as dg
 from pipeline import warehouse
 from pipeline.errors import ReportError
 from pipeline.ingest import find_reports, quarantine
-from pipeline.pdf import sha256_of
+from pipeline.read.pdf import sha256_of
 
 REPORTS = dg.DynamicPartitionsDefinition(name="reports")
 FILE_TAG = "jixiao/file"  # the path a sensor saw, on the run it requested

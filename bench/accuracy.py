@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.compare import score  # noqa: E402
+from tools.compare import score  # noqa: E402
 from pipeline.errors import ReportError  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 

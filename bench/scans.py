@@ -4,7 +4,7 @@
 
 Each PDF is read as `jixiao ingest` reads it (pipeline.bounded worker pool, `extract`, then the
 frames with their OCR status), timed wall-clock for the whole batch. Per form: fields exact against
-its truth file (pipeline.compare, as bench/accuracy.py scores them), its status (ocr_verified /
+its truth file (tools.compare, as bench/accuracy.py scores them), its status (ocr_verified /
 ocr_unverified) and the rules that failed, and how many of the numbers the checks cover are wrong.
 The figure that matters: wrong numbers on verified forms (must be 0). Figures in bench/README.md.
 """
@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pipeline import bounded, compare, normalise  # noqa: E402
+from pipeline import bounded  # noqa: E402
+from tools import compare
+from pipeline.facts import frames as facts
 from pipeline.errors import ReportError  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 
@@ -51,7 +53,7 @@ def measure(pdfs: list[Path], workers: int) -> dict:
             continue
         info, got = result
         pages += info.pages
-        frames = normalise.frames(got, file_path=str(pdf), pages=info.pages)
+        frames = facts.frames(got, file_path=str(pdf), pages=info.pages)
         for form, (status, failed) in zip(got, frames.dim_form.select("status", "ocr_failed_rules").iter_rows()):
             d = form.to_dict()
             want = json.loads((TRUTH / f"{pdf.name.split('.')[0]}.json").read_text(encoding="utf-8"))

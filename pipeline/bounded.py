@@ -86,7 +86,7 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
         return
     workers = max(1, min(workers or default_workers(), len(items)))
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.extract", "pipeline.normalise"])
+    context.set_forkserver_preload(["pipeline.extract", "pipeline.facts.frames"])
 
     def start() -> ProcessPool:
         return ProcessPool(max_workers=workers, context=context, initializer=_watch_memory,

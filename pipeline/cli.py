@@ -157,7 +157,8 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from . import validate, warehouse
+    from . import warehouse
+    from . import checks
     from .ingest import BATCH_SECONDS, find_reports, ingest_many
 
     files = find_reports(args.paths)  # a path that is not there stops here, before the warehouse
@@ -177,7 +178,7 @@ def _ingest(args: argparse.Namespace) -> int:
             outcomes.append(outcome)
             if outcome.status == "loaded":
                 if not unchecked and n < len(files):
-                    validate.warm_up()  # while the other reports are read
+                    checks.warm_up()  # while the other reports are read
                 unchecked.append(outcome.sha256)
             if not args.quiet:
                 print(f"[{n}/{len(files)}] {outcome.path} ... {_describe(outcome)}", file=sys.stderr,
@@ -188,13 +189,13 @@ def _ingest(args: argparse.Namespace) -> int:
                 # published. Not after the last one: it is checked below, once the readers are gone
                 # (the pool closes with the loop), so Great Expectations' 250 MB never adds to theirs
                 if todo := warehouse.unchecked_reports(con):
-                    validate.run(con, todo)
+                    checks.run(con, todo)
                     writer.publish()
                 unchecked, published = [], time.monotonic()
         if unchecked and (todo := warehouse.unchecked_reports(con)):
             if not args.quiet:
                 print(f"checking {len(todo)} report(s) ...", file=sys.stderr)
-            validate.run(con, todo)
+            checks.run(con, todo)
         loaded = [o.sha256 for o in outcomes if o.status == "loaded"]
         lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
     if lines is not None:
@@ -267,14 +268,15 @@ _VERSIONS = """
 def _validate(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from . import validate, warehouse
+    from . import warehouse
+    from . import checks
 
     if args.failed and args.format == "text":
         print("jixiao: --failed is for --format json; the text lists only the failed checks",
               file=sys.stderr)
         return 2
     with warehouse.writing(args.warehouse, create=False, on_wait=_say) as writer:
-        findings = validate.run(writer.con)  # every version is checked and stored; current ones shown
+        findings = checks.run(writer.con)  # every version is checked and stored; current ones shown
         versions = warehouse.read_frame(writer.con, _VERSIONS)
     findings = findings.join(versions, on=["form_id", "report_sha256"])
     if not args.all_versions:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .forms import form_starts, no_form_found, read_forms, stitch_overflow
+from .forms.reader import form_starts, no_form_found, read_forms, stitch_overflow
 from .model import Form
-from .pdf import OpenPdf, PdfInfo, count_pages, inspect
-from .tables import ENGINE, check_edges, check_held, scan
+from .read.pdf import OpenPdf, PdfInfo, count_pages, inspect
+from .read.grids import ENGINE, check_edges, check_held, scan
 
 PART_PAGES = 50  # pages a worker reads at once: a few MB of glyphs and grids
 _READ_ON = 8  # pages read at a time past a part's end, looking for the next form's start
@@ -57,11 +57,11 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
     end = min(part.stop + _READ_ON, pages + 1)  # pages read: part.start .. end - 1
     info = inspect(path, max_pages, range(part.start, end), sha256, opened)
     layer = scan(path, engine, range(part.start, end), opened)
-    ocr: dict = {}  # page → what OCR read there (pipeline.ocr), each scanned page read once
+    ocr: dict = {}  # page → what OCR read there (pipeline.read.ocr), each scanned page read once
     while True:
         grids, rulings, read = layer.grids(), layer.rulings, info
         if info.scanned:  # OCR hook: pages with no text layer are read from their image
-            from .ocr import read_scanned
+            from .read.ocr import read_scanned
             grids, rulings, read, scans = read_scanned(info, grids, rulings, ocr)
         starts = form_starts(grids)
         if part.start > 1 and not any(p in part for p in starts):
@@ -74,7 +74,7 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
             layer + scan(path, engine, more, opened), more.stop
     forms = read_forms(read, grids, starting_on=part)
     if info.scanned:
-        from .ocr import attach
+        from .read.ocr import attach
         forms = attach(forms, scans)
     # the pages this part answers for: from its first form (the first part: from page 1) to the next
     held = range(1 if part.start == 1 else min(p for p in starts if p in part), after[0] if after else end)

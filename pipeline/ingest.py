@@ -25,11 +25,12 @@ from pathlib import Path
 
 import duckdb
 
-from . import bounded, normalise, warehouse
+from . import bounded, warehouse
+from .facts import frames as facts
 from .errors import ReportError
 from .extract import PART_PAGES, extract, parts, read_part
-from .forms import no_form_found
-from .pdf import count_pages, sha256_of
+from .forms.reader import no_form_found
+from .read.pdf import count_pages, sha256_of
 
 PDF_SUFFIXES = {".pdf"}
 BATCH_REPORTS = 64  # small reports written in one transaction (warehouse.load_parts) ...
@@ -115,7 +116,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     jobs = [PartJob(p, sha, part) for p, sha in to_read if isinstance(counted[sha], int)
             for part in parts(counted[sha], part_pages)]
     readings = bounded.run(_read_part, jobs, limits=limits, workers=workers, name=lambda j: str(j.path))
-    batch: list[normalise.ReportFrames] = []  # small reports read whole, written together
+    batch: list[facts.ReportFrames] = []  # small reports read whole, written together
     waiting: list[Outcome] = []  # decided, in the order of `paths`; yielded once their batch is written
     started = time.monotonic()
 
@@ -154,12 +155,12 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     yield from written()
 
 
-def _read_part(job: PartJob, max_pages: int | None = None) -> tuple[normalise.ReportFrames | ReportError | None, float]:
+def _read_part(job: PartJob, max_pages: int | None = None) -> tuple[facts.ReportFrames | ReportError | None, float]:
     """What a worker returns for one part: its frames (None: no form starts in it), or the refusal."""
     started = time.perf_counter()
     try:
         info, forms = read_part(job.path, job.pages, max_pages=max_pages, sha256=job.sha256)
-        reading = normalise.frames(forms, file_path=str(job.path.absolute()), pages=info.pages) \
+        reading = facts.frames(forms, file_path=str(job.path.absolute()), pages=info.pages) \
             if forms else None
     except ReportError as err:
         reading = err
@@ -173,7 +174,7 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: in
     seconds, taken = 0.0, 0
     rows = dict.fromkeys(COUNTED, 0)
 
-    def frames() -> Iterator[normalise.ReportFrames]:
+    def frames() -> Iterator[facts.ReportFrames]:
         nonlocal seconds, taken
         seen: dict[str, int] = {}  # form_id → first page: one report prints a form once
         for _ in range(count):
@@ -186,7 +187,7 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: in
             if reading is None:
                 continue
             for form_id, page in zip(reading.dim_form["form_id"], reading.dim_form["first_page"]):
-                normalise.printed_once(seen, form_id, page, str(path.absolute()))
+                facts.printed_once(seen, form_id, page, str(path.absolute()))
             for table, n in _rows(reading).items():
                 rows[table] += n
             yield reading
@@ -202,14 +203,14 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: in
     return Outcome(path, sha, "loaded", forms=forms, pages=pages, seconds=seconds, rows=rows)
 
 
-def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -> normalise.ReportFrames | ReportError:
+def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -> facts.ReportFrames | ReportError:
     """`read_report` in a worker process bounded by `limits`: what a Dagster step runs."""
     [(_, reading)] = bounded.run(read_report, [Path(path)], limits=limits, workers=1)
     return reading
 
 
 def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
-           reading: normalise.ReportFrames | ReportError, seconds: float,
+           reading: facts.ReportFrames | ReportError, seconds: float,
            put_aside: PutAside | None) -> Outcome:
     if isinstance(reading, ReportError):
         where = put_aside(path, sha, reading) if put_aside is not None else path
@@ -220,7 +221,7 @@ def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
                    pages=reading.dim_report["pages"][0], seconds=seconds, rows=_rows(reading))
 
 
-def _rows(reading: normalise.ReportFrames) -> dict[str, int]:
+def _rows(reading: facts.ReportFrames) -> dict[str, int]:
     return {table: getattr(reading, table).height for table in COUNTED}
 
 
@@ -236,20 +237,20 @@ def copy_aside(directory: Path | None) -> PutAside | None:
     return put
 
 
-def read_report(path: str | Path, max_pages: int | None = None) -> normalise.ReportFrames | ReportError:
+def read_report(path: str | Path, max_pages: int | None = None) -> facts.ReportFrames | ReportError:
     """Everything one report would load, or why it cannot be loaded. The refusal is returned, not
     raised, so each caller decides where it goes (a quarantined row, a failed Dagster partition).
     Run it through `pipeline.bounded`, which turns any other failure into a refusal too."""
     path = Path(path)
     try:
         info, forms = extract(path, max_pages=max_pages)
-        return normalise.frames(forms, file_path=str(path.absolute()), pages=info.pages)
+        return facts.frames(forms, file_path=str(path.absolute()), pages=info.pages)
     except ReportError as err:
         return err
 
 
 def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
-          reading: normalise.ReportFrames | ReportError) -> None:
+          reading: facts.ReportFrames | ReportError) -> None:
     """Write what `read_report` gave in one transaction: the report's rows replace its previous ones,
     or a refusal replaces them with its quarantined dim_report row."""
     if isinstance(reading, ReportError):
@@ -279,7 +280,7 @@ def record_quarantined(con: duckdb.DuckDBPyConnection, directory: Path) -> list[
 def _record_refusal(con: duckdb.DuckDBPyConnection, sha256: str, path: Path, file_name: str,
                     kind: str | None, message: str | None, page: int | None) -> None:
     """The quarantined dim_report row of a refused report, replacing anything it loaded before."""
-    warehouse.record_refusal(con, normalise.report_row(
+    warehouse.record_refusal(con, facts.report_row(
         sha256=sha256, file_name=file_name, file_path=str(path.absolute()), pages=None,
         status="quarantined", forms=0, error_kind=kind, error=message, error_page=page,
     ))

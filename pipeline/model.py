@@ -63,7 +63,7 @@ class FundRow:
     executed: str | None
     page: int
     execution_rate: str | None = None  # a template printing a 执行率 on every source row (sichuan)
-    role: str | None = None            # canonical role of the source (pipeline.template.ROLES)
+    role: str | None = None            # canonical role of the source (pipeline.forms.template.ROLES)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Form:
     indicators_weight: str | None = None  # sichuan: the "（90分）" of 绩效指标
     narrative: dict[str, str | None] = field(default_factory=dict)  # sichuan: 评价结论, ...
     optional: frozenset[str] = frozenset()  # keys of to_dict() only this form's template prints
-    ocr: OcrReading | None = None  # set when some page of the form had no text layer (pipeline.ocr)
+    ocr: OcrReading | None = None  # set when some page of the form had no text layer (pipeline.read.ocr)
 
     @property
     def read_method(self) -> str:

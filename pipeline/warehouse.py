@@ -31,11 +31,10 @@ import duckdb
 import polars as pl
 from filelock import FileLock, Timeout
 
+from . import SQL_DIR
 from .errors import WarehouseOutdated
-from .normalise import ReportFrames
+from .facts.frames import ReportFrames
 
-ROOT = Path(__file__).resolve().parent.parent
-SQL_DIR = ROOT / "sql"
 DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
 TABLES = ("check_result", "ocr_cell", "fact_indicator_result", "fact_fund_execution", "dim_form", "dim_report")
 # where a view column's COMMENT comes from when the view gives none: first table that has the column

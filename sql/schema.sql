@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS dim_form (
 COMMENT ON TABLE dim_form IS '项目支出绩效自评表: one row per form per report; a re-issued report keeps both versions';
 COMMENT ON COLUMN dim_form.form_id IS '自评表ID: <项目编码>-<年度>; where no 项目编码 is printed (national template), <N + 16 hex digits of sha256 over "年度|实施单位|项目名称", whitespace removed>-<年度>: deterministic, so a re-issue of the same project and year supersedes the earlier version';
 COMMENT ON COLUMN dim_form.report_sha256 IS '文件SHA-256: the report this version of the form was read from';
-COMMENT ON COLUMN dim_form.template IS '模板: the template the form was printed from and read by (pipeline/templates/<template>.toml: luohu, central, sichuan, …)';
+COMMENT ON COLUMN dim_form.template IS '模板: the template the form was printed from and read by (pipeline/forms/templates/<template>.toml: luohu, central, sichuan, …)';
 COMMENT ON COLUMN dim_form.title IS '标题: the printed title (项目支出绩效自评表, 部门预算项目支出绩效自评表)';
 COMMENT ON COLUMN dim_form.project_code IS '项目编码: as printed (sichuan: the code before "-" in 项目名称); null where the template prints none';
 COMMENT ON COLUMN dim_form.project_name IS '项目名称';

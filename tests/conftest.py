@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.compare import differences  # noqa: F401  (re-exported for the tests)
+from tools.compare import differences  # noqa: F401  (re-exported for the tests)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -64,14 +64,15 @@ def extracted(path: str) -> list[dict]:
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory) -> Path:
     """data/samples ingested once into a fresh warehouse, checks run."""
-    from pipeline import validate, warehouse
+    from pipeline import warehouse
+    from pipeline import checks
     from pipeline.ingest import find_reports, ingest_file
 
     path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     con = warehouse.connect(path)
     outcomes = [ingest_file(con, f) for f in find_reports([SAMPLES])]
     assert all(o.status == "loaded" for o in outcomes), [str(o.error) for o in outcomes]
-    validate.run(con)
+    checks.run(con)
     con.close()
     return path
 

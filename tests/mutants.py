@@ -412,10 +412,10 @@ def read_mutant(mutant_id: str, workdir: str) -> Outcome:
     import time
     import traceback
 
-    from pipeline.compare import differences
+    from tools.compare import differences
     from pipeline.errors import ReportError
     from pipeline.extract import extract
-    from pipeline.normalise import frames
+    from pipeline.facts.frames import frames
 
     mutant = Mutant.parse(mutant_id)
     data, note = mutant.build()

@@ -129,7 +129,7 @@ def bomb_once(path: Path, gigabytes: float = 6) -> Path:
 
 def image_bomb(path: Path, gigabytes: float = 6) -> Path:
     """The bomb as an image the page draws (a 64k × 96k grey image): pdfium leaves it alone while it
-    reads text, `pipeline.pdf` decodes it strictly."""
+    reads text, `pipeline.read.pdf` decodes it strictly."""
     data = zlib.compress(_zeros_flate(gigabytes), 9)
     image = (b"<< /Type /XObject /Subtype /Image /Width 65536 /Height %d /ColorSpace /DeviceGray "
              b"/BitsPerComponent 8 /Filter [/FlateDecode /FlateDecode] /Length %d >>\nstream\n"

@@ -12,8 +12,9 @@ import sys
 import pytest
 
 from conftest import HERE, ROOT, differences
-from pipeline import template as templates
-from pipeline import validate, warehouse
+from pipeline.forms import template as templates
+from pipeline import warehouse
+from pipeline import checks
 from pipeline.errors import IncompleteForm
 from pipeline.extract import extract
 from pipeline.ingest import ingest_file
@@ -49,7 +50,7 @@ def test_the_added_template_reads_the_form_exactly(with_example):
 def test_the_added_template_loads_and_its_rules_run(with_example, tmp_path):
     con = warehouse.connect(tmp_path / "w.duckdb")
     assert ingest_file(con, PDF).status == "loaded"
-    findings = validate.run(con)
+    findings = checks.run(con)
     roles = con.execute("SELECT source, role FROM fact_fund_execution ORDER BY source_order").fetchall()
     con.close()
     assert roles == [("资金合计", "total"), ("财政拨款", "appropriation"), ("结转结余", "carried_over"),

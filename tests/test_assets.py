@@ -25,9 +25,9 @@ from assets.definitions import defs
 from assets.reports import BLOCKING, SUITE_TABLE
 from assets.resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
 from conftest import ROOT, SAMPLES, extracted, truth
-from pipeline.pdf import sha256_of
-from pipeline import validate
-from pipeline.validate import load_suites
+from pipeline.read.pdf import sha256_of
+from pipeline import checks
+from pipeline.checks import load_suites
 
 REAL = SAMPLES / "luohu-2023-dev.xlsx.pdf"  # the 12 published forms; every other sample carries a defect
 SUITE_NAMES = {s.name for s in load_suites()}
@@ -492,4 +492,4 @@ def test_webserver_and_daemon_run_a_partition_launched_through_graphql(tmp_path)
         log.close()
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM dim_form WHERE report_sha256 = ?", [sha]).fetchone() == (12,)
-    assert validate.docs_index(tmp_path / "docs").is_file()
+    assert checks.docs_index(tmp_path / "docs").is_file()

@@ -152,9 +152,9 @@ def test_a_damaged_object_is_broken(tmp_path, src, printed, damaged, words):
 def test_a_damaged_font_is_caught_by_the_cells_too(tmp_path, monkeypatch):
     """Without the stream check the same damage reaches the cells as empty 分值/得分, which the form
     reader refuses: the second line of defence holds on its own."""
-    import pipeline.pdf
+    import pipeline.read.pdf
 
-    monkeypatch.setattr(pipeline.pdf, "_check_objects", lambda path, pages=None: None)
+    monkeypatch.setattr(pipeline.read.pdf, "_check_objects", lambda path, pages=None: None)
     with pytest.raises(errors.ExtractionFault, match="has no 分值 or 得分") as refusal:
         extract(_damaged(tmp_path / "damaged.pdf", 0))
     assert refusal.value.page == 1
@@ -189,9 +189,9 @@ def test_a_report_that_later_fails_loses_its_old_rows(tmp_path):
 
 
 def test_inspect_lists_scanned_pages_instead_of_refusing():
-    """A page with no text layer is no longer a refusal: inspect names it for pipeline.ocr, and a
+    """A page with no text layer is no longer a refusal: inspect names it for pipeline.read.ocr, and a
     text PDF has none (its pages keep their text layer)."""
-    from pipeline.pdf import inspect
+    from pipeline.read.pdf import inspect
 
     assert inspect(PDF / "scan" / "440303200301500094260.scan.pdf").scanned == (1, 2)
     assert inspect(PDF / "xlsx" / "440305210300200065020.xlsx.pdf").scanned == ()
@@ -210,7 +210,7 @@ def test_refusals_put_aside_elsewhere_are_recorded_once(bad_files, tmp_path):
     """A refusal quarantined without the warehouse open (the Dagster read step) reaches dim_report from
     its sidecar, once; one the warehouse already knows is left as it is."""
     from pipeline.ingest import quarantine, read_report, record_quarantined
-    from pipeline.pdf import sha256_of
+    from pipeline.read.pdf import sha256_of
 
     folder = tmp_path / "quarantine"
     refused = {}

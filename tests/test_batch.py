@@ -15,8 +15,8 @@ from assets.reports import BLOCKING, SUITE_TABLE
 from assets.resources import ReportFolder, Warehouse
 from assets.automation import inbox_sensor
 from conftest import SAMPLES
-from pipeline.pdf import sha256_of
-from pipeline.validate import load_suites
+from pipeline.read.pdf import sha256_of
+from pipeline.checks import load_suites
 
 REAL = SAMPLES / "luohu-2023-dev.xlsx.pdf"
 TABLES = ("dim_form", "fact_fund_execution", "fact_indicator_result")
@@ -67,13 +67,14 @@ class Site:
 
 def cli_rows(pdfs: list[Path], tmp: Path) -> dict[str, list[tuple]]:
     """The same files through what `jixiao ingest` runs (ingest_many, then the checks)."""
-    from pipeline import validate, warehouse
+    from pipeline import warehouse
+    from pipeline import checks
     from pipeline.ingest import ingest_many
 
     path = tmp / "cli.duckdb"
     con = warehouse.connect(path)
     list(ingest_many(con, pdfs, quarantine_dir=tmp / "cli-quarantine"))
-    validate.run(con)
+    checks.run(con)
     rows = {t: sorted(con.execute(sql).fetchall(), key=repr) for t, sql in SAME.items()}
     con.close()
     return rows

@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from conftest import PDF, code_of, differences, extracted, truth
-from pipeline.compare import score
+from tools.compare import score
 
 PDF_FILE = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
 

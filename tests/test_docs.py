@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from conftest import ROOT
-from pipeline import docs, warehouse
+from pipeline import warehouse
+from tools import docs
 
 
 def test_warehouse_doc_is_current():
     committed = (ROOT / "docs" / "warehouse.md").read_text(encoding="utf-8")
     assert committed == docs.render(), (
-        "docs/warehouse.md is stale: run `python -m pipeline.docs > docs/warehouse.md` and commit it")
+        "docs/warehouse.md is stale: run `python -m tools.docs > docs/warehouse.md` and commit it")
 
 
 def test_doc_names_every_table_view_and_relation():

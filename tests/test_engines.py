@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from conftest import ROOT, SAMPLES
-from pipeline.pdf import sha256_of
+from pipeline.read.pdf import sha256_of
 
 REAL = SAMPLES / "luohu-2023-dev.xlsx.pdf"
 FORMS = "SELECT form_id, report_sha256, template, execution_rate, total_score FROM dim_form ORDER BY 1"
@@ -43,7 +43,8 @@ def test_executor_is_chosen_by_the_environment(monkeypatch):
 def test_ingest_report_runs_on_a_local_dask_cluster(tmp_path, monkeypatch):
     from dask.distributed import Client, LocalCluster
 
-    from pipeline import validate, warehouse
+    from pipeline import warehouse
+    from pipeline import checks
     from pipeline.ingest import ingest_many
 
     home, inbox, database = tmp_path / "home", tmp_path / "inbox", tmp_path / "warehouse.duckdb"
@@ -83,7 +84,7 @@ def test_ingest_report_runs_on_a_local_dask_cluster(tmp_path, monkeypatch):
     cli = tmp_path / "cli.duckdb"
     con = warehouse.connect(cli)
     list(ingest_many(con, [REAL]))
-    validate.run(con)
+    checks.run(con)
     expected = con.execute(FORMS).fetchall()
     con.close()
     with duckdb.connect(str(database), read_only=True) as con:

@@ -3,7 +3,7 @@
 Each expected answer is computed here from tests/fixtures/corpus/truth in Python, not from the warehouse,
 and without the code under test: parsed values come from the hand-written readings of
 tests/fixtures/targets.json, and target_met, the rule score (财预〔2020〕10号) and rounding are plain
-Decimal arithmetic below, so a bug in pipeline/targets.py or pipeline/rules.py cannot hide on both sides.
+Decimal arithmetic below, so a bug in pipeline/facts/targets.py or pipeline/facts/rules.py cannot hide on both sides.
 """
 
 from __future__ import annotations

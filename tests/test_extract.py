@@ -58,9 +58,9 @@ def test_reading_silences_the_pdf_libraries_warnings_only_while_camelot_reads(mo
     `broken`)."""
     import logging
 
-    from pipeline import tables
+    from pipeline.read import grids
 
-    real = tables._ruled_lines
+    real = grids._ruled_lines
     during = {}
 
     def ruled_lines(*args, **kwargs):
@@ -70,8 +70,8 @@ def test_reading_silences_the_pdf_libraries_warnings_only_while_camelot_reads(mo
         return real(*args, **kwargs)
 
     before = {n: logging.getLogger(n).level for n in ("playa", "pdfminer", "camelot")}
-    monkeypatch.setattr(tables, "_ruled_lines", ruled_lines)
-    tables.read_grids(PDF / "xlsx" / "440303210301500004143.xlsx.pdf")
+    monkeypatch.setattr(grids, "_ruled_lines", ruled_lines)
+    grids.read_grids(PDF / "xlsx" / "440303210301500004143.xlsx.pdf")
     assert during == {"playa.pdftypes": False, "pdfminer.pdftypes": False, "camelot": False}
     assert "a repaired stream" not in capfd.readouterr().err
     assert {n: logging.getLogger(n).level for n in before} == before

@@ -15,10 +15,10 @@ import pytest
 from conftest import PDF, SAMPLES, TRUTH, code_of, differences, extracted, truth
 from pipeline import warehouse
 from pipeline.errors import ExtractionFault
-from pipeline.forms import read_forms
+from pipeline.forms.reader import read_forms
 from pipeline.ingest import ingest_file
-from pipeline.pdf import inspect
-from pipeline.tables import Grid, check_held, read_grids
+from pipeline.read.pdf import inspect
+from pipeline.read.grids import Grid, check_held, read_grids
 
 OVERFLOW = PDF / "xlsx-overflow" / "441302221551500092553.xlsx-overflow.pdf"  # spills onto pages 3, 4
 TWO_PAGES = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"

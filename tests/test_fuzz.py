@@ -21,9 +21,9 @@ import mutants
 from conftest import PDF, code_of, differences, truth
 from pipeline.errors import BrokenPdf, ExtractionFault
 from pipeline.extract import extract
-from pipeline.forms import read_forms
-from pipeline.pdf import inspect
-from pipeline.tables import Grid, read_grids
+from pipeline.forms.reader import read_forms
+from pipeline.read.pdf import inspect
+from pipeline.read.grids import Grid, read_grids
 
 SEED = 9  # issue 9
 COUNT = 300

@@ -35,7 +35,7 @@ from conftest import SAMPLES
 from pipeline import bounded
 from pipeline.errors import BrokenPdf, OverLimit, ReportError
 from pipeline.ingest import read_report
-from pipeline.pdf import inspect
+from pipeline.read.pdf import inspect
 
 GOOD = SAMPLES / "440305210300200065020.xlsx.pdf"
 MEMORY_MB = 512  # low, so the bomb is stopped in a few seconds; an ordinary report needs ~250 MB

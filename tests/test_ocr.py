@@ -13,7 +13,11 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from conftest import PDF, TRUTH, code_of, truth
-from pipeline import bounded, compare, errors, normalise, ocr, verify, warehouse
+from pipeline import bounded, errors, warehouse
+from tools import compare
+from pipeline.facts import frames as facts
+from pipeline.read import ocr
+from pipeline.facts import ocr_trust
 from pipeline.extract import extract
 
 SCANS = sorted((PDF / "scan").glob("*.pdf")) + sorted((PDF / "scan-seal").glob("*.pdf"))
@@ -56,7 +60,7 @@ def _loaded(read) -> list[tuple[Path, object, dict, dict]]:
 
 def _status(read, pdf: Path) -> tuple[str, str | None]:
     info, forms = read[pdf]
-    frames = normalise.frames(forms, file_path=str(pdf), pages=info.pages)
+    frames = facts.frames(forms, file_path=str(pdf), pages=info.pages)
     return frames.dim_form["status"][0], frames.dim_form["ocr_failed_rules"][0]
 
 
@@ -183,12 +187,12 @@ def test_no_wrong_number_reaches_a_verified_form(read):
     for pdf, form, got, want in _loaded(read):
         status, failed = _status(read, pdf)
         wrong = {k: (v, _numbers(want).get(k)) for k, v in _numbers(got).items() if v != _numbers(want).get(k)}
-        if status == verify.VERIFIED:
+        if status == ocr_trust.VERIFIED:
             verified += 1
             assert wrong == {}, pdf
             assert failed is None
         else:
-            assert status == verify.UNVERIFIED and failed, pdf
+            assert status == ocr_trust.UNVERIFIED and failed, pdf
             # the truth itself passes (no defect on these forms): the failure is a misread
             assert wrong or want.get("defect"), pdf
     assert verified >= 3
@@ -197,13 +201,13 @@ def test_no_wrong_number_reaches_a_verified_form(read):
 def test_a_misread_digit_is_caught_and_its_cells_listed(read):
     """One digit changed in an OCR'd 分值: the checksum breaks, the form is ocr_unverified, and the
     cells the failed rule rests on are unverified. Nothing is 'fixed'."""
-    pdf = next(p for p, _, _, _ in _loaded(read) if _status(read, p)[0] == verify.VERIFIED)
+    pdf = next(p for p, _, _, _ in _loaded(read) if _status(read, p)[0] == ocr_trust.VERIFIED)
     info, [form] = read[pdf]
     row = form.indicators[0]
     wrong = str(Decimal(row.weight) + 1)
     misread = dataclasses.replace(form, indicators=(dataclasses.replace(row, weight=wrong),) + form.indicators[1:])
-    frames = normalise.frames([misread], file_path=str(pdf), pages=info.pages)
-    assert frames.dim_form["status"][0] == verify.UNVERIFIED
+    frames = facts.frames([misread], file_path=str(pdf), pages=info.pages)
+    assert frames.dim_form["status"][0] == ocr_trust.UNVERIFIED
     assert "weights_total" in frames.dim_form["ocr_failed_rules"][0]
     assert frames.fact_indicator_result["weight"][0] == Decimal(wrong)  # stored as read, flagged
     flagged = frames.ocr_cell.filter(frames.ocr_cell["unverified"])
@@ -257,21 +261,21 @@ def test_the_warehouse_says_how_each_form_was_read(read, tmp_path):
         if isinstance(result, errors.ReportError):
             continue
         info, forms = result
-        warehouse.load_report(con, normalise.frames(forms, file_path=str(pdf), pages=info.pages))
+        warehouse.load_report(con, facts.frames(forms, file_path=str(pdf), pages=info.pages))
     warehouse.refresh_views(con)
     rows = con.execute("SELECT form_id, read_method, ocr_engine, ocr_version, status FROM dim_form").fetchall()
     for form_id, method, engine, version, status in rows:
         statuses[form_id] = status
         if method == "ocr":
             assert (engine, version) == (ocr.ENGINE, ocr.engine_version())
-            assert status in (verify.VERIFIED, verify.UNVERIFIED)
+            assert status in (ocr_trust.VERIFIED, ocr_trust.UNVERIFIED)
         else:
-            assert (engine, version, status) == (None, None, verify.TEXT)
+            assert (engine, version, status) == (None, None, ocr_trust.TEXT)
     assert "text" in {m for _, m, _, _, _ in rows} and "ocr" in {m for _, m, _, _, _ in rows}
     listed = dict(con.execute("SELECT form_id, status FROM v_ocr_forms").fetchall())
-    assert listed == {f: s for f, s in statuses.items() if s != verify.TEXT}
+    assert listed == {f: s for f, s in statuses.items() if s != ocr_trust.TEXT}
     scorecard = {f for (f,) in con.execute("SELECT form_id FROM v_form_scorecard").fetchall()}
-    unverified = {f for f, s in statuses.items() if s == verify.UNVERIFIED}
+    unverified = {f for f, s in statuses.items() if s == ocr_trust.UNVERIFIED}
     assert scorecard == set(statuses) - unverified  # kept apart from verified forms
     cells = {f for (f,) in con.execute("SELECT DISTINCT form_id FROM v_ocr_unverified_cells").fetchall()}
     assert cells == unverified
@@ -296,22 +300,22 @@ def _with_amount(form, column: str, value: str):
 
 
 def test_a_lost_decimal_point_is_given_back_only_where_the_checks_then_hold(read):
-    pdf = next(p for p, f, _, _ in _loaded(read) if _status(read, p)[0] == verify.VERIFIED
+    pdf = next(p for p, f, _, _ in _loaded(read) if _status(read, p)[0] == ocr_trust.VERIFIED
                and "." in f.funds.rows[0].executed and f.funds.rows[0].executed != "0.00")
     info, [form] = read[pdf]
     printed = form.funds.rows[0].executed
     lost = _with_amount(form, "executed", printed.replace(".", ""))
-    frames = normalise.frames([lost], file_path=str(pdf), pages=info.pages)
-    assert frames.dim_form["status"][0] == verify.VERIFIED
+    frames = facts.frames([lost], file_path=str(pdf), pages=info.pages)
+    assert frames.dim_form["status"][0] == ocr_trust.VERIFIED
     assert frames.fact_fund_execution.filter(frames.fact_fund_execution["source_order"] == 1)[
         "executed_printed"][0] == Decimal(printed)
     corrected = frames.ocr_cell.filter(frames.ocr_cell["text"] == printed)
-    assert any(verify.MISSING_POINT in (c or "") for c in corrected["correction"])
+    assert any(ocr_trust.MISSING_POINT in (c or "") for c in corrected["correction"])
     # another digit wrong as well: no point placement makes the checks hold, the number stays as read
     wrong = _with_amount(form, "executed", "9" + printed.replace(".", "")[1:])
-    frames = normalise.frames([wrong], file_path=str(pdf), pages=info.pages)
-    assert frames.dim_form["status"][0] == verify.UNVERIFIED
-    assert not any(verify.MISSING_POINT in (c or "") for c in frames.ocr_cell["correction"])
+    frames = facts.frames([wrong], file_path=str(pdf), pages=info.pages)
+    assert frames.dim_form["status"][0] == ocr_trust.UNVERIFIED
+    assert not any(ocr_trust.MISSING_POINT in (c or "") for c in frames.ocr_cell["correction"])
 
 
 def test_a_label_near_several_is_the_one_its_row_does_not_print(read):

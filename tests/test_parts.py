@@ -128,7 +128,7 @@ def test_later_parts_make_only_their_own_pages_and_the_same_ones(tmp_path):
     from the page tree included."""
     import playa
 
-    from pipeline import pdf
+    from pipeline.read import pdf
 
     bundle = BUNDLES[0]
     pdf._PAGE_IDS.clear()

@@ -3,7 +3,7 @@ reads the same fields, and so does any order in which a producer writes the char
 
 Cairo writes several cells of a line in one text object, gives its fonts boxes ~3 em tall, and leaves
 a gap where the original printed a space glyph; Ghostscript rewrites the content streams. Text is
-placed by its position on the page only (pipeline/tables.py), so none of this changes a field.
+placed by its position on the page only (pipeline/read/grids.py), so none of this changes a field.
 The rewrites of central and 四川 forms belong to those templates and are not collected here.
 """
 
@@ -16,7 +16,7 @@ import pytest
 
 from conftest import HERE, PDF, TRUTH, code_of, differences, extracted, truth
 from pipeline.extract import extract
-from pipeline.tables import read_grids
+from pipeline.read.grids import read_grids
 
 PRODUCERS = ("cairo", "ghostscript")
 OTHER_TEMPLATES = ("central", "sichuan")  # their own truth and reader: issue 11, another part

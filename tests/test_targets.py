@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from conftest import all_truth, target_readings
-from pipeline.normalise import PRINTED, indicator_results
-from pipeline.rules import rule_score
-from pipeline.targets import parsed
+from pipeline.facts.frames import PRINTED, indicator_results
+from pipeline.facts.rules import rule_score
+from pipeline.facts.targets import parsed
 
 READINGS = target_readings()  # tests/fixtures/targets.json, shared with tests/test_examples.py
 QUANTITATIVE = [(text, *reading) for text, reading in READINGS.items() if reading is not None]

@@ -17,7 +17,8 @@ import polars as pl
 import pytest
 
 from conftest import CORPUS, PDF, ROOT, TRUTH
-from pipeline import validate, warehouse
+from pipeline import warehouse
+from pipeline import checks
 from pipeline.ingest import ingest_file
 
 D = Decimal
@@ -55,7 +56,7 @@ def loaded(tmp_path_factory):
     """Every central and sichuan one-form PDF of the corpus, checked."""
     path = tmp_path_factory.mktemp("tw") / "w.duckdb"
     con = _load(path, sorted((PDF / "central").glob("*.pdf")) + sorted((PDF / "sichuan").glob("*.pdf")))
-    findings = validate.run(con)
+    findings = checks.run(con)
     stems = dict(con.execute(
         "SELECT f.form_id, r.file_name FROM dim_form f JOIN dim_report r USING (report_sha256)").fetchall())
     con.close()
@@ -69,7 +70,7 @@ def mixed(tmp_path_factory):
     path = tmp_path_factory.mktemp("tm") / "w.duckdb"
     con = _load(path, [PDF / "bundle" / "luohu-2023-dev.central.pdf", PDF / "bundle" / "luohu-2023-dev.sichuan.pdf"]
                 + [PDF / "xlsx" / f"{code}.xlsx.pdf" for code in LUOHU])
-    validate.run(con)
+    checks.run(con)
     con.close()
     truths = [json.loads((TRUTH_DIRS[t] / f"{c}.json").read_text(encoding="utf-8"))
               for t in TRUTH_DIRS for c in BUNDLED]

@@ -1,5 +1,5 @@
 """Every template of the form: the national (`central`) and 四川 (`sichuan`) forms extract exactly,
-from their one-form PDFs (two producers each) and their bundles, through pipeline/templates/*.toml."""
+from their one-form PDFs (two producers each) and their bundles, through pipeline/forms/templates/*.toml."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conftest import CORPUS, PDF, code_of, differences, extracted
-from pipeline import template as templates
+from pipeline.forms import template as templates
 
 TRUTH_DIRS = {"central": CORPUS / "truth-central", "sichuan": CORPUS / "truth-sichuan"}
 LAYOUTS = {"central": "central", "central-rl": "central", "sichuan": "sichuan", "sichuan-rl": "sichuan"}
@@ -86,9 +86,9 @@ def test_a_placeholder_row_is_a_fault_where_the_template_does_not_allow_it():
     import dataclasses
 
     from pipeline.errors import ExtractionFault
-    from pipeline.forms import read_forms
-    from pipeline.pdf import inspect
-    from pipeline.tables import read_grids
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.pdf import inspect
+    from pipeline.read.grids import read_grids
 
     pdf = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
     grids, _ = read_grids(pdf)
@@ -119,9 +119,9 @@ def test_a_narrative_run_on_to_another_row_is_kept():
     no label. It belongs to 评价结论 (read, not dropped after the 合计 row)."""
     import dataclasses
 
-    from pipeline.forms import read_forms
-    from pipeline.pdf import inspect
-    from pipeline.tables import read_grids
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.pdf import inspect
+    from pipeline.read.grids import read_grids
 
     pdf = PDF / "sichuan" / "440303210301500004143.sichuan.pdf"
     want = template_truth("sichuan", "440303210301500004143")
@@ -145,9 +145,9 @@ def test_a_header_printed_on_two_rows_is_read_by_its_labels():
     指标性质 / 指标值 / 度量单位, printed on a row of their own. Same fields."""
     import dataclasses
 
-    from pipeline.forms import read_forms
-    from pipeline.pdf import inspect
-    from pipeline.tables import read_grids
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.pdf import inspect
+    from pipeline.read.grids import read_grids
 
     pdf = PDF / "sichuan" / "440303210301500004143.sichuan.pdf"
     grids, _ = read_grids(pdf)
@@ -168,7 +168,7 @@ def test_a_header_printed_on_two_rows_is_read_by_its_labels():
 
 def test_forms_sharing_a_page_take_its_titles_in_turn():
     """Two short national forms printed on one page: each has its own "（年度）" line."""
-    from pipeline.forms import _title, _title_year
+    from pipeline.forms.reader import _title, _title_year
 
     page = "附件\n项目支出绩效自评表\n（2021年度）\n项目名称 甲\n…\n项目支出绩效自评表\n（2022年度）\n项目名称 乙"
     assert [_title_year(page, 0), _title_year(page, 1)] == ["2021", "2022"]

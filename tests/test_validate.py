@@ -9,7 +9,9 @@ import polars as pl
 import pytest
 
 from conftest import all_truth
-from pipeline import rules, validate, warehouse
+from pipeline import warehouse
+from pipeline.facts import rules
+from pipeline import checks
 from pipeline.ingest import ingest_file
 
 from conftest import PDF
@@ -27,13 +29,13 @@ def corpus_findings(tmp_path_factory) -> pl.DataFrame:
     con = warehouse.connect(tmp_path_factory.mktemp("v") / "w.duckdb")
     for pdf in sorted((PDF / "xlsx").glob("*.pdf")):
         assert ingest_file(con, pdf).status == "loaded"
-    findings = validate.run(con)
+    findings = checks.run(con)
     con.close()
     return findings
 
 
 def test_every_rule_is_in_a_suite(corpus_findings):
-    covered = {r for s in validate.load_suites() for r in s.rules}
+    covered = {r for s in checks.load_suites() for r in s.rules}
     assert covered == set(corpus_findings["rule"]) == set(DEFECT_RULE.values()) | {"total_weight", "funds_weight"}
 
 
@@ -65,9 +67,9 @@ def test_doctored_form_fails_with_both_numbers(tmp_path):
     """One indicator 分值 changed in the warehouse: weights and level-1 sums break, reported exactly."""
     con = warehouse.connect(tmp_path / "w.duckdb")
     ingest_file(con, PDF / "xlsx" / "440303210301500004143.xlsx.pdf")
-    assert validate.run(con).filter(~pl.col("passed")).height == 0
+    assert checks.run(con).filter(~pl.col("passed")).height == 0
     con.execute("UPDATE fact_indicator_result SET weight = 5 WHERE row_no = 1")  # printed 2
-    failed = validate.run(con).filter(~pl.col("passed")).sort("rule")
+    failed = checks.run(con).filter(~pl.col("passed")).sort("rule")
     assert failed.select("rule", "subject", "expected", "observed").rows() == [
         ("level1_sum", "产出指标", Decimal("50.00"), Decimal("53.00")),
         ("weights_total", "分值合计", Decimal("100.00"), Decimal("103.00")),
@@ -92,9 +94,9 @@ def test_doctored_form_fails_with_both_numbers(tmp_path):
 def test_printed_weights_other_than_the_rules_are_flagged_with_both_numbers(tmp_path, doctor, failed):
     con = warehouse.connect(tmp_path / "w.duckdb")
     ingest_file(con, PDF / "xlsx" / "440303210301500004143.xlsx.pdf")  # prints 10 and 100, 执行率 86.25
-    assert validate.run(con).filter(~pl.col("passed")).height == 0
+    assert checks.run(con).filter(~pl.col("passed")).height == 0
     con.execute(doctor)
-    findings = validate.run(con).filter(~pl.col("passed")).sort("rule")
+    findings = checks.run(con).filter(~pl.col("passed")).sort("rule")
     con.close()
     assert findings.select("rule", "subject", "expected", "observed").rows() == failed
 
@@ -122,7 +124,7 @@ def test_a_check_that_cannot_be_judged_fails_with_the_null(tmp_path):
     con = warehouse.connect(tmp_path / "w.duckdb")
     ingest_file(con, PDF / "xlsx" / "440303210301500004143.xlsx.pdf")
     con.execute("UPDATE fact_fund_execution SET executed = NULL WHERE source_order = 1")
-    failed = validate.run(con).filter(~pl.col("passed")).sort("rule", "subject")
+    failed = checks.run(con).filter(~pl.col("passed")).sort("rule", "subject")
     assert failed.select("rule", "subject", "expected", "observed").rows() == [
         ("execution_rate", "执行率", None, Decimal("86.25")),
         ("fund_total", "全年执行数", Decimal("1291532.65"), None),
@@ -143,13 +145,13 @@ def test_data_docs_have_each_suites_validation_of_every_run(tmp_path):
     con = warehouse.connect(tmp_path / "w.duckdb")
     assert ingest_file(con, sorted((PDF / "xlsx").glob("*.pdf"))[0]).status == "loaded"
     docs = tmp_path / "docs"
-    validate.run(con, docs=docs)
-    validate.run(con, docs=docs)
+    checks.run(con, docs=docs)
+    checks.run(con, docs=docs)
     con.close()
-    site = validate.docs_index(docs).parent
-    suites = {s.name for s in validate.load_suites()}
+    site = checks.docs_index(docs).parent
+    suites = {s.name for s in checks.load_suites()}
     pages = sorted(site.glob("validations/*/*/*/*.html"))
     assert sorted(p.relative_to(site / "validations").parts[0] for p in pages) == sorted([*suites, *suites])
-    index = validate.docs_index(docs).read_text(encoding="utf-8")
+    index = checks.docs_index(docs).read_text(encoding="utf-8")
     assert all(str(p.relative_to(site)) in index for p in pages)
     assert {p.stem for p in site.glob("expectations/*.html")} == suites

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from conftest import HERE, differences, extracted
-from pipeline import validate, warehouse
+from pipeline import warehouse
+from pipeline import checks
 from pipeline.ingest import ingest_file
 
 VARIATIONS = HERE / "fixtures" / "variations"
@@ -49,7 +50,7 @@ def test_variation_truth_is_the_corpus_truth_as_printed(name):
 
 def test_the_variations_print_what_they_claim():
     """Each fixture really carries its variation in its text layer (or lacks what it drops)."""
-    from pipeline.pdf import inspect
+    from pipeline.read.pdf import inspect
 
     text = {name: "".join(inspect(VARIATIONS / f"{name}.pdf").page_texts) for name in MAKE.VARIATIONS}
     assert "1,210,000.00" in text["thousands"]
@@ -67,7 +68,7 @@ def test_level1_without_weight_loads_and_its_checks_run(tmp_path):
     and every other check still runs and passes."""
     con = warehouse.connect(tmp_path / "w.duckdb")
     assert ingest_file(con, VARIATIONS / "level1-no-weight.pdf").status == "loaded"
-    findings = validate.run(con)
+    findings = checks.run(con)
     con.close()
     assert findings.filter(pl.col("rule") == "level1_sum").height == 0
     assert set(findings["rule"]) == {"weights_total", "total_weight", "funds_weight", "score_above_weight",

@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from conftest import PDF, SAMPLES, truth
-from pipeline import rules, warehouse
+from pipeline import warehouse
+from pipeline.facts import rules
 from pipeline.ingest import ingest_file
 
 VIEWS = ("v_form_scorecard", "v_indicator_results", "v_self_score_audit", "v_unit_year_summary")

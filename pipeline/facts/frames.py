@@ -12,13 +12,13 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
-from .errors import ExtractionFault
-from .model import Form
-from .template import MONEY_UNITS
-from .template import get as template_of
+from ..errors import ExtractionFault
+from ..model import Form
+from ..forms.template import MONEY_UNITS
+from ..forms.template import get as template_of
 from .rules import rule_score
 from .targets import VALUE, parsed, target_met
-from .verify import UNVERIFIED, VERIFIED, judge, point_repairs
+from .ocr_trust import UNVERIFIED, VERIFIED, judge, point_repairs
 
 MONEY = pl.Decimal(18, 2)   # 元
 PRINTED_MONEY = pl.Decimal(24, 6)  # an amount as printed, in the form's unit (89.974 万元)
@@ -42,7 +42,7 @@ DIM_FORM = {
     "improvements": pl.String, "project_lead": pl.String, "finance_lead": pl.String,
     "first_page": pl.Int32, "last_page": pl.Int32,
     "is_current": pl.Boolean, "superseded_by": pl.String,
-    # how the form was read (pipeline.verify): text layer or OCR, and whether OCR'd numbers hold
+    # how the form was read (pipeline.facts.ocr_trust): text layer or OCR, and whether OCR'd numbers hold
     "read_method": pl.String, "ocr_engine": pl.String, "ocr_version": pl.String, "status": pl.String,
     "ocr_failed_rules": pl.String,
 }
@@ -79,7 +79,7 @@ class ReportFrames:
     dim_form: pl.DataFrame
     fact_fund_execution: pl.DataFrame
     fact_indicator_result: pl.DataFrame
-    ocr_cell: pl.DataFrame | None = None  # the recognised cells of forms read by OCR (pipeline.verify)
+    ocr_cell: pl.DataFrame | None = None  # the recognised cells of forms read by OCR (pipeline.facts.ocr_trust)
 
 
 def decimal(text: str | None, *, file: str, page: int, what: str, scale: int = 2) -> Decimal | None:
@@ -236,7 +236,7 @@ def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:
 def _numbers(file: str, form: Form, page: int | None = None, scale: int = 2,
              misread: list[str] | None = None):
     """A parser of the form's printed numbers. With `misread` (a form read by OCR), a cell that is
-    no number is recorded there and stored as null, the form flagged (`pipeline.verify`), instead of
+    no number is recorded there and stored as null, the form flagged (`pipeline.facts.ocr_trust`), instead of
     the report being refused: a misread, not what the form printed."""
     where = page if page is not None else form.source.first_page
 

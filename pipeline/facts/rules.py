@@ -1,7 +1,7 @@
 """The rules a form must obey, as arithmetic over the loaded facts: the one place they are computed.
 
 Each rule yields rows of (form_id, report_sha256, project_code, subject, expected, observed); whether a
-row passes is decided by the Great Expectations suites in expectations/ (see `pipeline.validate`).
+row passes is decided by the Great Expectations suites in expectations/ (see `pipeline.checks`).
 Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms print.
 
 - weights_total      funds 分值 + Σ indicator 分值 = 100
@@ -18,7 +18,7 @@ Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms p
                      template prints one (sichuan)
 - funds_score        funds 得分 = min(执行率, 100) / 100 × funds 分值 (10 by funds_weight)
 
-Which rules a form obeys is named in its template (`rules` in pipeline/templates/<name>.toml); rows
+Which rules a form obeys is named in its template (`rules` in pipeline/forms/templates/<name>.toml); rows
 of the others are not produced for it. Amounts are compared in 元: a form printed in 万元 has the
 same arithmetic, each side × 10000.
 
@@ -32,8 +32,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from . import template as templates
-from .template import RULES
+from ..forms import template as templates
+from ..forms.template import RULES
 
 CENT = Decimal("0.01")
 FULL_MARKS = Decimal(100)  # 总分 分值 by the rules

@@ -1,6 +1,6 @@
 """Runs the Great Expectations suites of expectations/ over the loaded facts and stores the findings.
 
-`pipeline.rules` computes, for every form, what each rule expects and what the form prints; the suites
+`pipeline.facts.rules` computes, for every form, what each rule expects and what the form prints; the suites
 (JSON data, one per concern) decide which rows pass. A failure is reported with the form, the rule and
 both numbers; nothing is fixed and nothing raises. A row a rule cannot judge (a number missing on either
 side) fails too, with the null shown: it is never dropped (the suites skip such rows, so it is decided
@@ -21,10 +21,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from .rules import check_rows
-from .warehouse import ROOT, read_frame, replace_checks
+from .facts.rules import check_rows
+from . import SUITES_DIR
+from .warehouse import read_frame, replace_checks
 
-SUITES_DIR = ROOT / "expectations"
 INDEX = ["form_id", "report_sha256", "subject"]
 
 
@@ -59,7 +59,7 @@ def facts(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None) -> t
 def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None, docs: Path | None = None) -> pl.DataFrame:
     """Run the suites over the check rows; add `passed`. A row a rule cannot judge (expected or
     observed null) fails: the form reached the warehouse without a number the rule needs, which
-    someone must look at; `pipeline.forms` refuses scored rows without 分值/得分, so it is rare.
+    someone must look at; `pipeline.forms.reader` refuses scored rows without 分值/得分, so it is rare.
     With `docs`, the results are also kept in a GX project there and its Data Docs (HTML) rebuilt:
     `docs_index(docs)`."""
     suites = suites if suites is not None else load_suites()

@@ -1,9 +1,9 @@
-"""Templates as data: one `pipeline/templates/<name>.toml` per template of the 项目支出绩效自评表.
+"""Templates as data: one `pipeline/forms/templates/<name>.toml` per template of the 项目支出绩效自评表.
 
 A template says which printed labels mean which field (header fields, the columns of the funds, goals
 and indicator tables, with aliases), which funding sources the funds table prints and the role each
 plays (the total, and the parts that add up to it), the money unit, where weights are printed, which
-closing narrative rows exist, and which rules (`pipeline.rules`) the form obeys. `pipeline.forms`
+closing narrative rows exist, and which rules (`pipeline.facts.rules`) the form obeys. `pipeline.forms.reader`
 reads every form through its template and has no labels of its own; adding a province is one file.
 
 Keys of a template file (see luohu.toml, central.toml, sichuan.toml):
@@ -16,7 +16,7 @@ Keys of a template file (see luohu.toml, central.toml, sichuan.toml):
                                       from "（2022年度）" by the title
     project_code = "header" | "name" | "none"
                                       the 项目编码 cell; the code before "-" in 项目名称; none printed
-    rules = [names]                   the rules of pipeline.rules that apply
+    rules = [names]                   the rules of pipeline.facts.rules that apply
     [header]                          label = field (project_code, project_name, year, implementing_unit,
                                       budget_unit); the value is the next cell; "（盖章）" etc. ignored
     [funds] columns_needed, [funds.columns] label = field (initial_budget, annual_budget, executed,
@@ -29,7 +29,7 @@ Keys of a template file (see luohu.toml, central.toml, sichuan.toml):
     [total] labels                    the row with the total 分值 and 得分 (总分, 合计)
     [narrative] label = field         rows (or "label：value" cells) of closing text
 
-Templates come from pipeline/templates/ and from each folder of $JIXIAO_TEMPLATES.
+Templates come from pipeline/forms/templates/ and from each folder of $JIXIAO_TEMPLATES.
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ def _load(directories: tuple[Path, ...]) -> tuple[Template, ...]:
 
 
 def directories() -> tuple[Path, ...]:
-    """pipeline/templates/, then each folder of $JIXIAO_TEMPLATES (os.pathsep-separated): a template
+    """pipeline/forms/templates/, then each folder of $JIXIAO_TEMPLATES (os.pathsep-separated): a template
     added there is read without touching the package."""
     return _directories(os.environ.get("JIXIAO_TEMPLATES", ""))
 

@@ -50,7 +50,7 @@ from pathlib import Path
 import playa
 import pypdfium2 as pdfium
 
-from .errors import BrokenPdf, ExtractionFault, ReportError
+from ..errors import BrokenPdf, ExtractionFault, ReportError
 from .pdf import OpenPdf
 
 DAMAGED = "cannot be read: damaged or truncated"

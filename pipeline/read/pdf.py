@@ -23,7 +23,7 @@ import playa
 import pypdfium2 as pdfium
 from playa.pdftypes import ContentStream, ObjRef, resolve1
 
-from .errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, OverLimit
+from ..errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, OverLimit
 
 DAMAGED = "cannot be read: damaged or truncated"
 
@@ -34,7 +34,7 @@ class PdfInfo:
     sha256: str
     pages: int
     page_texts: tuple[str, ...]  # text layer of each page, for labels printed outside the tables
-    scanned: tuple[int, ...] = ()  # pages with no text layer, only an image: read by `pipeline.ocr`
+    scanned: tuple[int, ...] = ()  # pages with no text layer, only an image: read by `pipeline.read.ocr`
 
 
 def sha256_of(path: Path) -> str:
@@ -95,7 +95,7 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
             sha256: str | None = None, opened: OpenPdf | None = None) -> PdfInfo:
     """Open a report safely; raise a named `ReportError` for anything we cannot read, or `OverLimit`
     for more than `max_pages` pages (checked before any page is read). A page with no text layer
-    but an image (a scan) is listed in `PdfInfo.scanned`, for `pipeline.ocr`.
+    but an image (a scan) is listed in `PdfInfo.scanned`, for `pipeline.read.ocr`.
 
     `pages` (all by default) are the pages read and checked; the others have an empty text in
     `page_texts`. A large report is read in parts this way, each by its own worker; `sha256`, when
@@ -116,7 +116,7 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
                 scanned = not text.strip() and _has_image(page)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
-            if scanned:  # OCR hook: the page is read from its image (pipeline.ocr), not refused
+            if scanned:  # OCR hook: the page is read from its image (pipeline.read.ocr), not refused
                 scans.append(i)
             texts[i - 1] = text
     finally:

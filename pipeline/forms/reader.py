@@ -8,7 +8,7 @@ are found by their printed labels, and a cell belongs to the column whose printe
    to (same y positions on an earlier page), as if the page had been wide enough.
 2. `_rows`: all grids become one stream of rows; each row knows its pages and each cell its x range.
 3. `_split`: a new form starts at the header block holding the label 项目编码 or 项目名称.
-4. `_template_of`: the template (pipeline/templates/*.toml, `pipeline.template`) whose identifying
+4. `_template_of`: the template (pipeline/forms/templates/*.toml, `pipeline.forms.template`) whose identifying
    labels the form prints; it holds every label, source, unit and rule below, none is coded here.
 5. `_FormReader`: walks one form's rows: header fields, funds table, goals, indicators, 总分 (or
    合计), closing narrative rows.
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import template as templates
-from .errors import ExtractionFault, IncompleteForm, NoFormFound
-from .model import TITLE, Form, FundRow, Funds, IndicatorRow, Source
-from .pdf import PdfInfo
-from .tables import Grid
+from ..errors import ExtractionFault, IncompleteForm, NoFormFound
+from ..model import TITLE, Form, FundRow, Funds, IndicatorRow, Source
+from ..read.pdf import PdfInfo
+from ..read.grids import Grid
 from .template import Template, TemplateError, header_label
 from .text import flat, label, number, paragraph, percent
 
@@ -296,7 +296,7 @@ def form_starts(grids: list[Grid]) -> list[int]:
 
 def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = None) -> list[Form]:
     """All forms of one report, in printed order, each read through the template its printed labels
-    name (pipeline/templates/). Raises `NoFormFound` / `IncompleteForm`.
+    name (pipeline/forms/templates/). Raises `NoFormFound` / `IncompleteForm`.
 
     With `starting_on`, the grids are part of a report: only the forms whose first page is in that
     range are read (the others belong to the parts before and after), and finding none is no fault."""

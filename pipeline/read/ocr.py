@@ -14,7 +14,7 @@ text. Per page:
 
 The grid that comes out is an `OcrGrid`: a `Grid` whose every cell also carries the confidence of its
 weakest recognised line and its box, so the one form reader (`forms`) reads scans as it reads text,
-and `pipeline.verify` can say which cells a failed check rests on. Coordinates are PDF points of the
+and `pipeline.facts.ocr_trust` can say which cells a failed check rests on. Coordinates are PDF points of the
 deskewed page, y growing upwards, like every other Grid's.
 """
 
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 
-from .tables import Grid, Ruling, _regions
+from .grids import Grid, Ruling, _regions
 
 ENGINE = "rapidocr-onnxruntime"
 MIN_DPI, MAX_DPI = 150, 300  # a scan is read at its own resolution, within these
@@ -819,7 +819,7 @@ def _reading_order(lines: list[_Line]) -> list[str]:
 # the "—" a form prints for "no value" (the recogniser reads it as the character 一, which no form
 # prints alone in a cell); a cell that is a number but for a letter or a full stop that looks like a
 # digit or a point (O/0, l/1, 。/.) is that number. Each is recorded with the cell (`OcrCell.correction`)
-# and the form is trusted only when its checks then hold (`pipeline.verify`).
+# and the form is trusted only when its checks then hold (`pipeline.facts.ocr_trust`).
 _DASHES = {"一", "-", "－", "_", "—", "–", "一一", "--"}
 _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "。": ".", "，": "."}
 _NUMERIC = re.compile(r"^[≥≤<>=]?[0-9Ool〇I|。.，,]+%?$")
@@ -858,9 +858,9 @@ def correct(text: str) -> tuple[str, str | None]:
 
 @lru_cache(maxsize=1)
 def _vocabulary() -> frozenset[str]:
-    """Every label the installed templates print (pipeline/templates/*.toml): header, column, source
+    """Every label the installed templates print (pipeline/forms/templates/*.toml): header, column, source
     and section labels and titles. Labels are not data: a misread one only stops the reader."""
-    from . import template as templates
+    from ..forms import template as templates
 
     words: set[str] = set()
     for t in templates.templates():
@@ -918,7 +918,7 @@ def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling], cache: dic
     with more pages (`pipeline.extract.read_part` reading on to the next form)."""
     import dataclasses
 
-    from .errors import OverLimit
+    from ..errors import OverLimit
 
     scanned = set(info.scanned)
     grids = [g for g in grids if g.page not in scanned]
@@ -993,7 +993,7 @@ def attach(forms: list, pages: dict[int, OcrPage]) -> list:
     non-empty cell of its scanned pages, with confidence, box and correction."""
     import dataclasses
 
-    from .model import OcrCell, OcrReading
+    from ..model import OcrCell, OcrReading
 
     out = []
     for form in forms:

@@ -1,6 +1,6 @@
 """Whether the numbers a form read by OCR gives can be trusted: its checks are the checksum.
 
-The reconciliation rules (`pipeline.rules`: weights add to 100, parts add to totals, the rate follows
+The reconciliation rules (`pipeline.facts.rules`: weights add to 100, parts add to totals, the rate follows
 from the amounts, 总分 is the sum) decide, exactly as the suites in expectations/ decide for every
 form. A misread digit almost always breaks one of them. So a form read by OCR is
 
@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import polars as pl
 
-from .model import Form
+from .. import SUITES_DIR
+from ..model import Form
 from .rules import check_rows
-from .text import number, percent
+from ..forms.text import number, percent
 
 DASH = "—"  # what a form prints for "no value" (normalise.DASH)
-SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
 TEXT, VERIFIED, UNVERIFIED = "text", "ocr_verified", "ocr_unverified"
 LOW_CONFIDENCE = 0.9  # a recognised number below this confidence is listed as such
 OCR_CELL = {

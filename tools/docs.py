@@ -1,6 +1,6 @@
 """docs/warehouse.md from the catalog of a fresh warehouse, so the page cannot drift from the DDL.
 
-    python -m pipeline.docs > docs/warehouse.md
+    python -m tools.docs > docs/warehouse.md
 
 Tables and views, their columns, types and COMMENTs come from duckdb_tables(), duckdb_views() and
 duckdb_columns() after sql/ is applied; the relations of the diagram from the primary keys: a table
@@ -14,10 +14,10 @@ import sys
 
 import duckdb
 
-from . import warehouse
+from pipeline import warehouse
 
 HEADER = """\
-<!-- Generated from sql/ by `python -m pipeline.docs > docs/warehouse.md`; do not edit by hand. -->
+<!-- Generated from sql/ by `python -m tools.docs > docs/warehouse.md`; do not edit by hand. -->
 # The warehouse
 
 Tables (`sql/schema.sql`) and analyst views (`sql/views/`), with the `COMMENT` each carries. Money is
