@@ -16,6 +16,7 @@ from ..errors import ExtractionFault
 from ..model import Form
 from ..forms.template import MONEY_UNITS
 from ..forms.template import get as template_of
+from ..forms.text import NOT_APPLICABLE
 from .rules import rule_score
 from .targets import VALUE, parsed, target_met
 from .ocr_trust import UNVERIFIED, VERIFIED, judge, point_repairs
@@ -23,8 +24,6 @@ from .ocr_trust import UNVERIFIED, VERIFIED, judge, point_repairs
 MONEY = pl.Decimal(18, 2)   # 元
 PRINTED_MONEY = pl.Decimal(24, 6)  # an amount as printed, in the form's unit (89.974 万元)
 POINTS = pl.Decimal(9, 2)  # 分值, 得分, 执行率
-DASH = "—"
-NOT_APPLICABLE = ("—", "/")  # printed in a cell that has no value (sichuan prints "/")
 PRINTED_SCALE = 6
 
 DIM_REPORT = {

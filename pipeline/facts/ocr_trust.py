@@ -24,9 +24,8 @@ import polars as pl
 from .. import SUITES_DIR
 from ..model import Form
 from .rules import check_rows
-from ..forms.text import number, percent
+from ..forms.text import DASH, number, percent
 
-DASH = "—"  # what a form prints for "no value" (normalise.DASH)
 TEXT, VERIFIED, UNVERIFIED = "text", "ocr_verified", "ocr_unverified"
 LOW_CONFIDENCE = 0.9  # a recognised number below this confidence is listed as such
 OCR_CELL = {

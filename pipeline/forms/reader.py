@@ -33,11 +33,11 @@ from . import template as templates
 from ..errors import ExtractionFault, IncompleteForm, NoFormFound
 from ..model import TITLE, Form, FundRow, Funds, IndicatorRow, Source
 from ..read.pdf import PdfInfo
-from ..read.grids import Grid
+from ..read.grids import Grid, spill_pairs
 from .template import Template, TemplateError, header_label
 from .text import flat, label, number, paragraph, percent
 
-ROW_TOLERANCE = 2.0  # points: rows of a spilled page sit exactly where the main page's rows sit
+ROW_TOLERANCE = 2.0  # points: a cell edge this close to a column line is on it
 LABEL_SLACK = 8  # a column label may carry this many characters besides its key ("执行率（%）")
 
 _FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
@@ -180,42 +180,25 @@ def _match(text: str, names: dict[str, str], exact: bool = False) -> str | None:
 
 
 def stitch_overflow(grids: list[Grid]) -> list[tuple[Grid, tuple[int, ...]]]:
-    """Glue each page of spilled right-hand columns onto the earlier grid whose rows it continues.
+    """Glue each page of spilled right-hand columns onto the grid whose rows it continues (the one
+    rule: `grids.spill_pairs`, within the form being printed).
 
     Returns each remaining grid with the pages it was read from.
     """
-    out: list[tuple[Grid, tuple[int, ...]]] = []
-    form_start = 0  # spill pages belong to the form being printed: hosts are searched from its start
-    for grid in grids:
-        host_index = None
-        if _starts_form(grid):
-            form_start = len(out)
+    pairs = spill_pairs(grids, _starts_form)
+    glued: dict[int, tuple[Grid, tuple[int, ...]]] = {}
+    for i, grid in enumerate(grids):
+        if i in pairs:
+            host, pages = glued[pairs[i][0]]
+            glued[pairs[i][0]] = (_glue(host, grid), pages + (grid.page,))
         else:
-            for i in range(form_start, len(out)):
-                host = out[i][0]
-                if host.page < grid.page and _rows_align(host, grid):
-                    host_index = i
-                    break
-        if host_index is None:
-            out.append((grid, (grid.page,)))
-            continue
-        host, pages = out[host_index]
-        out[host_index] = (_glue(host, grid), pages + (grid.page,))
-    return out
+            glued[i] = (grid, (grid.page,))
+    return list(glued.values())
 
 
 def _starts_form(grid: Grid) -> bool:
     anchors = templates.anchors()
     return any(header_label(label(c)) in anchors for row in grid.rows for c in row)
-
-
-def _rows_align(host: Grid, spill: Grid) -> bool:
-    if len(host.row_y) != len(spill.row_y) or len(spill.col_x) > len(host.col_x):
-        return False  # spilled columns are the right-hand part of a table, never wider
-    return all(
-        abs(a[0] - b[0]) <= ROW_TOLERANCE and abs(a[1] - b[1]) <= ROW_TOLERANCE
-        for a, b in zip(host.row_y, spill.row_y)
-    )
 
 
 def _glue(host: Grid, spill: Grid) -> Grid:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 
+DASH = "—"  # what a form prints in a cell for "no value"
+NOT_APPLICABLE = (DASH, "/")  # printed in a cell that has no value (sichuan prints "/")
+
 _NUMBERED_ITEM = re.compile(r"^\s*[(（]?\d{1,2}\s*[.、．)）]")
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _LABEL_NOISE = re.compile(r"[\s*＊:：]")

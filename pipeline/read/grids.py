@@ -42,7 +42,7 @@ import logging
 import math
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +51,8 @@ import playa
 import pypdfium2 as pdfium
 
 from ..errors import BrokenPdf, ExtractionFault, ReportError
-from .pdf import OpenPdf
+from .pdf import DAMAGED, OpenPdf
 
-DAMAGED = "cannot be read: damaged or truncated"
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
 # lengths in em (the character's font size on the page), so that they hold for any size of print
@@ -62,7 +61,7 @@ _BASELINE = 0.2  # characters whose baselines are this close are on one line
 _SPACE = 0.15  # a gap this wide between two glyphs of a line is a word space
 _TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
 _LINE_TOL = 1.0  # points: a ruled line this close to a point's x (or y) still reaches it
-_SPILL_TOL = 2.0  # points: rows of a spill page sit where the host page's rows sit (forms.ROW_TOLERANCE)
+SPILL_TOLERANCE = 2.0  # points: rows of a spill page sit where its host's rows sit (`rows_align`)
 
 Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
 
@@ -295,7 +294,7 @@ def check_edges(path: str | Path, wide: set[int], rulings: dict[int, Ruling]) ->
 
 def _page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, list[list[_Char]]]:
     """The runs of each page, with the text a spill page re-draws left of its table carried back to
-    the host page, where it continues past the right edge (`_spills`).
+    the page printed left of it, where it continues past the right edge (`spill_pairs`).
 
     A spreadsheet too wide for the paper clips the text of a cell at the page edge, and the spill
     page draws the rest of it from the left, starting off its table. Some producers keep the whole
@@ -303,7 +302,8 @@ def _page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, li
     off the page or the cell): carried back by the offset between the two tables, the glyphs of
     both pages give the whole text, each glyph once."""
     carried: dict[int, list[_Char]] = {}
-    for host, spill in _spills(outlines):
+    for i, (_, left) in spill_pairs(outlines).items():
+        host, spill = outlines[left], outlines[i]  # the text continues from the piece left of it
         if host.page not in rulings or spill.page not in rulings:
             continue
         shift = host.right - spill.left
@@ -316,19 +316,40 @@ def _page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, li
     return {p: _runs([*r.chars, *carried[p]]) if p in carried else list(r.runs) for p, r in rulings.items()}
 
 
-def _spills(outlines: list[Grid]) -> list[tuple[Grid, Grid]]:
-    """(host, spill) pairs: a table whose rows sit where the rows of a table on an earlier page sit,
-    and no wider, holds that table's spilled right-hand columns (as `forms.stitch_overflow` reads it)."""
-    pairs = []
-    hosts = sorted(outlines, key=lambda g: -g.page)
-    for spill in outlines:
-        for host in hosts:
-            if host.page < spill.page and len(host.row_y) == len(spill.row_y) \
-                    and len(spill.col_x) <= len(host.col_x) \
-                    and all(abs(a - c) <= _SPILL_TOL and abs(b - d) <= _SPILL_TOL
-                            for (a, b), (c, d) in zip(host.row_y, spill.row_y)):
-                pairs.append((host, spill))
-                break
+def rows_align(host: Grid, spill: Grid) -> bool:
+    """`spill` can hold `host`'s spilled right-hand columns: its rows sit where the host's rows sit
+    (within SPILL_TOLERANCE), and it is no wider."""
+    if len(host.row_y) != len(spill.row_y) or len(spill.col_x) > len(host.col_x):
+        return False
+    return all(abs(a - c) <= SPILL_TOLERANCE and abs(b - d) <= SPILL_TOLERANCE
+               for (a, b), (c, d) in zip(host.row_y, spill.row_y))
+
+
+def spill_pairs(grids: list[Grid], starts_form: Callable[[Grid], bool] = lambda grid: False
+                ) -> dict[int, tuple[int, int]]:
+    """The one rule for spill pages: index of each spill grid → (index of its host, index of the
+    piece it continues, i.e. the one printed left of it: the host, or the host's previous spill).
+
+    A spreadsheet too wide for the paper prints each band of rows on a page and its right-hand
+    columns on another, in the producer's page order: "over, then down" (host, spill, host, spill)
+    or "down, then over" (host, host, spill, spill), a band wider still on more spill pages. So a
+    grid joins, among the earlier grids of its form (from the last one that `starts_form`) that are
+    not spills and whose rows it continues (`rows_align`), the one with the fewest spills so far,
+    the earliest of those: the n-th spill of a run goes with the n-th host, in either order, and a
+    host's further spills follow it. (Pinned by tests/read/test_spills.py.)"""
+    hosts: list[int] = []
+    spills: dict[int, list[int]] = {}
+    pairs: dict[int, tuple[int, int]] = {}
+    for i, grid in enumerate(grids):
+        if starts_form(grid):
+            hosts = []
+        fits = [h for h in hosts if grids[h].page < grid.page and rows_align(grids[h], grid)]
+        if not fits:
+            hosts.append(i)
+            continue
+        host = min(fits, key=lambda h: (len(spills.get(h, [])), h))
+        pairs[i] = (host, spills.get(host, [host])[-1])
+        spills.setdefault(host, []).append(i)
     return pairs
 
 
