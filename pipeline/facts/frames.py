@@ -19,7 +19,7 @@ from ..forms.template import get as template_of
 from ..forms.text import NOT_APPLICABLE
 from .rules import rule_score
 from .targets import VALUE, parsed, target_met
-from .ocr_trust import UNVERIFIED, VERIFIED, judge, point_repairs
+from .ocr_trust import UNVERIFIED, VERIFIED, judge, repaired
 
 MONEY = pl.Decimal(18, 2)   # 元
 PRINTED_MONEY = pl.Decimal(24, 6)  # an amount as printed, in the form's unit (89.974 万元)
@@ -117,12 +117,39 @@ def printed_once(seen: dict[str, int], form_id: str, page: int, file_path: str) 
     seen[form_id] = page
 
 
-def frames(forms: list[Form], *, file_path: str, pages: int, repair: bool = True) -> ReportFrames:
-    """The frames of one successfully read report. All forms share one report sha256. An OCR'd
-    form whose checks fail is tried once with each amount that lost its decimal point given it back
-    (`verify.point_repairs`); a repair is kept, and recorded, only where every check then holds."""
+def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
+    """The frames of one successfully read report, in two steps: the forms' values typed, then, for
+    forms read by OCR, whether their numbers hold (`ocr_trust`: an OCR'd form whose checks fail is
+    tried with each amount that lost its decimal point given it back; a repair is kept, and
+    recorded, only where every check then holds). All forms share one report sha256."""
+    dim_form, funds, indicators, ocr_cell = _judged(forms, file_path)
+    statuses = dim_form["status"].to_list()
+    if UNVERIFIED in statuses:
+        fixed = repaired(forms, statuses, lambda form: _judged([form], file_path)[0]["status"][0] == VERIFIED)
+        if any(a is not b for a, b in zip(fixed, forms)):
+            forms = fixed
+            dim_form, funds, indicators, ocr_cell = _judged(forms, file_path)
+    return ReportFrames(
+        dim_report=report_row(sha256=forms[0].source.sha256, file_name=forms[0].source.file,
+                              file_path=file_path, pages=pages, status="loaded", forms=len(forms)),
+        dim_form=dim_form.select([pl.col(c).cast(t) for c, t in DIM_FORM.items()]),
+        fact_fund_execution=funds,
+        fact_indicator_result=indicators,
+        ocr_cell=ocr_cell,
+    )
+
+
+def _judged(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, ...]:
+    """dim_form (with each form's read method and status), funds, indicators and ocr_cell."""
+    dim_form, funds, indicators, unreadable = _typed(forms, file_path)
+    dim_form, ocr_cell = judge(forms, dim_form, funds, indicators, unreadable)
+    return dim_form, funds, indicators, ocr_cell
+
+
+def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, list[str]]]:
+    """The forms' values typed (Decimal, 元; targets parsed): dim_form without its read columns,
+    funds, indicators, and per form the number cells OCR read as no number."""
     sha = forms[0].source.sha256
-    name = forms[0].source.file
     seen: dict[str, int] = {}
     unreadable: dict[str, list[str]] = {}
     form_rows, fund_rows, indicator_rows = [], [], []
@@ -188,24 +215,7 @@ def frames(forms: list[Form], *, file_path: str, pages: int, repair: bool = True
     dim_form = pl.DataFrame(form_rows, schema=base)
     funds = pl.DataFrame(fund_rows, schema=FACT_FUND_EXECUTION)
     indicators = indicator_results(pl.DataFrame(indicator_rows, schema=PRINTED))
-    dim_form, ocr_cell = judge(forms, dim_form, funds, indicators, unreadable)  # OCR'd forms: checks as checksum
-    if repair and UNVERIFIED in dim_form["status"].to_list():
-        for n, (form, status) in enumerate(zip(forms, dim_form["status"].to_list())):
-            if status != UNVERIFIED:
-                continue
-            for candidate in point_repairs(form):
-                trial = frames([candidate], file_path=file_path, pages=pages, repair=False)
-                if trial.dim_form["status"][0] == VERIFIED:
-                    return frames(forms[:n] + [candidate] + forms[n + 1:], file_path=file_path,
-                                  pages=pages, repair=True)
-    return ReportFrames(
-        dim_report=report_row(sha256=sha, file_name=name, file_path=file_path, pages=pages,
-                              status="loaded", forms=len(forms)),
-        dim_form=dim_form.select([pl.col(c).cast(t) for c, t in DIM_FORM.items()]),
-        fact_fund_execution=funds,
-        fact_indicator_result=indicators,
-        ocr_cell=ocr_cell,
-    )
+    return dim_form, funds, indicators, unreadable
 
 
 def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:

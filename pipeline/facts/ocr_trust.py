@@ -16,6 +16,8 @@ Nothing here changes a number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import json
 from decimal import Decimal
 
@@ -111,8 +113,8 @@ MISSING_POINT = "missing decimal point"
 def point_repairs(form: Form):
     """The form with one amount that printed without its decimal point given it back, for each
     such amount: "1890000" where the form's other amounts print two decimals ("18900.00") may be
-    "18900.00" with the point lost. Each candidate's cell records the correction; `normalise.frames`
-    keeps a candidate only if every check then holds, so the number is never silently "fixed"."""
+    "18900.00" with the point lost. Each candidate's cell records the correction; `facts.frames`
+    keeps a candidate only if every check then holds (`repaired`), so the number is never silently "fixed"."""
     import dataclasses
 
     if form.ocr is None:
@@ -141,6 +143,16 @@ def point_repairs(form: Form):
 
 
 NOT_A_NUMBER = "not_a_number"  # an OCR'd cell read into a number field that is no number
+
+
+def repaired(forms: list[Form], statuses: list[str], verified: Callable[[Form], bool]) -> list[Form]:
+    """`forms` with each unverified OCR'd form replaced by its first `point_repairs` candidate that
+    `verified` (every check holds on it alone); the others as they were."""
+    out = list(forms)
+    for n, (form, status) in enumerate(zip(forms, statuses)):
+        if status == UNVERIFIED:
+            out[n] = next((c for c in point_repairs(form) if verified(c)), form)
+    return out
 
 
 def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame,
