@@ -13,7 +13,7 @@ export JIXIAO_DOCS ?= data/docs
 PIP_VERSION := 26.3
 LOCK_FLAGS  := --extra dev --extra dask --universal --python-version 3.11 --no-header
 
-.PHONY: install lock demo test ui rerun bench clean
+.PHONY: install lock demo test test-fast ui rerun bench clean
 
 $(BIN)/jixiao: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ demo: install  ## ingest data/samples into data/warehouse.duckdb, one line per f
 
 test: install  ## the whole test suite (what CI runs)
 	$(BIN)/pytest -q
+
+test-fast: install  ## pure functions and in-process reading: no CLI process, no Dagster, no OCR (< 2 min)
+	$(BIN)/pytest -q -m "not slow and not processes" -p no:cacheprovider
 
 ui: install  ## webserver + daemon on http://127.0.0.1:3000: the inbox sensor and the nightly schedule run
 	mkdir -p $(DAGSTER_HOME) $(JIXIAO_INBOX) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml

@@ -19,6 +19,19 @@ PDF = CORPUS / "pdf"
 SAMPLES = ROOT / "data" / "samples"
 
 
+# The fast tier (`make test-fast`) is what runs in this process on pure functions and in-process
+# reading. These start processes (the CLI, worker pools, Dagster) or run OCR: the whole suite only.
+PROCESS_FOLDERS = {"cli", "ingest", "orchestration"}
+PROCESS_FILES = {"test_ocr.py", "test_fuzz.py", "test_bench.py", "test_parts.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.parent.name in PROCESS_FOLDERS or path.name in PROCESS_FILES:
+            item.add_marker(pytest.mark.processes)
+
+
 def truth(code: str) -> dict:
     return json.loads((TRUTH / f"{code}.json").read_text(encoding="utf-8"))
 

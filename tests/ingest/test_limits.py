@@ -31,7 +31,7 @@ import duckdb
 import pytest
 
 import pathological as bad
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES
 from pipeline import bounded
 from pipeline.errors import BrokenPdf, OverLimit, ReportError
 from pipeline.ingest import read_report
@@ -184,7 +184,7 @@ def test_a_run_that_ends_before_its_last_worker_is_up_prints_nothing():
             "    got = list(bounded.run(bad.misbehave, [f'ok{i}' for i in range(8)], workers=8))\n"
             "    assert [r for _, r in got] == [f'OK{i}' for i in range(8)], got\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                         cwd=Path(__file__).parent.parent)
+                         cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
 

@@ -27,7 +27,7 @@ def test_accuracy_is_total_on_xlsx_and_bundles():
 
 
 def test_accuracy_counts_a_refused_pdf_as_refused_not_scored(tmp_path):
-    bad = tmp_path / "440303210301500001278.scan.pdf"  # scans are read and scored now (test_ocr.py)
+    bad = tmp_path / "440303210301500001278.scan.pdf"  # scans are read and scored now (tests/read/test_ocr.py)
     bad.write_bytes(b"%PDF-1.4\n" + b"0" * 100)
     result = _bench().measure(TRUTH, [bad])
     assert result["fields"] == 0

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.usefixtures("first_sight_waits")
 
 class Site:
     """A temp inbox, quarantine and warehouse, and the resources pointing at them; the sensor asks for
-    one `ingest_report` run per file (the batch run of a tick is tests/test_batch.py)."""
+    one `ingest_report` run per file (the batch run of a tick is tests/orchestration/test_batch.py)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root

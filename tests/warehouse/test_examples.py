@@ -159,7 +159,7 @@ ANSWERS = {f.__name__: f for f in (
     budget_changed_during_year, carryover_reliance, total_by_the_rules)}
 
 
-# questions across templates, answered on a warehouse holding all of them (tests/test_template_warehouse.py)
+# questions across templates, answered on a warehouse holding all of them (tests/warehouse/test_template_warehouse.py)
 ACROSS_TEMPLATES = {"units_across_templates"}
 
 

@@ -88,7 +88,7 @@ def bad_files(tmp_path) -> dict[str, Path]:
     ("broken", errors.BrokenPdf, "broken", None, "cannot be read: damaged or truncated"),
     ("damaged", errors.BrokenPdf, "broken", 1, "cannot be read: damaged or truncated: stream object"),
     ("encrypted", errors.EncryptedPdf, "encrypted", None, "encrypted"),
-    # a scan is read by OCR now (tests/test_ocr.py); an image of no form is refused as no form
+    # a scan is read by OCR now (tests/read/test_ocr.py); an image of no form is refused as no form
     ("scan_no_form", errors.NoFormFound, "no_form", None, "no 项目支出绩效自评表 found"),
     ("no_form", errors.NoFormFound, "no_form", None, "no 项目支出绩效自评表 found"),
     ("half", errors.IncompleteForm, "incomplete_form", 1, "ends without its 总分 row"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PDF, SAMPLES, differences, truth
+from conftest import PDF, ROOT, SAMPLES, differences, truth
 
 JIXIAO = [sys.executable, "-m", "pipeline.cli"]
 
@@ -94,7 +94,7 @@ def test_ingest_validate_query_round_trip(tmp_path):
 
 
 def test_ingest_exit_1_when_any_report_quarantined(tmp_path):
-    bad = tmp_path / "notes.pdf"  # scans load now (tests/test_ocr.py): a file that is no PDF
+    bad = tmp_path / "notes.pdf"  # scans load now (tests/read/test_ocr.py): a file that is no PDF
     bad.write_text("this is not a pdf", encoding="utf-8")
     result = run("ingest", str(bad), str(SAMPLES / "440305210300200065020.xlsx.pdf"),
                  "--warehouse", str(tmp_path / "w.duckdb"), "--quarantine", str(tmp_path / "q"))
@@ -131,7 +131,7 @@ def test_ingest_stores_the_absolute_path(tmp_path):
     pdf.write_bytes((SAMPLES / "440305210300200065020.xlsx.pdf").read_bytes())
     result = subprocess.run([*JIXIAO, "ingest", "r.pdf", "--warehouse", str(wh), "-q",
                              "--quarantine", str(tmp_path / "q")], cwd=tmp_path, capture_output=True,
-                            text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     q = run("query", "SELECT file_name, file_path FROM dim_report", "--format", "csv",
             "--warehouse", str(wh))

@@ -117,7 +117,7 @@ def test_unit_year_summary(con):
     got = con.execute("SELECT * FROM v_unit_year_summary").fetchall()
     assert len(got) == len(want)
     for unit, year, template, forms, budget, executed, rate, mean, low in got:
-        assert template == "luohu"  # the samples are 罗湖区 forms; tests/test_template_warehouse.py has the others
+        assert template == "luohu"  # the samples are 罗湖区 forms; tests/warehouse/test_template_warehouse.py has the others
         n, b, e, totals = want[(unit, year)]
         assert (forms, budget, executed, low) == (n, b, e, min(totals))
         assert rate == rules.execution_rate(e, b)

@@ -3,7 +3,7 @@
 Each misread is made by corrupting what the ruling reader returned (a table or a row lost at a page
 break, a cell shifted a column, two cells run together, a row's values lost), and must be refused
 naming file, page and the text that went astray. The synthetic forms that really print a broken rule
-must still be read exactly; only their checks fail (tests/test_validate.py).
+must still be read exactly; only their checks fail (tests/checks/test_validate.py).
 """
 
 from __future__ import annotations

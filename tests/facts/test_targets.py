@@ -1,7 +1,7 @@
 """Every distinct 年度指标值 / 实际完成值 of the truth files, parsed or deliberately left qualitative.
 
 The expected readings, one line per printed string, are tests/fixtures/targets.json (written by hand;
-test_examples.py computes its answers from them too); a new string in the corpus fails
+tests/warehouse/test_examples.py computes its answers from them too); a new string in the corpus fails
 `test_every_corpus_string_is_classified` until it is added there with its reading.
 """
 
@@ -17,7 +17,7 @@ from pipeline.facts.frames import PRINTED, indicator_results
 from pipeline.facts.rules import rule_score
 from pipeline.facts.targets import parsed
 
-READINGS = target_readings()  # tests/fixtures/targets.json, shared with tests/test_examples.py
+READINGS = target_readings()  # tests/fixtures/targets.json, shared with tests/warehouse/test_examples.py
 QUANTITATIVE = [(text, *reading) for text, reading in READINGS.items() if reading is not None]
 QUALITATIVE = [text for text, reading in READINGS.items() if reading is None]
 
