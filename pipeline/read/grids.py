@@ -1,4 +1,5 @@
-"""Ruled tables → cell grids that keep their page and geometry. The only module importing camelot.
+"""Ruled tables → cell grids that keep their page and geometry. The only module importing camelot;
+the glyphs and ruled lines it places come from `glyphs` (pdfium).
 
 Camelot's lattice parser finds the ruling (rows, columns, which borders are drawn); the text of each
 cell is then placed here, character by character from the PDF text layer (pdfium), because printed
@@ -16,7 +17,7 @@ spreadsheets defeat line-based text assignment in two ways:
 Characters are placed by where they are printed, never by the order or the text objects the producer
 wrote them in (LibreOffice draws each cell with text objects of its own, cairo several cells of a line
 with one): a line is the glyphs on one baseline, read left to right; a run is a stretch of a line
-without a gap wider than `_GAP` em, placed in the cell where it starts; it is split where a drawn
+without a gap wider than `glyphs.GAP` em, placed in the cell where it starts; it is split where a drawn
 border falls between the ink of two glyphs that are not set one after the other (the text of two
 cells), and kept whole where the text is set on across the border or its ink crosses it (punctuation
 hung past the border). Word spaces are read from the gaps as well, since a producer may print a space
@@ -51,19 +52,16 @@ import playa
 import pypdfium2 as pdfium
 
 from ..errors import BrokenPdf, ExtractionFault, ReportError
+from . import glyphs
+from .glyphs import Segment
 from .pdf import DAMAGED, OpenPdf
 
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
 # lengths in em (the character's font size on the page), so that they hold for any size of print
-_GAP = 0.6  # a gap wider than this ends a run of text
-_BASELINE = 0.2  # characters whose baselines are this close are on one line
-_SPACE = 0.15  # a gap this wide between two glyphs of a line is a word space
-_TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
 _LINE_TOL = 1.0  # points: a ruled line this close to a point's x (or y) still reaches it
 SPILL_TOLERANCE = 2.0  # points: rows of a spill page sit where its host's rows sit (`rows_align`)
 
-Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
 
 
 @dataclass(frozen=True)
@@ -102,8 +100,8 @@ class Ruling:
     horizontal: tuple[Segment, ...]
     vertical: tuple[Segment, ...]
     # the page's printed glyphs, placed once and reused by the cross-checks (not part of its identity)
-    chars: tuple["_Char", ...] = dataclasses.field(default=(), compare=False, repr=False)
-    runs: tuple[tuple["_Char", ...], ...] = dataclasses.field(default=(), compare=False, repr=False)
+    chars: tuple["glyphs.Char", ...] = dataclasses.field(default=(), compare=False, repr=False)
+    runs: tuple[tuple["glyphs.Char", ...], ...] = dataclasses.field(default=(), compare=False, repr=False)
     box: tuple[float, float, float, float] = dataclasses.field(default=(0.0, 0.0, 0.0, 0.0), compare=False)
 
     def encloses(self, x: float, y: float) -> bool:
@@ -116,30 +114,6 @@ class Ruling:
             if min(y0, y1) - _LINE_TOL <= y <= max(y0, y1) + _LINE_TOL:
                 left, right = left or x0 < x, right or x0 > x
         return above and below and left and right
-
-
-@dataclass(frozen=True)
-class _Char:
-    """A printed glyph: its advance box across (x0–x1), its ink across (ink0–ink1), its baseline
-    and its size on the page."""
-
-    text: str
-    x0: float
-    x1: float
-    ink0: float
-    ink1: float
-    base: float
-    size: float  # em: font size times the text matrix's vertical scale, in points
-    inky0: float = 0.0  # its ink up the page (bottom–top)
-    inky1: float = 0.0
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return self.base + 0.35 * self.size  # the middle of the em box (ascent 0.85, descent 0.15)
 
 
 def read_grids(path: str | Path, engine: str = ENGINE,
@@ -175,7 +149,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
     """The `Layer` of the pages (all, or the range given).
 
     One pass over the file: each page is opened once, in pdfium, for its glyphs (placed into cells and
-    kept for the cross-checks) and its ruled lines (`_ruled_lines`), which Camelot's lattice parser
+    kept for the cross-checks) and its ruled lines (`glyphs.ruled_lines`), which Camelot's lattice parser
     makes tables of. Camelot's own driver (`read_pdf`) would interpret every page again in playa and
     group every glyph into text lines, for a text assignment this module replaces: four fifths of
     its time here. The raster engines render the page (Camelot's own way) and read playa's layout."""
@@ -203,14 +177,14 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     range(max(pages.start, 1), min(pages.stop, count + 1))
                 for n in numbers:
                     page, textpage = doc.page(n)
-                    chars = _chars(textpage)
+                    chars = glyphs.chars(textpage)
                     box = page.get_mediabox()
-                    drawn = _misdrawn(chars, box[1], box[3])
+                    drawn = glyphs.misdrawn(chars, box[1], box[3])
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
                     if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
                         parser.prepare_page_parse(name, None, page.get_size(), n, [], [], [], None, {})
-                        horizontal, vertical = _ruled_lines(page)
+                        horizontal, vertical = glyphs.ruled_lines(page)
                         parser.horizontal_segments, parser.vertical_segments = horizontal, vertical
                         parser.table_bbox_parses = {bbox: {"joints": joints} for bbox, joints
                                                     in find_joints_from_lines(horizontal, vertical).items()}
@@ -222,7 +196,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                         parser._generate_table_bbox()
                     rulings[n] = Ruling(n, tuple(map(tuple, parser.horizontal_segments)),
                                         tuple(map(tuple, parser.vertical_segments)), tuple(chars),
-                                        tuple(map(tuple, _runs(chars))), box)
+                                        tuple(map(tuple, glyphs.runs(chars))), box)
                     if chars:  # Camelot makes no table of a page without text
                         outlines[n] = [o for o in map(_outline, _tables(parser)) if o is not None]
                     doc.release(n)
@@ -243,7 +217,7 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
     for page_no, ruling in sorted(rulings.items()):
         on_page = [g for g in grids if g.page == page_no]
         runs = page_runs[page_no]
-        printed: dict[int, list[_Char]] = {id(g): [] for g in on_page}
+        printed: dict[int, list[glyphs.Char]] = {id(g): [] for g in on_page}
         covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
         for g in on_page:
             for run in runs:
@@ -258,7 +232,7 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
                  if id(ch) not in covered and ruling.encloses(ch.cx, ch.cy)]
         if stray:
             raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
-                                  f"from the page: {_text(stray)!r}", page_no)
+                                  f"from the page: {glyphs.text(stray)!r}", page_no)
         for grid in on_page:
             held = Counter(c for row in grid.rows for cell in row for c in cell)
             lost = []
@@ -269,7 +243,7 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
                     lost.append(ch)
             if lost:
                 raise ExtractionFault(str(path), "text printed inside a table is in none of its "
-                                      f"cells: {_text(lost)!r}", page_no)
+                                      f"cells: {glyphs.text(lost)!r}", page_no)
 
 
 def check_edges(path: str | Path, wide: set[int], rulings: dict[int, Ruling]) -> None:
@@ -287,12 +261,12 @@ def check_edges(path: str | Path, wide: set[int], rulings: dict[int, Ruling]) ->
                 if not left - 1 <= ch.cx <= right + 1:
                     side = "right" if ch.cx > right else "left"
                     raise BrokenPdf(str(path), f"page {n} cannot be read: damaged or truncated: "
-                                    f"text {_text(piece)!r} is drawn past the {side} edge of the "
+                                    f"text {glyphs.text(piece)!r} is drawn past the {side} edge of the "
                                     f"page (x {ch.x0:.0f}), and no table there spills onto another "
                                     "page", n)
 
 
-def _page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, list[list[_Char]]]:
+def _page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, list[list[glyphs.Char]]]:
     """The runs of each page, with the text a spill page re-draws left of its table carried back to
     the page printed left of it, where it continues past the right edge (`spill_pairs`).
 
@@ -301,7 +275,7 @@ def _page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, li
     text on both pages (LibreOffice), others only what shows (cairo and Ghostscript cut what lies
     off the page or the cell): carried back by the offset between the two tables, the glyphs of
     both pages give the whole text, each glyph once."""
-    carried: dict[int, list[_Char]] = {}
+    carried: dict[int, list[glyphs.Char]] = {}
     for i, (_, left) in spill_pairs(outlines).items():
         host, spill = outlines[left], outlines[i]  # the text continues from the piece left of it
         if host.page not in rulings or spill.page not in rulings:
@@ -309,11 +283,11 @@ def _page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, li
         shift = host.right - spill.left
         for run in rulings[spill.page].runs:
             first = run[0]
-            if spill.bottom <= first.cy <= spill.top and first.x0 < spill.left - _TOUCH * first.size:
+            if spill.bottom <= first.cy <= spill.top and first.x0 < spill.left - glyphs.TOUCH * first.size:
                 carried.setdefault(host.page, []).extend(dataclasses.replace(
                     ch, x0=ch.x0 + shift, x1=ch.x1 + shift, ink0=ch.ink0 + shift, ink1=ch.ink1 + shift)
                     for ch in run)
-    return {p: _runs([*r.chars, *carried[p]]) if p in carried else list(r.runs) for p, r in rulings.items()}
+    return {p: glyphs.runs([*r.chars, *carried[p]]) if p in carried else list(r.runs) for p, r in rulings.items()}
 
 
 def rows_align(host: Grid, spill: Grid) -> bool:
@@ -353,179 +327,6 @@ def spill_pairs(grids: list[Grid], starts_form: Callable[[Grid], bool] = lambda 
     return pairs
 
 
-_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-_ORTHOGONAL = 0.5  # points: Camelot's tolerance for a line to count as horizontal or vertical
-_THIN = 1.5  # points: a filled rectangle this thin is a ruled line (Camelot's rule)
-
-
-def _ruled_lines(page: pdfium.PdfPage) -> tuple[list[Segment], list[Segment]]:
-    """The page's ruled lines (horizontal, vertical), as Camelot's vector engine reads them from a
-    layout (`find_lines_from_layout`), read here from pdfium's path objects: a stroked two-point
-    subpath is a line, an axis-aligned rectangle gives its four edges when stroked, or its long axis
-    when filled and thin; curves are no ruling. The same lines as Camelot's on every fixture page."""
-    from camelot.image_processing import coalesce_collinear_lines
-
-    found: list[Segment] = []
-    for points, stroked, filled in _subpaths(page):
-        if len(points) == 5 and points[0] == points[4]:
-            points = points[:4]
-        if len(points) == 2:
-            if stroked:
-                found.append((*points[0], *points[1]))
-        elif len(points) == 4 and len({x for x, _ in points}) <= 2 and len({y for _, y in points}) <= 2:
-            x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
-            y0, y1 = min(y for _, y in points), max(y for _, y in points)
-            if stroked:
-                found += [(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)]
-            elif filled and min(x1 - x0, y1 - y0) <= _THIN < max(x1 - x0, y1 - y0):
-                mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-                found.append((x0, my, x1, my) if x1 - x0 >= y1 - y0 else (mx, y0, mx, y1))
-    horizontal = [(min(x0, x1), y0, max(x0, x1), y0) for x0, y0, x1, y1 in found
-                  if abs(y1 - y0) <= _ORTHOGONAL and x1 != x0]
-    vertical = [(x0, min(y0, y1), x0, max(y0, y1)) for x0, y0, x1, y1 in found
-                if abs(x1 - x0) <= _ORTHOGONAL and y1 != y0]
-    return (coalesce_collinear_lines(horizontal, "horizontal"),
-            coalesce_collinear_lines(vertical, "vertical"))
-
-
-def _subpaths(page: pdfium.PdfPage) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
-    """(points on the page, stroked, filled) of every subpath the page paints, form XObjects included."""
-    raw = pdfium.raw
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    x, y = ctypes.c_float(), ctypes.c_float()
-    matrix = raw.FS_MATRIX()
-
-    def placed(obj, outer: tuple[float, ...]) -> tuple[float, ...]:
-        if not raw.FPDFPageObj_GetMatrix(obj, matrix):
-            return outer
-        a1, b1, c1, d1, e1, f1 = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
-        a2, b2, c2, d2, e2, f2 = outer
-        return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
-                e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
-
-    def walk(objects: Iterator, outer: tuple[float, ...]):
-        for obj in objects:
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_FORM:
-                yield from walk((raw.FPDFFormObj_GetObject(obj, k)
-                                 for k in range(raw.FPDFFormObj_CountObjects(obj))), placed(obj, outer))
-            elif kind == raw.FPDF_PAGEOBJ_PATH:
-                a, b, c, d, e, f = placed(obj, outer)
-                raw.FPDFPath_GetDrawMode(obj, fill, stroke)
-                subpaths: list[list[tuple[float, float]]] = []
-                for k in range(raw.FPDFPath_CountSegments(obj)):
-                    segment = raw.FPDFPath_GetPathSegment(obj, k)
-                    raw.FPDFPathSegment_GetPoint(segment, x, y)
-                    if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_MOVETO or not subpaths:
-                        subpaths.append([])
-                    subpaths[-1].append((x.value * a + y.value * c + e, x.value * b + y.value * d + f))
-                for points in subpaths:
-                    yield points, bool(stroke.value), fill.value != 0
-
-    yield from walk((raw.FPDFPage_GetObject(page.raw, k) for k in range(raw.FPDFPage_CountObjects(page.raw))),
-                    _IDENTITY)
-
-
-def _chars(textpage: pdfium.PdfTextPage) -> list[_Char]:
-    """The page's printed glyphs, in no particular order: whitespace is not a glyph here (`_text`
-    reads spaces from the gaps), nor are the spaces and line breaks pdfium invents."""
-    raw = textpage.raw
-    matrix = pdfium.raw.FS_MATRIX()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    chars: list[_Char] = []
-    for i in range(textpage.count_chars()):
-        if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
-            continue
-        code = pdfium.raw.FPDFText_GetUnicode(raw, i)
-        text = chr(code) if code <= 0x10FFFF else "\ufffd"
-        if code == 0 or text.isspace():
-            continue
-        x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # x: the glyph's advance
-        ink0, inky0, ink1, inky1 = textpage.get_charbox(i)
-        size = 0.0
-        if pdfium.raw.FPDFText_GetMatrix(raw, i, matrix):
-            size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
-        if not size > 0:
-            size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
-        base = oy.value if pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy) else y0
-        chars.append(_Char(text, x0, x1, ink0, ink1, base, max(size, 1.0), inky0, inky1))
-    return chars
-
-
-_OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this much are drawn over each other
-
-
-def _misdrawn(chars: list[_Char], bottom: float, top: float) -> str | None:
-    """Text a printed form never has, and a damaged drawing does: a glyph above or below the page, or
-    glyphs drawn over other glyphs (the same glyph drawn again on itself is overprinting, not this). A
-    changed number in a content stream or a font's widths moves text (a line off the page, a word over
-    its neighbour) and readers read the moved text as printed. Text past the left or right edge is not
-    this: a spreadsheet too wide for its paper prints it (`check_edges`)."""
-    glyphs = []
-    for ch in chars:
-        x0, y0, x1, y1 = ch.ink0, ch.inky0, ch.ink1, ch.inky1  # the glyph's own box, not the font's
-        if (y0 + y1) / 2 > top + 1 or (y0 + y1) / 2 < bottom - 1:
-            return f"text {ch.text!r} is drawn {'above' if y0 > top else 'below'} the page (y {y0:.0f})"
-        if x1 > x0 and y1 > y0:
-            glyphs.append((x0, x1, y0, y1, ch.text))
-    if len(glyphs) < 2:
-        return None
-    glyphs.sort()
-    # Every pair whose boxes overlap in x (each glyph with those starting before it ends: a column
-    # of text, not the page), judged at once; the pair named is the first in x order.
-    import numpy as np
-
-    x0, x1, y0, y1 = (np.array(v) for v in list(zip(*glyphs))[:4])
-    code = np.array([ord(g[4][0]) for g in glyphs])
-    first = np.arange(1, len(glyphs))
-    ends = np.searchsorted(x0, x1, side="left")[:-1]  # glyphs after n with ox0 < x1[n]: first .. end
-    counts = np.maximum(ends - first, 0)
-    if not counts.sum():
-        return None
-    i = np.repeat(np.arange(len(glyphs) - 1), counts)
-    j = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + i + 1
-    wide = np.maximum(x1[i] - x0[i], x1[j] - x0[j])
-    tall = np.minimum(y1[i] - y0[i], y1[j] - y0[j])
-    overprint = (code[i] == code[j]) & (x0[j] - x0[i] < 0.25 * wide) & (np.abs(y0[j] - y0[i]) < 0.25 * tall)
-    over = (np.minimum(x1[i], x1[j]) - x0[j] > _OVERLAP * wide) & \
-        (np.minimum(y1[i], y1[j]) - np.maximum(y0[i], y0[j]) > _OVERLAP * tall) & ~overprint
-    if not over.any():
-        return None
-    k = int(np.argmax(over))  # pairs are in the order a scan of the sorted glyphs meets them
-    n, m = int(i[k]), int(j[k])
-    return f"text {glyphs[m][4]!r} is drawn over {glyphs[n][4]!r} (x {glyphs[m][0]:.0f}, y {glyphs[m][2]:.0f})"
-
-
-def _lines(chars) -> list[list[_Char]]:
-    """Characters on one baseline, top to bottom, each line left to right. The order is that of the
-    positions alone (ties broken by the character), whatever order the producer wrote them in."""
-    lines: list[list[_Char]] = []
-    for ch in sorted(chars, key=lambda c: (-c.base, c.x0, c.x1, c.text, c.size)):
-        if lines and lines[-1][0].base - ch.base <= _BASELINE * lines[-1][0].size:
-            lines[-1].append(ch)
-        else:  # a line is measured from its highest baseline, so lines never chain into each other
-            lines.append([ch])
-    return [sorted(line, key=lambda c: (c.x0, c.x1, c.text, -c.base, c.size)) for line in lines]
-
-
-def _runs(chars) -> list[list[_Char]]:
-    """Each line cut where a gap wider than `_GAP` em opens: text beside a table, or another cell's.
-    A glyph printed again over itself (bold by overprinting) is one character."""
-    runs: list[list[_Char]] = []
-    for line in _lines(chars):
-        reach = None  # the right end of the run so far
-        for ch in line:
-            if reach is not None and any(c.text == ch.text and ch.x0 - c.x0 <= _TOUCH * ch.size
-                                         for c in runs[-1][-3:]):
-                continue
-            if reach is None or ch.x0 - reach > _GAP * ch.size:
-                runs.append([])
-                reach = ch.x1
-            runs[-1].append(ch)
-            reach = max(reach, ch.x1)
-    return runs
-
-
 @dataclass(frozen=True)
 class _Outline:
     """What a Camelot table gives this module: its rows, columns and merged regions. Kept instead of
@@ -563,10 +364,10 @@ def _camelot_fault(name: str) -> Iterator[None]:
                         f"{type(exc).__name__}: {str(exc)[:200]})") from exc
 
 
-def _grid(page_no: int, outline: _Outline, runs: list[list[_Char]]) -> Grid:
+def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Grid:
     rows, cols, anchor = list(outline.rows), list(outline.cols), outline.anchor
     left, right, top, bottom = cols[0][0], cols[-1][1], rows[0][0], rows[-1][1]
-    placed: dict[tuple[int, int], list[_Char]] = {}
+    placed: dict[tuple[int, int], list[glyphs.Char]] = {}
     for run in runs:
         if not bottom <= run[0].cy <= top or not _kept(run, left, right):
             continue
@@ -579,7 +380,7 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[_Char]]) -> Grid:
     data = [["" for _ in cols] for _ in rows]
     spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
     for (r, c), chars in placed.items():
-        data[r][c] = _text(chars)
+        data[r][c] = glyphs.text(chars)
         # by character centres: glyphs overhang a border they are printed against; a clipped tail
         # runs on past the table's edge, and its column is the last one all the same
         spans[r][c] = (min(ch.cx for ch in chars), min(max(ch.cx for ch in chars), right))
@@ -592,21 +393,21 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[_Char]]) -> Grid:
     )
 
 
-def _kept(run: list[_Char], left: float, right: float) -> bool:
+def _kept(run: list[glyphs.Char], left: float, right: float) -> bool:
     """Whether a run belongs to the table: it starts inside it. Dropped: text beside the table, and
     the re-drawn tail of a clipped line (it starts off the table, or with a glyph cut by its left
     edge) with what continues it; kept: a clipped tail running on past the right edge from inside."""
     first = run[0]
-    return left - _TOUCH * first.size <= first.x0 and first.cx <= right
+    return left - glyphs.TOUCH * first.size <= first.x0 and first.cx <= right
 
 
-def _split(run: list[_Char], borders: list[float]) -> list[list[_Char]]:
+def _split(run: list[glyphs.Char], borders: list[float]) -> list[list[glyphs.Char]]:
     """A run cut at each drawn border between the ink of two glyphs that are not set one after the
     other (the second starts elsewhere than where the first's advance ends): the text of two cells.
     Text set on across a border, or ink across it (punctuation hung past it), keeps the run whole."""
     parts = [[run[0]]]
     for a, b in zip(run, run[1:]):
-        tol = _TOUCH * max(a.size, b.size)
+        tol = glyphs.TOUCH * max(a.size, b.size)
         if abs(b.x0 - a.x1) > tol and any(a.ink1 - tol <= x <= b.ink0 + tol for x in borders):
             parts.append([])
         parts[-1].append(b)
@@ -644,20 +445,6 @@ def _index(spans: list[tuple[float, float]], v: float, descending: bool = False)
             return i
     # between two spans by rounding: take the nearest
     return min(range(len(spans)), key=lambda i: abs(sum(spans[i]) / 2 - v))
-
-
-def _text(chars: list[_Char]) -> str:
-    """A cell's characters as lines, top to bottom, each read left to right, a space where a gap of
-    `_SPACE` em or more separates two glyphs."""
-    lines = []
-    for line in _lines(chars):
-        text = line[0].text
-        for a, b in zip(line, line[1:]):
-            if b.x0 - a.x1 >= _SPACE * max(a.size, b.size):
-                text += " "
-            text += b.text
-        lines.append(text)
-    return "\n".join(lines)
 
 
 @contextmanager

@@ -58,9 +58,9 @@ def test_reading_silences_the_pdf_libraries_warnings_only_while_camelot_reads(mo
     `broken`)."""
     import logging
 
-    from pipeline.read import grids
+    from pipeline.read import glyphs, grids
 
-    real = grids._ruled_lines
+    real = glyphs.ruled_lines
     during = {}
 
     def ruled_lines(*args, **kwargs):
@@ -70,7 +70,7 @@ def test_reading_silences_the_pdf_libraries_warnings_only_while_camelot_reads(mo
         return real(*args, **kwargs)
 
     before = {n: logging.getLogger(n).level for n in ("playa", "pdfminer", "camelot")}
-    monkeypatch.setattr(grids, "_ruled_lines", ruled_lines)
+    monkeypatch.setattr(glyphs, "ruled_lines", ruled_lines)
     grids.read_grids(PDF / "xlsx" / "440303210301500004143.xlsx.pdf")
     assert during == {"playa.pdftypes": False, "pdfminer.pdftypes": False, "camelot": False}
     assert "a repaired stream" not in capfd.readouterr().err

@@ -1,0 +1,234 @@
+"""A PDF page's printed glyphs and ruled lines, from pdfium: the raw material `grids` places.
+
+Glyphs (`Char`) are read with their advance and ink boxes, baseline and size; `lines` groups them by
+baseline and `runs` into stretches without a wide gap, in printed order whatever order the producer
+wrote them in; `text` reads a run's spaces from its gaps. `ruled_lines` gives the page's horizontal
+and vertical rules from its path objects, as Camelot's vector engine would. `misdrawn` finds text
+drawn over other text, the mark of a damaged text layer.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+
+Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
+GAP = 0.6  # a gap wider than this ends a run of text
+BASELINE = 0.2  # characters whose baselines are this close are on one line
+SPACE = 0.15  # a gap this wide between two glyphs of a line is a word space
+TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
+
+
+@dataclass(frozen=True)
+class Char:
+    """A printed glyph: its advance box across (x0–x1), its ink across (ink0–ink1), its baseline
+    and its size on the page."""
+
+    text: str
+    x0: float
+    x1: float
+    ink0: float
+    ink1: float
+    base: float
+    size: float  # em: font size times the text matrix's vertical scale, in points
+    inky0: float = 0.0  # its ink up the page (bottom–top)
+    inky1: float = 0.0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return self.base + 0.35 * self.size  # the middle of the em box (ascent 0.85, descent 0.15)
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_ORTHOGONAL = 0.5  # points: Camelot's tolerance for a line to count as horizontal or vertical
+_THIN = 1.5  # points: a filled rectangle this thin is a ruled line (Camelot's rule)
+
+
+def ruled_lines(page: pdfium.PdfPage) -> tuple[list[Segment], list[Segment]]:
+    """The page's ruled lines (horizontal, vertical), as Camelot's vector engine reads them from a
+    layout (`find_lines_from_layout`), read here from pdfium's path objects: a stroked two-point
+    subpath is a line, an axis-aligned rectangle gives its four edges when stroked, or its long axis
+    when filled and thin; curves are no ruling. The same lines as Camelot's on every fixture page."""
+    from camelot.image_processing import coalesce_collinear_lines
+
+    found: list[Segment] = []
+    for points, stroked, filled in _subpaths(page):
+        if len(points) == 5 and points[0] == points[4]:
+            points = points[:4]
+        if len(points) == 2:
+            if stroked:
+                found.append((*points[0], *points[1]))
+        elif len(points) == 4 and len({x for x, _ in points}) <= 2 and len({y for _, y in points}) <= 2:
+            x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
+            y0, y1 = min(y for _, y in points), max(y for _, y in points)
+            if stroked:
+                found += [(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)]
+            elif filled and min(x1 - x0, y1 - y0) <= _THIN < max(x1 - x0, y1 - y0):
+                mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+                found.append((x0, my, x1, my) if x1 - x0 >= y1 - y0 else (mx, y0, mx, y1))
+    horizontal = [(min(x0, x1), y0, max(x0, x1), y0) for x0, y0, x1, y1 in found
+                  if abs(y1 - y0) <= _ORTHOGONAL and x1 != x0]
+    vertical = [(x0, min(y0, y1), x0, max(y0, y1)) for x0, y0, x1, y1 in found
+                if abs(x1 - x0) <= _ORTHOGONAL and y1 != y0]
+    return (coalesce_collinear_lines(horizontal, "horizontal"),
+            coalesce_collinear_lines(vertical, "vertical"))
+
+
+def _subpaths(page: pdfium.PdfPage) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
+    """(points on the page, stroked, filled) of every subpath the page paints, form XObjects included."""
+    raw = pdfium.raw
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    matrix = raw.FS_MATRIX()
+
+    def placed(obj, outer: tuple[float, ...]) -> tuple[float, ...]:
+        if not raw.FPDFPageObj_GetMatrix(obj, matrix):
+            return outer
+        a1, b1, c1, d1, e1, f1 = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+        a2, b2, c2, d2, e2, f2 = outer
+        return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+                e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+    def walk(objects: Iterator, outer: tuple[float, ...]):
+        for obj in objects:
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_FORM:
+                yield from walk((raw.FPDFFormObj_GetObject(obj, k)
+                                 for k in range(raw.FPDFFormObj_CountObjects(obj))), placed(obj, outer))
+            elif kind == raw.FPDF_PAGEOBJ_PATH:
+                a, b, c, d, e, f = placed(obj, outer)
+                raw.FPDFPath_GetDrawMode(obj, fill, stroke)
+                subpaths: list[list[tuple[float, float]]] = []
+                for k in range(raw.FPDFPath_CountSegments(obj)):
+                    segment = raw.FPDFPath_GetPathSegment(obj, k)
+                    raw.FPDFPathSegment_GetPoint(segment, x, y)
+                    if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+                        subpaths.append([])
+                    subpaths[-1].append((x.value * a + y.value * c + e, x.value * b + y.value * d + f))
+                for points in subpaths:
+                    yield points, bool(stroke.value), fill.value != 0
+
+    yield from walk((raw.FPDFPage_GetObject(page.raw, k) for k in range(raw.FPDFPage_CountObjects(page.raw))),
+                    _IDENTITY)
+
+
+def chars(textpage: pdfium.PdfTextPage) -> list[Char]:
+    """The page's printed glyphs, in no particular order: whitespace is not a glyph here (`text`
+    reads spaces from the gaps), nor are the spaces and line breaks pdfium invents."""
+    raw = textpage.raw
+    matrix = pdfium.raw.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    chars: list[Char] = []
+    for i in range(textpage.count_chars()):
+        if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
+            continue
+        code = pdfium.raw.FPDFText_GetUnicode(raw, i)
+        text = chr(code) if code <= 0x10FFFF else "\ufffd"
+        if code == 0 or text.isspace():
+            continue
+        x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # x: the glyph's advance
+        ink0, inky0, ink1, inky1 = textpage.get_charbox(i)
+        size = 0.0
+        if pdfium.raw.FPDFText_GetMatrix(raw, i, matrix):
+            size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
+        if not size > 0:
+            size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
+        base = oy.value if pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy) else y0
+        chars.append(Char(text, x0, x1, ink0, ink1, base, max(size, 1.0), inky0, inky1))
+    return chars
+
+
+_OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this much are drawn over each other
+
+
+def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
+    """Text a printed form never has, and a damaged drawing does: a glyph above or below the page, or
+    glyphs drawn over other glyphs (the same glyph drawn again on itself is overprinting, not this). A
+    changed number in a content stream or a font's widths moves text (a line off the page, a word over
+    its neighbour) and readers read the moved text as printed. Text past the left or right edge is not
+    this: a spreadsheet too wide for its paper prints it (`check_edges`)."""
+    glyphs = []
+    for ch in chars:
+        x0, y0, x1, y1 = ch.ink0, ch.inky0, ch.ink1, ch.inky1  # the glyph's own box, not the font's
+        if (y0 + y1) / 2 > top + 1 or (y0 + y1) / 2 < bottom - 1:
+            return f"text {ch.text!r} is drawn {'above' if y0 > top else 'below'} the page (y {y0:.0f})"
+        if x1 > x0 and y1 > y0:
+            glyphs.append((x0, x1, y0, y1, ch.text))
+    if len(glyphs) < 2:
+        return None
+    glyphs.sort()
+    # Every pair whose boxes overlap in x (each glyph with those starting before it ends: a column
+    # of text, not the page), judged at once; the pair named is the first in x order.
+    import numpy as np
+
+    x0, x1, y0, y1 = (np.array(v) for v in list(zip(*glyphs))[:4])
+    code = np.array([ord(g[4][0]) for g in glyphs])
+    first = np.arange(1, len(glyphs))
+    ends = np.searchsorted(x0, x1, side="left")[:-1]  # glyphs after n with ox0 < x1[n]: first .. end
+    counts = np.maximum(ends - first, 0)
+    if not counts.sum():
+        return None
+    i = np.repeat(np.arange(len(glyphs) - 1), counts)
+    j = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + i + 1
+    wide = np.maximum(x1[i] - x0[i], x1[j] - x0[j])
+    tall = np.minimum(y1[i] - y0[i], y1[j] - y0[j])
+    overprint = (code[i] == code[j]) & (x0[j] - x0[i] < 0.25 * wide) & (np.abs(y0[j] - y0[i]) < 0.25 * tall)
+    over = (np.minimum(x1[i], x1[j]) - x0[j] > _OVERLAP * wide) & \
+        (np.minimum(y1[i], y1[j]) - np.maximum(y0[i], y0[j]) > _OVERLAP * tall) & ~overprint
+    if not over.any():
+        return None
+    k = int(np.argmax(over))  # pairs are in the order a scan of the sorted glyphs meets them
+    n, m = int(i[k]), int(j[k])
+    return f"text {glyphs[m][4]!r} is drawn over {glyphs[n][4]!r} (x {glyphs[m][0]:.0f}, y {glyphs[m][2]:.0f})"
+
+
+def lines(chars) -> list[list[Char]]:
+    """Characters on one baseline, top to bottom, each line left to right. The order is that of the
+    positions alone (ties broken by the character), whatever order the producer wrote them in."""
+    found: list[list[Char]] = []
+    for ch in sorted(chars, key=lambda c: (-c.base, c.x0, c.x1, c.text, c.size)):
+        if found and found[-1][0].base - ch.base <= BASELINE * found[-1][0].size:
+            found[-1].append(ch)
+        else:  # a line is measured from its highest baseline, so lines never chain into each other
+            found.append([ch])
+    return [sorted(line, key=lambda c: (c.x0, c.x1, c.text, -c.base, c.size)) for line in found]
+
+
+def runs(chars) -> list[list[Char]]:
+    """Each line cut where a gap wider than `GAP` em opens: text beside a table, or another cell's.
+    A glyph printed again over itself (bold by overprinting) is one character."""
+    out: list[list[Char]] = []
+    for line in lines(chars):
+        reach = None  # the right end of the run so far
+        for ch in line:
+            if reach is not None and any(c.text == ch.text and ch.x0 - c.x0 <= TOUCH * ch.size
+                                         for c in out[-1][-3:]):
+                continue
+            if reach is None or ch.x0 - reach > GAP * ch.size:
+                out.append([])
+                reach = ch.x1
+            out[-1].append(ch)
+            reach = max(reach, ch.x1)
+    return out
+
+
+def text(chars: list[Char]) -> str:
+    """A cell's characters as lines, top to bottom, each read left to right, a space where a gap of
+    `SPACE` em or more separates two glyphs."""
+    out = []
+    for line in lines(chars):
+        line_text = line[0].text
+        for a, b in zip(line, line[1:]):
+            if b.x0 - a.x1 >= SPACE * max(a.size, b.size):
+                line_text += " "
+            line_text += b.text
+        out.append(line_text)
+    return "\n".join(out)
