@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .forms.reader import form_starts, no_form_found, read_forms, stitch_overflow
+from .forms.reader import no_form_found, read_forms
+from .forms.rows import form_starts, stitch_overflow
 from .model import Form
 from .read.pdf import OpenPdf, PdfInfo, count_pages, inspect
 from .read.grids import ENGINE, check_edges, check_held, scan

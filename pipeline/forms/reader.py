@@ -2,13 +2,14 @@
 
 Departments' templates differ, so nothing here relies on fixed rows or columns: sections and columns
 are found by their printed labels, and a cell belongs to the column whose printed header sits above it
-(by x position). The steps, in order:
+(by x position: `columns.py`). The steps, in order:
 
-1. `stitch_overflow`: a page holding only spilled right-hand columns is glued to the rows it belongs
-   to (same y positions on an earlier page), as if the page had been wide enough.
-2. `_rows`: all grids become one stream of rows; each row knows its pages and each cell its x range.
-3. `_split`: a new form starts at the header block holding the label 项目编码 or 项目名称.
-4. `_template_of`: the template (pipeline/forms/templates/*.toml, `pipeline.forms.template`) whose identifying
+1. `rows.stitch_overflow`: a page holding only spilled right-hand columns is glued to the rows it
+   belongs to (same y positions on an earlier page), as if the page had been wide enough.
+2. `rows.rows_of`: all grids become one stream of rows; each row knows its pages and each cell its x
+   range.
+3. `rows.by_form`: a new form starts at the header block holding the label 项目编码 or 项目名称.
+4. `_template_of`: the template (pipeline/forms/templates/*.toml, `template.py`) whose identifying
    labels the form prints; it holds every label, source, unit and rule below, none is coded here.
 5. `_FormReader`: walks one form's rows: header fields, funds table, goals, indicators, 总分 (or
    合计), closing narrative rows.
@@ -19,232 +20,35 @@ or two cells run together by a missed border, straddle or leave it), and every r
 indicator tables must be read into fields (a row the reader could not place is not skipped). Only
 section titles are passed over. And every scored row (indicator, funds, 总分) must have both 分值 and
 得分: every form prints both (不适用 rows print 0), so an empty one is a number lost, not a blank.
-`tables.check_held` is the last: no printed text lost by the ruling.
+`read.grids.check_held` is the last: no printed text lost by the ruling.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import template as templates
 from ..errors import ExtractionFault, IncompleteForm, NoFormFound
 from ..model import TITLE, Form, FundRow, Funds, IndicatorRow, Source
 from ..read.pdf import PdfInfo
-from ..read.grids import Grid, spill_pairs
+from ..read.grids import Grid
+from .columns import NUMBERING, ROW_TOLERANCE, Columns, RunTogether, match_label, matches
+from .rows import Row, by_form, rows_of, stitch_overflow
 from .template import Template, TemplateError, header_label
 from .text import flat, label, number, paragraph, percent
 
-ROW_TOLERANCE = 2.0  # points: a cell edge this close to a column line is on it
-LABEL_SLACK = 8  # a column label may carry this many characters besides its key ("执行率（%）")
 
 _FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 _LEVEL1 = re.compile(r"^(?P<name>.*?指标)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
 _SECTION = re.compile(r"^(?P<name>.*?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
-_NUMBER_CHARS = re.compile(r"[\s\d.,%％\-—]")
-_SECTION_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分[)）]")  # "（10分）" printed after a section label
 _YEAR = re.compile(r"(19|20)\d{2}")
 _YEAR_LINE = re.compile(r"^[(（]((?:19|20)\d{2})年度?[)）]$")  # "（2022年度）" on a line of its own
 _YEAR_IN_TITLE = re.compile(r"[(（]((?:19|20)\d{2})年度?[)）]")
 _TITLE_LINE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,30}?自评表)(?:[(（][^)）]*[)）])?$")
 _UNIT = re.compile(r"[(（](亿元|万元|千元|元)[)）]")
-_NUMBERING = re.compile(r"^[(（]?\d{1,2}[.、．)）]")
 _CODE_IN_NAME = re.compile(r"^(?P<code>[0-9A-Za-z]{6,})[-－—–](?P<name>.+)$")
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    x0: float
-    x1: float
-    span: tuple[float, float] | None = None  # where its text is printed (x range), from the text layer
-
-    @property
-    def center(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-
-@dataclass
-class Row:
-    pages: tuple[int, ...]
-    cells: list[Cell]
-
-    @property
-    def page(self) -> int:
-        return self.pages[0]
-
-    def labels(self) -> list[str]:
-        return [label(c.text) for c in self.cells if c.text.strip()]
-
-
-@dataclass
-class _Columns:
-    """Printed header labels → field names with the x range each one governs."""
-
-    starts: list[tuple[float, str]] = field(default_factory=list)
-
-    @classmethod
-    def from_row(cls, row: Row, names: dict[str, str]) -> "_Columns":
-        """Exact labels first, then labels that carry a key ("执行率（%）"): a sub-title such as
-        "1.项目年度目标完成情况" never takes a column whose own label is printed too."""
-        starts: list[tuple[float, str]] = []
-        for cell in row.cells:  # a header cell printing two columns' labels, or a label and a number
-            if _run_together(_SECTION_WEIGHT.sub("", _NUMBERING.sub("", label(cell.text))), names):
-                raise _RunTogether(cell)
-        used: set[int] = set()
-        for exact in (True, False):
-            for i, cell in enumerate(row.cells):
-                name = _match(label(cell.text), names, exact=exact)
-                if name and i not in used and name not in {n for _, n in starts}:
-                    starts.append((cell.x0, name))
-                    used.add(i)
-        starts.sort()
-        return cls(starts)
-
-    def merged(self, below: "_Columns") -> "_Columns":
-        """The header with the labels of the row under it: a group label ("指标值" over 指标性质 /
-        指标值 / 度量单位) gives way to the labels printed beneath it."""
-        taken = {n for _, n in below.starts}
-        kept = [(x, n) for x, n in self.starts if n not in taken
-                and all(abs(x - bx) > ROW_TOLERANCE for bx, _ in below.starts)]
-        return _Columns(sorted(kept + below.starts))
-
-    def assign(self, row: Row) -> dict[str, str]:
-        """Field → text for the non-empty cells of `row`; cells left of the first header are `_left`."""
-        out: dict[str, list[str]] = {}
-        for cell in row.cells:
-            if cell.text.strip():
-                out.setdefault(self.column(cell)[0], []).append(cell.text)
-        return {k: "\n".join(v) for k, v in out.items()}
-
-    def column(self, cell: Cell) -> tuple[str, float, float]:
-        """The field a cell is read into, and the x range that field's header governs."""
-        name, lo, hi = "_left", float("-inf"), float("inf")
-        for i, (x0, n) in enumerate(self.starts):
-            if cell.center >= x0 - ROW_TOLERANCE:
-                name, lo = n, x0
-                hi = self.starts[i + 1][0] if i + 1 < len(self.starts) else float("inf")
-        return name, lo, hi
-
-    def misfit(self, row: Row, fields: tuple[str, ...]) -> tuple[Cell, str] | None:
-        """A cell read into one of `fields` whose printed text is not inside that field's column."""
-        for cell in row.cells:
-            name, lo, hi = self.column(cell)
-            if name in fields and cell.text.strip() and cell.span is not None:
-                if cell.span[0] < lo - ROW_TOLERANCE or cell.span[1] > hi + ROW_TOLERANCE:
-                    return cell, name
-        return None
-
-
-class _RunTogether(Exception):
-    """A header cell holding two columns' labels, or a label and a number: a border not seen, or
-    a value drawn into the header."""
-
-    def __init__(self, cell: Cell) -> None:
-        self.cell = cell
-
-
-def _matches(text: str, names: dict[str, str]) -> set[str]:
-    return {name for key, name in names.items() if key in text}
-
-
-def _run_together(text: str, names: dict[str, str]) -> bool:
-    """The cell is nothing but column labels, two or more of them or one with a number ("分值得分",
-    "预期目标0.00"); a label word inside other text ("项目年度目标完成情况") is text."""
-    rest, found = text, set()
-    for key in sorted((k for k in names if k in text), key=len, reverse=True):
-        if key in rest:
-            rest, found = rest.replace(key, " "), found | {names[key]}
-    return bool(found) and not _NUMBER_CHARS.sub("", rest) and (
-        len(found) > 1 or any(ch.isdigit() for ch in text))
-
-
-def _match(text: str, names: dict[str, str], exact: bool = False) -> str | None:
-    """The field of a printed column label: the label is a key, or (not `exact`) contains one and is
-    not much longer (a long cell that happens to contain a key is text, not a label)."""
-    text = _NUMBERING.sub("", text)
-    if text in names:
-        return names[text]
-    if exact:
-        return None
-    for key, name in names.items():
-        if key in text and len(text) <= len(key) + LABEL_SLACK:
-            return name
-    return None
-
-
-# ----------------------------------------------------------------------------------------------
-# 1. overflow pages
-
-
-def stitch_overflow(grids: list[Grid]) -> list[tuple[Grid, tuple[int, ...]]]:
-    """Glue each page of spilled right-hand columns onto the grid whose rows it continues (the one
-    rule: `grids.spill_pairs`, within the form being printed).
-
-    Returns each remaining grid with the pages it was read from.
-    """
-    pairs = spill_pairs(grids, _starts_form)
-    glued: dict[int, tuple[Grid, tuple[int, ...]]] = {}
-    for i, grid in enumerate(grids):
-        if i in pairs:
-            host, pages = glued[pairs[i][0]]
-            glued[pairs[i][0]] = (_glue(host, grid), pages + (grid.page,))
-        else:
-            glued[i] = (grid, (grid.page,))
-    return list(glued.values())
-
-
-def _starts_form(grid: Grid) -> bool:
-    anchors = templates.anchors()
-    return any(header_label(label(c)) in anchors for row in grid.rows for c in row)
-
-
-def _glue(host: Grid, spill: Grid) -> Grid:
-    shift = host.right - spill.left
-    return Grid(
-        page=host.page,
-        rows=tuple(h + s for h, s in zip(host.rows, spill.rows)),
-        row_y=host.row_y,
-        col_x=host.col_x + tuple((a + shift, b + shift) for a, b in spill.col_x),
-        spans=tuple(h + tuple(None if x is None else (x[0] + shift, x[1] + shift) for x in s)
-                    for h, s in zip(host.spans, spill.spans)),
-    )
-
-
-# ----------------------------------------------------------------------------------------------
-# 2.–3. rows and forms
-
-
-def _rows(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
-    rows: list[Row] = []
-    for grid, pages in stitched:
-        for texts, spans in zip(grid.rows, grid.spans):
-            cells = [Cell(t, x0, x1, sp) for t, (x0, x1), sp in zip(texts, grid.col_x, spans)]
-            rows.append(Row(pages=pages, cells=cells))
-    return rows
-
-
-def _split(rows: list[Row]) -> list[list[Row]]:
-    """Forms by their header blocks: a form starts at the first of the consecutive rows carrying
-    header labels around its 项目编码 or 项目名称 (templates order the header rows differently)."""
-    anchors = templates.anchors()
-    starts: list[int] = []
-    for i, row in enumerate(rows):
-        if anchors & {header_label(lab) for lab in row.labels()}:
-            if starts and all(_has_header_label(r) or not r.labels() for r in rows[starts[-1]:i]):
-                continue  # another anchor of the same header block
-            start = i
-            while start > (starts[-1] + 1 if starts else 0) and _has_header_label(rows[start - 1]):
-                start -= 1
-            starts.append(start)
-    return [rows[a:b] for a, b in zip(starts, starts[1:] + [len(rows)])]
-
-
-def _has_header_label(row: Row) -> bool:
-    known = templates.header_labels()
-    return any(header_label(lab) in known for lab in row.labels())
 
 
 def _printed_labels(rows: list[Row]) -> set[str]:
@@ -271,12 +75,6 @@ def _template_of(info: PdfInfo, rows: list[Row]) -> Template:
     return found
 
 
-def form_starts(grids: list[Grid]) -> list[int]:
-    """The first page of each form printed in `grids`, in order: where a report read in parts is cut
-    (`pipeline.extract`)."""
-    return [rows[0].page for rows in _split(_rows(stitch_overflow(grids)))]
-
-
 def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = None) -> list[Form]:
     """All forms of one report, in printed order, each read through the template its printed labels
     name (pipeline/forms/templates/). Raises `NoFormFound` / `IncompleteForm`.
@@ -284,7 +82,7 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
     With `starting_on`, the grids are part of a report: only the forms whose first page is in that
     range are read (the others belong to the parts before and after), and finding none is no fault."""
     forms, starting = [], Counter()
-    for rows in _split(_rows(stitch_overflow(grids))):
+    for rows in by_form(rows_of(stitch_overflow(grids))):
         nth = starting[rows[0].page]  # the forms starting on one page have its titles in turn
         starting[rows[0].page] += 1
         if starting_on is None or rows[0].page in starting_on:
@@ -329,7 +127,7 @@ class _FormReader:
     def read(self) -> Form:
         t = self.t
         section = "header"
-        columns = _Columns()
+        columns = Columns()
         for row in self.rows:
             labels = row.labels()
             if not labels:
@@ -410,12 +208,12 @@ class _FormReader:
 
     # -- cross-checks: a misread is a fault, not a form with wrong numbers ---------------------------
 
-    def _columns(self, row: Row, names: dict[str, str]) -> _Columns:
+    def _columns(self, row: Row, names: dict[str, str]) -> Columns:
         try:
-            return _Columns.from_row(row, names)
-        except _RunTogether as err:
+            return Columns.from_row(row, names)
+        except RunTogether as err:
             text = label(err.cell.text)
-            what = (f"the labels of {len(_matches(text, names))} columns" if len(_matches(text, names)) > 1
+            what = (f"the labels of {len(matches(text, names))} columns" if len(matches(text, names)) > 1
                     else "a column label and a number")
             raise ExtractionFault(
                 self.file, f"{self._which()}: header cell {flat(err.cell.text)!r} holds {what} (two "
@@ -432,7 +230,7 @@ class _FormReader:
                     f"{len(lines)} lines {lines!r}; a number is printed on one (two cells run "
                     "together: a border not seen)", row.page)
 
-    def _fits(self, row: Row, columns: _Columns, fields: tuple[str, ...]) -> None:
+    def _fits(self, row: Row, columns: Columns, fields: tuple[str, ...]) -> None:
         misfit = columns.misfit(row, fields)
         if misfit:
             cell, name = misfit
@@ -516,7 +314,7 @@ class _FormReader:
             if m and m.group("name") == self.t.section_label:
                 self.indicators_weight = m.group("weight")
 
-    def _read_fund_row(self, row: Row, columns: _Columns) -> bool:
+    def _read_fund_row(self, row: Row, columns: Columns) -> bool:
         """Read one funding-source row; False when the row is not one."""
         values = columns.assign(row)
         left = label(values.get("_left"))
@@ -552,7 +350,7 @@ class _FormReader:
                     "form prints it beside 分值 and 得分, so a number was lost in reading", row.page)
         return True
 
-    def _read_indicator_row(self, row: Row, columns: _Columns) -> bool | str:
+    def _read_indicator_row(self, row: Row, columns: Columns) -> bool | str:
         """Read one indicator row; False when the row has none of an indicator's values, "placeholder"
         for a row printing only its 一级/二级 labels where the template allows such rows."""
         values = columns.assign(row)
@@ -686,12 +484,12 @@ def _texts(row: Row) -> str:
 
 def _is_subheader(labels: list[str], names: dict[str, str]) -> bool:
     """A second header row: two or more cells, every one exactly a column label of the table."""
-    return len(labels) >= 2 and all(_match(lab, names, exact=True) for lab in labels)
+    return len(labels) >= 2 and all(match_label(lab, names, exact=True) for lab in labels)
 
 
 def _header_fields(labels: list[str], names: dict[str, str]) -> int:
     """How many distinct fields of a table the row's labels name."""
-    return len({_match(lab, names) for lab in labels} - {None})
+    return len({match_label(lab, names) for lab in labels} - {None})
 
 
 def _is_title(row: Row) -> bool:
@@ -733,7 +531,7 @@ def _narrative_label(text: str, keys: dict[str, str], first: bool) -> tuple[str,
     """(field, text after the label) when a cell starts with a narrative label: "评价结论", or
     "项目负责人：邱春梅". A later cell of the row counts as a label only when it is one exactly or
     prints "：" after it (a value may start with the words of a label)."""
-    joined = _NUMBERING.sub("", flat(text) or "")
+    joined = NUMBERING.sub("", flat(text) or "")
     for key, name in keys.items():
         if joined.startswith(key):
             rest = joined[len(key):]

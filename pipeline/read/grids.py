@@ -37,10 +37,8 @@ naming the page and the text, never a silently shorter form.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import logging
-import math
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -48,8 +46,6 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-import playa
-import pypdfium2 as pdfium
 
 from ..errors import BrokenPdf, ExtractionFault, ReportError
 from . import glyphs
@@ -373,7 +369,7 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
             continue
         r = _index(rows, run[0].cy, descending=True)
         borders = [cols[c][1] for c in range(len(cols) - 1) if anchor[(r, c)] != anchor[(r, c + 1)]]
-        for part in _split(run, borders):
+        for part in _cut_at_borders(run, borders):
             first = part[0]  # inside the table: the run starts there, and borders are inside
             cell = anchor[(_index(rows, first.cy, descending=True), _index(cols, first.cx))]
             placed.setdefault(cell, []).extend(part)
@@ -401,7 +397,7 @@ def _kept(run: list[glyphs.Char], left: float, right: float) -> bool:
     return left - glyphs.TOUCH * first.size <= first.x0 and first.cx <= right
 
 
-def _split(run: list[glyphs.Char], borders: list[float]) -> list[list[glyphs.Char]]:
+def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[glyphs.Char]]:
     """A run cut at each drawn border between the ink of two glyphs that are not set one after the
     other (the second starts elsewhere than where the first's advance ends): the text of two cells.
     Text set on across a border, or ink across it (punctuation hung past it), keeps the run whole."""

@@ -1,0 +1,120 @@
+"""A form's columns, found by their printed labels: which column a cell sits in (by x position), and
+the cross-check that a value's printed text lies inside the column it is read into.
+
+The labels themselves are the template's (`template.py`); a header row becomes `Columns` by matching
+each cell's label to a name, with `LABEL_SLACK` characters of slack ("执行率（%）").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .rows import Cell, Row
+from .text import label
+
+ROW_TOLERANCE = 2.0  # points: a cell edge this close to a column line is on it
+LABEL_SLACK = 8  # a column label may carry this many characters besides its key ("执行率（%）")
+_NUMBER_CHARS = re.compile(r"[\s\d.,%％\-—]")
+_SECTION_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分[)）]")  # "（10分）" printed after a section label
+NUMBERING = re.compile(r"^[(（]?\d{1,2}[.、．)）]")
+
+
+@dataclass
+class Columns:
+    """Printed header labels → field names with the x range each one governs."""
+
+    starts: list[tuple[float, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: Row, names: dict[str, str]) -> "Columns":
+        """Exact labels first, then labels that carry a key ("执行率（%）"): a sub-title such as
+        "1.项目年度目标完成情况" never takes a column whose own label is printed too."""
+        starts: list[tuple[float, str]] = []
+        for cell in row.cells:  # a header cell printing two columns' labels, or a label and a number
+            if run_together(_SECTION_WEIGHT.sub("", NUMBERING.sub("", label(cell.text))), names):
+                raise RunTogether(cell)
+        used: set[int] = set()
+        for exact in (True, False):
+            for i, cell in enumerate(row.cells):
+                name = match_label(label(cell.text), names, exact=exact)
+                if name and i not in used and name not in {n for _, n in starts}:
+                    starts.append((cell.x0, name))
+                    used.add(i)
+        starts.sort()
+        return cls(starts)
+
+    def merged(self, below: "Columns") -> "Columns":
+        """The header with the labels of the row under it: a group label ("指标值" over 指标性质 /
+        指标值 / 度量单位) gives way to the labels printed beneath it."""
+        taken = {n for _, n in below.starts}
+        kept = [(x, n) for x, n in self.starts if n not in taken
+                and all(abs(x - bx) > ROW_TOLERANCE for bx, _ in below.starts)]
+        return Columns(sorted(kept + below.starts))
+
+    def assign(self, row: Row) -> dict[str, str]:
+        """Field → text for the non-empty cells of `row`; cells left of the first header are `_left`."""
+        out: dict[str, list[str]] = {}
+        for cell in row.cells:
+            if cell.text.strip():
+                out.setdefault(self.column(cell)[0], []).append(cell.text)
+        return {k: "\n".join(v) for k, v in out.items()}
+
+    def column(self, cell: Cell) -> tuple[str, float, float]:
+        """The field a cell is read into, and the x range that field's header governs."""
+        name, lo, hi = "_left", float("-inf"), float("inf")
+        for i, (x0, n) in enumerate(self.starts):
+            if cell.center >= x0 - ROW_TOLERANCE:
+                name, lo = n, x0
+                hi = self.starts[i + 1][0] if i + 1 < len(self.starts) else float("inf")
+        return name, lo, hi
+
+    def misfit(self, row: Row, fields: tuple[str, ...]) -> tuple[Cell, str] | None:
+        """A cell read into one of `fields` whose printed text is not inside that field's column."""
+        for cell in row.cells:
+            name, lo, hi = self.column(cell)
+            if name in fields and cell.text.strip() and cell.span is not None:
+                if cell.span[0] < lo - ROW_TOLERANCE or cell.span[1] > hi + ROW_TOLERANCE:
+                    return cell, name
+        return None
+
+
+class RunTogether(Exception):
+    """A header cell holding two columns' labels, or a label and a number: a border not seen, or
+    a value drawn into the header."""
+
+    def __init__(self, cell: Cell) -> None:
+        self.cell = cell
+
+
+def matches(text: str, names: dict[str, str]) -> set[str]:
+    return {name for key, name in names.items() if key in text}
+
+
+def run_together(text: str, names: dict[str, str]) -> bool:
+    """The cell is nothing but column labels, two or more of them or one with a number ("分值得分",
+    "预期目标0.00"); a label word inside other text ("项目年度目标完成情况") is text."""
+    rest, found = text, set()
+    for key in sorted((k for k in names if k in text), key=len, reverse=True):
+        if key in rest:
+            rest, found = rest.replace(key, " "), found | {names[key]}
+    return bool(found) and not _NUMBER_CHARS.sub("", rest) and (
+        len(found) > 1 or any(ch.isdigit() for ch in text))
+
+
+def match_label(text: str, names: dict[str, str], exact: bool = False) -> str | None:
+    """The field of a printed column label: the label is a key, or (not `exact`) contains one and is
+    not much longer (a long cell that happens to contain a key is text, not a label)."""
+    text = NUMBERING.sub("", text)
+    if text in names:
+        return names[text]
+    if exact:
+        return None
+    for key, name in names.items():
+        if key in text and len(text) <= len(key) + LABEL_SLACK:
+            return name
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# 1. overflow pages

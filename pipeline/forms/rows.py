@@ -1,0 +1,111 @@
+"""Grids → one stream of rows, cut into forms: spill pages glued onto the rows they continue
+(`stitch_overflow`, by the one spill rule `read.grids.spill_pairs`), every grid's rows in reading
+order (`rows_of`), and a new form at each header block holding 项目编码 or 项目名称 (`by_form`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import template as templates
+from ..read.grids import Grid, spill_pairs
+from .template import header_label
+from .text import label
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    x0: float
+    x1: float
+    span: tuple[float, float] | None = None  # where its text is printed (x range), from the text layer
+
+    @property
+    def center(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass
+class Row:
+    pages: tuple[int, ...]
+    cells: list[Cell]
+
+    @property
+    def page(self) -> int:
+        return self.pages[0]
+
+    def labels(self) -> list[str]:
+        return [label(c.text) for c in self.cells if c.text.strip()]
+
+
+def stitch_overflow(grids: list[Grid]) -> list[tuple[Grid, tuple[int, ...]]]:
+    """Glue each page of spilled right-hand columns onto the grid whose rows it continues (the one
+    rule: `grids.spill_pairs`, within the form being printed).
+
+    Returns each remaining grid with the pages it was read from.
+    """
+    pairs = spill_pairs(grids, _starts_form)
+    glued: dict[int, tuple[Grid, tuple[int, ...]]] = {}
+    for i, grid in enumerate(grids):
+        if i in pairs:
+            host, pages = glued[pairs[i][0]]
+            glued[pairs[i][0]] = (_glue(host, grid), pages + (grid.page,))
+        else:
+            glued[i] = (grid, (grid.page,))
+    return list(glued.values())
+
+
+def _starts_form(grid: Grid) -> bool:
+    anchors = templates.anchors()
+    return any(header_label(label(c)) in anchors for row in grid.rows for c in row)
+
+
+def _glue(host: Grid, spill: Grid) -> Grid:
+    shift = host.right - spill.left
+    return Grid(
+        page=host.page,
+        rows=tuple(h + s for h, s in zip(host.rows, spill.rows)),
+        row_y=host.row_y,
+        col_x=host.col_x + tuple((a + shift, b + shift) for a, b in spill.col_x),
+        spans=tuple(h + tuple(None if x is None else (x[0] + shift, x[1] + shift) for x in s)
+                    for h, s in zip(host.spans, spill.spans)),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# 2.–3. rows and forms
+
+
+def rows_of(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
+    rows: list[Row] = []
+    for grid, pages in stitched:
+        for texts, spans in zip(grid.rows, grid.spans):
+            cells = [Cell(t, x0, x1, sp) for t, (x0, x1), sp in zip(texts, grid.col_x, spans)]
+            rows.append(Row(pages=pages, cells=cells))
+    return rows
+
+
+def by_form(rows: list[Row]) -> list[list[Row]]:
+    """Forms by their header blocks: a form starts at the first of the consecutive rows carrying
+    header labels around its 项目编码 or 项目名称 (templates order the header rows differently)."""
+    anchors = templates.anchors()
+    starts: list[int] = []
+    for i, row in enumerate(rows):
+        if anchors & {header_label(lab) for lab in row.labels()}:
+            if starts and all(_has_header_label(r) or not r.labels() for r in rows[starts[-1]:i]):
+                continue  # another anchor of the same header block
+            start = i
+            while start > (starts[-1] + 1 if starts else 0) and _has_header_label(rows[start - 1]):
+                start -= 1
+            starts.append(start)
+    return [rows[a:b] for a, b in zip(starts, starts[1:] + [len(rows)])]
+
+
+def _has_header_label(row: Row) -> bool:
+    known = templates.header_labels()
+    return any(header_label(lab) in known for lab in row.labels())
+
+
+def form_starts(grids: list[Grid]) -> list[int]:
+    """The first page of each form printed in `grids`, in order: where a report read in parts is cut
+    (`pipeline.extract`)."""
+    return [rows[0].page for rows in by_form(rows_of(stitch_overflow(grids)))]
