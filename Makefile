@@ -37,9 +37,9 @@ test: install  ## the whole test suite (what CI runs)
 test-fast: install  ## pure functions and in-process reading: no CLI process, no Dagster, no OCR (< 2 min)
 	$(BIN)/pytest -q -m "not slow and not processes" -p no:cacheprovider
 
-ui: install  ## webserver + daemon on http://127.0.0.1:3000: the inbox sensor and the nightly schedule run
+ui: install  ## webserver + daemon on http://127.0.0.1:3000: the inbox sensor and the nightly schedule run; one Ctrl-C stops it
 	mkdir -p $(DAGSTER_HOME) $(JIXIAO_INBOX) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -m assets.definitions -h 127.0.0.1 -p 3000
+	$(BIN)/python -m assets.ui -m assets.definitions -h 127.0.0.1 -p 3000
 
 rerun: install  ## reprocess one report: make rerun REPORT=<sha256>
 	@test -n "$(REPORT)" || { echo "usage: make rerun REPORT=<sha256 of the report file>"; exit 2; }

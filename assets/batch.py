@@ -38,15 +38,14 @@ from typing import TypeVar
 import dagster as dg
 import polars as pl
 
-from pipeline import bounded
-from pipeline import checks
+from pipeline import bounded, checks
 from pipeline.errors import ReportError
 from pipeline.ingest import ingest_many, record_quarantined
 from pipeline.warehouse import views as warehouse_views
 
-from .reports import POOL, TABLES, _docs_link, _table, check_outcomes
+from .reports import POOL, TABLES, _docs_link, _table, also_unchecked, check_outcomes
 from .engines import writer_tags
-from .resources import ReportFolder, Warehouse
+from .resources import REPORTS, ReportFolder, Warehouse
 
 FORMS = dg.AssetKey("forms")
 VIEWS = dg.AssetKey("analyst_views")
@@ -165,13 +164,17 @@ class _Raised:
 @dg.op(pool=POOL, tags=writer_tags(), out=dg.Out(dg.Nothing))
 def check_reports(context: dg.OpExecutionContext, loaded: list, warehouse: Warehouse,
                   report_folder: ReportFolder) -> Iterator:
-    """Every suite over the batch's reports (`checks.run` once, for their sha256s), which replaces
-    their findings in check_result; then one evaluation per report and suite, on its partition."""
+    """Every suite over the batch's reports (`checks.run` once, for their sha256s) and any a killed
+    run stored without its checks (`also_unchecked`), which replaces their findings in check_result;
+    then one evaluation per report and suite, on its partition."""
     docs = Path(report_folder.docs_dir)
     with warehouse.writing(context.log) as writer:
-        findings = checks.run(writer.con, loaded, docs=docs) if loaded else None
-    link = _docs_link(docs) if loaded else {}
-    for sha in loaded:
+        checked = also_unchecked(writer.con, loaded, context.log)
+        findings = checks.run(writer.con, checked, docs=docs) if checked else None
+    link = _docs_link(docs) if checked else {}
+    for sha in checked:
+        if sha not in loaded and not context.instance.has_dynamic_partition(REPORTS.name, sha):
+            continue  # stored by `jixiao ingest`: checked and stored, but no partition to record on
         mine = findings.filter(pl.col("report_sha256") == sha)
         for outcome in check_outcomes(mine, _table, {"report": sha, **link}):
             yield dg.AssetCheckEvaluation(**outcome, partition=sha,

@@ -200,11 +200,7 @@ def _ingest(args: argparse.Namespace) -> int:
         lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
     if lines is not None:
         for r in lines.iter_rows(named=True):
-            version = _version_note(r) if r["versions"] > 1 else ""
-            print(f"{r['project_code'] or r['form_id']}  {r['year']}  {_s(r['execution_rate']):>7}%  "
-                  f"{_s(r['total_score']):>6}  checks {r['passed']} passed, {r['failed']} failed"
-                  f"{'  [' + r['failed_rules'] + ']' if r['failed_rules'] else ''}  {r['project_name']}"
-                  f"{version}{_ocr_note(r['status'])}")
+            print(_form_line(r))
     quarantined = [o for o in outcomes if o.status == "quarantined"]
     for o in quarantined:
         print(f"quarantined: {o.error}", file=sys.stderr)
@@ -234,6 +230,7 @@ _FORM_LINES = """
     WITH lines AS (
         SELECT f.form_id, f.report_sha256, f.project_code, f.year, f.project_name, f.execution_rate,
                f.total_score, f.is_current, f.status, r.file_name, r.ingested_at,
+               count(c.rule) > 0 AS checked,
                count(c.rule) FILTER (WHERE c.passed) AS passed,
                count(c.rule) FILTER (WHERE NOT c.passed) AS failed,
                string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules
@@ -245,6 +242,17 @@ _FORM_LINES = """
     SELECT *, count(*) OVER (PARTITION BY form_id) AS versions FROM lines
     ORDER BY project_code, year, ingested_at, file_name
 """
+
+
+def _form_line(r: dict[str, Any]) -> str:
+    """One form of `_FORM_LINES`: "not checked" for a form with no findings yet, never "0 failed"."""
+    checks = (f"checks {r['passed']} passed, {r['failed']} failed" if r["checked"]
+              else "not checked (the next ingest or validate checks it)")
+    return (f"{r['project_code'] or r['form_id']}  {r['year']}  {_s(r['execution_rate']):>7}%  "
+            f"{_s(r['total_score']):>6}  {checks}"
+            f"{'  [' + r['failed_rules'] + ']' if r['failed_rules'] else ''}  {r['project_name']}"
+            f"{_version_note(r) if r['versions'] > 1 else ''}{_ocr_note(r['status'])}")
+
 
 # what each rule's `expected` and `observed` are: which number the form printed, which was computed
 _WORDING = {

@@ -228,6 +228,23 @@ def unchecked_reports(con: duckdb.DuckDBPyConnection) -> list[str]:
            ORDER BY 1""").fetchall()]
 
 
+def finished_reports(path: str | os.PathLike | None, shas: list[str]) -> set[str]:
+    """Those of `shas` that the published snapshot holds finished: refused (quarantined), or loaded
+    and checked. What a run killed before its load or its checks left undone is not among them.
+    Opens the snapshot read-only, never the writers' file; nothing when there is no warehouse yet."""
+    target = warehouse_path(path)
+    if not target.exists():
+        return set()
+    con = connect(target, read_only=True)
+    try:
+        rows = con.execute("SELECT report_sha256, status FROM dim_report WHERE list_contains(?, report_sha256)",
+                           [shas]).fetchall()
+        unchecked = set(unchecked_reports(con))
+    finally:
+        con.close()
+    return {sha for sha, status in rows if status == "quarantined" or (status == "loaded" and sha not in unchecked)}
+
+
 def load_report(con: duckdb.DuckDBPyConnection, frames: ReportFrames) -> None:
     """Replace everything of this report with `frames`, in one transaction, then re-rank versions."""
     load_parts(con, [frames])

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 import requests
 
-from assets.automation import QUIET_SECONDS, REPORT_ASSETS, inbox_sensor, nightly
+from assets.automation import QUIET_SECONDS, REPORT_ASSETS, REQUEST_TAG, inbox_sensor, nightly
 from assets.definitions import defs
 from assets.reports import BLOCKING, SUITE_TABLE
 from assets.resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
@@ -58,8 +58,7 @@ class Site:
 
     def tick(self) -> dg.SensorResult:
         """One sensor evaluation, its partitions registered as the daemon would."""
-        context = dg.build_sensor_context(cursor=self.cursor, instance=self.instance,
-                                          resources={"report_folder": self.folder})
+        context = dg.build_sensor_context(cursor=self.cursor, instance=self.instance, resources=self.resources)
         result = inbox_sensor(context)
         self.cursor = result.cursor
         self.requests += result.run_requests or []
@@ -213,12 +212,14 @@ def test_nightly_schedule_at_two_in_shanghai_rescans_the_inbox(tmp_path):
         os.utime(site.inbox / pdf.name, (when.timestamp() - age,) * 2)
     site.instance.add_dynamic_partitions("reports", [sha256_of(known)])
     context = dg.build_schedule_context(instance=site.instance, scheduled_execution_time=when,
-                                        resources={"report_folder": site.folder},
+                                        resources=site.resources,
                                         repository_def=defs.get_repository_def())
     asked = list(nightly.evaluate_tick(context).run_requests or [])
     by_partition = {r.partition_key: r for r in asked}
-    assert set(by_partition) == {sha256_of(missed), None}
+    # known, but no run finished it (the warehouse does not hold it): asked again (tests/orchestration/test_recovery.py)
+    assert set(by_partition) == {sha256_of(missed), sha256_of(known), None}
     assert by_partition[sha256_of(missed)].tags[FILE_TAG] == str(site.inbox / missed.name)
+    assert by_partition[sha256_of(known)].tags[REQUEST_TAG] == f"unfinished-{sha256_of(known)}"
     assert sorted(site.instance.get_dynamic_partitions("reports")) == sorted(map(sha256_of, (known, missed)))
     assert by_partition[None].asset_selection == [dg.AssetKey("analyst_views")]
 
@@ -227,7 +228,7 @@ def test_nightly_rescan_survives_a_file_gone_since_the_listing(tmp_path, monkeyp
     site = Site(tmp_path)
     ghost = site.inbox / "moved-to-quarantine.pdf"
     monkeypatch.setattr(ReportFolder, "inbox", lambda self: [ghost])
-    context = dg.build_schedule_context(instance=site.instance, resources={"report_folder": site.folder},
+    context = dg.build_schedule_context(instance=site.instance, resources=site.resources,
                                         scheduled_execution_time=datetime(2026, 11, 27, 2, 0,
                                                                           tzinfo=ZoneInfo("Asia/Shanghai")),
                                         repository_def=defs.get_repository_def())

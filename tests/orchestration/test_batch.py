@@ -48,7 +48,8 @@ class Site:
 
     def tick(self) -> dg.SensorResult:
         context = dg.build_sensor_context(cursor=self.cursor, instance=self.instance,
-                                          resources={"report_folder": self.folder})
+                                          resources={"report_folder": self.folder,
+                                                     "warehouse": Warehouse(path=str(self.database))})
         result = inbox_sensor(context)
         self.cursor = result.cursor
         for request in result.dynamic_partitions_requests or []:
