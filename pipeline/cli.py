@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .bounded import Limits, ReadersFailed
-from .errors import WarehouseOutdated
+from .errors import WarehouseFault, WarehouseOutdated
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
 TABLE_ROWS = 10_000  # `query` prints at most this many rows as a table; csv and json print all
@@ -25,8 +25,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    status = _run(args)
+    if status is None:  # the working file was damaged and is whole again: finish the work, once
+        print("jixiao: running the command again", file=sys.stderr, flush=True)
+        status = _run(args, again=False)
+    return 3 if status is None else status
+
+
+def _run(args: argparse.Namespace, again: bool = True) -> int | None:
+    """The command's exit status, each failure said in one line; None: run it again (`again`)."""
     try:
         return args.run(args)
+    except WarehouseFault as err:  # a full disk, a damaged file: said with what is kept
+        print(f"jixiao: {err}", file=sys.stderr)
+        return None if err.again and again else 3
     except BrokenPipeError:  # `jixiao query ... | head`
         return 0
     except KeyboardInterrupt:
@@ -40,6 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("jixiao: out of memory; every report stored so far is whole and kept", file=sys.stderr)
         return 3
     except (OSError, WarehouseOutdated) as err:  # a missing path, a held warehouse, an unwritable --out
+        from .warehouse import is_disk_full
+
+        if is_disk_full(err):
+            print(f"jixiao: {err}: the disk is full; every report stored so far is whole and kept "
+                  f"(readers see the last snapshot); free space and run the command again",
+                  file=sys.stderr)
+            return 3
         print(f"jixiao: {err}", file=sys.stderr)
         return 2
     except Exception as err:  # only the warehouse itself fails like this: a report's problem is a refusal
@@ -57,7 +76,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Performance self-evaluation reports (项目支出绩效自评表) from PDF into a checked "
         "DuckDB warehouse.",
         epilog="Warehouse (ingest, validate, query, export): --warehouse FILE, else "
-        "$JIXIAO_WAREHOUSE, else data/warehouse.duckdb.",
+        "$JIXIAO_WAREHOUSE, else data/warehouse.duckdb.\n\n"
+        "Exit codes:\n"
+        "  0    done: every report loaded, every shown check passed\n"
+        "  1    a report was quarantined, a shown check failed, or a query failed\n"
+        "  2    usage: a missing path, no PDF, a refused query or --out; nothing was done\n"
+        "  3    the warehouse itself failed (a full disk, a damaged file): the message says what\n"
+        "       is kept, and how to finish (free space, run the command again)\n"
+        "  130  interrupted: every report stored so far is whole and kept",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -113,11 +140,18 @@ def _parser() -> argparse.ArgumentParser:
     v.set_defaults(run=_validate)
 
     q = sub.add_parser("query", help="run SQL on the warehouse (read-only)",
-                       description="Run one SQL statement on the warehouse, read-only, and print "
-                       "the result. Tables: dim_report, dim_form, fact_fund_execution, "
-                       "fact_indicator_result, check_result; views: sql/views/.")
+                       description="Run one query on the warehouse, read-only, and print the "
+                       "result. Tables: dim_report, dim_form, fact_fund_execution, "
+                       "fact_indicator_result, check_result; views: sql/views/. Only queries run "
+                       "(SELECT, WITH, FROM, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN, PIVOT, PRAGMA, "
+                       "CALL); COPY, EXPORT, ATTACH, INSTALL, LOAD, SET and writes are refused "
+                       "(exit 2), and the SQL reaches no file, URL or other database unless "
+                       "--allow-files is given. A LIST or STRUCT value is JSON text in csv.")
     q.add_argument("sql", metavar="SQL", help="one SQL statement, e.g. \"SELECT * FROM v_form_scorecard\"")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    q.add_argument("--allow-files", action="store_true",
+                   help="let the SQL read files (read_csv, read_parquet, read_text …); writing "
+                   "them stays refused")
     warehouse_opt(q)
     q.set_defaults(run=_query)
 
@@ -129,7 +163,9 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--view", required=True, metavar="NAME", help="view or table to export")
     x.add_argument("--format", choices=["csv", "parquet", "xlsx"], default=None,
                    help="default: from the --out suffix")
-    x.add_argument("--out", required=True, metavar="FILE")
+    x.add_argument("--out", required=True, metavar="FILE",
+                   help="the file to write; never a file of the warehouse (refused)")
+    x.add_argument("--force", action="store_true", help="replace --out if it exists")
     warehouse_opt(x)
     x.set_defaults(run=_export)
     return p
@@ -166,7 +202,7 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"jixiao: no PDF found under {', '.join(args.paths)}", file=sys.stderr)
         return 2
     limits = Limits(seconds=args.max_seconds, pages=args.max_pages, memory_mb=args.max_memory)
-    with warehouse.writing(args.warehouse, on_wait=_say) as writer:
+    with warehouse.writing(args.warehouse, on_wait=_say, on_notice=_tell) as writer:
         con = writer.con
         outcomes = []
         unchecked = warehouse.unchecked_reports(con)  # loaded by a run that was killed before its checks
@@ -215,6 +251,10 @@ def _ingest(args: argparse.Namespace) -> int:
 
 def _say(message: str) -> None:
     print(f"jixiao: {message} ...", file=sys.stderr, flush=True)
+
+
+def _tell(message: str) -> None:
+    print(f"jixiao: {message}", file=sys.stderr, flush=True)
 
 
 # one line per form of each report loaded in this run; `versions` > 1 when the run loaded several
@@ -283,7 +323,7 @@ def _validate(args: argparse.Namespace) -> int:
         print("jixiao: --failed is for --format json; the text lists only the failed checks",
               file=sys.stderr)
         return 2
-    with warehouse.writing(args.warehouse, create=False, on_wait=_say) as writer:
+    with warehouse.writing(args.warehouse, create=False, on_wait=_say, on_notice=_tell) as writer:
         findings = checks.run(writer.con)  # every version is checked and stored; current ones shown
         versions = warehouse.read_frame(writer.con, _VERSIONS)
     findings = findings.join(versions, on=["form_id", "report_sha256"])
@@ -316,19 +356,25 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _query(args: argparse.Namespace) -> int:
     import duckdb
-    import polars as pl
 
-    from . import warehouse
+    from . import query, warehouse
 
-    con = warehouse.connect(args.warehouse, read_only=True)
+    con = query.connect(args.warehouse, allow_files=args.allow_files)
     try:
-        statements = con.extract_statements(args.sql)
-        if len(statements) != 1:  # `select 1; select 2` would run both and print one
-            print(f"jixiao: give one SQL statement (got {len(statements)})", file=sys.stderr)
-            return 2
+        query.check(con, args.sql)
         relation = con.sql(args.sql)
         result = None if relation is None else relation.to_arrow_table()  # the SQL runs once
+    except query.Refused as err:
+        print(f"jixiao: {err}", file=sys.stderr)
+        return 2
     except duckdb.Error as err:  # duckdb's errors name the problem well; keep them, drop the trace
+        if said := query.refusal(err):
+            print(f"jixiao: {said}", file=sys.stderr)
+            return 2
+        if warehouse.is_corrupt(err):
+            print(f"jixiao: the snapshot {warehouse.warehouse_path(args.warehouse)} is damaged ({err}); "
+                  f"`jixiao validate` publishes it again from the working file", file=sys.stderr)
+            return 3
         print(f"jixiao: query failed: {err}", file=sys.stderr)
         return 1
     if result is None:
@@ -339,10 +385,9 @@ def _query(args: argparse.Namespace) -> int:
             print(f"jixiao: showed {TABLE_ROWS:,} of {result.num_rows:,} rows; --format csv prints "
                   f"them all", file=sys.stderr)
         return 0
-    frame = pl.from_arrow(result)
-    assert isinstance(frame, pl.DataFrame)
+    frame = query.frame(con, result)
     if args.format == "csv":
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(query.csv_text(frame))
     else:
         json.dump([{k: _plain(v) for k, v in r.items()} for r in frame.iter_rows(named=True)],
                   sys.stdout, ensure_ascii=False, indent=2, default=str)
@@ -360,7 +405,7 @@ def _export(args: argparse.Namespace) -> int:
         return 2
     con = warehouse.connect(args.warehouse, read_only=True)
     try:
-        rows = export.export(con, args.view, fmt, args.out)
+        rows = export.export(con, args.view, fmt, args.out, force=args.force)
     except ValueError as err:
         print(f"jixiao: {err}", file=sys.stderr)
         return 2

@@ -86,3 +86,10 @@ class WarehouseOutdated(RuntimeError):
     The warehouse is derived data: rebuilding it from the reports is the honest fix, so say that
     rather than half-migrate columns whose old rows would be silently null.
     """
+
+
+class WarehouseFault(Exception):
+    """The warehouse itself failed (a full disk, a damaged file), said with what is kept and how to
+    finish: the CLI's exit 3. Not an OSError, whose exit 2 means nothing was done."""
+
+    again = False  # the cause is put right: running the command again completes it (the CLI does, once)

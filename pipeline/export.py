@@ -9,6 +9,7 @@ an amount is exact to 15 significant digits only: use csv or parquet where every
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -26,8 +27,17 @@ def headers(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
             for c, text in warehouse.column_comments(con, relation).items()}
 
 
-def export(con: duckdb.DuckDBPyConnection, relation: str, fmt: str, out: str | Path) -> int:
-    """Write `relation` to `out` in `fmt`; returns the number of rows written."""
+class TargetRefused(ValueError):
+    """An --out that export must not write: a file of the warehouse, or one that exists."""
+
+
+def export(con: duckdb.DuckDBPyConnection, relation: str, fmt: str, out: str | Path, *,
+           force: bool = False) -> int:
+    """Write `relation` to `out` in `fmt`; returns the number of rows written. `out` is written
+    whole or not at all (a temporary file beside it, renamed into place); never onto a file of the
+    warehouse read (`refuse`), nor onto an existing file unless `force`."""
+    out = Path(out)
+    refuse(out, _database(con), force=force)
     known = {name for (name,) in con.execute(
         "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views() "
         "WHERE NOT internal").fetchall()}
@@ -36,18 +46,62 @@ def export(con: duckdb.DuckDBPyConnection, relation: str, fmt: str, out: str | P
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
     frame = warehouse.read_frame(con, f'SELECT * FROM "{relation}"').rename(headers(con, relation))
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        frame.write_csv(out, include_bom=True)  # the BOM makes Excel read the Chinese as UTF-8
-    elif fmt == "parquet":
-        frame.write_parquet(out)
-    else:
-        try:
-            frame.write_excel(out, worksheet=relation[:31], autofit=True,
-                              column_formats=excel_formats(frame))  # type: ignore[arg-type]
-        except FileCreateError as err:  # xlsxwriter's, not an OSError: say which file, no traceback
-            raise OSError(f"{out}: cannot write the file ({err.__cause__ or err})") from err
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        if fmt == "csv":
+            frame.write_csv(tmp, include_bom=True)  # the BOM makes Excel read the Chinese as UTF-8
+        elif fmt == "parquet":
+            frame.write_parquet(tmp)
+        else:
+            try:
+                frame.write_excel(tmp, worksheet=relation[:31], autofit=True,
+                                  column_formats=excel_formats(frame))  # type: ignore[arg-type]
+            except FileCreateError as err:  # xlsxwriter's, not an OSError: say which file, no traceback
+                raise OSError(f"{out}: cannot write the file ({err.__cause__ or err})") from err
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return frame.height
+
+
+def refuse(out: Path, database: Path | None, force: bool = False) -> None:
+    """Raise `TargetRefused` where writing `out` would harm a warehouse, or replace a file unasked:
+    `out` is (once links, `..` and relative parts are resolved) the snapshot, the working file, the
+    lock or a WAL of the warehouse `database` or of the default one ($JIXIAO_WAREHOUSE,
+    data/warehouse.duckdb), or any DuckDB database file; or it exists and not `force`."""
+    target = out.resolve()
+    warehouses = [warehouse.warehouse_path()] + ([warehouse.published_of(database)] if database else [])
+    for kept in (f for published in warehouses for f in warehouse.files(published)):
+        if target == kept.resolve() or (out.exists() and kept.exists() and os.path.samefile(out, kept)):
+            raise TargetRefused(f"{out} is {kept}, a file of the warehouse: export never writes "
+                                f"onto it; give another --out")
+    if out.is_dir():
+        raise TargetRefused(f"{out} is a folder: give a file name")
+    if out.exists() and _is_duckdb(out):
+        raise TargetRefused(f"{out} is a DuckDB database: export never writes onto one; give "
+                            f"another --out")
+    if out.exists() and not force:
+        raise TargetRefused(f"{out} exists: give --force to replace it, or another --out")
+
+
+def _database(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file `con` reads (None: in memory)."""
+    [(path,)] = con.execute("SELECT path FROM duckdb_databases() "
+                            "WHERE database_name = current_database()").fetchall()
+    return Path(path) if path else None
+
+
+def _is_duckdb(path: Path) -> bool:
+    """A DuckDB database file: its magic bytes "DUCK" at offset 8."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return False
 
 
 def excel_formats(frame: pl.DataFrame) -> dict[str, str]:

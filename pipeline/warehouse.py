@@ -19,11 +19,13 @@ warehouse is two files:
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ import polars as pl
 from filelock import FileLock, Timeout
 
 from . import SQL_DIR
-from .errors import WarehouseOutdated
+from .errors import WarehouseFault, WarehouseOutdated
 from .facts.frames import ReportFrames
 
 DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
@@ -55,6 +57,94 @@ def lock_path(published: Path) -> Path:
     return published.with_name(f"{published.name}.lock")
 
 
+def published_of(path: Path) -> Path:
+    """The snapshot a warehouse file belongs to: itself, or the one users know for a working file."""
+    if path.name.endswith(".work.duckdb"):
+        return path.with_name(path.name.replace(".work.duckdb", ".duckdb"))
+    return path
+
+
+def files(published: Path) -> list[Path]:
+    """Every file of the warehouse: the snapshot, the working file, the lock and their WALs (what a
+    command writing a file of its own, `jixiao export`, must never write onto)."""
+    work = work_path(published)
+    return [published, work, lock_path(published), Path(f"{published}.wal"), Path(f"{work}.wal")]
+
+
+class PublishFailed(WarehouseFault):
+    """The snapshot could not be replaced (a full disk): what is stored stays in the working file."""
+
+
+class WriteFailed(WarehouseFault):
+    """The working file could not be written (a full disk): the report being written rolled back."""
+
+
+class Damaged(WarehouseFault):
+    """A warehouse file DuckDB cannot read back (a checksum that does not match, not a database)."""
+
+
+class WorkingFileRestored(WarehouseFault):
+    """The working file was damaged and has been made again from the snapshot: the command that was
+    using it stopped part way and must run again (the CLI does so once, by itself)."""
+
+    again = True
+
+
+def is_corrupt(err: BaseException) -> bool:
+    """DuckDB's own words for a file it cannot read back: a block whose checksum does not match, or a
+    file that is not a database. Nothing else: a locked, missing or full file is not damaged."""
+    text = str(err)
+    return isinstance(err, duckdb.Error) and (
+        "Corrupt database file" in text or "not a valid DuckDB database file" in text)
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """ENOSPC or EDQUOT, from the OS (an OSError) or as DuckDB words it ("No space left on device")."""
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(err)
+    return isinstance(err, (OSError, duckdb.Error)) and (
+        os.strerror(errno.ENOSPC) in text or os.strerror(errno.EDQUOT) in text)
+
+
+def _reason(err: BaseException) -> str:
+    if is_disk_full(err):
+        return "the disk is full"
+    return err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+
+
+def _copy(source: Path, target: Path, *, ready: Callable[[Path], None] | None = None) -> None:
+    """Copy `source` to `target` through a temporary file beside it, fsynced and renamed into place:
+    a full disk or a kill never leaves half a file under `target`'s name, nor the temporary one.
+    `ready(tmp)` runs before the rename: to check the copy, or clear the way for it."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(source, tmp)
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        if ready:
+            ready(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _kept(con: duckdb.DuckDBPyConnection, work: Path) -> str:
+    """What the working file keeps, in a clause: how many reports, and whether each is checked."""
+    [(loaded,)] = con.execute("SELECT count(*) FROM dim_report WHERE status = 'loaded'").fetchall()
+    if not loaded:
+        return f"the working file {work} holds no report yet"
+    unchecked = len(unchecked_reports(con))
+    checked = "and checked" if not unchecked else f"({unchecked} not yet checked: the next run checks them)"
+    return f"the working file {work} keeps the {loaded} report(s) stored so far, each whole {checked}"
+
+
+def _readers(published: Path) -> str:
+    return (f"readers still see the previous snapshot {published}" if published.exists()
+            else "readers have no snapshot yet")
+
+
 @dataclass
 class Writer:
     """The one writer's connection to the working file, and how to publish it for readers."""
@@ -64,26 +154,42 @@ class Writer:
 
     def publish(self) -> None:
         """Make what is committed visible to readers: checkpoint the working file (so it holds every
-        committed report and needs no WAL), copy it beside the snapshot, and rename it into place."""
-        self.con.execute("CHECKPOINT")
-        for stale in self.published.parent.glob(f".{self.published.name}.*.tmp"):
-            stale.unlink(missing_ok=True)  # left by a writer killed while publishing
-        tmp = self.published.with_name(f".{self.published.name}.{os.getpid()}.tmp")
-        shutil.copyfile(work_path(self.published), tmp)
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        # a WAL beside the snapshot could only come from a client that opened it read-write; it
-        # belongs to the old file and must not be replayed into the new one
-        self.published.with_name(self.published.name + ".wal").unlink(missing_ok=True)
-        os.replace(tmp, self.published)
+        committed report and needs no WAL), copy it beside the snapshot, and rename it into place.
+        A failure (a full disk: the copy needs room for one more warehouse) leaves the snapshot as it
+        was and no temporary file, and says what the working file keeps (`PublishFailed`)."""
+        work = work_path(self.published)
+        kept = _kept(self.con, work)  # counted first: a checkpoint that fails invalidates the connection
+        try:
+            self.con.execute("CHECKPOINT")
+            for stale in self.published.parent.glob(f".{self.published.name}.*.tmp"):
+                stale.unlink(missing_ok=True)  # left by a writer killed while publishing
+            # a WAL beside the snapshot could only come from a client that opened it read-write; it
+            # belongs to the old file and must not be replayed into the new one
+            self.published.with_name(self.published.name + ".wal").unlink(missing_ok=True)
+            _copy(work, self.published)
+        except (OSError, duckdb.Error) as err:
+            if isinstance(err, duckdb.Error) and not is_disk_full(err):
+                raise  # a damaged working file, say: `writing` tells that apart
+            free = (f"free space on {self.published.parent.resolve()}" if is_disk_full(err)
+                    else "put that right")
+            raise PublishFailed(
+                f"publishing {self.published} failed ({_reason(err)}): {kept}; "
+                f"{_readers(self.published)}; {free} and run the command again (or "
+                f"`jixiao validate`, which publishes)") from err
 
 
 @contextmanager
 def writing(path: str | os.PathLike | None = None, *, create: bool = True, publish: bool = True,
-            on_wait: Callable[[str], None] | None = None) -> Iterator[Writer]:
+            on_wait: Callable[[str], None] | None = None,
+            on_notice: Callable[[str], None] | None = None) -> Iterator[Writer]:
     """The warehouse for writing: wait for the lock (saying so through `on_wait`), open the working
     file (made from the published one when there is none yet), and publish on a clean exit.
-    Only `create` makes a new warehouse."""
+    Only `create` makes a new warehouse.
+
+    A damaged working file is moved aside and made again from the snapshot (`restore`): found on
+    opening, it is said through `on_notice` (default `on_wait`) and the work goes on; found part way,
+    `WorkingFileRestored` says so and the command must run again. A full disk while writing is
+    `WriteFailed`, saying what is kept."""
     target = warehouse_path(path)
     work = work_path(target)
     if not create and not (target.exists() or work.exists()):
@@ -97,43 +203,124 @@ def writing(path: str | os.PathLike | None = None, *, create: bool = True, publi
             on_wait(f"waiting for {target}: another jixiao command or Dagster step is writing it")
         lock.acquire()
     try:
+        for stale in target.parent.glob(f".{work.name}.*.tmp"):
+            stale.unlink(missing_ok=True)  # left by a writer killed while copying
         if not work.exists() and target.exists():  # a warehouse from before the working file
-            shutil.copyfile(target, work)
-        con = connect(work)
+            _copy(target, work)
+        try:
+            con = connect(work)
+        except Damaged as err:
+            notice = restore(target, err.__cause__ or err)
+            if on_notice or on_wait:
+                (on_notice or on_wait)(notice)  # type: ignore[misc]
+            con = connect(work)
         try:
             writer = Writer(con, target)
             yield writer
             if publish:
                 writer.publish()
+        except duckdb.Error as err:
+            if is_corrupt(err):
+                con.close()
+                raise WorkingFileRestored(restore(target, err)) from err
+            if is_disk_full(err):
+                try:
+                    kept = _kept(con, work)
+                except duckdb.Error:  # a failed write can invalidate the connection
+                    kept = f"every report stored before is whole and kept in {work}"
+                raise WriteFailed(
+                    f"writing {work} failed ({_reason(err)}): what was being written was rolled "
+                    f"back; {kept}; {_readers(target)}; free space on {work.parent.resolve()} and "
+                    f"run the command again (what is stored is skipped)") from err
+            raise
         finally:
             con.close()
     finally:
         lock.release()
 
 
+def restore(published: Path, err: BaseException) -> str:
+    """Put a damaged working file (and its WAL) aside as `<name>.corrupt-<UTC time>` and make it again
+    from the snapshot, once the snapshot is read through whole; returns what was done, in a line.
+    Refuses (`Damaged`) when there is no snapshot or it is damaged too, naming both files."""
+    work = work_path(published)
+    if not published.exists():
+        raise Damaged(f"{work} is damaged ({err}) and there is no snapshot {published} to make it "
+                      f"again from: move it aside and ingest the reports again") from err
+    aside = work.with_name(f"{work.name}.corrupt-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
+
+    def ready(copy: Path) -> None:
+        check_readable(copy)
+        if work.exists():
+            os.replace(work, aside)
+        wal = Path(f"{work}.wal")
+        if wal.exists():  # the damaged file's log: never to be replayed into the snapshot's copy
+            os.replace(wal, Path(f"{aside}.wal"))
+
+    try:
+        _copy(published, work, ready=ready)
+    except Damaged as again:
+        raise Damaged(
+            f"{work} is damaged ({err}), and so is the snapshot {published} ({again.__cause__ or again}):"
+            f" neither can be read back; move both aside (`mv {work} {work}.corrupt; mv {published} "
+            f"{published}.corrupt`) and ingest the reports again") from err
+    return (f"{work} was damaged ({err}); moved aside to {aside.name} and made again from the "
+            f"snapshot {published}: reports stored after the last publish are not in it, run "
+            f"`jixiao ingest` on their files again (the others are skipped)")
+
+
+def check_readable(path: Path) -> None:
+    """Read every block of every table of `path` (a checksum is verified as a block is read), or
+    raise `Damaged`: what a file about to stand in for a damaged one must pass."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as err:
+        if is_corrupt(err):
+            raise Damaged(f"{path}: {err}") from err
+        raise
+    try:
+        for (table,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+            con.execute(f'SELECT bit_xor(hash(t)) FROM "{table}" t').fetchall()  # every column
+    except duckdb.Error as err:
+        if is_corrupt(err):
+            raise Damaged(f"{path}: {err}") from err
+        raise
+    finally:
+        con.close()
+
+
 class WarehouseBusy(OSError):
     """The warehouse file cannot be opened: another process holds its lock, or the OS refuses it."""
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
-            create: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, create: bool = True,
+            config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, applying sql/ (tables, then views) when writable. Only a writable `create`
-    connection makes a new file: reading or checking a mistyped path must not pass on an empty one."""
+    connection makes a new file: reading or checking a mistyped path must not pass on an empty one.
+    `config`: DuckDB settings for the connection (`pipeline.query` limits what SQL may reach).
+    A file DuckDB cannot read back is `Damaged`, naming it."""
     target = warehouse_path(path)
     if (read_only or not create) and not target.exists():
         raise FileNotFoundError(f"{target}: no warehouse yet; run `jixiao ingest` first")
     if not read_only:
         target.parent.mkdir(parents=True, exist_ok=True)
+    con = None
     try:
-        con = duckdb.connect(str(target), read_only=read_only)
-    except duckdb.IOException as err:
+        con = duckdb.connect(str(target), read_only=read_only, config=config or {})
+        if not read_only:
+            apply_schema(con)
+    except duckdb.Error as err:
+        if con is not None:
+            con.close()  # else the damaged file stays open in this process, and is opened again
+        if is_corrupt(err):
+            raise Damaged(f"{target} is damaged: {err}") from err
+        if not isinstance(err, duckdb.IOException):
+            raise
         if "lock" in str(err).lower():
             raise WarehouseBusy(
                 f"{target}: the warehouse file is held by another process; try again when it is "
                 f"done, or stop it ({err})") from err
         raise WarehouseBusy(f"{target}: cannot open the warehouse ({err})") from err
-    if not read_only:
-        apply_schema(con)
     return con
 
 
@@ -161,9 +348,7 @@ def _require_current_tables(con: duckdb.DuckDBPyConnection, ddl: str) -> None:
         where = (con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
                  .fetchall()[0][0] or "the warehouse")
         listed = ", ".join(f"{t}.{c}" for t, c in missing[:5]) + (" …" if len(missing) > 5 else "")
-        published = Path(where)
-        if published.name.endswith(".work.duckdb"):  # the writers' file: name the one users know
-            published = published.with_name(published.name.replace(".work.duckdb", ".duckdb"))
+        published = published_of(Path(where))  # the writers' file: name the one users know
         again = ("make demo" if published.resolve() == DEFAULT_WAREHOUSE.resolve()
                  else f"jixiao ingest <your reports> --warehouse {published}")
         raise WarehouseOutdated(
