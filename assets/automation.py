@@ -13,8 +13,10 @@ come holds the report, at most RETRIES times.
 
 import json
 import os
+import stat
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -23,7 +25,8 @@ import dagster as dg
 import duckdb
 
 from pipeline import warehouse as warehouse_files
-from pipeline.read.pdf import sha256_of
+from pipeline.errors import ReportError, shown
+from pipeline.read.pdf import file_type, sha256_of
 
 from .batch import REPORTS_TAG, ingest_batch
 from .reports import TABLES, analyst_views, forms, report_checks
@@ -62,21 +65,36 @@ _ENDED = (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRu
 TO_COME = [s for s in dg.DagsterRunStatus if s not in _ENDED]  # queued, starting, started, …
 
 
-def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], list[tuple[Path, str]]]:
+def scan(files: list[Path], cursor: dict[str, dict],
+         warn: Callable[[str], None] | None = None) -> tuple[dict[str, dict], list[tuple[Path, str]]]:
     """The new cursor and the files ready to load: unchanged since the previous tick (same size and
     mtime), or complete and quiet at first sight (`_complete`), and with content not yet requested
     for that path. Files gone from the inbox are forgotten, also one that vanishes between the
     listing and its stat or hash (a run moved it to quarantine, a user deleted it): the tick goes on
-    without it."""
+    without it. One that cannot be read (no permission, a FIFO, any file system error) is skipped,
+    said to `warn` once (not at every tick) and tried again at each tick: the tick never fails."""
     seen: dict[str, dict] = {}
     ready: list[tuple[Path, str]] = []
+    say = warn or (lambda _: None)
+
+    def skip(path: Path, before: dict, now: list | None, reason: str) -> None:
+        if before.get("skipped") != reason:
+            say(f"{shown(path)}: skipped, {reason}; tried again at each tick")
+        seen[str(path)] = {"stat": now, "sha256": before.get("sha256"), "done": False, "skipped": reason}
+
     for path in files:
+        before = cursor.get(str(path), {})
         try:
             st = path.stat()
         except FileNotFoundError:
             continue
+        except OSError as exc:
+            skip(path, before, None, f"cannot be read ({exc.strerror or exc})")
+            continue
         now = [st.st_size, st.st_mtime_ns]
-        before = cursor.get(str(path), {})
+        if not stat.S_ISREG(st.st_mode):  # never opened: a FIFO would block the tick
+            skip(path, before, now, f"not a regular file but {file_type(st)}")
+            continue
         changed = before.get("stat") != now
         if changed and not _complete(path, st.st_mtime):  # new, or still being written: look again
             seen[str(path)] = {"stat": now, "sha256": before.get("sha256"), "done": False}
@@ -86,6 +104,12 @@ def scan(files: list[Path], cursor: dict[str, dict]) -> tuple[dict[str, dict], l
             try:
                 sha = sha256_of(path)
             except FileNotFoundError:
+                continue
+            except ReportError as err:  # not a regular file, or changed while it was hashed
+                skip(path, before, now, err.reason)
+                continue
+            except OSError as exc:
+                skip(path, before, now, f"cannot be read ({exc.strerror or exc})")
                 continue
             if sha != before.get("sha256"):
                 ready.append((path, sha))
@@ -115,7 +139,13 @@ def inbox_sensor(context: dg.SensorEvaluationContext, report_folder: ReportFolde
     the files settled in this tick (up to BATCH_MAX a run), or one `ingest_report` run per file
     (`report_folder.inbox_runs == "report"`). With them, the reports an ended run did not finish
     (`unfinished`)."""
-    cursor, ready = scan(report_folder.inbox(), json.loads(context.cursor) if context.cursor else {})
+    try:
+        files = report_folder.inbox()
+    except OSError as exc:  # the inbox itself cannot be listed: the next tick tries again
+        context.log.warning(f"inbox {report_folder.inbox_dir}: cannot be listed ({exc}); nothing taken")
+        return dg.SensorResult(run_requests=[], cursor=context.cursor)
+    cursor, ready = scan(files, json.loads(context.cursor) if context.cursor else {},
+                         warn=context.log.warning)
     paths = {sha: str(path) for path, sha in ready}  # two copies of one file are one report
     again = unfinished(context.instance, cursor, warehouse.path, context.log, skip=set(paths))
     runs = _requests(report_folder, {**paths, **again})
@@ -235,7 +265,12 @@ def nightly(context: dg.ScheduleEvaluationContext, report_folder: ReportFolder, 
     when = context.scheduled_execution_time
     now = (when or datetime.now(timezone.utc)).timestamp()
     known = set(context.instance.get_dynamic_partitions(REPORTS.name))
-    settled = {sha: p for p in report_folder.inbox() if (sha := _settled_sha256(p, now)) is not None}
+    try:
+        files = report_folder.inbox()
+    except OSError as exc:  # the views are still refreshed
+        context.log.warning(f"inbox {report_folder.inbox_dir}: cannot be listed ({exc})")
+        files = []
+    settled = {sha: p for p in files if (sha := _settled_sha256(p, now, context.log.warning)) is not None}
     missed = {sha: p for sha, p in settled.items() if sha not in known}
     if missed:
         context.instance.add_dynamic_partitions(REPORTS.name, list(missed))
@@ -256,12 +291,17 @@ def nightly(context: dg.ScheduleEvaluationContext, report_folder: ReportFolder, 
     yield dg.RunRequest(asset_selection=[analyst_views.key], run_key=when.isoformat() if when else None)
 
 
-def _settled_sha256(path: Path, now: float) -> str | None:
+def _settled_sha256(path: Path, now: float, warn: Callable[[str], None] | None = None) -> str | None:
     """The file's sha256 if it was last modified over SETTLED_SECONDS before `now`; None if it is
-    newer, or gone since the listing (the nightly rescan must not fail on a file a run just moved)."""
+    newer, or gone since the listing (the nightly rescan must not fail on a file a run just moved), or
+    cannot be read (said to `warn`)."""
     try:
         if path.stat().st_mtime >= now - SETTLED_SECONDS:
             return None
         return sha256_of(path)
     except FileNotFoundError:
+        return None
+    except (OSError, ReportError) as exc:
+        if warn is not None:
+            warn(f"{shown(path)}: skipped, cannot be read ({exc})")
         return None

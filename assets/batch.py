@@ -39,7 +39,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline import bounded, checks
-from pipeline.errors import ReportError
+from pipeline.errors import ReportError, shown
 from pipeline.ingest import ingest_many, record_quarantined
 from pipeline.warehouse import views as warehouse_views
 
@@ -70,7 +70,7 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
     for sha, hint in config.reports.items():
         path = report_folder.file_of(sha, hint)
         if path is None:
-            refused.append(Path(hint).name)
+            refused.append(shown(Path(hint).name))
             reason = f"no file with sha256 {sha} in {report_folder.inbox_dir} or {report_folder.quarantine_dir}"
             context.log.error(reason)
             yield dg.AssetObservation(asset_key=FORMS, partition=sha, description=reason,
@@ -93,32 +93,34 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
         with closing(_ahead(ingest_many(writer.con, list(found), put_aside=put_aside,
                                         limits=bounded.Limits.from_env()))) as outcomes:
             for outcome in outcomes:
-                path, sha = outcome.path, outcome.sha256
+                path, name = outcome.path, shown(outcome.path.name)  # printable, whatever its bytes
+                sha = outcome.sha256 or found[path]  # a file refused before it was hashed has none
                 if outcome.status == "skipped":
-                    context.log.info(f"{path.name}: already loaded (sha256 {sha[:12]}), skipped")
+                    context.log.info(f"{name}: already loaded (sha256 {sha[:12]}), skipped")
                     continue
                 if outcome.status != "loaded":
                     err = outcome.error
-                    refused.append(path.name)
-                    context.log.error(f"{path.name}: {err}")
+                    refused.append(name)
+                    context.log.error(f"{name}: {err}")
                     yield dg.AssetObservation(
                         asset_key=FORMS, partition=sha, description=str(err),
-                        metadata={"file": path.name, "sha256": sha, "error_kind": err.kind, "page": err.page,
-                                  "reason": err.reason, "quarantined": dg.MetadataValue.path(str(moved[sha])),
-                                  "seconds": round(outcome.seconds, 2)})
+                        metadata={"file": name, "sha256": sha, "error_kind": err.kind, "page": err.page,
+                                  "reason": err.reason, "seconds": round(outcome.seconds, 2),
+                                  **({"quarantined": dg.MetadataValue.path(str(moved[sha]))}
+                                     if sha in moved else {})})
                     continue
                 loaded.append(sha)
                 numbers = {"sha256": sha, "forms": outcome.forms,
                            "indicator_rows": outcome.rows["fact_indicator_result"], "pages": outcome.pages}
                 yield dg.AssetMaterialization(
                     asset_key=FORMS, partition=sha,
-                    metadata={"file": path.name, "path": dg.MetadataValue.path(str(path)), **numbers,
+                    metadata={"file": name, "path": dg.MetadataValue.path(str(path)), **numbers,
                               "seconds": round(outcome.seconds, 2)})
                 for table in TABLES:
                     yield dg.AssetMaterialization(
                         asset_key=table, partition=sha,
-                        metadata={"file": path.name, **numbers, "dagster/row_count": outcome.rows[table]})
-        record_quarantined(writer.con, Path(report_folder.quarantine_dir))  # the refusals, at once
+                        metadata={"file": name, **numbers, "dagster/row_count": outcome.rows[table]})
+        record_quarantined(writer.con, Path(report_folder.quarantine_dir), context.log.warning)
     context.log.info(f"{len(loaded)} reports loaded, {len(refused)} refused")
     yield dg.Output(loaded, "loaded")
     yield dg.Output(refused, "refused")
@@ -186,7 +188,7 @@ def refresh_views(context: dg.OpExecutionContext, refused: list, warehouse: Ware
                   report_folder: ReportFolder) -> Iterator:
     """`analyst_views` recreated (as the asset does); fails afterwards naming the refused files."""
     with warehouse.writing(context.log) as writer:
-        recorded = record_quarantined(writer.con, Path(report_folder.quarantine_dir))
+        recorded = record_quarantined(writer.con, Path(report_folder.quarantine_dir), context.log.warning)
         views = warehouse_views(writer.con)
     yield dg.AssetMaterialization(
         asset_key=VIEWS, metadata={"count": len(views), "views": dg.MetadataValue.json(views),

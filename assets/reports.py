@@ -18,8 +18,9 @@ import polars as pl
 from pipeline import bounded, checks
 from pipeline.facts import frames as facts
 from pipeline.warehouse import unchecked_reports, views as warehouse_views
-from pipeline.errors import ReportError
+from pipeline.errors import FileChanged, ReportError, shown
 from pipeline.ingest import read_isolated, record_quarantined, store
+from pipeline.read.pdf import CHANGED, sha256_of
 
 from .engines import writer_tags
 from .resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
@@ -51,16 +52,20 @@ def forms(
     started = time.perf_counter()
     reading = read_isolated(path, bounded.Limits.from_env())
     seconds = round(time.perf_counter() - started, 2)
+    if not _still(path, sha):  # what was read may not be the partition's content: never stored as it
+        raise dg.Failure(description=str(FileChanged(str(path), CHANGED)), metadata={"sha256": sha})
     if isinstance(reading, ReportError):
-        moved = report_folder.put_aside(path, sha, reading)
-        refusal = {"file": path.name, "sha256": sha, "error_kind": reading.kind, "page": reading.page,
-                   "reason": reading.reason, "quarantined": dg.MetadataValue.path(str(moved)),
-                   "seconds": seconds}
+        try:
+            where = {"quarantined": dg.MetadataValue.path(str(report_folder.put_aside(path, sha, reading)))}
+        except OSError as exc:  # a full quarantine: the partition fails with its reason all the same
+            where = {"not_put_aside": f"{exc}; the file stays where it was read"}
+        refusal = {"file": shown(path.name), "sha256": sha, "error_kind": reading.kind, "page": reading.page,
+                   "reason": reading.reason, **where, "seconds": seconds}
         # On the asset's own timeline too (an observation of this partition), not only in the run log.
         yield dg.AssetObservation(asset_key=context.asset_key, partition=sha, description=str(reading),
                                   metadata=refusal)
         raise dg.Failure(description=str(reading), metadata=refusal)
-    yield dg.Output(reading, metadata={"file": path.name, "path": dg.MetadataValue.path(str(path)),
+    yield dg.Output(reading, metadata={"file": shown(path.name), "path": dg.MetadataValue.path(str(path)),
                                         **counts(reading), "seconds": seconds})
 
 
@@ -95,7 +100,7 @@ def analyst_views(context: dg.AssetExecutionContext, warehouse: Warehouse,
     blocking checks failed. Also records in dim_report the refusals quarantined since (the read step
     does not open the warehouse), so analysts see every refused file there."""
     with warehouse.writing(context.log) as writer:
-        refused = record_quarantined(writer.con, Path(report_folder.quarantine_dir))
+        refused = record_quarantined(writer.con, Path(report_folder.quarantine_dir), context.log.warning)
         views = warehouse_views(writer.con)  # `connect` recreated them
     return dg.MaterializeResult(metadata={"count": len(views), "views": dg.MetadataValue.json(views),
                                           "refusals_recorded": dg.MetadataValue.json(refused),
@@ -110,6 +115,14 @@ def also_unchecked(con: duckdb.DuckDBPyConnection, shas: list[str], log) -> list
         log.info(f"also checking {len(left)} report(s) a run stored but did not check: "
                  f"{', '.join(s[:12] for s in left)}")
     return [*shas, *left]
+
+
+def _still(path: Path, sha256: str) -> bool:
+    """The file still holds the content `sha256` (it was not rewritten while it was read)."""
+    try:
+        return sha256_of(path) == sha256
+    except (OSError, ReportError):
+        return False
 
 
 def _table(suite: checks.Suite) -> str:

@@ -35,12 +35,21 @@ class ReportFolder(dg.ConfigurableResource):
 
     def file_of(self, sha256: str, hint: str | None = None) -> Path | None:
         """The file of a partition: the path its run was requested for, else the first file in the
-        inbox or the quarantine with that content (a rerun from the UI carries no path)."""
+        inbox or the quarantine with that content (a rerun from the UI carries no path). A file that
+        cannot be read (gone, no permission, not a regular file) is not it."""
         candidates = [Path(hint)] if hint else []
-        candidates += self.inbox()
-        if Path(self.quarantine_dir).is_dir():
-            candidates += find_reports([self.quarantine_dir])
-        return next((p for p in candidates if p.is_file() and sha256_of(p) == sha256), None)
+        for folder in (self.inbox_dir, self.quarantine_dir):
+            try:
+                candidates += find_reports([folder]) if Path(folder).is_dir() else []
+            except OSError:  # the folder went away since
+                pass
+        for path in candidates:
+            try:
+                if sha256_of(path) == sha256:
+                    return path
+            except (OSError, ReportError):  # gone, unreadable, a FIFO, changing: not this report's file
+                continue
+        return None
 
     def put_aside(self, path: Path, sha256: str, err: ReportError) -> Path:
         """Quarantine a refused file: moved out of the inbox (so it is not retried every night), copied

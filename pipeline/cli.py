@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .bounded import Limits, ReadersFailed
-from .errors import WarehouseFault, WarehouseOutdated
+from .errors import WarehouseFault, WarehouseOutdated, shown
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
 TABLE_ROWS = 10_000  # `query` prints at most this many rows as a table; csv and json print all
@@ -217,8 +217,8 @@ def _ingest(args: argparse.Namespace) -> int:
                     checks.warm_up()  # while the other reports are read
                 unchecked.append(outcome.sha256)
             if not args.quiet:
-                print(f"[{n}/{len(files)}] {outcome.path} ... {_describe(outcome)}", file=sys.stderr,
-                      flush=True)
+                print(f"[{n}/{len(files)}] {shown(outcome.path)} ... {_describe(outcome)}",
+                      file=sys.stderr, flush=True)
             if unchecked and n < len(files) and time.monotonic() - published >= args.publish_every:
                 # a long run shows progress: every report written so far is checked (small reports
                 # are written in batches, pipeline.ingest; a snapshot holds no unchecked form) and
@@ -237,16 +237,18 @@ def _ingest(args: argparse.Namespace) -> int:
     if lines is not None:
         for r in lines.iter_rows(named=True):
             print(_form_line(r))
-    quarantined = [o for o in outcomes if o.status == "quarantined"]
-    for o in quarantined:
-        print(f"quarantined: {o.error}", file=sys.stderr)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("loaded", "skipped", "quarantined")}
+    not_loaded = [o for o in outcomes if o.status in ("quarantined", "refused")]
+    for o in not_loaded:
+        print(f"{o.status}: {o.error}", file=sys.stderr)
+    counts = {s: sum(o.status == s for o in outcomes)
+              for s in ("loaded", "skipped", "quarantined", "refused")}
     forms = lines.height if lines is not None else 0
     failed = int(lines["failed"].sum()) if lines is not None and lines.height else 0
+    refused = f", {counts['refused']} refused (not read: see above)" if counts["refused"] else ""
     print(f"{len(outcomes)} report(s): {counts['loaded']} loaded, {counts['skipped']} already loaded, "
-          f"{counts['quarantined']} quarantined; {forms} form(s) read; {failed} failed check(s) "
+          f"{counts['quarantined']} quarantined{refused}; {forms} form(s) read; {failed} failed check(s) "
           f"-> {warehouse.warehouse_path(args.warehouse)}")
-    return 1 if quarantined else 0
+    return 1 if not_loaded else 0
 
 
 def _say(message: str) -> None:
@@ -421,6 +423,8 @@ def _describe(outcome) -> str:
         return f"loaded {outcome.forms} form(s), {outcome.pages} page(s) in {outcome.seconds:.1f}s"
     if outcome.status == "skipped":
         return "already loaded (same content), skipped"
+    if outcome.status == "refused":
+        return f"REFUSED ({outcome.error.kind}), not read"
     return f"QUARANTINED ({outcome.error.kind})"
 
 

@@ -6,6 +6,21 @@ quarantine entry (see `pipeline.ingest`).
 
 from __future__ import annotations
 
+import os
+
+
+def shown(name: str | bytes | os.PathLike) -> str:
+    """A file name or path as text that can be printed, written to JSON and stored: the bytes that are
+    not UTF-8 (a GBK or latin-1 name from a Windows archive, which `os.fsdecode` turns into lone
+    surrogates) as `\\xNN` escapes. The one place such names are made displayable."""
+    raw = os.fspath(name)
+    if isinstance(raw, str):
+        try:
+            raw = os.fsencode(raw)
+        except UnicodeEncodeError:  # a lone surrogate that no file system byte gave
+            return raw.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
 
 class ReportError(Exception):
     """A report that cannot be loaded, with where and why."""
@@ -13,11 +28,12 @@ class ReportError(Exception):
     kind = "report_error"
 
     def __init__(self, file: str, reason: str, page: int | None = None) -> None:
-        self.file = file
+        # printed, stored and written as JSON: never a lone surrogate of an odd file name
+        self.file = shown(file)
         self.page = page
-        self.reason = reason
-        where = f"{file}, page {page}" if page is not None else file
-        super().__init__(f"{where}: {reason}")
+        self.reason = shown(reason)
+        where = f"{self.file}, page {page}" if page is not None else self.file
+        super().__init__(f"{where}: {self.reason}")
 
     def __reduce__(self):
         """Picklable with its fields, so a refusal can travel between processes (Dagster steps)."""
@@ -78,6 +94,30 @@ class OverLimit(ReportError):
     rather than left to hang the nightly run or exhaust the machine."""
 
     kind = "over_limit"
+
+
+class FileFault(ReportError):
+    """The file, not its content, is the fault: it cannot be opened, is not a regular file, or changed
+    while it was read. There is no content hash to key a dim_report row by and nothing whole to put
+    aside, so the refusal is the run's only (its message, exit 1); the next run tries the file again."""
+
+
+class UnreadableFile(FileFault):
+    kind = "unreadable_file"
+
+
+class NotAFile(FileFault):
+    """A FIFO, a directory, a device or socket given as a report: never opened for reading (a FIFO
+    would block the run, and the writers' lock, forever)."""
+
+    kind = "not_a_file"
+
+
+class FileChanged(FileFault):
+    """A file whose size, time or inode changed between its hashing and its storing: a copy still
+    being written, loaded now, would be stored under the sha256 of half a file."""
+
+    kind = "file_changed"
 
 
 class WarehouseOutdated(RuntimeError):

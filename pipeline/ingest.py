@@ -7,16 +7,26 @@ by part in a transaction of its own (`warehouse.load_parts`), so a bundle of any
 whole; small reports, read whole, several to a transaction (`BATCH_REPORTS`), since a transaction
 costs more than a 2-page report's rows. Either way a report is written whole or not at all.
 Nothing a report file holds raises: a `ReportError` becomes a quarantined dim_report row (and, when a
-quarantine folder is given, a copy of the file with a JSON sidecar giving the reason). `ingest_file`
-does the same for one file in this process (no time or memory bound). The Dagster assets call
-`read_report` (bounded) and `store` as separate steps, so reading runs in parallel and only the write
-holds the warehouse; the inbox sensor's batch run calls `ingest_many`, as the CLI does.
+quarantine folder is given, a copy of the file with a JSON sidecar giving the reason). Nor does
+anything about the file itself: a name that is not UTF-8 or too long for a quarantine name (handled
+where names are made: `errors.shown`, `quarantine_name`); a file that cannot be read, is not a
+regular file or changes while it is read (`errors.FileFault`: a refusal of the run only, as there is
+no content to record); a full quarantine (the refusal is recorded, saying the file was not put
+aside). `ingest_file` does the same for one file in this process (no time or memory bound). The
+Dagster assets call `read_report` (bounded) and `store` as separate steps, so reading runs in
+parallel and only the write holds the warehouse; the inbox sensor's batch run calls `ingest_many`,
+as the CLI does.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import re
 import shutil
+import stat
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,11 +36,13 @@ from pathlib import Path
 import duckdb
 
 from . import bounded, warehouse
-from .facts import frames as facts
-from .errors import ReportError
+from .errors import FileChanged, FileFault, ReportError, UnreadableFile, shown
 from .extract import PART_PAGES, extract, parts, read_part
+from .facts import frames as facts
 from .forms.reader import no_form_found
-from .read.pdf import count_pages, sha256_of
+from .read.pdf import CHANGED, Stamp, count_pages, fingerprint, stamp
+
+log = logging.getLogger(__name__)
 
 PDF_SUFFIXES = {".pdf"}
 BATCH_REPORTS = 64  # small reports written in one transaction (warehouse.load_parts) ...
@@ -39,13 +51,17 @@ COUNTED = ("dim_form", "fact_fund_execution", "fact_indicator_result")  # Outcom
 # Where a refused file goes: called with (file, sha256, refusal), returns the path its refusal row
 # names. The CLI copies it to the quarantine (`copy_aside`); a Dagster run moves it out of the inbox.
 PutAside = Callable[[Path, str, ReportError], Path]
+# The name a quarantined file keeps is cut to this many bytes of UTF-8 (its suffix kept), after its
+# sha256's first 12 hex digits: with ".json" for its sidecar, far under the 255 bytes a file name may
+# take (a name of 243 bytes, 80 CJK characters, gave `[Errno 36] File name too long` at every run).
+NAME_BYTES = 120
 
 
 @dataclass(frozen=True)
 class Outcome:
     path: Path
     sha256: str
-    status: str  # loaded | skipped (already loaded) | quarantined
+    status: str  # loaded | skipped (already loaded) | quarantined | refused (a FileFault: not recorded)
     forms: int = 0
     pages: int | None = None
     error: ReportError | None = None
@@ -57,17 +73,52 @@ def find_reports(paths: list[str | Path]) -> list[Path]:
     """Files as given, folders searched recursively for PDFs; sorted, each once.
 
     A path that does not exist raises `FileNotFoundError` naming it, before anything is opened: a
-    mistyped name is the user's slip, not a report to quarantine."""
-    missing = [str(p) for p in paths if not Path(p).exists()]
+    mistyped name is the user's slip, not a report to quarantine. Any other path given is kept, whatever
+    it is (a FIFO, a file that cannot be read): it is refused by name when it is read. In a folder, what
+    is not a regular file (a FIFO, a socket) is passed over, and an entry that cannot be stat'ed is
+    kept, to be refused by name."""
+    missing = [shown(p) for p in paths if _kind(Path(p)) is None]
     if missing:
         raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     found: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            found += [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in PDF_SUFFIXES]
+        if _kind(p) == "dir":
+            found += [f for f in p.rglob("*") if f.suffix.lower() in PDF_SUFFIXES and _kind(f) != "other"]
         else:
             found.append(p)
     return sorted(dict.fromkeys(found))
+
+
+def _kind(path: Path) -> str | None:
+    """"dir", "file", "other" (not a regular file), "unknown" (cannot be stat'ed), or None (not there)."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return "unknown"
+    return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+
+
+def _content(path: Path) -> tuple[str, Stamp] | FileFault:
+    """The file's sha256 and stamp (`pdf.fingerprint`), or why the file itself cannot be read: one
+    report's refusal, never the run's end."""
+    try:
+        return fingerprint(path)
+    except FileFault as err:
+        return err
+    except OSError as exc:
+        return UnreadableFile(str(path), f"cannot be read ({exc.strerror or exc}); run again once it can")
+
+
+def _changed(path: Path, was: Stamp) -> FileChanged | None:
+    """A `FileChanged` refusal if the file is no longer as it was hashed (checked again before it is
+    stored, once its reading is done): what was read may not be what was hashed."""
+    try:
+        now = stamp(path.stat())
+    except OSError:
+        now = None
+    return None if now == was else FileChanged(str(path), CHANGED)
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool = False,
@@ -75,11 +126,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool
     """Load one report in one transaction, read in this process; `force` re-reads a report already
     loaded."""
     path = Path(path)
-    sha = sha256_of(path)  # FileNotFoundError for a path that is not there: no report to record
+    content = _content(path)
+    if isinstance(content, FileFault):
+        return Outcome(path, "", "refused", error=content)
+    sha, was = content
     if not force and warehouse.report_status(con, sha) == "loaded":
         return Outcome(path, sha, "skipped")
     started = time.perf_counter()
     reading = bounded.guarded(read_report, path)
+    reading = _changed(path, was) or reading
     return _store(con, path, sha, reading, time.perf_counter() - started, copy_aside(quarantine_dir))
 
 
@@ -104,13 +159,18 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     count each report's pages (the parent opens no report file). Small reports are written several
     to a transaction, up to `BATCH_REPORTS` or as many as were read in `batch_seconds` (0: each on
     its own), and their outcomes come when their batch is written. A refused file is copied to
-    `quarantine_dir`, or handed to `put_aside` when given."""
+    `quarantine_dir`, or handed to `put_aside` when given. A file that cannot be opened, is not a
+    regular file or changes before it is stored is `refused` (`errors.FileFault`)."""
     put_aside = put_aside or copy_aside(quarantine_dir)
-    entries = []
+    entries: list[tuple[Path, str, Stamp | None, bool, FileFault | None]] = []
     for path in map(Path, paths):
-        sha = sha256_of(path)
-        entries.append((path, sha, not force and warehouse.report_status(con, sha) == "loaded"))
-    to_read = [(p, sha) for p, sha, skip in entries if not skip]
+        content = _content(path)
+        if isinstance(content, FileFault):
+            entries.append((path, "", None, False, content))
+            continue
+        sha, was = content
+        entries.append((path, sha, was, not force and warehouse.report_status(con, sha) == "loaded", None))
+    to_read = [(p, sha) for p, sha, _, skip, fault in entries if not skip and fault is None]
     counted = dict(zip((sha for _, sha in to_read), (r for _, r in bounded.run(
         count_pages, [p for p, _ in to_read], limits=limits, workers=workers))))
     jobs = [PartJob(p, sha, part) for p, sha in to_read if isinstance(counted[sha], int)
@@ -127,18 +187,21 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
         yield from waiting
         waiting.clear()
 
-    for path, sha, skip in entries:
+    for path, sha, was, skip, fault in entries:
         if any(sha == b.dim_report["report_sha256"][0] for b in batch):  # the same file twice
             yield from written()
-        if skip:
+        if fault is not None:
+            waiting.append(Outcome(path, sha, "refused", error=fault))
+        elif skip:
             waiting.append(Outcome(path, sha, "skipped"))
         elif not isinstance(counted[sha], int):  # refused as it was opened
-            waiting.append(_store(con, path, sha, counted[sha], 0.0, put_aside))
+            waiting.append(_store(con, path, sha, _changed(path, was) or counted[sha], 0.0, put_aside))
         elif (count := len(parts(counted[sha], part_pages))) == 1:
             _, result = next(readings)
             reading, seconds = result if isinstance(result, tuple) else (result, 0.0)
             if reading is None:
                 reading = no_form_found(str(path), counted[sha])
+            reading = _changed(path, was) or reading  # read whole since it was hashed, or refused
             if isinstance(reading, ReportError):
                 waiting.append(_store(con, path, sha, reading, seconds, put_aside))
             else:
@@ -149,7 +212,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
                                        pages=counted[sha], seconds=seconds, rows=_rows(reading)))
         else:  # a long report: streamed part by part, in a transaction of its own
             yield from written()
-            waiting.append(_store_parts(con, path, sha, counted[sha], readings, count, put_aside))
+            waiting.append(_store_parts(con, path, sha, was, counted[sha], readings, count, put_aside))
         if not batch or len(batch) >= BATCH_REPORTS or time.monotonic() - started >= batch_seconds:
             yield from written()
     yield from written()
@@ -167,10 +230,11 @@ def _read_part(job: PartJob, max_pages: int | None = None) -> tuple[facts.Report
     return reading, time.perf_counter() - started
 
 
-def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: int,
+def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stamp, pages: int,
                  readings: Iterator, count: int, put_aside: PutAside | None) -> Outcome:
     """Write the next `count` readings (the parts of this report) in one transaction, as they come;
-    the first refusal among them rolls it back and is the report's refusal."""
+    the first refusal among them rolls it back and is the report's refusal, as is a file no longer
+    as it was hashed (`was`) once every part is read."""
     seconds, taken = 0.0, 0
     rows = dict.fromkeys(COUNTED, 0)
 
@@ -191,6 +255,8 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: in
             for table, n in _rows(reading).items():
                 rows[table] += n
             yield reading
+        if changed := _changed(path, was):
+            raise changed
         if not seen:
             raise no_form_found(str(path), pages)
 
@@ -199,7 +265,7 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, pages: in
     except ReportError as err:
         for _ in range(count - taken):  # the parts still coming: read, and not written
             next(readings)
-        return _store(con, path, sha, err, seconds, put_aside)
+        return _store(con, path, sha, _changed(path, was) or err, seconds, put_aside)
     return Outcome(path, sha, "loaded", forms=forms, pages=pages, seconds=seconds, rows=rows)
 
 
@@ -212,8 +278,19 @@ def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -
 def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
            reading: facts.ReportFrames | ReportError, seconds: float,
            put_aside: PutAside | None) -> Outcome:
+    """Write one reading: the report, or its refusal (put aside, and recorded even when it cannot be
+    put aside, saying so); a `FileFault` is the run's only."""
+    if isinstance(reading, FileFault):
+        return Outcome(path, sha, "refused", error=reading, seconds=seconds)
     if isinstance(reading, ReportError):
-        where = put_aside(path, sha, reading) if put_aside is not None else path
+        where = path
+        if put_aside is not None:
+            try:
+                where = put_aside(path, sha, reading)
+            except OSError as exc:  # a full or read-only quarantine: the refusal still counts, said so
+                reading = type(reading)(reading.file, f"{reading.reason} (it could not be put aside in "
+                                        f"the quarantine, {exc}; the file stays where it was read)",
+                                        reading.page)
         _record_refusal(con, sha, where, path.name, reading.kind, str(reading), reading.page)
         return Outcome(path, sha, "quarantined", error=reading, seconds=seconds)
     warehouse.load_report(con, reading)
@@ -259,22 +336,41 @@ def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
         warehouse.load_report(con, reading)
 
 
-def record_quarantined(con: duckdb.DuckDBPyConnection, directory: Path) -> list[str]:
+def record_quarantined(con: duckdb.DuckDBPyConnection, directory: Path,
+                       warn: Callable[[str], None] | None = None) -> list[str]:
     """Record in dim_report each refusal put aside in `directory` that the warehouse does not know yet
     (by its sidecar); returns their sha256s.
 
     The Dagster read step refuses a file without opening the warehouse (only the pooled steps may), so
-    its refusal reaches dim_report here, at the next pooled step; the CLI records its own at once."""
+    its refusal reaches dim_report here, at the next pooled step; the CLI records its own at once. A
+    sidecar that cannot be read (an empty one an older version left when it failed half-way) is
+    passed over and said to `warn` (else the log): it never fails the step."""
     recorded = []
     for sidecar in sorted(Path(directory).glob("*.json")) if Path(directory).is_dir() else []:
-        note = json.loads(sidecar.read_text(encoding="utf-8"))
-        sha, target = note.get("sha256"), sidecar.with_suffix("")
-        if not sha or warehouse.report_status(con, sha) is not None:
+        try:
+            note = _note(sidecar)
+        except (OSError, ValueError) as exc:
+            (warn or log.warning)(f"{shown(sidecar)}: passed over, not a readable sidecar ({exc}); "
+                                  f"put its file through `jixiao ingest` again, then delete it")
+            continue
+        sha, target = note["sha256"], sidecar.with_suffix("")
+        if warehouse.report_status(con, sha) is not None:
             continue
         _record_refusal(con, sha, target, Path(note.get("file") or target).name, note.get("kind"),
                         note.get("message") or note.get("reason"), note.get("page"))
         recorded.append(sha)
     return recorded
+
+
+def _note(sidecar: Path) -> dict:
+    """A sidecar's fields, each of the type it is written with; ValueError for anything else."""
+    note = json.loads(sidecar.read_text(encoding="utf-8"))
+    if not isinstance(note, dict) or not re.fullmatch(r"[0-9a-f]{64}", str(note.get("sha256"))):
+        raise ValueError("no sha256")
+    for key, kind in (("file", str), ("kind", str), ("message", str), ("reason", str), ("page", int)):
+        if note.get(key) is not None and not isinstance(note[key], kind):
+            raise ValueError(f"{key} is not a {kind.__name__}")
+    return note
 
 
 def _record_refusal(con: duckdb.DuckDBPyConnection, sha256: str, path: Path, file_name: str,
@@ -286,16 +382,48 @@ def _record_refusal(con: duckdb.DuckDBPyConnection, sha256: str, path: Path, fil
     ))
 
 
+def quarantine_name(path: Path, sha: str) -> str:
+    """`<sha256[:12]>-<name>`: the hash keeps two files of one name apart; the name made displayable
+    (`errors.shown`, control characters as `_`) and cut to NAME_BYTES of UTF-8, keeping its suffix."""
+    name = "".join(c if c.isprintable() else "_" for c in shown(path.name))
+    suffix = Path(name).suffix
+    if len(suffix.encode()) > 16:
+        suffix = ""
+    stem = name[:len(name) - len(suffix)].encode()[:NAME_BYTES - len(suffix.encode())]
+    return f"{sha[:12]}-{stem.decode('utf-8', 'ignore')}{suffix}"
+
+
 def quarantine(path: Path, sha: str, err: ReportError, directory: Path, *, move: bool = False) -> Path:
-    """Put the file aside under its hash, with `<name>.json` saying why."""
+    """Put the file aside as `quarantine_name`, with `<that name>.json` saying why.
+
+    Both or neither: the sidecar is written to a temporary file, the file copied (or moved), then the
+    sidecar renamed into place. On any failure (a full disk) what was done is undone, no partial
+    copy and no stray temporary file left, and the `OSError` raised for the caller to record."""
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{sha[:12]}-{path.name}"
-    (shutil.move if move else shutil.copy2)(str(path), target)
+    target = directory / quarantine_name(path, sha)
     sidecar = target.with_name(target.name + ".json")
-    sidecar.write_text(
-        json.dumps({**err.to_dict(), "sha256": sha, "message": str(err),
-                    "quarantined_at": datetime.now(timezone.utc).isoformat()},
-                   ensure_ascii=False, indent=2),
-        encoding="utf-8",
-    )
+    note = json.dumps({**err.to_dict(), "sha256": sha, "name": shown(path.name), "message": str(err),
+                       "quarantined_at": datetime.now(timezone.utc).isoformat()},
+                      ensure_ascii=False, indent=2)
+    fd, staged = tempfile.mkstemp(dir=directory, prefix=".sidecar-", suffix=".tmp")
+    moved = False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(fd, 0o644)  # as a sidecar written directly was (mkstemp makes 0600)
+            f.write(note)
+            f.flush()
+            os.fsync(f.fileno())
+        if move:
+            shutil.move(path, target)
+            moved = True
+        else:
+            shutil.copy2(path, target)
+        os.replace(staged, sidecar)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        if moved:
+            shutil.move(target, path)
+        else:
+            target.unlink(missing_ok=True)  # a partial copy, or a partial move's
+        raise
     return target

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
-from ..errors import ExtractionFault
+from ..errors import ExtractionFault, shown
 from ..model import Form
 from ..forms.template import MONEY_UNITS
 from ..forms.template import get as template_of
@@ -100,7 +100,8 @@ def report_row(*, sha256: str, file_name: str, file_path: str, pages: int | None
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     return pl.DataFrame(
         [{
-            "report_sha256": sha256, "file_name": file_name, "file_path": file_path, "pages": pages,
+            "report_sha256": sha256, "file_name": shown(file_name), "file_path": shown(file_path),
+            "pages": pages,
             "ingested_at": ingested_at or now, "read_at": now, "status": status,
             "error_kind": error_kind, "error": error, "error_page": error_page, "forms": forms,
         }],

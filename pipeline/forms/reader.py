@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import template as templates
-from ..errors import ExtractionFault, IncompleteForm, NoFormFound
+from ..errors import ExtractionFault, IncompleteForm, NoFormFound, shown
 from ..model import TITLE, Form, FundRow, Funds, IndicatorRow, Source
 from ..read.pdf import PdfInfo
 from ..read.grids import Grid
@@ -465,7 +465,7 @@ class _FormReader:
             total_weight=number(self.total.get("weight")),
             total_score=number(self.total.get("score")),
             source=Source(
-                file=Path(self.file).name,
+                file=shown(Path(self.file).name),  # printed as JSON, stored: no surrogates
                 sha256=self.info.sha256,
                 first_page=first_page,
                 last_page=max(self.pages),

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,7 @@ import playa
 import pypdfium2 as pdfium
 from playa.pdftypes import ContentStream, ObjRef, resolve1
 
-from ..errors import BrokenPdf, EmptyPdf, EncryptedPdf, NotAPdf, OverLimit
+from ..errors import BrokenPdf, EmptyPdf, EncryptedPdf, FileChanged, NotAFile, NotAPdf, OverLimit
 
 DAMAGED = "cannot be read: damaged or truncated"
 
@@ -37,12 +39,51 @@ class PdfInfo:
     scanned: tuple[int, ...] = ()  # pages with no text layer, only an image: read by `pipeline.read.ocr`
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
+# What tells one state of a file from the next: (device, inode, size, mtime in ns). A file rewritten in
+# place changes its size or mtime; one replaced by a rename, its inode.
+Stamp = tuple[int, int, int, int]
+
+
+def stamp(st: os.stat_result) -> Stamp:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def fingerprint(path: str | Path) -> tuple[str, Stamp]:
+    """The file's sha256, and its stamp as it was hashed.
+
+    Opened without blocking and checked to be a regular file before a byte is read (`NotAFile`): a
+    FIFO opened for reading blocks until someone writes to it, forever. `FileChanged` when the file
+    changed while it was hashed (a copy still being written). Other file system faults (permissions, a
+    file gone) raise their `OSError`."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise NotAFile(str(path), f"not a regular file but {file_type(before)}; give the PDF itself")
+        h = hashlib.sha256()
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()
+        if stamp(os.fstat(fd)) != stamp(before):
+            raise FileChanged(str(path), CHANGED)
+    return h.hexdigest(), stamp(before)
+
+
+CHANGED = "changed while it was read (a copy still being written?); run again once it is complete"
+
+
+def sha256_of(path: str | Path) -> str:
+    """The file's sha256 (`fingerprint`)."""
+    return fingerprint(path)[0]
+
+
+def file_type(st: os.stat_result) -> str:
+    """What a file that is not a regular file is, in words."""
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(st.st_mode):
+            return name
+    return "a special file"
 
 
 class OpenPdf:
@@ -129,9 +170,13 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
 
 def _open(path: Path, max_pages: int | None) -> pdfium.PdfDocument:
     name = str(path)
-    if not path.is_file():
-        raise NotAPdf(name, "no such file")
-    if path.stat().st_size == 0:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise NotAPdf(name, "no such file") from None
+    if not stat.S_ISREG(st.st_mode):  # never opened: a FIFO would block the reader
+        raise NotAFile(name, f"not a regular file but {file_type(st)}; give the PDF itself")
+    if st.st_size == 0:
         raise EmptyPdf(name, "the file is empty (0 bytes)")
     with path.open("rb") as fh:
         if b"%PDF" not in fh.read(1024):
