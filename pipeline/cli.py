@@ -232,7 +232,7 @@ def _ocr_note(status: str | None) -> str:
 _FORM_LINES = """
     WITH lines AS (
         SELECT f.form_id, f.report_sha256, f.project_code, f.year, f.project_name, f.execution_rate,
-               f.total_score, f.is_current, f.status, r.file_name, r.ingested_at,
+               f.total_score, f.is_current, f.status, r.file_name, r.load_seq,
                count(c.rule) FILTER (WHERE c.passed) AS passed,
                count(c.rule) FILTER (WHERE NOT c.passed) AS failed,
                string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules
@@ -242,7 +242,7 @@ _FORM_LINES = """
         GROUP BY ALL
     )
     SELECT *, count(*) OVER (PARTITION BY form_id) AS versions FROM lines
-    ORDER BY project_code, year, ingested_at, file_name
+    ORDER BY project_code, year, load_seq
 """
 
 # what each rule's `expected` and `observed` are: which number the form printed, which was computed
@@ -259,7 +259,7 @@ _WORDING = {
 }
 
 _VERSIONS = """
-    SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.ingested_at
+    SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.load_seq
     FROM dim_form f JOIN dim_report r USING (report_sha256)
 """
 
@@ -279,7 +279,7 @@ def _validate(args: argparse.Namespace) -> int:
     findings = findings.join(versions, on=["form_id", "report_sha256"])
     if not args.all_versions:
         findings = findings.filter(pl.col("is_current"))
-    findings = findings.sort("form_id", "rule", "subject", "ingested_at").with_columns(
+    findings = findings.sort("form_id", "rule", "subject", "load_seq").with_columns(
         (pl.col("report_sha256").n_unique().over("form_id") > 1).alias("versions"))
     failed = findings.filter(~pl.col("passed"))
     if args.format == "json":
