@@ -1,11 +1,13 @@
 """The store of loaded sources: a copy of every report file loaded, named by its sha256, so that the
-warehouse can be rebuilt from files it owns, whatever became of the files it was read from (moved
-out of the inbox, renamed, deleted).
+warehouse can be rebuilt (`jixiao rebuild`, `pipeline.rebuild`) from files it owns, whatever became of
+the files it was read from (moved out of the inbox, renamed, deleted).
 
 `<store>/<sha[:2]>/<sha256>.pdf`, the store being $JIXIAO_SOURCES, else `sources/` beside the warehouse
-file. Every loaded report is a PDF (the reader
+file (`jixiao rebuild --sources` reads one from elsewhere). Every loaded report is a PDF (the reader
 refuses anything else), so the name is fixed by the content alone: the same content under any name is
-kept once.
+kept once. Beside the copies, `dim_report.parquet` is the catalog: dim_report as last published
+(`warehouse.Writer.publish`), which gives the order the reports were loaded in should the warehouse
+files themselves be lost.
 
 A copy, never a hard link: a link shares its bytes with the user's file, and a file overwritten in
 place (an Excel re-export to the same name) would change what the store says was loaded. The copy is
@@ -25,6 +27,7 @@ import duckdb
 from .errors import ReportError
 
 SUFFIX = ".pdf"
+CATALOG = "dim_report.parquet"
 CHUNK = 1 << 20
 
 
@@ -90,6 +93,21 @@ def keep(store: Path, path: Path, sha256: str) -> Path:
     return target
 
 
+def write_catalog(con: duckdb.DuckDBPyConnection, store: Path) -> None:
+    """dim_report as `con` holds it, in the order loaded, written atomically to the store's catalog."""
+    if not con.execute("SELECT count(*) FROM dim_report").fetchone()[0]:
+        return
+    store.mkdir(parents=True, exist_ok=True)
+    tmp = store / f".{CATALOG}.{os.getpid()}.tmp"
+    try:
+        con.execute(f"COPY (SELECT * FROM dim_report ORDER BY load_seq) TO '{_quoted(tmp)}' (FORMAT parquet)")
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, store / CATALOG)
+    finally:
+        _discard(tmp)
+
+
 def usage(store: Path) -> tuple[int, int]:
     """(files, bytes) the store holds."""
     sizes = [p.stat().st_size for p in store.glob(f"??/*{SUFFIX}")] if store.is_dir() else []
@@ -101,6 +119,10 @@ def _discard(tmp: Path) -> None:
     looked for: the error that matters was said already)."""
     with suppress(OSError):
         tmp.unlink(missing_ok=True)
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _sync_dir(folder: Path) -> None:

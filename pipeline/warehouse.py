@@ -66,8 +66,13 @@ class Writer:
 
     def publish(self) -> None:
         """Make what is committed visible to readers: checkpoint the working file (so it holds every
-        committed report and needs no WAL), copy it beside the snapshot, and rename it into place."""
+        committed report and needs no WAL), copy it beside the snapshot, and rename it into place;
+        and dim_report to the store of sources' catalog (`pipeline.sources`)."""
+        from .sources import store_of, write_catalog
+
         self.con.execute("CHECKPOINT")
+        if (store := store_of(self.con)) is not None:
+            write_catalog(self.con, store)
         for stale in self.published.parent.glob(f".{self.published.name}.*.tmp"):
             stale.unlink(missing_ok=True)  # left by a writer killed while publishing
         tmp = self.published.with_name(f".{self.published.name}.{os.getpid()}.tmp")
@@ -90,15 +95,7 @@ def writing(path: str | os.PathLike | None = None, *, create: bool = True, publi
     work = work_path(target)
     if not create and not (target.exists() or work.exists()):
         raise FileNotFoundError(f"{target}: no warehouse yet; run `jixiao ingest` first")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(lock_path(target))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        if on_wait:
-            on_wait(f"waiting for {target}: another jixiao command or Dagster step is writing it")
-        lock.acquire()
-    try:
+    with locked(target, on_wait):
         if not work.exists() and target.exists():  # a warehouse from before the working file
             shutil.copyfile(target, work)
         con = connect(work)
@@ -109,6 +106,21 @@ def writing(path: str | os.PathLike | None = None, *, create: bool = True, publi
                 writer.publish()
         finally:
             con.close()
+
+
+@contextmanager
+def locked(target: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """The writers' lock of the warehouse `target`, waited for (saying so through `on_wait`)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(target))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait:
+            on_wait(f"waiting for {target}: another jixiao command or Dagster step is writing it")
+        lock.acquire()
+    try:
+        yield
     finally:
         lock.release()
 

@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS dim_report (
 COMMENT ON TABLE dim_report IS '报告文件: one row per report file ingested (loaded or quarantined), keyed by the file''s sha256';
 COMMENT ON COLUMN dim_report.report_sha256 IS '文件SHA-256: content hash; the same file under another name is the same report';
 COMMENT ON COLUMN dim_report.file_name IS '文件名: name of the file last read (the same content under another name is skipped, or with --force re-read under that name)';
-COMMENT ON COLUMN dim_report.file_path IS '文件路径: absolute path of the file last read';
+COMMENT ON COLUMN dim_report.file_path IS '文件路径: absolute path of the file last read (kept by jixiao rebuild, which reads the copy in source_path)';
 COMMENT ON COLUMN dim_report.pages IS '页数: number of PDF pages';
 COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was first loaded or refused (UTC); kept when re-read';
 COMMENT ON COLUMN dim_report.read_at IS '读取时间: when the rows of this report were last read from the file (UTC); moves on every re-read or rerun';
@@ -30,8 +30,8 @@ COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, broken (dam
 COMMENT ON COLUMN dim_report.error IS '错误: why the report was quarantined, naming file and page';
 COMMENT ON COLUMN dim_report.error_page IS '错误页码: page the error was found on, where known';
 COMMENT ON COLUMN dim_report.forms IS '自评表数: forms (项目支出绩效自评表) read from the report';
-COMMENT ON COLUMN dim_report.load_seq IS '入库序号: 1, 2, 3 … in the order reports were first loaded or refused; kept when re-read, it orders the versions of a form (the last loaded is current)';
-COMMENT ON COLUMN dim_report.source_path IS '源文件副本: the copy of the report file kept in the store of sources (<store>/<sha256[:2]>/<sha256>.pdf), from which the report can be read again; null for a refused report';
+COMMENT ON COLUMN dim_report.load_seq IS '入库序号: 1, 2, 3 … in the order reports were first loaded or refused; kept when re-read and by jixiao rebuild, it orders the versions of a form (the last loaded is current)';
+COMMENT ON COLUMN dim_report.source_path IS '源文件副本: the copy of the report file kept in the store of sources (<store>/<sha256[:2]>/<sha256>.pdf), which jixiao rebuild reloads; null for a refused report';
 
 CREATE TABLE IF NOT EXISTS dim_form (
     form_id           VARCHAR NOT NULL,
