@@ -168,6 +168,25 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--force", action="store_true", help="replace --out if it exists")
     warehouse_opt(x)
     x.set_defaults(run=_export)
+
+    r = sub.add_parser("rebuild", help="reload every report from its kept copy, in the order loaded",
+                       description="Make the warehouse again from the store of sources (the copy of "
+                       "each report kept when it was loaded): every loaded report is reloaded in the "
+                       "order it was first loaded, so each form's versions stay as they were; refused "
+                       "reports' rows are carried over. Built in a fresh file beside the warehouse, "
+                       "checked, and swapped in only when complete: otherwise the warehouse is left "
+                       "as it was. Exit 0 when rebuilt, 1 when a report did not reload, 2 when a "
+                       "report's copy is missing or damaged (nothing is done).")
+    r.add_argument("--dry-run", action="store_true",
+                   help="list what would be reloaded and the size of the sources; change nothing")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    r.add_argument("--workers", type=int, metavar="N",
+                   help="reports read at once, each in its own process (default: one per core)")
+    r.add_argument("--sources", metavar="DIR",
+                   help="the store of sources to reload from: the copy of each report loaded "
+                   "(default: $JIXIAO_SOURCES or sources/ beside the warehouse file)")
+    warehouse_opt(r)
+    r.set_defaults(run=_rebuild)
     return p
 
 
@@ -271,7 +290,7 @@ def _ocr_note(status: str | None) -> str:
 _FORM_LINES = """
     WITH lines AS (
         SELECT f.form_id, f.report_sha256, f.project_code, f.year, f.project_name, f.execution_rate,
-               f.total_score, f.is_current, f.status, r.file_name, r.ingested_at,
+               f.total_score, f.is_current, f.status, r.file_name, r.load_seq,
                count(c.rule) > 0 AS checked,
                count(c.rule) FILTER (WHERE c.passed) AS passed,
                count(c.rule) FILTER (WHERE NOT c.passed) AS failed,
@@ -282,7 +301,7 @@ _FORM_LINES = """
         GROUP BY ALL
     )
     SELECT *, count(*) OVER (PARTITION BY form_id) AS versions FROM lines
-    ORDER BY project_code, year, ingested_at, file_name
+    ORDER BY project_code, year, load_seq
 """
 
 
@@ -310,7 +329,7 @@ _WORDING = {
 }
 
 _VERSIONS = """
-    SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.ingested_at
+    SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.load_seq
     FROM dim_form f JOIN dim_report r USING (report_sha256)
 """
 
@@ -331,7 +350,7 @@ def _validate(args: argparse.Namespace) -> int:
     findings = findings.join(versions, on=["form_id", "report_sha256"])
     if not args.all_versions:
         findings = findings.filter(pl.col("is_current"))
-    findings = findings.sort("form_id", "rule", "subject", "ingested_at").with_columns(
+    findings = findings.sort("form_id", "rule", "subject", "load_seq").with_columns(
         (pl.col("report_sha256").n_unique().over("form_id") > 1).alias("versions"))
     failed = findings.filter(~pl.col("passed"))
     if args.format == "json":
@@ -413,6 +432,79 @@ def _export(args: argparse.Namespace) -> int:
         return 2
     print(f"{rows} row(s) of {args.view} -> {args.out}", file=sys.stderr)
     return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from . import rebuild, sources, warehouse
+
+    target = warehouse.warehouse_path(args.warehouse)
+    store = sources.store_dir(args.sources, target)
+    if not rebuild.listable(target, store):
+        print(f"jixiao: {target}: no warehouse, and no catalog in {store}: nothing to rebuild",
+              file=sys.stderr)
+        return 2
+    with warehouse.locked(target, on_wait=_say):
+        plan = rebuild.plan(target, store, fold_wal=not args.dry_run)
+        if plan.note:
+            print(f"jixiao: {plan.note}", file=sys.stderr)
+        files, size = sources.usage(store)
+        if args.dry_run:
+            for k in plan.reports:
+                print(f"{k.load_seq:>6}  {k.sha256[:12]}  {_mb(k.size):>8}  {k.file_name}"
+                      f"{'  ' + k.state.upper() if k.problem else ''}")
+        for k in plan.unusable:
+            print(f"jixiao: {k.file_name} (sha256 {k.sha256}, load_seq {k.load_seq}): {k.problem}",
+                  file=sys.stderr)
+        summary = (f"{len(plan.reports)} report(s) to reload from {store}, {_mb(plan.size)}; "
+                   f"{plan.refusals.height} refused report(s) carried over as they are; the store "
+                   f"holds {files} file(s), {_mb(size)}")
+        if plan.unusable:
+            print(f"jixiao: {len(plan.unusable)} report(s) cannot be reloaded; "
+                  f"{'a rebuild would stop' if args.dry_run else 'nothing is done'}: put each back: "
+                  f"`jixiao ingest --force <its file>` keeps it again (delete a damaged copy first), "
+                  f"or restore the store",
+                  file=sys.stderr)
+        if args.dry_run:
+            print(summary)
+            return 2 if plan.unusable else 0
+        if plan.unusable:
+            return 2
+
+        def said(n: int, kept: rebuild.Kept, outcome) -> None:
+            if not args.quiet:
+                print(f"[{n}/{len(plan.reports)}] {kept.file_name} ({kept.sha256[:12]}) ... "
+                      f"{_describe(outcome)}", file=sys.stderr, flush=True)
+
+        try:
+            result = rebuild.rebuild(plan, limits=Limits.from_env(), workers=args.workers,
+                                     on_outcome=said)
+        except KeyboardInterrupt:
+            print(f"\njixiao: interrupted; {target} is as it was", file=sys.stderr)
+            return 130
+        except rebuild.RebuildFailed as err:  # the fresh file does not hold what it should: never swapped in
+            print(f"jixiao: {err}", file=sys.stderr)
+            return 3
+        if not result.complete:
+            for kept, outcome in result.refused:
+                why = outcome.error or f"its copy reads as {outcome.sha256}"
+                print(f"jixiao: {kept.file_name} (sha256 {kept.sha256}) did not reload: {why}",
+                      file=sys.stderr)
+            print(f"jixiao: {len(result.refused)} report(s) did not reload; {target} is as it was",
+                  file=sys.stderr)
+            return 1
+        rebuild.swap(plan, result)
+    for change in result.changed:
+        print(f"jixiao: note: {change}", file=sys.stderr)
+    before = lambda n: "" if n is None else f" ({n} before)"  # noqa: E731 - unknown from the catalog
+    print(f"rebuilt {target}: {len(result.outcomes)} report(s) reloaded in the order loaded, "
+          f"{plan.refusals.height} refused report(s) carried over; {result.forms} form(s)"
+          f"{before(plan.forms)}, {result.failed} failed check(s){before(plan.failed)}; sources "
+          f"{_mb(size)} in {store}")
+    return 0
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 # -- printing helpers ----------------------------------------------------------------------------

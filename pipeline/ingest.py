@@ -20,6 +20,7 @@ as the CLI does.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from . import bounded, warehouse
 from .errors import FileChanged, FileFault, ReportError, UnreadableFile, shown
@@ -41,6 +43,7 @@ from .extract import PART_PAGES, extract, parts, read_part
 from .facts import frames as facts
 from .forms.reader import no_form_found
 from .read.pdf import CHANGED, Stamp, count_pages, fingerprint, stamp
+from .sources import NotKept, keep, kept_path, store_of
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +125,9 @@ def _changed(path: Path, was: Stamp) -> FileChanged | None:
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool = False,
-                quarantine_dir: Path | None = None) -> Outcome:
+                quarantine_dir: Path | None = None, sources: Path | None = None) -> Outcome:
     """Load one report in one transaction, read in this process; `force` re-reads a report already
-    loaded."""
+    loaded. `sources`: the store of sources (default `pipeline.sources.store_of(con)`)."""
     path = Path(path)
     content = _content(path)
     if isinstance(content, FileFault):
@@ -135,7 +138,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool
     started = time.perf_counter()
     reading = bounded.guarded(read_report, path)
     reading = _changed(path, was) or reading
-    return _store(con, path, sha, reading, time.perf_counter() - started, copy_aside(quarantine_dir))
+    return _store(con, path, sha, reading, time.perf_counter() - started, copy_aside(quarantine_dir),
+                  sources)
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,8 @@ class PartJob:
 def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force: bool = False,
                 quarantine_dir: Path | None = None, limits: bounded.Limits = bounded.Limits(),
                 workers: int | None = None, part_pages: int = PART_PAGES,
-                batch_seconds: float = BATCH_SECONDS, put_aside: PutAside | None = None) -> Iterator[Outcome]:
+                batch_seconds: float = BATCH_SECONDS, put_aside: PutAside | None = None,
+                sources: Path | None = None) -> Iterator[Outcome]:
     """Load reports, each whole or not at all, yielding their outcomes in the order of `paths`.
 
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
@@ -160,8 +165,11 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     to a transaction, up to `BATCH_REPORTS` or as many as were read in `batch_seconds` (0: each on
     its own), and their outcomes come when their batch is written. A refused file is copied to
     `quarantine_dir`, or handed to `put_aside` when given. A file that cannot be opened, is not a
-    regular file or changes before it is stored is `refused` (`errors.FileFault`)."""
+    regular file or changes before it is stored is `refused` (`errors.FileFault`). Each report loaded
+    is first kept in the store of sources, `sources` (default `pipeline.sources.store_of(con)`), or
+    refused."""
     put_aside = put_aside or copy_aside(quarantine_dir)
+    sources = sources if sources is not None else store_of(con)
     entries: list[tuple[Path, str, Stamp | None, bool, FileFault | None]] = []
     for path in map(Path, paths):
         content = _content(path)
@@ -202,6 +210,8 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
             if reading is None:
                 reading = no_form_found(str(path), counted[sha])
             reading = _changed(path, was) or reading  # read whole since it was hashed, or refused
+            if not isinstance(reading, ReportError):
+                reading = _kept(con, path, sha, reading, sources)
             if isinstance(reading, ReportError):
                 waiting.append(_store(con, path, sha, reading, seconds, put_aside))
             else:
@@ -212,7 +222,8 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
                                        pages=counted[sha], seconds=seconds, rows=_rows(reading)))
         else:  # a long report: streamed part by part, in a transaction of its own
             yield from written()
-            waiting.append(_store_parts(con, path, sha, was, counted[sha], readings, count, put_aside))
+            waiting.append(_store_parts(con, path, sha, was, counted[sha], readings, count, put_aside,
+                                        sources))
         if not batch or len(batch) >= BATCH_REPORTS or time.monotonic() - started >= batch_seconds:
             yield from written()
     yield from written()
@@ -231,10 +242,14 @@ def _read_part(job: PartJob, max_pages: int | None = None) -> tuple[facts.Report
 
 
 def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stamp, pages: int,
-                 readings: Iterator, count: int, put_aside: PutAside | None) -> Outcome:
+                 readings: Iterator, count: int, put_aside: PutAside | None,
+                 sources: Path | None = None) -> Outcome:
     """Write the next `count` readings (the parts of this report) in one transaction, as they come;
     the first refusal among them rolls it back and is the report's refusal, as is a file no longer
-    as it was hashed (`was`) once every part is read."""
+    as it was hashed (`was`) once every part is read. The file is kept in the store of sources once
+    every part is read, before the commit (`NotKept` refuses it)."""
+    store = sources if sources is not None else store_of(con)
+    source = kept_path(store.absolute(), sha) if store is not None else None
     seconds, taken = 0.0, 0
     rows = dict.fromkeys(COUNTED, 0)
 
@@ -254,18 +269,20 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stam
                 facts.printed_once(seen, form_id, page, str(path.absolute()))
             for table, n in _rows(reading).items():
                 rows[table] += n
-            yield reading
+            yield _with_source(reading, source)
         if changed := _changed(path, was):
             raise changed
         if not seen:
             raise no_form_found(str(path), pages)
+        if store is not None:
+            keep(store, path, sha)
 
     try:
         forms = warehouse.load_parts(con, frames())[sha]
     except ReportError as err:
         for _ in range(count - taken):  # the parts still coming: read, and not written
             next(readings)
-        return _store(con, path, sha, _changed(path, was) or err, seconds, put_aside)
+        return _store(con, path, sha, _changed(path, was) or err, seconds, put_aside, sources)
     return Outcome(path, sha, "loaded", forms=forms, pages=pages, seconds=seconds, rows=rows)
 
 
@@ -277,11 +294,13 @@ def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -
 
 def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
            reading: facts.ReportFrames | ReportError, seconds: float,
-           put_aside: PutAside | None) -> Outcome:
-    """Write one reading: the report, or its refusal (put aside, and recorded even when it cannot be
-    put aside, saying so); a `FileFault` is the run's only."""
+           put_aside: PutAside | None, sources: Path | None = None) -> Outcome:
+    """Write one reading: the report (kept in the store of sources first), or its refusal (put aside,
+    and recorded even when it cannot be put aside, saying so); a `FileFault` is the run's only."""
     if isinstance(reading, FileFault):
         return Outcome(path, sha, "refused", error=reading, seconds=seconds)
+    if not isinstance(reading, ReportError):
+        reading = _kept(con, path, sha, reading, sources)
     if isinstance(reading, ReportError):
         where = path
         if put_aside is not None:
@@ -296,6 +315,25 @@ def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
     warehouse.load_report(con, reading)
     return Outcome(path, sha, "loaded", forms=reading.dim_form.height,
                    pages=reading.dim_report["pages"][0], seconds=seconds, rows=_rows(reading))
+
+
+def _kept(con: duckdb.DuckDBPyConnection, path: Path, sha: str, reading: facts.ReportFrames,
+          sources: Path | None) -> facts.ReportFrames | ReportError:
+    """`reading`, its dim_report naming the copy of `path` now kept in the store of sources
+    (`pipeline.sources`; default `store_of(con)`, none for a warehouse in memory); or, when the copy
+    cannot be made (a full disk), the report's refusal: a report the store lacks could not be
+    rebuilt, and a rerun loads it."""
+    store = sources if sources is not None else store_of(con)
+    try:
+        source = None if store is None else keep(store, path, sha).absolute()
+    except NotKept as err:
+        return err
+    return _with_source(reading, source)
+
+
+def _with_source(reading: facts.ReportFrames, source: Path | None) -> facts.ReportFrames:
+    column = pl.lit(None if source is None else str(source), pl.String).alias("source_path")
+    return dataclasses.replace(reading, dim_report=reading.dim_report.with_columns(column))
 
 
 def _rows(reading: facts.ReportFrames) -> dict[str, int]:
@@ -327,11 +365,16 @@ def read_report(path: str | Path, max_pages: int | None = None) -> facts.ReportF
 
 
 def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
-          reading: facts.ReportFrames | ReportError) -> None:
+          reading: facts.ReportFrames | ReportError, sources: Path | None = None) -> None:
     """Write what `read_report` gave in one transaction: the report's rows replace its previous ones,
-    or a refusal replaces them with its quarantined dim_report row."""
+    or a refusal replaces them with its quarantined dim_report row. A report whose file cannot be
+    kept in the store of sources is refused so, and the refusal raised: the step fails naming it."""
+    if not isinstance(reading, ReportError):
+        reading = _kept(con, path, sha256, reading, sources)
     if isinstance(reading, ReportError):
         _record_refusal(con, sha256, path, path.name, reading.kind, str(reading), reading.page)
+        if isinstance(reading, NotKept):
+            raise reading
     else:
         warehouse.load_report(con, reading)
 

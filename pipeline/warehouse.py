@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -154,13 +155,18 @@ class Writer:
 
     def publish(self) -> None:
         """Make what is committed visible to readers: checkpoint the working file (so it holds every
-        committed report and needs no WAL), copy it beside the snapshot, and rename it into place.
+        committed report and needs no WAL), copy it beside the snapshot, and rename it into place;
+        and dim_report to the store of sources' catalog (`pipeline.sources`).
         A failure (a full disk: the copy needs room for one more warehouse) leaves the snapshot as it
         was and no temporary file, and says what the working file keeps (`PublishFailed`)."""
+        from .sources import store_of, write_catalog
+
         work = work_path(self.published)
         kept = _kept(self.con, work)  # counted first: a checkpoint that fails invalidates the connection
         try:
             self.con.execute("CHECKPOINT")
+            if (store := store_of(self.con)) is not None:
+                write_catalog(self.con, store)
             for stale in self.published.parent.glob(f".{self.published.name}.*.tmp"):
                 stale.unlink(missing_ok=True)  # left by a writer killed while publishing
             # a WAL beside the snapshot could only come from a client that opened it read-write; it
@@ -194,15 +200,7 @@ def writing(path: str | os.PathLike | None = None, *, create: bool = True, publi
     work = work_path(target)
     if not create and not (target.exists() or work.exists()):
         raise FileNotFoundError(f"{target}: no warehouse yet; run `jixiao ingest` first")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(lock_path(target))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        if on_wait:
-            on_wait(f"waiting for {target}: another jixiao command or Dagster step is writing it")
-        lock.acquire()
-    try:
+    with locked(target, on_wait):
         for stale in target.parent.glob(f".{work.name}.*.tmp"):
             stale.unlink(missing_ok=True)  # left by a writer killed while copying
         if not work.exists() and target.exists():  # a warehouse from before the working file
@@ -235,6 +233,21 @@ def writing(path: str | os.PathLike | None = None, *, create: bool = True, publi
             raise
         finally:
             con.close()
+
+
+@contextmanager
+def locked(target: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """The writers' lock of the warehouse `target`, waited for (saying so through `on_wait`)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(target))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait:
+            on_wait(f"waiting for {target}: another jixiao command or Dagster step is writing it")
+        lock.acquire()
+    try:
+        yield
     finally:
         lock.release()
 
@@ -450,8 +463,9 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[ReportFrames]) ->
     refused) rolls the whole transaction back: the warehouse never holds part of a report."""
     with _transaction(con):
         # several small reports, given at once: whether each was loaded before, in one select
-        before = _ingested_at(con, [f.dim_report["report_sha256"][0] for f in parts]) \
+        before = _first_loads(con, [f.dim_report["report_sha256"][0] for f in parts]) \
             if isinstance(parts, list) else None
+        seqs = count(_next_seq(con))
         reports: dict[str, pl.DataFrame] = {}
         forms: dict[str, list[str]] = {}
         held: dict[str, list[pl.DataFrame]] = {t: [] for t in FRAME_TABLES}
@@ -461,7 +475,7 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[ReportFrames]) ->
             if sha != last:
                 if sha in reports:
                     raise ValueError(f"load_parts: the parts of report {sha} are not together")
-                reports[sha], forms[sha], last = _replace(con, frames.dim_report, before), [], sha
+                reports[sha], forms[sha], last = _replace(con, frames.dim_report, seqs, before), [], sha
             forms[sha] += frames.dim_form["form_id"].to_list()
             for table in FRAME_TABLES:
                 frame = getattr(frames, table)
@@ -494,9 +508,15 @@ def record_refusal(con: duckdb.DuckDBPyConnection, dim_report: pl.DataFrame) -> 
     with _transaction(con):
         form_ids = [r[0] for r in con.execute(
             "SELECT form_id FROM dim_form WHERE report_sha256 = ?", [sha]).fetchall()]
+        row = _replace(con, dim_report, count(_next_seq(con)))  # keeps its first ingested_at, load_seq
         _delete_report(con, sha)
-        _insert(con, "dim_report", dim_report)
+        _insert(con, "dim_report", row)
         _rank_versions(con, form_ids)
+
+
+def rank_all_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """Re-rank the versions of every form (after `pipeline.rebuild` restored each report's load_seq)."""
+    _rank_versions(con, [f for (f,) in con.execute("SELECT DISTINCT form_id FROM dim_form").fetchall()])
 
 
 def replace_checks(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, reports: list[str]) -> None:
@@ -528,25 +548,34 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")  # register()'s cost a call
 
 
-def _replace(con: duckdb.DuckDBPyConnection, dim_report: pl.DataFrame,
-             before: dict[str, Any] | None = None) -> pl.DataFrame:
-    """Make room for a report's rows: a report loaded before has them deleted, and keeps its first
-    ingested_at (versions are ordered by when a file first arrived, so re-reading an older report
-    with `--force` never makes it current again). A new report has nothing to delete: every load
-    and every refusal writes its dim_report row. `before`: `_ingested_at` of the reports, if known."""
+def _replace(con: duckdb.DuckDBPyConnection, dim_report: pl.DataFrame, seqs: Iterator[int],
+             before: dict[str, tuple[Any, int]] | None = None) -> pl.DataFrame:
+    """Make room for a report's rows: a report loaded (or refused) before has them deleted, and keeps
+    its first ingested_at and load_seq (versions are ordered by when a file first arrived, so
+    re-reading an older report with `--force` never makes it current again); a new one takes the
+    next load_seq of `seqs`. A new report has nothing to delete: every load and every refusal writes
+    its dim_report row. `before`: `_first_loads` of the reports, if known."""
     sha = dim_report["report_sha256"][0]
-    first = (before if before is not None else _ingested_at(con, [sha])).get(sha)
+    first = (before if before is not None else _first_loads(con, [sha])).get(sha)
     if first is None:
-        return dim_report
+        return dim_report.with_columns(pl.lit(next(seqs), pl.Int64).alias("load_seq"))
     _delete_report(con, sha)
-    kept = pl.lit(first, dtype=dim_report.schema["ingested_at"]).alias("ingested_at")
-    return dim_report.with_columns(kept)
+    ingested_at, load_seq = first
+    return dim_report.with_columns(pl.lit(ingested_at, dtype=dim_report.schema["ingested_at"]).alias("ingested_at"),
+                                   pl.lit(load_seq, pl.Int64).alias("load_seq"))
 
 
-def _ingested_at(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, Any]:
-    """report_sha256 → ingested_at, for those of `shas` in dim_report."""
-    return dict(con.execute("SELECT report_sha256, ingested_at FROM dim_report WHERE report_sha256 IN "
-                            "(SELECT unnest(?::VARCHAR[]))", [shas]).fetchall())
+def _first_loads(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, tuple[Any, int]]:
+    """report_sha256 → (ingested_at, load_seq), for those of `shas` in dim_report."""
+    return {sha: (at, seq) for sha, at, seq in con.execute(
+        "SELECT report_sha256, ingested_at, load_seq FROM dim_report WHERE report_sha256 IN "
+        "(SELECT unnest(?::VARCHAR[]))", [shas]).fetchall()}
+
+
+def _next_seq(con: duckdb.DuckDBPyConnection) -> int:
+    """The load_seq of the next report loaded or refused for the first time: one writer at a time
+    (the writers' lock) takes it inside its transaction, so each is taken once, in the order loaded."""
+    return con.execute("SELECT coalesce(max(load_seq), 0) + 1 FROM dim_report").fetchone()[0]
 
 
 def _delete_report(con: duckdb.DuckDBPyConnection, sha: str) -> None:
@@ -555,7 +584,9 @@ def _delete_report(con: duckdb.DuckDBPyConnection, sha: str) -> None:
 
 
 def _rank_versions(con: duckdb.DuckDBPyConnection, form_ids: list[str]) -> None:
-    """The latest ingested report of a project and year is current; each older one names its successor."""
+    """The report of a project and year loaded last (dim_report.load_seq) is current; each older one
+    names its successor. load_seq, not ingested_at: the clock is read where a report is read, by
+    parallel workers, so two reports of one batch can tie or come in either order."""
     if not form_ids:
         return
     con.execute(
@@ -563,8 +594,8 @@ def _rank_versions(con: duckdb.DuckDBPyConnection, form_ids: list[str]) -> None:
         UPDATE dim_form SET is_current = v.rn = 1, superseded_by = v.successor
         FROM (
             SELECT f.form_id, f.report_sha256,
-                   row_number() OVER (PARTITION BY f.form_id ORDER BY r.ingested_at DESC, f.report_sha256 DESC) AS rn,
-                   lead(f.report_sha256) OVER (PARTITION BY f.form_id ORDER BY r.ingested_at, f.report_sha256) AS successor
+                   row_number() OVER (PARTITION BY f.form_id ORDER BY r.load_seq DESC, f.report_sha256 DESC) AS rn,
+                   lead(f.report_sha256) OVER (PARTITION BY f.form_id ORDER BY r.load_seq, f.report_sha256) AS successor
             FROM dim_form f JOIN dim_report r USING (report_sha256)
             WHERE list_contains(?, f.form_id)
         ) v

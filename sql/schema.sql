@@ -14,20 +14,24 @@ CREATE TABLE IF NOT EXISTS dim_report (
     error_kind    VARCHAR,
     error         VARCHAR,
     error_page    INTEGER,
-    forms         INTEGER NOT NULL
+    forms         INTEGER NOT NULL,
+    load_seq      BIGINT NOT NULL,
+    source_path   VARCHAR
 );
 COMMENT ON TABLE dim_report IS '报告文件: one row per report file ingested (loaded or quarantined), keyed by the file''s sha256';
 COMMENT ON COLUMN dim_report.report_sha256 IS '文件SHA-256: content hash; the same file under another name is the same report';
 COMMENT ON COLUMN dim_report.file_name IS '文件名: name of the file last read (the same content under another name is skipped, or with --force re-read under that name)';
-COMMENT ON COLUMN dim_report.file_path IS '文件路径: absolute path of the file last read';
+COMMENT ON COLUMN dim_report.file_path IS '文件路径: absolute path of the file last read (kept by jixiao rebuild, which reads the copy in source_path)';
 COMMENT ON COLUMN dim_report.pages IS '页数: number of PDF pages';
-COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was first loaded or refused (UTC); kept when re-read, it orders versions';
+COMMENT ON COLUMN dim_report.ingested_at IS '入库时间: when the report was first loaded or refused (UTC); kept when re-read';
 COMMENT ON COLUMN dim_report.read_at IS '读取时间: when the rows of this report were last read from the file (UTC); moves on every re-read or rerun';
 COMMENT ON COLUMN dim_report.status IS '状态: loaded, or quarantined (refused with its error; nothing of it is in the fact tables)';
-COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, broken (damaged or truncated), encrypted, empty, scanned (only from versions before scans were read by OCR), no_form, incomplete_form, extraction_fault (a misread, or a form printed twice in one file), unreadable (a PDF library or the reader failed on it, or its reading process died), over_limit (more time, pages or memory than a report may take)';
+COMMENT ON COLUMN dim_report.error_kind IS '错误类型: not_a_pdf, broken (damaged or truncated), encrypted, empty, scanned (only from versions before scans were read by OCR), no_form, incomplete_form, extraction_fault (a misread, or a form printed twice in one file), unreadable (a PDF library or the reader failed on it, or its reading process died), over_limit (more time, pages or memory than a report may take), not_kept (its copy could not be kept in the store of sources, e.g. a full disk: a report that could not be rebuilt is not loaded; a rerun loads it)';
 COMMENT ON COLUMN dim_report.error IS '错误: why the report was quarantined, naming file and page';
 COMMENT ON COLUMN dim_report.error_page IS '错误页码: page the error was found on, where known';
 COMMENT ON COLUMN dim_report.forms IS '自评表数: forms (项目支出绩效自评表) read from the report';
+COMMENT ON COLUMN dim_report.load_seq IS '入库序号: 1, 2, 3 … in the order reports were first loaded or refused; kept when re-read and by jixiao rebuild, it orders the versions of a form (the last loaded is current)';
+COMMENT ON COLUMN dim_report.source_path IS '源文件副本: the copy of the report file kept in the store of sources (<store>/<sha256[:2]>/<sha256>.pdf), which jixiao rebuild reloads; null for a refused report';
 
 CREATE TABLE IF NOT EXISTS dim_form (
     form_id           VARCHAR NOT NULL,

@@ -312,8 +312,14 @@ def test_enospc_while_putting_aside_leaves_nothing_half_done(tmp_path, monkeypat
             Path(dst).write_bytes(Path(src).read_bytes()[:4096])
             full()
         monkeypatch.setattr(ingest_mod.shutil, "copy2", half_copy)
-    else:
-        monkeypatch.setattr(ingest_mod.os, "fsync", full)
+    else:  # only the quarantine's writes: the store of sources (pipeline.sources) fsyncs too
+        real_fsync = os.fsync
+
+        def fsync(fd: int) -> None:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith(str(tmp_path / "q")):
+                full()
+            real_fsync(fd)
+        monkeypatch.setattr(ingest_mod.os, "fsync", fsync)
     con = warehouse.connect(tmp_path / "w.duckdb")
     outcomes = list(ingest_mod.ingest_many(con, [bad, GOOD], quarantine_dir=tmp_path / "q", workers=1))
     assert [o.status for o in outcomes] == ["quarantined", "loaded"]

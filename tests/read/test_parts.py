@@ -111,8 +111,11 @@ def test_small_reports_are_written_several_to_a_transaction(tmp_path, monkeypatc
         assert [o.path for o in outcomes] == files
         assert [o.status for o in outcomes] == ["loaded"] * 3 + ["quarantined"] + ["loaded"] * 5
         assert [o.forms for o in outcomes if o.status == "loaded"] == [1] * 8
-        loaded[size] = {t: con.execute(f"SELECT * {'EXCLUDE (ingested_at, read_at)' * (t == 'dim_report')} "
+        # load_seq is the order written: a refusal is written at once, a batch when it is full
+        loaded[size] = {t: con.execute(f"SELECT * {'EXCLUDE (ingested_at, read_at, load_seq)' * (t == 'dim_report')} "
                                        f"FROM {t} ORDER BY ALL").fetchall() for t in tables}
+        loaded[size]["order"] = con.execute(
+            "SELECT report_sha256 FROM dim_report WHERE status = 'loaded' ORDER BY load_seq").fetchall()
         assert len(loaded[size]["dim_report"]) == len(files) - 1  # the copy is the same report
         con.close()
     assert loaded[1] == loaded[64]
