@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 
-from .tables import Grid, Ruling, _regions
+from ..tables import Grid, Ruling, _regions
 
 ENGINE = "rapidocr-onnxruntime"
 MIN_DPI, MAX_DPI = 150, 300  # a scan is read at its own resolution, within these
@@ -860,7 +860,7 @@ def correct(text: str) -> tuple[str, str | None]:
 def _vocabulary() -> frozenset[str]:
     """Every label the installed templates print (pipeline/templates/*.toml): header, column, source
     and section labels and titles. Labels are not data: a misread one only stops the reader."""
-    from . import template as templates
+    from .. import template as templates
 
     words: set[str] = set()
     for t in templates.templates():
@@ -918,7 +918,7 @@ def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling], cache: dic
     with more pages (`pipeline.extract.read_part` reading on to the next form)."""
     import dataclasses
 
-    from .errors import OverLimit
+    from ..errors import OverLimit
 
     scanned = set(info.scanned)
     grids = [g for g in grids if g.page not in scanned]
@@ -993,7 +993,7 @@ def attach(forms: list, pages: dict[int, OcrPage]) -> list:
     non-empty cell of its scanned pages, with confidence, box and correction."""
     import dataclasses
 
-    from .model import OcrCell, OcrReading
+    from ..model import OcrCell, OcrReading
 
     out = []
     for form in forms:
