@@ -29,16 +29,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pypdfium2 as pdfium
 
 from ..tables import Grid, Ruling, _regions
+from . import image, ruling
 from .corrections import DASH, correct, snap_row
 
 ENGINE = "rapidocr-onnxruntime"
-MIN_DPI, MAX_DPI = 150, 300  # a scan is read at its own resolution, within these
-_LINE = 0.04  # of the page width: a stroke this long is a ruled line, not a glyph
-_MERGE_PX = 6  # strokes whose positions differ by this many pixels are one line
-_COVER = 0.6  # a border is drawn where a line covers this share of it
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
 
@@ -112,267 +108,28 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
     """Read one scanned page (1-based) into grids, ruling and text."""
     import time
 
-    import cv2
-
     started = time.monotonic()
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        page = doc[page_no - 1]
-        width_pt, height_pt = page.get_size()
-        scale = _scale(page, width_pt)
-        rgb = page.render(scale=scale, rev_byteorder=True).to_numpy()
-    finally:
-        doc.close()
-    grey = _ink(rgb)
-    angle = _skew(grey)
-    if abs(angle) > 0.05:
-        h, w = grey.shape
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-        grey = cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
-    horizontal, vertical = _strokes(grey)
-    hlines = _lines_of(horizontal, axis=0)
-    vlines = _lines_of(vertical, axis=1)
+    rgb, height_pt, scale = image.render(path, page_no)
+    grey, angle = image.deskew(image.ink(rgb))
+    horizontal, vertical = ruling.strokes(grey)
+    hlines = ruling.lines_of(horizontal, axis=0)
+    vlines = ruling.lines_of(vertical, axis=1)
     to_pt = 1.0 / scale
 
     def px(x: float, y: float) -> tuple[float, float]:
         return x * to_pt, height_pt - y * to_pt
 
-    ruling = Ruling(
+    ruled = Ruling(
         page_no,
         tuple((*px(a, y), *px(b, y)) for y, a, b in hlines),
         tuple((*px(x, b), *px(x, a)) for x, a, b in vlines),
     )
-    clean = grey.copy()
-    # only the ruling is erased: the tall strokes of a large glyph (the title's 目, 评) are in
-    # `vertical` too, but run from no ruled line to another
-    ink = cv2.dilate(horizontal | _only(vertical, _borders(hlines, vlines)), np.ones((3, 3), np.uint8))
-    clean[ink > 0] = 255
+    clean = ruling.erase(grey, horizontal, vertical, hlines, vlines)
     lines = _recognise(clean)
-    tables = _tables(hlines, vlines, horizontal, vertical)
+    tables = ruling.ruled_tables(hlines, vlines, horizontal, vertical)
     grids = [_grid(page_no, rows, cols, cells, lines, px, to_pt, clean)[0] for rows, cols, cells in tables]
     text = "\n".join(_reading_order(lines))
-    return OcrPage(page_no, tuple(grids), ruling, text, angle, time.monotonic() - started)
-
-
-def _scale(page: pdfium.PdfPage, width_pt: float) -> float:
-    """Pixels per point: the widest image's own resolution, within MIN_DPI..MAX_DPI."""
-    dpi = MIN_DPI
-    for obj in page.get_objects():
-        if obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE:
-            w, _ = obj.get_px_size()
-            x0, _, x1, _ = obj.get_bounds()
-            if x1 - x0 > 0.5 * width_pt:
-                dpi = max(dpi, round(w / ((x1 - x0) / 72)))
-    return min(max(dpi, MIN_DPI), MAX_DPI) / 72
-
-
-_RED = 40  # red exceeding the mean of green and blue by this much is seal ink
-_RED_SHARE = 0.002  # a page with this share of reddish pixels carries a seal
-
-
-def _ink(rgb: np.ndarray) -> np.ndarray:
-    """The page as grey print on white, with a red seal taken out by colour unmixing. In optical
-    density (−log of the light a pixel reflects) inks add up: grey print absorbs every channel
-    alike, the seal mostly green and blue and a fixed share κ of that in red. So per pixel
-    seal = (D_gb − D_r) / (1 − κ) and print = D_r − κ·seal, with κ measured on the page's plainly
-    red pixels: print under a seal keeps its density and the seal becomes paper. A grey scan (all
-    channels equal) is left as it is."""
-    if rgb.ndim == 2:
-        return np.ascontiguousarray(rgb)
-    red = np.ascontiguousarray(rgb[:, :, 0])
-    r = rgb[:, :, 0].astype(np.float32)
-    gb = (rgb[:, :, 1].astype(np.float32) + rgb[:, :, 2]) / 2
-    reddish = r - gb > _RED
-    if np.count_nonzero(reddish) < _RED_SHARE * r.size:
-        return red
-    paper_r, paper_gb = float(np.percentile(r, 90)), float(np.percentile(gb, 90))
-    d_r = -np.log(np.maximum(r, 1.0) / paper_r)
-    d_gb = -np.log(np.maximum(gb, 1.0) / paper_gb)
-    plain = reddish & (d_gb > 0.3) & (r > gb + 2 * _RED)
-    kappa = float(np.median(d_r[plain] / d_gb[plain])) if np.count_nonzero(plain) > 100 else 0.2
-    kappa = min(max(kappa, 0.0), 0.8)
-    seal = np.maximum((d_gb - d_r) / (1.0 - kappa), 0.0)
-    printed = np.maximum(d_r - kappa * seal, 0.0)
-    faint = float(os.environ.get("JIXIAO_OCR_GHOST", "0"))
-    if faint > 0:
-        printed[(seal > 0.15) & (printed < faint)] = 0.0
-    return np.ascontiguousarray(np.clip(paper_r * np.exp(-printed), 0, 255).astype(np.uint8))
-
-
-def _binary(grey: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return cv2.adaptiveThreshold(255 - grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -8)
-
-
-def _skew(grey: np.ndarray) -> float:
-    """Degrees to turn the page by so its ruled lines are level: the median slope of the long
-    horizontal strokes (each fitted by a line through its pixels)."""
-    import cv2
-
-    bw = _binary(grey)
-    w = grey.shape[1]
-    # short horizontal kernel: a crooked line survives it in pieces, each still long
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 40), 1))
-    horiz = cv2.morphologyEx(bw, cv2.MORPH_OPEN, kernel)
-    horiz = cv2.dilate(horiz, np.ones((3, 9), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(horiz)
-    slopes, weights = [], []
-    for k in range(1, count):
-        x, y, cw, ch, area = stats[k]
-        if cw < w * 0.2 or ch > cw * 0.1:
-            continue
-        ys, xs = np.nonzero(labels[y:y + ch, x:x + cw] == k)
-        if len(xs) < 50:
-            continue
-        slope = np.polyfit(xs.astype(float), ys.astype(float), 1)[0]
-        slopes.append(slope)
-        weights.append(cw)
-    if not slopes:
-        return 0.0
-    order = np.argsort(slopes)
-    cum = np.cumsum(np.array(weights)[order])
-    median = slopes[order[np.searchsorted(cum, cum[-1] / 2)]]
-    return float(np.degrees(np.arctan(median)))
-
-
-def _strokes(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the horizontal and of the vertical ruled strokes (text and specks opened away)."""
-    import cv2
-
-    bw = _binary(grey)
-    h, w = grey.shape
-    length = max(15, int(w * _LINE))
-    horizontal = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    vertical = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, length // 2))))
-    # close the small breaks noise and a faint print leave in a line
-    horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
-    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9)))
-    return horizontal, vertical
-
-
-def _lines_of(mask: np.ndarray, axis: int) -> list[tuple[float, float, float]]:
-    """Ruled lines of a stroke mask: (position, start, end) in pixels; axis 0 = horizontal lines
-    (position y, x from start to end), 1 = vertical (position x, y from start to end)."""
-    import cv2
-
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-    pieces = []
-    for k in range(1, count):
-        x, y, w, h, _ = stats[k]
-        if axis == 0:
-            pieces.append((y + h / 2, float(x), float(x + w)))
-        else:
-            pieces.append((x + w / 2, float(y), float(y + h)))
-    pieces.sort()
-    merged: list[list[float]] = []
-    for pos, a, b in pieces:  # pieces at one position, overlapping or close, are one line
-        for line in merged:
-            if abs(line[0] - pos) <= _MERGE_PX and a <= line[2] + 3 * _MERGE_PX and b >= line[1] - 3 * _MERGE_PX:
-                line[0] = (line[0] * (line[2] - line[1]) + pos * (b - a)) / (line[2] - line[1] + b - a)
-                line[1], line[2] = min(line[1], a), max(line[2], b)
-                break
-        else:
-            merged.append([pos, a, b])
-    return [(p, a, b) for p, a, b in merged]
-
-
-def _positions(values: list[float]) -> list[float]:
-    """Positions of lines, those within `_MERGE_PX` of each other taken as one."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= _MERGE_PX:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(g) / len(g) for g in out]
-
-
-@dataclass
-class _Cell:
-    """Which borders of a grid cell are drawn, in the shape `tables._regions` reads."""
-
-    left: bool
-    right: bool
-    top: bool
-    bottom: bool
-
-
-def _borders(hlines, vlines):
-    """The vertical lines that are borders: a border runs from one ruled line to another; a tall
-    glyph's stroke (the title's) does not."""
-    slack = 3 * _MERGE_PX
-
-    def meets(y: float, x: float) -> bool:
-        return any(abs(p - y) <= slack and a - slack <= x <= b + slack for p, a, b in hlines)
-
-    return [(x, a, b) for x, a, b in vlines if meets(a, x) and meets(b, x)]
-
-
-def _only(mask: np.ndarray, vlines) -> np.ndarray:
-    """The part of a vertical stroke mask that lies on the given lines (position, start, end)."""
-    keep = np.zeros_like(mask)
-    m = 2 * _MERGE_PX
-    for x, a, b in vlines:
-        xa, xb, ya, yb = max(0, int(x - m)), int(x + m) + 1, max(0, int(a) - m), int(b) + m + 1
-        keep[ya:yb, xa:xb] = mask[ya:yb, xa:xb]
-    return keep
-
-
-def _tables(hlines, vlines, horizontal: np.ndarray, vertical: np.ndarray):
-    """The ruled tables of a page: groups of lines that cross, each as (row edges, column edges,
-    cells with their drawn borders), top to bottom."""
-    slack = 3 * _MERGE_PX
-    vlines = _borders(hlines, vlines)
-    lines = [("h", *l) for l in hlines] + [("v", *l) for l in vlines]
-    parent = list(range(len(lines)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, (ki, pi, ai, bi) in enumerate(lines):
-        if ki != "h":
-            continue
-        for j, (kj, pj, aj, bj) in enumerate(lines):
-            if kj == "v" and ai - slack <= pj <= bi + slack and aj - slack <= pi <= bj + slack:
-                parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(lines)):
-        groups.setdefault(find(i), []).append(i)
-    out = []
-    for members in groups.values():
-        hs = [lines[i] for i in members if lines[i][0] == "h"]
-        vs = [lines[i] for i in members if lines[i][0] == "v"]
-        if len(hs) < 2 or len(vs) < 2:
-            continue
-        ys = _positions([p for _, p, _, _ in hs])
-        xs = _positions([p for _, p, _, _ in vs])
-        if len(ys) < 2 or len(xs) < 2:
-            continue
-        rows = list(zip(ys, ys[1:]))
-        cols = list(zip(xs, xs[1:]))
-        cells = [[_Cell(_drawn(vertical, x0, y0, y1, vertical=True),
-                        _drawn(vertical, x1, y0, y1, vertical=True),
-                        _drawn(horizontal, y0, x0, x1, vertical=False),
-                        _drawn(horizontal, y1, x0, x1, vertical=False))
-                  for x0, x1 in cols] for y0, y1 in rows]
-        out.append((rows, cols, cells))
-    out.sort(key=lambda t: t[0][0][0])
-    return out
-
-
-def _drawn(mask: np.ndarray, pos: float, a: float, b: float, vertical: bool) -> bool:
-    """Whether a ruled stroke covers most of the border at `pos` from `a` to `b` (pixels)."""
-    lo, hi = int(round(a)) + 2, int(round(b)) - 2
-    if hi <= lo:
-        return True
-    p = int(round(pos))
-    band = mask[lo:hi, max(0, p - 3):p + 4] if vertical else mask[max(0, p - 3):p + 4, lo:hi]
-    covered = band.max(axis=1 if vertical else 0) > 0
-    return covered.mean() >= _COVER
+    return OcrPage(page_no, tuple(grids), ruled, text, angle, time.monotonic() - started)
 
 
 _UNCLIP = 1.6  # how far a detected text box is grown around its core (rapidocr's default)
