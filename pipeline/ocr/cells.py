@@ -10,6 +10,7 @@ corrections the domain allows (`corrections`), every one recorded with the cell.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from ..tables import Grid, _regions
 from .corrections import correct, snap_row
 from .recognise import FULL_STOP, Line, full_stop, reread, split_read
+from .ruling import CellBorders, Edges
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
 
@@ -70,7 +72,9 @@ def _place(rows, cols, cells, lines: list[Line], clean: np.ndarray):
     return placed, taken, extent
 
 
-def grid(page_no: int, rows, cols, cells, lines: list[Line], px, to_pt: float, clean: np.ndarray):
+def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]], lines: list[Line],
+         px: Callable[[float, float], tuple[float, float]], to_pt: float,
+         clean: np.ndarray) -> tuple[OcrGrid, set[int]]:
     """An OcrGrid from a table's ruling and the recognised lines that start inside it. A cell the
     page's text detector found nothing in but that holds ink (a lone "—", a digit the detector
     passed over) is recognised again on its own."""

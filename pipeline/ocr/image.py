@@ -90,6 +90,8 @@ def deskew(grey: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def binary(grey: np.ndarray) -> np.ndarray:
+    """The page's ink as a mask (an adaptive threshold: a scan's paper is not evenly white), for the
+    openings that find its ruled strokes."""
     import cv2
 
     return cv2.adaptiveThreshold(255 - grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -8)

@@ -1,21 +1,9 @@
-"""A page with no text layer (a scan) → the same `Grid` and `Ruling` objects `tables` reads from text.
+"""The entry of OCR: a scanned page → its grids, ruling and text; a report's scanned pages → grids.
 
-Only pages without a text layer come here (`pdf.inspect` lists them), so a mixed PDF keeps its real
-text. Per page:
-
-1. rasterise at the scan's own resolution (pypdfium2), grey;
-2. deskew: the angle of the long ruled lines (a sheet lies a little crooked on the scanner);
-3. the ruling: horizontal and vertical strokes kept by a morphological opening (OpenCV), grouped into
-   ruled lines; rows and columns are where they fall, and a cell border is drawn where a line covers
-   it (merged cells are one region, as in `tables`);
-4. the ruling erased, the text recognised (rapidocr-onnxruntime, its models inside the wheel: it
-   reads offline) and each recognised line placed in the cell where it starts (a line that crosses
-   a drawn border is recognised again, part by part, each part from its own crop).
-
-The grid that comes out is an `OcrGrid`: a `Grid` whose every cell also carries the confidence of its
-weakest recognised line and its box, so the one form reader (`forms`) reads scans as it reads text,
-and `pipeline.verify` can say which cells a failed check rests on. Coordinates are PDF points of the
-deskewed page, y growing upwards, like every other Grid's.
+`pipeline.extract` calls here (`read_scanned`, then `attach`), and `read_page` runs the steps of one
+page in the order they happen: `image` (rasterise, seal, deskew) → `ruling` (the table's lines,
+erased) → `recognise` (the text) → `cells` (placed in the cells, corrected by `corrections`). Around
+them: each page within its own time limit, and the pages of a report aligned to its first.
 """
 
 from __future__ import annotations
@@ -24,11 +12,15 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..tables import Grid, Ruling
 from . import cells, image, ruling
 from .cells import OcrGrid
 from .recognise import ENGINE, engine_version, read_lines
+
+if TYPE_CHECKING:
+    from ..pdf import PdfInfo
 
 
 @dataclass(frozen=True)
@@ -78,10 +70,12 @@ PAGE_SECONDS = 120  # default per-page limit ($JIXIAO_OCR_PAGE_SECONDS): a page 
 
 
 def page_seconds() -> int:
+    """The per-page OCR limit in force: $JIXIAO_OCR_PAGE_SECONDS, else PAGE_SECONDS."""
     return int(os.environ.get("JIXIAO_OCR_PAGE_SECONDS", PAGE_SECONDS))
 
 
-def read_scanned(info, grids: list[Grid], rulings: dict[int, Ruling], cache: dict[int, "OcrPage"] | None = None):
+def read_scanned(info: PdfInfo, grids: list[Grid], rulings: dict[int, Ruling], cache: dict[int, OcrPage] | None = None
+                 ) -> tuple[list[Grid], dict[int, Ruling], PdfInfo, dict[int, OcrPage]]:
     """The hook `extract` calls for a report with scanned pages: every page in `info.scanned` read by
     OCR (each within its own time limit), its grids in place of whatever the text reader saw there,
     and its recognised text as the page text. The rulings of scanned pages are left out: `check_held`

@@ -17,10 +17,14 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .corrections import DASH
+
+if TYPE_CHECKING:
+    from rapidocr_onnxruntime import RapidOCR
 
 ENGINE = "rapidocr-onnxruntime"
 
@@ -51,7 +55,7 @@ class Line:
 
 
 @lru_cache(maxsize=1)
-def engine():
+def engine() -> RapidOCR:
     """One engine per process, one thread per engine: pages are read in parallel by the worker
     pool, not by onnxruntime's threads."""
     from rapidocr_onnxruntime import RapidOCR

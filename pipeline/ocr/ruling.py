@@ -20,6 +20,9 @@ _LINE = 0.04  # of the page width: a stroke this long is a ruled line, not a gly
 _MERGE_PX = 6  # strokes whose positions differ by this many pixels are one line
 _COVER = 0.6  # a border is drawn where a line covers this share of it
 
+RuledLine = tuple[float, float, float]  # position, start, end in pixels (y, x0, x1 or x, y0, y1)
+Edges = list[tuple[float, float]]  # each row's (top, bottom) or each column's (left, right), pixels
+
 
 def strokes(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Masks of the horizontal and of the vertical ruled strokes (text and specks opened away)."""
@@ -36,7 +39,7 @@ def strokes(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return horizontal, vertical
 
 
-def lines_of(mask: np.ndarray, axis: int) -> list[tuple[float, float, float]]:
+def lines_of(mask: np.ndarray, axis: int) -> list[RuledLine]:
     """Ruled lines of a stroke mask: (position, start, end) in pixels; axis 0 = horizontal lines
     (position y, x from start to end), 1 = vertical (position x, y from start to end)."""
     import cv2
@@ -74,7 +77,7 @@ def _positions(values: list[float]) -> list[float]:
 
 
 @dataclass
-class _Cell:
+class CellBorders:
     """Which borders of a grid cell are drawn, in the shape `tables._regions` reads."""
 
     left: bool
@@ -83,7 +86,10 @@ class _Cell:
     bottom: bool
 
 
-def borders(hlines, vlines):
+Table = tuple[Edges, Edges, list[list[CellBorders]]]  # rows, columns, each cell's drawn borders
+
+
+def borders(hlines: list[RuledLine], vlines: list[RuledLine]) -> list[RuledLine]:
     """The vertical lines that are borders: a border runs from one ruled line to another; a tall
     glyph's stroke (the title's) does not."""
     slack = 3 * _MERGE_PX
@@ -94,7 +100,7 @@ def borders(hlines, vlines):
     return [(x, a, b) for x, a, b in vlines if meets(a, x) and meets(b, x)]
 
 
-def on_lines(mask: np.ndarray, vlines) -> np.ndarray:
+def on_lines(mask: np.ndarray, vlines: list[RuledLine]) -> np.ndarray:
     """The part of a vertical stroke mask that lies on the given lines (position, start, end)."""
     keep = np.zeros_like(mask)
     m = 2 * _MERGE_PX
@@ -104,7 +110,8 @@ def on_lines(mask: np.ndarray, vlines) -> np.ndarray:
     return keep
 
 
-def ruled_tables(hlines, vlines, horizontal: np.ndarray, vertical: np.ndarray):
+def ruled_tables(hlines: list[RuledLine], vlines: list[RuledLine], horizontal: np.ndarray,
+                 vertical: np.ndarray) -> list[Table]:
     """The ruled tables of a page: groups of lines that cross, each as (row edges, column edges,
     cells with their drawn borders), top to bottom."""
     slack = 3 * _MERGE_PX
@@ -139,10 +146,10 @@ def ruled_tables(hlines, vlines, horizontal: np.ndarray, vertical: np.ndarray):
             continue
         rows = list(zip(ys, ys[1:]))
         cols = list(zip(xs, xs[1:]))
-        cells = [[_Cell(_drawn(vertical, x0, y0, y1, vertical=True),
-                        _drawn(vertical, x1, y0, y1, vertical=True),
-                        _drawn(horizontal, y0, x0, x1, vertical=False),
-                        _drawn(horizontal, y1, x0, x1, vertical=False))
+        cells = [[CellBorders(_drawn(vertical, x0, y0, y1, vertical=True),
+                              _drawn(vertical, x1, y0, y1, vertical=True),
+                              _drawn(horizontal, y0, x0, x1, vertical=False),
+                              _drawn(horizontal, y1, x0, x1, vertical=False))
                   for x0, x1 in cols] for y0, y1 in rows]
         out.append((rows, cols, cells))
     out.sort(key=lambda t: t[0][0][0])
@@ -160,7 +167,8 @@ def _drawn(mask: np.ndarray, pos: float, a: float, b: float, vertical: bool) -> 
     return covered.mean() >= _COVER
 
 
-def erase(grey: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, hlines, vlines) -> np.ndarray:
+def erase(grey: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, hlines: list[RuledLine],
+          vlines: list[RuledLine]) -> np.ndarray:
     """The page with its ruling made paper, for the recogniser. Only the ruling is erased: the tall
     strokes of a large glyph (the title's 目, 评) are in `vertical` too, but run from no ruled line
     to another."""
