@@ -282,7 +282,7 @@ def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | Non
     gx0, gx1 = xa + int(cols[0]), xa + int(cols[-1]) + 1
     m = max(2, int(h * 0.3))
     result, _ = engine()(np.ascontiguousarray(clean[ya:yb, max(0, gx0 - m):min(clean.shape[1], gx1 + m)]),
-                          use_det=False)
+                         use_det=False)
     if not result or not result[0][0].strip():
         return None
     part = Line(result[0][0].strip(), float(result[0][1]), float(gx0), line.y0, float(gx1), line.y1)
