@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import duckdb
 import polars as pl
 import pytest
 

@@ -8,17 +8,17 @@ import socket
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from conftest import PDF, TRUTH, code_of, truth
+from conftest import PDF, code_of, truth
 from pipeline import bounded, errors, warehouse
 from tools import compare
 from pipeline.facts import frames as facts
 from pipeline.read import ocr
 from pipeline.facts import ocr_trust
 from pipeline.extract import extract
+from pipeline.read.ocr import cells, corrections, recognise, ruling
 
 SCANS = sorted((PDF / "scan").glob("*.pdf")) + sorted((PDF / "scan-seal").glob("*.pdf"))
 TEXT_FORM = PDF / "xlsx" / "440305210300200065020.xlsx.pdf"  # one page, read from its text layer
@@ -75,16 +75,16 @@ def test_the_engine_reads_offline_with_the_models_of_its_wheel(monkeypatch):
         raise OSError("network disabled in this test")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    ocr._engine.cache_clear()
+    recognise.engine.cache_clear()
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(MIXED_SCAN))
     image = doc[0].render(scale=150 / 72, grayscale=True).to_numpy()
     doc.close()
     header = image[100:240].copy()  # the title and the header block of the scan
-    texts = {text: confidence for _, text, confidence in ocr._engine()(header)[0]}
+    texts = {text: confidence for _, text, confidence in recognise.engine()(header)[0]}
     assert texts.get("项目支出绩效自评表", 0) > 0.9 and texts.get("440303210301500001278", 0) > 0.9
-    ocr._engine.cache_clear()
+    recognise.engine.cache_clear()
 
 
 def test_every_scan_is_read_or_refused_by_name(read):
@@ -115,7 +115,7 @@ def test_scans_are_read_field_by_field_against_the_truth(read):
 
 
 # goal paragraphs whose lines cross the border between 年度目标 and 实际完成情况: each part is read
-# from its own crop (ocr._split_read). Read as one line they came out with a "，" in the gap the
+# from its own crop (recognise.split_read). Read as one line they came out with a "，" in the gap the
 # erased border leaves ("提高工，作") and "；" read as "：" (measured 2026-12-02, bench/README.md)
 READ_ACROSS_A_BORDER = [
     ("scan/440303200301500094260", "goal_expected"),
@@ -125,13 +125,13 @@ READ_ACROSS_A_BORDER = [
 
 
 # fields read right by measuring the glyphs, not the recogniser's reading: the space printed before
-# "（" (ocr._spaced) and "；" told from "：" (ocr._colons); each was wrong before (2026-12-02)
+# "（" (recognise.spaced) and "；" told from "：" (recognise.colons); each was wrong before (2026-12-02)
 READ_FROM_THE_GLYPHS = [
     ("scan/440303200301500094260", "header", "budget_unit"),
     ("scan-seal/440306211551500055181", "header", "budget_unit"),
     ("scan-seal/440303231550216305001", "goals", "goal_expected"),
-    # a "。" wrapped alone onto a line of its own (ocr._full_stop) and a straight '"' after "“"
-    # (ocr._quotes): each was wrong before (2026-12-02, round 4)
+    # a "。" wrapped alone onto a line of its own (recognise.full_stop) and a straight '"' after "“"
+    # (recognise.quotes): each was wrong before (2026-12-02, round 4)
     ("scan/440303200301500094260", "goals", "goal_actual"),
     ("scan/440303210301500001278", "goals", "goal_actual"),
     ("scan-seal/440303210301500004143", "indicators", "1.deviation_note"),
@@ -164,8 +164,8 @@ def test_only_the_ruling_is_erased_not_a_tall_glyph():
     mask[5:40, 200:203] = 255  # a glyph's stroke above the table
     hlines = [(50.0, 20.0, 280.0), (150.0, 20.0, 280.0)]
     vlines = [(101.0, 50.0, 150.0), (201.0, 5.0, 40.0)]
-    assert ocr._borders(hlines, vlines) == [(101.0, 50.0, 150.0)]
-    kept = ocr._only(mask, ocr._borders(hlines, vlines))
+    assert ruling.borders(hlines, vlines) == [(101.0, 50.0, 150.0)]
+    kept = ruling.on_lines(mask, ruling.borders(hlines, vlines))
     assert kept[50:150, 100:103].all() and not kept[5:40, 200:203].any()
 
 
@@ -322,8 +322,8 @@ def test_a_label_near_several_is_the_one_its_row_does_not_print(read):
     """"级指标" (its 一 lost) is one character from 一级指标, 二级指标 and 三级指标; its row prints
     the other two, so it is 一级指标, recorded. 440306211551500055181 seal was refused without it,
     and its 一级指标 column is read now."""
-    assert ocr._snap("级指标") == "级指标"  # alone: ambiguous, left as read
-    assert ocr._snap("级指标", frozenset({"二级指标", "三级指标"})) == "一级指标"
+    assert corrections.snap("级指标") == "级指标"  # alone: ambiguous, left as read
+    assert corrections.snap("级指标", frozenset({"二级指标", "三级指标"})) == "一级指标"
     pdf = next(p for p in SCANS if code_of(p) == "440306211551500055181")
     _, [form] = read[pdf]
     want = truth(code_of(pdf))["indicators"]
@@ -336,11 +336,11 @@ def test_a_label_near_several_is_the_one_its_row_does_not_print(read):
 def test_marks_a_seal_leaves_are_dropped_and_recorded(read):
     """The seal's outline over 项目名称 reads as "75" and "C": small, low-confidence, beside real
     text: dropped from the cell (kept in `raw`, the correction says so), and the name is exact."""
-    line = lambda text, conf, y0, y1: ocr._Line(text, conf, 0.0, y0, 50.0, y1)  # noqa: E731
+    line = lambda text, conf, y0, y1: recognise.Line(text, conf, 0.0, y0, 50.0, y1)  # noqa: E731
     text, mark = line("项目名称：", 0.92, 188, 212), line("75", 0.57, 177, 188)
-    assert ocr._marks([mark, text]) == [mark]
-    assert ocr._marks([mark]) == []  # a cell of one line keeps it: a number is for the checks
-    assert ocr._marks([line("75", 0.95, 177, 188), text]) == []  # read with confidence: text
+    assert cells.marks([mark, text]) == [mark]
+    assert cells.marks([mark]) == []  # a cell of one line keeps it: a number is for the checks
+    assert cells.marks([line("75", 0.95, 177, 188), text]) == []  # read with confidence: text
     pdf = next(p for p in SCANS if code_of(p) == "440303231550216305001")
     _, [form] = read[pdf]
     assert form.project_name == truth(code_of(pdf))["project_name"]
@@ -358,8 +358,8 @@ def test_a_space_before_a_bracket_is_measured_on_the_paper(bracket_at, spaced):
         grey[5:25, x:x + 2] = 30
     grey[5:25, bracket_at:bracket_at + 2] = 30  # the bracket's stroke, in the right half of its box
     grey[5:25, bracket_at + 10:bracket_at + 12] = 30  # 本
-    line = ocr._Line("局局（本", 0.99, 0.0, 5.0, 20.0 * 4 + (bracket_at - 52), 25.0)
-    assert ocr._spaced(line, grey).text == ("局局 （本" if spaced else "局局（本")
+    line = recognise.Line("局局（本", 0.99, 0.0, 5.0, 20.0 * 4 + (bracket_at - 52), 25.0)
+    assert recognise.spaced(line, grey).text == ("局局 （本" if spaced else "局局（本")
 
 
 @pytest.mark.parametrize("tail,want", [(0, "：" ), (3, "；")])
@@ -375,8 +375,8 @@ def test_colon_and_semicolon_are_told_apart_by_their_shape(tail, want, read_as):
     grey[9:12, 24:27] = 30  # the upper dot
     grey[16:19, 24:27] = 30  # the lower dot ...
     grey[19:19 + tail, 24:26] = 30  # ... with a comma's tail, or none
-    line = ocr._Line(f"甲{read_as}乙", 0.99, 0.0, 3.0, 60.0, 27.0)
-    assert ocr._colons(line, grey).text == f"甲{want}乙"
+    line = recognise.Line(f"甲{read_as}乙", 0.99, 0.0, 3.0, 60.0, 27.0)
+    assert recognise.colons(line, grey).text == f"甲{want}乙"
 
 
 @pytest.mark.parametrize("case,found", [("ring", True), ("speck", False), ("inside", False), ("short", False)])
@@ -396,9 +396,9 @@ def test_a_full_stop_wrapped_alone_is_read_from_its_ring(case, found):
     else:
         grey[32:39, x0:x0 + 7] = 180  # a thin light ring ...
         grey[34:37, x0 + 2:x0 + 5] = 240  # ... with paper inside
-    last = ocr._Line("甲" * 9, 0.99, 10.0, 6.0, 190.0, 26.0)
+    last = recognise.Line("甲" * 9, 0.99, 10.0, 6.0, 190.0, 26.0)
     right = 320.0 if case == "short" else 195.0
-    stop = ocr._full_stop(grey, [last], right, 58.0)
+    stop = recognise.full_stop(grey, [last], right, 58.0)
     assert (stop is not None and stop.text == "。") == found
 
 
@@ -425,5 +425,5 @@ def test_a_straight_quote_is_told_from_a_curly_one_by_the_paper_after_it(text, a
         grey[5:10, 32:44] = 30
     grey[5:25, after:after + 2] = grey[5:25, after + 14:after + 16] = 30  # the next glyph
     x0 = 0.0 if text.startswith("“") else 10.0
-    line = ocr._Line(text, 0.99, x0, 3.0, float(after + 16 + (10 if "，" in text else 0)), 27.0)
-    assert ocr._quotes(line, grey).text == text.replace("”", want)
+    line = recognise.Line(text, 0.99, x0, 3.0, float(after + 16 + (10 if "，" in text else 0)), 27.0)
+    assert recognise.quotes(line, grey).text == text.replace("”", want)

@@ -1,0 +1,160 @@
+"""Recognised lines + a table's ruling → an `OcrGrid`: each line placed in the cell where it starts.
+
+The fourth step of reading a scan (`page.read_page`): a table's rows, columns and drawn borders
+(from `ruling`) and the page's recognised lines (from `recognise`) make a `Grid` as
+`pipeline.read.grids` makes one from text. A line that crosses a drawn border is read again part by
+part; a cell the detector found nothing in but that holds ink is read on its own; a seal's marks
+beside real text are dropped, a "。" wrapped alone is given back, and each cell's text gets the
+corrections the domain allows (`corrections`), every one recorded with the cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..grids import Grid, _regions
+from .corrections import correct, snap_row
+from .recognise import FULL_STOP, Line, full_stop, reread, split_read
+from .ruling import CellBorders, Edges
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
+
+
+@dataclass(frozen=True)
+class OcrGrid(Grid):
+    """A Grid read from an image: beside each cell's text, the confidence of its weakest recognised
+    line (None for an empty cell), its box, and the text as recognised before any correction."""
+
+    confidence: tuple[tuple[float | None, ...], ...] = ()
+    boxes: tuple[tuple[Box | None, ...], ...] = ()
+    raw: tuple[tuple[str, ...], ...] = ()  # the text as recognised
+    corrections: tuple[tuple[str | None, ...], ...] = ()  # the confusion corrected in a cell, if any
+
+
+def _index(edges: list[tuple[float, float]], v: float) -> int | None:
+    for i, (a, b) in enumerate(edges):
+        if a <= v <= b:
+            return i
+    return None
+
+
+def _place(rows, cols, cells, lines: list[Line], clean: np.ndarray):
+    """Each recognised line (or its parts, where it crosses a drawn border) in the cell region where
+    it starts: (parts by region anchor, the indices of the lines placed, each region's extent as
+    first row, first column, last row, last column)."""
+    anchor = _regions(cells)
+    placed: dict[tuple[int, int], list[Line]] = {}
+    taken: set[int] = set()
+    top, bottom, left, right = rows[0][0], rows[-1][1], cols[0][0], cols[-1][1]
+    for n, line in enumerate(lines):
+        if not (top <= line.cy <= bottom and left - 4 <= line.x0 + line.height / 3 <= right):
+            continue
+        r = _index(rows, line.cy)
+        if r is None:
+            continue
+        borders = [cols[c][1] for c in range(len(cols) - 1) if anchor[(r, c)] != anchor[(r, c + 1)]]
+        for part in split_read(line, borders, clean):
+            c = _index(cols, part.x0 + min(part.height, part.x1 - part.x0) / 2)
+            if c is None:
+                c = _index(cols, (part.x0 + part.x1) / 2)
+            if c is None:
+                continue
+            placed.setdefault(anchor[(r, c)], []).append(part)
+            taken.add(n)
+    extent: dict[tuple[int, int], list[int]] = {}
+    for r in range(len(rows)):
+        for c in range(len(cols)):
+            e = extent.setdefault(anchor[(r, c)], [r, c, r, c])
+            e[2], e[3] = max(e[2], r), max(e[3], c)
+    return placed, taken, extent
+
+
+def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]], lines: list[Line],
+         px: Callable[[float, float], tuple[float, float]], to_pt: float,
+         clean: np.ndarray) -> tuple[OcrGrid, set[int]]:
+    """An OcrGrid from a table's ruling and the recognised lines that start inside it. A cell the
+    page's text detector found nothing in but that holds ink (a lone "—", a digit the detector
+    passed over) is recognised again on its own."""
+    placed, taken, extent = _place(rows, cols, cells, lines, clean)
+    for key, (r0, c0, r1, c1) in extent.items():
+        if key not in placed:
+            line = reread(clean, rows[r0][0], rows[r1][1], cols[c0][0], cols[c1][1])
+            if line is not None:
+                placed[key] = [line]
+    data = [["" for _ in cols] for _ in rows]
+    spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
+    conf: list[list[float | None]] = [[None for _ in cols] for _ in rows]
+    boxes: list[list[Box | None]] = [[None for _ in cols] for _ in rows]
+    raw: list[list[str]] = [["" for _ in cols] for _ in rows]
+    fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
+    for (r, c), parts in placed.items():
+        raw[r][c] = "\n".join(reading_order(parts))
+        dropped = marks(parts)
+        parts = [p for p in parts if p not in dropped]
+        _, _, r1, c1 = extent[(r, c)]
+        stop = full_stop(clean, parts, cols[c1][1] - 4, rows[r1][1] - 4)
+        if stop is not None:
+            parts = parts + [stop]
+        data[r][c], fixes[r][c] = correct("\n".join(reading_order(parts)))
+        notes = [f"mark {' '.join(repr(m.text) for m in dropped)} dropped"] if dropped else []
+        notes += [f"wrapped {FULL_STOP!r} read from its shape"] if stop is not None else []
+        if notes:
+            fixes[r][c] = ", ".join(notes + ([fixes[r][c]] if fixes[r][c] else []))
+        conf[r][c] = min(p.conf for p in parts)
+        x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
+        y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)
+        em = min(p.height for p in parts if p is not stop) * 0.3  # glyph centres, not the padded box
+        spans[r][c] = ((x0 + em) * to_pt, max(x0 + em, x1 - em) * to_pt)
+        (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
+        boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
+    for r, row in enumerate(data):  # a label near several: not one its row already prints
+        data[r], fixes[r] = snap_row(row, fixes[r])
+    grid = OcrGrid(
+        page=page_no,
+        rows=tuple(tuple(row) for row in data),
+        row_y=tuple((px(0, a)[1], px(0, b)[1]) for a, b in rows),
+        col_x=tuple((a * to_pt, b * to_pt) for a, b in cols),
+        spans=tuple(tuple(row) for row in spans),
+        confidence=tuple(tuple(row) for row in conf),
+        boxes=tuple(tuple(row) for row in boxes),
+        raw=tuple(tuple(row) for row in raw),
+        corrections=tuple(tuple(row) for row in fixes),
+    )
+    return grid, taken
+
+
+_MARK_CONFIDENCE = 0.7  # a line of a character or two read below this, and smaller than the
+_MARK_HEIGHT = 0.8  # text beside it by this much, is a mark (a seal's faint outline), not text
+
+
+def marks(parts: list[Line]) -> list[Line]:
+    """The lines of a cell that are marks, not text: a character or two, recognised with a low
+    confidence, smaller than the text lines the cell also holds ("75" and "C" read in the outline a
+    seal leaves over "项目名称：" and its value). A cell of one line keeps it (a number under the
+    seal is checked by the rules, not guessed at here)."""
+    text = [p for p in parts if len(p.text) > 2 and p.conf >= 0.85]
+    if not text:
+        return []
+    tall = max(p.height for p in text)
+    return [p for p in parts if len(p.text) <= 2 and p.conf < _MARK_CONFIDENCE and p.height < _MARK_HEIGHT * tall]
+
+
+def reading_order(lines: list[Line]) -> list[str]:
+    """Recognised lines grouped into printed lines (top to bottom), each read left to right."""
+    out: list[list[Line]] = []
+    for line in sorted(lines, key=lambda l: (l.cy, l.x0)):
+        if out and abs(line.cy - out[-1][0].cy) <= 0.5 * min(line.height, out[-1][0].height):
+            out[-1].append(line)
+        else:
+            out.append([line])
+    texts = []
+    for group in out:
+        group.sort(key=lambda l: l.x0)
+        text = group[0].text
+        for a, b in zip(group, group[1:]):
+            text += (" " if b.x0 - a.x1 > 0.5 * min(a.height, b.height) else "") + b.text
+        texts.append(text)
+    return texts

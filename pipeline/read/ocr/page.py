@@ -1,0 +1,216 @@
+"""The entry of OCR: a scanned page → its grids, ruling and text; a report's scanned pages → grids.
+
+`pipeline.extract` calls here (`read_scanned`, then `attach`), and `read_page` runs the steps of one
+page in the order they happen: `image` (rasterise, seal, deskew) → `ruling` (the table's lines,
+erased) → `recognise` (the text) → `cells` (placed in the cells, corrected by `corrections`). Around
+them: each page within its own time limit, and the pages of a report aligned to its first.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..grids import Grid, Ruling
+from . import cells, image, ruling
+from .cells import OcrGrid
+from .recognise import ENGINE, engine_version, read_lines
+
+if TYPE_CHECKING:
+    from ..pdf import PdfInfo
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What one scanned page gives: its grids, its ruling (for `check_held`-like use) and its text
+    in reading order (for the labels printed outside the tables: the title, the year)."""
+
+    page: int
+    grids: tuple[OcrGrid, ...]
+    ruling: Ruling
+    text: str
+    angle: float  # degrees the scan was turned back by
+    seconds: float
+
+
+def read_page(path: str | Path, page_no: int) -> OcrPage:
+    """Read one scanned page (1-based) into grids, ruling and text."""
+    import time
+
+    started = time.monotonic()
+    rgb, height_pt, scale = image.render(path, page_no)
+    grey, angle = image.deskew(image.ink(rgb))
+    horizontal, vertical = ruling.strokes(grey)
+    hlines = ruling.lines_of(horizontal, axis=0)
+    vlines = ruling.lines_of(vertical, axis=1)
+    to_pt = 1.0 / scale
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        return x * to_pt, height_pt - y * to_pt
+
+    ruled = Ruling(
+        page_no,
+        tuple((*px(a, y), *px(b, y)) for y, a, b in hlines),
+        tuple((*px(x, b), *px(x, a)) for x, a, b in vlines),
+    )
+    clean = ruling.erase(grey, horizontal, vertical, hlines, vlines)
+    lines = read_lines(clean)
+    tables = ruling.ruled_tables(hlines, vlines, horizontal, vertical)
+    grids = [cells.grid(page_no, rows, cols, drawn, lines, px, to_pt, clean)[0] for rows, cols, drawn in tables]
+    text = "\n".join(cells.reading_order(lines))
+    return OcrPage(page_no, tuple(grids), ruled, text, angle, time.monotonic() - started)
+
+
+# -- a report's scanned pages -----------------------------------------------------------------------
+
+PAGE_SECONDS = 120  # default per-page limit ($JIXIAO_OCR_PAGE_SECONDS): a page is ~6-20 s on one core
+
+
+def page_seconds() -> int:
+    """The per-page OCR limit in force: $JIXIAO_OCR_PAGE_SECONDS, else PAGE_SECONDS."""
+    return int(os.environ.get("JIXIAO_OCR_PAGE_SECONDS", PAGE_SECONDS))
+
+
+def read_scanned(info: PdfInfo, grids: list[Grid], rulings: dict[int, Ruling], cache: dict[int, OcrPage] | None = None
+                 ) -> tuple[list[Grid], dict[int, Ruling], PdfInfo, dict[int, OcrPage]]:
+    """The hook `extract` calls for a report with scanned pages: every page in `info.scanned` read by
+    OCR (each within its own time limit), its grids in place of whatever the text reader saw there,
+    and its recognised text as the page text. The rulings of scanned pages are left out: `check_held`
+    compares grids with the text layer, which a scan has none of (each OcrPage keeps its own ruling).
+    Returns (grids, rulings, info, pages). `cache` keeps the pages read, for a caller that asks again
+    with more pages (`pipeline.extract.read_part` reading on to the next form)."""
+    import dataclasses
+
+    from ...errors import OverLimit
+
+    scanned = set(info.scanned)
+    grids = [g for g in grids if g.page not in scanned]
+    rulings = {p: r for p, r in rulings.items() if p not in scanned}
+    texts = list(info.page_texts)
+    pages: dict[int, OcrPage] = {}
+    cache = {} if cache is None else cache
+    for page_no in info.scanned:
+        if page_no in cache:
+            pages[page_no] = cache[page_no]
+            texts[page_no - 1] = cache[page_no].text
+            continue
+        limit = _Limit()
+        try:
+            with _time_limit(page_seconds(), limit):
+                page = read_page(info.path, page_no)
+        except Exception:  # the alarm may come inside onnxruntime, which wraps what it raises
+            if not limit.expired:
+                raise
+            raise OverLimit(str(info.path), f"page {page_no} took more than {page_seconds()} s to "
+                            "read by OCR ($JIXIAO_OCR_PAGE_SECONDS)", page_no) from None
+        pages[page_no] = cache[page_no] = page
+        texts[page_no - 1] = page.text
+    pages = _aligned(pages)
+    for page in pages.values():
+        grids.extend(page.grids)
+    grids.sort(key=lambda g: (g.page, -g.top, g.left))
+    return grids, rulings, dataclasses.replace(info, page_texts=tuple(texts)), pages
+
+
+def _aligned(pages: dict[int, OcrPage]) -> dict[int, OcrPage]:
+    """Every scanned page's tables shifted across to where the first page's table stands: each sheet
+    lies on the scanner a little elsewhere, and the reader places a cell by the x of its column's
+    header, which a form prints once, on its first page."""
+    import dataclasses
+
+    out: dict[int, OcrPage] = {}
+    anchor: tuple[float, float] | None = None
+    for no in sorted(pages):
+        page = pages[no]
+        if not page.grids:
+            out[no] = page
+            continue
+        left = min(g.left for g in page.grids)
+        right = max(g.right for g in page.grids)
+        if anchor is None:
+            anchor = (left, right)
+            out[no] = page
+            continue
+        if abs((right - left) - (anchor[1] - anchor[0])) > 0.02 * (anchor[1] - anchor[0]):
+            out[no] = page  # another table, not the same ruling moved
+            continue
+        dx = anchor[0] - left
+        out[no] = dataclasses.replace(page, grids=tuple(_shifted(g, dx) for g in page.grids))
+    return out
+
+
+def _shifted(grid: OcrGrid, dx: float) -> OcrGrid:
+    import dataclasses
+
+    return dataclasses.replace(
+        grid,
+        col_x=tuple((a + dx, b + dx) for a, b in grid.col_x),
+        spans=tuple(tuple(None if s is None else (s[0] + dx, s[1] + dx) for s in row) for row in grid.spans),
+        boxes=tuple(tuple(None if b is None else (round(b[0] + dx, 1), b[1], round(b[2] + dx, 1), b[3])
+                          for b in row) for row in grid.boxes),
+    )
+
+
+def attach(forms: list, pages: dict[int, OcrPage]) -> list:
+    """Each form printed on a scanned page, with its `OcrReading`: engine, version and every
+    non-empty cell of its scanned pages, with confidence, box and correction."""
+    import dataclasses
+
+    from ...model import OcrCell, OcrReading
+
+    out = []
+    for form in forms:
+        on = [p for p in range(form.source.first_page, form.source.last_page + 1) if p in pages]
+        if not on:
+            out.append(form)
+            continue
+        read = []
+        for p in on:
+            for grid in pages[p].grids:
+                for r, row in enumerate(grid.rows):
+                    for c, text in enumerate(row):
+                        if text:
+                            read.append(OcrCell(p, r, c, text, grid.raw[r][c], grid.confidence[r][c],
+                                                 grid.boxes[r][c], grid.corrections[r][c]))
+        reading = OcrReading(ENGINE, engine_version(), tuple(on), tuple(read))
+        out.append(dataclasses.replace(form, ocr=reading))
+    return out
+
+
+class _PageTimeout(Exception):
+    pass
+
+
+@dataclass
+class _Limit:
+    expired: bool = False
+
+
+@contextmanager
+def _time_limit(seconds: int, state: _Limit):
+    """SIGALRM after `seconds` where it can be set (the main thread of a worker process); elsewhere
+    the report's own limit (`pipeline.bounded`) still holds. `state.expired` says it rang."""
+    import signal
+    import threading
+
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def alarm(signum, frame):
+        state.expired = True
+        raise _PageTimeout()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    left = signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        if left:
+            signal.alarm(left)

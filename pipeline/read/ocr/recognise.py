@@ -1,0 +1,381 @@
+"""Pixels → recognised lines of text: the recogniser, its crops, and the glyphs it confuses measured.
+
+The third step of reading a scan (`page.read_page`), on the page `ruling` erased: rapidocr-onnxruntime
+(its models inside the wheel: it reads offline) finds and reads each line of text, with its
+confidence and box. What it cannot tell from the shapes it was trained on is measured on the page
+itself: the space before a "（" (`spaced`), "：" from "；" (`colons`), a straight '"' from "”"
+(`quotes`), a "。" wrapped alone onto a line (`full_stop`). `cells` places the lines in the table's
+cells and asks here for a crop read again: a line across a drawn border part by part (`split_read`),
+a cell the detector found nothing in (`reread`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .corrections import DASH
+
+if TYPE_CHECKING:
+    from rapidocr_onnxruntime import RapidOCR
+
+ENGINE = "rapidocr-onnxruntime"
+
+
+def engine_version() -> str:
+    """The installed OCR engine's version, recorded with every form it read (dim_form)."""
+    return importlib.metadata.version(ENGINE)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of text as the recogniser read it: its text, its confidence, and its box in pixels."""
+
+    text: str
+    conf: float
+    x0: float  # pixels of the deskewed image
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@lru_cache(maxsize=1)
+def engine() -> RapidOCR:
+    """One engine per process, one thread per engine: pages are read in parallel by the worker
+    pool, not by onnxruntime's threads."""
+    from rapidocr_onnxruntime import RapidOCR
+
+    threads = int(os.environ.get("JIXIAO_OCR_THREADS", "1"))
+    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False,
+                    print_verbose=False)
+
+
+def models_in_wheel() -> list[Path]:
+    """The model files the engine loads: inside the installed package, so nothing is downloaded."""
+    import rapidocr_onnxruntime
+
+    return sorted((Path(rapidocr_onnxruntime.__file__).parent / "models").glob("*.onnx"))
+
+
+_UNCLIP = 1.6  # how far a detected text box is grown around its core (rapidocr's default)
+
+
+def read_lines(grey: np.ndarray) -> list[Line]:
+    """Every recognised line of text with its confidence and box (pixels)."""
+    result, _ = engine()(grey, unclip_ratio=float(os.environ.get("JIXIAO_OCR_UNCLIP", _UNCLIP)))
+    lines = []
+    for box, text, conf in result or []:
+        xs = [p[0] for p in box]
+        ys = [p[1] for p in box]
+        text = text.strip()
+        if text:
+            line = Line(text, float(conf), min(xs), min(ys), max(xs), max(ys))
+            lines.append(quotes(colons(spaced(line, grey), grey), grey))
+    return lines
+
+
+def _measure(line: Line, grey: np.ndarray) -> tuple[list[float], float, np.ndarray, float]:
+    """What the glyph measurements of a line start from: its characters' advances, its em in pixels
+    (the box's width over the advances), its rows of the page, and their paper (the median grey
+    over the line's box)."""
+    adv = _advances(line.text)
+    em = (line.x1 - line.x0) / sum(adv)
+    rows = grey[max(0, int(line.y0)):int(round(line.y1)) + 1]
+    return adv, em, rows, float(np.median(rows[:, int(line.x0):int(line.x1) + 1]))
+
+
+_SEMICOLON = 1.45  # ink below the gap between the two marks over the ink above it: a colon's dots
+# weigh alike (0.58–1.30 on the corpus scans), a semicolon's comma about twice its dot (1.57–2.27)
+
+
+def colons(line: Line, grey: np.ndarray) -> Line:
+    """The line with each "：" and "；" told apart by its shape: the recogniser confuses the two in
+    long paragraphs (at 150 dpi its marks are a few pixels), and the semicolon's lower mark, a comma,
+    carries about twice the ink of its dot where a colon's two dots carry the same. A mark whose two
+    parts are not found keeps its reading."""
+    if "：" not in line.text and "；" not in line.text:
+        return line
+    adv, em, rows, paper = _measure(line, grey)
+    chars = list(line.text)
+    for i, ch in enumerate(chars):
+        if ch in "：；":
+            ratio = _lower_ink(rows, paper, line.x0 + em * (sum(adv[:i]) + 0.5), em)
+            if ratio is not None:
+                chars[i] = "；" if ratio >= _SEMICOLON else "："
+    return dataclasses.replace(line, text="".join(chars))
+
+
+def _lower_ink(rows: np.ndarray, paper: float, cx: float, em: float) -> float | None:
+    """Of the two small marks one above the other nearest x = cx (within 0.8 em), the ink of the
+    lower over that of the upper; None where there are no such marks."""
+    import cv2
+
+    xa, xb = max(0, int(cx - 0.8 * em)), min(rows.shape[1], int(cx + 0.8 * em))
+    crop = rows[:, xa:xb]
+    if crop.size == 0:
+        return None
+    count, _, stats, _ = cv2.connectedComponentsWithStats((crop < paper - 40).astype(np.uint8))
+    small = [stats[k] for k in range(1, count)
+             if stats[k][2] <= 0.45 * em and stats[k][3] <= 0.6 * em and stats[k][4] >= 2]
+    pairs = [(abs(xa + a[0] + a[2] / 2 - cx), k, a, b) for k, a in enumerate(small) for b in small
+             if b[1] >= a[1] + a[3] and min(a[0] + a[2], b[0] + b[2]) >= max(a[0], b[0])]
+    if not pairs:
+        return None
+    _, _, a, b = min(pairs, key=lambda t: t[:2])
+    x0, x1 = max(0, min(a[0], b[0]) - 1), max(a[0] + a[2], b[0] + b[2]) + 1
+    dark = np.clip(paper - crop[:, x0:x1].astype(np.float32), 0, None)
+    split = a[1] + a[3] + (b[1] - a[1] - a[3]) // 2
+    upper, lower = dark[max(0, a[1] - 2):split].sum(), dark[split:b[1] + b[3] + 3].sum()
+    return float(lower / upper) if upper > 0 else None
+
+
+_QUOTE_PAPER = 0.4  # ems of paper after a closing quote's ticks: a full-width "”" leaves the right
+# half of its em blank, 0.60–0.62 (4 on the corpus scans, 150 dpi); a straight '"' is half-width,
+# 0.00–0.21 (2: `“紧日子"要求`, which the recogniser reads as "”")
+_TICK_WIDTH = 0.5  # ems: at most this wide, a quote's tick (0.29–0.36, the 3 found apart on the scans)
+
+
+def quotes(line: Line, grey: np.ndarray) -> Line:
+    """The line with each "”" that is printed as a straight, half-width '"' given back: the
+    recogniser reads both as "”", but a full-width closing quote's ticks sit in the left half of its
+    em, with paper after them, and a straight quote's do not. Only a quote inside the line, after an
+    opening "“" and before an ideograph (before a "，" or "。" a full-width quote may itself be set
+    half-width), whose ticks are found apart (each narrower than half an em, not a speck) within an em
+    of where the quote should be. Any other keeps its reading; a quote ending the line is never
+    rewritten."""
+    import cv2
+
+    if "”" not in line.text[:-1]:
+        return line
+    adv, em, rows, paper = _measure(line, grey)
+    chars = list(line.text)
+    for i, ch in enumerate(chars[:-1]):
+        if ch != "”" or "“" not in line.text[:i] or not "\u4e00" <= chars[i + 1] <= "\u9fff":
+            continue
+        at = line.x0 + em * (sum(adv[:i]) + adv[i] / 2)
+        xa, xb = max(0, int(at - em)), min(rows.shape[1], int(at + 1.5 * em))
+        bw = (rows[:, xa:xb] < paper - 50).astype(np.uint8)
+        inked = np.flatnonzero(bw.any(axis=1))
+        if len(inked) == 0:
+            continue
+        mid = (inked[0] + inked[-1]) / 2
+        count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
+        ticks = [s for s in stats[1:] if s[4] >= 4 and s[3] <= 0.45 * em and s[1] + s[3] <= mid + 1
+                 and s[2] <= _TICK_WIDTH * em and abs(xa + s[0] + s[2] / 2 - at) <= em]
+        if not ticks:
+            continue  # two ticks run together into one blot (or none found): not measurable
+        right = max(s[0] + s[2] for s in ticks)  # the right tick's edge (the left may touch a glyph)
+        after = np.flatnonzero(bw[:, right:].any(axis=0))
+        if len(after) and after[0] / em < _QUOTE_PAPER:
+            chars[i] = '"'
+    return dataclasses.replace(line, text="".join(chars))
+
+
+_BRACKET_GAP = 0.87  # ems of paper before a "（": an ideograph and the bracket's blank left half
+# leave 0.71–0.84 (11 lines of the corpus scans, 150 dpi), with a printed space 0.98–1.04 (2)
+
+
+def spaced(line: Line, grey: np.ndarray) -> Line:
+    """The line with the space printed before its first full-width "（" given back ("局 （本级）"): the
+    recogniser reads no spaces, so the paper between the bracket and the glyph before it is measured
+    (the widest gap of ink from an em before where the bracket's box should start to two after)."""
+    i = line.text.find("（")
+    if i < 1 or line.text[i - 1] == " " or not "\u4e00" <= line.text[i - 1] <= "\u9fff":
+        return line
+    adv, em, rows, paper = _measure(line, grey)
+    at = line.x0 + em * sum(adv[:i])
+    xa, xb = max(0, int(at - em)), min(grey.shape[1], int(at + 2 * em))
+    crop = rows[:, xa:xb]
+    if crop.size == 0:
+        return line
+    ink = np.flatnonzero((crop < paper - 50).any(axis=0))
+    widest = int(np.diff(ink).max()) - 1 if len(ink) > 1 else 0
+    if widest <= _BRACKET_GAP * em:
+        return line
+    return dataclasses.replace(line, text=f"{line.text[:i]} {line.text[i:]}")
+
+
+def _advances(text: str) -> list[float]:
+    """Relative widths of the characters of a recognised line: a CJK character is a full em, Latin,
+    digits and most punctuation about half."""
+    return [1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text]
+
+
+def _split(line: Line, borders: list[float]) -> list[Line]:
+    """A recognised line cut at each drawn border it crosses (pixels): the text of two cells the
+    recogniser read as one. Characters are shared out by their estimated widths."""
+    inside = [b for b in borders if line.x0 + 2 < b < line.x1 - 2]
+    if not inside:
+        return [line]
+    adv = _advances(line.text)
+    total = sum(adv)
+    scale = (line.x1 - line.x0) / total
+    parts: list[Line] = []
+    x = line.x0
+    cuts = iter(sorted(inside) + [float("inf")])
+    cut = next(cuts)
+    chars: list[str] = []
+    part_x0 = line.x0
+    for ch, a in zip(line.text, adv):
+        mid = x + a * scale / 2
+        while mid > cut:  # each part lies on its own side of the border it was cut at
+            if chars:
+                parts.append(Line("".join(chars).strip(), line.conf, part_x0, line.y0,
+                                   min(x, cut - 1), line.y1))
+            chars, part_x0 = [], max(x, cut + 1)
+            cut = next(cuts)
+        chars.append(ch)
+        x += a * scale
+    if chars:
+        parts.append(Line("".join(chars).strip(), line.conf, part_x0, line.y0, line.x1, line.y1))
+    return [p for p in parts if p.text]
+
+
+def split_read(line: Line, borders: list[float], clean: np.ndarray) -> list[Line]:
+    """A recognised line that crosses drawn borders, each part recognised again from its own crop
+    (the text of two cells the detector took as one line): the recogniser, reading across the gap
+    an erased border leaves, may put a mark there ("提高工，本年度") and the share of characters by
+    estimated widths can be a character off. A part without ink, or that reads as nothing, keeps the
+    share `_split` gives it."""
+    shared = _split(line, borders)
+    inside = sorted(b for b in borders if line.x0 + 2 < b < line.x1 - 2)
+    if not inside:
+        return shared
+    edges = [line.x0] + inside + [line.x1]
+    out = []
+    for a, b in zip(edges, edges[1:]):
+        part = _read_strip(clean, line, a, b)
+        if part is None:
+            out.extend(p for p in shared if a - 2 <= (p.x0 + p.x1) / 2 <= b + 2)
+        else:
+            out.append(part)
+    return out
+
+
+def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | None:
+    """The text of `line` between x = a and b (a drawn border at either end), read on its own."""
+    h = line.height
+    ya, yb = max(0, int(line.y0)), min(clean.shape[0], int(round(line.y1)) + 1)
+    xa, xb = max(0, int(a) + 3), min(clean.shape[1], int(round(b)) - 2)
+    if xb - xa < 4 or yb - ya < 4:
+        return None
+    crop = clean[ya:yb, xa:xb]
+    ink = (crop < np.median(crop) - 50).any(axis=0)
+    if ink.sum() < 2:
+        return None
+    cols = np.nonzero(ink)[0]
+    gx0, gx1 = xa + int(cols[0]), xa + int(cols[-1]) + 1
+    m = max(2, int(h * 0.3))
+    result, _ = engine()(np.ascontiguousarray(clean[ya:yb, max(0, gx0 - m):min(clean.shape[1], gx1 + m)]),
+                         use_det=False)
+    if not result or not result[0][0].strip():
+        return None
+    part = Line(result[0][0].strip(), float(result[0][1]), float(gx0), line.y0, float(gx1), line.y1)
+    return quotes(colons(part, clean), clean)
+
+
+_INK_AREA = 8  # pixels: a blot smaller than this is noise, not a glyph
+_GLYPH_PX = 12  # pixels: as tall as a digit at 150 dpi (a speck is a few)
+_SHAPE_CONFIDENCE = 0.5  # a dash read from its shape, not by the recogniser
+
+
+def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
+    """The text of one cell region recognised on its own, where it holds ink (specks aside)."""
+    import cv2
+
+    pad = 4
+    ya, yb, xa, xb = int(y0) + pad, int(y1) - pad, int(x0) + pad, int(x1) - pad
+    if yb - ya < 8 or xb - xa < 8:
+        return None
+    crop = clean[ya:yb, xa:xb]
+    bw = (crop < np.median(crop) - 50).astype(np.uint8)  # ink against this cell's own paper
+    count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
+    keep = [stats[k] for k in range(1, count)
+            if stats[k][4] >= _INK_AREA and (stats[k][2] >= 8 or stats[k][3] >= 10)]
+    if not keep:
+        # a faint glyph the threshold breaks into pieces (a "5" in a light print): its pieces,
+        # grown by a pixel, join into one blob a glyph tall; specks stay apart and small
+        count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(bw, np.ones((3, 3), np.uint8)))
+        keep = [stats[k] for k in range(1, count) if stats[k][4] >= 4 * _INK_AREA and stats[k][3] >= _GLYPH_PX]
+    if not keep:
+        return None
+    if len(keep) == 1 and keep[0][3] <= 4 and keep[0][2] >= 3 * keep[0][3]:
+        # one thin level stroke and nothing else: the dash a form prints for "not applicable", too
+        # faint for the recogniser alone; read by its shape, with a low confidence that says so
+        x, y, w, h, _ = keep[0]
+        return Line(DASH, _SHAPE_CONFIDENCE, float(xa + x), float(ya + y), float(xa + x + w), float(ya + y + h))
+    bx0 = min(s[0] for s in keep)
+    by0 = min(s[1] for s in keep)
+    bx1 = max(s[0] + s[2] for s in keep)
+    by1 = max(s[1] + s[3] for s in keep)
+    m = 6
+    gx0, gy0 = max(0, xa + bx0 - m), max(0, ya + by0 - m)
+    gx1, gy1 = min(clean.shape[1], xa + bx1 + m), min(clean.shape[0], ya + by1 + m)
+    result, _ = engine()(np.ascontiguousarray(clean[gy0:gy1, gx0:gx1]), use_det=False)
+    if not result:
+        return None
+    text, conf = result[0][0].strip(), float(result[0][1])
+    if not text:
+        return None
+    return Line(text, conf, float(xa + bx0), float(ya + by0), float(xa + bx1), float(ya + by1))
+
+
+_STOP_PEAK = 90  # grey levels below the line's paper: a "。" is a thin ring, its darkest pixel 46–76
+# (24 full stops ending a line on the corpus scans, 150 dpi), the three wrapped alone 44–56; most
+# specks of noise are solid dots, darker (91–205 for 178 of the 242 of a "。"'s size in the cells)
+_STOP_SIZE = (0.15, 0.55)  # ems, width and height: a "。" 0.15–0.42 × 0.15–0.53 (the same 24)
+_STOP_LINE = 8  # characters: the last line is a paragraph's, not a short value
+FULL_STOP = "。"
+
+
+def full_stop(clean: np.ndarray, parts: list[Line], right: float, bottom: float) -> Line | None:
+    """A "。" that wrapped alone onto the next line of a paragraph, which the recogniser reads
+    nothing in (a lone ring of a few pixels): the cell's last line runs to its right edge (`right`,
+    pixels: the text wrapped there), ends in an ideograph, and the band of the next line holds one
+    mark only, where the cell's lines start, the size of a "。" and as light as one (most specks of
+    noise are darker; the lighter ones, mostly a seal's outline, do not sit alone where a line
+    starts). The ring's hole is not looked for (a pixel or two at 150 dpi): a light dot of that size
+    in that place reads as "。" too, recorded as read from its shape."""
+    import cv2
+
+    if not parts:
+        return None
+    last = max(parts, key=lambda p: p.cy)
+    if len(last.text) < _STOP_LINE or not "\u4e00" <= last.text[-1] <= "\u9fff":
+        return None
+    em = (last.x1 - last.x0) / sum(_advances(last.text))
+    if right - last.x1 > 1.5 * em:
+        return None  # the line ends short of the edge: nothing wrapped
+    h = last.height
+    ya, yb = int(round(last.y1)), min(int(bottom), int(round(last.y1 + 1.2 * h)))
+    xa, xb = max(0, int(min(p.x0 for p in parts) - em)), int(right)
+    if yb - ya < 0.5 * h or xb <= xa:
+        return None
+    band = clean[ya:yb, xa:xb]
+    paper = float(np.median(clean[max(0, int(last.y0)):ya, int(last.x0):int(last.x1) + 1]))
+    count, _, stats, _ = cv2.connectedComponentsWithStats((band < paper - 25).astype(np.uint8))
+    marks = [stats[k] for k in range(1, count) if stats[k][4] >= 3]
+    if len(marks) != 1:
+        return None
+    x, y, w, ht, _ = marks[0]
+    gx, gy = xa + x, ya + y
+    peak = float(paper - band[y:y + ht, x:x + w].min())
+    lo, hi = _STOP_SIZE
+    if abs(gx - min(p.x0 for p in parts)) > 0.5 * em or not (lo <= w / em <= hi and lo <= ht / em <= hi) or peak > _STOP_PEAK:
+        return None
+    return Line(FULL_STOP, _SHAPE_CONFIDENCE, float(gx), float(gy), float(gx + w), float(gy + ht))

@@ -1,0 +1,180 @@
+"""A page's image → its ruling: the ruled lines, the tables they make, and the page with them erased.
+
+The second step of reading a scan (`page.read_page`), on the grey image `image` prepares:
+horizontal and vertical strokes are kept by a morphological opening (OpenCV) and grouped into ruled
+lines; the rows and columns of each table are where they fall, and a cell border is drawn where a
+line covers it (merged cells are one region, as in `pipeline.read.grids`), which `cells` places the
+recognised text into. Only the ruling is erased before the text is recognised: a tall glyph's
+stroke runs from no ruled line to another and stays ink.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .image import binary
+
+_LINE = 0.04  # of the page width: a stroke this long is a ruled line, not a glyph
+_MERGE_PX = 6  # strokes whose positions differ by this many pixels are one line
+_COVER = 0.6  # a border is drawn where a line covers this share of it
+
+RuledLine = tuple[float, float, float]  # position, start, end in pixels (y, x0, x1 or x, y0, y1)
+Edges = list[tuple[float, float]]  # each row's (top, bottom) or each column's (left, right), pixels
+
+
+def strokes(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the horizontal and of the vertical ruled strokes (text and specks opened away)."""
+    import cv2
+
+    bw = binary(grey)
+    h, w = grey.shape
+    length = max(15, int(w * _LINE))
+    horizontal = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    vertical = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, length // 2))))
+    # close the small breaks noise and a faint print leave in a line
+    horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9)))
+    return horizontal, vertical
+
+
+def lines_of(mask: np.ndarray, axis: int) -> list[RuledLine]:
+    """Ruled lines of a stroke mask: (position, start, end) in pixels; axis 0 = horizontal lines
+    (position y, x from start to end), 1 = vertical (position x, y from start to end)."""
+    import cv2
+
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    pieces = []
+    for k in range(1, count):
+        x, y, w, h, _ = stats[k]
+        if axis == 0:
+            pieces.append((y + h / 2, float(x), float(x + w)))
+        else:
+            pieces.append((x + w / 2, float(y), float(y + h)))
+    pieces.sort()
+    merged: list[list[float]] = []
+    for pos, a, b in pieces:  # pieces at one position, overlapping or close, are one line
+        for line in merged:
+            if abs(line[0] - pos) <= _MERGE_PX and a <= line[2] + 3 * _MERGE_PX and b >= line[1] - 3 * _MERGE_PX:
+                line[0] = (line[0] * (line[2] - line[1]) + pos * (b - a)) / (line[2] - line[1] + b - a)
+                line[1], line[2] = min(line[1], a), max(line[2], b)
+                break
+        else:
+            merged.append([pos, a, b])
+    return [(p, a, b) for p, a, b in merged]
+
+
+def _positions(values: list[float]) -> list[float]:
+    """Positions of lines, those within `_MERGE_PX` of each other taken as one."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= _MERGE_PX:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+@dataclass
+class CellBorders:
+    """Which borders of a grid cell are drawn, in the shape `tables._regions` reads."""
+
+    left: bool
+    right: bool
+    top: bool
+    bottom: bool
+
+
+Table = tuple[Edges, Edges, list[list[CellBorders]]]  # rows, columns, each cell's drawn borders
+
+
+def borders(hlines: list[RuledLine], vlines: list[RuledLine]) -> list[RuledLine]:
+    """The vertical lines that are borders: a border runs from one ruled line to another; a tall
+    glyph's stroke (the title's) does not."""
+    slack = 3 * _MERGE_PX
+
+    def meets(y: float, x: float) -> bool:
+        return any(abs(p - y) <= slack and a - slack <= x <= b + slack for p, a, b in hlines)
+
+    return [(x, a, b) for x, a, b in vlines if meets(a, x) and meets(b, x)]
+
+
+def on_lines(mask: np.ndarray, vlines: list[RuledLine]) -> np.ndarray:
+    """The part of a vertical stroke mask that lies on the given lines (position, start, end)."""
+    keep = np.zeros_like(mask)
+    m = 2 * _MERGE_PX
+    for x, a, b in vlines:
+        xa, xb, ya, yb = max(0, int(x - m)), int(x + m) + 1, max(0, int(a) - m), int(b) + m + 1
+        keep[ya:yb, xa:xb] = mask[ya:yb, xa:xb]
+    return keep
+
+
+def ruled_tables(hlines: list[RuledLine], vlines: list[RuledLine], horizontal: np.ndarray,
+                 vertical: np.ndarray) -> list[Table]:
+    """The ruled tables of a page: groups of lines that cross, each as (row edges, column edges,
+    cells with their drawn borders), top to bottom."""
+    slack = 3 * _MERGE_PX
+    vlines = borders(hlines, vlines)
+    lines = [("h", *l) for l in hlines] + [("v", *l) for l in vlines]
+    parent = list(range(len(lines)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (ki, pi, ai, bi) in enumerate(lines):
+        if ki != "h":
+            continue
+        for j, (kj, pj, aj, bj) in enumerate(lines):
+            if kj == "v" and ai - slack <= pj <= bi + slack and aj - slack <= pi <= bj + slack:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(lines)):
+        groups.setdefault(find(i), []).append(i)
+    out = []
+    for members in groups.values():
+        hs = [lines[i] for i in members if lines[i][0] == "h"]
+        vs = [lines[i] for i in members if lines[i][0] == "v"]
+        if len(hs) < 2 or len(vs) < 2:
+            continue
+        ys = _positions([p for _, p, _, _ in hs])
+        xs = _positions([p for _, p, _, _ in vs])
+        if len(ys) < 2 or len(xs) < 2:
+            continue
+        rows = list(zip(ys, ys[1:]))
+        cols = list(zip(xs, xs[1:]))
+        cells = [[CellBorders(_drawn(vertical, x0, y0, y1, vertical=True),
+                              _drawn(vertical, x1, y0, y1, vertical=True),
+                              _drawn(horizontal, y0, x0, x1, vertical=False),
+                              _drawn(horizontal, y1, x0, x1, vertical=False))
+                  for x0, x1 in cols] for y0, y1 in rows]
+        out.append((rows, cols, cells))
+    out.sort(key=lambda t: t[0][0][0])
+    return out
+
+
+def _drawn(mask: np.ndarray, pos: float, a: float, b: float, vertical: bool) -> bool:
+    """Whether a ruled stroke covers most of the border at `pos` from `a` to `b` (pixels)."""
+    lo, hi = int(round(a)) + 2, int(round(b)) - 2
+    if hi <= lo:
+        return True
+    p = int(round(pos))
+    band = mask[lo:hi, max(0, p - 3):p + 4] if vertical else mask[max(0, p - 3):p + 4, lo:hi]
+    covered = band.max(axis=1 if vertical else 0) > 0
+    return covered.mean() >= _COVER
+
+
+def erase(grey: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, hlines: list[RuledLine],
+          vlines: list[RuledLine]) -> np.ndarray:
+    """The page with its ruling made paper, for the recogniser. Only the ruling is erased: the tall
+    strokes of a large glyph (the title's 目, 评) are in `vertical` too, but run from no ruled line
+    to another."""
+    import cv2
+
+    clean = grey.copy()
+    ink = cv2.dilate(horizontal | on_lines(vertical, borders(hlines, vlines)), np.ones((3, 3), np.uint8))
+    clean[ink > 0] = 255
+    return clean

@@ -1,0 +1,112 @@
+"""The corrections OCR'd cells get (pipeline/read/ocr/corrections.py), as the pure functions they are: strings
+in, strings and the recorded correction out. No image, no recogniser: each test runs in milliseconds.
+What the corrections do to the scans themselves is tests/test_ocr.py's."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from pipeline.read.ocr import corrections
+from pipeline.read.ocr.corrections import DASH, correct, snap, snap_row
+
+
+@pytest.mark.parametrize("read", ["一", "一一", "-", "--", "－", "_", "–"])
+def test_a_cell_of_a_dash_like_stroke_is_the_forms_dash(read):
+    assert correct(read) == (DASH, f"{read}→{DASH}")
+
+
+def test_the_dash_itself_is_no_correction():
+    assert correct(DASH) == (DASH, None)
+
+
+@pytest.mark.parametrize("read,want,note", [
+    ("1O.00", "10.00", "O→0"),
+    ("8。63", "8.63", "。→."),
+    ("12，5", "12.5", "，→."),
+    ("l00", "100", "l→1"),
+    ("95。5%", "95.5%", "。→."),
+    ("≥9O%", "≥90%", "O→0"),
+])
+def test_a_number_but_for_a_look_alike_is_that_number(read, want, note):
+    assert correct(read) == (want, note)
+
+
+@pytest.mark.parametrize("read", [
+    "O",  # no digit: not a number
+    "1。2。3",  # two points: no number, left as read
+    "1,000.00",  # a thousands comma is printed, not misread
+    "1291532.65",
+    "。",
+])
+def test_what_is_no_number_with_a_look_alike_is_left_as_read(read):
+    assert correct(read) == (read, None)
+
+
+@pytest.mark.parametrize("read,want", [
+    (".5", "5"),  # no cell starts with a point
+    ("5.", "5"),  # nor is "5." a printed number
+    ("5·", "5"),
+    (".≥5台", "≥5台"),
+    ("·项目名称", "项目名称"),
+    ("完成率·", "完成率"),  # a speck after text
+])
+def test_a_stray_mark_at_either_end_is_dropped_and_recorded(read, want):
+    assert correct(read) == (want, f"stray mark {read!r}→{want!r}")
+
+
+def test_punctuation_text_ends_with_is_kept():
+    """After text (not a number) a full stop or a comma is printed punctuation, not a speck."""
+    assert correct("已完成。") == ("已完成。", None)
+    assert correct("已完成，") == ("已完成，", None)
+
+
+def test_a_paragraph_keeps_its_marks():
+    """Only a one-line cell loses a leading mark: a paragraph's first line is left as read."""
+    assert correct(".第一行\n第二行") == (".第一行\n第二行", None)
+
+
+@pytest.mark.parametrize("text", ["一级指标", "时效指标", "项目名称"])
+def test_words_stay_words(text):
+    """A label is left as printed, and data one character from a label ("时效指标" from "绩效指标",
+    which no template's column or header prints) stays data."""
+    assert correct(text) == (text, None)
+
+
+def test_a_label_with_a_character_lost_is_the_label():
+    assert correct("项名称：") == ("项目名称：", "label '项名称：'→'项目名称：'")
+    assert snap("项名称") == "项目名称"
+
+
+@pytest.mark.parametrize("text", ["AB", "ABCDE", "项目", "项名\n称"])
+def test_snap_leaves_short_latin_and_multiline_text(text):
+    assert snap(text) == text
+
+
+def test_a_label_near_several_is_the_one_its_row_does_not_print():
+    assert snap("级指标") == "级指标"  # near 一级, 二级 and 三级指标: ambiguous alone
+    assert snap("级指标", frozenset({"二级指标", "三级指标"})) == "一级指标"
+    row, fixes = ["级指标", "二级指标", "三级指标", ""], [None, None, None, None]
+    assert snap_row(row, fixes) == (
+        ["一级指标", "二级指标", "三级指标", ""],
+        ["label '级指标'→'一级指标' (not another of its row)", None, None, None],
+    )
+    assert row == ["级指标", "二级指标", "三级指标", ""] and fixes == [None] * 4  # inputs untouched
+
+
+def test_a_cell_already_corrected_is_not_snapped_again():
+    assert snap_row(["级指标", "二级指标", "三级指标"], ["dropped a mark", None, None]) == (
+        ["级指标", "二级指标", "三级指标"], ["dropped a mark", None, None])
+
+
+def test_the_corrections_import_nothing_of_the_ocr():
+    """Pure functions: no image library, no recogniser, no other part of pipeline/ocr."""
+    tree = ast.parse(Path(corrections.__file__).read_text(encoding="utf-8"))
+    imported = {(n.level, n.module or "") if isinstance(n, ast.ImportFrom) else (0, a.name)
+                for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                for a in n.names}
+    stdlib = {(0, "__future__"), (0, "re"), (0, "collections.abc"), (0, "functools")}
+    # `from ...forms import template`: the labels it snaps to; `from ...forms.text import DASH`
+    assert imported == stdlib | {(3, "forms"), (3, "forms.text")}
