@@ -228,8 +228,11 @@ def test_nested_columns_print_in_every_format(sample_warehouse):
 
 
 @pytest.fixture
-def tmpfs(tmp_path):
-    """Mount a small tmpfs at a folder: `mount(size)` gives the folder, `grow(size)` frees space."""
+def tmpfs(tmp_path, monkeypatch):
+    """Mount a small tmpfs at a folder: `mount(size)` gives the folder, `grow(size)` frees space.
+    The store of sources is kept off it: these measure the warehouse's own files (a full store is
+    tests/cli/test_rebuild.py's)."""
+    monkeypatch.setenv("JIXIAO_SOURCES", str(tmp_path / "sources"))
     folder = tmp_path / "disk"
     folder.mkdir()
     mounted = []
