@@ -43,11 +43,11 @@ from pipeline.errors import ReportError, shown
 from pipeline.ingest import ingest_many, record_quarantined
 from pipeline.warehouse import views as warehouse_views
 
-from .reports import POOL, TABLES, _docs_link, _table, also_unchecked, check_outcomes
+from .events import FORMS, numbers, read_metadata, refusal, refusal_metadata, table_events
+from .reports import POOL, also_unchecked, check_outcomes, docs_link, suite_table
 from .engines import writer_tags
 from .resources import REPORTS, ReportFolder, Warehouse
 
-FORMS = dg.AssetKey("forms")
 VIEWS = dg.AssetKey("analyst_views")
 REPORTS_TAG = "jixiao/reports"  # how many reports a batch run holds
 T = TypeVar("T")
@@ -73,8 +73,7 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
             refused.append(shown(Path(hint).name))
             reason = f"no file with sha256 {sha} in {report_folder.inbox_dir} or {report_folder.quarantine_dir}"
             context.log.error(reason)
-            yield dg.AssetObservation(asset_key=FORMS, partition=sha, description=reason,
-                                      metadata={"sha256": sha, "file": Path(hint).name})
+            yield refusal(sha, reason, {"sha256": sha, "file": shown(Path(hint).name)})
         else:
             found[path] = sha
     loaded: list[str] = []
@@ -102,24 +101,15 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
                     err = outcome.error
                     refused.append(name)
                     context.log.error(f"{name}: {err}")
-                    yield dg.AssetObservation(
-                        asset_key=FORMS, partition=sha, description=str(err),
-                        metadata={"file": name, "sha256": sha, "error_kind": err.kind, "page": err.page,
-                                  "reason": err.reason, "seconds": round(outcome.seconds, 2),
-                                  **({"quarantined": dg.MetadataValue.path(str(moved[sha]))}
-                                     if sha in moved else {})})
+                    yield refusal(sha, str(err), refusal_metadata(outcome.path.name, sha, err,
+                                                                  outcome.seconds, moved.get(sha)))
                     continue
                 loaded.append(sha)
-                numbers = {"sha256": sha, "forms": outcome.forms,
-                           "indicator_rows": outcome.rows["fact_indicator_result"], "pages": outcome.pages}
-                yield dg.AssetMaterialization(
-                    asset_key=FORMS, partition=sha,
-                    metadata={"file": name, "path": dg.MetadataValue.path(str(path)), **numbers,
-                              "seconds": round(outcome.seconds, 2)})
-                for table in TABLES:
-                    yield dg.AssetMaterialization(
-                        asset_key=table, partition=sha,
-                        metadata={"file": name, **numbers, "dagster/row_count": outcome.rows[table]})
+                counted = numbers(sha, outcome.forms, outcome.rows["fact_indicator_result"], outcome.pages)
+                yield dg.AssetMaterialization(asset_key=FORMS, partition=sha,
+                                              metadata=read_metadata(path, counted, outcome.seconds))
+                for table, metadata in table_events(path, counted, outcome.rows):
+                    yield dg.AssetMaterialization(asset_key=table, partition=sha, metadata=metadata)
         record_quarantined(writer.con, Path(report_folder.quarantine_dir), context.log.warning)
     context.log.info(f"{len(loaded)} reports loaded, {len(refused)} refused")
     yield dg.Output(loaded, "loaded")
@@ -173,12 +163,12 @@ def check_reports(context: dg.OpExecutionContext, loaded: list, warehouse: Wareh
     with warehouse.writing(context.log) as writer:
         checked = also_unchecked(writer.con, loaded, context.log)
         findings = checks.run(writer.con, checked, docs=docs) if checked else None
-    link = _docs_link(docs) if checked else {}
+    link = docs_link(docs) if checked else {}
     for sha in checked:
         if sha not in loaded and not context.instance.has_dynamic_partition(REPORTS.name, sha):
             continue  # stored by `jixiao ingest`: checked and stored, but no partition to record on
         mine = findings.filter(pl.col("report_sha256") == sha)
-        for outcome in check_outcomes(mine, _table, {"report": sha, **link}):
+        for outcome in check_outcomes(mine, suite_table, {"report": sha, **link}):
             yield dg.AssetCheckEvaluation(**outcome, partition=sha,
                                           blocking=outcome["severity"] == dg.AssetCheckSeverity.ERROR)
 
@@ -193,7 +183,7 @@ def refresh_views(context: dg.OpExecutionContext, refused: list, warehouse: Ware
     yield dg.AssetMaterialization(
         asset_key=VIEWS, metadata={"count": len(views), "views": dg.MetadataValue.json(views),
                                    "refusals_recorded": dg.MetadataValue.json(recorded),
-                                   **_docs_link(Path(report_folder.docs_dir))})
+                                   **docs_link(Path(report_folder.docs_dir))})
     yield dg.Output(None)
     if refused:
         raise dg.Failure(f"{len(refused)} of the batch's reports were refused and quarantined: "

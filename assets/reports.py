@@ -18,16 +18,16 @@ import polars as pl
 from pipeline import bounded, checks
 from pipeline.facts import frames as facts
 from pipeline.warehouse import unchecked_reports, views as warehouse_views
-from pipeline.errors import FileChanged, ReportError, shown
+from pipeline.errors import FileChanged, ReportError
 from pipeline.ingest import read_isolated, record_quarantined, store
 from pipeline.read.pdf import CHANGED, sha256_of
 
 from .engines import writer_tags
+from .events import TABLES, numbers, read_metadata, refusal, refusal_metadata, table_events
 from .resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
 
 GROUP = "jixiao"
 POOL = "duckdb"
-TABLES = ("dim_form", "fact_fund_execution", "fact_indicator_result")
 # Read once at load time, so the checks the UI lists are the checks that run.
 SUITES = checks.load_suites()
 # The table whose numbers a suite reconciles; another suite lands on dim_form, the unit every rule names.
@@ -51,22 +51,18 @@ def forms(
                          f"{report_folder.quarantine_dir}", metadata={"sha256": sha})
     started = time.perf_counter()
     reading = read_isolated(path, bounded.Limits.from_env())
-    seconds = round(time.perf_counter() - started, 2)
+    seconds = time.perf_counter() - started
     if not _still(path, sha):  # what was read may not be the partition's content: never stored as it
         raise dg.Failure(description=str(FileChanged(str(path), CHANGED)), metadata={"sha256": sha})
     if isinstance(reading, ReportError):
         try:
-            where = {"quarantined": dg.MetadataValue.path(str(report_folder.put_aside(path, sha, reading)))}
+            where: Path | str = report_folder.put_aside(path, sha, reading)
         except OSError as exc:  # a full quarantine: the partition fails with its reason all the same
-            where = {"not_put_aside": f"{exc}; the file stays where it was read"}
-        refusal = {"file": shown(path.name), "sha256": sha, "error_kind": reading.kind, "page": reading.page,
-                   "reason": reading.reason, **where, "seconds": seconds}
-        # On the asset's own timeline too (an observation of this partition), not only in the run log.
-        yield dg.AssetObservation(asset_key=context.asset_key, partition=sha, description=str(reading),
-                                  metadata=refusal)
-        raise dg.Failure(description=str(reading), metadata=refusal)
-    yield dg.Output(reading, metadata={"file": shown(path.name), "path": dg.MetadataValue.path(str(path)),
-                                        **counts(reading), "seconds": seconds})
+            where = f"{exc}; the file stays where it was read"
+        metadata = refusal_metadata(path.name, sha, reading, seconds, where)
+        yield refusal(sha, str(reading), metadata)
+        raise dg.Failure(description=str(reading), metadata=metadata)
+    yield dg.Output(reading, metadata=read_metadata(path, counts(reading), seconds))
 
 
 @dg.multi_asset(
@@ -85,12 +81,9 @@ def warehouse_tables(
     path = Path(forms.dim_report["file_path"][0])
     with warehouse.writing(context.log, publish=False) as writer:  # published with its checks
         store(writer.con, path, context.partition_key, forms)
-    numbers = {**counts(forms), "seconds": round(time.perf_counter() - started, 2)}
-    for table in TABLES:
-        yield dg.MaterializeResult(
-            asset_key=table,
-            metadata={"file": path.name, **numbers, "dagster/row_count": getattr(forms, table).height},
-        )
+    rows = {table: getattr(forms, table).height for table in TABLES}
+    for table, metadata in table_events(path, counts(forms), rows, time.perf_counter() - started):
+        yield dg.MaterializeResult(asset_key=table, metadata=metadata)
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, deps=list(TABLES), pool=POOL, op_tags=writer_tags())
@@ -104,7 +97,7 @@ def analyst_views(context: dg.AssetExecutionContext, warehouse: Warehouse,
         views = warehouse_views(writer.con)  # `connect` recreated them
     return dg.MaterializeResult(metadata={"count": len(views), "views": dg.MetadataValue.json(views),
                                           "refusals_recorded": dg.MetadataValue.json(refused),
-                                          **_docs_link(Path(report_folder.docs_dir))})
+                                          **docs_link(Path(report_folder.docs_dir))})
 
 
 def also_unchecked(con: duckdb.DuckDBPyConnection, shas: list[str], log) -> list[str]:
@@ -125,7 +118,7 @@ def _still(path: Path, sha256: str) -> bool:
         return False
 
 
-def _table(suite: checks.Suite) -> str:
+def suite_table(suite: checks.Suite) -> str:
     return SUITE_TABLE.get(suite.name, "dim_form")
 
 
@@ -137,8 +130,8 @@ def _description(suite: checks.Suite) -> str:
     specs=[
         dg.AssetCheckSpec(
             suite.name,
-            asset=_table(suite),
-            additional_deps=[t for t in TABLES if t != _table(suite)],
+            asset=suite_table(suite),
+            additional_deps=[t for t in TABLES if t != suite_table(suite)],
             description=_description(suite),
             blocking=suite.name in BLOCKING,
             partitions_def=REPORTS,  # each result is recorded against its report's partition
@@ -163,7 +156,7 @@ def report_checks(
     with warehouse.writing(context.log) as writer:
         findings = checks.run(writer.con, also_unchecked(writer.con, [sha], context.log), docs=docs)
     mine = findings.filter(pl.col("report_sha256") == sha)  # the others' are stored in check_result
-    yield from _results(mine, _table, {"report": sha, **_docs_link(docs)})
+    yield from _results(mine, suite_table, {"report": sha, **docs_link(docs)})
 
 
 @dg.multi_asset_check(
@@ -180,7 +173,7 @@ def warehouse_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehous
     docs = Path(report_folder.docs_dir)
     with warehouse.writing(context.log) as writer:
         findings = checks.run(writer.con, docs=docs)
-    yield from _results(findings, lambda suite: "analyst_views", _docs_link(docs))
+    yield from _results(findings, lambda suite: "analyst_views", docs_link(docs))
 
 
 def _results(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[dg.AssetCheckResult]:
@@ -212,12 +205,11 @@ def check_outcomes(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[di
         )
 
 
-def _docs_link(docs: Path) -> dict:
+def docs_link(docs: Path) -> dict:
     """The Great Expectations Data Docs page the checks just rebuilt."""
     return {"data_docs": dg.MetadataValue.url(checks.docs_index(docs).resolve().as_uri())}
 
 
 def counts(frames: facts.ReportFrames) -> dict:
-    return {"sha256": frames.dim_report["report_sha256"][0], "forms": frames.dim_form.height,
-            "indicator_rows": frames.fact_indicator_result.height,
-            "pages": frames.dim_report["pages"][0]}
+    return numbers(frames.dim_report["report_sha256"][0], frames.dim_form.height,
+                   frames.fact_indicator_result.height, frames.dim_report["pages"][0])
