@@ -28,11 +28,13 @@ import duckdb
 from . import bounded, warehouse
 from .facts import frames as facts
 from .errors import ReportError
-from .extract import PART_PAGES, extract, parts, read_part
+from .extract import PART_PAGES, count_pages, extract, parts, read_part
 from .forms.reader import no_form_found
-from .read.pdf import count_pages, sha256_of
+from .read.pdf import sha256_of
+from .read.tables import KINDS
 
-PDF_SUFFIXES = {".pdf"}
+# what a folder is searched for: PDFs, workbooks, Word documents, web pages (a .doc is refused with advice)
+REPORT_SUFFIXES = {".pdf", *KINDS}
 BATCH_REPORTS = 64  # small reports written in one transaction (warehouse.load_parts) ...
 BATCH_SECONDS = 1.0  # ... or as many as were read in this time, so progress still shows
 COUNTED = ("dim_form", "fact_fund_execution", "fact_indicator_result")  # Outcome.rows: rows written
@@ -54,7 +56,7 @@ class Outcome:
 
 
 def find_reports(paths: list[str | Path]) -> list[Path]:
-    """Files as given, folders searched recursively for PDFs; sorted, each once.
+    """Files as given, folders searched recursively for reports (`REPORT_SUFFIXES`); sorted, each once.
 
     A path that does not exist raises `FileNotFoundError` naming it, before anything is opened: a
     mistyped name is the user's slip, not a report to quarantine."""
@@ -64,7 +66,7 @@ def find_reports(paths: list[str | Path]) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found += [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in PDF_SUFFIXES]
+            found += [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in REPORT_SUFFIXES]
         else:
             found.append(p)
     return sorted(dict.fromkeys(found))
