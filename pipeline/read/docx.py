@@ -27,16 +27,18 @@ def read_docx(path: Path) -> list[Table]:
         assert isinstance(block, DocxTable)
         cells: dict[tuple[int, int], str] = {}
         regions: dict[tuple[int, int], list[int]] = {}  # top-left → [row1, col1]
+        bottom: dict[int, tuple[int, int]] = {}  # column → the region starting there that reaches lowest
         cols = 0
         for r, tr in enumerate(block._tbl.tr_lst):
             c = tr.grid_before
             for tc in tr.tc_lst:
                 span = max(tc.grid_span, 1)
-                above = next((k for k, (r1, c1) in regions.items() if k[1] == c and r1 == r - 1), None)
-                if tc.vMerge == "continue" and above is not None:
+                above = bottom.get(c)
+                if tc.vMerge == "continue" and above is not None and regions[above][0] == r - 1:
                     regions[above][0] = r
                 else:
                     regions[r, c] = [r, c + span - 1]
+                    bottom[c] = (r, c)
                     text = clean(_Cell(tc, block).text)
                     if text:
                         cells[r, c] = text

@@ -91,7 +91,7 @@ def _table(table, index: int, before: list[str]) -> Table | None:
     cells: dict[tuple[int, int], str] = {}
     merged: list[tuple[int, int, int, int]] = []
     rows = _rows(table)
-    cols = 0
+    widths: dict[int, int] = {}  # row → columns taken in it
     for r, tr in enumerate(rows):
         c = 0
         for td in tr.xpath("./td|./th"):
@@ -100,6 +100,7 @@ def _table(table, index: int, before: list[str]) -> Table | None:
             rowspan = min(max(_int(td.get("rowspan")), 1), len(rows) - r)
             colspan = min(max(_int(td.get("colspan")), 1), 1000)
             for i in range(r, r + rowspan):
+                widths[i] = max(widths.get(i, 0), c + colspan)
                 for j in range(c, c + colspan):
                     taken.add((i, j))
             if rowspan > 1 or colspan > 1:
@@ -108,10 +109,9 @@ def _table(table, index: int, before: list[str]) -> Table | None:
             if text:
                 cells[r, c] = text
             c += colspan
-        cols = max([cols, c] + [j + 1 for i, j in taken if i == r])
     if not rows or not cells:
         return None
-    return Table(cells=cells, merged=tuple(merged), rows=len(rows), cols=cols, before=tuple(before),
+    return Table(cells=cells, merged=tuple(merged), rows=len(rows), cols=max(widths.values()), before=tuple(before),
                  index=index)
 
 

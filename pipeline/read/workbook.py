@@ -113,32 +113,37 @@ def read_xls(path: Path) -> list[Table]:
 
 
 def sheet_tables(sheet: Sheet) -> list[Table]:
-    """The sheet's forms: its blocks of consecutive bordered rows, each with the text above it."""
-    rows_of_text = sorted({r for r, _ in sheet.texts})
-    if not rows_of_text:
+    """The sheet's forms: its blocks of consecutive bordered rows (no border in the sheet: one block
+    of all its rows), each with the text above it, the block's own leading rows of one cell (a title
+    drawn with borders) among that text."""
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), text in sorted(sheet.texts.items()):
+        by_row.setdefault(r, []).append((c, text))
+    if not by_row:
         return []
-    if sheet.bordered:
-        table_rows = {r for r, _ in sheet.bordered}
-    else:  # no borders drawn: one table, after its leading rows of a single cell (titles)
-        counts = {r: sum(1 for rr, _ in sheet.texts if rr == r) for r in rows_of_text}
-        first = next((r for r in rows_of_text if counts[r] > 1), rows_of_text[0])
-        table_rows = set(range(first, max(rows_of_text) + 1))
-    blocks: list[tuple[int, int]] = []
-    for r in sorted(table_rows):
+    bordered_cols: dict[int, set[int]] = {}
+    for r, c in sheet.bordered:
+        bordered_cols.setdefault(r, set()).add(c)
+    table_rows = sorted(bordered_cols) if bordered_cols else range(min(by_row), max(by_row) + 1)
+    blocks: list[list[int]] = []
+    for r in table_rows:
         if blocks and r == blocks[-1][1] + 1:
-            blocks[-1] = (blocks[-1][0], r)
+            blocks[-1][1] = r
         else:
-            blocks.append((r, r))
+            blocks.append([r, r])
     out, above = [], 0
     for r0, r1 in blocks:
-        before = tuple(_line(sheet, r) for r in range(above, r0) if _line(sheet, r))
+        while r0 < r1 and len(by_row.get(r0, ())) <= 1:  # a title row, bordered or not
+            r0 += 1
+        before = tuple(_line(by_row[r]) for r in range(above, r0) if r in by_row)
         above = r1 + 1
-        cols = {c for (r, c) in sheet.texts if r0 <= r <= r1} | \
-            {c for (r, c) in sheet.bordered if r0 <= r <= r1}
-        c0, c1 = min(cols), max(cols)
-        cells = {(r - r0, c - c0): t for (r, c), t in sheet.texts.items() if r0 <= r <= r1 and c0 <= c <= c1}
+        cols = {c for r in range(r0, r1 + 1) for c, _ in by_row.get(r, ())} | \
+            {c for r in range(r0, r1 + 1) for c in bordered_cols.get(r, ())}
+        cells = {(r - r0, c): t for r in range(r0, r1 + 1) for c, t in by_row.get(r, ())}
         if not cells:
             continue
+        c0, c1 = min(cols), max(cols)
+        cells = {(r, c - c0): t for (r, c), t in cells.items()}
         merged = tuple((max(a, r0) - r0, max(b, c0) - c0, min(x, r1) - r0, min(y, c1) - c0)
                        for a, b, x, y in sheet.merged if r0 <= a <= r1 and c0 <= b <= c1)
         out.append(Table(cells=cells, merged=merged, rows=r1 - r0 + 1, cols=c1 - c0 + 1, before=before,
@@ -146,8 +151,8 @@ def sheet_tables(sheet: Sheet) -> list[Table]:
     return out
 
 
-def _line(sheet: Sheet, row: int) -> str:
-    return " ".join(t.replace("\n", " ") for (r, _), t in sorted(sheet.texts.items()) if r == row)
+def _line(cells: list[tuple[int, str]]) -> str:
+    return " ".join(t.replace("\n", " ") for _, t in cells)
 
 
 # ----------------------------------------------------------------------------------------------

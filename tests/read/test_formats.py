@@ -233,3 +233,23 @@ def test_ingest_folder_finds_every_format(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     assert [p.name for p in find_reports([tmp_path])] == ["a.pdf", "b.XLSX", "c.xls", "d.docx", "e.html",
                                                           "f.htm", "g.doc"]
+
+
+@pytest.mark.parametrize("borders", ["none", "everywhere"])
+def test_the_form_is_found_whatever_the_borders(tmp_path, borders):
+    """A sheet drawn without any border is one table; one with its title rows bordered too keeps them
+    as the text above the form (附件1, the title, （2023年度）: the central form's year)."""
+    from openpyxl.styles import Border, Side
+
+    src = CORPUS / "xlsx" / "440303210301500004143.central.xlsx"
+    book = openpyxl.load_workbook(src)
+    ws = book.worksheets[0]
+    thin = Side(style="thin")
+    for row in ws.iter_rows():
+        for cell in row:  # merged cells too: Excel keeps each one's borders
+            cell.border = Border() if borders == "none" else Border(left=thin, right=thin, top=thin, bottom=thin)
+    out = tmp_path / f"{borders}.xlsx"
+    book.save(out)
+    [form] = forms_of(out)
+    assert differences(form, truth_of("440303210301500004143", "central")) == []
+    assert form["source"]["place"] == "'项目支出绩效自评表'!A4:I42"
