@@ -25,7 +25,8 @@ def test_inbox_takes_every_format_and_refuses_a_doc(tmp_path):
     site.run(request)  # fails by design: a report was refused (its partition says which)
     status = dict(site.rows("SELECT file_name, status FROM dim_report"))
     assert status == {**{name: "loaded" for name in shas if name != "old.doc"}, "old.doc": "quarantined"}
-    assert site.rows("SELECT error_kind FROM dim_report WHERE status = 'quarantined'") == [("unsupported_format",)]
+    refused = site.rows("SELECT error_kind FROM dim_report WHERE status = 'quarantined'")
+    assert refused == [("unsupported_format",)]
     places = site.rows("SELECT source_place FROM dim_form")
     assert sorted(p for (p,) in places) == ["'项目支出绩效自评表'!A2:H44", "'项目支出绩效自评表'!A4:I42",
                                             "table 1, rows 1–39", "table 1, rows 1–43"]
