@@ -121,10 +121,23 @@ def kind(path: str | Path) -> str:
     if head.startswith(b"PK\x03\x04"):  # a zip: Office Open XML
         return suffix if suffix in ("xlsx", "docx") else _zipped(path)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: a legacy .xls or .doc
-        return suffix if suffix in ("xls", "doc") else "xls"
+        return "doc" if suffix == "doc" or _word_stream(path) else "xls"
     if suffix == "html" or re.search(rb"<\s*(!doctype\s+html|html|table)\b", head, re.I):
         return "html"
     return ""
+
+
+def _word_stream(path: Path) -> bool:
+    """An OLE2 file holding a "WordDocument" stream (its name in the directory, UTF-16): a .doc, under
+    whatever name, which gets the advice to save it as .docx rather than fail as a workbook."""
+    name = "WordDocument".encode("utf-16-le")
+    with path.open("rb") as fh:
+        tail = b""
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            if name in tail + chunk:
+                return True
+            tail = chunk[-len(name):]
+    return False
 
 
 def _zipped(path: Path) -> str:

@@ -17,7 +17,8 @@ def test_inbox_takes_every_format_and_refuses_a_doc(tmp_path):
     code = "440303210301500004143"
     for fmt, template in (("xlsx", "luohu"), ("xls", "central"), ("docx", "luohu"), ("html", "central")):
         shutil.copy(CORPUS / fmt / f"{code}.{template}.{fmt}", site.inbox / f"{code}.{template}.{fmt}")
-    (site.inbox / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    (site.inbox / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+                                         + "WordDocument".encode("utf-16-le"))
     shas = {p.name: sha256_of(p) for p in site.inbox.iterdir()}
     assert not site.tick().run_requests  # first sight
     (request,) = site.tick().run_requests

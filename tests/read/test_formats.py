@@ -196,14 +196,24 @@ def test_merged_cells_are_spans_with_their_text_top_left():
     assert sheet.place(0, 2) == "'O''Brien'!A4:AB6"
 
 
-def test_legacy_doc_is_refused_with_advice(tmp_path):
-    doc = tmp_path / "自评表.doc"
-    doc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the header of a legacy .doc and .xls
+
+
+@pytest.mark.parametrize("name", ["自评表.doc", "自评表.xls"])
+def test_legacy_doc_is_refused_with_advice(tmp_path, name):
+    """A Word 97 file (an OLE2 file with a WordDocument stream), also under a workbook's name."""
+    doc = tmp_path / name
+    doc.write_bytes(OLE2 + bytes(504) + "WordDocument".encode("utf-16-le") + bytes(64))
     for call in (lambda: extract(doc), lambda: count_pages(doc)):
         with pytest.raises(UnsupportedFormat) as err:
             call()
         assert err.value.kind == "unsupported_format" and err.value.file == str(doc)
         assert "save it as .docx" in err.value.reason
+    other = tmp_path / "other.xls"  # OLE2 without a Word stream: read as a workbook, refused as damaged
+    other.write_bytes(OLE2 + bytes(504))
+    with pytest.raises(ReportError) as err:
+        extract(other)
+    assert err.value.kind == "unreadable" and "workbook cannot be read" in err.value.reason
 
 
 def test_the_file_is_sniffed_not_its_name(tmp_path):
