@@ -176,7 +176,8 @@ def read_tables(path: Path, reader: Callable[[Path], list[Table]], what: str) ->
 def placed(forms: list[Form], grids: list[Grid], tables: list[Table],
            starting_on: range | None = None) -> list[Form]:
     """Each form with where it was read from (`Source.place`): the first and last table rows of the
-    rows the form reader cut it from (`by_form`, in the same order as the forms it read)."""
+    rows the form reader cut it from (`by_form`, in the same order as the forms it read), up to its
+    last page (a table after the form, on a page of its own, is not the form's)."""
     from ..forms.rows import by_form, rows_of, stitch_overflow
 
     stitched = stitch_overflow(grids)
@@ -186,6 +187,7 @@ def placed(forms: list[Form], grids: list[Grid], tables: list[Table],
     chunks = [c for c in by_form(rows) if starting_on is None or c[0].page in starting_on]
     out = []
     for form, chunk in zip(forms, chunks):
+        chunk = [row for row in chunk if row.page <= form.source.last_page]  # not a table after it
         (p0, r0), (p1, r1) = at[id(chunk[0])], at[id(chunk[-1])]
         first, last = tables[p0 - 1], tables[p1 - 1]
         place = first.place(r0, r1) if p0 == p1 else \

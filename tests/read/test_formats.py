@@ -263,3 +263,23 @@ def test_the_form_is_found_whatever_the_borders(tmp_path, borders):
     [form] = forms_of(out)
     assert differences(form, truth_of("440303210301500004143", "central")) == []
     assert form["source"]["place"] == "'项目支出绩效自评表'!A4:I42"
+
+
+def test_a_page_of_several_tables(tmp_path):
+    """A web page holding a layout table around two forms and a table after them: each form its own
+    page, with its own title and year, and its place its own table; the table after is no form's."""
+    from pipeline.read.html import decode
+
+    central, other = (decode(p, p.read_bytes()) for p in (CORPUS / "html" / f"{code}.central.html" for code in
+                                                           ("440106191550216302646", "440105221551500060313")))
+    body = lambda html: html[html.index('<div class="article">'):html.index('<div id="footer">')]  # noqa: E731
+    page = tmp_path / "two.html"
+    page.write_text(f"<html><body><table><tr><td>栏目</td><td>{body(central)}<hr>{body(other)}</td></tr>"
+                    "</table><table><tr><td>附件下载</td><td>点击</td></tr></table></body></html>",
+                    encoding="utf-8")
+    forms = forms_of(page)
+    assert [f["year"] for f in forms] == [2021, 2025]
+    for form, code in zip(forms, ("440106191550216302646", "440105221551500060313")):
+        assert differences(form, truth_of(code, "central")) == []
+    assert [re.sub(r"rows 1–\d+", "rows", f["source"]["place"]) for f in forms] == ["table 1, rows", "table 2, rows"]
+    assert [(f["source"]["first_page"], f["source"]["last_page"]) for f in forms] == [(1, 1), (2, 2)]
