@@ -283,3 +283,45 @@ def test_a_page_of_several_tables(tmp_path):
         assert differences(form, truth_of(code, "central")) == []
     assert [re.sub(r"rows 1–\d+", "rows", f["source"]["place"]) for f in forms] == ["table 1, rows", "table 2, rows"]
     assert [(f["source"]["first_page"], f["source"]["last_page"]) for f in forms] == [(1, 1), (2, 2)]
+
+
+def _typed_xls(src: Path, out: Path, numbers: dict[tuple[int, int], tuple[int, bool]], fmt: int) -> None:
+    """`src` with the text cells at `numbers` (row, col from 0) turned into numbers (RK records: an
+    integer, divided by 100 when the flag says so; the same length as the text record, so the file
+    stays whole) and their cell format given built-in number format `fmt` (4: "#,##0.00")."""
+    import struct
+
+    data = bytearray(src.read_bytes())
+    xfs = set()
+    for (r, c), (value, hundredths) in numbers.items():
+        key = b"\xfd\x00\x0a\x00" + struct.pack("<HH", r, c)  # LABELSST: row, col, xf, string index
+        assert data.count(key) == 1
+        at = data.index(key)
+        (xf,) = struct.unpack("<H", data[at + 8:at + 10])
+        xfs.add(xf)
+        data[at:at + 14] = b"\x7e\x02\x0a\x00" + struct.pack("<HHHI", r, c, xf, value << 2 | 2 | hundredths)
+    starts = [m.start() for m in re.finditer(re.escape(b"\xe0\x00\x14\x00"), bytes(data))]  # XF records
+    for xf in xfs:
+        data[starts[xf] + 6:starts[xf] + 8] = struct.pack("<H", fmt)
+    out.write_bytes(bytes(data))
+
+
+def test_numbers_typed_in_an_xls_keep_the_digits_shown(tmp_path):
+    """The same through xlrd: 1210000 and 1291532.65 typed as numbers in "#,##0.00" read as the
+    "1210000.00" and "1291532.65" the form shows, not "1210000.0"."""
+    import xlrd
+
+    out = tmp_path / "typed.xls"
+    _typed_xls(CORPUS / "xls" / "440303210301500004143.luohu.xls", out,
+               {(5, 2): (1210000, False), (5, 3): (1497500, False), (5, 4): (129153265, True),
+                (5, 7): (863, True)}, fmt=4)
+    book = xlrd.open_workbook(str(out), formatting_info=True)
+    sheet = book.sheet_by_index(0)
+    cells = [sheet.cell(5, c) for c in (2, 3, 4, 7)]
+    assert [c.ctype for c in cells] == [xlrd.XL_CELL_NUMBER] * 4
+    assert [c.value for c in cells] == [1210000, 1497500, 1291532.65, 8.63]
+    assert {book.format_map[book.xf_list[c.xf_index].format_key].format_str for c in cells} == {"#,##0.00"}
+    [form] = forms_of(out)
+    assert [form["funds"]["rows"][0][k] for k in ("initial_budget", "annual_budget", "executed")] == \
+        ["1210000.00", "1497500.00", "1291532.65"]
+    assert differences(form, truth_of("440303210301500004143", "luohu")) == []
