@@ -29,7 +29,8 @@ class ReportFolder(dg.ConfigurableResource):
     inbox_runs: str = os.environ.get("JIXIAO_INBOX_RUNS", "batch")
 
     def inbox(self) -> list[Path]:
-        """The PDFs under the inbox, as absolute paths: they travel in run tags to other processes."""
+        """The reports under the inbox (PDFs, workbooks, Word documents, web pages: `find_reports`), as
+        absolute paths: they travel in run tags to other processes."""
         folder = Path(self.inbox_dir).absolute()
         return find_reports([folder]) if folder.is_dir() else []
 

@@ -214,11 +214,12 @@ def _extract(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from . import warehouse
     from . import checks
-    from .ingest import BATCH_SECONDS, find_reports, ingest_many
+    from .ingest import BATCH_SECONDS, REPORT_SUFFIXES, find_reports, ingest_many
 
     files = find_reports(args.paths)  # a path that is not there stops here, before the warehouse
     if not files:
-        print(f"jixiao: no PDF found under {', '.join(args.paths)}", file=sys.stderr)
+        print(f"jixiao: no report found under {', '.join(args.paths)} (looked for "
+              f"{', '.join(sorted(REPORT_SUFFIXES))})", file=sys.stderr)
         return 2
     limits = Limits(seconds=args.max_seconds, pages=args.max_pages, memory_mb=args.max_memory)
     with warehouse.writing(args.warehouse, on_wait=_say, on_notice=_tell) as writer:

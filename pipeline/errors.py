@@ -47,6 +47,13 @@ class NotAPdf(ReportError):
     kind = "not_a_pdf"
 
 
+class UnsupportedFormat(ReportError):
+    """A report in a format jixiao does not read (a legacy Word .doc): the message says what to save
+    it as."""
+
+    kind = "unsupported_format"
+
+
 class BrokenPdf(ReportError):
     """A PDF file that is damaged or truncated: what could be read of it would be missing text."""
 

@@ -6,6 +6,11 @@ first page is in it; it reads on past its last page until the next form starts, 
 holds are whole, and the pages before its first form belong to the part before. Each page is
 checked (`check_held`, `check_edges`) by the part that holds the form printed on it, with the form's
 spill pages beside it. A report of up to `PART_PAGES` pages is one part: everything as before.
+
+Workbooks, Word documents and web pages (`read.tables.kind`, by the file's first bytes) are read by
+their own reader (`read.workbook`, `read.docx`, `read.html`) into the same grids, one "page" per table,
+and then by the same form reader; a part of such a file reads it whole and keeps the forms starting
+in the part, as a part of a PDF does.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from pathlib import Path
 from .forms.reader import no_form_found, read_forms
 from .forms.rows import form_starts, stitch_overflow
 from .model import Form
-from .read.pdf import OpenPdf, PdfInfo, count_pages, inspect
+from .errors import OverLimit
+from .read import pdf, tables
+from .read.pdf import OpenPdf, PdfInfo, inspect
 from .read.grids import ENGINE, check_edges, check_held, scan
 
 PART_PAGES = 50  # pages a worker reads at once: a few MB of glyphs and grids
@@ -44,10 +51,22 @@ def extract(path: str | Path, engine: str = ENGINE, max_pages: int | None = None
     return info, forms
 
 
+def count_pages(path: str | Path, max_pages: int | None = None) -> int:
+    """The report's number of pages (of a workbook, Word document or web page: its tables), once it
+    is known to be a file jixiao reads; raises the named `ReportError` otherwise (`pdf.count_pages`)."""
+    kind = tables.kind(path)
+    if kind not in _STRUCTURED:
+        return pdf.count_pages(path, max_pages)
+    return len(_tables(Path(path), kind, max_pages))
+
+
 def read_part(path: str | Path, part: range, engine: str = ENGINE, max_pages: int | None = None,
               sha256: str | None = None) -> tuple[PdfInfo, list[Form]]:
     """The forms of a report whose first page is in `part`, read and checked (none is no fault here:
     `extract` says so for the whole report). `sha256` spares hashing the file again."""
+    kind = tables.kind(path)
+    if kind in _STRUCTURED:
+        return _read_structured(Path(path), kind, part, max_pages, sha256)
     with OpenPdf(path, max_pages) as opened:  # each page loaded once, for its text and its tables
         return _read_part(opened, path, part, engine, max_pages, sha256)
 
@@ -83,6 +102,37 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
     check_held(info.path, grids, rulings)
     check_edges(info.path, {p for _, on in stitch_overflow(grids) if len(on) > 1 for p in on}, rulings)
     return info, forms
+
+
+_STRUCTURED = {"xlsx": "workbook", "xls": "workbook", "docx": "Word document", "html": "web page",
+               "doc": "Word document"}
+
+
+def _tables(path: Path, kind: str, max_pages: int | None) -> list[tables.Table]:
+    """The tables of a workbook, Word document or web page (a legacy .doc is refused)."""
+    if kind == "doc":
+        raise tables.refuse_doc(path)
+    if kind in ("xlsx", "xls"):
+        from .read.workbook import read_xls, read_xlsx
+        reader = read_xlsx if kind == "xlsx" else read_xls
+    elif kind == "docx":
+        from .read.docx import read_docx as reader
+    else:
+        from .read.html import read_html as reader
+    found = tables.read_tables(path, reader, _STRUCTURED[kind])
+    if max_pages is not None and len(found) > max_pages:
+        raise OverLimit(str(path), f"the {_STRUCTURED[kind]} has {len(found):,} tables, more than the "
+                                   f"limit of {max_pages:,} pages per report")
+    return found
+
+
+def _read_structured(path: Path, kind: str, part: range, max_pages: int | None,
+                     sha256: str | None) -> tuple[PdfInfo, list[Form]]:
+    found = _tables(path, kind, max_pages)
+    info = tables.info(path, found, sha256)
+    grids = [tables.grid(page, table) for page, table in enumerate(found, start=1)]
+    forms = read_forms(info, grids, starting_on=part)
+    return info, tables.placed(forms, grids, found, part)
 
 
 def _joined(a: PdfInfo, b: PdfInfo) -> PdfInfo:

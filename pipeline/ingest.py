@@ -39,15 +39,17 @@ import polars as pl
 
 from . import bounded, warehouse
 from .errors import FileChanged, FileFault, ReportError, UnreadableFile, shown
-from .extract import PART_PAGES, extract, parts, read_part
+from .extract import PART_PAGES, count_pages, extract, parts, read_part
 from .facts import frames as facts
 from .forms.reader import no_form_found
-from .read.pdf import CHANGED, Stamp, count_pages, fingerprint, stamp
+from .read.pdf import CHANGED, Stamp, fingerprint, stamp
+from .read.tables import KINDS
 from .sources import NotKept, keep, kept_path, store_of
 
 log = logging.getLogger(__name__)
 
-PDF_SUFFIXES = {".pdf"}
+# what a folder is searched for: PDFs, workbooks, Word documents, web pages (a .doc is refused with advice)
+REPORT_SUFFIXES = {".pdf", *KINDS}
 BATCH_REPORTS = 64  # small reports written in one transaction (warehouse.load_parts) ...
 BATCH_SECONDS = 1.0  # ... or as many as were read in this time, so progress still shows
 COUNTED = ("dim_form", "fact_fund_execution", "fact_indicator_result")  # Outcome.rows: rows written
@@ -73,7 +75,7 @@ class Outcome:
 
 
 def find_reports(paths: list[str | Path]) -> list[Path]:
-    """Files as given, folders searched recursively for PDFs; sorted, each once.
+    """Files as given, folders searched recursively for reports (`REPORT_SUFFIXES`); sorted, each once.
 
     A path that does not exist raises `FileNotFoundError` naming it, before anything is opened: a
     mistyped name is the user's slip, not a report to quarantine. Any other path given is kept, whatever
@@ -86,7 +88,7 @@ def find_reports(paths: list[str | Path]) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if _kind(p) == "dir":
-            found += [f for f in p.rglob("*") if f.suffix.lower() in PDF_SUFFIXES and _kind(f) != "other"]
+            found += [f for f in p.rglob("*") if f.suffix.lower() in REPORT_SUFFIXES and _kind(f) != "other"]
         else:
             found.append(p)
     return sorted(dict.fromkeys(found))

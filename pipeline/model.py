@@ -27,6 +27,9 @@ class Source:
     sha256: str
     first_page: int
     last_page: int
+    # in a workbook, Word document or web page (each table a "page"): the sheet and cell range
+    # ("'Sheet1'!A2:H44") or the table and rows ("table 2, rows 1–43") the form was read from
+    place: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,8 @@ class Form:
                 "read": self.read_method,
             },
         })
+        if self.source.place is not None:
+            out["source"]["place"] = self.source.place
         if self.ocr is not None:  # provenance of a scan: engine, and every cell with its confidence
             out["source"]["ocr"] = {
                 "engine": self.ocr.engine, "version": self.ocr.version, "pages": list(self.ocr.pages),

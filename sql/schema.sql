@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS dim_form (
     finance_lead      VARCHAR,
     first_page        INTEGER NOT NULL,
     last_page         INTEGER NOT NULL,
+    source_place      VARCHAR,
     is_current        BOOLEAN NOT NULL,
     superseded_by     VARCHAR,
     read_method       VARCHAR NOT NULL DEFAULT 'text',
@@ -98,6 +99,7 @@ COMMENT ON COLUMN dim_form.total_weight IS '总分分值: 总分 分值 (normall
 COMMENT ON COLUMN dim_form.total_score IS '总分: 总分 得分 as printed';
 COMMENT ON COLUMN dim_form.first_page IS '起始页: first page of the form in its report';
 COMMENT ON COLUMN dim_form.last_page IS '结束页: last page of the form in its report (spill pages included)';
+COMMENT ON COLUMN dim_form.source_place IS '来源位置: where a form read from a workbook, Word document or web page is in it, since its "pages" are its tables (first_page/last_page count them from 1): the sheet and cell range (''项目支出绩效自评表''!A2:H44) or the table and rows (table 2, rows 1–43); null for a PDF';
 COMMENT ON COLUMN dim_form.is_current IS '是否现行: false once a later report re-issues the same project and year';
 COMMENT ON COLUMN dim_form.superseded_by IS '被替代: sha256 of the report that superseded this version';
 COMMENT ON COLUMN dim_form.read_method IS '读取方式: text (the PDF''s text layer) or ocr (some page of the form had no text layer and was read from its image)';

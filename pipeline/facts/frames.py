@@ -39,7 +39,7 @@ DIM_FORM = {
     "indicators_weight": POINTS, "total_weight": POINTS, "total_score": POINTS,
     "implementation_summary": pl.String, "conclusion": pl.String, "problems": pl.String,
     "improvements": pl.String, "project_lead": pl.String, "finance_lead": pl.String,
-    "first_page": pl.Int32, "last_page": pl.Int32,
+    "first_page": pl.Int32, "last_page": pl.Int32, "source_place": pl.String,
     "is_current": pl.Boolean, "superseded_by": pl.String,
     # how the form was read (pipeline.facts.ocr_trust): text layer or OCR, and whether OCR'd numbers hold
     "read_method": pl.String, "ocr_engine": pl.String, "ocr_version": pl.String, "status": pl.String,
@@ -178,6 +178,7 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
             **{k: form.narrative.get(k) for k in ("implementation_summary", "conclusion", "problems",
                                                    "improvements", "project_lead", "finance_lead")},
             "first_page": form.source.first_page, "last_page": form.source.last_page,
+            "source_place": form.source.place,
             "is_current": True, "superseded_by": None,
         })
         for row in form.funds.rows:

@@ -121,7 +121,7 @@ def test_ingest_refuses_a_missing_path_without_touching_the_warehouse(tmp_path):
     (empty / "sub").mkdir(parents=True)
     (empty / "sub" / "notes.txt").write_text("no report here")
     none = run("ingest", str(empty), "--warehouse", str(wh))
-    assert none.returncode == 2 and f"no PDF found under {empty}" in none.stderr
+    assert none.returncode == 2 and f"no report found under {empty}" in none.stderr
     assert not wh.exists()
 
 

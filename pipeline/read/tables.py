@@ -1,0 +1,196 @@
+"""Tables of structured files (workbooks, Word documents, web pages) → the `Grid`s the PDF reader
+makes, so that they go through the same form reader (`pipeline.forms.reader.read_forms`) unchanged.
+
+A structured file says which cell is where; only the geometry is missing, and the form reader places
+cells into columns by x. So each table is laid out on a page of its own: row i spans y = -i·`ROW_H`
+to -(i+1)·`ROW_H`, column j spans x = j·`COL_W` to (j+1)·`COL_W`. A merged region's text is placed in
+its top-left cell and the others stay empty, as the PDF reader does; its text's x range (`Grid.spans`,
+which the reader's cross-check holds inside the column it is read into) is the whole region.
+
+Each table is one "page" (numbered from 1 in the file's order) whose text is the text printed between
+the previous table and it, nearest line first: the form reader takes the title (and a year printed
+only by the title) from the first title line of the page, and a web page's headline, far above the
+form, names the article, not the form. `Table.place` says where a form was read from in the file,
+since a page number means nothing there (`Source.place`: sheet and cell range, or table and rows).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import NoFormFound, ReportError, Unreadable, UnsupportedFormat
+from ..model import Form
+from .grids import Grid
+from .pdf import PdfInfo, sha256_of
+
+COL_W = 100.0  # points: the width given each column (the reader's tolerances are 2 points)
+ROW_H = 20.0  # points: the height given each row
+_MARGIN = 1.0  # points: a region's text is printed this far inside its borders
+
+KINDS = {".xlsx": "xlsx", ".xls": "xls", ".docx": "docx", ".html": "html", ".htm": "html", ".doc": "doc"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table as the file holds it: the text of each cell (of each merged region, at its top-left
+    cell), rows and columns counted from 0, and the text printed before it."""
+
+    cells: dict[tuple[int, int], str]
+    merged: tuple[tuple[int, int, int, int], ...]  # (row0, col0, row1, col1), inclusive, of each region
+    rows: int
+    cols: int
+    before: tuple[str, ...] = ()  # lines printed between the previous table and this one, in order
+    sheet: str | None = None  # a workbook's sheet: its rows and columns are named as Excel names them
+    origin: tuple[int, int] = (1, 1)  # the sheet row and column (from 1) of cell (0, 0)
+    index: int = 1  # the table's number among the file's tables (docx, html), from 1
+
+    def place(self, first: int, last: int) -> str:
+        """Where rows `first`..`last` of this table are in the file: "'Sheet1'!A2:H44", "table 2, rows 1–43"."""
+        if self.sheet is None:
+            return f"table {self.index}, rows {first + 1}–{last + 1}"
+        r, c = self.origin
+        name = "'" + self.sheet.replace("'", "''") + "'"
+        return f"{name}!{_column(c)}{r + first}:{_column(c + self.cols - 1)}{r + last}"
+
+
+def _column(n: int) -> str:
+    """Excel's name of column `n` (from 1): A, …, Z, AA, …"""
+    name = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def grid(page: int, table: Table) -> Grid:
+    """The table as the PDF reader would have made it from a printed page (see the module's doc)."""
+    region = {(r, c): (r, c, r, c) for r in range(table.rows) for c in range(table.cols)}
+    for r0, c0, r1, c1 in table.merged:
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                region[r, c] = (r0, c0, r1, c1)
+    rows, spans = [], []
+    for r in range(table.rows):
+        texts, xs = [], []
+        for c in range(table.cols):
+            r0, c0, _, c1 = region[r, c]
+            text = table.cells.get((r, c), "") if (r0, c0) == (r, c) else ""
+            texts.append(text)
+            xs.append((c0 * COL_W + _MARGIN, (c1 + 1) * COL_W - _MARGIN) if text.strip() else None)
+        rows.append(tuple(texts))
+        spans.append(tuple(xs))
+    return Grid(page=page, rows=tuple(rows),
+                row_y=tuple((-r * ROW_H, -(r + 1) * ROW_H) for r in range(table.rows)),
+                col_x=tuple((c * COL_W, (c + 1) * COL_W) for c in range(table.cols)),
+                spans=tuple(spans))
+
+
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+
+
+def clean(text: str) -> str:
+    """A cell's text as printed: each line stripped, runs of spaces one space, empty lines dropped
+    (a no-break space is a space: web pages fill empty cells with &nbsp;)."""
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def info(path: Path, tables: list[Table], sha256: str | None = None) -> PdfInfo:
+    """What the form reader needs of the file besides its grids: its name, hash, "pages" (one per
+    table) and each page's text, nearest line first (see the module's doc)."""
+    texts = tuple("\n".join(reversed(t.before)) for t in tables)
+    return PdfInfo(path=path, sha256=sha256 or sha256_of(path), pages=len(tables), page_texts=texts)
+
+
+def kind(path: str | Path) -> str:
+    """What a report file is, by its first bytes, then its name: "pdf", "xlsx", "xls", "docx",
+    "html", "doc", or "" (none of these: the PDF reader refuses it as not a PDF)."""
+    path = Path(path)
+    suffix = KINDS.get(path.suffix.lower(), "")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return ""
+    if b"%PDF" in head:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):  # a zip: Office Open XML
+        return suffix if suffix in ("xlsx", "docx") else _zipped(path)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: a legacy .xls or .doc
+        return "doc" if suffix == "doc" or _word_stream(path) else "xls"
+    if suffix == "html" or re.search(rb"<\s*(!doctype\s+html|html|table)\b", head, re.I):
+        return "html"
+    return ""
+
+
+def _word_stream(path: Path) -> bool:
+    """An OLE2 file holding a "WordDocument" stream (its name in the directory, UTF-16): a .doc, under
+    whatever name, which gets the advice to save it as .docx rather than fail as a workbook."""
+    name = "WordDocument".encode("utf-16-le")
+    with path.open("rb") as fh:
+        tail = b""
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            if name in tail + chunk:
+                return True
+            tail = chunk[-len(name):]
+    return False
+
+
+def _zipped(path: Path) -> str:
+    import zipfile
+
+    try:
+        names = set(zipfile.ZipFile(path).namelist())
+    except (zipfile.BadZipFile, OSError):
+        return ""
+    return "xlsx" if "xl/workbook.xml" in names else "docx" if "word/document.xml" in names else ""
+
+
+def refuse_doc(path: Path) -> UnsupportedFormat:
+    return UnsupportedFormat(str(path), "a legacy Word .doc file cannot be read: open it in Word or "
+                                        "WPS and save it as .docx (or as PDF), then load that file")
+
+
+def read_tables(path: Path, reader: Callable[[Path], list[Table]], what: str) -> list[Table]:
+    """`reader`'s tables, any library failure on a damaged file a refusal naming the file."""
+    if not path.is_file():
+        raise Unreadable(str(path), "no such file")
+    try:
+        tables = reader(path)
+    except ReportError:
+        raise
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - each library raises its own on a damaged file
+        raise Unreadable(str(path), f"the {what} cannot be read: damaged or not what its name says "
+                                    f"({type(exc).__name__}: {str(exc)[:200]})") from exc
+    if not tables:
+        raise NoFormFound(str(path), f"no table found in the {what}")
+    return tables
+
+
+def placed(forms: list[Form], grids: list[Grid], tables: list[Table],
+           starting_on: range | None = None) -> list[Form]:
+    """Each form with where it was read from (`Source.place`): the first and last table rows of the
+    rows the form reader cut it from (`by_form`, in the same order as the forms it read), up to its
+    last page (a table after the form, on a page of its own, is not the form's)."""
+    from ..forms.rows import by_form, rows_of, stitch_overflow
+
+    stitched = stitch_overflow(grids)
+    rows = rows_of(stitched)
+    origin = [(pages[0], i) for g, pages in stitched for i in range(len(g.rows))]
+    at = {id(row): origin[n] for n, row in enumerate(rows)}
+    chunks = [c for c in by_form(rows) if starting_on is None or c[0].page in starting_on]
+    out = []
+    for form, chunk in zip(forms, chunks):
+        chunk = [row for row in chunk if row.page <= form.source.last_page]  # not a table after it
+        (p0, r0), (p1, r1) = at[id(chunk[0])], at[id(chunk[-1])]
+        first, last = tables[p0 - 1], tables[p1 - 1]
+        place = first.place(r0, r1) if p0 == p1 else \
+            f"{first.place(r0, first.rows - 1)} to {last.place(0, r1)}"
+        out.append(dataclasses.replace(form, source=dataclasses.replace(form.source, place=place)))
+    return out

@@ -1,0 +1,225 @@
+"""Workbooks (.xlsx by openpyxl, .xls by xlrd) → `tables.Table`s: each sheet's bordered blocks of rows.
+
+Both libraries give what a form needs and the fast readers (calamine, fastexcel) do not: each cell's
+number format, its borders and the merged ranges. A cell typed as a number is read as the text the
+cell shows, its number format applied (`shown`): 1210000 formatted "#,##0.00" is "1,210,000.00", and
+0.8625 formatted "0.00%" is "86.25%", never a float's repr.
+
+A form is the block of consecutive rows that have a bordered cell, as the printed form is the ruled
+table; the rows without borders around it (附件1, the title, （2023年度）) are the text printed above
+it. So a sheet may hold one form or several stacked, each its own table. A sheet with no border at all
+is one table whose leading one-cell rows (titles) are the text above it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from .tables import Table, clean
+
+
+@dataclass
+class Sheet:
+    """A sheet as both libraries give it: cell texts, bordered cells, merged ranges (inclusive)."""
+
+    name: str
+    texts: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) from 0
+    bordered: set[tuple[int, int]] = field(default_factory=set)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def read_xlsx(path: Path) -> list[Table]:
+    """Read-only openpyxl (a tenth of the time: the full reader styles every merged cell) for the cells,
+    their borders and formats; the merged ranges from each sheet's XML, which that mode leaves out."""
+    import zipfile
+
+    import openpyxl
+    from lxml import etree
+    from openpyxl.cell.read_only import EmptyCell
+    from openpyxl.utils.cell import range_boundaries
+
+    merge = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
+    out: list[Table] = []
+    with path.open("rb") as fh:  # openpyxl refuses a name not ending in .xlsx; the content decides
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=True)  # a formula's last value
+        try:
+            parts = zipfile.ZipFile(fh)
+            for ws in book.worksheets:
+                sheet = Sheet(ws.title)
+                for row in ws.iter_rows():
+                    for cell in row:
+                        if isinstance(cell, EmptyCell):
+                            continue
+                        at = (cell.row - 1, cell.column - 1)
+                        if cell.value is not None:
+                            text = clean(shown(cell.value, cell.number_format))
+                            if text:
+                                sheet.texts[at] = text
+                        b = cell.border
+                        if any(side is not None and side.style for side in (b.left, b.right, b.top, b.bottom)):
+                            sheet.bordered.add(at)
+                with parts.open(ws._worksheet_path) as xml:
+                    for _, element in etree.iterparse(xml, tag=merge):
+                        c0, r0, c1, r1 = range_boundaries(element.get("ref"))
+                        sheet.merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+                        element.clear()
+                out += sheet_tables(sheet)
+        finally:
+            book.close()
+    return out
+
+
+def read_xls(path: Path) -> list[Table]:
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    try:
+        out: list[Table] = []
+        for i in range(book.nsheets):
+            ws = book.sheet_by_index(i)
+            sheet = Sheet(ws.name)
+            for r in range(ws.nrows):
+                for c in range(ws.ncols):
+                    cell = ws.cell(r, c)
+                    xf = book.xf_list[cell.xf_index] if cell.xf_index is not None else None
+                    fmt = book.format_map[xf.format_key].format_str if xf and xf.format_key in book.format_map \
+                        else "General"
+                    value = cell.value
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        value = xlrd.xldate_as_datetime(value, book.datemode)
+                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                        value = bool(value)
+                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                        value = None
+                    elif cell.ctype == xlrd.XL_CELL_ERROR:
+                        value = xlrd.error_text_from_code.get(value, "#ERR")
+                    if value is not None:
+                        text = clean(shown(value, fmt))
+                        if text:
+                            sheet.texts[r, c] = text
+                    if xf is not None and any((xf.border.left_line_style, xf.border.right_line_style,
+                                               xf.border.top_line_style, xf.border.bottom_line_style)):
+                        sheet.bordered.add((r, c))
+            sheet.merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
+            out += sheet_tables(sheet)
+            book.unload_sheet(i)
+        return out
+    finally:
+        book.release_resources()
+
+
+def sheet_tables(sheet: Sheet) -> list[Table]:
+    """The sheet's forms: its blocks of consecutive bordered rows (no border in the sheet: one block
+    of all its rows), each with the text above it, the block's own leading rows of one cell (a title
+    drawn with borders) among that text."""
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), text in sorted(sheet.texts.items()):
+        by_row.setdefault(r, []).append((c, text))
+    if not by_row:
+        return []
+    bordered_cols: dict[int, set[int]] = {}
+    for r, c in sheet.bordered:
+        bordered_cols.setdefault(r, set()).add(c)
+    table_rows = sorted(bordered_cols) if bordered_cols else range(min(by_row), max(by_row) + 1)
+    blocks: list[list[int]] = []
+    for r in table_rows:
+        if blocks and r == blocks[-1][1] + 1:
+            blocks[-1][1] = r
+        else:
+            blocks.append([r, r])
+    out, above = [], 0
+    for r0, r1 in blocks:
+        while r0 < r1 and len(by_row.get(r0, ())) <= 1:  # a title row, bordered or not
+            r0 += 1
+        before = tuple(_line(by_row[r]) for r in range(above, r0) if r in by_row)
+        above = r1 + 1
+        cols = {c for r in range(r0, r1 + 1) for c, _ in by_row.get(r, ())} | \
+            {c for r in range(r0, r1 + 1) for c in bordered_cols.get(r, ())}
+        cells = {(r - r0, c): t for r in range(r0, r1 + 1) for c, t in by_row.get(r, ())}
+        if not cells:
+            continue
+        c0, c1 = min(cols), max(cols)
+        cells = {(r, c - c0): t for (r, c), t in cells.items()}
+        merged = tuple((max(a, r0) - r0, max(b, c0) - c0, min(x, r1) - r0, min(y, c1) - c0)
+                       for a, b, x, y in sheet.merged if r0 <= a <= r1 and c0 <= b <= c1)
+        out.append(Table(cells=cells, merged=merged, rows=r1 - r0 + 1, cols=c1 - c0 + 1, before=before,
+                         sheet=sheet.name, origin=(r0 + 1, c0 + 1)))
+    return out
+
+
+def _line(cells: list[tuple[int, str]]) -> str:
+    return " ".join(t.replace("\n", " ") for _, t in cells)
+
+
+# ----------------------------------------------------------------------------------------------
+# number formats: the digits a cell shows
+
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')  # literal text, [colour]/[$€-x], padding, fill
+_PLACES = re.compile(r"[0#?]")
+
+
+def shown(value: object, number_format: str | None) -> str:
+    """The text a cell shows: a string as typed; a number through its number format (decimals,
+    thousands separators, percent, literal text around it); a number in General the way Excel
+    prints it (1210000, 86.25, not 1210000.0)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if not isinstance(value, (int, float, Decimal)):
+        return str(value)
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    fmt = (number_format or "General").split(";")
+    section = fmt[1] if number < 0 and len(fmt) > 1 and fmt[1] else fmt[0]
+    if len(fmt) > 1 and number < 0 and fmt[1]:
+        number = -number  # the negative section prints its own sign, if any
+    if not _PLACES.search(_QUOTED.sub("", section)):  # General, @, or a format printing no digits
+        return _general(number)
+    return _formatted(number, section)
+
+
+def _general(number: Decimal) -> str:
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _formatted(number: Decimal, section: str) -> str:
+    """`number` through one section of a number format, such as "#,##0.00", "0.00%", "0.0\"万元\""."""
+    bare = _QUOTED.sub(lambda m: "" if m.group(0)[0] in "[_*" else "\x00", section)
+    first, last = _PLACES.search(bare).start(), max(m.start() for m in _PLACES.finditer(bare))
+    digits = bare[first:last + 1]
+    if "%" in bare:
+        number *= 100
+    if "E" in digits.upper():  # scientific: rare in a form; Python's own rendering of it
+        places = len(digits.upper().split("E")[0].partition(".")[2])
+        return f"{number:.{places}E}"
+    places = len(_PLACES.findall(digits.partition(".")[2]))
+    value = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{value:,.{places}f}" if "," in digits else f"{value:.{places}f}"
+    literals = [m.group(0) for m in _QUOTED.finditer(section) if m.group(0)[0] not in "[_*"]
+    before, inside = bare[:first].count("\x00"), digits.count("\x00")
+    return _literal(bare[:first], literals[:before]) + text + \
+        _literal(bare[last + 1:], literals[before + inside:])
+
+
+def _literal(part: str, literals: list[str]) -> str:
+    """A format's text around the digits as shown: its quoted or escaped characters unquoted."""
+    found = iter(literals)
+    out = ""
+    for ch in part:
+        if ch == "\x00":
+            lit = next(found, "")
+            out += lit[1:-1] if lit.startswith('"') else lit[1:]
+        else:
+            out += ch
+    return out

@@ -1,0 +1,327 @@
+"""Forms given as .xlsx, .xls, .docx and saved web pages (pipeline/read/{workbook,docx,html}.py, through
+read/tables.py into the PDF reader's grids) read field for field as their truth, through the same form
+reader; a legacy .doc is refused with its advice; a workbook's number formats give the digits the cell
+shows."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import CORPUS, PDF, differences
+from pipeline.errors import NoFormFound, ReportError, UnsupportedFormat
+from pipeline.extract import count_pages, extract, parts, read_part
+from pipeline.ingest import find_reports
+from pipeline.read import tables
+from pipeline.read.workbook import shown
+
+FORMATS = ("xlsx", "xls", "docx", "html")
+TRUTH_DIRS = {"luohu": CORPUS / "truth", "central": CORPUS / "truth-central"}
+BUNDLES = [CORPUS / "xlsx" / f"dev.{t}.xlsx" for t in ("luohu", "central")]  # one form per sheet
+
+
+def truth_of(code: str, template: str) -> dict:
+    code = "anhui-tangxi-2022" if code == "weituoyewu" else code
+    return json.loads((TRUTH_DIRS[template] / f"{code}.json").read_text(encoding="utf-8"))
+
+
+def forms_of(path: Path) -> list[dict]:
+    return [f.to_dict() for f in extract(path)[1]]
+
+
+def _files():
+    for fmt in FORMATS:
+        for path in sorted((CORPUS / fmt).glob(f"*.{fmt}")):
+            code, template = path.name.split(".")[:2]
+            if code != "dev":  # the real forms in the fast tier, the synthetic ones (a "defect") slow
+                marks = [pytest.mark.slow] if "defect" in truth_of(code, template) else []
+                yield pytest.param(path, code, template, id=f"{fmt}/{path.name}", marks=marks)
+
+
+@pytest.mark.parametrize("path,code,template", list(_files()))
+def test_every_form_reads_as_its_truth(path, code, template):
+    [form] = forms_of(path)
+    assert form["template"] == template
+    assert differences(form, truth_of(code, template)) == []
+    assert form["source"]["first_page"] == form["source"]["last_page"] == 1
+    assert form["source"]["place"]  # where in the file: a sheet's cells, or a table's rows
+
+
+def test_each_format_is_in_the_fixtures():
+    """The parametrized test above covers each format and template, GBK and UTF-8 pages among them."""
+    cases = [(p.suffix, p.name.split(".")[1]) for p in (c.values[0] for c in _files())]
+    assert {(f".{fmt}", t) for fmt in FORMATS for t in TRUTH_DIRS} <= set(cases)
+    declared = {re.search(rb"charset=\"?([\w-]+)", p.read_bytes()[:2048]).group(1).lower()
+                for p in (CORPUS / "html").glob("*.html")}
+    assert declared == {b"gbk", b"utf-8"}
+
+
+@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda p: p.name)
+def test_workbook_with_a_form_per_sheet(bundle):
+    """dev.<template>.xlsx: a sheet per form (52, and 棠溪镇's in the central one), named by project
+    code; each sheet is a page."""
+    sheets = openpyxl.load_workbook(bundle, read_only=True).sheetnames
+    forms = forms_of(bundle)
+    template = bundle.name.split(".")[1]
+    assert len(forms) == len(sheets) >= 52
+    for page, (form, sheet) in enumerate(zip(forms, sheets), start=1):
+        assert differences(form, truth_of(sheet, template)) == [], sheet
+        assert (form["source"]["first_page"], form["source"]["last_page"]) == (page, page)
+        assert form["source"]["place"].startswith(f"'{sheet}'!A")
+
+
+def test_workbook_read_in_parts_as_a_pdf_is():
+    """The bounded workers count a workbook's pages (its tables) and read it in parts: each part keeps
+    the forms starting in it, together the forms `extract` reads."""
+    bundle = BUNDLES[0]
+    pages = count_pages(bundle)
+    assert pages == 52 and len(parts(pages, 20)) == 3
+    whole = [f.form_id for f in extract(bundle)[1]]
+    by_part = [f.form_id for part in parts(pages, 20) for f in read_part(bundle, part)[1]]
+    assert by_part == whole and len(whole) == 52
+
+
+def test_gbk_page_read_with_and_without_its_declaration(tmp_path):
+    page = next(p for p in sorted((CORPUS / "html").glob("*.luohu.html")) if b"charset=gbk" in p.read_bytes())
+    data = page.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # really GBK
+    want = truth_of(page.name.split(".")[0], "luohu")
+    assert differences(forms_of(page)[0], want) == []
+    undeclared = tmp_path / "page.htm"  # no charset: not UTF-8, so GB18030, which holds GBK
+    undeclared.write_bytes(re.sub(rb"<meta[^>]*charset[^>]*>", b"", data))
+    assert b"charset" not in undeclared.read_bytes()
+    assert differences(forms_of(undeclared)[0], want) == []
+
+
+def _stack(paths: list[Path], out: Path) -> None:
+    """One sheet holding the forms of `paths` one under the other, a blank row between, each with its
+    title rows, borders and merged cells."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    offset = 0
+    for path in paths:
+        src = openpyxl.load_workbook(path).worksheets[0]
+        for row in src.iter_rows():
+            for cell in row:
+                if type(cell).__name__ == "MergedCell":
+                    continue
+                target = ws.cell(row=cell.row + offset, column=cell.column, value=cell.value)
+                target.border = copy.copy(cell.border)
+                target.number_format = cell.number_format
+        for m in src.merged_cells.ranges:
+            ws.merge_cells(start_row=m.min_row + offset, start_column=m.min_col,
+                           end_row=m.max_row + offset, end_column=m.max_col)
+        offset += src.max_row + 1
+    book.save(out)
+
+
+def test_several_forms_stacked_on_one_sheet(tmp_path):
+    """Two central forms of different years and a luohu form on one sheet: three forms, each with the
+    title and year printed above its own table, each's cell range."""
+    codes = [("440106191550216302646", "central"), ("440105221551500060313", "central"),
+             ("440303210301500004143", "luohu")]
+    out = tmp_path / "stacked.xlsx"
+    _stack([CORPUS / "xlsx" / f"{c}.{t}.xlsx" for c, t in codes], out)
+    forms = forms_of(out)
+    assert [f["year"] for f in forms] == [2021, 2025, 2023]
+    for form, (code, template) in zip(forms, codes):
+        assert differences(form, truth_of(code, template)) == []
+    places = [f["source"]["place"] for f in forms]
+    assert [f["source"]["first_page"] for f in forms] == [1, 2, 3]  # a page per table
+    assert all(p.startswith("'Sheet'!A") for p in places)
+    starts = [int(re.search(r"!A(\d+):", p).group(1)) for p in places]
+    assert starts[0] == 4 and starts[0] < starts[1] < starts[2]
+
+
+def test_numbers_typed_in_a_workbook_keep_the_digits_shown(tmp_path):
+    """Amounts, rates and scores typed as numbers with number formats read as the cell shows them:
+    1210000 in "0.00" is "1210000.00" (the float's repr would be "1210000.0"), 0.8624 in "0.00%" is
+    "86.24%", 1497500 in "#,##0.00" is "1,497,500.00", read as 1497500.00."""
+    src = CORPUS / "xlsx" / "440303210301500004143.central.xlsx"
+    book = openpyxl.load_workbook(src)
+    ws = book.worksheets[0]
+    typed = {"D7": (121, "0"), "E7": (149.75, "#,##0.00"), "F7": (129.15, "0.00"), "G7": (10, "General"),
+             "H7": (0.8624, "0.00%"), "I7": (8.62, "0.00"), "D9": (0, "0"), "H34": (2.9, "0.0"),
+             "F34": (0.8625, "0.00%")}
+    assert {k: ws[k].value for k in typed} == {"D7": "121", "E7": "149.75", "F7": "129.15", "G7": "10",
+                                              "H7": "86.24%", "I7": "8.62", "D9": "0", "H34": "2.9",
+                                              "F34": "86.25%"}
+    for key, (value, fmt) in typed.items():
+        ws[key].value, ws[key].number_format = value, fmt
+    out = tmp_path / "numbers.xlsx"
+    book.save(out)
+    assert differences(forms_of(out)[0], truth_of("440303210301500004143", "central")) == []
+
+    book = openpyxl.load_workbook(CORPUS / "xlsx" / "440303210301500004143.luohu.xlsx")
+    ws = book.worksheets[0]
+    for key, value in (("C6", 1210000), ("D6", 1497500.0), ("E6", 1291532.65)):
+        ws[key].value, ws[key].number_format = value, "#,##0.00"
+    ws["G6"].value = 86.25  # General: Excel shows 86.25
+    out = tmp_path / "luohu.xlsx"
+    book.save(out)
+    [form] = forms_of(out)
+    assert [form["funds"]["rows"][0][k] for k in ("initial_budget", "annual_budget", "executed")] == \
+        ["1210000.00", "1497500.00", "1291532.65"]
+    assert differences(form, truth_of("440303210301500004143", "luohu")) == []
+
+
+@pytest.mark.parametrize("value,fmt,text", [
+    (1210000, "0.00", "1210000.00"), (1210000.0, "General", "1210000"), (86.25, "General", "86.25"),
+    (1497500.0, "#,##0.00", "1,497,500.00"), (0.8625, "0.00%", "86.25%"), (0.5, "0%", "50%"),
+    (2.675, "0.00", "2.68"),  # Excel rounds the decimal it shows, half up; float's round gives 2.67
+    (-3.5, "#,##0.00;[Red](#,##0.00)", "(3.50)"), (12, '0.0"万元"', "12.0万元"),
+    (1234.5, '"¥"#,##0.00_);("¥"#,##0.00)', "¥1,234.50"), ("1210000.00", "0", "1210000.00"),
+])
+def test_number_format_shown(value, fmt, text):
+    assert shown(value, fmt) == text
+
+
+def test_merged_cells_are_spans_with_their_text_top_left():
+    table = tables.Table(cells={(0, 0): "项目资金\n（万元）", (0, 1): "年初预算数", (1, 1): "121"},
+                         merged=((0, 0, 1, 0), (2, 0, 2, 1)), rows=3, cols=2)
+    grid = tables.grid(3, table)
+    assert grid.page == 3 and grid.rows == (("项目资金\n（万元）", "年初预算数"), ("", "121"), ("", ""))
+    assert grid.col_x == ((0.0, tables.COL_W), (tables.COL_W, 2 * tables.COL_W))
+    assert grid.row_y[1] == (-tables.ROW_H, -2 * tables.ROW_H)
+    assert grid.spans[0][0] == (1.0, tables.COL_W - 1.0) and grid.spans[1][0] is None
+    assert table.place(0, 2) == "table 1, rows 1–3"
+    sheet = tables.Table(cells={}, merged=(), rows=3, cols=28, sheet="O'Brien", origin=(4, 1))
+    assert sheet.place(0, 2) == "'O''Brien'!A4:AB6"
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the header of a legacy .doc and .xls
+
+
+@pytest.mark.parametrize("name", ["自评表.doc", "自评表.xls"])
+def test_legacy_doc_is_refused_with_advice(tmp_path, name):
+    """A Word 97 file (an OLE2 file with a WordDocument stream), also under a workbook's name."""
+    doc = tmp_path / name
+    doc.write_bytes(OLE2 + bytes(504) + "WordDocument".encode("utf-16-le") + bytes(64))
+    for call in (lambda: extract(doc), lambda: count_pages(doc)):
+        with pytest.raises(UnsupportedFormat) as err:
+            call()
+        assert err.value.kind == "unsupported_format" and err.value.file == str(doc)
+        assert "save it as .docx" in err.value.reason
+    other = tmp_path / "other.xls"  # OLE2 without a Word stream: read as a workbook, refused as damaged
+    other.write_bytes(OLE2 + bytes(504))
+    with pytest.raises(ReportError) as err:
+        extract(other)
+    assert err.value.kind == "unreadable" and "workbook cannot be read" in err.value.reason
+
+
+def test_the_file_is_sniffed_not_its_name(tmp_path):
+    """A workbook named .pdf is read as a workbook, a web page named .xls as a web page; a damaged
+    workbook and a page without a table are refused naming the file, never a traceback."""
+    src = CORPUS / "xlsx" / "440303210301500004143.luohu.xlsx"
+    misnamed = tmp_path / "report.pdf"
+    shutil.copy(src, misnamed)
+    assert tables.kind(misnamed) == "xlsx" and len(forms_of(misnamed)) == 1
+    page = tmp_path / "report.xls"
+    shutil.copy(CORPUS / "html" / "440303210301500004143.luohu.html", page)
+    assert tables.kind(page) == "html" and len(forms_of(page)) == 1
+    assert tables.kind(PDF / "cairo" / "440105221551500060313.xlsx.cairo.pdf") == "pdf"
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(src.read_bytes()[:3000])
+    with pytest.raises(ReportError) as err:
+        extract(broken)
+    assert err.value.file == str(broken) and "cannot be read" in err.value.reason
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body><p>项目支出绩效自评表</p></body></html>", encoding="utf-8")
+    with pytest.raises(NoFormFound):
+        extract(empty)
+
+
+def test_ingest_folder_finds_every_format(tmp_path):
+    for name in ("a.pdf", "b.XLSX", "c.xls", "d.docx", "e.html", "f.htm", "g.doc", "h.txt", "i.csv"):
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.name for p in find_reports([tmp_path])] == ["a.pdf", "b.XLSX", "c.xls", "d.docx", "e.html",
+                                                          "f.htm", "g.doc"]
+
+
+@pytest.mark.parametrize("borders", ["none", "everywhere"])
+def test_the_form_is_found_whatever_the_borders(tmp_path, borders):
+    """A sheet drawn without any border is one table; one with its title rows bordered too keeps them
+    as the text above the form (附件1, the title, （2023年度）: the central form's year)."""
+    from openpyxl.styles import Border, Side
+
+    src = CORPUS / "xlsx" / "440303210301500004143.central.xlsx"
+    book = openpyxl.load_workbook(src)
+    ws = book.worksheets[0]
+    thin = Side(style="thin")
+    for row in ws.iter_rows():
+        for cell in row:  # merged cells too: Excel keeps each one's borders
+            cell.border = Border() if borders == "none" else Border(left=thin, right=thin, top=thin, bottom=thin)
+    out = tmp_path / f"{borders}.xlsx"
+    book.save(out)
+    [form] = forms_of(out)
+    assert differences(form, truth_of("440303210301500004143", "central")) == []
+    assert form["source"]["place"] == "'项目支出绩效自评表'!A4:I42"
+
+
+def test_a_page_of_several_tables(tmp_path):
+    """A web page holding a layout table around two forms and a table after them: each form its own
+    page, with its own title and year, and its place its own table; the table after is no form's."""
+    from pipeline.read.html import decode
+
+    central, other = (decode(p, p.read_bytes()) for p in (CORPUS / "html" / f"{code}.central.html" for code in
+                                                           ("440106191550216302646", "440105221551500060313")))
+    body = lambda html: html[html.index('<div class="article">'):html.index('<div id="footer">')]  # noqa: E731
+    page = tmp_path / "two.html"
+    page.write_text(f"<html><body><table><tr><td>栏目</td><td>{body(central)}<hr>{body(other)}</td></tr>"
+                    "</table><table><tr><td>附件下载</td><td>点击</td></tr></table></body></html>",
+                    encoding="utf-8")
+    forms = forms_of(page)
+    assert [f["year"] for f in forms] == [2021, 2025]
+    for form, code in zip(forms, ("440106191550216302646", "440105221551500060313")):
+        assert differences(form, truth_of(code, "central")) == []
+    assert [re.sub(r"rows 1–\d+", "rows", f["source"]["place"]) for f in forms] == ["table 1, rows", "table 2, rows"]
+    assert [(f["source"]["first_page"], f["source"]["last_page"]) for f in forms] == [(1, 1), (2, 2)]
+
+
+def _typed_xls(src: Path, out: Path, numbers: dict[tuple[int, int], tuple[int, bool]], fmt: int) -> None:
+    """`src` with the text cells at `numbers` (row, col from 0) turned into numbers (RK records: an
+    integer, divided by 100 when the flag says so; the same length as the text record, so the file
+    stays whole) and their cell format given built-in number format `fmt` (4: "#,##0.00")."""
+    import struct
+
+    data = bytearray(src.read_bytes())
+    xfs = set()
+    for (r, c), (value, hundredths) in numbers.items():
+        key = b"\xfd\x00\x0a\x00" + struct.pack("<HH", r, c)  # LABELSST: row, col, xf, string index
+        assert data.count(key) == 1
+        at = data.index(key)
+        (xf,) = struct.unpack("<H", data[at + 8:at + 10])
+        xfs.add(xf)
+        data[at:at + 14] = b"\x7e\x02\x0a\x00" + struct.pack("<HHHI", r, c, xf, value << 2 | 2 | hundredths)
+    starts = [m.start() for m in re.finditer(re.escape(b"\xe0\x00\x14\x00"), bytes(data))]  # XF records
+    for xf in xfs:
+        data[starts[xf] + 6:starts[xf] + 8] = struct.pack("<H", fmt)
+    out.write_bytes(bytes(data))
+
+
+def test_numbers_typed_in_an_xls_keep_the_digits_shown(tmp_path):
+    """The same through xlrd: 1210000 and 1291532.65 typed as numbers in "#,##0.00" read as the
+    "1210000.00" and "1291532.65" the form shows, not "1210000.0"."""
+    import xlrd
+
+    out = tmp_path / "typed.xls"
+    _typed_xls(CORPUS / "xls" / "440303210301500004143.luohu.xls", out,
+               {(5, 2): (1210000, False), (5, 3): (1497500, False), (5, 4): (129153265, True),
+                (5, 7): (863, True)}, fmt=4)
+    book = xlrd.open_workbook(str(out), formatting_info=True)
+    sheet = book.sheet_by_index(0)
+    cells = [sheet.cell(5, c) for c in (2, 3, 4, 7)]
+    assert [c.ctype for c in cells] == [xlrd.XL_CELL_NUMBER] * 4
+    assert [c.value for c in cells] == [1210000, 1497500, 1291532.65, 8.63]
+    assert {book.format_map[book.xf_list[c.xf_index].format_key].format_str for c in cells} == {"#,##0.00"}
+    [form] = forms_of(out)
+    assert [form["funds"]["rows"][0][k] for k in ("initial_budget", "annual_budget", "executed")] == \
+        ["1210000.00", "1497500.00", "1291532.65"]
+    assert differences(form, truth_of("440303210301500004143", "luohu")) == []
