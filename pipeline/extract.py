@@ -17,7 +17,7 @@ from .forms.reader import no_form_found, read_forms
 from .forms.rows import form_starts, stitch_overflow
 from .model import Form
 from .read.pdf import OpenPdf, PdfInfo, count_pages, inspect
-from .read.grids import ENGINE, check_edges, check_held, scan
+from .read.grids import ENGINE, Ruling, check_edges, check_held, scan
 
 PART_PAGES = 50  # pages a worker reads at once: a few MB of glyphs and grids
 _READ_ON = 8  # pages read at a time past a part's end, looking for the next form's start
@@ -77,12 +77,23 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
     if info.scanned:
         from .read.ocr import attach
         forms = attach(forms, scans)
+    forms = _with_seals(forms, layer.rulings)
     # the pages this part answers for: from its first form (the first part: from page 1) to the next
     held = range(1 if part.start == 1 else min(p for p in starts if p in part), after[0] if after else end)
     rulings = {p: r for p, r in rulings.items() if p in held}
     check_held(info.path, grids, rulings)
     check_edges(info.path, {p for _, on in stitch_overflow(grids) if len(on) > 1 for p in on}, rulings)
     return info, forms
+
+
+def _with_seals(forms: list[Form], rulings: dict[int, Ruling]) -> list[Form]:
+    """Each form with the seals drawn as text on its pages (set aside by `glyphs.seals`)."""
+    out = []
+    for form in forms:
+        seals = tuple(seal for p in range(form.source.first_page, form.source.last_page + 1)
+                      if p in rulings for seal in rulings[p].seals)
+        out.append(dataclasses.replace(form, seals=seals) if seals else form)
+    return out
 
 
 def _joined(a: PdfInfo, b: PdfInfo) -> PdfInfo:
