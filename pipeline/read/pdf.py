@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,10 @@ class PdfInfo:
     sha256: str
     pages: int
     page_texts: tuple[str, ...]  # text layer of each page, for labels printed outside the tables
-    scanned: tuple[int, ...] = ()  # pages with no text layer, only an image: read by `pipeline.read.ocr`
+    # pages read from their image by `pipeline.read.ocr`: a scan (no text layer, an image), or a page
+    # whose text layer cannot be trusted (`unreadable`)
+    scanned: tuple[int, ...] = ()
+    unreadable: tuple[tuple[int, str], ...] = ()  # (page, why its text layer cannot be trusted)
 
 
 def sha256_of(path: Path) -> str:
@@ -109,22 +113,60 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
                                                                      min(pages.stop, len(doc) + 1))
         texts = [""] * len(doc)
         scans: list[int] = []
+        unreadable: list[tuple[int, str]] = []
         for i in numbers:
             try:
                 page, textpage = doc.page(i)
                 text = textpage.get_text_range()
                 scanned = not text.strip() and _has_image(page)
+                why = None if scanned else untrusted(textpage)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
-            if scanned:  # OCR hook: the page is read from its image (pipeline.read.ocr), not refused
+            if scanned or why:  # OCR hook: the page is read from its image (pipeline.read.ocr), not refused
                 scans.append(i)
+            if why:
+                unreadable.append((i, why))
             texts[i - 1] = text
     finally:
         if opened is None:
             doc.close()
     _check_objects(path, numbers)
     return PdfInfo(path=path, sha256=sha256 or sha256_of(path), pages=len(texts), page_texts=tuple(texts),
-                   scanned=tuple(scans))
+                   scanned=tuple(scans), unreadable=tuple(unreadable))
+
+
+_UNTRUSTED = 0.02  # of a page's glyphs: this many unmapped or impossible characters and it cannot be read
+
+
+def untrusted(textpage: pdfium.PdfTextPage) -> str | None:
+    """Why the page's text layer cannot be trusted, or None: its fonts leave codes without a character
+    (no /ToUnicode and no encoding to read them by: pdfium's unicode-map error), or give characters
+    no printed form holds (private-use code points, control characters, unassigned ones). Such a
+    text layer exists but says nothing true about the page; its glyphs still draw the form, so the
+    page is read from its image like a scan. A stray glyph or two (a symbol font's tick) is
+    tolerated: `_UNTRUSTED` of the glyphs and at least three."""
+    raw = textpage.raw
+    printed = unmapped = impossible = 0
+    for i in range(textpage.count_chars()):
+        if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
+            continue
+        code = pdfium.raw.FPDFText_GetUnicode(raw, i)
+        if pdfium.raw.FPDFText_HasUnicodeMapError(raw, i) == 1:
+            printed, unmapped = printed + 1, unmapped + 1
+            continue
+        ch = chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
+        if ch.isspace():
+            continue
+        printed += 1
+        if ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs"):
+            impossible += 1
+    least = max(3, _UNTRUSTED * printed)
+    if unmapped >= least:
+        return f"{unmapped} of its {printed} characters have codes its fonts map to no character"
+    if impossible >= least:
+        return (f"{impossible} of its {printed} characters are private-use, control or unassigned "
+                "code points")
+    return None
 
 
 def _open(path: Path, max_pages: int | None) -> pdfium.PdfDocument:

@@ -193,3 +193,95 @@ def test_slanted_text_left_in_a_cell_refuses_the_form(tmp_path):
     with pytest.raises(errors.ExtractionFault) as err:
         extract(pdf)
     assert err.value.page == 1 and "slant" in err.value.reason
+
+
+# -- text layers that cannot be read --------------------------------------------------------------
+
+BROKEN = _fixtures("tounicode")
+
+
+@pytest.mark.parametrize("pdf", BROKEN)
+def test_a_text_layer_that_cannot_be_trusted_is_found_page_by_page(pdf):
+    """Fonts without /ToUnicode (codes mapped to no character), mapping to private-use code points, or
+    to other characters (no label of any form on a ruled page full of glyphs): every page is listed
+    with why, and goes to OCR with the scans."""
+    from pipeline.extract import _unlabelled
+    from pipeline.read.grids import scan
+    from pipeline.read.pdf import OpenPdf, inspect
+
+    with OpenPdf(pdf) as opened:
+        info = _unlabelled(inspect(pdf, opened=opened), scan(pdf, opened=opened).rulings)
+    want = {"missing": "map to no character", "private": "private-use", "wrong": "no label of any form"}
+    why = want[_shape(pdf).split("-")[1]]
+    assert [p for p, _ in info.unreadable] == list(range(1, info.pages + 1)) == list(info.scanned)
+    assert all(why in reason for _, reason in info.unreadable)
+
+
+def test_a_readable_text_layer_is_trusted():
+    from pipeline.extract import _unlabelled
+    from pipeline.read.grids import scan
+    from pipeline.read.pdf import OpenPdf, inspect
+
+    for pdf in (CORPUS / "pdf" / "xlsx" / "440303210301500004143.xlsx.pdf",
+                CORPUS / "pdf" / "central" / "440105221551500060313.central.pdf", *_fixtures_paths("seal", "2up")):
+        with OpenPdf(pdf) as opened:
+            info = _unlabelled(inspect(pdf, opened=opened), scan(pdf, opened=opened).rulings)
+        assert info.unreadable == () and info.scanned == ()
+
+
+def _fixtures_paths(*shapes: str) -> list[Path]:
+    return [p.values[0] for p in _fixtures(*shapes)]
+
+
+@pytest.mark.parametrize("pdf", BROKEN[:3])
+def test_without_ocr_a_broken_text_layer_is_refused_with_its_own_kind(pdf, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pipeline.read.ocr", None)  # OCR not installed: import fails
+    with pytest.raises(errors.TextLayerUnreadable) as err:
+        extract(pdf)
+    assert err.value.kind == "text_layer_unreadable" and err.value.page == 1
+    assert err.value.reason.startswith("the text layer cannot be read: ")
+    assert "OCR cannot read its image" in err.value.reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pdf", BROKEN)
+def test_a_broken_text_layer_is_read_by_ocr(pdf):
+    """Read from the page's image, with the same checks as a scan: at least 99% of fields exact (the
+    figure for all of them together is in README "Shapes of PDF"), and the form says how and why."""
+    from tools.compare import score
+
+    (form,) = extracted(str(pdf))
+    right, total = map(sum, zip(*score(form, _truth(pdf, form["template"])).values()))
+    assert right / total >= 0.99, differences(form, _truth(pdf, form["template"]))
+    assert form["source"]["read"] == "ocr"
+    assert form["source"]["ocr"]["reason"] == "text_layer_unreadable"
+
+
+@pytest.mark.slow
+def test_a_broken_text_layer_with_no_form_on_its_image_is_refused_as_unreadable(tmp_path):
+    """No form read from the image of a page whose text layer cannot be trusted: the refusal says the
+    text layer, not "no form found"."""
+    import sys
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    sys.path.insert(0, str(PAGES))
+    from make import broken_fonts  # noqa: E402
+
+    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
+    src = tmp_path / "letter.pdf"
+    c = canvas.Canvas(str(src), pagesize=A4)
+    c.setFont("Vera", 14)
+    for k in range(12):
+        c.drawString(72, 760 - 24 * k, f"Line {k}: a letter with no table in it, and a broken font.")
+    c.save()
+    pdf = tmp_path / "broken-letter.pdf"
+    broken_fonts(src, "private").write(pdf)
+    with pytest.raises(errors.TextLayerUnreadable) as err:
+        extract(pdf)
+    assert err.value.page == 1 and "no form could be read from its image" in err.value.reason
