@@ -152,6 +152,17 @@ def test_a_seal_takes_its_ring_and_its_inside_and_nothing_else():
     assert seal.box[0] < 265 and seal.box[2] > 335
 
 
+def test_the_upright_glyph_at_the_top_of_a_ring_is_the_seal_s():
+    """An odd number of ring glyphs stands one upright at the top: it goes with the ring, and the
+    form's upright glyph of the same size beside it stays."""
+    ring = _ring(300, 500, "罗湖区智慧城市建设中心")
+    assert [c.tilted for c in ring].count(False) == 1
+    beside = _upright(330, 531.5, "中")  # the form's own glyph, level with the top of the ring
+    kept, (seal,) = glyphs.seals(_upright(100, 100, "实施单位") + ring + beside, 1)
+    assert seal.text == "罗湖区智慧城市建设中心"
+    assert kept == _upright(100, 100, "实施单位") + beside
+
+
 def test_a_seal_in_the_page_s_own_ink_leaves_its_inside_to_the_checks():
     """A black seal: its ring is set aside, but black text inside it could be the form's own."""
     form_text = _upright(280, 480, "中心")
