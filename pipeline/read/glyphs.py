@@ -4,7 +4,8 @@ Glyphs (`Char`) are read with their advance and ink boxes, baseline and size; `l
 baseline and `runs` into stretches without a wide gap, in printed order whatever order the producer
 wrote them in; `text` reads a run's spaces from its gaps. `ruled_lines` gives the page's horizontal
 and vertical rules from its path objects, as Camelot's vector engine would. `misdrawn` finds text
-drawn over other text, the mark of a damaged text layer.
+drawn over other text, the mark of a damaged text layer; `seals` sets aside the ring text of an
+electronic seal drawn over the form. Coordinates are those of the page as displayed (`display`).
 """
 
 from __future__ import annotations

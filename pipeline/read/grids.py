@@ -30,6 +30,10 @@ Camelot drops ruled grids whose cells are mostly empty (its guard against page b
 tables). A page of spilled right-hand columns is exactly that: a column of ruled cells, one of which
 holds a deviation note. Every ruled grid is kept here; `forms` decides which grids mean something.
 
+Pages are read as they display: a page stored turned (/Rotate) through its display matrix
+(`glyphs.display`), a 2-up sheet (two pages side by side) as its left page with its right page below
+(`_two_up`), and the text of an electronic seal set aside before placement (`glyphs.seals`).
+
 `check_held` is the cross-check against the text layer: every character printed between ruled lines
 must be held by a grid. A table or row that the ruling reader missed is then an `ExtractionFault`
 naming the page and the text, never a silently shorter form.

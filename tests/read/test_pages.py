@@ -86,6 +86,24 @@ def test_a_two_up_sheet_is_read_left_page_then_right():
     assert two_up["source"]["last_page"] == 1
 
 
+def test_a_bundle_printed_two_up_reads_every_form(tmp_path):
+    """16 pages of 8 forms, two to a sheet: 8 sheets, every form equal to its truth."""
+    import sys
+
+    sys.path.insert(0, str(PAGES))
+    from make import two_up  # noqa: E402
+
+    src = CORPUS / "pdf" / "bundle" / "luohu-2023-dev.xlsx.pdf"
+    pdf = tmp_path / "bundle.2up.pdf"
+    two_up(src).write(pdf)
+    info, forms = extract(pdf)
+    assert info.pages == 8
+    want = extracted(str(src))
+    assert [f.project_code for f in forms] == [f["project_code"] for f in want]
+    for form in forms:
+        assert differences(form.to_dict(), _truth(Path(f"{form.project_code}.pdf"), "luohu")) == []
+
+
 def test_two_tables_under_one_title_are_not_a_two_up_sheet():
     """A run of text across the middle (a title over both tables) keeps a sheet one page."""
     from pipeline.read.grids import _Outline, _two_up
