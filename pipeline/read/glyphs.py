@@ -11,6 +11,7 @@ electronic seal drawn over the form. Coordinates are those of the page as displa
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -49,7 +50,7 @@ class Char:
     @property
     def tilted(self) -> bool:
         """Drawn at a slant: neither along the page's lines nor across them (a seal's ring text)."""
-        return abs((self.angle + 45) % 90 - 45) > _SLANT
+        return self.angle != 0.0 and abs((self.angle + 45) % 90 - 45) > _SLANT
 
     @property
     def cx(self) -> float:
@@ -164,13 +165,15 @@ def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> Iterator[tuple[l
 def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     """The page's printed glyphs, in no particular order, placed on the page as displayed through
     `turn` (`display`): whitespace is not a glyph here (`text` reads spaces from the gaps), nor are
-    the spaces and line breaks pdfium invents."""
+    the spaces and line breaks pdfium invents. Their colours are read only on a page with glyphs
+    at a slant (what `seals` looks at); elsewhere every glyph is taken as black."""
     raw = textpage.raw
     matrix = pdfium.raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
-    r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
     ta, tb, tc, td, te, tf = turn
+    upright = turn == IDENTITY
     chars: list[Char] = []
+    index: list[int] = []
     for i in range(textpage.count_chars()):
         if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
             continue
@@ -178,18 +181,26 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         text = chr(code) if code <= 0x10FFFF else "\ufffd"
         if code == 0 or text.isspace():
             continue
-        x0, y0, x1, y1 = _box(turn, *textpage.get_charbox(i, loose=True))  # x: the glyph's advance
-        ink0, inky0, ink1, inky1 = _box(turn, *textpage.get_charbox(i))
+        x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # x: the glyph's advance
+        ink0, inky0, ink1, inky1 = textpage.get_charbox(i)
+        if not upright:
+            x0, y0, x1, y1 = _box(turn, x0, y0, x1, y1)
+            ink0, inky0, ink1, inky1 = _box(turn, ink0, inky0, ink1, inky1)
         size, angle = 0.0, 0.0
         if pdfium.raw.FPDFText_GetMatrix(raw, i, matrix):
             size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
-            angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
+            if matrix.b or not upright:
+                angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
         if not size > 0:
             size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
         base = tb * ox.value + td * oy.value + tf if pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy) else y0
-        colour = (r.value, g.value, b.value) if pdfium.raw.FPDFText_GetFillColor(raw, i, r, g, b, alpha) \
-            else (0, 0, 0)
-        chars.append(Char(text, x0, x1, ink0, ink1, base, max(size, 1.0), inky0, inky1, angle, colour))
+        chars.append(Char(text, x0, x1, ink0, ink1, base, max(size, 1.0), inky0, inky1, angle))
+        index.append(i)
+    if sum(c.tilted for c in chars) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
+        r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
+        for k, i in enumerate(index):
+            if pdfium.raw.FPDFText_GetFillColor(raw, i, r, g, b, alpha):
+                chars[k] = dataclasses.replace(chars[k], colour=(r.value, g.value, b.value))
     return chars
 
 

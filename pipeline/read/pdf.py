@@ -119,7 +119,7 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
                 page, textpage = doc.page(i)
                 text = textpage.get_text_range()
                 scanned = not text.strip() and _has_image(page)
-                why = None if scanned else untrusted(textpage)
+                why = None if scanned else untrusted(textpage, text)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
             if scanned or why:  # OCR hook: the page is read from its image (pipeline.read.ocr), not refused
@@ -138,30 +138,21 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
 _UNTRUSTED = 0.02  # of a page's glyphs: this many unmapped or impossible characters and it cannot be read
 
 
-def untrusted(textpage: pdfium.PdfTextPage) -> str | None:
+def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
     """Why the page's text layer cannot be trusted, or None: its fonts leave codes without a character
     (no /ToUnicode and no encoding to read them by: pdfium's unicode-map error), or give characters
-    no printed form holds (private-use code points, control characters, unassigned ones). Such a
-    text layer exists but says nothing true about the page; its glyphs still draw the form, so the
-    page is read from its image like a scan. A stray glyph or two (a symbol font's tick) is
-    tolerated: `_UNTRUSTED` of the glyphs and at least three."""
-    raw = textpage.raw
-    printed = unmapped = impossible = 0
-    for i in range(textpage.count_chars()):
-        if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
-            continue
-        code = pdfium.raw.FPDFText_GetUnicode(raw, i)
-        if pdfium.raw.FPDFText_HasUnicodeMapError(raw, i) == 1:
-            printed, unmapped = printed + 1, unmapped + 1
-            continue
-        ch = chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
-        if ch.isspace():
-            continue
-        printed += 1
-        if ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs"):
-            impossible += 1
+    no printed form holds (private-use code points, control characters, unassigned ones; counted
+    in `text`, the page's text as pdfium gives it). Such a text layer exists but says nothing true
+    about the page; its glyphs still draw the form, so the page is read from its image like a scan.
+    A stray glyph or two (a symbol font's tick) is tolerated: `_UNTRUSTED` of the glyphs and at
+    least three."""
+    printed = sum(not ch.isspace() for ch in text)
     least = max(3, _UNTRUSTED * printed)
-    if unmapped >= least:
+    impossible = sum(ch == "\ufffd" or (not ch.isspace() and unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs"))
+                     for ch in text)
+    has_error = pdfium.raw.FPDFText_HasUnicodeMapError
+    unmapped = sum(has_error(textpage.raw, i) == 1 for i in range(textpage.count_chars()))
+    if unmapped >= least:  # pdfium gives such a code as a character of its own number, a control one
         return f"{unmapped} of its {printed} characters have codes its fonts map to no character"
     if impossible >= least:
         return (f"{impossible} of its {printed} characters are private-use, control or unassigned "
