@@ -88,6 +88,14 @@ class ExtractionFault(ReportError):
     kind = "extraction_fault"
 
 
+class TextLayerUnreadable(ReportError):
+    """A page whose text layer cannot be trusted (fonts mapping codes to no character, to private-use
+    or control characters, or to characters that spell no label of any form) and that could not be
+    read from its image either: refused rather than loaded from garbage."""
+
+    kind = "text_layer_unreadable"
+
+
 class Unreadable(ReportError):
     """A PDF library, or jixiao's own reader, failed on the file in a way no check foresaw (an
     exception, or the reading process dying). The report is refused with the library's message: one

@@ -20,11 +20,12 @@ from pathlib import Path
 
 from .forms.reader import no_form_found, read_forms
 from .forms.rows import form_starts, stitch_overflow
+from .errors import TextLayerUnreadable
 from .model import Form
 from .errors import OverLimit
 from .read import pdf, tables
 from .read.pdf import OpenPdf, PdfInfo, inspect
-from .read.grids import ENGINE, check_edges, check_held, scan
+from .read.grids import ENGINE, Ruling, check_edges, check_held, scan
 
 PART_PAGES = 50  # pages a worker reads at once: a few MB of glyphs and grids
 _READ_ON = 8  # pages read at a time past a part's end, looking for the next form's start
@@ -77,11 +78,17 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
     end = min(part.stop + _READ_ON, pages + 1)  # pages read: part.start .. end - 1
     info = inspect(path, max_pages, range(part.start, end), sha256, opened)
     layer = scan(path, engine, range(part.start, end), opened)
+    info = _unlabelled(info, layer.rulings)
     ocr: dict = {}  # page → what OCR read there (pipeline.read.ocr), each scanned page read once
     while True:
         grids, rulings, read = layer.grids(), layer.rulings, info
-        if info.scanned:  # OCR hook: pages with no text layer are read from their image
-            from .read.ocr import read_scanned
+        if info.scanned:  # OCR hook: pages with no text layer, or one that cannot be trusted
+            try:
+                from .read.ocr import read_scanned
+            except ImportError as exc:  # OCR not installed: a scan fails as before, a bad text layer says so
+                if info.unreadable:
+                    raise _unreadable(info, f"and OCR cannot read its image ({exc})") from exc
+                raise
             grids, rulings, read, scans = read_scanned(info, grids, rulings, ocr)
         starts = form_starts(grids)
         if part.start > 1 and not any(p in part for p in starts):
@@ -90,12 +97,17 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
         if after or end > pages:
             break
         more = range(end, min(end + _READ_ON, pages + 1))
-        info, layer, end = _joined(info, inspect(path, max_pages, more, info.sha256, opened)), \
-            layer + scan(path, engine, more, opened), more.stop
+        looked = inspect(path, max_pages, more, info.sha256, opened)
+        added = scan(path, engine, more, opened)
+        info, layer, end = _joined(info, _unlabelled(looked, added.rulings)), layer + added, more.stop
     forms = read_forms(read, grids, starting_on=part)
+    if info.unreadable and not forms and any(p in part for p, _ in info.unreadable):
+        raise _unreadable(info, "and no form could be read from its image either")
     if info.scanned:
         from .read.ocr import attach
         forms = attach(forms, scans)
+        forms = _why_ocr(forms, {p for p, _ in info.unreadable})
+    forms = _with_seals(forms, layer.rulings)
     # the pages this part answers for: from its first form (the first part: from page 1) to the next
     held = range(1 if part.start == 1 else min(p for p in starts if p in part), after[0] if after else end)
     rulings = {p: r for p, r in rulings.items() if p in held}
@@ -135,9 +147,57 @@ def _read_structured(path: Path, kind: str, part: range, max_pages: int | None,
     return info, tables.placed(forms, grids, found, part)
 
 
+UNREADABLE = "text_layer_unreadable"  # `OcrReading.reason` of a page read by OCR for its bad text layer
+_FULL = 50  # glyphs: a ruled page printing this many holds some label of a form, or its text is wrong
+_WORDS = ("项目", "指标", "预算", "单位", "合计", "支出", "收入", "金额", "科目", "资金", "绩效", "得分", "分值")
+
+
+def _unlabelled(info: PdfInfo, rulings: dict[int, Ruling]) -> PdfInfo:
+    """`info` with the pages whose text cannot be trusted though every character maps to one: a page
+    ruled as a table and full of glyphs whose text holds no header label of any template and none of
+    the words every such table prints (项目, 指标, 合计, ...). A font whose /ToUnicode maps to other
+    characters gives such text; the page is read from its image (`PdfInfo.unreadable`)."""
+    from .forms.template import header_labels
+
+    words = (*header_labels(), *_WORDS)
+    found = []
+    for p, ruling in sorted(rulings.items()):
+        if p in info.scanned or len(ruling.chars) < _FULL or len(ruling.horizontal) < 3 or len(ruling.vertical) < 3:
+            continue
+        text = "".join(info.page_texts[p - 1].split())
+        if not any(w in text for w in words):
+            found.append((p, f"its text holds no label of any form ({text[:12]!r}…), though the page is "
+                             f"ruled and prints {len(ruling.chars)} glyphs"))
+    if not found:
+        return info
+    return dataclasses.replace(info, scanned=tuple(sorted({*info.scanned, *(p for p, _ in found)})),
+                               unreadable=info.unreadable + tuple(found))
+
+
+def _unreadable(info: PdfInfo, why: str) -> TextLayerUnreadable:
+    page, reason = info.unreadable[0]
+    return TextLayerUnreadable(str(info.path), f"the text layer cannot be read: {reason}; {why}", page)
+
+
+def _why_ocr(forms: list[Form], unreadable: set[int]) -> list[Form]:
+    """Each form read by OCR from a page whose text layer was there but untrustworthy, saying so."""
+    return [dataclasses.replace(form, ocr=dataclasses.replace(form.ocr, reason=UNREADABLE))
+            if form.ocr is not None and unreadable & set(form.ocr.pages) else form for form in forms]
+
+
+def _with_seals(forms: list[Form], rulings: dict[int, Ruling]) -> list[Form]:
+    """Each form with the seals drawn as text on its pages (set aside by `glyphs.seals`)."""
+    out = []
+    for form in forms:
+        seals = tuple(seal for p in range(form.source.first_page, form.source.last_page + 1)
+                      if p in rulings for seal in rulings[p].seals)
+        out.append(dataclasses.replace(form, seals=seals) if seals else form)
+    return out
+
+
 def _joined(a: PdfInfo, b: PdfInfo) -> PdfInfo:
     return dataclasses.replace(a, page_texts=tuple(x or y for x, y in zip(a.page_texts, b.page_texts)),
-                               scanned=a.scanned + b.scanned)
+                               scanned=a.scanned + b.scanned, unreadable=a.unreadable + b.unreadable)
 
 
 def extract_dicts(path: str | Path, max_pages: int | None = None) -> list[dict]:

@@ -56,6 +56,22 @@ class OcrReading:
     version: str
     pages: tuple[int, ...]
     cells: tuple[OcrCell, ...]
+    # why they were read from their image: "no_text_layer" (a scan), or "text_layer_unreadable" (a
+    # text layer that cannot be trusted: unmapped codes, private-use or control characters, or no
+    # label of any form on a ruled page full of glyphs; `pipeline.read.pdf.untrusted`)
+    reason: str = "no_text_layer"
+
+
+@dataclass(frozen=True)
+class Seal:
+    """An electronic seal (电子签章) whose text is drawn as text over the form: its ring of glyphs
+    turned along a circle, and the text inside it in the ring's colour. It is set aside before text
+    is placed in cells (`pipeline.read.glyphs.seals`) and kept with the form: its page, its box (PDF
+    points of the page as displayed, y up) and its text (the ring read clockwise, then the inside)."""
+
+    page: int
+    box: tuple[float, float, float, float]
+    text: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,7 @@ class Form:
     narrative: dict[str, str | None] = field(default_factory=dict)  # sichuan: 评价结论, ...
     optional: frozenset[str] = frozenset()  # keys of to_dict() only this form's template prints
     ocr: OcrReading | None = None  # set when some page of the form had no text layer (pipeline.read.ocr)
+    seals: tuple[Seal, ...] = ()  # seals drawn as text on the form's pages, set aside before reading
 
     @property
     def read_method(self) -> str:
@@ -180,9 +197,13 @@ class Form:
         })
         if self.source.place is not None:
             out["source"]["place"] = self.source.place
+        if self.seals:
+            out["source"]["seals"] = [{"page": s.page, "box": [round(v, 1) for v in s.box], "text": s.text}
+                                      for s in self.seals]
         if self.ocr is not None:  # provenance of a scan: engine, and every cell with its confidence
             out["source"]["ocr"] = {
                 "engine": self.ocr.engine, "version": self.ocr.version, "pages": list(self.ocr.pages),
+                "reason": self.ocr.reason,
                 "cells": [{"page": c.page, "row": c.row, "col": c.col, "text": c.text, "raw": c.raw,
                            "confidence": round(c.confidence, 4), "box": list(c.box),
                            "correction": c.correction} for c in self.ocr.cells],

@@ -4,17 +4,24 @@ Glyphs (`Char`) are read with their advance and ink boxes, baseline and size; `l
 baseline and `runs` into stretches without a wide gap, in printed order whatever order the producer
 wrote them in; `text` reads a run's spaces from its gaps. `ruled_lines` gives the page's horizontal
 and vertical rules from its path objects, as Camelot's vector engine would. `misdrawn` finds text
-drawn over other text, the mark of a damaged text layer.
+drawn over other text, the mark of a damaged text layer; `seals` sets aside the ring text of an
+electronic seal drawn over the form. Coordinates are those of the page as displayed (`display`).
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
+
+if TYPE_CHECKING:
+    from ..model import Seal
 
 Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
 GAP = 0.6  # a gap wider than this ends a run of text
@@ -37,6 +44,13 @@ class Char:
     size: float  # em: font size times the text matrix's vertical scale, in points
     inky0: float = 0.0  # its ink up the page (bottom–top)
     inky1: float = 0.0
+    angle: float = 0.0  # degrees its baseline is turned from the page's (as displayed), counter-clockwise
+    colour: tuple[int, int, int] = (0, 0, 0)  # its fill, RGB
+
+    @property
+    def tilted(self) -> bool:
+        """Drawn at a slant: neither along the page's lines nor across them (a seal's ring text)."""
+        return self.angle != 0.0 and abs((self.angle + 45) % 90 - 45) > _SLANT
 
     @property
     def cx(self) -> float:
@@ -47,12 +61,39 @@ class Char:
         return self.base + 0.35 * self.size  # the middle of the em box (ascent 0.85, descent 0.15)
 
 
-_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+Matrix = tuple[float, float, float, float, float, float]  # a b c d e f: x' = ax + cy + e, y' = bx + dy + f
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_SLANT = 3.0  # degrees: a glyph turned more than this off the page's axes is drawn at a slant
+
+
+def display(page: pdfium.PdfPage) -> tuple[Matrix, tuple[float, float, float, float]]:
+    """The page as it is displayed: the matrix from its user space to it, and its box there. A page
+    stored with /Rotate (Word and WPS store a landscape page as a portrait one turned 90°, its content
+    drawn turned back) is read the way it shows; an upright page keeps its own coordinates."""
+    x0, y0, x1, y1 = page.get_mediabox()
+    turn = page.get_rotation()  # clockwise, as displayed
+    if turn == 90:
+        return (0.0, -1.0, 1.0, 0.0, -y0, x1), (0.0, 0.0, y1 - y0, x1 - x0)
+    if turn == 180:
+        return (-1.0, 0.0, 0.0, -1.0, x1, y1), (0.0, 0.0, x1 - x0, y1 - y0)
+    if turn == 270:
+        return (0.0, 1.0, -1.0, 0.0, y1, -x0), (0.0, 0.0, y1 - y0, x1 - x0)
+    return IDENTITY, (x0, y0, x1, y1)
+
+
+def _box(m: Matrix, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+    """A box through `m`, as the box around its corners."""
+    if m == IDENTITY:
+        return left, bottom, right, top
+    a, b, c, d, e, f = m
+    xs = [a * x + c * y + e for x in (left, right) for y in (bottom, top)]
+    ys = [b * x + d * y + f for x in (left, right) for y in (bottom, top)]
+    return min(xs), min(ys), max(xs), max(ys)
 _ORTHOGONAL = 0.5  # points: Camelot's tolerance for a line to count as horizontal or vertical
 _THIN = 1.5  # points: a filled rectangle this thin is a ruled line (Camelot's rule)
 
 
-def ruled_lines(page: pdfium.PdfPage) -> tuple[list[Segment], list[Segment]]:
+def ruled_lines(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list[Segment], list[Segment]]:
     """The page's ruled lines (horizontal, vertical), as Camelot's vector engine reads them from a
     layout (`find_lines_from_layout`), read here from pdfium's path objects: a stroked two-point
     subpath is a line, an axis-aligned rectangle gives its four edges when stroked, or its long axis
@@ -60,7 +101,7 @@ def ruled_lines(page: pdfium.PdfPage) -> tuple[list[Segment], list[Segment]]:
     from camelot.image_processing import coalesce_collinear_lines
 
     found: list[Segment] = []
-    for points, stroked, filled in _subpaths(page):
+    for points, stroked, filled in _subpaths(page, turn):
         if len(points) == 5 and points[0] == points[4]:
             points = points[:4]
         if len(points) == 2:
@@ -82,8 +123,9 @@ def ruled_lines(page: pdfium.PdfPage) -> tuple[list[Segment], list[Segment]]:
             coalesce_collinear_lines(vertical, "vertical"))
 
 
-def _subpaths(page: pdfium.PdfPage) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
-    """(points on the page, stroked, filled) of every subpath the page paints, form XObjects included."""
+def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
+    """(points on the page as displayed through `turn`, stroked, filled) of every subpath the page
+    paints, form XObjects included."""
     raw = pdfium.raw
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     x, y = ctypes.c_float(), ctypes.c_float()
@@ -117,16 +159,21 @@ def _subpaths(page: pdfium.PdfPage) -> Iterator[tuple[list[tuple[float, float]],
                     yield points, bool(stroke.value), fill.value != 0
 
     yield from walk((raw.FPDFPage_GetObject(page.raw, k) for k in range(raw.FPDFPage_CountObjects(page.raw))),
-                    _IDENTITY)
+                    turn)
 
 
-def chars(textpage: pdfium.PdfTextPage) -> list[Char]:
-    """The page's printed glyphs, in no particular order: whitespace is not a glyph here (`text`
-    reads spaces from the gaps), nor are the spaces and line breaks pdfium invents."""
+def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
+    """The page's printed glyphs, in no particular order, placed on the page as displayed through
+    `turn` (`display`): whitespace is not a glyph here (`text` reads spaces from the gaps), nor are
+    the spaces and line breaks pdfium invents. Their colours are read only on a page with glyphs
+    at a slant (what `seals` looks at); elsewhere every glyph is taken as black."""
     raw = textpage.raw
     matrix = pdfium.raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    ta, tb, tc, td, te, tf = turn
+    upright = turn == IDENTITY
     chars: list[Char] = []
+    index: list[int] = []
     for i in range(textpage.count_chars()):
         if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
             continue
@@ -136,14 +183,112 @@ def chars(textpage: pdfium.PdfTextPage) -> list[Char]:
             continue
         x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # x: the glyph's advance
         ink0, inky0, ink1, inky1 = textpage.get_charbox(i)
-        size = 0.0
+        if not upright:
+            x0, y0, x1, y1 = _box(turn, x0, y0, x1, y1)
+            ink0, inky0, ink1, inky1 = _box(turn, ink0, inky0, ink1, inky1)
+        size, angle = 0.0, 0.0
         if pdfium.raw.FPDFText_GetMatrix(raw, i, matrix):
             size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
+            if matrix.b or not upright:
+                angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
         if not size > 0:
             size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
-        base = oy.value if pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy) else y0
-        chars.append(Char(text, x0, x1, ink0, ink1, base, max(size, 1.0), inky0, inky1))
+        base = tb * ox.value + td * oy.value + tf if pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy) else y0
+        chars.append(Char(text, x0, x1, ink0, ink1, base, max(size, 1.0), inky0, inky1, angle))
+        index.append(i)
+    if sum(c.tilted for c in chars) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
+        r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
+        for k, i in enumerate(index):
+            if pdfium.raw.FPDFText_GetFillColor(raw, i, r, g, b, alpha):
+                chars[k] = dataclasses.replace(chars[k], colour=(r.value, g.value, b.value))
     return chars
+
+
+_RING_REACH = 4.0  # em: glyphs of one seal's ring stand this close to the next
+_RING_FIT = 0.5  # em: a glyph this close to the fitted circle is on it
+_RING_TURN = 15.0  # degrees: a ring glyph's baseline is this close to the circle's tangent
+
+
+def seals(chars: list[Char], page: int) -> tuple[list[Char], list["Seal"]]:
+    """The page's glyphs without the text of electronic seals (电子签章) drawn as text, and the seals.
+
+    A seal's ring is glyphs turned along a circle, each upright away from its centre; it is found
+    from the glyphs drawn at a slant (three or more, close together, whose centres and upright
+    directions fit one circle), and takes with it the glyphs on that circle turned as it turns (the
+    few at its top stand upright) and in its colour, and the text inside it in its colour where that
+    is not the colour the page prints in. Nothing else is taken: a seal drawn in the page's own ink
+    leaves what it prints inside to the checks, which refuse a glyph at a slant left in a cell."""
+    from ..model import Seal
+    import numpy as np
+
+    tilted = [c for c in chars if c.tilted]
+    if len(tilted) < 3:
+        return chars, []
+    upright = Counter(c.colour for c in chars if not c.tilted)
+    ink = upright.most_common(1)[0][0] if upright else None  # the colour the page prints in
+    taken: set[int] = set()
+    found: list[Seal] = []
+    for group in _near(tilted, _RING_REACH):
+        if len(group) < 3:
+            continue
+        centres = np.array([_centre(c) for c in group])
+        up = np.array([(-math.sin(math.radians(c.angle)), math.cos(math.radians(c.angle))) for c in group])
+        # centre_i = (cx, cy) + r * up_i: three unknowns, least squares
+        a = np.zeros((2 * len(group), 3))
+        a[0::2, 0], a[1::2, 1], a[0::2, 2], a[1::2, 2] = 1, 1, up[:, 0], up[:, 1]
+        (cx, cy, r), *_ = np.linalg.lstsq(a, centres.reshape(-1), rcond=None)
+        em = float(np.median([c.size for c in group]))
+        if r < 1.5 * em or np.abs(a @ (cx, cy, r) - centres.reshape(-1)).max() > _RING_FIT * em:
+            continue  # not glyphs along a circle
+        colour = Counter(c.colour for c in group).most_common(1)[0][0]
+        step = 360 / (2 * math.pi * r / em)  # degrees between two glyphs set side by side
+
+        def polar(c: Char) -> tuple[float, float]:
+            x, y = _centre(c)
+            x, y = x - cx, y - cy
+            return math.hypot(x, y), math.degrees(math.atan2(y, x))
+
+        slanted = [polar(c)[1] for c in group]
+        ring, inside = [], []
+        for c in chars:
+            if id(c) in taken:
+                continue
+            dist, phi = polar(c)
+            if id(c) in {id(g) for g in group} or (
+                    c.colour == colour and abs(dist - r) <= _RING_FIT * c.size
+                    and abs(c.size - em) <= 0.2 * em
+                    and abs((c.angle - (phi - 90) + 180) % 360 - 180) <= _RING_TURN
+                    and min(abs((phi - s + 180) % 360 - 180) for s in slanted) <= 2.5 * step):
+                ring.append((phi, c))
+            elif colour != ink and c.colour == colour and dist < r - _RING_FIT * em:
+                inside.append(c)
+        taken |= {id(c) for _, c in ring} | {id(c) for c in inside}
+        angles = sorted(phi % 360 for phi, _ in ring)
+        gaps = [((angles[(k + 1) % len(angles)] - angles[k]) % 360 or 360, angles[k]) for k in range(len(angles))]
+        start = max(gaps)[1]  # the ring is read clockwise from the end of its widest gap
+        words = "".join(c.text for _, c in sorted(ring, key=lambda pc: (start - pc[0] % 360) % 360))
+        if inside:
+            words += " " + text(inside).replace("\n", " ")
+        reach = float(r) + em
+        found.append(Seal(page, tuple(round(float(v), 1) for v in (cx - reach, cy - reach, cx + reach,
+                                                                  cy + reach)), words))
+    return [c for c in chars if id(c) not in taken], found
+
+
+def _centre(c: Char) -> tuple[float, float]:
+    """The middle of a glyph's ink, however it is turned."""
+    return (c.ink0 + c.ink1) / 2, (c.inky0 + c.inky1) / 2
+
+
+def _near(chars: list[Char], reach: float) -> list[list[Char]]:
+    """Glyphs in groups, each glyph within `reach` em of another of its group (single link)."""
+    groups: list[list[Char]] = []
+    for c in chars:
+        joined = [g for g in groups if any(math.dist(_centre(c), _centre(d)) <= reach * max(c.size, d.size)
+                                           for d in g)]
+        merged = [c] + [d for g in joined for d in g]
+        groups = [g for g in groups if not any(g is j for j in joined)] + [merged]
+    return groups
 
 
 _OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this much are drawn over each other
@@ -154,9 +299,12 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
     glyphs drawn over other glyphs (the same glyph drawn again on itself is overprinting, not this). A
     changed number in a content stream or a font's widths moves text (a line off the page, a word over
     its neighbour) and readers read the moved text as printed. Text past the left or right edge is not
-    this: a spreadsheet too wide for its paper prints it (`check_edges`)."""
+    this: a spreadsheet too wide for its paper prints it (`check_edges`), nor is text at a slant (a
+    seal's, or a stamp's: `check_held` refuses it in a cell)."""
     glyphs = []
     for ch in chars:
+        if ch.tilted:
+            continue
         x0, y0, x1, y1 = ch.ink0, ch.inky0, ch.ink1, ch.inky1  # the glyph's own box, not the font's
         if (y0 + y1) / 2 > top + 1 or (y0 + y1) / 2 < bottom - 1:
             return f"text {ch.text!r} is drawn {'above' if y0 > top else 'below'} the page (y {y0:.0f})"

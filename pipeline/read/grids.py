@@ -30,6 +30,10 @@ Camelot drops ruled grids whose cells are mostly empty (its guard against page b
 tables). A page of spilled right-hand columns is exactly that: a column of ruled cells, one of which
 holds a deviation note. Every ruled grid is kept here; `forms` decides which grids mean something.
 
+Pages are read as they display: a page stored turned (/Rotate) through its display matrix
+(`glyphs.display`), a 2-up sheet (two pages side by side) as its left page with its right page below
+(`_two_up`), and the text of an electronic seal set aside before placement (`glyphs.seals`).
+
 `check_held` is the cross-check against the text layer: every character printed between ruled lines
 must be held by a grid. A table or row that the ruling reader missed is then an `ExtractionFault`
 naming the page and the text, never a silently shorter form.
@@ -49,6 +53,7 @@ from pathlib import Path
 
 from ..errors import BrokenPdf, ExtractionFault, ReportError
 from . import glyphs
+from ..model import Seal
 from .glyphs import Segment
 from .pdf import DAMAGED, OpenPdf
 
@@ -99,6 +104,7 @@ class Ruling:
     chars: tuple["glyphs.Char", ...] = dataclasses.field(default=(), compare=False, repr=False)
     runs: tuple[tuple["glyphs.Char", ...], ...] = dataclasses.field(default=(), compare=False, repr=False)
     box: tuple[float, float, float, float] = dataclasses.field(default=(0.0, 0.0, 0.0, 0.0), compare=False)
+    seals: tuple["Seal", ...] = dataclasses.field(default=(), compare=False)  # set aside (`glyphs.seals`)
 
     def encloses(self, x: float, y: float) -> bool:
         """A ruled line runs above, below, left and right of the point: it is inside a cell."""
@@ -173,14 +179,15 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     range(max(pages.start, 1), min(pages.stop, count + 1))
                 for n in numbers:
                     page, textpage = doc.page(n)
-                    chars = glyphs.chars(textpage)
-                    box = page.get_mediabox()
+                    turn, box = glyphs.display(page)  # a page stored turned is read as it shows
+                    chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
                     drawn = glyphs.misdrawn(chars, box[1], box[3])
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
                     if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
-                        parser.prepare_page_parse(name, None, page.get_size(), n, [], [], [], None, {})
-                        horizontal, vertical = glyphs.ruled_lines(page)
+                        size = page.get_size() if turn == glyphs.IDENTITY else (box[2], box[3])
+                        parser.prepare_page_parse(name, None, size, n, [], [], [], None, {})
+                        horizontal, vertical = glyphs.ruled_lines(page, turn)
                         parser.horizontal_segments, parser.vertical_segments = horizontal, vertical
                         parser.table_bbox_parses = {bbox: {"joints": joints} for bbox, joints
                                                     in find_joints_from_lines(horizontal, vertical).items()}
@@ -190,11 +197,20 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                         parser.prepare_page_parse(name, layout, (layout.bbox[2], layout.bbox[3]), n,
                                                   [], [], [], None, {})
                         parser._generate_table_bbox()
-                    rulings[n] = Ruling(n, tuple(map(tuple, parser.horizontal_segments)),
-                                        tuple(map(tuple, parser.vertical_segments)), tuple(chars),
-                                        tuple(map(tuple, glyphs.runs(chars))), box)
-                    if chars:  # Camelot makes no table of a page without text
-                        outlines[n] = [o for o in map(_outline, _tables(parser)) if o is not None]
+                    horizontal = tuple(map(tuple, parser.horizontal_segments))
+                    vertical = tuple(map(tuple, parser.vertical_segments))
+                    # Camelot makes no table of a page without text
+                    found = [o for o in map(_outline, _tables(parser)) if o is not None] if chars else []
+                    runs = glyphs.runs(chars)
+                    fold = _two_up(found, runs, box)
+                    if fold is not None:  # two pages on one sheet: the right one read after the left
+                        chars, horizontal, vertical, found, box = _folded(fold, chars, horizontal, vertical,
+                                                                          found, box)
+                        runs = glyphs.runs(chars)
+                    rulings[n] = Ruling(n, horizontal, vertical, tuple(chars), tuple(map(tuple, runs)), box,
+                                        tuple(sealed))
+                    if chars:
+                        outlines[n] = found
                     doc.release(n)
         finally:
             if opened is None:
@@ -230,6 +246,11 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
             raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
                                   f"from the page: {glyphs.text(stray)!r}", page_no)
         for grid in on_page:
+            slanted = [ch for ch in printed[id(grid)] if ch.tilted]
+            if slanted:  # no form prints a cell at a slant: a seal or stamp not recognised as one
+                raise ExtractionFault(str(path), "text drawn at a slant is inside a table, in no line of "
+                                      f"its cell: {glyphs.text(slanted)!r} (a seal or stamp over the form "
+                                      "that is not read as one)", page_no)
             held = Counter(c for row in grid.rows for cell in row for c in cell)
             lost = []
             for ch in printed[id(grid)]:
@@ -321,6 +342,73 @@ def spill_pairs(grids: list[Grid], starts_form: Callable[[Grid], bool] = lambda 
         pairs[i] = (host, spills.get(host, [host])[-1])
         spills.setdefault(host, []).append(i)
     return pairs
+
+
+_TWO_UP_MIDDLE = 0.1  # of the sheet's width: the gap between two pages printed 2-up is this near its middle
+_TWO_UP_HALF = 0.3  # of the sheet's width: the least each of the two pages' tables spans
+
+
+@dataclass(frozen=True)
+class _Fold:
+    """A 2-up sheet: what lies right of `split` is the second page, moved by (-dx, -dy) to below
+    the first, where its table's columns stand under the first page's."""
+
+    split: float
+    dx: float
+    dy: float
+
+
+def _two_up(found: list["_Outline"], runs: list[list[glyphs.Char]],
+            box: tuple[float, float, float, float]) -> _Fold | None:
+    """Whether a landscape sheet holds two pages side by side (printed 2-up): its tables fall into a
+    left and a right group with a gap between them near the middle of the sheet, each group spanning
+    a good part of the sheet, and no line of text runs across the gap (a form's own tables side by
+    side sit under one title)."""
+    left, bottom, right, top = box
+    width = right - left
+    if len(found) < 2 or width <= top - bottom:
+        return None
+    spans = sorted((o.cols[0][0], o.cols[-1][1]) for o in found)
+    reach, split = spans[0][1], None
+    for a, b in spans[1:]:
+        if a > reach and abs((reach + a) / 2 - (left + width / 2)) <= _TWO_UP_MIDDLE * width:
+            split = (reach + a) / 2
+        reach = max(reach, b)
+    if split is None:
+        return None
+    first = [s for s in spans if s[1] < split]
+    second = [s for s in spans if s[0] > split]
+    l0, l1 = min(a for a, _ in first), max(b for _, b in first)
+    r0, r1 = min(a for a, _ in second), max(b for _, b in second)
+    if min(l1 - l0, r1 - r0) < _TWO_UP_HALF * width:
+        return None
+    if any(run[0].x0 < split < run[-1].x1 for run in runs):
+        return None
+    # the second page's table under the first's: by their left edges where they are as wide (the
+    # same columns), else by half the sheet, where a 2-up layout puts the second page
+    dx = r0 - l0 if abs((r1 - r0) - (l1 - l0)) <= 0.02 * (l1 - l0) else width / 2
+    return _Fold(split, dx, top - bottom)
+
+
+def _folded(fold: _Fold, chars: list[glyphs.Char], horizontal: tuple[Segment, ...],
+            vertical: tuple[Segment, ...], found: list["_Outline"], box: tuple[float, float, float, float]):
+    """The sheet as one tall page: its right half moved below its left (`_Fold`)."""
+    dx, dy = fold.dx, fold.dy
+
+    def moved(ch: glyphs.Char) -> glyphs.Char:
+        return dataclasses.replace(ch, x0=ch.x0 - dx, x1=ch.x1 - dx, ink0=ch.ink0 - dx, ink1=ch.ink1 - dx,
+                                   base=ch.base - dy, inky0=ch.inky0 - dy, inky1=ch.inky1 - dy)
+
+    def segment(s: Segment) -> Segment:
+        x0, y0, x1, y1 = s
+        return (x0 - dx, y0 - dy, x1 - dx, y1 - dy) if min(x0, x1) > fold.split else s
+
+    outlines = [o if o.cols[0][0] < fold.split else dataclasses.replace(
+        o, rows=tuple((a - dy, b - dy) for a, b in o.rows), cols=tuple((a - dx, b - dx) for a, b in o.cols))
+        for o in found]
+    return ([moved(ch) if ch.cx > fold.split else ch for ch in chars], tuple(map(segment, horizontal)),
+            tuple(map(segment, vertical)), outlines,
+            (box[0], box[1] - dy, max(fold.split, box[2] - dx), box[3]))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,10 @@ class PdfInfo:
     sha256: str
     pages: int
     page_texts: tuple[str, ...]  # text layer of each page, for labels printed outside the tables
-    scanned: tuple[int, ...] = ()  # pages with no text layer, only an image: read by `pipeline.read.ocr`
+    # pages read from their image by `pipeline.read.ocr`: a scan (no text layer, an image), or a page
+    # whose text layer cannot be trusted (`unreadable`)
+    scanned: tuple[int, ...] = ()
+    unreadable: tuple[tuple[int, str], ...] = ()  # (page, why its text layer cannot be trusted)
 
 
 # What tells one state of a file from the next: (device, inode, size, mtime in ns). A file rewritten in
@@ -150,22 +154,51 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
                                                                      min(pages.stop, len(doc) + 1))
         texts = [""] * len(doc)
         scans: list[int] = []
+        unreadable: list[tuple[int, str]] = []
         for i in numbers:
             try:
                 page, textpage = doc.page(i)
                 text = textpage.get_text_range()
                 scanned = not text.strip() and _has_image(page)
+                why = None if scanned else untrusted(textpage, text)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
-            if scanned:  # OCR hook: the page is read from its image (pipeline.read.ocr), not refused
+            if scanned or why:  # OCR hook: the page is read from its image (pipeline.read.ocr), not refused
                 scans.append(i)
+            if why:
+                unreadable.append((i, why))
             texts[i - 1] = text
     finally:
         if opened is None:
             doc.close()
     _check_objects(path, numbers)
     return PdfInfo(path=path, sha256=sha256 or sha256_of(path), pages=len(texts), page_texts=tuple(texts),
-                   scanned=tuple(scans))
+                   scanned=tuple(scans), unreadable=tuple(unreadable))
+
+
+_UNTRUSTED = 0.02  # of a page's glyphs: this many unmapped or impossible characters and it cannot be read
+
+
+def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
+    """Why the page's text layer cannot be trusted, or None: its fonts leave codes without a character
+    (no /ToUnicode and no encoding to read them by: pdfium's unicode-map error), or give characters
+    no printed form holds (private-use code points, control characters, unassigned ones; counted
+    in `text`, the page's text as pdfium gives it). Such a text layer exists but says nothing true
+    about the page; its glyphs still draw the form, so the page is read from its image like a scan.
+    A stray glyph or two (a symbol font's tick) is tolerated: `_UNTRUSTED` of the glyphs and at
+    least three."""
+    printed = sum(not ch.isspace() for ch in text)
+    least = max(3, _UNTRUSTED * printed)
+    impossible = sum(ch == "\ufffd" or (not ch.isspace() and unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs"))
+                     for ch in text)
+    has_error = pdfium.raw.FPDFText_HasUnicodeMapError
+    unmapped = sum(has_error(textpage.raw, i) == 1 for i in range(textpage.count_chars()))
+    if unmapped >= least:  # pdfium gives such a code as a character of its own number, a control one
+        return f"{unmapped} of its {printed} characters have codes its fonts map to no character"
+    if impossible >= least:
+        return (f"{impossible} of its {printed} characters are private-use, control or unassigned "
+                "code points")
+    return None
 
 
 def _open(path: Path, max_pages: int | None) -> pdfium.PdfDocument:

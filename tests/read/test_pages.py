@@ -1,0 +1,316 @@
+"""PDFs shaped as forms are published: electronic seals drawn as text, pages stored turned (/Rotate),
+scaled or offset on their sheet, two pages printed 2-up on one sheet, and fonts whose text layer
+cannot be read. Each reads exactly equal to its truth, or is refused with its own kind; never a
+value changed. The fixtures are made from corpus PDFs by tests/fixtures/pages/make.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, HERE, code_of, differences, extracted
+from pipeline import errors
+from pipeline.extract import extract
+from pipeline.read import glyphs
+
+PAGES = HERE / "fixtures" / "pages"
+TRUTHS = {"luohu": "truth", "central": "truth-central", "sichuan": "truth-sichuan"}
+
+
+def _truth(pdf: Path, template: str) -> dict:
+    return json.loads((CORPUS / TRUTHS[template] / f"{code_of(pdf)}.json").read_text(encoding="utf-8"))
+
+
+def _shape(pdf: Path) -> str:
+    return pdf.name.split(".")[2]  # <code>.<layout>.<shape>.pdf
+
+
+def _fixtures(*shapes: str) -> list:
+    return [pytest.param(p, id=p.name) for p in sorted(PAGES.glob("*.pdf")) if _shape(p).startswith(shapes)]
+
+
+def _read_exactly(pdf: Path) -> dict:
+    forms = extracted(str(pdf))
+    assert len(forms) == 1
+    assert differences(forms[0], _truth(pdf, forms[0]["template"])) == []
+    return forms[0]
+
+
+# -- page geometry --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pdf", _fixtures("rotate", "scaled", "userunit", "2up"))
+def test_a_page_is_read_as_it_displays(pdf):
+    """/Rotate 90/180/270 with the content turned back (as Word and WPS write landscape pages), a
+    MediaBox offset, content scaled onto the sheet, /UserUnit, and two pages printed 2-up."""
+    _read_exactly(pdf)
+
+
+def test_every_rotation_and_both_layouts_are_made():
+    names = {p.name for p in PAGES.glob("*.pdf")}
+    for layout in ("reportlab", "xlsx"):
+        for angle in (90, 180, 270):
+            assert f"440303210301500004143.{layout}.rotate{angle}.pdf" in names
+
+
+def test_a_turned_page_gives_the_glyphs_and_ruling_of_the_page_it_shows():
+    """The same glyphs, at the same places, from the page as stored upright and stored turned."""
+    from pipeline.read.pdf import OpenPdf
+
+    def page_of(pdf: Path):
+        with OpenPdf(pdf) as opened:
+            page, textpage = opened.page(1)
+            turn, box = glyphs.display(page)
+            chars = sorted((c.text, round(c.x0), round(c.base)) for c in glyphs.chars(textpage, turn))
+            lines = glyphs.ruled_lines(page, turn)
+            return chars, sorted((round(a), round(b), round(c), round(d)) for a, b, c, d in lines[0]), box
+
+    upright = page_of(CORPUS / "pdf" / "xlsx" / "440303210301500004143.xlsx.pdf")
+    for angle in (90, 180, 270):
+        turned = page_of(PAGES / f"440303210301500004143.xlsx.rotate{angle}.pdf")
+        assert turned[0] == upright[0] and turned[1] == upright[1]
+        assert turned[2][2:] == pytest.approx(upright[2][2:], abs=0.5)
+
+
+def test_a_two_up_sheet_is_read_left_page_then_right():
+    """The form's two pages side by side on one sheet: its indicator rows are read in the order of
+    the source's two pages, all on sheet 1."""
+    two_up = extracted(str(PAGES / "440303210301500004143.xlsx.2up.pdf"))[0]
+    source = extracted(str(CORPUS / "pdf" / "xlsx" / "440303210301500004143.xlsx.pdf"))[0]
+    assert [r["level3"] for r in two_up["indicators"]] == [r["level3"] for r in source["indicators"]]
+    assert {r["page"] for r in source["indicators"]} == {1, 2}
+    assert {r["page"] for r in two_up["indicators"]} == {1}
+    assert two_up["source"]["last_page"] == 1
+
+
+def test_a_bundle_printed_two_up_reads_every_form(tmp_path):
+    """16 pages of 8 forms, two to a sheet: 8 sheets, every form equal to its truth."""
+    import sys
+
+    sys.path.insert(0, str(PAGES))
+    from make import two_up  # noqa: E402
+
+    src = CORPUS / "pdf" / "bundle" / "luohu-2023-dev.xlsx.pdf"
+    pdf = tmp_path / "bundle.2up.pdf"
+    two_up(src).write(pdf)
+    info, forms = extract(pdf)
+    assert info.pages == 8
+    want = extracted(str(src))
+    assert [f.project_code for f in forms] == [f["project_code"] for f in want]
+    for form in forms:
+        assert differences(form.to_dict(), _truth(Path(f"{form.project_code}.pdf"), "luohu")) == []
+
+
+def test_two_tables_under_one_title_are_not_a_two_up_sheet():
+    """A run of text across the middle (a title over both tables) keeps a sheet one page."""
+    from pipeline.read.grids import _Outline, _two_up
+
+    def table(x0: float, x1: float) -> _Outline:
+        return _Outline(((500.0, 100.0),), ((x0, x1),), {(0, 0): (0, 0)})
+
+    def glyph(x: float) -> glyphs.Char:
+        return glyphs.Char("表", x, x + 10, x, x + 10, 550, 10)
+
+    box = (0.0, 0.0, 842.0, 595.0)
+    tables = [table(30, 400), table(440, 810)]
+    assert _two_up(tables, [[glyph(100), glyph(110)]], box) is not None
+    assert _two_up(tables, [[glyph(400 + 10 * k) for k in range(5)]], box) is None  # a title across
+    assert _two_up([table(30, 400), table(440, 520)], [], box) is None  # a small table beside
+    assert _two_up(tables, [], (0.0, 0.0, 595.0, 842.0)) is None  # a portrait sheet
+
+
+# -- seals ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pdf", _fixtures("seal"))
+def test_a_seal_drawn_as_text_is_set_aside_and_recorded(pdf):
+    """A red seal whose ring text is glyphs turned along a circle, over the unit name, over the
+    总分 row, on a national-template form: the form reads exactly, the seal is kept with its page,
+    box and text, and none of its characters is in a cell."""
+    form = _read_exactly(pdf)
+    (seal,) = form["source"]["seals"]
+    ring = "广州市海珠区大数据资源管理中心" if "central" in pdf.name else "深圳市罗湖区智慧城市建设中心"
+    assert seal["text"] == f"{ring} 财政"
+    assert seal["page"] == (2 if _shape(pdf) == "seal-total" else 1)
+    x0, y0, x1, y1 = seal["box"]
+    assert 80 < x1 - x0 < 100 and 80 < y1 - y0 < 100  # the circle of radius 42 and its ring
+
+
+def test_a_form_without_a_seal_records_none():
+    form = extracted(str(CORPUS / "pdf" / "xlsx" / "440303210301500004143.xlsx.pdf"))[0]
+    assert "seals" not in form["source"]
+
+
+def _ring(cx: float, cy: float, text: str, colour=(219, 20, 31), radius: float = 35.0) -> list[glyphs.Char]:
+    import math
+
+    out = []
+    for n, ch in enumerate(text):
+        phi = 210 - n * 240 / (len(text) - 1)
+        x, y = cx + radius * math.cos(math.radians(phi)), cy + radius * math.sin(math.radians(phi))
+        out.append(glyphs.Char(ch, x - 5, x + 5, x - 5, x + 5, y - 3.5, 10, y - 5, y + 5, phi - 90, colour))
+    return out
+
+
+def _upright(x: float, y: float, text: str, colour=(0, 0, 0)) -> list[glyphs.Char]:
+    return [glyphs.Char(ch, x + 10 * k, x + 10 * k + 10, x + 10 * k, x + 10 * k + 10, y, 10, y - 1, y + 8,
+                        0.0, colour) for k, ch in enumerate(text)]
+
+
+def test_a_seal_takes_its_ring_and_its_inside_and_nothing_else():
+    form_text = _upright(260, 498, "实施单位中心")  # black text under the seal
+    ring = _ring(300, 500, "深圳市罗湖区智慧城市建设中心")
+    inside = _upright(290, 480, "财政", colour=(219, 20, 31))
+    kept, (seal,) = glyphs.seals(form_text + ring + inside, 3)
+    assert kept == form_text
+    assert seal.text == "深圳市罗湖区智慧城市建设中心 财政"
+    assert seal.page == 3
+    assert seal.box[0] < 265 and seal.box[2] > 335
+
+
+def test_the_upright_glyph_at_the_top_of_a_ring_is_the_seal_s():
+    """An odd number of ring glyphs stands one upright at the top: it goes with the ring, and the
+    form's upright glyph of the same size beside it stays."""
+    ring = _ring(300, 500, "罗湖区智慧城市建设中心")
+    assert [c.tilted for c in ring].count(False) == 1
+    beside = _upright(330, 531.5, "中")  # the form's own glyph, level with the top of the ring
+    kept, (seal,) = glyphs.seals(_upright(100, 100, "实施单位") + ring + beside, 1)
+    assert seal.text == "罗湖区智慧城市建设中心"
+    assert kept == _upright(100, 100, "实施单位") + beside
+
+
+def test_a_seal_in_the_page_s_own_ink_leaves_its_inside_to_the_checks():
+    """A black seal: its ring is set aside, but black text inside it could be the form's own."""
+    form_text = _upright(280, 480, "中心")
+    kept, (seal,) = glyphs.seals(form_text + _ring(300, 500, "深圳市罗湖区智慧城市建设中心", colour=(0, 0, 0)), 1)
+    assert kept == form_text
+    assert seal.text == "深圳市罗湖区智慧城市建设中心"
+
+
+def test_slanted_text_that_is_no_ring_is_not_taken():
+    """Two glyphs at a slant, or glyphs at one slant along a line (a diagonal watermark), are no seal."""
+    pair = _ring(300, 500, "深圳市")[:2]
+    assert glyphs.seals(pair, 1) == (pair, [])
+    diagonal = [dataclasses.replace(c, angle=30.0) for c in _upright(100, 100, "内部资料请勿外传")]
+    diagonal = [dataclasses.replace(c, inky0=c.inky0 + 5 * k, inky1=c.inky1 + 5 * k) for k, c in enumerate(diagonal)]
+    assert glyphs.seals(diagonal, 1) == (diagonal, [])
+
+
+def test_slanted_text_left_in_a_cell_refuses_the_form(tmp_path):
+    """A seal the reader does not recognise (here, three glyphs at a slant with no circle) must not
+    load its characters into a cell: the form is refused as a misread, naming the page."""
+    import sys
+
+    sys.path.insert(0, str(PAGES))
+    from make import PORTRAIT, _codes, _where  # noqa: E402
+    from pypdf import PdfWriter
+    from pypdf.generic import ContentStream
+
+    n, x, y = _where(PORTRAIT, "深圳市罗湖区智慧城市建设中心")
+    writer = PdfWriter(clone_from=PORTRAIT)
+    page = writer.pages[n]
+    codes = _codes(page)
+    ops = b"".join(f"q 0.866 0.5 -0.5 0.866 {x + 30 * k - 30:.1f} {y + 14 * k - 20:.1f} cm BT {codes[ch][0]} 10 Tf "
+                   f"<{codes[ch][1].hex()}> Tj ET Q\n".encode() for k, ch in enumerate("罗湖区"))
+    content = ContentStream(None, writer)
+    content.set_data(b"q\n" + page.get_contents().get_data() + b"\nQ\n0.86 0.08 0.12 rg\n" + ops)
+    page.replace_contents(content)
+    pdf = tmp_path / "stamped.pdf"
+    writer.write(pdf)
+    with pytest.raises(errors.ExtractionFault) as err:
+        extract(pdf)
+    assert err.value.page == 1 and "slant" in err.value.reason
+
+
+# -- text layers that cannot be read --------------------------------------------------------------
+
+BROKEN = _fixtures("tounicode")
+
+
+@pytest.mark.parametrize("pdf", BROKEN)
+def test_a_text_layer_that_cannot_be_trusted_is_found_page_by_page(pdf):
+    """Fonts without /ToUnicode (codes mapped to no character), mapping to private-use code points, or
+    to other characters (no label of any form on a ruled page full of glyphs): every page is listed
+    with why, and goes to OCR with the scans."""
+    from pipeline.extract import _unlabelled
+    from pipeline.read.grids import scan
+    from pipeline.read.pdf import OpenPdf, inspect
+
+    with OpenPdf(pdf) as opened:
+        info = _unlabelled(inspect(pdf, opened=opened), scan(pdf, opened=opened).rulings)
+    want = {"missing": "map to no character", "private": "private-use", "wrong": "no label of any form"}
+    why = want[_shape(pdf).split("-")[1]]
+    assert [p for p, _ in info.unreadable] == list(range(1, info.pages + 1)) == list(info.scanned)
+    assert all(why in reason for _, reason in info.unreadable)
+
+
+def test_a_readable_text_layer_is_trusted():
+    from pipeline.extract import _unlabelled
+    from pipeline.read.grids import scan
+    from pipeline.read.pdf import OpenPdf, inspect
+
+    for pdf in (CORPUS / "pdf" / "xlsx" / "440303210301500004143.xlsx.pdf",
+                CORPUS / "pdf" / "central" / "440105221551500060313.central.pdf", *_fixtures_paths("seal", "2up")):
+        with OpenPdf(pdf) as opened:
+            info = _unlabelled(inspect(pdf, opened=opened), scan(pdf, opened=opened).rulings)
+        assert info.unreadable == () and info.scanned == ()
+
+
+def _fixtures_paths(*shapes: str) -> list[Path]:
+    return [p.values[0] for p in _fixtures(*shapes)]
+
+
+@pytest.mark.parametrize("pdf", BROKEN[:3])
+def test_without_ocr_a_broken_text_layer_is_refused_with_its_own_kind(pdf, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pipeline.read.ocr", None)  # OCR not installed: import fails
+    with pytest.raises(errors.TextLayerUnreadable) as err:
+        extract(pdf)
+    assert err.value.kind == "text_layer_unreadable" and err.value.page == 1
+    assert err.value.reason.startswith("the text layer cannot be read: ")
+    assert "OCR cannot read its image" in err.value.reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pdf", BROKEN)
+def test_a_broken_text_layer_is_read_by_ocr(pdf):
+    """Read from the page's image, with the same checks as a scan: at least 99% of fields exact (the
+    figure for all of them together is in README "Shapes of PDF"), and the form says how and why."""
+    from tools.compare import score
+
+    (form,) = extracted(str(pdf))
+    right, total = map(sum, zip(*score(form, _truth(pdf, form["template"])).values()))
+    assert right / total >= 0.99, differences(form, _truth(pdf, form["template"]))
+    assert form["source"]["read"] == "ocr"
+    assert form["source"]["ocr"]["reason"] == "text_layer_unreadable"
+
+
+@pytest.mark.slow
+def test_a_broken_text_layer_with_no_form_on_its_image_is_refused_as_unreadable(tmp_path):
+    """No form read from the image of a page whose text layer cannot be trusted: the refusal says the
+    text layer, not "no form found"."""
+    import sys
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    sys.path.insert(0, str(PAGES))
+    from make import broken_fonts  # noqa: E402
+
+    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
+    src = tmp_path / "letter.pdf"
+    c = canvas.Canvas(str(src), pagesize=A4)
+    c.setFont("Vera", 14)
+    for k in range(12):
+        c.drawString(72, 760 - 24 * k, f"Line {k}: a letter with no table in it, and a broken font.")
+    c.save()
+    pdf = tmp_path / "broken-letter.pdf"
+    broken_fonts(src, "private").write(pdf)
+    with pytest.raises(errors.TextLayerUnreadable) as err:
+        extract(pdf)
+    assert err.value.page == 1 and "no form could be read from its image" in err.value.reason
