@@ -29,6 +29,50 @@ INDEX = ["form_id", "report_sha256", "subject"]
 
 
 @dataclass(frozen=True)
+class Rule:
+    """How a rule is said to people: in Chinese (zh) and English (en, with {expected} and {observed}),
+    the unit of its numbers, what its `expected` and `observed` are, and which of them the form
+    prints (the review report outlines those on the page). `jixiao validate` and the review report
+    both say a finding with it."""
+
+    zh: str
+    en: str
+    unit: str  # 元, %, 分
+    expected_is: str
+    observed_is: str
+    printed: tuple[str, ...] = ("observed",)
+
+
+_SUM_OF_WEIGHTS = "分值合计 sum of the printed 分值"
+RULES: dict[str, Rule] = {
+    "weights_total": Rule("资金分值与各指标分值之和应为100分", "the printed 分值 add up to {observed}, not {expected}",
+                          "分", "规定 required", _SUM_OF_WEIGHTS, ()),
+    "total_weight": Rule("总分分值应为100分", "printed {observed}, not {expected}", "分",
+                         "规定 required", "印刷 printed"),
+    "funds_weight": Rule("资金使用情况分值应为10分", "printed {observed}, not {expected}", "分",
+                         "规定 required", "印刷 printed"),
+    "level1_sum": Rule("一级指标下各指标分值之和应等于其标注分值",
+                       "printed ({expected}分), its printed 分值 add up to {observed}", "分",
+                       "印刷（N分） printed", _SUM_OF_WEIGHTS, ("expected",)),
+    "score_above_weight": Rule("得分不应高于分值", "printed 得分 {observed} above its printed 分值 {expected}",
+                               "分", "印刷分值 printed 分值", "印刷得分 printed 得分", ("observed", "expected")),
+    "total_score": Rule("总分得分应等于资金得分与各指标得分之和",
+                        "printed {observed}, the printed 得分 add up to {expected}", "分",
+                        "得分合计 sum of the printed 得分", "印刷 printed"),
+    "fund_total": Rule("年度资金总额应等于各资金来源之和",
+                       "printed {observed} 元, its other sources (当年财政拨款 + 上年结转资金 + 其他资金, …) "
+                       "add up to {expected} 元", "元", "来源合计 sum of the sources", "印刷 printed"),
+    "execution_rate": Rule("执行率应为全年执行数 ÷ 全年预算数 × 100",
+                           "printed {observed}, 全年执行数 / 全年预算数 × 100 gives {expected}", "%",
+                           "计算 computed", "印刷 printed"),
+    "funds_score": Rule("资金得分应为 min(执行率, 100) ÷ 100 × 资金分值",
+                        "printed {observed}, the printed 执行率 gives {expected}", "分",
+                        "计算 computed", "印刷 printed"),
+}
+
+
+
+@dataclass(frozen=True)
 class Suite:
     name: str
     expectations: tuple[dict[str, Any], ...]

@@ -315,18 +315,6 @@ def _form_line(r: dict[str, Any]) -> str:
             f"{_version_note(r) if r['versions'] > 1 else ''}{_ocr_note(r['status'])}")
 
 
-# what each rule's `expected` and `observed` are: which number the form printed, which was computed
-_WORDING = {
-    "weights_total": "the printed 分值 add up to {observed}, not {expected}",
-    "total_weight": "printed {observed}, not {expected}",
-    "funds_weight": "printed {observed}, not {expected}",
-    "level1_sum": "printed ({expected}分), its printed 分值 add up to {observed}",
-    "score_above_weight": "printed 得分 {observed} above its printed 分值 {expected}",
-    "total_score": "printed {observed}, the printed 得分 add up to {expected}",
-    "fund_total": "printed {observed} 元, its other sources (当年财政拨款 + 上年结转资金 + 其他资金, …) add up to {expected} 元",
-    "execution_rate": "printed {observed}, 全年执行数 / 全年预算数 × 100 gives {expected}",
-    "funds_score": "printed {observed}, the printed 执行率 gives {expected}",
-}
 
 _VERSIONS = """
     SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.load_seq
@@ -362,7 +350,7 @@ def _validate(args: argparse.Namespace) -> int:
         print()
     else:
         for r in failed.iter_rows(named=True):
-            said = _WORDING[r["rule"]]
+            said = checks.RULES[r["rule"]].en
             version = _version_note(r) if r["versions"] else ""
             print(f"FAIL {r['form_id']}  {r['rule']}  {r['subject']}: "
                   f"{said.format(expected=r['expected'], observed=r['observed'])}{version}")
