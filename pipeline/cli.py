@@ -187,6 +187,18 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: $JIXIAO_SOURCES or sources/ beside the warehouse file)")
     warehouse_opt(r)
     r.set_defaults(run=_rebuild)
+
+    w = sub.add_parser("report", help="write the review report: an offline HTML site of the findings",
+                       description="Write the review report of the warehouse into a folder: index.html "
+                       "(by unit and year, every current form, every refused file with its reason; "
+                       "sortable and filterable) and a page per finding with a picture of the page "
+                       "region its numbers come from, outlined. It opens offline: nothing is fetched "
+                       "from elsewhere. The folder is replaced if it holds an earlier report, refused "
+                       "if it holds anything else.")
+    w.add_argument("--out", metavar="DIR", default=str(Path("data") / "report"),
+                   help="the folder to write (default: %(default)s)")
+    warehouse_opt(w)
+    w.set_defaults(run=_report)
     return p
 
 
@@ -419,6 +431,19 @@ def _export(args: argparse.Namespace) -> int:
         print(f"jixiao: {err}", file=sys.stderr)
         return 2
     print(f"{rows} row(s) of {args.view} -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from . import report, warehouse
+
+    con = warehouse.connect(args.warehouse, read_only=True)
+    try:
+        built = report.build(con, Path(args.out))
+    finally:
+        con.close()
+    print(f"{built.forms} form(s), {built.findings} finding(s) ({built.pictures} with a picture), "
+          f"{built.refused} refused file(s) -> {built.index}", file=sys.stderr)
     return 0
 
 
