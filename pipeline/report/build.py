@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -23,6 +24,8 @@ from .templates import environment, money, signed
 # how the printed number of a rule is printed around it, where a bare number would be found elsewhere
 AROUND = {"level1_sum": ("({}分)", "（{}分）", "({}分）", "（{}分)")}
 MONEY = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+PICTURES = "pictures.json"  # each finding's picture, by its digest: reused by the next report
+PICTURES_VERSION = 1  # raise it when pictures.py draws differently: every picture is drawn again
 SUMMARY = "review.md"  # the key figures as markdown, for the Dagster UI (`markdown`)
 
 _FORMS = r"""
@@ -60,7 +63,8 @@ class NotAReport(OSError):
 
 @dataclass
 class Finding:
-    key: str
+    key: str  # the names of its page and picture
+    digest: str  # of the report file, rule, subject, numbers and PICTURES_VERSION: its picture's key
     form: dict[str, Any]
     rule: str
     subject: str
@@ -102,8 +106,13 @@ def build(con: duckdb.DuckDBPyConnection, out: Path) -> Built:
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        kept = _kept(out)
         for f in findings:
-            _picture(f, work / "img", _ocr_cells(con, f.form) if f.form["read_method"] == "ocr" else None)
+            _picture(f, work / "img", out / "img", kept.get(f.digest),
+                     _ocr_cells(con, f.form) if f.form["read_method"] == "ocr" else None)
+        (work / PICTURES).write_text(json.dumps(
+            {f.digest: {"file": f"{f.key}.png", **asdict(f.picture)} for f in findings if f.picture}),
+            encoding="utf-8")
         units = _units(forms)
         env = environment()
         made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -143,9 +152,11 @@ def _finding(con: duckdb.DuckDBPyConnection, form: dict, row: dict) -> Finding:
     rule = RULES[row["rule"]]
     key = hashlib.sha256("|".join([row["form_id"], row["report_sha256"], row["rule"], row["subject"]])
                          .encode()).hexdigest()[:16]
+    digest = hashlib.sha256("|".join(map(str, [PICTURES_VERSION, row["form_id"], row["report_sha256"], row["rule"],
+                                               row["subject"], row["expected"], row["observed"]])).encode()).hexdigest()
     expected, observed = row["expected"], row["observed"]
     return Finding(
-        key=f"{form['project_code'] or row['form_id']}-{row['rule']}-{key[:6]}", form=form,
+        key=f"{form['project_code'] or row['form_id']}-{row['rule']}-{key[:6]}", digest=digest, form=form,
         rule=row["rule"], subject=row["subject"], expected=expected, observed=observed,
         zh=rule.zh, en=rule.en.format(expected=money(expected), observed=money(observed)),
         unit=rule.unit, expected_is=rule.expected_is, observed_is=rule.observed_is,
@@ -183,7 +194,16 @@ def _related(con: duckdb.DuckDBPyConnection, form: dict, row: dict) -> list[Deci
     return []
 
 
-def _picture(f: Finding, folder: Path, ocr: dict[int, list] | None) -> None:
+def _kept(out: Path) -> dict[str, dict]:
+    """The pictures of the report in `out`, by finding: a picture depends only on the report file (its
+    sha256), the finding and this code, so the next report takes them as they are."""
+    try:
+        return json.loads((out / PICTURES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _picture(f: Finding, folder: Path, old: Path, kept: dict | None, ocr: dict[int, list] | None) -> None:
     form = f.form
     source = Path(form["source_path"] or form["file_path"] or "")
     name = f"{f.key}.png"
@@ -196,8 +216,13 @@ def _picture(f: Finding, folder: Path, ocr: dict[int, list] | None) -> None:
         return
     pages = list(range(form["first_page"], form["last_page"] + 1))
     try:
-        f.picture = render(source, pages, _printed(form, f), f.related, folder / name, ocr=ocr,
-                           forms=AROUND.get(f.rule, ("{}",)), anchor=_anchor(f))
+        if kept and (old / kept["file"]).is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(old / kept["file"], folder / name)
+            f.picture = Picture(**{k: v for k, v in kept.items() if k != "file"})
+        else:
+            f.picture = render(source, pages, _printed(form, f), f.related, folder / name, ocr=ocr,
+                               forms=AROUND.get(f.rule, ("{}",)), anchor=_anchor(f))
     except Exception as err:  # a damaged copy: said on the page, the rest of the report stands
         f.picture_note = f"页面无法渲染 the page could not be rendered: {err}"
         return

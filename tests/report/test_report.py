@@ -9,6 +9,7 @@ writes its screenshots there (`python bench/screenshots.py` regenerates docs/img
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -204,3 +205,30 @@ def test_the_report_in_a_real_browser(site, tmp_path):
         Path(target).mkdir(parents=True, exist_ok=True)
         for shot in shots.iterdir():
             shutil.copy(shot, Path(target) / shot.name)
+
+
+def test_the_next_report_takes_the_pictures_it_has_and_draws_only_new_ones(site, sample_warehouse,
+                                                                            monkeypatch):
+    """A picture depends on the report file, the finding and the drawing code only: a rebuild (each
+    checked Dagster step makes one) draws nothing it has drawn before."""
+    module = importlib.import_module("pipeline.report.build")  # the package exports its function build
+
+    built, out, _, _ = site
+    monkeypatch.setattr(module, "render", lambda *a, **k: pytest.fail("drawn again"))
+    con = warehouse.connect(sample_warehouse, read_only=True)
+    try:
+        again = report.build(con, out)
+    finally:
+        con.close()
+    assert again.pictures == built.pictures == len(list((out / "img").glob("*.png")))
+    monkeypatch.setattr(module, "PICTURES_VERSION", module.PICTURES_VERSION + 1)
+    drawn = []
+    from pipeline.report.pictures import render
+
+    monkeypatch.setattr(module, "render", lambda *a, **k: drawn.append(a[4].name) or render(*a, **k))
+    con = warehouse.connect(sample_warehouse, read_only=True)
+    try:
+        assert report.build(con, out).pictures == built.pictures
+    finally:
+        con.close()
+    assert len(drawn) == built.pictures  # another drawing code draws every picture again
