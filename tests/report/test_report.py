@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from conftest import PDF
 from pipeline import report, warehouse
 from pipeline.report.pictures import RED
 
@@ -232,3 +233,34 @@ def test_the_next_report_takes_the_pictures_it_has_and_draws_only_new_ones(site,
     finally:
         con.close()
     assert len(drawn) == built.pictures  # another drawing code draws every picture again
+
+
+def test_a_scanned_page_is_outlined_from_the_ocr_boxes(tmp_path):
+    """An OCR'd form has no text layer to search: its cells' boxes (ocr_cell, PDF points) are drawn.
+    The box is the one ocr_cell holds for 总分 得分 97.91 of this scan."""
+    from pipeline.report.pictures import render
+
+    scan = PDF / "scan" / "440106191550216302646.scan.pdf"
+    cells = {1: [("97.91", (470.4, 214.1, 489.1, 223.2)), ("8", (560.0, 400.0, 566.0, 409.0))]}
+    picture = render(scan, [1], [Decimal("97.91")], [], tmp_path / "p.png", ocr=cells)
+    assert (picture.page, picture.found) == (1, 1)
+    image = Image.open(tmp_path / "p.png").convert("RGB")
+    assert image.height < 1000 and sum(1 for p in image.getdata() if p == RED) > 50  # cropped, outlined
+    assert render(scan, [1], [Decimal("12.34")], [], tmp_path / "q.png", ocr=cells).found == 0
+
+
+def test_refused_files_are_listed_with_their_reason(tmp_path):
+    from pipeline.ingest import ingest_file
+
+    bad = tmp_path / "notes.pdf"
+    bad.write_text("this is not a pdf", encoding="utf-8")
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        assert ingest_file(con, bad, quarantine_dir=tmp_path / "q").status == "quarantined"
+        built = report.build(con, tmp_path / "report")
+    finally:
+        con.close()
+    assert (built.forms, built.findings, built.refused) == (0, 0, 1)
+    table = (tmp_path / "report" / "index.html").read_text(encoding="utf-8").split('id="refused"')[1]
+    assert "notes.pdf" in table and "not_a_pdf" in table and "not a PDF file" in table
+    assert "**1** refused files" in report.markdown(tmp_path / "report")
