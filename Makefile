@@ -28,8 +28,9 @@ lock: install  ## upgrade: re-resolve requirements.lock to the newest versions p
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $(BIN)/jixiao
 
-demo: install  ## ingest data/samples into data/warehouse.duckdb, one line per form
+demo: install  ## ingest data/samples into data/warehouse.duckdb, one line per form; the review report in data/report/
 	$(BIN)/jixiao ingest data/samples
+	$(BIN)/jixiao report
 
 test: install  ## the whole test suite (what CI runs)
 	$(BIN)/pytest -q
@@ -50,4 +51,4 @@ bench: install
 		tests/fixtures/corpus/truth-sichuan tests/fixtures/corpus/pdf/*/*.pdf
 
 clean:
-	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.work.duckdb data/warehouse.duckdb.lock data/dagster data/quarantine data/docs
+	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.work.duckdb data/warehouse.duckdb.lock data/dagster data/quarantine data/docs data/report

@@ -15,7 +15,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipeline import bounded, checks
+from pipeline import bounded, checks, report
 from pipeline.facts import frames as facts
 from pipeline.warehouse import unchecked_reports, views as warehouse_views
 from pipeline.errors import FileChanged, ReportError
@@ -206,8 +206,11 @@ def check_outcomes(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[di
 
 
 def docs_link(docs: Path) -> dict:
-    """The Great Expectations Data Docs page the checks just rebuilt."""
-    return {"data_docs": dg.MetadataValue.url(checks.docs_index(docs).resolve().as_uri())}
+    """The review report the checks just rebuilt (`pipeline.report`): its key figures and findings as
+    markdown, shown in the UI, and its path, to open in a browser (the UI's file:// links do not)."""
+    index = checks.docs_index(docs)
+    return {"review": dg.MetadataValue.md(report.markdown(index.parent)),
+            "review_report": dg.MetadataValue.path(str(index.resolve()))}
 
 
 def counts(frames: facts.ReportFrames) -> dict:

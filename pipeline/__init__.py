@@ -14,6 +14,7 @@ one way, through these stages, each a folder or module, in this order:
                  the rules' rows (rules.py), whether an OCR'd form's numbers hold (ocr_trust.py)
     warehouse    frames → DuckDB, one transaction per report, a published snapshot
     checks       the Great Expectations suites (expectations/) → check_result
+    report/      the warehouse → the review report, an offline HTML site for auditors
 
 `extract.py` assembles read → forms for one report (part by part); `ingest.py` assembles the rest
 (facts → warehouse, refusals → quarantine), each report in a bounded worker (`bounded.py`); `cli.py`

@@ -29,6 +29,49 @@ INDEX = ["form_id", "report_sha256", "subject"]
 
 
 @dataclass(frozen=True)
+class Rule:
+    """How a rule is said to people: in Chinese (zh) and English (en, with {expected} and {observed}),
+    the unit of its numbers, what its `expected` and `observed` are, and which of them the form
+    prints (the review report outlines those on the page). `jixiao validate` and the review report
+    both say a finding with it."""
+
+    zh: str
+    en: str
+    unit: str  # 元, %, 分
+    expected_is: str
+    observed_is: str
+    printed: tuple[str, ...] = ("observed",)
+
+
+_SUM_OF_WEIGHTS = "分值合计 sum of the printed 分值"
+RULES: dict[str, Rule] = {
+    "weights_total": Rule("资金分值与各指标分值之和应为100分", "the printed 分值 add up to {observed}, not {expected}",
+                          "分", "规定 required", _SUM_OF_WEIGHTS, ()),
+    "total_weight": Rule("总分分值应为100分", "printed {observed}, not {expected}", "分",
+                         "规定 required", "印刷 printed"),
+    "funds_weight": Rule("资金使用情况分值应为10分", "printed {observed}, not {expected}", "分",
+                         "规定 required", "印刷 printed"),
+    "level1_sum": Rule("一级指标下各指标分值之和应等于其标注分值",
+                       "printed ({expected}分), its printed 分值 add up to {observed}", "分",
+                       "印刷（N分） printed", _SUM_OF_WEIGHTS, ("expected",)),
+    "score_above_weight": Rule("得分不应高于分值", "printed 得分 {observed} above its printed 分值 {expected}",
+                               "分", "印刷分值 printed 分值", "印刷得分 printed 得分", ("observed", "expected")),
+    "total_score": Rule("总分得分应等于资金得分与各指标得分之和",
+                        "printed {observed}, the printed 得分 add up to {expected}", "分",
+                        "得分合计 sum of the printed 得分", "印刷 printed"),
+    "fund_total": Rule("年度资金总额应等于各资金来源之和",
+                       "printed {observed} 元, its other sources (当年财政拨款 + 上年结转资金 + 其他资金, …) "
+                       "add up to {expected} 元", "元", "来源合计 sum of the sources", "印刷 printed"),
+    "execution_rate": Rule("执行率应为全年执行数 ÷ 全年预算数 × 100",
+                           "printed {observed}, 全年执行数 / 全年预算数 × 100 gives {expected}", "%",
+                           "计算 computed", "印刷 printed"),
+    "funds_score": Rule("资金得分应为 min(执行率, 100) ÷ 100 × 资金分值",
+                        "printed {observed}, the printed 执行率 gives {expected}", "分",
+                        "计算 computed", "印刷 printed"),
+}
+
+
+@dataclass(frozen=True)
 class Suite:
     name: str
     expectations: tuple[dict[str, Any], ...]
@@ -56,19 +99,17 @@ def facts(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None) -> t
     )
 
 
-def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None, docs: Path | None = None) -> pl.DataFrame:
+def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None) -> pl.DataFrame:
     """Run the suites over the check rows; add `passed`. A row a rule cannot judge (expected or
     observed null) fails: the form reached the warehouse without a number the rule needs, which
-    someone must look at; `pipeline.forms.reader` refuses scored rows without 分值/得分, so it is rare.
-    With `docs`, the results are also kept in a GX project there and its Data Docs (HTML) rebuilt:
-    `docs_index(docs)`."""
+    someone must look at; `pipeline.forms.reader` refuses scored rows without 分值/得分, so it is rare."""
     suites = suites if suites is not None else load_suites()
     judged = checks.drop_nulls(["expected", "observed"])
     failed: set[tuple[str, str, str, str]] = set(
         checks.filter(pl.col("expected").is_null() | pl.col("observed").is_null())
         .select("rule", "form_id", "report_sha256", "subject").iter_rows())
     if judged.height:
-        for result in _gx_results(judged, suites, docs):
+        for result in _gx_results(judged, suites):
             rule = result.expectation_config.meta["rule"]
             for row in result.result.get("unexpected_index_list") or []:
                 failed.add((rule, row["form_id"], row["report_sha256"], row["subject"]))
@@ -80,35 +121,36 @@ def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None, docs: Path
 
 
 def docs_index(docs: Path) -> Path:
-    """The Data Docs page `evaluate(..., docs=docs)` rebuilds (GX's default local site)."""
-    return docs / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    """The review report's index that `run(..., docs=docs)` rebuilds (`pipeline.report`)."""
+    return docs / "report" / "index.html"
 
 
 def run(con: duckdb.DuckDBPyConnection, reports: list[str] | None = None,
         docs: Path | None = None) -> pl.DataFrame:
     """Validate loaded reports (all, or `reports`), store the findings in check_result, return them;
-    with `docs`, rebuild the Data Docs there too."""
+    with `docs`, rebuild the review report there too (`pipeline.report`, over every current form).
+    It replaces GX's Data Docs, whose index builds itself with scripts from public CDNs: empty on a
+    machine without internet."""
     dim_form, funds, indicators = facts(con, reports)
-    findings = evaluate(check_rows(dim_form, funds, indicators), docs=docs)
+    findings = evaluate(check_rows(dim_form, funds, indicators))
     findings = findings.with_columns(
         pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)).cast(pl.Datetime("us")).alias("checked_at")
     )
     scope = reports if reports is not None else dim_form["report_sha256"].unique().to_list()
     replace_checks(con, findings, scope)
+    if docs is not None:
+        from .report import build
+
+        build(con, docs_index(docs).parent)
     return findings
 
 
-def _gx_results(checks: pl.DataFrame, suites: list[Suite], docs: Path | None):
-    """One GX checkpoint over the check rows, one validation per suite; in a file project at `docs`
-    (which keeps the results and rebuilds the Data Docs) or an ephemeral one."""
+def _gx_results(checks: pl.DataFrame, suites: list[Suite]):
+    """One GX checkpoint over the check rows, one validation per suite, in an ephemeral project."""
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    if docs is not None:
-        docs.mkdir(parents=True, exist_ok=True)
-        context = gx.get_context(mode="file", project_root_dir=str(docs))
-    else:
-        context = gx.get_context(mode="ephemeral")
+    context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     batch_definition = (
         context.data_sources.add_or_update_pandas("jixiao")
@@ -130,21 +172,7 @@ def _gx_results(checks: pl.DataFrame, suites: list[Suite], docs: Path | None):
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX},
     ))
     outcome = checkpoint.run(batch_parameters={"dataframe": _in_units(checks).to_pandas()})
-    if docs is not None:
-        _build_docs(context, outcome)
     return [r for run in outcome.run_results.values() for r in run.results]
-
-
-def _build_docs(context, outcome) -> None:
-    """The Data Docs pages of this run's results and the index, built once. GX's UpdateDataDocsAction
-    builds the site once per suite (the index each time too), compiling its templates anew each
-    time: three builds a run; a validation with docs took 1.1–1.3 s with it, 1.0 s so."""
-    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
-
-    ids: list = []
-    for key, result in outcome.run_results.items():
-        ids += [key, ExpectationSuiteIdentifier(name=result.suite_name)]
-    context.build_data_docs(resource_identifiers=ids)
 
 
 def warm_up() -> threading.Thread:

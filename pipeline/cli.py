@@ -187,6 +187,18 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: $JIXIAO_SOURCES or sources/ beside the warehouse file)")
     warehouse_opt(r)
     r.set_defaults(run=_rebuild)
+
+    w = sub.add_parser("report", help="write the review report: an offline HTML site of the findings",
+                       description="Write the review report of the warehouse into a folder: index.html "
+                       "(by unit and year, every current form, every refused file with its reason; "
+                       "sortable and filterable) and a page per finding with a picture of the page "
+                       "region its numbers come from, outlined. It opens offline: nothing is fetched "
+                       "from elsewhere. The folder is replaced if it holds an earlier report, refused "
+                       "if it holds anything else.")
+    w.add_argument("--out", metavar="DIR", default=str(Path("data") / "report"),
+                   help="the folder to write (default: %(default)s)")
+    warehouse_opt(w)
+    w.set_defaults(run=_report)
     return p
 
 
@@ -316,18 +328,6 @@ def _form_line(r: dict[str, Any]) -> str:
             f"{_version_note(r) if r['versions'] > 1 else ''}{_ocr_note(r['status'])}")
 
 
-# what each rule's `expected` and `observed` are: which number the form printed, which was computed
-_WORDING = {
-    "weights_total": "the printed 分值 add up to {observed}, not {expected}",
-    "total_weight": "printed {observed}, not {expected}",
-    "funds_weight": "printed {observed}, not {expected}",
-    "level1_sum": "printed ({expected}分), its printed 分值 add up to {observed}",
-    "score_above_weight": "printed 得分 {observed} above its printed 分值 {expected}",
-    "total_score": "printed {observed}, the printed 得分 add up to {expected}",
-    "fund_total": "printed {observed} 元, its other sources (当年财政拨款 + 上年结转资金 + 其他资金, …) add up to {expected} 元",
-    "execution_rate": "printed {observed}, 全年执行数 / 全年预算数 × 100 gives {expected}",
-    "funds_score": "printed {observed}, the printed 执行率 gives {expected}",
-}
 
 _VERSIONS = """
     SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.load_seq
@@ -363,7 +363,7 @@ def _validate(args: argparse.Namespace) -> int:
         print()
     else:
         for r in failed.iter_rows(named=True):
-            said = _WORDING[r["rule"]]
+            said = checks.RULES[r["rule"]].en
             version = _version_note(r) if r["versions"] else ""
             print(f"FAIL {r['form_id']}  {r['rule']}  {r['subject']}: "
                   f"{said.format(expected=r['expected'], observed=r['observed'])}{version}")
@@ -432,6 +432,19 @@ def _export(args: argparse.Namespace) -> int:
         print(f"jixiao: {err}", file=sys.stderr)
         return 2
     print(f"{rows} row(s) of {args.view} -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from . import report, warehouse
+
+    con = warehouse.connect(args.warehouse, read_only=True)
+    try:
+        built = report.build(con, Path(args.out))
+    finally:
+        con.close()
+    print(f"{built.forms} form(s), {built.findings} finding(s) ({built.pictures} with a picture), "
+          f"{built.refused} refused file(s) -> {built.index}", file=sys.stderr)
     return 0
 
 

@@ -138,19 +138,21 @@ def test_a_form_without_budget_has_no_execution_rate_check(corpus_findings):
     assert mine.height > 0 and "execution_rate" not in mine["rule"].to_list()
 
 
-def test_data_docs_have_each_suites_validation_of_every_run(tmp_path):
-    """Every checked run adds one validation page per suite and the index links them (the pages are
-    built once a run, not once per suite)."""
+def test_checks_with_docs_rebuild_the_review_report(tmp_path):
+    """A checked run with `docs` (the Dagster steps) rebuilds the review report there, over every
+    current form, its key figures beside it for the UI; a second run replaces it whole."""
+    from pipeline import report
+
     con = warehouse.connect(tmp_path / "w.duckdb")
     assert ingest_file(con, sorted((PDF / "xlsx").glob("*.pdf"))[0]).status == "loaded"
     docs = tmp_path / "docs"
     checks.run(con, docs=docs)
-    checks.run(con, docs=docs)
+    findings = checks.run(con, docs=docs)
+    [(code, forms)] = con.execute("SELECT any_value(project_code), count(*) FROM dim_form").fetchall()
     con.close()
-    site = checks.docs_index(docs).parent
-    suites = {s.name for s in checks.load_suites()}
-    pages = sorted(site.glob("validations/*/*/*/*.html"))
-    assert sorted(p.relative_to(site / "validations").parts[0] for p in pages) == sorted([*suites, *suites])
-    index = checks.docs_index(docs).read_text(encoding="utf-8")
-    assert all(str(p.relative_to(site)) in index for p in pages)
-    assert {p.stem for p in site.glob("expectations/*.html")} == suites
+    index = checks.docs_index(docs)
+    assert code in index.read_text(encoding="utf-8")
+    failed = findings.filter(~pl.col("passed")).height
+    assert len(list((index.parent / "findings").glob("*.html"))) == failed
+    assert f"**{forms}** current forms · **{failed}** findings" in report.markdown(index.parent)
+    assert sorted(p.name for p in docs.iterdir()) == ["report"]  # no GX project, no half-written copy

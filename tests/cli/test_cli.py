@@ -24,7 +24,7 @@ def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def test_help_lists_every_command():
     out = run("--help").stdout
-    for cmd in ("extract", "ingest", "validate", "query", "export"):
+    for cmd in ("extract", "ingest", "validate", "query", "export", "rebuild", "report"):
         assert cmd in out
     assert "--format" in run("query", "--help").stdout
 
@@ -246,7 +246,19 @@ def _count(env: dict, sql: str) -> int:
 
 def test_every_rule_says_which_number_was_printed():
     """validate's text names the printed and the computed number for every rule the suites check."""
-    from pipeline import cli
-    from pipeline.checks import load_suites
+    from pipeline.checks import RULES, load_suites
 
-    assert {rule for suite in load_suites() for rule in suite.rules} == set(cli._WORDING)
+    assert {rule for suite in load_suites() for rule in suite.rules} == set(RULES)
+
+
+def test_report_writes_the_review_report_and_never_over_another_folder(sample_warehouse, tmp_path):
+    out = tmp_path / "report"
+    result = run("report", "--warehouse", str(sample_warehouse), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "22 form(s), 10 finding(s) (10 with a picture), 0 refused file(s)" in result.stderr
+    assert (out / "index.html").is_file() and len(list((out / "findings").glob("*.html"))) == 10
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    refused = run("report", "--warehouse", str(sample_warehouse), "--out", str(tmp_path / "mine"))
+    assert refused.returncode == 2 and "not a review report" in refused.stderr
+    assert "Traceback" not in refused.stderr and (tmp_path / "mine" / "notes.txt").read_text() == "keep"

@@ -277,13 +277,14 @@ def test_real_report_passes_every_check_and_refreshes_the_views(samples):
         assert check.passed, (name, check.metadata["failures"].value)
         assert check.metadata["rows_checked"].value > 0
         assert check.metadata["report"].value == sha256_of(REAL)
-    docs = {c.metadata["data_docs"].value for c in checks.values()}
+    docs = {c.metadata["review_report"].value for c in checks.values()}
     (views,) = _metadata(result, "analyst_views").values()
-    assert docs == {views["data_docs"]}
+    assert docs == {views["review_report"]}
     (index,) = docs
-    page = Path(index.removeprefix("file://"))
+    page = Path(index)
     assert page.name == "index.html" and page.is_relative_to(samples[0].root / "docs")
-    assert "funds" in page.read_text(encoding="utf-8")  # the Data Docs list each suite's validations
+    assert "440303210300200001664" in page.read_text(encoding="utf-8")  # the review report lists its forms
+    assert "current forms" in checks[next(iter(checks))].metadata["review"].value  # its key figures
 
 
 def test_failing_checks_name_each_injected_defect_and_block_the_views(samples):
