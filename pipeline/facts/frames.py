@@ -18,7 +18,7 @@ from ..forms.template import MONEY_UNITS
 from ..forms.template import get as template_of
 from ..forms.text import NOT_APPLICABLE
 from .rules import rule_score
-from .targets import VALUE, parsed, target_met
+from .targets import SIGNS, VALUE, parsed, target_met
 from .ocr_trust import UNVERIFIED, VERIFIED, judge, repaired
 
 MONEY = pl.Decimal(18, 2)   # 元
@@ -66,7 +66,7 @@ FACT_INDICATOR_RESULT = {
     "target_met": pl.Boolean, "rule_score": POINTS,
 }
 _READ_COLUMNS = ("read_method", "ocr_engine", "ocr_version", "status", "ocr_failed_rules")
-COMPARATORS = ("=", "≥", "≤", ">", "<")
+COMPARATORS = tuple(SIGNS)  # 指标性质 as printed: ≥ ≧ ≤ ≦ = ═ …
 QUALITATIVE = "定性"
 
 

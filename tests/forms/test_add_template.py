@@ -36,12 +36,17 @@ def with_example(monkeypatch):
 
 def test_without_the_template_the_form_is_refused(monkeypatch):
     monkeypatch.delenv("JIXIAO_TEMPLATES", raising=False)
-    with pytest.raises(IncompleteForm, match="no template fits its labels"):
+    with pytest.raises(IncompleteForm, match="no variant fits its labels") as refused:
         extract(PDF)
+    unknown = str(refused.value).split("labels not in the vocabulary: ")[1].split(" (")[0].split(", ")
+    # what the walkthrough's file adds is what the refusal names (and nothing the vocabulary knows)
+    assert {"项目代码", "主管预算部门", "调整后预算", "实际支出", "资金合计", "结转结余", "偏差说明"} <= set(unknown)
+    assert not {"项目名称", "实施单位", "分值", "得分", "一级指标", "其他资金"} & set(unknown)
 
 
 def test_the_added_template_reads_the_form_exactly(with_example):
-    assert [t.name for t in templates.templates()] == ["central", "luohu", "sichuan", "example"]
+    assert [t.name for t in templates.templates()] == [
+        "central", "hubei", "langfang", "luohu", "sichuan", "yunnan", "example"]
     forms = [f.to_dict() for f in extract(PDF)[1]]
     assert len(forms) == 1 and forms[0]["template"] == "example"
     assert differences(forms[0], _truth()) == []
