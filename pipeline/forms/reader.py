@@ -132,10 +132,9 @@ def not_a_form(info: PdfInfo, rows: list[Row], nth: int) -> str | None:
     table, a 部门整体 table: vocabulary `not_forms`), it lists projects one per row (项目编码 and
     项目名称 as column labels), or it prints nothing evaluated (no 完成值, no 执行数)."""
     voc = vocabulary()
-    titles = _titles(info.page_texts[rows[0].page - 1])
-    kinds = [next((why for key, why in voc.not_forms.items() if key in t), None) for t in titles]
-    if titles and all(kinds):  # only when no title on the page may be a form's: never costs a form
-        return f"{_nth(kinds, nth)}: titled {_nth(titles, nth)!r}"
+    titled = _titled_not_a_form(info.page_texts[rows[0].page - 1], nth)
+    if titled:
+        return titled
     for row in rows[:6]:
         labels = [header_label(lab) for lab in row.labels()]
         if {"项目编码", "项目名称"} <= set(labels) and abs(labels.index("项目编码") - labels.index("项目名称")) == 1 \
@@ -147,6 +146,16 @@ def not_a_form(info: PdfInfo, rows: list[Row], nth: int) -> str | None:
     if not any(d in lab for lab in printed for d in done) and not any("完成" in lab for lab in printed):
         return ("a table with targets and no results (no 完成值, no 执行数): a targets table, "
                 "not a self-evaluation form")
+    return None
+
+
+def _titled_not_a_form(page_text: str, nth: int = 0) -> str | None:
+    """Why the page's table is not a form, by its title; only when no title on the page may be a
+    form's, so that a title never costs a form."""
+    titles = _titles(page_text)
+    kinds = [next((why for key, why in vocabulary().not_forms.items() if key in t), None) for t in titles]
+    if titles and all(kinds):
+        return f"{_nth(kinds, nth)}: titled {_nth(titles, nth)!r}"
     return None
 
 
@@ -184,15 +193,27 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
                     skipped.append((rows[0].page, why))
                 continue
             forms.append(_FormReader(info, rows, _template_of(info, rows), nth).read())
+    if skipped is not None:  # a titled table with none of a form's anchors (a 部门整体 table): said too
+        held = {p for f in forms for p in range(f.source.first_page, f.source.last_page + 1)}
+        said = {page for page, _ in skipped}
+        for page in sorted({g.page for g in grids} - held - said):
+            if starting_on is None or page in starting_on:
+                why = _titled_not_a_form(info.page_texts[page - 1])
+                if why:
+                    skipped.append((page, why))
+        skipped.sort()
     if not forms and starting_on is None:
         raise no_form_found(str(info.path), info.pages, skipped)
     return forms
 
 
 def no_form_found(file: str, pages: int, skipped: list[tuple[int, str]] | None = None) -> NoFormFound:
-    also = "".join(f"; page {page}: {why}" for page, why in skipped or ())
+    if skipped:
+        said = "; ".join(f"page {page}: {why}" for page, why in skipped)
+        return NoFormFound(file, f"no {TITLE} found on any of its {pages} pages; tables passed over as not "
+                           f"forms: {said}")
     return NoFormFound(
-        file, f"no {TITLE} found: no table with a 项目编码 or 项目名称 label on any of its {pages} pages{also}")
+        file, f"no {TITLE} found: no table with a 项目编码 or 项目名称 label on any of its {pages} pages")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -236,6 +257,8 @@ class _FormReader:
                 continue
             if section != "done":
                 self.pages.update(row.pages)
+            if section == "done" and not self._after_total(row):
+                continue  # what follows the form's last row: another table, not this form's
             if section == "header":
                 self._read_header(row)
                 if self._read_checkboxes(row):
@@ -302,6 +325,15 @@ class _FormReader:
                     if read != "placeholder":
                         self._scored(row, "indicators", self.indicators[-1].weight, self.indicators[-1].score)
         return self._build()
+
+    def _after_total(self, row: Row) -> bool:
+        """A row after the total that is still this form's: a closing row its variant prints there
+        (评价结论 …, 项目负责人), or the text of one run on."""
+        cells = [c for c in row.cells if c.text.strip()]
+        found = cells and _narrative_label(cells[0].text, self.t.narrative, first=True)
+        if found:
+            return found[0] in self.t.prints
+        return self._narrative_open is not None
 
     def _heading(self, labels: list[str], section: str) -> str | None:
         """The table whose column labels this row prints (funds, goals, indicators), or None. Tables
