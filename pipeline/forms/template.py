@@ -21,6 +21,7 @@ Keys of a template file (see luohu.toml, central.toml, sichuan.toml, yunnan.toml
     project_code = "header" | "name" | "none"
                                       the 项目编码 cell; the code before "-" in 项目名称; none printed
     rules = [names]                   the rules of pipeline.facts.rules that apply
+    [unchecked] rule = "why"          each rule that cannot apply to what the variant prints, and why
     prints = [keys]                   extract-JSON keys beyond the luohu form's (OPTIONAL_KEYS)
     absent = [keys]                   keys of the luohu form its forms do not print (ABSENT_KEYS)
     [header]                          label = field, added to the vocabulary's
@@ -104,6 +105,7 @@ class Template:
     narrative: dict[str, str] = field(default_factory=dict)
     prints: frozenset[str] = frozenset()
     absent: frozenset[str] = frozenset()
+    unchecked: dict[str, str] = field(default_factory=dict)  # rule → why it cannot apply to this variant
     path: Path | None = None
 
     @property
@@ -218,8 +220,13 @@ def parse(path: Path) -> Template:
         narrative={**voc.narrative, **_fields(data.get("narrative", {}), NARRATIVE_FIELDS, "narrative", path)},
         prints=_keys(data, "prints", OPTIONAL_KEYS, path),
         absent=_keys(data, "absent", ABSENT_KEYS, path),
+        unchecked={str(k): str(v) for k, v in data.get("unchecked", {}).items()},
         path=path,
     )
+    unsaid = sorted(set(RULES) - set(rules) - set(template.unchecked))
+    if unsaid or set(template.unchecked) - set(RULES) or set(template.unchecked) & set(rules):
+        raise TemplateError(f"{path}: every rule is either in `rules` or in [unchecked] with why it cannot "
+                            f"apply (not said: {unsaid}; [unchecked]: {sorted(template.unchecked)})")
     if path.stem != template.name:
         raise TemplateError(f"{path}: name {template.name!r} is not the file's name")
     if weights == "section" and not template.section_label:
