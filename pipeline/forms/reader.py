@@ -42,7 +42,7 @@ from .vocabulary import vocabulary
 
 
 _FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
-_LEVEL1 = re.compile(r"^(?P<name>.*?指标)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
+_LEVEL1 = re.compile(r"^(?P<name>.+?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")  # "产出指标（50分）", "过程（10分）"
 _SECTION = re.compile(r"^(?P<name>.*?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
 _YEAR = re.compile(r"(19|20)\d{2}")
 _YEAR_LINE = re.compile(r"^[(（]((?:19|20)\d{2})年度?[)）]$")  # "（2022年度）" on a line of its own
@@ -724,13 +724,13 @@ def _nth(found: list[str], nth: int) -> str | None:
 
 
 def _lines(page_text: str) -> list[str]:
-    """A page's lines without spaces; a line holding only the year ("2023年") is joined to the title
-    line it begins (a long title wrapped after its year)."""
+    """A page's lines without spaces; a title wrapped after its year or inside a long project name
+    ("2023年<项目名称>绩效目" / "标自评表") is joined into one line."""
     lines = ["".join(line.split()) for line in page_text.splitlines()]
     out: list[str] = []
     for line in lines:
         if out and _YEAR_BEFORE_TITLE.match(out[-1]) and not _TITLE_LINE.match(out[-1]) \
-                and _TITLE_LINE.match(line) and len(out[-1]) <= 40:
+                and _TITLE_LINE.match(line) and len(out[-1]) <= 100:
             out[-1] += line
         else:
             out.append(line)
