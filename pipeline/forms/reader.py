@@ -98,8 +98,10 @@ def unknown_labels(rows: list[Row], most: int = 15) -> list[str]:
 
     def is_known(text: str) -> bool:
         bare = _WEIGHT_NOTE.sub("", _BRACKETS.sub("", text))
-        return text in known or bare in known or any(bare.startswith(k) for k in voc.level1) \
-            or any(text.endswith(s) for s in voc.labels if len(s) >= 4)
+        return text in known or bare in known or voc.placeholder(text) \
+            or any(bare.startswith(k) for k in voc.level1) \
+            or any(text.endswith(k) for k in known if len(k) >= 4) \
+            or any(text.startswith(k) for k in (*voc.narrative, *voc.outside))  # "项目负责人：…"
 
     out: list[str] = []
     in_indicators = False
@@ -111,6 +113,9 @@ def unknown_labels(rows: list[Row], most: int = 15) -> list[str]:
         digits = any(ch.isdigit() for t in texts for ch in _BRACKETS.sub("", t))
         labels_only = len(texts) >= 2 and not digits and all(_LABEL_LIKE.match(t) for t in texts)
         if in_indicators and not (labels_only and any(is_known(t) for t in texts)):
+            first = header_label(label(row.cells[0].text)) if row.cells else ""
+            if _LABEL_LIKE.match(first) and not is_known(first) and first not in out:
+                out.append(first)  # a row's label in the table's first column: a total, a 一级指标
             continue
         for i, (cell, text) in enumerate(zip(cells, texts)):
             if not labels_only and i and not is_known(texts[i - 1]):
@@ -143,7 +148,9 @@ def not_a_form(info: PdfInfo, rows: list[Row], nth: int) -> str | None:
                     "project's self-evaluation form")
     printed = _printed_labels(rows)
     done = [lab for lab, f in {**voc.indicator_columns, **voc.fund_columns}.items() if f in ("actual", "executed")]
-    if not any(d in lab for lab in printed for d in done) and not any("完成" in lab for lab in printed):
+    # its indicator header read (so nothing was lost from it), and no column of results in the table
+    header = any(_header_fields(row.labels(), voc.indicator_columns) >= 3 for row in rows)
+    if header and not any(d in lab for lab in printed for d in done) and not any("完成" in lab for lab in printed):
         return ("a table with targets and no results (no 完成值, no 执行数): a targets table, "
                 "not a self-evaluation form")
     return None
@@ -245,6 +252,11 @@ class _FormReader:
         self.pages: set[int] = set()
 
     def fail(self, reason: str, page: int | None = None) -> IncompleteForm:
+        """A form refused as incomplete, naming the labels it prints that the vocabulary does not know
+        (a block under a label not known is a block not found)."""
+        unknown = unknown_labels(self.rows)
+        if unknown:
+            reason += f"; labels not in the vocabulary: {', '.join(unknown)}"
         return IncompleteForm(self.file, reason, page if page is not None else self.rows[0].page)
 
     def read(self) -> Form:

@@ -95,3 +95,24 @@ def test_extract_verbose_lists_the_skipped_tables(disclosure):
     assert run.returncode == 0, run.stderr
     assert len(json.loads(run.stdout)) == 2
     assert "page 1: skipped, a summary" in run.stderr and "page 2: skipped, a targets table" in run.stderr
+
+
+def test_a_form_that_lost_its_headers_is_refused_not_passed_over():
+    """Only a table whose indicator header was read, and prints no results, is a targets table: a real
+    form whose header rows were lost in reading is refused as half-read, never skipped."""
+    import dataclasses
+
+    from pipeline.errors import ReportError
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    grids, _ = read_grids(CENTRAL)
+    headers = ("全年执行数", "实际完成值", "实际完成情况")
+    keep = [[not any(h in c for h in headers for c in r) for r in g.rows] for g in grids]
+    cut = [dataclasses.replace(g, rows=tuple(r for r, k in zip(g.rows, ks) if k),
+                               spans=tuple(x for x, k in zip(g.spans, ks) if k)) for g, ks in zip(grids, keep)]
+    skipped: list[tuple[int, str]] = []
+    with pytest.raises(ReportError):
+        read_forms(inspect(CENTRAL), cut, skipped=skipped)
+    assert skipped == []

@@ -140,3 +140,34 @@ def test_a_form_from_outside_every_family_is_refused_naming_its_labels(tmp_path)
     message = str(refused.value)
     for lab in ("评价机构", "资金结构", "预算安排", "拨付情况", "结余情况", "财政资金小计", "评价内容"):
         assert lab in message
+
+
+def test_a_block_under_an_unknown_label_is_refused_naming_it():
+    """A form of a known variant whose total row is printed under a label the vocabulary lacks: refused
+    as incomplete, and the refusal names that label (adding it is the fix)."""
+    import dataclasses
+
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
+    grids, _ = read_grids(pdf)
+    renamed = [dataclasses.replace(
+        g, rows=tuple(tuple("综合得分" if c == "总分" else c for c in r) for r in g.rows),
+        spans=tuple(tuple(None if c == "总分" else x for c, x in zip(r, sp)) for r, sp in zip(g.rows, g.spans)))
+        for g in grids]
+    with pytest.raises(IncompleteForm, match="ends without its 总分/合计 row; labels not in the vocabulary: 综合得分"):
+        read_forms(inspect(pdf), renamed)
+
+
+@pytest.mark.parametrize("layout", ["xlsx", "central", "sichuan", "yunnan", "langfang", "hubei", "reportlab"])
+def test_the_vocabulary_knows_every_label_the_corpus_prints(layout):
+    """Nothing a known form prints is named as unknown: a refusal's list is only what is new."""
+    from pipeline.forms.reader import unknown_labels
+    from pipeline.forms.rows import by_form, rows_of, stitch_overflow
+    from pipeline.read.grids import read_grids
+
+    pdf = sorted((PDF / layout).glob("*.pdf"))[0]
+    grids, _ = read_grids(pdf)
+    assert [unknown_labels(rows) for rows in by_form(rows_of(stitch_overflow(grids)))] == [[]]
