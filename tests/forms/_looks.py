@@ -28,6 +28,7 @@ class Look:
     size: float = 7.5
     pad: float = 3.0
     ascii_brackets: bool = False  # labels printed "(万元)", "产出指标(50分)" (published forms do both)
+    year_cell: bool = False       # the year in a 年度 cell of the header, not by the title
 
     def b(self, label: str) -> str:
         return label.replace("（", "(").replace("）", ")") if self.ascii_brackets else label
@@ -156,9 +157,10 @@ def yunnan(t: dict, path: Path, look: Look) -> Path:
 def langfang(t: dict, path: Path, look: Look) -> Path:
     """9 columns: block | 一级 | 二级 | 三级 | 指标值 | 完成值 | 分值 | 得分 | 偏差."""
     f = t["funds"]
-    above = ["附件1", "项目支出绩效自评表", f"（{t['year']}年度）"]
+    above = ["附件1", "项目支出绩效自评表"] + ([] if look.year_cell else [f"（{t['year']}年度）"])
     rows: list[list[Cell]] = [
-        [(0, 0, "项目名称"), (1, 8, t["project_name"])],
+        [(0, 0, "项目名称"), (1, 5, t["project_name"]), (6, 6, "年度"), (7, 8, str(t["year"]))]
+        if look.year_cell else [(0, 0, "项目名称"), (1, 8, t["project_name"])],
         [(0, 0, "主管部门"), (1, 3, t["budget_unit"]), (4, 4, "实施单位"), (5, 8, t["implementing_unit"])],
         [(0, 0, look.b("项目资金（万元）")), (1, 2, ""), (3, 3, "年初预算数"), (4, 4, "全年预算数"), (5, 5, "全年执行数"),
          (6, 6, "分值"), (7, 7, "执行率"), (8, 8, "得分")],

@@ -17,7 +17,7 @@ LOOKS = {
     "yunnan": [Look((1, 1.2, 1.2, 3, 1.0, 0.9, 0.9, 1.3, 0.7, 0.7, 2), pad=4),
                Look((1.4, 1, 1, 2.5, 0.9, 0.9, 0.8, 1, 0.6, 0.6, 1.6), upright=True, size=6.5, pad=2,
                     ascii_brackets=True)],
-    "langfang": [Look((1, 1.1, 1.3, 3.5, 1.2, 1.2, 0.7, 0.7, 2), pad=5, ascii_brackets=True),
+    "langfang": [Look((1, 1.1, 1.3, 3.5, 1.2, 1.2, 0.7, 0.7, 2), pad=5, ascii_brackets=True, year_cell=True),
                  Look((0.9, 1, 1, 2.2, 1, 1, 0.6, 0.6, 1.4), upright=True, size=6.5, pad=2)],
     "hubei": [Look((1.5, 1.3, 4, 1.3, 1.3, 1), pad=4, ascii_brackets=True),
               Look((1.2, 1.1, 2.6, 1.1, 1.1, 0.8), upright=True, size=6.5, pad=2)],
