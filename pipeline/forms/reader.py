@@ -9,10 +9,15 @@ are found by their printed labels, and a cell belongs to the column whose printe
 2. `rows.rows_of`: all grids become one stream of rows; each row knows its pages and each cell its x
    range.
 3. `rows.by_form`: a new form starts at the header block holding the label 项目编码 or 项目名称.
-4. `_template_of`: the template (pipeline/forms/templates/*.toml, `template.py`) whose identifying
-   labels the form prints; it holds every label, source, unit and rule below, none is coded here.
-5. `_FormReader`: walks one form's rows: header fields, funds table, goals, indicators, 总分 (or
-   合计), closing narrative rows.
+4. `not_a_form`: a table with a form's anchor labels that is another kind (a summary of projects, a
+   targets table, a 部门整体 table) is passed over and listed, never read or refused.
+5. `_template_of`: the variant (pipeline/forms/templates/*.toml, `template.py`) whose identifying
+   labels the form prints, over the one vocabulary of the form (vocabulary.toml): every label, source,
+   unit and rule below comes from them, none is coded here. No variant fits: refused, naming the
+   labels the vocabulary does not know (`unknown_labels`).
+6. `_FormReader`: walks one form's rows: header fields and checkboxes, funds table, goals, indicators
+   (placeholder rows kept), 总分 (or 合计) and a grade after it, closing rows; then what is printed
+   outside the ruled table (部门, 填报日期, 总分, signatures) and the title's year.
 
 Two cross-checks turn a misread into an `ExtractionFault` instead of a form with wrong numbers:
 every value cell's printed text must lie inside the column it is read into (a cell shifted a column,
@@ -304,7 +309,7 @@ class _FormReader:
                 self.printed[section] = columns.fields
                 continue
             if section == "funds":
-                if _is_title(row) and not self._source_of(label(_texts(row)))[1]:
+                if _is_title(row) and not self._source_of(row.labels()[0])[1]:
                     continue  # 项目目标完成情况, 年度总体目标, ... (a source printing no amounts is read)
                 self._fits(row, columns, tuple(t.fund_columns.values()))
                 if not self._read_fund_row(row, columns):

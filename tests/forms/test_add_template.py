@@ -1,6 +1,7 @@
-"""README "Adding a template": a province is one template file plus fixtures, with no change to the
-reader. The walkthrough's template (tests/fixtures/templates/example.toml, shown in README) reads the
-form printed by tests/fixtures/templates/make.py; without it the same PDF is refused."""
+"""README "Adding a variant": a variant is one short file over the vocabulary, with no change to the
+reader. Known parts in a new arrangement (湖北): refused without hubei.toml, read field for field with it.
+New labels (the walkthrough's tests/fixtures/templates/example.toml, shown in README): the refusal names
+them, and the file that adds them reads the form printed by tests/fixtures/templates/make.py."""
 
 from __future__ import annotations
 
