@@ -98,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("files", nargs="+", metavar="FILE", help="PDF report(s) to read")
     e.add_argument("--workers", type=int, metavar="N",
                    help="reports read at once, each in its own process (default: one per core)")
+    e.add_argument("--verbose", action="store_true",
+                   help="also list on stderr each table passed over as not a form, with page and why")
     e.set_defaults(run=_extract)
 
     i = sub.add_parser("ingest", help="load reports into the warehouse and check them",
@@ -208,15 +210,20 @@ def _parser() -> argparse.ArgumentParser:
 def _extract(args: argparse.Namespace) -> int:
     from . import bounded
     from .errors import ReportError
-    from .extract import extract_dicts
+    from .extract import extract_dicts, extract_verbose
 
     forms: list[dict[str, Any]] = []
     status = 0
-    for _, found in bounded.run(extract_dicts, args.files, limits=Limits.from_env(), workers=args.workers):
+    read = extract_verbose if getattr(args, "verbose", False) else extract_dicts
+    for file, found in bounded.run(read, args.files, limits=Limits.from_env(), workers=args.workers):
         if isinstance(found, ReportError):
             print(f"jixiao: {found}", file=sys.stderr)
             status = 1
             continue
+        if isinstance(found, dict):  # --verbose: the tables passed over as not forms
+            for table in found["skipped"]:
+                print(f"jixiao: {file}, page {table['page']}: skipped, {table['why']}", file=sys.stderr)
+            found = found["forms"]
         forms += found
     json.dump(forms, sys.stdout, ensure_ascii=False, indent=2)
     print()

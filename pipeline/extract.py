@@ -37,18 +37,22 @@ def parts(pages: int, size: int = PART_PAGES) -> list[range]:
 
 
 def extract(path: str | Path, engine: str = ENGINE, max_pages: int | None = None,
-            part_pages: int = PART_PAGES) -> tuple[PdfInfo, list[Form]]:
+            part_pages: int = PART_PAGES, skipped: list[tuple[int, str]] | None = None,
+            ) -> tuple[PdfInfo, list[Form]]:
     """Read every form of a report. Raises a `ReportError` subclass for bad input. Untrusted files are
-    read through `pipeline.bounded`, which also turns any other failure into a refusal."""
+    read through `pipeline.bounded`, which also turns any other failure into a refusal. Tables that are
+    not forms (a summary, a targets table, a 部门整体 table) are passed over: (page, why) each into
+    `skipped` where given."""
     pages = count_pages(path, max_pages)
+    skipped = [] if skipped is None else skipped
     info, forms = None, []
     for part in parts(pages, part_pages):
-        part_info, found = read_part(path, part, engine, max_pages, info.sha256 if info else None)
+        part_info, found = read_part(path, part, engine, max_pages, info.sha256 if info else None, skipped)
         info = info or part_info
         forms += found
     assert info is not None  # a PDF has at least one page (count_pages)
     if not forms:
-        raise no_form_found(str(info.path), info.pages)
+        raise no_form_found(str(info.path), info.pages, skipped)
     return info, forms
 
 
@@ -62,18 +66,19 @@ def count_pages(path: str | Path, max_pages: int | None = None) -> int:
 
 
 def read_part(path: str | Path, part: range, engine: str = ENGINE, max_pages: int | None = None,
-              sha256: str | None = None) -> tuple[PdfInfo, list[Form]]:
+              sha256: str | None = None, skipped: list[tuple[int, str]] | None = None,
+              ) -> tuple[PdfInfo, list[Form]]:
     """The forms of a report whose first page is in `part`, read and checked (none is no fault here:
     `extract` says so for the whole report). `sha256` spares hashing the file again."""
     kind = tables.kind(path)
     if kind in _STRUCTURED:
-        return _read_structured(Path(path), kind, part, max_pages, sha256)
+        return _read_structured(Path(path), kind, part, max_pages, sha256, skipped)
     with OpenPdf(path, max_pages) as opened:  # each page loaded once, for its text and its tables
-        return _read_part(opened, path, part, engine, max_pages, sha256)
+        return _read_part(opened, path, part, engine, max_pages, sha256, skipped)
 
 
 def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_pages: int | None,
-               sha256: str | None) -> tuple[PdfInfo, list[Form]]:
+               sha256: str | None, skipped: list[tuple[int, str]] | None = None) -> tuple[PdfInfo, list[Form]]:
     pages = len(opened)
     end = min(part.stop + _READ_ON, pages + 1)  # pages read: part.start .. end - 1
     info = inspect(path, max_pages, range(part.start, end), sha256, opened)
@@ -100,7 +105,7 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
         looked = inspect(path, max_pages, more, info.sha256, opened)
         added = scan(path, engine, more, opened)
         info, layer, end = _joined(info, _unlabelled(looked, added.rulings)), layer + added, more.stop
-    forms = read_forms(read, grids, starting_on=part)
+    forms = read_forms(read, grids, starting_on=part, skipped=skipped)
     if info.unreadable and not forms and any(p in part for p, _ in info.unreadable):
         raise _unreadable(info, "and no form could be read from its image either")
     if info.scanned:
@@ -139,11 +144,12 @@ def _tables(path: Path, kind: str, max_pages: int | None) -> list[tables.Table]:
 
 
 def _read_structured(path: Path, kind: str, part: range, max_pages: int | None,
-                     sha256: str | None) -> tuple[PdfInfo, list[Form]]:
+                     sha256: str | None, skipped: list[tuple[int, str]] | None = None
+                     ) -> tuple[PdfInfo, list[Form]]:
     found = _tables(path, kind, max_pages)
     info = tables.info(path, found, sha256)
     grids = [tables.grid(page, table) for page, table in enumerate(found, start=1)]
-    forms = read_forms(info, grids, starting_on=part)
+    forms = read_forms(info, grids, starting_on=part, skipped=skipped)
     return info, tables.placed(forms, grids, found, part)
 
 
@@ -198,6 +204,14 @@ def _with_seals(forms: list[Form], rulings: dict[int, Ruling]) -> list[Form]:
 def _joined(a: PdfInfo, b: PdfInfo) -> PdfInfo:
     return dataclasses.replace(a, page_texts=tuple(x or y for x, y in zip(a.page_texts, b.page_texts)),
                                scanned=a.scanned + b.scanned, unreadable=a.unreadable + b.unreadable)
+
+
+def extract_verbose(path: str | Path, max_pages: int | None = None) -> dict:
+    """The forms of a report (as `extract_dicts`) and the tables passed over as not forms, each with its
+    page and why: what `jixiao extract --verbose` says."""
+    skipped: list[tuple[int, str]] = []
+    forms = [form.to_dict() for form in extract(path, max_pages=max_pages, skipped=skipped)[1]]
+    return {"forms": forms, "skipped": [{"page": page, "why": why} for page, why in skipped]}
 
 
 def extract_dicts(path: str | Path, max_pages: int | None = None) -> list[dict]:

@@ -108,6 +108,7 @@ class IndicatorRow:
     page: int
     nature: str | None = None          # sichuan: 指标性质 (=, ≥, ≤, 定性); `target` is then 指标值
     unit: str | None = None            # sichuan: 度量单位
+    placeholder: bool = False          # a template row left empty ("指标2", "……"): every value null
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,20 @@ class Form:
     template: str = "luohu"
     money_unit: str = "元"
     indicators_weight: str | None = None  # sichuan: the "（90分）" of 绩效指标
-    narrative: dict[str, str | None] = field(default_factory=dict)  # sichuan: 评价结论, ...
+    narrative: dict[str, str | None] = field(default_factory=dict)  # 评价结论, 部门, 评价等级 … (TEXT_FIELDS)
     optional: frozenset[str] = frozenset()  # keys of to_dict() only this form's template prints
+    absent: frozenset[str] = frozenset()  # keys of to_dict() this form's template does not print
+    checkboxes: dict[str, str | None] = field(default_factory=dict)  # question → the ticked option
     ocr: OcrReading | None = None  # set when some page of the form had no text layer (pipeline.read.ocr)
     seals: tuple[Seal, ...] = ()  # seals drawn as text on the form's pages, set aside before reading
+
+    @property
+    def grade(self) -> str | None:
+        return self.narrative.get("grade")
+
+    @property
+    def report_date(self) -> str | None:
+        return self.narrative.get("report_date")
 
     @property
     def read_method(self) -> str:
@@ -158,9 +169,11 @@ class Form:
         }
         if has("funds.note"):
             funds["note"] = self.funds.note
-        funds["rows"] = [_row_dict(r, ("role",) + (() if has("fund_rows.execution_rate") else ("execution_rate",)))
+        funds["rows"] = [_row_dict(r, ("role",) + (() if has("fund_rows.execution_rate") else ("execution_rate",))
+                                   + (("initial_budget",) if "fund_rows.initial_budget" in self.absent else ()))
                          for r in self.funds.rows]
-        dropped = tuple(k for k in ("nature", "unit") if not has(f"indicators.{k}"))
+        dropped = tuple(k for k in ("nature", "unit") if not has(f"indicators.{k}")) + tuple(
+            k for k in ("weight", "deviation_note") if f"indicators.{k}" in self.absent)
         out: dict[str, Any] = {
             "form_id": self.form_id,
             "title": self.title,
@@ -175,16 +188,25 @@ class Form:
             "goal_expected": self.goal_expected,
             "goal_actual": self.goal_actual,
         }
+        for key in ("department", "table_no", "report_date"):
+            if has(key):
+                out[key] = self.narrative.get(key)
+        if has("checkboxes"):
+            out["checkboxes"] = dict(self.checkboxes)
         if has("implementation_summary"):
             out["implementation_summary"] = self.narrative.get("implementation_summary")
         if has("indicators_weight"):
             out["indicators_weight"] = self.indicators_weight
-        out["indicators"] = [_row_dict(r, dropped) for r in self.indicators]
+        out["indicators"] = [_indicator_dict(r, dropped, has("indicators.placeholder")) for r in self.indicators]
         out["total_weight"] = self.total_weight
         out["total_score"] = self.total_score
-        for key in ("conclusion", "problems", "improvements", "project_lead", "finance_lead"):
+        for key in ("conclusion", "problems", "improvements", "project_lead", "finance_lead", "other_notes",
+                    "grade"):
             if has(key):
                 out[key] = self.narrative.get(key)
+        for key in ("goal_expected", "goal_actual", "total_weight"):
+            if key in self.absent:
+                del out[key]
         out.update({
             "notes": list(self.notes),
             "source": {
@@ -221,3 +243,11 @@ def derived_code(year: int, implementing_unit: str | None, project_name: str | N
 
 def _row_dict(row: FundRow | IndicatorRow, dropped: tuple[str, ...] = ()) -> dict[str, Any]:
     return {k: v for k, v in row.__dict__.items() if k not in dropped}
+
+
+def _indicator_dict(row: IndicatorRow, dropped: tuple[str, ...], placeholder: bool) -> dict[str, Any]:
+    """An indicator row; `placeholder: true` only on a placeholder row, where the variant records it."""
+    out = _row_dict(row, dropped + ("placeholder",))
+    if placeholder and row.placeholder:
+        out["placeholder"] = True
+    return out

@@ -59,6 +59,15 @@ CREATE TABLE IF NOT EXISTS dim_form (
     improvements      VARCHAR,
     project_lead      VARCHAR,
     finance_lead      VARCHAR,
+    variant           VARCHAR,
+    department        VARCHAR,
+    table_no          VARCHAR,
+    other_notes       VARCHAR,
+    grade             VARCHAR,
+    report_date       VARCHAR,
+    checkboxes        VARCHAR,
+    execution_rate_decimals INTEGER,
+    funds_score_decimals    INTEGER,
     first_page        INTEGER NOT NULL,
     last_page         INTEGER NOT NULL,
     source_place      VARCHAR,
@@ -95,7 +104,16 @@ COMMENT ON COLUMN dim_form.problems IS '存在问题: sichuan';
 COMMENT ON COLUMN dim_form.improvements IS '改进措施: sichuan';
 COMMENT ON COLUMN dim_form.project_lead IS '项目负责人: sichuan; null where blank';
 COMMENT ON COLUMN dim_form.finance_lead IS '财务负责人: sichuan; null where blank';
-COMMENT ON COLUMN dim_form.total_weight IS '总分分值: 总分 分值 (normally 100)';
+COMMENT ON COLUMN dim_form.variant IS '变体: the printed variant of the form that read it (pipeline/forms/templates/<variant>.toml over pipeline/forms/vocabulary.toml: luohu, central, sichuan, yunnan, langfang, hubei, …); the same as template';
+COMMENT ON COLUMN dim_form.department IS '部门: printed above the table ("部门：…", yunnan); null elsewhere';
+COMMENT ON COLUMN dim_form.table_no IS '表号: the table number printed above the table ("公开14表", yunnan); null elsewhere';
+COMMENT ON COLUMN dim_form.other_notes IS '其他需要说明事项: as printed (yunnan); null elsewhere';
+COMMENT ON COLUMN dim_form.grade IS '评价等级: the grade printed after the total score (优, 良, 中, 差; yunnan); null where none is printed';
+COMMENT ON COLUMN dim_form.report_date IS '填报日期: as printed ("2024年3月12日", "2024-03-12"; hubei); null where none is printed';
+COMMENT ON COLUMN dim_form.checkboxes IS '勾选项: the ticked option of each checkbox question, as JSON ({"项目类别": "部门预算项目", "项目属性": "新增性项目", …}; hubei); null where the form prints none';
+COMMENT ON COLUMN dim_form.execution_rate_decimals IS '执行率小数位: digits printed after the decimal point of 执行率 ("86%" 0, "86.25%" 2): the precision the execution_rate and funds_score rules compare at';
+COMMENT ON COLUMN dim_form.funds_score_decimals IS '资金得分小数位: digits printed after the decimal point of the funds 得分 ("9" 0, "8.63" 2): the precision the funds_score rule compares at';
+COMMENT ON COLUMN dim_form.total_weight IS '总分分值: 总分 分值 (normally 100); null where the variant prints only a score (hubei "总分：95.5分")';
 COMMENT ON COLUMN dim_form.total_score IS '总分: 总分 得分 as printed';
 COMMENT ON COLUMN dim_form.first_page IS '起始页: first page of the form in its report';
 COMMENT ON COLUMN dim_form.last_page IS '结束页: last page of the form in its report (spill pages included)';
@@ -157,6 +175,7 @@ CREATE TABLE IF NOT EXISTS fact_indicator_result (
     score          DECIMAL(9,2),
     deviation_note VARCHAR,
     page           INTEGER NOT NULL,
+    placeholder    BOOLEAN NOT NULL DEFAULT false,
     target_comparator VARCHAR,
     target_value      DECIMAL(38,6),
     target_unit       VARCHAR,
@@ -171,18 +190,19 @@ COMMENT ON TABLE fact_indicator_result IS '年度绩效指标: one row per print
 COMMENT ON COLUMN fact_indicator_result.form_id IS '自评表ID';
 COMMENT ON COLUMN fact_indicator_result.report_sha256 IS '文件SHA-256';
 COMMENT ON COLUMN fact_indicator_result.row_no IS '行号: printed order within the form, from 1';
-COMMENT ON COLUMN fact_indicator_result.level1 IS '一级指标: 产出指标, 效益指标 or 满意度指标';
+COMMENT ON COLUMN fact_indicator_result.level1 IS '一级指标: 产出指标, 效益指标, 满意度指标; some variants 过程指标, 成本指标';
 COMMENT ON COLUMN fact_indicator_result.level1_weight IS '一级指标分值: the printed "(N分)"';
 COMMENT ON COLUMN fact_indicator_result.level2 IS '二级指标';
 COMMENT ON COLUMN fact_indicator_result.level3 IS '三级指标: empty on rows such as 经济效益指标 不适用';
-COMMENT ON COLUMN fact_indicator_result.nature IS '指标性质: =, ≥, ≤ or 定性 (qualitative), where the template prints the target in three cells (sichuan); null elsewhere';
+COMMENT ON COLUMN fact_indicator_result.nature IS '指标性质: as printed (=, ≥, ≤, 定性 (qualitative); ≧ ≦ ═ on yunnan forms), where the variant prints the target in three cells (sichuan, yunnan); null elsewhere or where empty. target_comparator holds the plain sign';
 COMMENT ON COLUMN fact_indicator_result.target IS '年度指标值: as printed (sichuan: 指标值, without 指标性质 and 度量单位)';
-COMMENT ON COLUMN fact_indicator_result.unit IS '度量单位: sichuan; null elsewhere (the unit is then part of 年度指标值)';
+COMMENT ON COLUMN fact_indicator_result.unit IS '度量单位: sichuan, yunnan; null elsewhere (the unit is then part of 年度指标值)';
 COMMENT ON COLUMN fact_indicator_result.actual IS '实际完成值: as printed';
-COMMENT ON COLUMN fact_indicator_result.weight IS '分值';
+COMMENT ON COLUMN fact_indicator_result.weight IS '分值: null on placeholder rows and where the variant prints no 分值 column (hubei: weights only on the 一级指标)';
 COMMENT ON COLUMN fact_indicator_result.score IS '得分: self-assessed, as printed';
 COMMENT ON COLUMN fact_indicator_result.deviation_note IS '偏差原因分析及改进措施';
 COMMENT ON COLUMN fact_indicator_result.page IS '页码: page the row was read from';
+COMMENT ON COLUMN fact_indicator_result.placeholder IS '占位行: true for a row the template left empty ("指标2", "……", a bare 经济效益指标): every value null, nothing to check';
 COMMENT ON COLUMN fact_indicator_result.target_comparator IS '指标值比较符: ≥, ≤, >, < or = as printed ("30分钟内" is ≤; sichuan: 指标性质); null when none is printed or the value is qualitative (指标性质 定性)';
 COMMENT ON COLUMN fact_indicator_result.target_value IS '指标值数值: the number of 年度指标值, 万/亿 multiplied out ("≥1200万条" is 12000000); null when qualitative';
 COMMENT ON COLUMN fact_indicator_result.target_unit IS '指标值单位: unit of 年度指标值 without 万/亿 (人次, %, dB/km, 条; sichuan: 度量单位); null when none is printed';

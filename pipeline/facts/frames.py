@@ -6,6 +6,7 @@ is an `ExtractionFault`: it is refused, never rounded or guessed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -18,7 +19,7 @@ from ..forms.template import MONEY_UNITS
 from ..forms.template import get as template_of
 from ..forms.text import NOT_APPLICABLE
 from .rules import rule_score
-from .targets import VALUE, parsed, target_met
+from .targets import SIGNS, VALUE, parsed, target_met
 from .ocr_trust import UNVERIFIED, VERIFIED, judge, repaired
 
 MONEY = pl.Decimal(18, 2)   # 元
@@ -39,6 +40,10 @@ DIM_FORM = {
     "indicators_weight": POINTS, "total_weight": POINTS, "total_score": POINTS,
     "implementation_summary": pl.String, "conclusion": pl.String, "problems": pl.String,
     "improvements": pl.String, "project_lead": pl.String, "finance_lead": pl.String,
+    # the variant's own parts (VARIANTS.md), and the precision its rate and funds score are printed at
+    "variant": pl.String, "department": pl.String, "table_no": pl.String, "other_notes": pl.String,
+    "grade": pl.String, "report_date": pl.String, "checkboxes": pl.String,
+    "execution_rate_decimals": pl.Int32, "funds_score_decimals": pl.Int32,
     "first_page": pl.Int32, "last_page": pl.Int32, "source_place": pl.String,
     "is_current": pl.Boolean, "superseded_by": pl.String,
     # how the form was read (pipeline.facts.ocr_trust): text layer or OCR, and whether OCR'd numbers hold
@@ -57,7 +62,7 @@ PRINTED = {  # an indicator row as the form prints it
     "level1_weight": POINTS, "level2": pl.String, "level3": pl.String, "nature": pl.String,
     "target": pl.String, "unit": pl.String,
     "actual": pl.String, "weight": POINTS, "score": POINTS, "deviation_note": pl.String,
-    "page": pl.Int32,
+    "page": pl.Int32, "placeholder": pl.Boolean,
 }
 FACT_INDICATOR_RESULT = {
     **PRINTED,
@@ -66,7 +71,7 @@ FACT_INDICATOR_RESULT = {
     "target_met": pl.Boolean, "rule_score": POINTS,
 }
 _READ_COLUMNS = ("read_method", "ocr_engine", "ocr_version", "status", "ocr_failed_rules")
-COMPARATORS = ("=", "≥", "≤", ">", "<")
+COMPARATORS = tuple(SIGNS)  # 指标性质 as printed: ≥ ≧ ≤ ≦ = ═ …
 QUALITATIVE = "定性"
 
 
@@ -176,7 +181,13 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
             "total_weight": num("总分 分值", form.total_weight),
             "total_score": num("总分 得分", form.total_score),
             **{k: form.narrative.get(k) for k in ("implementation_summary", "conclusion", "problems",
-                                                   "improvements", "project_lead", "finance_lead")},
+                                                   "improvements", "project_lead", "finance_lead",
+                                                   "department", "table_no", "other_notes", "grade",
+                                                   "report_date")},
+            "variant": form.template,
+            "checkboxes": json.dumps(form.checkboxes, ensure_ascii=False) if form.checkboxes else None,
+            "execution_rate_decimals": decimals(form.funds.execution_rate),
+            "funds_score_decimals": decimals(form.funds.score),
             "first_page": form.source.first_page, "last_page": form.source.last_page,
             "source_place": form.source.place,
             "is_current": True, "superseded_by": None,
@@ -211,7 +222,7 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
                 "target": ind.target, "unit": ind.unit,
                 "actual": ind.actual, "weight": points(f"{what} 分值", ind.weight),
                 "score": points(f"{what} 得分", ind.score), "deviation_note": ind.deviation_note,
-                "page": ind.page,
+                "page": ind.page, "placeholder": ind.placeholder,
             })
     base = {k: v for k, v in DIM_FORM.items() if k not in _READ_COLUMNS}
     dim_form = pl.DataFrame(form_rows, schema=base)
@@ -242,6 +253,16 @@ def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:
     ]
     return frame.with_columns(pl.Series("rule_score", scores, dtype=POINTS)).select(
         [pl.col(c).cast(t) for c, t in FACT_INDICATOR_RESULT.items()])
+
+
+def decimals(text: str | None) -> int | None:
+    """Digits printed after the decimal point ("86" → 0, "86.2" → 1, "8.63" → 2); None for no number:
+    the precision a rule compares a printed rate or score at (pipeline.facts.rules)."""
+    value = (text or "").strip().rstrip("%％")
+    whole, _, fraction = value.partition(".")
+    if not whole.lstrip("-").isdigit() or (fraction and not fraction.isdigit()):
+        return None
+    return len(fraction)
 
 
 def _numbers(file: str, form: Form, page: int | None = None, scale: int = 2,

@@ -4,7 +4,8 @@ Each rule yields rows of (form_id, report_sha256, project_code, subject, expecte
 row passes is decided by the Great Expectations suites in expectations/ (see `pipeline.checks`).
 Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms print.
 
-- weights_total      funds 分值 + Σ indicator 分值 = 100
+- weights_total      funds 分值 + Σ indicator 分值 = 100 (where no indicator prints a 分值, hubei: + Σ the
+                     一级指标 weights)
 - total_weight       总分 (合计) 分值 = 100
 - funds_weight       funds 分值 = 10
 - level1_sum         per 一级指标, Σ 分值 = its printed "(N分)"; where the template weights the
@@ -14,9 +15,17 @@ Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms p
 - total_score        总分 (合计) 得分 = funds 得分 + Σ indicator 得分
 - fund_total         per amount column, the total source = the sum of the template's other sources
                      (年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金; 总额 = 财政资金 + …), in 元
-- execution_rate     执行率 = 全年执行数 / 全年预算数 × 100; and every source row's own 执行率 where the
-                     template prints one (sichuan)
-- funds_score        funds 得分 = min(执行率, 100) / 100 × funds 分值 (10 by funds_weight)
+- execution_rate     执行率 = 全年执行数 / 全年预算数 × 100, rounded to the decimals the form prints it with
+                     ("86%" for 86.20: langfang); and every source row's own 执行率 where the template
+                     prints one (sichuan)
+- funds_score        funds 得分 = min(执行率, 100) / 100 × funds 分值 (10 by funds_weight), at the decimals
+                     the 得分 is printed with; where the rate is printed rounded, any score a rate within
+                     its rounding gives passes (printed "86%" and 得分 "9": 8.595–8.605 → 9), and a score
+                     outside them fails against the nearest
+
+Compared at the precision printed, so that our rounding is never a false alarm, and never looser than
+the form's own digits. A rule that cannot apply to what a variant prints (no 总分 分值, no indicator 分值
+column, one funding source) is not in its `rules` and says why in its `unchecked` (the variant's file).
 
 Which rules a form obeys is named in its template (`rules` in pipeline/forms/templates/<name>.toml); rows
 of the others are not produced for it. Amounts are compared in 元: a form printed in 万元 has the
@@ -88,7 +97,9 @@ def rule_score(comparator: str | None, target: Decimal | None, actual: Decimal |
 def check_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
     """Every rule of its template applied to every form of the given facts, one row per
     (form, rule, subject)."""
-    rows = _all_rows(dim_form, funds, indicators)
+    no_weights = {(f, s) for f, s, t in dim_form.select("form_id", "report_sha256", "template").iter_rows()
+                  if "indicators.weight" in _absent(t)}
+    rows = _all_rows(dim_form, funds, indicators, no_weights)
     applies = {(f, s): set(_template_rules(t)) for f, s, t in
                dim_form.select("form_id", "report_sha256", "template").iter_rows()}
     keep = [r["rule"] in applies.get((r["form_id"], r["report_sha256"]), set(RULES)) for r in rows]
@@ -102,13 +113,52 @@ def _template_rules(name: str | None) -> tuple[str, ...]:
         return RULES
 
 
-def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame) -> list[dict]:
+def _absent(name: str | None) -> frozenset[str]:
+    try:
+        return templates.get(name or "luohu").absent
+    except KeyError:
+        return frozenset()
+
+
+def at_precision(value: Decimal | None, decimals: int | None) -> Decimal | None:
+    """`value` rounded half up to the decimals a form prints (2 where unknown)."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1).scaleb(-(2 if decimals is None else decimals)), rounding=ROUND_HALF_UP)
+
+
+def printed_funds_score(rate: Decimal | None, weight: Decimal | None, observed: Decimal | None,
+                        rate_decimals: int | None, score_decimals: int | None) -> Decimal | None:
+    """The funds score the printed rate allows, at the printed score's precision: `observed` where a
+    rate within the printed rate's rounding gives it, else the score the printed rate gives."""
+    if rate is None or weight is None:
+        return None
+    half = Decimal(5).scaleb(-(2 if rate_decimals is None else rate_decimals) - 1)
+
+    def score(r: Decimal) -> Decimal:
+        return at_precision(min(max(r, Decimal(0)), FULL_MARKS) / FULL_MARKS * weight, score_decimals)
+
+    low, high = score(rate - half), score(rate + half)
+    if observed is not None and low <= observed <= high and (2 if rate_decimals is None else rate_decimals) < 2:
+        return observed  # the form's own rounding of its rate: no finding of ours
+    return score(rate)
+
+
+def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame,
+              no_weights: set[tuple[str, str]] = frozenset()) -> list[dict]:
+    precision = [c for c in ("execution_rate_decimals", "funds_score_decimals") if c in dim_form.columns]
     forms = dim_form.select(KEYS + ["funds_weight", "execution_rate", "funds_score", "total_weight",
-                                    "total_score", "indicators_weight"])
+                                    "total_score", "indicators_weight"] + precision)
     sums = indicators.group_by("form_id", "report_sha256").agg(
-        pl.col("weight").sum().alias("weight_sum"), pl.col("score").sum().alias("score_sum")
+        pl.col("weight").sum().alias("weight_sum"), pl.col("score").sum().alias("score_sum"),
+        pl.col("weight").is_not_null().any().alias("weighted"),
     )
-    forms = forms.join(sums, on=["form_id", "report_sha256"], how="left")
+    # a variant printing weights only on its 一级指标 (hubei): the weights are those, once per 一级指标
+    level1_sums = (indicators.filter(pl.col("level1_weight").is_not_null())
+                   .group_by("form_id", "report_sha256", "level1").agg(pl.col("level1_weight").first())
+                   .group_by("form_id", "report_sha256").agg(pl.col("level1_weight").sum().alias("level1_sum")))
+    forms = forms.join(sums, on=["form_id", "report_sha256"], how="left").join(
+        level1_sums, on=["form_id", "report_sha256"], how="left")
     totals = funds.filter(pl.col("role") == "total").select(
         "form_id", "report_sha256", "executed", "annual_budget"
     )
@@ -117,9 +167,13 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
     rows: list[dict] = []
     for f in forms.iter_rows(named=True):
         key = {k: f[k] for k in KEYS}
-        weight_sum = (f["funds_weight"] or 0) + (f["weight_sum"] or 0)
+        indicator_weights = f["weight_sum"] if f["weighted"] or f["level1_sum"] is None else f["level1_sum"]
+        weight_sum = (f["funds_weight"] or 0) + (indicator_weights or 0)
         score_sum = (f["funds_score"] or 0) + (f["score_sum"] or 0)
-        rate = execution_rate(f["executed"], f["annual_budget"])
+        rate_decimals, score_decimals = f.get("execution_rate_decimals"), f.get("funds_score_decimals")
+        rate = None
+        if f["executed"] is not None and f["annual_budget"]:
+            rate = at_precision(f["executed"] / f["annual_budget"] * 100, rate_decimals)
         rows += [
             {**key, "rule": "weights_total", "subject": "分值合计", "expected": FULL_MARKS,
              "observed": weight_sum},
@@ -130,7 +184,8 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
             {**key, "rule": "total_score", "subject": "总分 得分", "expected": score_sum,
              "observed": f["total_score"]},
             {**key, "rule": "funds_score", "subject": "资金 得分",
-             "expected": funds_score(f["execution_rate"], f["funds_weight"]), "observed": f["funds_score"]},
+             "expected": printed_funds_score(f["execution_rate"], f["funds_weight"], f["funds_score"],
+                                             rate_decimals, score_decimals), "observed": f["funds_score"]},
             {**key, "rule": "score_above_weight", "subject": "资金使用情况",
              "expected": f["funds_weight"], "observed": f["funds_score"]},
         ]
@@ -155,6 +210,8 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
     for r in indicators.join(codes, on=["form_id", "report_sha256"]).iter_rows(named=True):
         if r["weight"] is None and r["score"] is None:
             continue  # a placeholder row (its template allows it): nothing printed to compare
+        if (r["form_id"], r["report_sha256"]) in no_weights:
+            continue  # the variant prints no indicator 分值: the 得分 has nothing to be under
         rows.append({**{k: r[k] for k in KEYS}, "rule": "score_above_weight",
                      "subject": f"指标{r['row_no']:02d} {r['level3'] or r['level2'] or ''}".strip(),
                      "expected": r["weight"], "observed": r["score"]})

@@ -7,6 +7,9 @@ The only place that reads indicator strings. A text is quantitative only when it
 qualitative: every parsed column is null, never a guess. A label before the number is accepted only
 when a comparator follows it ("离职率≤20%"), so "…决算价的3%" stays qualitative.
 
+Comparison signs are read in every form units print them (≧ ≦ ═ ＞ ＜ ＝ besides ≥ ≤ > < =: `SIGNS`);
+the parsed comparator is the plain one, the printed text stays as printed.
+
 A target printed without a comparator ("100%", "2000个") is a quantity to reach, read as ≥ (正向指标);
 its comparator column stays null because none is printed.
 """
@@ -15,10 +18,14 @@ from __future__ import annotations
 
 import polars as pl
 
-VALUE = pl.Decimal(38, 6)  # holds 1200万 = 12000000 and 0.5 exactly
+VALUE = pl.Decimal(38, 6)
+# every sign a form prints → the comparator it means
+SIGNS = {"≥": "≥", "≧": "≥", "≤": "≤", "≦": "≤", ">": ">", "＞": ">", "<": "<", "＜": "<",
+         "=": "=", "＝": "=", "═": "="}
+_SIGN_CLASS = "".join(SIGNS)  # holds 1200万 = 12000000 and 0.5 exactly
 PATTERN = (
-    r"^(?P<label>[^\d≥≤<>=]*?)"
-    r"(?P<cmp>[≥≤<>=])?"
+    rf"^(?P<label>[^\d{_SIGN_CLASS}]*?)"
+    rf"(?P<cmp>[{_SIGN_CLASS}])?"
     r"(?P<num>\d+(?:\.\d{1,6})?)"
     r"(?P<mult>[万亿])?"
     r"(?P<unit>%|[A-Za-z]+(?:/[A-Za-z]+)?|\p{Han}{1,2})?"
@@ -34,7 +41,8 @@ def parsed(column: str) -> list[pl.Expr]:
     # a label without a comparator ("…决算价的3%") is prose that happens to contain a number
     ok = g.struct["num"].is_not_null() & ((label == "") | cmp.is_not_null())
     # "内" and "内响应" mean "within": an upper bound
-    comparator = pl.when(g.struct["within"].is_not_null()).then(pl.lit("≤")).otherwise(cmp)
+    comparator = pl.when(g.struct["within"].is_not_null()).then(pl.lit("≤")).otherwise(
+        cmp.replace_strict(SIGNS, default=None, return_dtype=pl.String))
     scale = (
         pl.when(g.struct["mult"] == "万").then(pl.lit(SCALE["万"]))
         .when(g.struct["mult"] == "亿").then(pl.lit(SCALE["亿"]))

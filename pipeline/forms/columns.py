@@ -17,6 +17,7 @@ ROW_TOLERANCE = 2.0  # points: a cell edge this close to a column line is on it
 LABEL_SLACK = 8  # a column label may carry this many characters besides its key ("执行率（%）")
 _NUMBER_CHARS = re.compile(r"[\s\d.,%％\-—]")
 _SECTION_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分[)）]")  # "（10分）" printed after a section label
+NOTES = re.compile(r"([(（][^()（）]*[)）])+$")  # notes in brackets after a label: unit, weight, formula
 NUMBERING = re.compile(r"^[(（]?\d{1,2}[.、．)）]")
 
 
@@ -43,6 +44,11 @@ class Columns:
                     used.add(i)
         starts.sort()
         return cls(starts)
+
+    @property
+    def fields(self) -> set[str]:
+        """The fields this header prints a column for."""
+        return {n for _, n in self.starts}
 
     def merged(self, below: "Columns") -> "Columns":
         """The header with the labels of the row under it: a group label ("指标值" over 指标性质 /
@@ -108,6 +114,9 @@ def match_label(text: str, names: dict[str, str], exact: bool = False) -> str | 
     text = NUMBERING.sub("", text)
     if text in names:
         return names[text]
+    bare = NOTES.sub("", text)  # "得分（分*执行率）", "执行率（%）": the label before its note
+    if bare in names:
+        return names[bare]
     if exact:
         return None
     for key, name in names.items():

@@ -9,10 +9,15 @@ are found by their printed labels, and a cell belongs to the column whose printe
 2. `rows.rows_of`: all grids become one stream of rows; each row knows its pages and each cell its x
    range.
 3. `rows.by_form`: a new form starts at the header block holding the label 项目编码 or 项目名称.
-4. `_template_of`: the template (pipeline/forms/templates/*.toml, `template.py`) whose identifying
-   labels the form prints; it holds every label, source, unit and rule below, none is coded here.
-5. `_FormReader`: walks one form's rows: header fields, funds table, goals, indicators, 总分 (or
-   合计), closing narrative rows.
+4. `not_a_form`: a table with a form's anchor labels that is another kind (a summary of projects, a
+   targets table, a 部门整体 table) is passed over and listed, never read or refused.
+5. `_template_of`: the variant (pipeline/forms/templates/*.toml, `template.py`) whose identifying
+   labels the form prints, over the one vocabulary of the form (vocabulary.toml): every label, source,
+   unit and rule below comes from them, none is coded here. No variant fits: refused, naming the
+   labels the vocabulary does not know (`unknown_labels`).
+6. `_FormReader`: walks one form's rows: header fields and checkboxes, funds table, goals, indicators
+   (placeholder rows kept), 总分 (or 合计) and a grade after it, closing rows; then what is printed
+   outside the ruled table (部门, 填报日期, 总分, signatures) and the title's year.
 
 Two cross-checks turn a misread into an `ExtractionFault` instead of a form with wrong numbers:
 every value cell's printed text must lie inside the column it is read into (a cell shifted a column,
@@ -38,15 +43,20 @@ from .columns import NUMBERING, ROW_TOLERANCE, Columns, RunTogether, match_label
 from .rows import Row, by_form, rows_of, stitch_overflow
 from .template import Template, TemplateError, header_label
 from .text import flat, label, number, paragraph, percent
+from .vocabulary import vocabulary
 
 
 _FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
-_LEVEL1 = re.compile(r"^(?P<name>.*?指标)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
+_LEVEL1 = re.compile(r"^(?P<name>.+?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")  # "产出指标（50分）", "过程（10分）"
 _SECTION = re.compile(r"^(?P<name>.*?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
 _YEAR = re.compile(r"(19|20)\d{2}")
 _YEAR_LINE = re.compile(r"^[(（]((?:19|20)\d{2})年度?[)）]$")  # "（2022年度）" on a line of its own
 _YEAR_IN_TITLE = re.compile(r"[(（]((?:19|20)\d{2})年度?[)）]")
-_TITLE_LINE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,30}?自评表)(?:[(（][^)）]*[)）])?$")
+_YEAR_BEFORE_TITLE = re.compile(r"^((?:19|20)\d{2})年度?")  # "2022年度项目支出绩效自评表", "2023年<项目>…"
+_TITLE_LINE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,80}?自评表)(?:[(（][^)）]*[)）])?$")
+_ANY_TITLE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,80}?表)(?:[(（][^)）]*[)）])?$")
+_WEIGHT_NOTE = re.compile(r"[(（](\d+(?:\.\d+)?)分[)）]")  # "预算执行情况（万元）（10分）"
+_VALUE_FIELDS = ("target", "actual", "weight", "score", "nature", "unit")
 _UNIT = re.compile(r"[(（](亿元|万元|千元|元)[)）]")
 _CODE_IN_NAME = re.compile(r"^(?P<code>[0-9A-Za-z]{6,})[-－—–](?P<name>.+)$")
 
@@ -70,14 +80,117 @@ def _template_of(info: PdfInfo, rows: list[Row]) -> Template:
         raise ExtractionFault(str(info.path), str(err), rows[0].page) from None
     if found is None:
         known = "; ".join(f"{t.name}: {' + '.join(t.identify)}" for t in templates.templates())
-        raise IncompleteForm(str(info.path), f"a form header is printed, but no template fits its labels "
-                             f"(each template needs all of its labels: {known})", rows[0].page)
+        unknown = unknown_labels(rows)
+        raise IncompleteForm(str(info.path), "a form header is printed, but no variant fits its labels; "
+                             f"labels not in the vocabulary: {', '.join(unknown) if unknown else 'none'} "
+                             f"(each variant needs all of its labels: {known})", rows[0].page)
     return found
 
 
-def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = None) -> list[Form]:
-    """All forms of one report, in printed order, each read through the template its printed labels
-    name (pipeline/forms/templates/). Raises `NoFormFound` / `IncompleteForm`.
+_LABEL_LIKE = re.compile(r"^[^\d%％.,，。；;]{2,16}$")
+
+
+def unknown_labels(rows: list[Row], most: int = 15) -> list[str]:
+    """The printed labels of a form that the vocabulary does not know, in printed order: before the
+    indicator table, the first cell of every row and every cell of a row of labels (a value beside a
+    header label is not one); from it on, the cells of rows made of labels only (a header repeated, a
+    total row). Adding them to vocabulary.toml, or a variant's own file, is what reading the form takes."""
+    voc = vocabulary()
+    loaded = templates.templates()
+    fields = {*voc.header, *(lab for t in loaded for lab in t.header)}
+    known = voc.labels | fields | {lab for t in loaded for lab in (
+        *t.fund_columns, *t.goal_columns, *t.indicator_columns, *t.total_labels, *t.narrative)}
+
+    def is_known(text: str) -> bool:
+        bare = _WEIGHT_NOTE.sub("", _BRACKETS.sub("", text))
+        return text in known or bare in known or voc.placeholder(text) \
+            or any(bare.startswith(k) for k in voc.level1) \
+            or any(text.endswith(k) for k in known if len(k) >= 4) \
+            or any(text.startswith(k) for k in (*voc.narrative, *voc.outside))  # "项目负责人：…"
+
+    out: list[str] = []
+    in_indicators = False
+    for row in rows:
+        cells = [c for c in row.cells if c.text.strip()]
+        texts = [header_label(label(c.text)) for c in cells]
+        if _header_fields(texts, voc.indicator_columns) >= 3:
+            in_indicators = True
+        digits = any(ch.isdigit() for t in texts for ch in _BRACKETS.sub("", t))
+        labels_only = len(texts) >= 2 and not digits and all(_LABEL_LIKE.match(t) for t in texts)
+        if in_indicators and not (labels_only and any(is_known(t) for t in texts)):
+            first = header_label(label(row.cells[0].text)) if row.cells else ""
+            if _LABEL_LIKE.match(first) and not is_known(first) and first not in out:
+                out.append(first)  # a row's label in the table's first column: a total, a 一级指标
+            continue
+        for i, (cell, text) in enumerate(zip(cells, texts)):
+            if not labels_only and i and not is_known(texts[i - 1]):
+                break  # a data row: its first cell after the block's title only
+            if not _LABEL_LIKE.match(text) or is_known(text) or text in out or _checkbox(cell.text):
+                continue
+            if i and texts[i - 1] in fields:
+                continue  # the value of a header label
+            out.append(text)
+    return out[:most]
+
+
+_BRACKETS = re.compile(r"([(（][^()（）]*[)）])+$")
+
+
+def not_a_form(info: PdfInfo, rows: list[Row], nth: int) -> str | None:
+    """Why a table holding a form's anchor labels is not a project's self-evaluation form, or None when
+    it may be one: its title names another kind of table (a summary of several projects, a targets
+    table, a 部门整体 table: vocabulary `not_forms`), it lists projects one per row (项目编码 and
+    项目名称 as column labels), or it prints nothing evaluated (no 完成值, no 执行数)."""
+    voc = vocabulary()
+    titled = _titled_not_a_form(info.page_texts[rows[0].page - 1], nth)
+    if titled:
+        return titled
+    for row in rows[:6]:
+        labels = [header_label(lab) for lab in row.labels()]
+        if {"项目编码", "项目名称"} <= set(labels) and abs(labels.index("项目编码") - labels.index("项目名称")) == 1 \
+                and len(labels) >= 3 and not any(ch.isdigit() for lab in labels for ch in lab):
+            return ("a table listing projects one per row (项目编码 and 项目名称 are column labels), not one "
+                    "project's self-evaluation form")
+    printed = _printed_labels(rows)
+    done = [lab for lab, f in {**voc.indicator_columns, **voc.fund_columns}.items() if f in ("actual", "executed")]
+    # its indicator header read (so nothing was lost from it), and no column of results in the table
+    header = any(_header_fields(row.labels(), voc.indicator_columns) >= 3 for row in rows)
+    if header and not any(d in lab for lab in printed for d in done) and not any("完成" in lab for lab in printed):
+        return ("a table with targets and no results (no 完成值, no 执行数): a targets table, "
+                "not a self-evaluation form")
+    return None
+
+
+def _titled_not_a_form(page_text: str, nth: int = 0) -> str | None:
+    """Why the page's table is not a form, by its title; only when no title on the page may be a
+    form's, so that a title never costs a form."""
+    titles = _titles(page_text)
+    kinds = [next((why for key, why in vocabulary().not_forms.items() if key in t), None) for t in titles]
+    if titles and all(kinds):
+        return f"{_nth(kinds, nth)}: titled {_nth(titles, nth)!r}"
+    return None
+
+
+def _titles(page_text: str) -> list[str]:
+    """The titles printed on a page, in order: every line that is one (…表, short, not a cell of a table
+    row), the year before it and "（2022年度）" after it removed."""
+    out = []
+    for line in _lines(page_text):
+        m = _ANY_TITLE.match(line)
+        if m and ("自评表" in line or any(k in line for k in vocabulary().not_forms)):
+            out.append(m.group("title"))
+    return out
+
+
+def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = None,
+               skipped: list[tuple[int, str]] | None = None) -> list[Form]:
+    """All forms of one report, in printed order, each read through the variant its printed labels
+    name (pipeline/forms/templates/, over pipeline/forms/vocabulary.toml). Raises `NoFormFound` /
+    `IncompleteForm`.
+
+    A table that carries a form's labels but is not a self-evaluation form (a summary of projects, a
+    targets table, a 部门整体 table) costs no form: it is passed over, and (page, why) appended to
+    `skipped` where given.
 
     With `starting_on`, the grids are part of a report: only the forms whose first page is in that
     range are read (the others belong to the parts before and after), and finding none is no fault."""
@@ -86,13 +199,31 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
         nth = starting[rows[0].page]  # the forms starting on one page have its titles in turn
         starting[rows[0].page] += 1
         if starting_on is None or rows[0].page in starting_on:
+            why = not_a_form(info, rows, nth)
+            if why:
+                if skipped is not None:
+                    skipped.append((rows[0].page, why))
+                continue
             forms.append(_FormReader(info, rows, _template_of(info, rows), nth).read())
+    if skipped is not None:  # a titled table with none of a form's anchors (a 部门整体 table): said too
+        held = {p for f in forms for p in range(f.source.first_page, f.source.last_page + 1)}
+        said = {page for page, _ in skipped}
+        for page in sorted({g.page for g in grids} - held - said):
+            if starting_on is None or page in starting_on:
+                why = _titled_not_a_form(info.page_texts[page - 1])
+                if why:
+                    skipped.append((page, why))
+        skipped.sort()
     if not forms and starting_on is None:
-        raise no_form_found(str(info.path), info.pages)
+        raise no_form_found(str(info.path), info.pages, skipped)
     return forms
 
 
-def no_form_found(file: str, pages: int) -> NoFormFound:
+def no_form_found(file: str, pages: int, skipped: list[tuple[int, str]] | None = None) -> NoFormFound:
+    if skipped:
+        said = "; ".join(f"page {page}: {why}" for page, why in skipped)
+        return NoFormFound(file, f"no {TITLE} found on any of its {pages} pages; tables passed over as not "
+                           f"forms: {said}")
     return NoFormFound(
         file, f"no {TITLE} found: no table with a 项目编码 or 项目名称 label on any of its {pages} pages")
 
@@ -119,9 +250,18 @@ class _FormReader:
         self.narrative: dict[str, list[str]] = {}
         self._narrative_open: tuple[str, float] | None = None  # field, x where its text starts
         self.total: dict[str, str] | None = None
+        self.grade: str | None = None
+        self.checkboxes: dict[str, str | None] = {}
+        self.funds_title_weight: str | None = None  # "预算执行情况（万元）（10分）": no 分值 column
+        self.printed: dict[str, set[str]] = {}  # table → the fields its header prints
         self.pages: set[int] = set()
 
     def fail(self, reason: str, page: int | None = None) -> IncompleteForm:
+        """A form refused as incomplete, naming the labels it prints that the vocabulary does not know
+        (a block under a label not known is a block not found)."""
+        unknown = unknown_labels(self.rows)
+        if unknown:
+            reason += f"; labels not in the vocabulary: {', '.join(unknown)}"
         return IncompleteForm(self.file, reason, page if page is not None else self.rows[0].page)
 
     def read(self) -> Form:
@@ -134,8 +274,12 @@ class _FormReader:
                 continue
             if section != "done":
                 self.pages.update(row.pages)
+            if section == "done" and not self._after_total(row):
+                continue  # what follows the form's last row: another table, not this form's
             if section == "header":
                 self._read_header(row)
+                if self._read_checkboxes(row):
+                    continue
             if self._read_narrative(row):
                 self.pages.update(row.pages)
                 continue
@@ -146,22 +290,27 @@ class _FormReader:
             if heading == "funds":
                 section, columns = "funds", self._columns(row, t.fund_columns)
                 self._money_unit(labels)
+                self._funds_weight(labels)
+                self.printed[section] = columns.fields
                 continue
             if heading == "goals":
                 section, columns = "goals", self._columns(row, t.goal_columns)
+                self.printed[section] = columns.fields
                 continue
             if heading == "indicators":
                 section, columns = "indicators", self._columns(row, t.indicator_columns)
+                self.printed[section] = columns.fields
                 self._section_weight(labels)
                 continue
             names = {"funds": t.fund_columns, "goals": t.goal_columns,
                      "indicators": t.indicator_columns}.get(section)
             if names and _is_subheader(labels, names):
                 columns = columns.merged(self._columns(row, names))  # a header printed on two rows
+                self.printed[section] = columns.fields
                 continue
             if section == "funds":
-                if _is_title(row):
-                    continue  # 项目目标完成情况, 年度总体目标, ...
+                if _is_title(row) and not self._source_of(row.labels()[0])[1]:
+                    continue  # 项目目标完成情况, 年度总体目标, ... (a source printing no amounts is read)
                 self._fits(row, columns, tuple(t.fund_columns.values()))
                 if not self._read_fund_row(row, columns):
                     names = "/".join(n for s in t.sources for n in s.names)
@@ -180,8 +329,10 @@ class _FormReader:
                 if any(lab in t.total_labels for lab in labels):
                     self._fits(row, columns, ("weight", "score"))
                     self.total = columns.assign(row)
+                    self._read_grade(row)
                     self._one_line(row, self.total, ("weight", "score"))
-                    self._scored(row, number(self.total.get("weight")), number(self.total.get("score")))
+                    self._scored(row, "indicators", number(self.total.get("weight")),
+                                 number(self.total.get("score")))
                     section = "done"
                 else:
                     self._fits(row, columns, tuple(t.indicator_columns.values()))
@@ -189,8 +340,17 @@ class _FormReader:
                     if not read:
                         raise self.unread(row, "has no 指标值, 完成值, 分值 or 得分")
                     if read != "placeholder":
-                        self._scored(row, self.indicators[-1].weight, self.indicators[-1].score)
+                        self._scored(row, "indicators", self.indicators[-1].weight, self.indicators[-1].score)
         return self._build()
+
+    def _after_total(self, row: Row) -> bool:
+        """A row after the total that is still this form's: a closing row its variant prints there
+        (评价结论 …, 项目负责人), or the text of one run on."""
+        cells = [c for c in row.cells if c.text.strip()]
+        found = cells and _narrative_label(cells[0].text, self.t.narrative, first=True)
+        if found:
+            return found[0] in self.t.prints
+        return self._narrative_open is not None
 
     def _heading(self, labels: list[str], section: str) -> str | None:
         """The table whose column labels this row prints (funds, goals, indicators), or None. Tables
@@ -239,9 +399,12 @@ class _FormReader:
                 f"at x {cell.span[0]:.0f}–{cell.span[1]:.0f}, outside that column "
                 "(a cell shifted a column, or two cells run together)", row.page)
 
-    def _scored(self, row: Row, weight: str | None, score: str | None) -> None:
-        """Every scored row prints 分值 and 得分; an empty one is a digit the reader lost."""
-        missing = [name for name, value in (("分值", weight), ("得分", score)) if value is None]
+    def _scored(self, row: Row, table: str, weight: str | None, score: str | None) -> None:
+        """Every scored row prints 分值 and 得分 where its table has those columns (a variant without a
+        分值 column prints none); an empty one is a digit the reader lost."""
+        printed = self.printed.get(table, set())
+        missing = [name for name, field, value in (("分值", "weight", weight), ("得分", "score", score))
+                   if value is None and (field in printed or (table == "funds" and field == "weight"))]
         if missing:
             raise ExtractionFault(
                 self.file, f"{self._which()}: row {_texts(row)!r} has no {' or '.join(missing)}; "
@@ -280,6 +443,10 @@ class _FormReader:
         if not keys or not cells:
             return False
         if _narrative_label(cells[0].text, keys, first=True) is None:
+            labels = row.labels()
+            if len(labels) >= 2 and any(match_label(lab, names, exact=True) for lab in labels
+                                        for names in (self.t.indicator_columns, self.t.fund_columns)):
+                return False  # a table's header (repeated atop a page) never continues a text
             # the text of the row above run on (a page break inside it): every cell in its column
             if self._narrative_open and all(c.x0 >= self._narrative_open[1] - ROW_TOLERANCE for c in cells):
                 self.narrative[self._narrative_open[0]].extend(c.text for c in cells)
@@ -305,6 +472,34 @@ class _FormReader:
             if m and self.money_unit is None:
                 self.money_unit = m.group(1)
 
+    def _funds_weight(self, labels: list[str]) -> None:
+        """The "（10分）" of the funds block's title ("预算执行情况（万元）（10分）"): its 分值 where the
+        block prints no 分值 column."""
+        for lab in labels:
+            m = _WEIGHT_NOTE.search(lab)
+            if m and any(lab.startswith(title) for title in vocabulary().fund_titles):
+                self.funds_title_weight = self.funds_title_weight or m.group(1)
+
+    def _read_checkboxes(self, row: Row) -> bool:
+        """A checkbox row of the header (项目类别 | 、部门预算项目☑、省直专项□ …): its label and the ticked
+        option; False when the row is none."""
+        cells = [c for c in row.cells if c.text.strip()]
+        found = False
+        for cell, nxt in zip(cells, cells[1:]):
+            answer = _checkbox(nxt.text)
+            if answer is not None and _checkbox(cell.text) is None:
+                self.checkboxes[header_label(label(cell.text))] = answer[0]
+                found = True
+        return found
+
+    def _read_grade(self, row: Row) -> None:
+        """A grade printed on the total row after its score ("总分 | 100 | 96 | 优")."""
+        grades = vocabulary().grades
+        for name, text in list((self.total or {}).items()):
+            if name not in ("weight", "score") and flat(text) in grades:
+                self.grade = flat(text)
+                del self.total[name]
+
     def _section_weight(self, labels: list[str]) -> None:
         """The "（90分）" of the indicators' section label, where the template prints weights there."""
         if self.t.weights != "section" or self.indicators_weight is not None:
@@ -314,17 +509,22 @@ class _FormReader:
             if m and m.group("name") == self.t.section_label:
                 self.indicators_weight = m.group("weight")
 
-    def _read_fund_row(self, row: Row, columns: Columns) -> bool:
-        """Read one funding-source row; False when the row is not one."""
-        values = columns.assign(row)
-        left = label(values.get("_left"))
-        self._money_unit([label(line) for line in (values.get("_left") or "").splitlines()] + [left])
+    def _source_of(self, left: str):
+        """(the name printed, the source) of a funds row's label, the longest name it ends with."""
         printed, source = None, None
         for s in self.t.sources:
             for name in s.names:
                 if any(side.endswith(name) for side in (left, header_label(left))) and (
                         printed is None or len(name) > len(printed)):
                     printed, source = name, s
+        return printed, source
+
+    def _read_fund_row(self, row: Row, columns: Columns) -> bool:
+        """Read one funding-source row; False when the row is not one."""
+        values = columns.assign(row)
+        left = label(values.get("_left"))
+        self._money_unit([label(line) for line in (values.get("_left") or "").splitlines()] + [left])
+        printed, source = self._source_of(left)
         if source is None:
             return False
         self._one_line(row, values, _FUND_NUMBERS)
@@ -342,8 +542,10 @@ class _FormReader:
             )
         )
         if source.role == "total":
+            if not values.get("weight") and "weight" not in self.printed.get("funds", set()):
+                values = {**values, "weight": self.funds_title_weight}  # no 分值 column: the title's
             self.funds_total = values
-            self._scored(row, number(values.get("weight")), number(values.get("score")))
+            self._scored(row, "funds", number(values.get("weight")), number(values.get("score")))
             if not (values.get("execution_rate") or "").strip():
                 raise ExtractionFault(
                     self.file, f"{self._which()}: the funds row {_texts(row)!r} has no 执行率; every "
@@ -355,10 +557,13 @@ class _FormReader:
         for a row printing only its 一级/二级 labels where the template allows such rows."""
         values = columns.assign(row)
         placeholder = False
-        if not any(values.get(k) for k in ("target", "actual", "weight", "score", "nature", "unit")):
-            placeholder = (self.t.placeholder_rows and not values.get("level3")
-                           and not values.get("deviation_note") and not values.get("_left")
-                           and bool(values.get("level1") or values.get("level2")))
+        if not any(values.get(k) for k in _VALUE_FIELDS):
+            level3 = flat(values.get("level3"))
+            bare = not values.get("deviation_note") and not values.get("_left")
+            # "指标2", "……": a template row left empty, in any variant; a row of only its 一级/二级
+            # labels where the variant allows it (else it is a row whose numbers were lost)
+            placeholder = bare and (vocabulary().placeholder(level3) or (
+                self.t.placeholder_rows and not level3 and bool(values.get("level1") or values.get("level2"))))
             if not placeholder:
                 return False
         if not placeholder:
@@ -371,7 +576,9 @@ class _FormReader:
             level1, level1_weight = previous.level1, previous.level1_weight
         else:
             level1, level1_weight = None, None
-        level2 = flat(values.get("level2")) or (previous.level2 if previous and not level1_text else None)
+        # the 一级指标 printed again mid-block ("效益指标" at the top of a page) keeps its 二级指标
+        same_block = previous is not None and (not level1_text or level1 == previous.level1)
+        level2 = flat(values.get("level2")) or (previous.level2 if same_block else None)
         self.indicators.append(
             IndicatorRow(
                 level1=level1,
@@ -386,6 +593,7 @@ class _FormReader:
                 page=row.page,
                 nature=flat(values.get("nature")),
                 unit=flat(values.get("unit")),
+                placeholder=placeholder,
             )
         )
         return "placeholder" if placeholder else True
@@ -409,7 +617,7 @@ class _FormReader:
     def _year(self, first_page: int) -> int:
         """The year of the header cell, or where the template (or a form lacking that cell) prints it
         only by its title, the title's "（2022年度）"."""
-        text = flat(self.header.get("year")) if self.t.year == "header" else None
+        text = flat(self.header.get("year"))  # a 年度 cell, in any variant
         if text is None:
             text = _title_year(self.info.page_texts[first_page - 1], self.nth)
         year_match = _YEAR.search(text or "")
@@ -418,6 +626,17 @@ class _FormReader:
                 "year printed by its title, as （2022年度）"
             raise self.fail(f"{self._which()}: no {where} found")
         return int(year_match.group(0))
+
+    def _outside_texts(self, first_page: int) -> dict[str, str | None]:
+        """What the form prints outside its ruled table: above it on its first page (部门, 填报日期,
+        总分, 公开14表), below it on its last (项目负责人, 财务负责人)."""
+        above = _outside(self.info.page_texts[first_page - 1])
+        out = {k: _nth(v, self.nth) for k, v in above.items()}
+        last = max(self.pages)
+        if last != first_page:
+            below = _outside(self.info.page_texts[last - 1])
+            out.update({k: v[-1] for k, v in below.items() if k not in out})
+        return out
 
     def _build(self) -> Form:
         t = self.t
@@ -435,6 +654,9 @@ class _FormReader:
             )
         if not self.indicators:
             raise self.fail(f"{which}: no 绩效指标 rows found")
+        outside = self._outside_texts(first_page)
+        if self.total is None and outside.get("total_score"):  # "总分：95.5分" above the table
+            self.total = {"score": re.sub(r"分$", "", outside["total_score"])}
         if self.total is None:
             last = max(self.pages)
             raise self.fail(f"{which}: the indicator table ends without its "
@@ -445,8 +667,12 @@ class _FormReader:
             key: (paragraph("\n".join(self.narrative[key])) if key in self.narrative else None)
             for key in t.narrative.values()
         }
+        for key in ("department", "table_no", "report_date", "project_lead", "finance_lead"):
+            if narrative.get(key) is None and key not in self.narrative:
+                narrative[key] = outside.get(key)  # printed outside the ruled table
+        narrative["grade"] = self.grade
         return Form(
-            title=_title(self.info.page_texts[first_page - 1], self.nth),
+            title=_title(self.info.page_texts[first_page - 1], self.nth, t, name),
             project_code=code,
             project_name=name,
             year=year,
@@ -475,6 +701,8 @@ class _FormReader:
             indicators_weight=self.indicators_weight,
             narrative=narrative,
             optional=t.optional_keys,
+            absent=t.absent,
+            checkboxes=dict(self.checkboxes),
         )
 
 
@@ -512,19 +740,94 @@ def _nth(found: list[str], nth: int) -> str | None:
     return found[nth] if nth < len(found) else (found[0] if found else None)
 
 
-def _title(page_text: str, nth: int = 0) -> str | None:
-    """The title line ("项目支出绩效自评表", "部门预算项目支出绩效自评表（2023年度）" → without the year)."""
+def _lines(page_text: str) -> list[str]:
+    """A page's lines without spaces; a title wrapped after its year or inside a long project name
+    ("2023年<项目名称>绩效目" / "标自评表") is joined into one line."""
     lines = ["".join(line.split()) for line in page_text.splitlines()]
-    return _nth([m.group("title") for m in map(_TITLE_LINE.match, lines) if m], nth)
+    out: list[str] = []
+    for line in lines:
+        if out and _YEAR_BEFORE_TITLE.match(out[-1]) and not _TITLE_LINE.match(out[-1]) \
+                and _TITLE_LINE.match(line) and len(out[-1]) <= 100:
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def _title(page_text: str, nth: int = 0, template: Template | None = None,
+           name: str | None = None) -> str | None:
+    """The title line ("项目支出绩效自评表", "部门预算项目支出绩效自评表（2023年度）" → without the year;
+    "2023年度项目支出绩效自评表" → without the year before it; "2023年<项目名称>绩效目标自评表" →
+    without the year and the project's name: the variant's title where the line ends with it)."""
+    found = [m.group("title") for m in map(_TITLE_LINE.match, _lines(page_text)) if m]
+    title = _nth(found, nth)
+    if title is None:
+        return None
+    title = _YEAR_BEFORE_TITLE.sub("", title)
+    if template is not None and title.endswith(template.title):
+        return template.title
+    if name and title.startswith(name) and len(title) > len(name):
+        return title[len(name):]
+    return title
 
 
 def _title_year(page_text: str, nth: int = 0) -> str | None:
-    """The year printed by the title: on the title line, else a line "（2022年度）" of its own."""
-    lines = ["".join(line.split()) for line in page_text.splitlines()]
-    in_title = [_YEAR_IN_TITLE.search(line).group(1) for line in lines
-                if _TITLE_LINE.match(line) and _YEAR_IN_TITLE.search(line)]
+    """The year printed by the title: on the title line (in brackets after it, or before it), else a
+    line "（2022年度）" of its own."""
+    lines = _lines(page_text)
+    in_title = []
+    for line in lines:
+        if _TITLE_LINE.match(line):
+            m = _YEAR_IN_TITLE.search(line) or _YEAR_BEFORE_TITLE.match(line)
+            if m:
+                in_title.append(m.group(1))
     alone = [m.group(1) for m in map(_YEAR_LINE.match, lines) if m]
     return _nth(in_title, nth) or _nth(alone, nth)
+
+
+def _outside(page_text: str) -> dict[str, list[str | None]]:
+    """"label：value" printed outside the ruled table (vocabulary `outside`: 部门, 填报日期, 总分, 项目负责人 …)
+    and the table number ("公开14表"), each label's values in printed order. A line is read only when it
+    starts with such a label; several labels on one line split it."""
+    voc = vocabulary()
+    pattern = re.compile("(" + "|".join(map(re.escape, sorted(voc.outside, key=len, reverse=True))) + r")\s*[:：]")
+    found: dict[str, list[str | None]] = {}
+    for raw in page_text.splitlines():
+        tokens = raw.split()
+        for token in tokens:
+            if voc.table_no.match(token):
+                found.setdefault("table_no", []).append(token)
+        line = " ".join(t for t in tokens if not voc.table_no.match(t))
+        marks = list(pattern.finditer(line))
+        if not marks or marks[0].start() != 0:
+            continue
+        for m, nxt in zip(marks, marks[1:] + [None]):
+            value = line[m.end():nxt.start() if nxt else len(line)].strip()
+            found.setdefault(voc.outside[m.group(1)], []).append(value or None)
+    return found
+
+
+def _checkbox(text: str) -> tuple[str | None, bool] | None:
+    """The ticked option of a checkbox cell ("、部门预算项目☑、省直专项□" → 部门预算项目; "☑甲 □乙" → 甲),
+    several joined by "、"; (None, True) when none is ticked; None when the cell has no boxes."""
+    voc = vocabulary()
+    marks = voc.ticked + voc.unticked
+    flat_text = flat(text) or ""
+    if not any(m in flat_text for m in marks):
+        return None
+    parts = re.split("(" + "|".join(map(re.escape, marks)) + ")", flat_text)
+    mark_first = flat_text.lstrip("、,，;；")[:1] in marks
+    options, ticked = [], []
+    if mark_first:  # mark, option, mark, option …
+        pairs = zip(parts[1::2], parts[2::2])
+        options = [(m, o) for m, o in pairs]
+    else:           # option, mark, option, mark …
+        options = [(m, o) for o, m in zip(parts[0::2], parts[1::2])]
+    for mark, option in options:
+        option = option.strip("、,，;；: ：")
+        if mark in voc.ticked and option:
+            ticked.append(option)
+    return ("、".join(ticked) or None), True
 
 
 def _narrative_label(text: str, keys: dict[str, str], first: bool) -> tuple[str, str] | None:

@@ -1,33 +1,39 @@
-"""Templates as data: one `pipeline/forms/templates/<name>.toml` per template of the 项目支出绩效自评表.
+"""Variants as data: one `pipeline/forms/templates/<name>.toml` per printed variant of the 项目支出绩效自评表,
+over the one vocabulary of the form (`vocabulary.toml`, `vocabulary.py`).
 
-A template says which printed labels mean which field (header fields, the columns of the funds, goals
-and indicator tables, with aliases), which funding sources the funds table prints and the role each
-plays (the total, and the parts that add up to it), the money unit, where weights are printed, which
-closing narrative rows exist, and which rules (`pipeline.facts.rules`) the form obeys. `pipeline.forms.reader`
-reads every form through its template and has no labels of its own; adding a province is one file.
+The vocabulary names every part of the form with its synonyms (header labels, the columns of the funds,
+goals and indicator tables, funding sources and their roles, total labels, grades, closing rows, what is
+printed outside the table, checkboxes). A template says only what its variant does differently: how it
+is recognised, its money unit, where its year, code and weights are printed, which sources it prints,
+which rules (`pipeline.facts.rules`) apply, the keys its forms print beyond the luohu form's (or lack),
+and labels of its own (added to the vocabulary's, and winning over them). `pipeline.forms.reader` has no
+labels of its own; a variant made of known parts in a new arrangement is one short file.
 
-Keys of a template file (see luohu.toml, central.toml, sichuan.toml):
+Keys of a template file (see luohu.toml, central.toml, sichuan.toml, yunnan.toml, langfang.toml, hubei.toml):
 
-    name, description, title          the template's name (stored on every form), what it is, its title
-    identify = [labels]               all printed (each a cell of its own): the form is of this template;
-    unless = [labels]                 none of these printed; the template with the most `identify` wins
+    name, description, title          the variant's name (stored on every form), what it is, its title
+    identify = [labels]               all printed (each a cell of its own; "re:<pattern>" a cell matching
+    unless = [labels]                 it): the form is of this variant; none of `unless` printed; the
+                                      variant with the most `identify` labels wins
     money_unit = "元" | "万元"         the unit of the amounts unless the funds table prints one ("（万元）")
-    year = "header" | "title"         the year from the 绩效自评年度 cell (else as for "title"), or
-                                      from "（2022年度）" by the title
+    year = "header" | "title"         the year from a 年度 cell, else printed by the title ("（2022年度）",
+                                      "2022年度项目支出绩效自评表")
     project_code = "header" | "name" | "none"
                                       the 项目编码 cell; the code before "-" in 项目名称; none printed
     rules = [names]                   the rules of pipeline.facts.rules that apply
-    [header]                          label = field (project_code, project_name, year, implementing_unit,
-                                      budget_unit); the value is the next cell; "（盖章）" etc. ignored
-    [funds] columns_needed, [funds.columns] label = field (initial_budget, annual_budget, executed,
-                                      weight, execution_rate, score, note), row_rates (every source
-                                      row prints its own 执行率), [[funds.sources]] name, aliases, role
-    [goals] columns_needed, [goals.columns] label = goal_expected | goal_actual
+    [unchecked] rule = "why"          each rule that cannot apply to what the variant prints, and why
+    prints = [keys]                   extract-JSON keys beyond the luohu form's (OPTIONAL_KEYS)
+    absent = [keys]                   keys of the luohu form its forms do not print (ABSENT_KEYS)
+    [header]                          label = field, added to the vocabulary's
+    [funds] sources = [roles]         the sources printed, in order, by role (the vocabulary's names), or
+                                      [[funds.sources]] name, aliases, role; columns_needed, row_rates
+                                      (every source row prints its own 执行率), [funds.columns] label = field
+    [goals] columns_needed, [goals.columns]
     [indicators] title, columns_needed, weights = "level1" | "section", section_label,
-                 placeholder_rows, [indicators.columns] label = field (level1, level2, level3, nature,
-                                      target, unit, actual, weight, score, deviation_note)
-    [total] labels                    the row with the total 分值 and 得分 (总分, 合计)
-    [narrative] label = field         rows (or "label：value" cells) of closing text
+                 placeholder_rows (a row of only its 一级/二级 labels is a placeholder, not a misread),
+                 [indicators.columns] label = field
+    [total] labels                    the row with the total 分值 and 得分 (default: the vocabulary's)
+    [narrative] label = field         closing rows, added to the vocabulary's
 
 Templates come from pipeline/forms/templates/ and from each folder of $JIXIAO_TEMPLATES.
 """
@@ -42,6 +48,8 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from .vocabulary import Source as FundSource, vocabulary
+
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 ROLES = ("total", "appropriation", "carried_over", "special_account", "unit_funds", "other")
 MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
@@ -51,24 +59,22 @@ GOAL_FIELDS = ("goal_expected", "goal_actual")
 INDICATOR_FIELDS = ("level1", "level2", "level3", "nature", "target", "unit", "actual", "weight",
                     "score", "deviation_note")
 NARRATIVE_FIELDS = ("implementation_summary", "conclusion", "problems", "improvements",
-                    "project_lead", "finance_lead")
+                    "project_lead", "finance_lead", "other_notes")
+# what a form may print besides its tables: closing rows, lines outside the table, the total's grade
+TEXT_FIELDS = NARRATIVE_FIELDS + ("department", "table_no", "report_date", "grade")
+# keys of the extract JSON only some variants print (`prints`), or that some do not (`absent`)
+OPTIONAL_KEYS = TEXT_FIELDS + ("checkboxes", "funds.note", "fund_rows.execution_rate", "indicators.nature",
+                               "indicators.unit", "indicators.placeholder", "indicators_weight")
+ABSENT_KEYS = ("goal_expected", "goal_actual", "total_weight", "fund_rows.initial_budget",
+               "indicators.weight", "indicators.deviation_note")
 RULES = ("weights_total", "total_weight", "funds_weight", "level1_sum", "score_above_weight",
          "total_score", "fund_total", "execution_rate", "funds_score")
 
 
+
+
 class TemplateError(ValueError):
     """A template file that does not say what the reader needs (named with the file)."""
-
-
-@dataclass(frozen=True)
-class FundSource:
-    name: str                   # the label the truth and the warehouse keep (as printed)
-    role: str                   # one of ROLES
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: each file is loaded once
@@ -97,6 +103,9 @@ class Template:
     placeholder_rows: bool
     total_labels: tuple[str, ...]
     narrative: dict[str, str] = field(default_factory=dict)
+    prints: frozenset[str] = frozenset()
+    absent: frozenset[str] = frozenset()
+    unchecked: dict[str, str] = field(default_factory=dict)  # rule → why it cannot apply to this variant
     path: Path | None = None
 
     @property
@@ -115,18 +124,8 @@ class Template:
 
     @property
     def optional_keys(self) -> frozenset[str]:
-        """The keys of the extract JSON that only some templates print (TEMPLATES.md)."""
-        keys = set(self.narrative.values())
-        if "note" in self.fund_columns.values():
-            keys.add("funds.note")
-        if self.row_rates:
-            keys.add("fund_rows.execution_rate")
-        for name in ("nature", "unit"):
-            if name in self.indicator_columns.values():
-                keys.add(f"indicators.{name}")
-        if self.weights == "section":
-            keys.add("indicators_weight")
-        return frozenset(keys)
+        """The keys of the extract JSON that only some variants print (TEMPLATES.md, VARIANTS.md)."""
+        return self.prints
 
 
 def _need(data: dict, key: str, where: Path):
@@ -142,14 +141,38 @@ def _fields(mapping: dict, allowed: tuple[str, ...], what: str, where: Path) -> 
     return {str(k): str(v) for k, v in mapping.items()}
 
 
+def _sources(funds: dict, where: Path) -> tuple[FundSource, ...]:
+    """The funding sources a variant prints, in order: `sources = [roles]`, each read by every name the
+    vocabulary gives that role; or `[[funds.sources]]` tables of its own (name, aliases, role)."""
+    listed = funds.get("sources", ["total", "appropriation", "carried_over", "other"])
+    out = []
+    for s in listed:
+        if isinstance(s, str):
+            known = vocabulary().sources_of(s)
+            if not known:
+                raise TemplateError(f"{where}: source role {s!r} is not in the vocabulary; known: {ROLES}")
+            out.append(FundSource(known[0].name, s, tuple(n for k in known for n in k.names)[1:]))
+        else:
+            out.append(FundSource(str(_need(s, "name", where)), str(_need(s, "role", where)),
+                                  tuple(s.get("aliases", ()))))
+    return tuple(out)
+
+
+def _keys(data: dict, key: str, allowed: tuple[str, ...], where: Path) -> frozenset[str]:
+    keys = frozenset(data.get(key, ()))
+    if keys - set(allowed):
+        raise TemplateError(f"{where}: {key} names unknown keys {sorted(keys - set(allowed))}; known: {allowed}")
+    return keys
+
+
 def parse(path: Path) -> Template:
+    """A template file, over the vocabulary: its labels are added to (and win over) the vocabulary's."""
+    voc = vocabulary()
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    funds = _need(data, "funds", path)
-    goals = _need(data, "goals", path)
-    ind = _need(data, "indicators", path)
-    sources = tuple(
-        FundSource(str(_need(s, "name", path)), str(_need(s, "role", path)), tuple(s.get("aliases", ())))
-        for s in _need(funds, "sources", path))
+    funds = data.get("funds", {})
+    goals = data.get("goals", {})
+    ind = data.get("indicators", {})
+    sources = _sources(funds, path)
     for s in sources:
         if s.role not in ROLES:
             raise TemplateError(f"{path}: source {s.name} has role {s.role!r}; known: {ROLES}")
@@ -177,27 +200,35 @@ def parse(path: Path) -> Template:
         year=year,
         project_code=code,
         rules=rules,
-        header=_fields(_need(data, "header", path), HEADER_FIELDS, "header", path),
-        fund_columns=_fields(_need(funds, "columns", path), FUND_FIELDS, "funds.columns", path),
+        header={**voc.header, **_fields(data.get("header", {}), HEADER_FIELDS, "header", path)},
+        fund_columns={**voc.fund_columns,
+                      **_fields(funds.get("columns", {}), FUND_FIELDS, "funds.columns", path)},
         fund_columns_needed=int(funds.get("columns_needed", 3)),
         row_rates=bool(funds.get("row_rates", False)),
         sources=sources,
-        goal_columns=_fields(_need(goals, "columns", path), GOAL_FIELDS, "goals.columns", path),
+        goal_columns={**voc.goal_columns,
+                      **_fields(goals.get("columns", {}), GOAL_FIELDS, "goals.columns", path)},
         goal_columns_needed=int(goals.get("columns_needed", 2)),
         indicators_title=ind.get("title"),
-        indicator_columns=_fields(_need(ind, "columns", path), INDICATOR_FIELDS, "indicators.columns", path),
+        indicator_columns={**voc.indicator_columns, **_fields(ind.get("columns", {}), INDICATOR_FIELDS,
+                                                              "indicators.columns", path)},
         indicator_columns_needed=int(ind.get("columns_needed", 4)),
         weights=weights,
         section_label=ind.get("section_label"),
         placeholder_rows=bool(ind.get("placeholder_rows", False)),
-        total_labels=tuple(_need(_need(data, "total", path), "labels", path)),
-        narrative=_fields(data.get("narrative", {}), NARRATIVE_FIELDS, "narrative", path),
+        total_labels=tuple(data.get("total", {}).get("labels", voc.total_labels)),
+        narrative={**voc.narrative, **_fields(data.get("narrative", {}), NARRATIVE_FIELDS, "narrative", path)},
+        prints=_keys(data, "prints", OPTIONAL_KEYS, path),
+        absent=_keys(data, "absent", ABSENT_KEYS, path),
+        unchecked={str(k): str(v) for k, v in data.get("unchecked", {}).items()},
         path=path,
     )
+    unsaid = sorted(set(RULES) - set(rules) - set(template.unchecked))
+    if unsaid or set(template.unchecked) - set(RULES) or set(template.unchecked) & set(rules):
+        raise TemplateError(f"{path}: every rule is either in `rules` or in [unchecked] with why it cannot "
+                            f"apply (not said: {unsaid}; [unchecked]: {sorted(template.unchecked)})")
     if path.stem != template.name:
         raise TemplateError(f"{path}: name {template.name!r} is not the file's name")
-    if code == "header" and "project_code" not in template.header.values():
-        raise TemplateError(f"{path}: project_code = 'header' but no header label maps to project_code")
     if weights == "section" and not template.section_label:
         raise TemplateError(f"{path}: indicators.weights = 'section' needs indicators.section_label")
     return template
@@ -261,11 +292,21 @@ def header_label(text: str) -> str:
     return _NOTE.sub("", text)
 
 
+def _printed(label: str, printed: set[str]) -> bool:
+    """A label of `identify` / `unless` is printed: one of the cells, or with "re:", a pattern one of
+    them matches ("re:^指标\\d+": a level-3 name keeping the template's "指标1：" prefix)."""
+    if label.startswith("re:"):
+        pattern = re.compile(label[3:])
+        return any(pattern.search(p) for p in printed)
+    return label in printed
+
+
 def choose(printed: set[str], directory: Path | None = None) -> Template | None:
     """The template whose `identify` labels are all in `printed` (cell labels) and none of whose
     `unless` labels are; the one with the most identify labels wins. None when no template fits."""
     fits = [t for t in templates(directory)
-            if all(label in printed for label in t.identify) and not any(u in printed for u in t.unless)]
+            if all(_printed(label, printed) for label in t.identify)
+            and not any(_printed(u, printed) for u in t.unless)]
     if not fits:
         return None
     best = max(len(t.identify) for t in fits)

@@ -2,12 +2,13 @@
 -- the amounts are the total source's (年度资金总额, 总额), in 元 whatever unit the form printed.
 CREATE OR REPLACE VIEW v_form_scorecard AS
 SELECT
-    f.form_id, f.report_sha256, f.template, f.project_code, f.project_name, f.year,
+    f.form_id, f.report_sha256, f.template, f.variant, f.project_code, f.project_name, f.year,
     f.budget_unit, f.implementing_unit, f.money_unit,
     m.initial_budget, m.annual_budget, m.executed,
     f.execution_rate, f.funds_score, f.total_score,
     CASE WHEN f.total_score >= 90 THEN '优' WHEN f.total_score >= 80 THEN '良'
          WHEN f.total_score >= 60 THEN '中' WHEN f.total_score IS NOT NULL THEN '差' END AS grade,
+    f.grade AS printed_grade, f.report_date,
     count(c.rule) > 0 AS checked,  -- every form checked has findings; none: stored, not yet checked
     CASE WHEN count(c.rule) > 0 THEN count(c.rule) FILTER (WHERE NOT c.passed) END AS failed_checks,
     string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules
@@ -23,6 +24,8 @@ COMMENT ON COLUMN v_form_scorecard.initial_budget IS '年初预算数: 年度资
 COMMENT ON COLUMN v_form_scorecard.annual_budget IS '全年预算数: 年度资金总额 row (元)';
 COMMENT ON COLUMN v_form_scorecard.executed IS '全年执行数: 年度资金总额 row (元)';
 COMMENT ON COLUMN v_form_scorecard.grade IS '等级: 优 ≥ 90, 良 80–90, 中 60–80, 差 < 60 (总分 得分 as printed)';
+COMMENT ON COLUMN v_form_scorecard.printed_grade IS '评价等级（表上）: the grade the form itself prints after its total (yunnan); null where none is printed';
+COMMENT ON COLUMN v_form_scorecard.report_date IS '填报日期: as printed (hubei); null where none is printed';
 COMMENT ON COLUMN v_form_scorecard.checked IS '已校验: the checks ran on this form; false for a form stored by a run stopped before its checks, until the next run that checks';
 COMMENT ON COLUMN v_form_scorecard.failed_checks IS '未通过校验数: failed rows in check_result for this form; null while it is not checked';
 COMMENT ON COLUMN v_form_scorecard.failed_rules IS '未通过规则: the rules that failed, comma-separated';

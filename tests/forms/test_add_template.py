@@ -1,6 +1,7 @@
-"""README "Adding a template": a province is one template file plus fixtures, with no change to the
-reader. The walkthrough's template (tests/fixtures/templates/example.toml, shown in README) reads the
-form printed by tests/fixtures/templates/make.py; without it the same PDF is refused."""
+"""README "Adding a variant": a variant is one short file over the vocabulary, with no change to the
+reader. Known parts in a new arrangement (湖北): refused without hubei.toml, read field for field with it.
+New labels (the walkthrough's tests/fixtures/templates/example.toml, shown in README): the refusal names
+them, and the file that adds them reads the form printed by tests/fixtures/templates/make.py."""
 
 from __future__ import annotations
 
@@ -36,12 +37,17 @@ def with_example(monkeypatch):
 
 def test_without_the_template_the_form_is_refused(monkeypatch):
     monkeypatch.delenv("JIXIAO_TEMPLATES", raising=False)
-    with pytest.raises(IncompleteForm, match="no template fits its labels"):
+    with pytest.raises(IncompleteForm, match="no variant fits its labels") as refused:
         extract(PDF)
+    unknown = str(refused.value).split("labels not in the vocabulary: ")[1].split(" (")[0].split(", ")
+    # what the walkthrough's file adds is what the refusal names (and nothing the vocabulary knows)
+    assert {"项目代码", "主管预算部门", "调整后预算", "实际支出", "资金合计", "结转结余", "偏差说明"} <= set(unknown)
+    assert not {"项目名称", "实施单位", "分值", "得分", "一级指标", "其他资金"} & set(unknown)
 
 
 def test_the_added_template_reads_the_form_exactly(with_example):
-    assert [t.name for t in templates.templates()] == ["central", "luohu", "sichuan", "example"]
+    assert [t.name for t in templates.templates()] == [
+        "central", "hubei", "langfang", "luohu", "sichuan", "yunnan", "example"]
     forms = [f.to_dict() for f in extract(PDF)[1]]
     assert len(forms) == 1 and forms[0]["template"] == "example"
     assert differences(forms[0], _truth()) == []
@@ -68,16 +74,45 @@ def test_the_fixture_is_what_make_py_prints():
     assert _truth() == module.truth(corpus)
 
 
-def test_the_readme_shows_the_template_file_as_it_is():
+@pytest.mark.parametrize("name,path", [("example", FIXTURE / "example.toml"),
+                                       ("hubei", templates.TEMPLATES_DIR / "hubei.toml")])
+def test_the_readme_shows_the_variant_file_as_it_is(name, path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    shown = re.search(r"<!-- example\.toml -->\n```toml\n(.*?)```", readme, re.S)
-    assert shown, "README shows tests/fixtures/templates/example.toml in a ```toml block"
-    assert shown.group(1) == (FIXTURE / "example.toml").read_text(encoding="utf-8")
+    shown = re.search(rf"<!-- {name}\.toml -->\n```toml\n(.*?)```", readme, re.S)
+    assert shown, f"README shows {path.name} in a ```toml block"
+    assert shown.group(1) == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def without_hubei(monkeypatch, tmp_path):
+    """The shipped variants but hubei's file (README "Adding a variant": known parts, new arrangement)."""
+    for toml in templates.TEMPLATES_DIR.glob("*.toml"):
+        if toml.stem != "hubei":
+            (tmp_path / toml.name).write_text(toml.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(templates, "TEMPLATES_DIR", tmp_path)
+    monkeypatch.delenv("JIXIAO_TEMPLATES", raising=False)
+    templates._directories.cache_clear()
+    yield
+    templates._directories.cache_clear()
+    templates._load.cache_clear()
+
+
+def test_known_parts_in_a_new_arrangement_need_only_the_variant_s_file(without_hubei):
+    from conftest import CORPUS, PDF as CORPUS_PDF
+
+    pdf = CORPUS_PDF / "hubei" / "440303230300200079180.hubei.pdf"
+    with pytest.raises(IncompleteForm, match="no variant fits its labels; labels not in the vocabulary: none"):
+        extract(pdf)
+    templates._directories.cache_clear()
+    templates.TEMPLATES_DIR = templates.Path(templates.__file__).resolve().parent / "templates"  # hubei back
+    forms = [f.to_dict() for f in extract(pdf)[1]]
+    want = json.loads((CORPUS / "truth-hubei" / "440303230300200079180.json").read_text(encoding="utf-8"))
+    assert forms[0]["template"] == "hubei" and differences(forms[0], want) == []
 
 
 @pytest.mark.parametrize("change,says", [
     (('role = "carried_over"', 'role = "leftover"'), "role 'leftover'"),
-    (('"完成值" = "actual"', '"完成值" = "achieved"'), "unknown fields ['achieved']"),
+    (('"偏差说明" = "deviation_note"', '"偏差说明" = "achieved"'), "unknown fields ['achieved']"),
     (('"funds_score"]', '"funds_score", "fun_score"]'), "unknown rules ['fun_score']"),
     (('money_unit = "元"', 'money_unit = "美元"'), "money_unit '美元'"),
 ])

@@ -108,7 +108,7 @@ def test_a_placeholder_row_is_a_fault_where_the_template_does_not_allow_it():
 
 def test_every_template_file_loads_and_names_known_rules():
     names = [t.name for t in templates.templates()]
-    assert names == ["central", "luohu", "sichuan"]
+    assert names == ["central", "hubei", "langfang", "luohu", "sichuan", "yunnan"]
     for t in templates.templates():
         assert t.rules and set(t.rules) <= set(templates.RULES)
         assert [s.role for s in t.sources].count("total") == 1

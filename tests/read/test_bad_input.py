@@ -91,7 +91,7 @@ def bad_files(tmp_path) -> dict[str, Path]:
     # a scan is read by OCR now (tests/read/test_ocr.py); an image of no form is refused as no form
     ("scan_no_form", errors.NoFormFound, "no_form", None, "no 项目支出绩效自评表 found"),
     ("no_form", errors.NoFormFound, "no_form", None, "no 项目支出绩效自评表 found"),
-    ("half", errors.IncompleteForm, "incomplete_form", 1, "ends without its 总分 row"),
+    ("half", errors.IncompleteForm, "incomplete_form", 1, "ends without its 总分"),
     ("duplicate", errors.ExtractionFault, "extraction_fault", 2, "appears twice"),
 ])
 def test_refusal_names_file_page_and_reason(bad_files, tmp_path, case, error, kind, page, words):

@@ -1,0 +1,65 @@
+"""Ruled tables drawn as a spreadsheet prints them (reportlab, CID font STSong-Light): the tables a
+disclosure holds beside its forms, and forms of no known family, for tests/forms.
+
+Each page: title lines above the table, then rows of cells on a column grid, every border drawn; a
+cell holding None is merged into the cell on its left (no border drawn between them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+FONT, SIZE, ROW_H, MARGIN = "STSong-Light", 8.0, 18.0, 40.0
+Page = tuple[list[str], list[list[str | None]]]
+
+
+def tables_pdf(path: Path, pages: list[Page], widths: list[float] | None = None) -> Path:
+    """One ruled table per page under its title lines; `widths` in points (else equal columns)."""
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    page_w, page_h = landscape(A4)
+    c = canvas.Canvas(str(path), pagesize=(page_w, page_h))
+    for titles, rows in pages:
+        y = page_h - MARGIN
+        for title in titles:
+            c.setFont(FONT, 14 if title is titles[0] else SIZE)
+            c.drawCentredString(page_w / 2, y, title)
+            y -= 22
+        n = max(len(r) for r in rows)
+        cols = widths or [(page_w - 2 * MARGIN) / n] * n
+        xs = [MARGIN + sum(cols[:i]) for i in range(n + 1)]
+        c.setFont(FONT, SIZE)
+        for row in rows:
+            top, bottom = y, y - ROW_H
+            c.line(xs[0], top, xs[-1], top)
+            c.line(xs[0], bottom, xs[-1], bottom)
+            c.line(xs[0], top, xs[0], bottom)
+            for i, text in enumerate(row + [""] * (n - len(row))):
+                nxt = (row + [""] * (n - len(row)))[i + 1] if i + 1 < n else ""
+                if nxt is not None:  # a border unless the next cell is merged into this one
+                    c.line(xs[i + 1], top, xs[i + 1], bottom)
+                if text:
+                    c.drawString(xs[i] + 3, bottom + 6, text)
+            y = bottom
+        c.showPage()
+    c.save()
+    return path
+
+
+def joined(path: Path, parts: list[Path]) -> Path:
+    """The pages of `parts`, in order, as one PDF (a disclosure made of tables and forms)."""
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument.new()
+    for part in parts:
+        src = pdfium.PdfDocument(str(part))
+        out.import_pages(src)
+        src.close()
+    out.save(str(path))
+    out.close()
+    return path
