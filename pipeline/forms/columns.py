@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .rows import Cell, Row
-from .text import label
+from .text import flat, label
 
 ROW_TOLERANCE = 2.0  # points: a cell edge this close to a column line is on it
 LABEL_SLACK = 8  # a column label may carry this many characters besides its key ("执行率（%）")
@@ -19,6 +19,7 @@ _NUMBER_CHARS = re.compile(r"[\s\d.,%％\-—]")
 _SECTION_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分[)）]")  # "（10分）" printed after a section label
 NOTES = re.compile(r"([(（][^()（）]*[)）])+$")  # notes in brackets after a label: unit, weight, formula
 NUMBERING = re.compile(r"^[(（]?\d{1,2}[.、．)）]")
+LEVEL1 = re.compile(r"^(?P<name>.+?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")  # "产出指标（50分）", "过程（10分）"
 
 
 @dataclass
@@ -127,3 +128,29 @@ def match_label(text: str, names: dict[str, str], exact: bool = False) -> str | 
 
 # ----------------------------------------------------------------------------------------------
 # 1. overflow pages
+
+
+def is_subheader(labels: list[str], names: dict[str, str]) -> bool:
+    """A second header row: two or more cells, every one exactly a column label of the table."""
+    return len(labels) >= 2 and all(match_label(lab, names, exact=True) for lab in labels)
+
+
+def split_level1(text: str) -> tuple[str, str | None]:
+    m = LEVEL1.match(text.replace(" ", ""))
+    if m:
+        return m.group("name"), m.group("weight")
+    return text, None
+
+
+def narrative_label(text: str, keys: dict[str, str], first: bool) -> tuple[str, str] | None:
+    """(field, text after the label) when a cell starts with a narrative label: "评价结论", or
+    "项目负责人：邱春梅". A later cell of the row counts as a label only when it is one exactly or
+    prints "：" after it (a value may start with the words of a label)."""
+    joined = NUMBERING.sub("", flat(text) or "")
+    for key, name in keys.items():
+        if joined.startswith(key):
+            rest = joined[len(key):]
+            if not first and rest and rest[0] not in ":：":
+                continue
+            return name, rest.lstrip(":： ")
+    return None

@@ -34,152 +34,26 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from . import template as templates
-from ..errors import ExtractionFault, IncompleteForm, NoFormFound, shown
-from ..model import TITLE, Form, FundRow, Funds, IndicatorRow, Source
+from ..errors import ExtractionFault, IncompleteForm, shown
+from ..model import Form, FundRow, Funds, IndicatorRow, Source
 from ..read.pdf import PdfInfo
 from ..read.grids import Grid
-from .columns import NUMBERING, ROW_TOLERANCE, Columns, RunTogether, match_label, matches
-from .rows import Row, by_form, rows_of, stitch_overflow
-from .template import Template, TemplateError, header_label
+from .columns import (LEVEL1, NUMBERING, ROW_TOLERANCE, Columns, RunTogether, is_subheader,  # noqa: F401
+                      match_label, matches, narrative_label, split_level1)
+from .rows import Row, by_form, is_title, rows_of, stitch_overflow, texts
+from .template import Template, header_label
 from .text import flat, label, number, paragraph, percent
 from .vocabulary import vocabulary
+from .identify import WEIGHT_NOTE, header_fields, no_form_found, not_a_form, template_of, titled_not_a_form, unknown_labels  # noqa: F401
+from .outside import checkbox, lines_of, nth_of, outside, title, title_year  # noqa: F401
 
 
 _FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
-_LEVEL1 = re.compile(r"^(?P<name>.+?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")  # "产出指标（50分）", "过程（10分）"
 _SECTION = re.compile(r"^(?P<name>.*?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
 _YEAR = re.compile(r"(19|20)\d{2}")
-_YEAR_LINE = re.compile(r"^[(（]((?:19|20)\d{2})年度?[)）]$")  # "（2022年度）" on a line of its own
-_YEAR_IN_TITLE = re.compile(r"[(（]((?:19|20)\d{2})年度?[)）]")
-_YEAR_BEFORE_TITLE = re.compile(r"^((?:19|20)\d{2})年度?")  # "2022年度项目支出绩效自评表", "2023年<项目>…"
-_TITLE_LINE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,80}?自评表)(?:[(（][^)）]*[)）])?$")
-_ANY_TITLE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,80}?表)(?:[(（][^)）]*[)）])?$")
-_WEIGHT_NOTE = re.compile(r"[(（](\d+(?:\.\d+)?)分[)）]")  # "预算执行情况（万元）（10分）"
 _VALUE_FIELDS = ("target", "actual", "weight", "score", "nature", "unit")
 _UNIT = re.compile(r"[(（](亿元|万元|千元|元)[)）]")
 _CODE_IN_NAME = re.compile(r"^(?P<code>[0-9A-Za-z]{6,})[-－—–](?P<name>.+)$")
-
-
-def _printed_labels(rows: list[Row]) -> set[str]:
-    """Every cell label of a form, each line of a cell's text also on its own (merged cells)."""
-    out: set[str] = set()
-    for row in rows:
-        for cell in row.cells:
-            if cell.text.strip():
-                out.add(label(cell.text))
-                out.add(header_label(label(cell.text)))
-                out.update(label(line) for line in cell.text.splitlines())
-    return out
-
-
-def _template_of(info: PdfInfo, rows: list[Row]) -> Template:
-    try:
-        found = templates.choose(_printed_labels(rows))
-    except TemplateError as err:
-        raise ExtractionFault(str(info.path), str(err), rows[0].page) from None
-    if found is None:
-        known = "; ".join(f"{t.name}: {' + '.join(t.identify)}" for t in templates.templates())
-        unknown = unknown_labels(rows)
-        raise IncompleteForm(str(info.path), "a form header is printed, but no variant fits its labels; "
-                             f"labels not in the vocabulary: {', '.join(unknown) if unknown else 'none'} "
-                             f"(each variant needs all of its labels: {known})", rows[0].page)
-    return found
-
-
-_LABEL_LIKE = re.compile(r"^[^\d%％.,，。；;]{2,16}$")
-
-
-def unknown_labels(rows: list[Row], most: int = 15) -> list[str]:
-    """The printed labels of a form that the vocabulary does not know, in printed order: before the
-    indicator table, the first cell of every row and every cell of a row of labels (a value beside a
-    header label is not one); from it on, the cells of rows made of labels only (a header repeated, a
-    total row). Adding them to vocabulary.toml, or a variant's own file, is what reading the form takes."""
-    voc = vocabulary()
-    loaded = templates.templates()
-    fields = {*voc.header, *(lab for t in loaded for lab in t.header)}
-    known = voc.labels | fields | {lab for t in loaded for lab in (
-        *t.fund_columns, *t.goal_columns, *t.indicator_columns, *t.total_labels, *t.narrative)}
-
-    def is_known(text: str) -> bool:
-        bare = _WEIGHT_NOTE.sub("", _BRACKETS.sub("", text))
-        return text in known or bare in known or voc.placeholder(text) \
-            or any(bare.startswith(k) for k in voc.level1) \
-            or any(text.endswith(k) for k in known if len(k) >= 4) \
-            or any(text.startswith(k) for k in (*voc.narrative, *voc.outside))  # "项目负责人：…"
-
-    out: list[str] = []
-    in_indicators = False
-    for row in rows:
-        cells = [c for c in row.cells if c.text.strip()]
-        texts = [header_label(label(c.text)) for c in cells]
-        if _header_fields(texts, voc.indicator_columns) >= 3:
-            in_indicators = True
-        digits = any(ch.isdigit() for t in texts for ch in _BRACKETS.sub("", t))
-        labels_only = len(texts) >= 2 and not digits and all(_LABEL_LIKE.match(t) for t in texts)
-        if in_indicators and not (labels_only and any(is_known(t) for t in texts)):
-            first = header_label(label(row.cells[0].text)) if row.cells else ""
-            if _LABEL_LIKE.match(first) and not is_known(first) and first not in out:
-                out.append(first)  # a row's label in the table's first column: a total, a 一级指标
-            continue
-        for i, (cell, text) in enumerate(zip(cells, texts)):
-            if not labels_only and i and not is_known(texts[i - 1]):
-                break  # a data row: its first cell after the block's title only
-            if not _LABEL_LIKE.match(text) or is_known(text) or text in out or _checkbox(cell.text):
-                continue
-            if i and texts[i - 1] in fields:
-                continue  # the value of a header label
-            out.append(text)
-    return out[:most]
-
-
-_BRACKETS = re.compile(r"([(（][^()（）]*[)）])+$")
-
-
-def not_a_form(info: PdfInfo, rows: list[Row], nth: int) -> str | None:
-    """Why a table holding a form's anchor labels is not a project's self-evaluation form, or None when
-    it may be one: its title names another kind of table (a summary of several projects, a targets
-    table, a 部门整体 table: vocabulary `not_forms`), it lists projects one per row (项目编码 and
-    项目名称 as column labels), or it prints nothing evaluated (no 完成值, no 执行数)."""
-    voc = vocabulary()
-    titled = _titled_not_a_form(info.page_texts[rows[0].page - 1], nth)
-    if titled:
-        return titled
-    for row in rows[:6]:
-        labels = [header_label(lab) for lab in row.labels()]
-        if {"项目编码", "项目名称"} <= set(labels) and abs(labels.index("项目编码") - labels.index("项目名称")) == 1 \
-                and len(labels) >= 3 and not any(ch.isdigit() for lab in labels for ch in lab):
-            return ("a table listing projects one per row (项目编码 and 项目名称 are column labels), not one "
-                    "project's self-evaluation form")
-    printed = _printed_labels(rows)
-    done = [lab for lab, f in {**voc.indicator_columns, **voc.fund_columns}.items() if f in ("actual", "executed")]
-    # its indicator header read (so nothing was lost from it), and no column of results in the table
-    header = any(_header_fields(row.labels(), voc.indicator_columns) >= 3 for row in rows)
-    if header and not any(d in lab for lab in printed for d in done) and not any("完成" in lab for lab in printed):
-        return ("a table with targets and no results (no 完成值, no 执行数): a targets table, "
-                "not a self-evaluation form")
-    return None
-
-
-def _titled_not_a_form(page_text: str, nth: int = 0) -> str | None:
-    """Why the page's table is not a form, by its title; only when no title on the page may be a
-    form's, so that a title never costs a form."""
-    titles = _titles(page_text)
-    kinds = [next((why for key, why in vocabulary().not_forms.items() if key in t), None) for t in titles]
-    if titles and all(kinds):
-        return f"{_nth(kinds, nth)}: titled {_nth(titles, nth)!r}"
-    return None
-
-
-def _titles(page_text: str) -> list[str]:
-    """The titles printed on a page, in order: every line that is one (…表, short, not a cell of a table
-    row), the year before it and "（2022年度）" after it removed."""
-    out = []
-    for line in _lines(page_text):
-        m = _ANY_TITLE.match(line)
-        if m and ("自评表" in line or any(k in line for k in vocabulary().not_forms)):
-            out.append(m.group("title"))
-    return out
 
 
 def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = None,
@@ -204,28 +78,19 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
                 if skipped is not None:
                     skipped.append((rows[0].page, why))
                 continue
-            forms.append(_FormReader(info, rows, _template_of(info, rows), nth).read())
+            forms.append(_FormReader(info, rows, template_of(info, rows), nth).read())
     if skipped is not None:  # a titled table with none of a form's anchors (a 部门整体 table): said too
         held = {p for f in forms for p in range(f.source.first_page, f.source.last_page + 1)}
         said = {page for page, _ in skipped}
         for page in sorted({g.page for g in grids} - held - said):
             if starting_on is None or page in starting_on:
-                why = _titled_not_a_form(info.page_texts[page - 1])
+                why = titled_not_a_form(info.page_texts[page - 1])
                 if why:
                     skipped.append((page, why))
         skipped.sort()
     if not forms and starting_on is None:
         raise no_form_found(str(info.path), info.pages, skipped)
     return forms
-
-
-def no_form_found(file: str, pages: int, skipped: list[tuple[int, str]] | None = None) -> NoFormFound:
-    if skipped:
-        said = "; ".join(f"page {page}: {why}" for page, why in skipped)
-        return NoFormFound(file, f"no {TITLE} found on any of its {pages} pages; tables passed over as not "
-                           f"forms: {said}")
-    return NoFormFound(
-        file, f"no {TITLE} found: no table with a 项目编码 or 项目名称 label on any of its {pages} pages")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -304,12 +169,12 @@ class _FormReader:
                 continue
             names = {"funds": t.fund_columns, "goals": t.goal_columns,
                      "indicators": t.indicator_columns}.get(section)
-            if names and _is_subheader(labels, names):
+            if names and is_subheader(labels, names):
                 columns = columns.merged(self._columns(row, names))  # a header printed on two rows
                 self.printed[section] = columns.fields
                 continue
             if section == "funds":
-                if _is_title(row) and not self._source_of(row.labels()[0])[1]:
+                if is_title(row) and not self._source_of(row.labels()[0])[1]:
                     continue  # 项目目标完成情况, 年度总体目标, ... (a source printing no amounts is read)
                 self._fits(row, columns, tuple(t.fund_columns.values()))
                 if not self._read_fund_row(row, columns):
@@ -347,7 +212,7 @@ class _FormReader:
         """A row after the total that is still this form's: a closing row its variant prints there
         (评价结论 …, 项目负责人), or the text of one run on."""
         cells = [c for c in row.cells if c.text.strip()]
-        found = cells and _narrative_label(cells[0].text, self.t.narrative, first=True)
+        found = cells and narrative_label(cells[0].text, self.t.narrative, first=True)
         if found:
             return found[0] in self.t.prints
         return self._narrative_open is not None
@@ -361,7 +226,7 @@ class _FormReader:
                   "indicators": (t.indicator_columns, t.indicator_columns_needed, None)}
         best, most = None, 0
         for name, (columns, needed, after) in tables.items():
-            found = _header_fields(labels, columns)
+            found = header_fields(labels, columns)
             if found >= needed and found > most and (after is None or section in after):
                 best, most = name, found
         return best
@@ -386,7 +251,7 @@ class _FormReader:
             lines = [ln for ln in (values.get(name) or "").splitlines() if ln.strip()]
             if len(lines) > 1:
                 raise ExtractionFault(
-                    self.file, f"{self._which()}: row {_texts(row)!r}: the {name} cell holds "
+                    self.file, f"{self._which()}: row {texts(row)!r}: the {name} cell holds "
                     f"{len(lines)} lines {lines!r}; a number is printed on one (two cells run "
                     "together: a border not seen)", row.page)
 
@@ -407,12 +272,12 @@ class _FormReader:
                    if value is None and (field in printed or (table == "funds" and field == "weight"))]
         if missing:
             raise ExtractionFault(
-                self.file, f"{self._which()}: row {_texts(row)!r} has no {' or '.join(missing)}; "
+                self.file, f"{self._which()}: row {texts(row)!r} has no {' or '.join(missing)}; "
                 "every scored row prints both (不适用 rows a 0), so a number was lost in reading",
                 row.page)
 
     def unread(self, row: Row, why: str) -> ExtractionFault:
-        return ExtractionFault(self.file, f"{self._which()}: row {_texts(row)!r} {why}; it would be "
+        return ExtractionFault(self.file, f"{self._which()}: row {texts(row)!r} {why}; it would be "
                                "lost (a row split or shifted by a misread)", row.page)
 
     def _which(self) -> str:
@@ -442,7 +307,7 @@ class _FormReader:
         cells = [c for c in row.cells if c.text.strip()]
         if not keys or not cells:
             return False
-        if _narrative_label(cells[0].text, keys, first=True) is None:
+        if narrative_label(cells[0].text, keys, first=True) is None:
             labels = row.labels()
             if len(labels) >= 2 and any(match_label(lab, names, exact=True) for lab in labels
                                         for names in (self.t.indicator_columns, self.t.fund_columns)):
@@ -454,7 +319,7 @@ class _FormReader:
             return False
         current = None
         for i, cell in enumerate(cells):
-            found = _narrative_label(cell.text, keys, first=i == 0)
+            found = narrative_label(cell.text, keys, first=i == 0)
             if found:
                 current, rest = found
                 self.narrative.setdefault(current, [])
@@ -476,7 +341,7 @@ class _FormReader:
         """The "（10分）" of the funds block's title ("预算执行情况（万元）（10分）"): its 分值 where the
         block prints no 分值 column."""
         for lab in labels:
-            m = _WEIGHT_NOTE.search(lab)
+            m = WEIGHT_NOTE.search(lab)
             if m and any(lab.startswith(title) for title in vocabulary().fund_titles):
                 self.funds_title_weight = self.funds_title_weight or m.group(1)
 
@@ -486,8 +351,8 @@ class _FormReader:
         cells = [c for c in row.cells if c.text.strip()]
         found = False
         for cell, nxt in zip(cells, cells[1:]):
-            answer = _checkbox(nxt.text)
-            if answer is not None and _checkbox(cell.text) is None:
+            answer = checkbox(nxt.text)
+            if answer is not None and checkbox(cell.text) is None:
                 self.checkboxes[header_label(label(cell.text))] = answer[0]
                 found = True
         return found
@@ -548,7 +413,7 @@ class _FormReader:
             self._scored(row, "funds", number(values.get("weight")), number(values.get("score")))
             if not (values.get("execution_rate") or "").strip():
                 raise ExtractionFault(
-                    self.file, f"{self._which()}: the funds row {_texts(row)!r} has no 执行率; every "
+                    self.file, f"{self._which()}: the funds row {texts(row)!r} has no 执行率; every "
                     "form prints it beside 分值 and 得分, so a number was lost in reading", row.page)
         return True
 
@@ -571,7 +436,7 @@ class _FormReader:
         level1_text = flat(values.get("level1"))
         previous = self.indicators[-1] if self.indicators else None
         if level1_text:
-            level1, level1_weight = _split_level1(level1_text)
+            level1, level1_weight = split_level1(level1_text)
         elif previous:
             level1, level1_weight = previous.level1, previous.level1_weight
         else:
@@ -619,7 +484,7 @@ class _FormReader:
         only by its title, the title's "（2022年度）"."""
         text = flat(self.header.get("year"))  # a 年度 cell, in any variant
         if text is None:
-            text = _title_year(self.info.page_texts[first_page - 1], self.nth)
+            text = title_year(self.info.page_texts[first_page - 1], self.nth)
         year_match = _YEAR.search(text or "")
         if not year_match:
             where = "绩效自评年度 (year) in its header" if self.t.year == "header" else \
@@ -630,11 +495,11 @@ class _FormReader:
     def _outside_texts(self, first_page: int) -> dict[str, str | None]:
         """What the form prints outside its ruled table: above it on its first page (部门, 填报日期,
         总分, 公开14表), below it on its last (项目负责人, 财务负责人)."""
-        above = _outside(self.info.page_texts[first_page - 1])
-        out = {k: _nth(v, self.nth) for k, v in above.items()}
+        above = outside(self.info.page_texts[first_page - 1])
+        out = {k: nth_of(v, self.nth) for k, v in above.items()}
         last = max(self.pages)
         if last != first_page:
-            below = _outside(self.info.page_texts[last - 1])
+            below = outside(self.info.page_texts[last - 1])
             out.update({k: v[-1] for k, v in below.items() if k not in out})
         return out
 
@@ -672,7 +537,7 @@ class _FormReader:
                 narrative[key] = outside.get(key)  # printed outside the ruled table
         narrative["grade"] = self.grade
         return Form(
-            title=_title(self.info.page_texts[first_page - 1], self.nth, t, name),
+            title=title(self.info.page_texts[first_page - 1], self.nth, t, name),
             project_code=code,
             project_name=name,
             year=year,
@@ -704,141 +569,3 @@ class _FormReader:
             absent=t.absent,
             checkboxes=dict(self.checkboxes),
         )
-
-
-def _texts(row: Row) -> str:
-    return " | ".join(flat(c.text) or "" for c in row.cells if c.text.strip())
-
-
-def _is_subheader(labels: list[str], names: dict[str, str]) -> bool:
-    """A second header row: two or more cells, every one exactly a column label of the table."""
-    return len(labels) >= 2 and all(match_label(lab, names, exact=True) for lab in labels)
-
-
-def _header_fields(labels: list[str], names: dict[str, str]) -> int:
-    """How many distinct fields of a table the row's labels name."""
-    return len({match_label(lab, names) for lab in labels} - {None})
-
-
-def _is_title(row: Row) -> bool:
-    """A title between the funds and goals tables (项目目标完成情况, 年度总体目标, ...): one cell, no
-    digits. A funding-source row that lost its numbers looks alike, but then the funds table is
-    incomplete, which `_build` refuses."""
-    texts = [c.text for c in row.cells if c.text.strip()]
-    return len(texts) == 1 and not any(ch.isdigit() for ch in texts[0])
-
-
-def _split_level1(text: str) -> tuple[str, str | None]:
-    m = _LEVEL1.match(text.replace(" ", ""))
-    if m:
-        return m.group("name"), m.group("weight")
-    return text, None
-
-
-def _nth(found: list[str], nth: int) -> str | None:
-    """The nth of a page's titles (forms printed one after another on it), else its first."""
-    return found[nth] if nth < len(found) else (found[0] if found else None)
-
-
-def _lines(page_text: str) -> list[str]:
-    """A page's lines without spaces; a title wrapped after its year or inside a long project name
-    ("2023年<项目名称>绩效目" / "标自评表") is joined into one line."""
-    lines = ["".join(line.split()) for line in page_text.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if out and _YEAR_BEFORE_TITLE.match(out[-1]) and not _TITLE_LINE.match(out[-1]) \
-                and _TITLE_LINE.match(line) and len(out[-1]) <= 100:
-            out[-1] += line
-        else:
-            out.append(line)
-    return out
-
-
-def _title(page_text: str, nth: int = 0, template: Template | None = None,
-           name: str | None = None) -> str | None:
-    """The title line ("项目支出绩效自评表", "部门预算项目支出绩效自评表（2023年度）" → without the year;
-    "2023年度项目支出绩效自评表" → without the year before it; "2023年<项目名称>绩效目标自评表" →
-    without the year and the project's name: the variant's title where the line ends with it)."""
-    found = [m.group("title") for m in map(_TITLE_LINE.match, _lines(page_text)) if m]
-    title = _nth(found, nth)
-    if title is None:
-        return None
-    title = _YEAR_BEFORE_TITLE.sub("", title)
-    if template is not None and title.endswith(template.title):
-        return template.title
-    if name and title.startswith(name) and len(title) > len(name):
-        return title[len(name):]
-    return title
-
-
-def _title_year(page_text: str, nth: int = 0) -> str | None:
-    """The year printed by the title: on the title line (in brackets after it, or before it), else a
-    line "（2022年度）" of its own."""
-    lines = _lines(page_text)
-    in_title = []
-    for line in lines:
-        if _TITLE_LINE.match(line):
-            m = _YEAR_IN_TITLE.search(line) or _YEAR_BEFORE_TITLE.match(line)
-            if m:
-                in_title.append(m.group(1))
-    alone = [m.group(1) for m in map(_YEAR_LINE.match, lines) if m]
-    return _nth(in_title, nth) or _nth(alone, nth)
-
-
-def _outside(page_text: str) -> dict[str, list[str | None]]:
-    """"label：value" printed outside the ruled table (vocabulary `outside`: 部门, 填报日期, 总分, 项目负责人 …)
-    and the table number ("公开14表"), each label's values in printed order. A line is read only when it
-    starts with such a label; several labels on one line split it."""
-    voc = vocabulary()
-    pattern = re.compile("(" + "|".join(map(re.escape, sorted(voc.outside, key=len, reverse=True))) + r")\s*[:：]")
-    found: dict[str, list[str | None]] = {}
-    for raw in page_text.splitlines():
-        tokens = raw.split()
-        for token in tokens:
-            if voc.table_no.match(token):
-                found.setdefault("table_no", []).append(token)
-        line = " ".join(t for t in tokens if not voc.table_no.match(t))
-        marks = list(pattern.finditer(line))
-        if not marks or marks[0].start() != 0:
-            continue
-        for m, nxt in zip(marks, marks[1:] + [None]):
-            value = line[m.end():nxt.start() if nxt else len(line)].strip()
-            found.setdefault(voc.outside[m.group(1)], []).append(value or None)
-    return found
-
-
-def _checkbox(text: str) -> tuple[str | None, bool] | None:
-    """The ticked option of a checkbox cell ("、部门预算项目☑、省直专项□" → 部门预算项目; "☑甲 □乙" → 甲),
-    several joined by "、"; (None, True) when none is ticked; None when the cell has no boxes."""
-    voc = vocabulary()
-    marks = voc.ticked + voc.unticked
-    flat_text = flat(text) or ""
-    if not any(m in flat_text for m in marks):
-        return None
-    parts = re.split("(" + "|".join(map(re.escape, marks)) + ")", flat_text)
-    mark_first = flat_text.lstrip("、,，;；")[:1] in marks
-    options, ticked = [], []
-    if mark_first:  # mark, option, mark, option …
-        pairs = zip(parts[1::2], parts[2::2])
-        options = [(m, o) for m, o in pairs]
-    else:           # option, mark, option, mark …
-        options = [(m, o) for o, m in zip(parts[0::2], parts[1::2])]
-    for mark, option in options:
-        option = option.strip("、,，;；: ：")
-        if mark in voc.ticked and option:
-            ticked.append(option)
-    return ("、".join(ticked) or None), True
-
-
-def _narrative_label(text: str, keys: dict[str, str], first: bool) -> tuple[str, str] | None:
-    """(field, text after the label) when a cell starts with a narrative label: "评价结论", or
-    "项目负责人：邱春梅". A later cell of the row counts as a label only when it is one exactly or
-    prints "：" after it (a value may start with the words of a label)."""
-    joined = NUMBERING.sub("", flat(text) or "")
-    for key, name in keys.items():
-        if joined.startswith(key):
-            rest = joined[len(key):]
-            if not first and rest and rest[0] not in ":：":
-                continue
-            return name, rest.lstrip(":： ")
-    return None

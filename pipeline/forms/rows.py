@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from . import template as templates
 from ..read.grids import Grid, spill_pairs
 from .template import header_label
-from .text import label
+from .text import flat, label
 
 @dataclass(frozen=True)
 class Cell:
@@ -109,3 +109,15 @@ def form_starts(grids: list[Grid]) -> list[int]:
     """The first page of each form printed in `grids`, in order: where a report read in parts is cut
     (`pipeline.extract`)."""
     return [rows[0].page for rows in by_form(rows_of(stitch_overflow(grids)))]
+
+
+def texts(row: Row) -> str:
+    return " | ".join(flat(c.text) or "" for c in row.cells if c.text.strip())
+
+
+def is_title(row: Row) -> bool:
+    """A title between the funds and goals tables (项目目标完成情况, 年度总体目标, ...): one cell, no
+    digits. A funding-source row that lost its numbers looks alike, but then the funds table is
+    incomplete, which `_build` refuses."""
+    texts = [c.text for c in row.cells if c.text.strip()]
+    return len(texts) == 1 and not any(ch.isdigit() for ch in texts[0])

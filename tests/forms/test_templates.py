@@ -168,7 +168,7 @@ def test_a_header_printed_on_two_rows_is_read_by_its_labels():
 
 def test_forms_sharing_a_page_take_its_titles_in_turn():
     """Two short national forms printed on one page: each has its own "（年度）" line."""
-    from pipeline.forms.reader import _title, _title_year
+    from pipeline.forms.outside import title as _title, title_year as _title_year
 
     page = "附件\n项目支出绩效自评表\n（2021年度）\n项目名称 甲\n…\n项目支出绩效自评表\n（2022年度）\n项目名称 乙"
     assert [_title_year(page, 0), _title_year(page, 1)] == ["2021", "2022"]

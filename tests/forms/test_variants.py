@@ -13,7 +13,7 @@ from conftest import CORPUS, PDF, code_of, differences, extracted
 from pipeline.errors import ExtractionFault, IncompleteForm
 from pipeline.extract import extract
 from pipeline.forms import template as templates
-from pipeline.forms.reader import _checkbox, _outside, _title, _title_year
+from pipeline.forms.outside import checkbox as _checkbox, outside as _outside, title as _title, title_year as _title_year
 from pipeline.forms.vocabulary import vocabulary
 
 VARIANTS = ("yunnan", "langfang", "hubei")

@@ -1,0 +1,154 @@
+"""Which form a table is: the variant whose labels it prints (`template_of`), a table that is no
+self-evaluation form at all (`not_a_form`: a summary, a targets table, a 部门整体 table, named and
+skipped), and the labels the vocabulary does not know (`unknown_labels`), which a refusal lists so
+that adding them is the whole fix.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import template as templates
+from ..errors import ExtractionFault, IncompleteForm, NoFormFound
+from ..model import TITLE
+from ..read.pdf import PdfInfo
+from .columns import match_label
+from .outside import checkbox, lines_of, nth_of
+from .rows import Row
+from .template import Template, TemplateError, header_label
+from .text import label
+from .vocabulary import vocabulary
+
+_ANY_TITLE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,80}?表)(?:[(（][^)）]*[)）])?$")
+_LABEL_LIKE = re.compile(r"^[^\d%％.,，。；;]{2,16}$")
+_BRACKETS = re.compile(r"([(（][^()（）]*[)）])+$")
+WEIGHT_NOTE = re.compile(r"[(（](\d+(?:\.\d+)?)分[)）]")  # "预算执行情况（万元）（10分）"
+
+
+def printed_labels(rows: list[Row]) -> set[str]:
+    """Every cell label of a form, each line of a cell's text also on its own (merged cells)."""
+    out: set[str] = set()
+    for row in rows:
+        for cell in row.cells:
+            if cell.text.strip():
+                out.add(label(cell.text))
+                out.add(header_label(label(cell.text)))
+                out.update(label(line) for line in cell.text.splitlines())
+    return out
+
+
+def template_of(info: PdfInfo, rows: list[Row]) -> Template:
+    try:
+        found = templates.choose(printed_labels(rows))
+    except TemplateError as err:
+        raise ExtractionFault(str(info.path), str(err), rows[0].page) from None
+    if found is None:
+        known = "; ".join(f"{t.name}: {' + '.join(t.identify)}" for t in templates.templates())
+        unknown = unknown_labels(rows)
+        raise IncompleteForm(str(info.path), "a form header is printed, but no variant fits its labels; "
+                             f"labels not in the vocabulary: {', '.join(unknown) if unknown else 'none'} "
+                             f"(each variant needs all of its labels: {known})", rows[0].page)
+    return found
+
+
+def unknown_labels(rows: list[Row], most: int = 15) -> list[str]:
+    """The printed labels of a form that the vocabulary does not know, in printed order: before the
+    indicator table, the first cell of every row and every cell of a row of labels (a value beside a
+    header label is not one); from it on, the cells of rows made of labels only (a header repeated, a
+    total row). Adding them to vocabulary.toml, or a variant's own file, is what reading the form takes."""
+    voc = vocabulary()
+    loaded = templates.templates()
+    fields = {*voc.header, *(lab for t in loaded for lab in t.header)}
+    known = voc.labels | fields | {lab for t in loaded for lab in (
+        *t.fund_columns, *t.goal_columns, *t.indicator_columns, *t.total_labels, *t.narrative)}
+
+    def is_known(text: str) -> bool:
+        bare = WEIGHT_NOTE.sub("", _BRACKETS.sub("", text))
+        return text in known or bare in known or voc.placeholder(text) \
+            or any(bare.startswith(k) for k in voc.level1) \
+            or any(text.endswith(k) for k in known if len(k) >= 4) \
+            or any(text.startswith(k) for k in (*voc.narrative, *voc.outside))  # "项目负责人：…"
+
+    out: list[str] = []
+    in_indicators = False
+    for row in rows:
+        cells = [c for c in row.cells if c.text.strip()]
+        texts = [header_label(label(c.text)) for c in cells]
+        if header_fields(texts, voc.indicator_columns) >= 3:
+            in_indicators = True
+        digits = any(ch.isdigit() for t in texts for ch in _BRACKETS.sub("", t))
+        labels_only = len(texts) >= 2 and not digits and all(_LABEL_LIKE.match(t) for t in texts)
+        if in_indicators and not (labels_only and any(is_known(t) for t in texts)):
+            first = header_label(label(row.cells[0].text)) if row.cells else ""
+            if _LABEL_LIKE.match(first) and not is_known(first) and first not in out:
+                out.append(first)  # a row's label in the table's first column: a total, a 一级指标
+            continue
+        for i, (cell, text) in enumerate(zip(cells, texts)):
+            if not labels_only and i and not is_known(texts[i - 1]):
+                break  # a data row: its first cell after the block's title only
+            if not _LABEL_LIKE.match(text) or is_known(text) or text in out or checkbox(cell.text):
+                continue
+            if i and texts[i - 1] in fields:
+                continue  # the value of a header label
+            out.append(text)
+    return out[:most]
+
+
+def not_a_form(info: PdfInfo, rows: list[Row], nth: int) -> str | None:
+    """Why a table holding a form's anchor labels is not a project's self-evaluation form, or None when
+    it may be one: its title names another kind of table (a summary of several projects, a targets
+    table, a 部门整体 table: vocabulary `not_forms`), it lists projects one per row (项目编码 and
+    项目名称 as column labels), or it prints nothing evaluated (no 完成值, no 执行数)."""
+    voc = vocabulary()
+    titled = titled_not_a_form(info.page_texts[rows[0].page - 1], nth)
+    if titled:
+        return titled
+    for row in rows[:6]:
+        labels = [header_label(lab) for lab in row.labels()]
+        if {"项目编码", "项目名称"} <= set(labels) and abs(labels.index("项目编码") - labels.index("项目名称")) == 1 \
+                and len(labels) >= 3 and not any(ch.isdigit() for lab in labels for ch in lab):
+            return ("a table listing projects one per row (项目编码 and 项目名称 are column labels), not one "
+                    "project's self-evaluation form")
+    printed = printed_labels(rows)
+    done = [lab for lab, f in {**voc.indicator_columns, **voc.fund_columns}.items() if f in ("actual", "executed")]
+    # its indicator header read (so nothing was lost from it), and no column of results in the table
+    header = any(header_fields(row.labels(), voc.indicator_columns) >= 3 for row in rows)
+    if header and not any(d in lab for lab in printed for d in done) and not any("完成" in lab for lab in printed):
+        return ("a table with targets and no results (no 完成值, no 执行数): a targets table, "
+                "not a self-evaluation form")
+    return None
+
+
+def titled_not_a_form(page_text: str, nth: int = 0) -> str | None:
+    """Why the page's table is not a form, by its title; only when no title on the page may be a
+    form's, so that a title never costs a form."""
+    titles = titles_of(page_text)
+    kinds = [next((why for key, why in vocabulary().not_forms.items() if key in t), None) for t in titles]
+    if titles and all(kinds):
+        return f"{nth_of(kinds, nth)}: titled {nth_of(titles, nth)!r}"
+    return None
+
+
+def titles_of(page_text: str) -> list[str]:
+    """The titles printed on a page, in order: every line that is one (…表, short, not a cell of a table
+    row), the year before it and "（2022年度）" after it removed."""
+    out = []
+    for line in lines_of(page_text):
+        m = _ANY_TITLE.match(line)
+        if m and ("自评表" in line or any(k in line for k in vocabulary().not_forms)):
+            out.append(m.group("title"))
+    return out
+
+
+def no_form_found(file: str, pages: int, skipped: list[tuple[int, str]] | None = None) -> NoFormFound:
+    if skipped:
+        said = "; ".join(f"page {page}: {why}" for page, why in skipped)
+        return NoFormFound(file, f"no {TITLE} found on any of its {pages} pages; tables passed over as not "
+                           f"forms: {said}")
+    return NoFormFound(
+        file, f"no {TITLE} found: no table with a 项目编码 or 项目名称 label on any of its {pages} pages")
+
+
+def header_fields(labels: list[str], names: dict[str, str]) -> int:
+    """How many distinct fields of a table the row's labels name."""
+    return len({match_label(lab, names) for lab in labels} - {None})

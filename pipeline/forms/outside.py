@@ -1,0 +1,111 @@
+"""The text printed around the ruled table: the title and its year, the lines above and below it
+(部门, 填报日期, 总分, signatures), and checkbox choices (☑/□) read as the ticked one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .template import Template
+from .text import flat
+from .vocabulary import vocabulary
+
+_YEAR_LINE = re.compile(r"^[(（]((?:19|20)\d{2})年度?[)）]$")  # "（2022年度）" on a line of its own
+_YEAR_IN_TITLE = re.compile(r"[(（]((?:19|20)\d{2})年度?[)）]")
+_YEAR_BEFORE_TITLE = re.compile(r"^((?:19|20)\d{2})年度?")  # "2022年度项目支出绩效自评表", "2023年<项目>…"
+_TITLE_LINE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,80}?自评表)(?:[(（][^)）]*[)）])?$")
+
+
+def nth_of(found: list[str], nth: int) -> str | None:
+    """The nth of a page's titles (forms printed one after another on it), else its first."""
+    return found[nth] if nth < len(found) else (found[0] if found else None)
+
+
+def lines_of(page_text: str) -> list[str]:
+    """A page's lines without spaces; a title wrapped after its year or inside a long project name
+    ("2023年<项目名称>绩效目" / "标自评表") is joined into one line."""
+    lines = ["".join(line.split()) for line in page_text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if out and _YEAR_BEFORE_TITLE.match(out[-1]) and not _TITLE_LINE.match(out[-1]) \
+                and _TITLE_LINE.match(line) and len(out[-1]) <= 100:
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def title(page_text: str, nth: int = 0, template: Template | None = None,
+           name: str | None = None) -> str | None:
+    """The title line ("项目支出绩效自评表", "部门预算项目支出绩效自评表（2023年度）" → without the year;
+    "2023年度项目支出绩效自评表" → without the year before it; "2023年<项目名称>绩效目标自评表" →
+    without the year and the project's name: the variant's title where the line ends with it)."""
+    found = [m.group("title") for m in map(_TITLE_LINE.match, lines_of(page_text)) if m]
+    title = nth_of(found, nth)
+    if title is None:
+        return None
+    title = _YEAR_BEFORE_TITLE.sub("", title)
+    if template is not None and title.endswith(template.title):
+        return template.title
+    if name and title.startswith(name) and len(title) > len(name):
+        return title[len(name):]
+    return title
+
+
+def title_year(page_text: str, nth: int = 0) -> str | None:
+    """The year printed by the title: on the title line (in brackets after it, or before it), else a
+    line "（2022年度）" of its own."""
+    lines = lines_of(page_text)
+    in_title = []
+    for line in lines:
+        if _TITLE_LINE.match(line):
+            m = _YEAR_IN_TITLE.search(line) or _YEAR_BEFORE_TITLE.match(line)
+            if m:
+                in_title.append(m.group(1))
+    alone = [m.group(1) for m in map(_YEAR_LINE.match, lines) if m]
+    return nth_of(in_title, nth) or nth_of(alone, nth)
+
+
+def outside(page_text: str) -> dict[str, list[str | None]]:
+    """"label：value" printed outside the ruled table (vocabulary `outside`: 部门, 填报日期, 总分, 项目负责人 …)
+    and the table number ("公开14表"), each label's values in printed order. A line is read only when it
+    starts with such a label; several labels on one line split it."""
+    voc = vocabulary()
+    pattern = re.compile("(" + "|".join(map(re.escape, sorted(voc.outside, key=len, reverse=True))) + r")\s*[:：]")
+    found: dict[str, list[str | None]] = {}
+    for raw in page_text.splitlines():
+        tokens = raw.split()
+        for token in tokens:
+            if voc.table_no.match(token):
+                found.setdefault("table_no", []).append(token)
+        line = " ".join(t for t in tokens if not voc.table_no.match(t))
+        marks = list(pattern.finditer(line))
+        if not marks or marks[0].start() != 0:
+            continue
+        for m, nxt in zip(marks, marks[1:] + [None]):
+            value = line[m.end():nxt.start() if nxt else len(line)].strip()
+            found.setdefault(voc.outside[m.group(1)], []).append(value or None)
+    return found
+
+
+def checkbox(text: str) -> tuple[str | None, bool] | None:
+    """The ticked option of a checkbox cell ("、部门预算项目☑、省直专项□" → 部门预算项目; "☑甲 □乙" → 甲),
+    several joined by "、"; (None, True) when none is ticked; None when the cell has no boxes."""
+    voc = vocabulary()
+    marks = voc.ticked + voc.unticked
+    flat_text = flat(text) or ""
+    if not any(m in flat_text for m in marks):
+        return None
+    parts = re.split("(" + "|".join(map(re.escape, marks)) + ")", flat_text)
+    mark_first = flat_text.lstrip("、,，;；")[:1] in marks
+    options, ticked = [], []
+    if mark_first:  # mark, option, mark, option …
+        pairs = zip(parts[1::2], parts[2::2])
+        options = [(m, o) for m, o in pairs]
+    else:           # option, mark, option, mark …
+        options = [(m, o) for o, m in zip(parts[0::2], parts[1::2])]
+    for mark, option in options:
+        option = option.strip("、,，;；: ：")
+        if mark in voc.ticked and option:
+            ticked.append(option)
+    return ("、".join(ticked) or None), True
