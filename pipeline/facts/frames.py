@@ -45,6 +45,7 @@ DIM_FORM = {
     "grade": pl.String, "report_date": pl.String, "checkboxes": pl.String,
     "execution_rate_decimals": pl.Int32, "funds_score_decimals": pl.Int32,
     "first_page": pl.Int32, "last_page": pl.Int32, "source_place": pl.String,
+    "seals": pl.String, "ocr_reason": pl.String,
     "is_current": pl.Boolean, "superseded_by": pl.String,
     # how the form was read (pipeline.facts.ocr_trust): text layer or OCR, and whether OCR'd numbers hold
     "read_method": pl.String, "ocr_engine": pl.String, "ocr_version": pl.String, "status": pl.String,
@@ -190,6 +191,9 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
             "funds_score_decimals": decimals(form.funds.score),
             "first_page": form.source.first_page, "last_page": form.source.last_page,
             "source_place": form.source.place,
+            "seals": json.dumps([{"page": seal.page, "box": [round(v, 1) for v in seal.box], "text": seal.text}
+                                 for seal in form.seals], ensure_ascii=False) if form.seals else None,
+            "ocr_reason": form.ocr.reason if form.ocr is not None else None,
             "is_current": True, "superseded_by": None,
         })
         for row in form.funds.rows:

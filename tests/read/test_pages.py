@@ -138,6 +138,24 @@ def test_a_seal_drawn_as_text_is_set_aside_and_recorded(pdf):
     assert 80 < x1 - x0 < 100 and 80 < y1 - y0 < 100  # the circle of radius 42 and its ring
 
 
+def test_the_seal_reaches_the_warehouse_and_no_cell(tmp_path):
+    """dim_form.seals keeps the seal (page, box, text); the unit name and project code it was drawn
+    over load as printed."""
+    from pipeline import warehouse
+    from pipeline.ingest import ingest_file
+
+    pdf = PAGES / "440303210301500004143.xlsx.seal-unit.pdf"
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    assert ingest_file(con, pdf).status == "loaded"
+    code, unit, seals, reason = con.execute(
+        "SELECT project_code, implementing_unit, seals, ocr_reason FROM dim_form").fetchone()
+    truth = _truth(pdf, "luohu")
+    assert (code, unit) == (truth["project_code"], truth["implementing_unit"])
+    (seal,) = json.loads(seals)
+    assert seal["text"] == "深圳市罗湖区智慧城市建设中心 财政" and seal["page"] == 1 and reason is None
+    con.close()
+
+
 def test_a_form_without_a_seal_records_none():
     form = extracted(str(CORPUS / "pdf" / "xlsx" / "440303210301500004143.xlsx.pdf"))[0]
     assert "seals" not in form["source"]
