@@ -147,6 +147,12 @@ def _build_docs(context, outcome) -> None:
     context.build_data_docs(resource_identifiers=ids)
 
 
+def load_gx() -> None:
+    """Import Great Expectations here, in the calling thread, where a Ctrl-C interrupts it at once
+    (in `warm_up`'s thread, a Ctrl-C waited seconds for the import to let go)."""
+    _gx()
+
+
 def warm_up() -> threading.Thread:
     """Import Great Expectations in a thread of its own, started once a run knows it will check
     something: its 3–5 s of imports overlap the reading, which runs in worker processes."""
