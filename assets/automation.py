@@ -16,6 +16,7 @@ import os
 import stat
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,12 +30,12 @@ from pipeline.errors import ReportError, shown
 from pipeline.read.pdf import file_type, sha256_of
 
 from .batch import REPORTS_TAG, ingest_batch
-from .reports import TABLES, analyst_views, forms, report_checks
+from .reports import FINDINGS, TABLES, analyst_views, forms, report_checks
 from .resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
 
-# One report: read, load, check, refresh the views (unless a blocking check failed).
+# One report: read, load, check, refresh the views and sum up every report's findings.
 REPORT_ASSETS = (dg.AssetSelection.assets(forms).downstream().without_checks()
-                 | dg.AssetSelection.checks_for_assets(*TABLES))
+                 | dg.AssetSelection.checks_for_assets(*TABLES) | dg.AssetSelection.checks(FINDINGS))
 ingest_report = dg.define_asset_job(
     "ingest_report", selection=REPORT_ASSETS, partitions_def=REPORTS,
     description="Read one report (partition = its sha256) into the warehouse, check it, refresh the views.",
@@ -129,6 +130,10 @@ def _complete(path: Path, mtime: float) -> bool:
             return f.read().rstrip().endswith(b"%%EOF")  # not an earlier revision's, mid-file
     except OSError:
         return False
+
+
+# Dagster passes its own `owners` to the sensor and warns that the parameter is in beta, at each load.
+warnings.filterwarnings("ignore", message="Parameter `owners`", category=dg.BetaWarning)
 
 
 @dg.sensor(jobs=[ingest_report, ingest_batch], minimum_interval_seconds=SENSOR_MINIMUM_INTERVAL,
@@ -275,7 +280,7 @@ def nightly(context: dg.ScheduleEvaluationContext, report_folder: ReportFolder, 
     if missed:
         context.instance.add_dynamic_partitions(REPORTS.name, list(missed))
     report_run = dict(asset_selection=[forms.key, *map(dg.AssetKey, TABLES), analyst_views.key],
-                      asset_check_keys=list(report_checks.check_keys))
+                      asset_check_keys=[*report_checks.check_keys, FINDINGS])
     for sha, path in missed.items():
         yield dg.RunRequest(partition_key=sha, tags={FILE_TAG: str(path)}, run_key=f"missed-{sha}", **report_run)
     todo = to_finish(context.instance, set(settled) - set(missed), warehouse.path, context.log)

@@ -10,13 +10,14 @@ import dagster as dg
 from .automation import inbox_sensor, ingest_report, nightly
 from .batch import ingest_batch
 from .engines import executor
+from .events import report_refused
 from .reports import analyst_views, forms, report_checks, warehouse_checks, warehouse_tables
 from .resources import ReportFolder, Warehouse
 
 defs = dg.Definitions(
     assets=[forms, warehouse_tables, analyst_views],
     asset_checks=[report_checks, warehouse_checks],
-    jobs=[ingest_report, ingest_batch],
+    jobs=[ingest_report, ingest_batch, report_refused],
     sensors=[inbox_sensor],
     schedules=[nightly],
     resources={

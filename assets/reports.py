@@ -8,6 +8,7 @@ limits to one step at a time, and takes the writers' lock (`resources.Warehouse`
 """
 
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from pipeline.ingest import read_isolated, record_quarantined, store
 from pipeline.read.pdf import CHANGED, sha256_of
 
 from .engines import writer_tags
-from .events import TABLES, numbers, read_metadata, refusal, refusal_metadata, table_events
+from .events import (TABLES, failures_table, identities, numbers, places, read_metadata, refusal,
+                     refusal_metadata, table_events, table_rows)
 from .resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
 
 GROUP = "jixiao"
@@ -32,10 +34,14 @@ POOL = "duckdb"
 SUITES = checks.load_suites()
 # The table whose numbers a suite reconciles; another suite lands on dim_form, the unit every rule names.
 SUITE_TABLE = {"weights": "fact_indicator_result", "scores": "dim_form", "funds": "fact_fund_execution"}
-# Suites whose rules reconcile printed totals: a form failing them holds numbers that do not add up, so
-# the views are not refreshed on them (blocking, severity ERROR). `weights` findings only warn.
-BLOCKING = {"funds", "scores"}
-FINDING = ["form_id", "rule", "subject", "expected", "observed"]
+# Suites whose rules reconcile printed totals: a form failing them prints numbers that do not add up
+# (severity ERROR); `weights` findings warn. Both are findings about the forms, not a failure of the
+# run: no check blocks, the views are refreshed over what was loaded, and a run fails only when
+# jixiao itself failed.
+SEVERE = {"funds", "scores"}
+FINDINGS = dg.AssetCheckKey(dg.AssetKey("analyst_views"), "findings")
+# A check spec with partitions_def is a preview feature of Dagster: said once per process, to nobody.
+warnings.filterwarnings("ignore", message=".*partitions_def.*", category=dg.PreviewWarning)
 
 
 @dg.asset(partitions_def=REPORTS, group_name=GROUP, kinds={"pdf", "polars"})
@@ -81,23 +87,67 @@ def warehouse_tables(
     path = Path(forms.dim_report["file_path"][0])
     with warehouse.writing(context.log, publish=False) as writer:  # published with its checks
         store(writer.con, path, context.partition_key, forms)
+        totals = table_rows(writer.con)
     rows = {table: getattr(forms, table).height for table in TABLES}
-    for table, metadata in table_events(path, counts(forms), rows, time.perf_counter() - started):
+    for table, metadata in table_events(path, counts(forms), rows, totals, time.perf_counter() - started):
         yield dg.MaterializeResult(asset_key=table, metadata=metadata)
 
 
-@dg.asset(group_name=GROUP, kinds={"duckdb"}, deps=list(TABLES), pool=POOL, op_tags=writer_tags())
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, deps=list(TABLES), pool=POOL, op_tags=writer_tags(),
+          check_specs=[dg.AssetCheckSpec(
+              FINDINGS.name, asset="analyst_views",
+              description="Every report's findings as they stand in check_result, per rule: what the "
+                          "asset boxes of the partitioned checks cannot show (they show one report)")])
 def analyst_views(context: dg.AssetExecutionContext, warehouse: Warehouse,
                   report_folder: ReportFolder) -> dg.MaterializeResult:
-    """The views of sql/views/, recreated over the loaded tables. Not refreshed in a run whose
-    blocking checks failed. Also records in dim_report the refusals quarantined since (the read step
-    does not open the warehouse), so analysts see every refused file there."""
+    """The views of sql/views/, recreated over the loaded tables, whatever the checks found; the
+    reports stored but not yet checked are checked first. Also
+    records in dim_report the refusals quarantined since (the read step does not open the
+    warehouse), so analysts see every refused file there; and sums up every report's findings."""
     with warehouse.writing(context.log) as writer:
         refused = record_quarantined(writer.con, Path(report_folder.quarantine_dir), context.log.warning)
         views = warehouse_views(writer.con)  # `connect` recreated them
-    return dg.MaterializeResult(metadata={"count": len(views), "views": dg.MetadataValue.json(views),
-                                          "refusals_recorded": dg.MetadataValue.json(refused),
-                                          **docs_link(Path(report_folder.docs_dir))})
+        # no check blocks, so this step may come before the report's checks: it checks what is
+        # stored unchecked itself (as `also_unchecked`), never publishing a form as unchecked
+        if todo := unchecked_reports(writer.con):
+            checks.run(writer.con, todo, docs=Path(report_folder.docs_dir))
+        summary = findings_summary(writer.con)
+    return dg.MaterializeResult(metadata=views_metadata(views, refused, Path(report_folder.docs_dir)),
+                                check_results=[dg.AssetCheckResult(**summary)])
+
+
+def views_metadata(views: list[str], refused: list, docs: Path) -> dict:
+    """What a materialization of `analyst_views` carries, by either run path."""
+    return {"count": len(views), "views": dg.MetadataValue.json(views),
+            "refusals_recorded": dg.MetadataValue.json(refused), **docs_link(docs)}
+
+
+def findings_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """The `findings` check of `analyst_views`: every report's findings in check_result, per rule
+    (forms checked, forms failing, rows failing), and the failing rows as a table. It fails (WARN:
+    the forms' own inconsistencies, not jixiao's) when any stands."""
+    per_rule = con.execute(
+        """SELECT rule, count(DISTINCT report_sha256), count(DISTINCT form_id || report_sha256),
+                  count(DISTINCT CASE WHEN NOT passed THEN form_id || report_sha256 END),
+                  count(*) FILTER (WHERE NOT passed)
+           FROM check_result GROUP BY rule ORDER BY rule""").fetchall()
+    failed = pl.DataFrame(con.execute(
+        """SELECT c.form_id, c.report_sha256, r.file_name, f.first_page, c.rule, c.subject,
+                  c.expected, c.observed
+           FROM check_result c JOIN dim_report r USING (report_sha256)
+           LEFT JOIN dim_form f USING (form_id, report_sha256)
+           WHERE NOT c.passed ORDER BY r.file_name, c.form_id, c.rule, c.subject""").fetchall(),
+        schema=["form_id", "report_sha256", "file_name", "first_page", "rule", "subject", "expected",
+                "observed"], orient="row")
+    reports = con.execute("SELECT count(DISTINCT report_sha256) FROM check_result").fetchone()[0]
+    table = ["| rule | reports | forms checked | forms failing | rows failing |", "|---|---:|---:|---:|---:|"]
+    table += [f"| {rule} | {r} | {f} | {ff} | {rows} |" for rule, r, f, ff, rows in per_rule]
+    return dict(asset_key=FINDINGS.asset_key, check_name=FINDINGS.name, passed=failed.is_empty(),
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"reports_checked": reports, "rows_failed": failed.height,
+                          "forms_failing": failed.select("form_id", "report_sha256").n_unique(),
+                          "per_rule": dg.MetadataValue.md("\n".join(table)),
+                          "failures": failures_table(failed)})
 
 
 def also_unchecked(con: duckdb.DuckDBPyConnection, shas: list[str], log) -> list[str]:
@@ -133,7 +183,7 @@ def _description(suite: checks.Suite) -> str:
             asset=suite_table(suite),
             additional_deps=[t for t in TABLES if t != suite_table(suite)],
             description=_description(suite),
-            blocking=suite.name in BLOCKING,
+            blocking=False,  # a finding about a form, never a reason to stop (SEVERE)
             partitions_def=REPORTS,  # each result is recorded against its report's partition
         )
         for suite in SUITES
@@ -155,8 +205,10 @@ def report_checks(
     docs = Path(report_folder.docs_dir)
     with warehouse.writing(context.log) as writer:
         findings = checks.run(writer.con, also_unchecked(writer.con, [sha], context.log), docs=docs)
+        where, named = places(writer.con, [sha]), identities(writer.con, [sha])
     mine = findings.filter(pl.col("report_sha256") == sha)  # the others' are stored in check_result
-    yield from _results(mine, suite_table, {"report": sha, **docs_link(docs)})
+    yield from _results(mine.join(where, on=["form_id", "report_sha256"], how="left"), suite_table,
+                        {"report": sha, **named.get(sha, {}), **docs_link(docs)})
 
 
 @dg.multi_asset_check(
@@ -173,7 +225,9 @@ def warehouse_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehous
     docs = Path(report_folder.docs_dir)
     with warehouse.writing(context.log) as writer:
         findings = checks.run(writer.con, docs=docs)
-    yield from _results(findings, lambda suite: "analyst_views", docs_link(docs))
+        where = places(writer.con, findings["report_sha256"].unique().to_list())
+    yield from _results(findings.join(where, on=["form_id", "report_sha256"], how="left"),
+                        lambda suite: "analyst_views", docs_link(docs))
 
 
 def _results(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[dg.AssetCheckResult]:
@@ -182,9 +236,10 @@ def _results(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[dg.Asset
 
 
 def check_outcomes(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[dict]:
-    """Per suite: check name, asset, passed, severity and metadata (form, rule and both numbers of
-    each failure), as an `AssetCheckResult` (a step's own partition) or an `AssetCheckEvaluation`
-    (a batch run's, `assets.batch`) takes them."""
+    """Per suite: check name, asset, passed, severity and metadata (the failures as a table of form,
+    file, page, rule, printed, computed and unit: `events.failures_table`), as an `AssetCheckResult`
+    (a step's own partition) or an `AssetCheckEvaluation` (a batch run's, `assets.batch`) takes
+    them. `findings` may carry file_name and first_page (`events.places`)."""
     for suite in SUITES:
         judged = findings.filter(pl.col("rule").is_in(suite.rules))
         failed = judged.filter(~pl.col("passed")).sort("form_id", "rule", "subject")
@@ -192,15 +247,14 @@ def check_outcomes(findings: pl.DataFrame, asset_of, extra: dict) -> Iterator[di
             check_name=suite.name,
             asset_key=dg.AssetKey(asset_of(suite)),
             passed=failed.is_empty(),
-            severity=dg.AssetCheckSeverity.ERROR if suite.name in BLOCKING else dg.AssetCheckSeverity.WARN,
+            severity=dg.AssetCheckSeverity.ERROR if suite.name in SEVERE else dg.AssetCheckSeverity.WARN,
             metadata={
                 **extra,
-                "rules": dg.MetadataValue.json(suite.rules),
+                "rules": ", ".join(suite.rules),
                 "rows_checked": judged.height,
                 "rows_failed": failed.height,
-                "failures": dg.MetadataValue.json(
-                    failed.select(FINDING).cast({"expected": pl.String, "observed": pl.String}).to_dicts()
-                ),
+                "forms_failing": failed.select("form_id", "report_sha256").n_unique(),
+                "failures": failures_table(failed),
             },
         )
 

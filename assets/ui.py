@@ -23,8 +23,12 @@ GRACE_SECONDS = 5.0
 
 
 def main(argv: list[str] | None = None) -> int:
+    # `dagster dev` warns at every start that it is superseded by `dg dev` (a package not installed)
+    quiet = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"),
+                                   "ignore:Function `dev_command` is superseded"]))
     dev = subprocess.Popen([str(Path(sys.executable).with_name("dagster")), "dev",
-                            *(sys.argv[1:] if argv is None else argv)], start_new_session=True)
+                            *(sys.argv[1:] if argv is None else argv)], start_new_session=True,
+                           env={**os.environ, "PYTHONWARNINGS": quiet})
     asked = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: asked.set())

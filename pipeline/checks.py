@@ -175,6 +175,12 @@ def _gx_results(checks: pl.DataFrame, suites: list[Suite]):
     return [r for run in outcome.run_results.values() for r in run.results]
 
 
+def load_gx() -> None:
+    """Import Great Expectations here, in the calling thread, where a Ctrl-C interrupts it at once
+    (in `warm_up`'s thread, a Ctrl-C waited seconds for the import to let go)."""
+    _gx()
+
+
 def warm_up() -> threading.Thread:
     """Import Great Expectations in a thread of its own, started once a run knows it will check
     something: its 3–5 s of imports overlap the reading, which runs in worker processes."""

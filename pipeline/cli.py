@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from decimal import Decimal
@@ -29,6 +30,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if status is None:  # the working file was damaged and is whole again: finish the work, once
         print("jixiao: running the command again", file=sys.stderr, flush=True)
         status = _run(args, again=False)
+    if status == 130:  # interrupted, and every `with` has closed: leave now. The interpreter's own
+        # exit would wait for a thread importing Great Expectations (`checks.warm_up`) to finish
+        # it (measured: 7.8 s after a Ctrl-C during validate's import, 0.3 s with this)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     return 3 if status is None else status
 
 
@@ -41,7 +48,7 @@ def _run(args: argparse.Namespace, again: bool = True) -> int | None:
         return None if err.again and again else 3
     except BrokenPipeError:  # `jixiao query ... | head`
         return 0
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Interrupted):
         print("\njixiao: interrupted; every report stored so far is whole and kept (readers see it "
               "after the next run); run the command again for the rest", file=sys.stderr)
         return 130
@@ -64,10 +71,27 @@ def _run(args: argparse.Namespace, again: bool = True) -> int | None:
     except Exception as err:  # only the warehouse itself fails like this: a report's problem is a refusal
         import duckdb
 
+        if _interrupted(err):  # DuckDB turns a Ctrl-C during a statement into this
+            print("\njixiao: interrupted; every report stored so far is whole and kept",
+                  file=sys.stderr)
+            return 130
         if not isinstance(err, duckdb.Error):
             raise
         print(f"jixiao: the warehouse failed: {err}", file=sys.stderr)
         return 3
+
+
+class _Interrupted(Exception):
+    """Ctrl-C, as DuckDB reports it when it lands during a statement (`_interrupted`)."""
+
+
+def _interrupted(err: BaseException) -> bool:
+    """DuckDB interrupts a running statement on SIGINT and raises RuntimeError "Query interrupted"
+    (or its InterruptException) instead of KeyboardInterrupt."""
+    import duckdb
+
+    return isinstance(err, getattr(duckdb, "InterruptException", ())) or (
+        type(err) is RuntimeError and "interrupted" in str(err).lower())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -273,6 +297,7 @@ def _ingest(args: argparse.Namespace) -> int:
             checks.run(con, todo)
         loaded = [o.sha256 for o in outcomes if o.status == "loaded"]
         lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
+        standing = con.execute(_STANDING).fetchall()[0]
     if lines is not None:
         for r in lines.iter_rows(named=True):
             print(_form_line(r))
@@ -286,8 +311,22 @@ def _ingest(args: argparse.Namespace) -> int:
     refused = f", {counts['refused']} refused (not read: see above)" if counts["refused"] else ""
     print(f"{len(outcomes)} report(s): {counts['loaded']} loaded, {counts['skipped']} already loaded, "
           f"{counts['quarantined']} quarantined{refused}; {forms} form(s) read; {failed} failed check(s) "
-          f"-> {warehouse.warehouse_path(args.warehouse)}")
+          f"in this run; the warehouse holds {standing[0]} current form(s) with {standing[1]} failed "
+          f"check(s) -> {warehouse.warehouse_path(args.warehouse)}")
     return 1 if not_loaded else 0
+
+
+def _step(message: str, started: float) -> None:
+    """A progress line on stderr, with the seconds since `started`."""
+    print(f"[{time.monotonic() - started:5.1f}s] {message} ...", file=sys.stderr, flush=True)
+
+
+# what stands in the warehouse after an ingest, as `validate` shows it: current forms, their failed checks
+_STANDING = """
+    SELECT (SELECT count(*) FROM dim_form WHERE is_current),
+           (SELECT count(*) FROM check_result c JOIN dim_form f USING (form_id, report_sha256)
+            WHERE f.is_current AND NOT c.passed)
+"""
 
 
 def _say(message: str) -> None:
@@ -352,9 +391,19 @@ def _validate(args: argparse.Namespace) -> int:
         print("jixiao: --failed is for --format json; the text lists only the failed checks",
               file=sys.stderr)
         return 2
+    started = time.monotonic()
     with warehouse.writing(args.warehouse, create=False, on_wait=_say, on_notice=_tell) as writer:
+        forms, reports = writer.con.execute(
+            "SELECT count(*), count(DISTINCT report_sha256) FROM dim_form").fetchall()[0]
+        suites = checks.load_suites()
+        _step(f"checking {forms} form(s) of {reports} report(s) against {len(suites)} suites "
+              f"({', '.join(s.name for s in suites)}); loading Great Expectations", started)
+        checks.load_gx()  # its import is a third of the time: said apart
+        _step("running the suites", started)
         findings = checks.run(writer.con)  # every version is checked and stored; current ones shown
         versions = warehouse.read_frame(writer.con, _VERSIONS)
+        _step(f"{findings.height} finding(s) stored in check_result; publishing", started)
+    _step("done", started)
     findings = findings.join(versions, on=["form_id", "report_sha256"])
     if not args.all_versions:
         findings = findings.filter(pl.col("is_current"))
@@ -408,8 +457,9 @@ def _query(args: argparse.Namespace) -> int:
         return 1
     if result is None:
         return 0
-    if args.format == "table":
-        con.from_arrow(result).show(max_width=200, max_rows=TABLE_ROWS)
+    if args.format == "table":  # fits the terminal ($COLUMNS): text wrapped, numbers and codes whole
+        shown_rows = query.frame(con, result.slice(0, TABLE_ROWS))
+        sys.stdout.write(query.table_text(shown_rows, query.terminal_width()))
         if result.num_rows > TABLE_ROWS:
             print(f"jixiao: showed {TABLE_ROWS:,} of {result.num_rows:,} rows; --format csv prints "
                   f"them all", file=sys.stderr)

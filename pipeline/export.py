@@ -2,9 +2,11 @@
 
 Headers are "<中文> <column>" (e.g. "项目编码 project_code"), the Chinese taken from the column's
 COMMENT, so the labels live next to the DDL and cannot drift. Amounts stay exact in csv (the decimals
-as stored) and parquet (DECIMAL). xlsx shows each DECIMAL with its scale ("0.00": 264700.00, 0.50)
-and integers such as the year without a thousands separator; an Excel cell holds a double, so there
-an amount is exact to 15 significant digits only: use csv or parquet where every cent must survive.
+as stored) and parquet (DECIMAL). xlsx puts the Chinese over the column name in a frozen header row
+with a filter on each column, shows each DECIMAL with separators and its scale ("#,##0.00":
+264,700.00, 0.50) and integers such as the year without a separator, and sizes each column to its
+values; an Excel cell holds a double, so there an amount is exact to 15 significant digits only: use
+csv or parquet where every cent must survive.
 """
 
 from __future__ import annotations
@@ -55,8 +57,7 @@ def export(con: duckdb.DuckDBPyConnection, relation: str, fmt: str, out: str | P
             frame.write_parquet(tmp)
         else:
             try:
-                frame.write_excel(tmp, worksheet=relation[:31], autofit=True,
-                                  column_formats=excel_formats(frame))  # type: ignore[arg-type]
+                write_xlsx(frame, tmp, relation[:31])
             except FileCreateError as err:  # xlsxwriter's, not an OSError: say which file, no traceback
                 raise OSError(f"{out}: cannot write the file ({err.__cause__ or err})") from err
         with tmp.open("rb+") as fh:
@@ -105,12 +106,37 @@ def _is_duckdb(path: Path) -> bool:
 
 
 def excel_formats(frame: pl.DataFrame) -> dict[str, str]:
-    """Number format per column: a DECIMAL's own scale (Excel's General drops trailing zeros, so
-    0.50 would show 0.5), and "0" for integers (the default "#,##0" prints the year 2,021)."""
+    """Number format per column: a DECIMAL with thousands separators and its own scale
+    ("#,##0.00": 264,700.00 and 0.50; Excel's General drops trailing zeros), and "0" for integers
+    (the default "#,##0" prints the year 2,021)."""
     formats = {}
     for name, dtype in frame.schema.items():
         if isinstance(dtype, pl.Decimal):
-            formats[name] = "0." + "0" * dtype.scale if dtype.scale else "0"
+            formats[name] = "#,##0." + "0" * dtype.scale if dtype.scale else "#,##0"
         elif dtype.is_integer():
             formats[name] = "0"
     return formats
+
+
+WIDEST = 60  # characters: a column of longer text is no wider, so the sheet stays readable
+PIXELS = 7  # per character of Calibri 11; a Chinese character takes two
+
+
+def write_xlsx(frame: pl.DataFrame, out: Path, sheet: str) -> None:
+    """The sheet an analyst filters: the header frozen, two lines (中文 over the column name), a
+    filter on every column, amounts as "#,##0.00", each column as wide as its longest value (at
+    most WIDEST characters; longer text wraps)."""
+    from .query import cell_text, width_of
+
+    two_lines = {c: c.replace(" ", "\n", 1) for c in frame.columns}
+    widths = {}
+    for name, dtype in frame.schema.items():
+        values = frame[name].head(1000).to_list()
+        shown = [cell_text(v) for v in values if v is not None]
+        longest = max([*(width_of(part) for part in two_lines[name].split("\n")), *map(width_of, shown)])
+        widths[two_lines[name]] = (min(longest, WIDEST) + 2) * PIXELS
+    frame.rename(two_lines).write_excel(
+        out, worksheet=sheet, autofit=False, column_widths=widths,  # type: ignore[arg-type]
+        column_formats={two_lines[c]: f for c, f in excel_formats(frame).items()},  # type: ignore[arg-type]
+        header_format={"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"},
+        freeze_panes=(1, 0), autofilter=True, row_heights={0: 36})

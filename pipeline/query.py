@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import unicodedata
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -122,3 +125,122 @@ def csv_text(frame: pl.DataFrame) -> str:
 
 def _text(value: Any) -> str:
     return str(value)  # Decimal exact, a date ISO
+
+
+# -- the table format ------------------------------------------------------------------------------
+
+GAP = "  "  # between columns
+NARROWEST = 8  # a text column is not wrapped narrower than this (display cells), unless it is shorter
+
+
+def cell_text(value: Any) -> str:
+    """A value as the table shows it: amounts (DECIMAL) with thousands separators, exact digits,
+    never rounded; integers (a year, a count) as they are; text as it is; nothing for null. Only
+    the table: csv and json stay exact."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e15 else str(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=_text)
+    return str(value)
+
+
+def width_of(text: str) -> int:
+    """Display cells of `text` in a terminal: a CJK (wide or fullwidth) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _unbreakable(text: str) -> bool:
+    """A number or a code (no space, no wide character): shown whole or not at all, never cut."""
+    return " " not in text and width_of(text) == len(text)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` display cells: at spaces where it can, else between
+    characters (Chinese has no spaces); a number or code too long for `width` stays whole."""
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        line = ""
+        for word in para.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if width_of(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            if _unbreakable(word) or width_of(word) <= width:
+                line = word
+                continue
+            for ch in word:  # a long run of Chinese: broken between characters
+                if width_of(line + ch) > width:
+                    lines.append(line)
+                    line = ""
+                line += ch
+        lines.append(line)
+    return lines
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    room = " " * max(0, width - width_of(text))
+    return room + text if right else text + room
+
+
+def table_text(frame: pl.DataFrame, width: int) -> str:
+    """`frame` as a table no wider than `width` terminal cells where it can be: text columns are
+    wrapped (the widest first) down to NARROWEST cells, numbers and codes never cut; when even that
+    does not fit, one record per block, each value on its own lines under its column name."""
+    numeric = [frame.schema[c].is_numeric() for c in frame.columns]
+    cells = [[cell_text(v) for v in frame[c].to_list()] for c in frame.columns]
+    heads = list(frame.columns)
+    natural = [max([width_of(heads[i]), *map(width_of, cells[i])]) for i in range(len(heads))]
+    floor = [max([min(natural[i], NARROWEST), *(width_of(v) for v in cells[i] if _unbreakable(v))],
+                 default=0) for i in range(len(heads))]
+    room = width - len(GAP) * (len(heads) - 1)
+    widths = list(natural)
+    while sum(widths) > room:
+        wrappable = [i for i in range(len(widths)) if widths[i] > floor[i]]
+        if not wrappable:
+            return _records(heads, cells, width)
+        widest = max(wrappable, key=lambda i: widths[i])
+        widths[widest] = max(floor[widest], widths[widest] - max(1, sum(widths) - room))
+    out = []
+    head = [[h[k:k + w] for k in range(0, len(h), w)] if _unbreakable(h) and len(h) > w else wrap(h, w)
+            for h, w in zip(heads, widths)]  # a column name may be cut across lines: it is no value
+    out += _lines(head, widths, [False] * len(heads))
+    out.append(GAP.join("─" * w for w in widths))
+    for r in range(frame.height):
+        out += _lines([wrap(cells[i][r], widths[i]) for i in range(len(heads))], widths, numeric)
+    out.append(f"({frame.height:,} row{'s' if frame.height != 1 else ''})")
+    return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _lines(wrapped: list[list[str]], widths: list[int], right: list[bool]) -> list[str]:
+    depth = max(map(len, wrapped), default=1)
+    return [GAP.join(_pad(col[k] if k < len(col) else "", w, r) for col, w, r in zip(wrapped, widths, right))
+            for k in range(depth)]
+
+
+def _records(heads: list[str], cells: list[list[str]], width: int) -> str:
+    """One block per row, `column  value` lines, the value wrapped to what is left of `width`."""
+    label = max(map(width_of, heads), default=0)
+    rows = len(cells[0]) if cells else 0
+    out = []
+    for r in range(rows):
+        out.append(f"── row {r + 1} " + "─" * max(0, min(width, 60) - 9 - len(str(r + 1))))
+        for h, column in zip(heads, cells):
+            lines = wrap(column[r], max(NARROWEST, width - label - len(GAP)))
+            out += [(_pad(h, label, False) if k == 0 else " " * label) + GAP + line
+                    for k, line in enumerate(lines)]
+    out.append(f"({rows:,} row{'s' if rows != 1 else ''})")
+    return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def terminal_width() -> int:
+    """$COLUMNS, else the terminal's width, else 100 (output to a file or a pipe)."""
+    return shutil.get_terminal_size((100, 24)).columns

@@ -199,6 +199,22 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     _require_current_tables(con, ddl)
     con.execute(ddl)
     refresh_views(con)
+    load_unit_aliases(con)
+
+
+def load_unit_aliases(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
+    """unit_alias replaced by the rows of sql/unit_aliases.csv ($JIXIAO_UNIT_ALIASES moves it), both
+    columns normalised by the unit_norm macro: the names one unit is printed under, which the views
+    group by `unit_key`. Kept as data the user extends, not a rule. Returns the aliases loaded."""
+    import csv
+
+    source = Path(path or os.environ.get("JIXIAO_UNIT_ALIASES") or SQL_DIR / "unit_aliases.csv")
+    with source.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [(r["alias"], r["unit"]) for r in csv.DictReader(fh) if r.get("alias") and r.get("unit")]
+    con.execute("DELETE FROM unit_alias")
+    if rows:
+        con.executemany("INSERT OR REPLACE INTO unit_alias SELECT unit_norm(?), unit_norm(?)", rows)
+    return len(rows)
 
 
 def _require_current_tables(con: duckdb.DuckDBPyConnection, ddl: str) -> None:
@@ -441,9 +457,12 @@ def _delete_report(con: duckdb.DuckDBPyConnection, sha: str) -> None:
 
 
 def _rank_versions(con: duckdb.DuckDBPyConnection, form_ids: list[str]) -> None:
-    """The report of a project and year loaded last (dim_report.load_seq) is current; each older one
-    names its successor. load_seq, not ingested_at: the clock is read where a report is read, by
-    parallel workers, so two reports of one batch can tie or come in either order."""
+    """The report of a project and year loaded last (dim_report.load_seq) is current, except that a
+    version read from the text layer always outranks one read by OCR (a scan of a form dropped after
+    its text-layer copy does not replace it: v_supersessions lists it as text_over_ocr); each
+    outranked one names the next (its successor). load_seq, not ingested_at: the clock is read where
+    a report is read, by parallel workers, so two reports of one batch can tie or come in either
+    order."""
     if not form_ids:
         return
     con.execute(
@@ -451,8 +470,10 @@ def _rank_versions(con: duckdb.DuckDBPyConnection, form_ids: list[str]) -> None:
         UPDATE dim_form SET is_current = v.rn = 1, superseded_by = v.successor
         FROM (
             SELECT f.form_id, f.report_sha256,
-                   row_number() OVER (PARTITION BY f.form_id ORDER BY r.load_seq DESC, f.report_sha256 DESC) AS rn,
-                   lead(f.report_sha256) OVER (PARTITION BY f.form_id ORDER BY r.load_seq, f.report_sha256) AS successor
+                   row_number() OVER (PARTITION BY f.form_id ORDER BY f.read_method = 'text' DESC,
+                                      r.load_seq DESC, f.report_sha256 DESC) AS rn,
+                   lead(f.report_sha256) OVER (PARTITION BY f.form_id ORDER BY f.read_method = 'text',
+                                               r.load_seq, f.report_sha256) AS successor
             FROM dim_form f JOIN dim_report r USING (report_sha256)
             WHERE list_contains(?, f.form_id)
         ) v

@@ -275,3 +275,13 @@ COMMENT ON COLUMN check_result.expected IS '应为: the value the rule computes 
 COMMENT ON COLUMN check_result.observed IS '实为: the value the form prints';
 COMMENT ON COLUMN check_result.passed IS '是否通过';
 COMMENT ON COLUMN check_result.checked_at IS '校验时间: UTC';
+
+-- Names one unit is printed under, for grouping: filled from sql/unit_aliases.csv (the user's to
+-- extend) at every writable connect, both sides normalised by unit_norm (sql/views/00_macros.sql).
+CREATE TABLE IF NOT EXISTS unit_alias (
+    alias VARCHAR PRIMARY KEY,
+    unit  VARCHAR NOT NULL
+);
+COMMENT ON TABLE unit_alias IS '单位别名: another name of a unit (as unit_norm gives it) → the name it is grouped under; from sql/unit_aliases.csv';
+COMMENT ON COLUMN unit_alias.alias IS '别名: a unit name, normalised (no spaces, half-width brackets, no （本级）)';
+COMMENT ON COLUMN unit_alias.unit IS '单位: the name the alias is grouped under, normalised alike';

@@ -11,7 +11,8 @@ SELECT
     f.grade AS printed_grade, f.report_date,
     count(c.rule) > 0 AS checked,  -- every form checked has findings; none: stored, not yet checked
     CASE WHEN count(c.rule) > 0 THEN count(c.rule) FILTER (WHERE NOT c.passed) END AS failed_checks,
-    string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules
+    string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules,
+    unit_key(f.budget_unit) AS unit_key
 FROM dim_form f
 LEFT JOIN fact_fund_execution m
        ON m.form_id = f.form_id AND m.report_sha256 = f.report_sha256 AND m.role = 'total'
@@ -29,3 +30,4 @@ COMMENT ON COLUMN v_form_scorecard.report_date IS '填报日期: as printed (hub
 COMMENT ON COLUMN v_form_scorecard.checked IS '已校验: the checks ran on this form; false for a form stored by a run stopped before its checks, until the next run that checks';
 COMMENT ON COLUMN v_form_scorecard.failed_checks IS '未通过校验数: failed rows in check_result for this form; null while it is not checked';
 COMMENT ON COLUMN v_form_scorecard.failed_rules IS '未通过规则: the rules that failed, comma-separated';
+COMMENT ON COLUMN v_form_scorecard.unit_key IS '单位键: budget_unit for grouping: no spaces, half-width brackets, no （本级）, mapped through unit_alias (sql/unit_aliases.csv)';

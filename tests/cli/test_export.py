@@ -48,7 +48,7 @@ def test_export_every_format(sample_warehouse, tmp_path, fmt):
     else:
         sheet = openpyxl.load_workbook(out).active
         got = list(sheet.iter_rows(values_only=True))
-        assert list(got[0]) == header
+        assert list(got[0]) == [h.replace(" ", "\n", 1) for h in header]  # 中文 over the column name
         assert len(got) - 1 == len(rows)
         assert [None if r[score] is None else Decimal(str(r[score])) for r in got[1:]] == [
             r[score] for r in rows]
@@ -74,6 +74,24 @@ def test_export_to_an_unwritable_path_is_named_not_traced(sample_warehouse, tmp_
     assert "Traceback" not in result.stderr
 
 
+def test_xlsx_has_a_frozen_header_filters_and_sensible_widths(sample_warehouse, tmp_path):
+    out = tmp_path / "cards.xlsx"
+    assert run("export", "--view", "v_form_scorecard", "--out", str(out),
+               "--warehouse", str(sample_warehouse)).returncode == 0
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet.freeze_panes == "A2"  # the header stays while scrolling
+    (table,) = sheet.tables.values()
+    assert table.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+    assert table.autoFilter is not None  # a filter on every column
+    assert sheet.cell(1, 1).value == "自评表ID\nform_id" and sheet.cell(1, 1).alignment.wrap_text
+    widths = {k: v.width for k, v in sheet.column_dimensions.items()}
+    assert 12 <= widths["A"] <= 40  # the form id, 26 characters: no 255-wide columns
+    assert max(widths.values()) <= 70
+    names = [c.value for c in sheet[1]]
+    code = names.index("项目编码\nproject_code") + 1
+    assert widths[sheet.cell(1, code).column_letter] >= len("440106191550216302646")  # a code fits whole
+
+
 def test_xlsx_shows_decimals_with_their_scale_and_the_year_plain(sample_warehouse, tmp_path):
     out = tmp_path / "cards.xlsx"
     result = run("export", "--view", "v_form_scorecard", "--out", str(out),
@@ -94,7 +112,7 @@ def test_xlsx_shows_decimals_with_their_scale_and_the_year_plain(sample_warehous
     for row, want in zip(cells, rows):
         assert row[year].number_format == "0" and row[year].value == want[year]
         for i in money:
-            assert row[i].number_format == "0.00"  # 264700.00 shows 264700.00, 0.50 shows 0.50
+            assert row[i].number_format == "#,##0.00"  # 264,700.00 and 0.50
             assert (row[i].value is None) == (want[i] is None)
             if want[i] is not None:
                 assert Decimal(str(row[i].value)).quantize(Decimal("0.01")) == want[i]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from conftest import PDF, SAMPLES, truth
+from conftest import PDF, ROOT, SAMPLES, truth
 from pipeline import warehouse
 from pipeline.facts import rules
 from pipeline.ingest import ingest_file
@@ -106,17 +106,30 @@ def test_self_score_audit_lists_the_known_cases(con):
                           WHERE (row_no IS NULL) <> (reason = 'low_execution_high_score')""").fetchall() == [(0,)]
 
 
+def _unit_key(name: str) -> str:
+    """unit_key, written again here: no spaces, half-width brackets, no trailing (本级), then the
+    aliases of sql/unit_aliases.csv."""
+    import csv
+    import re
+
+    norm = lambda n: re.sub(r"\(本级\)$", "", "".join(n.split()).replace("（", "(").replace("）", ")"))  # noqa: E731
+    with (ROOT / "sql" / "unit_aliases.csv").open(encoding="utf-8") as fh:
+        aliases = {norm(r["alias"]): norm(r["unit"]) for r in csv.DictReader(fh)}
+    return aliases.get(norm(name), norm(name))
+
+
 def test_unit_year_summary(con):
     want: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0), []])
     for t in _truths(con).values():
-        w = want[("".join(t["budget_unit"].split()), t["year"])]
+        w = want[(_unit_key(t["budget_unit"]), t["year"])]
         w[0] += 1
         w[1] += Decimal(t["funds"]["rows"][0]["annual_budget"])
         w[2] += Decimal(t["funds"]["rows"][0]["executed"])
         w[3].append(Decimal(t["total_score"]))
     got = con.execute("SELECT * FROM v_unit_year_summary").fetchall()
     assert len(got) == len(want)
-    for unit, year, template, forms, budget, executed, rate, mean, low in got:
+    for printed, unit, year, template, forms, budget, executed, rate, mean, low in got:
+        assert _unit_key(printed) == unit
         assert template == "luohu"  # the samples are 罗湖区 forms; tests/warehouse/test_template_warehouse.py has the others
         n, b, e, totals = want[(unit, year)]
         assert (forms, budget, executed, low) == (n, b, e, min(totals))
