@@ -116,6 +116,8 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
                     yield refusal(sha, str(err), metadata)
                     continue
                 loaded.append(sha)
+                for page, why in outcome.skipped:  # look-alike tables: listed, never a refusal
+                    context.log.info(f"{name}, page {page}: not a form, skipped ({why})")
                 totals = {t: totals[t] + outcome.rows[t] for t in TABLES}
                 counted = numbers(sha, outcome.forms, outcome.rows["fact_indicator_result"], outcome.pages)
                 named = identities(look, [sha]).get(sha, {})

@@ -282,6 +282,8 @@ def _ingest(args: argparse.Namespace) -> int:
             if not args.quiet:
                 print(f"[{n}/{len(files)}] {shown(outcome.path)} ... {_describe(outcome)}",
                       file=sys.stderr, flush=True)
+                for page, why in outcome.skipped:  # look-alike tables: listed, never a refusal
+                    print(f"    page {page}: not a form, skipped ({why})", file=sys.stderr)
             if unchecked and n < len(files) and time.monotonic() - published >= args.publish_every:
                 # a long run shows progress: every report written so far is checked (small reports
                 # are written in batches, pipeline.ingest; a snapshot holds no unchecked form) and

@@ -72,6 +72,7 @@ class Outcome:
     error: ReportError | None = None
     seconds: float = 0.0
     rows: dict[str, int] = field(default_factory=dict)  # table (COUNTED) → rows written for it
+    skipped: tuple[tuple[int, str], ...] = ()  # tables passed over as not forms: (page, why)
 
 
 def find_reports(paths: list[str | Path]) -> list[Path]:
@@ -208,7 +209,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
             waiting.append(_store(con, path, sha, _changed(path, was) or counted[sha], 0.0, put_aside))
         elif (count := len(parts(counted[sha], part_pages))) == 1:
             _, result = next(readings)
-            reading, seconds = result if isinstance(result, tuple) else (result, 0.0)
+            reading, seconds, skipped = _unpacked(result)
             if reading is None:
                 reading = no_form_found(str(path), counted[sha])
             reading = _changed(path, was) or reading  # read whole since it was hashed, or refused
@@ -221,7 +222,8 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
                     started = time.monotonic()
                 batch.append(reading)
                 waiting.append(Outcome(path, sha, "loaded", forms=reading.dim_form.height,
-                                       pages=counted[sha], seconds=seconds, rows=_rows(reading)))
+                                       pages=counted[sha], seconds=seconds, rows=_rows(reading),
+                                       skipped=tuple(skipped)))
         else:  # a long report: streamed part by part, in a transaction of its own
             yield from written()
             waiting.append(_store_parts(con, path, sha, was, counted[sha], readings, count, put_aside,
@@ -231,16 +233,24 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     yield from written()
 
 
-def _read_part(job: PartJob, max_pages: int | None = None) -> tuple[facts.ReportFrames | ReportError | None, float]:
-    """What a worker returns for one part: its frames (None: no form starts in it), or the refusal."""
+def _read_part(job: PartJob, max_pages: int | None = None
+               ) -> tuple[facts.ReportFrames | ReportError | None, float, list[tuple[int, str]]]:
+    """What a worker returns for one part: its frames (None: no form starts in it), or the refusal;
+    its seconds; and the tables it passed over as not forms, (page, why)."""
     started = time.perf_counter()
+    skipped: list[tuple[int, str]] = []
     try:
-        info, forms = read_part(job.path, job.pages, max_pages=max_pages, sha256=job.sha256)
+        info, forms = read_part(job.path, job.pages, max_pages=max_pages, sha256=job.sha256, skipped=skipped)
         reading = facts.frames(forms, file_path=str(job.path.absolute()), pages=info.pages) \
             if forms else None
     except ReportError as err:
         reading = err
-    return reading, time.perf_counter() - started
+    return reading, time.perf_counter() - started, skipped
+
+
+def _unpacked(result) -> tuple:
+    """(reading, seconds, skipped) of a worker's result; a worker that failed gives its refusal alone."""
+    return result if isinstance(result, tuple) else (result, 0.0, [])
 
 
 def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stamp, pages: int,
@@ -254,6 +264,7 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stam
     source = kept_path(store.absolute(), sha) if store is not None else None
     seconds, taken = 0.0, 0
     rows = dict.fromkeys(COUNTED, 0)
+    skipped: list[tuple[int, str]] = []
 
     def frames() -> Iterator[facts.ReportFrames]:
         nonlocal seconds, taken
@@ -261,7 +272,8 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stam
         for _ in range(count):
             _, result = next(readings)  # (reading, seconds), or the refusal of a worker that failed
             taken += 1
-            reading, spent = result if isinstance(result, tuple) else (result, 0.0)
+            reading, spent, passed = _unpacked(result)
+            skipped.extend(passed)
             seconds += spent
             if isinstance(reading, ReportError):
                 raise reading
@@ -285,7 +297,8 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stam
         for _ in range(count - taken):  # the parts still coming: read, and not written
             next(readings)
         return _store(con, path, sha, _changed(path, was) or err, seconds, put_aside, sources)
-    return Outcome(path, sha, "loaded", forms=forms, pages=pages, seconds=seconds, rows=rows)
+    return Outcome(path, sha, "loaded", forms=forms, pages=pages, seconds=seconds, rows=rows,
+                   skipped=tuple(skipped))
 
 
 def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -> facts.ReportFrames | ReportError:

@@ -116,3 +116,18 @@ def test_a_form_that_lost_its_headers_is_refused_not_passed_over():
     with pytest.raises(ReportError):
         read_forms(inspect(CENTRAL), cut, skipped=skipped)
     assert skipped == []
+
+
+@pytest.mark.processes  # the CLI in a process of its own
+def test_ingest_loads_the_forms_of_a_disclosure_and_logs_the_skipped_tables(disclosure, tmp_path):
+    """The ingest log names each table passed over, with its page and why; the forms load, the run
+    exits 0 (a look-alike table is never a refusal)."""
+    run = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", str(disclosure),
+                          "--warehouse", str(tmp_path / "w.duckdb"), "--quarantine", str(tmp_path / "q")],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "loaded 2 form(s)" in run.stderr
+    department_page = 3 + _pages(CENTRAL)
+    for page, kind in ((1, "summary"), (2, "targets table"), (department_page, "部门整体")):
+        line = next(l for l in run.stderr.splitlines() if l.strip().startswith(f"page {page}: not a form"))
+        assert kind in line
