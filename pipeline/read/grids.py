@@ -44,6 +44,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import warnings
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -451,15 +452,19 @@ def _camelot_fault(name: str) -> Iterator[None]:
 def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Grid:
     rows, cols, anchor = list(outline.rows), list(outline.cols), outline.anchor
     left, right, top, bottom = cols[0][0], cols[-1][1], rows[0][0], rows[-1][1]
+    row_of, col_of = _Spans(rows, descending=True), _Spans(cols)
+    borders_of: dict[int, list[float]] = {}  # a row's drawn borders between columns
     placed: dict[tuple[int, int], list[glyphs.Char]] = {}
-    for run in runs:
-        if not bottom <= run[0].cy <= top or not _kept(run, left, right):
-            continue
-        r = _index(rows, run[0].cy, descending=True)
-        borders = [cols[c][1] for c in range(len(cols) - 1) if anchor[(r, c)] != anchor[(r, c + 1)]]
-        for part in _cut_at_borders(run, borders):
+    for k in _inside(runs, left, right, top, bottom):
+        run = runs[k]
+        r = row_of.index(run[0].cy)
+        borders = borders_of.get(r)
+        if borders is None:
+            borders = borders_of[r] = [cols[c][1] for c in range(len(cols) - 1)
+                                       if anchor[(r, c)] != anchor[(r, c + 1)]]
+        for part in _cut_at_borders(run, borders) if borders else (run,):
             first = part[0]  # inside the table: the run starts there, and borders are inside
-            cell = anchor[(_index(rows, first.cy, descending=True), _index(cols, first.cx))]
+            cell = anchor[(row_of.index(first.cy), col_of.index(first.cx))]
             placed.setdefault(cell, []).extend(part)
     data = [["" for _ in cols] for _ in rows]
     spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
@@ -467,7 +472,8 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
         data[r][c] = glyphs.text(chars)
         # by character centres: glyphs overhang a border they are printed against; a clipped tail
         # runs on past the table's edge, and its column is the last one all the same
-        spans[r][c] = (min(ch.cx for ch in chars), min(max(ch.cx for ch in chars), right))
+        middles = [ch.cx for ch in chars]
+        spans[r][c] = (min(middles), min(max(middles), right))
     return Grid(
         page=page_no,
         rows=tuple(tuple(row) for row in data),
@@ -475,6 +481,19 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
         col_x=tuple(cols),
         spans=tuple(tuple(row) for row in spans),
     )
+
+
+def _inside(runs: list[list[glyphs.Char]], left: float, right: float, top: float, bottom: float) -> list[int]:
+    """The runs of a page a table holds, by index, in page order: those starting between its top and
+    bottom that it keeps (`_kept`), judged for all the page's runs at once."""
+    import numpy as np
+
+    if not runs:
+        return []
+    first = np.array([(run[0].cy, run[0].x0, run[0].cx, run[0].size) for run in runs], dtype=float)
+    cy, x0, cx, size = first.T
+    held = (bottom <= cy) & (cy <= top) & (left - glyphs.TOUCH * size <= x0) & (cx <= right)
+    return np.flatnonzero(held).tolist()
 
 
 def _kept(run: list[glyphs.Char], left: float, right: float) -> bool:
@@ -520,6 +539,30 @@ def _regions(cells) -> dict[tuple[int, int], tuple[int, int]]:
             if r + 1 < n and not (cells[r][c].bottom or cells[r + 1][c].top):
                 union((r, c), (r + 1, c))
     return {(r, c): find((r, c)) for r in range(n) for c in range(m)}
+
+
+class _Spans:
+    """Where a value falls among a table's rows or columns, as `_index` finds it, by bisection of
+    their edges when they follow one another (as Camelot's always do)."""
+
+    def __init__(self, spans: list[tuple[float, float]], descending: bool = False) -> None:
+        self.spans, self.descending = spans, descending
+        sign = -1.0 if descending else 1.0  # rows run down the page: their edges, negated, ascend
+        edges = [sign * spans[0][0]] + [sign * b for _, b in spans]
+        follow = all(spans[i][1] == spans[i + 1][0] for i in range(len(spans) - 1)) and \
+            all(a <= b for a, b in zip(edges, edges[1:]))
+        self.edges, self.sign = (edges if follow else None), sign
+
+    def index(self, v: float) -> int:
+        if self.edges is None:
+            return _index(self.spans, v, self.descending)
+        w = self.sign * v
+        k = bisect_left(self.edges, w)  # the first edge at or past w
+        if k == 0:
+            return 0 if w == self.edges[0] else _index(self.spans, v, self.descending)
+        if k == len(self.edges):
+            return _index(self.spans, v, self.descending)
+        return k - 1
 
 
 def _index(spans: list[tuple[float, float]], v: float, descending: bool = False) -> int:
