@@ -424,10 +424,15 @@ class _Outline:
 
 def _tables(parser) -> Iterator:
     """The tables of the page `parser` has prepared: the part of Camelot's `extract_tables` after its
-    ruling, without its text (`_generate_table_bbox` has run)."""
+    ruling, without its text (`_generate_table_bbox` has run). Its `Lattice._generate_table` less
+    `record_parse_metadata`, which fills a pandas DataFrame, accuracy and whitespace figures this
+    module never reads: a table is its rows, columns and drawn edges (`_outline`)."""
     for idx, bbox in enumerate(parser.table_bboxes()):
         cols, rows, v_s, h_s = parser._generate_columns_and_rows(bbox, None)
-        yield parser._generate_table(idx, bbox, cols, rows, v_s=v_s, h_s=h_s)
+        if v_s is None or h_s is None:  # as Camelot's _generate_table says it
+            raise ValueError(f"No segments found on {parser.rootname}")
+        table = parser._initialize_new_table(idx, bbox, cols, rows)
+        yield table.set_edges(v_s, h_s, joint_tol=parser.joint_tol).set_border()
 
 
 def _outline(table) -> _Outline | None:
