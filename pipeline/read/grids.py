@@ -224,44 +224,74 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
 
     Text layer vs. grids, character by character: a character between ruled lines but outside every
     grid (a table or an edge row the ruling reader missed), or inside a grid's area but in none of its
-    cells (a row lost), is text the form printed and the extraction would drop.
+    cells (a row lost), is text the form printed and the extraction would drop. Each page's glyphs are
+    judged against each grid, and the ruled lines, all at once (numpy).
     """
+    import numpy as np
+
     page_runs = _page_runs(rulings, grids)
     for page_no, ruling in sorted(rulings.items()):
         on_page = [g for g in grids if g.page == page_no]
         runs = page_runs[page_no]
-        printed: dict[int, list[glyphs.Char]] = {id(g): [] for g in on_page}
-        covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
+        flat = [ch for run in runs for ch in run]
+        if not flat:
+            continue
+        of_run = np.repeat(np.arange(len(runs)), [len(run) for run in runs])
+        cx = np.array([ch.cx for ch in flat])
+        cy = np.array([ch.cy for ch in flat])
+        first = np.array([(run[0].cy, run[0].x0, run[0].cx, run[0].size) for run in runs], dtype=float)
+        covered = np.zeros(len(flat), dtype=bool)  # inside some grid's area, kept or dropped by design
+        printed: dict[int, list[glyphs.Char]] = {}
         for g in on_page:
-            for run in runs:
-                if g.bottom <= run[0].cy <= g.top:
-                    kept = _kept(run, g.left, g.right)
-                    for ch in run:
-                        if g.left <= ch.cx <= g.right and g.bottom <= ch.cy <= g.top:
-                            covered.add(id(ch))
-                            if kept:
-                                printed[id(g)].append(ch)
-        stray = [ch for run in runs for ch in run
-                 if id(ch) not in covered and ruling.encloses(ch.cx, ch.cy)]
-        if stray:
-            raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
-                                  f"from the page: {glyphs.text(stray)!r}", page_no)
+            starts = (g.bottom <= first[:, 0]) & (first[:, 0] <= g.top)
+            kept = (g.left - glyphs.TOUCH * first[:, 3] <= first[:, 1]) & (first[:, 2] <= g.right)  # `_kept`
+            inside = starts[of_run] & (g.left <= cx) & (cx <= g.right) & (g.bottom <= cy) & (cy <= g.top)
+            covered |= inside
+            printed[id(g)] = [flat[k] for k in np.flatnonzero(inside & kept[of_run])]
+        loose = np.flatnonzero(~covered)
+        if loose.size:
+            held = _enclosed(ruling, cx[loose], cy[loose])
+            stray = [flat[k] for k in loose[held]]
+            if stray:
+                raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
+                                      f"from the page: {glyphs.text(stray)!r}", page_no)
         for grid in on_page:
             slanted = [ch for ch in printed[id(grid)] if ch.tilted]
             if slanted:  # no form prints a cell at a slant: a seal or stamp not recognised as one
                 raise ExtractionFault(str(path), "text drawn at a slant is inside a table, in no line of "
                                       f"its cell: {glyphs.text(slanted)!r} (a seal or stamp over the form "
                                       "that is not read as one)", page_no)
-            held = Counter(c for row in grid.rows for cell in row for c in cell)
+            held_chars = Counter(c for row in grid.rows for cell in row for c in cell)
             lost = []
             for ch in printed[id(grid)]:
-                if held[ch.text] > 0:
-                    held[ch.text] -= 1
+                if held_chars[ch.text] > 0:
+                    held_chars[ch.text] -= 1
                 else:
                     lost.append(ch)
             if lost:
                 raise ExtractionFault(str(path), "text printed inside a table is in none of its "
                                       f"cells: {glyphs.text(lost)!r}", page_no)
+
+
+def _enclosed(ruling: Ruling, x, y):
+    """`Ruling.encloses` for arrays of points at once: a boolean array."""
+    import numpy as np
+
+    def sides(lines: tuple[Segment, ...], along, across, horizontal: bool):
+        if not lines:
+            none = np.zeros(len(along), dtype=bool)
+            return none, none
+        seg = np.array(lines, dtype=float).reshape(-1, 4)
+        a0, a1 = (seg[:, 0], seg[:, 2]) if horizontal else (seg[:, 1], seg[:, 3])
+        at = seg[:, 1] if horizontal else seg[:, 0]
+        reach = (np.minimum(a0, a1)[None, :] - _LINE_TOL <= along[:, None]) & \
+            (along[:, None] <= np.maximum(a0, a1)[None, :] + _LINE_TOL)
+        return (reach & (at[None, :] > across[:, None])).any(axis=1), \
+            (reach & (at[None, :] < across[:, None])).any(axis=1)
+
+    above, below = sides(ruling.horizontal, x, y, True)
+    right, left = sides(ruling.vertical, y, x, False)
+    return above & below & left & right
 
 
 def check_edges(path: str | Path, wide: set[int], rulings: dict[int, Ruling]) -> None:
