@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -173,7 +174,7 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     through pdfium's own functions with their out-parameters made once, and each `Char` is made
     without the frozen dataclass's per-field `__setattr__`."""
     lib = pdfium.raw
-    raw = ctypes.c_void_p(ctypes.cast(textpage.raw, ctypes.c_void_p).value)
+    raw = address(textpage.raw)
     is_generated, loose_box, char_box, get_matrix, font_size, origin = _bare()
     matrix, rect = lib.FS_MATRIX(), lib.FS_RECTF()
     ox, oy = ctypes.c_double(), ctypes.c_double()
@@ -229,24 +230,23 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     return out
 
 
-_BARE: tuple | None = None
+@functools.cache
+def bare(name: str, restype: type = ctypes.c_int):
+    """pdfium's function `name` without ctypes' argument conversion (half a call's cost), for the
+    loops that call one per glyph: called only with an address (`address`), ints and `ctypes.byref`s."""
+    return ctypes.CFUNCTYPE(restype)(ctypes.cast(getattr(pdfium.raw, name), ctypes.c_void_p).value)
+
+
+def address(handle) -> ctypes.c_void_p:
+    """A pdfium handle (a text page's `.raw`) as the plain pointer `bare` functions take."""
+    return ctypes.c_void_p(ctypes.cast(handle, ctypes.c_void_p).value)
 
 
 def _bare() -> tuple:
-    """pdfium's per-glyph functions without ctypes' argument conversion (half a call's cost): called
-    only with the text page's address, an int and references made once. FPDFText_IsGenerated,
-    GetLooseCharBox, GetCharBox, GetMatrix, GetFontSize, GetCharOrigin."""
-    global _BARE
-    if _BARE is None:
-        lib = pdfium.raw
-
-        def bare(function, restype=ctypes.c_int):
-            return ctypes.CFUNCTYPE(restype)(ctypes.cast(function, ctypes.c_void_p).value)
-
-        _BARE = (bare(lib.FPDFText_IsGenerated), bare(lib.FPDFText_GetLooseCharBox),
-                 bare(lib.FPDFText_GetCharBox), bare(lib.FPDFText_GetMatrix),
-                 bare(lib.FPDFText_GetFontSize, ctypes.c_double), bare(lib.FPDFText_GetCharOrigin))
-    return _BARE
+    """FPDFText_IsGenerated, GetLooseCharBox, GetCharBox, GetMatrix, GetFontSize, GetCharOrigin, `bare`."""
+    return (bare("FPDFText_IsGenerated"), bare("FPDFText_GetLooseCharBox"), bare("FPDFText_GetCharBox"),
+            bare("FPDFText_GetMatrix"), bare("FPDFText_GetFontSize", ctypes.c_double),
+            bare("FPDFText_GetCharOrigin"))
 
 
 def _codes(textpage: pdfium.PdfTextPage, count: int) -> str | None:
