@@ -397,7 +397,8 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
         return None
     k = int(np.argmax(over))  # pairs are in the order a scan of the sorted glyphs meets them
     n, m = int(i[k]), int(j[k])
-    return f"text {flat[int(inked[m])].text!r} is drawn over {flat[int(inked[n])].text!r} (x {x0[m]:.0f}, y {y0[m]:.0f})"
+    over_it, under = flat[int(inked[m])], flat[int(inked[n])]
+    return f"text {over_it.text!r} is drawn over {under.text!r} (x {x0[m]:.0f}, y {y0[m]:.0f})"
 
 
 def lines(chars) -> list[list[Char]]:
