@@ -1,9 +1,12 @@
 """Throughput and memory, side by side in one run (issue 10's benchmark). Figures in bench/README.md.
 
-    .venv/bin/python bench/throughput.py [--pages 1000 10000] [--dagster] [--skip-camelot]
+    .venv/bin/python bench/throughput.py [--pages 1000 10000] [--files N] [--dagster] [--skip-camelot]
 
 - `jixiao ingest` (read, assemble, load, check) on the fixture corpus, against a plain Camelot loop
   (`camelot.read_pdf(f, pages="all")`, its default engine) over the same PDFs: pages/s and the ratio;
+- `jixiao extract` on the same PDFs, and the bare pdfium floor (`floor`: one process, one core): jixiao
+  over the floor, in wall-clock and in CPU seconds (the run's and its workers', `cpu_s`), since a
+  shared machine's wall-clock says little;
 - the no-op rerun: the same ingest again, every report already loaded;
 - peak RSS of an ingest of 26 of those files, which the bundles' peaks are measured against;
 - peak RSS, summed over the ingest process and its workers, on generated bundles of N pages (the
@@ -109,15 +112,87 @@ def timed(cmd: list[str], env: dict | None = None, memory: dict | None = None, s
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
     rss = PeakRss(proc.pid) if sample else None
+    cpu = TreeCpu(proc.pid)
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
     result = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    if memory is not None:
+        memory["cpu_s"] = round(cpu.stop(), 1)
     if rss is None:
         return seconds, 0.0, result
     peak = rss.stop()
     if memory is not None:
         memory.update(peak_pss_mb=round(rss.peak_pss / 2**20), at_peak_mb=rss.at_peak)
     return seconds, peak, result
+
+
+class TreeCpu:
+    """CPU seconds (user + system) of a process and all its descendants, read from /proc every
+    100 ms and summed over every process seen (a process's last tenth of a second may be missed).
+    getrusage cannot say it: the workers are the forkserver's children, which nobody waits for."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.seen = pid, {}
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            for pid in PeakRss._tree(self):  # type: ignore[arg-type]
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / self._tick
+                except (OSError, IndexError, ValueError):
+                    pass
+            if self._stop.wait(0.1):
+                return
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return sum(self.seen.values())
+
+
+FLOOR = """
+import ctypes, sys, time
+import pypdfium2 as pdfium
+raw = pdfium.raw
+l, r, b, t, x, y = (ctypes.c_double() for _ in range(6))
+fx, fy = ctypes.c_float(), ctypes.c_float()
+
+def walk(objects):
+    for obj in objects:
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind == raw.FPDF_PAGEOBJ_FORM:
+            walk(raw.FPDFFormObj_GetObject(obj, k) for k in range(raw.FPDFFormObj_CountObjects(obj)))
+        elif kind == raw.FPDF_PAGEOBJ_PATH:
+            for k in range(raw.FPDFPath_CountSegments(obj)):
+                raw.FPDFPathSegment_GetPoint(raw.FPDFPath_GetPathSegment(obj, k), fx, fy)
+
+started, cpu = time.perf_counter(), time.process_time()
+for f in sys.argv[1:]:
+    doc = pdfium.PdfDocument(f)
+    for page in doc:
+        text = page.get_textpage()
+        for i in range(text.count_chars()):
+            raw.FPDFText_GetUnicode(text.raw, i)
+            raw.FPDFText_GetCharBox(text.raw, i, l, r, b, t)
+        walk(raw.FPDFPage_GetObject(page.raw, k) for k in range(raw.FPDFPage_CountObjects(page.raw)))
+        text.close()
+        page.close()
+    doc.close()
+print(time.perf_counter() - started, time.process_time() - cpu)
+"""
+
+
+def floor(pdfs: list[Path]) -> tuple[float, float]:
+    """(seconds, CPU seconds) of the least work a page needs, in one process on one core: each page
+    and its text page loaded, every character with its code and box, every path segment's point."""
+    out = subprocess.run([PY, "-c", FLOOR, *map(str, pdfs)], capture_output=True, text=True, check=True)
+    seconds, cpu = map(float, out.stdout.split())
+    return seconds, cpu
 
 
 CAMELOT_LOOP = """
@@ -244,9 +319,13 @@ def main() -> None:
                     help="the sensor's runs to time: one per tick (batch, default) and/or one per report")
     ap.add_argument("--dagster-only", action="store_true", help="only the Dagster-vs-CLI figures")
     ap.add_argument("--skip-camelot", action="store_true")
+    ap.add_argument("--files", type=int, default=0,
+                    help="read an even spread of this many corpus PDFs, not all (a busy machine)")
     ap.add_argument("--bundles-only", action="store_true", help="only the peak-RSS runs of --pages")
     args = ap.parse_args()
     pdfs = corpus_pdfs()
+    if args.files:
+        pdfs = pdfs[:: max(1, len(pdfs) // args.files)][:args.files]
     pages = 0 if args.dagster_only or args.bundles_only else pages_of(pdfs)
     figures: dict[str, object] = {"cores": os.cpu_count()} if args.dagster_only else {
         "pdfs": len(pdfs), "pages": pages, "cores": os.cpu_count()}
@@ -255,13 +334,23 @@ def main() -> None:
         if not (args.dagster_only or args.bundles_only):
             wh = tmp / "w.duckdb"
             memory: dict = {}
+            cpu: dict = {}
             s, _, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh),
-                             "--quarantine", str(tmp / "q")], sample=False)
+                             "--quarantine", str(tmp / "q")], memory=cpu, sample=False)
             assert r.returncode == 0, r.stderr
+            floor_s, floor_cpu = floor(pdfs)
+            figures["floor"] = {"seconds": round(floor_s, 2), "cpu_s": round(floor_cpu, 2),
+                                "pages_per_s": round(pages / floor_s, 1)}
+            figures["ingest_over_floor"] = {"wall": round(s / floor_s, 2), "cpu": round(cpu["cpu_s"] / floor_cpu, 2)}
+            extract_cpu: dict = {}
+            es, _, r = timed([*JIXIAO, "extract", *map(str, pdfs)], memory=extract_cpu, sample=False)
+            figures["extract"] = {"seconds": round(es, 1), "pages_per_s": round(pages / es, 1), **extract_cpu,
+                                  "over_floor_wall": round(es / floor_s, 2),
+                                  "over_floor_cpu": round(extract_cpu["cpu_s"] / floor_cpu, 2)}
             _, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(tmp / "m.duckdb"),
                               "--quarantine", str(tmp / "q")], memory=memory)  # the same, sampled
             figures["ingest"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1), "peak_mb": round(mb),
-                                 **memory}
+                                 **memory, "cpu_s": cpu["cpu_s"]}
             s, mb, r = timed([*JIXIAO, "ingest", *map(str, pdfs), "-q", "--warehouse", str(wh)], sample=False)
             figures["noop_rerun"] = {"seconds": round(s, 2)}
             few = pdfs[:: max(1, len(pdfs) // 26)][:26]  # the issue's yardstick for the bundles' memory
@@ -270,9 +359,11 @@ def main() -> None:
                               "--quarantine", str(tmp / "q")], memory=memory)
             figures["ingest_26_files"] = {"seconds": round(s, 1), "peak_mb": round(mb), **memory}
             if not args.skip_camelot:
-                s, mb, r = timed([PY, "-c", CAMELOT_LOOP, *map(str, pdfs)], sample=False)
-                figures["camelot_loop"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1)}
+                camelot_cpu: dict = {}
+                s, mb, r = timed([PY, "-c", CAMELOT_LOOP, *map(str, pdfs)], memory=camelot_cpu, sample=False)
+                figures["camelot_loop"] = {"seconds": round(s, 1), "pages_per_s": round(pages / s, 1), **camelot_cpu}
                 figures["ratio"] = round(figures["camelot_loop"]["seconds"] / figures["ingest"]["seconds"], 2)
+                figures["ratio_cpu"] = round(camelot_cpu["cpu_s"] / cpu["cpu_s"], 2)
         for n in ([] if args.dagster_only else args.pages):
             big = tmp / f"bundle-{n}.pdf"
             got, forms = bundle(n, big)

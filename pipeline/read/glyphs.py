@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -166,42 +167,98 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     """The page's printed glyphs, in no particular order, placed on the page as displayed through
     `turn` (`display`): whitespace is not a glyph here (`text` reads spaces from the gaps), nor are
     the spaces and line breaks pdfium invents. Their colours are read only on a page with glyphs
-    at a slant (what `seals` looks at); elsewhere every glyph is taken as black."""
-    raw = textpage.raw
-    matrix = pdfium.raw.FS_MATRIX()
+    at a slant (what `seals` looks at); elsewhere every glyph is taken as black.
+
+    This is the per-glyph loop of the reading, so it asks pdfium as little as it can: the page's
+    characters in one call (`_codes`), then per glyph its two boxes, matrix, size and origin
+    through pdfium's own functions with their out-parameters made once, and each `Char` is made
+    without the frozen dataclass's per-field `__setattr__`."""
+    lib = pdfium.raw
+    raw = address(textpage.raw)
+    is_generated, loose_box, char_box, get_matrix, font_size, origin = _bare()
+    matrix, rect = lib.FS_MATRIX(), lib.FS_RECTF()
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    at_matrix, at_rect, at_ox, at_oy = (ctypes.byref(v) for v in (matrix, rect, ox, oy))
+    at_lrbt = [ctypes.byref(v) for v in (left, right, bottom, top)]
     ta, tb, tc, td, te, tf = turn
     upright = turn == IDENTITY
-    chars: list[Char] = []
+    new = object.__new__
+    out: list[Char] = []
     index: list[int] = []
-    for i in range(textpage.count_chars()):
-        if pdfium.raw.FPDFText_IsGenerated(raw, i) == 1:
+    count = textpage.count_chars()
+    codes = _codes(textpage, count)
+    for i in range(count):
+        if codes is None:
+            code = lib.FPDFText_GetUnicode(textpage.raw, i)
+            text = chr(code) if code <= 0x10FFFF else "\ufffd"
+            if code == 0 or text.isspace():
+                continue
+        else:
+            text = codes[i]
+            if text == "\0" or text.isspace():
+                continue
+        if is_generated(raw, i) == 1:
             continue
-        code = pdfium.raw.FPDFText_GetUnicode(raw, i)
-        text = chr(code) if code <= 0x10FFFF else "\ufffd"
-        if code == 0 or text.isspace():
-            continue
-        x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)  # x: the glyph's advance
-        ink0, inky0, ink1, inky1 = textpage.get_charbox(i)
+        if not loose_box(raw, i, at_rect):  # x: the glyph's advance
+            raise pdfium.PdfiumError("Failed to get charbox.")
+        x0, y0, x1, y1 = rect.left, rect.bottom, rect.right, rect.top
+        if not char_box(raw, i, *at_lrbt):
+            raise pdfium.PdfiumError("Failed to get charbox.")
+        ink0, inky0, ink1, inky1 = left.value, bottom.value, right.value, top.value
         if not upright:
             x0, y0, x1, y1 = _box(turn, x0, y0, x1, y1)
             ink0, inky0, ink1, inky1 = _box(turn, ink0, inky0, ink1, inky1)
         size, angle = 0.0, 0.0
-        if pdfium.raw.FPDFText_GetMatrix(raw, i, matrix):
-            size = pdfium.raw.FPDFText_GetFontSize(raw, i) * math.hypot(matrix.c, matrix.d)
+        if get_matrix(raw, i, at_matrix):
+            size = font_size(raw, i) * math.hypot(matrix.c, matrix.d)
             if matrix.b or not upright:
                 angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
         if not size > 0:
             size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
-        base = tb * ox.value + td * oy.value + tf if pdfium.raw.FPDFText_GetCharOrigin(raw, i, ox, oy) else y0
-        chars.append(Char(text, x0, x1, ink0, ink1, base, max(size, 1.0), inky0, inky1, angle))
+        base = tb * ox.value + td * oy.value + tf if origin(raw, i, at_ox, at_oy) else y0
+        ch = new(Char)
+        ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=max(size, 1.0),
+                           inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0))
+        out.append(ch)
         index.append(i)
-    if sum(c.tilted for c in chars) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
+    if sum(c.tilted for c in out) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
         r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
         for k, i in enumerate(index):
-            if pdfium.raw.FPDFText_GetFillColor(raw, i, r, g, b, alpha):
-                chars[k] = dataclasses.replace(chars[k], colour=(r.value, g.value, b.value))
-    return chars
+            if lib.FPDFText_GetFillColor(textpage.raw, i, r, g, b, alpha):
+                out[k] = dataclasses.replace(out[k], colour=(r.value, g.value, b.value))
+    return out
+
+
+@functools.cache
+def bare(name: str, restype: type = ctypes.c_int):
+    """pdfium's function `name` without ctypes' argument conversion (half a call's cost), for the
+    loops that call one per glyph: called only with an address (`address`), ints and `ctypes.byref`s."""
+    return ctypes.CFUNCTYPE(restype)(ctypes.cast(getattr(pdfium.raw, name), ctypes.c_void_p).value)
+
+
+def address(handle) -> ctypes.c_void_p:
+    """A pdfium handle (a text page's `.raw`) as the plain pointer `bare` functions take."""
+    return ctypes.c_void_p(ctypes.cast(handle, ctypes.c_void_p).value)
+
+
+def _bare() -> tuple:
+    """FPDFText_IsGenerated, GetLooseCharBox, GetCharBox, GetMatrix, GetFontSize, GetCharOrigin, `bare`."""
+    return (bare("FPDFText_IsGenerated"), bare("FPDFText_GetLooseCharBox"), bare("FPDFText_GetCharBox"),
+            bare("FPDFText_GetMatrix"), bare("FPDFText_GetFontSize", ctypes.c_double),
+            bare("FPDFText_GetCharOrigin"))
+
+
+def _codes(textpage: pdfium.PdfTextPage, count: int) -> str | None:
+    """The page's `count` characters in one call, one per character index, or None where pdfium's
+    text does not line up with its characters (it leaves out characters mapped to nothing, and a
+    character outside the BMP takes two UTF-16 units): then they are asked for one by one."""
+    if not count:
+        return ""
+    buffer = ctypes.create_string_buffer(2 * (count + 1))
+    got = pdfium.raw.FPDFText_GetText(textpage.raw, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    codes = buffer.raw[:2 * max(got - 1, 0)].decode("utf-16-le", errors="surrogatepass")
+    return codes if len(codes) == count else None
 
 
 _RING_REACH = 4.0  # em: glyphs of one seal's ring stand this close to the next
@@ -301,30 +358,35 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
     its neighbour) and readers read the moved text as printed. Text past the left or right edge is not
     this: a spreadsheet too wide for its paper prints it (`check_edges`), nor is text at a slant (a
     seal's, or a stamp's: `check_held` refuses it in a cell)."""
-    glyphs = []
-    for ch in chars:
-        if ch.tilted:
-            continue
-        x0, y0, x1, y1 = ch.ink0, ch.inky0, ch.ink1, ch.inky1  # the glyph's own box, not the font's
-        if (y0 + y1) / 2 > top + 1 or (y0 + y1) / 2 < bottom - 1:
-            return f"text {ch.text!r} is drawn {'above' if y0 > top else 'below'} the page (y {y0:.0f})"
-        if x1 > x0 and y1 > y0:
-            glyphs.append((x0, x1, y0, y1, ch.text))
-    if len(glyphs) < 2:
-        return None
-    glyphs.sort()
-    # Every pair whose boxes overlap in x (each glyph with those starting before it ends: a column
-    # of text, not the page), judged at once; the pair named is the first in x order.
     import numpy as np
 
-    x0, x1, y0, y1 = (np.array(v) for v in list(zip(*glyphs))[:4])
-    code = np.array([ord(g[4][0]) for g in glyphs])
-    first = np.arange(1, len(glyphs))
+    flat = [ch for ch in chars if not ch.tilted]
+    if not flat:
+        return None
+    # the glyph's own box, not the font's: x0, x1, y0, y1, and its character
+    box = np.array([(ch.ink0, ch.ink1, ch.inky0, ch.inky1) for ch in flat], dtype=float).reshape(-1, 4)
+    middle = (box[:, 2] + box[:, 3]) / 2
+    off = np.flatnonzero((middle > top + 1) | (middle < bottom - 1))
+    if off.size:
+        ch = flat[int(off[0])]
+        return f"text {ch.text!r} is drawn {'above' if ch.inky0 > top else 'below'} the page (y {ch.inky0:.0f})"
+    inked = np.flatnonzero((box[:, 1] > box[:, 0]) & (box[:, 3] > box[:, 2]))
+    if len(inked) < 2:
+        return None
+    code = np.array([ord(flat[k].text[0]) for k in inked])
+    box = box[inked]
+    # in the order of (x0, x1, y0, y1, character), as the glyphs were compared one by one
+    order = np.lexsort((code, box[:, 3], box[:, 2], box[:, 1], box[:, 0]))
+    box, code, inked = box[order], code[order], inked[order]
+    x0, x1, y0, y1 = box.T
+    # Every pair whose boxes overlap in x (each glyph with those starting before it ends: a column
+    # of text, not the page), judged at once; the pair named is the first in x order.
+    first = np.arange(1, len(box))
     ends = np.searchsorted(x0, x1, side="left")[:-1]  # glyphs after n with ox0 < x1[n]: first .. end
     counts = np.maximum(ends - first, 0)
     if not counts.sum():
         return None
-    i = np.repeat(np.arange(len(glyphs) - 1), counts)
+    i = np.repeat(np.arange(len(box) - 1), counts)
     j = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + i + 1
     wide = np.maximum(x1[i] - x0[i], x1[j] - x0[j])
     tall = np.minimum(y1[i] - y0[i], y1[j] - y0[j])
@@ -335,7 +397,8 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
         return None
     k = int(np.argmax(over))  # pairs are in the order a scan of the sorted glyphs meets them
     n, m = int(i[k]), int(j[k])
-    return f"text {glyphs[m][4]!r} is drawn over {glyphs[n][4]!r} (x {glyphs[m][0]:.0f}, y {glyphs[m][2]:.0f})"
+    over_it, under = flat[int(inked[m])], flat[int(inked[n])]
+    return f"text {over_it.text!r} is drawn over {under.text!r} (x {x0[m]:.0f}, y {y0[m]:.0f})"
 
 
 def lines(chars) -> list[list[Char]]:

@@ -44,6 +44,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import warnings
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -223,44 +224,74 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
 
     Text layer vs. grids, character by character: a character between ruled lines but outside every
     grid (a table or an edge row the ruling reader missed), or inside a grid's area but in none of its
-    cells (a row lost), is text the form printed and the extraction would drop.
+    cells (a row lost), is text the form printed and the extraction would drop. Each page's glyphs are
+    judged against each grid, and the ruled lines, all at once (numpy).
     """
+    import numpy as np
+
     page_runs = _page_runs(rulings, grids)
     for page_no, ruling in sorted(rulings.items()):
         on_page = [g for g in grids if g.page == page_no]
         runs = page_runs[page_no]
-        printed: dict[int, list[glyphs.Char]] = {id(g): [] for g in on_page}
-        covered: set[int] = set()  # characters inside some grid's area, kept or dropped by design
+        flat = [ch for run in runs for ch in run]
+        if not flat:
+            continue
+        of_run = np.repeat(np.arange(len(runs)), [len(run) for run in runs])
+        cx = np.array([ch.cx for ch in flat])
+        cy = np.array([ch.cy for ch in flat])
+        first = np.array([(run[0].cy, run[0].x0, run[0].cx, run[0].size) for run in runs], dtype=float)
+        covered = np.zeros(len(flat), dtype=bool)  # inside some grid's area, kept or dropped by design
+        printed: dict[int, list[glyphs.Char]] = {}
         for g in on_page:
-            for run in runs:
-                if g.bottom <= run[0].cy <= g.top:
-                    kept = _kept(run, g.left, g.right)
-                    for ch in run:
-                        if g.left <= ch.cx <= g.right and g.bottom <= ch.cy <= g.top:
-                            covered.add(id(ch))
-                            if kept:
-                                printed[id(g)].append(ch)
-        stray = [ch for run in runs for ch in run
-                 if id(ch) not in covered and ruling.encloses(ch.cx, ch.cy)]
-        if stray:
-            raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
-                                  f"from the page: {glyphs.text(stray)!r}", page_no)
+            starts = (g.bottom <= first[:, 0]) & (first[:, 0] <= g.top)
+            kept = (g.left - glyphs.TOUCH * first[:, 3] <= first[:, 1]) & (first[:, 2] <= g.right)  # `_kept`
+            inside = starts[of_run] & (g.left <= cx) & (cx <= g.right) & (g.bottom <= cy) & (cy <= g.top)
+            covered |= inside
+            printed[id(g)] = [flat[k] for k in np.flatnonzero(inside & kept[of_run])]
+        loose = np.flatnonzero(~covered)
+        if loose.size:
+            held = _enclosed(ruling, cx[loose], cy[loose])
+            stray = [flat[k] for k in loose[held]]
+            if stray:
+                raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
+                                      f"from the page: {glyphs.text(stray)!r}", page_no)
         for grid in on_page:
             slanted = [ch for ch in printed[id(grid)] if ch.tilted]
             if slanted:  # no form prints a cell at a slant: a seal or stamp not recognised as one
                 raise ExtractionFault(str(path), "text drawn at a slant is inside a table, in no line of "
                                       f"its cell: {glyphs.text(slanted)!r} (a seal or stamp over the form "
                                       "that is not read as one)", page_no)
-            held = Counter(c for row in grid.rows for cell in row for c in cell)
+            held_chars = Counter(c for row in grid.rows for cell in row for c in cell)
             lost = []
             for ch in printed[id(grid)]:
-                if held[ch.text] > 0:
-                    held[ch.text] -= 1
+                if held_chars[ch.text] > 0:
+                    held_chars[ch.text] -= 1
                 else:
                     lost.append(ch)
             if lost:
                 raise ExtractionFault(str(path), "text printed inside a table is in none of its "
                                       f"cells: {glyphs.text(lost)!r}", page_no)
+
+
+def _enclosed(ruling: Ruling, x, y):
+    """`Ruling.encloses` for arrays of points at once: a boolean array."""
+    import numpy as np
+
+    def sides(lines: tuple[Segment, ...], along, across, horizontal: bool):
+        if not lines:
+            none = np.zeros(len(along), dtype=bool)
+            return none, none
+        seg = np.array(lines, dtype=float).reshape(-1, 4)
+        a0, a1 = (seg[:, 0], seg[:, 2]) if horizontal else (seg[:, 1], seg[:, 3])
+        at = seg[:, 1] if horizontal else seg[:, 0]
+        reach = (np.minimum(a0, a1)[None, :] - _LINE_TOL <= along[:, None]) & \
+            (along[:, None] <= np.maximum(a0, a1)[None, :] + _LINE_TOL)
+        return (reach & (at[None, :] > across[:, None])).any(axis=1), \
+            (reach & (at[None, :] < across[:, None])).any(axis=1)
+
+    above, below = sides(ruling.horizontal, x, y, True)
+    right, left = sides(ruling.vertical, y, x, False)
+    return above & below & left & right
 
 
 def check_edges(path: str | Path, wide: set[int], rulings: dict[int, Ruling]) -> None:
@@ -423,10 +454,15 @@ class _Outline:
 
 def _tables(parser) -> Iterator:
     """The tables of the page `parser` has prepared: the part of Camelot's `extract_tables` after its
-    ruling, without its text (`_generate_table_bbox` has run)."""
+    ruling, without its text (`_generate_table_bbox` has run). Its `Lattice._generate_table` less
+    `record_parse_metadata`, which fills a pandas DataFrame, accuracy and whitespace figures this
+    module never reads: a table is its rows, columns and drawn edges (`_outline`)."""
     for idx, bbox in enumerate(parser.table_bboxes()):
         cols, rows, v_s, h_s = parser._generate_columns_and_rows(bbox, None)
-        yield parser._generate_table(idx, bbox, cols, rows, v_s=v_s, h_s=h_s)
+        if v_s is None or h_s is None:  # as Camelot's _generate_table says it
+            raise ValueError(f"No segments found on {parser.rootname}")
+        table = parser._initialize_new_table(idx, bbox, cols, rows)
+        yield table.set_edges(v_s, h_s, joint_tol=parser.joint_tol).set_border()
 
 
 def _outline(table) -> _Outline | None:
@@ -451,15 +487,19 @@ def _camelot_fault(name: str) -> Iterator[None]:
 def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Grid:
     rows, cols, anchor = list(outline.rows), list(outline.cols), outline.anchor
     left, right, top, bottom = cols[0][0], cols[-1][1], rows[0][0], rows[-1][1]
+    row_of, col_of = _Spans(rows, descending=True), _Spans(cols)
+    borders_of: dict[int, list[float]] = {}  # a row's drawn borders between columns
     placed: dict[tuple[int, int], list[glyphs.Char]] = {}
-    for run in runs:
-        if not bottom <= run[0].cy <= top or not _kept(run, left, right):
-            continue
-        r = _index(rows, run[0].cy, descending=True)
-        borders = [cols[c][1] for c in range(len(cols) - 1) if anchor[(r, c)] != anchor[(r, c + 1)]]
-        for part in _cut_at_borders(run, borders):
+    for k in _inside(runs, left, right, top, bottom):
+        run = runs[k]
+        r = row_of.index(run[0].cy)
+        borders = borders_of.get(r)
+        if borders is None:
+            borders = borders_of[r] = [cols[c][1] for c in range(len(cols) - 1)
+                                       if anchor[(r, c)] != anchor[(r, c + 1)]]
+        for part in _cut_at_borders(run, borders) if borders else (run,):
             first = part[0]  # inside the table: the run starts there, and borders are inside
-            cell = anchor[(_index(rows, first.cy, descending=True), _index(cols, first.cx))]
+            cell = anchor[(row_of.index(first.cy), col_of.index(first.cx))]
             placed.setdefault(cell, []).extend(part)
     data = [["" for _ in cols] for _ in rows]
     spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
@@ -467,7 +507,8 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
         data[r][c] = glyphs.text(chars)
         # by character centres: glyphs overhang a border they are printed against; a clipped tail
         # runs on past the table's edge, and its column is the last one all the same
-        spans[r][c] = (min(ch.cx for ch in chars), min(max(ch.cx for ch in chars), right))
+        middles = [ch.cx for ch in chars]
+        spans[r][c] = (min(middles), min(max(middles), right))
     return Grid(
         page=page_no,
         rows=tuple(tuple(row) for row in data),
@@ -475,6 +516,19 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
         col_x=tuple(cols),
         spans=tuple(tuple(row) for row in spans),
     )
+
+
+def _inside(runs: list[list[glyphs.Char]], left: float, right: float, top: float, bottom: float) -> list[int]:
+    """The runs of a page a table holds, by index, in page order: those starting between its top and
+    bottom that it keeps (`_kept`), judged for all the page's runs at once."""
+    import numpy as np
+
+    if not runs:
+        return []
+    first = np.array([(run[0].cy, run[0].x0, run[0].cx, run[0].size) for run in runs], dtype=float)
+    cy, x0, cx, size = first.T
+    held = (bottom <= cy) & (cy <= top) & (left - glyphs.TOUCH * size <= x0) & (cx <= right)
+    return np.flatnonzero(held).tolist()
 
 
 def _kept(run: list[glyphs.Char], left: float, right: float) -> bool:
@@ -520,6 +574,30 @@ def _regions(cells) -> dict[tuple[int, int], tuple[int, int]]:
             if r + 1 < n and not (cells[r][c].bottom or cells[r + 1][c].top):
                 union((r, c), (r + 1, c))
     return {(r, c): find((r, c)) for r in range(n) for c in range(m)}
+
+
+class _Spans:
+    """Where a value falls among a table's rows or columns, as `_index` finds it, by bisection of
+    their edges when they follow one another (as Camelot's always do)."""
+
+    def __init__(self, spans: list[tuple[float, float]], descending: bool = False) -> None:
+        self.spans, self.descending = spans, descending
+        sign = -1.0 if descending else 1.0  # rows run down the page: their edges, negated, ascend
+        edges = [sign * spans[0][0]] + [sign * b for _, b in spans]
+        follow = all(spans[i][1] == spans[i + 1][0] for i in range(len(spans) - 1)) and \
+            all(a <= b for a, b in zip(edges, edges[1:]))
+        self.edges, self.sign = (edges if follow else None), sign
+
+    def index(self, v: float) -> int:
+        if self.edges is None:
+            return _index(self.spans, v, self.descending)
+        w = self.sign * v
+        k = bisect_left(self.edges, w)  # the first edge at or past w
+        if k == 0:
+            return 0 if w == self.edges[0] else _index(self.spans, v, self.descending)
+        if k == len(self.edges):
+            return _index(self.spans, v, self.descending)
+        return k - 1
 
 
 def _index(spans: list[tuple[float, float]], v: float, descending: bool = False) -> int:

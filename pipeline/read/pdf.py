@@ -191,8 +191,10 @@ def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
     least = max(3, _UNTRUSTED * printed)
     impossible = sum(ch == "\ufffd" or (not ch.isspace() and unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs"))
                      for ch in text)
-    has_error = pdfium.raw.FPDFText_HasUnicodeMapError
-    unmapped = sum(has_error(textpage.raw, i) == 1 for i in range(textpage.count_chars()))
+    from .glyphs import address, bare
+
+    has_error, page = bare("FPDFText_HasUnicodeMapError"), address(textpage.raw)
+    unmapped = sum(has_error(page, i) == 1 for i in range(textpage.count_chars()))
     if unmapped >= least:  # pdfium gives such a code as a character of its own number, a control one
         return f"{unmapped} of its {printed} characters have codes its fonts map to no character"
     if impossible >= least:
