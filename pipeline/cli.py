@@ -7,11 +7,11 @@ import json
 import os
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
 from .bounded import Limits, ReadersFailed
+from .lines import FORM_LINES, STANDING, VERSIONS, describe, form_line, mb, plain, version_note
 from .errors import WarehouseFault, WarehouseOutdated, shown
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
@@ -280,7 +280,7 @@ def _ingest(args: argparse.Namespace) -> int:
                     checks.warm_up()  # while the other reports are read
                 unchecked.append(outcome.sha256)
             if not args.quiet:
-                print(f"[{n}/{len(files)}] {shown(outcome.path)} ... {_describe(outcome)}",
+                print(f"[{n}/{len(files)}] {shown(outcome.path)} ... {describe(outcome)}",
                       file=sys.stderr, flush=True)
                 for page, why in outcome.skipped:  # look-alike tables: listed, never a refusal
                     print(f"    page {page}: not a form, skipped ({why})", file=sys.stderr)
@@ -298,11 +298,11 @@ def _ingest(args: argparse.Namespace) -> int:
                 print(f"checking {len(todo)} report(s) ...", file=sys.stderr)
             checks.run(con, todo)
         loaded = [o.sha256 for o in outcomes if o.status == "loaded"]
-        lines = warehouse.read_frame(con, _FORM_LINES, [loaded]) if loaded else None
-        standing = con.execute(_STANDING).fetchall()[0]
+        lines = warehouse.read_frame(con, FORM_LINES, [loaded]) if loaded else None
+        standing = con.execute(STANDING).fetchall()[0]
     if lines is not None:
         for r in lines.iter_rows(named=True):
-            print(_form_line(r))
+            print(form_line(r))
     not_loaded = [o for o in outcomes if o.status in ("quarantined", "refused")]
     for o in not_loaded:
         print(f"{o.status}: {o.error}", file=sys.stderr)
@@ -323,64 +323,12 @@ def _step(message: str, started: float) -> None:
     print(f"[{time.monotonic() - started:5.1f}s] {message} ...", file=sys.stderr, flush=True)
 
 
-# what stands in the warehouse after an ingest, as `validate` shows it: current forms, their failed checks
-_STANDING = """
-    SELECT (SELECT count(*) FROM dim_form WHERE is_current),
-           (SELECT count(*) FROM check_result c JOIN dim_form f USING (form_id, report_sha256)
-            WHERE f.is_current AND NOT c.passed)
-"""
-
-
 def _say(message: str) -> None:
     print(f"jixiao: {message} ...", file=sys.stderr, flush=True)
 
 
 def _tell(message: str) -> None:
     print(f"jixiao: {message}", file=sys.stderr, flush=True)
-
-
-# one line per form of each report loaded in this run; `versions` > 1 when the run loaded several
-# reports printing the same project and year, so each line names its file
-def _ocr_note(status: str | None) -> str:
-    """How a scanned form's numbers stand (README "Scanned reports"); nothing for a text form."""
-    if status == "ocr_unverified":
-        return "  (OCR, unverified: kept out of the views; see v_ocr_unverified_cells)"
-    return "  (OCR, verified)" if status == "ocr_verified" else ""
-
-
-_FORM_LINES = """
-    WITH lines AS (
-        SELECT f.form_id, f.report_sha256, f.project_code, f.year, f.project_name, f.execution_rate,
-               f.total_score, f.is_current, f.status, r.file_name, r.load_seq,
-               count(c.rule) > 0 AS checked,
-               count(c.rule) FILTER (WHERE c.passed) AS passed,
-               count(c.rule) FILTER (WHERE NOT c.passed) AS failed,
-               string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules
-        FROM dim_form f JOIN dim_report r USING (report_sha256)
-        LEFT JOIN check_result c USING (form_id, report_sha256)
-        WHERE list_contains(?, f.report_sha256)
-        GROUP BY ALL
-    )
-    SELECT *, count(*) OVER (PARTITION BY form_id) AS versions FROM lines
-    ORDER BY project_code, year, load_seq
-"""
-
-
-def _form_line(r: dict[str, Any]) -> str:
-    """One form of `_FORM_LINES`: "not checked" for a form with no findings yet, never "0 failed"."""
-    checks = (f"checks {r['passed']} passed, {r['failed']} failed" if r["checked"]
-              else "not checked (the next ingest or validate checks it)")
-    return (f"{r['project_code'] or r['form_id']}  {r['year']}  {_s(r['execution_rate']):>7}%  "
-            f"{_s(r['total_score']):>6}  {checks}"
-            f"{'  [' + r['failed_rules'] + ']' if r['failed_rules'] else ''}  {r['project_name']}"
-            f"{_version_note(r) if r['versions'] > 1 else ''}{_ocr_note(r['status'])}")
-
-
-
-_VERSIONS = """
-    SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.load_seq
-    FROM dim_form f JOIN dim_report r USING (report_sha256)
-"""
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -403,7 +351,7 @@ def _validate(args: argparse.Namespace) -> int:
         checks.load_gx()  # its import is a third of the time: said apart
         _step("running the suites", started)
         findings = checks.run(writer.con)  # every version is checked and stored; current ones shown
-        versions = warehouse.read_frame(writer.con, _VERSIONS)
+        versions = warehouse.read_frame(writer.con, VERSIONS)
         _step(f"{findings.height} finding(s) stored in check_result; publishing", started)
     _step("done", started)
     findings = findings.join(versions, on=["form_id", "report_sha256"])
@@ -416,13 +364,13 @@ def _validate(args: argparse.Namespace) -> int:
         rows = failed if args.failed else findings
         keys = ["form_id", "project_code", "rule", "subject", "expected", "observed", "passed",
                 "file_name", "report_sha256", "is_current"]
-        json.dump([{k: _plain(r[k]) for k in keys} for r in rows.iter_rows(named=True)],
+        json.dump([{k: plain(r[k]) for k in keys} for r in rows.iter_rows(named=True)],
                   sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
         for r in failed.iter_rows(named=True):
             said = checks.RULES[r["rule"]].en
-            version = _version_note(r) if r["versions"] else ""
+            version = version_note(r) if r["versions"] else ""
             print(f"FAIL {r['form_id']}  {r['rule']}  {r['subject']}: "
                   f"{said.format(expected=r['expected'], observed=r['observed'])}{version}")
         forms = findings["form_id"].n_unique()
@@ -470,7 +418,7 @@ def _query(args: argparse.Namespace) -> int:
     if args.format == "csv":
         sys.stdout.write(query.csv_text(frame))
     else:
-        json.dump([{k: _plain(v) for k, v in r.items()} for r in frame.iter_rows(named=True)],
+        json.dump([{k: plain(v) for k, v in r.items()} for r in frame.iter_rows(named=True)],
                   sys.stdout, ensure_ascii=False, indent=2, default=str)
         print()
     return 0
@@ -523,14 +471,14 @@ def _rebuild(args: argparse.Namespace) -> int:
         files, size = sources.usage(store)
         if args.dry_run:
             for k in plan.reports:
-                print(f"{k.load_seq:>6}  {k.sha256[:12]}  {_mb(k.size):>8}  {k.file_name}"
+                print(f"{k.load_seq:>6}  {k.sha256[:12]}  {mb(k.size):>8}  {k.file_name}"
                       f"{'  ' + k.state.upper() if k.problem else ''}")
         for k in plan.unusable:
             print(f"jixiao: {k.file_name} (sha256 {k.sha256}, load_seq {k.load_seq}): {k.problem}",
                   file=sys.stderr)
-        summary = (f"{len(plan.reports)} report(s) to reload from {store}, {_mb(plan.size)}; "
+        summary = (f"{len(plan.reports)} report(s) to reload from {store}, {mb(plan.size)}; "
                    f"{plan.refusals.height} refused report(s) carried over as they are; the store "
-                   f"holds {files} file(s), {_mb(size)}")
+                   f"holds {files} file(s), {mb(size)}")
         if plan.unusable:
             print(f"jixiao: {len(plan.unusable)} report(s) cannot be reloaded; "
                   f"{'a rebuild would stop' if args.dry_run else 'nothing is done'}: put each back: "
@@ -546,7 +494,7 @@ def _rebuild(args: argparse.Namespace) -> int:
         def said(n: int, kept: rebuild.Kept, outcome) -> None:
             if not args.quiet:
                 print(f"[{n}/{len(plan.reports)}] {kept.file_name} ({kept.sha256[:12]}) ... "
-                      f"{_describe(outcome)}", file=sys.stderr, flush=True)
+                      f"{describe(outcome)}", file=sys.stderr, flush=True)
 
         try:
             result = rebuild.rebuild(plan, limits=Limits.from_env(), workers=args.workers,
@@ -572,39 +520,11 @@ def _rebuild(args: argparse.Namespace) -> int:
     print(f"rebuilt {target}: {len(result.outcomes)} report(s) reloaded in the order loaded, "
           f"{plan.refusals.height} refused report(s) carried over; {result.forms} form(s)"
           f"{before(plan.forms)}, {result.failed} failed check(s){before(plan.failed)}; sources "
-          f"{_mb(size)} in {store}")
+          f"{mb(size)} in {store}")
     return 0
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
-
-
 # -- printing helpers ----------------------------------------------------------------------------
-
-
-def _describe(outcome) -> str:
-    if outcome.status == "loaded":
-        return f"loaded {outcome.forms} form(s), {outcome.pages} page(s) in {outcome.seconds:.1f}s"
-    if outcome.status == "skipped":
-        return "already loaded (same content), skipped"
-    if outcome.status == "refused":
-        return f"REFUSED ({outcome.error.kind}), not read"
-    return f"QUARANTINED ({outcome.error.kind})"
-
-
-def _version_note(row: dict[str, Any]) -> str:
-    """Which file a line comes from, where one form has several versions."""
-    return f"  ({row['file_name']}{'' if row['is_current'] else ', superseded'})"
-
-
-def _plain(value: Any) -> Any:
-    """JSON value: Decimals as their exact string, never a float."""
-    return str(value) if isinstance(value, Decimal) else value
-
-
-def _s(value: Any) -> str:
-    return "—" if value is None else str(value)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ from .model import Form
 from .errors import OverLimit
 from .read import pdf, tables
 from .read.pdf import OpenPdf, PdfInfo, inspect
-from .read.grids import ENGINE, Ruling, check_edges, check_held, scan
+from .read.grids import ENGINE, Ruling, scan
+from .read.held import check_edges, check_held
 
 PART_PAGES = 50  # pages a worker reads at once: a few MB of glyphs and grids
 _READ_ON = 8  # pages read at a time past a part's end, looking for the next form's start

@@ -25,7 +25,7 @@ or two cells run together by a missed border, straddle or leave it), and every r
 indicator tables must be read into fields (a row the reader could not place is not skipped). Only
 section titles are passed over. And every scored row (indicator, funds, 总分) must have both 分值 and
 得分: every form prints both (不适用 rows print 0), so an empty one is a number lost, not a blank.
-`read.grids.check_held` is the last: no printed text lost by the ruling.
+`read.held.check_held` is the last: no printed text lost by the ruling.
 """
 
 from __future__ import annotations

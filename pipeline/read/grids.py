@@ -12,7 +12,7 @@ spreadsheets defeat line-based text assignment in two ways:
   and the copy of that tail re-drawn at the left of the spill page (starting off the table) is dropped
   there. Producers that keep only what shows (cairo, Ghostscript) cut the tail on the first page and
   the copy on the spill page, so the copy is carried back onto the first page, shifted by the offset
-  between the two tables, and a glyph printed on both pages counts once (`_page_runs`).
+  between the two tables, and a glyph printed on both pages counts once (`page_runs`).
 
 Characters are placed by where they are printed, never by the order or the text objects the producer
 wrote them in (LibreOffice draws each cell with text objects of its own, cairo several cells of a line
@@ -45,14 +45,13 @@ import dataclasses
 import logging
 import warnings
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 
-from ..errors import BrokenPdf, ExtractionFault, ReportError
+from ..errors import BrokenPdf, ReportError
 from . import glyphs
 from ..model import Seal
 from .glyphs import Segment
@@ -61,9 +60,8 @@ from .pdf import DAMAGED, OpenPdf
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
 # lengths in em (the character's font size on the page), so that they hold for any size of print
-_LINE_TOL = 1.0  # points: a ruled line this close to a point's x (or y) still reaches it
+LINE_TOL = 1.0  # points: a ruled line this close to a point's x (or y) still reaches it
 SPILL_TOLERANCE = 2.0  # points: rows of a spill page sit where its host's rows sit (`rows_align`)
-
 
 
 @dataclass(frozen=True)
@@ -111,10 +109,10 @@ class Ruling:
         """A ruled line runs above, below, left and right of the point: it is inside a cell."""
         above = below = left = right = False
         for x0, y0, x1, y1 in self.horizontal:
-            if min(x0, x1) - _LINE_TOL <= x <= max(x0, x1) + _LINE_TOL:
+            if min(x0, x1) - LINE_TOL <= x <= max(x0, x1) + LINE_TOL:
                 above, below = above or y0 > y, below or y0 < y
         for x0, y0, x1, y1 in self.vertical:
-            if min(y0, y1) - _LINE_TOL <= y <= max(y0, y1) + _LINE_TOL:
+            if min(y0, y1) - LINE_TOL <= y <= max(y0, y1) + LINE_TOL:
                 left, right = left or x0 < x, right or x0 > x
         return above and below and left and right
 
@@ -141,7 +139,7 @@ class Layer:
 
     def grids(self) -> list[Grid]:
         flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in self.outlines.items() for o in found]
-        runs = _page_runs(self.rulings, flat)
+        runs = page_runs(self.rulings, flat)
         grids = [_grid(p, o, runs[p]) for p, found in self.outlines.items() for o in found]
         grids.sort(key=lambda g: (g.page, -g.top, g.left))
         return grids
@@ -219,102 +217,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
     return Layer(rulings, outlines)
 
 
-def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) -> None:
-    """Raise `ExtractionFault` when text printed inside ruled cells is missing from the grids.
-
-    Text layer vs. grids, character by character: a character between ruled lines but outside every
-    grid (a table or an edge row the ruling reader missed), or inside a grid's area but in none of its
-    cells (a row lost), is text the form printed and the extraction would drop. Each page's glyphs are
-    judged against each grid, and the ruled lines, all at once (numpy).
-    """
-    import numpy as np
-
-    page_runs = _page_runs(rulings, grids)
-    for page_no, ruling in sorted(rulings.items()):
-        on_page = [g for g in grids if g.page == page_no]
-        runs = page_runs[page_no]
-        flat = [ch for run in runs for ch in run]
-        if not flat:
-            continue
-        of_run = np.repeat(np.arange(len(runs)), [len(run) for run in runs])
-        cx = np.array([ch.cx for ch in flat])
-        cy = np.array([ch.cy for ch in flat])
-        first = np.array([(run[0].cy, run[0].x0, run[0].cx, run[0].size) for run in runs], dtype=float)
-        covered = np.zeros(len(flat), dtype=bool)  # inside some grid's area, kept or dropped by design
-        printed: dict[int, list[glyphs.Char]] = {}
-        for g in on_page:
-            starts = (g.bottom <= first[:, 0]) & (first[:, 0] <= g.top)
-            kept = (g.left - glyphs.TOUCH * first[:, 3] <= first[:, 1]) & (first[:, 2] <= g.right)  # `_kept`
-            inside = starts[of_run] & (g.left <= cx) & (cx <= g.right) & (g.bottom <= cy) & (cy <= g.top)
-            covered |= inside
-            printed[id(g)] = [flat[k] for k in np.flatnonzero(inside & kept[of_run])]
-        loose = np.flatnonzero(~covered)
-        if loose.size:
-            held = _enclosed(ruling, cx[loose], cy[loose])
-            stray = [flat[k] for k in loose[held]]
-            if stray:
-                raise ExtractionFault(str(path), "text printed inside ruled cells is in no table read "
-                                      f"from the page: {glyphs.text(stray)!r}", page_no)
-        for grid in on_page:
-            slanted = [ch for ch in printed[id(grid)] if ch.tilted]
-            if slanted:  # no form prints a cell at a slant: a seal or stamp not recognised as one
-                raise ExtractionFault(str(path), "text drawn at a slant is inside a table, in no line of "
-                                      f"its cell: {glyphs.text(slanted)!r} (a seal or stamp over the form "
-                                      "that is not read as one)", page_no)
-            held_chars = Counter(c for row in grid.rows for cell in row for c in cell)
-            lost = []
-            for ch in printed[id(grid)]:
-                if held_chars[ch.text] > 0:
-                    held_chars[ch.text] -= 1
-                else:
-                    lost.append(ch)
-            if lost:
-                raise ExtractionFault(str(path), "text printed inside a table is in none of its "
-                                      f"cells: {glyphs.text(lost)!r}", page_no)
-
-
-def _enclosed(ruling: Ruling, x, y):
-    """`Ruling.encloses` for arrays of points at once: a boolean array."""
-    import numpy as np
-
-    def sides(lines: tuple[Segment, ...], along, across, horizontal: bool):
-        if not lines:
-            none = np.zeros(len(along), dtype=bool)
-            return none, none
-        seg = np.array(lines, dtype=float).reshape(-1, 4)
-        a0, a1 = (seg[:, 0], seg[:, 2]) if horizontal else (seg[:, 1], seg[:, 3])
-        at = seg[:, 1] if horizontal else seg[:, 0]
-        reach = (np.minimum(a0, a1)[None, :] - _LINE_TOL <= along[:, None]) & \
-            (along[:, None] <= np.maximum(a0, a1)[None, :] + _LINE_TOL)
-        return (reach & (at[None, :] > across[:, None])).any(axis=1), \
-            (reach & (at[None, :] < across[:, None])).any(axis=1)
-
-    above, below = sides(ruling.horizontal, x, y, True)
-    right, left = sides(ruling.vertical, y, x, False)
-    return above & below & left & right
-
-
-def check_edges(path: str | Path, wide: set[int], rulings: dict[int, Ruling]) -> None:
-    """Raise `BrokenPdf` for text drawn past the left or right edge of a page that is not part of a
-    table too wide for its paper (`wide`: the pages of a table and its spill pages). Only such a
-    spreadsheet prints there (its clipped cells, and their copies at the left of the spill page);
-    elsewhere it is text a changed coordinate moved off the page, which readers still read and the
-    form would lack."""
-    for n, ruling in sorted(rulings.items()):
-        if n in wide:
-            continue
-        left, _, right, _ = ruling.box
-        for piece in ruling.runs:
-            for ch in piece:
-                if not left - 1 <= ch.cx <= right + 1:
-                    side = "right" if ch.cx > right else "left"
-                    raise BrokenPdf(str(path), f"page {n} cannot be read: damaged or truncated: "
-                                    f"text {glyphs.text(piece)!r} is drawn past the {side} edge of the "
-                                    f"page (x {ch.x0:.0f}), and no table there spills onto another "
-                                    "page", n)
-
-
-def _page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, list[list[glyphs.Char]]]:
+def page_runs(rulings: dict[int, Ruling], outlines: list[Grid]) -> dict[int, list[list[glyphs.Char]]]:
     """The runs of each page, with the text a spill page re-draws left of its table carried back to
     the page printed left of it, where it continues past the right edge (`spill_pairs`).
 

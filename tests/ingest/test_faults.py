@@ -18,7 +18,8 @@ from pipeline.errors import ExtractionFault
 from pipeline.forms.reader import read_forms
 from pipeline.ingest import ingest_file
 from pipeline.read.pdf import inspect
-from pipeline.read.grids import Grid, check_held, read_grids
+from pipeline.read.grids import Grid, read_grids
+from pipeline.read.held import check_held
 
 OVERFLOW = PDF / "xlsx-overflow" / "441302221551500092553.xlsx-overflow.pdf"  # spills onto pages 3, 4
 TWO_PAGES = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"

@@ -34,7 +34,7 @@ from assets.reports import analyst_views
 from assets.resources import FILE_TAG, ReportFolder, Warehouse
 from assets.ui import stop
 from conftest import ROOT, SAMPLES
-from pipeline import cli, warehouse
+from pipeline import lines, warehouse
 from pipeline import checks
 from pipeline.ingest import ingest_many
 from pipeline.read.pdf import sha256_of
@@ -154,8 +154,8 @@ def test_a_report_stored_but_not_checked_is_asked_again_and_checked_by_the_next_
     assert {f: c for f, c in card.items() if f != BROKEN_FORM} == {f: (True, 0) for f in card if f != BROKEN_FORM}
     assert card[BROKEN_FORM][0] is True and card[BROKEN_FORM][1] >= 1
     with duckdb.connect(str(site.database), read_only=True) as con:
-        (line,) = warehouse.read_frame(con, cli._FORM_LINES, [[sha256_of(BROKEN)]]).iter_rows(named=True)
-    assert "1 failed" in cli._form_line(line) and "funds_score" in cli._form_line(line)
+        (line,) = warehouse.read_frame(con, lines.FORM_LINES, [[sha256_of(BROKEN)]]).iter_rows(named=True)
+    assert "1 failed" in lines.form_line(line) and "funds_score" in lines.form_line(line)
     assert not site.tick()  # finished: not asked again, nor looked at again
     assert all(e["finished"] for e in json.loads(site.cursor).values())
 
