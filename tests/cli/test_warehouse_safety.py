@@ -76,6 +76,26 @@ def test_export_never_writes_a_file_of_the_warehouse(files, name):
     assert not list(data.glob(".*.tmp"))
 
 
+@pytest.mark.parametrize("kept", ["sources/dim_report.parquet", "sources/ab/" + "ab" * 32 + ".pdf"])
+def test_export_never_writes_into_the_store_of_sources(files, kept):
+    """The store of sources (its catalog, a kept copy) is what `jixiao rebuild` reloads from: a file
+    of the warehouse too, refused even with --force (before, --force replaced the catalog)."""
+    data = files["warehouse.duckdb"].parent
+    target = data / kept
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"kept")
+    env_store = os.environ.pop("JIXIAO_SOURCES", None)
+    try:
+        result = run("export", "--view", "v_form_scorecard", "--format", "parquet", "--force",
+                     "--out", f"data/{kept}", "--warehouse", "data/warehouse.duckdb", cwd=data.parent)
+    finally:
+        if env_store is not None:
+            os.environ["JIXIAO_SOURCES"] = env_store
+    assert result.returncode == 2, result.stderr
+    assert "store of sources" in result.stderr and "Traceback" not in result.stderr
+    assert target.read_bytes() == b"kept"
+
+
 def test_export_sees_through_links_and_refuses_any_duckdb_file(files, tmp_path):
     before = _bytes(files)
     work = files["warehouse.work.duckdb"]
