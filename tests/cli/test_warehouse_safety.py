@@ -355,6 +355,27 @@ def test_a_failed_publish_copy_exits_3_and_a_rerun_publishes(tmp_path, monkeypat
     assert _reports(published) == (len(samples), len(samples))
 
 
+def test_a_full_store_while_publishing_names_the_store(tmp_path, monkeypatch, capsys):
+    """Publishing writes the store's catalog too: when that is what meets the full disk, the message
+    sends the user to free space there, not beside the warehouse (which had room)."""
+    from pipeline import sources
+
+    published, store = tmp_path / "wh" / "warehouse.duckdb", tmp_path / "store"
+    monkeypatch.setenv("JIXIAO_SOURCES", str(store))
+    sample = sorted(SAMPLES.glob("*.pdf"))[0]
+    assert cli.main(["ingest", str(sample), "-q", "--warehouse", str(published)]) == 0
+
+    def full(con, folder):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / sources.CATALOG))
+
+    monkeypatch.setattr(sources, "write_catalog", full)
+    capsys.readouterr()
+    assert cli.main(["validate", "--warehouse", str(published)]) == 3
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and f"free space on {store.resolve()}" in err, err
+    assert f"free space on {published.parent.resolve()}" not in err
+
+
 def test_disk_full_and_damage_are_told_apart_narrowly():
     assert warehouse.is_disk_full(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
     assert warehouse.is_disk_full(duckdb.IOException(
