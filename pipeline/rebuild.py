@@ -189,7 +189,12 @@ def _listing(target: Path, store: Path, fold_wal: bool
         raise FileNotFoundError("; ".join(notes + [f"{target}: no warehouse, and no catalog {catalog} "
                                                    f"to rebuild it from"]))
     notes.append(f"no warehouse at {target}")
-    return pl.read_parquet(catalog), None, None, catalog, _said(notes, catalog)
+    try:
+        rows = pl.read_parquet(catalog)
+    except (OSError, pl.exceptions.PolarsError) as err:
+        raise OSError(f"{catalog}: the store's catalog cannot be read ({err}), and there is no "
+                      f"warehouse to list the reports from; nothing to rebuild") from err
+    return rows, None, None, catalog, _said(notes, catalog)
 
 
 def _said(notes: list[str], source: Path) -> str | None:

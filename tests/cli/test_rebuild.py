@@ -231,3 +231,16 @@ def test_a_web_page_report_is_kept_as_one_and_rebuilt(tmp_path):
     done = run("rebuild", "-q", "--warehouse", str(wh))
     assert done.returncode == 0, done.stderr
     assert state(wh) == before
+
+
+def test_a_damaged_catalog_is_named_not_traced(tmp_path):
+    """With the warehouse files gone the store's catalog lists the reports: one that cannot be read
+    is said in a line, exit 2, nothing made (before: polars' traceback)."""
+    wh = tmp_path / "data" / "warehouse.duckdb"
+    catalog = wh.parent / "sources" / sources.CATALOG
+    catalog.parent.mkdir(parents=True)
+    catalog.write_bytes(b"not parquet")
+    done = run("rebuild", "-q", "--warehouse", str(wh))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and f"{catalog}" in done.stderr and "cannot be read" in done.stderr
+    assert not wh.exists() and not warehouse.work_path(wh).exists()
