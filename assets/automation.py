@@ -81,7 +81,8 @@ def scan(files: list[Path], cursor: dict[str, dict],
     def skip(path: Path, before: dict, now: list | None, reason: str) -> None:
         if before.get("skipped") != reason:
             say(f"{shown(path)}: skipped, {reason}; tried again at each tick")
-        seen[str(path)] = {"stat": now, "sha256": before.get("sha256"), "done": False, "skipped": reason}
+        seen[str(path)] = {**_asked(before), "stat": now, "sha256": before.get("sha256"), "done": False,
+                           "skipped": reason}
 
     for path in files:
         before = cursor.get(str(path), {})
@@ -98,7 +99,7 @@ def scan(files: list[Path], cursor: dict[str, dict],
             continue
         changed = before.get("stat") != now
         if changed and not _complete(path, st.st_mtime):  # new, or still being written: look again
-            seen[str(path)] = {"stat": now, "sha256": before.get("sha256"), "done": False}
+            seen[str(path)] = {**_asked(before), "stat": now, "sha256": before.get("sha256"), "done": False}
         elif not changed and before.get("done"):
             seen[str(path)] = before
         else:
@@ -114,8 +115,18 @@ def scan(files: list[Path], cursor: dict[str, dict],
                 continue
             if sha != before.get("sha256"):
                 ready.append((path, sha))
-            seen[str(path)] = {"stat": now, "sha256": sha, "done": True}
+            seen[str(path)] = {**(_asked(before) if sha == before.get("sha256") else {}),
+                               "stat": now, "sha256": sha, "done": True}
     return seen, ready
+
+
+# what the cursor remembers of a report's runs (`inbox_sensor`, `unfinished`): kept while the file's
+# content is the same, whatever else changed (a skipped tick, a touch), so RETRIES holds
+_ASKED = ("request", "tries", "finished", "gave_up")
+
+
+def _asked(entry: dict) -> dict:
+    return {k: entry[k] for k in _ASKED if k in entry}
 
 
 def _complete(path: Path, mtime: float) -> bool:

@@ -19,6 +19,7 @@ import polars as pl
 from xlsxwriter.exceptions import FileCreateError
 
 from . import warehouse
+from .sources import store_dir
 
 FORMATS = ("csv", "parquet", "xlsx")
 
@@ -73,13 +74,18 @@ def refuse(out: Path, database: Path | None, force: bool = False) -> None:
     """Raise `TargetRefused` where writing `out` would harm a warehouse, or replace a file unasked:
     `out` is (once links, `..` and relative parts are resolved) the snapshot, the working file, the
     lock or a WAL of the warehouse `database` or of the default one ($JIXIAO_WAREHOUSE,
-    data/warehouse.duckdb), or any DuckDB database file; or it exists and not `force`."""
+    data/warehouse.duckdb), a file in its store of sources, or any DuckDB database file; or it exists and not `force`."""
     target = out.resolve()
     warehouses = [warehouse.warehouse_path()] + ([warehouse.published_of(database)] if database else [])
     for kept in (f for published in warehouses for f in warehouse.files(published)):
         if target == kept.resolve() or (out.exists() and kept.exists() and os.path.samefile(out, kept)):
             raise TargetRefused(f"{out} is {kept}, a file of the warehouse: export never writes "
                                 f"onto it; give another --out")
+    for published in warehouses:  # its catalog and kept copies, what `jixiao rebuild` reloads from
+        store = store_dir(None, published).resolve()
+        if target == store or store in target.parents:
+            raise TargetRefused(f"{out} is in {store}, the store of sources of the warehouse: export "
+                                f"never writes there; give another --out")
     if out.is_dir():
         raise TargetRefused(f"{out} is a folder: give a file name")
     if out.exists() and _is_duckdb(out):

@@ -44,7 +44,7 @@ from .facts import frames as facts
 from .forms.reader import no_form_found
 from .read.pdf import CHANGED, Stamp, fingerprint, stamp
 from .read.tables import KINDS
-from .sources import NotKept, keep, kept_path, store_of
+from .sources import NotKept, keep, kept_path, store_of, suffix_of
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stam
     as it was hashed (`was`) once every part is read. The file is kept in the store of sources once
     every part is read, before the commit (`NotKept` refuses it)."""
     store = sources if sources is not None else store_of(con)
-    source = kept_path(store.absolute(), sha) if store is not None else None
+    source = kept_path(store.absolute(), sha, suffix_of(path)) if store is not None else None
     seconds, taken = 0.0, 0
     rows = dict.fromkeys(COUNTED, 0)
     skipped: list[tuple[int, str]] = []

@@ -28,7 +28,7 @@ from . import bounded, checks, warehouse
 from .errors import WarehouseOutdated
 from .ingest import Outcome, ingest_many
 from .read.pdf import sha256_of
-from .sources import CATALOG, kept_path
+from .sources import CATALOG, copies, kept_path, suffix_of
 
 class RebuildFailed(RuntimeError):
     """The fresh file does not hold what the warehouse listed: never swapped in."""
@@ -189,7 +189,12 @@ def _listing(target: Path, store: Path, fold_wal: bool
         raise FileNotFoundError("; ".join(notes + [f"{target}: no warehouse, and no catalog {catalog} "
                                                    f"to rebuild it from"]))
     notes.append(f"no warehouse at {target}")
-    return pl.read_parquet(catalog), None, None, catalog, _said(notes, catalog)
+    try:
+        rows = pl.read_parquet(catalog)
+    except (OSError, pl.exceptions.PolarsError) as err:
+        raise OSError(f"{catalog}: the store's catalog cannot be read ({err}), and there is no "
+                      f"warehouse to list the reports from; nothing to rebuild") from err
+    return rows, None, None, catalog, _said(notes, catalog)
 
 
 def _said(notes: list[str], source: Path) -> str | None:
@@ -210,12 +215,13 @@ def _require_order(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 def _find(store: Path, row: dict) -> Kept:
     """A loaded report's copy: in `store` by its sha256, else where dim_report.source_path says."""
     sha = row["report_sha256"]
-    candidates = [kept_path(store, sha)] + ([Path(row["source_path"])] if row["source_path"] else [])
+    candidates = ([kept_path(store, sha, suffix_of(Path(row["file_name"])))] + copies(store, sha)
+                  + ([Path(row["source_path"])] if row["source_path"] else []))
     source = next((p for p in candidates if p.is_file()), None)
     if source is None:
         return Kept(row["load_seq"], sha, row["file_name"], candidates[0], 0, "missing",
                     f"its copy is missing: not in {candidates[0]}"
-                    + (f" nor {candidates[1]}" if len(candidates) > 1 and candidates[1] != candidates[0] else ""))
+                    + (f" nor {candidates[-1]}" if candidates[-1] != candidates[0] else ""))
     size = source.stat().st_size
     if (found := sha256_of(source)) != sha:
         return Kept(row["load_seq"], sha, row["file_name"], source, size, "damaged",

@@ -2,10 +2,12 @@
 warehouse can be rebuilt (`jixiao rebuild`, `pipeline.rebuild`) from files it owns, whatever became of
 the files it was read from (moved out of the inbox, renamed, deleted).
 
-`<store>/<sha[:2]>/<sha256>.pdf`, the store being $JIXIAO_SOURCES, else `sources/` beside the warehouse
-file (`jixiao rebuild --sources` reads one from elsewhere). Every loaded report is a PDF (the reader
-refuses anything else), so the name is fixed by the content alone: the same content under any name is
-kept once. Beside the copies, `dim_report.parquet` is the catalog: dim_report as last published
+`<store>/<sha[:2]>/<sha256><suffix>`, the store being $JIXIAO_SOURCES, else `sources/` beside the
+warehouse file (`jixiao rebuild --sources` reads one from elsewhere). The suffix is the report's own
+kind (.pdf, .xlsx, .xls, .docx, .html, .htm, lower-cased; .pdf for any other name), since a web page is
+told by its name when its first bytes do not say (`read.tables.kind`): a copy named .pdf was refused by
+the rebuild. Otherwise the name is fixed by the content alone: the same content under any name is kept
+once. Beside the copies, `dim_report.parquet` is the catalog: dim_report as last published
 (`warehouse.Writer.publish`), which gives the order the reports were loaded in should the warehouse
 files themselves be lost.
 
@@ -25,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import ReportError
+from .read.tables import KINDS
 
 SUFFIX = ".pdf"
 CATALOG = "dim_report.parquet"
@@ -53,15 +56,26 @@ def store_of(con: duckdb.DuckDBPyConnection) -> Path | None:
     return Path(path).parent / "sources" if path else None
 
 
-def kept_path(store: Path, sha256: str) -> Path:
-    return store / sha256[:2] / f"{sha256}{SUFFIX}"
+def kept_path(store: Path, sha256: str, suffix: str = SUFFIX) -> Path:
+    return store / sha256[:2] / f"{sha256}{suffix}"
+
+
+def suffix_of(path: Path) -> str:
+    """The suffix a report's copy is kept under: its own when it names a kind jixiao reads, else .pdf."""
+    suffix = path.suffix.lower()
+    return suffix if suffix in KINDS else SUFFIX
+
+
+def copies(store: Path, sha256: str) -> list[Path]:
+    """The copies of `sha256` in `store`, under any suffix."""
+    return sorted((store / sha256[:2]).glob(f"{sha256}.*"))
 
 
 def keep(store: Path, path: Path, sha256: str) -> Path:
     """The copy of `path` in `store`, made if it is not there yet, or not of the file's size (a
     damaged copy); atomically: written beside it, checked, renamed into place. `NotKept`, naming the
     file, when it cannot be made."""
-    target = kept_path(store, sha256)
+    target = kept_path(store, sha256, suffix_of(path))
     try:
         if target.is_file() and target.stat().st_size == path.stat().st_size:
             return target
@@ -110,7 +124,7 @@ def write_catalog(con: duckdb.DuckDBPyConnection, store: Path) -> None:
 
 def usage(store: Path) -> tuple[int, int]:
     """(files, bytes) the store holds."""
-    sizes = [p.stat().st_size for p in store.glob(f"??/*{SUFFIX}")] if store.is_dir() else []
+    sizes = [p.stat().st_size for p in store.glob(f"??/{'[0-9a-f]' * 64}.*")] if store.is_dir() else []
     return len(sizes), sum(sizes)
 
 

@@ -70,10 +70,13 @@ class Writer:
 
         work = work_path(self.published)
         kept = _kept(self.con, work)  # counted first: a checkpoint that fails invalidates the connection
+        writing_in = self.published.parent  # where a full disk was met: the store's, for its catalog
         try:
             self.con.execute("CHECKPOINT")
             if (store := store_of(self.con)) is not None:
+                writing_in = store
                 write_catalog(self.con, store)
+                writing_in = self.published.parent
             for stale in self.published.parent.glob(f".{self.published.name}.*.tmp"):
                 stale.unlink(missing_ok=True)  # left by a writer killed while publishing
             # a WAL beside the snapshot could only come from a client that opened it read-write; it
@@ -83,7 +86,7 @@ class Writer:
         except (OSError, duckdb.Error) as err:
             if isinstance(err, duckdb.Error) and not is_disk_full(err):
                 raise  # a damaged working file, say: `writing` tells that apart
-            free = (f"free space on {self.published.parent.resolve()}" if is_disk_full(err)
+            free = (f"free space on {writing_in.resolve()}" if is_disk_full(err)
                     else "put that right")
             raise PublishFailed(
                 f"publishing {self.published} failed ({_reason(err)}): {kept}; "

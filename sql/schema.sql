@@ -31,7 +31,7 @@ COMMENT ON COLUMN dim_report.error IS '错误: why the report was quarantined, n
 COMMENT ON COLUMN dim_report.error_page IS '错误页码: page the error was found on, where known';
 COMMENT ON COLUMN dim_report.forms IS '自评表数: forms (项目支出绩效自评表) read from the report';
 COMMENT ON COLUMN dim_report.load_seq IS '入库序号: 1, 2, 3 … in the order reports were first loaded or refused; kept when re-read and by jixiao rebuild, it orders the versions of a form (the last loaded is current)';
-COMMENT ON COLUMN dim_report.source_path IS '源文件副本: the copy of the report file kept in the store of sources (<store>/<sha256[:2]>/<sha256>.pdf), which jixiao rebuild reloads; null for a refused report';
+COMMENT ON COLUMN dim_report.source_path IS '源文件副本: the copy of the report file kept in the store of sources (<store>/<sha256[:2]>/<sha256>.pdf, or its own suffix: .xlsx, .html …), which jixiao rebuild reloads; null for a refused report';
 
 CREATE TABLE IF NOT EXISTS dim_form (
     form_id           VARCHAR NOT NULL,

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PDF, SAMPLES
+from conftest import PDF, ROOT, SAMPLES
 from pipeline import sources, warehouse
 from pipeline.ingest import ingest_file, read_report, store
 from pipeline.read.pdf import sha256_of
@@ -212,3 +212,35 @@ def test_a_copy_that_cannot_be_kept_refuses_its_report_cleanly(tmp_path, monkeyp
     assert ingest_file(con, XLSX).status == "loaded"
     assert con.execute("SELECT load_seq, source_path FROM dim_report WHERE status = 'loaded'").fetchall() == [
         (1, str(sources.kept_path(tmp_path / "room", outcome.sha256)))]  # its first load_seq kept
+
+
+def test_a_web_page_report_is_kept_as_one_and_rebuilt(tmp_path):
+    """A report that is not a PDF is kept under its own kind's suffix: an HTML form whose first
+    kilobyte names no <html> (a long comment first) is read as a web page by its name alone, so its
+    copy, once named `<sha256>.pdf`, was refused by the rebuild as not a PDF."""
+    page = ROOT / "tests" / "fixtures" / "corpus" / "html" / "440105221551500060313.central.html"
+    text = page.read_bytes().replace(b"<!DOCTYPE html>\n<html>\n", b"", 1).replace(b"</html>", b"")
+    inbox, wh = tmp_path / "in", tmp_path / "data" / "warehouse.duckdb"
+    inbox.mkdir()
+    (inbox / "form.HTML").write_bytes(b"<!-- " + b"exported by the finance system; " * 50 + b"-->\n" + text)
+    assert run("ingest", str(inbox), "-q", "--warehouse", str(wh)).returncode == 0
+    before = state(wh)
+    sha = sha256_of(inbox / "form.HTML")
+    assert sources.kept_path(wh.parent / "sources", sha, ".html").is_file()
+    shutil.rmtree(inbox)
+    done = run("rebuild", "-q", "--warehouse", str(wh))
+    assert done.returncode == 0, done.stderr
+    assert state(wh) == before
+
+
+def test_a_damaged_catalog_is_named_not_traced(tmp_path):
+    """With the warehouse files gone the store's catalog lists the reports: one that cannot be read
+    is said in a line, exit 2, nothing made (before: polars' traceback)."""
+    wh = tmp_path / "data" / "warehouse.duckdb"
+    catalog = wh.parent / "sources" / sources.CATALOG
+    catalog.parent.mkdir(parents=True)
+    catalog.write_bytes(b"not parquet")
+    done = run("rebuild", "-q", "--warehouse", str(wh))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and f"{catalog}" in done.stderr and "cannot be read" in done.stderr
+    assert not wh.exists() and not warehouse.work_path(wh).exists()

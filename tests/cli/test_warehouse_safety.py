@@ -76,6 +76,26 @@ def test_export_never_writes_a_file_of_the_warehouse(files, name):
     assert not list(data.glob(".*.tmp"))
 
 
+@pytest.mark.parametrize("kept", ["sources/dim_report.parquet", "sources/ab/" + "ab" * 32 + ".pdf"])
+def test_export_never_writes_into_the_store_of_sources(files, kept):
+    """The store of sources (its catalog, a kept copy) is what `jixiao rebuild` reloads from: a file
+    of the warehouse too, refused even with --force (before, --force replaced the catalog)."""
+    data = files["warehouse.duckdb"].parent
+    target = data / kept
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"kept")
+    env_store = os.environ.pop("JIXIAO_SOURCES", None)
+    try:
+        result = run("export", "--view", "v_form_scorecard", "--format", "parquet", "--force",
+                     "--out", f"data/{kept}", "--warehouse", "data/warehouse.duckdb", cwd=data.parent)
+    finally:
+        if env_store is not None:
+            os.environ["JIXIAO_SOURCES"] = env_store
+    assert result.returncode == 2, result.stderr
+    assert "store of sources" in result.stderr and "Traceback" not in result.stderr
+    assert target.read_bytes() == b"kept"
+
+
 def test_export_sees_through_links_and_refuses_any_duckdb_file(files, tmp_path):
     before = _bytes(files)
     work = files["warehouse.work.duckdb"]
@@ -333,6 +353,27 @@ def test_a_failed_publish_copy_exits_3_and_a_rerun_publishes(tmp_path, monkeypat
     monkeypatch.setattr(shutil, "copyfile", copyfile)
     assert cli.main(["validate", "--warehouse", str(published)]) in (0, 1)  # it publishes
     assert _reports(published) == (len(samples), len(samples))
+
+
+def test_a_full_store_while_publishing_names_the_store(tmp_path, monkeypatch, capsys):
+    """Publishing writes the store's catalog too: when that is what meets the full disk, the message
+    sends the user to free space there, not beside the warehouse (which had room)."""
+    from pipeline import sources
+
+    published, store = tmp_path / "wh" / "warehouse.duckdb", tmp_path / "store"
+    monkeypatch.setenv("JIXIAO_SOURCES", str(store))
+    sample = sorted(SAMPLES.glob("*.pdf"))[0]
+    assert cli.main(["ingest", str(sample), "-q", "--warehouse", str(published)]) == 0
+
+    def full(con, folder):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / sources.CATALOG))
+
+    monkeypatch.setattr(sources, "write_catalog", full)
+    capsys.readouterr()
+    assert cli.main(["validate", "--warehouse", str(published)]) == 3
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and f"free space on {store.resolve()}" in err, err
+    assert f"free space on {published.parent.resolve()}" not in err
 
 
 def test_disk_full_and_damage_are_told_apart_narrowly():

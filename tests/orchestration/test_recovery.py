@@ -465,3 +465,35 @@ def test_stop_kills_what_ignores_the_interrupt():
         _kill_group(leader.pid)
         leader.wait()
 
+
+
+def test_a_skipped_or_touched_file_keeps_its_retry_bookkeeping(tmp_path, monkeypatch):
+    """A file the sensor once could not read (or whose mtime alone changed) is still the same report:
+    its request, tries and gave_up stay in the cursor, so a flapping file is not asked for again past
+    RETRIES (before, a skip or a touch dropped them and the count began again)."""
+    from assets import automation
+
+    path = tmp_path / "a.pdf"
+    shutil.copy(REAL, path)
+    os.utime(path, (time.time() - 60, time.time() - 60))
+    sha = sha256_of(path)
+    st = path.stat()
+    kept = {"request": "r1", "tries": RETRIES, "gave_up": True}
+    cursor = {str(path): {"stat": [st.st_size, st.st_mtime_ns], "sha256": sha, "done": True, **kept}}
+
+    os.utime(path, (time.time() - 30, time.time() - 30))  # touched: same content
+    for _ in range(2):  # looked at again once unchanged, if not plainly complete at first sight
+        cursor, ready = automation.scan([path], cursor)
+        assert not ready and {k: cursor[str(path)].get(k) for k in kept} == kept
+
+    def unreadable(p):
+        raise PermissionError(13, "Permission denied", str(p))
+
+    os.utime(path, (time.time() - 20, time.time() - 20))
+    with monkeypatch.context() as m:
+        m.setattr(automation, "sha256_of", unreadable)
+        for _ in range(2):
+            cursor, ready = automation.scan([path], cursor)
+    assert not ready and cursor[str(path)]["skipped"]
+    cursor, ready = automation.scan([path], cursor)  # readable again
+    assert not ready and {k: cursor[str(path)].get(k) for k in kept} == kept
