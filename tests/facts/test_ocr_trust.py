@@ -45,3 +45,28 @@ def test_an_amount_read_as_no_number_keeps_the_form_unverified(form):
     row, cells = _judged(_as_ocr(bad, [cell]))
     assert row["status"] == "ocr_unverified" and "not_a_number" in row["ocr_failed_rules"]
     assert cells.filter(cells["text"] == misread)["unverified"].to_list() == [True]
+
+
+def _with_target(form, text: str, second: str | None):
+    """The form with its first indicator's target read as `text`, and read again as `second`."""
+    ind = form.indicators[0]
+    form = dataclasses.replace(form, indicators=(dataclasses.replace(ind, target=text), *form.indicators[1:]))
+    return _as_ocr(form, [OcrCell(ind.page, 9, 4, text, text, 0.99, (0.0, 0.0, 1.0, 1.0), None, second)])
+
+
+def test_a_target_whose_second_read_gives_other_digits_is_unverified_and_so_is_its_form(form):
+    """"≥5" read "25" (issue 22): no sum covers a target, so the second read is its check."""
+    agreed, cells = _judged(_with_target(form, "≥5", "≥5"))
+    assert "second_read" not in (agreed["ocr_failed_rules"] or "")
+    assert cells["unverified"].to_list() == [False]
+    row, cells = _judged(_with_target(form, "25", "≥5"))
+    assert row["status"] == "ocr_unverified" and "second_read" in row["ocr_failed_rules"]
+    assert cells["unverified"].to_list() == [True] and cells["reason"].to_list() == ["second_read:'≥5'"]
+
+
+@pytest.mark.parametrize("first,second", [("≥5台", "≥5 合"), ("≥100个", ">100个")])
+def test_only_the_numbers_of_the_two_reads_are_compared(form, first, second):
+    """A unit or a word read differently is no disagreement, nor a "≥" read alone as ">" (what
+    PP-OCRv4 does on its own crop of a right "≥100个")."""
+    row, cells = _judged(_with_target(form, first, second))
+    assert "second_read" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]

@@ -177,7 +177,8 @@ def attach(forms: list, pages: dict[int, OcrPage]) -> list:
                     for c, text in enumerate(row):
                         if text:
                             read.append(OcrCell(p, r, c, text, grid.raw[r][c], grid.confidence[r][c],
-                                                 grid.boxes[r][c], grid.corrections[r][c]))
+                                                 grid.boxes[r][c], grid.corrections[r][c],
+                                                 grid.second[r][c] if grid.second else None))
         reading = OcrReading(ENGINE, engine_version(), tuple(on), tuple(read))
         out.append(dataclasses.replace(form, ocr=reading))
     return out
