@@ -8,9 +8,13 @@ refusal, never as the caller's failure:
 - a `ReportError` raised by the reader is returned as it is;
 - any other exception, from a library or from jixiao, is `Unreadable` with the library's message;
 - a worker that dies (a segfault in a C library) is `Unreadable` naming the signal;
-- a report over `Limits.seconds` (the worker is killed), `Limits.memory_mb` of resident memory (a
-  watchdog process beside the worker ends it) or `Limits.pages` (checked when the file is opened) is
-  `OverLimit`.
+- a report over `Limits.seconds` of the worker's CPU time or `Limits.memory_mb` of resident memory (a
+  watchdog process beside the worker ends it), over `Limits.wall` of wall time (the last resort: the
+  worker is killed), or over `Limits.pages` (checked when the file is opened) is `OverLimit`.
+
+CPU time, not wall time: on a machine shared with other work a report takes longer but is never
+refused for its neighbours' load; only a worker stuck without computing (waiting on nothing) meets
+the wall-clock limit, ten times longer by default.
 
 Results come back in the order of the items, so callers print and store them in a stable order, while
 up to `workers` reports are read at once.
@@ -38,6 +42,8 @@ T = TypeVar("T")
 Item = TypeVar("Item")
 
 _MEMORY_SIGNAL = signal.SIGUSR2  # what the watchdog ends a worker over Limits.memory_mb with
+_CPU_SIGNAL = signal.SIGUSR1  # … and over Limits.seconds of CPU (ends it, no core dump: not SIGXCPU)
+WALL_FACTOR = 10  # the wall-clock limit of a task, as a multiple of its CPU limit, by default
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 # Items scheduled ahead of the one the caller waits for. Results come back in order, so a slow item
 # (a scanned page to OCR, 10–25 s) holds up the caller; with only a few scheduled behind it the other
@@ -54,19 +60,28 @@ class Limits:
     """What one report may take. The defaults read a 1,000-page bundle comfortably (about a minute
     and well under 1 GB here) and stop a pathological file long before it hurts the nightly run."""
 
-    seconds: float = 900.0  # wall time of one worker's task: a report, or a part of a long one
+    seconds: float = 900.0  # CPU time of one worker's task: a report, or a part of a long one
     pages: int = 20_000
     memory_mb: int = 4_096  # resident memory of the worker reading it
+    wall_seconds: float | None = None  # wall time of one task, the last resort: None is 10 × seconds
+
+    @property
+    def wall(self) -> float:
+        """The wall-clock limit of one task: a worker that waits (not computes) is still ended."""
+        return self.wall_seconds if self.wall_seconds is not None else WALL_FACTOR * self.seconds
 
     @classmethod
     def from_env(cls) -> "Limits":
-        """$JIXIAO_MAX_SECONDS, $JIXIAO_MAX_PAGES, $JIXIAO_MAX_MEMORY_MB override the defaults (the
-        Dagster code location reads its limits this way; the CLI also has flags)."""
+        """$JIXIAO_MAX_SECONDS, $JIXIAO_MAX_PAGES, $JIXIAO_MAX_MEMORY_MB, $JIXIAO_MAX_WALL_SECONDS
+        override the defaults (the Dagster code location reads its limits this way; the CLI also has
+        flags)."""
         base = cls()
+        wall = os.environ.get("JIXIAO_MAX_WALL_SECONDS")
         return cls(
             seconds=float(os.environ.get("JIXIAO_MAX_SECONDS", base.seconds)),
             pages=int(os.environ.get("JIXIAO_MAX_PAGES", base.pages)),
             memory_mb=int(os.environ.get("JIXIAO_MAX_MEMORY_MB", base.memory_mb)),
+            wall_seconds=float(wall) if wall else None,
         )
 
 
@@ -106,7 +121,7 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
 
     def submit(entry: list) -> None:
         try:
-            entry[1] = pool.schedule(guarded, (fn, entry[0], limits.pages), timeout=limits.seconds)
+            entry[1] = pool.schedule(guarded, (fn, entry[0], limits.pages, limits.seconds), timeout=limits.wall)
         except RuntimeError as exc:  # pebble: the pool itself is in error
             raise _PoolBroken(str(exc)) from exc
         finally:  # the pool starts (makes its channel) at its first task, even one that fails
@@ -173,9 +188,12 @@ def _outcome(future: Any, file: str, limits: Limits) -> Any:
     try:
         return future.result()
     except FutureTimeout:
-        return OverLimit(file, f"reading it took longer than {limits.seconds:g} s (the limit per worker's "
-                               f"task: a report, or a part of 50 pages of a long one)")
+        return OverLimit(file, f"reading it took longer than {limits.wall:g} s of wall time (the last-resort "
+                               f"limit per worker's task: a report, or a part of 50 pages of a long one)")
     except ProcessExpired as exc:
+        if exc.exitcode == -_CPU_SIGNAL:
+            return OverLimit(file, f"reading it took more than {limits.seconds:g} s of CPU time (the limit per "
+                                   f"worker's task: a report, or a part of 50 pages of a long one)")
         if exc.exitcode == -_MEMORY_SIGNAL:
             return OverLimit(file, f"reading it needed more than {limits.memory_mb} MB of memory "
                                    f"(the limit per worker)")
@@ -189,9 +207,12 @@ def _outcome(future: Any, file: str, limits: Limits) -> Any:
         return Unreadable(file, f"reading it failed: {type(exc).__name__}: {exc}")
 
 
-def guarded(fn: Callable[..., T], item: Any, max_pages: int | None = None) -> T | ReportError:
+def guarded(fn: Callable[..., T], item: Any, max_pages: int | None = None,
+            cpu_seconds: float | None = None) -> T | ReportError:
     """`fn(item, max_pages=…)` with every exception turned into the report's refusal: what each
-    worker runs, and what a caller reading in its own process (no time or memory bound) may run."""
+    worker runs (its watchdog ends it past `cpu_seconds` of CPU time), and what a caller reading in
+    its own process (no time or memory bound) may run."""
+    _tell_watchdog(cpu_seconds)
     try:
         return fn(item, max_pages=max_pages)
     except ReportError as err:
@@ -203,6 +224,22 @@ def guarded(fn: Callable[..., T], item: Any, max_pages: int | None = None) -> T 
     except Exception as exc:  # a PDF library (pdfium, playa, Camelot, OpenCV) or our parsing
         return Unreadable(_file(item), f"a PDF library failed on it: {type(exc).__name__}: "
                                        f"{str(exc)[:300] or 'no message'}")
+    finally:
+        _tell_watchdog(None)
+
+
+_watchdog_pipe: int | None = None  # in a worker: where it tells its watchdog a task's CPU limit
+
+
+def _tell_watchdog(cpu_seconds: float | None) -> None:
+    """A task starts with `cpu_seconds` of CPU time to spend (the watchdog counts from now), or ends
+    (None). Nothing where there is no watchdog (a caller's own process, a system without /proc)."""
+    if _watchdog_pipe is None:
+        return
+    try:
+        os.write(_watchdog_pipe, f"{cpu_seconds if cpu_seconds and cpu_seconds > 0 else '-'}\n".encode())
+    except OSError:  # the watchdog is gone: the wall-clock limit still holds
+        pass
 
 
 def _file(item: Any) -> str:
@@ -211,7 +248,8 @@ def _file(item: Any) -> str:
 
 def _watch_memory(limit_mb: int) -> None:
     """Worker initializer: a watchdog ends the worker (signal `_MEMORY_SIGNAL`) once its resident
-    memory passes the limit. Resident, not virtual: the libraries reserve gigabytes they never touch,
+    memory passes the limit, or (`_CPU_SIGNAL`) once the task it reads has spent the CPU time it was
+    given (`_tell_watchdog`; utime + stime of /proc/<worker>/stat, every thread of the worker). Resident, not virtual: the libraries reserve gigabytes they never touch,
     so an address-space rlimit would refuse ordinary reports. The watchdog is a process of its own (a
     small interpreter the worker starts, not a copy of it), not a thread: a thread needs the GIL,
     which one long C call (a bytes operation, the final copy of a large zlib output) holds while it
@@ -219,29 +257,57 @@ def _watch_memory(limit_mb: int) -> None:
     statm_path = f"/proc/{os.getpid()}/statm"
     if not os.path.exists(statm_path):
         return
+    global _watchdog_pipe
     worker, limit = os.getpid(), limit_mb * 1024 * 1024
+    read_end, write_end = os.pipe()
     if os.fork() != 0:
+        os.close(read_end)
+        _watchdog_pipe = write_end
         return
     try:  # the watchdog: a small interpreter of its own (not a copy of the worker's memory), holding
-        os.closerange(3, 1 << 16)  # none of the worker's files, ending when the worker does
+        os.dup2(read_end, 3)  # none of the worker's files but its end of the pipe, ending when the
+        os.closerange(4, 1 << 16)  # worker does
+        os.set_inheritable(3, True)
         os.execv(sys.executable, [sys.executable, "-S", "-c", _WATCHDOG, str(worker), str(limit),
-                                  str(_PAGE), str(int(_MEMORY_SIGNAL))])
+                                  str(_PAGE), str(int(_MEMORY_SIGNAL)), str(int(_CPU_SIGNAL)),
+                                  str(os.sysconf("SC_CLK_TCK"))])
     finally:
         os._exit(0)
 
 
 _WATCHDOG = """
 import os, signal, sys, time
-worker, limit, page, sig = map(int, sys.argv[1:])
+worker, limit, page, sig, cpu_sig, tick = map(int, sys.argv[1:])
+os.set_blocking(3, False)
+told, deadline = b"", None
+
+def cpu():
+    stat.seek(0)
+    fields = stat.read().rsplit(b")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+
+def end(how):
+    os.kill(worker, how)
+    time.sleep(1)
+    if os.getppid() == worker:  # the signal was caught: no more asking
+        os.kill(worker, signal.SIGKILL)
+
 try:
-    with open(f"/proc/{worker}/statm", "rb") as statm:
+    with open(f"/proc/{worker}/statm", "rb") as statm, open(f"/proc/{worker}/stat", "rb") as stat:
         while os.getppid() == worker:
+            try:
+                told += os.read(3, 4096)
+            except BlockingIOError:
+                pass
+            while b"\\n" in told:
+                line, told = told.split(b"\\n", 1)
+                deadline = None if line == b"-" else cpu() + float(line) * tick
             statm.seek(0)
             if int(statm.read().split()[1]) * page > limit:
-                os.kill(worker, sig)
-                time.sleep(1)
-                if os.getppid() == worker:  # the signal was caught: no more asking
-                    os.kill(worker, signal.SIGKILL)
+                end(sig)
+                break
+            if deadline is not None and cpu() > deadline:
+                end(cpu_sig)
                 break
             time.sleep(0.02)
 except (OSError, ValueError, IndexError):  # the worker is gone

@@ -141,7 +141,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="reports read at once, each in its own process (default: one per core)")
     limits = Limits.from_env()
     i.add_argument("--max-seconds", type=float, default=limits.seconds, metavar="S",
-                   help="refuse a report whose reading takes longer (default: %(default)g)")
+                   help="refuse a part whose reading takes more CPU time (default: %(default)g; "
+                        "wall time past 10× that, or $JIXIAO_MAX_WALL_SECONDS, also ends it)")
     i.add_argument("--max-pages", type=int, default=limits.pages, metavar="N",
                    help="refuse a report with more pages (default: %(default)s)")
     i.add_argument("--max-memory", type=int, default=limits.memory_mb, metavar="MB",
@@ -264,7 +265,8 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"jixiao: no report found under {', '.join(args.paths)} (looked for "
               f"{', '.join(sorted(REPORT_SUFFIXES))})", file=sys.stderr)
         return 2
-    limits = Limits(seconds=args.max_seconds, pages=args.max_pages, memory_mb=args.max_memory)
+    limits = Limits(seconds=args.max_seconds, pages=args.max_pages, memory_mb=args.max_memory,
+                    wall_seconds=Limits.from_env().wall_seconds)
     with warehouse.writing(args.warehouse, on_wait=_say, on_notice=_tell) as writer:
         con = writer.con
         outcomes = []

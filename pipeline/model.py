@@ -46,6 +46,7 @@ class OcrCell:
     confidence: float
     box: tuple[float, float, float, float]
     correction: str | None = None  # the confusion corrected ("一→—", "O→0", ...), or None
+    second: str | None = None  # a one-line number read again at another scale (None: not read again)
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ class Form:
                 "reason": self.ocr.reason,
                 "cells": [{"page": c.page, "row": c.row, "col": c.col, "text": c.text, "raw": c.raw,
                            "confidence": round(c.confidence, 4), "box": list(c.box),
-                           "correction": c.correction} for c in self.ocr.cells],
+                           "correction": c.correction, "second": c.second} for c in self.ocr.cells],
             }
         return out
 

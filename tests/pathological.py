@@ -194,7 +194,8 @@ def nested_operands(path: Path, depth: int = 100_000) -> Path:
 def misbehave(item: str, max_pages: int | None = None) -> str:
     """What the reader does is the item's name: `ok…` returns it, `segv` dies of SIGSEGV, `raise`
     raises, `sleep` sleeps for ten minutes, `hog` touches memory 50 MB at a time (for ever),
-    `hog_once` touches 2 GB in one C call that holds the GIL (no thread of the worker can run)."""
+    `hog_once` touches 2 GB in one C call that holds the GIL (no thread of the worker can run), `spin`
+    computes for ever."""
     if item.startswith("ok"):
         return item.upper()
     if item == "segv":
@@ -209,6 +210,9 @@ def misbehave(item: str, max_pages: int | None = None) -> str:
             hoard.append(b"x" * (50 << 20))
     if item == "hog_once":
         return str(len(b"x" * (2 << 30)))
+    if item == "spin":
+        while True:
+            pass
     raise ValueError(f"unknown item {item!r}")
 
 

@@ -163,7 +163,7 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
     for form in forms:
         printed_once(seen, form.form_id, form.source.first_page, file_path)
         misread: list[str] | None = [] if form.ocr is not None else None  # OCR: flagged, not refused
-        unreadable[form.form_id] = misread or []
+        unreadable[form.form_id] = misread if misread is not None else []  # the same list, filled below
         num = _numbers(file_path, form, misread=misread)
         template = template_of(form.template)
         factor = MONEY_UNITS[form.money_unit]

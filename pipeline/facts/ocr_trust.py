@@ -6,7 +6,9 @@ form. A misread digit almost always breaks one of them. So a form read by OCR is
 
 - `ocr_verified` when every rule of its template holds on the numbers as read (after the recorded
   corrections, `ocr.correct`);
-- `ocr_unverified` otherwise: a failed check may be a misread or what the form really prints, and
+- `ocr_unverified` otherwise, or when a target or an actual (年度指标值, 实际完成值: no sum covers
+  them) was read twice (`ocr.recognise.second_read`) and the two reads' numbers differ
+  (`SECOND_READ`; digits, point and percent): a failed check may be a misread or what the form really prints, and
   OCR alone cannot tell which, so the form is stored apart (the analyst views leave it out) with
   the rules that failed and the cells they rest on (`ocr_cell.unverified`).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import json
+import re
 from decimal import Decimal
 
 import polars as pl
@@ -143,6 +146,27 @@ def point_repairs(form: Form):
 
 
 NOT_A_NUMBER = "not_a_number"  # an OCR'd cell read into a number field that is no number
+SECOND_READ = "second_read"  # a target or an actual whose second read gives other digits
+_MARKS = re.compile(r"[^0-9.%]")
+
+
+def _digits(text: str) -> str:
+    """What two reads of a number must agree on: its digits, point and percent ("≥5" against "25"
+    differs). Not its comparison sign: read alone, PP-OCRv4 reads the "≥" of a right "≥100个" as
+    ">" (6 of one fixture's targets), so a "≥" read ">" is not caught."""
+    return _MARKS.sub("", text)
+
+
+def disagreements(form: Form) -> list:
+    """The OCR cells of `form` holding a target or an actual (年度指标值, 实际完成值) with a number,
+    read twice, whose two reads' numbers differ: the rules cannot check these, so a difference
+    leaves the cell and the form unverified."""
+    if form.ocr is None:
+        return []
+    values = {(i.page, v) for i in form.indicators for v in (i.target, i.actual) if v}
+    return [c for c in form.ocr.cells
+            if c.second is not None and (c.page, c.text) in values and _digits(c.text)
+            and _digits(c.second) != _digits(c.text)]
 
 
 def repaired(forms: list[Form], statuses: list[str], verified: Callable[[Form], bool]) -> list[Form]:
@@ -185,6 +209,9 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
         bad_text = set(unreadable.get(form.form_id, []))
         if bad_text:
             rules.append(NOT_A_NUMBER)
+        twice = {id(c) for c in disagreements(form)}
+        if twice:
+            rules.append(SECOND_READ)
         status.append(UNVERIFIED if rules else VERIFIED)
         engine.append(form.ocr.engine)
         version.append(form.ocr.version)
@@ -194,7 +221,10 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
             numeric = _is_number(c.text)
             reasons = []
             if rules and numeric and number(c.text) in operands:
-                reasons.append("failed_check:" + ",".join(sorted(r for r in rules if r != NOT_A_NUMBER)))
+                checked = sorted(r for r in rules if r not in (NOT_A_NUMBER, SECOND_READ))
+                reasons.append("failed_check:" + ",".join(checked))
+            if id(c) in twice:
+                reasons.append(f"{SECOND_READ}:{c.second!r}")
             if c.text in bad_text or number(c.text) in bad_text:
                 reasons.append(NOT_A_NUMBER)
                 numeric = True  # read into a number field
@@ -209,8 +239,8 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
                 **{k: Decimal(str(v)) for k, v in zip(("x0", "y0", "x1", "y1"), c.box)},
                 "correction": c.correction, "is_number": numeric,
                 # a dash is no number: "—" read as 一 is not what a failed check rests on
-                "unverified": bool(rules) and (numeric or (bool(c.correction) and c.text != DASH))
-                and bool(reasons),
+                "unverified": id(c) in twice or (bool(rules) and (numeric or (bool(c.correction) and c.text != DASH))
+                                                 and bool(reasons)),
                 "reason": ";".join(reasons) or None,
             })
     dim_form = dim_form.with_columns(

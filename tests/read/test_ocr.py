@@ -193,6 +193,8 @@ def test_no_wrong_number_reaches_a_verified_form(read):
             assert failed is None
         else:
             assert status == ocr_trust.UNVERIFIED and failed, pdf
+            if failed == ocr_trust.SECOND_READ:
+                continue  # a target or an actual read two ways (no sum covers them): none checked here
             # the truth itself passes (no defect on these forms): the failure is a misread
             assert wrong or want.get("defect"), pdf
     assert verified >= 3
@@ -249,7 +251,7 @@ def test_a_mixed_pdf_keeps_its_text_layer(read):
 
 def test_ocr_has_its_own_time_limit_per_page(monkeypatch):
     monkeypatch.setenv("JIXIAO_OCR_PAGE_SECONDS", "1")
-    with pytest.raises(errors.OverLimit, match="page 1 took more than 1 s to read by OCR"):
+    with pytest.raises(errors.OverLimit, match="page 1 took more than 1 s of CPU time to read by OCR"):
         extract(MIXED_SCAN)
 
 

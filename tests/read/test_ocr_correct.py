@@ -52,6 +52,7 @@ def test_what_is_no_number_with_a_look_alike_is_left_as_read(read):
     (".≥5台", "≥5台"),
     ("·项目名称", "项目名称"),
     ("完成率·", "完成率"),  # a speck after text
+    ("其中：当年财政拨\n款.", "其中：当年财政拨\n款"),  # after Chinese, a "." is a speck (its stop is "。")
 ])
 def test_a_stray_mark_at_either_end_is_dropped_and_recorded(read, want):
     assert correct(read) == (want, f"stray mark {read!r}→{want!r}")

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..grids import Grid, _regions
 from .corrections import correct, snap_row
-from .recognise import FULL_STOP, Line, full_stop, reread, split_read
+from .recognise import FULL_STOP, Line, full_stop, reread, second_read, split_read
 from .ruling import CellBorders, Edges
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
@@ -32,6 +32,7 @@ class OcrGrid(Grid):
     boxes: tuple[tuple[Box | None, ...], ...] = ()
     raw: tuple[tuple[str, ...], ...] = ()  # the text as recognised
     corrections: tuple[tuple[str | None, ...], ...] = ()  # the confusion corrected in a cell, if any
+    second: tuple[tuple[str | None, ...], ...] = ()  # a number's second read (`recognise.second_read`)
 
 
 def _index(edges: list[tuple[float, float]], v: float) -> int | None:
@@ -90,6 +91,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     boxes: list[list[Box | None]] = [[None for _ in cols] for _ in rows]
     raw: list[list[str]] = [["" for _ in cols] for _ in rows]
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
+    second: list[list[str | None]] = [[None for _ in cols] for _ in rows]
     for (r, c), parts in placed.items():
         raw[r][c] = "\n".join(reading_order(parts))
         dropped = marks(parts)
@@ -104,6 +106,9 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         if notes:
             fixes[r][c] = ", ".join(notes + ([fixes[r][c]] if fixes[r][c] else []))
         conf[r][c] = min(p.conf for p in parts)
+        if len(parts) == 1 and any(ch.isdigit() for ch in data[r][c]):  # a number on one line
+            again = second_read(clean, parts[0])
+            second[r][c] = None if again is None else correct(again)[0]
         x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
         y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)
         em = min(p.height for p in parts if p is not stop) * 0.3  # glyph centres, not the padded box
@@ -122,6 +127,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         boxes=tuple(tuple(row) for row in boxes),
         raw=tuple(tuple(row) for row in raw),
         corrections=tuple(tuple(row) for row in fixes),
+        second=tuple(tuple(row) for row in second),
     )
     return grid, taken
 

@@ -27,6 +27,7 @@ _NUMERIC = re.compile(r"^[≥≤<>=]?[0-9Ool〇I|。.，,]+%?$")
 _STRAY = "·•'`"  # a speck of noise the recogniser reads as a mark, at either end of a cell
 _STRAY_LEAD = _STRAY + ".,，。、:;"  # no cell starts with a point or a comma: ".5", ".≥5台" are specks
 _STRAY_NUMBER = _STRAY_LEAD  # beside a number at either end too: "5." is no printed number
+_CJK_POINT = re.compile(r"(?<=[\u4e00-\u9fff])[.·]$")  # Chinese text ends with "。", never a "."
 
 
 def correct(text: str) -> tuple[str, str | None]:
@@ -43,6 +44,9 @@ def correct(text: str) -> tuple[str, str | None]:
         if bare and bare != text:
             fixes.append(f"stray mark {text!r}→{bare!r}")
             text = bare
+    if _CJK_POINT.search(text):  # a speck after a label's last character: "当年财政拨\n款."
+        fixes.append(f"stray mark {text!r}→{text[:-1]!r}")
+        text = text[:-1]
     if _NUMERIC.match(text) and any(ch.isdigit() for ch in text) and any(ch in _DIGIT_LIKE for ch in text):
         fixed = "".join(_DIGIT_LIKE.get(ch, ch) for ch in text)
         if fixed.count(".") <= 1 and not fixed.startswith("."):

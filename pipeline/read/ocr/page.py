@@ -66,12 +66,15 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
 
 # -- a report's scanned pages -----------------------------------------------------------------------
 
-PAGE_SECONDS = 120  # default per-page limit ($JIXIAO_OCR_PAGE_SECONDS): a page is ~6-20 s on one core
+PAGE_SECONDS = 120  # default per-page limit of CPU time ($JIXIAO_OCR_PAGE_SECONDS): a page is ~6-20 s
+WALL_FACTOR = 10  # the page's wall-clock limit, the last resort, as a multiple of its CPU limit
 
 
-def page_seconds() -> int:
-    """The per-page OCR limit in force: $JIXIAO_OCR_PAGE_SECONDS, else PAGE_SECONDS."""
-    return int(os.environ.get("JIXIAO_OCR_PAGE_SECONDS", PAGE_SECONDS))
+def page_seconds() -> float:
+    """The per-page OCR limit in force, in seconds of the worker's CPU time: $JIXIAO_OCR_PAGE_SECONDS,
+    else PAGE_SECONDS. A busy machine makes a page take longer, not more CPU: the limit is the same
+    on a quiet machine and a loaded one; only wall time past WALL_FACTOR times it ends a page too."""
+    return float(os.environ.get("JIXIAO_OCR_PAGE_SECONDS", PAGE_SECONDS))
 
 
 def read_scanned(info: PdfInfo, grids: list[Grid], rulings: dict[int, Ruling], cache: dict[int, OcrPage] | None = None
@@ -104,8 +107,8 @@ def read_scanned(info: PdfInfo, grids: list[Grid], rulings: dict[int, Ruling], c
         except Exception:  # the alarm may come inside onnxruntime, which wraps what it raises
             if not limit.expired:
                 raise
-            raise OverLimit(str(info.path), f"page {page_no} took more than {page_seconds()} s to "
-                            "read by OCR ($JIXIAO_OCR_PAGE_SECONDS)", page_no) from None
+            raise OverLimit(str(info.path), f"page {page_no} took more than {limit.what} to read by "
+                            "OCR ($JIXIAO_OCR_PAGE_SECONDS)", page_no) from None
         pages[page_no] = cache[page_no] = page
         texts[page_no - 1] = page.text
     pages = _aligned(pages)
@@ -174,7 +177,8 @@ def attach(forms: list, pages: dict[int, OcrPage]) -> list:
                     for c, text in enumerate(row):
                         if text:
                             read.append(OcrCell(p, r, c, text, grid.raw[r][c], grid.confidence[r][c],
-                                                 grid.boxes[r][c], grid.corrections[r][c]))
+                                                 grid.boxes[r][c], grid.corrections[r][c],
+                                                 grid.second[r][c] if grid.second else None))
         reading = OcrReading(ENGINE, engine_version(), tuple(on), tuple(read))
         out.append(dataclasses.replace(form, ocr=reading))
     return out
@@ -187,30 +191,43 @@ class _PageTimeout(Exception):
 @dataclass
 class _Limit:
     expired: bool = False
+    what: str = ""  # which limit rang, for the refusal: "N s of CPU time" or "N s of wall time"
 
 
 @contextmanager
-def _time_limit(seconds: int, state: _Limit):
-    """SIGALRM after `seconds` where it can be set (the main thread of a worker process); elsewhere
-    the report's own limit (`pipeline.bounded`) still holds. `state.expired` says it rang."""
+def _time_limit(seconds: float, state: _Limit):
+    """`seconds` of this process's CPU time (ITIMER_PROF: every thread, user and system), and
+    WALL_FACTOR times that of wall time as the last resort (ITIMER_REAL), where timers can be set (the
+    main thread of a worker process); elsewhere the report's own limit (`pipeline.bounded`) still
+    holds. `state.expired` says one rang, `state.what` which."""
     import signal
     import threading
 
     if seconds <= 0 or threading.current_thread() is not threading.main_thread() \
-            or not hasattr(signal, "SIGALRM"):
+            or not hasattr(signal, "setitimer"):
         yield
         return
+    wall = WALL_FACTOR * seconds
 
-    def alarm(signum, frame):
+    def rang(signum, frame):
         state.expired = True
+        state.what = f"{seconds:g} s of CPU time" if signum == signal.SIGPROF else f"{wall:g} s of wall time"
         raise _PageTimeout()
 
-    previous = signal.signal(signal.SIGALRM, alarm)
-    left = signal.alarm(seconds)
+    import time
+
+    previous = {sig: signal.signal(sig, rang) for sig in (signal.SIGPROF, signal.SIGALRM)}
+    clocks = {signal.ITIMER_PROF: time.process_time, signal.ITIMER_REAL: time.monotonic}
+    started = {timer: clock() for timer, clock in clocks.items()}
+    outer = {timer: signal.setitimer(timer, limit)
+             for timer, limit in ((signal.ITIMER_PROF, seconds), (signal.ITIMER_REAL, wall))}
     try:
         yield
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-        if left:
-            signal.alarm(left)
+        for timer in outer:
+            signal.setitimer(timer, 0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for timer, (left, interval) in outer.items():  # a timer set around this one goes on
+            if left:
+                signal.setitimer(timer, max(0.001, left - (clocks[timer]() - started[timer])), interval)

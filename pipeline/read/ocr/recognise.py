@@ -72,14 +72,26 @@ def models_in_wheel() -> list[Path]:
     return sorted((Path(rapidocr_onnxruntime.__file__).parent / "models").glob("*.onnx"))
 
 
+def run(image: np.ndarray, *, detect: bool = True, unclip: float | None = None
+        ) -> list[tuple[list | None, str, float]]:
+    """(box or None, text, confidence) of each line the engine reads in `image`: every line it
+    detects, or (`detect=False`) the one line the image is. The one place that knows the engine's
+    output."""
+    kwargs = {} if unclip is None else {"unclip_ratio": unclip}
+    result, _ = engine()(np.ascontiguousarray(image), use_det=detect, **kwargs)
+    if detect:
+        return [(box, text, float(conf)) for box, text, conf in result or []]
+    return [(None, text, float(conf)) for text, conf in result or []]
+
+
 _UNCLIP = 1.6  # how far a detected text box is grown around its core (rapidocr's default)
 
 
 def read_lines(grey: np.ndarray) -> list[Line]:
     """Every recognised line of text with its confidence and box (pixels)."""
-    result, _ = engine()(grey, unclip_ratio=float(os.environ.get("JIXIAO_OCR_UNCLIP", _UNCLIP)))
+    result = run(grey, unclip=float(os.environ.get("JIXIAO_OCR_UNCLIP", _UNCLIP)))
     lines = []
-    for box, text, conf in result or []:
+    for box, text, conf in result:
         xs = [p[0] for p in box]
         ys = [p[1] for p in box]
         text = text.strip()
@@ -87,6 +99,15 @@ def read_lines(grey: np.ndarray) -> list[Line]:
             line = Line(text, float(conf), min(xs), min(ys), max(xs), max(ys))
             lines.append(quotes(colons(spaced(line, grey), grey), grey))
     return lines
+
+
+GLYPH_RULES = ("spaced", "colons", "quotes", "full_stop")
+
+
+def glyph_rule(name: str) -> bool:
+    """Whether a glyph-level rule is on: all are, unless $JIXIAO_OCR_GLYPH_RULES lists those to keep
+    (bench/: a rule is kept only if it helps on scans it was not fitted to)."""
+    return name in os.environ.get("JIXIAO_OCR_GLYPH_RULES", ",".join(GLYPH_RULES)).split(",")
 
 
 def _measure(line: Line, grey: np.ndarray) -> tuple[list[float], float, np.ndarray, float]:
@@ -108,6 +129,8 @@ def colons(line: Line, grey: np.ndarray) -> Line:
     long paragraphs (at 150 dpi its marks are a few pixels), and the semicolon's lower mark, a comma,
     carries about twice the ink of its dot where a colon's two dots carry the same. A mark whose two
     parts are not found keeps its reading."""
+    if not glyph_rule("colons"):
+        return line
     if "：" not in line.text and "；" not in line.text:
         return line
     adv, em, rows, paper = _measure(line, grey)
@@ -158,6 +181,8 @@ def quotes(line: Line, grey: np.ndarray) -> Line:
     half-width), whose ticks are found apart (each narrower than half an em, not a speck) within an em
     of where the quote should be. Any other keeps its reading; a quote ending the line is never
     rewritten."""
+    if not glyph_rule("quotes"):
+        return line
     import cv2
 
     if "”" not in line.text[:-1]:
@@ -194,6 +219,8 @@ def spaced(line: Line, grey: np.ndarray) -> Line:
     """The line with the space printed before its first full-width "（" given back ("局 （本级）"): the
     recogniser reads no spaces, so the paper between the bracket and the glyph before it is measured
     (the widest gap of ink from an em before where the bracket's box should start to two after)."""
+    if not glyph_rule("spaced"):
+        return line
     i = line.text.find("（")
     if i < 1 or line.text[i - 1] == " " or not "\u4e00" <= line.text[i - 1] <= "\u9fff":
         return line
@@ -281,12 +308,33 @@ def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | Non
     cols = np.nonzero(ink)[0]
     gx0, gx1 = xa + int(cols[0]), xa + int(cols[-1]) + 1
     m = max(2, int(h * 0.3))
-    result, _ = engine()(np.ascontiguousarray(clean[ya:yb, max(0, gx0 - m):min(clean.shape[1], gx1 + m)]),
-                         use_det=False)
-    if not result or not result[0][0].strip():
+    result = run(clean[ya:yb, max(0, gx0 - m):min(clean.shape[1], gx1 + m)], detect=False)
+    if not result or not result[0][1].strip():
         return None
-    part = Line(result[0][0].strip(), float(result[0][1]), float(gx0), line.y0, float(gx1), line.y1)
+    part = Line(result[0][1].strip(), result[0][2], float(gx0), line.y0, float(gx1), line.y1)
     return quotes(colons(part, clean), clean)
+
+
+_SECOND_SCALE = 1.0  # the second read of a number: the line's own crop, scaled by this. At 1.5 or 2
+# PP-OCRv4 lost the "≥" of "≥10次" (a right form unverified); at 1.0 its 58 reads of a page agree
+
+
+def second_read(clean: np.ndarray, line: Line) -> str | None:
+    """The text of one recognised line read a second time, alone on its own crop (a margin of a
+    quarter of its height, not the detector's box; recognition only): a number no rule can check (a target, an actual) is trusted only when both
+    reads agree (`pipeline.facts.ocr_trust`). None where the crop is too small to read."""
+    import cv2
+
+    m = max(2, int(line.height * 0.25))
+    ya, yb = max(0, int(line.y0) - m), min(clean.shape[0], int(round(line.y1)) + m)
+    xa, xb = max(0, int(line.x0) - m), min(clean.shape[1], int(round(line.x1)) + m)
+    if yb - ya < 6 or xb - xa < 6:
+        return None
+    crop = clean[ya:yb, xa:xb]
+    if _SECOND_SCALE != 1.0:
+        crop = cv2.resize(crop, None, fx=_SECOND_SCALE, fy=_SECOND_SCALE, interpolation=cv2.INTER_CUBIC)
+    result = run(crop, detect=False)
+    return result[0][1].strip() if result else ""
 
 
 _INK_AREA = 8  # pixels: a blot smaller than this is noise, not a glyph
@@ -326,10 +374,10 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     m = 6
     gx0, gy0 = max(0, xa + bx0 - m), max(0, ya + by0 - m)
     gx1, gy1 = min(clean.shape[1], xa + bx1 + m), min(clean.shape[0], ya + by1 + m)
-    result, _ = engine()(np.ascontiguousarray(clean[gy0:gy1, gx0:gx1]), use_det=False)
+    result = run(clean[gy0:gy1, gx0:gx1], detect=False)
     if not result:
         return None
-    text, conf = result[0][0].strip(), float(result[0][1])
+    text, conf = result[0][1].strip(), result[0][2]
     if not text:
         return None
     return Line(text, conf, float(xa + bx0), float(ya + by0), float(xa + bx1), float(ya + by1))
@@ -351,6 +399,8 @@ def full_stop(clean: np.ndarray, parts: list[Line], right: float, bottom: float)
     noise are darker; the lighter ones, mostly a seal's outline, do not sit alone where a line
     starts). The ring's hole is not looked for (a pixel or two at 150 dpi): a light dot of that size
     in that place reads as "。" too, recorded as read from its shape."""
+    if not glyph_rule("full_stop"):
+        return None
     import cv2
 
     if not parts:

@@ -1,0 +1,72 @@
+"""What keeps an OCR'd form out of the verified views (pipeline.facts.ocr_trust), on a form read from
+its text layer and given an OCR reading: cheap, no OCR run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from conftest import PDF
+from pipeline.extract import extract
+from pipeline.facts import frames as facts
+from pipeline.model import OcrCell, OcrReading
+
+TEXT_FORM = PDF / "xlsx" / "440305210300200065020.xlsx.pdf"
+
+
+@pytest.fixture(scope="module")
+def form():
+    _, forms = extract(TEXT_FORM)
+    return forms[0]
+
+
+def _as_ocr(form, cells=()):
+    """The form as if read by OCR, with these cells."""
+    return dataclasses.replace(form, ocr=OcrReading("rapidocr", "3.10.0", (1,), tuple(cells)))
+
+
+def _judged(form):
+    frames = facts.frames([form], file_path=str(TEXT_FORM), pages=1)
+    return frames.dim_form.row(0, named=True), frames.ocr_cell
+
+
+def test_an_amount_read_as_no_number_keeps_the_form_unverified(form):
+    """"1497500.00" read "i497500.00" (seen with PP-OCRv6 under a seal): the amount is stored as null,
+    no sum can judge it, so the form is unverified for it (it was verified before: the list of such
+    cells was lost on its way to the judge)."""
+    row0 = form.funds.rows[0]
+    misread = "i" + row0.annual_budget[1:]
+    bad = dataclasses.replace(form, funds=dataclasses.replace(
+        form.funds, rows=(dataclasses.replace(row0, annual_budget=misread), *form.funds.rows[1:])))
+    cell = OcrCell(row0.page, 4, 3, misread, misread, 0.96, (0.0, 0.0, 1.0, 1.0))
+    before, _ = _judged(_as_ocr(form, [dataclasses.replace(cell, text=row0.annual_budget)]))
+    assert "not_a_number" not in (before["ocr_failed_rules"] or "")
+    row, cells = _judged(_as_ocr(bad, [cell]))
+    assert row["status"] == "ocr_unverified" and "not_a_number" in row["ocr_failed_rules"]
+    assert cells.filter(cells["text"] == misread)["unverified"].to_list() == [True]
+
+
+def _with_target(form, text: str, second: str | None):
+    """The form with its first indicator's target read as `text`, and read again as `second`."""
+    ind = form.indicators[0]
+    form = dataclasses.replace(form, indicators=(dataclasses.replace(ind, target=text), *form.indicators[1:]))
+    return _as_ocr(form, [OcrCell(ind.page, 9, 4, text, text, 0.99, (0.0, 0.0, 1.0, 1.0), None, second)])
+
+
+def test_a_target_whose_second_read_gives_other_digits_is_unverified_and_so_is_its_form(form):
+    """"≥5" read "25" (issue 22): no sum covers a target, so the second read is its check."""
+    agreed, cells = _judged(_with_target(form, "≥5", "≥5"))
+    assert "second_read" not in (agreed["ocr_failed_rules"] or "")
+    assert cells["unverified"].to_list() == [False]
+    row, cells = _judged(_with_target(form, "25", "≥5"))
+    assert row["status"] == "ocr_unverified" and "second_read" in row["ocr_failed_rules"]
+    assert cells["unverified"].to_list() == [True] and cells["reason"].to_list() == ["second_read:'≥5'"]
+
+
+@pytest.mark.parametrize("first,second", [("≥5台", "≥5 合"), ("≥100个", ">100个")])
+def test_only_the_numbers_of_the_two_reads_are_compared(form, first, second):
+    """A unit or a word read differently is no disagreement, nor a "≥" read alone as ">" (what
+    PP-OCRv4 does on its own crop of a right "≥100个")."""
+    row, cells = _judged(_with_target(form, first, second))
+    assert "second_read" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]
