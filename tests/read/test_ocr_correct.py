@@ -1,6 +1,6 @@
 """The corrections OCR'd cells get (pipeline/read/ocr/corrections.py), as the pure functions they are: strings
 in, strings and the recorded correction out. No image, no recogniser: each test runs in milliseconds.
-What the corrections do to the scans themselves is tests/test_ocr.py's."""
+What the corrections do to the scans themselves is tests/read/test_ocr.py's."""
 
 from __future__ import annotations
 
