@@ -60,6 +60,13 @@ def read_html(path: Path) -> list[Table]:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag in _SKIP or not tag:
             return
+        if tag == "table" and not el.xpath(".//table") and len(_rows(el)) <= 1:
+            # a table of one row is a line of the page (部门：… | 公开14表 beside a form), never a
+            # form: its cells are text before the next table, as a PDF prints them above the ruling
+            flush()
+            lines[-1] = " ".join(t for t in (_text(td) for td in el.xpath(".//td|.//th")) if t)
+            flush()
+            return
         if tag == "table" and not el.xpath(".//table"):
             table = _table(el, len(out) + 1, [ln for ln in (clean(x) for x in lines) if ln])
             lines.clear()

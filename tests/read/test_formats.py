@@ -22,7 +22,8 @@ from pipeline.read import tables
 from pipeline.read.workbook import shown
 
 FORMATS = ("xlsx", "xls", "docx", "html")
-TRUTH_DIRS = {"luohu": CORPUS / "truth", "central": CORPUS / "truth-central"}
+TRUTH_DIRS = {"luohu": CORPUS / "truth", "central": CORPUS / "truth-central",
+              **{v: CORPUS / f"truth-{v}" for v in ("yunnan", "langfang", "hubei")}}
 BUNDLES = [CORPUS / "xlsx" / f"dev.{t}.xlsx" for t in ("luohu", "central")]  # one form per sheet
 
 
