@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)
+    # the work is done and every `with` has closed: a Ctrl-C while the interpreter tears down (its
+    # threads, the libraries' atexit hooks) would end it by the signal (-2), saying nothing
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     return 3 if status is None else status
 
 
