@@ -20,6 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
+import dagster as dg
 import pytest
 
 from conftest import SAMPLES
@@ -447,9 +448,12 @@ def test_a_batch_run_with_odd_names_and_an_empty_sidecar_loads_and_records(tmp_p
     (request,) = site.tick().run_requests
     result = site.run(request)
     failures = {e.step_key: e.step_failure_data for e in result.all_events if e.is_step_failure}
-    # the batch fails at its end naming the refused file, as designed; nothing else fails
-    assert set(failures) == {"refresh_views"}, failures
-    assert "caf\\xe9.pdf" in failures["refresh_views"].user_failure_data.description
+    # no step fails on the names; the refusal fails its own partition, by a failed run naming the
+    # file (assets.events.refused_failure), and the batch succeeds
+    assert not failures and result.success, failures
+    (refused,) = site.instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": bad_sha}))
+    assert refused.status == dg.DagsterRunStatus.FAILURE
+    assert any("caf\\xe9.pdf" in (e.message or "") for e in site.instance.all_logs(refused.run_id))
     assert site.rows("SELECT report_sha256, file_name, status FROM dim_report") == sorted([
         (good_sha, "\\xc2\u07ba\\xfe.pdf", "loaded"), (bad_sha, "caf\\xe9.pdf", "quarantined")], key=repr)
     said = [e.user_message for e in site.instance.all_logs(result.run_id)
