@@ -42,7 +42,7 @@ def parsed(column: str) -> list[pl.Expr]:
     ok = g.struct["num"].is_not_null() & ((label == "") | cmp.is_not_null())
     # "内" and "内响应" mean "within": an upper bound
     comparator = pl.when(g.struct["within"].is_not_null()).then(pl.lit("≤")).otherwise(
-        cmp.replace_strict(SIGNS, default=None, return_dtype=pl.String))
+        cmp.replace_strict(list(SIGNS), list(SIGNS.values()), default=None, return_dtype=pl.String))
     scale = (
         pl.when(g.struct["mult"] == "万").then(pl.lit(SCALE["万"]))
         .when(g.struct["mult"] == "亿").then(pl.lit(SCALE["亿"]))
