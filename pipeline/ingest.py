@@ -312,10 +312,10 @@ def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
            put_aside: PutAside | None, sources: Path | None = None) -> Outcome:
     """Write one reading: the report (kept in the store of sources first), or its refusal (put aside,
     and recorded even when it cannot be put aside, saying so); a `FileFault` is the run's only."""
-    if isinstance(reading, FileFault):
-        return Outcome(path, sha, "refused", error=reading, seconds=seconds)
     if not isinstance(reading, ReportError):
         reading = _kept(con, path, sha, reading, sources)
+    if isinstance(reading, FileFault):
+        return Outcome(path, sha, "refused", error=reading, seconds=seconds)
     if isinstance(reading, ReportError):
         where = path
         if put_aside is not None:
@@ -383,13 +383,14 @@ def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
           reading: facts.ReportFrames | ReportError, sources: Path | None = None) -> None:
     """Write what `read_report` gave in one transaction: the report's rows replace its previous ones,
     or a refusal replaces them with its quarantined dim_report row. A report whose file cannot be
-    kept in the store of sources is refused so, and the refusal raised: the step fails naming it."""
+    kept in the store of sources is not written at all, and the refusal raised: the step fails naming
+    it, and the warehouse keeps what it held (`NotKept` is the machine's fault, not the report's)."""
     if not isinstance(reading, ReportError):
         reading = _kept(con, path, sha256, reading, sources)
+    if isinstance(reading, NotKept):
+        raise reading
     if isinstance(reading, ReportError):
         _record_refusal(con, sha256, path, path.name, reading.kind, str(reading), reading.page)
-        if isinstance(reading, NotKept):
-            raise reading
     else:
         warehouse.load_report(con, reading)
 

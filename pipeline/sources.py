@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import ReportError
+from .errors import FileFault
 from .read.tables import KINDS
 
 SUFFIX = ".pdf"
@@ -34,9 +34,11 @@ CATALOG = "dim_report.parquet"
 CHUNK = 1 << 20
 
 
-class NotKept(ReportError):
+class NotKept(FileFault):
     """A report whose copy could not be kept in the store (a full disk, a file changed while it was
-    read): refused, since a report the store lacks could not be rebuilt. A rerun loads it."""
+    read): not loaded, since a report the store lacks could not be rebuilt. The machine's fault, not
+    the report's: like any `FileFault` it is the run's refusal only, never recorded nor quarantined,
+    and the file stays where it is, so the next run (or the sensor's retry) loads it."""
 
     kind = "not_kept"
 

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import PDF, ROOT, SAMPLES
 from pipeline import sources, warehouse
-from pipeline.ingest import ingest_file, read_report, store
+from pipeline.ingest import ingest_file, ingest_many, read_report, store
 from pipeline.read.pdf import sha256_of
 from test_cli import run
 
@@ -192,26 +192,32 @@ def test_the_store_keeps_each_content_once_atomically(tmp_path):
     assert store_files(store) == kept  # nothing half-written left
 
 
-def test_a_copy_that_cannot_be_kept_refuses_its_report_cleanly(tmp_path, monkeypatch):
-    """A report the store lacks could not be rebuilt: refused (a rerun loads it), never a crash."""
+def test_a_copy_that_cannot_be_kept_refuses_its_report_for_this_run_only(tmp_path, monkeypatch):
+    """A report the store lacks could not be rebuilt, so it is not loaded; but a full store is the
+    machine's fault, not the report's: nothing is recorded or quarantined, the file stays where it
+    is, and a rerun loads it. Never a crash."""
     con = warehouse.connect(tmp_path / "w.duckdb")
     blocked = tmp_path / "sources"
     blocked.write_text("a file where the store's folder should be")  # as a full disk, an OSError
     monkeypatch.setenv("JIXIAO_SOURCES", str(blocked))
-    outcome = ingest_file(con, XLSX)
-    assert outcome.status == "quarantined" and outcome.error.kind == "not_kept"
+    quarantine = tmp_path / "quarantine"
+    outcome = ingest_file(con, XLSX, quarantine_dir=quarantine)
+    assert outcome.status == "refused" and outcome.error.kind == "not_kept"
     assert f"cannot keep its copy in the store of sources {blocked}" in str(outcome.error)
     assert con.execute("SELECT count(*) FROM dim_form").fetchone()[0] == 0
-    # the Dagster step's store: the same refusal, raised so that the step fails naming it
+    assert not quarantine.exists() and XLSX.is_file()  # not put aside: it is no bad report
+    # a report of several parts is streamed: refused the same way, once every part is read
+    [parted] = ingest_many(con, [REPORTLAB], quarantine_dir=quarantine, part_pages=1)
+    assert parted.status == "refused" and parted.error.kind == "not_kept", parted
+    # the Dagster step's store: the refusal raised, so that the step fails naming it, nothing written
     with pytest.raises(sources.NotKept):
         store(con, REPORTLAB, sha256_of(REPORTLAB), read_report(REPORTLAB))
-    assert con.execute("SELECT status, error_kind FROM dim_report ORDER BY load_seq").fetchall() == [
-        ("quarantined", "not_kept"), ("quarantined", "not_kept")]
+    assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 0
 
     monkeypatch.setenv("JIXIAO_SOURCES", str(tmp_path / "room"))  # space again: a rerun loads it
     assert ingest_file(con, XLSX).status == "loaded"
     assert con.execute("SELECT load_seq, source_path FROM dim_report WHERE status = 'loaded'").fetchall() == [
-        (1, str(sources.kept_path(tmp_path / "room", outcome.sha256)))]  # its first load_seq kept
+        (1, str(sources.kept_path(tmp_path / "room", outcome.sha256)))]
 
 
 def test_a_web_page_report_is_kept_as_one_and_rebuilt(tmp_path):
