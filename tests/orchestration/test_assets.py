@@ -24,7 +24,7 @@ from assets.automation import QUIET_SECONDS, REPORT_ASSETS, REQUEST_TAG, inbox_s
 from assets.definitions import defs
 from assets.reports import SEVERE, SUITE_TABLE
 from assets.resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
-from conftest import ROOT, SAMPLES, extracted, truth
+from conftest import PDF, ROOT, SAMPLES, extracted, truth
 from pipeline.read.pdf import sha256_of
 from pipeline import checks
 from pipeline.checks import load_suites
@@ -531,3 +531,20 @@ def test_webserver_and_daemon_run_a_partition_launched_through_graphql(tmp_path)
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM dim_form WHERE report_sha256 = ?", [sha]).fetchone() == (12,)
     assert checks.docs_index(tmp_path / "docs").is_file()
+
+
+def test_a_rerun_can_ask_for_ocr(tmp_path):
+    """`forms`' config `prefer_ocr` (the launchpad of a rerun): the report's PDF pages are read from
+    their image, and dim_form says it was asked for."""
+    site = Site(tmp_path)
+    text_form = PDF / "xlsx" / "440305210300200065020.xlsx.pdf"  # one page, a good text layer
+    shutil.copy(text_form, site.inbox / text_form.name)
+    sha = sha256_of(text_form)
+    site.instance.add_dynamic_partitions("reports", [sha])
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks], selection=REPORT_ASSETS, partition_key=sha,
+        instance=site.instance, resources=site.resources, raise_on_error=False,
+        tags={FILE_TAG: str(site.inbox / text_form.name)},
+        run_config={"ops": {"forms": {"config": {"prefer_ocr": True}}}})
+    assert result.success
+    assert site.rows("SELECT read_method, ocr_reason FROM dim_form") == [("ocr", "ocr_asked_for")]
