@@ -131,6 +131,15 @@ _STRUCTURED = {"xlsx": "workbook", "xls": "workbook", "docx": "Word document", "
                "doc": "Word document"}
 
 
+def tables_of(path: str | Path) -> list[tables.Table]:
+    """The tables of a workbook, Word document or web page, as its reader reads them (the review
+    report draws a finding's cells from them: `pipeline.report.grid`)."""
+    kind = tables.kind(path)
+    if kind not in _STRUCTURED:
+        raise ValueError(f"{Path(path).name}: not a workbook, Word document or web page")
+    return _tables(Path(path), kind, None)
+
+
 def _tables(path: Path, kind: str, max_pages: int | None) -> list[tables.Table]:
     """The tables of a workbook, Word document or web page (a legacy .doc is refused)."""
     if kind == "doc":

@@ -15,18 +15,20 @@ import os
 import re
 import shutil
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from conftest import PDF
+from conftest import CORPUS, PDF
 from pipeline import report, warehouse
-from pipeline.report.pictures import RED
+from pipeline.report.pictures import BLUE, RED
 
 pytestmark = pytest.mark.slow  # the samples' warehouse; the browser
 
+WORKBOOK = CORPUS / "xlsx" / "440304240300200076018.luohu.xlsx"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage", "--window-size=1440,1100", "--hide-scrollbars"]
@@ -264,3 +266,60 @@ def test_refused_files_are_listed_with_their_reason(tmp_path):
     table = (tmp_path / "report" / "index.html").read_text(encoding="utf-8").split('id="refused"')[1]
     assert "notes.pdf" in table and "not_a_pdf" in table and "not a PDF file" in table
     assert "**1** refused files" in report.markdown(tmp_path / "report")
+
+
+def _outlined(svg: Path) -> dict[str, list[str]]:
+    """The texts inside each colour's outlines of a drawn grid: {"red": [...], "blue": [...]}."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.parse(svg).getroot()
+    texts = [(float(t.get("x")), float(t.get("y")), "".join(t.itertext()).strip()) for t in root.iter(f"{ns}text")]
+    colours = {f"rgb{RED}": "red", f"rgb{BLUE}": "blue"}
+    out: dict[str, list[str]] = {"red": [], "blue": []}
+    for rect in root.iter(f"{ns}rect"):
+        if (colour := colours.get(rect.get("stroke"))) is None:
+            continue
+        x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+        out[colour] += [text for tx, ty, text in texts if x <= tx <= x + w and y <= ty <= y + h]
+    return out
+
+
+def test_a_workbook_finding_is_drawn_as_its_grid_with_the_cells_outlined(tmp_path):
+    """A workbook has no page to render: the finding's cells are drawn from the file's own cells
+    (an SVG of the sheet region, Excel's column letters and row numbers), the printed total in red,
+    the sources it should add up to in blue, named by dim_form.source_place's sheet and cells."""
+    import openpyxl
+
+    from pipeline import checks
+    from pipeline.ingest import ingest_file
+
+    book = openpyxl.load_workbook(WORKBOOK)
+    book.active["D6"] = "631743.00"  # 全年预算数 of 年度资金总额: 10,000 more than its sources
+    wrong = tmp_path / "wrong-total.xlsx"
+    book.save(wrong)
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        assert ingest_file(con, wrong).status == "loaded"
+        checks.run(con)
+        built = report.build(con, tmp_path / "report")
+    finally:
+        con.close()
+    assert built.findings == built.pictures == 2  # the total, and the execution rate it changes
+    [page] = (tmp_path / "report" / "findings").glob("*-fund_total-*.html")
+    html = page.read_text(encoding="utf-8")
+    [src] = re.findall(r'<img src="([^"]+)"', html)
+    svg = (page.parent / src).resolve()
+    assert svg.suffix == ".svg" and svg.is_file()
+    assert "'项目支出绩效自评表'!A3:H10" in unescape(_text(page))  # the sheet rows shown: 3 around rows 6–7
+    drawn = svg.read_text(encoding="utf-8")
+    assert ">D<" in drawn and ">6<" in drawn and "年度资金总额" in drawn  # the sheet's names and labels
+    outlined = _outlined(svg)
+    assert outlined["red"] == ["631743.00"]
+    assert "621743.00" in outlined["blue"] and "631743.00" not in outlined["blue"]
+    parser = _Refs()
+    parser.feed(drawn)
+    assert not parser.refs and "url(" not in drawn  # nothing fetched
+    [rate] = (tmp_path / "report" / "findings").glob("*-execution_rate-*.html")
+    [src] = re.findall(r'<img src="([^"]+)"', rate.read_text(encoding="utf-8"))
+    assert _outlined((rate.parent / src).resolve())["red"] == ["34.5"]
