@@ -108,7 +108,7 @@ def draw(tables: Sequence[Table], place: str | None, first: int, last: int, prin
     svg, width, height = _svg(table, range(top, bottom + 1), red, blue)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(svg, encoding="utf-8")
-    return Picture(page, len(red), width, height, suffix="svg", place=_named(table, top, bottom))
+    return Picture(page, len(red), width, height, suffix="svg", place=table.place(top, bottom))
 
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top in table cells, y up (as a PDF's)
@@ -129,10 +129,6 @@ def _regions(table: Table) -> dict[tuple[int, int], tuple[int, int, int, int]]:
 def _box(region: tuple[int, int, int, int]) -> Box:
     r0, c0, r1, c1 = region
     return (float(c0), float(-(r1 + 1)), float(c1 + 1), float(-r0))
-
-
-def _named(table: Table, top: int, bottom: int) -> str:
-    return table.place(top, bottom)
 
 
 def _width(text: str) -> int:

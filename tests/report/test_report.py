@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import re
-import shutil
 from decimal import Decimal
 from html import unescape
 from html.parser import HTMLParser
@@ -22,16 +20,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import CORPUS, PDF
+from conftest import CORPUS, PDF, chromium, keep_screenshots
 from pipeline import report, warehouse
 from pipeline.report.pictures import BLUE, RED
 
 pytestmark = pytest.mark.slow  # the samples' warehouse; the browser
 
 WORKBOOK = CORPUS / "xlsx" / "440304240300200076018.luohu.xlsx"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--window-size=1440,1100", "--hide-scrollbars"]
 
 
 @pytest.fixture(scope="module")
@@ -126,29 +121,6 @@ def test_a_folder_holding_something_else_is_never_replaced(site, tmp_path, sampl
     assert again.findings == site[0].findings and not list(site[1].parent.glob(".report*"))
 
 
-def _driver(tmp_path: Path):
-    required = bool(os.environ.get("JIXIAO_BROWSER_REQUIRED"))
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        webdriver = None
-    if not (chromium and driver and webdriver):
-        why = ("no chromium / chromedriver / selenium here (apt-get install chromium chromium-driver; "
-               "pip install selenium): the review report was not opened in a browser")
-        if required:
-            pytest.fail(why)
-        pytest.skip(why)
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    # the driver is given: selenium then looks nothing up (its manager would download one)
-    return webdriver.Chrome(options=options, service=Service(executable_path=driver))
-
-
 def _requests(browser) -> list[str]:
     urls = []
     for entry in browser.get_log("performance"):
@@ -164,7 +136,7 @@ def test_the_report_in_a_real_browser(site, tmp_path):
     from selenium.webdriver.common.by import By
 
     _, out, current, _ = site
-    browser = _driver(tmp_path)
+    browser = chromium(tmp_path / "profile")
     shots = tmp_path / "shots"
     shots.mkdir()
     try:
@@ -204,10 +176,7 @@ def test_the_report_in_a_real_browser(site, tmp_path):
     assert any(u.endswith(".png") for u in urls) and any(u.endswith("index.html") for u in urls)
     assert all(u.startswith(("file://", "data:")) for u in urls), [u for u in urls
                                                                    if not u.startswith(("file://", "data:"))]
-    if target := os.environ.get("JIXIAO_SCREENSHOTS"):
-        Path(target).mkdir(parents=True, exist_ok=True)
-        for shot in shots.iterdir():
-            shutil.copy(shot, Path(target) / shot.name)
+    keep_screenshots(shots)
 
 
 def test_the_next_report_takes_the_pictures_it_has_and_draws_only_new_ones(site, sample_warehouse,
