@@ -292,3 +292,18 @@ def test_a_workbook_finding_is_drawn_as_its_grid_with_the_cells_outlined(tmp_pat
     [rate] = (tmp_path / "report" / "findings").glob("*-execution_rate-*.html")
     [src] = re.findall(r'<img src="([^"]+)"', rate.read_text(encoding="utf-8"))
     assert _outlined((rate.parent / src).resolve())["red"] == ["34.5"]
+
+
+    from selenium.webdriver.common.by import By
+
+    browser = chromium(tmp_path / "profile")  # the SVG renders in a browser, beside its page
+    try:
+        browser.get("about:blank")
+        _requests(browser)  # the browser's own start: not the report's
+        browser.get(page.as_uri())
+        image = browser.find_element(By.CSS_SELECTOR, "figure img")
+        assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 500
+        urls = _requests(browser)
+    finally:
+        browser.quit()
+    assert any(u.endswith(".svg") for u in urls) and all(u.startswith(("file://", "data:")) for u in urls), urls
