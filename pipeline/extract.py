@@ -201,7 +201,8 @@ def _unreadable(info: PdfInfo, why: str) -> TextLayerUnreadable:
     return TextLayerUnreadable(str(info.path), f"the text layer cannot be read: {reason}; {why}", page)
 
 
-def _why_ocr(forms: list[Form], unreadable: set[int], asked: set[int] = frozenset()) -> list[Form]:
+def _why_ocr(forms: list[Form], unreadable: set[int], asked: frozenset[int] | set[int] = frozenset()
+             ) -> list[Form]:
     """Each form read by OCR from a page whose text layer was there but untrustworthy, or that the
     user asked to be read so (`prefer_ocr`; the stronger word when both), saying so."""
     def why(form: Form) -> str | None:
