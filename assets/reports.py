@@ -44,9 +44,16 @@ FINDINGS = dg.AssetCheckKey(dg.AssetKey("analyst_views"), "findings")
 warnings.filterwarnings("ignore", message=".*partitions_def.*", category=dg.PreviewWarning)
 
 
+class Reading(dg.Config):
+    """How `forms` reads its report: `prefer_ocr` reads every page of a PDF from its image, its text
+    layer set aside (`jixiao ingest --prefer-ocr`), for a report whose text layer the user distrusts."""
+
+    prefer_ocr: bool = False
+
+
 @dg.asset(partitions_def=REPORTS, group_name=GROUP, kinds={"pdf", "polars"})
 def forms(
-    context: dg.AssetExecutionContext, report_folder: ReportFolder
+    context: dg.AssetExecutionContext, report_folder: ReportFolder, config: Reading
 ) -> Iterator[dg.AssetObservation | dg.Output[facts.ReportFrames]]:
     """The forms of one report file as warehouse frames. A file that cannot be read fails this
     partition only, with its reason and page, and is moved to quarantine with a JSON sidecar."""
@@ -56,7 +63,7 @@ def forms(
         raise dg.Failure(f"no file with sha256 {sha} in {report_folder.inbox_dir} or "
                          f"{report_folder.quarantine_dir}", metadata={"sha256": sha})
     started = time.perf_counter()
-    reading = read_isolated(path, bounded.Limits.from_env())
+    reading = read_isolated(path, bounded.Limits.from_env(), prefer_ocr=config.prefer_ocr)
     seconds = time.perf_counter() - started
     if not _still(path, sha):  # what was read may not be the partition's content: never stored as it
         raise dg.Failure(description=str(FileChanged(str(path), CHANGED)), metadata={"sha256": sha})

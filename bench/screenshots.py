@@ -1,5 +1,6 @@
-"""Regenerate the README's screenshots of the review report (docs/img/report-*.png): runs the
-browser test of tests/report/test_report.py, which writes them where $JIXIAO_SCREENSHOTS says.
+"""Regenerate the README's screenshots (docs/img/): the review report's (report-*.png) and the Dagster
+UI's (dagster-*.png). Runs the browser tests of tests/report/test_report.py and
+tests/orchestration/test_dagster_ui.py, which write them where $JIXIAO_SCREENSHOTS says.
 
     python bench/screenshots.py [DIR]     # default docs/img
 
@@ -20,7 +21,8 @@ def main() -> int:
     target = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "docs" / "img").resolve()
     env = {**os.environ, "JIXIAO_SCREENSHOTS": str(target), "JIXIAO_BROWSER_REQUIRED": "1"}
     status = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                              "tests/report/test_report.py", "-k", "browser"], cwd=ROOT, env=env)
+                              "tests/report/test_report.py::test_the_report_in_a_real_browser",
+                              "tests/orchestration/test_dagster_ui.py"], cwd=ROOT, env=env)
     if status == 0:
         print(f"screenshots -> {target}")
     return status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import signal
@@ -19,6 +20,8 @@ DEFAULT_QUARANTINE = Path("data") / "quarantine"
 TABLE_ROWS = 10_000  # `query` prints at most this many rows as a table; csv and json print all
 # During a long ingest, the reports loaded so far are checked and published for readers this often.
 PUBLISH_SECONDS = 30
+PREFER_OCR = ("read every page of a PDF from its image by OCR, its text layer set aside (one you "
+              "distrust); dim_form.ocr_reason says ocr_asked_for. Slow: seconds a page")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="reports read at once, each in its own process (default: one per core)")
     e.add_argument("--verbose", action="store_true",
                    help="also list on stderr each table passed over as not a form, with page and why")
+    e.add_argument("--prefer-ocr", action="store_true", help=PREFER_OCR)
     e.set_defaults(run=_extract)
 
     i = sub.add_parser("ingest", help="load reports into the warehouse and check them",
@@ -138,6 +142,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+", metavar="PATH",
                    help="PDF report(s), or folder(s) searched recursively for *.pdf")
     i.add_argument("--force", action="store_true", help="re-read reports already loaded")
+    i.add_argument("--prefer-ocr", action="store_true",
+                   help=PREFER_OCR + " (with --force for a report already loaded)")
     i.add_argument("--quarantine", metavar="DIR", default=str(DEFAULT_QUARANTINE),
                    help="copy refused files here with a JSON sidecar (default: %(default)s)")
     i.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
@@ -244,6 +250,8 @@ def _extract(args: argparse.Namespace) -> int:
     forms: list[dict[str, Any]] = []
     status = 0
     read = extract_verbose if getattr(args, "verbose", False) else extract_dicts
+    if args.prefer_ocr:
+        read = functools.partial(read, prefer_ocr=True)
     for file, found in bounded.run(read, args.files, limits=Limits.from_env(), workers=args.workers):
         if isinstance(found, ReportError):
             print(f"jixiao: {found}", file=sys.stderr)
@@ -277,6 +285,7 @@ def _ingest(args: argparse.Namespace) -> int:
         unchecked = warehouse.unchecked_reports(con)  # loaded by a run that was killed before its checks
         published = time.monotonic()
         for n, outcome in enumerate(ingest_many(con, files, force=args.force, workers=args.workers,
+                                                prefer_ocr=args.prefer_ocr,
                                                 quarantine_dir=Path(args.quarantine), limits=limits,
                                                 batch_seconds=min(args.publish_every, BATCH_SECONDS)),
                                     start=1):

@@ -39,16 +39,18 @@ def parts(pages: int, size: int = PART_PAGES) -> list[range]:
 
 def extract(path: str | Path, engine: str = ENGINE, max_pages: int | None = None,
             part_pages: int = PART_PAGES, skipped: list[tuple[int, str]] | None = None,
-            ) -> tuple[PdfInfo, list[Form]]:
+            prefer_ocr: bool = False) -> tuple[PdfInfo, list[Form]]:
     """Read every form of a report. Raises a `ReportError` subclass for bad input. Untrusted files are
     read through `pipeline.bounded`, which also turns any other failure into a refusal. Tables that are
     not forms (a summary, a targets table, a 部门整体 table) are passed over: (page, why) each into
-    `skipped` where given."""
+    `skipped` where given. `prefer_ocr`: every page of a PDF is read from its image, its text layer
+    set aside (a user who distrusts it asked so; `OcrReading.reason` says `ocr_asked_for`)."""
     pages = count_pages(path, max_pages)
     skipped = [] if skipped is None else skipped
     info, forms = None, []
     for part in parts(pages, part_pages):
-        part_info, found = read_part(path, part, engine, max_pages, info.sha256 if info else None, skipped)
+        part_info, found = read_part(path, part, engine, max_pages, info.sha256 if info else None, skipped,
+                                     prefer_ocr)
         info = info or part_info
         forms += found
     assert info is not None  # a PDF has at least one page (count_pages)
@@ -68,23 +70,25 @@ def count_pages(path: str | Path, max_pages: int | None = None) -> int:
 
 def read_part(path: str | Path, part: range, engine: str = ENGINE, max_pages: int | None = None,
               sha256: str | None = None, skipped: list[tuple[int, str]] | None = None,
-              ) -> tuple[PdfInfo, list[Form]]:
+              prefer_ocr: bool = False) -> tuple[PdfInfo, list[Form]]:
     """The forms of a report whose first page is in `part`, read and checked (none is no fault here:
-    `extract` says so for the whole report). `sha256` spares hashing the file again."""
+    `extract` says so for the whole report). `sha256` spares hashing the file again. `prefer_ocr`:
+    as `extract`'s (a workbook, Word document or web page has no image: it is read as always)."""
     kind = tables.kind(path)
     if kind in _STRUCTURED:
         return _read_structured(Path(path), kind, part, max_pages, sha256, skipped)
     with OpenPdf(path, max_pages) as opened:  # each page loaded once, for its text and its tables
-        return _read_part(opened, path, part, engine, max_pages, sha256, skipped)
+        return _read_part(opened, path, part, engine, max_pages, sha256, skipped, prefer_ocr)
 
 
 def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_pages: int | None,
-               sha256: str | None, skipped: list[tuple[int, str]] | None = None) -> tuple[PdfInfo, list[Form]]:
+               sha256: str | None, skipped: list[tuple[int, str]] | None = None,
+               prefer_ocr: bool = False) -> tuple[PdfInfo, list[Form]]:
     pages = len(opened)
     end = min(part.stop + _READ_ON, pages + 1)  # pages read: part.start .. end - 1
     info = inspect(path, max_pages, range(part.start, end), sha256, opened)
     layer = scan(path, engine, range(part.start, end), opened)
-    info = _unlabelled(info, layer.rulings)
+    info = _preferred(_unlabelled(info, layer.rulings), range(part.start, end), prefer_ocr)
     ocr: dict = {}  # page → what OCR read there (pipeline.read.ocr), each scanned page read once
     while True:
         grids, rulings, read = layer.grids(), layer.rulings, info
@@ -105,14 +109,15 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
         more = range(end, min(end + _READ_ON, pages + 1))
         looked = inspect(path, max_pages, more, info.sha256, opened)
         added = scan(path, engine, more, opened)
-        info, layer, end = _joined(info, _unlabelled(looked, added.rulings)), layer + added, more.stop
+        looked = _preferred(_unlabelled(looked, added.rulings), more, prefer_ocr)
+        info, layer, end = _joined(info, looked), layer + added, more.stop
     forms = read_forms(read, grids, starting_on=part, skipped=skipped)
     if info.unreadable and not forms and any(p in part for p, _ in info.unreadable):
         raise _unreadable(info, "and no form could be read from its image either")
     if info.scanned:
         from .read.ocr import attach
         forms = attach(forms, scans)
-        forms = _why_ocr(forms, {p for p, _ in info.unreadable})
+        forms = _why_ocr(forms, {p for p, _ in info.unreadable}, set(info.asked) if prefer_ocr else set())
     forms = _with_seals(forms, layer.rulings)
     # the pages this part answers for: from its first form (the first part: from page 1) to the next
     held = range(1 if part.start == 1 else min(p for p in starts if p in part), after[0] if after else end)
@@ -124,6 +129,15 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
 
 _STRUCTURED = {"xlsx": "workbook", "xls": "workbook", "docx": "Word document", "html": "web page",
                "doc": "Word document"}
+
+
+def tables_of(path: str | Path) -> list[tables.Table]:
+    """The tables of a workbook, Word document or web page, as its reader reads them (the review
+    report draws a finding's cells from them: `pipeline.report.grid`)."""
+    kind = tables.kind(path)
+    if kind not in _STRUCTURED:
+        raise ValueError(f"{Path(path).name}: not a workbook, Word document or web page")
+    return _tables(Path(path), kind, None)
 
 
 def _tables(path: Path, kind: str, max_pages: int | None) -> list[tables.Table]:
@@ -155,6 +169,7 @@ def _read_structured(path: Path, kind: str, part: range, max_pages: int | None,
 
 
 UNREADABLE = "text_layer_unreadable"  # `OcrReading.reason` of a page read by OCR for its bad text layer
+ASKED = "ocr_asked_for"  # `OcrReading.reason` of a page with a text layer read by OCR at the user's word
 _FULL = 50  # glyphs: a ruled page printing this many holds some label of a form, or its text is wrong
 _WORDS = ("项目", "指标", "预算", "单位", "合计", "支出", "收入", "金额", "科目", "资金", "绩效", "得分", "分值")
 
@@ -186,10 +201,25 @@ def _unreadable(info: PdfInfo, why: str) -> TextLayerUnreadable:
     return TextLayerUnreadable(str(info.path), f"the text layer cannot be read: {reason}; {why}", page)
 
 
-def _why_ocr(forms: list[Form], unreadable: set[int]) -> list[Form]:
-    """Each form read by OCR from a page whose text layer was there but untrustworthy, saying so."""
-    return [dataclasses.replace(form, ocr=dataclasses.replace(form.ocr, reason=UNREADABLE))
-            if form.ocr is not None and unreadable & set(form.ocr.pages) else form for form in forms]
+def _why_ocr(forms: list[Form], unreadable: set[int], asked: frozenset[int] | set[int] = frozenset()
+             ) -> list[Form]:
+    """Each form read by OCR from a page whose text layer was there but untrustworthy, or that the
+    user asked to be read so (`prefer_ocr`; the stronger word when both), saying so."""
+    def why(form: Form) -> str | None:
+        on = set(form.ocr.pages) if form.ocr is not None else set()
+        return ASKED if asked & on else UNREADABLE if unreadable & on else None
+
+    return [dataclasses.replace(form, ocr=dataclasses.replace(form.ocr, reason=reason))
+            if (reason := why(form)) else form for form in forms]
+
+
+def _preferred(info: PdfInfo, pages: range, prefer_ocr: bool) -> PdfInfo:
+    """`info` with every page of `pages` read from its image when the user asked for OCR
+    (`prefer_ocr`); the pages that had a text layer are `asked`."""
+    if not prefer_ocr:
+        return info
+    asked = tuple(p for p in pages if p not in info.scanned)
+    return dataclasses.replace(info, scanned=tuple(sorted({*info.scanned, *pages})), asked=info.asked + asked)
 
 
 def _with_seals(forms: list[Form], rulings: dict[int, Ruling]) -> list[Form]:
@@ -204,18 +234,20 @@ def _with_seals(forms: list[Form], rulings: dict[int, Ruling]) -> list[Form]:
 
 def _joined(a: PdfInfo, b: PdfInfo) -> PdfInfo:
     return dataclasses.replace(a, page_texts=tuple(x or y for x, y in zip(a.page_texts, b.page_texts)),
-                               scanned=a.scanned + b.scanned, unreadable=a.unreadable + b.unreadable)
+                               scanned=a.scanned + b.scanned, unreadable=a.unreadable + b.unreadable,
+                               asked=a.asked + b.asked)
 
 
-def extract_verbose(path: str | Path, max_pages: int | None = None) -> dict:
+def extract_verbose(path: str | Path, max_pages: int | None = None, prefer_ocr: bool = False) -> dict:
     """The forms of a report (as `extract_dicts`) and the tables passed over as not forms, each with its
     page and why: what `jixiao extract --verbose` says."""
     skipped: list[tuple[int, str]] = []
-    forms = [form.to_dict() for form in extract(path, max_pages=max_pages, skipped=skipped)[1]]
+    forms = [form.to_dict() for form in extract(path, max_pages=max_pages, skipped=skipped,
+                                                prefer_ocr=prefer_ocr)[1]]
     return {"forms": forms, "skipped": [{"page": page, "why": why} for page, why in skipped]}
 
 
-def extract_dicts(path: str | Path, max_pages: int | None = None) -> list[dict]:
+def extract_dicts(path: str | Path, max_pages: int | None = None, prefer_ocr: bool = False) -> list[dict]:
     """The forms of a report in the SCHEMA.md shape: what `jixiao extract` prints, and what travels
     back from a worker process (`pipeline.bounded`)."""
-    return [form.to_dict() for form in extract(path, max_pages=max_pages)[1]]
+    return [form.to_dict() for form in extract(path, max_pages=max_pages, prefer_ocr=prefer_ocr)[1]]

@@ -21,6 +21,7 @@ as the CLI does.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -128,9 +129,11 @@ def _changed(path: Path, was: Stamp) -> FileChanged | None:
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool = False,
-                quarantine_dir: Path | None = None, sources: Path | None = None) -> Outcome:
+                quarantine_dir: Path | None = None, sources: Path | None = None,
+                prefer_ocr: bool = False) -> Outcome:
     """Load one report in one transaction, read in this process; `force` re-reads a report already
-    loaded. `sources`: the store of sources (default `pipeline.sources.store_of(con)`)."""
+    loaded. `sources`: the store of sources (default `pipeline.sources.store_of(con)`). `prefer_ocr`:
+    its PDF pages read from their image (`pipeline.extract.extract`)."""
     path = Path(path)
     content = _content(path)
     if isinstance(content, FileFault):
@@ -139,7 +142,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, force: bool
     if not force and warehouse.report_status(con, sha) == "loaded":
         return Outcome(path, sha, "skipped")
     started = time.perf_counter()
-    reading = bounded.guarded(read_report, path)
+    reading = bounded.guarded(functools.partial(read_report, prefer_ocr=prefer_ocr), path)
     reading = _changed(path, was) or reading
     return _store(con, path, sha, reading, time.perf_counter() - started, copy_aside(quarantine_dir),
                   sources)
@@ -152,13 +155,14 @@ class PartJob:
     path: Path
     sha256: str
     pages: range
+    prefer_ocr: bool = False  # read from the pages' images (`pipeline.extract.extract`)
 
 
 def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force: bool = False,
                 quarantine_dir: Path | None = None, limits: bounded.Limits = bounded.Limits(),
                 workers: int | None = None, part_pages: int = PART_PAGES,
                 batch_seconds: float = BATCH_SECONDS, put_aside: PutAside | None = None,
-                sources: Path | None = None) -> Iterator[Outcome]:
+                sources: Path | None = None, prefer_ocr: bool = False) -> Iterator[Outcome]:
     """Load reports, each whole or not at all, yielding their outcomes in the order of `paths`.
 
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
@@ -170,7 +174,8 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     `quarantine_dir`, or handed to `put_aside` when given. A file that cannot be opened, is not a
     regular file or changes before it is stored is `refused` (`errors.FileFault`). Each report loaded
     is first kept in the store of sources, `sources` (default `pipeline.sources.store_of(con)`), or
-    refused."""
+    refused. `prefer_ocr`: every page of a PDF read from its image, the text layer set aside (the
+    user distrusts it; `dim_form.ocr_reason` says `ocr_asked_for`)."""
     put_aside = put_aside or copy_aside(quarantine_dir)
     sources = sources if sources is not None else store_of(con)
     entries: list[tuple[Path, str, Stamp | None, bool, FileFault | None]] = []
@@ -184,7 +189,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     to_read = [(p, sha) for p, sha, _, skip, fault in entries if not skip and fault is None]
     counted = dict(zip((sha for _, sha in to_read), (r for _, r in bounded.run(
         count_pages, [p for p, _ in to_read], limits=limits, workers=workers))))
-    jobs = [PartJob(p, sha, part) for p, sha in to_read if isinstance(counted[sha], int)
+    jobs = [PartJob(p, sha, part, prefer_ocr) for p, sha in to_read if isinstance(counted[sha], int)
             for part in parts(counted[sha], part_pages)]
     readings = bounded.run(_read_part, jobs, limits=limits, workers=workers, name=lambda j: str(j.path))
     batch: list[facts.ReportFrames] = []  # small reports read whole, written together
@@ -240,7 +245,8 @@ def _read_part(job: PartJob, max_pages: int | None = None
     started = time.perf_counter()
     skipped: list[tuple[int, str]] = []
     try:
-        info, forms = read_part(job.path, job.pages, max_pages=max_pages, sha256=job.sha256, skipped=skipped)
+        info, forms = read_part(job.path, job.pages, max_pages=max_pages, sha256=job.sha256, skipped=skipped,
+                                prefer_ocr=job.prefer_ocr)
         reading = facts.frames(forms, file_path=str(job.path.absolute()), pages=info.pages) \
             if forms else None
     except ReportError as err:
@@ -301,9 +307,11 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stam
                    skipped=tuple(skipped))
 
 
-def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits()) -> facts.ReportFrames | ReportError:
+def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits(),
+                  prefer_ocr: bool = False) -> facts.ReportFrames | ReportError:
     """`read_report` in a worker process bounded by `limits`: what a Dagster step runs."""
-    [(_, reading)] = bounded.run(read_report, [Path(path)], limits=limits, workers=1)
+    read = functools.partial(read_report, prefer_ocr=prefer_ocr) if prefer_ocr else read_report
+    [(_, reading)] = bounded.run(read, [Path(path)], limits=limits, workers=1)
     return reading
 
 
@@ -367,13 +375,14 @@ def copy_aside(directory: Path | None) -> PutAside | None:
     return put
 
 
-def read_report(path: str | Path, max_pages: int | None = None) -> facts.ReportFrames | ReportError:
+def read_report(path: str | Path, max_pages: int | None = None,
+                prefer_ocr: bool = False) -> facts.ReportFrames | ReportError:
     """Everything one report would load, or why it cannot be loaded. The refusal is returned, not
     raised, so each caller decides where it goes (a quarantined row, a failed Dagster partition).
     Run it through `pipeline.bounded`, which turns any other failure into a refusal too."""
     path = Path(path)
     try:
-        info, forms = extract(path, max_pages=max_pages)
+        info, forms = extract(path, max_pages=max_pages, prefer_ocr=prefer_ocr)
         return facts.frames(forms, file_path=str(path.absolute()), pages=info.pages)
     except ReportError as err:
         return err

@@ -123,7 +123,7 @@ COMMENT ON COLUMN dim_form.source_place IS '来源位置: where a form read from
 COMMENT ON COLUMN dim_form.is_current IS '是否现行: false once a later report re-issues the same project and year';
 COMMENT ON COLUMN dim_form.superseded_by IS '被替代: sha256 of the report that superseded this version';
 COMMENT ON COLUMN dim_form.seals IS '电子签章: the electronic seals drawn as text over the form (JSON list of {page, box [x0, y0, x1, y1] in PDF points of the page as displayed, text}), set aside before the text was placed in cells; null when none';
-COMMENT ON COLUMN dim_form.ocr_reason IS 'OCR原因: why the form was read from its image: no_text_layer (a scan) or text_layer_unreadable (a text layer whose fonts map to no, private-use or wrong characters); null for text';
+COMMENT ON COLUMN dim_form.ocr_reason IS 'OCR原因: why the form was read from its image: no_text_layer (a scan), text_layer_unreadable (a text layer whose fonts map to no, private-use or wrong characters) or ocr_asked_for (a text layer the user set aside: --prefer-ocr); null for text';
 COMMENT ON COLUMN dim_form.read_method IS '读取方式: text (the PDF''s text layer) or ocr (some page of the form had no text layer and was read from its image)';
 COMMENT ON COLUMN dim_form.ocr_engine IS 'OCR引擎: the engine that read the form''s scanned pages (rapidocr-onnxruntime); null for text';
 COMMENT ON COLUMN dim_form.ocr_version IS 'OCR版本: the version of that engine';

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterator, Sequence
 
 import pytest
 
@@ -98,3 +107,120 @@ def first_sight_waits():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("assets.automation.QUIET_SECONDS", 3600.0)
         yield
+
+
+# -- real processes: Dagster's webserver, a headless browser -------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def until(what: str, probe: Callable, seconds: float):
+    """Poll `probe` until it returns something truthy; fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := probe():
+            return found
+        time.sleep(1)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+@dataclass(frozen=True)
+class Webserver:
+    process: subprocess.Popen  # the leader of a process group of its own
+    url: str  # http://127.0.0.1:<port>
+    log: Path
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def stop(self) -> None:
+        """SIGKILL the whole group (`dagster dev` ignores SIGTERM) and reap its leader."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
+@pytest.fixture
+def dagster_webserver(tmp_path) -> Iterator[Callable[..., Webserver]]:
+    """Start Dagster's webserver on the code location `assets.definitions`, on a free loopback port:
+    `start(env)` runs `dagster dev` (webserver, daemon, code server); `program` another command taking
+    `-m -h -p` (`dagster-webserver` alone, `python -m assets.ui` as `make ui` runs it). Each returns
+    once /server_info answers. Every group started is SIGKILLed whole at the end (`dagster dev`
+    ignores SIGTERM; the group is the test's alone)."""
+    started: list[Webserver] = []
+
+    def start(env: dict[str, str], program: Sequence[str] = (), log: Path | None = None,
+              seconds: float = 180) -> Webserver:
+        import requests
+
+        command = list(program) or [str(Path(sys.executable).with_name("dagster")), "dev"]
+        port = free_port()
+        log = log or tmp_path / f"dagster-{len(started)}.log"
+        with log.open("a") as out:
+            process = subprocess.Popen([*command, "-m", "assets.definitions", "-h", "127.0.0.1", "-p", str(port)],
+                                       cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        server = Webserver(process, f"http://127.0.0.1:{port}", log)
+        started.append(server)
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"{command[-1]} ended ({process.returncode}): {log.read_text()[-2000:]}")
+            try:
+                return requests.get(f"{server.url}/server_info", timeout=2).ok
+            except requests.ConnectionError:
+                return False
+
+        until(f"the webserver ({' '.join(command[-2:])})", answers, seconds)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--window-size=1440,1100", "--hide-scrollbars"]
+
+
+def chromium(profile: Path):
+    """A headless Chromium driven by selenium (Debian's chromium and chromium-driver), its profile in
+    `profile`, logging the requests it makes. Skips the test, saying why, where they are missing,
+    unless $JIXIAO_BROWSER_REQUIRED is set (.ci/run sets it): then it fails."""
+    required = bool(os.environ.get("JIXIAO_BROWSER_REQUIRED"))
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        webdriver = None
+    if not (binary and driver and webdriver):
+        why = ("no chromium / chromedriver / selenium here (apt-get install chromium chromium-driver; "
+               "pip install selenium): nothing was opened in a browser")
+        if required:
+            pytest.fail(why)
+        pytest.skip(why)
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    # the driver is given: selenium then looks nothing up (its manager would download one)
+    return webdriver.Chrome(options=options, service=Service(executable_path=driver))
+
+
+def keep_screenshots(shots: Path) -> None:
+    """Copy the test's screenshots where $JIXIAO_SCREENSHOTS says (`python bench/screenshots.py`
+    regenerates the README's docs/img/ so)."""
+    if target := os.environ.get("JIXIAO_SCREENSHOTS"):
+        Path(target).mkdir(parents=True, exist_ok=True)
+        for shot in shots.iterdir():
+            shutil.copy(shot, Path(target) / shot.name)

@@ -41,6 +41,7 @@ class PdfInfo:
     # whose text layer cannot be trusted (`unreadable`)
     scanned: tuple[int, ...] = ()
     unreadable: tuple[tuple[int, str], ...] = ()  # (page, why its text layer cannot be trusted)
+    asked: tuple[int, ...] = ()  # pages with a text layer read from their image at the user's word (--prefer-ocr)
 
 
 # What tells one state of a file from the next: (device, inode, size, mtime in ns). A file rewritten in

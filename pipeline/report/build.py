@@ -18,6 +18,9 @@ import duckdb
 
 from ..checks import RULES
 from ..facts.rules import AMOUNT_COLUMNS
+from ..extract import tables_of
+from ..read.tables import kind
+from .grid import draw
 from .pictures import Picture, render
 from .templates import environment, money, signed
 
@@ -31,7 +34,7 @@ SUMMARY = "review.md"  # the key figures as markdown, for the Dagster UI (`markd
 _FORMS = r"""
     SELECT f.form_id, f.report_sha256, f.project_code, f.project_name, f.year, f.template,
            f.implementing_unit, f.budget_unit, regexp_replace(f.budget_unit, '\s+', '', 'g') AS unit,
-           f.money_unit, f.status, f.read_method, f.first_page, f.last_page, f.funds_weight,
+           f.money_unit, f.status, f.read_method, f.first_page, f.last_page, f.source_place, f.funds_weight,
            f.execution_rate, f.funds_score, f.total_score, m.annual_budget, m.executed,
            r.file_name, r.source_path, r.file_path,
            count(c.rule) AS checks, count(c.rule) FILTER (WHERE NOT c.passed) AS findings
@@ -111,7 +114,8 @@ def build(con: duckdb.DuckDBPyConnection, out: Path) -> Built:
             _picture(f, work / "img", out / "img", kept.get(f.digest),
                      _ocr_cells(con, f.form) if f.form["read_method"] == "ocr" else None)
         (work / PICTURES).write_text(json.dumps(
-            {f.digest: {"file": f"{f.key}.png", **asdict(f.picture)} for f in findings if f.picture}),
+            {f.digest: {"file": f"{f.key}.{f.picture.suffix}", **asdict(f.picture)} for f in findings
+             if f.picture}),
             encoding="utf-8")
         units = _units(forms)
         env = environment()
@@ -206,23 +210,24 @@ def _kept(out: Path) -> dict[str, dict]:
 def _picture(f: Finding, folder: Path, old: Path, kept: dict | None, ocr: dict[int, list] | None) -> None:
     form = f.form
     source = Path(form["source_path"] or form["file_path"] or "")
-    name = f"{f.key}.png"
     if not source.is_file():
         f.picture_note = (f"未找到源文件副本 the kept copy of the report is missing ({source}); "
                           f"`jixiao rebuild` needs it too")
         return
-    if source.suffix.lower() != ".pdf":
-        f.picture_note = f"{source.suffix} 源文件无页面图像 no page image for a {source.suffix} source"
-        return
     pages = list(range(form["first_page"], form["last_page"] + 1))
+    around = AROUND.get(f.rule, ("{}",))
     try:
         if kept and (old / kept["file"]).is_file():
             folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(old / kept["file"], folder / name)
+            shutil.copyfile(old / kept["file"], folder / kept["file"])
             f.picture = Picture(**{k: v for k, v in kept.items() if k != "file"})
-        else:
-            f.picture = render(source, pages, _printed(form, f), f.related, folder / name, ocr=ocr,
-                               forms=AROUND.get(f.rule, ("{}",)), anchor=_anchor(f))
+        elif kind(source) == "pdf":
+            f.picture = render(source, pages, _printed(form, f), f.related, folder / f"{f.key}.png",
+                               ocr=ocr, forms=around, anchor=_anchor(f))
+        else:  # a workbook, Word document or web page: its cells drawn as a grid
+            f.picture = draw(tables_of(source), form["source_place"], form["first_page"], form["last_page"],
+                             _printed(form, f), f.related, folder / f"{f.key}.svg", forms=around,
+                             anchor=_anchor(f))
     except Exception as err:  # a damaged copy: said on the page, the rest of the report stands
         f.picture_note = f"页面无法渲染 the page could not be rendered: {err}"
         return
@@ -287,7 +292,7 @@ def _markdown(built: Built, findings: list[Finding], refused: list[dict]) -> str
         lines += ["| form | file | page | rule | subject | observed | expected | difference | unit |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for f in findings[:50]:
-            page = f.picture.page if f.picture else f.form["first_page"]
+            page = (f.picture.place or f.picture.page) if f.picture else f.form["first_page"]
             lines.append(f"| {f.form['project_code'] or f.form['form_id']} {f.form['year']} | "
                          f"{_cell(f.form['file_name'])} | {page} | {f.rule} | {_cell(f.subject)} | "
                          f"{f.observed_is}: {money(f.observed)} | {f.expected_is}: {money(f.expected)} | "

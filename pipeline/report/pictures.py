@@ -29,10 +29,12 @@ Box = tuple[float, float, float, float]  # left, bottom, right, top: PDF points,
 
 @dataclass(frozen=True)
 class Picture:
-    page: int  # 1-based page of the report
+    page: int  # 1-based page of the report (of a workbook, Word document or web page: its table)
     found: int  # boxes outlined (0: the value was not found on the page; the page is shown whole)
     width: int
     height: int
+    suffix: str = "png"  # the picture file's: png (a page rendered), svg (a table's cells drawn: grid.py)
+    place: str = ""  # the cells drawn, where the picture is a table's ("'Sheet1'!A5:H12")
 
 
 def spellings(value: Decimal) -> list[str]:

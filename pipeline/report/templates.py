@@ -195,14 +195,15 @@ FINDING = """{% extends "base" %}
 <dt>一级预算单位 unit</dt><dd>{{ f.form.budget_unit or '—' }}</dd>
 <dt>年度 year</dt><dd>{{ f.form.year }}</dd>
 <dt>文件 file</dt><dd>{{ f.form.file_name }} <small class="code">sha256 {{ f.form.report_sha256[:12] }}…</small></dd>
-<dt>页 page</dt><dd>{{ f.picture.page if f.picture else (f.form.first_page ~ '–' ~ f.form.last_page) }}</dd>
+{% if f.form.source_place %}<dt>位置 place</dt><dd class="code">{{ f.picture.place if f.picture and f.picture.place else f.form.source_place }}</dd>
+{% else %}<dt>页 page</dt><dd>{{ f.picture.page if f.picture else (f.form.first_page ~ '–' ~ f.form.last_page) }}</dd>{% endif %}
 <dt>读取 read</dt><dd>{{ f.form.read_method }}{% if f.form.status == 'ocr_unverified' %} · <span class="pill warn">OCR 未核验: a misread or the form's own error</span>{% endif %}</dd>
 <dt>金额单位 printed in</dt><dd>{{ f.form.money_unit }}</dd>
 </dl>
 
 {% if f.picture %}
-<figure><img src="../img/{{ f.key }}.png" width="{{ f.picture.width }}" alt="第{{ f.picture.page }}页 page {{ f.picture.page }}">
-<figcaption>第 {{ f.picture.page }} 页 page {{ f.picture.page }} ·
+<figure><img src="../img/{{ f.key }}.{{ f.picture.suffix }}" width="{{ f.picture.width }}" alt="{{ f.picture.place or ('第' ~ f.picture.page ~ '页 page ' ~ f.picture.page) }}">
+<figcaption>{% if f.picture.place %}单元格 cells {{ f.picture.place }} (据文件中的单元格绘制 drawn from the file's cells){% else %}第 {{ f.picture.page }} 页 page {{ f.picture.page }}{% endif %} ·
 <span class="key-red">红框 red</span>: 本项印刷值 the printed number of this finding{% if f.related %} ·
 <span class="key-blue">蓝框 blue</span>: 规则据以计算的印刷值 the printed numbers the rule computes from{% endif %}
 {% if f.picture_note %}<br><span class="note">{{ f.picture_note }}</span>{% endif %}</figcaption></figure>

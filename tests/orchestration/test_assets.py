@@ -5,8 +5,6 @@ printed totals do not reconcile; rerunning one partition replaces that report's 
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,13 +16,12 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 import pytest
-import requests
 
 from assets.automation import QUIET_SECONDS, REPORT_ASSETS, REQUEST_TAG, inbox_sensor, nightly
 from assets.definitions import defs
 from assets.reports import SEVERE, SUITE_TABLE
 from assets.resources import FILE_TAG, REPORTS, ReportFolder, Warehouse
-from conftest import ROOT, SAMPLES, extracted, truth
+from conftest import PDF, ROOT, SAMPLES, extracted, truth, until
 from pipeline.read.pdf import sha256_of
 from pipeline import checks
 from pipeline.checks import load_suites
@@ -459,24 +456,8 @@ mutation ($selector: RepositorySelector!, $name: String!, $key: String!) {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _until(what: str, probe, seconds: float):
-    """Poll `probe` until it returns something truthy; fail naming `what` after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := probe():
-            return found
-        time.sleep(1)
-    pytest.fail(f"gave up waiting for {what}")
-
-
 @pytest.mark.slow
-def test_webserver_and_daemon_run_a_partition_launched_through_graphql(tmp_path):
+def test_webserver_and_daemon_run_a_partition_launched_through_graphql(tmp_path, dagster_webserver):
     """`dagster dev` (webserver, daemon, code server) on a free loopback port, with its own instance,
     inbox and warehouse; a partition launched through the GraphQL API ends in the warehouse with its
     checks readable back from the API, recorded against that partition."""
@@ -489,45 +470,45 @@ def test_webserver_and_daemon_run_a_partition_launched_through_graphql(tmp_path)
     env = {**os.environ, "DAGSTER_HOME": str(home), "JIXIAO_INBOX": str(tmp_path / "inbox"),
            "JIXIAO_QUARANTINE": str(tmp_path / "quarantine"), "JIXIAO_DOCS": str(tmp_path / "docs"),
            "JIXIAO_WAREHOUSE": str(database), "PYTHONPATH": str(ROOT)}
-    port = _free_port()
-    log = (tmp_path / "dagster.log").open("w")
-    server = subprocess.Popen(
-        [Path(sys.executable).with_name("dagster"), "dev", "-m", "assets.definitions",
-         "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        def up() -> bool:
-            try:
-                return requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok
-            except requests.ConnectionError:
-                return False
+    server = dagster_webserver(env, log=tmp_path / "dagster.log")  # `dagster dev`
+    client = DagsterGraphQLClient("127.0.0.1", port_number=server.port)
+    sha = sha256_of(REAL)
+    selector = {"repositoryLocationName": "assets.definitions", "repositoryName": "__repository__"}
+    added = client._execute(ADD_PARTITION, {"selector": selector, "name": "reports", "key": sha})
+    assert added["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess"
+    run_id = client.submit_job_execution(
+        "ingest_report", tags={"dagster/partition": sha, FILE_TAG: str(REAL)})
+    done = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+    status = until("the run", lambda: (s := client.get_run_status(run_id)) in done and s, 180)
+    assert status == dg.DagsterRunStatus.SUCCESS, (tmp_path / "dagster.log").read_text()[-3000:]
 
-        _until("the webserver", up, 90)
-        client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-        sha = sha256_of(REAL)
-        selector = {"repositoryLocationName": "assets.definitions", "repositoryName": "__repository__"}
-        added = client._execute(ADD_PARTITION, {"selector": selector, "name": "reports", "key": sha})
-        assert added["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess"
-        run_id = client.submit_job_execution(
-            "ingest_report", tags={"dagster/partition": sha, FILE_TAG: str(REAL)})
-        done = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
-        status = _until("the run", lambda: (s := client.get_run_status(run_id)) in done and s, 180)
-        assert status == dg.DagsterRunStatus.SUCCESS, (tmp_path / "dagster.log").read_text()[-3000:]
-
-        for suite in load_suites():
-            asset = SUITE_TABLE.get(suite.name, "dim_form")
-            (execution,) = client._execute(CHECK_EXECUTIONS, {
-                "key": {"path": [asset]}, "check": suite.name, "partition": sha})["assetCheckExecutions"]
-            assert execution["runId"] == run_id and execution["partition"] == sha
-            assert execution["status"] == "SUCCEEDED" and execution["evaluation"]["success"]
-            meta = {m["label"]: m.get("intValue", m.get("text")) for m in execution["evaluation"]["metadataEntries"]}
-            assert meta["rows_checked"] > 0 and meta["rows_failed"] == 0 and meta["report"] == sha
-            assert execution["evaluation"]["severity"] == ("ERROR" if suite.name in SEVERE else "WARN")
-    finally:
-        os.killpg(server.pid, signal.SIGKILL)  # `dagster dev` ignores SIGTERM; its group is ours alone
-        server.wait()
-        log.close()
+    for suite in load_suites():
+        asset = SUITE_TABLE.get(suite.name, "dim_form")
+        (execution,) = client._execute(CHECK_EXECUTIONS, {
+            "key": {"path": [asset]}, "check": suite.name, "partition": sha})["assetCheckExecutions"]
+        assert execution["runId"] == run_id and execution["partition"] == sha
+        assert execution["status"] == "SUCCEEDED" and execution["evaluation"]["success"]
+        meta = {m["label"]: m.get("intValue", m.get("text")) for m in execution["evaluation"]["metadataEntries"]}
+        assert meta["rows_checked"] > 0 and meta["rows_failed"] == 0 and meta["report"] == sha
+        assert execution["evaluation"]["severity"] == ("ERROR" if suite.name in SEVERE else "WARN")
+    server.stop()  # before the warehouse is opened here
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM dim_form WHERE report_sha256 = ?", [sha]).fetchone() == (12,)
     assert checks.docs_index(tmp_path / "docs").is_file()
+
+
+def test_a_rerun_can_ask_for_ocr(tmp_path):
+    """`forms`' config `prefer_ocr` (the launchpad of a rerun): the report's PDF pages are read from
+    their image, and dim_form says it was asked for."""
+    site = Site(tmp_path)
+    text_form = PDF / "xlsx" / "440305210300200065020.xlsx.pdf"  # one page, a good text layer
+    shutil.copy(text_form, site.inbox / text_form.name)
+    sha = sha256_of(text_form)
+    site.instance.add_dynamic_partitions("reports", [sha])
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks], selection=REPORT_ASSETS, partition_key=sha,
+        instance=site.instance, resources=site.resources, raise_on_error=False,
+        tags={FILE_TAG: str(site.inbox / text_form.name)},
+        run_config={"ops": {"forms": {"config": {"prefer_ocr": True}}}})
+    assert result.success
+    assert site.rows("SELECT read_method, ocr_reason FROM dim_form") == [("ocr", "ocr_asked_for")]

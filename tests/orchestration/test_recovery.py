@@ -11,7 +11,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,6 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 import pytest
-import requests
 from filelock import FileLock
 
 from assets.automation import REPORT_ASSETS, REQUEST_TAG, RETRIES, inbox_sensor, nightly
@@ -33,7 +31,7 @@ from assets.launcher import process_alive, worker_start
 from assets.reports import analyst_views
 from assets.resources import FILE_TAG, ReportFolder, Warehouse
 from assets.ui import stop
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, until
 from pipeline import lines, warehouse
 from pipeline import checks
 from pipeline.ingest import ingest_many
@@ -243,22 +241,6 @@ def _noop():
 # -- real processes --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _until(what: str, probe, seconds: float):
-    """Poll `probe` until it returns something truthy; fail naming `what` after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := probe():
-            return found
-        time.sleep(1)
-    pytest.fail(f"gave up waiting for {what}")
-
-
 def _home(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A DAGSTER_HOME with the repo's dagster.yaml (as `make ui` copies it), and the environment."""
     home = tmp_path / "home"
@@ -334,31 +316,31 @@ def _kill_mid_run(tmp_path: Path, monkeypatch, whole_group: bool) -> None:
     with dg.DagsterInstance.from_config(str(home)) as instance:
         try:
             with _daemon(home, env, log):
-                run = _until("the sensor's run waiting for the writers' lock",
+                run = until("the sensor's run waiting for the writers' lock",
                              lambda: _waiting_for_the_lock(instance), 300)
                 pid, _ = worker_start(instance, run.run_id)
                 assert _claimed(instance) == {run.run_id}
                 if not whole_group:
                     os.kill(pid, signal.SIGKILL)
                     lock.release()
-                    failed = _until("the dead run marked failed", lambda: (
+                    failed = until("the dead run marked failed", lambda: (
                         r := instance.get_run_by_id(run.run_id)).status == dg.DagsterRunStatus.FAILURE and r, 60)
                     assert failed.is_failure
-                    _until("its slot freed", lambda: run.run_id not in _claimed(instance), 90)
-                    again = _until("the sensor's new run to end", lambda: _next_finished(instance, run), 420)
+                    until("its slot freed", lambda: run.run_id not in _claimed(instance), 90)
+                    again = until("the sensor's new run to end", lambda: _next_finished(instance, run), 420)
             if whole_group:  # the daemon's group was SIGKILLed on leaving the block, mid-run
                 # a killed process ends when next scheduled: on a busy machine, not at once
-                _until("the run worker gone", lambda: not process_alive(pid, time.time()), 60)
+                until("the run worker gone", lambda: not process_alive(pid, time.time()), 60)
                 assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED  # for good, before
                 assert _claimed(instance) == {run.run_id}
                 lock.release()
                 with _daemon(home, env, log):  # `make ui` again
-                    _until("the dead run marked failed", lambda: instance.get_run_by_id(
+                    until("the dead run marked failed", lambda: instance.get_run_by_id(
                         run.run_id).status == dg.DagsterRunStatus.FAILURE, 120)
                     (failure,) = [e for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)]
                     assert f"run worker pid {pid} is gone" in failure.message
-                    _until("its slot freed", lambda: run.run_id not in _claimed(instance), 90)
-                    again = _until("the sensor's new run to end", lambda: _next_finished(instance, run), 420)
+                    until("its slot freed", lambda: run.run_id not in _claimed(instance), 90)
+                    again = until("the sensor's new run to end", lambda: _next_finished(instance, run), 420)
         finally:
             if lock.is_locked:
                 lock.release()
@@ -402,7 +384,7 @@ def _alive(groups: set[int]) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
-def test_make_ui_stops_on_one_ctrl_c(tmp_path, monkeypatch):
+def test_make_ui_stops_on_one_ctrl_c(tmp_path, monkeypatch, dagster_webserver):
     """The wrapper of `make ui` (assets/ui.py) on a free port, a run waiting for the writers' lock:
     one SIGINT to the wrapper's group (what Ctrl-C sends to the foreground group) ends every process
     of `dagster dev`'s group, its run worker too, within 15 s."""
@@ -411,22 +393,11 @@ def test_make_ui_stops_on_one_ctrl_c(tmp_path, monkeypatch):
     shutil.copy2(REAL, tmp_path / "inbox" / "a.pdf")
     lock = FileLock(warehouse.lock_path(tmp_path / "warehouse.duckdb"))
     lock.acquire()
-    port = _free_port()
-    with (tmp_path / "ui.log").open("w") as out:
-        ui = subprocess.Popen([sys.executable, "-m", "assets.ui", "-m", "assets.definitions", "-h", "127.0.0.1",
-                               "-p", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                              start_new_session=True)
     groups: set[int] = set()
     try:
-        def answers() -> bool:
-            try:
-                return requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok
-            except requests.ConnectionError:
-                return False
-
-        _until("the webserver", answers, 180)
+        ui = dagster_webserver(env, program=[sys.executable, "-m", "assets.ui"], log=tmp_path / "ui.log").process
         with dg.DagsterInstance.from_config(str(home)) as instance:
-            run = _until("a run waiting for the writers' lock", lambda: _waiting_for_the_lock(instance), 300)
+            run = until("a run waiting for the writers' lock", lambda: _waiting_for_the_lock(instance), 300)
             worker, _ = worker_start(instance, run.run_id)
         tree, family = _processes(), {ui.pid}
         while grown := {p for p, (parent, _, _) in tree.items() if parent in family} - family:
@@ -435,12 +406,11 @@ def test_make_ui_stops_on_one_ctrl_c(tmp_path, monkeypatch):
         members = {p for p, (_, group, _) in tree.items() if group in groups}
         assert len(groups) == 1 and worker in members  # dagster dev, webserver, daemon, code server, run
         os.killpg(ui.pid, signal.SIGINT)  # one Ctrl-C
-        _until("every process of dagster dev's group to end", lambda: not _alive(groups), 15)
+        until("every process of dagster dev's group to end", lambda: not _alive(groups), 15)
         assert ui.wait(timeout=5) == 0
     finally:
-        for group in groups | {ui.pid}:
+        for group in groups:  # dagster dev's own; the wrapper's is the fixture's to kill
             _kill_group(group)
-        ui.wait()
         lock.release()
 
 
@@ -460,7 +430,7 @@ def test_stop_kills_what_ignores_the_interrupt():
         started = time.monotonic()
         stop(leader, grace=1.0)
         assert leader.returncode == -signal.SIGKILL and time.monotonic() - started < 10
-        _until("its child, which ignored SIGINT too, to end", lambda: not _alive({leader.pid}), 5)
+        until("its child, which ignored SIGINT too, to end", lambda: not _alive({leader.pid}), 5)
     finally:
         _kill_group(leader.pid)
         leader.wait()

@@ -11,25 +11,22 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import re
-import shutil
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from conftest import PDF
+from conftest import CORPUS, PDF, chromium, keep_screenshots
 from pipeline import report, warehouse
-from pipeline.report.pictures import RED
+from pipeline.report.pictures import BLUE, RED
 
 pytestmark = pytest.mark.slow  # the samples' warehouse; the browser
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--window-size=1440,1100", "--hide-scrollbars"]
+WORKBOOK = CORPUS / "xlsx" / "440304240300200076018.luohu.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -124,29 +121,6 @@ def test_a_folder_holding_something_else_is_never_replaced(site, tmp_path, sampl
     assert again.findings == site[0].findings and not list(site[1].parent.glob(".report*"))
 
 
-def _driver(tmp_path: Path):
-    required = bool(os.environ.get("JIXIAO_BROWSER_REQUIRED"))
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        webdriver = None
-    if not (chromium and driver and webdriver):
-        why = ("no chromium / chromedriver / selenium here (apt-get install chromium chromium-driver; "
-               "pip install selenium): the review report was not opened in a browser")
-        if required:
-            pytest.fail(why)
-        pytest.skip(why)
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    # the driver is given: selenium then looks nothing up (its manager would download one)
-    return webdriver.Chrome(options=options, service=Service(executable_path=driver))
-
-
 def _requests(browser) -> list[str]:
     urls = []
     for entry in browser.get_log("performance"):
@@ -162,7 +136,7 @@ def test_the_report_in_a_real_browser(site, tmp_path):
     from selenium.webdriver.common.by import By
 
     _, out, current, _ = site
-    browser = _driver(tmp_path)
+    browser = chromium(tmp_path / "profile")
     shots = tmp_path / "shots"
     shots.mkdir()
     try:
@@ -202,10 +176,7 @@ def test_the_report_in_a_real_browser(site, tmp_path):
     assert any(u.endswith(".png") for u in urls) and any(u.endswith("index.html") for u in urls)
     assert all(u.startswith(("file://", "data:")) for u in urls), [u for u in urls
                                                                    if not u.startswith(("file://", "data:"))]
-    if target := os.environ.get("JIXIAO_SCREENSHOTS"):
-        Path(target).mkdir(parents=True, exist_ok=True)
-        for shot in shots.iterdir():
-            shutil.copy(shot, Path(target) / shot.name)
+    keep_screenshots(shots)
 
 
 def test_the_next_report_takes_the_pictures_it_has_and_draws_only_new_ones(site, sample_warehouse,
@@ -264,3 +235,75 @@ def test_refused_files_are_listed_with_their_reason(tmp_path):
     table = (tmp_path / "report" / "index.html").read_text(encoding="utf-8").split('id="refused"')[1]
     assert "notes.pdf" in table and "not_a_pdf" in table and "not a PDF file" in table
     assert "**1** refused files" in report.markdown(tmp_path / "report")
+
+
+def _outlined(svg: Path) -> dict[str, list[str]]:
+    """The texts inside each colour's outlines of a drawn grid: {"red": [...], "blue": [...]}."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.parse(svg).getroot()
+    texts = [(float(t.get("x")), float(t.get("y")), "".join(t.itertext()).strip()) for t in root.iter(f"{ns}text")]
+    colours = {f"rgb{RED}": "red", f"rgb{BLUE}": "blue"}
+    out: dict[str, list[str]] = {"red": [], "blue": []}
+    for rect in root.iter(f"{ns}rect"):
+        if (colour := colours.get(rect.get("stroke"))) is None:
+            continue
+        x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+        out[colour] += [text for tx, ty, text in texts if x <= tx <= x + w and y <= ty <= y + h]
+    return out
+
+
+def test_a_workbook_finding_is_drawn_as_its_grid_with_the_cells_outlined(tmp_path):
+    """A workbook has no page to render: the finding's cells are drawn from the file's own cells
+    (an SVG of the sheet region, Excel's column letters and row numbers), the printed total in red,
+    the sources it should add up to in blue, named by dim_form.source_place's sheet and cells."""
+    import openpyxl
+
+    from pipeline import checks
+    from pipeline.ingest import ingest_file
+
+    book = openpyxl.load_workbook(WORKBOOK)
+    book.active["D6"] = "631743.00"  # 全年预算数 of 年度资金总额: 10,000 more than its sources
+    wrong = tmp_path / "wrong-total.xlsx"
+    book.save(wrong)
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        assert ingest_file(con, wrong).status == "loaded"
+        checks.run(con)
+        built = report.build(con, tmp_path / "report")
+    finally:
+        con.close()
+    assert built.findings == built.pictures == 2  # the total, and the execution rate it changes
+    [page] = (tmp_path / "report" / "findings").glob("*-fund_total-*.html")
+    html = page.read_text(encoding="utf-8")
+    [src] = re.findall(r'<img src="([^"]+)"', html)
+    svg = (page.parent / src).resolve()
+    assert svg.suffix == ".svg" and svg.is_file()
+    assert "'项目支出绩效自评表'!A3:H10" in unescape(_text(page))  # the sheet rows shown: 3 around rows 6–7
+    drawn = svg.read_text(encoding="utf-8")
+    assert ">D<" in drawn and ">6<" in drawn and "年度资金总额" in drawn  # the sheet's names and labels
+    outlined = _outlined(svg)
+    assert outlined["red"] == ["631743.00"]
+    assert "621743.00" in outlined["blue"] and "631743.00" not in outlined["blue"]
+    parser = _Refs()
+    parser.feed(drawn)
+    assert not parser.refs and "url(" not in drawn  # nothing fetched
+    [rate] = (tmp_path / "report" / "findings").glob("*-execution_rate-*.html")
+    [src] = re.findall(r'<img src="([^"]+)"', rate.read_text(encoding="utf-8"))
+    assert _outlined((rate.parent / src).resolve())["red"] == ["34.5"]
+
+
+    from selenium.webdriver.common.by import By
+
+    browser = chromium(tmp_path / "profile")  # the SVG renders in a browser, beside its page
+    try:
+        browser.get("about:blank")
+        _requests(browser)  # the browser's own start: not the report's
+        browser.get(page.as_uri())
+        image = browser.find_element(By.CSS_SELECTOR, "figure img")
+        assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 500
+        urls = _requests(browser)
+    finally:
+        browser.quit()
+    assert any(u.endswith(".svg") for u in urls) and all(u.startswith(("file://", "data:")) for u in urls), urls
