@@ -127,8 +127,8 @@ COMMENT ON COLUMN dim_form.ocr_reason IS 'OCR原因: why the form was read from 
 COMMENT ON COLUMN dim_form.read_method IS '读取方式: text (the PDF''s text layer) or ocr (some page of the form had no text layer and was read from its image)';
 COMMENT ON COLUMN dim_form.ocr_engine IS 'OCR引擎: the engine that read the form''s scanned pages (rapidocr-onnxruntime); null for text';
 COMMENT ON COLUMN dim_form.ocr_version IS 'OCR版本: the version of that engine';
-COMMENT ON COLUMN dim_form.status IS '核验状态: text (read from the text layer; failed checks are findings about the form), ocr_verified (read by OCR, every check holds on its numbers), ocr_unverified (read by OCR, some check fails: a misread or the form''s own error, which OCR cannot tell apart; kept out of the analyst views, see v_ocr_forms and v_ocr_unverified_cells)';
-COMMENT ON COLUMN dim_form.ocr_failed_rules IS 'OCR未通过规则: the rules that failed on an ocr_unverified form, comma-separated; not_a_number where a number cell was read as no number (stored as null)';
+COMMENT ON COLUMN dim_form.status IS '核验状态: text (read from the text layer; failed checks are findings about the form), ocr_verified (read by OCR, every check holds on its numbers), ocr_unverified (read by OCR, some check fails: a misread or the form''s own error, which OCR cannot tell apart; or a unit or project name no source confirms, v_ocr_unmatched_names; kept out of the analyst views, see v_ocr_forms and v_ocr_unverified_cells)';
+COMMENT ON COLUMN dim_form.ocr_failed_rules IS 'OCR未通过规则: the rules that failed on an ocr_unverified form, comma-separated; not_a_number where a number cell was read as no number (stored as null); second_read where a target or actual read twice gives two numbers; unverified_name where a unit or project name is one no source confirms (v_ocr_unmatched_names, kept up to date at every load)';
 
 CREATE TABLE IF NOT EXISTS fact_fund_execution (
     form_id        VARCHAR NOT NULL,

@@ -147,6 +147,7 @@ def point_repairs(form: Form):
 
 NOT_A_NUMBER = "not_a_number"  # an OCR'd cell read into a number field that is no number
 SECOND_READ = "second_read"  # a target or an actual whose second read gives other digits
+UNVERIFIED_NAME = "unverified_name"  # a unit or project name no source confirms (set at load: pipeline.warehouse.check_ocr_names)
 _MARKS = re.compile(r"[^0-9.%]")
 
 
