@@ -224,7 +224,7 @@ def load_unit_aliases(con: duckdb.DuckDBPyConnection, path: Path | None = None) 
 
 def check_ocr_names(con: duckdb.DuckDBPyConnection) -> None:
     """Give each current form read by OCR the rule `unverified_name` (status ocr_unverified) while
-    v_ocr_unmatched_names lists one of its names, and take it back once the warehouse confirms the
+    v_ocr_unmatched_names lists one of its names as `keeps_unverified`, and take it back once the warehouse confirms the
     name (a text-layer form printing it came later, an alias was added): a misread name breaks no
     sum, and a form whose names nothing confirms stays out of the verified views. The view is the
     one definition; this only mirrors it into dim_form.status and ocr_failed_rules. Run after every
@@ -242,7 +242,7 @@ def check_ocr_names(con: duckdb.DuckDBPyConnection) -> None:
                                    lambda x: x NOT IN ('', '{UNVERIFIED_NAME}'))
                        || CASE WHEN n.form_id IS NULL THEN [] ELSE ['{UNVERIFIED_NAME}'] END), ','), '') AS rules
             FROM dim_form f
-            LEFT JOIN (SELECT DISTINCT form_id, report_sha256 FROM v_ocr_unmatched_names) n
+            LEFT JOIN (SELECT DISTINCT form_id, report_sha256 FROM v_ocr_unmatched_names WHERE keeps_unverified) n
                  ON n.form_id = f.form_id AND n.report_sha256 = f.report_sha256
             WHERE f.read_method = 'ocr' AND f.is_current
         ) r

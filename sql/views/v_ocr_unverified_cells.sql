@@ -1,6 +1,6 @@
 -- The cells of OCR'd forms that are not trusted: what a failed check rests on, what was corrected,
--- what was read with low confidence, and the cell a name no source confirms was read from
--- (v_ocr_unmatched_names: the shortest cell holding it); with the box to look at on the page.
+-- what was read with low confidence, and the cell a name that keeps its form unverified was read
+-- from (v_ocr_unmatched_names keeps_unverified: the shortest cell holding it); with the box to look at on the page.
 -- Lowest confidence first: a misread digit is most often there.
 CREATE OR REPLACE VIEW v_ocr_unverified_cells AS
 WITH named AS (
@@ -11,6 +11,7 @@ WITH named AS (
         FROM v_ocr_unmatched_names n
         JOIN ocr_cell c ON c.form_id = n.form_id AND c.report_sha256 = n.report_sha256
              AND contains(name_norm(c.text), name_norm(n.name))
+        WHERE n.keeps_unverified
         QUALIFY row_number() OVER (PARTITION BY n.form_id, n.report_sha256, n.field
                                    ORDER BY length(c.text), c.page, c.row_no, c.col_no) = 1
     )
@@ -29,4 +30,4 @@ LEFT JOIN named n ON n.form_id = c.form_id AND n.report_sha256 = c.report_sha256
 WHERE f.is_current AND (c.unverified OR n.reason IS NOT NULL)
 ORDER BY f.form_id, c.confidence, c.page, c.row_no, c.col_no;
 COMMENT ON VIEW v_ocr_unverified_cells IS 'OCR未核验单元格: one row per unverified cell of a current ocr_unverified form (a number a failed check rests on, a corrected cell, a second read that differs, a name no source confirms), lowest confidence first';
-COMMENT ON COLUMN v_ocr_unverified_cells.reason IS '原因: the cell''s own reasons (ocr_cell.reason), and unverified_name:<field>[→<suggestion>] where it holds a name listed in v_ocr_unmatched_names';
+COMMENT ON COLUMN v_ocr_unverified_cells.reason IS '原因: the cell''s own reasons (ocr_cell.reason), and unverified_name:<field>[→<suggestion>] where it holds a name v_ocr_unmatched_names lists as keeps_unverified';

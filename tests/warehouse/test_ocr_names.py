@@ -1,8 +1,8 @@
 """Names a scan gives (issue 22 item 2): a unit or project name read by OCR is trusted only where the
 warehouse confirms it (a text-layer form printing it, sql/unit_aliases.csv, another report's scan);
 one nothing confirms is listed in v_ocr_unmatched_names (near_miss with the name it is nearest to,
-or unmatched), never replaced, and keeps its form ocr_unverified, out of the verified views. Text
-forms given an OCR reading: cheap, no OCR run."""
+or unmatched), never replaced; a unit name, or a project name near one of the same unit's, keeps its
+form ocr_unverified, out of the verified views. Text forms given an OCR reading: cheap, no OCR run."""
 
 from __future__ import annotations
 
@@ -65,31 +65,47 @@ def test_a_scan_whose_names_the_warehouse_holds_is_verified(read, tmp_path):
     assert "a" * 64 in _listed(con, "v_form_scorecard")
 
 
-def test_a_misread_project_name_is_flagged_with_the_name_it_is_nearest_to(read, tmp_path):
-    """"信息化基础设施管理工作" read "信息化基础没施管理上作": a near miss, listed with the name held,
-    loaded as read, the form unverified and out of the verified views, the cell listed."""
+def test_a_misread_project_name_is_flagged_with_the_unit_project_it_is_nearest_to(read, tmp_path):
+    """"大数据建设管理工作" (a project of the same unit) read "大数据建没管理工作": a near miss, listed
+    with the name held, loaded as read, the form unverified and out of the verified views, its cell
+    listed."""
     con = warehouse.connect(tmp_path / "w.duckdb")
-    scan = _scan(read[SCANNED], "b" * 64, project_name="信息化基础没施管理上作")
+    scan = _scan(read[SCANNED], "b" * 64, project_name="大数据建没管理工作")
     _load(con, read[SAME_PROJECT], read[SAME_UNITS], scan)
-    rows = con.execute("SELECT field, name, verdict, suggestion, similarity FROM v_ocr_unmatched_names").fetchall()
-    assert [r[:4] for r in rows] == [("project_name", "信息化基础没施管理上作", "near_miss", "信息化基础设施管理工作")]
-    assert float(rows[0][4]) == pytest.approx(1 - 2 / 11, abs=0.01)
+    rows = con.execute("SELECT field, name, verdict, suggestion, similarity, keeps_unverified "
+                       "FROM v_ocr_unmatched_names").fetchall()
+    assert [r[:4] for r in rows] == [("project_name", "大数据建没管理工作", "near_miss", "大数据建设管理工作")]
+    assert float(rows[0][4]) == pytest.approx(1 - 1 / 9, abs=0.01) and rows[0][5] is True
     assert _status(con, "b" * 64) == (UNVERIFIED, UNVERIFIED_NAME)
     assert con.execute("SELECT project_name FROM dim_form WHERE report_sha256 = ?", ["b" * 64]).fetchone() \
-        == ("信息化基础没施管理上作",)  # never replaced
+        == ("大数据建没管理工作",)  # never replaced
     for view in ("v_form_scorecard", "v_indicator_results", "v_self_score_audit"):
         assert "b" * 64 not in _listed(con, view), view
     cells = con.execute("SELECT text, reason FROM v_ocr_unverified_cells").fetchall()
-    assert cells == [("信息化基础没施管理上作", "unverified_name:project_name→信息化基础设施管理工作")]
+    assert cells == [("大数据建没管理工作", "unverified_name:project_name→大数据建设管理工作")]
     assert con.execute("SELECT status, ocr_failed_rules FROM v_ocr_forms").fetchone() == (UNVERIFIED, UNVERIFIED_NAME)
+
+
+def test_a_new_project_name_near_another_units_is_listed_only(read, tmp_path):
+    """A project name held nowhere, near another unit's project ("信息化基础没施管理上作" against 南山区
+    社会福利中心's "信息化基础设施管理工作"; 海珠区… against 罗湖区… on the fixture scans) is most
+    often a project of its own: listed, the form stays verified."""
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    scan = _scan(read[SCANNED], "g" * 64, project_name="信息化基础没施管理上作")
+    _load(con, read[SAME_PROJECT], read[SAME_UNITS], scan)
+    rows = con.execute("SELECT field, verdict, suggestion, keeps_unverified FROM v_ocr_unmatched_names").fetchall()
+    assert rows == [("project_name", "near_miss", "信息化基础设施管理工作", False)]
+    assert _status(con, "g" * 64) == (VERIFIED, None)
+    assert "g" * 64 in _listed(con, "v_form_scorecard")
+    assert con.execute("SELECT count(*) FROM v_ocr_unverified_cells").fetchone() == (0,)
 
 
 def test_a_unit_name_that_matches_nothing_is_flagged_without_a_suggestion(read, tmp_path):
     con = warehouse.connect(tmp_path / "w.duckdb")
     scan = _scan(read[SCANNED], "c" * 64, implementing_unit="广西壮族自治区桂林市气象台")
     _load(con, read[SAME_PROJECT], read[SAME_UNITS], scan)
-    rows = con.execute("SELECT field, verdict, suggestion FROM v_ocr_unmatched_names").fetchall()
-    assert rows == [("implementing_unit", "unmatched", None)]
+    rows = con.execute("SELECT field, verdict, suggestion, keeps_unverified FROM v_ocr_unmatched_names").fetchall()
+    assert rows == [("implementing_unit", "unmatched", None, True)]
     assert _status(con, "c" * 64) == (UNVERIFIED, UNVERIFIED_NAME)
 
 
@@ -102,10 +118,11 @@ def test_the_flag_follows_what_the_warehouse_holds_in_either_order(read, tmp_pat
     assert _status(con, "d" * 64) == (UNVERIFIED, UNVERIFIED_NAME)
     assert {f for (f,) in con.execute("SELECT field FROM v_ocr_unmatched_names").fetchall()} == \
         {"project_name", "implementing_unit"}  # its budget unit: named in sql/unit_aliases.csv
-    _load(con, read[SAME_UNITS])
+    _load(con, read[SAME_UNITS])  # its units: the project name, new, is listed only
     assert [f for (f,) in con.execute("SELECT field FROM v_ocr_unmatched_names").fetchall()] == ["project_name"]
-    _load(con, read[SAME_PROJECT])
     assert _status(con, "d" * 64) == (VERIFIED, None)
+    _load(con, read[SAME_PROJECT])
+    assert con.execute("SELECT count(*) FROM v_ocr_unmatched_names").fetchone() == (0,)
     con.execute("UPDATE dim_form SET ocr_failed_rules = 'fund_total', status = ? WHERE report_sha256 = ?",
                 [UNVERIFIED, "d" * 64])  # as a failed check leaves it
     warehouse.check_ocr_names(con)
