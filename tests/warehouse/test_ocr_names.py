@@ -1,5 +1,6 @@
 """Names a scan gives (issue 22 item 2): a unit or project name read by OCR is trusted only where the
-warehouse confirms it (a text-layer form printing it, sql/unit_aliases.csv, another report's scan);
+warehouse confirms it (a text-layer form printing it, of the same unit for a project;
+sql/unit_aliases.csv; another report's scan);
 one nothing confirms is listed in v_ocr_unmatched_names (near_miss with the name it is nearest to,
 or unmatched), never replaced; a unit name, or a project name near one of the same unit's, keeps its
 form ocr_unverified, out of the verified views. Text forms given an OCR reading: cheap, no OCR run."""
@@ -17,7 +18,7 @@ from pipeline.facts import frames as facts
 from pipeline.facts.ocr_trust import UNVERIFIED, UNVERIFIED_NAME, VERIFIED
 from pipeline.model import OcrCell, OcrReading
 
-# 信息化基础设施管理工作 of 深圳市南山区社会福利中心: the project name the scan prints
+# 信息化基础设施管理工作 of 深圳市南山区社会福利中心: the project name the scan prints, another unit's
 SAME_PROJECT = PDF / "reportlab" / "440305210300200065020.reportlab.pdf"
 # 大数据建设管理工作 of 深圳市罗湖区智慧城市建设中心, 深圳市罗湖区政务服务数据管理局（本级）: its units
 SAME_UNITS = PDF / "reportlab" / "440303210301500004536.reportlab.pdf"
@@ -32,6 +33,11 @@ def read() -> dict:
 
 def _frames(form):
     return facts.frames([form], file_path=form.source.file, pages=1)
+
+
+def _last_year(form):
+    """The scanned form's project a year before, printed in a text layer (another report)."""
+    return dataclasses.replace(form, year=form.year - 1, source=dataclasses.replace(form.source, sha256="1" * 64))
 
 
 def _scan(form, sha: str, **names):
@@ -59,7 +65,7 @@ def _listed(con, view: str) -> set[str]:
 def test_a_scan_whose_names_the_warehouse_holds_is_verified(read, tmp_path):
     con = warehouse.connect(tmp_path / "w.duckdb")
     scan = _scan(read[SCANNED], "a" * 64)
-    _load(con, read[SAME_PROJECT], read[SAME_UNITS], scan)
+    _load(con, _last_year(read[SCANNED]), scan)
     assert _status(con, "a" * 64) == (VERIFIED, None)
     assert con.execute("SELECT count(*) FROM v_ocr_unmatched_names").fetchone() == (0,)
     assert "a" * 64 in _listed(con, "v_form_scorecard")
@@ -89,21 +95,23 @@ def test_a_misread_project_name_is_flagged_with_the_unit_project_it_is_nearest_t
 def test_a_new_project_name_near_another_units_is_listed_only(read, tmp_path):
     """A project name held nowhere, near another unit's project ("信息化基础没施管理上作" against 南山区
     社会福利中心's "信息化基础设施管理工作"; 海珠区… against 罗湖区… on the fixture scans) is most
-    often a project of its own: listed, the form stays verified."""
+    often a project of its own: listed as unmatched (a project is compared with its own units'
+    projects only), the form stays verified."""
     con = warehouse.connect(tmp_path / "w.duckdb")
-    scan = _scan(read[SCANNED], "g" * 64, project_name="信息化基础没施管理上作")
-    _load(con, read[SAME_PROJECT], read[SAME_UNITS], scan)
-    rows = con.execute("SELECT field, verdict, suggestion, keeps_unverified FROM v_ocr_unmatched_names").fetchall()
-    assert rows == [("project_name", "near_miss", "信息化基础设施管理工作", False)]
-    assert _status(con, "g" * 64) == (VERIFIED, None)
-    assert "g" * 64 in _listed(con, "v_form_scorecard")
-    assert con.execute("SELECT count(*) FROM v_ocr_unverified_cells").fetchone() == (0,)
+    for name in ("信息化基础没施管理上作", "信息化基础设施管理工作"):  # the other unit's name does not confirm it either
+        scan = _scan(read[SCANNED], "g" * 64, project_name=name)
+        _load(con, read[SAME_PROJECT], read[SAME_UNITS], scan)
+        rows = con.execute("SELECT field, verdict, suggestion, keeps_unverified FROM v_ocr_unmatched_names").fetchall()
+        assert rows == [("project_name", "unmatched", None, False)], name
+        assert _status(con, "g" * 64) == (VERIFIED, None)
+        assert "g" * 64 in _listed(con, "v_form_scorecard")
+        assert con.execute("SELECT count(*) FROM v_ocr_unverified_cells").fetchone() == (0,)
 
 
 def test_a_unit_name_that_matches_nothing_is_flagged_without_a_suggestion(read, tmp_path):
     con = warehouse.connect(tmp_path / "w.duckdb")
     scan = _scan(read[SCANNED], "c" * 64, implementing_unit="广西壮族自治区桂林市气象台")
-    _load(con, read[SAME_PROJECT], read[SAME_UNITS], scan)
+    _load(con, _last_year(read[SCANNED]), scan)
     rows = con.execute("SELECT field, verdict, suggestion, keeps_unverified FROM v_ocr_unmatched_names").fetchall()
     assert rows == [("implementing_unit", "unmatched", None, True)]
     assert _status(con, "c" * 64) == (UNVERIFIED, UNVERIFIED_NAME)
@@ -121,7 +129,7 @@ def test_the_flag_follows_what_the_warehouse_holds_in_either_order(read, tmp_pat
     _load(con, read[SAME_UNITS])  # its units: the project name, new, is listed only
     assert [f for (f,) in con.execute("SELECT field FROM v_ocr_unmatched_names").fetchall()] == ["project_name"]
     assert _status(con, "d" * 64) == (VERIFIED, None)
-    _load(con, read[SAME_PROJECT])
+    _load(con, _last_year(read[SCANNED]))
     assert con.execute("SELECT count(*) FROM v_ocr_unmatched_names").fetchone() == (0,)
     con.execute("UPDATE dim_form SET ocr_failed_rules = 'fund_total', status = ? WHERE report_sha256 = ?",
                 [UNVERIFIED, "d" * 64])  # as a failed check leaves it
