@@ -224,11 +224,11 @@ def load_unit_aliases(con: duckdb.DuckDBPyConnection, path: Path | None = None) 
 
 def check_ocr_names(con: duckdb.DuckDBPyConnection) -> None:
     """Give each current form read by OCR the rule `unverified_name` (status ocr_unverified) while
-    v_ocr_unmatched_names lists one of its names as `keeps_unverified`, and take it back once the warehouse confirms the
-    name (a text-layer form printing it came later, an alias was added): a misread name breaks no
-    sum, and a form whose names nothing confirms stays out of the verified views. The view is the
-    one definition; this only mirrors it into dim_form.status and ocr_failed_rules. Run after every
-    load, refusal and re-ranking, and when the aliases are reloaded."""
+    v_ocr_unmatched_names lists one of its names as `keeps_unverified`, and take it back once the
+    warehouse confirms the name (a text-layer form printing it came later, an alias was added): a
+    misread name breaks no sum, so it keeps its form out of the verified views. The view is the one
+    definition; this only mirrors it into dim_form.status and ocr_failed_rules (its other rules
+    stay). Run after every load, refusal and re-ranking, and when the aliases are reloaded."""
     [(scans,)] = con.execute("SELECT count(*) FROM dim_form WHERE read_method = 'ocr' AND is_current").fetchall()
     if not scans:
         return  # text forms only: nothing to compare, and text loads pay nothing

@@ -9,9 +9,11 @@ form. A misread digit almost always breaks one of them. So a form read by OCR is
 - `ocr_unverified` otherwise, or when a target or an actual (年度指标值, 实际完成值: no sum covers
   them) was read twice (`ocr.recognise.second_read`) and the two reads' numbers differ
   (`SECOND_READ`; digits, point and percent), or one was read with a strict sign (`STRICT_SIGN`:
-  forms print "≥", "≤"; a ">" is a misread the second read cannot see): a failed check may be a misread or what the form really prints, and
-  OCR alone cannot tell which, so the form is stored apart (the analyst views leave it out) with
-  the rules that failed and the cells they rest on (`ocr_cell.unverified`).
+  forms print "≥", "≤"; a ">" is a misread the second read cannot see): a failed check may be a
+  misread or what the form really prints, and OCR alone cannot tell which, so the form is stored
+  apart (the analyst views leave it out) with the rules that failed and the cells they rest on
+  (`ocr_cell.unverified`). A unit or project name is judged at load, against the names the
+  warehouse holds (`UNVERIFIED_NAME`, `pipeline.warehouse.check_ocr_names`).
 
 A form read from its text layer is `text`: its failed checks are findings about the form, as before.
 Nothing here changes a number.
@@ -148,7 +150,8 @@ def point_repairs(form: Form):
 
 NOT_A_NUMBER = "not_a_number"  # an OCR'd cell read into a number field that is no number
 SECOND_READ = "second_read"  # a target or an actual whose second read gives other digits
-UNVERIFIED_NAME = "unverified_name"  # a unit or project name no source confirms (set at load: pipeline.warehouse.check_ocr_names)
+# a unit or project name no source confirms (set at load, pipeline.warehouse.check_ocr_names)
+UNVERIFIED_NAME = "unverified_name"
 _MARKS = re.compile(r"[^0-9.%]")
 
 
@@ -265,8 +268,8 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
                 **{k: Decimal(str(v)) for k, v in zip(("x0", "y0", "x1", "y1"), c.box)},
                 "correction": c.correction, "is_number": numeric,
                 # a dash is no number: "—" read as 一 is not what a failed check rests on
-                "unverified": id(c) in twice or id(c) in strict or (bool(rules) and (numeric or (bool(c.correction) and c.text != DASH))
-                                                 and bool(reasons)),
+                "unverified": id(c) in twice | strict
+                or (bool(rules) and (numeric or (bool(c.correction) and c.text != DASH)) and bool(reasons)),
                 "reason": ";".join(reasons) or None,
             })
     dim_form = dim_form.with_columns(
