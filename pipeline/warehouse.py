@@ -37,6 +37,7 @@ from .files import (DEFAULT_WAREHOUSE, Damaged, PublishFailed, WorkingFileRestor
                     _copy, _readers, _reason, check_readable, files, is_corrupt, is_disk_full,
                     lock_path, published_of, restore, warehouse_path, work_path)
 from .facts.frames import ReportFrames
+from .facts.ocr_trust import UNVERIFIED, UNVERIFIED_NAME, VERIFIED
 
 TABLES = ("check_result", "ocr_cell", "fact_indicator_result", "fact_fund_execution", "dim_form", "dim_report")
 # where a view column's COMMENT comes from when the view gives none: first table that has the column
@@ -203,6 +204,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(ddl)
     refresh_views(con)
     load_unit_aliases(con)
+    check_ocr_names(con)
 
 
 def load_unit_aliases(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
@@ -218,6 +220,35 @@ def load_unit_aliases(con: duckdb.DuckDBPyConnection, path: Path | None = None) 
     if rows:
         con.executemany("INSERT OR REPLACE INTO unit_alias SELECT unit_norm(?), unit_norm(?)", rows)
     return len(rows)
+
+
+def check_ocr_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each current form read by OCR the rule `unverified_name` (status ocr_unverified) while
+    v_ocr_unmatched_names lists one of its names as `keeps_unverified`, and take it back once the
+    warehouse confirms the name (a text-layer form printing it came later, an alias was added): a
+    misread name breaks no sum, so it keeps its form out of the verified views. The view is the one
+    definition; this only mirrors it into dim_form.status and ocr_failed_rules (its other rules
+    stay). Run after every load, refusal and re-ranking, and when the aliases are reloaded."""
+    [(scans,)] = con.execute("SELECT count(*) FROM dim_form WHERE read_method = 'ocr' AND is_current").fetchall()
+    if not scans:
+        return  # text forms only: nothing to compare, and text loads pay nothing
+    con.execute(
+        f"""
+        UPDATE dim_form SET ocr_failed_rules = r.rules,
+               status = CASE WHEN r.rules IS NULL THEN '{VERIFIED}' ELSE '{UNVERIFIED}' END
+        FROM (
+            SELECT f.form_id, f.report_sha256, nullif(array_to_string(list_sort(
+                       list_filter(string_split(coalesce(f.ocr_failed_rules, ''), ','),
+                                   lambda x: x NOT IN ('', '{UNVERIFIED_NAME}'))
+                       || CASE WHEN n.form_id IS NULL THEN [] ELSE ['{UNVERIFIED_NAME}'] END), ','), '') AS rules
+            FROM dim_form f
+            LEFT JOIN (SELECT DISTINCT form_id, report_sha256 FROM v_ocr_unmatched_names WHERE keeps_unverified) n
+                 ON n.form_id = f.form_id AND n.report_sha256 = f.report_sha256
+            WHERE f.read_method = 'ocr' AND f.is_current
+        ) r
+        WHERE dim_form.form_id = r.form_id AND dim_form.report_sha256 = r.report_sha256
+          AND dim_form.ocr_failed_rules IS DISTINCT FROM r.rules
+        """)
 
 
 def _require_current_tables(con: duckdb.DuckDBPyConnection, ddl: str) -> None:
@@ -484,3 +515,4 @@ def _rank_versions(con: duckdb.DuckDBPyConnection, form_ids: list[str]) -> None:
         """,
         [form_ids],
     )
+    check_ocr_names(con)  # which version is current decides which names are compared

@@ -127,8 +127,8 @@ COMMENT ON COLUMN dim_form.ocr_reason IS 'OCR原因: why the form was read from 
 COMMENT ON COLUMN dim_form.read_method IS '读取方式: text (the PDF''s text layer) or ocr (some page of the form had no text layer and was read from its image)';
 COMMENT ON COLUMN dim_form.ocr_engine IS 'OCR引擎: the engine that read the form''s scanned pages (rapidocr-onnxruntime); null for text';
 COMMENT ON COLUMN dim_form.ocr_version IS 'OCR版本: the version of that engine';
-COMMENT ON COLUMN dim_form.status IS '核验状态: text (read from the text layer; failed checks are findings about the form), ocr_verified (read by OCR, every check holds on its numbers), ocr_unverified (read by OCR, some check fails: a misread or the form''s own error, which OCR cannot tell apart; kept out of the analyst views, see v_ocr_forms and v_ocr_unverified_cells)';
-COMMENT ON COLUMN dim_form.ocr_failed_rules IS 'OCR未通过规则: the rules that failed on an ocr_unverified form, comma-separated; not_a_number where a number cell was read as no number (stored as null)';
+COMMENT ON COLUMN dim_form.status IS '核验状态: text (read from the text layer; failed checks are findings about the form), ocr_verified (read by OCR, every check holds on its numbers), ocr_unverified (read by OCR, some check fails: a misread or the form''s own error, which OCR cannot tell apart; or a unit or project name no source confirms, v_ocr_unmatched_names; kept out of the analyst views, see v_ocr_forms and v_ocr_unverified_cells)';
+COMMENT ON COLUMN dim_form.ocr_failed_rules IS 'OCR未通过规则: the rules that failed on an ocr_unverified form, comma-separated; not_a_number where a number cell was read as no number (stored as null); second_read where a target or actual read twice gives two numbers; strict_sign where one was read with ">" or "<" (forms print ≥ ≤; the recogniser reads ≥ as >); unverified_name where a unit or project name is one no source confirms (v_ocr_unmatched_names, kept up to date at every load)';
 
 CREATE TABLE IF NOT EXISTS fact_fund_execution (
     form_id        VARCHAR NOT NULL,
@@ -250,8 +250,8 @@ COMMENT ON COLUMN ocr_cell.x1 IS '右: box, PDF points';
 COMMENT ON COLUMN ocr_cell.y1 IS '上: box, PDF points (y up)';
 COMMENT ON COLUMN ocr_cell.correction IS '更正: the confusion corrected, as "raw→text": a lone 一→—, O→0, l→1, 。→. in a number, a stray mark at a cell''s end, a template label one character off, a missing decimal point (kept only where every check then holds); null where none';
 COMMENT ON COLUMN ocr_cell.is_number IS '是否数字: the cell holds a number';
-COMMENT ON COLUMN ocr_cell.unverified IS '未核验: a number (or corrected cell) of an ocr_unverified form that a failed check rests on, was corrected, or was read with low confidence';
-COMMENT ON COLUMN ocr_cell.reason IS '原因: failed_check:<rules>; not_a_number (read into a number field, stored as null); corrected; low_confidence (below 0.9)';
+COMMENT ON COLUMN ocr_cell.unverified IS '未核验: a number (or corrected cell) of an ocr_unverified form that a failed check rests on, was corrected, or was read with low confidence; and a target or actual whose second read gives other numbers or that was read with a strict sign, on any OCR''d form';
+COMMENT ON COLUMN ocr_cell.reason IS '原因: failed_check:<rules>; second_read:<the second read> (a target or actual whose two reads give other numbers); strict_sign (a target, actual or 指标性质 read with > or <, which forms do not print: a misread ≥ or ≤); not_a_number (read into a number field, stored as null); corrected; low_confidence (below 0.9)';
 
 CREATE TABLE IF NOT EXISTS check_result (
     form_id       VARCHAR NOT NULL,

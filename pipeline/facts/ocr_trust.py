@@ -8,9 +8,12 @@ form. A misread digit almost always breaks one of them. So a form read by OCR is
   corrections, `ocr.correct`);
 - `ocr_unverified` otherwise, or when a target or an actual (年度指标值, 实际完成值: no sum covers
   them) was read twice (`ocr.recognise.second_read`) and the two reads' numbers differ
-  (`SECOND_READ`; digits, point and percent): a failed check may be a misread or what the form really prints, and
-  OCR alone cannot tell which, so the form is stored apart (the analyst views leave it out) with
-  the rules that failed and the cells they rest on (`ocr_cell.unverified`).
+  (`SECOND_READ`; digits, point and percent), or one was read with a strict sign (`STRICT_SIGN`:
+  forms print "≥", "≤"; a ">" is a misread the second read cannot see): a failed check may be a
+  misread or what the form really prints, and OCR alone cannot tell which, so the form is stored
+  apart (the analyst views leave it out) with the rules that failed and the cells they rest on
+  (`ocr_cell.unverified`). A unit or project name is judged at load, against the names the
+  warehouse holds (`UNVERIFIED_NAME`, `pipeline.warehouse.check_ocr_names`).
 
 A form read from its text layer is `text`: its failed checks are findings about the form, as before.
 Nothing here changes a number.
@@ -147,13 +150,15 @@ def point_repairs(form: Form):
 
 NOT_A_NUMBER = "not_a_number"  # an OCR'd cell read into a number field that is no number
 SECOND_READ = "second_read"  # a target or an actual whose second read gives other digits
+# a unit or project name no source confirms (set at load, pipeline.warehouse.check_ocr_names)
+UNVERIFIED_NAME = "unverified_name"
 _MARKS = re.compile(r"[^0-9.%]")
 
 
 def _digits(text: str) -> str:
     """What two reads of a number must agree on: its digits, point and percent ("≥5" against "25"
     differs). Not its comparison sign: read alone, PP-OCRv4 reads the "≥" of a right "≥100个" as
-    ">" (6 of one fixture's targets), so a "≥" read ">" is not caught."""
+    ">" (6 of one fixture's targets); a sign is checked by `strict_signs`."""
     return _MARKS.sub("", text)
 
 
@@ -167,6 +172,25 @@ def disagreements(form: Form) -> list:
     return [c for c in form.ocr.cells
             if c.second is not None and (c.page, c.text) in values and _digits(c.text)
             and _digits(c.second) != _digits(c.text)]
+
+
+STRICT_SIGN = "strict_sign"  # a target or an actual read with ">" or "<": what PP-OCRv4 makes of "≥", "≤"
+STRICT = (">", "＞", "<", "＜")  # the strict signs of targets.SIGNS
+
+
+def strict_signs(form: Form) -> list:
+    """The OCR cells of `form` holding a target, an actual or a 指标性质 (sichuan) with a strict sign
+    (">", "<", either width). The second read cannot check a sign: on its own crop PP-OCRv4 reads a
+    right "≥" as ">" or drops it (24 of 52 on the fixture scans), a "≤" as "<" (5 of 9). But forms
+    print no strict sign: none of the 1,223 signs of the corpus truth, none of the published forms
+    (corpus/published); and the first read gave ">" for one "≥" of 54 ("≥50个"). A ">" read is
+    therefore more likely a misread "≥" than what the form prints, and the cell stays unverified:
+    ">50" against an actual of 50 is unmet, "≥50" met."""
+    if form.ocr is None:
+        return []
+    values = {(i.page, v) for i in form.indicators for v in (i.target, i.actual, i.nature) if v}
+    return [c for c in form.ocr.cells
+            if (c.page, c.text) in values and any(sign in c.text for sign in STRICT)]
 
 
 def repaired(forms: list[Form], statuses: list[str], verified: Callable[[Form], bool]) -> list[Form]:
@@ -212,6 +236,9 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
         twice = {id(c) for c in disagreements(form)}
         if twice:
             rules.append(SECOND_READ)
+        strict = {id(c) for c in strict_signs(form)}
+        if strict:
+            rules.append(STRICT_SIGN)
         status.append(UNVERIFIED if rules else VERIFIED)
         engine.append(form.ocr.engine)
         version.append(form.ocr.version)
@@ -221,10 +248,12 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
             numeric = _is_number(c.text)
             reasons = []
             if rules and numeric and number(c.text) in operands:
-                checked = sorted(r for r in rules if r not in (NOT_A_NUMBER, SECOND_READ))
+                checked = sorted(r for r in rules if r not in (NOT_A_NUMBER, SECOND_READ, STRICT_SIGN))
                 reasons.append("failed_check:" + ",".join(checked))
             if id(c) in twice:
                 reasons.append(f"{SECOND_READ}:{c.second!r}")
+            if id(c) in strict:
+                reasons.append(STRICT_SIGN)
             if c.text in bad_text or number(c.text) in bad_text:
                 reasons.append(NOT_A_NUMBER)
                 numeric = True  # read into a number field
@@ -239,8 +268,8 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
                 **{k: Decimal(str(v)) for k, v in zip(("x0", "y0", "x1", "y1"), c.box)},
                 "correction": c.correction, "is_number": numeric,
                 # a dash is no number: "—" read as 一 is not what a failed check rests on
-                "unverified": id(c) in twice or (bool(rules) and (numeric or (bool(c.correction) and c.text != DASH))
-                                                 and bool(reasons)),
+                "unverified": id(c) in twice | strict
+                or (bool(rules) and (numeric or (bool(c.correction) and c.text != DASH)) and bool(reasons)),
                 "reason": ";".join(reasons) or None,
             })
     dim_form = dim_form.with_columns(

@@ -7,10 +7,13 @@ CREATE OR REPLACE MACRO div_half_up(num, den) AS CASE WHEN den <> 0 THEN
       // (2 * (den::DECIMAL(38,2) * 100)::HUGEINT)
      )::DECIMAL(38,0) * 0.01)::DECIMAL(18,2)
 END;
--- A unit's name for grouping: spaces (ASCII and the full-width U+3000) removed, full-width brackets
--- made half-width, a trailing (本级) ("the unit itself") dropped. "…管理局 （本级）" = "…管理局".
-CREATE OR REPLACE MACRO unit_norm(name) AS
-    regexp_replace(translate(regexp_replace(name, '[\s\x{3000}]+', '', 'g'), '（）', '()'), '\(本级\)$', '');
+-- A printed name compared as text: spaces (ASCII, line breaks and the full-width U+3000) removed,
+-- full-width brackets made half-width. "…项目 （二期）" = "…项目(二期)".
+CREATE OR REPLACE MACRO name_norm(name) AS
+    translate(regexp_replace(name, '[\s\x{3000}]+', '', 'g'), '（）', '()');
+-- A unit's name for grouping: name_norm, and a trailing (本级) ("the unit itself") dropped.
+-- "…管理局 （本级）" = "…管理局".
+CREATE OR REPLACE MACRO unit_norm(name) AS regexp_replace(name_norm(name), '\(本级\)$', '');
 -- unit_key(name): unit_norm, then mapped through unit_alias (sql/unit_aliases.csv) where it is an
 -- alias: "政务服务数据管理局" = "政务服务和数据管理局" is data, not a rule guessed here.
 CREATE OR REPLACE MACRO unit_key(name) AS

@@ -70,3 +70,16 @@ def test_only_the_numbers_of_the_two_reads_are_compared(form, first, second):
     PP-OCRv4 does on its own crop of a right "≥100个")."""
     row, cells = _judged(_with_target(form, first, second))
     assert "second_read" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]
+
+
+@pytest.mark.parametrize("first", [">50个", "＞50个", "<2小时"])
+def test_a_target_read_with_a_strict_sign_is_unverified(form, first):
+    """Forms print "≥" and "≤" (no strict sign in the corpus truth nor the published forms); PP-OCRv4
+    reads a "≥" as ">" (once in 54 on the fixture scans, "≥50个"), and the second read cannot tell
+    (it reads most right "≥" as ">" too). So a strict sign keeps the cell and its form unverified,
+    whatever the second read says."""
+    row, cells = _judged(_with_target(form, first, first))
+    assert row["status"] == "ocr_unverified" and "strict_sign" in row["ocr_failed_rules"].split(",")
+    assert cells["unverified"].to_list() == [True] and cells["reason"].to_list() == ["strict_sign"]
+    row, cells = _judged(_with_target(form, "≥" + first[1:], first))
+    assert "strict_sign" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]

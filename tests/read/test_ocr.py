@@ -193,8 +193,8 @@ def test_no_wrong_number_reaches_a_verified_form(read):
             assert failed is None
         else:
             assert status == ocr_trust.UNVERIFIED and failed, pdf
-            if failed == ocr_trust.SECOND_READ:
-                continue  # a target or an actual read two ways (no sum covers them): none checked here
+            if set(failed.split(",")) <= {ocr_trust.SECOND_READ, ocr_trust.STRICT_SIGN}:
+                continue  # a target or an actual read two ways or with ">" (no sum covers them): none checked here
             # the truth itself passes (no defect on these forms): the failure is a misread
             assert wrong or want.get("defect"), pdf
     assert verified >= 3
