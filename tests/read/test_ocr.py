@@ -169,6 +169,61 @@ def test_only_the_ruling_is_erased_not_a_tall_glyph():
     assert kept[50:150, 100:103].all() and not kept[5:40, 200:203].any()
 
 
+def _ruled_page(width: int = 1200, height: int = 1700):
+    """A grey page with a ruled table of 12 rows and 6 columns (some borders broken, as merged
+    cells leave them), text-like blots in its cells, and a dark line along the page's top edge
+    that crosses no border (a scanner's shadow)."""
+    import cv2
+    import numpy as np
+
+    page = np.full((height, width), 245, np.uint8)
+    ys, xs = np.linspace(300, 1500, 13).astype(int), np.linspace(100, 1100, 7).astype(int)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 30, 3)
+    for k, x in enumerate(xs):
+        for r, (a, b) in enumerate(zip(ys, ys[1:])):
+            if k in (0, len(xs) - 1) or (k + r) % 4:  # inner borders broken here and there
+                cv2.line(page, (x, a), (x, b), 30, 3)
+    for a, b in zip(ys, ys[1:]):
+        for x in xs[:-1]:
+            cv2.putText(page, "12.5", (x + 20, b - 30), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 40, 3)
+    cv2.line(page, (0, 4), (width, 4), 20, 6)
+    return page
+
+
+def _table_shape(grey) -> list[tuple[int, int]]:
+    horizontal, vertical = ruling.strokes(grey)
+    tables = ruling.ruled_tables(ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1), horizontal, vertical)
+    return [(len(rows), len(cols)) for rows, cols, _ in tables]
+
+
+def test_a_page_photographed_in_perspective_is_flattened_before_its_ruling():
+    """A sheet not held square to the camera slants every ruled line its own way; after `deskew`
+    the column borders still drift across the table and the ruling splits each in two. The table's
+    frame is made a rectangle again (`image.flatten`), and the ruling finds the table's rows and
+    columns as on the flat page; a flat page is left as it is, and a dark edge of the page that
+    crosses no border is no part of the frame."""
+    import cv2
+    import numpy as np
+
+    from pipeline.read.ocr import image
+
+    flat = _ruled_page()
+    assert _table_shape(flat) == [(12, 6)]
+    same, moved = image.flatten(flat)
+    assert moved == 0.0 and same is flat
+    h, w = flat.shape
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    shifted = corners + np.float32([[14, -10], [-12, 8], [10, 14], [-16, -6]])  # ~1% of the page
+    photo = cv2.warpPerspective(flat, cv2.getPerspectiveTransform(corners, shifted), (w, h),
+                                flags=cv2.INTER_LINEAR, borderValue=245)
+    photo, _ = image.deskew(photo)
+    assert _table_shape(photo) != [(12, 6)]  # the ruling of the photo as it is: columns split
+    flattened, moved = image.flatten(photo)
+    assert moved > 5
+    assert _table_shape(flattened) == [(12, 6)]
+
+
 def _numbers(form: dict) -> dict[str, str | None]:
     """Every number the checks cover, by path: funds, fund rows, 分值 and 得分, totals."""
     out = {f"funds.{k}": form["funds"][k] for k in ("weight", "execution_rate", "score")}

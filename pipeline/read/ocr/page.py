@@ -1,7 +1,7 @@
 """The entry of OCR: a scanned page → its grids, ruling and text; a report's scanned pages → grids.
 
 `pipeline.extract` calls here (`read_scanned`, then `attach`), and `read_page` runs the steps of one
-page in the order they happen: `image` (rasterise, seal, deskew) → `ruling` (the table's lines,
+page in the order they happen: `image` (rasterise, seal, deskew, flatten) → `ruling` (the table's lines,
 erased) → `recognise` (the text) → `cells` (placed in the cells, corrected by `corrections`). Around
 them: each page within its own time limit, and the pages of a report aligned to its first.
 """
@@ -43,6 +43,7 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
     started = time.monotonic()
     rgb, height_pt, scale = image.render(path, page_no)
     grey, angle = image.deskew(image.ink(rgb))
+    grey, _ = image.flatten(grey)  # a phone photo's perspective
     horizontal, vertical = ruling.strokes(grey)
     hlines = ruling.lines_of(horizontal, axis=0)
     vlines = ruling.lines_of(vertical, axis=1)
