@@ -7,7 +7,7 @@ form. A misread digit almost always breaks one of them. So a form read by OCR is
 - `ocr_verified` when every rule of its template holds on the numbers as read (after the recorded
   corrections, `ocr.correct`);
 - `ocr_unverified` otherwise, or when a target or an actual (年度指标值, 实际完成值: no sum covers
-  them) was read twice (`ocr.recognise.second_read`) and the two reads' numbers differ
+  them) was read twice (`ocr.recognise.second_reads`) and the two reads' numbers differ
   (`SECOND_READ`; digits, point and percent): a failed check may be a misread or what the form really prints, and
   OCR alone cannot tell which, so the form is stored apart (the analyst views leave it out) with
   the rules that failed and the cells they rest on (`ocr_cell.unverified`).
