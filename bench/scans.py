@@ -1,9 +1,12 @@
 """Scanned reports (issue 12): pages/s of OCR in the worker pool, and what the checks let through.
 
-    .venv/bin/python bench/scans.py [--workers N] [PDF...]   (default: tests/fixtures/corpus/pdf/scan*/)
+    .venv/bin/python bench/scans.py [--workers N] [--read page,cells] [PDF...]
+                                     (default: tests/fixtures/corpus/pdf/scan*/)
 
 Each PDF is read as `jixiao ingest` reads it (pipeline.bounded worker pool, `extract`, then the
-frames with their OCR status), timed wall-clock for the whole batch. Per form: fields exact against
+frames with their OCR status), timed wall-clock for the whole batch and in CPU seconds of the
+workers' `extract` (every thread; a busy machine slows the wall clock, not this). `--read` takes
+the ways of reading a page to measure one after the other in the same run (`$JIXIAO_OCR_READ`). Per form: fields exact against
 its truth file (tools.compare, as bench/accuracy.py scores them), its status (ocr_verified /
 ocr_unverified) and the rules that failed, and how many of the numbers the checks cover are wrong.
 The figure that matters: wrong numbers on verified forms (must be 0). Figures in bench/README.md.
@@ -15,6 +18,7 @@ import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,13 +45,35 @@ def checked_numbers(form: dict) -> dict[str, str | None]:
     return out
 
 
-def measure(pdfs: list[Path], workers: int) -> dict:
+def timed(pdf: Path, max_pages: int | None = None, read: str = "page") -> tuple[object, float]:
+    """`extract` in a worker with $JIXIAO_OCR_READ set to `read` (the forkserver's workers do not see
+    the bench's environment change), and the CPU seconds it took (every thread of the worker): its
+    result or refusal, and the seconds."""
+    import os
+
+    os.environ["JIXIAO_OCR_READ"] = read
+    started = time.process_time()
+    try:
+        result = extract(pdf, max_pages=max_pages)
+    except ReportError as exc:
+        result = exc
+    return result, time.process_time() - started
+
+
+def measure(pdfs: list[Path], workers: int, read: str = "page") -> dict:
     started = time.perf_counter()
-    results = list(bounded.run(extract, pdfs, workers=workers, limits=bounded.Limits(seconds=900)))
+    results = list(bounded.run(partial(timed, read=read), pdfs, workers=workers,
+                               limits=bounded.Limits(seconds=900), name=str))
     seconds = time.perf_counter() - started
     pages = right = total = verified_wrong = 0
+    cpu = 0.0
     forms, refused = [], []
-    for pdf, result in results:
+    for pdf, outcome in results:
+        if isinstance(outcome, ReportError):
+            refused.append(str(outcome))
+            continue
+        result, spent = outcome
+        cpu += spent
         if isinstance(result, ReportError):
             refused.append(str(result))
             continue
@@ -67,7 +93,8 @@ def measure(pdfs: list[Path], workers: int) -> dict:
             forms.append({"pdf": f"{pdf.parent.name}/{pdf.name}", "status": status, "failed_rules": failed,
                           "fields": f"{r}/{t}", "wrong_numbers": wrong})
     return {
-        "workers": workers, "pdfs": len(pdfs), "pages": pages, "seconds": round(seconds, 1),
+        "read": read, "workers": workers, "pdfs": len(pdfs), "pages": pages, "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1), "cpu_seconds_per_page": round(cpu / pages, 2) if pages else None,
         "pages_per_second": round(pages / seconds, 3) if seconds else None,
         "seconds_per_page": round(seconds / pages, 1) if pages else None,
         "fields": total, "accuracy": right / total if total else None,
@@ -82,9 +109,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("pdfs", nargs="*", type=Path)
     ap.add_argument("--workers", type=int, default=bounded.default_workers())
+    ap.add_argument("--read", default="page",
+                    help="how pages are read, a comma list measured in turn in this run: page (the detector "
+                         "over the page), cells (recognition only, by the ruling); $JIXIAO_OCR_READ")
     args = ap.parse_args()
     pdfs = args.pdfs or sorted((ROOT / "tests" / "fixtures" / "corpus" / "pdf").glob("scan*/*.pdf"))
-    print(json.dumps(measure(pdfs, args.workers), ensure_ascii=False, indent=2))
+    runs = [measure(pdfs, args.workers, read) for read in args.read.split(",")]
+    print(json.dumps(runs[0] if len(runs) == 1 else runs, ensure_ascii=False, indent=2))
     return 0
 
 

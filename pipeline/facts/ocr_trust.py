@@ -7,7 +7,7 @@ form. A misread digit almost always breaks one of them. So a form read by OCR is
 - `ocr_verified` when every rule of its template holds on the numbers as read (after the recorded
   corrections, `ocr.correct`);
 - `ocr_unverified` otherwise, or when a target or an actual (年度指标值, 实际完成值: no sum covers
-  them) was read twice (`ocr.recognise.second_read`) and the two reads' numbers differ
+  them) was read twice (`ocr.recognise.second_reads`) and the two reads' numbers differ
   (`SECOND_READ`; digits, point and percent), or one was read with a strict sign (`STRICT_SIGN`:
   forms print "≥", "≤"; a ">" is a misread the second read cannot see): a failed check may be a
   misread or what the form really prints, and OCR alone cannot tell which, so the form is stored

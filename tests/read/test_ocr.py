@@ -169,6 +169,61 @@ def test_only_the_ruling_is_erased_not_a_tall_glyph():
     assert kept[50:150, 100:103].all() and not kept[5:40, 200:203].any()
 
 
+def _ruled_page(width: int = 1200, height: int = 1700):
+    """A grey page with a ruled table of 12 rows and 6 columns (some borders broken, as merged
+    cells leave them), text-like blots in its cells, and a dark line along the page's top edge
+    that crosses no border (a scanner's shadow)."""
+    import cv2
+    import numpy as np
+
+    page = np.full((height, width), 245, np.uint8)
+    ys, xs = np.linspace(300, 1500, 13).astype(int), np.linspace(100, 1100, 7).astype(int)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 30, 3)
+    for k, x in enumerate(xs):
+        for r, (a, b) in enumerate(zip(ys, ys[1:])):
+            if k in (0, len(xs) - 1) or (k + r) % 4:  # inner borders broken here and there
+                cv2.line(page, (x, a), (x, b), 30, 3)
+    for a, b in zip(ys, ys[1:]):
+        for x in xs[:-1]:
+            cv2.putText(page, "12.5", (x + 20, b - 30), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 40, 3)
+    cv2.line(page, (0, 4), (width, 4), 20, 6)
+    return page
+
+
+def _table_shape(grey) -> list[tuple[int, int]]:
+    horizontal, vertical = ruling.strokes(grey)
+    tables = ruling.ruled_tables(ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1), horizontal, vertical)
+    return [(len(rows), len(cols)) for rows, cols, _ in tables]
+
+
+def test_a_page_photographed_in_perspective_is_flattened_before_its_ruling():
+    """A sheet not held square to the camera slants every ruled line its own way; after `deskew`
+    the column borders still drift across the table and the ruling splits each in two. The table's
+    frame is made a rectangle again (`image.flatten`), and the ruling finds the table's rows and
+    columns as on the flat page; a flat page is left as it is, and a dark edge of the page that
+    crosses no border is no part of the frame."""
+    import cv2
+    import numpy as np
+
+    from pipeline.read.ocr import image
+
+    flat = _ruled_page()
+    assert _table_shape(flat) == [(12, 6)]
+    same, moved = image.flatten(flat)
+    assert moved == 0.0 and same is flat
+    h, w = flat.shape
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    shifted = corners + np.float32([[14, -10], [-12, 8], [10, 14], [-16, -6]])  # ~1% of the page
+    photo = cv2.warpPerspective(flat, cv2.getPerspectiveTransform(corners, shifted), (w, h),
+                                flags=cv2.INTER_LINEAR, borderValue=245)
+    photo, _ = image.deskew(photo)
+    assert _table_shape(photo) != [(12, 6)]  # the ruling of the photo as it is: columns split
+    flattened, moved = image.flatten(photo)
+    assert moved > 5
+    assert _table_shape(flattened) == [(12, 6)]
+
+
 def _numbers(form: dict) -> dict[str, str | None]:
     """Every number the checks cover, by path: funds, fund rows, 分值 and 得分, totals."""
     out = {f"funds.{k}": form["funds"][k] for k in ("weight", "execution_rate", "score")}
@@ -429,3 +484,41 @@ def test_a_straight_quote_is_told_from_a_curly_one_by_the_paper_after_it(text, a
     x0 = 0.0 if text.startswith("“") else 10.0
     line = recognise.Line(text, 0.99, x0, 3.0, float(after + 16 + (10 if "，" in text else 0)), 27.0)
     assert recognise.quotes(line, grey).text == text.replace("”", want)
+
+
+def test_a_cells_lines_are_found_by_their_ink_without_a_detector():
+    """Read by the ruling, a cell's printed lines are found from its glyph blots alone: the strokes
+    of 二 (one above the other, each short) stay one line, the next line of a paragraph is another,
+    a "、" joins the line it sits in and so does the glyph after it, a speck a little off the end of
+    a line is left out, paper 2.5 ems wide parts a line, and specks alone (what is left where erased
+    borders crossed) are no line."""
+    import numpy as np
+
+    em = 13.0
+
+    def blot(x, y, w, h):
+        return [x, y, w, h, w * h]
+
+    blots = np.array([
+        blot(0, 0, 12, 13), blot(14, 0, 12, 13),  # 项目, first line
+        blot(28, 1, 11, 2), blot(28, 10, 11, 2),  # 二: two level strokes
+        blot(40, 10, 3, 3),  # a "、" after it, smaller than a glyph
+        blot(52, 0, 12, 13),  # the glyph after the "、", an em past the mark's ink
+        blot(78, 6, 2, 2),  # a speck of noise off the line's end: no "."
+        blot(0, 18, 12, 13), blot(14, 18, 12, 13),  # the paragraph's next line
+        blot(60, 18, 12, 13),  # the same line, past 2.5 ems of paper
+        blot(120, 40, 3, 2),  # a speck alone, low in the cell
+    ], np.int32)
+    assert recognise.ink_lines(blots, em) == [(0, 0, 64, 13), (0, 18, 26, 31), (60, 18, 72, 31)]
+
+
+def test_a_scan_read_by_its_ruling_without_the_detector_is_read_as_well(monkeypatch):
+    """$JIXIAO_OCR_READ=cells: no text detector, each cell's lines found by their ink and recognised
+    alone (about half the CPU time, bench/README.md). On a corpus scan every field is read as the
+    detector reads it (157 of 157 exact, 2026-12-06), the "。" wrapped alone onto a line included;
+    its numbers are read twice as before."""
+    monkeypatch.setenv("JIXIAO_OCR_READ", "cells")
+    _, [form] = extract(MIXED_SCAN)
+    got, want = form.to_dict(), truth(code_of(MIXED_SCAN))
+    assert compare.differences(got, want) == []
+    assert any(c.second is not None for c in form.ocr.cells)

@@ -5,7 +5,8 @@ text. Per page (`page.read_page`, in this order):
 
 1. `image`: rasterise at the scan's own resolution (pypdfium2), a red seal unmixed from the print by
    colour, grey; deskew: the angle of the long ruled lines (a sheet lies a little crooked on the
-   scanner);
+   scanner); flatten: a phone photo's perspective taken out by the homography that makes the
+   table's frame a rectangle again;
 2. `ruling`: horizontal and vertical strokes kept by a morphological opening (OpenCV), grouped into
    ruled lines; rows and columns are where they fall, and a cell border is drawn where a line covers
    it (merged cells are one region, as in `tables`); then the ruling erased;

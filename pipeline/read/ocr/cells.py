@@ -17,7 +17,7 @@ import numpy as np
 
 from ..grids import Grid, _regions
 from .corrections import correct, snap_row
-from .recognise import FULL_STOP, Line, full_stop, reread, second_read, split_read
+from .recognise import FULL_STOP, Line, full_stop, reread, second_reads, split_read
 from .ruling import CellBorders, Edges
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
@@ -32,7 +32,7 @@ class OcrGrid(Grid):
     boxes: tuple[tuple[Box | None, ...], ...] = ()
     raw: tuple[tuple[str, ...], ...] = ()  # the text as recognised
     corrections: tuple[tuple[str | None, ...], ...] = ()  # the confusion corrected in a cell, if any
-    second: tuple[tuple[str | None, ...], ...] = ()  # a number's second read (`recognise.second_read`)
+    second: tuple[tuple[str | None, ...], ...] = ()  # a number's second read (`recognise.second_reads`)
 
 
 def _index(edges: list[tuple[float, float]], v: float) -> int | None:
@@ -65,12 +65,24 @@ def _place(rows, cols, cells, lines: list[Line], clean: np.ndarray):
                 continue
             placed.setdefault(anchor[(r, c)], []).append(part)
             taken.add(n)
+    return placed, taken, _extents(anchor, len(rows), len(cols))
+
+
+def _extents(anchor: dict[tuple[int, int], tuple[int, int]], n: int, m: int) -> dict[tuple[int, int], list[int]]:
+    """Each merged region's extent, by its anchor: first row, first column, last row, last column."""
     extent: dict[tuple[int, int], list[int]] = {}
-    for r in range(len(rows)):
-        for c in range(len(cols)):
+    for r in range(n):
+        for c in range(m):
             e = extent.setdefault(anchor[(r, c)], [r, c, r, c])
             e[2], e[3] = max(e[2], r), max(e[3], c)
-    return placed, taken, extent
+    return extent
+
+
+def regions(rows: Edges, cols: Edges, cells: list[list[CellBorders]]) -> list[tuple[float, float, float, float]]:
+    """Each cell region of a table (merged cells as one) as (top, bottom, left, right) in pixels:
+    where `recognise.read_regions` looks for lines of text when a page is read by its ruling."""
+    extent = _extents(_regions(cells), len(rows), len(cols))
+    return [(rows[r0][0], rows[r1][1], cols[c0][0], cols[c1][1]) for r0, c0, r1, c1 in extent.values()]
 
 
 def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]], lines: list[Line],
@@ -92,6 +104,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     raw: list[list[str]] = [["" for _ in cols] for _ in rows]
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
     second: list[list[str | None]] = [[None for _ in cols] for _ in rows]
+    numbers: list[tuple[int, int, Line]] = []  # each number on one line, read again below
     for (r, c), parts in placed.items():
         raw[r][c] = "\n".join(reading_order(parts))
         dropped = marks(parts)
@@ -107,14 +120,15 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
             fixes[r][c] = ", ".join(notes + ([fixes[r][c]] if fixes[r][c] else []))
         conf[r][c] = min(p.conf for p in parts)
         if len(parts) == 1 and any(ch.isdigit() for ch in data[r][c]):  # a number on one line
-            again = second_read(clean, parts[0])
-            second[r][c] = None if again is None else correct(again)[0]
+            numbers.append((r, c, parts[0]))
         x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
         y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)
         em = min(p.height for p in parts if p is not stop) * 0.3  # glyph centres, not the padded box
         spans[r][c] = ((x0 + em) * to_pt, max(x0 + em, x1 - em) * to_pt)
         (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
         boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
+    for (r, c, _), again in zip(numbers, second_reads(clean, [line for _, _, line in numbers])):
+        second[r][c] = None if again is None else correct(again)[0]
     for r, row in enumerate(data):  # a label near several: not one its row already prints
         data[r], fixes[r] = snap_row(row, fixes[r])
     grid = OcrGrid(

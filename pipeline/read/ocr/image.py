@@ -1,8 +1,9 @@
-"""A scanned page → its image ready to read: rasterised, the seal unmixed, deskewed.
+"""A scanned page → its image ready to read: rasterised, the seal unmixed, deskewed, flattened.
 
 The first step of reading a scan (`page.read_page`): the page is rasterised at the scan's own
-resolution, a red seal is taken out of the print by colour unmixing, and the page is turned back
-by the angle of its ruled lines. What comes out is grey print on white, which `ruling` finds the
+resolution, a red seal is taken out of the print by colour unmixing, the page is turned back
+by the angle of its ruled lines, and the perspective of a photo is taken out (the table's frame
+made a rectangle again). What comes out is grey print on white, which `ruling` finds the
 table's lines in and `recognise` reads.
 """
 
@@ -126,3 +127,96 @@ def _skew(grey: np.ndarray) -> float:
     cum = np.cumsum(np.array(weights)[order])
     median = slopes[order[np.searchsorted(cum, cum[-1] / 2)]]
     return float(np.degrees(np.arctan(median)))
+
+
+_FRAME_H = 0.3  # of the page width: a horizontal stroke this long can be a table's frame
+_FRAME_V = 0.15  # of the page height: a vertical one this long
+_FLAT_MIN_PX = 1.5  # a corner moved less than this many pixels: the page is flat already
+_FLAT_MAX = 0.05  # of the page's size: a corner moved further is no perspective, but a misfit
+
+
+def flatten(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """The page with the perspective of a phone photo taken out (after `deskew`): a sheet not held
+    square to the lens prints its ruled lines slanting each its own way, so a column border drifts
+    across the table and the ruling splits it in two. The table's frame — the topmost and bottommost
+    long horizontal lines and the leftmost and rightmost long vertical ones, each fitted as a
+    straight line through its pixels — meets at four corners of what was a rectangle on paper; the
+    homography that makes it one again (sides the mean of the opposite sides, centred where the
+    frame was) is applied to the whole page. Returns the page and how far, in pixels, the farthest
+    corner moved (0 where the frame is not found, or is square already)."""
+    import cv2
+
+    h, w = grey.shape
+    lines_h = _long_lines(grey, horizontal=True)
+    lines_v = _long_lines(grey, horizontal=False)
+
+    def meet(hl: Fit, vl: Fit) -> tuple[float, float]:
+        (a, b, *_), (c, d, *_) = hl, vl  # y = a x + b, x = c y + d
+        y = (a * d + b) / (1 - a * c)
+        return c * y + d, y
+
+    slack = 0.01 * max(h, w)
+
+    def crossed(line: Fit, others: list[Fit], horizontal: bool) -> int:
+        """How many lines of the other direction meet this one within both extents: a table's
+        frame is crossed by its borders, a page's edge or a stray stroke is not."""
+        n = 0
+        for other in others:
+            x, y = meet(line, other) if horizontal else meet(other, line)
+            along, across = (x, y) if horizontal else (y, x)
+            if line[2] - slack <= along <= line[3] + slack and other[2] - slack <= across <= other[3] + slack:
+                n += 1
+        return n
+
+    frame_h = [l for l in lines_h if crossed(l, lines_v, True) >= 2]
+    frame_v = [l for l in lines_v if crossed(l, lines_h, False) >= 2]
+    if len(frame_h) < 2 or len(frame_v) < 2:
+        return grey, 0.0
+    # ordered by where they cross the middle of the page
+    top, bottom = min(frame_h, key=lambda l: l[0] * w / 2 + l[1]), max(frame_h, key=lambda l: l[0] * w / 2 + l[1])
+    left, right = min(frame_v, key=lambda l: l[0] * h / 2 + l[1]), max(frame_v, key=lambda l: l[0] * h / 2 + l[1])
+
+    quad = np.float32([meet(top, left), meet(top, right), meet(bottom, right), meet(bottom, left)])
+    tl, tr, br, bl = quad
+    width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
+    height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
+    cx, cy = quad.mean(axis=0)
+    x0, y0 = cx - width / 2, cy - height / 2
+    square = np.float32([[x0, y0], [x0 + width, y0], [x0 + width, y0 + height], [x0, y0 + height]])
+    moved = float(np.abs(square - quad).max())
+    if moved < _FLAT_MIN_PX or moved > _FLAT_MAX * max(h, w) or width < 0.3 * w or height < 0.1 * h:
+        return grey, 0.0
+    m = cv2.getPerspectiveTransform(quad, square)
+    return cv2.warpPerspective(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255), moved
+
+
+Fit = tuple[float, float, float, float]  # a, b of y = a·x + b (x = a·y + b if vertical), extent from, to
+
+
+def _long_lines(grey: np.ndarray, horizontal: bool) -> list[Fit]:
+    """The page's long ruled lines of one direction, each fitted as a straight line through its
+    pixels: y = a·x + b for a horizontal one, x = a·y + b for a vertical one, with the extent of its
+    pixels along it. Short kernels keep a
+    slanting line in pieces (each still long), which a dilation across joins again."""
+    import cv2
+
+    bw = binary(grey)
+    h, w = grey.shape
+    if not horizontal:
+        bw = np.ascontiguousarray(bw.T)
+        h, w = w, h
+    opened = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 40), 1)))
+    joined = cv2.dilate(opened, np.ones((3, 9), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined)
+    out = []
+    least = (_FRAME_H if horizontal else _FRAME_V) * (grey.shape[1] if horizontal else grey.shape[0])
+    for k in range(1, count):
+        x, y, cw, ch, _ = stats[k]
+        if cw < least or ch > max(12, cw * 0.1):
+            continue
+        ys, xs = np.nonzero((labels[y:y + ch, x:x + cw] == k) & (opened[y:y + ch, x:x + cw] > 0))
+        if len(xs) < 50:
+            continue
+        a, b = np.polyfit(xs + float(x), ys + float(y), 1)
+        out.append((float(a), float(b), float(x), float(x + cw)))
+    return out

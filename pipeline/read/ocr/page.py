@@ -1,7 +1,7 @@
 """The entry of OCR: a scanned page → its grids, ruling and text; a report's scanned pages → grids.
 
 `pipeline.extract` calls here (`read_scanned`, then `attach`), and `read_page` runs the steps of one
-page in the order they happen: `image` (rasterise, seal, deskew) → `ruling` (the table's lines,
+page in the order they happen: `image` (rasterise, seal, deskew, flatten) → `ruling` (the table's lines,
 erased) → `recognise` (the text) → `cells` (placed in the cells, corrected by `corrections`). Around
 them: each page within its own time limit, and the pages of a report aligned to its first.
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..grids import Grid, Ruling
 from . import cells, image, ruling
 from .cells import OcrGrid
-from .recognise import ENGINE, engine_version, read_lines
+from .recognise import ENGINE, by_cells, engine_version, read_lines, read_regions
 
 if TYPE_CHECKING:
     from ..pdf import PdfInfo
@@ -43,6 +43,7 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
     started = time.monotonic()
     rgb, height_pt, scale = image.render(path, page_no)
     grey, angle = image.deskew(image.ink(rgb))
+    grey, _ = image.flatten(grey)  # a phone photo's perspective
     horizontal, vertical = ruling.strokes(grey)
     hlines = ruling.lines_of(horizontal, axis=0)
     vlines = ruling.lines_of(vertical, axis=1)
@@ -57,11 +58,24 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
         tuple((*px(x, b), *px(x, a)) for x, a, b in vlines),
     )
     clean = ruling.erase(grey, horizontal, vertical, hlines, vlines)
-    lines = read_lines(clean)
     tables = ruling.ruled_tables(hlines, vlines, horizontal, vertical)
+    lines = read_regions(clean, _regions(tables, clean.shape)) if by_cells() else read_lines(clean)
     grids = [cells.grid(page_no, rows, cols, drawn, lines, px, to_pt, clean)[0] for rows, cols, drawn in tables]
     text = "\n".join(cells.reading_order(lines))
     return OcrPage(page_no, tuple(grids), ruled, text, angle, time.monotonic() - started)
+
+
+def _regions(tables: list[ruling.Table], shape: tuple[int, ...]) -> list[tuple[float, float, float, float]]:
+    """Where a page read by its ruling has text: every cell region of its tables, and the bands of
+    the page above, between and below them (the title, the year, a unit's line), as (top, bottom,
+    left, right) in pixels."""
+    out, above = [], 0.0
+    for rows, cols, drawn in sorted(tables, key=lambda t: t[0][0][0]):
+        out.append((above, rows[0][0], 0.0, float(shape[1])))
+        out.extend(cells.regions(rows, cols, drawn))
+        above = rows[-1][1]
+    out.append((above, float(shape[0]), 0.0, float(shape[1])))
+    return out
 
 
 # -- a report's scanned pages -----------------------------------------------------------------------

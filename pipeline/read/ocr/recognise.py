@@ -7,6 +7,11 @@ itself: the space before a "（" (`spaced`), "：" from "；" (`colons`), a stra
 (`quotes`), a "。" wrapped alone onto a line (`full_stop`). `cells` places the lines in the table's
 cells and asks here for a crop read again: a line across a drawn border part by part (`split_read`),
 a cell the detector found nothing in (`reread`).
+
+Two ways to find the lines ($JIXIAO_OCR_READ, `by_cells`): `page`, the default, runs the engine's
+detector over the whole page (`read_lines`); `cells` reads the page by its ruling, recognition only:
+each cell region's printed lines found by their ink (`ink_lines`), each line's crop recognised
+(`read_regions`, `recognise_crops`), about half the CPU time (bench/README.md "Scans never seen").
 """
 
 from __future__ import annotations
@@ -319,27 +324,44 @@ _SECOND_SCALE = 1.0  # the second read of a number: the line's own crop, scaled 
 # PP-OCRv4 lost the "≥" of "≥10次" (a right form unverified); at 1.0 its 58 reads of a page agree
 
 
-def second_read(clean: np.ndarray, line: Line) -> str | None:
-    """The text of one recognised line read a second time, alone on its own crop (a margin of a
-    quarter of its height, not the detector's box; recognition only): a number no rule can check (a target, an actual) is trusted only when both
-    reads agree (`pipeline.facts.ocr_trust`). None where the crop is too small to read."""
+def second_reads(clean: np.ndarray, lines: list[Line]) -> list[str | None]:
+    """Each recognised line read a second time, alone on its own crop (a margin of a quarter of its
+    height around its box, not the crop it was first read from; recognition only): a number no rule
+    can check (a target, an actual) is trusted only when both reads agree
+    (`pipeline.facts.ocr_trust`). None where the crop is too small to read. A page read by its
+    ruling (`by_cells`) reads them as it read the lines (`recognise_crops`), else one at a time
+    through the engine, as the detector's lines were read."""
     import cv2
 
-    m = max(2, int(line.height * 0.25))
-    ya, yb = max(0, int(line.y0) - m), min(clean.shape[0], int(round(line.y1)) + m)
-    xa, xb = max(0, int(line.x0) - m), min(clean.shape[1], int(round(line.x1)) + m)
-    if yb - ya < 6 or xb - xa < 6:
-        return None
-    crop = clean[ya:yb, xa:xb]
-    if _SECOND_SCALE != 1.0:
-        crop = cv2.resize(crop, None, fx=_SECOND_SCALE, fy=_SECOND_SCALE, interpolation=cv2.INTER_CUBIC)
-    result = run(crop, detect=False)
-    return result[0][1].strip() if result else ""
+    crops: list[np.ndarray | None] = []
+    for line in lines:
+        m = max(2, int(line.height * 0.25))
+        ya, yb = max(0, int(line.y0) - m), min(clean.shape[0], int(round(line.y1)) + m)
+        xa, xb = max(0, int(line.x0) - m), min(clean.shape[1], int(round(line.x1)) + m)
+        crop = None if yb - ya < 6 or xb - xa < 6 else clean[ya:yb, xa:xb]
+        if crop is not None and _SECOND_SCALE != 1.0:
+            crop = cv2.resize(crop, None, fx=_SECOND_SCALE, fy=_SECOND_SCALE, interpolation=cv2.INTER_CUBIC)
+        crops.append(crop)
+    if by_cells():
+        read = iter(recognise_crops([c for c in crops if c is not None]))
+        return [None if c is None else next(read)[0].strip() for c in crops]
+    out: list[str | None] = []
+    for crop in crops:
+        result = None if crop is None else run(crop, detect=False)
+        out.append(None if crop is None else result[0][1].strip() if result else "")
+    return out
 
 
 _INK_AREA = 8  # pixels: a blot smaller than this is noise, not a glyph
 _GLYPH_PX = 12  # pixels: as tall as a digit at 150 dpi (a speck is a few)
 _SHAPE_CONFIDENCE = 0.5  # a dash read from its shape, not by the recogniser
+
+
+def _dash(width: float, height: float) -> bool:
+    """Whether ink alone in a cell, this wide and tall (pixels), is one thin level stroke: the dash
+    a form prints for "not applicable", too faint for the recogniser alone (or read as "1" when
+    its crop is stretched to a line's height); read by its shape, with a low confidence that says so."""
+    return height <= 4 and width >= 3 * height
 
 
 def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
@@ -362,9 +384,7 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
         keep = [stats[k] for k in range(1, count) if stats[k][4] >= 4 * _INK_AREA and stats[k][3] >= _GLYPH_PX]
     if not keep:
         return None
-    if len(keep) == 1 and keep[0][3] <= 4 and keep[0][2] >= 3 * keep[0][3]:
-        # one thin level stroke and nothing else: the dash a form prints for "not applicable", too
-        # faint for the recogniser alone; read by its shape, with a low confidence that says so
+    if len(keep) == 1 and _dash(keep[0][2], keep[0][3]):
         x, y, w, h, _ = keep[0]
         return Line(DASH, _SHAPE_CONFIDENCE, float(xa + x), float(ya + y), float(xa + x + w), float(ya + y + h))
     bx0 = min(s[0] for s in keep)
@@ -413,7 +433,7 @@ def full_stop(clean: np.ndarray, parts: list[Line], right: float, bottom: float)
         return None  # the line ends short of the edge: nothing wrapped
     h = last.height
     ya, yb = int(round(last.y1)), min(int(bottom), int(round(last.y1 + 1.2 * h)))
-    xa, xb = max(0, int(min(p.x0 for p in parts) - em)), int(right)
+    xa, xb = max(0, int(min(p.x0 for p in parts) - 0.6 * em)), int(right)  # what is left of a border aside
     if yb - ya < 0.5 * h or xb <= xa:
         return None
     band = clean[ya:yb, xa:xb]
@@ -429,3 +449,144 @@ def full_stop(clean: np.ndarray, parts: list[Line], right: float, bottom: float)
     if abs(gx - min(p.x0 for p in parts)) > 0.5 * em or not (lo <= w / em <= hi and lo <= ht / em <= hi) or peak > _STOP_PEAK:
         return None
     return Line(FULL_STOP, _SHAPE_CONFIDENCE, float(gx), float(gy), float(gx + w), float(gy + ht))
+
+
+# -- recognition only, by the ruling: each cell's lines found by their ink, then recognised -------------
+
+_PAD = (0.29, 0.31, 0.27, 0.36)  # the box the detector gives a line, around its ink: top, bottom,
+# left, right, times the ink's height (medians over 139 lines of a corpus scan, 150 dpi); the glyph
+# rules measure ems on such boxes, and the recogniser reads such crops
+_LINE_EMS = 1.35  # ink within this many ems from a line's top is the same printed line (二, 三 and a
+# bracket's tail included); the next line of a paragraph starts further down. An "em" here is the
+# height of an ideograph's ink (`_em`), about 0.7 of the type's size
+_GAP_EMS = 2.5  # paper this wide between glyphs parts a line into two pieces, as the detector parts
+# them; a "、" or "，" between two glyphs leaves about 1.6 (at 1.5 the detector's one line
+# "…以上、主要…" was parted there, and the "、" lost)
+_MARK_GAP_EMS = 0.8  # a mark smaller than a glyph joins a line only this close after its glyphs
+# ("，", "。", "”", the "." of a number sit within an em; the speck an em after the title of a corpus
+# scan is no ".")
+_MARK_LEAD_EMS = 1.5  # and this close before them: an opening "“" may stand 0.8-1.5 from its glyph
+_BATCH = 1  # lines recognised at once. Batches are slower on this CPU (one onnxruntime thread):
+# the 144 lines of a corpus page took 9.4 / 7.9 s of CPU in batches of 8 (ordered by width, each
+# padded to its widest), 4.8 in pairs, 3.8-3.9 one at a time; the same texts every time
+_MIN_WIDTH = 320  # pixels at the recogniser's 48 of height that a short line is padded to, as the
+# engine pads it. Padded to 160 the 144 lines of a clean page read the same in 2.5 s instead of 3.9,
+# but under a seal "≥5批", "≥50个", "≥200件" lost their "≥" (read ">"): the padding is context
+
+
+def _glyph_blots(crop: np.ndarray, grown: bool = False) -> np.ndarray:
+    """Connected blots of ink in a crop, against its own paper (as `reread` sees ink), as rows of
+    (x, y, w, h, area); specks of a pixel or two left out. `grown`: each blot grown by a pixel
+    first, so that a faint glyph the threshold breaks into pieces is one blot again."""
+    import cv2
+
+    bw = (crop < np.median(crop) - 50).astype(np.uint8)
+    if grown:
+        bw = cv2.dilate(bw, np.ones((3, 3), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
+    return stats[1:][stats[1:, 4] >= 3] if count > 1 else np.zeros((0, 5), np.int32)
+
+
+def _glyphs(blots: np.ndarray) -> np.ndarray:
+    """Which blots are a glyph or a glyph's stroke, not a mark or a speck: as `reread` keeps ink."""
+    return (blots[:, 4] >= _INK_AREA) & ((blots[:, 2] >= 8) | (blots[:, 3] >= 10))
+
+
+def _em(blots: list[np.ndarray]) -> float:
+    """The printed text's em in pixels: the height most of a page's tall glyphs reach (the 90th
+    percentile of its glyph blots; most are a whole ideograph's, a digit is shorter)."""
+    heights = np.concatenate([b[_glyphs(b), 3] for b in blots] or [np.zeros(0)])
+    return float(np.percentile(heights, 90)) if len(heights) else 20.0
+
+
+def ink_lines(blots: np.ndarray, em: float) -> list[tuple[int, int, int, int]]:
+    """The printed lines of text in a crop by its ink alone (no detector): glyph blots grouped top
+    to bottom into lines no taller than `_LINE_EMS` ems, each parted where its paper runs
+    `_GAP_EMS` ems wide, as boxes (x0, y0, x1, y1) of their ink in the crop. Marks smaller than a
+    glyph ("。", "，", ".", "“") join the line they sit in, or the end they are near (`_MARK_GAP_EMS`
+    after it, `_MARK_LEAD_EMS` before it), and a
+    lone one starts none (a "。" wrapped alone is `full_stop`'s)."""
+    big = blots[_glyphs(blots)]
+    bands: list[list[int]] = []
+    for x, y, w, h, _ in sorted(big.tolist(), key=lambda b: b[1]):
+        if bands and y + h - bands[-1][0] <= _LINE_EMS * em or bands and y < bands[-1][1] - 0.3 * em:
+            bands[-1][1] = max(bands[-1][1], y + h)
+        else:
+            bands.append([y, y + h])
+    out = []
+    for top, bottom in bands:
+        inside = blots[(blots[:, 1] + blots[:, 3] > top) & (blots[:, 1] < bottom)]
+        glyph = _glyphs(inside)
+        pieces: list[list[int]] = []
+        for x, y, w, h, _ in sorted(inside[glyph].tolist()):  # glyphs left to right
+            if pieces and x - pieces[-1][2] <= _GAP_EMS * em:
+                p = pieces[-1]
+                p[1], p[2], p[3] = min(p[1], y), max(p[2], x + w), max(p[3], y + h)
+            else:
+                pieces.append([x, y, x + w, y + h])
+        for x, y, w, h, _ in inside[~glyph].tolist():  # a mark joins the piece it sits in or beside
+            for p in pieces:
+                if p[0] - _MARK_LEAD_EMS * em <= x + w and x <= p[2] + _MARK_GAP_EMS * em:
+                    p[0], p[1], p[2], p[3] = min(p[0], x), min(p[1], y), max(p[2], x + w), max(p[3], y + h)
+                    break
+        out.extend(tuple(p) for p in pieces)
+    return out
+
+
+def recognise_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """(text, confidence) of each crop, each one line: recognition only (the engine's recogniser,
+    as `run(detect=False)` calls it, without its resizing), `_BATCH` lines at a time, a short line
+    padded to `_MIN_WIDTH`."""
+    import cv2
+
+    if not crops:
+        return []
+    rec = engine().text_rec
+    before = rec.rec_batch_num, rec.rec_image_shape
+    rec.rec_batch_num, rec.rec_image_shape = _BATCH, [3, 48, _MIN_WIDTH]
+    try:
+        result, _ = rec([cv2.cvtColor(np.ascontiguousarray(c), cv2.COLOR_GRAY2BGR) for c in crops])
+    finally:
+        rec.rec_batch_num, rec.rec_image_shape = before
+    return [(text, float(conf)) for text, conf in result]
+
+
+def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, float]]) -> list[Line]:
+    """Every line of text inside the given regions (top, bottom, left, right in pixels: the cells of
+    the ruled tables, and the page's bands outside them), found by its ink and recognised without a
+    detector (`recognise_crops`), with the glyph rules `read_lines` applies. The boxes are the detector's
+    (the ink grown by `_PAD`), so that what is measured on them reads as on a detected line."""
+    inset = 4  # pixels inside a cell's borders: what the erased ruling leaves
+    crops = []
+    for top, bottom, left, right in regions:
+        ya, yb = max(0, int(top) + inset), min(clean.shape[0], int(bottom) - inset)
+        xa, xb = max(0, int(left) + inset), min(clean.shape[1], int(right) - inset)
+        if yb - ya >= 8 and xb - xa >= 8:
+            crops.append((ya, xa, _glyph_blots(clean[ya:yb, xa:xb]), clean[ya:yb, xa:xb]))
+    em = _em([b for _, _, b, _ in crops])
+    boxes, lines = [], []
+    for ya, xa, blots, crop in crops:
+        found = ink_lines(blots, em)
+        if not found:  # a faint glyph in pieces (a "6" under a seal): its pieces grown into one
+            grown = _glyph_blots(crop, grown=True)
+            found = ink_lines(grown[(grown[:, 4] >= 4 * _INK_AREA) & (grown[:, 3] >= 0.6 * em)], em)
+        for x0, y0, x1, y1 in found:
+            if len(found) == 1 and _dash(x1 - x0, y1 - y0):
+                lines.append(Line(DASH, _SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1)))
+                continue
+            h = max(y1 - y0, 0.5 * em)  # a line of low marks (…, ——) is padded as a line of text
+            t, b, l, r = (p * h for p in _PAD)
+            boxes.append((max(0.0, xa + x0 - l), max(0.0, ya + y0 - t),
+                          min(clean.shape[1] - 1.0, xa + x1 + r), min(clean.shape[0] - 1.0, ya + y1 + b)))
+    read = recognise_crops([clean[int(y0):int(round(y1)) + 1, int(x0):int(round(x1)) + 1] for x0, y0, x1, y1 in boxes])
+    for (x0, y0, x1, y1), (text, conf) in zip(boxes, read):
+        text = text.strip()
+        if text:
+            lines.append(quotes(colons(spaced(Line(text, conf, x0, y0, x1, y1), clean), clean), clean))
+    return lines
+
+
+def by_cells() -> bool:
+    """Whether a page is read cell by cell from its ruling ($JIXIAO_OCR_READ=cells) rather than by
+    the detector over the whole page (`page`, the default)."""
+    return os.environ.get("JIXIAO_OCR_READ", "page") == "cells"
