@@ -103,8 +103,8 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
     context.set_forkserver_preload(["pipeline.extract", "pipeline.facts.frames"])
 
     def start() -> ProcessPool:
-        return ProcessPool(max_workers=workers, context=context, initializer=_watch_memory,
-                           initargs=(limits.memory_mb,))
+        return ProcessPool(max_workers=workers, context=context, initializer=_worker_start,
+                           initargs=(limits.memory_mb, max(1, default_workers() // workers)))
 
     pool, restarts = start(), 0
     held: list[tuple] = []  # (pool, its channel's semaphores): see `_channel_locks`
@@ -244,6 +244,22 @@ def _tell_watchdog(cpu_seconds: float | None) -> None:
 
 def _file(item: Any) -> str:
     return str(item if isinstance(item, (str, Path)) else getattr(item, "path", item))
+
+
+_cores = 0  # in a worker: the cores it may use (its pool's share); 0 elsewhere
+
+
+def task_cores() -> int:
+    """The cores one task may keep busy: in a worker, its share of the machine (all of it when it
+    reads alone: one large scanned report); elsewhere (an in-process reading), every core."""
+    return _cores or default_workers()
+
+
+def _worker_start(limit_mb: int, cores: int) -> None:
+    """Worker initializer: its share of the cores (`task_cores`), and its watchdog (`_watch_memory`)."""
+    global _cores
+    _cores = cores
+    _watch_memory(limit_mb)
 
 
 def _watch_memory(limit_mb: int) -> None:

@@ -75,7 +75,7 @@ def test_the_engine_reads_offline_with_the_models_of_its_wheel(monkeypatch):
         raise OSError("network disabled in this test")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    recognise.engine.cache_clear()
+    recognise.forget_engine()
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(MIXED_SCAN))
@@ -84,7 +84,7 @@ def test_the_engine_reads_offline_with_the_models_of_its_wheel(monkeypatch):
     header = image[100:240].copy()  # the title and the header block of the scan
     texts = {text: confidence for _, text, confidence in recognise.engine()(header)[0]}
     assert texts.get("项目支出绩效自评表", 0) > 0.9 and texts.get("440303210301500001278", 0) > 0.9
-    recognise.engine.cache_clear()
+    recognise.forget_engine()
 
 
 def test_every_scan_is_read_or_refused_by_name(read):

@@ -90,3 +90,76 @@ def test_the_page_limit_still_ends_a_page_that_waits_ten_times_as_long():
         with ocr_page._time_limit(0.05, state):
             time.sleep(5)
     assert state.what == "0.5 s of wall time" and time.monotonic() - started < 2
+
+
+def _two_scans(tmp_path: Path) -> Path:
+    """A report of two scanned pages (two one-page scans of the corpus, one after the other)."""
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument.new()
+    for name in ("440303210301500001278.scan.pdf", "440105221551500060313.scan.pdf"):
+        out.import_pages(pdfium.PdfDocument(str(PDF / "scan" / name)))
+    path = tmp_path / "two-scans.pdf"
+    out.save(str(path))
+    return path
+
+
+def test_a_worker_with_the_cores_reads_its_scanned_pages_at_once(monkeypatch):
+    """One large scanned report read alone keeps every core busy (issue 22 item 3): its worker reads
+    as many pages at once as it has cores, each in a thread, in page order; a batch's workers, a
+    core each, read a page at a time."""
+    import threading
+
+    from pipeline import bounded
+
+    running, most, order, lock = set(), 0, [], threading.Lock()
+
+    def read_page(path, page_no):
+        nonlocal most
+        with lock:
+            running.add(page_no)
+            most = max(most, len(running))
+        time.sleep(0.2)  # a page's work, overlapping the other thread's
+        with lock:
+            running.discard(page_no)
+        return page_no
+
+    monkeypatch.setattr(ocr_page, "read_page", read_page)
+    monkeypatch.delenv("JIXIAO_OCR_PAGES_AT_ONCE", raising=False)
+    monkeypatch.setattr(bounded, "_cores", 2)  # a worker that reads alone on two cores
+    assert ocr_page._read_pages("r.pdf", [3, 4, 5, 6, 7]) == [3, 4, 5, 6, 7] and most == 2
+    most = 0
+    monkeypatch.setattr(bounded, "_cores", 1)  # one of two workers: a page at a time
+    assert ocr_page._read_pages("r.pdf", [3, 4, 5]) == [3, 4, 5] and most == 1
+    monkeypatch.setenv("JIXIAO_OCR_PAGES_AT_ONCE", "3")
+    assert ocr_page.pages_at_once() == 3
+
+
+def test_a_round_of_pages_over_its_cpu_time_is_refused_naming_its_pages(monkeypatch):
+    """A round of pages read at once shares the CPU time of as many pages (every thread counts)."""
+    from pipeline import errors
+
+    def read_page(path, page_no):
+        end = time.process_time() + 5
+        while time.process_time() < end:
+            pass
+
+    monkeypatch.setattr(ocr_page, "read_page", read_page)
+    monkeypatch.setenv("JIXIAO_OCR_PAGES_AT_ONCE", "2")
+    monkeypatch.setenv("JIXIAO_OCR_PAGE_SECONDS", "0.2")
+    with pytest.raises(errors.OverLimit, match=r"pages 1, 2 \(read at once\) took more than 0.4 s of CPU time") as err:
+        ocr_page._read_pages("r.pdf", [1, 2])
+    assert err.value.page == 1
+
+
+@pytest.mark.processes
+def test_pages_read_at_once_read_as_one_at_a_time(tmp_path, monkeypatch):
+    """Each thread has its own engine: two pages read at once give what one at a time gives."""
+    report = _two_scans(tmp_path)
+    monkeypatch.setenv("JIXIAO_OCR_PAGES_AT_ONCE", "1")
+    alone = ocr_page._read_pages(report, [1, 2])
+    monkeypatch.setenv("JIXIAO_OCR_PAGES_AT_ONCE", "2")
+    together = ocr_page._read_pages(report, [1, 2])
+    assert [p.page for p in together] == [1, 2]
+    assert [(p.text, p.grids, p.ruling) for p in together] == [(p.text, p.grids, p.ruling) for p in alone]
+    assert "440303210301500001278" in together[0].text and "440105221551500060313" in together[1].text

@@ -84,6 +84,48 @@ PAGE_SECONDS = 120  # default per-page limit of CPU time ($JIXIAO_OCR_PAGE_SECON
 WALL_FACTOR = 10  # the page's wall-clock limit, the last resort, as a multiple of its CPU limit
 
 
+def pages_at_once() -> int:
+    """Scanned pages one worker reads at once, each in a thread of its own (onnxruntime and OpenCV
+    leave the GIL while they work): $JIXIAO_OCR_PAGES_AT_ONCE, else the cores the worker may use
+    (`bounded.task_cores`), so that one large scanned report read alone keeps every core busy, and
+    a batch of reports, a worker per core, reads a page at a time in each."""
+    from ... import bounded
+
+    return max(1, int(os.environ.get("JIXIAO_OCR_PAGES_AT_ONCE") or bounded.task_cores()))
+
+
+def _read_pages(path: str | Path, todo: list[int]) -> list[OcrPage]:
+    """The pages `todo` read by OCR, `pages_at_once()` at a time, each round within its limits: the
+    CPU time of as many pages as it reads (every thread counts), the wall time of one."""
+    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
+
+    from ...errors import OverLimit
+
+    at_once = max(1, min(len(todo), pages_at_once()))
+    pool = ThreadPoolExecutor(at_once, thread_name_prefix="ocr") if at_once > 1 else None
+    out: list[OcrPage] = []
+    try:
+        for i in range(0, len(todo), at_once):
+            round_ = todo[i:i + at_once]
+            limit = _Limit()
+            try:
+                with _time_limit(page_seconds() * len(round_), limit, wall=WALL_FACTOR * page_seconds()):
+                    out += [read_page(path, round_[0])] if pool is None else \
+                        list(pool.map(partial(read_page, path), round_))
+            except Exception:  # the alarm may come inside onnxruntime, which wraps what it raises
+                if not limit.expired:
+                    raise
+                which = f"page {round_[0]}" if len(round_) == 1 else \
+                    f"pages {', '.join(map(str, round_))} (read at once)"
+                raise OverLimit(str(path), f"{which} took more than {limit.what} to read by OCR "
+                                "($JIXIAO_OCR_PAGE_SECONDS a page)", round_[0]) from None
+    finally:
+        if pool is not None:  # a round cut short: its other pages end before the worker goes on
+            pool.shutdown(wait=True, cancel_futures=True)
+    return out
+
+
 def page_seconds() -> float:
     """The per-page OCR limit in force, in seconds of the worker's CPU time: $JIXIAO_OCR_PAGE_SECONDS,
     else PAGE_SECONDS. A busy machine makes a page take longer, not more CPU: the limit is the same
@@ -101,30 +143,17 @@ def read_scanned(info: PdfInfo, grids: list[Grid], rulings: dict[int, Ruling], c
     with more pages (`pipeline.extract.read_part` reading on to the next form)."""
     import dataclasses
 
-    from ...errors import OverLimit
-
     scanned = set(info.scanned)
     grids = [g for g in grids if g.page not in scanned]
     rulings = {p: r for p, r in rulings.items() if p not in scanned}
     texts = list(info.page_texts)
-    pages: dict[int, OcrPage] = {}
     cache = {} if cache is None else cache
+    for page in _read_pages(info.path, [p for p in info.scanned if p not in cache]):
+        cache[page.page] = page
+    pages: dict[int, OcrPage] = {}
     for page_no in info.scanned:
-        if page_no in cache:
-            pages[page_no] = cache[page_no]
-            texts[page_no - 1] = cache[page_no].text
-            continue
-        limit = _Limit()
-        try:
-            with _time_limit(page_seconds(), limit):
-                page = read_page(info.path, page_no)
-        except Exception:  # the alarm may come inside onnxruntime, which wraps what it raises
-            if not limit.expired:
-                raise
-            raise OverLimit(str(info.path), f"page {page_no} took more than {limit.what} to read by "
-                            "OCR ($JIXIAO_OCR_PAGE_SECONDS)", page_no) from None
-        pages[page_no] = cache[page_no] = page
-        texts[page_no - 1] = page.text
+        pages[page_no] = cache[page_no]
+        texts[page_no - 1] = cache[page_no].text
     pages = _aligned(pages)
     for page in pages.values():
         grids.extend(page.grids)
@@ -209,11 +238,11 @@ class _Limit:
 
 
 @contextmanager
-def _time_limit(seconds: float, state: _Limit):
-    """`seconds` of this process's CPU time (ITIMER_PROF: every thread, user and system), and
-    WALL_FACTOR times that of wall time as the last resort (ITIMER_REAL), where timers can be set (the
-    main thread of a worker process); elsewhere the report's own limit (`pipeline.bounded`) still
-    holds. `state.expired` says one rang, `state.what` which."""
+def _time_limit(seconds: float, state: _Limit, wall: float | None = None):
+    """`seconds` of this process's CPU time (ITIMER_PROF: every thread, user and system), and `wall`
+    (default WALL_FACTOR times `seconds`) of wall time as the last resort (ITIMER_REAL), where timers
+    can be set (the main thread of a worker process); elsewhere the report's own limit
+    (`pipeline.bounded`) still holds. `state.expired` says one rang, `state.what` which."""
     import signal
     import threading
 
@@ -221,7 +250,7 @@ def _time_limit(seconds: float, state: _Limit):
             or not hasattr(signal, "setitimer"):
         yield
         return
-    wall = WALL_FACTOR * seconds
+    wall = WALL_FACTOR * seconds if wall is None else wall
 
     def rang(signum, frame):
         state.expired = True

@@ -19,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import os
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,15 +59,26 @@ class Line:
         return self.y1 - self.y0
 
 
-@lru_cache(maxsize=1)
+_engines = threading.local()
+
+
 def engine() -> RapidOCR:
-    """One engine per process, one thread per engine: pages are read in parallel by the worker
-    pool, not by onnxruntime's threads."""
+    """One engine per thread (a worker reads several pages at once when it has the cores,
+    `page.pages_at_once`; RapidOCR keeps per-call state on itself), one onnxruntime thread per
+    engine: pages are read in parallel, not each page by onnxruntime's threads."""
+    if (found := getattr(_engines, "engine", None)) is not None:
+        return found
     from rapidocr_onnxruntime import RapidOCR
 
     threads = int(os.environ.get("JIXIAO_OCR_THREADS", "1"))
-    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False,
-                    print_verbose=False)
+    _engines.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False,
+                               print_verbose=False)
+    return _engines.engine
+
+
+def forget_engine() -> None:
+    """This thread's engine dropped, so that the next `engine()` loads its models afresh."""
+    _engines.__dict__.pop("engine", None)
 
 
 def models_in_wheel() -> list[Path]:
