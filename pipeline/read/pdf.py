@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,10 +206,11 @@ def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
     about the page; its glyphs still draw the form, so the page is read from its image like a scan.
     A stray glyph or two (a symbol font's tick) is tolerated: `_UNTRUSTED` of the glyphs and at
     least three."""
-    printed = sum(not ch.isspace() for ch in text)
+    counts = Counter(text)  # each distinct character judged once: a page prints a few hundred
+    printed = sum(n for ch, n in counts.items() if not ch.isspace())
     least = max(3, _UNTRUSTED * printed)
-    impossible = sum(ch == "\ufffd" or (not ch.isspace() and unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs"))
-                     for ch in text)
+    impossible = sum(n for ch, n in counts.items() if ch == "\ufffd" or (
+        not ch.isspace() and unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs")))
     from .glyphs import address, bare
 
     has_error, page = bare("FPDFText_HasUnicodeMapError"), address(textpage.raw)
