@@ -21,32 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "forms")]
 
-from _tables import joined, tables_pdf  # noqa: E402
-from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
-from reportlab.pdfgen import canvas  # noqa: E402
+from _tables import joined, tables_pdf, text_pages  # noqa: E402
 
 from pipeline.extract import extract  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "pdf"
 FORMS = sorted((CORPUS / "central").glob("*.pdf"))[:10] + sorted((CORPUS / "xlsx").glob("*.pdf"))[:10]
-
-
-def _text_pages(path: Path, titles: list[str]) -> Path:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(path), pagesize=landscape(A4))
-    for title in titles:
-        c.setFont("STSong-Light", 16)
-        c.drawCentredString(421, 540, title)
-        c.setFont("STSong-Light", 10)
-        for k in range(30):
-            c.drawString(60, 500 - 15 * k, "本部门认真贯彻落实预算法，严格执行年度预算，加强预算绩效管理。" * 2)
-        c.showPage()
-    c.save()
-    return path
 
 
 def _public_table(n: int) -> tuple[list[str], list[list[str | None]]]:
@@ -60,7 +40,7 @@ def build(directory: Path) -> tuple[Path, Path, int]:
     """(the disclosure, its forms alone, how many pages are not forms)."""
     from test_not_forms import DEPARTMENT, SUMMARY, TARGETS
 
-    front = [_text_pages(directory / "front.pdf", ["2023年度部门决算", "目录"] + [f"第{k}部分 部门概况" for k in range(1, 9)])]
+    front = [text_pages(directory / "front.pdf", ["2023年度部门决算", "目录"] + [f"第{k}部分 部门概况" for k in range(1, 9)])]
     tables = [tables_pdf(directory / f"public{n}.pdf", [_public_table(n)]) for n in range(1, 10)]
     others = [tables_pdf(directory / "others.pdf", [SUMMARY, TARGETS, DEPARTMENT, DEPARTMENT])]
     disclosure = joined(directory / "disclosure.pdf", front + tables + others + FORMS)

@@ -49,6 +49,12 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 # (a scanned page to OCR, 10–25 s) holds up the caller; with only a few scheduled behind it the other
 # workers soon had nothing to read. A result is small (one report's rows, or 50 pages' of a bundle).
 AHEAD = 32
+# Imported once by the forkserver, before it forks any worker: the reading, and Camelot's lattice
+# (`read.grids.scan`), which each worker otherwise imported for itself (0.4-1.7 CPU-s apiece). Safe
+# since `read.pdf._own_abc_data`: with Camelot preloaded, workers had read parts into a polars
+# ComputeError, from a dict no longer taken for a Mapping.
+PRELOAD = ("pipeline.extract", "pipeline.facts.frames", "camelot.parsers", "camelot.image_processing",
+           "playa.miner")
 
 
 class ReadersFailed(RuntimeError):
@@ -100,7 +106,7 @@ def run(fn: Callable[..., T], items: Iterable[Item], *, limits: Limits = Limits(
         return
     workers = max(1, min(workers or default_workers(), len(items)))
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.extract", "pipeline.facts.frames"])
+    context.set_forkserver_preload(list(PRELOAD))
 
     def start() -> ProcessPool:
         return ProcessPool(max_workers=workers, context=context, initializer=_worker_start,

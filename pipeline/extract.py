@@ -87,7 +87,10 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
     pages = len(opened)
     end = min(part.stop + _READ_ON, pages + 1)  # pages read: part.start .. end - 1
     info = inspect(path, max_pages, range(part.start, end), sha256, opened)
-    layer = scan(path, engine, range(part.start, end), opened)
+    # a part after the first may start inside a form: its first page is judged as part of one
+    # (pages the user asked to have read by OCR are never passed: their text layer is set aside)
+    passed, open_ = (set(), True) if prefer_ocr else _passed(info, range(part.start, end), part.start > 1)
+    layer = scan(path, engine, range(part.start, end), opened, passed, info.scanned)
     info = _preferred(_unlabelled(info, layer.rulings), range(part.start, end), prefer_ocr)
     ocr: dict = {}  # page → what OCR read there (pipeline.read.ocr), each scanned page read once
     while True:
@@ -108,10 +111,19 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
             break
         more = range(end, min(end + _READ_ON, pages + 1))
         looked = inspect(path, max_pages, more, info.sha256, opened)
-        added = scan(path, engine, more, opened)
+        more_passed, open_ = (set(), True) if prefer_ocr else _passed(looked, more, open_)
+        passed |= more_passed
+        added = scan(path, engine, more, opened, more_passed, looked.scanned)
         looked = _preferred(_unlabelled(looked, added.rulings), more, prefer_ocr)
         info, layer, end = _joined(info, looked), layer + added, more.stop
     forms = read_forms(read, grids, starting_on=part, skipped=skipped)
+    if skipped is not None:  # a passed page's table titled as another kind is listed, as read_forms lists it
+        from .forms.identify import titled_not_a_form
+        said = {p for p, _ in skipped}
+        skipped += [(p, why) for p in sorted(passed) if p in part and p not in said and all(
+            (layer.rulings[p].horizontal, layer.rulings[p].vertical)) and (why := titled_not_a_form(
+                info.page_texts[p - 1]))]
+        skipped.sort()
     if info.unreadable and not forms and any(p in part for p, _ in info.unreadable):
         raise _unreadable(info, "and no form could be read from its image either")
     if info.scanned:
@@ -194,6 +206,31 @@ def _unlabelled(info: PdfInfo, rulings: dict[int, Ruling]) -> PdfInfo:
         return info
     return dataclasses.replace(info, scanned=tuple(sorted({*info.scanned, *(p for p, _ in found)})),
                                unreadable=info.unreadable + tuple(found))
+
+
+def _passed(info: PdfInfo, pages: range, open_: bool) -> tuple[set[int], bool]:
+    """The pages of `pages` that cannot be part of a form, known from pdfium's text alone (`scan`
+    lists no glyph there and seeks no table), and whether a form may still be open after them.
+
+    A form starts on a page printing one of its anchor labels (项目名称, 项目编码: `template.anchors`,
+    from the vocabulary and the templates), and runs on over the pages after it until the next
+    starts. So a page is passed while no form may be open (`open_`: none started before it in this
+    part, or the part starts at page 1) and its text lacks a character of every anchor (characters,
+    not the label: a label wrapped in its cell may be interleaved with its neighbours' lines in the
+    text). Never passed: a page read from its image, and a page whose text holds none of the words a
+    ruled page of a report prints (`_unlabelled` may find its text layer unreadable)."""
+    from .forms.template import anchors, header_labels
+
+    words = (*header_labels(), *_WORDS)
+    marks = [set(a) for a in anchors()]
+    passed = set()
+    for p in range(max(pages.start, 1), min(pages.stop, info.pages + 1)):
+        text = "".join(info.page_texts[p - 1].split())
+        if p in info.scanned or any(m <= set(text) for m in marks):
+            open_ = True
+        elif not open_ and any(w in text for w in words):
+            passed.add(p)
+    return passed, open_
 
 
 def _unreadable(info: PdfInfo, why: str) -> TextLayerUnreadable:

@@ -53,6 +53,10 @@ log = logging.getLogger(__name__)
 REPORT_SUFFIXES = {".pdf", *KINDS}
 BATCH_REPORTS = 64  # small reports written in one transaction (warehouse.load_parts) ...
 BATCH_SECONDS = 1.0  # ... or as many as were read in this time, so progress still shows
+# A batch of up to this many pages (and the counting of up to this many files) is read by one worker
+# unless `workers` is given: a second costs its start (a fork, its watchdog, ~0.4 CPU-s in all) and
+# saves at most half the pages' reading (15-30 ms a page). Measured in bench/README.md (issue 25).
+SOLO_PAGES = 30
 COUNTED = ("dim_form", "fact_fund_execution", "fact_indicator_result")  # Outcome.rows: rows written
 # Where a refused file goes: called with (file, sha256, refusal), returns the path its refusal row
 # names. The CLI copies it to the quarantine (`copy_aside`); a Dagster run moves it out of the inbox.
@@ -168,7 +172,8 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
     of several, each in a worker bounded by `limits` (its time limit is per part); only this process
     writes, each part as it comes, so neither side ever holds a whole large report. Workers first
-    count each report's pages (the parent opens no report file). Small reports are written several
+    count each report's pages (the parent opens no report file); a batch of up to `SOLO_PAGES` pages
+    is read by one worker unless `workers` is given. Small reports are written several
     to a transaction, up to `BATCH_REPORTS` or as many as were read in `batch_seconds` (0: each on
     its own), and their outcomes come when their batch is written. A refused file is copied to
     `quarantine_dir`, or handed to `put_aside` when given. A file that cannot be opened, is not a
@@ -188,10 +193,13 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
         entries.append((path, sha, was, not force and warehouse.report_status(con, sha) == "loaded", None))
     to_read = [(p, sha) for p, sha, _, skip, fault in entries if not skip and fault is None]
     counted = dict(zip((sha for _, sha in to_read), (r for _, r in bounded.run(
-        count_pages, [p for p, _ in to_read], limits=limits, workers=workers))))
+        count_pages, [p for p, _ in to_read], limits=limits,
+        workers=workers or (1 if len(to_read) <= SOLO_PAGES else None)))))
     jobs = [PartJob(p, sha, part, prefer_ocr) for p, sha in to_read if isinstance(counted[sha], int)
             for part in parts(counted[sha], part_pages)]
-    readings = bounded.run(_read_part, jobs, limits=limits, workers=workers, name=lambda j: str(j.path))
+    pages = sum(n for n in counted.values() if isinstance(n, int))
+    readings = bounded.run(_read_part, jobs, limits=limits, workers=workers or (1 if pages <= SOLO_PAGES else None),
+                           name=lambda j: str(j.path))
     batch: list[facts.ReportFrames] = []  # small reports read whole, written together
     waiting: list[Outcome] = []  # decided, in the order of `paths`; yielded once their batch is written
     started = time.monotonic()

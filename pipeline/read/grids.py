@@ -45,7 +45,7 @@ import dataclasses
 import logging
 import warnings
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,14 +146,20 @@ class Layer:
 
 
 def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
-         opened: OpenPdf | None = None) -> Layer:
+         opened: OpenPdf | None = None, passed: Collection[int] = (), keep: Collection[int] = ()) -> Layer:
     """The `Layer` of the pages (all, or the range given).
 
     One pass over the file: each page is opened once, in pdfium, for its glyphs (placed into cells and
     kept for the cross-checks) and its ruled lines (`glyphs.ruled_lines`), which Camelot's lattice parser
     makes tables of. Camelot's own driver (`read_pdf`) would interpret every page again in playa and
     group every glyph into text lines, for a text assignment this module replaces: four fifths of
-    its time here. The raster engines render the page (Camelot's own way) and read playa's layout."""
+    its time here. The raster engines render the page (Camelot's own way) and read playa's layout.
+
+    Pages that cannot hold a form cost nearly nothing (a disclosure is mostly such pages): those in
+    `passed` (known from their text alone, `pipeline.extract`), and with the vector engine every page
+    without both horizontal and vertical rules (no table can be found there: Camelot's tables are
+    made from their crossings), except those in `keep` (read from their image), get a `Ruling` of
+    their lines only: no glyph is listed, no table sought, and so no cross-check judges them."""
     import playa.miner  # deferred with camelot: `--help` should not pay for them
     from camelot.image_processing import find_joints_from_lines
     from camelot.parsers import Lattice
@@ -179,6 +185,12 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                 for n in numbers:
                     page, textpage = doc.page(n)
                     turn, box = glyphs.display(page)  # a page stored turned is read as it shows
+                    if vector or n in passed:
+                        lines = glyphs.ruled_lines(page, turn)
+                        if n in passed or (n not in keep and not all(lines)):
+                            rulings[n] = Ruling(n, *(tuple(map(tuple, side)) for side in lines), box=box)
+                            doc.release(n)
+                            continue
                     chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
                     drawn = glyphs.misdrawn(chars, box[1], box[3])
                     if drawn:
@@ -186,7 +198,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
                         size = page.get_size() if turn == glyphs.IDENTITY else (box[2], box[3])
                         parser.prepare_page_parse(name, None, size, n, [], [], [], None, {})
-                        horizontal, vertical = glyphs.ruled_lines(page, turn)
+                        horizontal, vertical = lines
                         parser.horizontal_segments, parser.vertical_segments = horizontal, vertical
                         parser.table_bbox_parses = {bbox: {"joints": joints} for bbox, joints
                                                     in find_joints_from_lines(horizontal, vertical).items()}

@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +25,29 @@ from typing import Any, Iterator
 
 import playa
 import pypdfium2 as pdfium
-from playa.pdftypes import ContentStream, ObjRef, resolve1
+from playa.pdftypes import ContentStream, InlineImage, ObjRef, resolve1
 
 from ..errors import BrokenPdf, EmptyPdf, EncryptedPdf, FileChanged, NotAFile, NotAPdf, OverLimit
 
 DAMAGED = "cannot be read: damaged or truncated"
+
+
+def _own_abc_data(*classes: type) -> None:
+    """Give playa's compiled Mapping classes ABC caches of their own. mypyc makes them without
+    `abc`'s per-class data, so `ContentStream._abc_impl` is `collections.abc.Mapping`'s: every
+    `isinstance(x, ContentStream)` (playa's pure-Python modules ask it of plain dicts) wrote dict into
+    Mapping's negative cache, and from then on `isinstance({}, Mapping)` was False in that process,
+    or, asked the other way round first, a dict was a ContentStream. Which came first depended on the
+    process's history: polars, handed a dict it no longer took for a mapping, failed (the ComputeError
+    of a forkserver preloading Camelot, the TypeError of a reused fuzz worker)."""
+    from abc import _abc_init  # CPython's: what ABCMeta.__new__ runs for every class it makes
+
+    for cls in classes:
+        if "_abc_impl" not in vars(cls):
+            _abc_init(cls)
+
+
+_own_abc_data(ContentStream, InlineImage)
 
 
 @dataclass(frozen=True)
@@ -188,10 +207,11 @@ def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
     about the page; its glyphs still draw the form, so the page is read from its image like a scan.
     A stray glyph or two (a symbol font's tick) is tolerated: `_UNTRUSTED` of the glyphs and at
     least three."""
-    printed = sum(not ch.isspace() for ch in text)
+    counts = Counter(text)  # each distinct character judged once: a page prints a few hundred
+    printed = sum(n for ch, n in counts.items() if not ch.isspace())
     least = max(3, _UNTRUSTED * printed)
-    impossible = sum(ch == "\ufffd" or (not ch.isspace() and unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs"))
-                     for ch in text)
+    impossible = sum(n for ch, n in counts.items() if ch == "\ufffd" or (
+        not ch.isspace() and unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs")))
     from .glyphs import address, bare
 
     has_error, page = bare("FPDFText_HasUnicodeMapError"), address(textpage.raw)
@@ -366,9 +386,7 @@ def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
         ref, obj = obj.objid, obj.resolve(default=_MISSING)
         if obj is _MISSING:  # a damaged object is lost to the parser: readers take it as null
             raise _Damage(f"object {ref} is referred to but cannot be read")
-    # ContentStream is a Mapping ABC, and in some processes (pytest's) issubclass(dict, ContentStream)
-    # holds: a plain dict is never a stream
-    if isinstance(obj, ContentStream) and not isinstance(obj, dict):
+    if isinstance(obj, ContentStream):  # a Mapping ABC, with caches of its own (`_own_abc_data`)
         yield obj
         obj = obj.attrs
     if isinstance(obj, dict):
@@ -410,7 +428,7 @@ def _drawn_cycle(streams: Iterator[ContentStream], resources: Any, drawing: tupl
         if ref.objid in drawing:
             return ref.objid
         form = ref.resolve(default=_MISSING)
-        if (isinstance(form, ContentStream) and not isinstance(form, dict)
+        if (isinstance(form, ContentStream)
                 and getattr(resolve1(form.get("Subtype")), "name", None) == "Form"):
             found = _drawn_cycle(iter([form]), resolve1(form.get("Resources")) or resources,
                                  drawing + (ref.objid,), done)

@@ -51,6 +51,22 @@ def tables_pdf(path: Path, pages: list[Page], widths: list[float] | None = None)
     return path
 
 
+def text_pages(path: Path, titles: list[str]) -> Path:
+    """Pages of narrative text, no ruling, one per title: a disclosure's cover, 目录 and chapters."""
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    c = canvas.Canvas(str(path), pagesize=landscape(A4))
+    for title in titles:
+        c.setFont(FONT, 16)
+        c.drawCentredString(421, 540, title)
+        c.setFont(FONT, 10)
+        for k in range(30):
+            c.drawString(60, 500 - 15 * k, "本部门认真贯彻落实预算法，严格执行年度预算，加强预算绩效管理。" * 2)
+        c.showPage()
+    c.save()
+    return path
+
+
 def joined(path: Path, parts: list[Path]) -> Path:
     """The pages of `parts`, in order, as one PDF (a disclosure made of tables and forms)."""
     import pypdfium2 as pdfium

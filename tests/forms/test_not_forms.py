@@ -10,10 +10,11 @@ import sys
 
 import pytest
 
-from _tables import joined, tables_pdf
+from _tables import joined, tables_pdf, text_pages
 from conftest import CORPUS, PDF, differences, truth
 from pipeline.errors import NoFormFound
-from pipeline.extract import extract
+from pipeline.extract import _passed, extract
+from pipeline.read.pdf import PdfInfo
 
 CENTRAL = PDF / "central" / "440303210301500004143.central.pdf"
 LUOHU = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
@@ -131,3 +132,57 @@ def test_ingest_loads_the_forms_of_a_disclosure_and_logs_the_skipped_tables(disc
     for page, kind in ((1, "summary"), (2, "targets table"), (department_page, "部门整体")):
         line = next(l for l in run.stderr.splitlines() if l.strip().startswith(f"page {page}: not a form"))
         assert kind in line
+
+
+PUBLIC = (["公开01表", "收入支出决算表", "单位：万元"], [
+    ["项目", "年初预算数", "调整预算数", "决算数"],
+    ["1.科目11", "101.00", "111.00", "106.50"],
+    ["2.科目12", "102.00", "112.00", "107.50"],
+])
+
+
+def test_pages_that_cannot_be_forms_are_read_no_further_than_their_text(tmp_path, monkeypatch):
+    """Issue 25 item 3: the cover and narrative pages (no ruling) and a 公开 table before any form
+    (ruled, no character of 项目名称 or 项目编码) list no glyph and seek no table, nor does a narrative
+    page after the form; the form reads as alone."""
+    import pipeline.extract as stage
+
+    layers = []
+
+    def spied(*args, **kwargs):
+        layers.append(stage_scan(*args, **kwargs))
+        return layers[-1]
+
+    stage_scan = stage.scan
+    monkeypatch.setattr(stage, "scan", spied)
+    front = text_pages(tmp_path / "front.pdf", ["2023年度部门决算", "第一部分 部门概况"])
+    public = tables_pdf(tmp_path / "public.pdf", [PUBLIC])
+    after = text_pages(tmp_path / "after.pdf", ["第三部分 名词解释"])
+    pdf = joined(tmp_path / "disclosure.pdf", [front, public, CENTRAL, after])
+    forms = [f.to_dict() for f in extract(pdf)[1]]
+    central = json.loads((CORPUS / "truth-central" / "440303210301500004143.json").read_text(encoding="utf-8"))
+    assert len(forms) == 1 and differences(forms[0], central) == []
+    rulings = {p: r for layer in layers for p, r in layer.rulings.items()}
+    n = _pages(CENTRAL)
+    assert sorted(rulings) == list(range(1, 5 + n))  # every page was looked at ...
+    assert [p for p, r in sorted(rulings.items()) if r.chars] == list(range(4, 4 + n))  # ... the form's read
+    assert rulings[3].horizontal and rulings[3].vertical  # the 公开 table's ruling seen, its glyphs not
+
+
+def _info(*texts: str, scanned: tuple[int, ...] = ()) -> PdfInfo:
+    return PdfInfo(path=CENTRAL, sha256="0" * 64, pages=len(texts), page_texts=texts, scanned=scanned)
+
+
+def test_a_page_is_passed_only_while_no_form_can_be_open():
+    table = "项目 年初预算数 决算数 合计"  # 项目 and 合计, but not every character of 项目名称 / 项目编码
+    # before any form: passed; the page printing 项目名称's characters (in any order) opens a form, and
+    # every page after it may be its continuation or spill page (no label of its own): never passed
+    assert _passed(_info(table, table, "名称 | 某系统 | 项目", table), range(1, 5), False) == ({1, 2}, True)
+    # a part starting after page 1 may start inside a form
+    assert _passed(_info(table, table), range(1, 3), True) == (set(), True)
+    # a page read from its image may start one
+    assert _passed(_info(table, "", table), range(1, 4), False) == ({1, 3}, False)
+    assert _passed(_info(table, "", table, scanned=(2,)), range(1, 4), False) == ({1}, True)
+    # text holding none of the words a form's page prints may be an unreadable text layer: left for
+    # extract._unlabelled to judge (read from its image), never passed
+    assert _passed(_info("ĀāĂă ĄąĆć", table), range(1, 3), False) == ({2}, False)

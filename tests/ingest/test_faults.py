@@ -147,8 +147,8 @@ def test_a_fault_is_quarantined_as_extraction_fault(tmp_path, monkeypatch):
 
     real = pipeline.extract.scan
 
-    def lose_page_4(path, engine="vector", pages=None, opened=None):
-        layer = real(path, engine, pages, opened)
+    def lose_page_4(*args, **kwargs):
+        layer = real(*args, **kwargs)
         return dataclasses.replace(layer, outlines={p: o for p, o in layer.outlines.items() if p != 4})
 
     monkeypatch.setattr(pipeline.extract, "scan", lose_page_4)
