@@ -9,6 +9,7 @@ The rewrites of central and 四川 forms belong to those templates and are not c
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pypdfium2 as pdfium
@@ -138,3 +139,22 @@ def test_the_permutation_reaches_pdfium(monkeypatch):
     _emit(monkeypatch, "reversed")
     assert [pdfium.raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(len(first))] == first[::-1]
     doc.close()
+
+
+def test_a_border_through_the_paper_between_two_glyphs_cuts_the_run():
+    """A cell's last "。" hangs its blank half over the border, and the next cell's text may start
+    where its advance ends (langfang/440106191550216302646: 0.5 pt before it): the border runs through
+    the paper between their inks, so the two cells' texts part. Text set on across a border that a
+    glyph's ink crosses stays one run."""
+    from pipeline.read.glyphs import Char
+    from pipeline.read.grids import _cut_at_borders
+
+    stop = Char("。", 506.28, 515.28, 507.17, 509.17, 302.0, 9.0)
+    six = Char("6", 514.76, 520.15, 515.16, 519.75, 302.0, 9.0)
+    assert [[c.text for c in p] for p in _cut_at_borders([stop, six], [511.76])] == [["。"], ["6"]]
+    assert len(_cut_at_borders([stop, six], [530.0])) == 1  # no border between them
+    ti = Char("提", 92.0, 101.0, 92.5, 100.0, 0.0, 9.0)
+    gao = Char("高", 101.0, 110.0, 101.2, 109.5, 0.0, 9.0)  # set on, its ink across the border at 101.4
+    assert len(_cut_at_borders([ti, gao], [101.4])) == 1
+    apart = dataclasses.replace(gao, x0=104.0, x1=113.0, ink0=104.2, ink1=112.5)
+    assert len(_cut_at_borders([ti, apart], [101.4])) == 2  # not set on: a border between the inks cuts
