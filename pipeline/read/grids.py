@@ -73,6 +73,12 @@ class Grid:
     row_y: tuple[tuple[float, float], ...]  # (top, bottom) of each row
     col_x: tuple[tuple[float, float], ...]  # (left, right) of each column
     spans: tuple[tuple[tuple[float, float] | None, ...], ...]  # x range of each cell's characters
+    # each cell's merged region, by its top-left cell (where its text is placed); and per column,
+    # whether the table's first row has no border drawn above it / its last row none below it: a
+    # merged cell a page break cuts (LibreOffice Calc draws none there), read on with the next page's
+    anchors: tuple[tuple[tuple[int, int], ...], ...] = ()
+    open_top: tuple[bool, ...] = ()
+    open_bottom: tuple[bool, ...] = ()
 
     @property
     def top(self) -> float:
@@ -140,7 +146,8 @@ class Layer:
     def grids(self) -> list[Grid]:
         flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in self.outlines.items() for o in found]
         runs = page_runs(self.rulings, flat)
-        grids = [_grid(p, o, runs[p]) for p, found in self.outlines.items() for o in found]
+        grids = [_open_edges(_grid(p, o, runs[p]), self.rulings[p]) for p, found in self.outlines.items()
+                 for o in found]
         grids.sort(key=lambda g: (g.page, -g.top, g.left))
         return grids
 
@@ -180,6 +187,8 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     page, textpage = doc.page(n)
                     turn, box = glyphs.display(page)  # a page stored turned is read as it shows
                     chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
+                    off = glyphs.off_page(chars, box[1], box[3])  # judged once the ruling is known
+                    chars = [ch for ch in chars if ch not in off] if off else chars
                     drawn = glyphs.misdrawn(chars, box[1], box[3])
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
@@ -200,6 +209,10 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     vertical = tuple(map(tuple, parser.vertical_segments))
                     # Camelot makes no table of a page without text
                     found = [o for o in map(_outline, _tables(parser)) if o is not None] if chars else []
+                    drawn = glyphs.misdrawn([ch for ch in off if not _cut_region(ch, found, horizontal, box)],
+                                            box[1], box[3]) if off else None
+                    if drawn:
+                        raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
                     runs = glyphs.runs(chars)
                     fold = _two_up(found, runs, box)
                     if fold is not None:  # two pages on one sheet: the right one read after the left
@@ -418,7 +431,36 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
         row_y=tuple(rows),
         col_x=tuple(cols),
         spans=tuple(tuple(row) for row in spans),
+        anchors=tuple(tuple(anchor[(r, c)] for c in range(len(cols))) for r in range(len(rows))),
     )
+
+
+def _ruled_along(horizontal, y: float, a: float, b: float) -> bool:
+    """A horizontal ruled line runs at height y from a to b."""
+    return any(abs(y0 - y) <= LINE_TOL and abs(y1 - y) <= LINE_TOL and min(x0, x1) <= a + LINE_TOL
+               and max(x0, x1) >= b - LINE_TOL for x0, y0, x1, y1 in horizontal)
+
+
+def _open_edges(grid: Grid, ruling: Ruling) -> Grid:
+    """The grid with, per column, whether a ruled line is drawn along its top and its bottom edge
+    (Camelot closes every table's outline whether or not its border is drawn)."""
+    return dataclasses.replace(
+        grid, open_top=tuple(not _ruled_along(ruling.horizontal, grid.top, a, b) for a, b in grid.col_x),
+        open_bottom=tuple(not _ruled_along(ruling.horizontal, grid.bottom, a, b) for a, b in grid.col_x))
+
+
+def _cut_region(ch: glyphs.Char, found: list[_Outline], horizontal, box) -> bool:
+    """A glyph off the page, straight below (or above) a column of a table that has no border drawn
+    along that edge: the text of a merged cell a page break cuts, which LibreOffice Calc draws on every
+    page the cell spans, where the cell's middle falls (on the page where it shows, it is read there;
+    here it prints nothing). Any other glyph off the page is a damaged drawing (`glyphs.misdrawn`)."""
+    below = (ch.inky0 + ch.inky1) / 2 < box[1]
+    for o in found:
+        edge = o.rows[-1][1] if below else o.rows[0][0]
+        for a, b in o.cols:
+            if a <= ch.cx <= b and not _ruled_along(horizontal, edge, a, b):
+                return True
+    return False
 
 
 def _inside(runs: list[list[glyphs.Char]], left: float, right: float, top: float, bottom: float) -> list[int]:
