@@ -485,19 +485,24 @@ def _kept(run: list[glyphs.Char], left: float, right: float) -> bool:
 
 
 def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[glyphs.Char]]:
-    """A run cut at each drawn border that runs through the paper between the ink of two glyphs,
-    however close their advances sit: the text of two cells (a cell's last "。" hangs its blank half
-    over the border, and the next cell's text can start where that advance ends). A border the ink
-    crosses (punctuation hung past it) cuts only between glyphs not set one after the other (the
-    second starts elsewhere than where the first's advance ends); text set on across it stays whole."""
+    """A run cut at each drawn border between the ink of two glyphs that are not set one after the
+    other: the text of two cells. Set one after the other, the second starts where the first's
+    advance ends, or a little after it (`glyphs.TOUCH`), never inside it: a glyph starting inside the
+    advance before it was placed there, not advanced to (a cell's last "。" hangs its blank half over
+    the border, and the next cell's text may start under that half). Text set on across a border,
+    or ink across it (punctuation hung past it), keeps the run whole."""
     parts = [[run[0]]]
     for a, b in zip(run, run[1:]):
-        tol = glyphs.TOUCH * max(a.size, b.size)
-        set_on = abs(b.x0 - a.x1) <= tol
-        if any(a.ink1 < x < b.ink0 if set_on else a.ink1 - tol <= x <= b.ink0 + tol for x in borders):
+        em = max(a.size, b.size)
+        tol = glyphs.TOUCH * em
+        set_on = -_INSIDE * em <= b.x0 - a.x1 <= tol
+        if not set_on and any(a.ink1 - tol <= x <= b.ink0 + tol for x in borders):
             parts.append([])
         parts[-1].append(b)
     return parts
+
+
+_INSIDE = 0.01  # em: a glyph starting further inside the advance before it is not set after it
 
 
 def _regions(cells) -> dict[tuple[int, int], tuple[int, int]]:

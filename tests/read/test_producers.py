@@ -141,11 +141,12 @@ def test_the_permutation_reaches_pdfium(monkeypatch):
     doc.close()
 
 
-def test_a_border_through_the_paper_between_two_glyphs_cuts_the_run():
+def test_a_glyph_starting_inside_the_advance_before_it_is_not_set_on_across_a_border():
     """A cell's last "。" hangs its blank half over the border, and the next cell's text may start
-    where its advance ends (langfang/440106191550216302646: 0.5 pt before it): the border runs through
-    the paper between their inks, so the two cells' texts part. Text set on across a border that a
-    glyph's ink crosses stays one run."""
+    under that half (langfang/440106191550216302646: 0.5 pt inside the "。"'s advance): not set one
+    after the other, so the border between their inks parts the two cells' texts. Text set on across
+    a border (each glyph where the advance before it ends) stays one run: a line drawn through a
+    value is no border between two of its characters."""
     from pipeline.read.glyphs import Char
     from pipeline.read.grids import _cut_at_borders
 
@@ -153,8 +154,8 @@ def test_a_border_through_the_paper_between_two_glyphs_cuts_the_run():
     six = Char("6", 514.76, 520.15, 515.16, 519.75, 302.0, 9.0)
     assert [[c.text for c in p] for p in _cut_at_borders([stop, six], [511.76])] == [["。"], ["6"]]
     assert len(_cut_at_borders([stop, six], [530.0])) == 1  # no border between them
-    ti = Char("提", 92.0, 101.0, 92.5, 100.0, 0.0, 9.0)
-    gao = Char("高", 101.0, 110.0, 101.2, 109.5, 0.0, 9.0)  # set on, its ink across the border at 101.4
-    assert len(_cut_at_borders([ti, gao], [101.4])) == 1
-    apart = dataclasses.replace(gao, x0=104.0, x1=113.0, ink0=104.2, ink1=112.5)
-    assert len(_cut_at_borders([ti, apart], [101.4])) == 2  # not set on: a border between the inks cuts
+    ju = Char("局", 92.0, 101.0, 92.5, 100.5, 0.0, 9.0)
+    bracket = Char("（", 101.0, 110.0, 105.5, 109.0, 0.0, 9.0)  # set on: starts where 局's advance ends
+    assert len(_cut_at_borders([ju, bracket], [103.0])) == 1
+    apart = dataclasses.replace(bracket, x0=104.0, x1=113.0, ink0=108.5, ink1=112.0)
+    assert len(_cut_at_borders([ju, apart], [103.0])) == 2  # not set on: a border between the inks cuts
