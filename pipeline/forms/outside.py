@@ -13,6 +13,9 @@ from .vocabulary import vocabulary
 _YEAR_LINE = re.compile(r"^[(（]((?:19|20)\d{2})年度?[)）]$")  # "（2022年度）" on a line of its own
 _YEAR_IN_TITLE = re.compile(r"[(（]((?:19|20)\d{2})年度?[)）]")
 _YEAR_BEFORE_TITLE = re.compile(r"^((?:19|20)\d{2})年度?")  # "2022年度项目支出绩效自评表", "2023年<项目>…"
+# a space between an ideograph and a digit or Latin letter, as pdfium infers it from the gap a
+# typesetter leaves there (Asian/Latin autospace: "公开 14 表", "2025 年 4 月 11 日"); see glyphs.SCRIPT_GAP
+_AUTOSPACE = re.compile(r"(?<=[\u2e80-\uffff]) (?=[0-9A-Za-z])|(?<=[0-9A-Za-z]) (?=[\u2e80-\uffff])")
 _TITLE_LINE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,80}?自评表)(?:[(（][^)）]*[)）])?$")
 
 
@@ -74,7 +77,7 @@ def outside(page_text: str) -> dict[str, list[str | None]]:
     pattern = re.compile("(" + "|".join(map(re.escape, sorted(voc.outside, key=len, reverse=True))) + r")\s*[:：]")
     found: dict[str, list[str | None]] = {}
     for raw in page_text.splitlines():
-        tokens = raw.split()
+        tokens = _AUTOSPACE.sub("", raw).split()
         for token in tokens:
             if voc.table_no.match(token):
                 found.setdefault("table_no", []).append(token)

@@ -30,6 +30,7 @@ section titles are passed over. And every scored row (indicator, funds, 总分) 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from pathlib import Path
@@ -111,6 +112,8 @@ class _FormReader:
         self.money_unit: str | None = None
         self.goals: dict[str, list[str]] = {"goal_expected": [], "goal_actual": []}
         self.indicators: list[IndicatorRow] = []
+        # per level: the label last printed, its page, and the first row carrying it (`_across_pages`)
+        self._printed_level: dict[str, tuple[str, int, int]] = {}
         self.indicators_weight: str | None = None
         self.narrative: dict[str, list[str]] = {}
         self._narrative_open: tuple[str, float] | None = None  # field, x where its text starts
@@ -201,6 +204,8 @@ class _FormReader:
                     section = "done"
                 else:
                     self._fits(row, columns, tuple(t.indicator_columns.values()))
+                    if self._row_goes_on(row, columns):
+                        continue
                     read = self._read_indicator_row(row, columns)
                     if not read:
                         raise self.unread(row, "has no 指标值, 完成值, 分值 or 得分")
@@ -246,9 +251,12 @@ class _FormReader:
 
     def _one_line(self, row: Row, values: dict[str, str], fields: tuple[str, ...]) -> None:
         """A printed number is one line: a number cell holding two is two cells run together (a
-        border not seen), "10" over "0" read as 分值 "100"."""
+        border not seen), "10" over "0" read as 分值 "100". A "%" alone on the last line is the
+        number's own sign wrapped in a narrow cell ("91.88" over "%"), not a second number."""
         for name in fields:
             lines = [ln for ln in (values.get(name) or "").splitlines() if ln.strip()]
+            if len(lines) > 1 and lines[-1].strip() in ("%", "％") and lines[-2].strip()[-1:].isdigit():
+                lines.pop()
             if len(lines) > 1:
                 raise ExtractionFault(
                     self.file, f"{self._which()}: row {texts(row)!r}: the {name} cell holds "
@@ -424,7 +432,10 @@ class _FormReader:
         placeholder = False
         if not any(values.get(k) for k in _VALUE_FIELDS):
             level3 = flat(values.get("level3"))
-            bare = not values.get("deviation_note") and not values.get("_left")
+            # the block's title in its merged left column is printed on whichever row its middle falls
+            left = label(values.get("_left"))
+            bare = not values.get("deviation_note") and (
+                not left or left in vocabulary().indicator_titles or left == self.t.indicators_title)
             # "指标2", "……": a template row left empty, in any variant; a row of only its 一级/二级
             # labels where the variant allows it (else it is a row whose numbers were lost)
             placeholder = bare and (vocabulary().placeholder(level3) or (
@@ -433,7 +444,7 @@ class _FormReader:
                 return False
         if not placeholder:
             self._one_line(row, values, ("weight", "score"))
-        level1_text = flat(values.get("level1"))
+        level1_text = self._across_pages("level1", row, flat(values.get("level1")))
         previous = self.indicators[-1] if self.indicators else None
         if level1_text:
             level1, level1_weight = split_level1(level1_text)
@@ -443,7 +454,8 @@ class _FormReader:
             level1, level1_weight = None, None
         # the 一级指标 printed again mid-block ("效益指标" at the top of a page) keeps its 二级指标
         same_block = previous is not None and (not level1_text or level1 == previous.level1)
-        level2 = flat(values.get("level2")) or (previous.level2 if same_block else None)
+        level2 = self._across_pages("level2", row, flat(values.get("level2"))) or (
+            previous.level2 if same_block else None)
         self.indicators.append(
             IndicatorRow(
                 level1=level1,
@@ -462,6 +474,68 @@ class _FormReader:
             )
         )
         return "placeholder" if placeholder else True
+
+    def _row_goes_on(self, row: Row, columns: Columns) -> bool:
+        """An indicator row a page break cuts (Writer and Word let a table row break across pages):
+        the first row of a page under a scored row of the page before, printing no 分值 or 得分 and no
+        placeholder, and no 一级/二级 label but the rest of one cut there (`_cut_label`), is the rest
+        of that row's texts; read on into it."""
+        previous = self.indicators[-1] if self.indicators else None
+        if previous is None or previous.page == row.page or previous.placeholder or previous.score is None \
+                or any(r.page == row.page for r in self.indicators):
+            return False
+        values = columns.assign(row)
+        if any(values.get(k) for k in ("weight", "score", "_left")) \
+                or vocabulary().placeholder(flat(values.get("level3"))):
+            return False
+        labels = {k: flat(values.get(k)) for k in ("level1", "level2") if flat(values.get(k))}
+        if not all(self._cut_label(k, row, text) for k, text in labels.items()):
+            return False
+        more = {k: flat(v) for k, v in values.items() if flat(v) and k not in labels}
+        if not set(more) <= set(IndicatorRow.__dataclass_fields__) or not (more or labels):
+            return False
+        for k, text in labels.items():
+            self._across_pages(k, row, text)
+        self.indicators[-1] = dataclasses.replace(
+            self.indicators[-1], **{k: (getattr(self.indicators[-1], k) or "") + v for k, v in more.items()})
+        return True
+
+    def _cut_label(self, field: str, row: Row, text: str) -> bool:
+        """`text`, printed at the top of a page, is the rest of the 一级/二级 label printed last before
+        the break: neither part is a whole label alone, or one is not, and together they are one."""
+        last = self._printed_level.get(field)
+        return bool(last and last[1] != row.page and not (_whole_level(last[0]) and _whole_level(text))
+                    and _whole_level(last[0] + text))
+
+    def _across_pages(self, field: str, row: Row, text: str | None) -> str | None:
+        """A 一级/二级指标 label cut by a page break: a merged cell whose text goes on at the top of the
+        next page ("服务对象满意" / "度指标", "效益指标(30" / "分)", "满意度指标" / "（10分）", as Writer
+        prints a table). Joined, and the rows that carried the part before the break set right, only
+        where the two parts are not each a whole label and together they are one (a name ending as
+        every level's does, "指标", with its weight in brackets or not)."""
+        last = self._printed_level.get(field)
+        if text and last and self._cut_label(field, row, text):
+            text = last[0] + text
+            level1, weight = split_level1(text)
+            for k in range(last[2], len(self.indicators)):
+                self.indicators[k] = dataclasses.replace(
+                    self.indicators[k], **({"level1": level1, "level1_weight": weight} if field == "level1"
+                                           else {"level2": text}))
+            self._printed_level[field] = (text, row.page, last[2])
+        elif text:
+            self._printed_level[field] = (text, row.page, len(self.indicators))
+        return text
+
+    def _every_row_has_its_level1(self) -> None:
+        """A row without a 一级指标, printed neither on it nor above it, is a misread (a column not
+        found, text drawn over its label): refused, never loaded without its level."""
+        rows = self.indicators
+        lost = next((r for r in rows if r.level1 is None), None)
+        if lost is not None:
+            raise ExtractionFault(
+                self.file, f"{self._which()}: indicator row {lost.level3 or lost.level2 or ''!r} has no "
+                "一级指标, printed neither on its row nor above it (a column not found, or text drawn "
+                "over its label)", lost.page)
 
     # -- assembly -------------------------------------------------------------------------------
 
@@ -519,6 +593,7 @@ class _FormReader:
             )
         if not self.indicators:
             raise self.fail(f"{which}: no 绩效指标 rows found")
+        self._every_row_has_its_level1()
         outside = self._outside_texts(first_page)
         if self.total is None and outside.get("total_score"):  # "总分：95.5分" above the table
             self.total = {"score": re.sub(r"分$", "", outside["total_score"])}
@@ -569,3 +644,10 @@ class _FormReader:
             absent=t.absent,
             checkboxes=dict(self.checkboxes),
         )
+
+
+def _whole_level(text: str) -> bool:
+    """A whole 一级/二级指标 label: it ends as every level's name does ("指标"), a weight in brackets
+    after it or not ("产出指标（50分）")."""
+    return re.fullmatch(r".*" + re.escape(vocabulary().level_suffix) + r"\s*(?:[(（][^()（）]*[)）])?",
+                        text, re.S) is not None

@@ -5,10 +5,11 @@ order (`rows_of`), and a new form at each header block holding 项目编码 or �
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from . import template as templates
-from ..read.grids import Grid, spill_pairs
+from ..read.grids import SPILL_TOLERANCE, Grid, spill_pairs
 from .template import header_label
 from .text import flat, label
 
@@ -77,11 +78,46 @@ def _glue(host: Grid, spill: Grid) -> Grid:
 
 def rows_of(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
     rows: list[Row] = []
-    for grid, pages in stitched:
+    for grid, pages in join_page_breaks(stitched):
         for texts, spans in zip(grid.rows, grid.spans):
             cells = [Cell(t, x0, x1, sp) for t, (x0, x1), sp in zip(texts, grid.col_x, spans)]
             rows.append(Row(pages=pages, cells=cells))
     return rows
+
+
+def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple[Grid, tuple[int, ...]]]:
+    """A merged cell cut by a page break is one cell: where a page's table ends with no border drawn
+    under a column and the next page's table starts with none above it, in the same columns
+    (LibreOffice Calc prints a merged 一级指标 or 绩效指标 that way, its name once, where the
+    region's middle falls: on either page), the text of the cell's part on the next page is read
+    after that of its part above the break, and the part below is left empty, so its rows read on
+    from the rows above as any merged cell's do."""
+    out = list(stitched)
+    for i in range(len(out) - 1):
+        (a, pa), (b, pb) = out[i], out[i + 1]
+        if not (a.open_bottom and b.open_top and a.anchors and b.anchors and b.page == a.page + 1):
+            continue
+        rows_a, rows_b = [list(r) for r in a.rows], [list(r) for r in b.rows]
+        spans_a, spans_b = [list(r) for r in a.spans], [list(r) for r in b.spans]
+        for c, (left, right) in enumerate(a.col_x):
+            # the same column on the next page: the same left and right edges (a page may draw fewer)
+            d = next((d for d, (l2, r2) in enumerate(b.col_x)
+                      if abs(l2 - left) <= SPILL_TOLERANCE and abs(r2 - right) <= SPILL_TOLERANCE), None)
+            if d is None or not (a.open_bottom[c] and b.open_top[d]):
+                continue
+            (ra, ca), (rb, cb) = a.anchors[-1][c], b.anchors[0][d]
+            if rb != 0 or ca != c or cb != d:
+                continue  # a region of other columns on either side: not the same cell
+            above, below = rows_a[ra][ca], rows_b[rb][cb]
+            if not below:
+                continue
+            rows_a[ra][ca] = f"{above}\n{below}" if above else below
+            spans_a[ra][ca] = spans_b[rb][cb] if spans_a[ra][ca] is None else (
+                min(spans_a[ra][ca][0], spans_b[rb][cb][0]), max(spans_a[ra][ca][1], spans_b[rb][cb][1]))
+            rows_b[rb][cb], spans_b[rb][cb] = "", None
+        out[i] = (dataclasses.replace(a, rows=tuple(map(tuple, rows_a)), spans=tuple(map(tuple, spans_a))), pa)
+        out[i + 1] = (dataclasses.replace(b, rows=tuple(map(tuple, rows_b)), spans=tuple(map(tuple, spans_b))), pb)
+    return out
 
 
 def by_form(rows: list[Row]) -> list[list[Row]]:

@@ -28,6 +28,10 @@ Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
 GAP = 0.6  # a gap wider than this ends a run of text
 BASELINE = 0.2  # characters whose baselines are this close are on one line
 SPACE = 0.15  # a gap this wide between two glyphs of a line is a word space
+# between an ideograph (or a full-width form) and Latin text or a digit, a typesetter adds about a
+# quarter em of its own (Writer and Word's Asian/Latin autospace: 0.21 em in LibreOffice's PDFs):
+# such a gap is a space only where a space glyph is printed or it is wider than this
+SCRIPT_GAP = 0.3
 TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
 
 
@@ -47,6 +51,7 @@ class Char:
     inky1: float = 0.0
     angle: float = 0.0  # degrees its baseline is turned from the page's (as displayed), counter-clockwise
     colour: tuple[int, int, int] = (0, 0, 0)  # its fill, RGB
+    spaced: bool = False  # a space glyph is printed just before it (not one pdfium inferred)
 
     @property
     def tilted(self) -> bool:
@@ -188,15 +193,18 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     index: list[int] = []
     count = textpage.count_chars()
     codes = _codes(textpage, count)
+    spaced = False
     for i in range(count):
         if codes is None:
             code = lib.FPDFText_GetUnicode(textpage.raw, i)
             text = chr(code) if code <= 0x10FFFF else "\ufffd"
             if code == 0 or text.isspace():
+                spaced = spaced or (code != 0 and text == " " and is_generated(raw, i) != 1)
                 continue
         else:
             text = codes[i]
             if text == "\0" or text.isspace():
+                spaced = spaced or (text == " " and is_generated(raw, i) != 1)
                 continue
         if is_generated(raw, i) == 1:
             continue
@@ -219,7 +227,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         base = tb * ox.value + td * oy.value + tf if origin(raw, i, at_ox, at_oy) else y0
         ch = new(Char)
         ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=max(size, 1.0),
-                           inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0))
+                           inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced)
+        spaced = False
         out.append(ch)
         index.append(i)
     if sum(c.tilted for c in out) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
@@ -351,6 +360,11 @@ def _near(chars: list[Char], reach: float) -> list[list[Char]]:
 _OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this much are drawn over each other
 
 
+def off_page(chars: list[Char], bottom: float, top: float) -> list[Char]:
+    """The glyphs drawn above or below the page (their ink's middle off it by more than a point)."""
+    return [ch for ch in chars if not ch.tilted and not bottom - 1 <= (ch.inky0 + ch.inky1) / 2 <= top + 1]
+
+
 def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
     """Text a printed form never has, and a damaged drawing does: a glyph above or below the page, or
     glyphs drawn over other glyphs (the same glyph drawn again on itself is overprinting, not this). A
@@ -431,14 +445,21 @@ def runs(chars) -> list[list[Char]]:
     return out
 
 
+def _across_scripts(a: str, b: str) -> bool:
+    """One side an ideograph or full-width form (U+2E80 on), the other not: where autospace goes."""
+    return (a >= "\u2e80") != (b >= "\u2e80")
+
+
 def text(chars: list[Char]) -> str:
     """A cell's characters as lines, top to bottom, each read left to right, a space where a gap of
-    `SPACE` em or more separates two glyphs."""
+    `SPACE` em or more separates two glyphs (`SCRIPT_GAP` between an ideograph and Latin text, unless
+    a space glyph is printed there)."""
     out = []
     for line in lines(chars):
         line_text = line[0].text
         for a, b in zip(line, line[1:]):
-            if b.x0 - a.x1 >= SPACE * max(a.size, b.size):
+            gap, em = b.x0 - a.x1, max(a.size, b.size)
+            if gap >= SPACE * em and (b.spaced or gap >= SCRIPT_GAP * em or not _across_scripts(a.text, b.text)):
                 line_text += " "
             line_text += b.text
         out.append(line_text)

@@ -73,6 +73,12 @@ class Grid:
     row_y: tuple[tuple[float, float], ...]  # (top, bottom) of each row
     col_x: tuple[tuple[float, float], ...]  # (left, right) of each column
     spans: tuple[tuple[tuple[float, float] | None, ...], ...]  # x range of each cell's characters
+    # each cell's merged region, by its top-left cell (where its text is placed); and per column,
+    # whether the table's first row has no border drawn above it / its last row none below it: a
+    # merged cell a page break cuts (LibreOffice Calc draws none there), read on with the next page's
+    anchors: tuple[tuple[tuple[int, int], ...], ...] = ()
+    open_top: tuple[bool, ...] = ()
+    open_bottom: tuple[bool, ...] = ()
 
     @property
     def top(self) -> float:
@@ -140,7 +146,8 @@ class Layer:
     def grids(self) -> list[Grid]:
         flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in self.outlines.items() for o in found]
         runs = page_runs(self.rulings, flat)
-        grids = [_grid(p, o, runs[p]) for p, found in self.outlines.items() for o in found]
+        grids = [_open_edges(_grid(p, o, runs[p]), self.rulings[p]) for p, found in self.outlines.items()
+                 for o in found]
         grids.sort(key=lambda g: (g.page, -g.top, g.left))
         return grids
 
@@ -192,6 +199,8 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                             doc.release(n)
                             continue
                     chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
+                    off = glyphs.off_page(chars, box[1], box[3])  # judged once the ruling is known
+                    chars = [ch for ch in chars if ch not in off] if off else chars
                     drawn = glyphs.misdrawn(chars, box[1], box[3])
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
@@ -212,6 +221,10 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     vertical = tuple(map(tuple, parser.vertical_segments))
                     # Camelot makes no table of a page without text
                     found = [o for o in map(_outline, _tables(parser)) if o is not None] if chars else []
+                    drawn = glyphs.misdrawn([ch for ch in off if not _cut_region(ch, found, horizontal, box)],
+                                            box[1], box[3]) if off else None
+                    if drawn:
+                        raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
                     runs = glyphs.runs(chars)
                     fold = _two_up(found, runs, box)
                     if fold is not None:  # two pages on one sheet: the right one read after the left
@@ -430,7 +443,36 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
         row_y=tuple(rows),
         col_x=tuple(cols),
         spans=tuple(tuple(row) for row in spans),
+        anchors=tuple(tuple(anchor[(r, c)] for c in range(len(cols))) for r in range(len(rows))),
     )
+
+
+def _ruled_along(horizontal, y: float, a: float, b: float) -> bool:
+    """A horizontal ruled line runs at height y from a to b."""
+    return any(abs(y0 - y) <= LINE_TOL and abs(y1 - y) <= LINE_TOL and min(x0, x1) <= a + LINE_TOL
+               and max(x0, x1) >= b - LINE_TOL for x0, y0, x1, y1 in horizontal)
+
+
+def _open_edges(grid: Grid, ruling: Ruling) -> Grid:
+    """The grid with, per column, whether a ruled line is drawn along its top and its bottom edge
+    (Camelot closes every table's outline whether or not its border is drawn)."""
+    return dataclasses.replace(
+        grid, open_top=tuple(not _ruled_along(ruling.horizontal, grid.top, a, b) for a, b in grid.col_x),
+        open_bottom=tuple(not _ruled_along(ruling.horizontal, grid.bottom, a, b) for a, b in grid.col_x))
+
+
+def _cut_region(ch: glyphs.Char, found: list[_Outline], horizontal, box) -> bool:
+    """A glyph off the page, straight below (or above) a column of a table that has no border drawn
+    along that edge: the text of a merged cell a page break cuts, which LibreOffice Calc draws on every
+    page the cell spans, where the cell's middle falls (on the page where it shows, it is read there;
+    here it prints nothing). Any other glyph off the page is a damaged drawing (`glyphs.misdrawn`)."""
+    below = (ch.inky0 + ch.inky1) / 2 < box[1]
+    for o in found:
+        edge = o.rows[-1][1] if below else o.rows[0][0]
+        for a, b in o.cols:
+            if a <= ch.cx <= b and not _ruled_along(horizontal, edge, a, b):
+                return True
+    return False
 
 
 def _inside(runs: list[list[glyphs.Char]], left: float, right: float, top: float, bottom: float) -> list[int]:
@@ -456,15 +498,23 @@ def _kept(run: list[glyphs.Char], left: float, right: float) -> bool:
 
 def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[glyphs.Char]]:
     """A run cut at each drawn border between the ink of two glyphs that are not set one after the
-    other (the second starts elsewhere than where the first's advance ends): the text of two cells.
-    Text set on across a border, or ink across it (punctuation hung past it), keeps the run whole."""
+    other: the text of two cells. Set one after the other, the second starts where the first's
+    advance ends, or a little after it (`glyphs.TOUCH`), never inside it: a glyph starting inside the
+    advance before it was placed there, not advanced to (a cell's last "。" hangs its blank half over
+    the border, and the next cell's text may start under that half). Text set on across a border,
+    or ink across it (punctuation hung past it), keeps the run whole."""
     parts = [[run[0]]]
     for a, b in zip(run, run[1:]):
-        tol = glyphs.TOUCH * max(a.size, b.size)
-        if abs(b.x0 - a.x1) > tol and any(a.ink1 - tol <= x <= b.ink0 + tol for x in borders):
+        em = max(a.size, b.size)
+        tol = glyphs.TOUCH * em
+        set_on = -_INSIDE * em <= b.x0 - a.x1 <= tol
+        if not set_on and any(a.ink1 - tol <= x <= b.ink0 + tol for x in borders):
             parts.append([])
         parts[-1].append(b)
     return parts
+
+
+_INSIDE = 0.01  # em: a glyph starting further inside the advance before it is not set after it
 
 
 def _regions(cells) -> dict[tuple[int, int], tuple[int, int]]:

@@ -10,17 +10,13 @@ import json
 import pytest
 
 from conftest import CORPUS, PDF, code_of, differences, extracted
-from pipeline.errors import ExtractionFault, IncompleteForm
+from pipeline.errors import IncompleteForm
 from pipeline.extract import extract
 from pipeline.forms import template as templates
 from pipeline.forms.outside import checkbox as _checkbox, outside as _outside, title as _title, title_year as _title_year
 from pipeline.forms.vocabulary import vocabulary
 
 VARIANTS = ("yunnan", "langfang", "hubei")
-# langfang/440106191550216302646: the last line of 实际完成情况 ("6.专项…") is set 6 pt after the last
-# glyph of 预期目标 on the same baseline; read.grids keeps the two as one run (a grids matter, not the
-# vocabulary's), and the reader refuses the form (a value outside its column) rather than load it wrong
-GRIDS_RUN_ON = {"langfang/440106191550216302646"}
 
 
 def truth(variant: str, code: str) -> dict:
@@ -30,9 +26,7 @@ def truth(variant: str, code: str) -> dict:
 def _cases():
     for variant in VARIANTS:
         for pdf in sorted((PDF / variant).glob("*.pdf")):
-            name = f"{variant}/{code_of(pdf)}"
-            marks = [pytest.mark.xfail(raises=ExtractionFault, strict=True)] if name in GRIDS_RUN_ON else []
-            yield pytest.param(pdf, variant, id=name, marks=marks)
+            yield pytest.param(pdf, variant, id=f"{variant}/{code_of(pdf)}")
 
 
 @pytest.mark.parametrize("pdf,variant", list(_cases()))

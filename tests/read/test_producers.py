@@ -9,6 +9,7 @@ The rewrites of central and 四川 forms belong to those templates and are not c
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pypdfium2 as pdfium
@@ -138,3 +139,23 @@ def test_the_permutation_reaches_pdfium(monkeypatch):
     _emit(monkeypatch, "reversed")
     assert [pdfium.raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(len(first))] == first[::-1]
     doc.close()
+
+
+def test_a_glyph_starting_inside_the_advance_before_it_is_not_set_on_across_a_border():
+    """A cell's last "。" hangs its blank half over the border, and the next cell's text may start
+    under that half (langfang/440106191550216302646: 0.5 pt inside the "。"'s advance): not set one
+    after the other, so the border between their inks parts the two cells' texts. Text set on across
+    a border (each glyph where the advance before it ends) stays one run: a line drawn through a
+    value is no border between two of its characters."""
+    from pipeline.read.glyphs import Char
+    from pipeline.read.grids import _cut_at_borders
+
+    stop = Char("。", 506.28, 515.28, 507.17, 509.17, 302.0, 9.0)
+    six = Char("6", 514.76, 520.15, 515.16, 519.75, 302.0, 9.0)
+    assert [[c.text for c in p] for p in _cut_at_borders([stop, six], [511.76])] == [["。"], ["6"]]
+    assert len(_cut_at_borders([stop, six], [530.0])) == 1  # no border between them
+    ju = Char("局", 92.0, 101.0, 92.5, 100.5, 0.0, 9.0)
+    bracket = Char("（", 101.0, 110.0, 105.5, 109.0, 0.0, 9.0)  # set on: starts where 局's advance ends
+    assert len(_cut_at_borders([ju, bracket], [103.0])) == 1
+    apart = dataclasses.replace(bracket, x0=104.0, x1=113.0, ink0=108.5, ink1=112.0)
+    assert len(_cut_at_borders([ju, apart], [103.0])) == 2  # not set on: a border between the inks cuts

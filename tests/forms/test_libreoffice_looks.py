@@ -1,0 +1,103 @@
+"""Forms printed by LibreOffice (tests/fixtures/libreoffice/: Writer from the corpus .docx, Calc from the
+.xlsx), a producer, fonts and page breaks the reader was not built on, read field for field; and the
+mechanisms they needed, each on its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, HERE, code_of, differences, extracted
+from pipeline.read import glyphs
+
+LOOKS = HERE / "fixtures" / "libreoffice"
+
+
+def _truth(pdf: Path) -> dict:
+    variant = pdf.name.split(".")[1]
+    folder = "truth" if variant == "luohu" else f"truth-{variant}"
+    return json.loads((CORPUS / folder / f"{code_of(pdf)}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("pdf", sorted(LOOKS.glob("*/*.pdf")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_a_form_printed_by_libreoffice_reads_field_for_field(pdf):
+    forms = extracted(str(pdf))
+    assert len(forms) == 1 and forms[0]["template"] == pdf.name.split(".")[1]
+    assert differences(forms[0], _truth(pdf)) == []
+
+
+def _char(text: str, x0: float, *, spaced: bool = False) -> glyphs.Char:
+    return glyphs.Char(text, x0, x0 + 9.0, x0 + 0.5, x0 + 8.5, 100.0, 9.0, spaced=spaced)
+
+
+def test_the_gap_a_typesetter_leaves_between_scripts_is_no_space():
+    """Writer and Word set about a quarter em between an ideograph and a digit (0.21 em measured):
+    no space unless a space glyph is printed there or the gap is wider; between two ideographs, or
+    two digits, a gap of 0.15 em is a space, as before."""
+    assert glyphs.text([_char("0", 0.0), _char("个", 10.9)]) == "0个"               # 0.21 em
+    assert glyphs.text([_char("0", 0.0), _char("个", 10.9, spaced=True)]) == "0 个"  # a space glyph
+    assert glyphs.text([_char("0", 0.0), _char("个", 12.0)]) == "0 个"              # 0.33 em
+    assert glyphs.text([_char("局", 0.0), _char("（", 10.9)]) == "局 （"
+    assert glyphs.text([_char("1", 0.0), _char("2", 10.9)]) == "1 2"
+
+
+def test_text_around_the_table_reads_through_autospace():
+    from pipeline.forms.outside import outside
+
+    assert outside("部门：佛山市南海区机关事务管理中心 公开 14 表") == {
+        "table_no": ["公开14表"], "department": ["佛山市南海区机关事务管理中心"]}
+    assert outside("填报日期：2025 年 4 月 11 日 总分：95.5 分")["report_date"] == ["2025年4月11日"]
+
+
+def test_a_whole_level_label_ends_as_every_level_s_name():
+    from pipeline.forms.reader import _whole_level
+
+    assert all(map(_whole_level, ("服务对象满意度指标", "产出指标（50分）", "效益指标(30分)", "度指标")))
+    assert not any(map(_whole_level, ("服务对象满意", "效益指标(30", "(10分)", "分)")))
+
+
+def test_a_merged_cell_cut_by_the_page_reads_as_one():
+    """No border under a column at the bottom of a page's table and none over it at the top of the
+    next: the cell's text on the next page is read after its part above, and the rows read on."""
+    from pipeline.forms.rows import join_page_breaks
+    from pipeline.read.grids import Grid
+
+    cols = ((0.0, 50.0), (50.0, 100.0))
+    a = Grid(1, (("产出指标", "x"), ("", "y")), ((500.0, 480.0), (480.0, 460.0)), cols,
+             (((1.0, 40.0), (51.0, 60.0)), (None, (51.0, 60.0))),
+             anchors=(((0, 0), (0, 1)), ((1, 0), (1, 1))), open_top=(False, False), open_bottom=(True, False))
+    b = Grid(2, (("效益指标", "z"),), ((700.0, 680.0),), cols, (((1.0, 40.0), (51.0, 60.0)),),
+             anchors=(((0, 0), (0, 1)),), open_top=(True, False), open_bottom=(False, False))
+    (ja, _), (jb, _) = join_page_breaks([(a, (1,)), (b, (2,))])
+    assert ja.rows == (("产出指标", "x"), ("效益指标", "y")) and jb.rows == (("", "z"),)
+    closed = join_page_breaks([(a, (1,)), (dataclasses_replace(b, open_top=(False, False)), (2,))])
+    assert [g.rows for g, _ in closed] == [a.rows, b.rows]
+
+
+def dataclasses_replace(grid, **changes):
+    import dataclasses
+
+    return dataclasses.replace(grid, **changes)
+
+
+def test_an_indicator_row_without_its_level_1_is_refused_not_loaded():
+    """A 一级指标 printed on no row of its block (a column not found, text drawn over its label):
+    the form is refused, never loaded with level1 null."""
+    import dataclasses
+
+    from conftest import PDF
+    from pipeline.errors import ExtractionFault
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = PDF / "yunnan" / "440303210301500004536.yunnan.pdf"
+    grids, _ = read_grids(pdf)
+    names = {"产出指标", "效益指标", "满意度指标"}
+    blanked = [dataclasses.replace(g, rows=tuple(tuple("" if c in names else c for c in r) for r in g.rows))
+               for g in grids]
+    assert blanked != grids
+    with pytest.raises(ExtractionFault, match="has no 一级指标"):
+        read_forms(inspect(pdf), blanked)
