@@ -34,17 +34,6 @@ from pipeline.extract import extract  # noqa: E402
 TRUTH = ROOT / "tests" / "fixtures" / "corpus" / "truth"
 
 
-def checked_numbers(form: dict) -> dict[str, str | None]:
-    """The numbers the reconciliation rules cover, by path."""
-    out = {f"funds.{k}": form["funds"][k] for k in ("weight", "execution_rate", "score")}
-    for i, row in enumerate(form["funds"]["rows"]):
-        out.update({f"fund_rows.{i}.{k}": row[k] for k in ("initial_budget", "annual_budget", "executed")})
-    for i, row in enumerate(form["indicators"]):
-        out.update({f"indicators.{i}.{k}": row[k] for k in ("level1_weight", "weight", "score")})
-    out.update({"total_weight": form["total_weight"], "total_score": form["total_score"]})
-    return out
-
-
 def timed(pdf: Path, max_pages: int | None = None, read: str = "page") -> tuple[object, float]:
     """`extract` in a worker with $JIXIAO_OCR_READ set to `read` (the forkserver's workers do not see
     the bench's environment change), and the CPU seconds it took (every thread of the worker): its
@@ -86,7 +75,7 @@ def measure(pdfs: list[Path], workers: int, read: str = "page") -> dict:
             r = sum(a for a, _ in compare.score(d, want).values())
             t = sum(b for _, b in compare.score(d, want).values())
             right, total = right + r, total + t
-            numbers, truth_numbers = checked_numbers(d), checked_numbers(want)
+            numbers, truth_numbers = compare.checked_numbers(d), compare.checked_numbers(want)
             wrong = [k for k, v in numbers.items() if v != truth_numbers.get(k)]
             if status == "ocr_verified":
                 verified_wrong += len(wrong)

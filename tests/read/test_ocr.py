@@ -224,24 +224,14 @@ def test_a_page_photographed_in_perspective_is_flattened_before_its_ruling():
     assert _table_shape(flattened) == [(12, 6)]
 
 
-def _numbers(form: dict) -> dict[str, str | None]:
-    """Every number the checks cover, by path: funds, fund rows, 分值 and 得分, totals."""
-    out = {f"funds.{k}": form["funds"][k] for k in ("weight", "execution_rate", "score")}
-    for i, row in enumerate(form["funds"]["rows"]):
-        out.update({f"fund_rows.{i}.{k}": row[k] for k in ("initial_budget", "annual_budget", "executed")})
-    for i, row in enumerate(form["indicators"]):
-        out.update({f"indicators.{i}.{k}": row[k] for k in ("level1_weight", "weight", "score")})
-    out.update({"total_weight": form["total_weight"], "total_score": form["total_score"]})
-    return out
-
-
 def test_no_wrong_number_reaches_a_verified_form(read):
     """A form is ocr_verified only when its checks hold, and then every number it gives is the
     printed one; a form with any number misread is ocr_unverified, naming the rules that failed."""
     verified = 0
     for pdf, form, got, want in _loaded(read):
         status, failed = _status(read, pdf)
-        wrong = {k: (v, _numbers(want).get(k)) for k, v in _numbers(got).items() if v != _numbers(want).get(k)}
+        wanted = compare.checked_numbers(want)
+        wrong = {k: (v, wanted.get(k)) for k, v in compare.checked_numbers(got).items() if v != wanted.get(k)}
         if status == ocr_trust.VERIFIED:
             verified += 1
             assert wrong == {}, pdf
