@@ -2,7 +2,7 @@
 -- name ("武侯智能合同…" read "武保智德合同…") breaks no sum, so a name is trusted only where the
 -- warehouse holds it as read: a unit printed in the text layer of some form, or named in
 -- sql/unit_aliases.csv; a project printed in the text layer of a form of the same unit (any year);
--- or either read the same from another report's scan (another version, the unit's other forms).
+-- or either read the same from the scan of another form (never another copy of the same form).
 -- Names compare by name_norm (spaces, bracket widths), units by unit_key.
 -- Each name left over is listed with the nearest name held (DuckDB's levenshtein, in characters;
 -- a unit against the units held, a project against the projects of its units): near_miss where
@@ -60,8 +60,11 @@ unmatched AS (
       AND NOT (s.kind = 'unit' AND s.key IN (SELECT key FROM known_units))
       AND NOT (s.kind = 'project' AND EXISTS (SELECT 1 FROM unit_projects p
                                               WHERE p.key = s.key AND list_contains(s.units, p.unit)))
+      -- another report's scan of another form confirms it; another copy of this form (a bundle
+      -- and the form cut from it, a re-saved file) holds the same page images, so the same
+      -- misread: it does not
       AND NOT EXISTS (SELECT 1 FROM scanned q WHERE q.kind = s.kind AND q.key = s.key
-                      AND q.report_sha256 <> s.report_sha256)
+                      AND q.report_sha256 <> s.report_sha256 AND q.form_id <> s.form_id)
 ),
 candidates AS (  -- a unit name against every unit held; a project name against its units' projects
     SELECT u.form_id, u.report_sha256, u.field, u.key AS read, k.key AS held
@@ -88,7 +91,7 @@ JOIN dim_form f ON f.form_id = u.form_id AND f.report_sha256 = u.report_sha256
 JOIN dim_report r ON r.report_sha256 = f.report_sha256
 LEFT JOIN nearest n ON n.form_id = u.form_id AND n.report_sha256 = u.report_sha256 AND n.field = u.field
 ORDER BY f.form_id, u.field;
-COMMENT ON VIEW v_ocr_unmatched_names IS 'OCR未核对名称: one row per unit or project name of a current form read by OCR that no name the warehouse holds confirms (text-layer forms, sql/unit_aliases.csv, another report''s scan); where keeps_unverified, its form is ocr_unverified (rule unverified_name)';
+COMMENT ON VIEW v_ocr_unmatched_names IS 'OCR未核对名称: one row per unit or project name of a current form read by OCR that no name the warehouse holds confirms (text-layer forms, sql/unit_aliases.csv, another form''s scan); where keeps_unverified, its form is ocr_unverified (rule unverified_name)';
 COMMENT ON COLUMN v_ocr_unmatched_names.field IS '字段: the dim_form column the name is in (project_name, implementing_unit, budget_unit, department)';
 COMMENT ON COLUMN v_ocr_unmatched_names.name IS '名称: the name as read by OCR (as loaded: never replaced)';
 COMMENT ON COLUMN v_ocr_unmatched_names.verdict IS '判定: near_miss (a name held differs by a few characters: likely a misread, see suggestion) or unmatched (no name held is close)';

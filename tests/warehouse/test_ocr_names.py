@@ -153,3 +153,16 @@ def test_an_alias_or_another_reports_scan_confirms_a_name(read, tmp_path, monkey
     _load(con, _scan(other_year, "f" * 64))  # the same project's next year, another scan
     assert con.execute("SELECT count(*) FROM v_ocr_unmatched_names").fetchone() == (0,)
     assert {_status(con, s)[0] for s in ("e" * 64, "f" * 64)} == {VERIFIED}
+
+
+def test_another_copy_of_the_same_scan_confirms_nothing(read, tmp_path):
+    """Two files of one form (a bundle and the form cut from it, a re-saved copy) hold the same page
+    images, so OCR misreads them the same way: the second copy is no second source."""
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    _load(con, read[SAME_UNITS])
+    misread = "深圳市罗湖区智慧城市建设中必"
+    _load(con, _scan(read[SCANNED], "c" * 64, implementing_unit=misread))
+    assert _status(con, "c" * 64) == (UNVERIFIED, UNVERIFIED_NAME)
+    _load(con, _scan(read[SCANNED], "d" * 64, implementing_unit=misread))  # the same form, another file
+    assert _status(con, "d" * 64) == (UNVERIFIED, UNVERIFIED_NAME)
+    assert con.execute("SELECT name FROM v_ocr_unmatched_names WHERE keeps_unverified").fetchall() == [(misread,)]
