@@ -148,8 +148,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="copy refused files here with a JSON sidecar (default: %(default)s)")
     i.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     i.add_argument("--workers", type=int, metavar="N",
-                   help="reports read at once, each in its own process (default: one per core; one "
-                        "for a batch of up to 30 pages)")
+                   help="reports read at once, each in its own process (default: one per core)")
     limits = Limits.from_env()
     i.add_argument("--max-seconds", type=float, default=limits.seconds, metavar="S",
                    help="refuse a part whose reading takes more CPU time (default: %(default)g; "

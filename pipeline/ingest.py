@@ -53,9 +53,11 @@ log = logging.getLogger(__name__)
 REPORT_SUFFIXES = {".pdf", *KINDS}
 BATCH_REPORTS = 64  # small reports written in one transaction (warehouse.load_parts) ...
 BATCH_SECONDS = 1.0  # ... or as many as were read in this time, so progress still shows
-# A batch of up to this many pages (and the counting of up to this many files) is read by one worker
-# unless `workers` is given: a second costs its start (a fork, its watchdog, ~0.4 CPU-s in all) and
-# saves at most half the pages' reading (15-30 ms a page). Measured in bench/README.md (issue 25).
+# The files of a batch of up to this many are counted by one worker unless `workers` is given: a
+# second costs its start (a fork, its watchdog, ~0.4 CPU-s in all) and saves at most half of a few
+# ms a file. The reading itself keeps one worker per core whatever the batch's size: reading 6 to 21
+# text pages by one worker saved 0.3-0.45 CPU-s and no wall time (bench/README.md, issue 25), while
+# a batch of one-page scans (~12 CPU-s a page) took twice the wall time on one.
 SOLO_PAGES = 30
 COUNTED = ("dim_form", "fact_fund_execution", "fact_indicator_result")  # Outcome.rows: rows written
 # Where a refused file goes: called with (file, sha256, refusal), returns the path its refusal row
@@ -172,8 +174,8 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
     of several, each in a worker bounded by `limits` (its time limit is per part); only this process
     writes, each part as it comes, so neither side ever holds a whole large report. Workers first
-    count each report's pages (the parent opens no report file); a batch of up to `SOLO_PAGES` pages
-    is read by one worker unless `workers` is given. Small reports are written several
+    count each report's pages (the parent opens no report file), one worker for up to `SOLO_PAGES`
+    files unless `workers` is given. Small reports are written several
     to a transaction, up to `BATCH_REPORTS` or as many as were read in `batch_seconds` (0: each on
     its own), and their outcomes come when their batch is written. A refused file is copied to
     `quarantine_dir`, or handed to `put_aside` when given. A file that cannot be opened, is not a
@@ -197,9 +199,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
         workers=workers or (1 if len(to_read) <= SOLO_PAGES else None)))))
     jobs = [PartJob(p, sha, part, prefer_ocr) for p, sha in to_read if isinstance(counted[sha], int)
             for part in parts(counted[sha], part_pages)]
-    pages = sum(n for n in counted.values() if isinstance(n, int))
-    readings = bounded.run(_read_part, jobs, limits=limits, workers=workers or (1 if pages <= SOLO_PAGES else None),
-                           name=lambda j: str(j.path))
+    readings = bounded.run(_read_part, jobs, limits=limits, workers=workers, name=lambda j: str(j.path))
     batch: list[facts.ReportFrames] = []  # small reports read whole, written together
     waiting: list[Outcome] = []  # decided, in the order of `paths`; yielded once their batch is written
     started = time.monotonic()

@@ -1,5 +1,6 @@
-"""How many workers read a batch (issue 25): a small one (up to `ingest.SOLO_PAGES` pages, counted
-first) is read by one worker, since a second costs more than it saves; a larger one by one per core;
+"""How many workers count and read a batch (issue 25): the files of a small one (up to
+`ingest.SOLO_PAGES`) are counted by one worker, since a second costs more than it saves; reading
+keeps one worker per core (a batch of one-page scans read by one worker took twice the wall time);
 `workers` given is always obeyed. Each way, every report loads."""
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ REPORTS = [PDF / "xlsx" / "440303210301500004143.xlsx.pdf", PDF / "reportlab" / 
 
 
 @pytest.mark.parametrize("solo, given, expected", [
-    (30, None, [1, 1]),  # 2 files, 4 pages: counted and read by one worker
-    (3, None, [1, None]),  # more pages than SOLO_PAGES: read by one per core (bounded's default)
+    (30, None, [1, None]),  # 2 files: counted by one worker, read by one per core (bounded's default)
+    (1, None, [None, None]),  # more files than SOLO_PAGES: counted by one per core
     (30, 2, [2, 2]),  # asked for: obeyed
 ])
-def test_a_small_batch_is_read_by_one_worker(tmp_path, monkeypatch, solo, given, expected):
+def test_a_small_batch_is_counted_by_one_worker(tmp_path, monkeypatch, solo, given, expected):
     asked = []
     real = bounded.run
 
