@@ -253,6 +253,7 @@ def _file(item: Any) -> str:
 
 
 _cores = 0  # in a worker: the cores it may use (its pool's share); 0 elsewhere
+_memory_mb = 0  # in a worker: its memory limit; 0 elsewhere
 
 
 def task_cores() -> int:
@@ -261,10 +262,16 @@ def task_cores() -> int:
     return _cores or default_workers()
 
 
+def task_memory_mb() -> int | None:
+    """The memory one task may use: in a worker, its limit; elsewhere None (no limit)."""
+    return _memory_mb or None
+
+
 def _worker_start(limit_mb: int, cores: int) -> None:
-    """Worker initializer: its share of the cores (`task_cores`), and its watchdog (`_watch_memory`)."""
-    global _cores
-    _cores = cores
+    """Worker initializer: its share of the cores (`task_cores`) and its memory limit
+    (`task_memory_mb`), and its watchdog (`_watch_memory`)."""
+    global _cores, _memory_mb
+    _cores, _memory_mb = cores, limit_mb
     _watch_memory(limit_mb)
 
 

@@ -131,6 +131,9 @@ def test_a_worker_with_the_cores_reads_its_scanned_pages_at_once(monkeypatch):
     most = 0
     monkeypatch.setattr(bounded, "_cores", 1)  # one of two workers: a page at a time
     assert ocr_page._read_pages("r.pdf", [3, 4, 5]) == [3, 4, 5] and most == 1
+    monkeypatch.setattr(bounded, "_cores", 16)  # many cores, a worker's memory for 2 pages at once
+    monkeypatch.setattr(bounded, "_memory_mb", 2 * ocr_page.PAGE_MB + 100)
+    assert ocr_page.pages_at_once() == 2
     monkeypatch.setenv("JIXIAO_OCR_PAGES_AT_ONCE", "3")
     assert ocr_page.pages_at_once() == 3
 

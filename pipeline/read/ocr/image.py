@@ -10,6 +10,7 @@ table's lines in and `recognise` reads.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,17 +19,22 @@ import pypdfium2 as pdfium
 MIN_DPI, MAX_DPI = 150, 300  # a scan is read at its own resolution, within these
 
 
+_PDFIUM = threading.Lock()  # pdfium is not thread-safe, even across documents (pypdfium2's docs)
+
+
 def render(path: str | Path, page_no: int) -> tuple[np.ndarray, float, float]:
     """Page `page_no` (1-based) rasterised at the scan's own resolution: its pixels, its height in
-    points and the pixels per point (for `page` to give every box back in PDF points)."""
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        page = doc[page_no - 1]
-        width_pt, height_pt = page.get_size()
-        scale = _scale(page, width_pt)
-        rgb = page.render(scale=scale, rev_byteorder=True).to_numpy()
-    finally:
-        doc.close()
+    points and the pixels per point (for `page` to give every box back in PDF points). One thread
+    at a time: pages read at once (`page.pages_at_once`) render in turn, a small share of a page."""
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(str(path))
+        try:
+            page = doc[page_no - 1]
+            width_pt, height_pt = page.get_size()
+            scale = _scale(page, width_pt)
+            rgb = page.render(scale=scale, rev_byteorder=True).to_numpy()
+        finally:
+            doc.close()
     return rgb, height_pt, scale
 
 

@@ -84,14 +84,21 @@ PAGE_SECONDS = 120  # default per-page limit of CPU time ($JIXIAO_OCR_PAGE_SECON
 WALL_FACTOR = 10  # the page's wall-clock limit, the last resort, as a multiple of its CPU limit
 
 
+PAGE_MB = 800  # memory one page read at once may take: its engine and images (~550 MB measured)
+
+
 def pages_at_once() -> int:
     """Scanned pages one worker reads at once, each in a thread of its own (onnxruntime and OpenCV
     leave the GIL while they work): $JIXIAO_OCR_PAGES_AT_ONCE, else the cores the worker may use
     (`bounded.task_cores`), so that one large scanned report read alone keeps every core busy, and
-    a batch of reports, a worker per core, reads a page at a time in each."""
+    a batch of reports, a worker per core, reads a page at a time in each; never more than the
+    worker's memory limit holds (`PAGE_MB` a page), so many cores never make a scan over_limit."""
     from ... import bounded
 
-    return max(1, int(os.environ.get("JIXIAO_OCR_PAGES_AT_ONCE") or bounded.task_cores()))
+    if asked := os.environ.get("JIXIAO_OCR_PAGES_AT_ONCE"):
+        return max(1, int(asked))
+    memory = bounded.task_memory_mb()
+    return max(1, min(bounded.task_cores(), memory // PAGE_MB if memory else bounded.task_cores()))
 
 
 def _read_pages(path: str | Path, todo: list[int]) -> list[OcrPage]:
