@@ -30,7 +30,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -168,7 +168,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
                 quarantine_dir: Path | None = None, limits: bounded.Limits = bounded.Limits(),
                 workers: int | None = None, part_pages: int = PART_PAGES,
                 batch_seconds: float = BATCH_SECONDS, put_aside: PutAside | None = None,
-                sources: Path | None = None, prefer_ocr: bool = False) -> Iterator[Outcome]:
+                sources: Path | None = None, prefer_ocr: bool | Collection[str] = False) -> Iterator[Outcome]:
     """Load reports, each whole or not at all, yielding their outcomes in the order of `paths`.
 
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
@@ -182,7 +182,8 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     regular file or changes before it is stored is `refused` (`errors.FileFault`). Each report loaded
     is first kept in the store of sources, `sources` (default `pipeline.sources.store_of(con)`), or
     refused. `prefer_ocr`: every page of a PDF read from its image, the text layer set aside (the
-    user distrusts it; `dim_form.ocr_reason` says `ocr_asked_for`)."""
+    user distrusts it; `dim_form.ocr_reason` says `ocr_asked_for`); for every report, or for those
+    whose sha256 it holds (a rebuild asks again for what was asked)."""
     put_aside = put_aside or copy_aside(quarantine_dir)
     sources = sources if sources is not None else store_of(con)
     entries: list[tuple[Path, str, Stamp | None, bool, FileFault | None]] = []
@@ -197,7 +198,8 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     counted = dict(zip((sha for _, sha in to_read), (r for _, r in bounded.run(
         count_pages, [p for p, _ in to_read], limits=limits,
         workers=workers or (1 if len(to_read) <= SOLO_PAGES else None)))))
-    jobs = [PartJob(p, sha, part, prefer_ocr) for p, sha in to_read if isinstance(counted[sha], int)
+    asked = (lambda sha: prefer_ocr) if isinstance(prefer_ocr, bool) else prefer_ocr.__contains__
+    jobs = [PartJob(p, sha, part, asked(sha)) for p, sha in to_read if isinstance(counted[sha], int)
             for part in parts(counted[sha], part_pages)]
     readings = bounded.run(_read_part, jobs, limits=limits, workers=workers, name=lambda j: str(j.path))
     batch: list[facts.ReportFrames] = []  # small reports read whole, written together

@@ -26,6 +26,7 @@ import polars as pl
 
 from . import bounded, checks, warehouse
 from .errors import WarehouseOutdated
+from .extract import ASKED
 from .ingest import Outcome, ingest_many
 from .read.pdf import sha256_of
 from .sources import CATALOG, copies, kept_path, suffix_of
@@ -63,6 +64,9 @@ class Plan:
     forms: int | None  # forms (every version) and failed checks before; None when listed from the
     failed: int | None  # store's catalog
     note: str | None = None
+    # the reports whose forms were read from their images at the user's asking (--prefer-ocr): asked
+    # again; a catalog does not say, so a rebuild from it reads them as any other
+    asked_ocr: frozenset[str] = frozenset()
 
     @property
     def refusals(self) -> pl.DataFrame:
@@ -99,9 +103,9 @@ def plan(target: Path, store: Path, *, fold_wal: bool = False) -> Plan:
     at its recorded source_path) and checked against it. `fold_wal`: open the working file for
     writing so that its write-ahead log is folded in (what it holds does not change), as `swap`
     must not leave that log beside the new file."""
-    rows, forms, failed, listed_from, note = _listing(target, store, fold_wal)
+    rows, forms, failed, listed_from, note, asked = _listing(target, store, fold_wal)
     reports = [_find(store, r) for r in rows.filter(pl.col("status") == "loaded").iter_rows(named=True)]
-    return Plan(target, store, listed_from, reports, rows, forms, failed, note)
+    return Plan(target, store, listed_from, reports, rows, forms, failed, note, asked)
 
 
 def listable(target: Path, store: Path) -> bool:
@@ -124,7 +128,7 @@ def rebuild(plan: Plan, *, limits: bounded.Limits = bounded.Limits(), workers: i
             sources = [k.source for k in plan.reports]
             # kept again in the store of the new warehouse (a no-op, unless read from elsewhere)
             for n, (kept, outcome) in enumerate(zip(plan.reports, ingest_many(
-                    con, sources, limits=limits, workers=workers)), start=1):
+                    con, sources, limits=limits, workers=workers, prefer_ocr=plan.asked_ocr)), start=1):
                 result.outcomes.append(outcome)
                 if outcome.status != "loaded" or outcome.sha256 != kept.sha256:
                     result.refused.append((kept, outcome))
@@ -160,9 +164,10 @@ def swap(plan: Plan, result: Result) -> None:
 
 
 def _listing(target: Path, store: Path, fold_wal: bool
-             ) -> tuple[pl.DataFrame, int | None, int | None, Path, str | None]:
+             ) -> tuple[pl.DataFrame, int | None, int | None, Path, str | None, frozenset[str]]:
     """Every dim_report row, in load order, with the forms and failed checks before, from the
-    working file, else the snapshot, else the store's catalog; where they came from, and why."""
+    working file, else the snapshot, else the store's catalog; where they came from, and why; and
+    the reports read by OCR at the user's asking."""
     work, notes = warehouse.work_path(target), []
     for candidate in (work, target):
         if not candidate.exists():
@@ -181,9 +186,11 @@ def _listing(target: Path, store: Path, fold_wal: bool
             [(forms, failed)] = con.execute(
                 "SELECT (SELECT count(*) FROM dim_form), "
                 "(SELECT count(*) FROM check_result WHERE NOT passed)").fetchall()
+            asked = frozenset(sha for (sha,) in con.execute(
+                "SELECT DISTINCT report_sha256 FROM dim_form WHERE ocr_reason = ?", [ASKED]).fetchall())
         finally:
             con.close()
-        return rows, forms, failed, candidate, _said(notes, candidate)
+        return rows, forms, failed, candidate, _said(notes, candidate), asked
     catalog = store / CATALOG
     if not catalog.exists():
         raise FileNotFoundError("; ".join(notes + [f"{target}: no warehouse, and no catalog {catalog} "
@@ -194,7 +201,7 @@ def _listing(target: Path, store: Path, fold_wal: bool
     except (OSError, pl.exceptions.PolarsError) as err:
         raise OSError(f"{catalog}: the store's catalog cannot be read ({err}), and there is no "
                       f"warehouse to list the reports from; nothing to rebuild") from err
-    return rows, None, None, catalog, _said(notes, catalog)
+    return rows, None, None, catalog, _said(notes, catalog), frozenset()
 
 
 def _said(notes: list[str], source: Path) -> str | None:

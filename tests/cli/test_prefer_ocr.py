@@ -42,3 +42,10 @@ def test_prefer_ocr_reads_a_text_page_from_its_image_and_says_it_was_asked_for(t
     assert query.returncode == 0, query.stderr
     assert json.loads(query.stdout) == [{"project_code": "440305210300200065020",
                                          "ocr_reason": "ocr_asked_for", "read_method": "ocr"}]
+
+    # a rebuild asks again for what the user asked: the report is read from its image, not its text
+    rebuilt = run("rebuild", "--warehouse", str(wh))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    again = run("query", "--warehouse", str(wh), "--format", "json",
+                "SELECT project_code, ocr_reason, read_method FROM dim_form")
+    assert json.loads(again.stdout) == json.loads(query.stdout)
