@@ -494,6 +494,9 @@ class _FormReader:
         more = {k: flat(v) for k, v in values.items() if flat(v) and k not in labels}
         if not set(more) <= set(IndicatorRow.__dataclass_fields__) or not (more or labels):
             return False
+        before = self.indicators[-1]
+        if any((getattr(before, k) or " ")[-1].isdigit() and v[0].isdigit() for k, v in more.items()):
+            return False  # digits on both sides ("100" / "98"): two rows' values, never one number glued
         for k, text in labels.items():
             self._across_pages(k, row, text)
         self.indicators[-1] = dataclasses.replace(
