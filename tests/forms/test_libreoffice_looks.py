@@ -101,3 +101,33 @@ def test_an_indicator_row_without_its_level_1_is_refused_not_loaded():
     assert blanked != grids
     with pytest.raises(ExtractionFault, match="has no 一级指标"):
         read_forms(inspect(pdf), blanked)
+
+
+def test_a_row_read_on_across_a_page_never_glues_digits_to_digits():
+    """Writer breaks a row across pages; its rest on the next page is read into it. But where both
+    parts hold digits in a cell ("97" above the break, "98" below), they are two rows' values, never
+    one number (9798 loaded with no flag): the row below is read as its own, or the form refused."""
+    import dataclasses
+
+    from pipeline.errors import ReportError
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = LOOKS / "writer" / "440306220301500065039.central.pdf"
+    grids, _ = read_grids(pdf)
+    [(i, last)] = [(i, g) for i, g in enumerate(grids) if g.page == 1]
+    [(j, cont)] = [(j, g) for j, g in enumerate(grids) if g.page == 2]
+    col = last.rows[-1].index("97%")  # 实际完成值 of 市民上网满意度, the row the break cuts
+    assert cont.rows[0][col] == ""  # its rest below the break: labels only
+    edited = list(grids)
+    edited[i] = dataclasses.replace(last, rows=last.rows[:-1] + (
+        last.rows[-1][:col] + ("97",) + last.rows[-1][col + 1:],))
+    edited[j] = dataclasses.replace(cont, rows=(cont.rows[0][:col] + ("98",) + cont.rows[0][col + 1:],)
+                                    + cont.rows[1:])
+    assert read_forms(inspect(pdf), grids)[0].indicators[-2].actual == "97%"  # as printed: read on
+    try:
+        forms = read_forms(inspect(pdf), edited)
+    except ReportError:
+        return  # refused: never loaded
+    assert all("9798" not in (row.actual or "") for row in forms[0].indicators)
