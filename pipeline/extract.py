@@ -25,7 +25,7 @@ from .model import Form
 from .errors import OverLimit
 from .read import pdf, tables
 from .read.pdf import OpenPdf, PdfInfo, inspect
-from .read.grids import ENGINE, Ruling, scan
+from .read.grids import ENGINE, Layer, Ruling, scan
 from .read.held import check_edges, check_held
 
 PART_PAGES = 50  # pages a worker reads at once: a few MB of glyphs and grids
@@ -86,12 +86,9 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
                prefer_ocr: bool = False) -> tuple[PdfInfo, list[Form]]:
     pages = len(opened)
     end = min(part.stop + _READ_ON, pages + 1)  # pages read: part.start .. end - 1
-    info = inspect(path, max_pages, range(part.start, end), sha256, opened)
     # a part after the first may start inside a form: its first page is judged as part of one
-    # (pages the user asked to have read by OCR are never passed: their text layer is set aside)
-    passed, open_ = (set(), True) if prefer_ocr else _passed(info, range(part.start, end), part.start > 1)
-    layer = scan(path, engine, range(part.start, end), opened, passed, info.scanned)
-    info = _preferred(_unlabelled(info, layer.rulings), range(part.start, end), prefer_ocr)
+    info, layer, passed, open_ = _look(opened, path, range(part.start, end), engine, max_pages, sha256,
+                                       part.start > 1, prefer_ocr)
     ocr: dict = {}  # page → what OCR read there (pipeline.read.ocr), each scanned page read once
     while True:
         grids, rulings, read = layer.grids(), layer.rulings, info
@@ -110,11 +107,9 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
         if after or end > pages:
             break
         more = range(end, min(end + _READ_ON, pages + 1))
-        looked = inspect(path, max_pages, more, info.sha256, opened)
-        more_passed, open_ = (set(), True) if prefer_ocr else _passed(looked, more, open_)
+        looked, added, more_passed, open_ = _look(opened, path, more, engine, max_pages, info.sha256,
+                                                  open_, prefer_ocr)
         passed |= more_passed
-        added = scan(path, engine, more, opened, more_passed, looked.scanned)
-        looked = _preferred(_unlabelled(looked, added.rulings), more, prefer_ocr)
         info, layer, end = _joined(info, looked), layer + added, more.stop
     forms = read_forms(read, grids, starting_on=part, skipped=skipped)
     if skipped is not None:  # a passed page's table titled as another kind is listed, as read_forms lists it
@@ -129,7 +124,7 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
     if info.scanned:
         from .read.ocr import attach
         forms = attach(forms, scans)
-        forms = _why_ocr(forms, {p for p, _ in info.unreadable}, set(info.asked) if prefer_ocr else set())
+        forms = _why_ocr(forms, {p for p, _ in info.unreadable}, set(info.asked))
     forms = _with_seals(forms, layer.rulings)
     # the pages this part answers for: from its first form (the first part: from page 1) to the next
     held = range(1 if part.start == 1 else min(p for p in starts if p in part), after[0] if after else end)
@@ -137,6 +132,19 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
     check_held(info.path, grids, rulings)
     check_edges(info.path, {p for _, on in stitch_overflow(grids) if len(on) > 1 for p in on}, rulings)
     return info, forms
+
+
+def _look(opened: OpenPdf, path: str | Path, pages: range, engine: str, max_pages: int | None,
+          sha256: str | None, open_: bool, prefer_ocr: bool) -> tuple[PdfInfo, Layer, set[int], bool]:
+    """`pages` read once: their text (`inspect`), the pages that cannot hold a form passed over
+    (`_passed`; `open_`: a form may be open at the first; none is passed where the user asked for
+    OCR, the text layer being set aside), the others' glyphs and tables (`scan`), and which pages
+    are to be read from their image (a scan, an unreadable text layer, or `prefer_ocr`). Returns
+    them with the passed pages and whether a form may be open after them."""
+    info = inspect(path, max_pages, pages, sha256, opened)
+    passed, open_ = (set(), True) if prefer_ocr else _passed(info, pages, open_)
+    layer = scan(path, engine, pages, opened, passed, info.scanned)
+    return _preferred(_unlabelled(info, layer.rulings), pages, prefer_ocr), layer, passed, open_
 
 
 _STRUCTURED = {"xlsx": "workbook", "xls": "workbook", "docx": "Word document", "html": "web page",
