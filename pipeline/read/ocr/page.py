@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ... import bounded
 from ..grids import Grid, Ruling
 from . import cells, image, ruling
 from .cells import OcrGrid
@@ -81,9 +82,6 @@ def _regions(tables: list[ruling.Table], shape: tuple[int, ...]) -> list[tuple[f
 # -- a report's scanned pages -----------------------------------------------------------------------
 
 PAGE_SECONDS = 120  # default per-page limit of CPU time ($JIXIAO_OCR_PAGE_SECONDS): a page is ~6-20 s
-WALL_FACTOR = 10  # the page's wall-clock limit, the last resort, as a multiple of its CPU limit
-
-
 PAGE_MB = 800  # memory one page read at once may take: its engine and images (~550 MB measured)
 
 
@@ -93,12 +91,10 @@ def pages_at_once() -> int:
     (`bounded.task_cores`), so that one large scanned report read alone keeps every core busy, and
     a batch of reports, a worker per core, reads a page at a time in each; never more than the
     worker's memory limit holds (`PAGE_MB` a page), so many cores never make a scan over_limit."""
-    from ... import bounded
-
     if asked := os.environ.get("JIXIAO_OCR_PAGES_AT_ONCE"):
         return max(1, int(asked))
-    memory = bounded.task_memory_mb()
-    return max(1, min(bounded.task_cores(), memory // PAGE_MB if memory else bounded.task_cores()))
+    cores, memory = bounded.task_cores(), bounded.task_memory_mb()
+    return max(1, min(cores, memory // PAGE_MB) if memory else cores)
 
 
 def _read_pages(path: str | Path, todo: list[int]) -> list[OcrPage]:
@@ -117,7 +113,8 @@ def _read_pages(path: str | Path, todo: list[int]) -> list[OcrPage]:
             round_ = todo[i:i + at_once]
             limit = _Limit()
             try:
-                with _time_limit(page_seconds() * len(round_), limit, wall=WALL_FACTOR * page_seconds()):
+                with _time_limit(page_seconds() * len(round_), limit,
+                                 wall=bounded.WALL_FACTOR * page_seconds()):
                     out += [read_page(path, round_[0])] if pool is None else \
                         list(pool.map(partial(read_page, path), round_))
             except Exception:  # the alarm may come inside onnxruntime, which wraps what it raises
@@ -136,7 +133,7 @@ def _read_pages(path: str | Path, todo: list[int]) -> list[OcrPage]:
 def page_seconds() -> float:
     """The per-page OCR limit in force, in seconds of the worker's CPU time: $JIXIAO_OCR_PAGE_SECONDS,
     else PAGE_SECONDS. A busy machine makes a page take longer, not more CPU: the limit is the same
-    on a quiet machine and a loaded one; only wall time past WALL_FACTOR times it ends a page too."""
+    on a quiet machine and a loaded one; only wall time past `bounded.WALL_FACTOR` times it ends a page too."""
     return float(os.environ.get("JIXIAO_OCR_PAGE_SECONDS", PAGE_SECONDS))
 
 
@@ -247,9 +244,10 @@ class _Limit:
 @contextmanager
 def _time_limit(seconds: float, state: _Limit, wall: float | None = None):
     """`seconds` of this process's CPU time (ITIMER_PROF: every thread, user and system), and `wall`
-    (default WALL_FACTOR times `seconds`) of wall time as the last resort (ITIMER_REAL), where timers
-    can be set (the main thread of a worker process); elsewhere the report's own limit
-    (`pipeline.bounded`) still holds. `state.expired` says one rang, `state.what` which."""
+    (default `bounded.WALL_FACTOR` times `seconds`, as for a worker's task) of wall time as the last
+    resort (ITIMER_REAL), where timers can be set (the main thread of a worker process); elsewhere
+    the report's own limit (`pipeline.bounded`) still holds. `state.expired` says one rang,
+    `state.what` which."""
     import signal
     import threading
 
@@ -257,7 +255,7 @@ def _time_limit(seconds: float, state: _Limit, wall: float | None = None):
             or not hasattr(signal, "setitimer"):
         yield
         return
-    wall = WALL_FACTOR * seconds if wall is None else wall
+    wall = bounded.WALL_FACTOR * seconds if wall is None else wall
 
     def rang(signum, frame):
         state.expired = True
