@@ -112,9 +112,14 @@ def read_lines(grey: np.ndarray) -> list[Line]:
         ys = [p[1] for p in box]
         text = text.strip()
         if text:
-            line = Line(text, float(conf), min(xs), min(ys), max(xs), max(ys))
-            lines.append(quotes(colons(spaced(line, grey), grey), grey))
+            lines.append(measured(Line(text, float(conf), min(xs), min(ys), max(xs), max(ys)), grey))
     return lines
+
+
+def measured(line: Line, grey: np.ndarray) -> Line:
+    """A recognised line with what the recogniser cannot see measured on the page: the space before
+    a "（" (`spaced`), "：" from "；" (`colons`), a straight quote (`quotes`)."""
+    return quotes(colons(spaced(line, grey), grey), grey)
 
 
 GLYPH_RULES = ("spaced", "colons", "quotes", "full_stop")
@@ -331,28 +336,20 @@ def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | Non
     return quotes(colons(part, clean), clean)
 
 
-_SECOND_SCALE = 1.0  # the second read of a number: the line's own crop, scaled by this. At 1.5 or 2
-# PP-OCRv4 lost the "≥" of "≥10次" (a right form unverified); at 1.0 its 58 reads of a page agree
-
-
 def second_reads(clean: np.ndarray, lines: list[Line]) -> list[str | None]:
     """Each recognised line read a second time, alone on its own crop (a margin of a quarter of its
     height around its box, not the crop it was first read from; recognition only): a number no rule
     can check (a target, an actual) is trusted only when both reads agree
     (`pipeline.facts.ocr_trust`). None where the crop is too small to read. A page read by its
     ruling (`by_cells`) reads them as it read the lines (`recognise_crops`), else one at a time
-    through the engine, as the detector's lines were read."""
-    import cv2
-
+    through the engine, as the detector's lines were read. The crop at its own scale: at 1.5× or 2×
+    PP-OCRv4 lost the "≥" of "≥10次" (a right form unverified); at 1× its 58 reads of a page agree."""
     crops: list[np.ndarray | None] = []
     for line in lines:
         m = max(2, int(line.height * 0.25))
         ya, yb = max(0, int(line.y0) - m), min(clean.shape[0], int(round(line.y1)) + m)
         xa, xb = max(0, int(line.x0) - m), min(clean.shape[1], int(round(line.x1)) + m)
-        crop = None if yb - ya < 6 or xb - xa < 6 else clean[ya:yb, xa:xb]
-        if crop is not None and _SECOND_SCALE != 1.0:
-            crop = cv2.resize(crop, None, fx=_SECOND_SCALE, fy=_SECOND_SCALE, interpolation=cv2.INTER_CUBIC)
-        crops.append(crop)
+        crops.append(None if yb - ya < 6 or xb - xa < 6 else clean[ya:yb, xa:xb])
     if by_cells():
         read = iter(recognise_crops([c for c in crops if c is not None]))
         return [None if c is None else next(read)[0].strip() for c in crops]
@@ -593,7 +590,7 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
     for (x0, y0, x1, y1), (text, conf) in zip(boxes, read):
         text = text.strip()
         if text:
-            lines.append(quotes(colons(spaced(Line(text, conf, x0, y0, x1, y1), clean), clean), clean))
+            lines.append(measured(Line(text, conf, x0, y0, x1, y1), clean))
     return lines
 
 
