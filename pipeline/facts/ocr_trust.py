@@ -166,12 +166,16 @@ def disagreements(form: Form) -> list:
     """The OCR cells of `form` holding a target or an actual (年度指标值, 实际完成值) with a number,
     read twice, whose two reads' numbers differ: the rules cannot check these, so a difference
     leaves the cell and the form unverified."""
+    return [c for c in _holding(form, ("target", "actual"))
+            if c.second is not None and _digits(c.text) and _digits(c.second) != _digits(c.text)]
+
+
+def _holding(form: Form, fields: tuple[str, ...]) -> list:
+    """The OCR cells of `form` whose text is one of its indicators' `fields`, on the same page."""
     if form.ocr is None:
         return []
-    values = {(i.page, v) for i in form.indicators for v in (i.target, i.actual) if v}
-    return [c for c in form.ocr.cells
-            if c.second is not None and (c.page, c.text) in values and _digits(c.text)
-            and _digits(c.second) != _digits(c.text)]
+    values = {(i.page, v) for i in form.indicators for f in fields if (v := getattr(i, f))}
+    return [c for c in form.ocr.cells if (c.page, c.text) in values]
 
 
 STRICT_SIGN = "strict_sign"  # a target or an actual read with ">" or "<": what PP-OCRv4 makes of "≥", "≤"
@@ -186,11 +190,7 @@ def strict_signs(form: Form) -> list:
     (corpus/published); and the first read gave ">" for one "≥" of 54 ("≥50个"). A ">" read is
     therefore more likely a misread "≥" than what the form prints, and the cell stays unverified:
     ">50" against an actual of 50 is unmet, "≥50" met."""
-    if form.ocr is None:
-        return []
-    values = {(i.page, v) for i in form.indicators for v in (i.target, i.actual, i.nature) if v}
-    return [c for c in form.ocr.cells
-            if (c.page, c.text) in values and any(sign in c.text for sign in STRICT)]
+    return [c for c in _holding(form, ("target", "actual", "nature")) if any(sign in c.text for sign in STRICT)]
 
 
 def repaired(forms: list[Form], statuses: list[str], verified: Callable[[Form], bool]) -> list[Form]:
