@@ -48,6 +48,16 @@ class Table:
     origin: tuple[int, int] = (1, 1)  # the sheet row and column (from 1) of cell (0, 0)
     index: int = 1  # the table's number among the file's tables (docx, html), from 1
 
+    def regions(self) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+        """Each cell → the merged region it is in, (row0, col0, row1, col1); a cell merged with none
+        is a region of its own."""
+        region = {(r, c): (r, c, r, c) for r in range(self.rows) for c in range(self.cols)}
+        for r0, c0, r1, c1 in self.merged:
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    region[r, c] = (r0, c0, r1, c1)
+        return region
+
     def place(self, first: int, last: int) -> str:
         """Where rows `first`..`last` of this table are in the file: "'Sheet1'!A2:H44", "table 2, rows 1–43"."""
         if self.sheet is None:
@@ -68,11 +78,7 @@ def _column(n: int) -> str:
 
 def grid(page: int, table: Table) -> Grid:
     """The table as the PDF reader would have made it from a printed page (see the module's doc)."""
-    region = {(r, c): (r, c, r, c) for r in range(table.rows) for c in range(table.cols)}
-    for r0, c0, r1, c1 in table.merged:
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
-                region[r, c] = (r0, c0, r1, c1)
+    region = table.regions()
     rows, spans = [], []
     for r in range(table.rows):
         texts, xs = [], []

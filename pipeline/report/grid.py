@@ -14,12 +14,12 @@ reader's own fonts, so it holds no font and fetches nothing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from html import escape
 from pathlib import Path
 from typing import Sequence
 
+from ..query import width_of
 from ..read.tables import Table, _column
 from .pictures import BLUE, RED, Picture, _placed, spellings
 
@@ -115,15 +115,9 @@ Box = tuple[float, float, float, float]  # left, bottom, right, top in table cel
 
 
 def _regions(table: Table) -> dict[tuple[int, int], tuple[int, int, int, int]]:
-    """Each cell → its merged region (row0, col0, row1, col1); the cells under a region's top-left
-    cell are left out (they print nothing)."""
-    regions = {(r, c): (r, c, r, c) for r in range(table.rows) for c in range(table.cols)}
-    for r0, c0, r1, c1 in table.merged:
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
-                regions.pop((r, c), None)
-        regions[r0, c0] = (r0, c0, r1, c1)
-    return regions
+    """Each region's top-left cell → the region (row0, col0, row1, col1): the cells under it print
+    nothing."""
+    return {rc: region for rc, region in table.regions().items() if rc == region[:2]}
 
 
 def _box(region: tuple[int, int, int, int]) -> Box:
@@ -131,18 +125,14 @@ def _box(region: tuple[int, int, int, int]) -> Box:
     return (float(c0), float(-(r1 + 1)), float(c1 + 1), float(-r0))
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _cut(text: str, chars: int) -> str:
     """`text` on one line, cut to `chars` half-width characters with an ellipsis."""
     line = " ".join(text.split())
-    if _width(line) <= chars:
+    if width_of(line) <= chars:
         return line
     out, used = "", 0
     for ch in line:
-        used += _width(ch)
+        used += width_of(ch)
         if used > chars - 1:
             return out + "…"
         out += ch
@@ -154,7 +144,7 @@ def _svg(table: Table, shown: range, red: list[Box], blue: list[Box]) -> tuple[s
     chars = [MIN_CHARS] * table.cols
     for (r, c), (_, c0, _, c1) in regions.items():
         if c0 == c1 and (text := table.cells.get((r, c), "")):
-            chars[c] = min(MAX_CHARS, max(chars[c], max(_width(x) for x in text.split("\n")) + 1))
+            chars[c] = min(MAX_CHARS, max(chars[c], max(width_of(x) for x in text.split("\n")) + 1))
     xs = [GUTTER]
     for n in chars:
         xs.append(xs[-1] + round(n * CHAR_W + 10))
