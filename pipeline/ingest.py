@@ -58,7 +58,7 @@ BATCH_SECONDS = 1.0  # ... or as many as were read in this time, so progress sti
 # ms a file. The reading itself keeps one worker per core whatever the batch's size: reading 6 to 21
 # text pages by one worker saved 0.3-0.45 CPU-s and no wall time (bench/README.md, issue 25), while
 # a batch of one-page scans (~12 CPU-s a page) took twice the wall time on one.
-SOLO_PAGES = 30
+SOLO_FILES = 30
 COUNTED = ("dim_form", "fact_fund_execution", "fact_indicator_result")  # Outcome.rows: rows written
 # Where a refused file goes: called with (file, sha256, refusal), returns the path its refusal row
 # names. The CLI copies it to the quarantine (`copy_aside`); a Dagster run moves it out of the inbox.
@@ -174,7 +174,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
     of several, each in a worker bounded by `limits` (its time limit is per part); only this process
     writes, each part as it comes, so neither side ever holds a whole large report. Workers first
-    count each report's pages (the parent opens no report file), one worker for up to `SOLO_PAGES`
+    count each report's pages (the parent opens no report file), one worker for up to `SOLO_FILES`
     files unless `workers` is given. Small reports are written several
     to a transaction, up to `BATCH_REPORTS` or as many as were read in `batch_seconds` (0: each on
     its own), and their outcomes come when their batch is written. A refused file is copied to
@@ -197,7 +197,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     to_read = [(p, sha) for p, sha, _, skip, fault in entries if not skip and fault is None]
     counted = dict(zip((sha for _, sha in to_read), (r for _, r in bounded.run(
         count_pages, [p for p, _ in to_read], limits=limits,
-        workers=workers or (1 if len(to_read) <= SOLO_PAGES else None)))))
+        workers=workers or (1 if len(to_read) <= SOLO_FILES else None)))))
     asked = (lambda sha: prefer_ocr) if isinstance(prefer_ocr, bool) else prefer_ocr.__contains__
     jobs = [PartJob(p, sha, part, asked(sha)) for p, sha in to_read if isinstance(counted[sha], int)
             for part in parts(counted[sha], part_pages)]
@@ -320,7 +320,7 @@ def _store_parts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, was: Stam
 def read_isolated(path: str | Path, limits: bounded.Limits = bounded.Limits(),
                   prefer_ocr: bool = False) -> facts.ReportFrames | ReportError:
     """`read_report` in a worker process bounded by `limits`: what a Dagster step runs."""
-    read = functools.partial(read_report, prefer_ocr=prefer_ocr) if prefer_ocr else read_report
+    read = functools.partial(read_report, prefer_ocr=prefer_ocr)
     [(_, reading)] = bounded.run(read, [Path(path)], limits=limits, workers=1)
     return reading
 

@@ -1,5 +1,5 @@
 """How many workers count and read a batch (issue 25): the files of a small one (up to
-`ingest.SOLO_PAGES`) are counted by one worker, since a second costs more than it saves; reading
+`ingest.SOLO_FILES`) are counted by one worker, since a second costs more than it saves; reading
 keeps one worker per core (a batch of one-page scans read by one worker took twice the wall time);
 `workers` given is always obeyed. Each way, every report loads."""
 
@@ -15,7 +15,7 @@ REPORTS = [PDF / "xlsx" / "440303210301500004143.xlsx.pdf", PDF / "reportlab" / 
 
 @pytest.mark.parametrize("solo, given, expected", [
     (30, None, [1, None]),  # 2 files: counted by one worker, read by one per core (bounded's default)
-    (1, None, [None, None]),  # more files than SOLO_PAGES: counted by one per core
+    (1, None, [None, None]),  # more files than SOLO_FILES: counted by one per core
     (30, 2, [2, 2]),  # asked for: obeyed
 ])
 def test_a_small_batch_is_counted_by_one_worker(tmp_path, monkeypatch, solo, given, expected):
@@ -27,7 +27,7 @@ def test_a_small_batch_is_counted_by_one_worker(tmp_path, monkeypatch, solo, giv
         return real(fn, items, **kwargs)
 
     monkeypatch.setattr(bounded, "run", spied)
-    monkeypatch.setattr(ingest, "SOLO_PAGES", solo)
+    monkeypatch.setattr(ingest, "SOLO_FILES", solo)
     con = warehouse.connect(tmp_path / "w.duckdb")
     outcomes = list(ingest.ingest_many(con, REPORTS, workers=given))
     assert [o.status for o in outcomes] == ["loaded", "loaded"] and sum(o.pages for o in outcomes) == 4
