@@ -214,17 +214,22 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         if not char_box(raw, i, *at_lrbt):
             raise pdfium.PdfiumError("Failed to get charbox.")
         ink0, inky0, ink1, inky1 = left.value, bottom.value, right.value, top.value
-        if not upright:
-            x0, y0, x1, y1 = _box(turn, x0, y0, x1, y1)
-            ink0, inky0, ink1, inky1 = _box(turn, ink0, inky0, ink1, inky1)
         size, angle = 0.0, 0.0
         if get_matrix(raw, i, at_matrix):
             size = font_size(raw, i) * math.hypot(matrix.c, matrix.d)
             if matrix.b or not upright:
                 angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
+        has_origin = origin(raw, i, at_ox, at_oy)
+        if (x0, y0, x1, y1) == (ink0, inky0, ink1, inky1) and has_origin and size > 0 and not matrix.b \
+                and text >= "\u2e80" and matrix.a > 0:
+            # pdfium knew no advance (its "loose" box is the ink): an ideograph is one em wide from its origin
+            x0, x1 = ox.value, ox.value + size
+        if not upright:
+            x0, y0, x1, y1 = _box(turn, x0, y0, x1, y1)
+            ink0, inky0, ink1, inky1 = _box(turn, ink0, inky0, ink1, inky1)
         if not size > 0:
             size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
-        base = tb * ox.value + td * oy.value + tf if origin(raw, i, at_ox, at_oy) else y0
+        base = tb * ox.value + td * oy.value + tf if has_origin else y0
         ch = new(Char)
         ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=max(size, 1.0),
                            inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced)
