@@ -43,7 +43,10 @@ def title(page_text: str, nth: int = 0, template: Template | None = None,
     """The title line ("项目支出绩效自评表", "部门预算项目支出绩效自评表（2023年度）" → without the year;
     "2023年度项目支出绩效自评表" → without the year before it; "2023年<项目名称>绩效目标自评表" →
     without the year and the project's name: the variant's title where the line ends with it)."""
-    found = [m.group("title") for m in map(_TITLE_LINE.match, lines_of(page_text)) if m]
+    lines = lines_of(page_text)
+    found = [m.group("title") for m in map(_TITLE_LINE.match, lines) if m]
+    if template is not None and (own := _titles_of(lines, template.title)):
+        found = own  # a web page's heading above the form's own title is not it
     title = nth_of(found, nth)
     if title is None:
         return None
@@ -53,6 +56,23 @@ def title(page_text: str, nth: int = 0, template: Template | None = None,
     if name and title.startswith(name) and len(title) > len(name):
         return title[len(name):]
     return title
+
+
+def _titles_of(lines: list[str], own: str) -> list[str]:
+    """The title lines that end with the variant's own title (its year and project name before it
+    allowed), one wrapped onto a second line ("…年度项目支出绩" / "效自评表") joined: a page printed
+    from a web site carries the site's heading ("某局2025年度项目支出绩效自评表") above the form's."""
+    out = []
+    for before, line in zip(["", *lines], lines):
+        m = _TITLE_LINE.match(line)
+        if not m:
+            continue
+        if _YEAR_BEFORE_TITLE.sub("", m.group("title")).endswith(own):
+            out.append(m.group("title"))
+        elif (joined := _TITLE_LINE.match(before + line)) and not _TITLE_LINE.match(before) \
+                and joined.group("title").endswith(own) and not m.group("title").endswith(own):
+            out.append(joined.group("title"))
+    return out
 
 
 def title_year(page_text: str, nth: int = 0) -> str | None:
