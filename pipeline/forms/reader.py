@@ -505,9 +505,12 @@ class _FormReader:
 
     def _cut_label(self, field: str, row: Row, text: str) -> bool:
         """`text`, printed at the top of a page, is the rest of the 一级/二级 label printed last before
-        the break: neither part is a whole label alone, or one is not, and together they are one."""
+        the break: neither part is a whole label alone, or one is not, and together they are one; and
+        it is the page's first indicator row (a cut cell goes on at the top of the next page, not under
+        rows of its own there)."""
         last = self._printed_level.get(field)
-        return bool(last and last[1] != row.page and not (_whole_level(last[0]) and _whole_level(text))
+        return bool(last and last[1] != row.page and not any(r.page == row.page for r in self.indicators)
+                    and not (_whole_level(last[0]) and _whole_level(text))
                     and _whole_level(last[0] + text))
 
     def _across_pages(self, field: str, row: Row, text: str | None) -> str | None:
@@ -539,6 +542,13 @@ class _FormReader:
                 self.file, f"{self._which()}: indicator row {lost.level3 or lost.level2 or ''!r} has no "
                 "一级指标, printed neither on its row nor above it (a column not found, or text drawn "
                 "over its label)", lost.page)
+        cut = next((r for r in rows if any(name.startswith(r.level1) and name != r.level1
+                                           for name in vocabulary().level1)), None)
+        if cut is not None:  # "效益指": the rest of a known name lost (printed outside the table at a page break)
+            name = next(n for n in vocabulary().level1 if n.startswith(cut.level1))
+            raise ExtractionFault(
+                self.file, f"{self._which()}: indicator row {cut.level3 or cut.level2 or ''!r} has the "
+                f"一级指标 {cut.level1!r}, cut short of {name!r} (text lost at a border or page break)", cut.page)
 
     # -- assembly -------------------------------------------------------------------------------
 
