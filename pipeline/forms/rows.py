@@ -99,6 +99,7 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
             continue
         rows_a, rows_b = [list(r) for r in a.rows], [list(r) for r in b.rows]
         spans_a, spans_b = [list(r) for r in a.spans], [list(r) for r in b.spans]
+        cut = []  # (column above, column below, region above) of each cell the break may cut
         for c, (left, right) in enumerate(a.col_x):
             # the same column on the next page: the same left and right edges (a page may draw fewer)
             d = next((d for d, (l2, r2) in enumerate(b.col_x)
@@ -108,8 +109,16 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
             (ra, ca), (rb, cb) = a.anchors[-1][c], b.anchors[0][d]
             if rb != 0 or ca != c or cb != d:
                 continue  # a region of other columns on either side: not the same cell
+            cut.append((c, d, ra))
+        last = len(rows_a) - 1
+        # a number on both sides of the break in a cell of the last row: two rows, each whole (a
+        # browser draws no border at a page break), whose cells are not glued; merged cells still are
+        two_rows = any(ra == last and rows_a[ra][c][-1:].isdigit() and rows_b[0][d][:1].isdigit()
+                       for c, d, ra in cut)
+        for c, d, ra in cut:
+            ca, rb, cb = c, 0, d
             above, below = rows_a[ra][ca], rows_b[rb][cb]
-            if not below:
+            if not below or (two_rows and ra == last):
                 continue
             rows_a[ra][ca] = f"{above}\n{below}" if above else below
             spans_a[ra][ca] = spans_b[rb][cb] if spans_a[ra][ca] is None else (
