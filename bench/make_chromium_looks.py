@@ -1,0 +1,41 @@
+"""Looks of our own printed by a web browser (issue 21): the corpus HTML pages (a form as a unit's web
+site publishes it, inside the site's banner, heading and footer) printed to PDF by headless Chromium,
+as a user saving the page would. Another producer (Skia), other fonts, a web page's heading above the
+form's title, and page breaks that cut rows and merged cells where a browser puts them.
+
+    python bench/make_chromium_looks.py CORPUS OUT
+
+CORPUS is a corpus folder holding html/ (the shared corpus). Each <code>.<variant>.html becomes
+OUT/<half>/chr-html/<code>.<variant>.pdf, halves by sorted order within each variant (even → tune,
+odd → held) as in bench/make_lo_looks.py: rules are tuned on `tune`, figures reported on `held`
+(bench/README.md). Needs `chromium`; the PDFs are not committed, except the few in
+tests/fixtures/chromium/ (tests/forms/test_chromium_looks.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from pathlib import Path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("out", type=Path)
+    args = ap.parse_args()
+    pages = sorted(p for p in (args.corpus / "html").glob("*.html") if p.name[0].isdigit())
+    variants = sorted({p.name.split(".")[1] for p in pages})
+    for variant in variants:
+        for i, page in enumerate(p for p in pages if p.name.split(".")[1] == variant):
+            out = args.out / ("tune" if i % 2 == 0 else "held") / "chr-html" / f"{page.stem}.pdf"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                            f"--print-to-pdf={out}", page.resolve().as_uri()],
+                           check=True, capture_output=True, timeout=120)
+            print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
