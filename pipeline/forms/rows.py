@@ -104,9 +104,17 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
             # the same column on the next page: the same left and right edges (a page may draw fewer)
             d = next((d for d, (l2, r2) in enumerate(b.col_x)
                       if abs(l2 - left) <= SPILL_TOLERANCE and abs(r2 - right) <= SPILL_TOLERANCE), None)
-            if d is None or not (a.open_bottom[c] and b.open_top[d]):
+            if d is None or not b.open_top[d]:
                 continue
             (ra, ca), (rb, cb) = a.anchors[-1][c], b.anchors[0][d]
+            if a.under and a.under[c] and ca == c and a.rows[ra][ca] \
+                    and not "".join(b.rows[rb][cb].split()).startswith("".join(a.under[c].split())):
+                # the cell goes on over the next page, and the rest of its text was printed under
+                # this page's table (a browser centres a cut cell's text on the whole cell; Calc
+                # draws it again on the next page, read there)
+                rows_a[ra][ca] = f"{rows_a[ra][ca]}\n{a.under[c]}"
+            if not a.open_bottom[c]:
+                continue
             if rb != 0 or ca != c or cb != d:
                 continue  # a region of other columns on either side: not the same cell
             cut.append((c, d, ra))

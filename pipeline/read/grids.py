@@ -79,6 +79,10 @@ class Grid:
     anchors: tuple[tuple[tuple[int, int], ...], ...] = ()
     open_top: tuple[bool, ...] = ()
     open_bottom: tuple[bool, ...] = ()
+    # per column, text printed just under the table's bottom edge within that column alone: the rest
+    # of a merged cell a page break cuts, where a browser centres its text on the whole cell
+    # (`_under`); read into the cell only where the next page's table goes on in that column
+    under: tuple[str, ...] = ()
 
     @property
     def top(self) -> float:
@@ -146,8 +150,8 @@ class Layer:
     def grids(self) -> list[Grid]:
         flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in self.outlines.items() for o in found]
         runs = page_runs(self.rulings, flat)
-        grids = [_open_edges(_grid(p, o, runs[p]), self.rulings[p]) for p, found in self.outlines.items()
-                 for o in found]
+        grids = [_open_edges(_under(_grid(p, o, runs[p]), runs[p], found), self.rulings[p])
+                 for p, found in self.outlines.items() for o in found]
         grids.sort(key=lambda g: (g.page, -g.top, g.left))
         return grids
 
@@ -445,6 +449,37 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
         spans=tuple(tuple(row) for row in spans),
         anchors=tuple(tuple(anchor[(r, c)] for c in range(len(cols))) for r in range(len(rows))),
     )
+
+
+UNDER = 1.0  # em: text this close under a table's bottom edge (or under such text) may be a cut cell's
+
+
+def _under(grid: Grid, runs: list[list[glyphs.Char]], found: list["_Outline"]) -> Grid:
+    """The grid with, per column, the text printed just under its bottom edge (within `UNDER` em,
+    line after line) and wholly within that column's borders, outside every table of the page: a
+    note under a table spans columns, or starts at the table's left; a cut cell's rest does not."""
+    def outside_tables(run: list[glyphs.Char]) -> bool:
+        ch = run[0]
+        return not any(o.rows[-1][1] <= ch.cy <= o.rows[0][0] and o.cols[0][0] <= ch.cx <= o.cols[-1][1]
+                       for o in found)
+
+    below = sorted((r for r in runs if r[0].cy < grid.bottom and outside_tables(r)),
+                   key=lambda r: -max(ch.inky1 for ch in r))
+    texts = []
+    for left, right in grid.col_x:
+        edge, taken = grid.bottom, []
+        for run in below:
+            top, em = max(ch.inky1 for ch in run), max(ch.size for ch in run)
+            if run[0].cy >= edge:  # its middle under the edge: a glyph may straddle the border
+                continue
+            if edge - top > UNDER * em:
+                break
+            tol = glyphs.TOUCH * em
+            if all(left - tol <= ch.ink0 and ch.ink1 <= right + tol for ch in run):
+                taken.extend(run)
+                edge = min(ch.inky0 for ch in run)
+        texts.append(glyphs.text(taken) if taken else "")
+    return dataclasses.replace(grid, under=tuple(texts)) if any(texts) else grid
 
 
 def _ruled_along(horizontal, y: float, a: float, b: float) -> bool:
