@@ -542,13 +542,32 @@ class _FormReader:
                 self.file, f"{self._which()}: indicator row {lost.level3 or lost.level2 or ''!r} has no "
                 "一级指标, printed neither on its row nor above it (a column not found, or text drawn "
                 "over its label)", lost.page)
-        cut = next((r for r in rows if any(name.startswith(r.level1) and name != r.level1
-                                           for name in vocabulary().level1)), None)
-        if cut is not None:  # "效益指": the rest of a known name lost (printed outside the table at a page break)
-            name = next(n for n in vocabulary().level1 if n.startswith(cut.level1))
+
+    def _no_level_cut_short(self) -> None:
+        """A 一级/二级 label whose end was printed outside the table (a browser centres a merged cell's
+        text on the whole cell, across a page break: "标" of "效益指标" falls below the last border) is
+        refused, never loaded cut: a known 一级 name cut short ("效益指", "产"), a label ending in part
+        of the suffix every level's name ends with ("时效指"), or a 一级 weight printed on some 一级
+        labels of the form and lost from another ("产出指标" without its "(50分)")."""
+        voc = vocabulary()
+        suffix = voc.level_suffix
+        parts = tuple(suffix[:k] for k in range(1, len(suffix)))
+        for r in self.indicators:
+            name = next((n for n in voc.level1 if n.startswith(r.level1) and n != r.level1), None)
+            cut = ("一级指标", r.level1, name) if name else next(
+                (("一级指标" if k == "level1" else "二级指标", v, v + suffix[len(part):])
+                 for k, v in (("level1", r.level1), ("level2", re.sub(r"[(（][^()（）]*[)）]\s*$", "", r.level2 or "")))
+                 for part in parts if v.endswith(part)), None)
+            if cut:
+                raise ExtractionFault(
+                    self.file, f"{self._which()}: indicator row {r.level3 or r.level2 or ''!r} has the "
+                    f"{cut[0]} {cut[1]!r}, cut short of {cut[2]!r} (text lost at a border or page break)", r.page)
+        weighed = {r.level1 for r in self.indicators if r.level1_weight is not None}
+        bare = next((r for r in self.indicators if r.level1 not in weighed and not r.placeholder), None)
+        if weighed and bare is not None:
             raise ExtractionFault(
-                self.file, f"{self._which()}: indicator row {cut.level3 or cut.level2 or ''!r} has the "
-                f"一级指标 {cut.level1!r}, cut short of {name!r} (text lost at a border or page break)", cut.page)
+                self.file, f"{self._which()}: the 一级指标 {bare.level1!r} prints no weight while "
+                f"{sorted(weighed)[0]!r} does (its \"(N分)\" lost at a border or page break)", bare.page)
 
     # -- assembly -------------------------------------------------------------------------------
 
@@ -614,6 +633,7 @@ class _FormReader:
             last = max(self.pages)
             raise self.fail(f"{which}: the indicator table ends without its "
                             f"{'/'.join(t.total_labels)} row", last)
+        self._no_level_cut_short()
         if t.weights == "section" and self.indicators_weight is None:
             raise self.fail(f"{which}: the {t.section_label} section prints no weight (\"（90分）\")")
         narrative = {
