@@ -303,8 +303,18 @@ def nightly(context: dg.ScheduleEvaluationContext, report_folder: ReportFolder, 
                                 f"it; not asked for again: `make rerun REPORT={sha}`")
             continue
         yield dg.RunRequest(partition_key=sha, tags={FILE_TAG: str(settled[sha]), REQUEST_TAG: request},
-                            run_key=f"{request}-{when.isoformat() if when else now}", **report_run)
+                            run_key=f"{request}-{when.isoformat() if when else now}",
+                            run_config=_reading_of_last_run(context.instance, sha), **report_run)
     yield dg.RunRequest(asset_selection=[analyst_views.key], run_key=when.isoformat() if when else None)
+
+
+def _reading_of_last_run(instance: dg.DagsterInstance, sha: str) -> dict:
+    """The run config of a retry: the `forms` reading the report's last run asked for (a rerun by
+    hand with `prefer_ocr`, which ended unfinished, is retried reading from the pages' images too)."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={PARTITION_TAG: sha}), limit=1)
+    forms_config = ((runs[0].run_config or {}).get("ops", {}).get("forms", {}).get("config", {})
+                    if runs else {})
+    return {"ops": {"forms": {"config": {"prefer_ocr": True}}}} if forms_config.get("prefer_ocr") else {}
 
 
 def _settled_sha256(path: Path, now: float, warn: Callable[[str], None] | None = None) -> str | None:

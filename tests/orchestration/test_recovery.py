@@ -217,6 +217,10 @@ def test_nightly_asks_again_for_a_known_report_no_run_finished(tmp_path):
         site.instance.report_run_failed(site.instance.create_run_for_job(
             _noop, tags={REQUEST_TAG: f"unfinished-{sha['killer']}"}))
     site.instance.create_run_for_job(_noop, tags={"dagster/partition": sha["held"]})  # to come
+    # `stuck` was last rerun by hand reading from its pages' images, and that run died
+    site.instance.report_run_failed(site.instance.create_run_for_job(
+        _reads, run_config={"ops": {"forms": {"config": {"prefer_ocr": True}}}},
+        tags={"dagster/partition": sha["stuck"]}))
     context = dg.build_schedule_context(instance=site.instance, scheduled_execution_time=when,
                                         resources=site.resources, repository_def=defs.get_repository_def())
     context.log.addHandler(_Kept(site.logged))
@@ -224,6 +228,7 @@ def test_nightly_asks_again_for_a_known_report_no_run_finished(tmp_path):
     assert set(asked) == {sha["stuck"], None}
     tags = asked[sha["stuck"]].tags
     assert (tags[FILE_TAG], tags[REQUEST_TAG]) == (str(files["stuck"]), f"unfinished-{sha['stuck']}")
+    assert asked[sha["stuck"]].run_config == {"ops": {"forms": {"config": {"prefer_ocr": True}}}}
     (gave_up,) = [m for m in site.logged if "not asked for again" in m]
     assert f"killer.pdf (sha256 {sha['killer']}): {RETRIES} nightly runs" in gave_up
 
@@ -236,6 +241,16 @@ def _nothing() -> None:
 @dg.job
 def _noop():
     _nothing()
+
+
+@dg.op(name="forms", config_schema={"prefer_ocr": bool})
+def _forms_reading() -> None:
+    pass
+
+
+@dg.job
+def _reads():  # a run whose `forms` asked for a reading, as a rerun by hand from the UI does
+    _forms_reading()
 
 
 # -- real processes --------------------------------------------------------------------------------
