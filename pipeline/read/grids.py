@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from ..errors import BrokenPdf, ReportError
+from ..errors import BrokenPdf, IncompleteForm, ReportError
 from . import glyphs
 from ..model import Seal
 from .glyphs import Segment
@@ -201,7 +201,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
                     off = glyphs.off_page(chars, box[1], box[3])  # judged once the ruling is known
                     chars = [ch for ch in chars if ch not in off] if off else chars
-                    drawn = glyphs.misdrawn(chars, box[1], box[3])
+                    drawn = glyphs.misdrawn([ch for ch in chars if not ch.hidden], box[1], box[3])
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
                     if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
@@ -221,10 +221,12 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     vertical = tuple(map(tuple, parser.vertical_segments))
                     # Camelot makes no table of a page without text
                     found = [o for o in map(_outline, _tables(parser)) if o is not None] if chars else []
-                    drawn = glyphs.misdrawn([ch for ch in off if not _cut_region(ch, found, horizontal, box)],
+                    drawn = glyphs.misdrawn([ch for ch in off if not ch.hidden
+                                             and not _cut_region(ch, found, horizontal, box)],
                                             box[1], box[3]) if off else None
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
+                    _refuse_cut_cells(name, n, chars, found)
                     runs = glyphs.runs(chars)
                     fold = _two_up(found, runs, box)
                     if fold is not None:  # two pages on one sheet: the right one read after the left
@@ -473,6 +475,48 @@ def _cut_region(ch: glyphs.Char, found: list[_Outline], horizontal, box) -> bool
             if a <= ch.cx <= b and not _ruled_along(horizontal, edge, a, b):
                 return True
     return False
+
+
+def _refuse_cut_cells(name: str, page: int, chars: list[glyphs.Char], found: list[_Outline]) -> None:
+    """Refuse the page where a cell's border cuts its text: a glyph a viewer does not see, clipped
+    to its cell (`glyphs.Char.hidden`), in a table. LibreOffice Calc prints a cell's text clipped to a
+    row whose fixed height is too low for it, and writes the line the border cuts into the text
+    layer all the same, but not the lines after it: read as placed, that line goes into the cell
+    below (or, where it is the cell's own, the cell reads on as far as that line only), and the
+    value loaded is part of the value. `IncompleteForm` names the page and the cell by what it
+    shows and what is cut away. (A line the border cuts may be the cell's last: the text layer then
+    holds all of it, but nothing printed says so.)
+
+    Hidden glyphs outside every table are left to the rules that place them: the copies of a
+    merged cell's label Calc draws on every page the cell spans (`_cut_region`), and the text a
+    too-wide sheet continues on its spill page (`page_runs`)."""
+    hidden = [ch for ch in chars if ch.hidden]
+    if not hidden:
+        return
+    tables = [(o.cols[0][0], o.rows[-1][1], o.cols[-1][1], o.rows[0][0]) for o in found]
+    # in a table by the middle of its ink (its blank advance may reach past the table's edge)
+    cut = [ch for ch in hidden if any(x0 <= (ch.ink0 + ch.ink1) / 2 <= x1
+                                      and y0 <= (ch.inky0 + ch.inky1) / 2 <= y1 for x0, y0, x1, y1 in tables)]
+    if not cut:
+        return
+    clip = cut[0].clip
+    shown_part = glyphs.text([ch for ch in chars if not ch.hidden and _within(ch.cx, ch.cy, clip)])
+    shown_part = shown_part.replace("\n", "")
+    lost = glyphs.text([ch for ch in cut if ch.clip == clip]).replace("\n", "")
+    raise IncompleteForm(name, f"the text of a cell is cut by its border (x {clip[0]:.0f}–{clip[2]:.0f}, "
+                               f"y {clip[1]:.0f}–{clip[3]:.0f}): it shows {_short(shown_part)!r}, and "
+                               f"{_short(lost)!r} is drawn outside it, where no viewer shows it; the "
+                               f"producer printed part of the value only (a row too low for its text)", page)
+
+
+def _within(x: float, y: float, box: tuple[float, float, float, float] | None) -> bool:
+    """The point lies in the box (within `LINE_TOL`)."""
+    return box is not None and box[0] - LINE_TOL <= x <= box[2] + LINE_TOL and \
+        box[1] - LINE_TOL <= y <= box[3] + LINE_TOL
+
+
+def _short(text: str, keep: int = 24) -> str:
+    return text if len(text) <= keep else text[:keep] + "…"
 
 
 def _inside(runs: list[list[glyphs.Char]], left: float, right: float, top: float, bottom: float) -> list[int]:
