@@ -221,6 +221,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     vertical = tuple(map(tuple, parser.vertical_segments))
                     # Camelot makes no table of a page without text
                     found = [o for o in map(_outline, _tables(parser)) if o is not None] if chars else []
+                    found = [_with_page_high_cell(o, vertical, horizontal) for o in found]
                     drawn = glyphs.misdrawn([ch for ch in off if not ch.hidden
                                              and not _cut_region(ch, found, horizontal, box)],
                                             box[1], box[3]) if off else None
@@ -380,6 +381,32 @@ class _Outline:
     rows: tuple[tuple[float, float], ...]
     cols: tuple[tuple[float, float], ...]
     anchor: dict[tuple[int, int], tuple[int, int]]
+
+
+def _with_page_high_cell(outline: _Outline, vertical, horizontal) -> _Outline:
+    """The table with the column of a merged cell that fills it from top to bottom on its left: a
+    ruled line runs down its left at exactly its height, and no ruling lies between the two. A
+    merged 一级指标 that spans a whole page and more (LibreOffice Calc prints its name once, on the
+    page its middle falls on) has no border drawn across it on that page: Camelot, which makes
+    columns of crossings, leaves it out of the table, and its name would be text beside the table.
+    The column is one region, open at its top and bottom (`_open_edges`), so the cell reads on
+    across the pages as any merged cell a page break cuts (`forms.rows.join_page_breaks`)."""
+    left, top, bottom = outline.cols[0][0], outline.rows[0][0], outline.rows[-1][1]
+    sides = [x0 for x0, y0, x1, y1 in vertical
+             if x0 < left - 2 * SPILL_TOLERANCE and abs(max(y0, y1) - top) <= SPILL_TOLERANCE
+             and abs(min(y0, y1) - bottom) <= SPILL_TOLERANCE]
+    if not sides:
+        return outline
+    side = max(sides)  # the nearest such line: nothing may be ruled between it and the table
+
+    def crosses(x0: float, y0: float, x1: float, y1: float) -> bool:
+        return min(x0, x1) < left - LINE_TOL and max(x0, x1) > side + LINE_TOL and \
+            min(y0, y1) < top - LINE_TOL and max(y0, y1) > bottom + LINE_TOL
+    if any(crosses(*s) for s in (*vertical, *horizontal)):
+        return outline
+    anchor = {(r, c + 1): (ar, ac + 1) for (r, c), (ar, ac) in outline.anchor.items()}
+    anchor.update({(r, 0): (0, 0) for r in range(len(outline.rows))})
+    return _Outline(outline.rows, ((side, left), *outline.cols), anchor)
 
 
 def _tables(parser) -> Iterator:

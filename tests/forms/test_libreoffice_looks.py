@@ -185,3 +185,20 @@ def test_what_a_clip_path_hides_is_marked_and_read_nowhere():
     with pytest.raises(IncompleteForm, match=r"page 1: the text of a cell is cut"):
         read_grids(pdf)
 
+
+def test_a_ruled_line_down_a_table_s_left_at_its_height_is_a_merged_cell_s_column():
+    """A merged cell filling a table's height on its left has no border across it: its column is
+    added as one region, open above and below. A line that runs past the table (a frame), or one
+    with ruling between it and the table, adds nothing."""
+    from pipeline.read.grids import _Outline, _with_page_high_cell
+
+    table = _Outline(((500.0, 480.0), (480.0, 460.0)), ((100.0, 200.0), (200.0, 300.0)),
+                     {(0, 0): (0, 0), (0, 1): (0, 1), (1, 0): (1, 0), (1, 1): (1, 1)})
+    wide = _with_page_high_cell(table, [(40.0, 460.0, 40.0, 500.0)], [])
+    assert wide.cols == ((40.0, 100.0), (100.0, 200.0), (200.0, 300.0))
+    assert wide.anchor == {(0, 0): (0, 0), (1, 0): (0, 0), (0, 1): (0, 1), (0, 2): (0, 2),
+                           (1, 1): (1, 1), (1, 2): (1, 2)}
+    assert _with_page_high_cell(table, [(40.0, 100.0, 40.0, 800.0)], []) == table  # a frame
+    assert _with_page_high_cell(table, [(40.0, 460.0, 40.0, 500.0)], [(40.0, 480.0, 100.0, 480.0)]) == table
+    assert _with_page_high_cell(table, [(40.0, 460.0, 40.0, 500.0), (70.0, 460.0, 70.0, 500.0)], []).cols[0] == \
+        (70.0, 100.0)  # the nearest line
