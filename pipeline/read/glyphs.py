@@ -52,6 +52,15 @@ class Char:
     angle: float = 0.0  # degrees its baseline is turned from the page's (as displayed), counter-clockwise
     colour: tuple[int, int, int] = (0, 0, 0)  # its fill, RGB
     spaced: bool = False  # a space glyph is printed just before it (not one pdfium inferred)
+    # the box of the clip path its text object is drawn through, where the middle of its ink lies
+    # outside it: a glyph a viewer does not show (`hidden`); None for a glyph that shows
+    clip: tuple[float, float, float, float] | None = None
+
+    @property
+    def hidden(self) -> bool:
+        """Drawn, but clipped away: the middle of its ink is outside its clip path, so a viewer shows
+        at most a sliver of it (the top of a line cut by a cell's bottom border)."""
+        return self.clip is not None
 
     @property
     def tilted(self) -> bool:
@@ -189,6 +198,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     ta, tb, tc, td, te, tf = turn
     upright = turn == IDENTITY
     new = object.__new__
+    text_object = bare("FPDFText_GetTextObject", ctypes.c_void_p)
+    clips: dict[int | None, tuple[float, float, float, float] | None | object] = {None: None}
     out: list[Char] = []
     index: list[int] = []
     count = textpage.count_chars()
@@ -230,9 +241,21 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         if not size > 0:
             size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
         base = tb * ox.value + td * oy.value + tf if has_origin else y0
+        obj = text_object(raw, i)
+        box = clips.get(obj, _UNSEEN)
+        if box is _UNSEEN:
+            box = clips[obj] = _clip_box(obj, turn)
+        hidden = None
+        if box is not None:
+            cx0, cy0, cx1, cy1 = box
+            mx = (ink0 + ink1) / 2 if ink1 > ink0 else (x0 + x1) / 2
+            my = (inky0 + inky1) / 2 if inky1 > inky0 else (y0 + y1) / 2
+            if not (cx0 - _CLIP_TOL <= mx <= cx1 + _CLIP_TOL and cy0 - _CLIP_TOL <= my <= cy1 + _CLIP_TOL):
+                hidden = box
         ch = new(Char)
         ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=max(size, 1.0),
-                           inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced)
+                           inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced,
+                           clip=hidden)
         spaced = False
         out.append(ch)
         index.append(i)
@@ -242,6 +265,39 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
             if lib.FPDFText_GetFillColor(textpage.raw, i, r, g, b, alpha):
                 out[k] = dataclasses.replace(out[k], colour=(r.value, g.value, b.value))
     return out
+
+
+_UNSEEN = object()
+_CLIP_TOL = 0.5  # points: a glyph's ink whose middle is this close to its clip path shows
+
+
+def _clip_box(obj: int, turn: Matrix) -> tuple[float, float, float, float] | None:
+    """The box a text object (by address) is clipped to, on the page as displayed through `turn`: the
+    boxes of its clip path's subpaths intersected (a PDF clip is their intersection); None where it
+    has no clip path. A spreadsheet printed by LibreOffice Calc clips a cell's text to its cell where
+    the text does not fit, and still writes the lines below the cell, or the label of a merged cell
+    cut by a page break, into the text layer: a box tells what a viewer shows of them."""
+    clip = bare("FPDFPageObj_GetClipPath", ctypes.c_void_p)(ctypes.c_void_p(obj))
+    if not clip:
+        return None
+    clip = ctypes.c_void_p(clip)
+    count_paths, count_segments = bare("FPDFClipPath_CountPaths"), bare("FPDFClipPath_CountPathSegments")
+    segment_of, point_of = bare("FPDFClipPath_GetPathSegment", ctypes.c_void_p), bare("FPDFPathSegment_GetPoint")
+    x, y = ctypes.c_float(), ctypes.c_float()
+    box: list[float] | None = None
+    for k in range(count_paths(clip)):
+        xs, ys = [], []
+        for s in range(count_segments(clip, k)):
+            segment = segment_of(clip, k, s)
+            if segment and point_of(ctypes.c_void_p(segment), ctypes.byref(x), ctypes.byref(y)):
+                xs.append(x.value)
+                ys.append(y.value)
+        if not xs:
+            continue
+        part = _box(turn, min(xs), min(ys), max(xs), max(ys))
+        box = list(part) if box is None else [max(box[0], part[0]), max(box[1], part[1]),
+                                              min(box[2], part[2]), min(box[3], part[3])]
+    return None if box is None else (box[0], box[1], box[2], box[3])
 
 
 @functools.cache

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from ..errors import BrokenPdf, ReportError
+from ..errors import BrokenPdf, IncompleteForm, ReportError
 from . import glyphs
 from ..model import Seal
 from .glyphs import Segment
@@ -205,7 +205,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
                     off = glyphs.off_page(chars, box[1], box[3])  # judged once the ruling is known
                     chars = [ch for ch in chars if ch not in off] if off else chars
-                    drawn = glyphs.misdrawn(chars, box[1], box[3])
+                    drawn = glyphs.misdrawn([ch for ch in chars if not ch.hidden], box[1], box[3])
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
                     if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
@@ -225,10 +225,13 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     vertical = tuple(map(tuple, parser.vertical_segments))
                     # Camelot makes no table of a page without text
                     found = [o for o in map(_outline, _tables(parser)) if o is not None] if chars else []
-                    drawn = glyphs.misdrawn([ch for ch in off if not _cut_region(ch, found, horizontal, box)],
+                    found = [_with_page_high_cell(o, vertical, horizontal) for o in found]
+                    drawn = glyphs.misdrawn([ch for ch in off if not ch.hidden
+                                             and not _cut_region(ch, found, horizontal, box)],
                                             box[1], box[3]) if off else None
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
+                    _refuse_cut_cells(name, n, chars, found)
                     runs = glyphs.runs(chars)
                     fold = _two_up(found, runs, box)
                     if fold is not None:  # two pages on one sheet: the right one read after the left
@@ -384,6 +387,32 @@ class _Outline:
     anchor: dict[tuple[int, int], tuple[int, int]]
 
 
+def _with_page_high_cell(outline: _Outline, vertical, horizontal) -> _Outline:
+    """The table with the column of a merged cell that fills it from top to bottom on its left: a
+    ruled line runs down its left at exactly its height, and no ruling lies between the two. A
+    merged 一级指标 that spans a whole page and more (LibreOffice Calc prints its name once, on the
+    page its middle falls on) has no border drawn across it on that page: Camelot, which makes
+    columns of crossings, leaves it out of the table, and its name would be text beside the table.
+    The column is one region, open at its top and bottom (`_open_edges`), so the cell reads on
+    across the pages as any merged cell a page break cuts (`forms.rows.join_page_breaks`)."""
+    left, top, bottom = outline.cols[0][0], outline.rows[0][0], outline.rows[-1][1]
+    sides = [x0 for x0, y0, x1, y1 in vertical
+             if x0 < left - 2 * SPILL_TOLERANCE and abs(max(y0, y1) - top) <= SPILL_TOLERANCE
+             and abs(min(y0, y1) - bottom) <= SPILL_TOLERANCE]
+    if not sides:
+        return outline
+    side = max(sides)  # the nearest such line: nothing may be ruled between it and the table
+
+    def crosses(x0: float, y0: float, x1: float, y1: float) -> bool:
+        return min(x0, x1) < left - LINE_TOL and max(x0, x1) > side + LINE_TOL and \
+            min(y0, y1) < top - LINE_TOL and max(y0, y1) > bottom + LINE_TOL
+    if any(crosses(*s) for s in (*vertical, *horizontal)):
+        return outline
+    anchor = {(r, c + 1): (ar, ac + 1) for (r, c), (ar, ac) in outline.anchor.items()}
+    anchor.update({(r, 0): (0, 0) for r in range(len(outline.rows))})
+    return _Outline(outline.rows, ((side, left), *outline.cols), anchor)
+
+
 def _tables(parser) -> Iterator:
     """The tables of the page `parser` has prepared: the part of Camelot's `extract_tables` after its
     ruling, without its text (`_generate_table_bbox` has run). Its `Lattice._generate_table` less
@@ -508,6 +537,48 @@ def _cut_region(ch: glyphs.Char, found: list[_Outline], horizontal, box) -> bool
             if a <= ch.cx <= b and not _ruled_along(horizontal, edge, a, b):
                 return True
     return False
+
+
+def _refuse_cut_cells(name: str, page: int, chars: list[glyphs.Char], found: list[_Outline]) -> None:
+    """Refuse the page where a cell's border cuts its text: a glyph a viewer does not see, clipped
+    to its cell (`glyphs.Char.hidden`), in a table. LibreOffice Calc prints a cell's text clipped to a
+    row whose fixed height is too low for it, and writes the line the border cuts into the text
+    layer all the same, but not the lines after it: read as placed, that line goes into the cell
+    below (or, where it is the cell's own, the cell reads on as far as that line only), and the
+    value loaded is part of the value. `IncompleteForm` names the page and the cell by what it
+    shows and what is cut away. (A line the border cuts may be the cell's last: the text layer then
+    holds all of it, but nothing printed says so.)
+
+    Hidden glyphs outside every table are left to the rules that place them: the copies of a
+    merged cell's label Calc draws on every page the cell spans (`_cut_region`), and the text a
+    too-wide sheet continues on its spill page (`page_runs`)."""
+    hidden = [ch for ch in chars if ch.hidden]
+    if not hidden:
+        return
+    tables = [(o.cols[0][0], o.rows[-1][1], o.cols[-1][1], o.rows[0][0]) for o in found]
+    # in a table by the middle of its ink (its blank advance may reach past the table's edge)
+    cut = [ch for ch in hidden if any(x0 <= (ch.ink0 + ch.ink1) / 2 <= x1
+                                      and y0 <= (ch.inky0 + ch.inky1) / 2 <= y1 for x0, y0, x1, y1 in tables)]
+    if not cut:
+        return
+    clip = cut[0].clip
+    shown_part = glyphs.text([ch for ch in chars if not ch.hidden and _within(ch.cx, ch.cy, clip)])
+    shown_part = shown_part.replace("\n", "")
+    lost = glyphs.text([ch for ch in cut if ch.clip == clip]).replace("\n", "")
+    raise IncompleteForm(name, f"the text of a cell is cut by its border (x {clip[0]:.0f}–{clip[2]:.0f}, "
+                               f"y {clip[1]:.0f}–{clip[3]:.0f}): it shows {_short(shown_part)!r}, and "
+                               f"{_short(lost)!r} is drawn outside it, where no viewer shows it; the "
+                               f"producer printed part of the value only (a row too low for its text)", page)
+
+
+def _within(x: float, y: float, box: tuple[float, float, float, float] | None) -> bool:
+    """The point lies in the box (within `LINE_TOL`)."""
+    return box is not None and box[0] - LINE_TOL <= x <= box[2] + LINE_TOL and \
+        box[1] - LINE_TOL <= y <= box[3] + LINE_TOL
+
+
+def _short(text: str, keep: int = 24) -> str:
+    return text if len(text) <= keep else text[:keep] + "…"
 
 
 def _inside(runs: list[list[glyphs.Char]], left: float, right: float, top: float, bottom: float) -> list[int]:
