@@ -199,12 +199,16 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, c
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """sql/ applied (tables, views, unit aliases), in one transaction: each of its ~200 statements
+    committed on its own wrote and synced the WAL, 1.1-1.2 s of every writable connect against
+    0.2-0.26 s at once (bench/README.md, issue 25); and a failure part way now leaves nothing."""
     ddl = (SQL_DIR / "schema.sql").read_text(encoding="utf-8")
-    _require_current_tables(con, ddl)
-    con.execute(ddl)
-    refresh_views(con)
-    load_unit_aliases(con)
-    check_ocr_names(con)
+    with _transaction(con):
+        _require_current_tables(con, ddl)
+        con.execute(ddl)
+        refresh_views(con)
+        load_unit_aliases(con)
+        check_ocr_names(con)
 
 
 def load_unit_aliases(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
