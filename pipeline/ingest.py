@@ -191,14 +191,16 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     readers to be gone, so their memory never adds to theirs."""
     put_aside = put_aside or copy_aside(quarantine_dir)
     sources = sources if sources is not None else store_of(con)
+    contents = [(path, _content(path)) for path in map(Path, paths)]
+    statuses = {} if force else warehouse.report_statuses(
+        con, [c[0] for _, c in contents if not isinstance(c, FileFault)])  # one select, not one a file
     entries: list[tuple[Path, str, Stamp | None, bool, FileFault | None]] = []
-    for path in map(Path, paths):
-        content = _content(path)
+    for path, content in contents:
         if isinstance(content, FileFault):
             entries.append((path, "", None, False, content))
             continue
         sha, was = content
-        entries.append((path, sha, was, not force and warehouse.report_status(con, sha) == "loaded", None))
+        entries.append((path, sha, was, statuses.get(sha) == "loaded", None))
     to_read = [(p, sha) for p, sha, _, skip, fault in entries if not skip and fault is None]
     if on_reading is not None and len(to_read) > 1:
         on_reading()
