@@ -234,8 +234,9 @@ class _AtUse(types.ModuleType):
 
 def _gx():
     """`great_expectations`, imported once, without what it would import for nothing
-    (`_NOT_IMPORTED`, `_IMPORTED_AT_USE`). Only GX's modules ever see the stand-ins: they are gone
-    from sys.modules once GX is imported, so anything else imports the real modules as ever."""
+    (`_NOT_IMPORTED`, `_IMPORTED_AT_USE`). The stand-ins are gone from sys.modules once GX is
+    imported, so what imports those modules later gets the real ones (a thread importing one of
+    them during GX's import gets the stand-in, which imports the real module at its first use)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     with _GX_LOCK:
