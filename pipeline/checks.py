@@ -9,10 +9,13 @@ here).
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
+import sys
 import threading
+import types
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -183,10 +186,18 @@ def load_gx() -> None:
 
 def warm_up() -> threading.Thread:
     """Import Great Expectations in a thread of its own, started once a run knows it will check
-    something: its 3–5 s of imports overlap the reading, which runs in worker processes."""
-    thread = threading.Thread(target=_gx, name="import great_expectations", daemon=True)
-    thread.start()
-    return thread
+    something: its 1.6-1.8 CPU-s of imports overlap the reading, which runs in worker processes.
+    Started once per process: a second call gives the first thread."""
+    global _warming
+    with _WARMING_LOCK:
+        if _warming is None:
+            _warming = threading.Thread(target=_gx, name="import great_expectations", daemon=True)
+            _warming.start()
+        return _warming
+
+
+_warming: threading.Thread | None = None
+_WARMING_LOCK = threading.Lock()
 
 
 def _in_units(checks: pl.DataFrame) -> pl.DataFrame:
@@ -201,9 +212,45 @@ def _in_units(checks: pl.DataFrame) -> pl.DataFrame:
     return checks.with_columns(out)
 
 
+# What importing Great Expectations imports that the suites never use, and what it costs here: its
+# optional SQL support (sqlalchemy and the dialects GX registers, ~0.4 CPU-s; GX's own
+# `compatibility.sqlalchemy` stands in when it is missing), and for one expectation we do not run
+# (expect_column_kl_divergence_to_be_less_than) scipy.stats and altair (~0.65 + 0.27 CPU-s).
+# Together 3.1-3.2 -> 1.6-1.8 CPU-s (bench/README.md, issue 25).
+_NOT_IMPORTED = ("sqlalchemy",)
+_IMPORTED_AT_USE = ("scipy.stats", "altair")
+_GX_LOCK = threading.Lock()  # the warm-up thread and the checks may both ask for it
+
+
+class _AtUse(types.ModuleType):
+    """A module GX's modules bind at import but use only in expectations jixiao does not run: the
+    real module is imported at its first use, by whoever uses it."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if sys.modules.get(self.__name__) is self:  # used while GX is still being imported
+            sys.modules.pop(self.__name__, None)
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
 def _gx():
+    """`great_expectations`, imported once, without what it would import for nothing
+    (`_NOT_IMPORTED`, `_IMPORTED_AT_USE`). The stand-ins are gone from sys.modules once GX is
+    imported, so what imports those modules later gets the real ones (a thread importing one of
+    them during GX's import gets the stand-in, which imports the real module at its first use)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    import great_expectations as gx  # deferred: importing GX takes ~5 s
+    with _GX_LOCK:
+        if "great_expectations" in sys.modules:
+            import great_expectations as gx
 
+            return gx
+        put = {name: None if name in _NOT_IMPORTED else _AtUse(name)
+               for name in (*_NOT_IMPORTED, *_IMPORTED_AT_USE) if name not in sys.modules}
+        sys.modules.update(put)  # type: ignore[arg-type]
+        try:
+            import great_expectations as gx  # deferred: 1.6-1.8 CPU-s even so
+        finally:
+            for name, stand_in in put.items():
+                if sys.modules.get(name, stand_in) is stand_in:
+                    sys.modules.pop(name, None)
     return gx

@@ -284,15 +284,16 @@ def _ingest(args: argparse.Namespace) -> int:
         outcomes = []
         unchecked = warehouse.unchecked_reports(con)  # loaded by a run that was killed before its checks
         published = time.monotonic()
+        if unchecked:
+            checks.warm_up()  # they are checked whatever else this run does
         for n, outcome in enumerate(ingest_many(con, files, force=args.force, workers=args.workers,
                                                 prefer_ocr=args.prefer_ocr,
                                                 quarantine_dir=Path(args.quarantine), limits=limits,
-                                                batch_seconds=min(args.publish_every, BATCH_SECONDS)),
+                                                batch_seconds=min(args.publish_every, BATCH_SECONDS),
+                                                on_reading=checks.warm_up),  # beside the reading
                                     start=1):
             outcomes.append(outcome)
             if outcome.status == "loaded":
-                if not unchecked and n < len(files):
-                    checks.warm_up()  # while the other reports are read
                 unchecked.append(outcome.sha256)
             if not args.quiet:
                 print(f"[{n}/{len(files)}] {shown(outcome.path)} ... {describe(outcome)}",

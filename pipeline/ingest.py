@@ -168,7 +168,8 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
                 quarantine_dir: Path | None = None, limits: bounded.Limits = bounded.Limits(),
                 workers: int | None = None, part_pages: int = PART_PAGES,
                 batch_seconds: float = BATCH_SECONDS, put_aside: PutAside | None = None,
-                sources: Path | None = None, prefer_ocr: bool | Collection[str] = False) -> Iterator[Outcome]:
+                sources: Path | None = None, prefer_ocr: bool | Collection[str] = False,
+                on_reading: Callable[[], object] | None = None) -> Iterator[Outcome]:
     """Load reports, each whole or not at all, yielding their outcomes in the order of `paths`.
 
     Each report is read in parts (`pipeline.extract`), up to `workers` parts at once, of one report or
@@ -183,21 +184,32 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     is first kept in the store of sources, `sources` (default `pipeline.sources.store_of(con)`), or
     refused. `prefer_ocr`: every page of a PDF read from its image, the text layer set aside (the
     user distrusts it; `dim_form.ocr_reason` says `ocr_asked_for`); for every report, or for those
-    whose sha256 it holds (a rebuild asks again for what was asked)."""
+    whose sha256 it holds (a rebuild asks again for what was asked). `on_reading` is called once as
+    soon as the run knows it will read something, before the counting (the CLI imports Great
+    Expectations then, beside the forkserver's start and the reading); when that something is one
+    report, only once it is counted and found short (one part): a long report's checks wait for its
+    readers to be gone, so their memory never adds to theirs."""
     put_aside = put_aside or copy_aside(quarantine_dir)
     sources = sources if sources is not None else store_of(con)
+    contents = [(path, _content(path)) for path in map(Path, paths)]
+    statuses = {} if force else warehouse.report_statuses(
+        con, [c[0] for _, c in contents if not isinstance(c, FileFault)])  # one select, not one a file
     entries: list[tuple[Path, str, Stamp | None, bool, FileFault | None]] = []
-    for path in map(Path, paths):
-        content = _content(path)
+    for path, content in contents:
         if isinstance(content, FileFault):
             entries.append((path, "", None, False, content))
             continue
         sha, was = content
-        entries.append((path, sha, was, not force and warehouse.report_status(con, sha) == "loaded", None))
+        entries.append((path, sha, was, statuses.get(sha) == "loaded", None))
     to_read = [(p, sha) for p, sha, _, skip, fault in entries if not skip and fault is None]
+    if on_reading is not None and len(to_read) > 1:
+        on_reading()
     counted = dict(zip((sha for _, sha in to_read), (r for _, r in bounded.run(
         count_pages, [p for p, _ in to_read], limits=limits,
         workers=workers or (1 if len(to_read) <= SOLO_FILES else None)))))
+    if on_reading is not None and len(to_read) == 1 and isinstance(pages := counted[to_read[0][1]], int) \
+            and len(parts(pages, part_pages)) == 1:
+        on_reading()
     asked = (lambda sha: prefer_ocr) if isinstance(prefer_ocr, bool) else prefer_ocr.__contains__
     jobs = [PartJob(p, sha, part, asked(sha)) for p, sha in to_read if isinstance(counted[sha], int)
             for part in parts(counted[sha], part_pages)]

@@ -32,3 +32,33 @@ def test_a_small_batch_is_counted_by_one_worker(tmp_path, monkeypatch, solo, giv
     outcomes = list(ingest.ingest_many(con, REPORTS, workers=given))
     assert [o.status for o in outcomes] == ["loaded", "loaded"] and sum(o.pages for o in outcomes) == 4
     assert asked == expected
+
+
+def test_the_checks_start_as_soon_as_the_run_knows_it_reads(tmp_path, monkeypatch):
+    """`on_reading` (the CLI starts importing Great Expectations then) comes once, before the counting
+    when more than one report is to be read, after it when the one report is read whole; never when
+    nothing is read (a rerun) or the one report is long (read in parts: its checks wait for its
+    readers to be gone, so their memory never adds to theirs)."""
+    events = []
+    real = bounded.run
+
+    def spied(fn, items, **kwargs):
+        items = list(items)
+        if items:
+            events.append(fn.__name__)
+        return real(fn, items, **kwargs)
+
+    monkeypatch.setattr(bounded, "run", spied)
+    con = warehouse.connect(tmp_path / "w.duckdb")
+
+    def ingest_many(paths, **kwargs) -> tuple[list[str], list[str]]:
+        events.clear()
+        statuses = [o.status for o in ingest.ingest_many(con, paths, on_reading=lambda: events.append("on_reading"),
+                                                         **kwargs)]
+        return statuses, list(events)
+
+    assert ingest_many(REPORTS[:1], part_pages=1, force=True) == (["loaded"], ["count_pages", "_read_part"])
+    assert ingest_many(REPORTS[:1], force=True) == (["loaded"], ["count_pages", "on_reading", "_read_part"])
+    assert ingest_many(REPORTS, force=True) == (["loaded", "loaded"],
+                                                ["on_reading", "count_pages", "_read_part"])
+    assert ingest_many(REPORTS) == (["skipped", "skipped"], [])

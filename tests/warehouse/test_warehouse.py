@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 
 import duckdb
@@ -135,3 +136,31 @@ def test_file_name_and_path_are_of_the_file_last_read(tmp_path):
     assert named() == [("first.pdf", str(first))]
     ingest_file(con, second, force=True)
     assert named() == [("second.pdf", str(second))]
+
+
+def test_the_schema_is_applied_again_only_when_sql_changed(tmp_path, monkeypatch):
+    """A warehouse this jixiao made current opens without its DDL and views run again (its stored
+    digest matches); a changed view file, or a warehouse that lost its digest, is applied in full.
+    The unit aliases are reloaded either way."""
+    applied = []
+    real = warehouse.refresh_views
+    monkeypatch.setattr(warehouse, "refresh_views", lambda c: (applied.append(1), real(c)))
+    path = tmp_path / "w.duckdb"
+    for _ in range(2):
+        warehouse.connect(path).close()
+    assert len(applied) == 1
+
+    sql = tmp_path / "sql"
+    shutil.copytree(warehouse.SQL_DIR, sql)
+    (sql / "views" / "v_probe.sql").write_text("CREATE OR REPLACE VIEW v_probe AS SELECT 1 AS one;\n")
+    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
+    (sql / "unit_aliases.csv").write_text("alias,unit\n甲局,乙局\n", encoding="utf-8")
+    monkeypatch.setenv("JIXIAO_UNIT_ALIASES", str(sql / "unit_aliases.csv"))
+    con = warehouse.connect(path)
+    assert len(applied) == 2
+    assert "v_probe" in warehouse.views(con)
+    assert con.execute("SELECT alias, unit FROM unit_alias").fetchall() == [("甲局", "乙局")]
+    con.execute(f"DROP MACRO {warehouse.SCHEMA_DIGEST}")
+    con.close()
+    warehouse.connect(path).close()
+    assert len(applied) == 3
