@@ -573,10 +573,10 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
         ya, yb = max(0, int(top) + inset), min(clean.shape[0], int(bottom) - inset)
         xa, xb = max(0, int(left) + inset), min(clean.shape[1], int(right) - inset)
         if yb - ya >= 8 and xb - xa >= 8:
-            crops.append((ya, xa, _glyph_blots(clean[ya:yb, xa:xb]), clean[ya:yb, xa:xb]))
-    em = _em([b for _, _, b, _ in crops])
-    boxes, lines = [], []
-    for ya, xa, blots, crop in crops:
+            crops.append((ya, xa, xb, _glyph_blots(clean[ya:yb, xa:xb]), clean[ya:yb, xa:xb]))
+    em = _em([b for _, _, _, b, _ in crops])
+    boxes, sides, lines = [], [], []
+    for ya, xa, xb, blots, crop in crops:
         found = ink_lines(blots, em)
         if not found:  # a faint glyph in pieces (a "6" under a seal): its pieces grown into one
             grown = _glyph_blots(crop, grown=True)
@@ -589,11 +589,14 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
             t, b, l, r = (p * h for p in _PAD)
             boxes.append((max(0.0, xa + x0 - l), max(0.0, ya + y0 - t),
                           min(clean.shape[1] - 1.0, xa + x1 + r), min(clean.shape[0] - 1.0, ya + y1 + b)))
+            sides.append((float(xa), float(xb)))
     read = recognise_crops([clean[int(y0):int(round(y1)) + 1, int(x0):int(round(x1)) + 1] for x0, y0, x1, y1 in boxes])
-    for (x0, y0, x1, y1), (text, conf) in zip(boxes, read):
+    for (x0, y0, x1, y1), (a, b), (text, conf) in zip(boxes, sides, read):
         text = text.strip()
         if text:
-            lines.append(measured(Line(text, conf, x0, y0, x1, y1), clean))
+            # the line is in its region by construction: its box is kept inside the region's borders,
+            # so that a box grown over a border is not taken for a line across two cells (`split_read`)
+            lines.append(measured(Line(text, conf, max(x0, a), y0, min(x1, b), y1), clean))
     return lines
 
 
