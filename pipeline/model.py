@@ -46,7 +46,7 @@ class OcrCell:
     confidence: float
     box: tuple[float, float, float, float]
     correction: str | None = None  # the confusion corrected ("一→—", "O→0", ...), or None
-    second: str | None = None  # a one-line number read again at another scale (None: not read again)
+    second: str | None = None  # a target's or an actual's one-line number read again (None: not read again)
 
 
 @dataclass(frozen=True)

@@ -162,11 +162,20 @@ def _digits(text: str) -> str:
     return _MARKS.sub("", text)
 
 
+UNCHECKED = ("target", "actual")  # the numbers no rule covers: 年度指标值, 实际完成值
+
+
+def unchecked(form: Form) -> list:
+    """The OCR cells of `form` holding a target or an actual: no sum or rule covers them, so these
+    are the cells read a second time (`read.ocr.page.attach`) and compared (`disagreements`)."""
+    return _holding(form, UNCHECKED)
+
+
 def disagreements(form: Form) -> list:
     """The OCR cells of `form` holding a target or an actual (年度指标值, 实际完成值) with a number,
     read twice, whose two reads' numbers differ: the rules cannot check these, so a difference
     leaves the cell and the form unverified."""
-    return [c for c in _holding(form, ("target", "actual"))
+    return [c for c in unchecked(form)
             if c.second is not None and _digits(c.text) and _digits(c.second) != _digits(c.text)]
 
 

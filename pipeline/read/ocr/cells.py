@@ -11,13 +11,13 @@ corrections the domain allows (`corrections`), every one recorded with the cell.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..grids import Grid, _regions
 from .corrections import correct, snap_row
-from .recognise import FULL_STOP, Line, full_stop, reread, second_reads, split_read
+from .recognise import FULL_STOP, Line, full_stop, reread, second_crop, split_read
 from .ruling import CellBorders, Edges
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
@@ -32,7 +32,9 @@ class OcrGrid(Grid):
     boxes: tuple[tuple[Box | None, ...], ...] = ()
     raw: tuple[tuple[str, ...], ...] = ()  # the text as recognised
     corrections: tuple[tuple[str | None, ...], ...] = ()  # the confusion corrected in a cell, if any
-    second: tuple[tuple[str | None, ...], ...] = ()  # a number's second read (`recognise.second_reads`)
+    # each one-line number's crop for a second read, by (row, column): read only where no check covers
+    # the value (`page.attach`, `recognise.second_reads`)
+    again: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _index(edges: list[tuple[float, float]], v: float) -> int | None:
@@ -103,8 +105,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     boxes: list[list[Box | None]] = [[None for _ in cols] for _ in rows]
     raw: list[list[str]] = [["" for _ in cols] for _ in rows]
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
-    second: list[list[str | None]] = [[None for _ in cols] for _ in rows]
-    numbers: list[tuple[int, int, Line]] = []  # each number on one line, read again below
+    again: dict[tuple[int, int], np.ndarray] = {}  # each number on one line: its crop to read again
     for (r, c), parts in placed.items():
         raw[r][c] = "\n".join(reading_order(parts))
         dropped = marks(parts)
@@ -119,16 +120,15 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         if notes:
             fixes[r][c] = ", ".join(notes + ([fixes[r][c]] if fixes[r][c] else []))
         conf[r][c] = min(p.conf for p in parts)
-        if len(parts) == 1 and any(ch.isdigit() for ch in data[r][c]):  # a number on one line
-            numbers.append((r, c, parts[0]))
+        if len(parts) == 1 and any(ch.isdigit() for ch in data[r][c]) and \
+                (crop := second_crop(clean, parts[0])) is not None:  # a number on one line
+            again[(r, c)] = crop
         x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
         y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)
         em = min(p.height for p in parts if p is not stop) * 0.3  # glyph centres, not the padded box
         spans[r][c] = ((x0 + em) * to_pt, max(x0 + em, x1 - em) * to_pt)
         (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
         boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
-    for (r, c, _), again in zip(numbers, second_reads(clean, [line for _, _, line in numbers])):
-        second[r][c] = None if again is None else correct(again)[0]
     for r, row in enumerate(data):  # a label near several: not one its row already prints
         data[r], fixes[r] = snap_row(row, fixes[r])
     grid = OcrGrid(
@@ -141,7 +141,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         boxes=tuple(tuple(row) for row in boxes),
         raw=tuple(tuple(row) for row in raw),
         corrections=tuple(tuple(row) for row in fixes),
-        second=tuple(tuple(row) for row in second),
+        again=again,
     )
     return grid, taken
 

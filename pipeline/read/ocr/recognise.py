@@ -336,20 +336,23 @@ def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | Non
     return quotes(colons(part, clean), clean)
 
 
-def second_reads(clean: np.ndarray, lines: list[Line]) -> list[str | None]:
-    """Each recognised line read a second time, alone on its own crop (a margin of a quarter of its
-    height around its box, not the crop it was first read from; recognition only): a number no rule
-    can check (a target, an actual) is trusted only when both reads agree
-    (`pipeline.facts.ocr_trust`). None where the crop is too small to read. A page read by its
-    ruling (`by_cells`) reads them as it read the lines (`recognise_crops`), else one at a time
-    through the engine, as the detector's lines were read. The crop at its own scale: at 1.5× or 2×
-    PP-OCRv4 lost the "≥" of "≥10次" (a right form unverified); at 1× its 58 reads of a page agree."""
-    crops: list[np.ndarray | None] = []
-    for line in lines:
-        m = max(2, int(line.height * 0.25))
-        ya, yb = max(0, int(line.y0) - m), min(clean.shape[0], int(round(line.y1)) + m)
-        xa, xb = max(0, int(line.x0) - m), min(clean.shape[1], int(round(line.x1)) + m)
-        crops.append(None if yb - ya < 6 or xb - xa < 6 else clean[ya:yb, xa:xb])
+def second_crop(clean: np.ndarray, line: Line) -> np.ndarray | None:
+    """The crop a recognised line is read from a second time (`second_reads`): its box with a margin
+    of a quarter of its height, not the crop it was first read from; a copy, so that the page's
+    image is not kept with it. None where it is too small to read."""
+    m = max(2, int(line.height * 0.25))
+    ya, yb = max(0, int(line.y0) - m), min(clean.shape[0], int(round(line.y1)) + m)
+    xa, xb = max(0, int(line.x0) - m), min(clean.shape[1], int(round(line.x1)) + m)
+    return None if yb - ya < 6 or xb - xa < 6 else clean[ya:yb, xa:xb].copy()
+
+
+def second_reads(crops: list[np.ndarray | None]) -> list[str | None]:
+    """Each line's `second_crop` recognised alone (recognition only): a number no rule can check (a
+    target, an actual) is trusted only when both reads agree (`pipeline.facts.ocr_trust`); only such
+    numbers are read so (`page.attach`). None where there is no crop. A page read by its ruling
+    (`by_cells`) reads them as it read the lines (`recognise_crops`), else one at a time through the
+    engine, as the detector's lines were read. The crop at its own scale: at 1.5× or 2× PP-OCRv4
+    lost the "≥" of "≥10次" (a right form unverified); at 1× its 58 reads of a page agree."""
     if by_cells():
         read = iter(recognise_crops([c for c in crops if c is not None]))
         return [None if c is None else next(read)[0].strip() for c in crops]
@@ -551,7 +554,7 @@ def recognise_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
         return []
     rec = engine().text_rec
     before = rec.rec_batch_num, rec.rec_image_shape
-    rec.rec_batch_num, rec.rec_image_shape = _BATCH, [3, 48, _MIN_WIDTH]
+    rec.rec_batch_num, rec.rec_image_shape = _BATCH, [3, 48, int(os.environ.get("JIXIAO_OCR_MIN_WIDTH", _MIN_WIDTH))]
     try:
         result, _ = rec([cv2.cvtColor(np.ascontiguousarray(c), cv2.COLOR_GRAY2BGR) for c in crops])
     finally:
@@ -570,10 +573,10 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
         ya, yb = max(0, int(top) + inset), min(clean.shape[0], int(bottom) - inset)
         xa, xb = max(0, int(left) + inset), min(clean.shape[1], int(right) - inset)
         if yb - ya >= 8 and xb - xa >= 8:
-            crops.append((ya, xa, _glyph_blots(clean[ya:yb, xa:xb]), clean[ya:yb, xa:xb]))
-    em = _em([b for _, _, b, _ in crops])
-    boxes, lines = [], []
-    for ya, xa, blots, crop in crops:
+            crops.append((ya, xa, xb, _glyph_blots(clean[ya:yb, xa:xb]), clean[ya:yb, xa:xb]))
+    em = _em([b for _, _, _, b, _ in crops])
+    boxes, sides, lines = [], [], []
+    for ya, xa, xb, blots, crop in crops:
         found = ink_lines(blots, em)
         if not found:  # a faint glyph in pieces (a "6" under a seal): its pieces grown into one
             grown = _glyph_blots(crop, grown=True)
@@ -586,11 +589,14 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
             t, b, l, r = (p * h for p in _PAD)
             boxes.append((max(0.0, xa + x0 - l), max(0.0, ya + y0 - t),
                           min(clean.shape[1] - 1.0, xa + x1 + r), min(clean.shape[0] - 1.0, ya + y1 + b)))
+            sides.append((float(xa), float(xb)))
     read = recognise_crops([clean[int(y0):int(round(y1)) + 1, int(x0):int(round(x1)) + 1] for x0, y0, x1, y1 in boxes])
-    for (x0, y0, x1, y1), (text, conf) in zip(boxes, read):
+    for (x0, y0, x1, y1), (a, b), (text, conf) in zip(boxes, sides, read):
         text = text.strip()
         if text:
-            lines.append(measured(Line(text, conf, x0, y0, x1, y1), clean))
+            # the line is in its region by construction: its box is kept inside the region's borders,
+            # so that a box grown over a border is not taken for a line across two cells (`split_read`)
+            lines.append(measured(Line(text, conf, max(x0, a), y0, min(x1, b), y1), clean))
     return lines
 
 
