@@ -61,11 +61,15 @@ class Columns:
 
     def assign(self, row: Row) -> dict[str, str]:
         """Field → text for the non-empty cells of `row`; cells left of the first header are `_left`."""
-        out: dict[str, list[str]] = {}
+        return {k: "\n".join(c.text for c in v) for k, v in self.cells(row).items()}
+
+    def cells(self, row: Row) -> dict[str, list[Cell]]:
+        """Field → the non-empty cells of `row` read into it, left to right."""
+        out: dict[str, list[Cell]] = {}
         for cell in row.cells:
             if cell.text.strip():
-                out.setdefault(self.column(cell)[0], []).append(cell.text)
-        return {k: "\n".join(v) for k, v in out.items()}
+                out.setdefault(self.column(cell)[0], []).append(cell)
+        return out
 
     def column(self, cell: Cell) -> tuple[str, float, float]:
         """The field a cell is read into, and the x range that field's header governs."""

@@ -263,6 +263,17 @@ class _FormReader:
                     f"{len(lines)} lines {lines!r}; a number is printed on one (two cells run "
                     "together: a border not seen)", row.page)
 
+    def _one_cell(self, row: Row, columns: Columns, fields: tuple[str, ...]) -> None:
+        """A value is printed in one cell: two cells read into one value field ("16" and "16" into
+        年度指标值, "1616") are a column whose header was not recognised (misread, or a label the
+        vocabulary lacks) folded into the one on its left; refused, never loaded glued."""
+        for name, cells in columns.cells(row).items():
+            if name in fields and len(cells) > 1:
+                raise ExtractionFault(
+                    self.file, f"{self._which()}: row {texts(row)!r}: {len(cells)} cells "
+                    f"{[flat(c.text) for c in cells]!r} are read into the {name} column; a value is "
+                    "printed in one (a column whose header is not recognised, or a border not seen)", row.page)
+
     def _fits(self, row: Row, columns: Columns, fields: tuple[str, ...]) -> None:
         misfit = columns.misfit(row, fields)
         if misfit:
@@ -444,6 +455,7 @@ class _FormReader:
                 return False
         if not placeholder:
             self._one_line(row, values, ("weight", "score"))
+        self._one_cell(row, columns, _VALUE_FIELDS)
         level1_text = self._across_pages("level1", row, flat(values.get("level1")))
         previous = self.indicators[-1] if self.indicators else None
         if level1_text:

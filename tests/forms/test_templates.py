@@ -175,3 +175,23 @@ def test_forms_sharing_a_page_take_its_titles_in_turn():
     assert _title(page, 1) == "项目支出绩效自评表"
     assert _title_year("部门预算项目支出绩效自评表（2023年度）\n项目名称", 0) == "2023"
     assert _title_year("项目名称 x\n（2022年度）", 5) == "2022"  # fewer titles than forms: the first
+
+
+def test_a_column_whose_header_is_not_recognised_is_never_glued_to_its_left():
+    """The 实际完成值 header misread ("光疏霜", as OCR did on a made scan): its column's values fell
+    into 年度指标值, the column on its left ("16" and "16" read as target "1616", loaded unflagged).
+    Two cells read into one value field are refused, naming them."""
+    import dataclasses
+
+    from pipeline.errors import ExtractionFault
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
+    grids, _ = read_grids(pdf)
+    renamed = [dataclasses.replace(g, rows=tuple(tuple("光疏霜" if c == "* 实际完成值" else c for c in r)
+                                                 for r in g.rows)) for g in grids]
+    assert renamed != grids
+    with pytest.raises(ExtractionFault, match="cells .* are read into the target column"):
+        read_forms(inspect(pdf), renamed)
