@@ -79,6 +79,10 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
                 if skipped is not None:
                     skipped.append((rows[0].page, why))
                 continue
+            pages = {p for r in rows for p in r.pages}
+            cut = next((g for g in grids if g.cut and g.page in pages), None)
+            if cut is not None:  # the producer printed part of a value of this form (`grids._cut_cells`)
+                raise IncompleteForm(str(info.path), cut.cut, cut.page)
             forms.append(_FormReader(info, rows, template_of(info, rows), nth).read())
     if skipped is not None:  # a titled table with none of a form's anchors (a 部门整体 table): said too
         held = {p for f in forms for p in range(f.source.first_page, f.source.last_page + 1)}
@@ -558,25 +562,21 @@ class _FormReader:
     def _no_level_cut_short(self) -> None:
         """A 一级/二级 label whose end was printed outside the table (a browser centres a merged cell's
         text on the whole cell, across a page break: "标" of "效益指标" falls below the last border) is
-        refused, never loaded cut: a known 一级 name cut short ("效益指", "产"), a label ending in part
-        of the suffix every level's name ends with ("时效指"), or a 一级 weight printed on some 一级
-        labels of the form and lost from another ("产出指标" without its "(50分)")."""
+        refused, never loaded cut: one starting a known name and shorter than its stem ("产" of
+        产出指标, "服务对象满意"; the stem alone, "产出", is a name of its own), or ending in part of the
+        suffix every level's name ends with ("时效指"); or a 一级 weight printed on some 一级 labels of
+        a variant that weighs them and lost from another ("产出指标" without its "(50分)")."""
         voc = vocabulary()
-        suffix = voc.level_suffix
-        parts = tuple(suffix[:k] for k in range(1, len(suffix)))
         for r in self.indicators:
-            name = next((n for n in voc.level1 if n.startswith(r.level1) and n != r.level1), None)
-            cut = ("一级指标", r.level1, name) if name else next(
-                (("一级指标" if k == "level1" else "二级指标", v, v + suffix[len(part):])
-                 for k, v in (("level1", r.level1), ("level2", re.sub(r"[(（][^()（）]*[)）]\s*$", "", r.level2 or "")))
-                 for part in parts if v.endswith(part)), None)
-            if cut:
-                raise ExtractionFault(
-                    self.file, f"{self._which()}: indicator row {r.level3 or r.level2 or ''!r} has the "
-                    f"{cut[0]} {cut[1]!r}, cut short of {cut[2]!r} (text lost at a border or page break)", r.page)
+            for which, text, names in (("一级指标", r.level1, voc.level1), ("二级指标", r.level2, voc.level2)):
+                name = cut_short(text, names)
+                if name:
+                    raise ExtractionFault(
+                        self.file, f"{self._which()}: indicator row {r.level3 or r.level2 or ''!r} has the "
+                        f"{which} {text!r}, cut short of {name!r} (text lost at a border or page break)", r.page)
         weighed = {r.level1 for r in self.indicators if r.level1_weight is not None}
         bare = next((r for r in self.indicators if r.level1 not in weighed and not r.placeholder), None)
-        if weighed and bare is not None:
+        if weighed and bare is not None and self.t.weights == "level1":
             raise ExtractionFault(
                 self.file, f"{self._which()}: the 一级指标 {bare.level1!r} prints no weight while "
                 f"{sorted(weighed)[0]!r} does (its \"(N分)\" lost at a border or page break)", bare.page)
@@ -689,6 +689,19 @@ class _FormReader:
             absent=t.absent,
             checkboxes=dict(self.checkboxes),
         )
+
+
+def cut_short(text: str | None, names: tuple[str, ...]) -> str | None:
+    """The level name `text` is cut short of (`_FormReader._no_level_cut_short`), or None: a known
+    name it starts while shorter than that name's stem ("产" of 产出指标; "产出" is a name of its own),
+    or the name it makes with the rest of the suffix it ends in part of ("时效指" → 时效指标)."""
+    suffix = vocabulary().level_suffix
+    text = re.sub(r"[(（][^()（）]*[)）]\s*$", "", text or "")
+    if not text:
+        return None
+    name = next((n for n in names if n.startswith(text) and len(text) < len(n) - len(suffix)), None)
+    part = next((suffix[:k] for k in range(len(suffix) - 1, 0, -1) if text.endswith(suffix[:k])), None)
+    return name or (text + suffix[len(part):] if part else None)
 
 
 def _whole_level(text: str) -> bool:

@@ -83,6 +83,8 @@ class Grid:
     # of a merged cell a page break cuts, where a browser centres its text on the whole cell
     # (`_under`); read into the cell only where the next page's table goes on in that column
     under: tuple[str, ...] = ()
+    # a cell of this table whose border cuts its text (`_cut_cells`): a form read from it is refused
+    cut: str = ""
 
     @property
     def top(self) -> float:
@@ -114,6 +116,8 @@ class Ruling:
     runs: tuple[tuple["glyphs.Char", ...], ...] = dataclasses.field(default=(), compare=False, repr=False)
     box: tuple[float, float, float, float] = dataclasses.field(default=(0.0, 0.0, 0.0, 0.0), compare=False)
     seals: tuple["Seal", ...] = dataclasses.field(default=(), compare=False)  # set aside (`glyphs.seals`)
+    # cells whose border cuts their text (`_cut_cells`): a point inside each, and what is cut
+    cuts: tuple[tuple[float, float, str], ...] = dataclasses.field(default=(), compare=False)
 
     def encloses(self, x: float, y: float) -> bool:
         """A ruled line runs above, below, left and right of the point: it is inside a cell."""
@@ -150,7 +154,8 @@ class Layer:
     def grids(self) -> list[Grid]:
         flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in self.outlines.items() for o in found]
         runs = page_runs(self.rulings, flat)
-        grids = [_open_edges(_under(_grid(p, o, runs[p]), runs[p], found), self.rulings[p])
+        grids = [_cut_of(_open_edges(_under(_grid(p, o, runs[p]), runs[p], found), self.rulings[p]),
+                         self.rulings[p])
                  for p, found in self.outlines.items() for o in found]
         grids.sort(key=lambda g: (g.page, -g.top, g.left))
         return grids
@@ -231,7 +236,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                                             box[1], box[3]) if off else None
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
-                    _refuse_cut_cells(name, n, chars, found)
+                    cuts = _cut_cells(chars, found)
                     runs = glyphs.runs(chars)
                     fold = _two_up(found, runs, box)
                     if fold is not None:  # two pages on one sheet: the right one read after the left
@@ -239,7 +244,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                                                                           found, box)
                         runs = glyphs.runs(chars)
                     rulings[n] = Ruling(n, horizontal, vertical, tuple(chars), tuple(map(tuple, runs)), box,
-                                        tuple(sealed))
+                                        tuple(sealed), cuts)
                     if chars:
                         outlines[n] = found
                     doc.release(n)
@@ -492,7 +497,9 @@ def _under(grid: Grid, runs: list[list[glyphs.Char]], found: list["_Outline"]) -
         return not any(o.rows[-1][1] <= ch.cy <= o.rows[0][0] and o.cols[0][0] <= ch.cx <= o.cols[-1][1]
                        for o in found)
 
-    below = sorted((r for r in runs if r[0].cy < grid.bottom and outside_tables(r)),
+    below = sorted((r for r in runs if r[0].cy < grid.bottom and outside_tables(r)
+                    and not any(ch.hidden for ch in r)  # what no viewer shows is no cell's rest
+                    and r[0].ink0 > grid.left + glyphs.TOUCH * r[0].size),  # a note starts at the edge
                    key=lambda r: -max(ch.inky1 for ch in r))
     texts = []
     for left, right in grid.col_x:
@@ -539,36 +546,46 @@ def _cut_region(ch: glyphs.Char, found: list[_Outline], horizontal, box) -> bool
     return False
 
 
-def _refuse_cut_cells(name: str, page: int, chars: list[glyphs.Char], found: list[_Outline]) -> None:
-    """Refuse the page where a cell's border cuts its text: a glyph a viewer does not see, clipped
-    to its cell (`glyphs.Char.hidden`), in a table. LibreOffice Calc prints a cell's text clipped to a
-    row whose fixed height is too low for it, and writes the line the border cuts into the text
-    layer all the same, but not the lines after it: read as placed, that line goes into the cell
-    below (or, where it is the cell's own, the cell reads on as far as that line only), and the
-    value loaded is part of the value. `IncompleteForm` names the page and the cell by what it
-    shows and what is cut away. (A line the border cuts may be the cell's last: the text layer then
-    holds all of it, but nothing printed says so.)
+def _cut_cells(chars: list[glyphs.Char], found: list[_Outline]) -> tuple[tuple[float, float, str], ...]:
+    """The cells of the page's tables whose border cuts their text: a glyph a viewer does not see,
+    clipped to its cell (`glyphs.Char.hidden`), in a table. LibreOffice Calc prints a cell's text
+    clipped to a row whose fixed height is too low for it, and writes the line the border cuts into
+    the text layer all the same, but not the lines after it: read as placed, that line goes into the
+    cell below (or, where it is the cell's own, the cell reads on as far as that line only), and the
+    value loaded is part of the value. Each is a point inside the cell and a reason naming what it
+    shows and what is cut away; a form read from its table is refused with it (`Grid.cut`,
+    `forms.reader.read_forms`), a table that is no form (a summary, an attachment) costs nothing.
+    (A line the border cuts may be the cell's last: the text layer then holds all of it, but nothing
+    printed says so.)
 
     Hidden glyphs outside every table are left to the rules that place them: the copies of a
     merged cell's label Calc draws on every page the cell spans (`_cut_region`), and the text a
     too-wide sheet continues on its spill page (`page_runs`)."""
     hidden = [ch for ch in chars if ch.hidden]
     if not hidden:
-        return
+        return ()
     tables = [(o.cols[0][0], o.rows[-1][1], o.cols[-1][1], o.rows[0][0]) for o in found]
     # in a table by the middle of its ink (its blank advance may reach past the table's edge)
     cut = [ch for ch in hidden if any(x0 <= (ch.ink0 + ch.ink1) / 2 <= x1
                                       and y0 <= (ch.inky0 + ch.inky1) / 2 <= y1 for x0, y0, x1, y1 in tables)]
-    if not cut:
-        return
-    clip = cut[0].clip
-    shown_part = glyphs.text([ch for ch in chars if not ch.hidden and _within(ch.cx, ch.cy, clip)])
-    shown_part = shown_part.replace("\n", "")
-    lost = glyphs.text([ch for ch in cut if ch.clip == clip]).replace("\n", "")
-    raise IncompleteForm(name, f"the text of a cell is cut by its border (x {clip[0]:.0f}–{clip[2]:.0f}, "
-                               f"y {clip[1]:.0f}–{clip[3]:.0f}): it shows {_short(shown_part)!r}, and "
-                               f"{_short(lost)!r} is drawn outside it, where no viewer shows it; the "
-                               f"producer printed part of the value only (a row too low for its text)", page)
+    out = []
+    for clip in dict.fromkeys(ch.clip for ch in cut):
+        shown_part = glyphs.text([ch for ch in chars if not ch.hidden and _within(ch.cx, ch.cy, clip)])
+        lost = glyphs.text([ch for ch in cut if ch.clip == clip]).replace("\n", "")
+        first = next(ch for ch in cut if ch.clip == clip)
+        out.append(((first.ink0 + first.ink1) / 2, (first.inky0 + first.inky1) / 2,
+                    f"the text of a cell is cut by its border (x {clip[0]:.0f}–{clip[2]:.0f}, "
+                    f"y {clip[1]:.0f}–{clip[3]:.0f}): it shows {_short(shown_part.replace(chr(10), ''))!r}, and "
+                    f"{_short(lost)!r} is drawn outside it, where no viewer shows it; the producer "
+                    f"printed part of the value only (a row too low for its text)"))
+    return tuple(out)
+
+
+def _cut_of(grid: Grid, ruling: Ruling) -> Grid:
+    """The grid with the first of its page's cut cells that lies in it (`_cut_cells`)."""
+    reason = next((why for x, y, why in ruling.cuts
+                   if grid.left <= x <= grid.right and grid.bottom <= y <= grid.top), "")
+    return dataclasses.replace(grid, cut=reason) if reason else grid
 
 
 def _within(x: float, y: float, box: tuple[float, float, float, float] | None) -> bool:

@@ -157,8 +157,8 @@ def test_a_cell_whose_text_calc_cut_is_refused_naming_the_cell(pdf):
 
 def test_what_a_clip_path_hides_is_marked_and_read_nowhere():
     """The glyphs of a line Calc drew below the cell it clips to are `hidden`, with the cell's box;
-    they lie in the table, so the page is refused before any of them is placed in a cell. Glyphs
-    that show carry no clip."""
+    they lie in the table, which carries the cut (`Grid.cut`), and a form read from it is refused.
+    Glyphs that show carry no clip."""
     import pypdfium2 as pdfium
 
     from pipeline.errors import IncompleteForm
@@ -182,8 +182,13 @@ def test_what_a_clip_path_hides_is_marked_and_read_nowhere():
     assert all((ch.inky0 + ch.inky1) / 2 < y0 for ch in by_clip[(x0, y0, x1, y1)])  # below its border
     shown = [ch for ch in chars if x0 <= ch.cx <= x1 and y0 <= ch.cy <= y1]
     assert shown and not any(ch.hidden for ch in shown)
+    grids, _ = read_grids(pdf)  # the grids are read; the table holding the cut cell says so
+    assert [g.page for g in grids if g.cut] == [1] and "面深度覆盖" in next(g.cut for g in grids if g.cut)
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.pdf import inspect
+
     with pytest.raises(IncompleteForm, match=r"page 1: the text of a cell is cut"):
-        read_grids(pdf)
+        read_forms(inspect(pdf), grids)  # and a form read from it is refused
 
 
 def test_a_ruled_line_down_a_table_s_left_at_its_height_is_a_merged_cell_s_column():
@@ -202,3 +207,27 @@ def test_a_ruled_line_down_a_table_s_left_at_its_height_is_a_merged_cell_s_colum
     assert _with_page_high_cell(table, [(40.0, 460.0, 40.0, 500.0)], [(40.0, 480.0, 100.0, 480.0)]) == table
     assert _with_page_high_cell(table, [(40.0, 460.0, 40.0, 500.0), (70.0, 460.0, 70.0, 500.0)], []).cols[0] == \
         (70.0, 100.0)  # the nearest line
+
+
+def test_a_cut_cell_in_a_table_that_is_no_form_costs_nothing():
+    """A cell cut by its border in a table no form is read from (a summary beside the forms) refuses
+    nothing: the report's forms load as before."""
+    import dataclasses
+
+    from conftest import PDF
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
+    grids, _ = read_grids(pdf)
+    info = inspect(pdf)
+    before = read_forms(info, grids)
+    summary = dataclasses.replace(grids[-1], page=grids[-1].page + 1,
+                                  rows=(("序号", "项目名称", "自评得分"),) + tuple(("", "", "") for _ in grids[-1].rows[1:]),
+                                  cut="the text of a cell is cut by its border")
+    summary = dataclasses.replace(summary, rows=tuple(r[:3] + ("",) * (len(grids[-1].col_x) - 3) for r in summary.rows))
+    info = dataclasses.replace(info, pages=info.pages + 1, page_texts=info.page_texts + ("项目支出绩效自评结果汇总表",))
+    assert read_forms(info, [*grids, summary]) == before
+    with pytest.raises(Exception, match="cut by its border"):
+        read_forms(info, [dataclasses.replace(g, cut="the text of a cell is cut by its border") for g in grids])
