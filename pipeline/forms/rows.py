@@ -107,7 +107,7 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
             if d is None or not b.open_top[d]:
                 continue
             (ra, ca), (rb, cb) = a.anchors[-1][c], b.anchors[0][d]
-            if a.under and a.under[c] and ca == c and a.rows[ra][ca] \
+            if a.under and a.under[c] and ca == c and rb == 0 and cb == d and a.rows[ra][ca] \
                     and not "".join(b.rows[rb][cb].split()).startswith("".join(a.under[c].split())):
                 # the cell goes on over the next page, and the rest of its text was printed under
                 # this page's table (a browser centres a cut cell's text on the whole cell; Calc

@@ -45,6 +45,7 @@ class Vocabulary:
     goal_columns: dict[str, str]
     indicator_titles: tuple[str, ...]
     level1: tuple[str, ...]
+    level2: tuple[str, ...]
     level_suffix: str
     placeholders: tuple[re.Pattern, ...]
     indicator_columns: dict[str, str]
@@ -97,6 +98,7 @@ def parse(path: Path = PATH) -> Vocabulary:
             goal_columns=dict(goals["columns"]),
             indicator_titles=_strings(ind, "titles"),
             level1=_strings(ind, "level1"),
+            level2=_strings(ind, "level2"),
             level_suffix=str(ind["level_suffix"]),
             placeholders=tuple(re.compile(p) for p in _strings(ind, "placeholders")),
             indicator_columns=dict(ind["columns"]),

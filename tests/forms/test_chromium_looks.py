@@ -131,3 +131,15 @@ def test_a_level_1_weight_lost_from_one_label_is_refused():
     assert bare != grids
     with pytest.raises(ExtractionFault, match="'产出指标' prints no weight while"):
         read_forms(inspect(pdf), bare)
+
+
+def test_a_level_name_is_cut_short_only_below_its_stem_or_inside_the_suffix():
+    from pipeline.forms.reader import cut_short
+    from pipeline.forms.vocabulary import vocabulary
+
+    level1, level2 = vocabulary().level1, vocabulary().level2
+    assert cut_short("效益指", level1) == "效益指标" and cut_short("产", level1) == "产出指标"
+    assert cut_short("时效指", level2) == "时效指标" and cut_short("服务对象满意", level2) == "服务对象满意度指标"
+    # the stems are names of their own (产出 / 数量, as older and provincial forms print them)
+    assert not any(cut_short(t, level1) for t in ("产出", "效益", "过程", "产出指标", "产出指标（50分）", "其他"))
+    assert not any(cut_short(t, level2) for t in ("数量", "时效", "数量指标", "社会效益指标"))
