@@ -14,6 +14,7 @@ import ctypes
 import dataclasses
 import functools
 import math
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -232,9 +233,10 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
                 angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
         has_origin = origin(raw, i, at_ox, at_oy)
         if (x0, y0, x1, y1) == (ink0, inky0, ink1, inky1) and has_origin and size > 0 and not matrix.b \
-                and text >= "\u2e80" and matrix.a > 0:
-            # pdfium knew no advance (its "loose" box is the ink): an ideograph is one em wide from its origin
-            x0, x1 = ox.value, ox.value + size
+                and matrix.a > 0 and unicodedata.east_asian_width(text) in "WF":
+            # pdfium knew no advance (its "loose" box is the ink): a full-width glyph (an ideograph)
+            # is one em wide from its origin, the em across as the text matrix scales it
+            x0, x1 = ox.value, ox.value + font_size(raw, i) * matrix.a
         if not upright:
             x0, y0, x1, y1 = _box(turn, x0, y0, x1, y1)
             ink0, inky0, ink1, inky1 = _box(turn, ink0, inky0, ink1, inky1)
