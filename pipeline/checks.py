@@ -235,8 +235,11 @@ class _AtUse(types.ModuleType):
 def _gx():
     """`great_expectations`, imported once, without what it would import for nothing
     (`_NOT_IMPORTED`, `_IMPORTED_AT_USE`). The stand-ins are gone from sys.modules once GX is
-    imported, so what imports those modules later gets the real ones (a thread importing one of
-    them during GX's import gets the stand-in, which imports the real module at its first use)."""
+    imported, so what imports those modules later gets the real ones. During GX's import (1–2 s),
+    another thread importing scipy.stats or altair gets the stand-in, which imports the real module
+    at its first use, and one importing sqlalchemy for the first time gets ModuleNotFoundError: the
+    CLI and the Dagster steps import neither then. Should GX no longer import without them (an
+    upgrade), it is imported again whole."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     with _GX_LOCK:
@@ -249,8 +252,14 @@ def _gx():
         sys.modules.update(put)  # type: ignore[arg-type]
         try:
             import great_expectations as gx  # deferred: 1.6-1.8 CPU-s even so
+        except ImportError:
+            gx = None
         finally:
             for name, stand_in in put.items():
                 if sys.modules.get(name, stand_in) is stand_in:
                     sys.modules.pop(name, None)
+        if gx is None:  # it needs one of them after all: its half-imported modules go, and it is imported whole
+            for name in [n for n in sys.modules if n == "great_expectations" or n.startswith("great_expectations.")]:
+                del sys.modules[name]
+            import great_expectations as gx
     return gx

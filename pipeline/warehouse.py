@@ -196,6 +196,10 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, c
                 f"{target}: the warehouse file is held by another process; try again when it is "
                 f"done, or stop it ({err})") from err
         raise WarehouseBusy(f"{target}: cannot open the warehouse ({err})") from err
+    except BaseException:  # the unit aliases unreadable, an interrupt: the file is not left held
+        if con is not None:
+            con.close()
+        raise
     return con
 
 
@@ -242,8 +246,11 @@ def load_unit_aliases(con: duckdb.DuckDBPyConnection, path: Path | None = None) 
     import csv
 
     source = Path(path or os.environ.get("JIXIAO_UNIT_ALIASES") or SQL_DIR / "unit_aliases.csv")
-    with source.open(encoding="utf-8-sig", newline="") as fh:
-        rows = [(r["alias"], r["unit"]) for r in csv.DictReader(fh) if r.get("alias") and r.get("unit")]
+    try:
+        with source.open(encoding="utf-8-sig", newline="") as fh:
+            rows = [(r["alias"], r["unit"]) for r in csv.DictReader(fh) if r.get("alias") and r.get("unit")]
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise OSError(f"the unit aliases {source} ($JIXIAO_UNIT_ALIASES) cannot be read: {err}") from err
     con.execute("DELETE FROM unit_alias")
     if rows:
         con.executemany("INSERT OR REPLACE INTO unit_alias SELECT unit_norm(?), unit_norm(?)", rows)
