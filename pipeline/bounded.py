@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from .errors import OverLimit, ReportError, Unreadable
+from .errors import OverLimit, ReportError, Unreadable, setting
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -82,12 +82,11 @@ class Limits:
         override the defaults (the Dagster code location reads its limits this way; the CLI also has
         flags)."""
         base = cls()
-        wall = os.environ.get("JIXIAO_MAX_WALL_SECONDS")
         return cls(
-            seconds=float(os.environ.get("JIXIAO_MAX_SECONDS", base.seconds)),
-            pages=int(os.environ.get("JIXIAO_MAX_PAGES", base.pages)),
-            memory_mb=int(os.environ.get("JIXIAO_MAX_MEMORY_MB", base.memory_mb)),
-            wall_seconds=float(wall) if wall else None,
+            seconds=setting("JIXIAO_MAX_SECONDS", float, base.seconds, "a number of seconds"),
+            pages=setting("JIXIAO_MAX_PAGES", int, base.pages, "a whole number of pages"),
+            memory_mb=setting("JIXIAO_MAX_MEMORY_MB", int, base.memory_mb, "a whole number of MB"),
+            wall_seconds=setting("JIXIAO_MAX_WALL_SECONDS", float, None, "a number of seconds"),
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from .bounded import Limits, ReadersFailed
 from .lines import FORM_LINES, STANDING, VERSIONS, describe, form_line, mb, plain, version_note
-from .errors import WarehouseFault, WarehouseOutdated, shown
+from .errors import SettingError, WarehouseFault, WarehouseOutdated, shown
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
 TABLE_ROWS = 10_000  # `query` prints at most this many rows as a table; csv and json print all
@@ -25,7 +25,11 @@ PREFER_OCR = ("read every page of a PDF from its image by OCR, its text layer se
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    try:
+        parser = _parser()  # its defaults are the limits $JIXIAO_MAX_… set
+    except SettingError as err:
+        print(f"jixiao: {err}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
@@ -46,9 +50,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 3 if status is None else status
 
 
+def _settings() -> None:
+    """Every $JIXIAO_… setting the readers use, judged once before any work: one that cannot mean
+    anything is said here (`SettingError`), not in each worker that reads a page."""
+    from .bounded import Limits
+    from .read.ocr.recognise import by_cells
+
+    Limits.from_env()
+    by_cells()
+
+
 def _run(args: argparse.Namespace, again: bool = True) -> int | None:
     """The command's exit status, each failure said in one line; None: run it again (`again`)."""
     try:
+        _settings()
         return args.run(args)
     except WarehouseFault as err:  # a full disk, a damaged file: said with what is kept
         print(f"jixiao: {err}", file=sys.stderr)
@@ -65,6 +80,9 @@ def _run(args: argparse.Namespace, again: bool = True) -> int | None:
     except MemoryError:
         print("jixiao: out of memory; every report stored so far is whole and kept", file=sys.stderr)
         return 3
+    except SettingError as err:  # $JIXIAO_… that cannot mean anything
+        print(f"jixiao: {err}", file=sys.stderr)
+        return 2
     except (OSError, WarehouseOutdated) as err:  # a missing path, a held warehouse, an unwritable --out
         from .warehouse import is_disk_full
 

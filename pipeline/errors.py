@@ -7,6 +7,10 @@ quarantine entry (see `pipeline.ingest`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def shown(name: str | bytes | os.PathLike) -> str:
@@ -20,6 +24,33 @@ def shown(name: str | bytes | os.PathLike) -> str:
         except UnicodeEncodeError:  # a lone surrogate that no file system byte gave
             return raw.encode("utf-8", "backslashreplace").decode("utf-8")
     return raw.decode("utf-8", "backslashreplace")
+
+
+class SettingError(ValueError):
+    """An environment setting ($JIXIAO_…) that cannot mean anything: said with its name, never a
+    traceback deep in a worker."""
+
+
+def setting(name: str, parse: Callable[[str], T], default: T, what: str) -> T:
+    """$`name` parsed by `parse`, or `default` where it is unset or empty; `what` says what it must
+    be ("a number of seconds"), for the error naming it."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return parse(raw)
+    except ValueError:
+        raise SettingError(f"${name} must be {what}, not {raw!r}") from None
+
+
+def choice(name: str, choices: tuple[str, ...]) -> str:
+    """$`name`, one of `choices` (the first where it is unset)."""
+    def parse(raw: str) -> str:
+        if raw not in choices:
+            raise ValueError(raw)
+        return raw
+
+    return setting(name, parse, choices[0], " or ".join(choices))
 
 
 class ReportError(Exception):

@@ -263,3 +263,14 @@ def test_report_writes_the_review_report_and_never_over_another_folder(sample_wa
     refused = run("report", "--warehouse", str(sample_warehouse), "--out", str(tmp_path / "mine"))
     assert refused.returncode == 2 and "not a review report" in refused.stderr
     assert "Traceback" not in refused.stderr and (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+
+
+@pytest.mark.parametrize("name, value, said", [
+    ("JIXIAO_MAX_SECONDS", "abc", "$JIXIAO_MAX_SECONDS must be a number of seconds, not 'abc'"),
+    ("JIXIAO_MAX_PAGES", "1.5", "$JIXIAO_MAX_PAGES must be a whole number of pages, not '1.5'"),
+    ("JIXIAO_OCR_READ", "cellz", "$JIXIAO_OCR_READ must be page or cells, not 'cellz'"),
+])
+def test_a_setting_that_cannot_mean_anything_is_named_not_a_traceback(tmp_path, name, value, said):
+    result = run("ingest", str(SAMPLES), "--warehouse", str(tmp_path / "w.duckdb"), "-q", env={name: value})
+    assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()  # judged before any work

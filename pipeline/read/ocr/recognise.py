@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...errors import choice, setting
 from .corrections import DASH
 
 if TYPE_CHECKING:
@@ -554,7 +555,8 @@ def recognise_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
         return []
     rec = engine().text_rec
     before = rec.rec_batch_num, rec.rec_image_shape
-    rec.rec_batch_num, rec.rec_image_shape = _BATCH, [3, 48, int(os.environ.get("JIXIAO_OCR_MIN_WIDTH", _MIN_WIDTH))]
+    width = setting("JIXIAO_OCR_MIN_WIDTH", int, _MIN_WIDTH, "a whole number of pixels")
+    rec.rec_batch_num, rec.rec_image_shape = _BATCH, [3, 48, width]
     try:
         result, _ = rec([cv2.cvtColor(np.ascontiguousarray(c), cv2.COLOR_GRAY2BGR) for c in crops])
     finally:
@@ -603,4 +605,4 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
 def by_cells() -> bool:
     """Whether a page is read cell by cell from its ruling ($JIXIAO_OCR_READ=cells) rather than by
     the detector over the whole page (`page`, the default)."""
-    return os.environ.get("JIXIAO_OCR_READ", "page") == "cells"
+    return choice("JIXIAO_OCR_READ", ("page", "cells")) == "cells"
