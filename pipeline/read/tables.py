@@ -64,10 +64,10 @@ class Table:
             return f"table {self.index}, rows {first + 1}–{last + 1}"
         r, c = self.origin
         name = "'" + self.sheet.replace("'", "''") + "'"
-        return f"{name}!{_column(c)}{r + first}:{_column(c + self.cols - 1)}{r + last}"
+        return f"{name}!{column_name(c)}{r + first}:{column_name(c + self.cols - 1)}{r + last}"
 
 
-def _column(n: int) -> str:
+def column_name(n: int) -> str:
     """Excel's name of column `n` (from 1): A, …, Z, AA, …"""
     name = ""
     while n:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..query import width_of
-from ..read.tables import Table, _column
-from .pictures import BLUE, RED, Picture, _placed, spellings
+from ..read.tables import Table, column_name
+from .pictures import BLUE, RED, Picture, outlined, spellings
 
 CONTEXT = 3  # table rows shown above and below the outlined cells
 MOST_ROWS = 40  # rows drawn when no number was found (the form's first rows)
@@ -91,7 +91,7 @@ def draw(tables: Sequence[Table], place: str | None, first: int, last: int, prin
                 red = [b for b in red if int(-b[3]) in labelled]
         blue = [_box(regions[rc]) for rc, t in texts.items() if rc[0] in span and matches(t, related)] \
             if related else []
-        red, blue = _placed(red, blue, set(printed) & set(related))
+        red, blue = outlined(red, blue, set(printed) & set(related))
         if red:
             best = (page, red, blue)
             break
@@ -158,7 +158,7 @@ def _svg(table: Table, shown: range, red: list[Box], blue: list[Box]) -> tuple[s
              f'<rect width="{width}" height="{HEAD_H}" fill="#eef1f5"/>',
              f'<rect y="{HEAD_H}" width="{GUTTER}" height="{height - HEAD_H}" fill="#eef1f5"/>']
     for c in range(table.cols):
-        name = _column(table.origin[1] + c) if sheet else str(c + 1)
+        name = column_name(table.origin[1] + c) if sheet else str(c + 1)
         parts.append(f'<text x="{(xs[c] + xs[c + 1]) / 2}" y="{HEAD_H - 7}" text-anchor="middle" '
                      f'fill="#5b6573">{name}</text>')
     for r in shown:

@@ -94,7 +94,7 @@ def render(pdf: Path, pages: Sequence[int], printed: Sequence[Decimal], related:
                     red = [b for b in red if any(r[1] - ROW < (b[1] + b[3]) / 2 < r[3] + ROW for r in rows)]
                 blue = find_text(page, [s for v in related for s in spellings(v)]) if related else []
             page.close()
-            red, blue = _placed(red, blue, set(printed) & set(related))
+            red, blue = outlined(red, blue, set(printed) & set(related))
             if red and (best is None or not best[1]):
                 best = (number, red, blue)
                 break
@@ -128,7 +128,7 @@ def render(pdf: Path, pages: Sequence[int], printed: Sequence[Decimal], related:
     return Picture(number, len(red), image.width, image.height)
 
 
-def _placed(red: list[Box], blue: list[Box], shared: set) -> tuple[list[Box], list[Box]]:
+def outlined(red: list[Box], blue: list[Box], shared: set) -> tuple[list[Box], list[Box]]:
     """The boxes to outline. A number the rule computes from is outlined only in the row or the column
     of a printed number (a 100 elsewhere on the page is another number). A number both printed and
     computed from (a total equal to one of its parts) is the printed one at its topmost place: a
