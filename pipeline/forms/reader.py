@@ -119,6 +119,7 @@ class _FormReader:
         # per level: the label last printed, its page, and the first row carrying it (`_across_pages`)
         self._printed_level: dict[str, tuple[str, int, int]] = {}
         self.indicators_weight: str | None = None
+        self._heading_row: Row | None = None  # the indicator table's header row (`_heading_goes_on`)
         self.narrative: dict[str, list[str]] = {}
         self._narrative_open: tuple[str, float] | None = None  # field, x where its text starts
         self.total: dict[str, str] | None = None
@@ -171,6 +172,7 @@ class _FormReader:
                 continue
             if heading == "indicators":
                 section, columns = "indicators", self._columns(row, t.indicator_columns)
+                self._heading_row = row
                 self.printed[section] = columns.fields
                 self._section_weight(labels)
                 continue
@@ -207,6 +209,11 @@ class _FormReader:
                                  number(self.total.get("score")))
                     section = "done"
                 else:
+                    whole = self._heading_goes_on(row)
+                    if whole is not None:
+                        columns = whole
+                        self.printed[section] = columns.fields
+                        continue
                     self._fits(row, columns, tuple(t.indicator_columns.values()))
                     if self._row_goes_on(row, columns):
                         continue
@@ -490,6 +497,26 @@ class _FormReader:
             )
         )
         return "placeholder" if placeholder else True
+
+    def _heading_goes_on(self, row: Row) -> Columns | None:
+        """The indicator table's header row a page break cuts (Writer lets any row break): the first
+        row of the next page, before any indicator row, each of whose texts completes the label above
+        it in its column into a column label ("偏差原因分析及改进措" / "施", "年度指" / "标值"), is the
+        rest of the header. The columns, read again from the whole labels; None for any other row."""
+        head, names = self._heading_row, self.t.indicator_columns
+        if head is None or self.indicators or row.page == head.page:
+            return None
+        rest = [c for c in row.cells if c.text.strip()]
+        if not rest:
+            return None
+        cells = list(head.cells)
+        for cell in rest:
+            above = [k for k, h in enumerate(cells) if h.text.strip() and h.x0 - ROW_TOLERANCE <= cell.center
+                     <= max(h.x1, (h.span or (0, 0))[1]) + ROW_TOLERANCE]
+            if len(above) != 1 or match_label(label(cells[above[0]].text + cell.text), names, exact=True) is None:
+                return None
+            cells[above[0]] = dataclasses.replace(cells[above[0]], text=cells[above[0]].text + cell.text)
+        return self._columns(Row(pages=head.pages, cells=cells), names)
 
     def _row_goes_on(self, row: Row, columns: Columns) -> bool:
         """An indicator row a page break cuts (Writer and Word let a table row break across pages):

@@ -16,10 +16,11 @@ _LABEL_NOISE = re.compile(r"[\s*＊:：]")
 
 
 def flat(text: str | None) -> str | None:
-    """A wrapped cell rejoined without spaces; None for an empty cell."""
+    """A wrapped cell rejoined without spaces (but the one a line was wrapped at, printed at its
+    end: `glyphs.text`); None for an empty cell."""
     if text is None:
         return None
-    joined = "".join(line.strip() for line in text.splitlines()).strip()
+    joined = "".join(_rejoined(text)).strip()
     return joined or None
 
 
@@ -27,17 +28,23 @@ def paragraph(text: str | None) -> str | None:
     """Long text: line breaks of the PDF removed, except before a numbered item ("2.", "3、")."""
     if text is None:
         return None
-    parts: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if parts and _NUMBERED_ITEM.match(line):
-            parts.append("\n" + line)
-        else:
-            parts.append(line)
+    parts = [("\n" + line.lstrip()) if i and _NUMBERED_ITEM.match(line.lstrip()) else line
+             for i, line in enumerate(_rejoined(text))]
     joined = "".join(parts).strip()
     return joined or None
+
+
+def _rejoined(text: str) -> list[str]:
+    """The non-empty lines, stripped; a line after one that ends with a space (a space printed where
+    the line was wrapped) starts with it."""
+    out: list[str] = []
+    space = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line:
+            out.append(" " + line if out and space else line)
+            space = raw.endswith(" ")
+    return out
 
 
 def number(text: str | None) -> str | None:

@@ -14,9 +14,10 @@ import ctypes
 import dataclasses
 import functools
 import math
+import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -513,17 +514,59 @@ def _across_scripts(a: str, b: str) -> bool:
     return (a >= "\u2e80") != (b >= "\u2e80")
 
 
-def text(chars: list[Char]) -> str:
+def text(chars: list[Char], across: tuple[float, float] | None = None, padding: float = 0.0) -> str:
     """A cell's characters as lines, top to bottom, each read left to right, a space where a gap of
     `SPACE` em or more separates two glyphs (`SCRIPT_GAP` between an ideograph and Latin text, unless
-    a space glyph is printed there)."""
-    out = []
-    for line in lines(chars):
+    a space glyph is printed there). Given the cell's extent `across` and its table's `padding` (the
+    cells' margins, left and right together), a line the typesetter wrapped is told from a line
+    break of the text: a number the cell was too narrow for ("272127700.7" over "5") is one line
+    again (`_wraps`), and a space printed where a line was wrapped is kept at its end."""
+    out: list[str] = []
+    found = lines(chars)
+    for k, line in enumerate(found):
         line_text = line[0].text
         for a, b in zip(line, line[1:]):
             gap, em = b.x0 - a.x1, max(a.size, b.size)
             if gap >= SPACE * em and (b.spaced or gap >= SCRIPT_GAP * em or not _across_scripts(a.text, b.text)):
                 line_text += " "
             line_text += b.text
+        if across is not None and k and _wraps(found[k - 1], line, across, padding, out[-1] + line_text):
+            out[-1] += line_text
+            continue
+        if across is not None and k and line[0].spaced and _full(found[k - 1], line[:2], across, padding):
+            out[-1] += " "  # the line was wrapped at a space, printed at its end: a space of the text
         out.append(line_text)
     return "\n".join(out)
+
+
+WRAP_SLACK = 0.15  # em: what a typesetter's measure and ours may differ by
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")
+
+
+def _full(above: list[Char], nxt: list[Char], across: tuple[float, float], padding: float) -> bool:
+    """The line above left its cell, less its margins, less room than `nxt` (the glyphs that went to
+    the next line) needs: the typesetter wrapped it there."""
+    room = (across[1] - across[0]) - padding - (above[-1].x1 - above[0].x0)
+    return room < nxt[-1].x1 - nxt[0].x0 + WRAP_SLACK * max(c.size for c in above)
+
+
+def _wraps(above: list[Char], below: list[Char], across: tuple[float, float], padding: float,
+           joined: str) -> bool:
+    """A line goes on from the one above, as one number wrapped mid-way: the two read together are a
+    number, the line below sits right under, and the line above was full (`_full`: a typesetter
+    wraps only a full line). Two numbers a lost border runs together ("10" over "0") leave room to
+    spare, or are a row apart."""
+    return (_NUMBER.fullmatch(joined) is not None and above[0].base - below[0].base <= 1.6 * above[0].size
+            and _full(above, below[:1], across, padding))
+
+
+def margins(cells: Iterable[tuple[tuple[float, float], list[Char]]]) -> float:
+    """A table's cell margins, left and right together: the least room any of its cells leaves
+    left of its text, and the least right of it (text set flush against either side shows them)."""
+    left = right = math.inf
+    for (x0, x1), chars in cells:
+        left = min(left, min(c.x0 for c in chars) - x0)
+        right = min(right, x1 - max(c.x1 for c in chars))
+    return max(left, 0.0) + max(right, 0.0) if left < math.inf else 0.0
+
+

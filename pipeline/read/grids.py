@@ -469,8 +469,11 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
             placed.setdefault(cell, []).extend(part)
     data = [["" for _ in cols] for _ in rows]
     spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
+    across = {(r, c): (cols[c][0], cols[max(k for k in range(c, len(cols)) if anchor[(r, k)] == (r, c))][1])
+              for r, c in placed}
+    margins = glyphs.margins((across[cell], chars) for cell, chars in placed.items())
     for (r, c), chars in placed.items():
-        data[r][c] = glyphs.text(chars)
+        data[r][c] = glyphs.text(chars, across[(r, c)], margins)
         # by character centres: glyphs overhang a border they are printed against; a clipped tail
         # runs on past the table's edge, and its column is the last one all the same
         middles = [ch.cx for ch in chars]

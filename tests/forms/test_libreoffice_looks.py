@@ -231,3 +231,43 @@ def test_a_cut_cell_in_a_table_that_is_no_form_costs_nothing():
     assert read_forms(info, [*grids, summary]) == before
     with pytest.raises(Exception, match="cut by its border"):
         read_forms(info, [dataclasses.replace(g, cut="the text of a cell is cut by its border") for g in grids])
+
+
+def _line(text: str, x0: float, base: float, *, spaced_first: bool = False, em: float = 9.0) -> list[glyphs.Char]:
+    """Glyphs of one line, each `em` wide at full width and half that for digits and points."""
+    out, x = [], x0
+    for i, ch in enumerate(text):
+        w = em / 2 if ch.isdigit() or ch == "." else em
+        out.append(glyphs.Char(ch, x, x + w, x + 0.3, x + w - 0.3, base, em, spaced=spaced_first and i == 0))
+        x += w
+    return out
+
+
+def test_a_number_the_cell_was_too_narrow_for_is_one_line_again():
+    """Writer wraps a number mid-way in a cell too narrow for it ("272127700.7" over "5", right
+    aligned): the line above is full, less the table's margins, so the two are one number. Two numbers
+    a lost border runs together, "10" over "0" with room to spare for another digit, stay two lines
+    (the reader refuses them), as do two lines a row apart."""
+    wrapped = _line("272127700.7", 101.0, 100.0) + _line("5", 150.0, 89.5)  # 50.5 wide; cell 100–154
+    assert glyphs.text(wrapped, (100.0, 154.0), 2.0) == "272127700.75"
+    assert glyphs.text(wrapped) == "272127700.7\n5"  # no cell given: lines as printed
+    spare = _line("10", 110.0, 100.0) + _line("0", 112.0, 89.5)  # 9 wide in a cell of 30
+    assert glyphs.text(spare, (100.0, 130.0), 2.0) == "10\n0"
+    apart = _line("272127700.7", 101.0, 100.0) + _line("5", 150.0, 80.0)  # a row below, not a line
+    assert glyphs.text(apart, (100.0, 154.0), 2.0) == "272127700.7\n5"
+    wide_margins = _line("103.4", 105.0, 100.0) + _line("7", 127.0, 89.5)  # Word's margins: 5 pt each
+    assert glyphs.text(wide_margins, (100.0, 137.0), 10.0) == "103.47"
+    assert glyphs.text(wide_margins, (100.0, 137.0), 2.0) == "103.4\n7"  # as much room, no margins
+
+
+def test_a_space_printed_where_a_line_was_wrapped_is_kept():
+    """Writer breaks "…管理局 （本级）" at its space and prints the space at the line's end: the text
+    keeps it. A line that was not full was broken by the text itself: no space is made up."""
+    from pipeline.forms.text import flat, paragraph
+
+    full = _line("数据管理局", 101.0, 100.0) + _line("（本级）", 101.0, 88.0, spaced_first=True)
+    assert glyphs.text(full, (100.0, 150.0), 2.0) == "数据管理局 \n（本级）"
+    assert flat(glyphs.text(full, (100.0, 150.0), 2.0)) == "数据管理局 （本级）"
+    assert flat(glyphs.text(full, (100.0, 200.0), 2.0)) == "数据管理局（本级）"  # room for "（本"
+    assert flat("数据管理局\n（本级）") == flat(" 数据管理局 \n （本级） ".replace(" \n", "\n")) == "数据管理局（本级）"
+    assert paragraph("满意度， \n以用户投诉为依据。 \n2.其他") == "满意度， 以用户投诉为依据。\n2.其他"

@@ -176,5 +176,5 @@ def reading_order(lines: list[Line]) -> list[str]:
         text = group[0].text
         for a, b in zip(group, group[1:]):
             text += (" " if b.x0 - a.x1 > 0.5 * min(a.height, b.height) else "") + b.text
-        texts.append(text)
+        texts.append(text.strip())  # a recognised line's edges are no printed spaces
     return texts
