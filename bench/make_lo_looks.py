@@ -1,6 +1,9 @@
 """Looks of our own printed by LibreOffice, for measuring the reader on producers it was never tuned on
 (issue 21): the corpus workbooks and documents of a variant converted to PDF by `soffice` (Calc for
-.xlsx, Writer for .docx), as a unit printing its spreadsheet or Word file would.
+.xlsx, Writer for .docx), as a unit printing its spreadsheet or Word file would; and (`--html`) the
+corpus web pages opened in Writer and printed, their tables given `border="1"` (Writer ignores the
+pages' CSS borders), as a unit printing the form from its web site with a word processor would: rows
+broken across pages, numbers wrapped in narrow cells, another layout of the same HTML than a browser's.
 
     python bench/make_lo_looks.py CORPUS OUT [--variants yunnan langfang hubei luohu central]
 
@@ -11,12 +14,14 @@ Asian/Latin autospace, table rows and merged cells cut by page breaks. Files are
 their sorted order within each variant and kind (even → tune, odd → held): rules are tuned on `tune`,
 figures reported on `held` (bench/README.md). Needs LibreOffice (`soffice`); the PDFs are not
 committed, except the few in tests/fixtures/libreoffice/ (tests/forms/test_libreoffice_looks.py).
+The web pages' PDFs go to OUT/<half>/lo-html/, split by sorted order over all their files.
 Truth: tests/fixtures/corpus/truth[-<variant>]/<code>.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,12 +31,29 @@ VARIANTS = ("yunnan", "langfang", "hubei", "luohu", "central")
 NEW = ("yunnan", "langfang", "hubei")  # their PDFs share one folder per kind
 
 
-def convert(files: list[Path], out: Path) -> None:
+def convert(files: list[Path], out: Path, *options: str) -> None:
     """Each file to PDF by LibreOffice, headless, with a profile of its own (no user settings)."""
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{profile}",
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{profile}", *options,
                         "--convert-to", "pdf", "--outdir", str(out), *map(str, files)],
                        check=True, capture_output=True, timeout=1800)
+
+
+def web_pages(corpus: Path, variants: list[str], out: Path) -> None:
+    """The corpus web pages printed by Writer, their tables ruled by attribute."""
+    files = sorted(p for v in variants for p in (corpus / "html").glob(f"*.{v}.html") if p.name[0].isdigit())
+    with tempfile.TemporaryDirectory() as tmp:
+        ruled = Path(tmp) / "html"
+        ruled.mkdir()
+        for src in files:
+            page = re.sub(rb"<table(?![^>]*border=)", b'<table border="1" cellspacing="0" cellpadding="3"',
+                          src.read_bytes(), flags=re.I)
+            (ruled / src.name).write_bytes(page)
+        convert(sorted(ruled.iterdir()), Path(tmp), "--infilter=HTML (StarWriter)")
+        for i, src in enumerate(files):
+            folder = out / ("tune" if i % 2 == 0 else "held") / "lo-html"
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(Path(tmp) / f"{src.stem}.pdf", folder / f"{src.stem}.pdf")
 
 
 def main() -> int:
@@ -39,7 +61,11 @@ def main() -> int:
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    ap.add_argument("--html", action="store_true", help="the web pages printed by Writer, not the workbooks and documents")
     args = ap.parse_args()
+    if args.html:
+        web_pages(args.corpus, args.variants, args.out)
+        return 0
     for variant in args.variants:
         for kind in ("xlsx", "docx"):
             files = sorted(p for p in (args.corpus / kind).glob(f"*.{variant}.{kind}") if p.name[0].isdigit())
