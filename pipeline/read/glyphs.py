@@ -513,12 +513,12 @@ def _across_scripts(a: str, b: str) -> bool:
     return (a >= "\u2e80") != (b >= "\u2e80")
 
 
-def text(chars: list[Char]) -> str:
+def text(chars: list[Char], placed: list[list[Char]] | None = None) -> str:
     """A cell's characters as lines, top to bottom, each read left to right, a space where a gap of
     `SPACE` em or more separates two glyphs (`SCRIPT_GAP` between an ideograph and Latin text, unless
-    a space glyph is printed there)."""
+    a space glyph is printed there). `placed`: their `lines`, where the caller has them already."""
     out = []
-    for line in lines(chars):
+    for line in placed if placed is not None else lines(chars):
         line_text = line[0].text
         for a, b in zip(line, line[1:]):
             gap, em = b.x0 - a.x1, max(a.size, b.size)

@@ -477,8 +477,9 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
         bottom_of[top_left] = min(bottom_of.get(top_left, rows[r][1]), rows[r][1])
     full = []
     for (r, c), chars in placed.items():
-        data[r][c] = glyphs.text(chars)
-        if _fills(chars, bottom_of[(r, c)]):
+        placed_lines = glyphs.lines(chars)
+        data[r][c] = glyphs.text(chars, placed_lines)
+        if _fills(placed_lines, bottom_of[(r, c)]):
             full.append((r, c))
         # by character centres: glyphs overhang a border they are printed against; a clipped tail
         # runs on past the table's edge, and its column is the last one all the same
@@ -499,13 +500,12 @@ LINE = 1.5  # em: the height of a line, where a cell prints only one (a CJK font
 _DESCENT = 0.15  # em: below the baseline (as `glyphs.Char.cy` takes it)
 
 
-def _fills(chars: list[glyphs.Char], bottom: float) -> bool:
-    """The cell's text fills it to within one line of its bottom border: the foot of its last line
-    (baseline less descent) is less than a line above the border, so no further line would have
-    fitted under it. A line is the spacing of the cell's lines where it prints two or more, else
+def _fills(lines: list[list[glyphs.Char]], bottom: float) -> bool:
+    """The cell's text (its `glyphs.lines`) fills it to within one line of its bottom border: the foot
+    of its last line (baseline less descent) is less than a line above the border, so no further line
+    would have fitted under it. A line is the spacing of the cell's lines where it prints two or more, else
     `LINE` em. A producer that clips text to the row prints such a cell the same whether its text
     ends there or goes on (`forms.reader`: `may_be_cut`)."""
-    lines = glyphs.lines(chars)
     last = lines[-1]
     size = max(ch.size for ch in last)
     bases = [max(ch.base for ch in line) for line in lines]

@@ -97,8 +97,8 @@ def test_a_cell_fills_when_no_further_line_would_fit_under_its_last():
     printed. One line: a line is `LINE` em."""
     from pipeline.read.grids import LINE, _fills
 
-    two = _line("一二三", 500.0) + _line("四五", 486.0)
+    two = glyphs.lines(_line("一二三", 500.0) + _line("四五", 486.0))
     foot = 486.0 - 1.5
     assert _fills(two, foot - 13.9) and not _fills(two, foot - 14.0)
-    one = _line("一二三", 500.0)
+    one = glyphs.lines(_line("一二三", 500.0))
     assert _fills(one, 500.0 - 1.5 - LINE * 10 + 0.1) and not _fills(one, 500.0 - 1.5 - LINE * 10)
