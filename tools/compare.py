@@ -74,7 +74,8 @@ def may_be_cut(got: dict[str, Any]) -> set[tuple[str, str]]:
     out = set()
     for key in got.get("may_be_cut", ()):
         outer, _, inner = key.partition(".")
-        out.update(k for k in fields({outer: got[outer]} if not inner else {outer: {inner: got[outer][inner]}}))
+        value = got.get(outer) if not inner else (got.get(outer) or {}).get(inner)
+        out.update(fields({outer: value} if not inner else {outer: {inner: value}}))
     for i, row in enumerate(got.get("indicators", ())):
         out.update(("indicators", f"{i}.{k}") for k in row.get("may_be_cut", ()))
     return out
