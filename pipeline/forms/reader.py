@@ -41,7 +41,7 @@ from ..read.pdf import PdfInfo
 from ..read.grids import Grid
 from .columns import (LEVEL1, NUMBERING, ROW_TOLERANCE, Columns, RunTogether, is_subheader,  # noqa: F401
                       match_label, matches, narrative_label, split_level1)
-from .rows import Row, by_form, is_title, rows_of, stitch_overflow, texts
+from .rows import Cell, Row, by_form, is_title, rows_of, stitch_overflow, texts
 from .template import Template, header_label
 from .text import flat, label, number, paragraph, percent
 from .vocabulary import vocabulary
@@ -128,7 +128,7 @@ class _FormReader:
         self.printed: dict[str, set[str]] = {}  # table → the fields its header prints
         self.pages: set[int] = set()
         # the program that printed the PDF clips a cell's text to its row (a spreadsheet program):
-        # the free-text fields printed filling their cell may be cut (`_may_be_cut`)
+        # the free-text fields printed filling their cell may be cut (`_note_cut`)
         self.clips = vocabulary().clips(info.producer)
         self.cut: set[str] = set()  # the form's fields that may be cut
 
@@ -562,7 +562,7 @@ class _FormReader:
             self._printed_level[field] = (text, row.page, len(self.indicators))
         return text
 
-    def _note_cut(self, key: str, cells: list) -> None:
+    def _note_cut(self, key: str, cells: list[Cell]) -> None:
         """`key` may be cut: a free-text field (vocabulary [clipping] fields) printed by a program that
         clips a cell's text to its row, in a cell its text fills to within one line of its bottom
         border (`read.grids._fills`). Nothing printed says whether it ends there or was cut: flagged,
@@ -570,7 +570,7 @@ class _FormReader:
         if self.clips and key in vocabulary().clipped_fields and any(c.full for c in cells):
             self.cut.add(key)
 
-    def _row_cut(self, cells: dict[str, list]) -> tuple[str, ...]:
+    def _row_cut(self, cells: dict[str, list[Cell]]) -> tuple[str, ...]:
         """The fields of an indicator row that may be cut (`_note_cut`), in the vocabulary's order."""
         return tuple(k for k in vocabulary().clipped_fields
                      if self.clips and any(c.full for c in cells.get(k, ())))
