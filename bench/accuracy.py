@@ -10,7 +10,9 @@ and year); a truth form missing from the output counts every one of its fields a
 is refused is listed, not scored. Scans (pdf/scan, pdf/scan-seal) are read by OCR and scored like
 any layout; bench/scans.py adds their pages/s and what the checks let through. Figures come per field group, per template (of the
 truth) and per layout (the PDF's folder; a PDF rewritten by another producer,
-<name>.<layout>.<producer>.pdf in a folder per producer, by producer and layout: cairo/xlsx).
+<name>.<layout>.<producer>.pdf in a folder per producer, by producer and layout: cairo/xlsx). Per layout
+too: the fields flagged `may_be_cut` (text a spreadsheet program may have cut at its row), how many of
+them are wrong, and how many wrong fields carry no flag; a wrong field's line says how many are flagged.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.compare import score  # noqa: E402
+from tools.compare import may_be_cut, score, wrong as wrong_fields  # noqa: E402
 from pipeline.errors import ReportError  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 
@@ -56,6 +58,7 @@ def measure(truth_dirs: Path | Iterable[Path], pdfs: list[Path], engine: str = "
     layouts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     templates: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     refused, pages, seconds, wrong = [], 0, 0.0, []
+    flags: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # layout → flagged, of them wrong, wrong unflagged
     for pdf in pdfs:
         started = time.perf_counter()
         try:
@@ -75,12 +78,18 @@ def measure(truth_dirs: Path | Iterable[Path], pdfs: list[Path], engine: str = "
             pairs = [(got[0] if same or not named else None, want)] if want else []
         for form, want in pairs:
             name = f"{layout_of(pdf)}/{want.get('project_code') or want.get('project_name')}"
+            flagged, differ = may_be_cut(form) if form else set(), wrong_fields(form, want)
+            flag = flags[layout_of(pdf)]
+            flag[0] += len(flagged)
+            flag[1] += len(flagged & differ)
+            flag[2] += len(differ - flagged)
             for group, (right, total) in score(form, want).items():
                 for tally in (groups[group], layouts[layout_of(pdf)], templates[want.get("template", "luohu")]):
                     tally[0] += right
                     tally[1] += total
                 if right != total:
-                    wrong.append(f"{name}: {group} {right}/{total}")
+                    marked = sum(1 for g, _ in differ & flagged if g == group)
+                    wrong.append(f"{name}: {group} {right}/{total}" + (f" ({marked} flagged may_be_cut)" if marked else ""))
     right = sum(r for r, _ in groups.values())
     total = sum(t for _, t in groups.values())
     return {
@@ -90,6 +99,9 @@ def measure(truth_dirs: Path | Iterable[Path], pdfs: list[Path], engine: str = "
         "templates": {name: r / t for name, (r, t) in sorted(templates.items())},
         "layouts": {name: r / t for name, (r, t) in sorted(layouts.items())},
         "fields": total, "wrong": wrong, "refused": refused,
+        # per layout: fields flagged may_be_cut, how many of them are wrong, wrong fields not flagged
+        "may_be_cut": {name: dict(zip(("flagged", "flagged_wrong", "wrong_unflagged"), t))
+                       for name, t in sorted(flags.items())},
         "pages": pages, "seconds": round(seconds, 2),
         "pages_per_second": round(pages / seconds, 2) if seconds else None,
     }
@@ -115,6 +127,9 @@ def main() -> int:
         print(f" {heading}:")
         for name, acc in result[heading].items():
             print(f"  {name:<16} {acc:.4%}")
+    print(" may_be_cut (flagged / of them wrong / wrong not flagged):")
+    for name, t in result["may_be_cut"].items():
+        print(f"  {name:<16} {t['flagged']} / {t['flagged_wrong']} / {t['wrong_unflagged']}")
     for line in result["wrong"]:
         print(f"  wrong: {line}")
     for line in result["refused"]:

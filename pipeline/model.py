@@ -110,6 +110,7 @@ class IndicatorRow:
     nature: str | None = None          # sichuan: 指标性质 (=, ≥, ≤, 定性); `target` is then 指标值
     unit: str | None = None            # sichuan: 度量单位
     placeholder: bool = False          # a template row left empty ("指标2", "……"): every value null
+    may_be_cut: tuple[str, ...] = ()   # its fields printed filling their cell by a producer that clips (Form)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,11 @@ class Form:
     checkboxes: dict[str, str | None] = field(default_factory=dict)  # question → the ticked option
     ocr: OcrReading | None = None  # set when some page of the form had no text layer (pipeline.read.ocr)
     seals: tuple[Seal, ...] = ()  # seals drawn as text on the form's pages, set aside before reading
+    # the keys of to_dict() of free-text fields ("goal_expected", "funds.note") that a program clipping
+    # a cell's text to its row (a spreadsheet program) printed filling their cell to within one line of
+    # its bottom border: the text may go on past what was printed (vocabulary.toml [clipping]); the
+    # indicator rows' own are on each row
+    may_be_cut: tuple[str, ...] = ()
 
     @property
     def grade(self) -> str | None:
@@ -208,6 +214,8 @@ class Form:
         for key in ("goal_expected", "goal_actual", "total_weight"):
             if key in self.absent:
                 del out[key]
+        if self.may_be_cut:
+            out["may_be_cut"] = list(self.may_be_cut)
         out.update({
             "notes": list(self.notes),
             "source": {
@@ -247,8 +255,11 @@ def _row_dict(row: FundRow | IndicatorRow, dropped: tuple[str, ...] = ()) -> dic
 
 
 def _indicator_dict(row: IndicatorRow, dropped: tuple[str, ...], placeholder: bool) -> dict[str, Any]:
-    """An indicator row; `placeholder: true` only on a placeholder row, where the variant records it."""
-    out = _row_dict(row, dropped + ("placeholder",))
+    """An indicator row; `placeholder: true` only on a placeholder row, where the variant records it;
+    `may_be_cut` only where a field of it may be cut."""
+    out = _row_dict(row, dropped + ("placeholder", "may_be_cut"))
     if placeholder and row.placeholder:
         out["placeholder"] = True
+    if row.may_be_cut:
+        out["may_be_cut"] = list(row.may_be_cut)
     return out

@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS dim_form (
     last_page         INTEGER NOT NULL,
     source_place      VARCHAR,
     seals             VARCHAR,
+    may_be_cut        VARCHAR,
     ocr_reason        VARCHAR,
     is_current        BOOLEAN NOT NULL,
     superseded_by     VARCHAR,
@@ -123,6 +124,7 @@ COMMENT ON COLUMN dim_form.source_place IS '来源位置: where a form read from
 COMMENT ON COLUMN dim_form.is_current IS '是否现行: false once a later report re-issues the same project and year';
 COMMENT ON COLUMN dim_form.superseded_by IS '被替代: sha256 of the report that superseded this version';
 COMMENT ON COLUMN dim_form.seals IS '电子签章: the electronic seals drawn as text over the form (JSON list of {page, box [x0, y0, x1, y1] in PDF points of the page as displayed, text}), set aside before the text was placed in cells; null when none';
+COMMENT ON COLUMN dim_form.may_be_cut IS '可能被截断: the free-text columns of this form (goal_expected, goal_actual, funds_note, conclusion, …; comma-separated) that a spreadsheet program printed (the PDF''s /Creator or /Producer: Calc, Excel, WPS 表格; pipeline/forms/vocabulary.toml [clipping]) filling their cell to within one line of its bottom border: such a program prints only the lines that fit a row''s height, so more may have been written than printed, and nothing in the PDF tells; the value is loaded as printed and listed in v_may_be_cut; null where none';
 COMMENT ON COLUMN dim_form.ocr_reason IS 'OCR原因: why the form was read from its image: no_text_layer (a scan), text_layer_unreadable (a text layer whose fonts map to no, private-use or wrong characters) or ocr_asked_for (a text layer the user set aside: --prefer-ocr); null for text';
 COMMENT ON COLUMN dim_form.read_method IS '读取方式: text (the PDF''s text layer) or ocr (some page of the form had no text layer and was read from its image)';
 COMMENT ON COLUMN dim_form.ocr_engine IS 'OCR引擎: the engine that read the form''s scanned pages (rapidocr-onnxruntime); null for text';
@@ -180,6 +182,7 @@ CREATE TABLE IF NOT EXISTS fact_indicator_result (
     deviation_note VARCHAR,
     page           INTEGER NOT NULL,
     placeholder    BOOLEAN NOT NULL DEFAULT false,
+    may_be_cut     VARCHAR,
     target_comparator VARCHAR,
     target_value      DECIMAL(38,6),
     target_unit       VARCHAR,
@@ -207,6 +210,7 @@ COMMENT ON COLUMN fact_indicator_result.score IS '得分: self-assessed, as prin
 COMMENT ON COLUMN fact_indicator_result.deviation_note IS '偏差原因分析及改进措施';
 COMMENT ON COLUMN fact_indicator_result.page IS '页码: page the row was read from';
 COMMENT ON COLUMN fact_indicator_result.placeholder IS '占位行: true for a row the template left empty ("指标2", "……", a bare 经济效益指标): every value null, nothing to check';
+COMMENT ON COLUMN fact_indicator_result.may_be_cut IS '可能被截断: the free-text columns of this row (deviation_note) that a spreadsheet program printed filling their cell to within one line of its bottom border: more may have been written than printed (as dim_form.may_be_cut; listed in v_may_be_cut); null where none';
 COMMENT ON COLUMN fact_indicator_result.target_comparator IS '指标值比较符: ≥, ≤, >, < or = as printed ("30分钟内" is ≤; sichuan: 指标性质); null when none is printed or the value is qualitative (指标性质 定性)';
 COMMENT ON COLUMN fact_indicator_result.target_value IS '指标值数值: the number of 年度指标值, 万/亿 multiplied out ("≥1200万条" is 12000000); null when qualitative';
 COMMENT ON COLUMN fact_indicator_result.target_unit IS '指标值单位: unit of 年度指标值 without 万/亿 (人次, %, dB/km, 条; sichuan: 度量单位); null when none is printed';

@@ -2,8 +2,9 @@
 
 Long texts are compared with whitespace removed, every other value exactly as printed (SCHEMA.md).
 Both sides are walked, so a row or a field the extractor invents is a difference as much as one it
-misses; only keys that one side has by design are left out: provenance (`source`, `page`), which truth
-files lack, and `form_id`, `notes`, `defect`, which extraction does not produce.
+misses; only keys that one side has by design are left out: provenance (`source`, `page`) and the
+`may_be_cut` flags, which truth files lack, and `form_id`, `notes`, `defect`, which extraction does not
+produce.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ LONG_TEXTS = ("goal_expected", "goal_actual", "implementation_summary", "conclus
 # TEMPLATES.md: "absent keys mean the luohu form"; a truth file without them says these
 TRUTH_DEFAULTS = {"template": "luohu", "money_unit": "元"}
 TOTALS = ("total_weight", "total_score")
-ONE_SIDED = {"source", "form_id", "notes", "defect"}  # of a form (a fund row's `source` is compared)
-ROW_ONE_SIDED = {"page"}
+ONE_SIDED = {"source", "form_id", "notes", "defect", "may_be_cut"}  # of a form (a fund row's `source` is compared)
+ROW_ONE_SIDED = {"page", "may_be_cut"}
 ABSENT = "<absent>"  # a key one side lacks: never equal to a value, not even null
 
 
@@ -60,6 +61,24 @@ def _pairs(got: dict[str, Any] | None, want: dict[str, Any]):
 def differences(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
     """Human-readable list of the fields where `got` and the truth part: wrong, missing or extra."""
     return [f"{group}.{path}: {g!r} != {w!r}" for group, path, g, w in _pairs(got, want) if g != w]
+
+
+def wrong(got: dict[str, Any] | None, want: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (group, path) of every field where `got` and the truth part."""
+    return {(group, path) for group, path, g, w in _pairs(got, want) if g != w}
+
+
+def may_be_cut(got: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (group, path) of every field the extraction flags `may_be_cut` (a form's keys, "funds.note",
+    and each indicator row's own), as `fields` keys them."""
+    out = set()
+    for key in got.get("may_be_cut", ()):
+        outer, _, inner = key.partition(".")
+        value = got.get(outer) if not inner else (got.get(outer) or {}).get(inner)
+        out.update(fields({outer: value} if not inner else {outer: {inner: value}}))
+    for i, row in enumerate(got.get("indicators", ())):
+        out.update(("indicators", f"{i}.{k}") for k in row.get("may_be_cut", ()))
+    return out
 
 
 def score(got: dict[str, Any] | None, want: dict[str, Any]) -> dict[str, tuple[int, int]]:

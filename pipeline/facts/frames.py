@@ -45,7 +45,7 @@ DIM_FORM = {
     "grade": pl.String, "report_date": pl.String, "checkboxes": pl.String,
     "execution_rate_decimals": pl.Int32, "funds_score_decimals": pl.Int32,
     "first_page": pl.Int32, "last_page": pl.Int32, "source_place": pl.String,
-    "seals": pl.String, "ocr_reason": pl.String,
+    "seals": pl.String, "may_be_cut": pl.String, "ocr_reason": pl.String,
     "is_current": pl.Boolean, "superseded_by": pl.String,
     # how the form was read (pipeline.facts.ocr_trust): text layer or OCR, and whether OCR'd numbers hold
     "read_method": pl.String, "ocr_engine": pl.String, "ocr_version": pl.String, "status": pl.String,
@@ -63,7 +63,7 @@ PRINTED = {  # an indicator row as the form prints it
     "level1_weight": POINTS, "level2": pl.String, "level3": pl.String, "nature": pl.String,
     "target": pl.String, "unit": pl.String,
     "actual": pl.String, "weight": POINTS, "score": POINTS, "deviation_note": pl.String,
-    "page": pl.Int32, "placeholder": pl.Boolean,
+    "page": pl.Int32, "placeholder": pl.Boolean, "may_be_cut": pl.String,
 }
 FACT_INDICATOR_RESULT = {
     **PRINTED,
@@ -193,6 +193,7 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
             "source_place": form.source.place,
             "seals": json.dumps([{"page": seal.page, "box": [round(v, 1) for v in seal.box], "text": seal.text}
                                  for seal in form.seals], ensure_ascii=False) if form.seals else None,
+            "may_be_cut": _columns(form.may_be_cut),
             "ocr_reason": form.ocr.reason if form.ocr is not None else None,
             "is_current": True, "superseded_by": None,
         })
@@ -226,7 +227,7 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
                 "target": ind.target, "unit": ind.unit,
                 "actual": ind.actual, "weight": points(f"{what} 分值", ind.weight),
                 "score": points(f"{what} 得分", ind.score), "deviation_note": ind.deviation_note,
-                "page": ind.page, "placeholder": ind.placeholder,
+                "page": ind.page, "placeholder": ind.placeholder, "may_be_cut": _columns(ind.may_be_cut),
             })
     base = {k: v for k, v in DIM_FORM.items() if k not in _READ_COLUMNS}
     dim_form = pl.DataFrame(form_rows, schema=base)
@@ -257,6 +258,11 @@ def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:
     ]
     return frame.with_columns(pl.Series("rule_score", scores, dtype=POINTS)).select(
         [pl.col(c).cast(t) for c, t in FACT_INDICATOR_RESULT.items()])
+
+
+def _columns(keys: tuple[str, ...]) -> str | None:
+    """The warehouse columns of a form's keys ("funds.note" is funds_note), comma-separated; None for none."""
+    return ",".join(k.replace(".", "_") for k in keys) or None
 
 
 def decimals(text: str | None) -> int | None:

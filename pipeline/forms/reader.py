@@ -41,7 +41,7 @@ from ..read.pdf import PdfInfo
 from ..read.grids import Grid
 from .columns import (LEVEL1, NUMBERING, ROW_TOLERANCE, Columns, RunTogether, is_subheader,  # noqa: F401
                       match_label, matches, narrative_label, split_level1)
-from .rows import Row, by_form, is_title, rows_of, stitch_overflow, texts
+from .rows import Cell, Row, by_form, is_title, rows_of, stitch_overflow, texts
 from .template import Template, header_label
 from .text import flat, label, number, paragraph, percent
 from .vocabulary import vocabulary
@@ -128,6 +128,10 @@ class _FormReader:
         self.funds_title_weight: str | None = None  # "预算执行情况（万元）（10分）": no 分值 column
         self.printed: dict[str, set[str]] = {}  # table → the fields its header prints
         self.pages: set[int] = set()
+        # the program that printed the PDF clips a cell's text to its row (a spreadsheet program):
+        # the free-text fields printed filling their cell may be cut (`_note_cut`)
+        self.clips = vocabulary().clips(info.producer)
+        self.cut: set[str] = set()  # the form's fields that may be cut
 
     def fail(self, reason: str, page: int | None = None) -> IncompleteForm:
         """A form refused as incomplete, naming the labels it prints that the vocabulary does not know
@@ -194,9 +198,10 @@ class _FormReader:
                     section = "between"
                     continue
                 self._fits(row, columns, tuple(t.goal_columns.values()))
-                for name, text in columns.assign(row).items():
+                for name, cells in columns.cells(row).items():
                     if name in self.goals:
-                        self.goals[name].append(text)
+                        self.goals[name].append("\n".join(c.text for c in cells))
+                        self._note_cut(name, cells)
             elif section == "indicators":
                 if t.indicators_title and labels == [t.indicators_title]:
                     continue  # the section title repeated at the top of a continuation page
@@ -345,6 +350,7 @@ class _FormReader:
             # the text of the row above run on (a page break inside it): every cell in its column
             if self._narrative_open and all(c.x0 >= self._narrative_open[1] - ROW_TOLERANCE for c in cells):
                 self.narrative[self._narrative_open[0]].extend(c.text for c in cells)
+                self._note_cut(self._narrative_open[0], cells)
                 return True
             return False
         current = None
@@ -355,9 +361,11 @@ class _FormReader:
                 self.narrative.setdefault(current, [])
                 if rest:
                     self.narrative[current].append(rest)
+                    self._note_cut(current, [cell])
                 self._narrative_open = (current, cell.x1 if not rest else cell.x0)
             else:
                 self.narrative[current].append(cell.text)
+                self._note_cut(current, [cell])
                 self._narrative_open = (current, min(self._narrative_open[1], cell.x0))
         return True
 
@@ -425,6 +433,7 @@ class _FormReader:
         self._one_line(row, values, _FUND_NUMBERS)
         if values.get("note"):
             self.fund_note.append(values["note"])
+            self._note_cut("funds.note", columns.cells(row)["note"])
         self.fund_rows.append(
             FundRow(
                 source=printed,
@@ -494,6 +503,7 @@ class _FormReader:
                 nature=flat(values.get("nature")),
                 unit=flat(values.get("unit")),
                 placeholder=placeholder,
+                may_be_cut=self._row_cut(columns.cells(row)),
             )
         )
         return "placeholder" if placeholder else True
@@ -542,8 +552,12 @@ class _FormReader:
             return False  # digits on both sides ("100" / "98"): two rows' values, never one number glued
         for k, text in labels.items():
             self._across_pages(k, row, text)
+        went_on = self._row_cut(columns.cells(row))  # a field read on ends here: said by its last part
+        cut = tuple(k for k in vocabulary().clipped_fields
+                    if k in went_on or (k in before.may_be_cut and k not in more))
         self.indicators[-1] = dataclasses.replace(
-            self.indicators[-1], **{k: (getattr(self.indicators[-1], k) or "") + v for k, v in more.items()})
+            self.indicators[-1], **{k: (getattr(self.indicators[-1], k) or "") + v for k, v in more.items()},
+            may_be_cut=cut)
         return True
 
     def _cut_label(self, field: str, row: Row, text: str) -> bool:
@@ -574,6 +588,19 @@ class _FormReader:
         elif text:
             self._printed_level[field] = (text, row.page, len(self.indicators))
         return text
+
+    def _note_cut(self, key: str, cells: list[Cell]) -> None:
+        """`key` may be cut: a free-text field (vocabulary [clipping] fields) printed by a program that
+        clips a cell's text to its row, in a cell its text fills to within one line of its bottom
+        border (`read.grids._fills`). Nothing printed says whether it ends there or was cut: flagged,
+        never refused nor guessed."""
+        if self.clips and key in vocabulary().clipped_fields and any(c.full for c in cells):
+            self.cut.add(key)
+
+    def _row_cut(self, cells: dict[str, list[Cell]]) -> tuple[str, ...]:
+        """The fields of an indicator row that may be cut (`_note_cut`), in the vocabulary's order."""
+        return tuple(k for k in vocabulary().clipped_fields
+                     if self.clips and any(c.full for c in cells.get(k, ())))
 
     def _every_row_has_its_level1(self) -> None:
         """A row without a 一级指标, printed neither on it nor above it, is a misread (a column not
@@ -715,6 +742,7 @@ class _FormReader:
             optional=t.optional_keys,
             absent=t.absent,
             checkboxes=dict(self.checkboxes),
+            may_be_cut=tuple(k for k in vocabulary().clipped_fields if k in self.cut),
         )
 
 

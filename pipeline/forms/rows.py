@@ -19,6 +19,7 @@ class Cell:
     x0: float
     x1: float
     span: tuple[float, float] | None = None  # where its text is printed (x range), from the text layer
+    full: bool = False  # its text fills it to within one line of its bottom border (`Grid.full`)
 
     @property
     def center(self) -> float:
@@ -69,6 +70,7 @@ def _glue(host: Grid, spill: Grid) -> Grid:
         col_x=host.col_x + tuple((a + shift, b + shift) for a, b in spill.col_x),
         spans=tuple(h + tuple(None if x is None else (x[0] + shift, x[1] + shift) for x in s)
                     for h, s in zip(host.spans, spill.spans)),
+        full=host.full | {(r, c + len(host.col_x)) for r, c in spill.full},
     )
 
 
@@ -79,8 +81,9 @@ def _glue(host: Grid, spill: Grid) -> Grid:
 def rows_of(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
     rows: list[Row] = []
     for grid, pages in join_page_breaks(stitched):
-        for texts, spans in zip(grid.rows, grid.spans):
-            cells = [Cell(t, x0, x1, sp) for t, (x0, x1), sp in zip(texts, grid.col_x, spans)]
+        for r, (texts, spans) in enumerate(zip(grid.rows, grid.spans)):
+            cells = [Cell(t, x0, x1, sp, (r, c) in grid.full)
+                     for c, (t, (x0, x1), sp) in enumerate(zip(texts, grid.col_x, spans))]
             rows.append(Row(pages=pages, cells=cells))
     return rows
 
@@ -118,6 +121,7 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
             if rb != 0 or ca != c or cb != d:
                 continue  # a region of other columns on either side: not the same cell
             cut.append((c, d, ra))
+        full_a, full_b = set(a.full), set(b.full)
         last = len(rows_a) - 1
         # a number on both sides of the break in a cell of the last row: two rows, each whole (a
         # browser draws no border at a page break), whose cells are not glued; merged cells still are
@@ -132,8 +136,15 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
             spans_a[ra][ca] = spans_b[rb][cb] if spans_a[ra][ca] is None else (
                 min(spans_a[ra][ca][0], spans_b[rb][cb][0]), max(spans_a[ra][ca][1], spans_b[rb][cb][1]))
             rows_b[rb][cb], spans_b[rb][cb] = "", None
-        out[i] = (dataclasses.replace(a, rows=tuple(map(tuple, rows_a)), spans=tuple(map(tuple, spans_a))), pa)
-        out[i + 1] = (dataclasses.replace(b, rows=tuple(map(tuple, rows_b)), spans=tuple(map(tuple, spans_b))), pb)
+            if (rb, cb) in full_b:  # the cell's text ends on the next page: whether it fills is said there
+                full_b.discard((rb, cb))
+                full_a.add((ra, ca))
+            else:
+                full_a.discard((ra, ca))
+        out[i] = (dataclasses.replace(a, rows=tuple(map(tuple, rows_a)), spans=tuple(map(tuple, spans_a)),
+                                      full=frozenset(full_a)), pa)
+        out[i + 1] = (dataclasses.replace(b, rows=tuple(map(tuple, rows_b)), spans=tuple(map(tuple, spans_b)),
+                                          full=frozenset(full_b)), pb)
     return out
 
 

@@ -53,6 +53,8 @@ class Vocabulary:
     grades: tuple[str, ...]
     narrative: dict[str, str]
     not_forms: dict[str, str]
+    clipping_producers: tuple[re.Pattern, ...] = ()
+    clipped_fields: tuple[str, ...] = ()
 
     def sources_of(self, role: str) -> tuple[Source, ...]:
         return tuple(s for s in self.sources if s.role == role)
@@ -60,6 +62,11 @@ class Vocabulary:
     def placeholder(self, text: str | None) -> bool:
         """A template's row left empty: "指标2", "……"."""
         return bool(text) and any(p.match(text) for p in self.placeholders)
+
+    def clips(self, producer: tuple[str, ...]) -> bool:
+        """The PDF was printed by a program that clips a cell's text to its row (a spreadsheet
+        program): its document info /Creator or /Producer (`producer`) names one."""
+        return any(p.search(name) for p in self.clipping_producers for name in producer if name)
 
     @property
     def labels(self) -> frozenset[str]:
@@ -106,6 +113,8 @@ def parse(path: Path = PATH) -> Vocabulary:
             grades=_strings(data["total"], "grades"),
             narrative=dict(data["narrative"]),
             not_forms=dict(data["not_forms"]),
+            clipping_producers=tuple(re.compile(p, re.I) for p in _strings(data["clipping"], "producers")),
+            clipped_fields=_strings(data["clipping"], "fields"),
         )
     except KeyError as err:
         raise VocabularyError(f"{path}: no {err.args[0]!r}") from None

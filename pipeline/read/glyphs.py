@@ -514,15 +514,17 @@ def _across_scripts(a: str, b: str) -> bool:
     return (a >= "\u2e80") != (b >= "\u2e80")
 
 
-def text(chars: list[Char], across: tuple[float, float] | None = None, padding: float = 0.0) -> str:
+def text(chars: list[Char], across: tuple[float, float] | None = None, padding: float = 0.0,
+         placed: list[list[Char]] | None = None) -> str:
     """A cell's characters as lines, top to bottom, each read left to right, a space where a gap of
     `SPACE` em or more separates two glyphs (`SCRIPT_GAP` between an ideograph and Latin text, unless
     a space glyph is printed there). Given the cell's extent `across` and its table's `padding` (the
     cells' margins, left and right together), a line the typesetter wrapped is told from a line
     break of the text: a number the cell was too narrow for ("272127700.7" over "5") is one line
-    again (`_wraps`), and a space printed where a line was wrapped is kept at its end."""
+    again (`_wraps`), and a space printed where a line was wrapped is kept at its end. `placed`:
+    their `lines`, where the caller has them already."""
     out: list[str] = []
-    found = lines(chars)
+    found = placed if placed is not None else lines(chars)
     for k, line in enumerate(found):
         line_text = line[0].text
         for a, b in zip(line, line[1:]):

@@ -85,6 +85,9 @@ class Grid:
     under: tuple[str, ...] = ()
     # a cell of this table whose border cuts its text (`_cut_cells`): a form read from it is refused
     cut: str = ""
+    # the cells (each its region's top-left) whose text fills them to within one line of the bottom
+    # border (`_fills`): where the producer clips text to the row, more may have been written
+    full: frozenset[tuple[int, int]] = frozenset()
 
     @property
     def top(self) -> float:
@@ -472,8 +475,15 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
     across = {(r, c): (cols[c][0], cols[max(k for k in range(c, len(cols)) if anchor[(r, k)] == (r, c))][1])
               for r, c in placed}
     margins = glyphs.margins((across[cell], chars) for cell, chars in placed.items())
+    bottom_of: dict[tuple[int, int], float] = {}  # each region's bottom border
+    for (r, c), top_left in anchor.items():
+        bottom_of[top_left] = min(bottom_of.get(top_left, rows[r][1]), rows[r][1])
+    full = []
     for (r, c), chars in placed.items():
-        data[r][c] = glyphs.text(chars, across[(r, c)], margins)
+        placed_lines = glyphs.lines(chars)
+        data[r][c] = glyphs.text(chars, across[(r, c)], margins, placed_lines)
+        if _fills(placed_lines, bottom_of[(r, c)]):
+            full.append((r, c))
         # by character centres: glyphs overhang a border they are printed against; a clipped tail
         # runs on past the table's edge, and its column is the last one all the same
         middles = [ch.cx for ch in chars]
@@ -485,7 +495,26 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
         col_x=tuple(cols),
         spans=tuple(tuple(row) for row in spans),
         anchors=tuple(tuple(anchor[(r, c)] for c in range(len(cols))) for r in range(len(rows))),
+        full=frozenset(full),
     )
+
+
+LINE = 1.5  # em: the height of a line, where a cell prints only one (a CJK font's spacing is 1.3–1.5 em)
+_DESCENT = 0.15  # em: below the baseline (as `glyphs.Char.cy` takes it)
+
+
+def _fills(lines: list[list[glyphs.Char]], bottom: float) -> bool:
+    """The cell's text (its `glyphs.lines`) fills it to within one line of its bottom border: the foot
+    of its last line (baseline less descent) is less than a line above the border, so no further line
+    would have fitted under it. A line is the spacing of the cell's lines where it prints two or more, else
+    `LINE` em. A producer that clips text to the row prints such a cell the same whether its text
+    ends there or goes on (`forms.reader`: `may_be_cut`)."""
+    last = lines[-1]
+    size = max(ch.size for ch in last)
+    bases = [max(ch.base for ch in line) for line in lines]
+    steps = sorted(a - b for a, b in zip(bases, bases[1:]))
+    pitch = steps[len(steps) // 2] if steps else LINE * size  # the median: a blank line is two
+    return min(ch.base for ch in last) - _DESCENT * size - bottom < pitch
 
 
 UNDER = 1.0  # em: text this close under a table's bottom edge (or under such text) may be a cut cell's

@@ -61,6 +61,9 @@ class PdfInfo:
     scanned: tuple[int, ...] = ()
     unreadable: tuple[tuple[int, str], ...] = ()  # (page, why its text layer cannot be trusted)
     asked: tuple[int, ...] = ()  # pages with a text layer read from their image at the user's word (--prefer-ocr)
+    # the document info's /Creator and /Producer ("Calc", "LibreOffice 7.4"): whether the program that
+    # printed it clips a cell's text to its row (`forms.vocabulary.Vocabulary.clips`)
+    producer: tuple[str, ...] = ()
 
 
 # What tells one state of a file from the next: (device, inode, size, mtime in ns). A file rewritten in
@@ -188,12 +191,23 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
             if why:
                 unreadable.append((i, why))
             texts[i - 1] = text
+        producer = _producer(doc.doc)
     finally:
         if opened is None:
             doc.close()
     _check_objects(path, numbers)
     return PdfInfo(path=path, sha256=sha256 or sha256_of(path), pages=len(texts), page_texts=tuple(texts),
-                   scanned=tuple(scans), unreadable=tuple(unreadable))
+                   scanned=tuple(scans), unreadable=tuple(unreadable), producer=producer)
+
+
+def _producer(doc: pdfium.PdfDocument) -> tuple[str, ...]:
+    """The document info's /Creator and /Producer, as written (empty where absent or unreadable: no
+    program is then taken to have printed it)."""
+    try:
+        info = doc.get_metadata_dict()
+    except (pdfium.PdfiumError, UnicodeError, ValueError):  # a damaged info dictionary says nothing
+        return ()
+    return tuple(info.get(key) or "" for key in ("Creator", "Producer"))
 
 
 _UNTRUSTED = 0.02  # of a page's glyphs: this many unmapped or impossible characters and it cannot be read

@@ -49,3 +49,20 @@ def test_an_extra_field_is_a_difference(pair):
     got["indicators"][0]["unit"] = "台"
     assert differences(got, want) == ["funds.budget_note: 'x' != '<absent>'",
                                       "indicators.0.unit: '台' != '<absent>'"]
+
+
+def test_a_may_be_cut_flag_is_no_field_and_names_the_fields_it_flags(pair):
+    """The flag is the extraction's, which truth files lack: never a difference itself. `may_be_cut`
+    keys the fields it flags as the comparison does, so bench/accuracy.py can tell a flagged wrong
+    field from an unflagged one."""
+    from tools.compare import may_be_cut, wrong
+
+    got, want = pair
+    for row in got["indicators"]:  # this Calc print flags some of its own
+        row.pop("may_be_cut", None)
+    got["may_be_cut"] = ["goal_expected", "funds.note"]
+    got["indicators"][1]["may_be_cut"] = ["deviation_note"]
+    assert differences(got, want) == []
+    assert may_be_cut(got) == {("goals", "goal_expected"), ("funds", "note"), ("indicators", "1.deviation_note")}
+    got["goal_expected"] = got["goal_expected"][:10]
+    assert wrong(got, want) == {("goals", "goal_expected")} <= may_be_cut(got)

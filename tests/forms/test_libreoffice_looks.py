@@ -22,9 +22,10 @@ def _truth(pdf: Path) -> dict:
 
 
 CUT = LOOKS / "cut"  # Calc looks whose 预期目标 a row too low for it cuts: refused, never read
+CLIPPED = LOOKS / "clipped"  # cut at a line boundary: read, flagged may_be_cut (test_may_be_cut.py)
 
 
-@pytest.mark.parametrize("pdf", sorted(p for p in LOOKS.glob("*/*.pdf") if p.parent != CUT),
+@pytest.mark.parametrize("pdf", sorted(p for p in LOOKS.glob("*/*.pdf") if p.parent not in (CUT, CLIPPED)),
                          ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_a_form_printed_by_libreoffice_reads_field_for_field(pdf):
     forms = extracted(str(pdf))
