@@ -308,7 +308,8 @@ def _require_current_tables(con: duckdb.DuckDBPyConnection, ddl: str) -> None:
                  else f"jixiao ingest <your reports> --warehouse {published}")
         raise WarehouseOutdated(
             f"{published} was built by an older jixiao (missing {listed}); it is derived from the "
-            f"reports: delete it and its working file, and ingest again "
+            f"reports: make it again from the copies of them it kept (`jixiao rebuild --warehouse "
+            f"{published}`), or delete it and its working file, and ingest again "
             f"(`rm -f {published} {work_path(published)} && {again}`)")
 
 

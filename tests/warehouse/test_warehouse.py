@@ -116,6 +116,7 @@ def test_a_warehouse_from_an_older_jixiao_is_refused_with_the_fix(tmp_path):
     # not the default file: `make demo` would not rebuild it
     work = tmp_path / "old.work.duckdb"
     assert f"`rm -f {old} {work} && jixiao ingest <your reports> --warehouse {old}`" in str(err.value)
+    assert f"`jixiao rebuild --warehouse {old}`" in str(err.value)  # versions and refusals kept
     work.write_bytes(old.read_bytes())  # what a writer opens: the message names the file users know
     with pytest.raises(warehouse.WarehouseOutdated) as err:
         with warehouse.writing(old):
