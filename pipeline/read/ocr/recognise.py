@@ -62,18 +62,33 @@ class Line:
 
 _engines = threading.local()
 
+MODELS = ("folded", "wheel")
+FOLDED = Path(__file__).parent / "models" / "ch_PP-OCRv4_rec_folded.onnx"
+
+
+def rec_model() -> Path | None:
+    """The recogniser's model file ($JIXIAO_OCR_MODEL): `folded`, the default, is the wheel's PP-OCRv4
+    recogniser with its per-convolution affines and hard-swishes folded (tools/fold_rec_model.py:
+    the same texts, about a third less CPU a line, bench/README.md "A folded recogniser"); `wheel`
+    (None) is the model as the wheel ships it."""
+    return FOLDED if choice("JIXIAO_OCR_MODEL", MODELS) == "folded" else None
+
 
 def engine() -> RapidOCR:
     """One engine per thread (a worker reads several pages at once when it has the cores,
     `page.pages_at_once`; RapidOCR keeps per-call state on itself), one onnxruntime thread per
-    engine: pages are read in parallel, not each page by onnxruntime's threads."""
-    if (found := getattr(_engines, "engine", None)) is not None:
+    engine: pages are read in parallel, not each page by onnxruntime's threads. Made afresh when
+    $JIXIAO_OCR_MODEL names another model than the one it loaded."""
+    model = rec_model()
+    if (found := getattr(_engines, "engine", None)) is not None and _engines.model == model:
         return found
     from rapidocr_onnxruntime import RapidOCR
 
     threads = int(os.environ.get("JIXIAO_OCR_THREADS", "1"))
+    chosen = {} if model is None else {"rec_model_path": str(model)}
     _engines.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False,
-                               print_verbose=False)
+                               print_verbose=False, **chosen)
+    _engines.model = model
     return _engines.engine
 
 
