@@ -1,5 +1,5 @@
-"""$JIXIAO_OCR_MODEL: which recogniser file the engine loads, and that the folded one (the default)
-reads as the wheel's own (tools/fold_rec_model.py; figures in bench/README.md "A folded recogniser")."""
+"""$JIXIAO_OCR_MODEL: which model files the engine loads, and that the folded ones (the default)
+find and read as the wheel's own (tools/fold_ocr_models.py; figures in bench/README.md "A folded recogniser")."""
 
 from __future__ import annotations
 
@@ -44,27 +44,28 @@ def _header() -> np.ndarray:
     return image[100:240].copy()  # the title and the header block
 
 
-def test_the_model_setting_selects_the_file_the_engine_loads(loaded, monkeypatch):
-    wheel_rec = [m for m in recognise.models_in_wheel() if "_rec_" in m.name]
-    assert len(wheel_rec) == 1 and recognise.FOLDED.is_file()
+def test_the_model_setting_selects_the_files_the_engine_loads(loaded, monkeypatch):
+    wheel = {m.name.split("_")[-2]: m for m in recognise.models_in_wheel()}
+    assert all(f.is_file() for f in recognise.FOLDED.values())
     header = _header()
 
     monkeypatch.delenv("JIXIAO_OCR_MODEL", raising=False)
     folded = recognise.run(header)
-    assert recognise.FOLDED in loaded and wheel_rec[0] not in loaded
+    assert set(loaded) >= set(recognise.FOLDED.values())
+    assert wheel["det"] not in loaded and wheel["rec"] not in loaded
 
     loaded.clear()
     monkeypatch.setenv("JIXIAO_OCR_MODEL", "wheel")  # no forget_engine: the setting alone reloads
-    wheel = recognise.run(header)
-    assert wheel_rec[0] in loaded and recognise.FOLDED not in loaded
+    read = recognise.run(header)
+    assert {wheel["det"], wheel["rec"]} <= set(loaded) and not set(loaded) & set(recognise.FOLDED.values())
 
-    # the same network: the same lines, the same texts, the confidences within float rounding
-    assert [t for _, t, _ in folded] == [t for _, t, _ in wheel]
-    assert "项目支出绩效自评表" in [t for _, t, _ in wheel]
-    assert max(abs(a - b) for (_, _, a), (_, _, b) in zip(folded, wheel)) < 1e-4
+    # the same networks: the same boxes, the same texts, the confidences within float rounding
+    assert [(box, text) for box, text, _ in folded] == [(box, text) for box, text, _ in read]
+    assert "项目支出绩效自评表" in [text for _, text, _ in read]
+    assert max(abs(a - b) for (_, _, a), (_, _, b) in zip(folded, read)) < 1e-4
 
 
 def test_a_model_that_is_not_one_is_named(monkeypatch):
     monkeypatch.setenv("JIXIAO_OCR_MODEL", "int9")
     with pytest.raises(SettingError, match=r"\$JIXIAO_OCR_MODEL must be folded or wheel, not 'int9'"):
-        recognise.rec_model()
+        recognise.model_files()

@@ -1,19 +1,22 @@
-"""Make pipeline/read/ocr/models/ch_PP-OCRv4_rec_folded.onnx from the PP-OCRv4 recogniser in the
-rapidocr-onnxruntime wheel: the same network, fewer passes over its activations.
+"""Make pipeline/read/ocr/models/ch_PP-OCRv4_{det,rec}_folded.onnx from the PP-OCRv4 detector and
+recogniser in the rapidocr-onnxruntime wheel: the same networks, fewer passes over their activations.
 
-    python tools/fold_rec_model.py OUT.onnx      (needs the `onnx` package, which jixiao does not:
-                                                  pip install --target /tmp/onnxq onnx ml_dtypes sympy,
-                                                  then PYTHONPATH=/tmp/onnxq)
+    python tools/fold_ocr_models.py det|rec OUT.onnx
+        (needs the `onnx` package, which jixiao does not: pip install --target /tmp/onnxq onnx
+         ml_dtypes sympy, then PYTHONPATH=/tmp/onnxq; onnx 1.23.2 and onnxruntime 1.32.0 made the
+         committed files, byte for byte)
 
 Why: 42% of the recogniser's time went to elementwise passes (bench/README.md "A folded
-recogniser"). PP-LCNetV3 follows each of its 28 convolutions with a learnable affine (x·a + b), a
-hard-swish written as four ops (x · clip(x + 3, 0, 6) / 6) and another affine. Exactly, in float32:
+recogniser"). PP-LCNetV3, the backbone of both, follows each convolution with a learnable affine
+(x·a + b), a hard-swish written as four ops (x · clip(x + 3, 0, 6) / 6) and another affine.
+Exactly, in float32:
   1. conv → ·a → +b becomes the conv with weights W·a and bias B·a + b;
   2. the four ops become one HardSwish (opset 14);
   3. ·c → +d before a 1×1 convolution without padding becomes that conv, weights W·c, bias B + d·ΣW
      (before a padded depthwise conv it cannot: the padding's zeros would be shifted too).
 Nothing is quantised or rounded: on 496 captured line crops every text is the same and no confidence
-moves more than 2e-5. Its metadata (the character list rapidocr reads) is kept.
+moves more than 2e-5; the detector's 1,527 boxes on the 9 fixture scans' first pages are the same to
+the pixel. The model's metadata (the recogniser's character list) is kept.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 
 import rapidocr_onnxruntime
 
-WHEEL_MODEL = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
+WHEEL = Path(rapidocr_onnxruntime.__file__).parent / "models"
+WHEEL_MODELS = {"det": WHEEL / "ch_PP-OCRv4_det_infer.onnx", "rec": WHEEL / "ch_PP-OCRv4_rec_infer.onnx"}
 
 
 def _scalar(node: onnx.NodeProto, other: str, init: dict[str, np.ndarray]) -> float | None:
@@ -133,18 +137,19 @@ def fold(model: onnx.ModelProto) -> tuple[onnx.ModelProto, dict[str, int]]:
     return model, counts
 
 
-def main(out: str) -> int:
+def main(part: str, out: str) -> int:
+    wheel_model = WHEEL_MODELS[part]
     tmp = Path(out).with_suffix(".pre.onnx")
     # the wheel's model holds its weights as Constant nodes: made initializers (and shapes inferred)
-    quant_pre_process(str(WHEEL_MODEL), str(tmp), skip_symbolic_shape=True)
+    quant_pre_process(str(wheel_model), str(tmp), skip_symbolic_shape=True)
     model, counts = fold(onnx.load(str(tmp)))
     tmp.unlink()
     del model.metadata_props[:]
-    model.metadata_props.extend(onnx.load(str(WHEEL_MODEL)).metadata_props)  # the character list
+    model.metadata_props.extend(onnx.load(str(wheel_model)).metadata_props)  # the character list
     onnx.save(model, out)
     print(out, counts)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2]))
