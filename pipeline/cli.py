@@ -54,10 +54,11 @@ def _settings() -> None:
     """Every $JIXIAO_… setting the readers use, judged once before any work: one that cannot mean
     anything is said here (`SettingError`), not in each worker that reads a page."""
     from .bounded import Limits
-    from .read.ocr.recognise import by_cells
+    from .read.ocr.recognise import by_cells, model_files
 
     Limits.from_env()
     by_cells()
+    model_files()
 
 
 def _run(args: argparse.Namespace, again: bool = True) -> int | None:

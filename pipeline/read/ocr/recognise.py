@@ -1,7 +1,7 @@
 """Pixels → recognised lines of text: the recogniser, its crops, and the glyphs it confuses measured.
 
 The third step of reading a scan (`page.read_page`), on the page `ruling` erased: rapidocr-onnxruntime
-(its models inside the wheel: it reads offline) finds and reads each line of text, with its
+(its PP-OCRv4 models, folded in models/ or as its wheel ships them, `model_files`: it reads offline) finds and reads each line of text, with its
 confidence and box. What it cannot tell from the shapes it was trained on is measured on the page
 itself: the space before a "（" (`spaced`), "：" from "；" (`colons`), a straight '"' from "”"
 (`quotes`), a "。" wrapped alone onto a line (`full_stop`). `cells` places the lines in the table's
@@ -62,18 +62,34 @@ class Line:
 
 _engines = threading.local()
 
+MODELS = ("folded", "wheel")
+_MODELS = Path(__file__).parent / "models"
+FOLDED = {"det": _MODELS / "ch_PP-OCRv4_det_folded.onnx", "rec": _MODELS / "ch_PP-OCRv4_rec_folded.onnx"}
+
+
+def model_files() -> dict[str, Path]:
+    """The detector's and recogniser's model files ($JIXIAO_OCR_MODEL): `folded`, the default, are
+    the wheel's PP-OCRv4 models with their per-convolution affines and hard-swishes folded
+    (tools/fold_ocr_models.py: the same boxes and texts for about a third less CPU, bench/README.md
+    "A folded recogniser"); `wheel` ({}) the models as the wheel ships them."""
+    return FOLDED if choice("JIXIAO_OCR_MODEL", MODELS) == "folded" else {}
+
 
 def engine() -> RapidOCR:
     """One engine per thread (a worker reads several pages at once when it has the cores,
     `page.pages_at_once`; RapidOCR keeps per-call state on itself), one onnxruntime thread per
-    engine: pages are read in parallel, not each page by onnxruntime's threads."""
-    if (found := getattr(_engines, "engine", None)) is not None:
+    engine: pages are read in parallel, not each page by onnxruntime's threads. Made afresh when
+    $JIXIAO_OCR_MODEL names other models than those it loaded."""
+    models = model_files()
+    if (found := getattr(_engines, "engine", None)) is not None and _engines.models == models:
         return found
     from rapidocr_onnxruntime import RapidOCR
 
     threads = int(os.environ.get("JIXIAO_OCR_THREADS", "1"))
+    chosen = {f"{part}_model_path": str(path) for part, path in models.items()}
     _engines.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False,
-                               print_verbose=False)
+                               print_verbose=False, **chosen)
+    _engines.models = models
     return _engines.engine
 
 
