@@ -69,3 +69,15 @@ def test_a_model_that_is_not_one_is_named(monkeypatch):
     monkeypatch.setenv("JIXIAO_OCR_MODEL", "int9")
     with pytest.raises(SettingError, match=r"\$JIXIAO_OCR_MODEL must be folded or wheel, not 'int9'"):
         recognise.model_files()
+
+
+def test_the_models_and_the_reading_are_recorded_with_the_engine_s_version(monkeypatch):
+    """dim_form.ocr_version says what read the form: two readings of one scan differ by these."""
+    from pipeline.read.ocr import engine_version
+
+    monkeypatch.delenv("JIXIAO_OCR_MODEL", raising=False)
+    monkeypatch.delenv("JIXIAO_OCR_READ", raising=False)
+    assert engine_version().endswith(" (folded, page)")
+    monkeypatch.setenv("JIXIAO_OCR_MODEL", "wheel")
+    monkeypatch.setenv("JIXIAO_OCR_READ", "cells")
+    assert engine_version().endswith(" (wheel, cells)")

@@ -36,8 +36,11 @@ ENGINE = "rapidocr-onnxruntime"
 
 
 def engine_version() -> str:
-    """The installed OCR engine's version, recorded with every form it read (dim_form)."""
-    return importlib.metadata.version(ENGINE)
+    """The installed OCR engine's version, the models it ran and how the page was read ("1.4.4
+    (folded, page)": $JIXIAO_OCR_MODEL, $JIXIAO_OCR_READ), recorded with every form it read
+    (dim_form.ocr_version): two readings of one scan differ by these."""
+    model = choice("JIXIAO_OCR_MODEL", MODELS)
+    return f"{importlib.metadata.version(ENGINE)} ({model}, {'cells' if by_cells() else 'page'})"
 
 
 @dataclass(frozen=True)
