@@ -185,9 +185,12 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     at a slant (what `seals` looks at); elsewhere every glyph is taken as black.
 
     This is the per-glyph loop of the reading, so it asks pdfium as little as it can: the page's
-    characters in one call (`_codes`), then per glyph its two boxes, matrix, size and origin
-    through pdfium's own functions with their out-parameters made once, and each `Char` is made
-    without the frozen dataclass's per-field `__setattr__`."""
+    characters in one call (`_codes`), then per glyph its two boxes, origin and text object through
+    pdfium's own functions with their out-parameters made once; the matrix and font size, which
+    pdfium keeps per text object (a glyph's matrix is its object's text matrix times its form's,
+    `CPDF_TextPage::ProcessTextObject`), once per text object; and each `Char` is made without the
+    frozen dataclass's per-field `__setattr__`. Only a space is asked whether pdfium generated it:
+    the characters pdfium generates are spaces and line breaks."""
     lib = pdfium.raw
     raw = address(textpage.raw)
     is_generated, loose_box, char_box, get_matrix, font_size, origin = _bare()
@@ -201,6 +204,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     new = object.__new__
     text_object = bare("FPDFText_GetTextObject", ctypes.c_void_p)
     clips: dict[int | None, tuple[float, float, float, float] | None | object] = {None: None}
+    # per text object: (size, angle, its font size, matrix a, matrix b, whether it has a matrix)
+    placing: dict[int, tuple[float, float, float, float, float, bool]] = {}
     out: list[Char] = []
     index: list[int] = []
     count = textpage.count_chars()
@@ -218,32 +223,37 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
             if text == "\0" or text.isspace():
                 spaced = spaced or (text == " " and is_generated(raw, i) != 1)
                 continue
-        if is_generated(raw, i) == 1:
-            continue
         if not loose_box(raw, i, at_rect):  # x: the glyph's advance
             raise pdfium.PdfiumError("Failed to get charbox.")
         x0, y0, x1, y1 = rect.left, rect.bottom, rect.right, rect.top
         if not char_box(raw, i, *at_lrbt):
             raise pdfium.PdfiumError("Failed to get charbox.")
         ink0, inky0, ink1, inky1 = left.value, bottom.value, right.value, top.value
-        size, angle = 0.0, 0.0
-        if get_matrix(raw, i, at_matrix):
-            size = font_size(raw, i) * math.hypot(matrix.c, matrix.d)
-            if matrix.b or not upright:
-                angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
+        obj = text_object(raw, i)
+        placed = placing.get(obj) if obj else None
+        if placed is None:
+            size, angle, em, ma, mb, has_matrix = 0.0, 0.0, 0.0, 0.0, 0.0, False
+            if get_matrix(raw, i, at_matrix):
+                has_matrix, ma, mb, em = True, matrix.a, matrix.b, font_size(raw, i)
+                size = em * math.hypot(matrix.c, matrix.d)
+                if matrix.b or not upright:
+                    angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
+            placed = (size, angle, em, ma, mb, has_matrix)
+            if obj:
+                placing[obj] = placed
+        size, angle, em, ma, mb, has_matrix = placed
         has_origin = origin(raw, i, at_ox, at_oy)
-        if (x0, y0, x1, y1) == (ink0, inky0, ink1, inky1) and has_origin and size > 0 and not matrix.b \
-                and matrix.a > 0 and unicodedata.east_asian_width(text) in "WF":
+        if (x0, y0, x1, y1) == (ink0, inky0, ink1, inky1) and has_origin and size > 0 and not mb \
+                and ma > 0 and unicodedata.east_asian_width(text) in "WF":
             # pdfium knew no advance (its "loose" box is the ink): a full-width glyph (an ideograph)
             # is one em wide from its origin, the em across as the text matrix scales it
-            x0, x1 = ox.value, ox.value + font_size(raw, i) * matrix.a
+            x0, x1 = ox.value, ox.value + em * ma
         if not upright:
             x0, y0, x1, y1 = _box(turn, x0, y0, x1, y1)
             ink0, inky0, ink1, inky1 = _box(turn, ink0, inky0, ink1, inky1)
         if not size > 0:
             size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
         base = tb * ox.value + td * oy.value + tf if has_origin else y0
-        obj = text_object(raw, i)
         box = clips.get(obj, _UNSEEN)
         if box is _UNSEEN:
             box = clips[obj] = _clip_box(obj, turn)
