@@ -475,6 +475,10 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
         return None
     i = np.repeat(np.arange(len(box) - 1), counts)
     j = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + i + 1
+    # most such pairs are glyphs of one column on other lines: only those overlapping up the page
+    # too are judged (in the same order)
+    crossing = np.flatnonzero(np.minimum(y1[i], y1[j]) > np.maximum(y0[i], y0[j]))
+    i, j = i[crossing], j[crossing]
     wide = np.maximum(x1[i] - x0[i], x1[j] - x0[j])
     tall = np.minimum(y1[i] - y0[i], y1[j] - y0[j])
     overprint = (code[i] == code[j]) & (x0[j] - x0[i] < 0.25 * wide) & (np.abs(y0[j] - y0[i]) < 0.25 * tall)
@@ -491,6 +495,8 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
 def lines(chars) -> list[list[Char]]:
     """Characters on one baseline, top to bottom, each line left to right. The order is that of the
     positions alone (ties broken by the character), whatever order the producer wrote them in."""
+    if len(chars) < 2:  # a cell of one glyph: nothing to sort
+        return [list(chars)] if chars else []
     found: list[list[Char]] = []
     for ch in sorted(chars, key=lambda c: (-c.base, c.x0, c.x1, c.text, c.size)):
         if found and found[-1][0].base - ch.base <= BASELINE * found[-1][0].size:
