@@ -36,6 +36,22 @@ SCRIPT_GAP = 0.3
 TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
 
 
+class _Kept:
+    """A value derived from a glyph's fields, worked out at its first use and kept in the glyph: a
+    descriptor without `__set__`, so the glyph's own value is found first from then on. The page's
+    reading asks each glyph's middle a few times over (millions of property calls a corpus); `chars`
+    sets it as it makes the glyph, and a glyph made otherwise (`dataclasses.replace`) gets its own."""
+
+    def __init__(self, derive) -> None:
+        self.derive, self.name, self.__doc__ = derive, derive.__name__, derive.__doc__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.derive(obj)
+        return value
+
+
 @dataclass(frozen=True)
 class Char:
     """A printed glyph: its advance box across (x0–x1), its ink across (ink0–ink1), its baseline
@@ -68,11 +84,11 @@ class Char:
         """Drawn at a slant: neither along the page's lines nor across them (a seal's ring text)."""
         return self.angle != 0.0 and abs((self.angle + 45) % 90 - 45) > _SLANT
 
-    @property
+    @_Kept
     def cx(self) -> float:
         return (self.x0 + self.x1) / 2
 
-    @property
+    @_Kept
     def cy(self) -> float:
         return self.base + 0.35 * self.size  # the middle of the em box (ascent 0.85, descent 0.15)
 
@@ -265,9 +281,10 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
             if not (cx0 - _CLIP_TOL <= mx <= cx1 + _CLIP_TOL and cy0 - _CLIP_TOL <= my <= cy1 + _CLIP_TOL):
                 hidden = box
         ch = new(Char)
-        ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=max(size, 1.0),
+        size = max(size, 1.0)
+        ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=size,
                            inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced,
-                           clip=hidden)
+                           clip=hidden, cx=(x0 + x1) / 2, cy=base + 0.35 * size)  # as `Char.cx`, `cy`
         spaced = False
         out.append(ch)
         index.append(i)
