@@ -6,8 +6,11 @@ corpus PDF (all looks of tests/fixtures/corpus/pdf but the scans) the way a work
     .venv/bin/python bench/profile_reading.py [--rounds N] [--profile] [--tree DIR] [--files N]
 
 - `--rounds N`: the timed pass N times (CPU ms a page of each);
+- `--steps`: one more pass with the reading's steps timed (CPU, inclusive: a step inside another
+  counts in both), each wrapped in a timer: the shares without a profiler's overhead, which
+  inflates Python-heavy steps 2–3 times;
 - `--profile`: a cProfile of one more pass, its time split into the reading's steps (cumulative
-  shares: a step inside another counts in both);
+  shares, as inflated by the profiler);
 - `--tree DIR`: read with the `pipeline` of another checkout (an exported old commit), to compare
   old and new in one session, interleaved;
 - `--out FILE`: the digest of every reading (forms, refusal or skipped tables) written there: the
@@ -61,6 +64,69 @@ STEPS = [
 ]
 
 
+# (module, attribute, step) wrapped in a timer by --steps; the caller's name is wrapped where it
+# imported the function by name
+TIMED = [
+    ("pipeline.extract", "count_pages", "count_pages"),
+    ("pipeline.extract", "inspect", "inspect: text, images, object checks"),
+    ("pipeline.read.pdf.OpenPdf", "page", "  page load (pdfium: page, text page)"),
+    ("pipeline.read.pdf", "untrusted", "  untrusted (unicode map errors)"),
+    ("pipeline.read.pdf", "_check_objects", "  playa object checks"),
+    ("pipeline.extract", "scan", "scan: glyphs, ruled lines, Camelot"),
+    ("pipeline.read.glyphs", "chars", "  glyphs.chars (pdfium glyph calls)"),
+    ("pipeline.read.glyphs", "ruled_lines", "  ruled_lines (path segments)"),
+    ("pipeline.read.glyphs", "misdrawn", "  misdrawn"),
+    ("pipeline.read.glyphs", "runs", "  runs (and lines)"),
+    ("camelot.image_processing", "find_joints_from_lines", "  Camelot: joints"),
+    ("camelot.parsers.lattice.Lattice", "_compute_table_anchors", "  Camelot: anchors"),
+    ("camelot.parsers.base.BaseParser", "_initialize_new_table", "  Camelot: tables"),
+    ("camelot.parsers.lattice.Lattice", "_generate_columns_and_rows", "  Camelot: rows, columns"),
+    ("camelot.core.Table", "set_edges", "  Camelot: drawn edges"),
+    ("pipeline.read.grids", "_outline", "  Camelot tables to outlines"),
+    ("pipeline.read.grids.Layer", "grids", "Layer.grids: cell placement"),
+    ("pipeline.read.grids", "_grid", "  _grid"),
+    ("pipeline.extract", "form_starts", "form_starts"),
+    ("pipeline.extract", "read_forms", "read_forms (form reading)"),
+    ("pipeline.extract", "check_held", "check_held"),
+    ("pipeline.extract", "check_edges", "check_edges"),
+    ("pipeline.facts.frames", "frames", "facts.frames"),
+]
+
+
+def timed_steps(pdfs: list[Path]) -> tuple[float, dict[str, float]]:
+    """CPU seconds of one pass, and of each step of `TIMED` in it."""
+    import functools
+    import importlib
+
+    spent: dict[str, float] = {}
+    undo = []
+    for where, name, step in TIMED:
+        try:
+            owner = importlib.import_module(where)
+        except ModuleNotFoundError:  # a class: pipeline.read.pdf.OpenPdf
+            mod, _, cls = where.rpartition(".")
+            owner = getattr(importlib.import_module(mod), cls)
+        fn = getattr(owner, name, None)
+        if fn is None:
+            continue
+
+        def timer(*a, _fn=fn, _step=step, **k):
+            started = time.process_time()
+            try:
+                return _fn(*a, **k)
+            finally:
+                spent[_step] = spent.get(_step, 0.0) + time.process_time() - started
+
+        setattr(owner, name, functools.wraps(fn)(timer))
+        undo.append((owner, name, fn))
+    try:
+        cpu, _ = one_pass(pdfs)
+    finally:
+        for owner, name, fn in undo:
+            setattr(owner, name, fn)
+    return cpu, spent
+
+
 def corpus_pdfs(files: int = 0) -> list[Path]:
     """Every text PDF of the fixture corpus (its scans are OCR's, bench/scans.py's), or an even spread."""
     pdfs = sorted(p for p in CORPUS.glob("*/*.pdf") if p.parent.name not in SCANS)
@@ -104,6 +170,9 @@ def shares(profile: cProfile.Profile) -> list[tuple[str, float, float]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--steps", action="store_true")
+    ap.add_argument("--gc", choices=["on", "freeze", "off"], default="on",
+                    help="the timed passes with Python's cyclic GC as it is, after gc.freeze(), or off")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--dump", type=Path, help="with --profile: the cProfile stats written here")
     ap.add_argument("--tree", type=Path, help="import pipeline from this checkout")
@@ -121,6 +190,12 @@ def main() -> None:
     figures: dict = {"tree": str(args.tree or ROOT), "pdfs": len(pdfs), "pages": pages}
     warm, digests = one_pass(pdfs)
     figures["first_pass_cpu_s"] = round(warm, 2)
+    import gc
+    if args.gc == "freeze":
+        gc.freeze()
+    elif args.gc == "off":
+        gc.disable()
+    figures["gc"] = args.gc
     timed = []
     for _ in range(args.rounds):
         cpu, again = one_pass(pdfs)
@@ -134,6 +209,12 @@ def main() -> None:
     if args.out:
         args.out.write_text(json.dumps(dict(zip(map(str, pdfs), digests)), indent=0))
     print(json.dumps(figures, indent=1))
+    if args.steps:
+        cpu, spent = timed_steps(pdfs)
+        print(f"{'whole pass':42s} {1000 * cpu / pages:7.2f} ms/page")
+        for _, _, step in TIMED:
+            if step in spent:
+                print(f"{step:42s} {1000 * spent[step] / pages:7.2f} ms/page {100 * spent[step] / cpu:5.1f}%")
     if args.profile:
         profile = cProfile.Profile()
         profile.enable()
