@@ -214,14 +214,13 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     ox, oy = ctypes.c_double(), ctypes.c_double()
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     at_matrix, at_rect, at_ox, at_oy = (ctypes.byref(v) for v in (matrix, rect, ox, oy))
-    at_lrbt = [ctypes.byref(v) for v in (left, right, bottom, top)]
+    at_left, at_right, at_bottom, at_top = (ctypes.byref(v) for v in (left, right, bottom, top))
     ta, tb, tc, td, te, tf = turn
     upright = turn == IDENTITY
     new = object.__new__
     text_object = bare("FPDFText_GetTextObject", ctypes.c_void_p)
-    clips: dict[int | None, tuple[float, float, float, float] | None | object] = {None: None}
-    # per text object: (size, angle, its font size, matrix a, matrix b, whether it has a matrix)
-    placing: dict[int, tuple[float, float, float, float, float, bool]] = {}
+    # per text object: (size, angle, its font size, matrix a, matrix b, the box it is clipped to)
+    placing: dict[int, tuple[float, float, float, float, float, tuple[float, float, float, float] | None]] = {}
     out: list[Char] = []
     index: list[int] = []
     count = textpage.count_chars()
@@ -242,24 +241,24 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         if not loose_box(raw, i, at_rect):  # x: the glyph's advance
             raise pdfium.PdfiumError("Failed to get charbox.")
         x0, y0, x1, y1 = rect.left, rect.bottom, rect.right, rect.top
-        if not char_box(raw, i, *at_lrbt):
+        if not char_box(raw, i, at_left, at_right, at_bottom, at_top):
             raise pdfium.PdfiumError("Failed to get charbox.")
         ink0, inky0, ink1, inky1 = left.value, bottom.value, right.value, top.value
         obj = text_object(raw, i)
         placed = placing.get(obj) if obj else None
         if placed is None:
-            size, angle, em, ma, mb, has_matrix = 0.0, 0.0, 0.0, 0.0, 0.0, False
+            size, angle, em, ma, mb = 0.0, 0.0, 0.0, 0.0, 0.0
             if get_matrix(raw, i, at_matrix):
-                has_matrix, ma, mb, em = True, matrix.a, matrix.b, font_size(raw, i)
+                ma, mb, em = matrix.a, matrix.b, font_size(raw, i)
                 size = em * math.hypot(matrix.c, matrix.d)
                 if matrix.b or not upright:
                     angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
-            placed = (size, angle, em, ma, mb, has_matrix)
+            placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None)
             if obj:
                 placing[obj] = placed
-        size, angle, em, ma, mb, has_matrix = placed
+        size, angle, em, ma, mb, box = placed
         has_origin = origin(raw, i, at_ox, at_oy)
-        if (x0, y0, x1, y1) == (ink0, inky0, ink1, inky1) and has_origin and size > 0 and not mb \
+        if x0 == ink0 and y0 == inky0 and x1 == ink1 and y1 == inky1 and has_origin and size > 0 and not mb \
                 and ma > 0 and unicodedata.east_asian_width(text) in "WF":
             # pdfium knew no advance (its "loose" box is the ink): a full-width glyph (an ideograph)
             # is one em wide from its origin, the em across as the text matrix scales it
@@ -270,9 +269,6 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         if not size > 0:
             size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
         base = tb * ox.value + td * oy.value + tf if has_origin else y0
-        box = clips.get(obj, _UNSEEN)
-        if box is _UNSEEN:
-            box = clips[obj] = _clip_box(obj, turn)
         hidden = None
         if box is not None:
             cx0, cy0, cx1, cy1 = box
@@ -296,7 +292,6 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     return out
 
 
-_UNSEEN = object()
 _CLIP_TOL = 0.5  # points: a glyph's ink whose middle is this close to its clip path shows
 
 
