@@ -120,7 +120,7 @@ def run_together(text: str, names: dict[str, str]) -> bool:
 
 
 _MATCHED: dict[tuple[int, str, bool], tuple[dict[str, str], str | None]] = {}
-_MATCHED_MOST = 1 << 16  # answers kept: a few MB at most, then forgotten all at once
+_MATCHED_MOST = 1 << 14  # answers kept (a few MB at most), then forgotten all at once
 
 
 def match_label(text: str, names: dict[str, str], exact: bool = False) -> str | None:

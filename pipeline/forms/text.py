@@ -52,7 +52,7 @@ def number(text: str | None) -> str | None:
     return value
 
 
-@lru_cache(maxsize=1 << 16)  # asked of every cell of every row, again and again
+@lru_cache(maxsize=1 << 13)  # asked of every cell of every row, again and again (the corpus prints ~6,000)
 def label(text: str | None) -> str:
     """A printed label reduced to its words: no spaces, line breaks, asterisks or colons."""
     return _LABEL_NOISE.sub("", text or "")
