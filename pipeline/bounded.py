@@ -268,10 +268,16 @@ def task_memory_mb() -> int | None:
 
 def _worker_start(limit_mb: int, cores: int) -> None:
     """Worker initializer: its share of the cores (`task_cores`) and its memory limit
-    (`task_memory_mb`), and its watchdog (`_watch_memory`)."""
+    (`task_memory_mb`), and its watchdog (`_watch_memory`). What the worker holds at its start (the
+    forkserver's imports: Camelot, pandas, polars, ...) is set aside from the cyclic garbage
+    collector (`gc.freeze`): it lives as long as the worker, and each full collection would walk
+    it again (2% of a warm reading's CPU, bench/profile_reading.py --gc)."""
+    import gc
+
     global _cores, _memory_mb
     _cores, _memory_mb = cores, limit_mb
     _watch_memory(limit_mb)
+    gc.freeze()
 
 
 def _watch_memory(limit_mb: int) -> None:

@@ -8,6 +8,7 @@ each cell's label to a name, with `LABEL_SLACK` characters of slack ("执行率�
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .rows import Cell, Row
@@ -26,7 +27,12 @@ LEVEL1 = re.compile(r"^(?P<name>.+?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$") 
 class Columns:
     """Printed header labels → field names with the x range each one governs."""
 
-    starts: list[tuple[float, str]] = field(default_factory=list)
+    starts: list[tuple[float, str]] = field(default_factory=list)  # sorted; never changed once made
+    # where each column's reach begins (`column`): its label's x less the tolerance
+    _edges: list[float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._edges = [x0 - ROW_TOLERANCE for x0, _ in self.starts]
 
     @classmethod
     def from_row(cls, row: Row, names: dict[str, str]) -> "Columns":
@@ -72,13 +78,13 @@ class Columns:
         return out
 
     def column(self, cell: Cell) -> tuple[str, float, float]:
-        """The field a cell is read into, and the x range that field's header governs."""
-        name, lo, hi = "_left", float("-inf"), float("inf")
-        for i, (x0, n) in enumerate(self.starts):
-            if cell.center >= x0 - ROW_TOLERANCE:
-                name, lo = n, x0
-                hi = self.starts[i + 1][0] if i + 1 < len(self.starts) else float("inf")
-        return name, lo, hi
+        """The field a cell is read into, and the x range that field's header governs: the last
+        column whose reach begins at or left of the cell's centre (bisected: `starts` is sorted)."""
+        i = bisect_right(self._edges, cell.center) - 1
+        if i < 0:
+            return "_left", float("-inf"), float("inf")
+        x0, name = self.starts[i]
+        return name, x0, self.starts[i + 1][0] if i + 1 < len(self.starts) else float("inf")
 
     def misfit(self, row: Row, fields: tuple[str, ...]) -> tuple[Cell, str] | None:
         """A cell read into one of `fields` whose printed text is not inside that field's column."""
@@ -113,9 +119,29 @@ def run_together(text: str, names: dict[str, str]) -> bool:
         len(found) > 1 or any(ch.isdigit() for ch in text))
 
 
+_MATCHED: dict[tuple[int, str, bool], tuple[dict[str, str], str | None]] = {}
+_MATCHED_MOST = 1 << 14  # answers kept (a few MB at most), then forgotten all at once
+
+
 def match_label(text: str, names: dict[str, str], exact: bool = False) -> str | None:
     """The field of a printed column label: the label is a key, or (not `exact`) contains one and is
-    not much longer (a long cell that happens to contain a key is text, not a label)."""
+    not much longer (a long cell that happens to contain a key is text, not a label).
+
+    Asked of every cell of every row against several tables' labels, so each answer is kept, by the
+    label dictionary's identity: those are the templates' and the vocabulary's, made once and never
+    changed; the entry holds the dictionary, so its id is not reused while the answer is kept."""
+    key = (id(names), text, exact)
+    kept = _MATCHED.get(key)
+    if kept is not None and kept[0] is names:
+        return kept[1]
+    found = _match_label(text, names, exact)
+    if len(_MATCHED) >= _MATCHED_MOST:
+        _MATCHED.clear()
+    _MATCHED[key] = (names, found)
+    return found
+
+
+def _match_label(text: str, names: dict[str, str], exact: bool) -> str | None:
     text = NUMBERING.sub("", text)
     if text in names:
         return names[text]

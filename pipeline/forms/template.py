@@ -287,6 +287,7 @@ def _labels(loaded: tuple[Template, ...], fields: tuple[str, ...]) -> frozenset[
 _NOTE = re.compile(r"[(（][^()（）]*[)）]$")
 
 
+@lru_cache(maxsize=1 << 13)  # asked of every cell's label (the corpus prints ~2,400)
 def header_label(text: str) -> str:
     """A header label without a trailing note in brackets: "实施单位（盖章）" is 实施单位."""
     return _NOTE.sub("", text)

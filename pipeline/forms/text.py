@@ -6,6 +6,7 @@ The only place that decides what whitespace and separators mean, so every field 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 DASH = "—"  # what a form prints in a cell for "no value"
 NOT_APPLICABLE = (DASH, "/")  # printed in a cell that has no value (sichuan prints "/")
@@ -58,6 +59,7 @@ def number(text: str | None) -> str | None:
     return value
 
 
+@lru_cache(maxsize=1 << 13)  # asked of every cell of every row, again and again (the corpus prints ~6,000)
 def label(text: str | None) -> str:
     """A printed label reduced to its words: no spaces, line breaks, asterisks or colons."""
     return _LABEL_NOISE.sub("", text or "")

@@ -37,6 +37,22 @@ SCRIPT_GAP = 0.3
 TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
 
 
+class _Kept:
+    """A value derived from a glyph's fields, worked out at its first use and kept in the glyph: a
+    descriptor without `__set__`, so the glyph's own value is found first from then on. The page's
+    reading asks each glyph's middle a few times over (millions of property calls a corpus); `chars`
+    sets it as it makes the glyph, and a glyph made otherwise (`dataclasses.replace`) gets its own."""
+
+    def __init__(self, derive) -> None:
+        self.derive, self.name, self.__doc__ = derive, derive.__name__, derive.__doc__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.derive(obj)
+        return value
+
+
 @dataclass(frozen=True)
 class Char:
     """A printed glyph: its advance box across (x0–x1), its ink across (ink0–ink1), its baseline
@@ -69,11 +85,11 @@ class Char:
         """Drawn at a slant: neither along the page's lines nor across them (a seal's ring text)."""
         return self.angle != 0.0 and abs((self.angle + 45) % 90 - 45) > _SLANT
 
-    @property
+    @_Kept
     def cx(self) -> float:
         return (self.x0 + self.x1) / 2
 
-    @property
+    @_Kept
     def cy(self) -> float:
         return self.base + 0.35 * self.size  # the middle of the em box (ascent 0.85, descent 0.15)
 
@@ -186,9 +202,12 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     at a slant (what `seals` looks at); elsewhere every glyph is taken as black.
 
     This is the per-glyph loop of the reading, so it asks pdfium as little as it can: the page's
-    characters in one call (`_codes`), then per glyph its two boxes, matrix, size and origin
-    through pdfium's own functions with their out-parameters made once, and each `Char` is made
-    without the frozen dataclass's per-field `__setattr__`."""
+    characters in one call (`_codes`), then per glyph its two boxes, origin and text object through
+    pdfium's own functions with their out-parameters made once; the matrix and font size, which
+    pdfium keeps per text object (a glyph's matrix is its object's text matrix times its form's,
+    `CPDF_TextPage::ProcessTextObject`), once per text object; and each `Char` is made without the
+    frozen dataclass's per-field `__setattr__`. Only a space is asked whether pdfium generated it:
+    the characters pdfium generates are spaces and line breaks."""
     lib = pdfium.raw
     raw = address(textpage.raw)
     is_generated, loose_box, char_box, get_matrix, font_size, origin = _bare()
@@ -196,12 +215,13 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     ox, oy = ctypes.c_double(), ctypes.c_double()
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     at_matrix, at_rect, at_ox, at_oy = (ctypes.byref(v) for v in (matrix, rect, ox, oy))
-    at_lrbt = [ctypes.byref(v) for v in (left, right, bottom, top)]
+    at_left, at_right, at_bottom, at_top = (ctypes.byref(v) for v in (left, right, bottom, top))
     ta, tb, tc, td, te, tf = turn
     upright = turn == IDENTITY
     new = object.__new__
     text_object = bare("FPDFText_GetTextObject", ctypes.c_void_p)
-    clips: dict[int | None, tuple[float, float, float, float] | None | object] = {None: None}
+    # per text object: (size, angle, its font size, matrix a, matrix b, the box it is clipped to)
+    placing: dict[int, tuple[float, float, float, float, float, tuple[float, float, float, float] | None]] = {}
     out: list[Char] = []
     index: list[int] = []
     count = textpage.count_chars()
@@ -219,35 +239,37 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
             if text == "\0" or text.isspace():
                 spaced = spaced or (text == " " and is_generated(raw, i) != 1)
                 continue
-        if is_generated(raw, i) == 1:
-            continue
         if not loose_box(raw, i, at_rect):  # x: the glyph's advance
             raise pdfium.PdfiumError("Failed to get charbox.")
         x0, y0, x1, y1 = rect.left, rect.bottom, rect.right, rect.top
-        if not char_box(raw, i, *at_lrbt):
+        if not char_box(raw, i, at_left, at_right, at_bottom, at_top):
             raise pdfium.PdfiumError("Failed to get charbox.")
         ink0, inky0, ink1, inky1 = left.value, bottom.value, right.value, top.value
-        size, angle = 0.0, 0.0
-        if get_matrix(raw, i, at_matrix):
-            size = font_size(raw, i) * math.hypot(matrix.c, matrix.d)
-            if matrix.b or not upright:
-                angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
+        obj = text_object(raw, i)
+        placed = placing.get(obj) if obj else None
+        if placed is None:
+            size, angle, em, ma, mb = 0.0, 0.0, 0.0, 0.0, 0.0
+            if get_matrix(raw, i, at_matrix):
+                ma, mb, em = matrix.a, matrix.b, font_size(raw, i)
+                size = em * math.hypot(matrix.c, matrix.d)
+                if matrix.b or not upright:
+                    angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
+            placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None)
+            if obj:
+                placing[obj] = placed
+        size, angle, em, ma, mb, box = placed
         has_origin = origin(raw, i, at_ox, at_oy)
-        if (x0, y0, x1, y1) == (ink0, inky0, ink1, inky1) and has_origin and size > 0 and not matrix.b \
-                and matrix.a > 0 and unicodedata.east_asian_width(text) in "WF":
+        if x0 == ink0 and y0 == inky0 and x1 == ink1 and y1 == inky1 and has_origin and size > 0 and not mb \
+                and ma > 0 and unicodedata.east_asian_width(text) in "WF":
             # pdfium knew no advance (its "loose" box is the ink): a full-width glyph (an ideograph)
             # is one em wide from its origin, the em across as the text matrix scales it
-            x0, x1 = ox.value, ox.value + font_size(raw, i) * matrix.a
+            x0, x1 = ox.value, ox.value + em * ma
         if not upright:
             x0, y0, x1, y1 = _box(turn, x0, y0, x1, y1)
             ink0, inky0, ink1, inky1 = _box(turn, ink0, inky0, ink1, inky1)
         if not size > 0:
             size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
         base = tb * ox.value + td * oy.value + tf if has_origin else y0
-        obj = text_object(raw, i)
-        box = clips.get(obj, _UNSEEN)
-        if box is _UNSEEN:
-            box = clips[obj] = _clip_box(obj, turn)
         hidden = None
         if box is not None:
             cx0, cy0, cx1, cy1 = box
@@ -256,9 +278,10 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
             if not (cx0 - _CLIP_TOL <= mx <= cx1 + _CLIP_TOL and cy0 - _CLIP_TOL <= my <= cy1 + _CLIP_TOL):
                 hidden = box
         ch = new(Char)
-        ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=max(size, 1.0),
+        size = max(size, 1.0)
+        ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=size,
                            inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced,
-                           clip=hidden)
+                           clip=hidden, cx=(x0 + x1) / 2, cy=base + 0.35 * size)  # as `Char.cx`, `cy`
         spaced = False
         out.append(ch)
         index.append(i)
@@ -270,7 +293,6 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     return out
 
 
-_UNSEEN = object()
 _CLIP_TOL = 0.5  # points: a glyph's ink whose middle is this close to its clip path shows
 
 
@@ -466,6 +488,10 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
         return None
     i = np.repeat(np.arange(len(box) - 1), counts)
     j = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + i + 1
+    # most such pairs are glyphs of one column on other lines: only those overlapping up the page
+    # too are judged (in the same order)
+    crossing = np.flatnonzero(np.minimum(y1[i], y1[j]) > np.maximum(y0[i], y0[j]))
+    i, j = i[crossing], j[crossing]
     wide = np.maximum(x1[i] - x0[i], x1[j] - x0[j])
     tall = np.minimum(y1[i] - y0[i], y1[j] - y0[j])
     overprint = (code[i] == code[j]) & (x0[j] - x0[i] < 0.25 * wide) & (np.abs(y0[j] - y0[i]) < 0.25 * tall)
@@ -482,6 +508,8 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
 def lines(chars) -> list[list[Char]]:
     """Characters on one baseline, top to bottom, each line left to right. The order is that of the
     positions alone (ties broken by the character), whatever order the producer wrote them in."""
+    if len(chars) < 2:  # a cell of one glyph: nothing to sort
+        return [list(chars)] if chars else []
     found: list[list[Char]] = []
     for ch in sorted(chars, key=lambda c: (-c.base, c.x0, c.x1, c.text, c.size)):
         if found and found[-1][0].base - ch.base <= BASELINE * found[-1][0].size:

@@ -62,3 +62,14 @@ def test_the_checks_start_as_soon_as_the_run_knows_it_reads(tmp_path, monkeypatc
     assert ingest_many(REPORTS, force=True) == (["loaded", "loaded"],
                                                 ["on_reading", "count_pages", "_read_part"])
     assert ingest_many(REPORTS) == (["skipped", "skipped"], [])
+
+
+def test_a_worker_sets_what_it_starts_with_aside_from_the_garbage_collector():
+    """The forkserver's imports, which every worker holds for its life, are no full collection's
+    work (`bounded._worker_start`: gc.freeze)."""
+    import pathological as bad
+
+    [(_, frozen)] = bounded.run(bad.misbehave, ["frozen"], workers=1)
+    # the forkserver's imports: a few hundred thousand objects with Camelot, pandas and polars, tens
+    # of thousands where an earlier pool of the process started the forkserver with less; none before
+    assert int(frozen) > 10_000
