@@ -70,7 +70,7 @@ def _titles_of(lines: list[str], own: str) -> list[str]:
         if _YEAR_BEFORE_TITLE.sub("", m.group("title")).endswith(own):
             out.append(m.group("title"))
         elif (joined := _TITLE_LINE.match(before + line)) and not _TITLE_LINE.match(before) \
-                and joined.group("title").endswith(own):
+                and joined.group("title").endswith(own) and not m.group("title").endswith(own):
             out.append(joined.group("title"))
     return out
 

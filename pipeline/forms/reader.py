@@ -102,6 +102,15 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
 # 4. one form
 
 
+_BARE_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")
+
+
+def _bare_numbers(text: str | None) -> bool:
+    """Two lines or more, each a number and nothing else."""
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    return len(lines) > 1 and all(_BARE_NUMBER.fullmatch(ln) for ln in lines)
+
+
 class _FormReader:
     def __init__(self, info: PdfInfo, rows: list[Row], template: Template, nth: int = 0) -> None:
         self.info = info
@@ -475,6 +484,9 @@ class _FormReader:
                 return False
         if not placeholder:
             self._one_line(row, values, ("weight", "score"))
+            # a target or actual of bare numbers on two lines ("10" over "0"): two rows run together,
+            # as for 分值; a value with a unit or words wraps as text does
+            self._one_line(row, values, tuple(k for k in ("target", "actual") if _bare_numbers(values.get(k))))
         self._one_cell(row, columns, _VALUE_FIELDS)
         level1_text = self._across_pages("level1", row, flat(values.get("level1")))
         previous = self.indicators[-1] if self.indicators else None

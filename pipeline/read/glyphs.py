@@ -571,6 +571,11 @@ def text(chars: list[Char], across: tuple[float, float] | None = None, padding: 
 
 WRAP_SLACK = 0.15  # em: what a typesetter's measure and ours may differ by
 _NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")
+# what a wrapped number has: a point or a percent sign, or four digits or more. A whole number of one
+# to three digits over another ("10" over "9": a 分值, 得分 or count) is two rows a lost border ran
+# together as often as one wrapped (a narrow column with Word's margins fits neither "109" nor more):
+# left two lines, which the reader refuses, rather than guessed one
+_WIDE = re.compile(r"[.%]|\d{4}")
 
 
 def _full(above: list[Char], nxt: list[Char], across: tuple[float, float], padding: float) -> bool:
@@ -587,7 +592,7 @@ def _wraps(above: list[Char], below: list[Char], across: tuple[float, float], pa
     wraps only a full line). Two numbers a lost border runs together ("10" over "0") leave room to
     spare, or are a row apart."""
     return (_NUMBER.fullmatch(joined) is not None and above[0].base - below[0].base <= 1.6 * above[0].size
-            and _full(above, below[:1], across, padding))
+            and _WIDE.search(joined) is not None and _full(above, below[:1], across, padding))
 
 
 def margins(cells: Iterable[tuple[tuple[float, float], list[Char]]]) -> float:
@@ -595,6 +600,8 @@ def margins(cells: Iterable[tuple[tuple[float, float], list[Char]]]) -> float:
     left of its text, and the least right of it (text set flush against either side shows them)."""
     left = right = math.inf
     for (x0, x1), chars in cells:
+        if not chars:
+            continue
         left = min(left, min(c.x0 for c in chars) - x0)
         right = min(right, x1 - max(c.x1 for c in chars))
     return max(left, 0.0) + max(right, 0.0) if left < math.inf else 0.0

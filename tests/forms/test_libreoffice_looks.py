@@ -254,6 +254,9 @@ def test_a_number_the_cell_was_too_narrow_for_is_one_line_again():
     assert glyphs.text(wrapped) == "272127700.7\n5"  # no cell given: lines as printed
     spare = _line("10", 110.0, 100.0) + _line("0", 112.0, 89.5)  # 9 wide in a cell of 30
     assert glyphs.text(spare, (100.0, 130.0), 2.0) == "10\n0"
+    tight = _line("10", 110.0, 100.0) + _line("9", 114.5, 88.0)  # Word's rows: no room above or below
+    assert glyphs.text(tight, (100.0, 124.0), 10.8) == "10\n9"  # "109" no wider than one wrapped: two
+    assert glyphs.margins([((0.0, 10.0), [])]) == 0.0  # a cell without glyphs says nothing
     apart = _line("272127700.7", 101.0, 100.0) + _line("5", 150.0, 80.0)  # a row below, not a line
     assert glyphs.text(apart, (100.0, 154.0), 2.0) == "272127700.7\n5"
     wide_margins = _line("103.4", 105.0, 100.0) + _line("7", 127.0, 89.5)  # Word's margins: 5 pt each

@@ -150,6 +150,7 @@ def test_a_funds_row_without_its_execution_rate_is_a_fault():
     ("年度资金总额", +4, "10\n100"),  # 分值 over 执行率's digits: a border lost between two rows
     ("169", +1, "2\n0"),             # an indicator's 分值 run into the row below
     ("总分", +6, "97.53\n1"),
+    ("169", 0, "16\n9"),             # a 实际完成值 of bare numbers: two rows' values, never "169"
 ])
 def test_a_number_cell_of_two_lines_is_a_fault(row, cell, merged):
     grids, _ = read_grids(TWO_PAGES)
