@@ -250,3 +250,28 @@ def test_a_damaged_catalog_is_named_not_traced(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and f"{catalog}" in done.stderr and "cannot be read" in done.stderr
     assert not wh.exists() and not warehouse.work_path(wh).exists()
+
+
+def test_a_warehouse_from_an_older_jixiao_is_made_again_by_rebuild(two_versions):
+    """The refusal of a warehouse lacking today's columns offers `jixiao rebuild`: it opens the old
+    file, reloads every report from its kept copy in the order loaded, and the versions, refusals and
+    checks come back as they were, with the columns."""
+    wh, _, _ = two_versions
+    before = state(wh)
+    with duckdb.connect(str(wh), read_only=True) as con:
+        flagged = con.execute("SELECT form_id, field FROM v_may_be_cut ORDER BY ALL").fetchall()
+    for f in sorted(wh.parent.glob(f"{wh.stem}*.duckdb")):  # the published file and the writers'
+        con = duckdb.connect(str(f))
+        for table in ("dim_form", "fact_indicator_result"):  # as a jixiao before may_be_cut made them
+            con.execute(f"ALTER TABLE {table} DROP COLUMN may_be_cut")
+        con.execute("CREATE OR REPLACE MACRO jixiao_schema_digest() AS 'an older jixiao'")
+        con.close()
+    refused = run("ingest", str(SAMPLES / "440306230301000026512.xlsx.pdf"), "-q", "--warehouse", str(wh))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr  # nothing done
+    assert "missing dim_form.may_be_cut" in refused.stderr
+    assert f"`jixiao rebuild --warehouse {wh}`" in refused.stderr
+    result = run("rebuild", "--warehouse", str(wh), "-q")
+    assert result.returncode == 0, result.stderr
+    assert state(wh) == before
+    with duckdb.connect(str(wh), read_only=True) as con:  # the columns back, read as before
+        assert con.execute("SELECT form_id, field FROM v_may_be_cut ORDER BY ALL").fetchall() == flagged
