@@ -38,6 +38,7 @@ from pathlib import Path
 from ..errors import ExtractionFault, IncompleteForm, shown
 from ..model import Form, FundRow, Funds, IndicatorRow, Source
 from ..read.pdf import PdfInfo
+from ..read.glyphs import NUMBER
 from ..read.grids import Grid
 from .columns import (LEVEL1, NUMBERING, ROW_TOLERANCE, Columns, RunTogether, is_subheader,  # noqa: F401
                       match_label, matches, narrative_label, split_level1)
@@ -70,6 +71,7 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
     With `starting_on`, the grids are part of a report: only the forms whose first page is in that
     range are read (the others belong to the parts before and after), and finding none is no fault."""
     forms, starting = [], Counter()
+    cuts = [g for g in grids if g.cut]  # tables with a cell their producer cut (`grids._cut_cells`)
     for rows in by_form(rows_of(stitch_overflow(grids))):
         nth = starting[rows[0].page]  # the forms starting on one page have its titles in turn
         starting[rows[0].page] += 1
@@ -80,7 +82,7 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
                     skipped.append((rows[0].page, why))
                 continue
             pages = {p for r in rows for p in r.pages}
-            cut = next((g for g in grids if g.cut and g.page in pages), None)
+            cut = next((g for g in cuts if g.page in pages), None)
             if cut is not None:  # the producer printed part of a value of this form (`grids._cut_cells`)
                 raise IncompleteForm(str(info.path), cut.cut, cut.page)
             forms.append(_FormReader(info, rows, template_of(info, rows), nth).read())
@@ -102,13 +104,10 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
 # 4. one form
 
 
-_BARE_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")
-
-
 def _bare_numbers(text: str | None) -> bool:
     """Two lines or more, each a number and nothing else."""
     lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
-    return len(lines) > 1 and all(_BARE_NUMBER.fullmatch(ln) for ln in lines)
+    return len(lines) > 1 and all(NUMBER.fullmatch(ln) for ln in lines)
 
 
 class _FormReader:
@@ -606,13 +605,16 @@ class _FormReader:
         clips a cell's text to its row, in a cell its text fills to within one line of its bottom
         border (`read.grids._fills`). Nothing printed says whether it ends there or was cut: flagged,
         never refused nor guessed."""
-        if self.clips and key in vocabulary().clipped_fields and any(c.full for c in cells):
+        if key in vocabulary().clipped_fields and self._clipped(cells):
             self.cut.add(key)
 
     def _row_cut(self, cells: dict[str, list[Cell]]) -> tuple[str, ...]:
         """The fields of an indicator row that may be cut (`_note_cut`), in the vocabulary's order."""
-        return tuple(k for k in vocabulary().clipped_fields
-                     if self.clips and any(c.full for c in cells.get(k, ())))
+        return tuple(k for k in vocabulary().clipped_fields if self._clipped(cells.get(k, [])))
+
+    def _clipped(self, cells: list[Cell]) -> bool:
+        """The producer clips text to the row, and one of `cells` is filled by its text."""
+        return self.clips and any(c.full for c in cells)
 
     def _every_row_has_its_level1(self) -> None:
         """A row without a 一级指标, printed neither on it nor above it, is a misread (a column not
@@ -763,7 +765,7 @@ def cut_short(text: str | None, names: tuple[str, ...]) -> str | None:
     name it starts while shorter than that name's stem ("产" of 产出指标; "产出" is a name of its own),
     or the name it makes with the rest of the suffix it ends in part of ("时效指" → 时效指标)."""
     suffix = vocabulary().level_suffix
-    text = re.sub(r"[(（][^()（）]*[)）]\s*$", "", text or "")
+    text = header_label((text or "").rstrip())  # without its weight in brackets
     if not text:
         return None
     name = next((n for n in names if n.startswith(text) and len(text) < len(n) - len(suffix)), None)

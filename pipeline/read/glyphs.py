@@ -570,7 +570,7 @@ def text(chars: list[Char], across: tuple[float, float] | None = None, padding: 
 
 
 WRAP_SLACK = 0.15  # em: what a typesetter's measure and ours may differ by
-_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")
+NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")  # a number and nothing else, as printed in a cell
 # what a wrapped number has: a point or a percent sign, or four digits or more. A whole number of one
 # to three digits over another ("10" over "9": a 分值, 得分 or count) is two rows a lost border ran
 # together as often as one wrapped (a narrow column with Word's margins fits neither "109" nor more):
@@ -591,7 +591,7 @@ def _wraps(above: list[Char], below: list[Char], across: tuple[float, float], pa
     number, the line below sits right under, and the line above was full (`_full`: a typesetter
     wraps only a full line). Two numbers a lost border runs together ("10" over "0") leave room to
     spare, or are a row apart."""
-    return (_NUMBER.fullmatch(joined) is not None and above[0].base - below[0].base <= 1.6 * above[0].size
+    return (NUMBER.fullmatch(joined) is not None and above[0].base - below[0].base <= 1.6 * above[0].size
             and _WIDE.search(joined) is not None and _full(above, below[:1], across, padding))
 
 
