@@ -71,7 +71,6 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
     With `starting_on`, the grids are part of a report: only the forms whose first page is in that
     range are read (the others belong to the parts before and after), and finding none is no fault."""
     forms, starting = [], Counter()
-    cuts = [g for g in grids if g.cut]  # tables with a cell their producer cut (`grids._cut_cells`)
     for rows in by_form(rows_of(stitch_overflow(grids))):
         nth = starting[rows[0].page]  # the forms starting on one page have its titles in turn
         starting[rows[0].page] += 1
@@ -81,10 +80,6 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
                 if skipped is not None:
                     skipped.append((rows[0].page, why))
                 continue
-            pages = {p for r in rows for p in r.pages}
-            cut = next((g for g in cuts if g.page in pages), None)
-            if cut is not None:  # the producer printed part of a value of this form (`grids._cut_cells`)
-                raise IncompleteForm(str(info.path), cut.cut, cut.page)
             forms.append(_FormReader(info, rows, template_of(info, rows), nth).read())
     if skipped is not None:  # a titled table with none of a form's anchors (a 部门整体 table): said too
         held = {p for f in forms for p in range(f.source.first_page, f.source.last_page + 1)}
@@ -140,6 +135,7 @@ class _FormReader:
         # the free-text fields printed filling their cell may be cut (`_note_cut`)
         self.clips = vocabulary().clips(info.producer)
         self.cut: set[str] = set()  # the form's fields that may be cut
+        self._flagged: set[int] = set()  # the cells (by id) read into a field flagged may_be_cut
 
     def fail(self, reason: str, page: int | None = None) -> IncompleteForm:
         """A form refused as incomplete, naming the labels it prints that the vocabulary does not know
@@ -235,7 +231,17 @@ class _FormReader:
                         raise self.unread(row, "has no 指标值, 完成值, 分值 or 得分")
                     if read != "placeholder":
                         self._scored(row, "indicators", self.indicators[-1].weight, self.indicators[-1].score)
+        self._cut_only_where_flagged()
         return self._build()
+
+    def _cut_only_where_flagged(self) -> None:
+        """A cell its border cuts (`Cell.cut`: the producer printed part of its text) is read as far
+        as printed only into a free-text field, flagged `may_be_cut`; read into any other field (a
+        number, a label, a target), or into none, the form is refused naming the cell."""
+        for row in self.rows:
+            cell = next((c for c in row.cells if c.cut and id(c) not in self._flagged), None)
+            if cell is not None:
+                raise IncompleteForm(self.file, cell.cut, row.page)
 
     def _after_total(self, row: Row) -> bool:
         """A row after the total that is still this form's: a closing row its variant prints there
@@ -613,8 +619,12 @@ class _FormReader:
         return tuple(k for k in vocabulary().clipped_fields if self._clipped(cells.get(k, [])))
 
     def _clipped(self, cells: list[Cell]) -> bool:
-        """The producer clips text to the row, and one of `cells` is filled by its text."""
-        return self.clips and any(c.full for c in cells)
+        """One of `cells` is cut by its border (`Cell.cut`), or the producer clips text to the row
+        and one is filled by its text. The cells are noted as flagged (`_cut_only_where_flagged`)."""
+        clipped = any(c.cut for c in cells) or (self.clips and any(c.full for c in cells))
+        if clipped:
+            self._flagged.update(map(id, cells))
+        return clipped
 
     def _every_row_has_its_level1(self) -> None:
         """A row without a 一级指标, printed neither on it nor above it, is a misread (a column not

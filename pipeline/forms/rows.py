@@ -20,6 +20,7 @@ class Cell:
     x1: float
     span: tuple[float, float] | None = None  # where its text is printed (x range), from the text layer
     full: bool = False  # its text fills it to within one line of its bottom border (`Grid.full`)
+    cut: str = ""  # why its border certainly cuts its text (`Grid.cut`): read as far as printed
 
     @property
     def center(self) -> float:
@@ -71,6 +72,7 @@ def _glue(host: Grid, spill: Grid) -> Grid:
         spans=tuple(h + tuple(None if x is None else (x[0] + shift, x[1] + shift) for x in s)
                     for h, s in zip(host.spans, spill.spans)),
         full=host.full | {(r, c + len(host.col_x)) for r, c in spill.full},
+        cut=host.cut + tuple(((r, c + len(host.col_x)), why) for (r, c), why in spill.cut),
     )
 
 
@@ -81,8 +83,9 @@ def _glue(host: Grid, spill: Grid) -> Grid:
 def rows_of(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
     rows: list[Row] = []
     for grid, pages in join_page_breaks(stitched):
+        cut = dict(grid.cut)
         for r, (texts, spans) in enumerate(zip(grid.rows, grid.spans)):
-            cells = [Cell(t, x0, x1, sp, (r, c) in grid.full)
+            cells = [Cell(t, x0, x1, sp, (r, c) in grid.full, cut.get((r, c), ""))
                      for c, (t, (x0, x1), sp) in enumerate(zip(texts, grid.col_x, spans))]
             rows.append(Row(pages=pages, cells=cells))
     return rows
@@ -122,6 +125,7 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
                 continue  # a region of other columns on either side: not the same cell
             cut.append((c, d, ra))
         full_a, full_b = set(a.full), set(b.full)
+        cut_a, cut_b = dict(a.cut), dict(b.cut)
         last = len(rows_a) - 1
         # a number on both sides of the break in a cell of the last row: two rows, each whole (a
         # browser draws no border at a page break), whose cells are not glued; merged cells still are
@@ -141,10 +145,12 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
                 full_a.add((ra, ca))
             else:
                 full_a.discard((ra, ca))
+            if (rb, cb) in cut_b:  # the text the break goes on with is cut: the joined cell is
+                cut_a.setdefault((ra, ca), cut_b.pop((rb, cb)))
         out[i] = (dataclasses.replace(a, rows=tuple(map(tuple, rows_a)), spans=tuple(map(tuple, spans_a)),
-                                      full=frozenset(full_a)), pa)
+                                      full=frozenset(full_a), cut=tuple(cut_a.items())), pa)
         out[i + 1] = (dataclasses.replace(b, rows=tuple(map(tuple, rows_b)), spans=tuple(map(tuple, spans_b)),
-                                          full=frozenset(full_b)), pb)
+                                          full=frozenset(full_b), cut=tuple(cut_b.items())), pb)
     return out
 
 

@@ -83,8 +83,10 @@ class Grid:
     # of a merged cell a page break cuts, where a browser centres its text on the whole cell
     # (`_under`); read into the cell only where the next page's table goes on in that column
     under: tuple[str, ...] = ()
-    # a cell of this table whose border cuts its text (`_cut_cells`): a form read from it is refused
-    cut: str = ""
+    # the cells of this table (each its region's top-left) whose border cuts their text
+    # (`_cut_cells`), each with what it shows and what is cut away: read as far as the text layer
+    # holds, and flagged where the field is free text, else the form is refused (`forms.reader`)
+    cut: tuple[tuple[tuple[int, int], str], ...] = ()
     # the cells (each its region's top-left) whose text fills them to within one line of the bottom
     # border (`_fills`): where the producer clips text to the row, more may have been written
     full: frozenset[tuple[int, int]] = frozenset()
@@ -468,7 +470,9 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Gri
                                        if anchor[(r, c)] != anchor[(r, c + 1)]]
         for part in _cut_at_borders(run, borders) if borders else (run,):
             first = part[0]  # inside the table: the run starts there, and borders are inside
-            cell = anchor[(row_of.index(first.cy), col_of.index(first.cx))]
+            x, y = _clip_middle(first.clip) if first.hidden and _within(*_clip_middle(first.clip), (
+                left, bottom, right, top)) else (first.cx, first.cy)  # a line its cell cut: that cell's
+            cell = anchor[(row_of.index(y), col_of.index(x))]
             placed.setdefault(cell, []).extend(part)
     data = [["" for _ in cols] for _ in rows]
     spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
@@ -584,9 +588,11 @@ def _cut_cells(chars: list[glyphs.Char], found: list[_Outline]) -> tuple[tuple[f
     clipped to a row whose fixed height is too low for it, and writes the line the border cuts into
     the text layer all the same, but not the lines after it: read as placed, that line goes into the
     cell below (or, where it is the cell's own, the cell reads on as far as that line only), and the
-    value loaded is part of the value. Each is a point inside the cell and a reason naming what it
-    shows and what is cut away; a form read from its table is refused with it (`Grid.cut`,
-    `forms.reader.read_forms`), a table that is no form (a summary, an attachment) costs nothing.
+    value loaded is part of the value. Each is a point inside the cell (its clip's middle) and a
+    reason naming what it shows and what is cut away (`Grid.cut`). The cut line is read into the
+    cell it was clipped to (`_grid`), so the cell reads as far as the text layer goes; a free-text
+    field read from it is flagged `may_be_cut`, any other refuses its form (`forms.reader`); a
+    table that is no form (a summary, an attachment) costs nothing.
     (A line the border cuts may be the cell's last: the text layer then holds all of it, but nothing
     printed says so.)
 
@@ -604,8 +610,7 @@ def _cut_cells(chars: list[glyphs.Char], found: list[_Outline]) -> tuple[tuple[f
     for clip in dict.fromkeys(ch.clip for ch in cut):
         shown_part = glyphs.text([ch for ch in chars if not ch.hidden and _within(ch.cx, ch.cy, clip)])
         lost = glyphs.text([ch for ch in cut if ch.clip == clip]).replace("\n", "")
-        first = next(ch for ch in cut if ch.clip == clip)
-        out.append(((first.ink0 + first.ink1) / 2, (first.inky0 + first.inky1) / 2,
+        out.append((*_clip_middle(clip),
                     f"the text of a cell is cut by its border (x {clip[0]:.0f}–{clip[2]:.0f}, "
                     f"y {clip[1]:.0f}–{clip[3]:.0f}): it shows {_short(shown_part.replace(chr(10), ''))!r}, and "
                     f"{_short(lost)!r} is drawn outside it, where no viewer shows it; the producer "
@@ -614,10 +619,20 @@ def _cut_cells(chars: list[glyphs.Char], found: list[_Outline]) -> tuple[tuple[f
 
 
 def _cut_of(grid: Grid, ruling: Ruling) -> Grid:
-    """The grid with the first of its page's cut cells that lies in it (`_cut_cells`)."""
-    reason = next((why for x, y, why in ruling.cuts
-                   if grid.left <= x <= grid.right and grid.bottom <= y <= grid.top), "")
-    return dataclasses.replace(grid, cut=reason) if reason else grid
+    """The grid with those of its page's cut cells that lie in it (`_cut_cells`), by region, each
+    also `full` (its text certainly goes on past its border)."""
+    cut = {}
+    for x, y, why in ruling.cuts:
+        if grid.left <= x <= grid.right and grid.bottom <= y <= grid.top:
+            r = _Spans(list(grid.row_y), descending=True).index(y)
+            c = _Spans(list(grid.col_x)).index(x)
+            cut.setdefault(grid.anchors[r][c] if grid.anchors else (r, c), why)
+    return dataclasses.replace(grid, cut=tuple(cut.items()), full=grid.full | set(cut)) if cut else grid
+
+
+def _clip_middle(clip: tuple[float, float, float, float]) -> tuple[float, float]:
+    """The middle of a clip box: a point inside the cell a producer clips a text to."""
+    return (clip[0] + clip[2]) / 2, (clip[1] + clip[3]) / 2
 
 
 def _within(x: float, y: float, box: tuple[float, float, float, float] | None) -> bool:

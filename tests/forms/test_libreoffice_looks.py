@@ -21,11 +21,12 @@ def _truth(pdf: Path) -> dict:
     return json.loads((CORPUS / folder / f"{code_of(pdf)}.json").read_text(encoding="utf-8"))
 
 
-CUT = LOOKS / "cut"  # Calc looks whose 预期目标 a row too low for it cuts: refused, never read
+CUT = LOOKS / "cut"  # Calc looks whose 预期目标 a row too low for it cuts: read as printed, flagged
+CUT_TARGET = LOOKS / "cut-target"  # a 年初目标值 cut so: refused, naming the cell
 CLIPPED = LOOKS / "clipped"  # cut at a line boundary: read, flagged may_be_cut (test_may_be_cut.py)
 
 
-@pytest.mark.parametrize("pdf", sorted(p for p in LOOKS.glob("*/*.pdf") if p.parent not in (CUT, CLIPPED)),
+@pytest.mark.parametrize("pdf", sorted(p for p in LOOKS.glob("*/*.pdf") if p.parent not in (CUT, CUT_TARGET, CLIPPED)),
                          ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_a_form_printed_by_libreoffice_reads_field_for_field(pdf):
     forms = extracted(str(pdf))
@@ -139,30 +140,45 @@ def test_a_row_read_on_across_a_page_never_glues_digits_to_digits():
 
 
 @pytest.mark.parametrize("pdf", sorted(CUT.glob("*.pdf")), ids=lambda p: p.stem)
-def test_a_cell_whose_text_calc_cut_is_refused_naming_the_cell(pdf):
-    """Calc prints a cell's text clipped to a row too low for it, and writes the line below the
-    border into the text layer all the same, where no viewer shows it. Read as printed, that line
-    went into the cell below (the 预期目标 loaded shorter than printed with no flag, or the form
-    refused as damaged: "text '一' is drawn over '强'"). The form is refused, naming the page and
-    the cell by what it shows and what is cut away."""
+def test_a_goal_whose_text_calc_cut_is_read_as_far_as_printed_and_flagged(pdf):
+    """Calc prints a cell's text clipped to a row too low for it, and writes the line its border cuts
+    into the text layer all the same (where no viewer shows it), but none of the lines after it.
+    Read as placed, that line went into the cell below; it is read into the cell it was clipped to,
+    so the 预期目标 loads as far as the PDF holds it (all of it where the cut line is its last: the
+    first two files; its first 3 of 5 items in the third), flagged `may_be_cut`, and the rest of
+    the form loads field for field."""
+    [form] = extracted(str(pdf))
+    truth = _truth(pdf)
+    assert "goal_expected" in form["may_be_cut"]
+    assert truth["goal_expected"].startswith(form["goal_expected"])
+    shown = len(form["goal_expected"].splitlines())
+    assert shown >= 2  # the line the border cuts is read: without it, one line fewer
+    assert differences({**form, "goal_expected": truth["goal_expected"]}, truth) == []
+    assert (form["goal_expected"] == truth["goal_expected"]) == (pdf.stem != "440309200301000043738.luohu")
+
+
+def test_a_target_whose_text_calc_cut_is_refused_naming_the_cell():
+    """A cut cell read into a field that is no free text (a 年初目标值, parsed into a sign, a number
+    and a unit) is refused, naming the page and the cell by what it shows and what is cut away:
+    never loaded cut, even flagged."""
     from pipeline.errors import IncompleteForm
     from pipeline.extract import extract
 
-    truth = _truth(pdf)["goal_expected"].replace("\n", "")
+    [pdf] = CUT_TARGET.glob("*.pdf")
     with pytest.raises(IncompleteForm, match="the text of a cell is cut by its border") as refused:
         extract(pdf)
     assert refused.value.page == 1
     shows = refused.value.reason.split("it shows '")[1].split("…")[0]
-    assert truth.startswith(shows)  # the 预期目标 cell, named by its first words
+    targets = [r["target"] for r in _truth(pdf)["indicators"] if r.get("target")]
+    assert any(t.replace("\n", "").startswith(shows) for t in targets)
 
 
-def test_what_a_clip_path_hides_is_marked_and_read_nowhere():
+def test_what_a_clip_path_hides_is_marked_and_read_into_the_cell_it_was_clipped_to():
     """The glyphs of a line Calc drew below the cell it clips to are `hidden`, with the cell's box;
-    they lie in the table, which carries the cut (`Grid.cut`), and a form read from it is refused.
-    Glyphs that show carry no clip."""
+    they are read into that cell, which the grid names as cut (`Grid.cut`) and full. Glyphs that
+    show carry no clip."""
     import pypdfium2 as pdfium
 
-    from pipeline.errors import IncompleteForm
     from pipeline.read.grids import read_grids
 
     pdf = CUT / "440306210300200057795.luohu.pdf"
@@ -183,13 +199,12 @@ def test_what_a_clip_path_hides_is_marked_and_read_nowhere():
     assert all((ch.inky0 + ch.inky1) / 2 < y0 for ch in by_clip[(x0, y0, x1, y1)])  # below its border
     shown = [ch for ch in chars if x0 <= ch.cx <= x1 and y0 <= ch.cy <= y1]
     assert shown and not any(ch.hidden for ch in shown)
-    grids, _ = read_grids(pdf)  # the grids are read; the table holding the cut cell says so
-    assert [g.page for g in grids if g.cut] == [1] and "面深度覆盖" in next(g.cut for g in grids if g.cut)
-    from pipeline.forms.reader import read_forms
-    from pipeline.read.pdf import inspect
-
-    with pytest.raises(IncompleteForm, match=r"page 1: the text of a cell is cut"):
-        read_forms(inspect(pdf), grids)  # and a form read from it is refused
+    grids, _ = read_grids(pdf)
+    [grid] = [g for g in grids if g.cut]
+    [((r, c), why)] = grid.cut
+    assert "面深度覆盖" in why and (r, c) in grid.full
+    assert "面深度覆盖" in grid.rows[r][c].replace("\n", "")  # the cut line, in its own cell
+    assert not any("面深度覆盖" in t.replace("\n", "") for k, row in enumerate(grid.rows) if k != r for t in row)
 
 
 def test_a_ruled_line_down_a_table_s_left_at_its_height_is_a_merged_cell_s_column():
@@ -226,12 +241,45 @@ def test_a_cut_cell_in_a_table_that_is_no_form_costs_nothing():
     before = read_forms(info, grids)
     summary = dataclasses.replace(grids[-1], page=grids[-1].page + 1,
                                   rows=(("序号", "项目名称", "自评得分"),) + tuple(("", "", "") for _ in grids[-1].rows[1:]),
-                                  cut="the text of a cell is cut by its border")
+                                  cut=(((1, 1), "the text of a cell is cut by its border"),))
     summary = dataclasses.replace(summary, rows=tuple(r[:3] + ("",) * (len(grids[-1].col_x) - 3) for r in summary.rows))
     info = dataclasses.replace(info, pages=info.pages + 1, page_texts=info.page_texts + ("项目支出绩效自评结果汇总表",))
     assert read_forms(info, [*grids, summary]) == before
-    with pytest.raises(Exception, match="cut by its border"):
-        read_forms(info, [dataclasses.replace(g, cut="the text of a cell is cut by its border") for g in grids])
+
+
+def test_a_cut_cell_is_flagged_in_a_free_text_field_and_refuses_its_form_in_any_other():
+    """The reader's policy for a cell its border cuts (`Cell.cut`), whatever the producer: read into
+    a free-text field ([clipping] fields: 预期目标 …), the field is flagged `may_be_cut` and the form
+    loads; read into a number (分值) or a label, the form is refused naming the cell, with the page."""
+    import dataclasses
+
+    from conftest import PDF
+    from pipeline.errors import IncompleteForm
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
+    grids, _ = read_grids(pdf)
+    info = dataclasses.replace(inspect(pdf), producer=())  # a producer not known to clip: no cell full
+    [before] = read_forms(info, grids)
+    assert before.may_be_cut == ()
+
+    def cut_at(text: str) -> list:
+        first = grids[0]
+        r, c = next((r, c) for r, row in enumerate(first.rows) for c, t in enumerate(row) if t.startswith(text))
+        return [dataclasses.replace(first, cut=(((r, c), f"the text of a cell is cut by its border: {text}"),)),
+                *grids[1:]]
+
+    [goal_cut] = read_forms(info, cut_at("1.保障区委区政府办公设"))
+    assert goal_cut.may_be_cut == ("goal_expected",)
+    assert dataclasses.replace(goal_cut, may_be_cut=()) == before  # every value as before
+    for text in ("落实过“紧日子", "硒鼓采购的数量", "1291532.65"):  # a note is free text too
+        if text.startswith("落实"):
+            assert read_forms(info, cut_at(text))[0].indicators[1].may_be_cut == ("deviation_note",)
+            continue
+        with pytest.raises(IncompleteForm, match=f"page 1: the text of a cell is cut by its border: {text}"):
+            read_forms(info, cut_at(text))
 
 
 def _line(text: str, x0: float, base: float, *, spaced_first: bool = False, em: float = 9.0) -> list[glyphs.Char]:
