@@ -14,13 +14,16 @@ Asian/Latin autospace, table rows and merged cells cut by page breaks. Files are
 their sorted order within each variant and kind (even → tune, odd → held): rules are tuned on `tune`,
 figures reported on `held` (bench/README.md). Needs LibreOffice (`soffice`); the PDFs are not
 committed, except the few in tests/fixtures/libreoffice/ (tests/forms/test_libreoffice_looks.py).
-The web pages' PDFs go to OUT/<half>/lo-html/, split by sorted order over all their files.
+The web pages' PDFs go to OUT/<half>/lo-html/, split by sorted order over all their files. With
+`--restyle`, the workbooks alone, set up first as another unit would print them (landscape, fitted to
+the page's width, Noto Sans Mono CJK SC): OUT/<half>/lo-xlsx-restyled/, a look measured, never tuned on.
 Truth: tests/fixtures/corpus/truth[-<variant>]/<code>.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import shutil
 import subprocess
@@ -56,26 +59,57 @@ def web_pages(corpus: Path, variants: list[str], out: Path) -> None:
             shutil.copy(Path(tmp) / f"{src.stem}.pdf", folder / f"{src.stem}.pdf")
 
 
+def restyled(files: list[Path], out: Path, font: str = "Noto Sans Mono CJK SC") -> list[Path]:
+    """Copies of the workbooks as another unit would set them up to print: landscape A4, fitted to
+    one page wide, every cell in another font (`--restyle`: a look no rule was tuned on)."""
+    import openpyxl
+
+    made = []
+    for src in files:
+        book = openpyxl.load_workbook(src)
+        for sheet in book.worksheets:
+            sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+            sheet.sheet_properties.pageSetUpPr.fitToPage = True
+            sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.value is not None:
+                        face = copy.copy(cell.font)
+                        face.name = font
+                        cell.font = face
+        book.save(out / src.name)
+        made.append(out / src.name)
+    return made
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     ap.add_argument("--html", action="store_true", help="the web pages printed by Writer, not the workbooks and documents")
+    ap.add_argument("--restyle", action="store_true",
+                    help="the workbooks only, set up as another unit prints them (landscape, fitted to the "
+                         "page's width, another font): OUT/<half>/lo-xlsx-restyled/")
     args = ap.parse_args()
     if args.html:
         web_pages(args.corpus, args.variants, args.out)
         return 0
     for variant in args.variants:
-        for kind in ("xlsx", "docx"):
+        for kind in ("xlsx",) if args.restyle else ("xlsx", "docx"):
             files = sorted(p for p in (args.corpus / kind).glob(f"*.{variant}.{kind}") if p.name[0].isdigit())
             if not files:
                 continue
             with tempfile.TemporaryDirectory() as tmp:
-                convert(files, Path(tmp))
+                if args.restyle:
+                    (Path(tmp) / "src").mkdir()
+                    convert(restyled(files, Path(tmp) / "src"), Path(tmp))
+                else:
+                    convert(files, Path(tmp))
                 for i, src in enumerate(files):
                     half = "tune" if i % 2 == 0 else "held"
-                    folder = args.out / half / (f"lo-{kind}" if variant in NEW else f"lo-{kind}-{variant}")
+                    folder = args.out / half / ("lo-xlsx-restyled" if args.restyle else
+                                                f"lo-{kind}" if variant in NEW else f"lo-{kind}-{variant}")
                     folder.mkdir(parents=True, exist_ok=True)
                     shutil.copy(Path(tmp) / f"{src.stem}.pdf", folder / f"{src.stem}.pdf")
     return 0
