@@ -32,16 +32,19 @@ PICTURES_VERSION = 1  # raise it when pictures.py draws differently: every pictu
 SUMMARY = "review.md"  # the key figures as markdown, for the Dagster UI (`markdown`)
 
 _FORMS = r"""
+    WITH cut AS (SELECT form_id, report_sha256, string_agg(DISTINCT field, ', ' ORDER BY field) AS may_be_cut
+                 FROM v_may_be_cut GROUP BY ALL)
     SELECT f.form_id, f.report_sha256, f.project_code, f.project_name, f.year, f.template,
            f.implementing_unit, f.budget_unit, regexp_replace(f.budget_unit, '\s+', '', 'g') AS unit,
            f.money_unit, f.status, f.read_method, f.first_page, f.last_page, f.source_place, f.funds_weight,
            f.execution_rate, f.funds_score, f.total_score, m.annual_budget, m.executed,
-           r.file_name, r.source_path, r.file_path,
+           r.file_name, r.source_path, r.file_path, k.may_be_cut,
            count(c.rule) AS checks, count(c.rule) FILTER (WHERE NOT c.passed) AS findings
     FROM dim_form f JOIN dim_report r USING (report_sha256)
     LEFT JOIN fact_fund_execution m
            ON m.form_id = f.form_id AND m.report_sha256 = f.report_sha256 AND m.role = 'total'
     LEFT JOIN check_result c ON c.form_id = f.form_id AND c.report_sha256 = f.report_sha256
+    LEFT JOIN cut k ON k.form_id = f.form_id AND k.report_sha256 = f.report_sha256
     WHERE f.is_current
     GROUP BY ALL
     ORDER BY unit, f.year, f.project_code NULLS LAST, f.form_id

@@ -111,6 +111,7 @@ INDEX = """{% extends "base" %}
   <div class="card"><span>现行自评表 current forms</span><b>{{ forms|length }}</b></div>
   <div class="card {{ 'bad' if findings }}"><span>发现 findings</span><b>{{ findings|length }}</b></div>
   <div class="card {{ 'warn' if forms|selectattr('status', 'eq', 'ocr_unverified')|list }}"><span>OCR 未核验 unverified</span><b>{{ forms|selectattr('status', 'eq', 'ocr_unverified')|list|length }}</b></div>
+  <div class="card {{ 'warn' if forms|selectattr('may_be_cut')|list }}"><span>可能截断 may be cut</span><b>{{ forms|selectattr('may_be_cut')|list|length }}</b></div>
   <div class="card {{ 'warn' if refused }}"><span>拒收文件 refused files</span><b>{{ refused|length }}</b></div>
 </div>
 
@@ -160,7 +161,7 @@ INDEX = """{% extends "base" %}
 <td class="n" data-v="{{ f.execution_rate if f.execution_rate is not none }}">{{ f.execution_rate|num }}</td>
 <td class="n" data-v="{{ f.total_score if f.total_score is not none }}">{{ f.total_score|num }}</td>
 <td class="n flag" data-v="{{ f.findings }}">{{ f.findings or '' }}</td>
-<td>{% if f.status == 'ocr_unverified' %}<span class="pill warn">OCR 未核验 unverified</span>{% elif f.status == 'ocr_verified' %}<span class="pill ok">OCR 已核验</span>{% elif not f.checks %}<span class="pill">未校验 not checked</span>{% else %}<span class="pill ok">文字层 text</span>{% endif %}</td>
+<td>{% if f.status == 'ocr_unverified' %}<span class="pill warn">OCR 未核验 unverified</span>{% elif f.status == 'ocr_verified' %}<span class="pill ok">OCR 已核验</span>{% elif not f.checks %}<span class="pill">未校验 not checked</span>{% else %}<span class="pill ok">文字层 text</span>{% endif %}{% if f.may_be_cut %} <span class="pill warn" title="printed by a program that clips text to its row, filling its cell, or cut by its border: more may have been written than printed (v_may_be_cut)">可能截断 may be cut: {{ f.may_be_cut }}</span>{% endif %}</td>
 <td>{{ f.file_name }}</td></tr>
 {% endfor %}</tbody></table>
 

@@ -307,3 +307,28 @@ def test_a_workbook_finding_is_drawn_as_its_grid_with_the_cells_outlined(tmp_pat
     finally:
         browser.quit()
     assert any(u.endswith(".svg") for u in urls) and all(u.startswith(("file://", "data:")) for u in urls), urls
+
+
+def test_a_form_whose_text_may_be_cut_is_marked_with_its_fields(tmp_path):
+    """A form with a field flagged `may_be_cut` (a 预期目标 Calc cut by its border, read as far as
+    printed) is counted and marked in the forms table with the fields, from v_may_be_cut; a form
+    with none is not."""
+    from conftest import HERE
+    from pipeline.ingest import ingest_file
+
+    cut = HERE / "fixtures" / "libreoffice" / "cut" / "440309200301000043738.luohu.pdf"
+    whole = PDF / "reportlab" / "440303210301500004143.reportlab.pdf"
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        for pdf in (cut, whole):
+            assert ingest_file(con, pdf, quarantine_dir=tmp_path / "q").status == "loaded"
+        built = report.build(con, tmp_path / "report")
+    finally:
+        con.close()
+    assert built.forms == 2
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<span>可能截断 may be cut</span><b>1</b>", page)
+    rows = page.split('id="forms"')[1].split("</table>")[0].split("<tr")
+    [marked] = [r for r in rows if "可能截断" in r]
+    assert "440309200301000043738" in marked and "may be cut: goal_actual, goal_expected" in marked
+    assert not any("可能截断" in r for r in rows if "440303210301500004143" in r)
