@@ -570,7 +570,8 @@ class _FormReader:
         for k, text in labels.items():
             self._across_pages(k, row, text)
         went_on = self._row_cut(columns.cells(row))  # a field read on ends here: said by its last part
-        cut = tuple(k for k in vocabulary().clipped_fields
+        v = vocabulary()
+        cut = tuple(k for k in v.clipped_fields + v.cut_fields
                     if k in went_on or (k in before.may_be_cut and k not in more))
         self.indicators[-1] = dataclasses.replace(
             self.indicators[-1], **{k: (getattr(self.indicators[-1], k) or "") + v for k, v in more.items()},
@@ -615,13 +616,17 @@ class _FormReader:
             self.cut.add(key)
 
     def _row_cut(self, cells: dict[str, list[Cell]]) -> tuple[str, ...]:
-        """The fields of an indicator row that may be cut (`_note_cut`), in the vocabulary's order."""
-        return tuple(k for k in vocabulary().clipped_fields if self._clipped(cells.get(k, [])))
+        """The fields of an indicator row that may be cut (`_note_cut`, and the `cut_fields` its
+        border cuts), in the vocabulary's order."""
+        v = vocabulary()
+        return tuple(k for k in v.clipped_fields + v.cut_fields
+                     if self._clipped(cells.get(k, []), filled=k in v.clipped_fields))
 
-    def _clipped(self, cells: list[Cell]) -> bool:
-        """One of `cells` is cut by its border (`Cell.cut`), or the producer clips text to the row
-        and one is filled by its text. The cells are noted as flagged (`_cut_only_where_flagged`)."""
-        clipped = any(c.cut for c in cells) or (self.clips and any(c.full for c in cells))
+    def _clipped(self, cells: list[Cell], filled: bool = True) -> bool:
+        """One of `cells` is cut by its border (`Cell.cut`), or (`filled`) the producer clips text to
+        the row and one is filled by its text. The cells are noted as flagged
+        (`_cut_only_where_flagged`)."""
+        clipped = any(c.cut for c in cells) or (filled and self.clips and any(c.full for c in cells))
         if clipped:
             self._flagged.update(map(id, cells))
         return clipped

@@ -55,6 +55,7 @@ class Vocabulary:
     not_forms: dict[str, str]
     clipping_producers: tuple[re.Pattern, ...] = ()
     clipped_fields: tuple[str, ...] = ()
+    cut_fields: tuple[str, ...] = ()  # texts flagged only where their border certainly cuts them
 
     def sources_of(self, role: str) -> tuple[Source, ...]:
         return tuple(s for s in self.sources if s.role == role)
@@ -115,6 +116,7 @@ def parse(path: Path = PATH) -> Vocabulary:
             not_forms=dict(data["not_forms"]),
             clipping_producers=tuple(re.compile(p, re.I) for p in _strings(data["clipping"], "producers")),
             clipped_fields=_strings(data["clipping"], "fields"),
+            cut_fields=_strings(data["clipping"], "cut_fields"),
         )
     except KeyError as err:
         raise VocabularyError(f"{path}: no {err.args[0]!r}") from None

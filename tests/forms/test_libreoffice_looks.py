@@ -22,7 +22,7 @@ def _truth(pdf: Path) -> dict:
 
 
 CUT = LOOKS / "cut"  # Calc looks whose 预期目标 a row too low for it cuts: read as printed, flagged
-CUT_TARGET = LOOKS / "cut-target"  # a 年初目标值 cut so: refused, naming the cell
+CUT_TARGET = LOOKS / "cut-target"  # a 年初目标值 cut so: read, flagged on its row
 CLIPPED = LOOKS / "clipped"  # cut at a line boundary: read, flagged may_be_cut (test_may_be_cut.py)
 
 
@@ -157,20 +157,16 @@ def test_a_goal_whose_text_calc_cut_is_read_as_far_as_printed_and_flagged(pdf):
     assert (form["goal_expected"] == truth["goal_expected"]) == (pdf.stem != "440309200301000043738.luohu")
 
 
-def test_a_target_whose_text_calc_cut_is_refused_naming_the_cell():
-    """A cut cell read into a field that is no free text (a 年初目标值, parsed into a sign, a number
-    and a unit) is refused, naming the page and the cell by what it shows and what is cut away:
-    never loaded cut, even flagged."""
-    from pipeline.errors import IncompleteForm
-    from pipeline.extract import extract
-
+def test_a_target_whose_text_calc_cut_is_read_and_flagged():
+    """A cut cell read into an indicator row's text (a 年初目标值 and its 实际完成值, whose border cuts
+    their last line "。") is read as far as printed and flagged on its row (`cut_fields`), though
+    filling a cell alone flags no target: the cut is certain."""
     [pdf] = CUT_TARGET.glob("*.pdf")
-    with pytest.raises(IncompleteForm, match="the text of a cell is cut by its border") as refused:
-        extract(pdf)
-    assert refused.value.page == 1
-    shows = refused.value.reason.split("it shows '")[1].split("…")[0]
-    targets = [r["target"] for r in _truth(pdf)["indicators"] if r.get("target")]
-    assert any(t.replace("\n", "").startswith(shows) for t in targets)
+    [form] = extracted(str(pdf))
+    truth = _truth(pdf)
+    assert differences(form, truth) == []  # the line cut is the last: the text layer holds it all
+    flagged = [(r["level3"], r["may_be_cut"]) for r in form["indicators"] if r.get("may_be_cut")]
+    assert flagged == [("政府网络保障及加强为民办事方面", ["target", "actual"])]
 
 
 def test_what_a_clip_path_hides_is_marked_and_read_into_the_cell_it_was_clipped_to():
@@ -249,8 +245,9 @@ def test_a_cut_cell_in_a_table_that_is_no_form_costs_nothing():
 
 def test_a_cut_cell_is_flagged_in_a_free_text_field_and_refuses_its_form_in_any_other():
     """The reader's policy for a cell its border cuts (`Cell.cut`), whatever the producer: read into
-    a free-text field ([clipping] fields: 预期目标 …), the field is flagged `may_be_cut` and the form
-    loads; read into a number (分值) or a label, the form is refused naming the cell, with the page."""
+    a free-text field ([clipping] fields: 预期目标, 偏差原因 …; cut_fields: a 三级指标, target or actual),
+    the field is flagged `may_be_cut` and the form loads; read into a number (分值, an amount) or a
+    一级/二级 label, the form is refused naming the cell, with the page."""
     import dataclasses
 
     from conftest import PDF
@@ -274,10 +271,10 @@ def test_a_cut_cell_is_flagged_in_a_free_text_field_and_refuses_its_form_in_any_
     [goal_cut] = read_forms(info, cut_at("1.保障区委区政府办公设"))
     assert goal_cut.may_be_cut == ("goal_expected",)
     assert dataclasses.replace(goal_cut, may_be_cut=()) == before  # every value as before
-    for text in ("落实过“紧日子", "硒鼓采购的数量", "1291532.65"):  # a note is free text too
-        if text.startswith("落实"):
-            assert read_forms(info, cut_at(text))[0].indicators[1].may_be_cut == ("deviation_note",)
-            continue
+    assert read_forms(info, cut_at("落实过“紧日子"))[0].indicators[1].may_be_cut == ("deviation_note",)
+    assert read_forms(info, cut_at("硒鼓采购的数量"))[0].indicators[2].may_be_cut == ("level3",)
+    assert read_forms(info, cut_at("≥20个"))[0].indicators[2].may_be_cut == ("target",)
+    for text in ("1291532.65", "质量指标"):
         with pytest.raises(IncompleteForm, match=f"page 1: the text of a cell is cut by its border: {text}"):
             read_forms(info, cut_at(text))
 
