@@ -210,7 +210,7 @@ COMMENT ON COLUMN fact_indicator_result.score IS '得分: self-assessed, as prin
 COMMENT ON COLUMN fact_indicator_result.deviation_note IS '偏差原因分析及改进措施';
 COMMENT ON COLUMN fact_indicator_result.page IS '页码: page the row was read from';
 COMMENT ON COLUMN fact_indicator_result.placeholder IS '占位行: true for a row the template left empty ("指标2", "……", a bare 经济效益指标): every value null, nothing to check';
-COMMENT ON COLUMN fact_indicator_result.may_be_cut IS '可能被截断: the free-text columns of this row (deviation_note) that a spreadsheet program printed filling their cell to within one line of its bottom border, or whose cell''s border cuts their text: more may have been written than printed (as dim_form.may_be_cut; listed in v_may_be_cut); null where none';
+COMMENT ON COLUMN fact_indicator_result.may_be_cut IS '可能被截断: the free-text columns of this row (deviation_note) that a spreadsheet program printed filling their cell to within one line of its bottom border, or its texts (deviation_note, level3, target, actual) whose cell''s border cuts them: more may have been written than printed (as dim_form.may_be_cut; listed in v_may_be_cut); null where none';
 COMMENT ON COLUMN fact_indicator_result.target_comparator IS '指标值比较符: ≥, ≤, >, < or = as printed ("30分钟内" is ≤; sichuan: 指标性质); null when none is printed or the value is qualitative (指标性质 定性)';
 COMMENT ON COLUMN fact_indicator_result.target_value IS '指标值数值: the number of 年度指标值, 万/亿 multiplied out ("≥1200万条" is 12000000); null when qualitative';
 COMMENT ON COLUMN fact_indicator_result.target_unit IS '指标值单位: unit of 年度指标值 without 万/亿 (人次, %, dB/km, 条; sichuan: 度量单位); null when none is printed';

@@ -22,7 +22,7 @@ CROSS JOIN unnest(string_split(i.may_be_cut, ',')) AS u(field)
 WHERE f.is_current AND i.may_be_cut IS NOT NULL
 ORDER BY form_id, row_no NULLS FIRST, field;
 COMMENT ON VIEW v_may_be_cut IS '可能被截断的字段: one row per free-text field of a current form that a spreadsheet program printed filling its cell to within one line of its bottom border (it clips text to the row: more may have been written than printed), or whose cell''s border cuts its text; loaded as printed';
-COMMENT ON COLUMN v_may_be_cut.field IS '字段: the column holding the text (goal_expected, goal_actual, funds_note, conclusion, … of dim_form; deviation_note of fact_indicator_result)';
+COMMENT ON COLUMN v_may_be_cut.field IS '字段: the column holding the text (goal_expected, goal_actual, funds_note, conclusion, … of dim_form; deviation_note, level3, target, actual of fact_indicator_result)';
 COMMENT ON COLUMN v_may_be_cut.row_no IS '行号: the indicator row (fact_indicator_result.row_no); null for a field of the form';
 COMMENT ON COLUMN v_may_be_cut.level3 IS '三级指标: of that indicator row; null for a field of the form';
 COMMENT ON COLUMN v_may_be_cut.page IS '页码: page of that indicator row; null for a field of the form (its pages: dim_form.first_page–last_page)';
