@@ -15,8 +15,9 @@ their sorted order within each variant and kind (even → tune, odd → held): r
 figures reported on `held` (bench/README.md). Needs LibreOffice (`soffice`); the PDFs are not
 committed, except the few in tests/fixtures/libreoffice/ (tests/forms/test_libreoffice_looks.py).
 The web pages' PDFs go to OUT/<half>/lo-html/, split by sorted order over all their files. With
-`--restyle`, the workbooks alone, set up first as another unit would print them (landscape, fitted to
-the page's width, Noto Sans Mono CJK SC): OUT/<half>/lo-xlsx-restyled/, a look measured, never tuned on.
+`--restyle`, the workbooks and documents are set up first as another unit would print them (landscape;
+a workbook fitted to the page's width in Noto Sans Mono CJK SC, a document in Noto Serif CJK SC):
+OUT/<half>/lo-xlsx-restyled/ and lo-docx-restyled/, looks measured, never tuned on.
 Truth: tests/fixtures/corpus/truth[-<variant>]/<code>.json.
 """
 
@@ -59,27 +60,58 @@ def web_pages(corpus: Path, variants: list[str], out: Path) -> None:
             shutil.copy(Path(tmp) / f"{src.stem}.pdf", folder / f"{src.stem}.pdf")
 
 
-def restyled(files: list[Path], out: Path, font: str = "Noto Sans Mono CJK SC") -> list[Path]:
-    """Copies of the workbooks as another unit would set them up to print: landscape A4, fitted to
-    one page wide, every cell in another font (`--restyle`: a look no rule was tuned on)."""
-    import openpyxl
-
+def restyled(files: list[Path], out: Path) -> list[Path]:
+    """Copies of the workbooks and documents as another unit would set them up to print (`--restyle`:
+    a look no rule was tuned on): landscape A4, a workbook fitted to one page wide with every cell in
+    Noto Sans Mono CJK SC, a document's every run in Noto Serif CJK SC."""
     made = []
     for src in files:
-        book = openpyxl.load_workbook(src)
-        for sheet in book.worksheets:
-            sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
-            sheet.sheet_properties.pageSetUpPr.fitToPage = True
-            sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-            for row in sheet.iter_rows():
-                for cell in row:
-                    if cell.value is not None:
-                        face = copy.copy(cell.font)
-                        face.name = font
-                        cell.font = face
-        book.save(out / src.name)
+        (_restyle_xlsx if src.suffix == ".xlsx" else _restyle_docx)(src, out / src.name)
         made.append(out / src.name)
     return made
+
+
+def _restyle_xlsx(src: Path, dst: Path, font: str = "Noto Sans Mono CJK SC") -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(src)
+    for sheet in book.worksheets:
+        sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    face = copy.copy(cell.font)
+                    face.name = font
+                    cell.font = face
+    book.save(dst)
+
+
+def _restyle_docx(src: Path, dst: Path, font: str = "Noto Serif CJK SC") -> None:
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml.ns import qn
+
+    document = docx.Document(src)
+    for section in document.sections:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        if section.page_width < section.page_height:
+            section.page_width, section.page_height = section.page_height, section.page_width
+
+    def runs(container):
+        for paragraph in container.paragraphs:
+            yield from paragraph.runs
+        for table in container.tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    yield from runs(cell)
+
+    for run in runs(document):
+        run.font.name = font
+        fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+        fonts.set(qn("w:eastAsia"), font)
+    document.save(dst)
 
 
 def main() -> int:
@@ -89,14 +121,14 @@ def main() -> int:
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     ap.add_argument("--html", action="store_true", help="the web pages printed by Writer, not the workbooks and documents")
     ap.add_argument("--restyle", action="store_true",
-                    help="the workbooks only, set up as another unit prints them (landscape, fitted to the "
-                         "page's width, another font): OUT/<half>/lo-xlsx-restyled/")
+                    help="set up first as another unit prints them (landscape, a workbook fitted to the page's "
+                         "width, other fonts): OUT/<half>/lo-xlsx-restyled/, lo-docx-restyled/")
     args = ap.parse_args()
     if args.html:
         web_pages(args.corpus, args.variants, args.out)
         return 0
     for variant in args.variants:
-        for kind in ("xlsx",) if args.restyle else ("xlsx", "docx"):
+        for kind in ("xlsx", "docx"):
             files = sorted(p for p in (args.corpus / kind).glob(f"*.{variant}.{kind}") if p.name[0].isdigit())
             if not files:
                 continue
@@ -108,7 +140,7 @@ def main() -> int:
                     convert(files, Path(tmp))
                 for i, src in enumerate(files):
                     half = "tune" if i % 2 == 0 else "held"
-                    folder = args.out / half / ("lo-xlsx-restyled" if args.restyle else
+                    folder = args.out / half / (f"lo-{kind}-restyled" if args.restyle else
                                                 f"lo-{kind}" if variant in NEW else f"lo-{kind}-{variant}")
                     folder.mkdir(parents=True, exist_ok=True)
                     shutil.copy(Path(tmp) / f"{src.stem}.pdf", folder / f"{src.stem}.pdf")
