@@ -3,37 +3,52 @@ site publishes it, inside the site's banner, heading and footer) printed to PDF 
 as a user saving the page would. Another producer (Skia), other fonts, a web page's heading above the
 form's title, and page breaks that cut rows and merged cells where a browser puts them.
 
-    python bench/make_chromium_looks.py CORPUS OUT
+    python bench/make_chromium_looks.py CORPUS OUT [--restyle]
 
 CORPUS is a corpus folder holding html/ (the shared corpus). Each <code>.<variant>.html becomes
 OUT/<half>/chr-html/<code>.<variant>.pdf, halves by sorted order within each variant (even → tune,
 odd → held) as in bench/make_lo_looks.py: rules are tuned on `tune`, figures reported on `held`
 (bench/README.md). Needs `chromium`; the PDFs are not committed, except the few in
-tests/fixtures/chromium/ (tests/forms/test_chromium_looks.py).
+tests/fixtures/chromium/ (tests/forms/test_chromium_looks.py). With `--restyle`, each page is
+printed with a style of its own added (`RESTYLE`: landscape A4, Noto Sans CJK SC at 11 pt) into
+OUT/<half>/chr-html-restyled/: a look measured, never tuned on.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
+import tempfile
 from pathlib import Path
+
+# another unit's print of the same page: ASCII, so it goes into a page of any charset as bytes
+RESTYLE = (b"<style>@page { size: A4 landscape; } body, table, td, th, p, div, span "
+           b"{ font-family: 'Noto Sans CJK SC' !important; font-size: 11pt !important; }</style>")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out", type=Path)
+    ap.add_argument("--restyle", action="store_true", help="print each page with RESTYLE added")
     args = ap.parse_args()
     pages = sorted(p for p in (args.corpus / "html").glob("*.html") if p.name[0].isdigit())
     variants = sorted({p.name.split(".")[1] for p in pages})
-    for variant in variants:
-        for i, page in enumerate(p for p in pages if p.name.split(".")[1] == variant):
-            out = args.out / ("tune" if i % 2 == 0 else "held") / "chr-html" / f"{page.stem}.pdf"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                            f"--print-to-pdf={out}", page.resolve().as_uri()],
-                           check=True, capture_output=True, timeout=120)
-            print(out)
+    look = "chr-html-restyled" if args.restyle else "chr-html"
+    with tempfile.TemporaryDirectory() as tmp:
+        for variant in variants:
+            for i, page in enumerate(p for p in pages if p.name.split(".")[1] == variant):
+                out = args.out / ("tune" if i % 2 == 0 else "held") / look / f"{page.stem}.pdf"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                if args.restyle:
+                    styled = Path(tmp) / page.name
+                    styled.write_bytes(re.sub(rb"(?i)</head>", RESTYLE + b"</head>", page.read_bytes(), count=1))
+                    page = styled
+                subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                                f"--print-to-pdf={out}", page.resolve().as_uri()],
+                               check=True, capture_output=True, timeout=120)
+                print(out)
     return 0
 
 

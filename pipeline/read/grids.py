@@ -672,13 +672,16 @@ def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[g
     advance ends, or a little after it (`glyphs.TOUCH`), never inside it: a glyph starting inside the
     advance before it was placed there, not advanced to (a cell's last "。" hangs its blank half over
     the border, and the next cell's text may start under that half). Text set on across a border,
-    or ink across it (punctuation hung past it), keeps the run whole."""
+    or ink across it (punctuation hung past it), keeps the run whole; but a border inside the blank
+    end of the first glyph's advance is that glyph hung past its cell's edge, whatever follows (a
+    "）" whose advance ends where the next cell's text happens to start)."""
     parts = [[run[0]]]
     for a, b in zip(run, run[1:]):
         em = max(a.size, b.size)
         tol = glyphs.TOUCH * em
         set_on = -_INSIDE * em <= b.x0 - a.x1 <= tol
-        if not set_on and any(a.ink1 - tol <= x <= b.ink0 + tol for x in borders):
+        if any(a.ink1 - tol <= x <= b.ink0 + tol and (not set_on or a.ink1 + tol < x < a.x1 - tol)
+               for x in borders):
             parts.append([])
         parts[-1].append(b)
     return parts

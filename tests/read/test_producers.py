@@ -159,3 +159,18 @@ def test_a_glyph_starting_inside_the_advance_before_it_is_not_set_on_across_a_bo
     assert len(_cut_at_borders([ju, bracket], [103.0])) == 1
     apart = dataclasses.replace(bracket, x0=104.0, x1=113.0, ink0=108.5, ink1=112.0)
     assert len(_cut_at_borders([ju, apart], [103.0])) == 2  # not set on: a border between the inks cuts
+
+
+def test_a_glyph_hung_past_its_cell_s_edge_ends_its_cell_s_text_whatever_follows():
+    """Chromium prints "（万元）" in a narrow merged cell with the "）"'s blank half past the border, and
+    the next cell's second line ("款" of 其中：本年财政拨款) starts exactly where that advance ends
+    (0.06 pt after: a landscape restyle of langfang/440306230301000026512). The border lies in the
+    blank end of the "）"'s advance: it was hung past its cell, so the run is cut there though the
+    next glyph looks set on. A border past a glyph's advance (set on across it) still cuts nothing."""
+    from pipeline.read.glyphs import Char
+    from pipeline.read.grids import _cut_at_borders
+
+    close = Char("）", 94.03, 105.03, 94.54, 97.38, 157.7, 11.0)
+    kuan = Char("款", 105.09, 116.09, 105.45, 115.77, 157.7, 11.0)
+    assert [[c.text for c in p] for p in _cut_at_borders([close, kuan], [102.375])] == [["）"], ["款"]]
+    assert len(_cut_at_borders([close, kuan], [105.06])) == 1  # at the advance's end: set on across
