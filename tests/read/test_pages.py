@@ -276,6 +276,28 @@ def test_a_readable_text_layer_is_trusted():
         assert info.unreadable == () and info.scanned == ()
 
 
+def test_a_page_of_a_form_s_rows_alone_is_trusted_though_it_prints_no_label():
+    """A page holding only indicator rows (its 一级/二级 labels merged over from the page before, so no
+    label printed: Chromium at A5) prints none of the words a ruled page prints, as a wrong /ToUnicode's
+    text does not; but its ideographs are common ones (GB 2312 level 1: ≥ 0.975 on every corpus look's
+    pages), a wrong map's about half rare (0.40–0.52): trusted, not sent to OCR (which lost its rows)."""
+    import dataclasses
+
+    from pipeline.extract import _COMMON, _common, _unlabelled
+    from pipeline.read.grids import scan
+    from pipeline.read.pdf import OpenPdf, inspect
+
+    rows = "人口及法人数据服务整合≥35个39个22人口数据源补充≥16个17个22人口数据属性字段补充≥20个22个22" * 3
+    garbled = "颀盵收刁绰敏臱诋衯颀盵缝砈Ａ773636颀盵吔秷Ａ兽仝箨琍互动绰敏臱诋幻庭Ａ5356宥旄卜佔Ａ淸场帉罞湝十暁慮埕帉弁诅"
+    assert _common(rows) == 1.0 and _common(garbled) < 0.6 < _COMMON
+    pdf = CORPUS / "pdf" / "xlsx" / "440303210301500004143.xlsx.pdf"
+    with OpenPdf(pdf) as opened:
+        info, rulings = inspect(pdf, opened=opened), scan(pdf, opened=opened).rulings
+    for text, unreadable in ((rows, ()), (garbled, (1,))):
+        judged = _unlabelled(dataclasses.replace(info, page_texts=(text,) + info.page_texts[1:]), rulings)
+        assert tuple(p for p, _ in judged.unreadable) == unreadable
+
+
 def _fixtures_paths(*shapes: str) -> list[Path]:
     return [p.values[0] for p in _fixtures(*shapes)]
 
