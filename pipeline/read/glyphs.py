@@ -544,9 +544,15 @@ def runs(chars) -> list[list[Char]]:
     for line in lines(chars):
         reach = None  # the right end of the run so far
         for ch in line:
-            if reach is not None and any(c.text == ch.text and ch.x0 - c.x0 <= TOUCH * ch.size
-                                         for c in out[-1][-3:]):
-                continue
+            if reach is not None:  # the same glyph printed again over one of the last three: skipped
+                text, x0, tol = ch.text, ch.x0, TOUCH * ch.size  # (a loop, not `any`: a glyph's cost)
+                again = False
+                for c in out[-1][-3:]:
+                    if c.text == text and x0 - c.x0 <= tol:
+                        again = True
+                        break
+                if again:
+                    continue
             if reach is None or ch.x0 - reach > GAP * ch.size:
                 out.append([])
                 reach = ch.x1
