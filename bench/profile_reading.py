@@ -13,8 +13,8 @@ corpus PDF (all looks of tests/fixtures/corpus/pdf but the scans) the way a work
   shares, as inflated by the profiler);
 - `--tree DIR`: read with the `pipeline` of another checkout (an exported old commit), to compare
   old and new in one session, interleaved;
-- `--out FILE`: the digest of every reading (forms, refusal or skipped tables) written there: the
-  same digest before and after a change means the same output on every corpus PDF.
+- `--out FILE`: the digest of every reading (forms and their frames, refusal or skipped tables)
+  written there: the same digest before and after a change means the same output on every corpus PDF.
 
 Nothing here is a test.
 """
@@ -135,7 +135,8 @@ def corpus_pdfs(files: int = 0) -> list[Path]:
 
 def one_pass(pdfs: list[Path]) -> tuple[float, list[str]]:
     """CPU seconds of reading every PDF once as a worker does (`ingest.read_report`: the forms, then
-    their frames), and a digest of each reading (its forms and the tables passed over, or its refusal)."""
+    their frames), and a digest of each reading (its forms, their frames' schemas and rows, and the
+    tables passed over; or its refusal)."""
     from pipeline.errors import ReportError
     from pipeline.extract import extract
     from pipeline.facts import frames
@@ -146,14 +147,26 @@ def one_pass(pdfs: list[Path]) -> tuple[float, list[str]]:
         cpu = time.process_time()
         try:
             info, forms = extract(p, skipped=skipped)
-            frames.frames(forms, file_path=str(p.absolute()), pages=info.pages)
-            got = [f.to_dict() for f in forms]
+            made = frames.frames(forms, file_path=str(p.absolute()), pages=info.pages)
+            got = [[f.to_dict() for f in forms], _framed(made)]
         except ReportError as err:
             got = f"{type(err).__name__}: {err}"
         elapsed += time.process_time() - cpu
         text = json.dumps([got, skipped], ensure_ascii=False, sort_keys=True, default=str)
         digests.append(hashlib.sha256(text.encode()).hexdigest()[:16])
     return elapsed, digests
+
+
+def _framed(made) -> list:
+    """The frames of a reading as plain values (their schemas and rows; dim_report without its clock
+    columns), for the digest: the same digest means the same frames too."""
+    out = []
+    for name in ("dim_report", "dim_form", "fact_fund_execution", "fact_indicator_result", "ocr_cell"):
+        frame = getattr(made, name)
+        if frame is not None and name == "dim_report":
+            frame = frame.drop("ingested_at", "read_at")
+        out.append(None if frame is None else [repr(frame.schema), repr(frame.rows())])
+    return out
 
 
 def shares(profile: cProfile.Profile) -> list[tuple[str, float, float]]:

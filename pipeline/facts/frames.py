@@ -19,7 +19,7 @@ from ..forms.template import MONEY_UNITS
 from ..forms.template import get as template_of
 from ..forms.text import NOT_APPLICABLE
 from .rules import rule_score
-from .targets import SIGNS, VALUE, parsed, target_met
+from .targets import SIGNS, VALUE, met, reading
 from .ocr_trust import UNVERIFIED, VERIFIED, judge, repaired
 
 MONEY = pl.Decimal(18, 2)   # 元
@@ -139,7 +139,7 @@ def frames(forms: list[Form], *, file_path: str, pages: int) -> ReportFrames:
     return ReportFrames(
         dim_report=report_row(sha256=forms[0].source.sha256, file_name=forms[0].source.file,
                               file_path=file_path, pages=pages, status="loaded", forms=len(forms)),
-        dim_form=dim_form.select([pl.col(c).cast(t) for c, t in DIM_FORM.items()]),
+        dim_form=dim_form,  # DIM_FORM's columns: `_typed`'s, then `judge`'s read columns
         fact_fund_execution=funds,
         fact_indicator_result=indicators,
         ocr_cell=ocr_cell,
@@ -161,14 +161,15 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
     unreadable: dict[str, list[str]] = {}
     form_rows, fund_rows, indicator_rows = [], [], []
     for form in forms:
-        printed_once(seen, form.form_id, form.source.first_page, file_path)
+        fid = form.form_id  # a property (a hash where no code is printed): once a form
+        printed_once(seen, fid, form.source.first_page, file_path)
         misread: list[str] | None = [] if form.ocr is not None else None  # OCR: flagged, not refused
-        unreadable[form.form_id] = misread if misread is not None else []  # the same list, filled below
+        unreadable[fid] = misread if misread is not None else []  # the same list, filled below
         num = _numbers(file_path, form, misread=misread)
         template = template_of(form.template)
         factor = MONEY_UNITS[form.money_unit]
         form_rows.append({
-            "form_id": form.form_id, "report_sha256": sha, "template": form.template,
+            "form_id": fid, "report_sha256": sha, "template": form.template,
             "title": form.title, "project_code": form.project_code,
             "project_name": form.project_name, "year": form.year,
             "implementing_unit": form.implementing_unit, "budget_unit": form.budget_unit,
@@ -206,7 +207,7 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
                                       ("executed", "全年执行数"))
             }
             fund_rows.append({
-                "form_id": form.form_id, "report_sha256": sha,
+                "form_id": fid, "report_sha256": sha,
                 "source_order": template.source_order(row.source), "source": row.source,
                 "role": template.role_of(row.source),
                 **{column: _yuan(file_path, form, row, column, value, factor)
@@ -219,8 +220,8 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
         for row_no, ind in enumerate(form.indicators, start=1):
             points = _numbers(file_path, form, ind.page, misread=misread)
             what = f"indicator row {row_no} ({ind.level3 or ind.level2})"
-            indicator_rows.append({
-                "form_id": form.form_id, "report_sha256": sha, "row_no": row_no,
+            indicator_rows.append(indicator_result({
+                "form_id": fid, "report_sha256": sha, "row_no": row_no,
                 "level1": ind.level1,
                 "level1_weight": points(f"{what} 一级指标分值", ind.level1_weight),
                 "level2": ind.level2, "level3": ind.level3, "nature": ind.nature,
@@ -228,36 +229,37 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
                 "actual": ind.actual, "weight": points(f"{what} 分值", ind.weight),
                 "score": points(f"{what} 得分", ind.score), "deviation_note": ind.deviation_note,
                 "page": ind.page, "placeholder": ind.placeholder, "may_be_cut": _columns(ind.may_be_cut),
-            })
+            }))
     base = {k: v for k, v in DIM_FORM.items() if k not in _READ_COLUMNS}
     dim_form = pl.DataFrame(form_rows, schema=base)
     funds = pl.DataFrame(fund_rows, schema=FACT_FUND_EXECUTION)
-    indicators = indicator_results(pl.DataFrame(indicator_rows, schema=PRINTED))
+    indicators = pl.DataFrame(indicator_rows, schema=FACT_INDICATOR_RESULT)
     return dim_form, funds, indicators, unreadable
 
 
-def indicator_results(printed: pl.DataFrame) -> pl.DataFrame:
-    """The printed indicator rows plus parsed target / actual, `target_met` and `rule_score`.
+def indicator_result(printed: dict) -> dict:
+    """An indicator row as printed (`PRINTED`'s columns) plus its parsed target / actual,
+    `target_met` and `rule_score`: a row of `FACT_INDICATOR_RESULT`.
 
     A target printed in three cells (指标性质, 指标值, 度量单位: "≥" "100" "人次") is read as the one
     string they print together ("≥100人次"); 指标性质 定性 (qualitative) is never a number."""
-    nature, target, unit = pl.col("nature"), pl.col("target"), pl.col("unit")
-    whole = (
-        pl.when(nature.is_null()).then(target)
-        .when(nature.is_in(list(COMPARATORS))).then(pl.concat_str([nature, target, unit.fill_null("")]))
-        .when(nature == QUALITATIVE).then(pl.lit(None, dtype=pl.String))
-        .otherwise(pl.concat_str([target, unit.fill_null("")]))
-    )
-    frame = printed.with_columns(whole.alias("_target")).with_columns(parsed("_target") + parsed("actual"))
-    frame = frame.rename({f"_target_{k}": f"target_{k}" for k in ("comparator", "value", "unit")})
-    frame = frame.with_columns(target_met())
-    scores = [
-        rule_score(r["target_comparator"], r["target_value"], r["actual_value"], r["weight"], r["target_met"])
-        for r in frame.select("target_comparator", "target_value", "actual_value", "weight", "target_met")
-        .iter_rows(named=True)
-    ]
-    return frame.with_columns(pl.Series("rule_score", scores, dtype=POINTS)).select(
-        [pl.col(c).cast(t) for c, t in FACT_INDICATOR_RESULT.items()])
+    nature, target, unit = printed.get("nature"), printed.get("target"), printed.get("unit") or ""
+    if nature is None:
+        whole = target
+    elif nature == QUALITATIVE or target is None:
+        whole = None
+    elif nature in COMPARATORS:
+        whole = nature + target + unit
+    else:
+        whole = target + unit
+    t, a = reading(whole), reading(printed.get("actual"))
+    is_met = met(t, a)
+    return {
+        **printed,
+        "target_comparator": t[0], "target_value": t[1], "target_unit": t[2],
+        "actual_comparator": a[0], "actual_value": a[1], "actual_unit": a[2],
+        "target_met": is_met, "rule_score": rule_score(t[0], t[1], a[1], printed.get("weight"), is_met),
+    }
 
 
 def _columns(keys: tuple[str, ...]) -> str | None:
@@ -281,10 +283,11 @@ def _numbers(file: str, form: Form, page: int | None = None, scale: int = 2,
     no number is recorded there and stored as null, the form flagged (`pipeline.facts.ocr_trust`), instead of
     the report being refused: a misread, not what the form printed."""
     where = page if page is not None else form.source.first_page
+    named = f"form {form.form_id}: "
 
     def parse(what: str, text: str | None) -> Decimal | None:
         try:
-            return decimal(text, file=file, page=where, what=f"form {form.form_id}: {what}", scale=scale)
+            return decimal(text, file=file, page=where, what=named + what, scale=scale)
         except ExtractionFault:
             if misread is None:
                 raise

@@ -40,8 +40,9 @@ TOUCH = 0.1  # a glyph starting this close to where the previous one's advance e
 class _Kept:
     """A value derived from a glyph's fields, worked out at its first use and kept in the glyph: a
     descriptor without `__set__`, so the glyph's own value is found first from then on. The page's
-    reading asks each glyph's middle a few times over (millions of property calls a corpus); `chars`
-    sets it as it makes the glyph, and a glyph made otherwise (`dataclasses.replace`) gets its own."""
+    reading asks each glyph's middle and slant a few times over (millions of property calls a
+    corpus); `chars` sets them as it makes the glyph (the slant once per text object), and a glyph
+    made otherwise (`dataclasses.replace`) gets its own."""
 
     def __init__(self, derive) -> None:
         self.derive, self.name, self.__doc__ = derive, derive.__name__, derive.__doc__
@@ -80,10 +81,10 @@ class Char:
         at most a sliver of it (the top of a line cut by a cell's bottom border)."""
         return self.clip is not None
 
-    @property
+    @_Kept
     def tilted(self) -> bool:
         """Drawn at a slant: neither along the page's lines nor across them (a seal's ring text)."""
-        return self.angle != 0.0 and abs((self.angle + 45) % 90 - 45) > _SLANT
+        return _tilted(self.angle)
 
     @_Kept
     def cx(self) -> float:
@@ -92,6 +93,10 @@ class Char:
     @_Kept
     def cy(self) -> float:
         return self.base + 0.35 * self.size  # the middle of the em box (ascent 0.85, descent 0.15)
+
+
+def _tilted(angle: float) -> bool:
+    return angle != 0.0 and abs((angle + 45) % 90 - 45) > _SLANT
 
 
 Matrix = tuple[float, float, float, float, float, float]  # a b c d e f: x' = ax + cy + e, y' = bx + dy + f
@@ -220,8 +225,9 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     upright = turn == IDENTITY
     new = object.__new__
     text_object = bare("FPDFText_GetTextObject", ctypes.c_void_p)
-    # per text object: (size, angle, its font size, matrix a, matrix b, the box it is clipped to)
-    placing: dict[int, tuple[float, float, float, float, float, tuple[float, float, float, float] | None]] = {}
+    # per text object: (size, angle, its font size, matrix a, matrix b, the box it is clipped to, tilted)
+    placing: dict[int, tuple[float, float, float, float, float, tuple[float, float, float, float] | None,
+                             bool]] = {}
     out: list[Char] = []
     index: list[int] = []
     count = textpage.count_chars()
@@ -254,10 +260,10 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
                 size = em * math.hypot(matrix.c, matrix.d)
                 if matrix.b or not upright:
                     angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
-            placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None)
+            placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None, _tilted(angle))
             if obj:
                 placing[obj] = placed
-        size, angle, em, ma, mb, box = placed
+        size, angle, em, ma, mb, box, tilted = placed
         has_origin = origin(raw, i, at_ox, at_oy)
         if x0 == ink0 and y0 == inky0 and x1 == ink1 and y1 == inky1 and has_origin and size > 0 and not mb \
                 and ma > 0 and unicodedata.east_asian_width(text) in "WF":
@@ -281,7 +287,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         size = max(size, 1.0)
         ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=size,
                            inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced,
-                           clip=hidden, cx=(x0 + x1) / 2, cy=base + 0.35 * size)  # as `Char.cx`, `cy`
+                           clip=hidden, cx=(x0 + x1) / 2, cy=base + 0.35 * size,  # as `Char.cx`, `cy`,
+                           tilted=tilted)  # `Char.tilted`
         spaced = False
         out.append(ch)
         index.append(i)
@@ -302,19 +309,19 @@ def _clip_box(obj: int, turn: Matrix) -> tuple[float, float, float, float] | Non
     has no clip path. A spreadsheet printed by LibreOffice Calc clips a cell's text to its cell where
     the text does not fit, and still writes the lines below the cell, or the label of a merged cell
     cut by a page break, into the text layer: a box tells what a viewer shows of them."""
-    clip = bare("FPDFPageObj_GetClipPath", ctypes.c_void_p)(ctypes.c_void_p(obj))
+    clip_of, count_paths, count_segments, segment_of, point_of = _clip_calls()
+    clip = clip_of(ctypes.c_void_p(obj))
     if not clip:
         return None
     clip = ctypes.c_void_p(clip)
-    count_paths, count_segments = bare("FPDFClipPath_CountPaths"), bare("FPDFClipPath_CountPathSegments")
-    segment_of, point_of = bare("FPDFClipPath_GetPathSegment", ctypes.c_void_p), bare("FPDFPathSegment_GetPoint")
     x, y = ctypes.c_float(), ctypes.c_float()
+    at_x, at_y, pointer = ctypes.byref(x), ctypes.byref(y), ctypes.c_void_p
     box: list[float] | None = None
     for k in range(count_paths(clip)):
         xs, ys = [], []
         for s in range(count_segments(clip, k)):
             segment = segment_of(clip, k, s)
-            if segment and point_of(ctypes.c_void_p(segment), ctypes.byref(x), ctypes.byref(y)):
+            if segment and point_of(pointer(segment), at_x, at_y):
                 xs.append(x.value)
                 ys.append(y.value)
         if not xs:
@@ -323,6 +330,15 @@ def _clip_box(obj: int, turn: Matrix) -> tuple[float, float, float, float] | Non
         box = list(part) if box is None else [max(box[0], part[0]), max(box[1], part[1]),
                                               min(box[2], part[2]), min(box[3], part[3])]
     return None if box is None else (box[0], box[1], box[2], box[3])
+
+
+@functools.cache
+def _clip_calls() -> tuple:
+    """FPDFPageObj_GetClipPath, FPDFClipPath_CountPaths, _CountPathSegments, _GetPathSegment and
+    FPDFPathSegment_GetPoint, `bare`: looked up once, not per text object."""
+    return (bare("FPDFPageObj_GetClipPath", ctypes.c_void_p), bare("FPDFClipPath_CountPaths"),
+            bare("FPDFClipPath_CountPathSegments"), bare("FPDFClipPath_GetPathSegment", ctypes.c_void_p),
+            bare("FPDFPathSegment_GetPoint"))
 
 
 @functools.cache
@@ -516,7 +532,9 @@ def lines(chars) -> list[list[Char]]:
             found[-1].append(ch)
         else:  # a line is measured from its highest baseline, so lines never chain into each other
             found.append([ch])
-    return [sorted(line, key=lambda c: (c.x0, c.x1, c.text, -c.base, c.size)) for line in found]
+    # a line on one baseline is in that order already (its sort key less the equal baseline): as sorted
+    return [line if line[0].base == line[-1].base else
+            sorted(line, key=lambda c: (c.x0, c.x1, c.text, -c.base, c.size)) for line in found]
 
 
 def runs(chars) -> list[list[Char]]:
@@ -526,9 +544,15 @@ def runs(chars) -> list[list[Char]]:
     for line in lines(chars):
         reach = None  # the right end of the run so far
         for ch in line:
-            if reach is not None and any(c.text == ch.text and ch.x0 - c.x0 <= TOUCH * ch.size
-                                         for c in out[-1][-3:]):
-                continue
+            if reach is not None:  # the same glyph printed again over one of the last three: skipped
+                text, x0, tol = ch.text, ch.x0, TOUCH * ch.size  # (a loop, not `any`: a glyph's cost)
+                again = False
+                for c in out[-1][-3:]:
+                    if c.text == text and x0 - c.x0 <= tol:
+                        again = True
+                        break
+                if again:
+                    continue
             if reach is None or ch.x0 - reach > GAP * ch.size:
                 out.append([])
                 reach = ch.x1

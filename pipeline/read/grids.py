@@ -159,7 +159,8 @@ class Layer:
     def grids(self) -> list[Grid]:
         flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in self.outlines.items() for o in found]
         runs = page_runs(self.rulings, flat)
-        grids = [_cut_of(_open_edges(_under(_grid(p, o, runs[p]), runs[p], found), self.rulings[p]),
+        starts = {p: _starts(runs[p]) for p, found in self.outlines.items() if found}
+        grids = [_cut_of(_open_edges(_under(_grid(p, o, runs[p], starts[p]), runs[p], found), self.rulings[p]),
                          self.rulings[p])
                  for p, found in self.outlines.items() for o in found]
         grids.sort(key=lambda g: (g.page, -g.top, g.left))
@@ -455,19 +456,20 @@ def _camelot_fault(name: str) -> Iterator[None]:
                         f"{type(exc).__name__}: {str(exc)[:200]})") from exc
 
 
-def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]]) -> Grid:
+def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts=None) -> Grid:
+    """The table's grid with its text placed (`starts`: the page's `_starts`, made once a page)."""
     rows, cols, anchor = list(outline.rows), list(outline.cols), outline.anchor
     left, right, top, bottom = cols[0][0], cols[-1][1], rows[0][0], rows[-1][1]
     row_of, col_of = _Spans(rows, descending=True), _Spans(cols)
     borders_of: dict[int, list[float]] = {}  # a row's drawn borders between columns
     placed: dict[tuple[int, int], list[glyphs.Char]] = {}
-    for k in _inside(runs, left, right, top, bottom):
+    for k in _inside(_starts(runs) if starts is None else starts, left, right, top, bottom):
         run = runs[k]
         r = row_of.index(run[0].cy)
         borders = borders_of.get(r)
         if borders is None:
-            borders = borders_of[r] = [cols[c][1] for c in range(len(cols) - 1)
-                                       if anchor[(r, c)] != anchor[(r, c + 1)]]
+            borders = borders_of[r] = sorted(cols[c][1] for c in range(len(cols) - 1)
+                                             if anchor[(r, c)] != anchor[(r, c + 1)])
         for part in _cut_at_borders(run, borders) if borders else (run,):
             first = part[0]  # inside the table: the run starts there, and borders are inside
             x, y = _clip_middle(first.clip) if first.hidden and _within(*_clip_middle(first.clip), (
@@ -645,15 +647,20 @@ def _short(text: str, keep: int = 24) -> str:
     return text if len(text) <= keep else text[:keep] + "…"
 
 
-def _inside(runs: list[list[glyphs.Char]], left: float, right: float, top: float, bottom: float) -> list[int]:
-    """The runs of a page a table holds, by index, in page order: those starting between its top and
-    bottom that it keeps (`_kept`), judged for all the page's runs at once."""
+def _starts(runs: list[list[glyphs.Char]]):
+    """Each run's first glyph's middle up the page, left edge, middle across and size: an array of
+    the page's runs (4 × runs), for `_inside`."""
     import numpy as np
 
-    if not runs:
-        return []
-    first = np.array([(run[0].cy, run[0].x0, run[0].cx, run[0].size) for run in runs], dtype=float)
-    cy, x0, cx, size = first.T
+    return np.array([(run[0].cy, run[0].x0, run[0].cx, run[0].size) for run in runs], dtype=float).reshape(-1, 4).T
+
+
+def _inside(starts, left: float, right: float, top: float, bottom: float) -> list[int]:
+    """The runs of a page a table holds, by index, in page order: those starting between its top and
+    bottom that it keeps (`_kept`), judged for all the page's runs at once (`_starts`)."""
+    import numpy as np
+
+    cy, x0, cx, size = starts
     held = (bottom <= cy) & (cy <= top) & (left - glyphs.TOUCH * size <= x0) & (cx <= right)
     return np.flatnonzero(held).tolist()
 
@@ -667,7 +674,7 @@ def _kept(run: list[glyphs.Char], left: float, right: float) -> bool:
 
 
 def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[glyphs.Char]]:
-    """A run cut at each drawn border between the ink of two glyphs that are not set one after the
+    """A run cut at each drawn border (`borders`: their x, ascending) between the ink of two glyphs that are not set one after the
     other: the text of two cells. Set one after the other, the second starts where the first's
     advance ends, or a little after it (`glyphs.TOUCH`), never inside it: a glyph starting inside the
     advance before it was placed there, not advanced to (a cell's last "。" hangs its blank half over
@@ -680,8 +687,9 @@ def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[g
         em = max(a.size, b.size)
         tol = glyphs.TOUCH * em
         set_on = -_INSIDE * em <= b.x0 - a.x1 <= tol
-        if any(a.ink1 - tol <= x <= b.ink0 + tol and (not set_on or a.ink1 + tol < x < a.x1 - tol)
-               for x in borders):
+        k = bisect_left(borders, a.ink1 - tol)  # the first border at or right of the first's ink
+        if k < len(borders) and borders[k] <= b.ink0 + tol and (not set_on or any(
+                a.ink1 + tol < x < a.x1 - tol for x in borders[k:] if x <= b.ink0 + tol)):
             parts.append([])
         parts[-1].append(b)
     return parts

@@ -57,6 +57,8 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
                                       f"its cell: {glyphs.text(slanted)!r} (a seal or stamp over the form "
                                       "that is not read as one)", page_no)
             held_chars = Counter(c for row in grid.rows for cell in row for c in cell)
+            if not Counter(ch.text for ch in printed[id(grid)]) - held_chars:
+                continue  # each character printed is held (by count): the loop below names what is not
             lost = []
             for ch in printed[id(grid)]:
                 if held_chars[ch.text] > 0:

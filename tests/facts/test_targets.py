@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from conftest import all_truth, target_readings
-from pipeline.facts.frames import PRINTED, indicator_results
+from pipeline.facts.frames import FACT_INDICATOR_RESULT, indicator_result
 from pipeline.facts.rules import rule_score
-from pipeline.facts.targets import parsed
+from pipeline.facts.targets import HAN, VALUE, reading
 
 READINGS = target_readings()  # tests/fixtures/targets.json, shared with tests/warehouse/test_examples.py
 QUANTITATIVE = [(text, *reading) for text, reading in READINGS.items() if reading is not None]
@@ -40,8 +40,8 @@ def _corpus_strings() -> set[str]:
 
 
 def _parse(text: str) -> tuple:
-    row = pl.DataFrame({"t": [text]}).select(parsed("t")).row(0)
-    return row[0], None if row[1] is None else row[1].normalize(), row[2]
+    comparator, value, unit = reading(text)
+    return comparator, None if value is None else value.normalize(), unit
 
 
 def test_every_corpus_string_is_classified():
@@ -93,10 +93,9 @@ SCORED = [
 
 @pytest.mark.parametrize(("target", "actual", "weight", "met", "score"), SCORED)
 def test_target_met_and_rule_score(target, actual, weight, met, score):
-    printed = pl.DataFrame([{
-        "form_id": "f", "report_sha256": "s", "row_no": 1, "target": target, "actual": actual,
-        "weight": Decimal(weight), "score": Decimal(weight), "page": 1}], schema=PRINTED)
-    row = indicator_results(printed).row(0, named=True)
+    printed = {"form_id": "f", "report_sha256": "s", "row_no": 1, "nature": None, "target": target,
+               "unit": None, "actual": actual, "weight": Decimal(weight), "score": Decimal(weight), "page": 1}
+    row = pl.DataFrame([indicator_result(printed)], schema=FACT_INDICATOR_RESULT).row(0, named=True)
     assert row["target_met"] is met
     assert row["rule_score"] == (None if score is None else Decimal(score))
 
@@ -106,3 +105,37 @@ def test_rule_score_never_exceeds_weight_and_guards_zero():
     assert rule_score("<", Decimal(0), Decimal(0), Decimal(2), False) == Decimal(2)
     assert rule_score("≥", Decimal(5), Decimal(9), Decimal(2), True) == Decimal(2)
     assert rule_score(None, Decimal(5), None, Decimal(2), None) is None
+
+
+@pytest.mark.parametrize(("nature", "target", "unit", "reads"), [
+    ("≥", "100", "人次", ("≥", Decimal(100), "人次")),  # the three cells read as the one string they print
+    ("≤", "2", None, ("≤", Decimal(2), None)),
+    ("正向", "95", "%", (None, Decimal(95), "%")),  # a nature that is no sign: the number and its unit
+    ("定性", "100", "%", (None, None, None)),  # qualitative is never a number
+    ("≥", None, "个", (None, None, None)),
+])
+def test_a_target_printed_in_three_cells(nature, target, unit, reads):
+    row = indicator_result({"nature": nature, "target": target, "unit": unit, "actual": None, "weight": None})
+    assert (row["target_comparator"], row["target_value"], row["target_unit"]) == reads
+
+
+def test_han_units_are_unicode_han_as_polars_reads_it():
+    """The unit class `HAN` (Python's re has no \\p{Han}) is, code point by code point, the Han script
+    of the Rust regex that read targets before (polars's \\p{Han})."""
+    import re
+
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    theirs = pl.Series(points).str.contains(r"^\p{Han}$").to_list()
+    ours = re.compile(f"[{HAN}]")
+    assert [bool(ours.fullmatch(ch)) for ch in points] == theirs
+
+
+def test_numbers_no_column_holds_and_other_digits():
+    """A number of more whole digits than the value column holds is qualitative (it made the frames
+    fail before); digits of other scripts are the numbers they are ("１００%" is 100 %)."""
+    assert reading("1" * 33 + "个") == (None, None, None)
+    assert reading("1" * 32 + "个")[1] == Decimal("1" * 32)
+    pl.DataFrame({"v": [reading("9" * 24 + "亿")[1]]}, schema={"v": VALUE})  # fits
+    assert reading("9" * 25 + "亿") == (None, None, None)
+    assert reading("１００%") == (None, Decimal(100), "%")
+    assert reading("≥5台\n") == (None, None, None)  # the whole text is the number, nothing after it

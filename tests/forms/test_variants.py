@@ -97,14 +97,14 @@ def test_a_checkbox_row_is_read_as_the_ticked_choice(text, answer):
 
 def test_every_comparison_sign_units_print_is_one_the_target_parser_reads():
     """≧ ≦ ═ ＞ ＜ ≥ ≤ = as printed (指标性质 keeps them); the parser compares them as ≥ ≤ = > <."""
-    import polars as pl
+    from decimal import Decimal
 
-    from pipeline.facts.targets import parsed
+    from pipeline.facts.targets import reading
 
     signs = {"≧": "≥", "≦": "≤", "═": "=", "＞": ">", "＜": "<", "≥": "≥", "≤": "≤", "=": "=", "＝": "="}
-    frame = pl.DataFrame({"target": [f"{s}15个" for s in signs]}).with_columns(parsed("target"))
-    assert frame["target_comparator"].to_list() == list(signs.values())
-    assert frame["target_value"].cast(pl.Float64).to_list() == [15.0] * len(signs)
+    read = [reading(f"{s}15个") for s in signs]
+    assert [comparator for comparator, _, _ in read] == list(signs.values())
+    assert [value for _, value, _ in read] == [Decimal(15)] * len(signs)
 
 
 def test_the_vocabulary_knows_each_variant_s_labels_once():
