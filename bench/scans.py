@@ -8,7 +8,8 @@ frames with their OCR status), timed wall-clock for the whole batch and in CPU s
 workers' `extract` (every thread; a busy machine slows the wall clock, not this). `--read` takes
 the ways of reading a page to measure one after the other in the same run (`$JIXIAO_OCR_READ`). Per form: fields exact against
 its truth file (tools.compare, as bench/accuracy.py scores them), its status (ocr_verified /
-ocr_unverified) and the rules that failed, and how many of the numbers the checks cover are wrong.
+ocr_unverified) and the rules that failed, how many of the numbers the checks cover are wrong, and
+each field read wrong (got != truth: two readings compared field by field).
 The figure that matters: wrong numbers on verified forms (must be 0); beside it the targets and
 actuals read wrong on verified forms (no rule covers them: only their second read and the sign check). Figures in bench/README.md.
 """
@@ -97,7 +98,8 @@ def measure(pdfs: list[Path], workers: int, read: str = "page") -> dict:
                 verified_wrong += len(wrong)
                 verified_unchecked += len(unchecked)
             forms.append({"pdf": f"{pdf.parent.name}/{pdf.name}", "status": status, "failed_rules": failed,
-                          "fields": f"{r}/{t}", "wrong_numbers": wrong, "wrong_targets_actuals": unchecked})
+                          "fields": f"{r}/{t}", "wrong_numbers": wrong, "wrong_targets_actuals": unchecked,
+                          "differences": compare.differences(d, want)})
     return {
         "read": read, "workers": workers, "pdfs": len(pdfs), "pages": pages, "seconds": round(seconds, 1),
         "cpu_seconds": round(cpu, 1), "cpu_seconds_per_page": round(cpu / pages, 2) if pages else None,
