@@ -789,7 +789,5 @@ def cut_short(text: str | None, names: tuple[str, ...]) -> str | None:
 
 
 def _whole_level(text: str) -> bool:
-    """A whole 一级/二级指标 label: it ends as every level's name does ("指标"), a weight in brackets
-    after it or not ("产出指标（50分）")."""
-    return re.fullmatch(r".*" + re.escape(vocabulary().level_suffix) + r"\s*(?:[(（][^()（）]*[)）])?",
-                        text, re.S) is not None
+    """A whole 一级/二级指标 label (`Vocabulary.whole_level`)."""
+    return vocabulary().whole_level(text)

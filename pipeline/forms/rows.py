@@ -12,6 +12,7 @@ from . import template as templates
 from ..read.grids import SPILL_TOLERANCE, Grid, spill_pairs
 from .template import header_label
 from .text import flat, label
+from .vocabulary import vocabulary
 
 @dataclass(frozen=True)
 class Cell:
@@ -136,6 +137,8 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
             above, below = rows_a[ra][ca], rows_b[rb][cb]
             if not below or (two_rows and ra == last):
                 continue
+            if above and vocabulary().whole_level(label(above)) and vocabulary().whole_level(label(below)):
+                continue  # "质量指标" over "时效指标": two 二级 cells meeting at the break, each whole
             rows_a[ra][ca] = f"{above}\n{below}" if above else below
             spans_a[ra][ca] = spans_b[rb][cb] if spans_a[ra][ca] is None else (
                 min(spans_a[ra][ca][0], spans_b[rb][cb][0]), max(spans_a[ra][ca][1], spans_b[rb][cb][1]))

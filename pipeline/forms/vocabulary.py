@@ -64,6 +64,12 @@ class Vocabulary:
         """A template's row left empty: "指标2", "……"."""
         return bool(text) and any(p.match(text) for p in self.placeholders)
 
+    def whole_level(self, text: str) -> bool:
+        """A whole 一级/二级指标 label: it ends as every level's name does (`level_suffix`, "指标"), a
+        weight in brackets after it or not ("产出指标（50分）")."""
+        return re.fullmatch(r".*" + re.escape(self.level_suffix) + r"\s*(?:[(（][^()（）]*[)）])?",
+                            text, re.S) is not None
+
     def clips(self, producer: tuple[str, ...]) -> bool:
         """The PDF was printed by a program that clips a cell's text to its row (a spreadsheet
         program): its document info /Creator or /Producer (`producer`) names one."""

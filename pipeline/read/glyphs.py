@@ -460,6 +460,7 @@ def _near(chars: list[Char], reach: float) -> list[list[Char]]:
 
 
 _OVERLAP = 0.5  # of the wider glyph: two glyphs on one line overlapping this much are drawn over each other
+_ATOP, _INTO = 0.8, 0.25  # or one this much across the other and this much of its height into it
 
 
 def off_page(chars: list[Char], bottom: float, top: float) -> list[Char]:
@@ -511,8 +512,12 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
     wide = np.maximum(x1[i] - x0[i], x1[j] - x0[j])
     tall = np.minimum(y1[i] - y0[i], y1[j] - y0[j])
     overprint = (code[i] == code[j]) & (x0[j] - x0[i] < 0.25 * wide) & (np.abs(y0[j] - y0[i]) < 0.25 * tall)
-    over = (np.minimum(x1[i], x1[j]) - x0[j] > _OVERLAP * wide) & \
-        (np.minimum(y1[i], y1[j]) - np.maximum(y0[i], y0[j]) > _OVERLAP * tall) & ~overprint
+    across, up = np.minimum(x1[i], x1[j]) - x0[j], np.minimum(y1[i], y1[j]) - np.maximum(y0[i], y0[j])
+    # half over each other, or one nearly on top of the other a quarter of its height into it: lines of
+    # one text never overlap, two texts interleaved do (a browser's rest of a cut cell drawn over the
+    # next cell's text: "指" between "服" and "务")
+    over = (((across > _OVERLAP * wide) & (up > _OVERLAP * tall)) |
+            ((across > _ATOP * wide) & (up > _INTO * tall))) & ~overprint
     if not over.any():
         return None
     k = int(np.argmax(over))  # pairs are in the order a scan of the sorted glyphs meets them

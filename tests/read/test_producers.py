@@ -174,3 +174,19 @@ def test_a_glyph_hung_past_its_cell_s_edge_ends_its_cell_s_text_whatever_follows
     kuan = Char("款", 105.09, 116.09, 105.45, 115.77, 157.7, 11.0)
     assert [[c.text for c in p] for p in _cut_at_borders([close, kuan], [102.375])] == [["）"], ["款"]]
     assert len(_cut_at_borders([close, kuan], [105.06])) == 1  # at the advance's end: set on across
+
+
+def test_two_texts_interleaved_in_one_column_are_drawn_over_each_other():
+    """Chromium at A5 drew the rest of a cut cell ("指", "标") between the lines of the next cell's
+    text ("服", "务"), each glyph a third of its height into the one above it: lines of one text never
+    overlap, so this is text drawn over text (refused as damaged, never read "指服标务…"). One text
+    set a line a glyph in a narrow cell, its lines apart, is not."""
+    from pipeline.read.glyphs import Char, misdrawn
+
+    def glyph(text: str, bottom: float) -> Char:
+        return Char(text, 98.0, 107.0, 98.2, 106.6, bottom + 1.0, 9.0, inky0=bottom, inky1=bottom + 8.2)
+
+    interleaved = [glyph("指", 561.2), glyph("服", 553.7), glyph("标", 548.5), glyph("务", 541.0)]
+    assert "is drawn over" in misdrawn(interleaved, 0.0, 842.0)
+    one_text = [glyph(t, 561.2 - 12.7 * k) for k, t in enumerate("服务对象")]
+    assert misdrawn(one_text, 0.0, 842.0) is None
