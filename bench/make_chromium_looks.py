@@ -3,15 +3,15 @@ site publishes it, inside the site's banner, heading and footer) printed to PDF 
 as a user saving the page would. Another producer (Skia), other fonts, a web page's heading above the
 form's title, and page breaks that cut rows and merged cells where a browser puts them.
 
-    python bench/make_chromium_looks.py CORPUS OUT [--restyle]
+    python bench/make_chromium_looks.py CORPUS OUT [--restyle landscape|a5]
 
 CORPUS is a corpus folder holding html/ (the shared corpus). Each <code>.<variant>.html becomes
 OUT/<half>/chr-html/<code>.<variant>.pdf, halves by sorted order within each variant (even → tune,
 odd → held) as in bench/make_lo_looks.py: rules are tuned on `tune`, figures reported on `held`
 (bench/README.md). Needs `chromium`; the PDFs are not committed, except the few in
 tests/fixtures/chromium/ (tests/forms/test_chromium_looks.py). With `--restyle`, each page is
-printed with a style of its own added (`RESTYLE`: landscape A4, Noto Sans CJK SC at 11 pt) into
-OUT/<half>/chr-html-restyled/: a look measured, never tuned on.
+printed with a style of its own added (`RESTYLES`: landscape A4 in Noto Sans CJK SC at 11 pt, or A5
+in Noto Serif CJK SC at 9 pt) into OUT/<half>/chr-html-<restyle>/: looks measured, never tuned on.
 """
 
 from __future__ import annotations
@@ -22,20 +22,24 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-# another unit's print of the same page: ASCII, so it goes into a page of any charset as bytes
-RESTYLE = (b"<style>@page { size: A4 landscape; } body, table, td, th, p, div, span "
-           b"{ font-family: 'Noto Sans CJK SC' !important; font-size: 11pt !important; }</style>")
+# other units' prints of the same page: ASCII, so they go into a page of any charset as bytes
+RESTYLES = {
+    "landscape": b"<style>@page { size: A4 landscape; } body, table, td, th, p, div, span "
+                 b"{ font-family: 'Noto Sans CJK SC' !important; font-size: 11pt !important; }</style>",
+    "a5": b"<style>@page { size: A5; margin: 8mm; } body, table, td, th, p, div, span "
+          b"{ font-family: 'Noto Serif CJK SC' !important; font-size: 9pt !important; }</style>",
+}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--restyle", action="store_true", help="print each page with RESTYLE added")
+    ap.add_argument("--restyle", choices=sorted(RESTYLES), help="print each page with that style added")
     args = ap.parse_args()
     pages = sorted(p for p in (args.corpus / "html").glob("*.html") if p.name[0].isdigit())
     variants = sorted({p.name.split(".")[1] for p in pages})
-    look = "chr-html-restyled" if args.restyle else "chr-html"
+    look = f"chr-html-{args.restyle}" if args.restyle else "chr-html"
     with tempfile.TemporaryDirectory() as tmp:
         for variant in variants:
             for i, page in enumerate(p for p in pages if p.name.split(".")[1] == variant):
@@ -43,7 +47,8 @@ def main() -> int:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 if args.restyle:
                     styled = Path(tmp) / page.name
-                    styled.write_bytes(re.sub(rb"(?i)</head>", RESTYLE + b"</head>", page.read_bytes(), count=1))
+                    styled.write_bytes(re.sub(rb"(?i)</head>", RESTYLES[args.restyle] + b"</head>",
+                                              page.read_bytes(), count=1))
                     page = styled
                 subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                                 f"--print-to-pdf={out}", page.resolve().as_uri()],
