@@ -168,3 +168,28 @@ def test_a_level_name_is_cut_short_only_below_its_stem_or_inside_the_suffix():
     # the stems are names of their own (产出 / 数量, as older and provincial forms print them)
     assert not any(cut_short(t, level1) for t in ("产出", "效益", "过程", "产出指标", "产出指标（50分）", "其他"))
     assert not any(cut_short(t, level2) for t in ("数量", "时效", "数量指标", "社会效益指标"))
+
+
+A5 = LOOKS / "a5"  # printed at A5 in 9 pt Noto Serif CJK SC (make_chromium_looks.py --restyle a5)
+
+
+def test_two_level_cells_meeting_at_a_page_break_read_as_two_at_a5():
+    """"质量指标" ending at a page break and "时效指标" starting the next page, no border drawn between
+    them: two 二级指标, every field as printed."""
+    pdf = A5 / "440310221551500040085.central.pdf"
+    [form] = extracted(str(pdf))
+    assert differences(form, _truth(pdf)) == []
+
+
+def test_a_page_of_rows_alone_is_read_from_its_text_at_a5():
+    """Page 3 prints indicator rows only (its level cells merged from page 2): no label, so it was
+    taken for a broken text layer and read by OCR, which lost its 10 rows. Read from its text, every
+    row is there in order (the one field that differs is a space Chromium leaves out at a wrap)."""
+    pdf = A5 / "440303210301500004536.central.pdf"
+    [form] = extracted(str(pdf))
+    truth = _truth(pdf)
+    assert form.get("ocr") is None
+    assert [(r["level3"] or "").replace(" ", "") for r in form["indicators"]] == \
+        [(r["level3"] or "").replace(" ", "") for r in truth["indicators"]]
+    assert [(r["target"], r["weight"], r["score"]) for r in form["indicators"]] == \
+        [(r["target"], r["weight"], r["score"]) for r in truth["indicators"]]
