@@ -15,9 +15,9 @@ their sorted order within each variant and kind (even → tune, odd → held): r
 figures reported on `held` (bench/README.md). Needs LibreOffice (`soffice`); the PDFs are not
 committed, except the few in tests/fixtures/libreoffice/ (tests/forms/test_libreoffice_looks.py).
 The web pages' PDFs go to OUT/<half>/lo-html/, split by sorted order over all their files. With
-`--restyle`, the workbooks and documents are set up first as another unit would print them (landscape;
-a workbook fitted to the page's width in Noto Sans Mono CJK SC, a document in Noto Serif CJK SC):
-OUT/<half>/lo-xlsx-restyled/ and lo-docx-restyled/, looks measured, never tuned on.
+`--restyle landscape|a5`, the workbooks and documents are set up first as another unit would print
+them (`restyled`: landscape A4 in other fonts, or A5 with narrow cells): OUT/<half>/lo-xlsx-<restyle>/
+and lo-docx-<restyle>/, looks measured, never tuned on.
 Truth: tests/fixtures/corpus/truth[-<variant>]/<code>.json.
 """
 
@@ -60,58 +60,83 @@ def web_pages(corpus: Path, variants: list[str], out: Path) -> None:
             shutil.copy(Path(tmp) / f"{src.stem}.pdf", folder / f"{src.stem}.pdf")
 
 
-def restyled(files: list[Path], out: Path) -> list[Path]:
+def restyled(files: list[Path], out: Path, style: str) -> list[Path]:
     """Copies of the workbooks and documents as another unit would set them up to print (`--restyle`:
-    a look no rule was tuned on): landscape A4, a workbook fitted to one page wide with every cell in
-    Noto Sans Mono CJK SC, a document's every run in Noto Serif CJK SC."""
+    looks no rule was tuned on). `landscape`: landscape A4, a workbook fitted to one page wide with
+    every cell in Noto Sans Mono CJK SC, a document's every run in Noto Serif CJK SC. `a5`: A5
+    portrait, a workbook fitted to the page's width, a document's tables as wide as the page with
+    columns of equal width (cells narrow, text wrapped often) and every run in 8 pt Noto Sans CJK SC."""
     made = []
     for src in files:
-        (_restyle_xlsx if src.suffix == ".xlsx" else _restyle_docx)(src, out / src.name)
+        (_restyle_xlsx if src.suffix == ".xlsx" else _restyle_docx)(src, out / src.name, style)
         made.append(out / src.name)
     return made
 
 
-def _restyle_xlsx(src: Path, dst: Path, font: str = "Noto Sans Mono CJK SC") -> None:
+def _restyle_xlsx(src: Path, dst: Path, style: str) -> None:
     import openpyxl
 
     book = openpyxl.load_workbook(src)
     for sheet in book.worksheets:
-        sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+        sheet.page_setup.orientation = "landscape" if style == "landscape" else "portrait"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4 if style == "landscape" else sheet.PAPERSIZE_A5
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
         for row in sheet.iter_rows():
             for cell in row:
                 if cell.value is not None:
                     face = copy.copy(cell.font)
-                    face.name = font
+                    face.name = "Noto Sans Mono CJK SC" if style == "landscape" else "Noto Sans CJK SC"
                     cell.font = face
     book.save(dst)
 
 
-def _restyle_docx(src: Path, dst: Path, font: str = "Noto Serif CJK SC") -> None:
+def _restyle_docx(src: Path, dst: Path, style: str) -> None:
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
 
     document = docx.Document(src)
+    font = "Noto Serif CJK SC" if style == "landscape" else "Noto Sans CJK SC"
     for section in document.sections:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        if section.page_width < section.page_height:
-            section.page_width, section.page_height = section.page_height, section.page_width
+        if style == "landscape":
+            section.orientation = WD_ORIENT.LANDSCAPE
+            if section.page_width < section.page_height:
+                section.page_width, section.page_height = section.page_height, section.page_width
+        else:
+            section.page_width, section.page_height = Mm(148), Mm(210)
+            section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(10)
 
     def runs(container):
         for paragraph in container.paragraphs:
             yield from paragraph.runs
         for table in container.tables:
+            if style == "a5":
+                _fit(table, Mm(128), qn)
             for row in table.rows:
                 for cell in row.cells:
                     yield from runs(cell)
 
     for run in runs(document):
         run.font.name = font
-        fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-        fonts.set(qn("w:eastAsia"), font)
+        if style == "a5":
+            run.font.size = Pt(8)
+        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
     document.save(dst)
+
+
+def _fit(table, width: int, qn) -> None:
+    """The table as wide as the page (100%), its columns of equal width, no cell's own width kept."""
+    props = table._tbl.tblPr
+    for old in props.findall(qn("w:tblW")) + props.findall(qn("w:tblLayout")):
+        props.remove(old)
+    props.append(props.makeelement(qn("w:tblW"), {qn("w:w"): "5000", qn("w:type"): "pct"}))
+    columns = table._tbl.tblGrid.findall(qn("w:gridCol"))
+    for column in columns:
+        column.set(qn("w:w"), str(int(width / 635 / len(columns))))  # EMU → twentieths of a point
+    for own in list(table._tbl.iter(qn("w:tcW"))):
+        own.getparent().remove(own)
 
 
 def main() -> int:
@@ -120,9 +145,8 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     ap.add_argument("--html", action="store_true", help="the web pages printed by Writer, not the workbooks and documents")
-    ap.add_argument("--restyle", action="store_true",
-                    help="set up first as another unit prints them (landscape, a workbook fitted to the page's "
-                         "width, other fonts): OUT/<half>/lo-xlsx-restyled/, lo-docx-restyled/")
+    ap.add_argument("--restyle", choices=("landscape", "a5"),
+                    help="set up first as another unit prints them (`restyled`): OUT/<half>/lo-<kind>-<restyle>/")
     args = ap.parse_args()
     if args.html:
         web_pages(args.corpus, args.variants, args.out)
@@ -135,12 +159,12 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 if args.restyle:
                     (Path(tmp) / "src").mkdir()
-                    convert(restyled(files, Path(tmp) / "src"), Path(tmp))
+                    convert(restyled(files, Path(tmp) / "src", args.restyle), Path(tmp))
                 else:
                     convert(files, Path(tmp))
                 for i, src in enumerate(files):
                     half = "tune" if i % 2 == 0 else "held"
-                    folder = args.out / half / (f"lo-{kind}-restyled" if args.restyle else
+                    folder = args.out / half / (f"lo-{kind}-{args.restyle}" if args.restyle else
                                                 f"lo-{kind}" if variant in NEW else f"lo-{kind}-{variant}")
                     folder.mkdir(parents=True, exist_ok=True)
                     shutil.copy(Path(tmp) / f"{src.stem}.pdf", folder / f"{src.stem}.pdf")

@@ -551,8 +551,7 @@ class _FormReader:
         placeholder, and no 一级/二级 label but the rest of one cut there (`_cut_label`), is the rest
         of that row's texts; read on into it."""
         previous = self.indicators[-1] if self.indicators else None
-        if previous is None or previous.page == row.page or previous.placeholder or previous.score is None \
-                or any(r.page == row.page for r in self.indicators):
+        if previous is None or previous.page == row.page or any(r.page == row.page for r in self.indicators):
             return False
         values = columns.assign(row)
         if any(values.get(k) for k in ("weight", "score", "_left")) \
@@ -564,6 +563,8 @@ class _FormReader:
         more = {k: flat(v) for k, v in values.items() if flat(v) and k not in labels}
         if not set(more) <= set(IndicatorRow.__dataclass_fields__) or not (more or labels):
             return False
+        if more and (previous.placeholder or previous.score is None):
+            return False  # texts go on only into a scored row; a label's rest alone, under any row
         before = self.indicators[-1]
         if any((getattr(before, k) or " ")[-1].isdigit() and v[0].isdigit() for k, v in more.items()):
             return False  # digits on both sides ("100" / "98"): two rows' values, never one number glued
