@@ -28,6 +28,9 @@ class Columns:
     """Printed header labels → field names with the x range each one governs."""
 
     starts: list[tuple[float, str]] = field(default_factory=list)  # sorted; never changed once made
+    # the header cells that took no column, (x0, x1, text): a label misread, or one the vocabulary
+    # lacks; what is printed under one is read into the column on its left (named in `_one_cell`)
+    unlabelled: tuple[tuple[float, float, str], ...] = ()
     # where each column's reach begins (`column`): its label's x less the tolerance
     _edges: list[float] = field(init=False, repr=False, compare=False)
 
@@ -50,7 +53,8 @@ class Columns:
                     starts.append((cell.x0, name))
                     used.add(i)
         starts.sort()
-        return cls(starts)
+        return cls(starts, tuple((c.x0, c.x1, flat(c.text) or "") for i, c in enumerate(row.cells)
+                                 if i not in used and c.text.strip()))
 
     @property
     def fields(self) -> set[str]:
@@ -63,7 +67,7 @@ class Columns:
         taken = {n for _, n in below.starts}
         kept = [(x, n) for x, n in self.starts if n not in taken
                 and all(abs(x - bx) > ROW_TOLERANCE for bx, _ in below.starts)]
-        return Columns(sorted(kept + below.starts))
+        return Columns(sorted(kept + below.starts), self.unlabelled + below.unlabelled)
 
     def assign(self, row: Row) -> dict[str, str]:
         """Field → text for the non-empty cells of `row`; cells left of the first header are `_left`."""
@@ -85,6 +89,11 @@ class Columns:
             return "_left", float("-inf"), float("inf")
         x0, name = self.starts[i]
         return name, x0, self.starts[i + 1][0] if i + 1 < len(self.starts) else float("inf")
+
+    def unlabelled_over(self, cells: list[Cell]) -> list[str]:
+        """The texts of the header cells over `cells` that took no column."""
+        return [text for x0, x1, text in self.unlabelled
+                if any(x0 - ROW_TOLERANCE <= c.center <= x1 + ROW_TOLERANCE for c in cells)]
 
     def misfit(self, row: Row, fields: tuple[str, ...]) -> tuple[Cell, str] | None:
         """A cell read into one of `fields` whose printed text is not inside that field's column."""

@@ -23,8 +23,10 @@ Two cross-checks turn a misread into an `ExtractionFault` instead of a form with
 every value cell's printed text must lie inside the column it is read into (a cell shifted a column,
 or two cells run together by a missed border, straddle or leave it), and every row of the funds and
 indicator tables must be read into fields (a row the reader could not place is not skipped). Only
-section titles are passed over. And every scored row (indicator, funds, 总分) must have both 分值 and
-得分: every form prints both (不适用 rows print 0), so an empty one is a number lost, not a blank.
+section titles are passed over. Every field of a row is read from one cell (a column whose header
+was not recognised falls into the one on its left, its text glued on: `_one_cell`). And every scored
+row (indicator, funds, 总分) must have both 分值 and 得分: every form prints both (不适用 rows print 0),
+so an empty one is a number lost, not a blank.
 `read.held.check_held` is the last: no printed text lost by the ruling.
 """
 
@@ -35,7 +37,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from ..errors import ExtractionFault, IncompleteForm, shown
+from ..errors import ExtractionFault, IncompleteForm, ReportError, shown
 from ..model import Form, FundRow, Funds, IndicatorRow, Source
 from ..read.pdf import PdfInfo
 from ..read.glyphs import NUMBER
@@ -137,13 +139,14 @@ class _FormReader:
         self.cut: set[str] = set()  # the form's fields that may be cut
         self._flagged: set[int] = set()  # the cells (by id) read into a field flagged may_be_cut
 
-    def fail(self, reason: str, page: int | None = None) -> IncompleteForm:
-        """A form refused as incomplete, naming the labels it prints that the vocabulary does not know
-        (a block under a label not known is a block not found)."""
+    def fail(self, reason: str, page: int | None = None,
+             kind: type[IncompleteForm] | type[ExtractionFault] = IncompleteForm) -> ReportError:
+        """A form refused as incomplete (or `kind`), naming the labels it prints that the vocabulary
+        does not know (a block under a label not known is a block not found)."""
         unknown = unknown_labels(self.rows)
         if unknown:
             reason += f"; labels not in the vocabulary: {', '.join(unknown)}"
-        return IncompleteForm(self.file, reason, page if page is not None else self.rows[0].page)
+        return kind(self.file, reason, page if page is not None else self.rows[0].page)
 
     def read(self) -> Form:
         t = self.t
@@ -202,6 +205,7 @@ class _FormReader:
                     section = "between"
                     continue
                 self._fits(row, columns, tuple(t.goal_columns.values()))
+                self._one_cell(row, columns)
                 for name, cells in columns.cells(row).items():
                     if name in self.goals:
                         self.goals[name].append("\n".join(c.text for c in cells))
@@ -293,16 +297,23 @@ class _FormReader:
                     f"{len(lines)} lines {lines!r}; a number is printed on one (two cells run "
                     "together: a border not seen)", row.page)
 
-    def _one_cell(self, row: Row, columns: Columns, fields: tuple[str, ...]) -> None:
-        """A value is printed in one cell: two cells read into one value field ("16" and "16" into
-        年度指标值, "1616") are a column whose header was not recognised (misread, or a label the
-        vocabulary lacks) folded into the one on its left; refused, never loaded glued."""
+    def _one_cell(self, row: Row, columns: Columns) -> None:
+        """A field is printed in one cell: two cells read into one ("维修（护）办公电脑的数量" and
+        "≥100人次" into 三级指标, "16" and "16" into 年度指标值) are a column whose header was not
+        recognised (misread, or a label the vocabulary lacks) folded into the one on its left; refused,
+        naming them and the header cells over them that took no column, never loaded glued. Only what
+        is printed left of the table's first column label (`_left`: a block's title, a source's label)
+        may take several cells."""
         for name, cells in columns.cells(row).items():
-            if name in fields and len(cells) > 1:
-                raise ExtractionFault(
-                    self.file, f"{self._which()}: row {texts(row)!r}: {len(cells)} cells "
-                    f"{[flat(c.text) for c in cells]!r} are read into the {name} column; a value is "
-                    "printed in one (a column whose header is not recognised, or a border not seen)", row.page)
+            if name != "_left" and len(cells) > 1:
+                unlabelled = columns.unlabelled_over(cells[1:])
+                why = (f"the header cell{'s' if len(unlabelled) > 1 else ''} {unlabelled!r} over them took "
+                       "no column: a label misread, or one the vocabulary lacks" if unlabelled else
+                       "no header label over them: a header cell read empty, or a border not seen")
+                raise self.fail(
+                    f"{self._which()}: row {texts(row)!r}: {len(cells)} cells "
+                    f"{[flat(c.text) for c in cells]!r} are read into the {name} column; a field is "
+                    f"printed in one ({why})", row.page, ExtractionFault)
 
     def _fits(self, row: Row, columns: Columns, fields: tuple[str, ...]) -> None:
         misfit = columns.misfit(row, fields)
@@ -445,6 +456,7 @@ class _FormReader:
         if source is None:
             return False
         self._one_line(row, values, _FUND_NUMBERS)
+        self._one_cell(row, columns)
         if values.get("note"):
             self.fund_note.append(values["note"])
             self._note_cut("funds.note", columns.cells(row)["note"])
@@ -492,7 +504,7 @@ class _FormReader:
             # a target or actual of bare numbers on two lines ("10" over "0"): two rows run together,
             # as for 分值; a value with a unit or words wraps as text does
             self._one_line(row, values, tuple(k for k in ("target", "actual") if _bare_numbers(values.get(k))))
-        self._one_cell(row, columns, _VALUE_FIELDS)
+        self._one_cell(row, columns)
         level1_text = self._across_pages("level1", row, flat(values.get("level1")))
         previous = self.indicators[-1] if self.indicators else None
         if level1_text:
@@ -568,6 +580,7 @@ class _FormReader:
         before = self.indicators[-1]
         if any((getattr(before, k) or " ")[-1].isdigit() and v[0].isdigit() for k, v in more.items()):
             return False  # digits on both sides ("100" / "98"): two rows' values, never one number glued
+        self._one_cell(row, columns)
         for k, text in labels.items():
             self._across_pages(k, row, text)
         went_on = self._row_cut(columns.cells(row))  # a field read on ends here: said by its last part

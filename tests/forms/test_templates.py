@@ -177,10 +177,23 @@ def test_forms_sharing_a_page_take_its_titles_in_turn():
     assert _title_year("项目名称 x\n（2022年度）", 5) == "2022"  # fewer titles than forms: the first
 
 
-def test_a_column_whose_header_is_not_recognised_is_never_glued_to_its_left():
-    """The 实际完成值 header misread ("光疏霜", as OCR did on a made scan): its column's values fell
-    into 年度指标值, the column on its left ("16" and "16" read as target "1616", loaded unflagged).
-    Two cells read into one value field are refused, naming them."""
+@pytest.mark.parametrize("renamed,field,cells,header", [
+    # the 实际完成值 header misread ("光疏霜", "美", as OCR did on made scans): its values fell into
+    # 年度指标值, the column on its left ("16" and "16" read as target "1616")
+    ({"* 实际完成值": "光疏霜"}, "target", ["≥100人次", "169"], ["光疏霜"]),
+    ({"* 实际完成值": "美"}, "target", ["≥100人次", "169"], ["美"]),
+    # both value headers misread: target and actual glued onto the 三级指标 text, every target and
+    # actual None ("维修（护）办公电脑的数量≥100人次169")
+    ({"年度指标值": "年度循标售", "* 实际完成值": "美"}, "level3",
+     ["维修（护）办公电脑的数量", "≥100人次", "169"], ["年度循标售", "美"]),
+    ({"年度指标值": "年度循标售"}, "level3", ["维修（护）办公电脑的数量", "≥100人次"], ["年度循标售"]),
+    # a text column's own header misread: 三级指标 glued onto 二级指标
+    ({"三级指标": "三级循标"}, "level2", ["数量指标", "维修（护）办公电脑的数量"], ["三级循标"]),
+])
+def test_a_column_whose_header_is_not_recognised_is_never_glued_to_its_left(renamed, field, cells, header):
+    """A column whose header is not recognised (misread, or a label the vocabulary lacks) falls into
+    the column on its left, its values glued onto that field's and loaded unflagged. Two cells read
+    into one field, any field, are refused, naming them and the header cells over them."""
     import dataclasses
 
     from pipeline.errors import ExtractionFault
@@ -190,8 +203,12 @@ def test_a_column_whose_header_is_not_recognised_is_never_glued_to_its_left():
 
     pdf = PDF / "xlsx" / "440303210301500004143.xlsx.pdf"
     grids, _ = read_grids(pdf)
-    renamed = [dataclasses.replace(g, rows=tuple(tuple("光疏霜" if c == "* 实际完成值" else c for c in r)
-                                                 for r in g.rows)) for g in grids]
-    assert renamed != grids
-    with pytest.raises(ExtractionFault, match="cells .* are read into the target column"):
-        read_forms(inspect(pdf), renamed)
+    assert read_forms(inspect(pdf), grids)[0].indicators[0].target == "≥100人次"  # as printed: read
+    misread = [dataclasses.replace(g, rows=tuple(tuple(renamed.get(c, c) for c in r) for r in g.rows))
+               for g in grids]
+    assert misread != grids
+    with pytest.raises(ExtractionFault) as refused:
+        read_forms(inspect(pdf), misread)
+    assert f"{len(cells)} cells {cells!r} are read into the {field} column" in refused.value.reason
+    assert f"{header!r} over them took no column" in refused.value.reason
+    assert refused.value.page == 1
