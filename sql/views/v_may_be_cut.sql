@@ -2,8 +2,11 @@
 -- Excel, WPS 表格, named by the PDF's /Creator or /Producer: pipeline/forms/vocabulary.toml [clipping])
 -- prints a cell's text clipped to its row's height, printing only the lines that fit, and these fill
 -- their cell to within one line of its bottom border, so more may have been written than printed
--- (nothing in the PDF tells). Loaded as printed, never refused: check them against the unit's own
--- file. From dim_form.may_be_cut and fact_indicator_result.may_be_cut.
+-- (nothing in the PDF tells); and, whatever the producer, the texts whose cell's border certainly cuts
+-- them (a line drawn under the border, clipped away: pipeline/read/grids.py `_cut_cells`), an indicator
+-- row's 三级指标, target and actual among them ([clipping] cut_fields). Loaded as printed, never
+-- refused: check them against the unit's own file. From dim_form.may_be_cut and
+-- fact_indicator_result.may_be_cut.
 CREATE OR REPLACE VIEW v_may_be_cut AS
 SELECT f.form_id, f.report_sha256, r.file_name, f.template, f.project_code, f.project_name, f.year,
        u.field, NULL::INTEGER AS row_no, NULL::VARCHAR AS level3, NULL::INTEGER AS page,
