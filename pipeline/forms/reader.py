@@ -584,9 +584,9 @@ class _FormReader:
         for k, text in labels.items():
             self._across_pages(k, row, text)
         went_on = self._row_cut(columns.cells(row))  # a field read on ends here: said by its last part
-        v = vocabulary()
+        v = vocabulary()  # a text filling its cell is judged by its last part; a certain cut stays
         cut = tuple(k for k in v.clipped_fields + v.cut_fields
-                    if k in went_on or (k in before.may_be_cut and k not in more))
+                    if k in went_on or (k in before.may_be_cut and (k not in more or k in v.cut_fields)))
         self.indicators[-1] = dataclasses.replace(
             self.indicators[-1], **{k: (getattr(self.indicators[-1], k) or "") + v for k, v in more.items()},
             may_be_cut=cut)

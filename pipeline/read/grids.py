@@ -160,8 +160,8 @@ class Layer:
         flat = [Grid(p, (), o.rows, o.cols, ()) for p, found in self.outlines.items() for o in found]
         runs = page_runs(self.rulings, flat)
         starts = {p: _starts(runs[p]) for p, found in self.outlines.items() if found}
-        grids = [_cut_of(_open_edges(_under(_grid(p, o, runs[p], starts[p]), runs[p], found), self.rulings[p]),
-                         self.rulings[p])
+        grids = [_cut_of(_open_edges(_under(_grid(p, o, runs[p], starts[p], self.rulings[p].cuts), runs[p], found),
+                                     self.rulings[p]), self.rulings[p])
                  for p, found in self.outlines.items() for o in found]
         grids.sort(key=lambda g: (g.page, -g.top, g.left))
         return grids
@@ -242,7 +242,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                                             box[1], box[3]) if off else None
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
-                    cuts = _cut_cells(chars, found)
+                    cuts = _cut_cells(chars, found, horizontal)
                     runs = glyphs.runs(chars)
                     fold = _two_up(found, runs, box)
                     if fold is not None:  # two pages on one sheet: the right one read after the left
@@ -456,14 +456,22 @@ def _camelot_fault(name: str) -> Iterator[None]:
                         f"{type(exc).__name__}: {str(exc)[:200]})") from exc
 
 
-def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts=None) -> Grid:
-    """The table's grid with its text placed (`starts`: the page's `_starts`, made once a page)."""
+def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts=None,
+          cuts: tuple[tuple[float, float, str], ...] = ()) -> Grid:
+    """The table's grid with its text placed (`starts`: the page's `_starts`, made once a page;
+    `cuts`: the page's cut cells, `Ruling.cuts`, whose clipped-away lines under the table are theirs)."""
     rows, cols, anchor = list(outline.rows), list(outline.cols), outline.anchor
     left, right, top, bottom = cols[0][0], cols[-1][1], rows[0][0], rows[-1][1]
     row_of, col_of = _Spans(rows, descending=True), _Spans(cols)
     borders_of: dict[int, list[float]] = {}  # a row's drawn borders between columns
     placed: dict[tuple[int, int], list[glyphs.Char]] = {}
-    for k in _inside(_starts(runs) if starts is None else starts, left, right, top, bottom):
+    inside = _inside(_starts(runs) if starts is None else starts, left, right, top, bottom)
+    if cuts:  # a cut cell's line drawn under the table's last row: placed by its clip, as in it
+        cut_at = {(x, y) for x, y, _ in cuts if _within(x, y, (left, bottom, right, top))}
+        taken = set(inside)
+        inside += [k for k, run in enumerate(runs) if k not in taken and run[0].hidden
+                   and _clip_middle(run[0].clip) in cut_at]
+    for k in inside:
         run = runs[k]
         r = row_of.index(run[0].cy)
         borders = borders_of.get(r)
@@ -584,7 +592,19 @@ def _cut_region(ch: glyphs.Char, found: list[_Outline], horizontal, box) -> bool
     return False
 
 
-def _cut_cells(chars: list[glyphs.Char], found: list[_Outline]) -> tuple[tuple[float, float, str], ...]:
+def _under_its_cell(ch: glyphs.Char, tables: list[tuple[float, float, float, float]], horizontal) -> bool:
+    """A hidden glyph drawn under the cell it is clipped to, within its width, where that cell is in
+    a table and its bottom border is drawn: a line the border cut, under a table's last row (in the
+    table, `_cut_cells` sees it by its ink). A merged label's copy Calc draws at a page break lies
+    under a part whose bottom no border closes, or above it (`_cut_region`), and is not this."""
+    x0, y0, x1, _ = ch.clip
+    mx, my = _clip_middle(ch.clip)
+    return (ch.inky0 + ch.inky1) / 2 < y0 and x0 <= (ch.ink0 + ch.ink1) / 2 <= x1 \
+        and any(a <= mx <= c and b <= my <= d for a, b, c, d in tables) and _ruled_along(horizontal, y0, x0, x1)
+
+
+def _cut_cells(chars: list[glyphs.Char], found: list[_Outline],
+               horizontal=()) -> tuple[tuple[float, float, str], ...]:
     """The cells of the page's tables whose border cuts their text: a glyph a viewer does not see,
     clipped to its cell (`glyphs.Char.hidden`), in a table. LibreOffice Calc prints a cell's text
     clipped to a row whose fixed height is too low for it, and writes the line the border cuts into
@@ -605,9 +625,11 @@ def _cut_cells(chars: list[glyphs.Char], found: list[_Outline]) -> tuple[tuple[f
     if not hidden:
         return ()
     tables = [(o.cols[0][0], o.rows[-1][1], o.cols[-1][1], o.rows[0][0]) for o in found]
-    # in a table by the middle of its ink (its blank advance may reach past the table's edge)
+    # in a table by the middle of its ink (its blank advance may reach past the table's edge), or
+    # under the table's last row, cut by its border (`_under_its_cell`)
     cut = [ch for ch in hidden if any(x0 <= (ch.ink0 + ch.ink1) / 2 <= x1
-                                      and y0 <= (ch.inky0 + ch.inky1) / 2 <= y1 for x0, y0, x1, y1 in tables)]
+                                      and y0 <= (ch.inky0 + ch.inky1) / 2 <= y1 for x0, y0, x1, y1 in tables)
+           or _under_its_cell(ch, tables, horizontal)]
     out = []
     for clip in dict.fromkeys(ch.clip for ch in cut):
         shown_part = glyphs.text([ch for ch in chars if not ch.hidden and _within(ch.cx, ch.cy, clip)])
