@@ -41,7 +41,7 @@ SELECT
     x.reason, r.reason_label,
     f.form_id, f.report_sha256, f.template, f.project_code, f.project_name, f.year, f.budget_unit,
     x.row_no, i.level2, i.level3, i.target, i.actual, i.target_met,
-    i.weight, i.score, i.rule_score, i.score_gap, i.deviation_note,
+    i.weight, i.score, i.rule_score, i.score_gap, i.deviation_note, i.may_be_cut,
     f.execution_rate, f.total_score
 FROM findings x
 JOIN reasons r USING (reason)
@@ -54,3 +54,4 @@ COMMENT ON COLUMN v_self_score_audit.reason IS '线索代码: unmet_full_score (
 COMMENT ON COLUMN v_self_score_audit.reason_label IS '线索: the reason in Chinese';
 COMMENT ON COLUMN v_self_score_audit.row_no IS '行号: the indicator row; null for a finding about the whole form';
 COMMENT ON COLUMN v_self_score_audit.score_gap IS '得分差: 得分 − rule_score';
+COMMENT ON COLUMN v_self_score_audit.may_be_cut IS '可能被截断: the row''s texts that may be cut (v_indicator_results.may_be_cut): a finding resting on a target or actual named here may come from text cut short, not from the form';

@@ -50,3 +50,20 @@ def test_the_view_lists_current_forms_only(con):
                        ).fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM dim_form WHERE project_code = '440303210301500004536' "
                        "AND may_be_cut IS NOT NULL AND NOT is_current").fetchone()[0] == 1
+
+
+def test_a_cut_target_is_flagged_where_its_parsed_numbers_are_read(tmp_path):
+    """A target and actual Calc cut by their border (read as far as printed, flagged on their row)
+    carry the flag into v_indicator_results and v_self_score_audit, beside the target_met and
+    rule_score read from them: an analyst sees which numbers rest on text that may be cut."""
+    cut = LOOKS / "cut-target" / "440306211550216301358.hubei.pdf"
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        assert ingest_file(con, cut).status == "loaded"
+        rows = con.execute("SELECT level3, may_be_cut FROM v_indicator_results WHERE may_be_cut IS NOT NULL"
+                           ).fetchall()
+        assert rows == [("政府网络保障及加强为民办事方面", "target,actual")]
+        columns = [d[0] for d in con.execute("SELECT * FROM v_self_score_audit LIMIT 0").description]
+        assert "may_be_cut" in columns
+    finally:
+        con.close()
