@@ -110,7 +110,7 @@ class IndicatorRow:
     nature: str | None = None          # sichuan: 指标性质 (=, ≥, ≤, 定性); `target` is then 指标值
     unit: str | None = None            # sichuan: 度量单位
     placeholder: bool = False          # a template row left empty ("指标2", "……"): every value null
-    may_be_cut: tuple[str, ...] = ()   # its fields printed filling their cell by a producer that clips (Form)
+    may_be_cut: tuple[str, ...] = ()   # its fields that may be cut, as Form's
 
 
 @dataclass(frozen=True)
@@ -138,10 +138,10 @@ class Form:
     checkboxes: dict[str, str | None] = field(default_factory=dict)  # question → the ticked option
     ocr: OcrReading | None = None  # set when some page of the form had no text layer (pipeline.read.ocr)
     seals: tuple[Seal, ...] = ()  # seals drawn as text on the form's pages, set aside before reading
-    # the keys of to_dict() of free-text fields ("goal_expected", "funds.note") that a program clipping
-    # a cell's text to its row (a spreadsheet program) printed filling their cell to within one line of
-    # its bottom border: the text may go on past what was printed (vocabulary.toml [clipping]); the
-    # indicator rows' own are on each row
+    # the keys of to_dict() of free-text fields ("goal_expected", "funds.note") whose cell's border cuts
+    # their text, or that a program clipping a cell's text to its row (a spreadsheet program) printed
+    # filling their cell to within one line of its bottom border: the text may go on past what was
+    # printed (vocabulary.toml [clipping]); the indicator rows' own are on each row
     may_be_cut: tuple[str, ...] = ()
 
     @property

@@ -559,9 +559,9 @@ class _FormReader:
 
     def _row_goes_on(self, row: Row, columns: Columns) -> bool:
         """An indicator row a page break cuts (Writer and Word let a table row break across pages):
-        the first row of a page under a scored row of the page before, printing no 分值 or 得分 and no
-        placeholder, and no 一级/二级 label but the rest of one cut there (`_cut_label`), is the rest
-        of that row's texts; read on into it."""
+        the first row of a page, printing no 分值 or 得分 and no placeholder, and no 一级/二级 label but
+        the rest of one cut there (`_cut_label`), is the rest of the row above it: read on into it.
+        Texts go on only into a scored row of the page before; a label's rest alone, under any row."""
         previous = self.indicators[-1] if self.indicators else None
         if previous is None or previous.page == row.page or any(r.page == row.page for r in self.indicators):
             return False
@@ -576,20 +576,19 @@ class _FormReader:
         if not set(more) <= set(IndicatorRow.__dataclass_fields__) or not (more or labels):
             return False
         if more and (previous.placeholder or previous.score is None):
-            return False  # texts go on only into a scored row; a label's rest alone, under any row
-        before = self.indicators[-1]
-        if any((getattr(before, k) or " ")[-1].isdigit() and v[0].isdigit() for k, v in more.items()):
+            return False
+        if any((getattr(previous, k) or " ")[-1].isdigit() and v[0].isdigit() for k, v in more.items()):
             return False  # digits on both sides ("100" / "98"): two rows' values, never one number glued
         self._one_cell(row, columns)
         for k, text in labels.items():
             self._across_pages(k, row, text)
         went_on = self._row_cut(columns.cells(row))  # a field read on ends here: said by its last part
-        v = vocabulary()  # a text filling its cell is judged by its last part; a certain cut stays
-        cut = tuple(k for k in v.clipped_fields + v.cut_fields
-                    if k in went_on or (k in before.may_be_cut and (k not in more or k in v.cut_fields)))
+        voc = vocabulary()  # a text filling its cell is judged by its last part; a certain cut stays
+        cut = tuple(k for k in voc.clipped_fields + voc.cut_fields if k in went_on
+                    or (k in previous.may_be_cut and (k not in more or k in voc.cut_fields)))
+        last = self.indicators[-1]  # as `_across_pages` left it (a label set right)
         self.indicators[-1] = dataclasses.replace(
-            self.indicators[-1], **{k: (getattr(self.indicators[-1], k) or "") + v for k, v in more.items()},
-            may_be_cut=cut)
+            last, **{k: (getattr(last, k) or "") + v for k, v in more.items()}, may_be_cut=cut)
         return True
 
     def _cut_label(self, field: str, row: Row, text: str) -> bool:
@@ -597,10 +596,9 @@ class _FormReader:
         the break: neither part is a whole label alone, or one is not, and together they are one; and
         it is the page's first indicator row (a cut cell goes on at the top of the next page, not under
         rows of its own there)."""
-        last = self._printed_level.get(field)
+        last, whole = self._printed_level.get(field), vocabulary().whole_level
         return bool(last and last[1] != row.page and not any(r.page == row.page for r in self.indicators)
-                    and not (_whole_level(last[0]) and _whole_level(text))
-                    and _whole_level(last[0] + text))
+                    and not (whole(last[0]) and whole(text)) and whole(last[0] + text))
 
     def _across_pages(self, field: str, row: Row, text: str | None) -> str | None:
         """A 一级/二级指标 label cut by a page break: a merged cell whose text goes on at the top of the
@@ -622,10 +620,10 @@ class _FormReader:
         return text
 
     def _note_cut(self, key: str, cells: list[Cell]) -> None:
-        """`key` may be cut: a free-text field (vocabulary [clipping] fields) printed by a program that
-        clips a cell's text to its row, in a cell its text fills to within one line of its bottom
-        border (`read.grids._fills`). Nothing printed says whether it ends there or was cut: flagged,
-        never refused nor guessed."""
+        """`key` may be cut: a free-text field (vocabulary [clipping] fields) read from a cell its
+        border cuts, or printed by a program that clips a cell's text to its row, in a cell its text
+        fills to within one line of its bottom border (`read.grids._fills`): flagged, never refused
+        nor guessed (`_clipped`)."""
         if key in vocabulary().clipped_fields and self._clipped(cells):
             self.cut.add(key)
 
@@ -800,8 +798,3 @@ def cut_short(text: str | None, names: tuple[str, ...]) -> str | None:
     name = next((n for n in names if n.startswith(text) and len(text) < len(n) - len(suffix)), None)
     part = next((suffix[:k] for k in range(len(suffix) - 1, 0, -1) if text.endswith(suffix[:k])), None)
     return name or (text + suffix[len(part):] if part else None)
-
-
-def _whole_level(text: str) -> bool:
-    """A whole 一级/二级指标 label (`Vocabulary.whole_level`)."""
-    return vocabulary().whole_level(text)

@@ -466,8 +466,10 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts
     borders_of: dict[int, list[float]] = {}  # a row's drawn borders between columns
     placed: dict[tuple[int, int], list[glyphs.Char]] = {}
     inside = _inside(_starts(runs) if starts is None else starts, left, right, top, bottom)
-    if cuts:  # a cut cell's line drawn under the table's last row: placed by its clip, as in it
-        cut_at = {(x, y) for x, y, _ in cuts if _within(x, y, (left, bottom, right, top))}
+    # this table's cut cells, by their clip's middle: a line each cut is placed by its clip, in the
+    # cell it was clipped to, whether drawn in the table or under its last row
+    cut_at = {(x, y) for x, y, _ in cuts if _within(x, y, (left, bottom, right, top))}
+    if cut_at:
         taken = set(inside)
         inside += [k for k, run in enumerate(runs) if k not in taken and run[0].hidden
                    and _clip_middle(run[0].clip) in cut_at]
@@ -480,8 +482,8 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts
                                              if anchor[(r, c)] != anchor[(r, c + 1)])
         for part in _cut_at_borders(run, borders) if borders else (run,):
             first = part[0]  # inside the table: the run starts there, and borders are inside
-            x, y = _clip_middle(first.clip) if first.hidden and _within(*_clip_middle(first.clip), (
-                left, bottom, right, top)) else (first.cx, first.cy)  # a line its cell cut: that cell's
+            clipped = _clip_middle(first.clip) if first.hidden else None
+            x, y = clipped if clipped in cut_at else (first.cx, first.cy)
             cell = anchor[(row_of.index(y), col_of.index(x))]
             placed.setdefault(cell, []).extend(part)
     data = [["" for _ in cols] for _ in rows]
@@ -696,14 +698,14 @@ def _kept(run: list[glyphs.Char], left: float, right: float) -> bool:
 
 
 def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[glyphs.Char]]:
-    """A run cut at each drawn border (`borders`: their x, ascending) between the ink of two glyphs that are not set one after the
-    other: the text of two cells. Set one after the other, the second starts where the first's
-    advance ends, or a little after it (`glyphs.TOUCH`), never inside it: a glyph starting inside the
-    advance before it was placed there, not advanced to (a cell's last "。" hangs its blank half over
-    the border, and the next cell's text may start under that half). Text set on across a border,
-    or ink across it (punctuation hung past it), keeps the run whole; but a border inside the blank
-    end of the first glyph's advance is that glyph hung past its cell's edge, whatever follows (a
-    "）" whose advance ends where the next cell's text happens to start)."""
+    """A run cut at each drawn border (`borders`: their x, ascending) between the ink of two glyphs
+    that are not set one after the other: the text of two cells. Set one after the other, the second
+    starts where the first's advance ends, or a little after it (`glyphs.TOUCH`), never inside it: a
+    glyph starting inside the advance before it was placed there, not advanced to (a cell's last "。"
+    hangs its blank half over the border, and the next cell's text may start under that half). Text
+    set on across a border, or ink across it (punctuation hung past it), keeps the run whole; but a
+    border inside the blank end of the first glyph's advance is that glyph hung past its cell's edge,
+    whatever follows (a "）" whose advance ends where the next cell's text happens to start)."""
     parts = [[run[0]]]
     for a, b in zip(run, run[1:]):
         em = max(a.size, b.size)

@@ -59,7 +59,9 @@ def test_text_around_the_table_reads_through_autospace():
 
 
 def test_a_whole_level_label_ends_as_every_level_s_name():
-    from pipeline.forms.reader import _whole_level
+    from pipeline.forms.vocabulary import vocabulary
+
+    _whole_level = vocabulary().whole_level
 
     assert all(map(_whole_level, ("服务对象满意度指标", "产出指标（50分）", "效益指标(30分)", "度指标")))
     assert not any(map(_whole_level, ("服务对象满意", "效益指标(30", "(10分)", "分)")))
