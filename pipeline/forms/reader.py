@@ -35,18 +35,19 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import ExtractionFault, IncompleteForm, ReportError, shown
 from ..model import Form, FundRow, Funds, IndicatorRow, Source
 from ..read.pdf import PdfInfo
 from ..read.glyphs import NUMBER
-from ..read.grids import Grid
+from ..read.grids import TABLE_CUT, Grid
 from .columns import (LEVEL1, NUMBERING, ROW_TOLERANCE, Columns, RunTogether, is_subheader,  # noqa: F401
                       match_label, matches, narrative_label, split_level1)
 from .rows import Cell, Row, by_form, is_title, rows_of, stitch_overflow, texts
 from .template import Template, header_label
-from .text import flat, label, number, paragraph, percent
+from .text import flat, label, number, paragraph, percent, set_on
 from .vocabulary import vocabulary
 from .identify import WEIGHT_NOTE, header_fields, no_form_found, not_a_form, template_of, titled_not_a_form, unknown_labels  # noqa: F401
 from .outside import checkbox, lines_of, nth_of, outside, title, title_year  # noqa: F401
@@ -101,6 +102,44 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
 # 4. one form
 
 
+def _parted(row: Row, template: Template) -> Row:
+    """The row with each label set on across its cell's border into an empty neighbour parted
+    there: a label of the vocabulary filling its cell, the next cell's text printed from the border
+    on with no gap, is one run of text (`read.grids` keeps text set on across a border whole, as a
+    cell's text overflowing into an empty neighbour is printed). Where the longest known label the
+    text starts with ends at the border, the rest is the next cell's ("项目实施单位" | "深圳市…",
+    "服务对象满意度指标" | "辅助性人员的满意情况"); any other text runs on as printed."""
+    cells = row.cells
+    out = None
+    for i, cell in enumerate(cells[:-1]):
+        if cell.span is None or cell.border is None or cell.span[1] <= cell.border or not cell.text:
+            continue
+        j = next((j for j in range(i + 1, len(cells)) if cells[j].x0 >= cell.border - _SAME), None)
+        if j is None or cells[j].text.strip() or any(c.text.strip() for c in cells[i + 1:j]):
+            continue
+        text = cell.text.strip()
+        for known in _labels(template):
+            spans = text.startswith(known) and set_on(cell.span, cell.border, known, text[len(known):])
+            if spans:
+                out = out or list(cells)
+                out[i] = dataclasses.replace(cell, text=known, span=spans[0])
+                out[j] = dataclasses.replace(cells[j], text=text[len(known):], span=spans[1])
+                break
+    return row if out is None else dataclasses.replace(row, cells=out)
+
+
+_SAME = 0.5  # pt: a column starting this close to a border starts at it
+
+
+@lru_cache(maxsize=None)  # a template is loaded once
+def _labels(template: Template) -> tuple[str, ...]:
+    """Every label a form of the template may print in a cell of its own, longest first."""
+    v = vocabulary()
+    known = {*v.labels, *v.level2, *template.header, *template.fund_columns, *template.goal_columns,
+             *template.indicator_columns}
+    return tuple(sorted((k for k in known if len(k) > 1), key=lambda k: (-len(k), k)))
+
+
 def _bare_numbers(text: str | None) -> bool:
     """Two lines or more, each a number and nothing else."""
     lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
@@ -111,8 +150,8 @@ class _FormReader:
     def __init__(self, info: PdfInfo, rows: list[Row], template: Template, nth: int = 0) -> None:
         self.info = info
         self.nth = nth  # this form's place among the forms starting on its first page
-        self.rows = rows
         self.t = template
+        self.rows = [_parted(row, template) for row in rows]
         self.file = str(info.path)
         self.header: dict[str, str] = {}
         self.fund_rows: list[FundRow] = []
@@ -150,6 +189,9 @@ class _FormReader:
 
     def read(self) -> Form:
         t = self.t
+        cut = next((c.cut for row in self.rows for c in row.cells if c.cut.startswith(TABLE_CUT)), None)
+        if cut:  # what the form lacks past the page's edge (its right-hand columns) is the reason
+            raise ExtractionFault(self.file, cut, self.rows[0].page)
         section = "header"
         columns = Columns()
         for row in self.rows:
@@ -352,13 +394,45 @@ class _FormReader:
     def _read_header(self, row: Row) -> None:
         fields = self.t.header
         cells = [c for c in row.cells if c.text.strip()]
+        value_of = -1  # the cell read as the value of the label before it
         for i, cell in enumerate(cells):
             name = fields.get(header_label(label(cell.text)))
-            if name is None or name in self.header:
+            if name is None:
+                parted = None if i == value_of else self._label_and_value(row, cell)
+                if parted is not None and parted[0] not in self.header:
+                    self.header[parted[0]] = parted[1]
+                continue
+            if name in self.header:
                 continue
             nxt = cells[i + 1] if i + 1 < len(cells) else None
             if nxt is not None and header_label(label(nxt.text)) not in fields:
                 self.header[name] = nxt.text
+                value_of = i + 1
+
+    def _label_and_value(self, row: Row, cell: Cell) -> tuple[str, str] | None:
+        """A header cell printing a label of the header and its value together, parted by a colon
+        ("项目名称：…"; one set on across the cell's border is parted before, `_parted`). None for a
+        cell that starts with no header label; a label run on otherwise is refused, since its field
+        would load empty, unflagged. Labels of two characters ("年度") start many texts."""
+        text = cell.text.strip()
+        if label(text) in vocabulary().labels:
+            return None
+        for lab, name in self._header_prefixes():
+            if not text.startswith(lab):
+                continue
+            rest = text[len(lab):]
+            value = rest.lstrip(" \u3000")
+            if value[:1] in (":", "："):
+                return (name, value[1:].strip()) if value[1:].strip() else None
+            if value and len(lab) > 2:
+                raise self.fail(f"the header cell {text!r} starts with the label {lab} and runs on: its"
+                                " value is not parted from it by a colon or by the cell's border", row.page,
+                                kind=ExtractionFault)
+        return None
+
+    def _header_prefixes(self) -> list[tuple[str, str]]:
+        """The template's header labels, longest first (a label starting another is tried after it)."""
+        return sorted(self.t.header.items(), key=lambda item: -len(item[0]))
 
     def _read_narrative(self, row: Row) -> bool:
         """A closing text row of the template (评价结论 …, or "项目负责人：…" cells); False when the

@@ -22,6 +22,7 @@ class Cell:
     span: tuple[float, float] | None = None  # where its text is printed (x range), from the text layer
     full: bool = False  # its text fills it to within one line of its bottom border (`Grid.full`)
     cut: str = ""  # why its border certainly cuts its text (`Grid.cut`): read as far as printed
+    border: float | None = None  # x of its region's right border, drawn (None: not known)
 
     @property
     def center(self) -> float:
@@ -86,10 +87,21 @@ def rows_of(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
     for grid, pages in join_page_breaks(stitched):
         cut = dict(grid.cut)
         for r, (texts, spans) in enumerate(zip(grid.rows, grid.spans)):
-            cells = [Cell(t, x0, x1, sp, (r, c) in grid.full, cut.get((r, c), ""))
+            cells = [Cell(t, x0, x1, sp, (r, c) in grid.full, cut.get((r, c), ""), _border(grid, r, c))
                      for c, (t, (x0, x1), sp) in enumerate(zip(texts, grid.col_x, spans))]
             rows.append(Row(pages=pages, cells=cells))
     return rows
+
+
+def _border(grid: Grid, r: int, c: int) -> float | None:
+    """The x of the right border of the region holding cell (r, c): its last column's right edge."""
+    if len(grid.anchors) != len(grid.rows):  # not known (a grid made by hand, or glued: `_glue`)
+        return None
+    row, anchor = grid.anchors[r], grid.anchors[r][c]
+    k = c
+    while k + 1 < len(row) and row[k + 1] == anchor:
+        k += 1
+    return grid.col_x[k][1]
 
 
 def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple[Grid, tuple[int, ...]]]:
@@ -98,7 +110,8 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
     (LibreOffice Calc prints a merged 一级指标 or 绩效指标 that way, its name once, where the
     region's middle falls: on either page), the text of the cell's part on the next page is read
     after that of its part above the break, and the part below is left empty, so its rows read on
-    from the rows above as any merged cell's do."""
+    from the rows above as any merged cell's do. A line the break cuts in two, printed on both
+    pages (the text above filling its part to the border), is read once."""
     out = list(stitched)
     for i in range(len(out) - 1):
         (a, pa), (b, pb) = out[i], out[i + 1]
@@ -139,7 +152,11 @@ def join_page_breaks(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[tuple
                 continue
             if above and vocabulary().whole_level(label(above)) and vocabulary().whole_level(label(below)):
                 continue  # "质量指标" over "时效指标": two 二级 cells meeting at the break, each whole
-            rows_a[ra][ca] = f"{above}\n{below}" if above else below
+            if above and (ra, ca) in full_a and above.splitlines()[-1].strip() == below.splitlines()[0].strip():
+                # a line drawn across the break: its top half printed above it, its bottom half on
+                # the next page (Calc draws a cut cell's text on each page), one line read twice
+                below = "\n".join(below.splitlines()[1:])
+            rows_a[ra][ca] = f"{above}\n{below}" if above and below else above or below
             spans_a[ra][ca] = spans_b[rb][cb] if spans_a[ra][ca] is None else (
                 min(spans_a[ra][ca][0], spans_b[rb][cb][0]), max(spans_a[ra][ca][1], spans_b[rb][cb][1]))
             rows_b[rb][cb], spans_b[rb][cb] = "", None

@@ -6,6 +6,7 @@ The only place that decides what whitespace and separators mean, so every field 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 DASH = "—"  # what a form prints in a cell for "no value"
@@ -72,3 +73,29 @@ def percent(text: str | None) -> str | None:
     if value is not None and value[-1:] in ("%", "％"):
         value = value[:-1] or None
     return value
+
+
+def set_on(span: tuple[float, float], border: float, head: str, rest: str
+           ) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Where a line of text printed as `head` + `rest` from `span` (its first and last glyphs'
+    middles) parts at `border`: the spans of the two parts, if `head` ends there (to a quarter of
+    an em; full-width glyphs one em, others half), else None."""
+    text = head + rest
+    if not head or not rest or "\n" in text:
+        return None
+    widths = [_width(ch) for ch in text]
+    between = sum(widths) - (widths[0] + widths[-1]) / 2  # ems from the first middle to the last
+    start, end = span
+    if between <= 0 or end <= border:
+        return None
+    em = (end - start) / between
+    k = len(head)
+    ends = start + (sum(widths[:k]) - widths[0] / 2) * em  # where head's last glyph ends
+    if abs(ends - border) > 0.25 * em:
+        return None
+    return (start, ends - widths[k - 1] / 2 * em), (ends + widths[k] / 2 * em, end)
+
+
+def _width(ch: str) -> float:
+    """A glyph's advance in ems as CJK fonts set it: full-width 1, others half."""
+    return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.5

@@ -242,7 +242,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                                             box[1], box[3]) if off else None
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
-                    cuts = _cut_cells(chars, found, horizontal)
+                    cuts = _cut_cells(chars, found, horizontal) + _past_the_page(found, box)
                     runs = glyphs.runs(chars)
                     fold = _two_up(found, runs, box)
                     if fold is not None:  # two pages on one sheet: the right one read after the left
@@ -605,6 +605,9 @@ def _under_its_cell(ch: glyphs.Char, tables: list[tuple[float, float, float, flo
         and any(a <= mx <= c and b <= my <= d for a, b, c, d in tables) and _ruled_along(horizontal, y0, x0, x1)
 
 
+TABLE_CUT = "the table is cut by the edge of what the page prints"  # how `Grid.cut` names a table, not a cell, cut
+
+
 def _cut_cells(chars: list[glyphs.Char], found: list[_Outline],
                horizontal=()) -> tuple[tuple[float, float, str], ...]:
     """The cells of the page's tables whose border cuts their text: a glyph a viewer does not see,
@@ -636,12 +639,35 @@ def _cut_cells(chars: list[glyphs.Char], found: list[_Outline],
     for clip in dict.fromkeys(ch.clip for ch in cut):
         shown_part = glyphs.text([ch for ch in chars if not ch.hidden and _within(ch.cx, ch.cy, clip)])
         lost = glyphs.text([ch for ch in cut if ch.clip == clip]).replace("\n", "")
+        # a cell's clip lies in its table; one reaching past the table is the page's (a browser
+        # clips what runs past its printable area): the table is cut, not a cell
+        cell = any(x0 - 1 <= clip[0] and clip[2] <= x1 + 1 and y0 - 1 <= clip[1] and clip[3] <= y1 + 1
+                   for x0, y0, x1, y1 in tables)
+        what, why = (("the text of a cell is cut by its border", "part of the value only (a row too low for its text)")
+                     if cell else (TABLE_CUT,
+                                   "part of the table only (a table wider or longer than its page)"))
         out.append((*_clip_middle(clip),
-                    f"the text of a cell is cut by its border (x {clip[0]:.0f}–{clip[2]:.0f}, "
-                    f"y {clip[1]:.0f}–{clip[3]:.0f}): it shows {_short(shown_part.replace(chr(10), ''))!r}, and "
-                    f"{_short(lost)!r} is drawn outside it, where no viewer shows it; the producer "
-                    f"printed part of the value only (a row too low for its text)"))
+                    f"{what} (x {clip[0]:.0f}–{clip[2]:.0f}, y {clip[1]:.0f}–{clip[3]:.0f}): it shows "
+                    f"{_short(shown_part.replace(chr(10), ''))!r}, and {_short(lost)!r} is drawn outside it, "
+                    f"where no viewer shows it; the producer printed {why}"))
     return tuple(out)
+
+
+def _past_the_page(found: list[_Outline], box: tuple[float, float, float, float]
+                   ) -> tuple[tuple[float, float, str], ...]:
+    """The page's tables ruled past its edge (a browser prints a web page's too-wide table so, its
+    columns past the edge not printed at all), each named at its first cell as a table cut (`TABLE_CUT`)."""
+    out = []
+    for o in found:
+        left, right = o.cols[0][0], o.cols[-1][1]
+        if left < box[0] - _EDGE or right > box[2] + _EDGE:
+            out.append(((o.cols[0][0] + o.cols[0][1]) / 2, (o.rows[0][0] + o.rows[0][1]) / 2,
+                        f"{TABLE_CUT}: ruled from x {left:.0f} to {right:.0f}, the page from {box[0]:.0f} to "
+                        f"{box[2]:.0f}; what lies past its edge is not printed"))
+    return tuple(out)
+
+
+_EDGE = 2.0  # pt: a table's border drawn this far past the page's edge is still the table's edge
 
 
 def _cut_of(grid: Grid, ruling: Ruling) -> Grid:

@@ -4,6 +4,7 @@ needed, each on its own."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -193,3 +194,94 @@ def test_a_page_of_rows_alone_is_read_from_its_text_at_a5():
         [(r["level3"] or "").replace(" ", "") for r in truth["indicators"]]
     assert [(r["target"], r["weight"], r["score"]) for r in form["indicators"]] == \
         [(r["target"], r["weight"], r["score"]) for r in truth["indicators"]]
+
+
+WEB = LOOKS / "xlsx-web"  # a workbook saved as a web page by LibreOffice Calc, printed by Chromium
+
+
+def test_a_header_label_and_its_value_set_on_across_their_border_are_parted():
+    """"项目实施单位" fills its cell and the value is printed from the border on, with no gap: one run
+    of text across the border, kept whole (text set on across a border is a cell's overflow). The
+    label is the vocabulary's and ends at the border: the value is the rest (implementing_unit loaded
+    None before, unflagged)."""
+    pdf = WEB / "440303231550216305001.hubei.pdf"
+    [form] = extracted(str(pdf))
+    assert form["implementing_unit"] == "深圳市罗湖区智慧城市建设中心"
+    assert differences(form, _truth(pdf)) == []
+
+
+def _with_cell(grids: list, old: str, new: str, span=None) -> list:
+    import dataclasses
+
+    out = []
+    for g in grids:
+        rows = tuple(tuple(new if c == old else c for c in r) for r in g.rows)
+        spans = tuple(tuple(span if span is not None and c == old else s for c, s in zip(r, sr))
+                      for r, sr in zip(g.rows, g.spans))
+        out.append(dataclasses.replace(g, rows=rows, spans=spans))
+    assert out != grids
+    return out
+
+
+def test_a_header_label_run_on_within_its_cell_is_refused_and_a_colon_parts_it():
+    """The same cell with its text printed inside it (no border where the label ends): which part
+    is the label cannot be seen, and the field would load empty: refused, naming the cell. Parted by
+    a colon, it is read whatever the border."""
+    from pipeline.errors import ExtractionFault
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = WEB / "440303231550216305001.hubei.pdf"
+    grids, _ = read_grids(pdf)
+    cell = "项目实施单位深圳市罗湖区智慧城市建设中心"
+    inside = _with_cell(grids, cell, cell, span=(403.9, 450.0))
+    with pytest.raises(ExtractionFault, match="header cell '项目实施单位深圳市.*' starts with the label 项目实施单位"):
+        read_forms(inspect(pdf), inside)
+    colon = _with_cell(grids, cell, "项目实施单位：深圳市罗湖区智慧城市建设中心", span=(403.9, 450.0))
+    [form] = read_forms(inspect(pdf), colon)
+    assert form.implementing_unit == "深圳市罗湖区智慧城市建设中心"
+
+
+def test_a_border_parts_a_label_only_where_the_label_ends():
+    from pipeline.forms.text import set_on
+
+    # 6 ideographs of label then 14 of value, one em = 9: middles 4.5 … 175.5; the label ends at 54
+    assert set_on((4.5, 175.5), 54.0, "项目实施单位", "深圳市罗湖区智慧城市建设中心") == ((4.5, 49.5), (58.5, 175.5))
+    assert set_on((4.5, 175.5), 54.0, "项目实施", "单位深圳市罗湖区智慧城市建设中心") is None  # two glyphs on
+    assert set_on((4.5, 175.5), 200.0, "项目实施单位", "深圳市罗湖区智慧城市建设中心") is None  # inside
+    # half-width glyphs are half an em: "AI" in the value
+    assert set_on((4.5, 157.5), 54.0, "项目实施单位", "罗湖区AI视觉能力提升中心") is not None
+    assert set_on((4.5, 157.5), 54.0, "项目实施单位", "罗湖区\n视觉能力提升中心") is None  # one line only
+
+
+def test_a_level_label_set_on_into_the_next_cell_is_parted():
+    """The same in an indicator row: "服务对象满意度指标" fills its 二级指标 cell and the 三级指标
+    "辅助性人员的满意情况" is printed from the border on (refused before, as a cell shifted a column)."""
+    from pipeline.forms.reader import _parted
+    from pipeline.forms.rows import Cell, Row
+    from pipeline.forms.template import get
+
+    em = 6.92
+    row = Row((1,), [Cell("满意度指标（10分）", 65.3, 158.9, (84.5, 139.6), border=158.9),
+                     Cell("服务对象满意度指标辅助性人员的满意情况", 158.9, 221.5, (162.58, 162.58 + 18 * em), border=221.5),
+                     Cell("", 221.5, 442.4, None, border=442.4), Cell("满意", 442.4, 484.3, (460.1, 467.0), border=484.3)])
+    parted = _parted(row, get("hubei"))
+    assert [c.text for c in parted.cells] == ["满意度指标（10分）", "服务对象满意度指标", "辅助性人员的满意情况", "满意"]
+    # a text that starts with no known label, or whose next cell prints its own text, runs on
+    other = Row((1,), [dataclasses.replace(row.cells[1], text="服务对象满意程度很高辅助性人员的满意情况"), row.cells[2]])
+    assert _parted(other, get("hubei")) is other
+    full = Row((1,), [row.cells[1], dataclasses.replace(row.cells[2], text="x")])
+    assert _parted(full, get("hubei")) is full
+
+
+def test_a_table_ruled_past_the_page_s_edge_is_refused_saying_so():
+    """Calc saves a sheet as a web page with its table wider than a Letter page; Chromium prints the
+    part on the page and nothing past its edge (the 得分 columns). Refused at the table, saying so,
+    not at a symptom ("no 绩效自评年度 found")."""
+    from pipeline.errors import ExtractionFault
+    from pipeline.extract import extract
+
+    with pytest.raises(ExtractionFault, match=r"the table is cut by the edge of what the page prints: ruled "
+                                              r"from x 64 to 906, the page from 0 to 612"):
+        extract(WEB / "440303231550216305001.luohu.pdf")

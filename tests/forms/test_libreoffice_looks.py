@@ -340,3 +340,25 @@ def test_a_space_printed_where_a_line_was_wrapped_is_kept():
     assert flat(glyphs.text(full, (100.0, 200.0), 2.0)) == "数据管理局（本级）"  # room for "（本"
     assert flat("数据管理局\n（本级）") == flat(" 数据管理局 \n （本级） ".replace(" \n", "\n")) == "数据管理局（本级）"
     assert paragraph("满意度， \n以用户投诉为依据。 \n2.其他") == "满意度， 以用户投诉为依据。\n2.其他"
+
+
+def test_a_line_the_page_break_cuts_in_two_is_read_once():
+    """A merged cell's line drawn across the page break, half on each page (Calc draws the cell's
+    text on every page it spans), is in the text layer of both: read once where the text above fills
+    its part to the border; two lines that do not meet at the break are both kept."""
+    from pipeline.forms.rows import join_page_breaks
+    from pipeline.read.grids import Grid
+
+    cols = ((0.0, 50.0), (50.0, 100.0))
+
+    def joined(full: frozenset) -> str:
+        a = Grid(1, (("产出指标\n(50分)", "甲"),), ((100.0, 60.0),), cols, (((1.0, 40.0), (51.0, 60.0)),),
+                 anchors=(((0, 0), (0, 1)),), full=full,
+                 open_top=(False, False), open_bottom=(True, False))
+        b = Grid(2, (("(50分)", "乙"),), ((700.0, 680.0),), cols, (((1.0, 40.0), (51.0, 60.0)),),
+                 anchors=(((0, 0), (0, 1)),), open_top=(True, False), open_bottom=(False, False))
+        (ja, _), _ = join_page_breaks([(a, (1,)), (b, (2,))])
+        return ja.rows[0][0]
+
+    assert joined(frozenset({(0, 0)})) == "产出指标\n(50分)"
+    assert joined(frozenset()) == "产出指标\n(50分)\n(50分)"
