@@ -3,15 +3,16 @@ site publishes it, inside the site's banner, heading and footer) printed to PDF 
 as a user saving the page would. Another producer (Skia), other fonts, a web page's heading above the
 form's title, and page breaks that cut rows and merged cells where a browser puts them.
 
-    python bench/make_chromium_looks.py CORPUS OUT [--restyle landscape|a5]
+    python bench/make_chromium_looks.py CORPUS OUT [--restyle landscape|a5|wqy]
 
 CORPUS is a corpus folder holding html/ (the shared corpus). Each <code>.<variant>.html becomes
 OUT/<half>/chr-html/<code>.<variant>.pdf, halves by sorted order within each variant (even → tune,
 odd → held) as in bench/make_lo_looks.py: rules are tuned on `tune`, figures reported on `held`
 (bench/README.md). Needs `chromium`; the PDFs are not committed, except the few in
 tests/fixtures/chromium/ (tests/forms/test_chromium_looks.py). With `--restyle`, each page is
-printed with a style of its own added (`RESTYLES`: landscape A4 in Noto Sans CJK SC at 11 pt, or A5
-in Noto Serif CJK SC at 9 pt) into OUT/<half>/chr-html-<restyle>/: looks measured, never tuned on.
+printed with a style of its own added (`RESTYLES`: landscape A4 in Noto Sans CJK SC at 11 pt, A5
+in Noto Serif CJK SC at 9 pt, or WenQuanYi Zen Hei at 10.5 pt, letters spaced 0.05 em (Debian
+fonts-wqy-zenhei)) into OUT/<half>/chr-html-<restyle>/: looks measured, never tuned on.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ RESTYLES = {
                  b"{ font-family: 'Noto Sans CJK SC' !important; font-size: 11pt !important; }</style>",
     "a5": b"<style>@page { size: A5; margin: 8mm; } body, table, td, th, p, div, span "
           b"{ font-family: 'Noto Serif CJK SC' !important; font-size: 9pt !important; }</style>",
+    "wqy": b"<style>body, table, td, th, p, div, span { font-family: 'WenQuanYi Zen Hei' !important; "
+           b"font-size: 10.5pt !important; letter-spacing: 0.05em; }</style>",
 }
 
 

@@ -15,8 +15,8 @@ their sorted order within each variant and kind (even → tune, odd → held): r
 figures reported on `held` (bench/README.md). Needs LibreOffice (`soffice`); the PDFs are not
 committed, except the few in tests/fixtures/libreoffice/ (tests/forms/test_libreoffice_looks.py).
 The web pages' PDFs go to OUT/<half>/lo-html/, split by sorted order over all their files. With
-`--restyle landscape|a5`, the workbooks and documents are set up first as another unit would print
-them (`restyled`: landscape A4 in other fonts, or A5 with narrow cells): OUT/<half>/lo-xlsx-<restyle>/
+`--restyle landscape|a5|ming`, the workbooks and documents are set up first as another unit would print
+them (`restyled`: landscape A4 in other fonts, A5 with narrow cells, or Song and Kai faces): OUT/<half>/lo-xlsx-<restyle>/
 and lo-docx-<restyle>/, looks measured, never tuned on.
 Truth: tests/fixtures/corpus/truth[-<variant>]/<code>.json.
 """
@@ -65,7 +65,10 @@ def restyled(files: list[Path], out: Path, style: str) -> list[Path]:
     looks no rule was tuned on). `landscape`: landscape A4, a workbook fitted to one page wide with
     every cell in Noto Sans Mono CJK SC, a document's every run in Noto Serif CJK SC. `a5`: A5
     portrait, a workbook fitted to the page's width, a document's tables as wide as the page with
-    columns of equal width (cells narrow, text wrapped often) and every run in 8 pt Noto Sans CJK SC."""
+    columns of equal width (cells narrow, text wrapped often) and every run in 8 pt Noto Sans CJK SC.
+    `ming`: the paper as it was, a workbook's every cell in AR PL UMing CN (a Song face, as 宋体) one
+    point larger, a document's every run in 11 pt AR PL UKai CN (a Kai face, as 楷体): other fonts'
+    widths and ink, text wrapped where the corpus fonts fit (Debian fonts-arphic-uming, -ukai)."""
     made = []
     for src in files:
         (_restyle_xlsx if src.suffix == ".xlsx" else _restyle_docx)(src, out / src.name, style)
@@ -78,6 +81,14 @@ def _restyle_xlsx(src: Path, dst: Path, style: str) -> None:
 
     book = openpyxl.load_workbook(src)
     for sheet in book.worksheets:
+        if style == "ming":
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.value is not None:
+                        face = copy.copy(cell.font)
+                        face.name, face.size = "AR PL UMing CN", (face.size or 10) + 1
+                        cell.font = face
+            continue
         sheet.page_setup.orientation = "landscape" if style == "landscape" else "portrait"
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A4 if style == "landscape" else sheet.PAPERSIZE_A5
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -98,8 +109,10 @@ def _restyle_docx(src: Path, dst: Path, style: str) -> None:
     from docx.shared import Mm, Pt
 
     document = docx.Document(src)
-    font = "Noto Serif CJK SC" if style == "landscape" else "Noto Sans CJK SC"
+    font = {"landscape": "Noto Serif CJK SC", "ming": "AR PL UKai CN"}.get(style, "Noto Sans CJK SC")
     for section in document.sections:
+        if style == "ming":
+            continue
         if style == "landscape":
             section.orientation = WD_ORIENT.LANDSCAPE
             if section.page_width < section.page_height:
@@ -120,8 +133,8 @@ def _restyle_docx(src: Path, dst: Path, style: str) -> None:
 
     for run in runs(document):
         run.font.name = font
-        if style == "a5":
-            run.font.size = Pt(8)
+        if style in ("a5", "ming"):
+            run.font.size = Pt(8 if style == "a5" else 11)
         run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
     document.save(dst)
 
@@ -145,7 +158,7 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     ap.add_argument("--html", action="store_true", help="the web pages printed by Writer, not the workbooks and documents")
-    ap.add_argument("--restyle", choices=("landscape", "a5"),
+    ap.add_argument("--restyle", choices=("landscape", "a5", "ming"),
                     help="set up first as another unit prints them (`restyled`): OUT/<half>/lo-<kind>-<restyle>/")
     args = ap.parse_args()
     if args.html:
