@@ -399,7 +399,7 @@ class _Outline:
 
 
 def _with_page_high_cell(outline: _Outline, vertical, horizontal) -> _Outline:
-    """The table with the column of a merged cell that fills it from top to bottom on its left: a
+    """The table with the column of each merged cell that fills it from top to bottom on its left: a
     ruled line runs down its left at exactly its height, and no ruling lies between the two. A
     merged 一级指标 that spans a whole page and more (LibreOffice Calc prints its name once, on the
     page its middle falls on) has no border drawn across it on that page: Camelot, which makes
@@ -421,7 +421,8 @@ def _with_page_high_cell(outline: _Outline, vertical, horizontal) -> _Outline:
         return outline
     anchor = {(r, c + 1): (ar, ac + 1) for (r, c), (ar, ac) in outline.anchor.items()}
     anchor.update({(r, 0): (0, 0) for r in range(len(outline.rows))})
-    return _Outline(outline.rows, ((side, left), *outline.cols), anchor)
+    # and another such cell on its left (一级指标 beside 绩效指标, both spanning the page)
+    return _with_page_high_cell(_Outline(outline.rows, ((side, left), *outline.cols), anchor), vertical, horizontal)
 
 
 def _tables(parser) -> Iterator:

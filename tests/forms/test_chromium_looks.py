@@ -285,3 +285,18 @@ def test_a_table_ruled_past_the_page_s_edge_is_refused_saying_so():
     with pytest.raises(ExtractionFault, match=r"the table is cut by the edge of what the page prints: ruled "
                                               r"from x 64 to 906, the page from 0 to 612"):
         extract(WEB / "440303231550216305001.luohu.pdf")
+
+
+def test_two_merged_cells_side_by_side_spanning_a_page_are_both_columns():
+    """Page 2 holds indicator rows only, inside two merged cells on their left (绩效指标, 一级指标)
+    that span the whole page: no border crosses either, so Camelot makes neither a column. Each is
+    one (`grids._with_page_high_cell`): the 一级指标, printed where the cell's middle falls, is read
+    into its column, not into the 二级指标's."""
+    from pipeline.read.grids import read_grids
+
+    pdf = LOOKS / "wqy" / "440303210301500004536.central.pdf"
+    grids, _ = read_grids(pdf)
+    page2 = next(g for g in grids if g.page == 2)
+    assert len(page2.col_x) == 9 and page2.rows[0][:3] == ("", "产出\n指标\n(50\n分)", "数量\n指标")
+    [form] = extracted(str(pdf))
+    assert differences(form, _truth(pdf)) == []
