@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 
+from .ideographs import UNIFIED
+
 if TYPE_CHECKING:
     from ..model import Seal
 
@@ -231,12 +233,12 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     out: list[Char] = []
     index: list[int] = []
     count = textpage.count_chars()
-    codes = _codes(textpage, count)
+    codes = _codes(textpage, count)  # radicals named as the ideographs they draw (`ideographs`)
     spaced = False
     for i in range(count):
         if codes is None:
             code = lib.FPDFText_GetUnicode(textpage.raw, i)
-            text = chr(code) if code <= 0x10FFFF else "\ufffd"
+            text = UNIFIED.get(code) or chr(code) if code <= 0x10FFFF else "\ufffd"
             if code == 0 or text.isspace():
                 spaced = spaced or (code != 0 and text == " " and is_generated(raw, i) != 1)
                 continue
@@ -369,7 +371,7 @@ def _codes(textpage: pdfium.PdfTextPage, count: int) -> str | None:
     buffer = ctypes.create_string_buffer(2 * (count + 1))
     got = pdfium.raw.FPDFText_GetText(textpage.raw, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
     codes = buffer.raw[:2 * max(got - 1, 0)].decode("utf-16-le", errors="surrogatepass")
-    return codes if len(codes) == count else None
+    return codes.translate(UNIFIED) if len(codes) == count else None
 
 
 _RING_REACH = 4.0  # em: glyphs of one seal's ring stand this close to the next

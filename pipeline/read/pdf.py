@@ -28,6 +28,7 @@ import pypdfium2 as pdfium
 from playa.pdftypes import ContentStream, InlineImage, ObjRef, resolve1
 
 from ..errors import BrokenPdf, EmptyPdf, EncryptedPdf, FileChanged, NotAFile, NotAPdf, OverLimit
+from .ideographs import unified
 
 DAMAGED = "cannot be read: damaged or truncated"
 
@@ -181,7 +182,7 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
         for i in numbers:
             try:
                 page, textpage = doc.page(i)
-                text = textpage.get_text_range()
+                text = unified(textpage.get_text_range())
                 scanned = not text.strip() and _has_image(page)
                 why = None if scanned else untrusted(textpage, text)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair

@@ -25,6 +25,7 @@ from pathlib import Path
 from ..errors import NoFormFound, ReportError, Unreadable, UnsupportedFormat
 from ..model import Form
 from .grids import Grid
+from .ideographs import unified
 from .pdf import PdfInfo, sha256_of
 
 COL_W = 100.0  # points: the width given each column (the reader's tolerances are 2 points)
@@ -100,8 +101,9 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 
 def clean(text: str) -> str:
     """A cell's text as printed: each line stripped, runs of spaces one space, empty lines dropped
-    (a no-break space is a space: web pages fill empty cells with &nbsp;)."""
-    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
+    (a no-break space is a space: web pages fill empty cells with &nbsp;), radicals as the ideographs
+    they draw (`ideographs`)."""
+    lines = (_SPACES.sub(" ", line).strip() for line in unified(text).replace("\r\n", "\n").split("\n"))
     return "\n".join(line for line in lines if line)
 
 
