@@ -7,8 +7,8 @@ form. A misread digit almost always breaks one of them. So a form read by OCR is
 - `ocr_verified` when every rule of its template holds on the numbers as read (after the recorded
   corrections, `ocr.correct`);
 - `ocr_unverified` otherwise, or when a target or an actual (年度指标值, 实际完成值: no sum covers
-  them) was read twice (`ocr.recognise.second_reads`) and the two reads' numbers differ
-  (`SECOND_READ`; digits, point and percent), or one was read with a strict sign (`STRICT_SIGN`:
+  them) was read twice (`ocr.recognise.second_reads`) and the two reads differ
+  (`SECOND_READ`; digits, point and percent where either read has one, else the text), or one was read with a strict sign (`STRICT_SIGN`:
   forms print "≥", "≤"; a ">" is a misread the second read cannot see): a failed check may be a
   misread or what the form really prints, and OCR alone cannot tell which, so the form is stored
   apart (the analyst views leave it out) with the rules that failed and the cells they rest on
@@ -174,11 +174,22 @@ def unchecked(form: Form) -> list:
 
 
 def disagreements(form: Form) -> list:
-    """The OCR cells of `form` holding a target or an actual (年度指标值, 实际完成值) with a number,
-    read twice, whose two reads' numbers differ: the rules cannot check these, so a difference
-    leaves the cell and the form unverified."""
-    return [c for c in unchecked(form)
-            if c.second is not None and _digits(c.text) and _digits(c.second) != _digits(c.text)]
+    """The OCR cells of `form` holding a target or an actual (年度指标值, 实际完成值), read twice,
+    whose two reads differ (`_differ`): the rules cannot check these, so a difference leaves the
+    cell and the form unverified."""
+    return [c for c in unchecked(form) if c.second is not None and _differ(c.text, c.second)]
+
+
+_SIGNS_AND_MARKS = re.compile(r"[\s≥≤><=＞＜≧≦.,，。、:：;；'\"“”‘’()（）]")
+
+
+def _differ(first: str, second: str) -> bool:
+    """Whether two reads of a target or an actual disagree: on their digits, point and percent where
+    either has a digit ("1" read "人" the first time is caught when the second finds the "1"); else
+    on their text, signs and punctuation set aside ("人" against "#": neither read is sure)."""
+    if _digits(first) or _digits(second):
+        return _digits(first) != _digits(second)
+    return _SIGNS_AND_MARKS.sub("", first) != _SIGNS_AND_MARKS.sub("", second)
 
 
 def _holding(form: Form, fields: tuple[str, ...]) -> list:

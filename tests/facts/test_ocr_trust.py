@@ -72,6 +72,23 @@ def test_only_the_numbers_of_the_two_reads_are_compared(form, first, second):
     assert "second_read" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]
 
 
+@pytest.mark.parametrize("first,second", [("人", "1"), ("人", "#"), ("合格", "不合格")])
+def test_a_target_read_as_no_number_is_compared_too(form, first, second):
+    """A "1" under a seal's star was read "人" and again "#" (a made scan, issue 22): the first read
+    had no digit, so it was never compared and its form was verified with the target wrong. Now two
+    reads disagree on their digits where either has one, else on their text."""
+    row, cells = _judged(_with_target(form, first, second))
+    assert row["status"] == "ocr_unverified" and "second_read" in row["ocr_failed_rules"]
+    assert cells["unverified"].to_list() == [True]
+
+
+@pytest.mark.parametrize("first,second", [("不适用", "不适用。"), ("是", "是"), ("≥好", "好")])
+def test_a_text_target_read_alike_twice_is_no_disagreement(form, first, second):
+    """Texts are compared with their signs and punctuation set aside, as numbers are without their sign."""
+    row, cells = _judged(_with_target(form, first, second))
+    assert "second_read" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]
+
+
 @pytest.mark.parametrize("first", [">50个", "＞50个", "<2小时"])
 def test_a_target_read_with_a_strict_sign_is_unverified(form, first):
     """Forms print "≥" and "≤" (no strict sign in the corpus truth nor the published forms); PP-OCRv4

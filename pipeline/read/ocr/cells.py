@@ -32,7 +32,7 @@ class OcrGrid(Grid):
     boxes: tuple[tuple[Box | None, ...], ...] = ()
     raw: tuple[tuple[str, ...], ...] = ()  # the text as recognised
     corrections: tuple[tuple[str | None, ...], ...] = ()  # the confusion corrected in a cell, if any
-    # each one-line number's crop for a second read, by (row, column): read only where no check covers
+    # each one-line value's crop for a second read, by (row, column): read only where no check covers
     # the value (`page.attach`, `recognise.second_reads`)
     again: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
@@ -105,7 +105,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     boxes: list[list[Box | None]] = [[None for _ in cols] for _ in rows]
     raw: list[list[str]] = [["" for _ in cols] for _ in rows]
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
-    again: dict[tuple[int, int], np.ndarray] = {}  # each number on one line: its crop to read again
+    again: dict[tuple[int, int], np.ndarray] = {}  # each value on one line: its crop to read again
     for (r, c), parts in placed.items():
         raw[r][c] = "\n".join(reading_order(parts))
         dropped = marks(parts)
@@ -120,8 +120,9 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         if notes:
             fixes[r][c] = ", ".join(notes + ([fixes[r][c]] if fixes[r][c] else []))
         conf[r][c] = min(p.conf for p in parts)
-        if len(parts) == 1 and any(ch.isdigit() for ch in data[r][c]) and \
-                (crop := second_crop(clean, parts[0])) is not None:  # a number on one line
+        # a value on one line, read as a number or not: a "1" under a seal read "人" is no number, and
+        # only a second read that finds digits says so (`ocr_trust.disagreements`)
+        if len(parts) == 1 and (crop := second_crop(clean, parts[0])) is not None:
             again[(r, c)] = crop
         x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
         y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)

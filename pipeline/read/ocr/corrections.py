@@ -7,8 +7,9 @@ Where it sits: `cells` builds a grid from recognised lines and passes each cell'
 Confusions the domain rules out, and only those: a cell holding nothing but a dash-like stroke is
 the "—" a form prints for "no value" (the recogniser reads it as the character 一, which no form
 prints alone in a cell); a cell that is a number but for a letter or a full stop that looks like a
-digit or a point (O/0, l/1, 。/.) is that number; a cell one character from a template's label is
-that label.
+digit or a point (O/0, l/1, 。/.) is that number; a cell one character from a template's label, or
+from a 一级/二级 name of the vocabulary, is that label (in a row of column labels, one naming a field
+the row does not already name).
 """
 
 from __future__ import annotations
@@ -60,55 +61,88 @@ def correct(text: str) -> tuple[str, str | None]:
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> frozenset[str]:
-    """Every label the installed templates print (pipeline/templates/*.toml): header, column, source
-    and section labels and titles. Labels are not data: a misread one only stops the reader."""
-    from ...forms import template as templates
+def _fields() -> dict[str, frozenset[str]]:
+    """Every label the installed templates print (pipeline/templates/*.toml: header, column, source and
+    closing labels) with the fields it names, and the words the vocabulary prints as they are: the
+    section titles and the 一级/二级 indicator names (pipeline/forms/vocabulary.toml), naming none."""
+    from ...forms import template as templates, vocabulary as words
 
-    words: set[str] = set()
+    fields: dict[str, set[str]] = {}
     for t in templates.templates():
         for table in (t.header, t.fund_columns, t.goal_columns, t.indicator_columns, t.narrative):
-            words |= set(table or ())
-        # not the titles and section labels: "绩效指标" is one character from the data "时效指标"
+            for label, name in (table or {}).items():
+                fields.setdefault(label, set()).add(name)
         for source in t.sources:
-            words |= {source.name, *source.aliases}
-    return frozenset(w for w in words if w and len(w) >= 4)
+            for label in (source.name, *source.aliases):
+                fields.setdefault(label, set()).add(source.name)
+    v = words.vocabulary()
+    for word in (*v.fund_titles, *v.goal_titles, *v.indicator_titles, *v.level1, *v.level2):
+        fields.setdefault(word, set())
+    return {w: frozenset(f) for w, f in fields.items() if w}
 
 
-def snap(text: str, beside: frozenset[str] = frozenset()) -> str:
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """The words a cell alone is snapped to: those of `_fields` four characters long or more (a
+    shorter one is too near too much). Labels are not data: a misread one only stops the reader. The
+    titles and level names are here so that one of them is never taken for a label near it ("绩效指标",
+    a title, is one character from "时效指标", a level), and a level name read a character off is the
+    level ("服务对象满意度指旨标")."""
+    return frozenset(w for w in _fields() if len(w) >= 4)
+
+
+def snap(text: str, beside: frozenset[str] = frozenset(), words: frozenset[str] | None = None) -> str:
     """A cell holding a template label with one character misread (a seal or a speck over it) gets
-    that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells;
+    that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells
+(their lines joined: a label is no paragraph, which no label is within a character of);
     `beside`: the labels the cell's row prints elsewhere, which it is not ("级指标" in the row of
-    "二级指标" and "三级指标" is "一级指标": a form prints a column label once)."""
-    core = _core(text)
-    if len(core) < 3 or "\n" in core or core in _vocabulary() or not re.search(r"[\u4e00-\u9fff]", core):
+    "二级指标" and "三级指标" is "一级指标": a form prints a column label once); `words`: the labels
+    it may be (default `_vocabulary`)."""
+    words = _vocabulary() if words is None else words
+    flat = text.replace("\n", "")  # a label wrapped in its cell is matched whole, as the reader matches it
+    core = _core(flat)
+    if len(core) < 3 or core in _fields() or not re.search(r"[\u4e00-\u9fff]", core):
         return text
-    near = [w for w in _vocabulary() - beside if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
+    near = [w for w in words - beside if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
     lost = [w for w in near if len(w) == len(core) + 1]  # a character lost: the commonest miss
     if len(lost) == 1:
         near = lost
     if len(near) != 1:
         return text
-    return text.replace(core, near[0], 1)
+    return flat.replace(core, near[0], 1)
 
 
 def snap_row(row: Sequence[str], fixes: Sequence[str | None]) -> tuple[list[str], list[str | None]]:
     """A row of cells (their texts and the corrections already made) with a label near several
     snapped to the one its row does not already print, recorded; a cell already corrected is left
-    as it is."""
-    printed = {_core(t) for t in row if t}
+    as it is. In a row of column labels (two or more of its other cells are labels exactly) a cell may
+    also be a label of three characters, not one naming a field its row already names: "执行串", one
+    from 执行率 and from 执行数, beside 全年执行数 (the executed amount) is 执行率."""
+    cores = [_core(t) if t else "" for t in row]
+    printed = set(cores)
     texts, notes = list(row), list(fixes)
     for c, text in enumerate(row):
-        if text and fixes[c] is None:
-            snapped = snap(text, frozenset(printed - {_core(text)}))
-            if snapped != text:
-                texts[c], notes[c] = snapped, f"label {text!r}→{snapped!r} (not another of its row)"
+        if not text or fixes[c] is not None:
+            continue
+        others = [w for k, w in enumerate(cores) if k != c and w in _fields() and _fields()[w]]
+        beside = frozenset(printed - {cores[c]})
+        snapped = snap(text, beside)
+        if snapped == text and len(others) >= 2:
+            named = frozenset().union(*(_fields()[w] for w in others))
+            words = frozenset(w for w, f in _fields().items() if len(w) >= 3 and f and not f <= named)
+            snapped = snap(text, beside, words)
+        if snapped != text:
+            texts[c], notes[c] = snapped, f"label {text!r}→{snapped!r} (not another of its row)"
     return texts, notes
 
 
 def _core(text: str) -> str:
-    """A label's words: without the colon after it or the asterisk of a required field."""
-    return text.strip().rstrip(":：").lstrip("*＊")
+    """A label's words: without the colon after it, the asterisk of a required field or a note in
+    brackets after it ("执行率（%）", "产出指标（50分）")."""
+    return _NOTE.sub("", text.strip().rstrip(":：").lstrip("*＊"))
+
+
+_NOTE = re.compile(r"(?<=[\u4e00-\u9fff])[（(][^（）()\n]*[）)]$")
 
 
 def _distance(a: str, b: str) -> int:

@@ -208,7 +208,7 @@ def _shifted(grid: OcrGrid, dx: float) -> OcrGrid:
 def attach(forms: list, pages: dict[int, OcrPage]) -> list:
     """Each form printed on a scanned page, with its `OcrReading`: engine, version and every
     non-empty cell of its scanned pages, with confidence, box and correction; and a second read
-    (`recognise.second_reads`) of each one-line number no check covers (a target, an actual:
+    (`recognise.second_reads`) of each one-line value no check covers (a target, an actual:
     `facts.ocr_trust.unchecked`), the only ones it is compared for. The numbers the rules cover are
     not read twice (a misread there breaks a rule): 58 of 202 recognitions on a corpus page were
     second reads, most of fund amounts and scores (bench/README.md)."""
