@@ -94,7 +94,7 @@ def _vocabulary() -> frozenset[str]:
 def snap(text: str, beside: frozenset[str] = frozenset(), words: frozenset[str] | None = None) -> str:
     """A cell holding a template label with one character misread (a seal or a speck over it) gets
     that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells
-(their lines joined: a label is no paragraph, which no label is within a character of);
+    (their lines joined: a label is no paragraph, which no label is within a character of);
     `beside`: the labels the cell's row prints elsewhere, which it is not ("级指标" in the row of
     "二级指标" and "三级指标" is "一级指标": a form prints a column label once); `words`: the labels
     it may be (default `_vocabulary`)."""
