@@ -217,8 +217,9 @@ _UNTRUSTED = 0.02  # of a page's glyphs: this many unmapped or impossible charac
 def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
     """Why the page's text layer cannot be trusted, or None: its fonts leave codes without a character
     (no /ToUnicode and no encoding to read them by: pdfium's unicode-map error), or give characters
-    no printed form holds (private-use code points, control characters, unassigned ones; counted
-    in `text`, the page's text as pdfium gives it). Such a text layer exists but says nothing true
+    no printed form holds (private-use code points, control characters, unassigned ones, or the
+    letters of Latin-1 and Latin Extended a font mapping its glyphs to one-byte codes gives:
+    "项目资金ÿ万元Ā"; counted in `text`, the page's text as pdfium gives it). Such a text layer exists but says nothing true
     about the page; its glyphs still draw the form, so the page is read from its image like a scan.
     A stray glyph or two (a symbol font's tick) is tolerated: `_UNTRUSTED` of the glyphs and at
     least three."""
@@ -227,6 +228,7 @@ def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
     least = max(3, _UNTRUSTED * printed)
     impossible = sum(n for ch, n in counts.items() if ch == "\ufffd" or (
         not ch.isspace() and unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs")))
+    latin = sum(n for ch, n in counts.items() if _MOJIBAKE <= ch <= "\u024f" and ch not in _SIGNS)
     from .glyphs import address, bare
 
     has_error, page = bare("FPDFText_HasUnicodeMapError"), address(textpage.raw)
@@ -236,7 +238,15 @@ def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
     if impossible >= least:
         return (f"{impossible} of its {printed} characters are private-use, control or unassigned "
                 "code points")
+    if latin >= least:  # a font mapping its glyphs to one-byte codes: "项目资金ÿ万元Ā" for （万元）
+        return (f"{latin} of its {printed} characters are Latin-1 or Latin Extended letters or marks "
+                f"({''.join(sorted(ch for ch in counts if _MOJIBAKE <= ch <= chr(0x24F) and ch not in _SIGNS))[:12]}), "
+                "which no form prints")
     return None
+
+
+_MOJIBAKE = "\u00a1"  # from here to U+024F: letters and marks of Latin-1 and Latin Extended
+_SIGNS = frozenset("×÷°±·²³µ§¥£¢©®¼½¾\u00a0\u00ad")  # … but the signs and spaces forms do print
 
 
 def _open(path: Path, max_pages: int | None) -> pdfium.PdfDocument:

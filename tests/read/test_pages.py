@@ -264,6 +264,19 @@ def test_a_text_layer_that_cannot_be_trusted_is_found_page_by_page(pdf):
     assert all(why in reason for _, reason in info.unreadable)
 
 
+def test_a_text_layer_of_latin_letters_among_ideographs_is_not_trusted():
+    """Ghostscript rewriting a browser's print maps some glyphs to one-byte codes: "项目资金ÿ万元Ā" for
+    项目资金（万元）, "P年结转资金" for 上年结转资金, "g30个" for ≥30个. Forms print no Latin-1 or Latin
+    Extended letters (×, °, · and the like they do): every page is untrusted, read from its image,
+    never loaded as its text layer says (it loaded "中控¿备间" and "g30个" before, unflagged). The
+    fixture: `gs -sDEVICE=pdfwrite` (10.0) over a page of bench/make_chromium_looks.py."""
+    from pipeline.read.pdf import inspect
+
+    info = inspect(PAGES / "440303221550216305000.chromium-gs.mojibake.pdf")
+    assert [p for p, _ in info.unreadable] == list(range(1, info.pages + 1)) == list(info.scanned)
+    assert all("Latin-1 or Latin Extended letters" in why and "ÿ" in why for _, why in info.unreadable)
+
+
 def test_a_readable_text_layer_is_trusted():
     from pipeline.extract import _unlabelled
     from pipeline.read.grids import scan
