@@ -216,7 +216,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
                     off = glyphs.off_page(chars, box[1], box[3])  # judged once the ruling is known
                     chars = [ch for ch in chars if ch not in off] if off else chars
-                    drawn = glyphs.misdrawn([ch for ch in chars if not ch.hidden], box[1], box[3])
+                    drawn = glyphs.misdrawn([ch for ch in chars if ch.clip is None], box[1], box[3])  # shown
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
                     if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
@@ -482,7 +482,7 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts
                                              if anchor[(r, c)] != anchor[(r, c + 1)])
         for part in _cut_at_borders(run, borders) if borders else (run,):
             first = part[0]  # inside the table: the run starts there, and borders are inside
-            clipped = _clip_middle(first.clip) if first.hidden else None
+            clipped = _clip_middle(first.clip) if first.clip is not None else None  # `hidden`
             x, y = clipped if clipped in cut_at else (first.cx, first.cy)
             cell = anchor[(row_of.index(y), col_of.index(x))]
             placed.setdefault(cell, []).extend(part)
@@ -502,7 +502,7 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts
             full.append((r, c))
         # by character centres: glyphs overhang a border they are printed against; a clipped tail
         # runs on past the table's edge, and its column is the last one all the same
-        middles = [ch.cx for ch in chars]
+        middles = list(map(glyphs._CX, chars))
         spans[r][c] = (min(middles), min(max(middles), right))
     return Grid(
         page=page_no,
@@ -526,11 +526,14 @@ def _fills(lines: list[list[glyphs.Char]], bottom: float) -> bool:
     `LINE` em. A producer that clips text to the row prints such a cell the same whether its text
     ends there or goes on (`forms.reader`: `may_be_cut`)."""
     last = lines[-1]
-    size = max(ch.size for ch in last)
-    bases = [max(ch.base for ch in line) for line in lines]
-    steps = sorted(a - b for a, b in zip(bases, bases[1:]))
-    pitch = steps[len(steps) // 2] if steps else LINE * size  # the median: a blank line is two
-    return min(ch.base for ch in last) - _DESCENT * size - bottom < pitch
+    size = max(map(glyphs._SIZE, last))
+    if len(lines) < 2:  # one line: no spacing to measure
+        pitch = LINE * size
+    else:
+        bases = [max(map(glyphs._BASE, line)) for line in lines]
+        steps = sorted(a - b for a, b in zip(bases, bases[1:]))
+        pitch = steps[len(steps) // 2]  # the median: a blank line is two
+    return min(map(glyphs._BASE, last)) - _DESCENT * size - bottom < pitch
 
 
 UNDER = 1.0  # em: text this close under a table's bottom edge (or under such text) may be a cut cell's
@@ -708,7 +711,9 @@ def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[g
     whatever follows (a "）" whose advance ends where the next cell's text happens to start)."""
     parts = [[run[0]]]
     for a, b in zip(run, run[1:]):
-        em = max(a.size, b.size)
+        em, other = a.size, b.size
+        if other > em:  # max(a.size, b.size), inline: a glyph's cost
+            em = other
         tol = glyphs.TOUCH * em
         set_on = -_INSIDE * em <= b.x0 - a.x1 <= tol
         k = bisect_left(borders, a.ink1 - tol)  # the first border at or right of the first's ink
