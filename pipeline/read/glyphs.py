@@ -38,6 +38,7 @@ SCRIPT_GAP = 0.3
 TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
 _X0, _X1, _SIZE, _BASE, _CX, _CY, _TEXT = (attrgetter(name) for name in ("x0", "x1", "size", "base", "cx", "cy",
                                                                          "text"))  # (for `map`)
+_ALONG = attrgetter("x0", "x1", "text", "size")
 
 
 class _Kept:
@@ -166,41 +167,72 @@ def ruled_lines(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list[Seg
 
 def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
     """(points on the page as displayed through `turn`, stroked, filled) of every subpath the page
-    paints, form XObjects included."""
+    paints, form XObjects included. pdfium's functions are called through `_path_calls` (addresses
+    as plain ints), a page's hundreds of objects and their segments at half the cost of its
+    bindings' argument conversion."""
     raw = pdfium.raw
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    x, y = ctypes.c_float(), ctypes.c_float()
+    (count_objects, get_object, get_type, count_form, get_form_object, get_matrix, draw_mode,
+     count_segments, get_segment, get_point, segment_type) = _path_calls()
+    form, path, moveto = raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_SEGMENT_MOVETO
+    modes = (ctypes.c_int * 2)()
+    at_fill, at_stroke = ctypes.byref(modes, 0), ctypes.byref(modes, 4)
+    point = (ctypes.c_float * 2)()
+    at_x, at_y = ctypes.byref(point, 0), ctypes.byref(point, 4)
     matrix = raw.FS_MATRIX()
+    at_matrix = ctypes.byref(matrix)
 
     def placed(obj, outer: tuple[float, ...]) -> tuple[float, ...]:
-        if not raw.FPDFPageObj_GetMatrix(obj, matrix):
+        if not get_matrix(obj, at_matrix):
             return outer
         a1, b1, c1, d1, e1, f1 = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
         a2, b2, c2, d2, e2, f2 = outer
         return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
                 e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
 
-    def walk(objects: Iterator, outer: tuple[float, ...]):
-        for obj in objects:
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_FORM:
-                yield from walk((raw.FPDFFormObj_GetObject(obj, k)
-                                 for k in range(raw.FPDFFormObj_CountObjects(obj))), placed(obj, outer))
-            elif kind == raw.FPDF_PAGEOBJ_PATH:
-                a, b, c, d, e, f = placed(obj, outer)
-                raw.FPDFPath_GetDrawMode(obj, fill, stroke)
-                subpaths: list[list[tuple[float, float]]] = []
-                for k in range(raw.FPDFPath_CountSegments(obj)):
-                    segment = raw.FPDFPath_GetPathSegment(obj, k)
-                    raw.FPDFPathSegment_GetPoint(segment, x, y)
-                    if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_MOVETO or not subpaths:
-                        subpaths.append([])
-                    subpaths[-1].append((x.value * a + y.value * c + e, x.value * b + y.value * d + f))
-                for points in subpaths:
-                    yield points, bool(stroke.value), fill.value != 0
+    found: list[tuple[list[tuple[float, float]], bool, bool]] = []
 
-    yield from walk((raw.FPDFPage_GetObject(page.raw, k) for k in range(raw.FPDFPage_CountObjects(page.raw))),
-                    turn)
+    def walk(objects: list, outer: tuple[float, ...]) -> None:
+        for obj in objects:
+            kind = get_type(obj)
+            if kind == form:
+                walk([get_form_object(obj, k) for k in range(count_form(obj))], placed(obj, outer))
+            elif kind == path:
+                a, b, c, d, e, f = placed(obj, outer)
+                draw_mode(obj, at_fill, at_stroke)
+                fill, stroke = modes[:]
+                subpaths: list[list[tuple[float, float]]] = []
+                for k in range(count_segments(obj)):
+                    segment = get_segment(obj, k)
+                    get_point(segment, at_x, at_y)
+                    x, y = point[:]
+                    if segment_type(segment) == moveto or not subpaths:
+                        subpaths.append([])
+                    subpaths[-1].append((x * a + y * c + e, x * b + y * d + f))
+                shown = bool(stroke), fill != 0
+                found.extend((points, *shown) for points in subpaths)
+
+    handle = address(page.raw)
+    walk([get_object(handle, k) for k in range(count_objects(handle))], turn)
+    return iter(found)
+
+
+@functools.cache
+def _path_calls() -> tuple:
+    """The pdfium functions `_subpaths` calls, each typed to take and give addresses as ints
+    (`ctypes.c_void_p`): FPDFPage_CountObjects, _GetObject, FPDFPageObj_GetType, FPDFFormObj_
+    CountObjects, _GetObject, FPDFPageObj_GetMatrix, FPDFPath_GetDrawMode, _CountSegments,
+    _GetPathSegment, FPDFPathSegment_GetPoint, _GetType."""
+    p, i, v = ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p
+
+    def typed(name: str, restype, *argtypes):
+        return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(getattr(pdfium.raw, name), ctypes.c_void_p).value)
+
+    return (typed("FPDFPage_CountObjects", i, p), typed("FPDFPage_GetObject", v, p, i),
+            typed("FPDFPageObj_GetType", i, p), typed("FPDFFormObj_CountObjects", i, p),
+            typed("FPDFFormObj_GetObject", v, p, ctypes.c_ulong), typed("FPDFPageObj_GetMatrix", i, p, p),
+            typed("FPDFPath_GetDrawMode", i, p, p, p), typed("FPDFPath_CountSegments", i, p),
+            typed("FPDFPath_GetPathSegment", v, p, i), typed("FPDFPathSegment_GetPoint", i, p, p, p),
+            typed("FPDFPathSegment_GetType", i, p))
 
 
 def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
@@ -536,6 +568,12 @@ def lines(chars) -> list[list[Char]]:
     positions alone (ties broken by the character), whatever order the producer wrote them in."""
     if len(chars) < 2:  # a cell of one glyph: nothing to sort
         return [list(chars)] if chars else []
+    bases = list(map(_BASE, chars))
+    first = bases[0]
+    if first == first and bases.count(first) == len(bases):  # one baseline (and no NaN): no tuple key
+        line = sorted(chars, key=_ALONG)  # the key below less its baseline, made by `attrgetter`
+        if first - first <= BASELINE * line[0].size:  # (as the loop below would find)
+            return [line]
     found: list[list[Char]] = []
     for ch in sorted(chars, key=lambda c: (-c.base, c.x0, c.x1, c.text, c.size)):
         if found and found[-1][0].base - ch.base <= BASELINE * found[-1][0].size:

@@ -626,7 +626,7 @@ def _cut_cells(chars: list[glyphs.Char], found: list[_Outline],
     Hidden glyphs outside every table are left to the rules that place them: the copies of a
     merged cell's label Calc draws on every page the cell spans (`_cut_region`), and the text a
     too-wide sheet continues on its spill page (`page_runs`)."""
-    hidden = [ch for ch in chars if ch.hidden]
+    hidden = [ch for ch in chars if ch.clip is not None]  # `hidden`, without a property call a glyph
     if not hidden:
         return ()
     tables = [(o.cols[0][0], o.rows[-1][1], o.cols[-1][1], o.rows[0][0]) for o in found]
@@ -709,18 +709,20 @@ def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[g
     set on across a border, or ink across it (punctuation hung past it), keeps the run whole; but a
     border inside the blank end of the first glyph's advance is that glyph hung past its cell's edge,
     whatever follows (a "）" whose advance ends where the next cell's text happens to start)."""
-    parts = [[run[0]]]
+    touch, count = glyphs.TOUCH, len(borders)
+    part = [run[0]]
+    parts = [part]
     for a, b in zip(run, run[1:]):
         em, other = a.size, b.size
         if other > em:  # max(a.size, b.size), inline: a glyph's cost
             em = other
-        tol = glyphs.TOUCH * em
-        set_on = -_INSIDE * em <= b.x0 - a.x1 <= tol
+        tol = touch * em
         k = bisect_left(borders, a.ink1 - tol)  # the first border at or right of the first's ink
-        if k < len(borders) and borders[k] <= b.ink0 + tol and (not set_on or any(
-                a.ink1 + tol < x < a.x1 - tol for x in borders[k:] if x <= b.ink0 + tol)):
-            parts.append([])
-        parts[-1].append(b)
+        if k < count and borders[k] <= b.ink0 + tol and (not -_INSIDE * em <= b.x0 - a.x1 <= tol or any(
+                a.ink1 + tol < x < a.x1 - tol for x in borders[k:] if x <= b.ink0 + tol)):  # not set on, or
+            part = []  # hung past the border
+            parts.append(part)
+        part.append(b)
     return parts
 
 
