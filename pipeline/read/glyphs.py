@@ -351,10 +351,13 @@ def _clip_box(obj: int, turn: Matrix) -> tuple[float, float, float, float] | Non
     if not clip:
         return None
     clip = ctypes.c_void_p(clip)
+    paths = count_paths(clip)
+    if paths <= 0:  # most text objects: pdfium gives each a clip, mostly of no path
+        return None
     x, y = ctypes.c_float(), ctypes.c_float()
     at_x, at_y, pointer = ctypes.byref(x), ctypes.byref(y), ctypes.c_void_p
     box: list[float] | None = None
-    for k in range(count_paths(clip)):
+    for k in range(paths):
         xs, ys = [], []
         for s in range(count_segments(clip, k)):
             segment = segment_of(clip, k, s)

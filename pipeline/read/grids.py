@@ -486,9 +486,15 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts
             x, y = clipped if clipped in cut_at else (first.cx, first.cy)
             cell = anchor[(row_of.index(y), col_of.index(x))]
             placed.setdefault(cell, []).extend(part)
-    data = [["" for _ in cols] for _ in rows]
-    spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
-    across = {(r, c): (cols[c][0], cols[max(k for k in range(c, len(cols)) if anchor[(r, k)] == (r, c))][1])
+    data = [[""] * len(cols) for _ in rows]
+    spans: list[list[tuple[float, float] | None]] = [[None] * len(cols) for _ in rows]
+    # each region's extent across, on its top row: from its own column to the last column of that
+    # row it holds (found from the row's right end back to its own column, by `list.index`)
+    backwards: dict[int, list[tuple[int, int]]] = {}
+    for r, _ in placed:
+        if r not in backwards:
+            backwards[r] = [anchor[(r, k)] for k in range(len(cols) - 1, -1, -1)]
+    across = {(r, c): (cols[c][0], cols[len(cols) - 1 - backwards[r].index((r, c), 0, len(cols) - c)][1])
               for r, c in placed}
     margins = glyphs.margins((across[cell], chars) for cell, chars in placed.items())
     bottom_of: dict[tuple[int, int], float] = {}  # each region's bottom border
