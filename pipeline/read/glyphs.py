@@ -39,6 +39,7 @@ TOUCH = 0.1  # a glyph starting this close to where the previous one's advance e
 _X0, _X1, _SIZE, _BASE, _CX, _CY, _TEXT = (attrgetter(name) for name in ("x0", "x1", "size", "base", "cx", "cy",
                                                                          "text"))  # (for `map`)
 _ALONG = attrgetter("x0", "x1", "text", "size")
+_TILTED = attrgetter("tilted")
 
 
 class _Kept:
@@ -329,7 +330,7 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         spaced = False
         out.append(ch)
         index.append(i)
-    if sum(c.tilted for c in out) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
+    if sum(map(_TILTED, out)) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
         r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
         for k, i in enumerate(index):
             if lib.FPDFText_GetFillColor(textpage.raw, i, r, g, b, alpha):

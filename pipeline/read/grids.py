@@ -756,7 +756,7 @@ def _regions(cells) -> dict[tuple[int, int], tuple[int, int]]:
                 union((r, c), (r, c + 1))
             if r + 1 < n and not (cells[r][c].bottom or cells[r + 1][c].top):
                 union((r, c), (r + 1, c))
-    return {(r, c): find((r, c)) for r in range(n) for c in range(m)}
+    return {(r, c): find((r, c)) if (r, c) in parent else (r, c) for r in range(n) for c in range(m)}
 
 
 class _Spans:
