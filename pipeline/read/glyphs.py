@@ -17,6 +17,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from operator import attrgetter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -37,6 +38,10 @@ SPACE = 0.15  # a gap this wide between two glyphs of a line is a word space
 # such a gap is a space only where a space glyph is printed or it is wider than this
 SCRIPT_GAP = 0.3
 TOUCH = 0.1  # a glyph starting this close to where the previous one's advance ends is set after it
+_X0, _X1, _SIZE, _BASE, _CX, _CY, _TEXT = (attrgetter(name) for name in ("x0", "x1", "size", "base", "cx", "cy",
+                                                                         "text"))  # (for `map`)
+_ALONG = attrgetter("x0", "x1", "text", "size")
+_TILTED = attrgetter("tilted")
 
 
 class _Kept:
@@ -165,41 +170,72 @@ def ruled_lines(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list[Seg
 
 def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
     """(points on the page as displayed through `turn`, stroked, filled) of every subpath the page
-    paints, form XObjects included."""
+    paints, form XObjects included. pdfium's functions are called through `_path_calls` (addresses
+    as plain ints), a page's hundreds of objects and their segments at half the cost of its
+    bindings' argument conversion."""
     raw = pdfium.raw
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    x, y = ctypes.c_float(), ctypes.c_float()
+    (count_objects, get_object, get_type, count_form, get_form_object, get_matrix, draw_mode,
+     count_segments, get_segment, get_point, segment_type) = _path_calls()
+    form, path, moveto = raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_SEGMENT_MOVETO
+    modes = (ctypes.c_int * 2)()
+    at_fill, at_stroke = ctypes.byref(modes, 0), ctypes.byref(modes, 4)
+    point = (ctypes.c_float * 2)()
+    at_x, at_y = ctypes.byref(point, 0), ctypes.byref(point, 4)
     matrix = raw.FS_MATRIX()
+    at_matrix = ctypes.byref(matrix)
 
     def placed(obj, outer: tuple[float, ...]) -> tuple[float, ...]:
-        if not raw.FPDFPageObj_GetMatrix(obj, matrix):
+        if not get_matrix(obj, at_matrix):
             return outer
         a1, b1, c1, d1, e1, f1 = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
         a2, b2, c2, d2, e2, f2 = outer
         return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
                 e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
 
-    def walk(objects: Iterator, outer: tuple[float, ...]):
-        for obj in objects:
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_FORM:
-                yield from walk((raw.FPDFFormObj_GetObject(obj, k)
-                                 for k in range(raw.FPDFFormObj_CountObjects(obj))), placed(obj, outer))
-            elif kind == raw.FPDF_PAGEOBJ_PATH:
-                a, b, c, d, e, f = placed(obj, outer)
-                raw.FPDFPath_GetDrawMode(obj, fill, stroke)
-                subpaths: list[list[tuple[float, float]]] = []
-                for k in range(raw.FPDFPath_CountSegments(obj)):
-                    segment = raw.FPDFPath_GetPathSegment(obj, k)
-                    raw.FPDFPathSegment_GetPoint(segment, x, y)
-                    if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_MOVETO or not subpaths:
-                        subpaths.append([])
-                    subpaths[-1].append((x.value * a + y.value * c + e, x.value * b + y.value * d + f))
-                for points in subpaths:
-                    yield points, bool(stroke.value), fill.value != 0
+    found: list[tuple[list[tuple[float, float]], bool, bool]] = []
 
-    yield from walk((raw.FPDFPage_GetObject(page.raw, k) for k in range(raw.FPDFPage_CountObjects(page.raw))),
-                    turn)
+    def walk(objects: list, outer: tuple[float, ...]) -> None:
+        for obj in objects:
+            kind = get_type(obj)
+            if kind == form:
+                walk([get_form_object(obj, k) for k in range(count_form(obj))], placed(obj, outer))
+            elif kind == path:
+                a, b, c, d, e, f = placed(obj, outer)
+                draw_mode(obj, at_fill, at_stroke)
+                fill, stroke = modes[:]
+                subpaths: list[list[tuple[float, float]]] = []
+                for k in range(count_segments(obj)):
+                    segment = get_segment(obj, k)
+                    get_point(segment, at_x, at_y)
+                    x, y = point[:]
+                    if segment_type(segment) == moveto or not subpaths:
+                        subpaths.append([])
+                    subpaths[-1].append((x * a + y * c + e, x * b + y * d + f))
+                shown = bool(stroke), fill != 0
+                found.extend((points, *shown) for points in subpaths)
+
+    handle = address(page.raw)
+    walk([get_object(handle, k) for k in range(count_objects(handle))], turn)
+    return iter(found)
+
+
+@functools.cache
+def _path_calls() -> tuple:
+    """The pdfium functions `_subpaths` calls, each typed to take and give addresses as ints
+    (`ctypes.c_void_p`): FPDFPage_CountObjects, _GetObject, FPDFPageObj_GetType, FPDFFormObj_
+    CountObjects, _GetObject, FPDFPageObj_GetMatrix, FPDFPath_GetDrawMode, _CountSegments,
+    _GetPathSegment, FPDFPathSegment_GetPoint, _GetType."""
+    p, i, v = ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p
+
+    def typed(name: str, restype, *argtypes):
+        return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(getattr(pdfium.raw, name), ctypes.c_void_p).value)
+
+    return (typed("FPDFPage_CountObjects", i, p), typed("FPDFPage_GetObject", v, p, i),
+            typed("FPDFPageObj_GetType", i, p), typed("FPDFFormObj_CountObjects", i, p),
+            typed("FPDFFormObj_GetObject", v, p, ctypes.c_ulong), typed("FPDFPageObj_GetMatrix", i, p, p),
+            typed("FPDFPath_GetDrawMode", i, p, p, p), typed("FPDFPath_CountSegments", i, p),
+            typed("FPDFPath_GetPathSegment", v, p, i), typed("FPDFPathSegment_GetPoint", i, p, p, p),
+            typed("FPDFPathSegment_GetType", i, p))
 
 
 def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
@@ -218,11 +254,14 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     lib = pdfium.raw
     raw = address(textpage.raw)
     is_generated, loose_box, char_box, get_matrix, font_size, origin = _bare()
-    matrix, rect = lib.FS_MATRIX(), lib.FS_RECTF()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    at_matrix, at_rect, at_ox, at_oy = (ctypes.byref(v) for v in (matrix, rect, ox, oy))
-    at_left, at_right, at_bottom, at_top = (ctypes.byref(v) for v in (left, right, bottom, top))
+    matrix = lib.FS_MATRIX()
+    at_matrix = ctypes.byref(matrix)
+    # the out-parameters as two arrays, each read in one slice: the loose box (an FS_RECTF: left,
+    # top, right, bottom, floats) and the ink box (left, right, bottom, top) with the origin (x, y)
+    loose = (ctypes.c_float * 4)()
+    at_loose = ctypes.byref(loose)
+    ink = (ctypes.c_double * 6)()
+    at_left, at_right, at_bottom, at_top, at_ox, at_oy = (ctypes.byref(ink, 8 * k) for k in range(6))
     ta, tb, tc, td, te, tf = turn
     upright = turn == IDENTITY
     new = object.__new__
@@ -234,50 +273,50 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
     index: list[int] = []
     count = textpage.count_chars()
     codes = _codes(textpage, count)  # radicals named as the ideographs they draw (`ideographs`)
+    if codes is None:
+        codes = [UNIFIED.get(code) or chr(code) if code <= 0x10FFFF else "\ufffd"
+                 for code in (lib.FPDFText_GetUnicode(textpage.raw, i) for i in range(count))]
     spaced = False
-    for i in range(count):
-        if codes is None:
-            code = lib.FPDFText_GetUnicode(textpage.raw, i)
-            text = UNIFIED.get(code) or chr(code) if code <= 0x10FFFF else "\ufffd"
-            if code == 0 or text.isspace():
-                spaced = spaced or (code != 0 and text == " " and is_generated(raw, i) != 1)
-                continue
-        else:
-            text = codes[i]
-            if text == "\0" or text.isspace():
-                spaced = spaced or (text == " " and is_generated(raw, i) != 1)
-                continue
-        if not loose_box(raw, i, at_rect):  # x: the glyph's advance
+    last = 0  # the text object of the glyph before: its glyphs follow one another
+    for i, text in enumerate(codes):
+        if text == "\0" or text.isspace():
+            spaced = spaced or (text == " " and is_generated(raw, i) != 1)
+            continue
+        if not loose_box(raw, i, at_loose):  # x: the glyph's advance
             raise pdfium.PdfiumError("Failed to get charbox.")
-        x0, y0, x1, y1 = rect.left, rect.bottom, rect.right, rect.top
         if not char_box(raw, i, at_left, at_right, at_bottom, at_top):
             raise pdfium.PdfiumError("Failed to get charbox.")
-        ink0, inky0, ink1, inky1 = left.value, bottom.value, right.value, top.value
         obj = text_object(raw, i)
-        placed = placing.get(obj) if obj else None
-        if placed is None:
-            size, angle, em, ma, mb = 0.0, 0.0, 0.0, 0.0, 0.0
-            if get_matrix(raw, i, at_matrix):
-                ma, mb, em = matrix.a, matrix.b, font_size(raw, i)
-                size = em * math.hypot(matrix.c, matrix.d)
-                if matrix.b or not upright:
-                    angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
-            placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None, _tilted(angle))
-            if obj:
-                placing[obj] = placed
-        size, angle, em, ma, mb, box, tilted = placed
+        if obj != last or not obj:
+            placed = placing.get(obj) if obj else None
+            if placed is None:
+                size, angle, em, ma, mb = 0.0, 0.0, 0.0, 0.0, 0.0
+                if get_matrix(raw, i, at_matrix):
+                    ma, mb, em = matrix.a, matrix.b, font_size(raw, i)
+                    size = em * math.hypot(matrix.c, matrix.d)
+                    if matrix.b or not upright:
+                        angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
+                placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None, _tilted(angle))
+                if obj:
+                    placing[obj] = placed
+            size, angle, em, ma, mb, box, tilted = placed
+            sized = size > 0
+            least = max(size, 1.0)  # the size a glyph of a sized object is given
+            last = obj
         has_origin = origin(raw, i, at_ox, at_oy)
-        if x0 == ink0 and y0 == inky0 and x1 == ink1 and y1 == inky1 and has_origin and size > 0 and not mb \
+        x0, y1, x1, y0 = loose[:]
+        ink0, ink1, inky0, inky1, ox, oy = ink[:]
+        if x0 == ink0 and y0 == inky0 and x1 == ink1 and y1 == inky1 and has_origin and sized and not mb \
                 and ma > 0 and unicodedata.east_asian_width(text) in "WF":
             # pdfium knew no advance (its "loose" box is the ink): a full-width glyph (an ideograph)
             # is one em wide from its origin, the em across as the text matrix scales it
-            x0, x1 = ox.value, ox.value + em * ma
+            x0, x1 = ox, ox + em * ma
         if not upright:
             x0, y0, x1, y1 = _box(turn, x0, y0, x1, y1)
             ink0, inky0, ink1, inky1 = _box(turn, ink0, inky0, ink1, inky1)
-        if not size > 0:
-            size = y1 - y0  # no matrix: the font's box, too tall for some fonts but never empty
-        base = tb * ox.value + td * oy.value + tf if has_origin else y0
+        # no matrix: the font's box, too tall for some fonts but never empty
+        em_size = least if sized else max(y1 - y0, 1.0)
+        base = tb * ox + td * oy + tf if has_origin else y0
         hidden = None
         if box is not None:
             cx0, cy0, cx1, cy1 = box
@@ -286,15 +325,14 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
             if not (cx0 - _CLIP_TOL <= mx <= cx1 + _CLIP_TOL and cy0 - _CLIP_TOL <= my <= cy1 + _CLIP_TOL):
                 hidden = box
         ch = new(Char)
-        size = max(size, 1.0)
-        ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=size,
+        ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=em_size,
                            inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced,
-                           clip=hidden, cx=(x0 + x1) / 2, cy=base + 0.35 * size,  # as `Char.cx`, `cy`,
+                           clip=hidden, cx=(x0 + x1) / 2, cy=base + 0.35 * em_size,  # as `Char.cx`, `cy`,
                            tilted=tilted)  # `Char.tilted`
         spaced = False
         out.append(ch)
         index.append(i)
-    if sum(c.tilted for c in out) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
+    if sum(map(_TILTED, out)) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
         r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
         for k, i in enumerate(index):
             if lib.FPDFText_GetFillColor(textpage.raw, i, r, g, b, alpha):
@@ -316,10 +354,13 @@ def _clip_box(obj: int, turn: Matrix) -> tuple[float, float, float, float] | Non
     if not clip:
         return None
     clip = ctypes.c_void_p(clip)
+    paths = count_paths(clip)
+    if paths <= 0:  # most text objects: pdfium gives each a clip, mostly of no path
+        return None
     x, y = ctypes.c_float(), ctypes.c_float()
     at_x, at_y, pointer = ctypes.byref(x), ctypes.byref(y), ctypes.c_void_p
     box: list[float] | None = None
-    for k in range(count_paths(clip)):
+    for k in range(paths):
         xs, ys = [], []
         for s in range(count_segments(clip, k)):
             segment = segment_of(clip, k, s)
@@ -492,7 +533,7 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
     inked = np.flatnonzero((box[:, 1] > box[:, 0]) & (box[:, 3] > box[:, 2]))
     if len(inked) < 2:
         return None
-    code = np.array([ord(flat[k].text[0]) for k in inked])
+    code = np.array([ord(ch.text[0]) for ch in flat])[inked]  # (a list's items, not numpy's indices)
     box = box[inked]
     # in the order of (x0, x1, y0, y1, character), as the glyphs were compared one by one
     order = np.lexsort((code, box[:, 3], box[:, 2], box[:, 1], box[:, 0]))
@@ -533,6 +574,12 @@ def lines(chars) -> list[list[Char]]:
     positions alone (ties broken by the character), whatever order the producer wrote them in."""
     if len(chars) < 2:  # a cell of one glyph: nothing to sort
         return [list(chars)] if chars else []
+    bases = list(map(_BASE, chars))
+    first = bases[0]
+    if first == first and bases.count(first) == len(bases):  # one baseline (and no NaN): no tuple key
+        line = sorted(chars, key=_ALONG)  # the key below less its baseline, made by `attrgetter`
+        if first - first <= BASELINE * line[0].size:  # (as the loop below would find)
+            return [line]
     found: list[list[Char]] = []
     for ch in sorted(chars, key=lambda c: (-c.base, c.x0, c.x1, c.text, c.size)):
         if found and found[-1][0].base - ch.base <= BASELINE * found[-1][0].size:
@@ -560,11 +607,13 @@ def runs(chars) -> list[list[Char]]:
                         break
                 if again:
                     continue
+            x1 = ch.x1
             if reach is None or ch.x0 - reach > GAP * ch.size:
                 out.append([])
-                reach = ch.x1
+                reach = x1
             out[-1].append(ch)
-            reach = max(reach, ch.x1)
+            if x1 > reach:  # max(reach, x1), inline: a glyph's cost
+                reach = x1
     return out
 
 
@@ -587,7 +636,10 @@ def text(chars: list[Char], across: tuple[float, float] | None = None, padding: 
     for k, line in enumerate(found):
         line_text = line[0].text
         for a, b in zip(line, line[1:]):
-            gap, em = b.x0 - a.x1, max(a.size, b.size)
+            em, other = a.size, b.size
+            if other > em:  # max(a.size, b.size), inline: a glyph's cost
+                em = other
+            gap = b.x0 - a.x1
             if gap >= SPACE * em and (b.spaced or gap >= SCRIPT_GAP * em or not _across_scripts(a.text, b.text)):
                 line_text += " "
             line_text += b.text
@@ -633,8 +685,8 @@ def margins(cells: Iterable[tuple[tuple[float, float], list[Char]]]) -> float:
     for (x0, x1), chars in cells:
         if not chars:
             continue
-        left = min(left, min(c.x0 for c in chars) - x0)
-        right = min(right, x1 - max(c.x1 for c in chars))
+        left = min(left, min(map(_X0, chars)) - x0)
+        right = min(right, x1 - max(map(_X1, chars)))
     return max(left, 0.0) + max(right, 0.0) if left < math.inf else 0.0
 
 

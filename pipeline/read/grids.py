@@ -216,7 +216,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
                     off = glyphs.off_page(chars, box[1], box[3])  # judged once the ruling is known
                     chars = [ch for ch in chars if ch not in off] if off else chars
-                    drawn = glyphs.misdrawn([ch for ch in chars if not ch.hidden], box[1], box[3])
+                    drawn = glyphs.misdrawn([ch for ch in chars if ch.clip is None], box[1], box[3])  # shown
                     if drawn:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
                     if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
@@ -483,13 +483,19 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts
                                              if anchor[(r, c)] != anchor[(r, c + 1)])
         for part in _cut_at_borders(run, borders) if borders else (run,):
             first = part[0]  # inside the table: the run starts there, and borders are inside
-            clipped = _clip_middle(first.clip) if first.hidden else None
+            clipped = _clip_middle(first.clip) if first.clip is not None else None  # `hidden`
             x, y = clipped if clipped in cut_at else (first.cx, first.cy)
             cell = anchor[(row_of.index(y), col_of.index(x))]
             placed.setdefault(cell, []).extend(part)
-    data = [["" for _ in cols] for _ in rows]
-    spans: list[list[tuple[float, float] | None]] = [[None for _ in cols] for _ in rows]
-    across = {(r, c): (cols[c][0], cols[max(k for k in range(c, len(cols)) if anchor[(r, k)] == (r, c))][1])
+    data = [[""] * len(cols) for _ in rows]
+    spans: list[list[tuple[float, float] | None]] = [[None] * len(cols) for _ in rows]
+    # each region's extent across, on its top row: from its own column to the last column of that
+    # row it holds (found from the row's right end back to its own column, by `list.index`)
+    backwards: dict[int, list[tuple[int, int]]] = {}
+    for r, _ in placed:
+        if r not in backwards:
+            backwards[r] = [anchor[(r, k)] for k in range(len(cols) - 1, -1, -1)]
+    across = {(r, c): (cols[c][0], cols[len(cols) - 1 - backwards[r].index((r, c), 0, len(cols) - c)][1])
               for r, c in placed}
     margins = glyphs.margins((across[cell], chars) for cell, chars in placed.items())
     bottom_of: dict[tuple[int, int], float] = {}  # each region's bottom border
@@ -503,7 +509,7 @@ def _grid(page_no: int, outline: _Outline, runs: list[list[glyphs.Char]], starts
             full.append((r, c))
         # by character centres: glyphs overhang a border they are printed against; a clipped tail
         # runs on past the table's edge, and its column is the last one all the same
-        middles = [ch.cx for ch in chars]
+        middles = list(map(glyphs._CX, chars))
         spans[r][c] = (min(middles), min(max(middles), right))
     return Grid(
         page=page_no,
@@ -527,11 +533,14 @@ def _fills(lines: list[list[glyphs.Char]], bottom: float) -> bool:
     `LINE` em. A producer that clips text to the row prints such a cell the same whether its text
     ends there or goes on (`forms.reader`: `may_be_cut`)."""
     last = lines[-1]
-    size = max(ch.size for ch in last)
-    bases = [max(ch.base for ch in line) for line in lines]
-    steps = sorted(a - b for a, b in zip(bases, bases[1:]))
-    pitch = steps[len(steps) // 2] if steps else LINE * size  # the median: a blank line is two
-    return min(ch.base for ch in last) - _DESCENT * size - bottom < pitch
+    size = max(map(glyphs._SIZE, last))
+    if len(lines) < 2:  # one line: no spacing to measure
+        pitch = LINE * size
+    else:
+        bases = [max(map(glyphs._BASE, line)) for line in lines]
+        steps = sorted(a - b for a, b in zip(bases, bases[1:]))
+        pitch = steps[len(steps) // 2]  # the median: a blank line is two
+    return min(map(glyphs._BASE, last)) - _DESCENT * size - bottom < pitch
 
 
 UNDER = 1.0  # em: text this close under a table's bottom edge (or under such text) may be a cut cell's
@@ -627,7 +636,7 @@ def _cut_cells(chars: list[glyphs.Char], found: list[_Outline],
     Hidden glyphs outside every table are left to the rules that place them: the copies of a
     merged cell's label Calc draws on every page the cell spans (`_cut_region`), and the text a
     too-wide sheet continues on its spill page (`page_runs`)."""
-    hidden = [ch for ch in chars if ch.hidden]
+    hidden = [ch for ch in chars if ch.clip is not None]  # `hidden`, without a property call a glyph
     if not hidden:
         return ()
     tables = [(o.cols[0][0], o.rows[-1][1], o.cols[-1][1], o.rows[0][0]) for o in found]
@@ -733,16 +742,20 @@ def _cut_at_borders(run: list[glyphs.Char], borders: list[float]) -> list[list[g
     set on across a border, or ink across it (punctuation hung past it), keeps the run whole; but a
     border inside the blank end of the first glyph's advance is that glyph hung past its cell's edge,
     whatever follows (a "）" whose advance ends where the next cell's text happens to start)."""
-    parts = [[run[0]]]
+    touch, count = glyphs.TOUCH, len(borders)
+    part = [run[0]]
+    parts = [part]
     for a, b in zip(run, run[1:]):
-        em = max(a.size, b.size)
-        tol = glyphs.TOUCH * em
-        set_on = -_INSIDE * em <= b.x0 - a.x1 <= tol
+        em, other = a.size, b.size
+        if other > em:  # max(a.size, b.size), inline: a glyph's cost
+            em = other
+        tol = touch * em
         k = bisect_left(borders, a.ink1 - tol)  # the first border at or right of the first's ink
-        if k < len(borders) and borders[k] <= b.ink0 + tol and (not set_on or any(
-                a.ink1 + tol < x < a.x1 - tol for x in borders[k:] if x <= b.ink0 + tol)):
-            parts.append([])
-        parts[-1].append(b)
+        if k < count and borders[k] <= b.ink0 + tol and (not -_INSIDE * em <= b.x0 - a.x1 <= tol or any(
+                a.ink1 + tol < x < a.x1 - tol for x in borders[k:] if x <= b.ink0 + tol)):  # not set on, or
+            part = []  # hung past the border
+            parts.append(part)
+        part.append(b)
     return parts
 
 
@@ -770,7 +783,7 @@ def _regions(cells) -> dict[tuple[int, int], tuple[int, int]]:
                 union((r, c), (r, c + 1))
             if r + 1 < n and not (cells[r][c].bottom or cells[r + 1][c].top):
                 union((r, c), (r + 1, c))
-    return {(r, c): find((r, c)) for r in range(n) for c in range(m)}
+    return {(r, c): find((r, c)) if (r, c) in parent else (r, c) for r in range(n) for c in range(m)}
 
 
 class _Spans:

@@ -32,8 +32,8 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
         if not flat:
             continue
         of_run = np.repeat(np.arange(len(runs)), [len(run) for run in runs])
-        cx = np.array([ch.cx for ch in flat])
-        cy = np.array([ch.cy for ch in flat])
+        cx = np.fromiter(map(glyphs._CX, flat), float, len(flat))
+        cy = np.fromiter(map(glyphs._CY, flat), float, len(flat))
         first = np.array([(run[0].cy, run[0].x0, run[0].cx, run[0].size) for run in runs], dtype=float)
         covered = np.zeros(len(flat), dtype=bool)  # inside some grid's area, kept or dropped by design
         printed: dict[int, list[glyphs.Char]] = {}
@@ -42,7 +42,7 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
             kept = (g.left - glyphs.TOUCH * first[:, 3] <= first[:, 1]) & (first[:, 2] <= g.right)  # `_kept`
             inside = starts[of_run] & (g.left <= cx) & (cx <= g.right) & (g.bottom <= cy) & (cy <= g.top)
             covered |= inside
-            printed[id(g)] = [flat[k] for k in np.flatnonzero(inside & kept[of_run])]
+            printed[id(g)] = [flat[k] for k in np.flatnonzero(inside & kept[of_run]).tolist()]
         loose = np.flatnonzero(~covered)
         if loose.size:
             held = _enclosed(ruling, cx[loose], cy[loose])
@@ -56,8 +56,8 @@ def check_held(path: str | Path, grids: list[Grid], rulings: dict[int, Ruling]) 
                 raise ExtractionFault(str(path), "text drawn at a slant is inside a table, in no line of "
                                       f"its cell: {glyphs.text(slanted)!r} (a seal or stamp over the form "
                                       "that is not read as one)", page_no)
-            held_chars = Counter(c for row in grid.rows for cell in row for c in cell)
-            if not Counter(ch.text for ch in printed[id(grid)]) - held_chars:
+            held_chars = Counter("".join(cell for row in grid.rows for cell in row))
+            if not Counter(map(glyphs._TEXT, printed[id(grid)])) - held_chars:
                 continue  # each character printed is held (by count): the loop below names what is not
             lost = []
             for ch in printed[id(grid)]:
