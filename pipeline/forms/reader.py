@@ -118,13 +118,14 @@ def _parted(row: Row, template: Template) -> Row:
         if j is None or cells[j].text.strip() or any(c.text.strip() for c in cells[i + 1:j]):
             continue
         text = cell.text.strip()
-        for known in _labels(template):
-            spans = text.startswith(known) and set_on(cell.span, cell.border, known, text[len(known):])
-            if spans:
-                out = out or list(cells)
-                out[i] = dataclasses.replace(cell, text=known, span=spans[0])
-                out[j] = dataclasses.replace(cells[j], text=text[len(known):], span=spans[1])
-                break
+        # the longest only: a label starting a longer one ends inside it ("主管部门及代码" run on
+        # past a border drawn after 主管部门 is that label, not 主管部门 and the value "及代码")
+        known = next((k for k in _labels(template) if text.startswith(k)), None)
+        spans = known and set_on(cell.span, cell.border, known, text[len(known):])
+        if spans:
+            out = out or list(cells)
+            out[i] = dataclasses.replace(cell, text=known, span=spans[0])
+            out[j] = dataclasses.replace(cells[j], text=text[len(known):], span=spans[1])
     return row if out is None else dataclasses.replace(row, cells=out)
 
 

@@ -275,6 +275,24 @@ def test_a_level_label_set_on_into_the_next_cell_is_parted():
     assert _parted(full, get("hubei")) is full
 
 
+def test_a_label_starting_a_longer_one_is_not_parted_from_it():
+    """A label column sized to its 4-character labels (项目名称) with "主管部门及代码" run on past
+    its border into an empty value cell: 主管部门 ends at the border, but the text is the longer
+    label, not 主管部门 and the value "及代码" (loaded as budget_unit, unflagged, before)."""
+    from pipeline.forms.reader import _parted
+    from pipeline.forms.rows import Cell, Row
+    from pipeline.forms.template import get
+
+    em = 10.0
+    row = Row((1,), [Cell("主管部门及代码", 0.0, 44.0, (2 + em / 2, 2 + 6.5 * em), border=44.0),
+                     Cell("", 44.0, 300.0, None, border=300.0)])
+    assert _parted(row, get("central")) is row
+    # the longer label set on with its value is parted where it ends, as any label
+    valued = Row((1,), [Cell("主管部门及代码区财政局", 0.0, 74.0, (2 + em / 2, 2 + 10.5 * em), border=74.0),
+                        Cell("", 74.0, 300.0, None, border=300.0)])
+    assert [c.text for c in _parted(valued, get("central")).cells] == ["主管部门及代码", "区财政局"]
+
+
 def test_a_table_ruled_past_the_page_s_edge_is_refused_saying_so():
     """Calc saves a sheet as a web page with its table wider than a Letter page; Chromium prints the
     part on the page and nothing past its edge (the 得分 columns). Refused at the table, saying so,
