@@ -130,6 +130,7 @@ def _parted(row: Row, template: Template) -> Row:
 
 
 _SAME = 0.5  # pt: a column starting this close to a border starts at it
+_LEADING_NOTE = re.compile(r"^[(（][^()（）]*[)）]")  # a note in brackets after a label: "实施单位（盖章）：…"
 
 
 @lru_cache(maxsize=None)  # a template is loaded once
@@ -422,7 +423,7 @@ class _FormReader:
             if not text.startswith(lab):
                 continue
             rest = text[len(lab):]
-            value = rest.lstrip(" \u3000")
+            value = _LEADING_NOTE.sub("", rest.lstrip(" \u3000")).lstrip(" \u3000")  # "（盖章）：…"
             if value[:1] in (":", "："):
                 return (name, value[1:].strip()) if value[1:].strip() else None
             if value and len(lab) > 2:

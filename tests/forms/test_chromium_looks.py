@@ -241,6 +241,12 @@ def test_a_header_label_run_on_within_its_cell_is_refused_and_a_colon_parts_it()
     colon = _with_cell(grids, cell, "项目实施单位：深圳市罗湖区智慧城市建设中心", span=(403.9, 450.0))
     [form] = read_forms(inspect(pdf), colon)
     assert form.implementing_unit == "深圳市罗湖区智慧城市建设中心"
+    # a note in brackets between the label and its colon is the label's ("实施单位（盖章）：")
+    noted = _with_cell(grids, cell, "项目实施单位（盖章）：深圳市罗湖区智慧城市建设中心", span=(403.9, 450.0))
+    [form] = read_forms(inspect(pdf), noted)
+    assert form.implementing_unit == "深圳市罗湖区智慧城市建设中心"
+    with pytest.raises(ExtractionFault, match="starts with the label 项目实施单位 and runs on"):
+        read_forms(inspect(pdf), _with_cell(grids, cell, "项目实施单位（盖章）深圳市罗湖区", span=(403.9, 450.0)))
 
 
 def test_a_border_parts_a_label_only_where_the_label_ends():
