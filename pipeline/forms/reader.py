@@ -121,7 +121,9 @@ def _parted(row: Row, template: Template) -> Row:
         # the longest only: a label starting a longer one ends inside it ("主管部门及代码" run on
         # past a border drawn after 主管部门 is that label, not 主管部门 and the value "及代码")
         known = next((k for k in _labels(template) if text.startswith(k)), None)
-        spans = known and set_on(cell.span, cell.border, known, text[len(known):])
+        # a note in brackets after a label is the label's ("数量指标（20分）" run on past its border)
+        spans = known and not _LEADING_NOTE.match(text[len(known):].lstrip()) and \
+            set_on(cell.span, cell.border, known, text[len(known):])
         if spans:
             out = out or list(cells)
             out[i] = dataclasses.replace(cell, text=known, span=spans[0])

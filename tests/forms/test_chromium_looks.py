@@ -297,6 +297,10 @@ def test_a_label_starting_a_longer_one_is_not_parted_from_it():
     valued = Row((1,), [Cell("主管部门及代码区财政局", 0.0, 74.0, (2 + em / 2, 2 + 10.5 * em), border=74.0),
                         Cell("", 74.0, 300.0, None, border=300.0)])
     assert [c.text for c in _parted(valued, get("central")).cells] == ["主管部门及代码", "区财政局"]
+    # nor is a note in brackets after a label: "数量指标（20分）" in a column sized to 数量指标
+    noted = Row((1,), [Cell("数量指标（20分）", 0.0, 44.0, (2 + em / 2, 2 + 7.5 * em), border=44.0),
+                       Cell("", 44.0, 300.0, None, border=300.0)])
+    assert _parted(noted, get("central")) is noted
 
 
 def test_a_table_ruled_past_the_page_s_edge_is_refused_saying_so():
