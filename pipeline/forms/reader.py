@@ -118,17 +118,21 @@ def _parted(row: Row, template: Template) -> Row:
         if j is None or cells[j].text.strip() or any(c.text.strip() for c in cells[i + 1:j]):
             continue
         text = cell.text.strip()
-        for known in _labels(template):
-            spans = text.startswith(known) and set_on(cell.span, cell.border, known, text[len(known):])
-            if spans:
-                out = out or list(cells)
-                out[i] = dataclasses.replace(cell, text=known, span=spans[0])
-                out[j] = dataclasses.replace(cells[j], text=text[len(known):], span=spans[1])
-                break
+        # the longest only: a label starting a longer one ends inside it ("主管部门及代码" run on
+        # past a border drawn after 主管部门 is that label, not 主管部门 and the value "及代码")
+        known = next((k for k in _labels(template) if text.startswith(k)), None)
+        # a note in brackets after a label is the label's ("数量指标（20分）" run on past its border)
+        spans = known and not _LEADING_NOTE.match(text[len(known):].lstrip()) and \
+            set_on(cell.span, cell.border, known, text[len(known):])
+        if spans:
+            out = out or list(cells)
+            out[i] = dataclasses.replace(cell, text=known, span=spans[0])
+            out[j] = dataclasses.replace(cells[j], text=text[len(known):], span=spans[1])
     return row if out is None else dataclasses.replace(row, cells=out)
 
 
 _SAME = 0.5  # pt: a column starting this close to a border starts at it
+_LEADING_NOTE = re.compile(r"^[(（][^()（）]*[)）]")  # a note in brackets after a label: "实施单位（盖章）：…"
 
 
 @lru_cache(maxsize=None)  # a template is loaded once
@@ -421,7 +425,7 @@ class _FormReader:
             if not text.startswith(lab):
                 continue
             rest = text[len(lab):]
-            value = rest.lstrip(" \u3000")
+            value = _LEADING_NOTE.sub("", rest.lstrip(" \u3000")).lstrip(" \u3000")  # "（盖章）：…"
             if value[:1] in (":", "："):
                 return (name, value[1:].strip()) if value[1:].strip() else None
             if value and len(lab) > 2:

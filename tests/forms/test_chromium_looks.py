@@ -241,6 +241,12 @@ def test_a_header_label_run_on_within_its_cell_is_refused_and_a_colon_parts_it()
     colon = _with_cell(grids, cell, "项目实施单位：深圳市罗湖区智慧城市建设中心", span=(403.9, 450.0))
     [form] = read_forms(inspect(pdf), colon)
     assert form.implementing_unit == "深圳市罗湖区智慧城市建设中心"
+    # a note in brackets between the label and its colon is the label's ("实施单位（盖章）：")
+    noted = _with_cell(grids, cell, "项目实施单位（盖章）：深圳市罗湖区智慧城市建设中心", span=(403.9, 450.0))
+    [form] = read_forms(inspect(pdf), noted)
+    assert form.implementing_unit == "深圳市罗湖区智慧城市建设中心"
+    with pytest.raises(ExtractionFault, match="starts with the label 项目实施单位 and runs on"):
+        read_forms(inspect(pdf), _with_cell(grids, cell, "项目实施单位（盖章）深圳市罗湖区", span=(403.9, 450.0)))
 
 
 def test_a_border_parts_a_label_only_where_the_label_ends():
@@ -273,6 +279,28 @@ def test_a_level_label_set_on_into_the_next_cell_is_parted():
     assert _parted(other, get("hubei")) is other
     full = Row((1,), [row.cells[1], dataclasses.replace(row.cells[2], text="x")])
     assert _parted(full, get("hubei")) is full
+
+
+def test_a_label_starting_a_longer_one_is_not_parted_from_it():
+    """A label column sized to its 4-character labels (项目名称) with "主管部门及代码" run on past
+    its border into an empty value cell: 主管部门 ends at the border, but the text is the longer
+    label, not 主管部门 and the value "及代码" (loaded as budget_unit, unflagged, before)."""
+    from pipeline.forms.reader import _parted
+    from pipeline.forms.rows import Cell, Row
+    from pipeline.forms.template import get
+
+    em = 10.0
+    row = Row((1,), [Cell("主管部门及代码", 0.0, 44.0, (2 + em / 2, 2 + 6.5 * em), border=44.0),
+                     Cell("", 44.0, 300.0, None, border=300.0)])
+    assert _parted(row, get("central")) is row
+    # the longer label set on with its value is parted where it ends, as any label
+    valued = Row((1,), [Cell("主管部门及代码区财政局", 0.0, 74.0, (2 + em / 2, 2 + 10.5 * em), border=74.0),
+                        Cell("", 74.0, 300.0, None, border=300.0)])
+    assert [c.text for c in _parted(valued, get("central")).cells] == ["主管部门及代码", "区财政局"]
+    # nor is a note in brackets after a label: "数量指标（20分）" in a column sized to 数量指标
+    noted = Row((1,), [Cell("数量指标（20分）", 0.0, 44.0, (2 + em / 2, 2 + 7.5 * em), border=44.0),
+                       Cell("", 44.0, 300.0, None, border=300.0)])
+    assert _parted(noted, get("central")) is noted
 
 
 def test_a_table_ruled_past_the_page_s_edge_is_refused_saying_so():

@@ -237,8 +237,11 @@ def test_a_ruled_line_down_a_table_s_left_at_its_height_is_a_merged_cell_s_colum
                            (1, 1): (1, 1), (1, 2): (1, 2)}
     assert _with_page_high_cell(table, [(40.0, 100.0, 40.0, 800.0)], []) == table  # a frame
     assert _with_page_high_cell(table, [(40.0, 460.0, 40.0, 500.0)], [(40.0, 480.0, 100.0, 480.0)]) == table
-    assert _with_page_high_cell(table, [(40.0, 460.0, 40.0, 500.0), (70.0, 460.0, 70.0, 500.0)], []).cols[0] == \
-        (70.0, 100.0)  # the nearest line
+    # two such lines: two merged cells side by side (一级指标 beside 绩效指标), each a column of its own
+    two = [(40.0, 460.0, 40.0, 500.0), (70.0, 460.0, 70.0, 500.0)]
+    assert _with_page_high_cell(table, two, []).cols[:3] == ((40.0, 70.0), (70.0, 100.0), (100.0, 200.0))
+    # ruling between the two: the nearest line's column only
+    assert _with_page_high_cell(table, two, [(40.0, 480.0, 70.0, 480.0)]).cols[:2] == ((70.0, 100.0), (100.0, 200.0))
 
 
 def test_a_cut_cell_in_a_table_that_is_no_form_costs_nothing():
