@@ -79,7 +79,7 @@ def set_on(span: tuple[float, float], border: float, head: str, rest: str
            ) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """Where a line of text printed as `head` + `rest` from `span` (its first and last glyphs'
     middles) parts at `border`: the spans of the two parts, if `head` ends there (to a quarter of
-    an em; full-width glyphs one em, others half), else None."""
+    an em; full-width and ambiguous glyphs one em, others half), else None."""
     text = head + rest
     if not head or not rest or "\n" in text:
         return None
@@ -97,5 +97,6 @@ def set_on(span: tuple[float, float], border: float, head: str, rest: str
 
 
 def _width(ch: str) -> float:
-    """A glyph's advance in ems as CJK fonts set it: full-width 1, others half."""
-    return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.5
+    """A glyph's advance in ems as CJK fonts set it: full-width 1, and the ambiguous ones (“ ” — … ①
+    °) too, as a CJK font draws them; others (digits, Latin) half."""
+    return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 0.5

@@ -328,3 +328,12 @@ def test_two_merged_cells_side_by_side_spanning_a_page_are_both_columns():
     assert len(page2.col_x) == 9 and page2.rows[0][:3] == ("", "产出\n指标\n(50\n分)", "数量\n指标")
     [form] = extracted(str(pdf))
     assert differences(form, _truth(pdf)) == []
+
+
+def test_quotes_and_dashes_are_one_em_wide_where_a_label_is_parted():
+    """A CJK font draws “ ” — … as full-width glyphs: a value starting with a quote is parted at the
+    label's end as any other (it was taken as half an em, the border missed, the form refused)."""
+    from pipeline.forms.text import set_on
+
+    # 项目实施单位 (6 em) then “智慧城市”中心 (8 em), one em = 9: middles 4.5 … 121.5
+    assert set_on((4.5, 121.5), 54.0, "项目实施单位", "“智慧城市”中心") == ((4.5, 49.5), (58.5, 121.5))
