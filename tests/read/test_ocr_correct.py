@@ -136,3 +136,18 @@ def test_the_corrections_import_nothing_of_the_ocr():
     stdlib = {(0, "__future__"), (0, "re"), (0, "collections.abc"), (0, "functools")}
     # `from ...forms import template, vocabulary`: the labels it snaps to; `from ...forms.text import DASH`
     assert imported == stdlib | {(3, "forms"), (3, "forms.text")}
+
+
+def test_a_page_nearly_all_black_with_a_seal_gives_finite_ink():
+    """Paper is the page's 90th percentile of light; on a page nine tenths black it is 0, and the
+    seal's unmixing divided by it (NaN and infinities, then a cast to uint8) before it was held at 1."""
+    import numpy as np
+
+    from pipeline.read.ocr import image
+
+    rgb = np.zeros((100, 100, 3), dtype=np.uint8)
+    rgb[:5, :, :] = (230, 40, 40)  # a red seal's strip on a black page
+    rgb[5:8, :, :] = (250, 250, 250)
+    with np.errstate(all="raise"):
+        grey = image.ink(rgb)
+    assert grey.shape == (100, 100) and grey.dtype == np.uint8

@@ -71,7 +71,8 @@ def ink(rgb: np.ndarray) -> np.ndarray:
     reddish = r - gb > _RED
     if np.count_nonzero(reddish) < _RED_SHARE * r.size:
         return red
-    paper_r, paper_gb = float(np.percentile(r, 90)), float(np.percentile(gb, 90))
+    # paper: the page's 90th percentile of light, never 0 (a page nine tenths black)
+    paper_r, paper_gb = max(float(np.percentile(r, 90)), 1.0), max(float(np.percentile(gb, 90)), 1.0)
     d_r = -np.log(np.maximum(r, 1.0) / paper_r)
     d_gb = -np.log(np.maximum(gb, 1.0) / paper_gb)
     plain = reddish & (d_gb > 0.3) & (r > gb + 2 * _RED)
@@ -91,7 +92,7 @@ def ink(rgb: np.ndarray) -> np.ndarray:
         # derived: bench/README.md "Under a seal's star" ($JIXIAO_OCR_UNMIX=red: pixel by pixel everywhere)
         smooth = cv2.medianBlur(seal.astype(np.float32), 5)
         luma = rgb[:, :, 0] * 0.299 + rgb[:, :, 1].astype(np.float32) * 0.587 + rgb[:, :, 2] * 0.114
-        d_y = -np.log(np.maximum(luma, 1.0) / float(np.percentile(luma, 90)))
+        d_y = -np.log(np.maximum(luma, 1.0) / max(float(np.percentile(luma, 90)), 1.0))  # paper: never 0
         lam = float(np.median(d_y[plain] / np.maximum(smooth[plain], 1e-3)))
         broad = smooth > 0.5 * float(np.median(smooth[plain]))
         printed[broad] = np.maximum(d_y[broad] - lam * smooth[broad], 0.0)
