@@ -78,6 +78,9 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
         nth = starting[rows[0].page]  # the forms starting on one page have its titles in turn
         starting[rows[0].page] += 1
         if starting_on is None or rows[0].page in starting_on:
+            cut = next((c.cut for row in rows for c in row.cells if c.cut.startswith(TABLE_CUT)), None)
+            if cut:  # what the table lacks past the page's edge is the reason, not what it then seems
+                raise ExtractionFault(str(info.path), cut, rows[0].page)
             why = not_a_form(info, rows, nth)
             if why:
                 if skipped is not None:
@@ -193,9 +196,6 @@ class _FormReader:
 
     def read(self) -> Form:
         t = self.t
-        cut = next((c.cut for row in self.rows for c in row.cells if c.cut.startswith(TABLE_CUT)), None)
-        if cut:  # what the form lacks past the page's edge (its right-hand columns) is the reason
-            raise ExtractionFault(self.file, cut, self.rows[0].page)
         section = "header"
         columns = Columns()
         for row in self.rows:
