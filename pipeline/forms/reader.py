@@ -147,6 +147,13 @@ def _labels(template: Template) -> tuple[str, ...]:
     return tuple(sorted((k for k in known if len(k) > 1), key=lambda k: (-len(k), k)))
 
 
+@lru_cache(maxsize=None)  # a template is loaded once
+def _header_prefixes(template: Template) -> tuple[tuple[str, str], ...]:
+    """The template's header labels and their fields, longest first (a label starting another is
+    tried after it)."""
+    return tuple(sorted(template.header.items(), key=lambda item: -len(item[0])))
+
+
 def _bare_numbers(text: str | None) -> bool:
     """Two lines or more, each a number and nothing else."""
     lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
@@ -421,7 +428,7 @@ class _FormReader:
         text = cell.text.strip()
         if label(text) in vocabulary().labels:
             return None
-        for lab, name in self._header_prefixes():
+        for lab, name in _header_prefixes(self.t):
             if not text.startswith(lab):
                 continue
             rest = text[len(lab):]
@@ -433,10 +440,6 @@ class _FormReader:
                                 " value is not parted from it by a colon or by the cell's border", row.page,
                                 kind=ExtractionFault)
         return None
-
-    def _header_prefixes(self) -> list[tuple[str, str]]:
-        """The template's header labels, longest first (a label starting another is tried after it)."""
-        return sorted(self.t.header.items(), key=lambda item: -len(item[0]))
 
     def _read_narrative(self, row: Row) -> bool:
         """A closing text row of the template (评价结论 …, or "项目负责人：…" cells); False when the

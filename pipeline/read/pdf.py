@@ -219,16 +219,16 @@ def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
     (no /ToUnicode and no encoding to read them by: pdfium's unicode-map error), or give characters
     no printed form holds (private-use code points, control characters, unassigned ones, or the
     letters of Latin-1 and Latin Extended a font mapping its glyphs to one-byte codes gives:
-    "项目资金ÿ万元Ā"; counted in `text`, the page's text as pdfium gives it). Such a text layer exists but says nothing true
-    about the page; its glyphs still draw the form, so the page is read from its image like a scan.
-    A stray glyph or two (a symbol font's tick) is tolerated: `_UNTRUSTED` of the glyphs and at
+    "项目资金ÿ万元Ā"; counted in `text`, the page's text as pdfium gives it). Such a text layer
+    exists but says nothing true about the page; its glyphs still draw the form, so the page is read
+    from its image like a scan. A stray glyph or two (a symbol font's tick) is tolerated: `_UNTRUSTED` of the glyphs and at
     least three."""
     counts = Counter(text)  # each distinct character judged once: a page prints a few hundred
     printed = sum(n for ch, n in counts.items() if not ch.isspace())
     least = max(3, _UNTRUSTED * printed)
     impossible = sum(n for ch, n in counts.items() if ch == "\ufffd" or (
         not ch.isspace() and unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs")))
-    latin = sum(n for ch, n in counts.items() if _MOJIBAKE <= ch <= "\u024f" and ch not in _SIGNS)
+    foreign = {ch: n for ch, n in counts.items() if _MOJIBAKE <= ch <= "\u024f" and ch not in _SIGNS}
     from .glyphs import address, bare
 
     has_error, page = bare("FPDFText_HasUnicodeMapError"), address(textpage.raw)
@@ -238,10 +238,10 @@ def untrusted(textpage: pdfium.PdfTextPage, text: str) -> str | None:
     if impossible >= least:
         return (f"{impossible} of its {printed} characters are private-use, control or unassigned "
                 "code points")
-    if latin >= least:  # a font mapping its glyphs to one-byte codes: "项目资金ÿ万元Ā" for （万元）
-        return (f"{latin} of its {printed} characters are Latin-1 or Latin Extended letters or marks "
-                f"({''.join(sorted(ch for ch in counts if _MOJIBAKE <= ch <= chr(0x24F) and ch not in _SIGNS))[:12]}), "
-                "which no form prints")
+    latin = sum(foreign.values())
+    if latin >= least:  # a font mapping glyphs to one-byte codes: "项目资金ÿ万元Ā" for （万元）
+        return (f"{latin} of its {printed} characters are Latin-1 or Latin Extended letters "
+                f"or marks ({''.join(sorted(foreign))[:12]}), which no form prints")
     return None
 
 
