@@ -38,16 +38,18 @@ def printed_labels(rows: list[Row]) -> set[str]:
 
 
 def template_of(info: PdfInfo, rows: list[Row]) -> Template:
+    printed = printed_labels(rows)
     try:
-        found = templates.choose(printed_labels(rows))
+        found = templates.choose(printed)
     except TemplateError as err:
         raise ExtractionFault(str(info.path), str(err), rows[0].page) from None
     if found is None:
-        known = "; ".join(f"{t.name}: {' + '.join(t.identify)}" for t in templates.templates())
+        why = "; ".join(f"{t.name}: {', '.join(templates.misfit(t, printed))}" for t in templates.templates())
         unknown = unknown_labels(rows)
         raise IncompleteForm(str(info.path), "a form header is printed, but no variant fits its labels; "
-                             f"labels not in the vocabulary: {', '.join(unknown) if unknown else 'none'} "
-                             f"(each variant needs all of its labels: {known})", rows[0].page)
+                             + (f"labels not in the vocabulary: {', '.join(unknown)} " if unknown else
+                                "every label it prints is in the vocabulary ")
+                             + f"(what each variant misses: {why})", rows[0].page)
     return found
 
 

@@ -302,12 +302,19 @@ def _printed(label: str, printed: set[str]) -> bool:
     return label in printed
 
 
+def misfit(template: Template, printed: set[str]) -> list[str]:
+    """Why `template` does not fit a form printing `printed`: each `identify` label it lacks, each
+    `unless` label it prints; empty when it fits. A refusal says this, so the fix is plain."""
+    def said(lab: str) -> str:
+        return f"a cell matching {lab[3:]}" if lab.startswith("re:") else lab
+    return ([f"no {said(lab)}" for lab in template.identify if not _printed(lab, printed)]
+            + [f"prints {said(lab)}" for lab in template.unless if _printed(lab, printed)])
+
+
 def choose(printed: set[str], directory: Path | None = None) -> Template | None:
     """The template whose `identify` labels are all in `printed` (cell labels) and none of whose
     `unless` labels are; the one with the most identify labels wins. None when no template fits."""
-    fits = [t for t in templates(directory)
-            if all(_printed(label, printed) for label in t.identify)
-            and not any(_printed(u, printed) for u in t.unless)]
+    fits = [t for t in templates(directory) if not misfit(t, printed)]
     if not fits:
         return None
     best = max(len(t.identify) for t in fits)

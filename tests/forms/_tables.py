@@ -18,8 +18,10 @@ FONT, SIZE, ROW_H, MARGIN = "STSong-Light", 8.0, 18.0, 40.0
 Page = tuple[list[str], list[list[str | None]]]
 
 
-def tables_pdf(path: Path, pages: list[Page], widths: list[float] | None = None) -> Path:
-    """One ruled table per page under its title lines; `widths` in points (else equal columns)."""
+def tables_pdf(path: Path, pages: list[Page], widths: list[float] | None = None, fit: bool = False) -> Path:
+    """One ruled table per page under its title lines; `widths` in points (else equal columns).
+    `fit`: each text set small enough to stay in its cell (and each title on the page), a row
+    shorter than the table its last cell spanning the rest, as printed forms do."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     page_w, page_h = landscape(A4)
@@ -27,7 +29,8 @@ def tables_pdf(path: Path, pages: list[Page], widths: list[float] | None = None)
     for titles, rows in pages:
         y = page_h - MARGIN
         for title in titles:
-            c.setFont(FONT, 14 if title is titles[0] else SIZE)
+            c.setFont(FONT, _fitted(title, page_w - 2 * MARGIN, 14 if title is titles[0] else SIZE) if fit
+                      else 14 if title is titles[0] else SIZE)
             c.drawCentredString(page_w / 2, y, title)
             y -= 22
         n = max(len(r) for r in rows)
@@ -35,6 +38,8 @@ def tables_pdf(path: Path, pages: list[Page], widths: list[float] | None = None)
         xs = [MARGIN + sum(cols[:i]) for i in range(n + 1)]
         c.setFont(FONT, SIZE)
         for row in rows:
+            if fit and len(row) < n:
+                row = row + [None] * (n - len(row))
             top, bottom = y, y - ROW_H
             c.line(xs[0], top, xs[-1], top)
             c.line(xs[0], bottom, xs[-1], bottom)
@@ -44,11 +49,20 @@ def tables_pdf(path: Path, pages: list[Page], widths: list[float] | None = None)
                 if nxt is not None:  # a border unless the next cell is merged into this one
                     c.line(xs[i + 1], top, xs[i + 1], bottom)
                 if text:
+                    if fit:
+                        end = next((k for k in range(i + 1, n) if row[k] is not None), n)
+                        c.setFont(FONT, _fitted(text, xs[end] - xs[i] - 6, SIZE))
                     c.drawString(xs[i] + 3, bottom + 6, text)
             y = bottom
         c.showPage()
     c.save()
     return path
+
+
+def _fitted(text: str, room: float, size: float) -> float:
+    """The font size, at most `size`, at which `text` fits in `room` points."""
+    width = pdfmetrics.stringWidth(text, FONT, size)
+    return size if width <= room else size * room / width
 
 
 def text_pages(path: Path, titles: list[str]) -> Path:

@@ -101,8 +101,12 @@ def test_known_parts_in_a_new_arrangement_need_only_the_variant_s_file(without_h
     from conftest import CORPUS, PDF as CORPUS_PDF
 
     pdf = CORPUS_PDF / "hubei" / "440303230300200079180.hubei.pdf"
-    with pytest.raises(IncompleteForm, match="no variant fits its labels; labels not in the vocabulary: none"):
+    with pytest.raises(IncompleteForm, match="no variant fits its labels; every label it prints is in the "
+                       "vocabulary") as refused:
         extract(pdf)
+    # what each variant misses is named, so the variant's file is plainly what is needed
+    assert "central: no 年度资金总额" in str(refused.value)
+    assert "langfang: no 年度资金总额, no a cell matching ^指标\\d+" in str(refused.value)
     templates._directories.cache_clear()
     templates.TEMPLATES_DIR = templates.Path(templates.__file__).resolve().parent / "templates"  # hubei back
     forms = [f.to_dict() for f in extract(pdf)[1]]

@@ -136,6 +136,45 @@ def test_a_form_from_outside_every_family_is_refused_naming_its_labels(tmp_path)
         assert lab in message
 
 
+# the published forms whose variants are in the corpus with truth (read field for field above)
+_IN_CORPUS = {"yunnan_yongde_2022", "hebei_langfang_2019", "hubei_student_aid"}
+
+
+def _published_pages(path) -> list:
+    """A published form's labels (tests/fixtures/corpus/published: one visual row a line, " | "
+    between cells) as pages of a ruled table: the single cells before the table its title lines,
+    the stored text's own notes ("[…]") left out."""
+    rows: list[list[str]] = []
+    for line in path.read_text(encoding="utf-8").split("\n---\n", 1)[1].splitlines():
+        line = line.replace("[excerpt ends]", "").replace("[sic]", "").strip()
+        if not line or line.startswith("["):
+            continue
+        cells = [c.strip().strip("|").strip() for c in f" {line} ".split(" | ")]
+        rows.append(cells[:-1] if len(cells) > 1 and not cells[-1] else cells)
+    titles = []
+    while rows and len(rows[0]) == 1 and len(titles) < 4:
+        titles.append(rows.pop(0)[0])
+    return [(titles if not k else [""], rows[k:k + 24]) for k in range(0, len(rows), 24)]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (CORPUS / "published").glob("*.txt")
+                                        if p.stem not in _IN_CORPUS))
+def test_a_published_form_of_no_known_family_is_never_loaded(name, tmp_path):
+    """Each form found published outside the three variants (部门整体 self-evaluations, targets tables,
+    report booklets, a rubric), drawn from its printed labels: passed over as not a form, saying
+    what it is, or refused naming what was not recognised; never read into a project's fields."""
+    from _tables import tables_pdf
+
+    from pipeline.errors import NoFormFound
+
+    pdf = tables_pdf(tmp_path / f"{name}.pdf", _published_pages(CORPUS / "published" / f"{name}.txt"), fit=True)
+    with pytest.raises((NoFormFound, IncompleteForm)) as refused:
+        extract(pdf)
+    message = str(refused.value)
+    assert ("passed over as not forms" in message or "no table with a 项目编码 or 项目名称 label" in message
+            or "labels not in the vocabulary: " in message), message
+
+
 def test_a_block_under_an_unknown_label_is_refused_naming_it():
     """A form of a known variant whose total row is printed under a label the vocabulary lacks: refused
     as incomplete, and the refusal names that label (adding it is the fix)."""
