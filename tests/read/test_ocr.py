@@ -169,6 +169,19 @@ def test_only_the_ruling_is_erased_not_a_tall_glyph():
     assert kept[50:150, 100:103].all() and not kept[5:40, 200:203].any()
 
 
+def test_a_border_the_page_cuts_is_still_a_border():
+    """A browser splits a tall cell over two pages and draws no border under its first part: the
+    table's left border runs from the table's top line down past the last line into the air. It
+    meets two ruled lines, so it is a border and the column it bounds is read (on a web page's
+    form the label column was lost: no 项目名称, the page refused); a glyph's stroke crossing one
+    line is not."""
+    hlines = [(50.0, 100.0, 280.0), (100.0, 100.0, 280.0), (150.0, 160.0, 280.0)]
+    cut = (101.0, 50.0, 190.0)  # the label column's left border, past the last line (x 160 on)
+    inner = (161.0, 50.0, 190.0)
+    stroke = (230.0, 130.0, 175.0)  # crosses the line at y 150 only
+    assert ruling.borders(hlines, [cut, inner, stroke]) == [cut, inner]
+
+
 def _ruled_page(width: int = 1200, height: int = 1700):
     """A grey page with a ruled table of 12 rows and 6 columns (some borders broken, as merged
     cells leave them), text-like blots in its cells, and a dark line along the page's top edge

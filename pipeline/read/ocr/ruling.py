@@ -90,14 +90,16 @@ Table = tuple[Edges, Edges, list[list[CellBorders]]]  # rows, columns, each cell
 
 
 def borders(hlines: list[RuledLine], vlines: list[RuledLine]) -> list[RuledLine]:
-    """The vertical lines that are borders: a border runs from one ruled line to another; a tall
-    glyph's stroke (the title's) does not."""
+    """The vertical lines that are borders: a border meets two ruled lines or more, at its ends or
+    across; a tall glyph's stroke (the title's) meets none. A table the page cuts (a browser splits a
+    tall cell over two pages and draws no border under its first part) leaves a border one end in
+    the air, and it is still one."""
     slack = 3 * _MERGE_PX
 
-    def meets(y: float, x: float) -> bool:
-        return any(abs(p - y) <= slack and a - slack <= x <= b + slack for p, a, b in hlines)
+    def met(x: float, top: float, bottom: float) -> int:
+        return sum(1 for p, a, b in hlines if top - slack <= p <= bottom + slack and a - slack <= x <= b + slack)
 
-    return [(x, a, b) for x, a, b in vlines if meets(a, x) and meets(b, x)]
+    return [(x, a, b) for x, a, b in vlines if met(x, a, b) >= 2]
 
 
 def on_lines(mask: np.ndarray, vlines: list[RuledLine]) -> np.ndarray:
