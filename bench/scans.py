@@ -36,6 +36,14 @@ from pipeline.extract import extract  # noqa: E402
 TRUTH = ROOT / "tests" / "fixtures" / "corpus" / "truth"
 
 
+def truth_of(pdf: Path) -> Path:
+    """A PDF's truth file: `truth-<variant>/` where its name says a variant with truth of its own
+    ("<code>.central.pdf"), else `truth/` (罗湖区's form, and the scans made of it)."""
+    code, *rest = pdf.name.split(".")
+    folder = TRUTH.parent / f"truth-{rest[0]}" if len(rest) > 1 else TRUTH
+    return (folder if folder.is_dir() else TRUTH) / f"{code}.json"
+
+
 def timed(pdf: Path, max_pages: int | None = None, read: str = "page") -> tuple[object, float]:
     """`extract` in a worker with $JIXIAO_OCR_READ set to `read` (the forkserver's workers do not see
     the bench's environment change), and the CPU seconds it took (every thread of the worker): its
@@ -85,7 +93,7 @@ def measure(pdfs: list[Path], workers: int, read: str = "page") -> dict:
         frames = facts.frames(got, file_path=str(pdf), pages=info.pages)
         for form, (status, failed) in zip(got, frames.dim_form.select("status", "ocr_failed_rules").iter_rows()):
             d = form.to_dict()
-            want = json.loads((TRUTH / f"{pdf.name.split('.')[0]}.json").read_text(encoding="utf-8"))
+            want = json.loads(truth_of(pdf).read_text(encoding="utf-8"))
             r = sum(a for a, _ in compare.score(d, want).values())
             t = sum(b for _, b in compare.score(d, want).values())
             right, total = right + r, total + t

@@ -47,6 +47,7 @@ class OcrCell:
     box: tuple[float, float, float, float]
     correction: str | None = None  # the confusion corrected ("一→—", "O→0", ...), or None
     second: str | None = None  # a target's or an actual's one-line number read again (None: not read again)
+    grid: int = 0  # which ruled table of the page, top to bottom (row and col are of that table)
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ class Form:
             out["source"]["ocr"] = {
                 "engine": self.ocr.engine, "version": self.ocr.version, "pages": list(self.ocr.pages),
                 "reason": self.ocr.reason,
-                "cells": [{"page": c.page, "row": c.row, "col": c.col, "text": c.text, "raw": c.raw,
+                "cells": [{"page": c.page, "grid": c.grid, "row": c.row, "col": c.col, "text": c.text, "raw": c.raw,
                            "confidence": round(c.confidence, 4), "box": list(c.box),
                            "correction": c.correction, "second": c.second} for c in self.ocr.cells],
             }

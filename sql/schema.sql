@@ -224,6 +224,7 @@ CREATE TABLE IF NOT EXISTS ocr_cell (
     form_id       VARCHAR NOT NULL,
     report_sha256 VARCHAR NOT NULL,
     page          INTEGER NOT NULL,
+    grid_no       INTEGER NOT NULL,
     row_no        INTEGER NOT NULL,
     col_no        INTEGER NOT NULL,
     text          VARCHAR NOT NULL,
@@ -237,12 +238,13 @@ CREATE TABLE IF NOT EXISTS ocr_cell (
     is_number     BOOLEAN NOT NULL,
     unverified    BOOLEAN NOT NULL,
     reason        VARCHAR,
-    PRIMARY KEY (form_id, report_sha256, page, row_no, col_no)
+    PRIMARY KEY (form_id, report_sha256, page, grid_no, row_no, col_no)
 );
 COMMENT ON TABLE ocr_cell IS 'OCR单元格: one row per non-empty cell of a scanned page of a form read by OCR, with its confidence and box';
 COMMENT ON COLUMN ocr_cell.form_id IS '自评表ID';
 COMMENT ON COLUMN ocr_cell.report_sha256 IS '文件SHA-256';
 COMMENT ON COLUMN ocr_cell.page IS '页码: page of the report';
+COMMENT ON COLUMN ocr_cell.grid_no IS '表号: which ruled table of the page the cell is in, top to bottom (0 = top); a page may hold several (a web page''s banner, two forms)';
 COMMENT ON COLUMN ocr_cell.row_no IS '行号: row of the ruled table recovered from the image (0 = top)';
 COMMENT ON COLUMN ocr_cell.col_no IS '列号: column of that table (0 = left); a merged cell is its top-left cell';
 COMMENT ON COLUMN ocr_cell.text IS '文本: the cell''s text as read into the form (after the correction, if any)';

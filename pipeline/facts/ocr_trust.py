@@ -37,8 +37,8 @@ from ..forms.text import DASH, number, percent
 TEXT, VERIFIED, UNVERIFIED = "text", "ocr_verified", "ocr_unverified"
 LOW_CONFIDENCE = 0.9  # a recognised number below this confidence is listed as such
 OCR_CELL = {
-    "form_id": pl.String, "report_sha256": pl.String, "page": pl.Int32, "row_no": pl.Int32,
-    "col_no": pl.Int32, "text": pl.String, "raw_text": pl.String, "confidence": pl.Decimal(5, 4),
+    "form_id": pl.String, "report_sha256": pl.String, "page": pl.Int32, "grid_no": pl.Int32,
+    "row_no": pl.Int32, "col_no": pl.Int32, "text": pl.String, "raw_text": pl.String, "confidence": pl.Decimal(5, 4),
     "x0": pl.Decimal(9, 1), "y0": pl.Decimal(9, 1), "x1": pl.Decimal(9, 1), "y1": pl.Decimal(9, 1),
     "correction": pl.String, "is_number": pl.Boolean, "unverified": pl.Boolean, "reason": pl.String,
 }
@@ -285,7 +285,7 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
                 reasons.append("low_confidence")
             cells.append({
                 "form_id": form.form_id, "report_sha256": form.source.sha256, "page": c.page,
-                "row_no": c.row, "col_no": c.col, "text": c.text, "raw_text": c.raw,
+                "grid_no": c.grid, "row_no": c.row, "col_no": c.col, "text": c.text, "raw_text": c.raw,
                 "confidence": Decimal(str(round(c.confidence, 4))),
                 **{k: Decimal(str(v)) for k, v in zip(("x0", "y0", "x1", "y1"), c.box)},
                 "correction": c.correction, "is_number": numeric,

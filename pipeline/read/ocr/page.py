@@ -232,7 +232,7 @@ def attach(forms: list, pages: dict[int, OcrPage]) -> list:
                     for c, text in enumerate(row):
                         if text:
                             read.append(OcrCell(p, r, c, text, grid.raw[r][c], grid.confidence[r][c],
-                                                 grid.boxes[r][c], grid.corrections[r][c]))
+                                                 grid.boxes[r][c], grid.corrections[r][c], grid=g))
                             where.append((p, g, r, c))
         form = dataclasses.replace(form, ocr=OcrReading(ENGINE, engine_version(), tuple(on), tuple(read)))
         ask = {id(cell) for cell in unchecked(form)}
