@@ -448,10 +448,10 @@ def read_mutant(mutant_id: str, workdir: str) -> Outcome:
         path.unlink(missing_ok=True)
 
 
-def run(ids: list[str], workdir: str, *, workers: int = 2, timeout: float = 60.0):
-    """Each mutant read in a worker process (`read_mutant`), yielding its `Outcome` in order. A mutant
-    that takes longer than `timeout` seconds is a hang; a worker that dies (a segfault in a PDF
-    library) is a crash."""
+def run(ids: list[str], workdir: str, *, workers: int = 2, timeout: float = 60.0, reader=None):
+    """Each mutant read in a worker process (`read_mutant`, or `reader`: a module-level function of
+    the same arguments), yielding its `Outcome` in order. A mutant that takes longer than `timeout`
+    seconds is a hang; a worker that dies (a segfault in a PDF library) is a crash."""
     from concurrent.futures import TimeoutError as Timeout
 
     from pebble import ProcessExpired, ProcessPool
@@ -462,7 +462,7 @@ def run(ids: list[str], workdir: str, *, workers: int = 2, timeout: float = 60.0
     # DuckDB and GX ran in it) may crash in the libraries for no fault of the mutant
     context = multiprocessing.get_context("forkserver")
     with ProcessPool(max_workers=workers, max_tasks=200, context=context) as pool:
-        futures = [pool.schedule(read_mutant, args=(i, workdir), timeout=timeout) for i in ids]
+        futures = [pool.schedule(reader or read_mutant, args=(i, workdir), timeout=timeout) for i in ids]
         for mutant_id, future in zip(ids, futures):
             try:
                 yield future.result()
@@ -484,3 +484,31 @@ def tally(outcomes: list[Outcome]) -> str:
     parts = [f"tried {len(outcomes)}", f"refused {status['refused']}" + (f" ({by_kind})" if by_kind else "")]
     parts += [f"{s} {status[s]}" for s in STATUSES[1:]]
     return ", ".join(parts)
+
+
+def pdfium_signals(path: Path) -> list[str]:
+    """Everything pdfium's API tells of damage in a file: a failed open, a cross-reference table it
+    had to rebuild, a page or text page that fails to load, a character its fonts map to nothing.
+    Empty when pdfium reads the file on as sound (it repairs a stream or an object without a word)."""
+    import pypdfium2 as pdfium
+
+    from pipeline.read.glyphs import address, bare
+
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        return [f"open: {exc}"]
+    said = [] if pdfium.raw.FPDF_DocumentHasValidCrossReferenceTable(doc.raw) else ["xref rebuilt"]
+    unmapped = bare("FPDFText_HasUnicodeMapError")
+    try:
+        for i in range(len(doc)):
+            try:
+                textpage = doc[i].get_textpage()
+            except pdfium.PdfiumError as exc:
+                said.append(f"page {i + 1}: {exc}")
+                continue
+            if any(unmapped(address(textpage.raw), k) == 1 for k in range(textpage.count_chars())):
+                said.append(f"page {i + 1}: unmapped characters")
+    finally:
+        doc.close()
+    return said

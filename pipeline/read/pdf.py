@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 import playa
 import pypdfium2 as pdfium
-from playa.pdftypes import ContentStream, InlineImage, ObjRef, resolve1
+from playa.pdftypes import ContentStream, InlineImage, ObjRef, PSKeyword, PSLiteral, resolve1
 
 from ..errors import BrokenPdf, EmptyPdf, EncryptedPdf, FileChanged, NotAFile, NotAPdf, OverLimit
 from .ideographs import unified
@@ -399,6 +399,9 @@ class _Complaints(logging.Handler):
 
 
 _MISSING: list = []  # compared by identity; playa (compiled) takes only a PDF object as default
+# what playa parses that refers to nothing and holds nothing: not followed (nine in ten of the values
+# a page reaches, the numbers of /Widths and /W arrays mostly; following each one was a call)
+_LEAVES = frozenset((int, float, bool, bytes, str, type(None), PSLiteral, PSKeyword))
 
 
 def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
@@ -426,11 +429,12 @@ def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
                 font, count = getattr(obj.get("BaseFont"), "name", ""), len(widths or ())
                 raise _Damage(f"font {font} has {count} widths for codes {first}–{last}")
         for key, value in obj.items():
-            if key not in ("Parent", "P"):
+            if key not in ("Parent", "P") and type(value) not in _LEAVES:
                 yield from _streams(value, seen)
     elif isinstance(obj, list):
         for value in obj:
-            yield from _streams(value, seen)
+            if type(value) not in _LEAVES:
+                yield from _streams(value, seen)
 
 
 _DO = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s*Do\b")  # `/Name Do`: draw the XObject of that name
