@@ -39,7 +39,7 @@ import duckdb
 import polars as pl
 
 from . import bounded, warehouse
-from .errors import FileChanged, FileFault, ReportError, UnreadableFile, shown
+from .errors import ExtractionFault, FileChanged, FileFault, ReportError, UnreadableFile, shown
 from .extract import PART_PAGES, count_pages, extract, parts, read_part
 from .facts import frames as facts
 from .forms.reader import no_form_found
@@ -219,11 +219,26 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     started = time.monotonic()
 
     def written() -> Iterator[Outcome]:
-        if batch:
-            warehouse.load_parts(con, batch)
-            batch.clear()
+        if len(batch) == 1:
+            alone(batch[0])
+        elif batch:
+            try:
+                warehouse.load_parts(con, batch)
+            except ExtractionFault:  # one of them breaks a key: each alone, so the others still load
+                for frames in batch:
+                    alone(frames)
+        batch.clear()
         yield from waiting
         waiting.clear()
+
+    def alone(frames: facts.ReportFrames) -> None:
+        """One report of the batch written by itself; its refusal replaces its outcome."""
+        try:
+            warehouse.load_parts(con, [frames])
+        except ExtractionFault as err:
+            sha = frames.dim_report["report_sha256"][0]
+            k = next(k for k, o in enumerate(waiting) if o.sha256 == sha and o.status == "loaded")
+            waiting[k] = _store(con, waiting[k].path, sha, err, waiting[k].seconds, put_aside)
 
     for path, sha, was, skip, fault in entries:
         if any(sha == b.dim_report["report_sha256"][0] for b in batch):  # the same file twice
@@ -357,7 +372,10 @@ def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
                                         reading.page)
         _record_refusal(con, sha, where, path.name, reading.kind, str(reading), reading.page)
         return Outcome(path, sha, "quarantined", error=reading, seconds=seconds)
-    warehouse.load_report(con, reading)
+    try:
+        warehouse.load_report(con, reading)
+    except ExtractionFault as err:  # its rows break a key of the warehouse: refused, nothing written
+        return _store(con, path, sha, err, seconds, put_aside)
     return Outcome(path, sha, "loaded", forms=reading.dim_form.height,
                    pages=reading.dim_report["pages"][0], seconds=seconds, rows=_rows(reading))
 
@@ -420,10 +438,13 @@ def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
         reading = _kept(con, path, sha256, reading, sources)
     if isinstance(reading, NotKept):
         raise reading
-    if isinstance(reading, ReportError):
-        _record_refusal(con, sha256, path, path.name, reading.kind, str(reading), reading.page)
-    else:
-        warehouse.load_report(con, reading)
+    if not isinstance(reading, ReportError):
+        try:
+            warehouse.load_report(con, reading)
+            return
+        except ExtractionFault as err:  # its rows break a key of the warehouse: refused, nothing written
+            reading = err
+    _record_refusal(con, sha256, path, path.name, reading.kind, str(reading), reading.page)
 
 
 def record_quarantined(con: duckdb.DuckDBPyConnection, directory: Path,

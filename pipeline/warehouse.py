@@ -33,7 +33,7 @@ import polars as pl
 from filelock import FileLock, Timeout
 
 from . import SQL_DIR
-from .errors import WarehouseOutdated
+from .errors import ExtractionFault, WarehouseOutdated
 from .files import (DEFAULT_WAREHOUSE, Damaged, PublishFailed, WorkingFileRestored, WriteFailed,  # noqa: F401
                     _copy, _readers, _reason, check_readable, files, is_corrupt, is_disk_full,
                     lock_path, published_of, restore, warehouse_path, work_path)
@@ -414,7 +414,18 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[ReportFrames]) ->
     held whole; or several small reports at once, one part each, so that a nightly run of thousands
     of 2-page reports pays one transaction (a few statements and a commit, ~40 ms here) per batch
     rather than per report. A report's parts come one after another. Whatever `parts` raises (a part
-    refused) rolls the whole transaction back: the warehouse never holds part of a report."""
+    refused) rolls the whole transaction back: the warehouse never holds part of a report. Rows that
+    break a key of the warehouse (a reading that gives one cell twice) are the report's fault, not
+    the warehouse's: an `ExtractionFault` naming its file (the first file given, if several)."""
+    files: list[str] = []
+    try:
+        return _load_parts(con, parts, files)
+    except duckdb.ConstraintException as err:
+        raise ExtractionFault(files[0] if files else "?", "its rows break a key of the warehouse, so "
+                              f"nothing of it was written ({err})") from None
+
+
+def _load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[ReportFrames], files: list[str]) -> dict[str, int]:
     with _transaction(con):
         # several small reports, given at once: whether each was loaded before, in one select
         before = _first_loads(con, [f.dim_report["report_sha256"][0] for f in parts]) \
@@ -427,6 +438,7 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[ReportFrames]) ->
         for frames in parts:
             sha = frames.dim_report["report_sha256"][0]
             if sha != last:
+                files.append(frames.dim_report["file_path"][0])
                 if sha in reports:
                     raise ValueError(f"load_parts: the parts of report {sha} are not together")
                 reports[sha], forms[sha], last = _replace(con, frames.dim_report, seqs, before), [], sha
