@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ...errors import choice, setting
+from . import words
 from .corrections import DASH
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class Line:
     y0: float
     x1: float
     y1: float
+    fix: str | None = None  # an unsure character given its alternative by the word list (`words`)
 
     @property
     def cy(self) -> float:
@@ -92,8 +94,43 @@ def engine() -> RapidOCR:
     chosen = {f"{part}_model_path": str(path) for part, path in models.items()}
     _engines.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False,
                                print_verbose=False, **chosen)
+    _engines.engine.text_rec.postprocess_op = _WordDecode(_engines.engine.text_rec.postprocess_op)
     _engines.models = models
     return _engines.engine
+
+
+class _WordDecode:
+    """The engine's CTC decoder, and then each line it decoded rescored by the word list
+    (`words.rescore`: an unsure ideograph given the alternative that makes a common word). The lines
+    changed are kept with their notes for this thread (`_fixed`), so that `run` and
+    `recognise_crops` can say which line was changed and how."""
+
+    def __init__(self, decode) -> None:
+        self.decode = decode
+
+    def __call__(self, preds: np.ndarray, return_word_box: bool = False, **kwargs) -> list:
+        out = self.decode(preds, return_word_box, **kwargs)
+        if return_word_box or not words.on():
+            return out
+        read = [res[0] for res in out]
+        for b, (text, note) in enumerate(words.rescore_batch(preds, self.decode.character, read)):
+            if note is not None:
+                out[b] = (text, *out[b][1:])
+                _fixes()[text] = note
+        return out
+
+
+def _fixes() -> dict[str, str]:
+    """The texts the word list changed since this thread last asked the engine (`run`,
+    `recognise_crops`), each with its note."""
+    if not hasattr(_engines, "fixed"):
+        _engines.fixed = {}
+    return _engines.fixed
+
+
+def _fixed(text: str) -> str | None:
+    """The note of the word list's change to a line read since the engine was last asked, if any."""
+    return _fixes().get(text)
 
 
 def forget_engine() -> None:
@@ -114,6 +151,7 @@ def run(image: np.ndarray, *, detect: bool = True, unclip: float | None = None
     detects, or (`detect=False`) the one line the image is. The one place that knows the engine's
     output."""
     kwargs = {} if unclip is None else {"unclip_ratio": unclip}
+    _fixes().clear()
     result, _ = engine()(np.ascontiguousarray(image), use_det=detect, **kwargs)
     if detect:
         return [(box, text, float(conf)) for box, text, conf in result or []]
@@ -130,9 +168,9 @@ def read_lines(grey: np.ndarray) -> list[Line]:
     for box, text, conf in result:
         xs = [p[0] for p in box]
         ys = [p[1] for p in box]
-        text = text.strip()
+        fix, text = _fixed(text), text.strip()
         if text:
-            lines.append(measured(Line(text, float(conf), min(xs), min(ys), max(xs), max(ys)), grey))
+            lines.append(measured(Line(text, float(conf), min(xs), min(ys), max(xs), max(ys), fix), grey))
     return lines
 
 
@@ -304,14 +342,20 @@ def _split(line: Line, borders: list[float]) -> list[Line]:
         while mid > cut:  # each part lies on its own side of the border it was cut at
             if chars:
                 parts.append(Line("".join(chars).strip(), line.conf, part_x0, line.y0,
-                                   min(x, cut - 1), line.y1))
+                                   min(x, cut - 1), line.y1, _part_fix(line.fix, chars)))
             chars, part_x0 = [], max(x, cut + 1)
             cut = next(cuts)
         chars.append(ch)
         x += a * scale
     if chars:
-        parts.append(Line("".join(chars).strip(), line.conf, part_x0, line.y0, line.x1, line.y1))
+        parts.append(Line("".join(chars).strip(), line.conf, part_x0, line.y0, line.x1, line.y1,
+                          _part_fix(line.fix, chars)))
     return [p for p in parts if p.text]
+
+
+def _part_fix(fix: str | None, chars: list[str]) -> str | None:
+    """A line's word-list note kept on the part of it that holds a character the note put there."""
+    return fix if fix is not None and any(f"→{ch} in" in fix for ch in chars) else None
 
 
 def split_read(line: Line, borders: list[float], clean: np.ndarray) -> list[Line]:
@@ -352,7 +396,7 @@ def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | Non
     result = run(clean[ya:yb, max(0, gx0 - m):min(clean.shape[1], gx1 + m)], detect=False)
     if not result or not result[0][1].strip():
         return None
-    part = Line(result[0][1].strip(), result[0][2], float(gx0), line.y0, float(gx1), line.y1)
+    part = Line(result[0][1].strip(), result[0][2], float(gx0), line.y0, float(gx1), line.y1, _fixed(result[0][1]))
     return quotes(colons(part, clean), clean)
 
 
@@ -431,7 +475,7 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     text, conf = result[0][1].strip(), result[0][2]
     if not text:
         return None
-    return Line(text, conf, float(xa + bx0), float(ya + by0), float(xa + bx1), float(ya + by1))
+    return Line(text, conf, float(xa + bx0), float(ya + by0), float(xa + bx1), float(ya + by1), _fixed(result[0][1]))
 
 
 _STOP_PEAK = 90  # grey levels below the line's paper: a "。" is a thin ring, its darkest pixel 46–76
@@ -576,6 +620,7 @@ def recognise_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     before = rec.rec_batch_num, rec.rec_image_shape
     width = setting("JIXIAO_OCR_MIN_WIDTH", int, _MIN_WIDTH, "a whole number of pixels")
     rec.rec_batch_num, rec.rec_image_shape = _BATCH, [3, 48, width]
+    _fixes().clear()
     try:
         result, _ = rec([cv2.cvtColor(np.ascontiguousarray(c), cv2.COLOR_GRAY2BGR) for c in crops])
     finally:
@@ -613,11 +658,11 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
             sides.append((float(xa), float(xb)))
     read = recognise_crops([clean[int(y0):int(round(y1)) + 1, int(x0):int(round(x1)) + 1] for x0, y0, x1, y1 in boxes])
     for (x0, y0, x1, y1), (a, b), (text, conf) in zip(boxes, sides, read):
-        text = text.strip()
+        fix, text = _fixed(text), text.strip()
         if text:
             # the line is in its region by construction: its box is kept inside the region's borders,
             # so that a box grown over a border is not taken for a line across two cells (`split_read`)
-            lines.append(measured(Line(text, conf, max(x0, a), y0, min(x1, b), y1), clean))
+            lines.append(measured(Line(text, conf, max(x0, a), y0, min(x1, b), y1, fix), clean))
     return lines
 
 
