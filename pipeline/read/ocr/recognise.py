@@ -4,7 +4,8 @@ The third step of reading a scan (`page.read_page`), on the page `ruling` erased
 (its PP-OCRv4 models, folded in models/ or as its wheel ships them, `model_files`: it reads offline) finds and reads each line of text, with its
 confidence and box. What it cannot tell from the shapes it was trained on is measured on the page
 itself: the space before a "（" (`spaced`), "：" from "；" (`colons`), a straight '"' from "”"
-(`quotes`), a "。" wrapped alone onto a line (`full_stop`). `cells` places the lines in the table's
+(`quotes`), a "。" wrapped alone onto a line (`full_stop`); what it was unsure of is weighed
+against a word list as it decodes (`_WordDecode`, `words`: "峻工" → "竣工"). `cells` places the lines in the table's
 cells and asks here for a crop read again: a line across a drawn border part by part (`split_read`),
 a cell the detector found nothing in (`reread`).
 
@@ -38,10 +39,11 @@ ENGINE = "rapidocr-onnxruntime"
 
 def engine_version() -> str:
     """The installed OCR engine's version, the models it ran and how the page was read ("1.4.4
-    (folded, page)": $JIXIAO_OCR_MODEL, $JIXIAO_OCR_READ), recorded with every form it read
-    (dim_form.ocr_version): two readings of one scan differ by these."""
+    (folded, page)": $JIXIAO_OCR_MODEL, $JIXIAO_OCR_READ; ", no words" where $JIXIAO_OCR_WORDS is
+    off), recorded with every form it read (dim_form.ocr_version): two readings of one scan differ by these."""
     model = choice("JIXIAO_OCR_MODEL", MODELS)
-    return f"{importlib.metadata.version(ENGINE)} ({model}, {'cells' if by_cells() else 'page'})"
+    extra = "" if words.on() else ", no words"
+    return f"{importlib.metadata.version(ENGINE)} ({model}, {'cells' if by_cells() else 'page'}{extra})"
 
 
 @dataclass(frozen=True)

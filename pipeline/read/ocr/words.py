@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -52,23 +53,17 @@ def on() -> bool:
 
 @lru_cache(maxsize=1)
 def _dictionary() -> tuple[dict[str, int], float]:
-    """jieba's word list as word → frequency, words of ideographs only, and the log of its total
-    frequency; loaded once a process (about 0.6 s)."""
+    """jieba's word list as word → frequency, words of ideographs only (each listed once), and the
+    log of its total frequency; loaded once a process, where a line first has an unsure step (0.4 s
+    of CPU)."""
     text = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
-    freq: dict[str, int] = {}
-    for row in text.splitlines():
-        word, count, *_ = row.split(" ")
-        if _ideographs(word):
-            freq[word] = freq.get(word, 0) + int(count)
+    rows = re.findall(r"^([\u4e00-\u9fff]+) (\d+)", text, re.MULTILINE)  # word, count, part of speech
+    freq = {word: int(count) for word, count in rows}
     return freq, math.log(sum(freq.values()))
 
 
 def _ideograph(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
-
-
-def _ideographs(text: str) -> bool:
-    return bool(text) and all(_ideograph(ch) for ch in text)
 
 
 def _segment(text: str) -> tuple[float, list[tuple[int, int]]]:
