@@ -54,7 +54,8 @@ def test_a_reading_is_kept_where_the_word_list_has_no_better_word(text, unsure):
 def test_a_line_read_from_a_scan_is_given_its_word_and_the_cell_says_so(monkeypatch):
     """A line of a made scan (tune 440303210300200001665, tests/fixtures/scans/) that PP-OCRv4
     reads "完成项目峻工财务决算审计。": with the word list it reads 竣工, as printed; the note goes
-    with the line into its cell's correction (`cells.grid`)."""
+    with the line (and the part of it a drawn border cuts off) into its cell's correction, the text
+    as decoded into the cell's raw text (`cells.grid`)."""
     import cv2
 
     crop = cv2.imread(str(Path(__file__).parents[1] / "fixtures" / "scans" / "a-word-one-character-off.png"),
@@ -65,7 +66,8 @@ def test_a_line_read_from_a_scan_is_given_its_word_and_the_cell_says_so(monkeypa
     [(after, _)] = recognise.recognise_crops([crop])
     assert before == "完成项目峻工财务决算审计。"
     assert after == "完成项目竣工财务决算审计。"
-    assert recognise._fixed(after).startswith("峻→竣")
-    line = recognise.Line(after, 0.97, 0.0, 0.0, float(crop.shape[1]), float(crop.shape[0]), recognise._fixed(after))
+    line = recognise._decoded(after, 0.97, 0.0, 0.0, float(crop.shape[1]), float(crop.shape[0]))
+    assert line.fix.startswith("峻→竣") and line.raw == before  # the correction, and the text as recognised
     head, tail = recognise._split(line, [crop.shape[1] * 0.25])  # a border after 完成项
-    assert (head.text, head.fix, tail.fix) == ("完成项", None, line.fix)
+    assert (head.text, head.fix, head.raw) == ("完成项", None, None)
+    assert (tail.fix, tail.raw) == (line.fix, "目峻工财务决算审计。")

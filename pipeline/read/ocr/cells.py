@@ -12,7 +12,7 @@ the word list changed as it was recognised (`words`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -108,7 +108,8 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
     again: dict[tuple[int, int], np.ndarray] = {}  # each value on one line: its crop to read again
     for (r, c), parts in placed.items():
-        raw[r][c] = "\n".join(reading_order(parts))
+        # as recognised: a line the word list changed as it was decoded (`Line.raw`)
+        raw[r][c] = "\n".join(reading_order([replace(p, text=p.raw) if p.raw is not None else p for p in parts]))
         dropped = marks(parts)
         parts = [p for p in parts if p not in dropped]
         _, _, r1, c1 = extent[(r, c)]

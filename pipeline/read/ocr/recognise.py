@@ -57,6 +57,7 @@ class Line:
     x1: float
     y1: float
     fix: str | None = None  # an unsure character given its alternative by the word list (`words`)
+    raw: str | None = None  # where it did (`fix`): the text as the engine decoded it
 
     @property
     def cy(self) -> float:
@@ -105,7 +106,9 @@ class _WordDecode:
     """The engine's CTC decoder, and then each line it decoded rescored by the word list
     (`words.rescore`: an unsure ideograph given the alternative that makes a common word). The lines
     changed are kept with their notes for this thread (`_fixed`), so that `run` and
-    `recognise_crops` can say which line was changed and how."""
+    `recognise_crops` can say which line was changed and how. It replaces rapidocr 1.4's
+    `TextRecognizer.postprocess_op`, which is not public API (pinned <1.5 in pyproject.toml;
+    tests/read/test_ocr_words.py reads a real crop through it)."""
 
     def __init__(self, decode) -> None:
         self.decode = decode
@@ -117,14 +120,14 @@ class _WordDecode:
         read = [res[0] for res in out]
         for b, (text, note) in enumerate(words.rescore_batch(preds, self.decode.character, read)):
             if note is not None:
+                _fixes()[text] = (note, out[b][0])
                 out[b] = (text, *out[b][1:])
-                _fixes()[text] = note
         return out
 
 
-def _fixes() -> dict[str, str]:
+def _fixes() -> dict[str, tuple[str, str]]:
     """The texts the word list changed since this thread last asked the engine (`run`,
-    `recognise_crops`), each with its note."""
+    `recognise_crops`), each with its note and the text as decoded."""
     if not hasattr(_engines, "fixed"):
         _engines.fixed = {}
     return _engines.fixed
@@ -132,7 +135,14 @@ def _fixes() -> dict[str, str]:
 
 def _fixed(text: str) -> str | None:
     """The note of the word list's change to a line read since the engine was last asked, if any."""
-    return _fixes().get(text)
+    return _fixes().get(text, (None, None))[0]
+
+
+def _decoded(text: str, conf: float, x0: float, y0: float, x1: float, y1: float) -> Line:
+    """A line of the engine's output (its text as returned), with the word list's change to it
+    and the text as decoded, if any (`_fixes`)."""
+    note, raw = _fixes().get(text, (None, None))
+    return Line(text.strip(), float(conf), x0, y0, x1, y1, note, None if raw is None else raw.strip())
 
 
 def forget_engine() -> None:
@@ -170,16 +180,20 @@ def read_lines(grey: np.ndarray) -> list[Line]:
     for box, text, conf in result:
         xs = [p[0] for p in box]
         ys = [p[1] for p in box]
-        fix, text = _fixed(text), text.strip()
-        if text:
-            lines.append(measured(Line(text, float(conf), min(xs), min(ys), max(xs), max(ys), fix), grey))
+        line = _decoded(text, conf, min(xs), min(ys), max(xs), max(ys))
+        if line.text:
+            lines.append(measured(line, grey))
     return lines
 
 
 def measured(line: Line, grey: np.ndarray) -> Line:
     """A recognised line with what the recogniser cannot see measured on the page: the space before
-    a "（" (`spaced`), "：" from "；" (`colons`), a straight quote (`quotes`)."""
-    return quotes(colons(spaced(line, grey), grey), grey)
+    a "（" (`spaced`), "：" from "；" (`colons`), a straight quote (`quotes`); the text as decoded
+    (`Line.raw`) measured alike."""
+    out = quotes(colons(spaced(line, grey), grey), grey)
+    if line.raw is None:
+        return out
+    return dataclasses.replace(out, raw=measured(dataclasses.replace(line, text=line.raw, raw=None), grey).text)
 
 
 GLYPH_RULES = ("spaced", "colons", "quotes", "full_stop")
@@ -338,26 +352,32 @@ def _split(line: Line, borders: list[float]) -> list[Line]:
     cuts = iter(sorted(inside) + [float("inf")])
     cut = next(cuts)
     chars: list[str] = []
-    part_x0 = line.x0
-    for ch, a in zip(line.text, adv):
+    part_x0, start = line.x0, 0
+    for n, (ch, a) in enumerate(zip(line.text, adv)):
         mid = x + a * scale / 2
         while mid > cut:  # each part lies on its own side of the border it was cut at
             if chars:
-                parts.append(Line("".join(chars).strip(), line.conf, part_x0, line.y0,
-                                   min(x, cut - 1), line.y1, _part_fix(line.fix, chars)))
+                parts.append(_part(line, chars, part_x0, min(x, cut - 1), start))
             chars, part_x0 = [], max(x, cut + 1)
             cut = next(cuts)
+        if not chars:
+            start = n
         chars.append(ch)
         x += a * scale
     if chars:
-        parts.append(Line("".join(chars).strip(), line.conf, part_x0, line.y0, line.x1, line.y1,
-                          _part_fix(line.fix, chars)))
+        parts.append(_part(line, chars, part_x0, line.x1, start))
     return [p for p in parts if p.text]
 
 
-def _part_fix(fix: str | None, chars: list[str]) -> str | None:
-    """A line's word-list note kept on the part of it that holds a character the note put there."""
-    return fix if fix is not None and any(f"→{ch} in" in fix for ch in chars) else None
+def _part(line: Line, chars: list[str], x0: float, x1: float, start: int) -> Line:
+    """The part of a line that holds `chars` (from its character `start` on), between x0 and x1;
+    the line's word-list note kept on it where it holds a character the note put there, with the
+    same characters of the text as decoded."""
+    fix = line.fix if line.fix is not None and any(f"→{ch} in" in line.fix for ch in chars) else None
+    raw = None
+    if fix is not None and line.raw is not None and len(line.raw) == len(line.text):
+        raw = line.raw[start:start + len(chars)].strip()
+    return Line("".join(chars).strip(), line.conf, x0, line.y0, x1, line.y1, fix, raw)
 
 
 def split_read(line: Line, borders: list[float], clean: np.ndarray) -> list[Line]:
@@ -398,7 +418,7 @@ def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | Non
     result = run(clean[ya:yb, max(0, gx0 - m):min(clean.shape[1], gx1 + m)], detect=False)
     if not result or not result[0][1].strip():
         return None
-    part = Line(result[0][1].strip(), result[0][2], float(gx0), line.y0, float(gx1), line.y1, _fixed(result[0][1]))
+    part = _decoded(result[0][1], result[0][2], float(gx0), line.y0, float(gx1), line.y1)
     return quotes(colons(part, clean), clean)
 
 
@@ -474,10 +494,8 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     result = run(clean[gy0:gy1, gx0:gx1], detect=False)
     if not result:
         return None
-    text, conf = result[0][1].strip(), result[0][2]
-    if not text:
-        return None
-    return Line(text, conf, float(xa + bx0), float(ya + by0), float(xa + bx1), float(ya + by1), _fixed(result[0][1]))
+    line = _decoded(result[0][1], result[0][2], float(xa + bx0), float(ya + by0), float(xa + bx1), float(ya + by1))
+    return line if line.text else None
 
 
 _STOP_PEAK = 90  # grey levels below the line's paper: a "。" is a thin ring, its darkest pixel 46–76
@@ -660,11 +678,11 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
             sides.append((float(xa), float(xb)))
     read = recognise_crops([clean[int(y0):int(round(y1)) + 1, int(x0):int(round(x1)) + 1] for x0, y0, x1, y1 in boxes])
     for (x0, y0, x1, y1), (a, b), (text, conf) in zip(boxes, sides, read):
-        fix, text = _fixed(text), text.strip()
-        if text:
+        line = _decoded(text, conf, max(x0, a), y0, min(x1, b), y1)
+        if line.text:
             # the line is in its region by construction: its box is kept inside the region's borders,
             # so that a box grown over a border is not taken for a line across two cells (`split_read`)
-            lines.append(measured(Line(text, conf, max(x0, a), y0, min(x1, b), y1, fix), clean))
+            lines.append(measured(line, clean))
     return lines
 
 
