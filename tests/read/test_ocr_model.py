@@ -77,7 +77,10 @@ def test_the_models_and_the_reading_are_recorded_with_the_engine_s_version(monke
 
     monkeypatch.delenv("JIXIAO_OCR_MODEL", raising=False)
     monkeypatch.delenv("JIXIAO_OCR_READ", raising=False)
+    monkeypatch.delenv("JIXIAO_OCR_WORDS", raising=False)
     assert engine_version().endswith(" (folded, page)")
     monkeypatch.setenv("JIXIAO_OCR_MODEL", "wheel")
     monkeypatch.setenv("JIXIAO_OCR_READ", "cells")
     assert engine_version().endswith(" (wheel, cells)")
+    monkeypatch.setenv("JIXIAO_OCR_WORDS", "off")  # without the word list (`words`)
+    assert engine_version().endswith(" (wheel, cells, no words)")

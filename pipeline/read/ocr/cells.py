@@ -5,13 +5,14 @@ The fourth step of reading a scan (`page.read_page`): a table's rows, columns an
 `pipeline.read.grids` makes one from text. A line that crosses a drawn border is read again part by
 part; a cell the detector found nothing in but that holds ink is read on its own; a seal's marks
 beside real text are dropped, a "。" wrapped alone is given back, and each cell's text gets the
-corrections the domain allows (`corrections`), every one recorded with the cell.
+corrections the domain allows (`corrections`), every one recorded with the cell, as is each character
+the word list changed as it was recognised (`words`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -107,7 +108,8 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
     again: dict[tuple[int, int], np.ndarray] = {}  # each value on one line: its crop to read again
     for (r, c), parts in placed.items():
-        raw[r][c] = "\n".join(reading_order(parts))
+        # as recognised: a line the word list changed as it was decoded (`Line.raw`)
+        raw[r][c] = "\n".join(reading_order([replace(p, text=p.raw) if p.raw is not None else p for p in parts]))
         dropped = marks(parts)
         parts = [p for p in parts if p not in dropped]
         _, _, r1, c1 = extent[(r, c)]
@@ -117,6 +119,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         data[r][c], fixes[r][c] = correct("\n".join(reading_order(parts)))
         notes = [f"mark {' '.join(repr(m.text) for m in dropped)} dropped"] if dropped else []
         notes += [f"wrapped {FULL_STOP!r} read from its shape"] if stop is not None else []
+        notes += [p.fix for p in parts if p.fix]  # an unsure character the word list gave another
         if notes:
             fixes[r][c] = ", ".join(notes + ([fixes[r][c]] if fixes[r][c] else []))
         conf[r][c] = min(p.conf for p in parts)

@@ -4,7 +4,8 @@ The third step of reading a scan (`page.read_page`), on the page `ruling` erased
 (its PP-OCRv4 models, folded in models/ or as its wheel ships them, `model_files`: it reads offline) finds and reads each line of text, with its
 confidence and box. What it cannot tell from the shapes it was trained on is measured on the page
 itself: the space before a "（" (`spaced`), "：" from "；" (`colons`), a straight '"' from "”"
-(`quotes`), a "。" wrapped alone onto a line (`full_stop`). `cells` places the lines in the table's
+(`quotes`), a "。" wrapped alone onto a line (`full_stop`); what it was unsure of is weighed
+against a word list as it decodes (`_WordDecode`, `words`: "峻工" → "竣工"). `cells` places the lines in the table's
 cells and asks here for a crop read again: a line across a drawn border part by part (`split_read`),
 a cell the detector found nothing in (`reread`).
 
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ...errors import choice, setting
+from . import words
 from .corrections import DASH
 
 if TYPE_CHECKING:
@@ -37,10 +39,11 @@ ENGINE = "rapidocr-onnxruntime"
 
 def engine_version() -> str:
     """The installed OCR engine's version, the models it ran and how the page was read ("1.4.4
-    (folded, page)": $JIXIAO_OCR_MODEL, $JIXIAO_OCR_READ), recorded with every form it read
-    (dim_form.ocr_version): two readings of one scan differ by these."""
+    (folded, page)": $JIXIAO_OCR_MODEL, $JIXIAO_OCR_READ; ", no words" where $JIXIAO_OCR_WORDS is
+    off), recorded with every form it read (dim_form.ocr_version): two readings of one scan differ by these."""
     model = choice("JIXIAO_OCR_MODEL", MODELS)
-    return f"{importlib.metadata.version(ENGINE)} ({model}, {'cells' if by_cells() else 'page'})"
+    extra = "" if words.on() else ", no words"
+    return f"{importlib.metadata.version(ENGINE)} ({model}, {'cells' if by_cells() else 'page'}{extra})"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class Line:
     y0: float
     x1: float
     y1: float
+    fix: str | None = None  # an unsure character given its alternative by the word list (`words`)
+    raw: str | None = None  # where it did (`fix`): the text as the engine decoded it
 
     @property
     def cy(self) -> float:
@@ -92,8 +97,52 @@ def engine() -> RapidOCR:
     chosen = {f"{part}_model_path": str(path) for part, path in models.items()}
     _engines.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False,
                                print_verbose=False, **chosen)
+    _engines.engine.text_rec.postprocess_op = _WordDecode(_engines.engine.text_rec.postprocess_op)
     _engines.models = models
     return _engines.engine
+
+
+class _WordDecode:
+    """The engine's CTC decoder, and then each line it decoded rescored by the word list
+    (`words.rescore`: an unsure ideograph given the alternative that makes a common word). The lines
+    changed are kept with their notes for this thread (`_fixed`), so that `run` and
+    `recognise_crops` can say which line was changed and how. It replaces rapidocr 1.4's
+    `TextRecognizer.postprocess_op`, which is not public API (pinned <1.5 in pyproject.toml;
+    tests/read/test_ocr_words.py reads a real crop through it)."""
+
+    def __init__(self, decode) -> None:
+        self.decode = decode
+
+    def __call__(self, preds: np.ndarray, return_word_box: bool = False, **kwargs) -> list:
+        out = self.decode(preds, return_word_box, **kwargs)
+        if return_word_box or not words.on():
+            return out
+        read = [res[0] for res in out]
+        for b, (text, note) in enumerate(words.rescore_batch(preds, self.decode.character, read)):
+            if note is not None:
+                _fixes()[text] = (note, out[b][0])
+                out[b] = (text, *out[b][1:])
+        return out
+
+
+def _fixes() -> dict[str, tuple[str, str]]:
+    """The texts the word list changed since this thread last asked the engine (`run`,
+    `recognise_crops`), each with its note and the text as decoded."""
+    if not hasattr(_engines, "fixed"):
+        _engines.fixed = {}
+    return _engines.fixed
+
+
+def _fixed(text: str) -> str | None:
+    """The note of the word list's change to a line read since the engine was last asked, if any."""
+    return _fixes().get(text, (None, None))[0]
+
+
+def _decoded(text: str, conf: float, x0: float, y0: float, x1: float, y1: float) -> Line:
+    """A line of the engine's output (its text as returned), with the word list's change to it
+    and the text as decoded, if any (`_fixes`)."""
+    note, raw = _fixes().get(text, (None, None))
+    return Line(text.strip(), float(conf), x0, y0, x1, y1, note, None if raw is None else raw.strip())
 
 
 def forget_engine() -> None:
@@ -114,6 +163,7 @@ def run(image: np.ndarray, *, detect: bool = True, unclip: float | None = None
     detects, or (`detect=False`) the one line the image is. The one place that knows the engine's
     output."""
     kwargs = {} if unclip is None else {"unclip_ratio": unclip}
+    _fixes().clear()
     result, _ = engine()(np.ascontiguousarray(image), use_det=detect, **kwargs)
     if detect:
         return [(box, text, float(conf)) for box, text, conf in result or []]
@@ -130,16 +180,20 @@ def read_lines(grey: np.ndarray) -> list[Line]:
     for box, text, conf in result:
         xs = [p[0] for p in box]
         ys = [p[1] for p in box]
-        text = text.strip()
-        if text:
-            lines.append(measured(Line(text, float(conf), min(xs), min(ys), max(xs), max(ys)), grey))
+        line = _decoded(text, conf, min(xs), min(ys), max(xs), max(ys))
+        if line.text:
+            lines.append(measured(line, grey))
     return lines
 
 
 def measured(line: Line, grey: np.ndarray) -> Line:
     """A recognised line with what the recogniser cannot see measured on the page: the space before
-    a "（" (`spaced`), "：" from "；" (`colons`), a straight quote (`quotes`)."""
-    return quotes(colons(spaced(line, grey), grey), grey)
+    a "（" (`spaced`), "：" from "；" (`colons`), a straight quote (`quotes`); the text as decoded
+    (`Line.raw`) measured alike."""
+    out = quotes(colons(spaced(line, grey), grey), grey)
+    if line.raw is None:
+        return out
+    return dataclasses.replace(out, raw=measured(dataclasses.replace(line, text=line.raw, raw=None), grey).text)
 
 
 GLYPH_RULES = ("spaced", "colons", "quotes", "full_stop")
@@ -298,20 +352,32 @@ def _split(line: Line, borders: list[float]) -> list[Line]:
     cuts = iter(sorted(inside) + [float("inf")])
     cut = next(cuts)
     chars: list[str] = []
-    part_x0 = line.x0
-    for ch, a in zip(line.text, adv):
+    part_x0, start = line.x0, 0
+    for n, (ch, a) in enumerate(zip(line.text, adv)):
         mid = x + a * scale / 2
         while mid > cut:  # each part lies on its own side of the border it was cut at
             if chars:
-                parts.append(Line("".join(chars).strip(), line.conf, part_x0, line.y0,
-                                   min(x, cut - 1), line.y1))
+                parts.append(_part(line, chars, part_x0, min(x, cut - 1), start))
             chars, part_x0 = [], max(x, cut + 1)
             cut = next(cuts)
+        if not chars:
+            start = n
         chars.append(ch)
         x += a * scale
     if chars:
-        parts.append(Line("".join(chars).strip(), line.conf, part_x0, line.y0, line.x1, line.y1))
+        parts.append(_part(line, chars, part_x0, line.x1, start))
     return [p for p in parts if p.text]
+
+
+def _part(line: Line, chars: list[str], x0: float, x1: float, start: int) -> Line:
+    """The part of a line that holds `chars` (from its character `start` on), between x0 and x1;
+    the line's word-list note kept on it where it holds a character the note put there, with the
+    same characters of the text as decoded."""
+    fix = line.fix if line.fix is not None and any(f"→{ch} in" in line.fix for ch in chars) else None
+    raw = None
+    if fix is not None and line.raw is not None and len(line.raw) == len(line.text):
+        raw = line.raw[start:start + len(chars)].strip()
+    return Line("".join(chars).strip(), line.conf, x0, line.y0, x1, line.y1, fix, raw)
 
 
 def split_read(line: Line, borders: list[float], clean: np.ndarray) -> list[Line]:
@@ -352,7 +418,7 @@ def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | Non
     result = run(clean[ya:yb, max(0, gx0 - m):min(clean.shape[1], gx1 + m)], detect=False)
     if not result or not result[0][1].strip():
         return None
-    part = Line(result[0][1].strip(), result[0][2], float(gx0), line.y0, float(gx1), line.y1)
+    part = _decoded(result[0][1], result[0][2], float(gx0), line.y0, float(gx1), line.y1)
     return quotes(colons(part, clean), clean)
 
 
@@ -428,10 +494,8 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     result = run(clean[gy0:gy1, gx0:gx1], detect=False)
     if not result:
         return None
-    text, conf = result[0][1].strip(), result[0][2]
-    if not text:
-        return None
-    return Line(text, conf, float(xa + bx0), float(ya + by0), float(xa + bx1), float(ya + by1))
+    line = _decoded(result[0][1], result[0][2], float(xa + bx0), float(ya + by0), float(xa + bx1), float(ya + by1))
+    return line if line.text else None
 
 
 _STOP_PEAK = 90  # grey levels below the line's paper: a "。" is a thin ring, its darkest pixel 46–76
@@ -576,6 +640,7 @@ def recognise_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     before = rec.rec_batch_num, rec.rec_image_shape
     width = setting("JIXIAO_OCR_MIN_WIDTH", int, _MIN_WIDTH, "a whole number of pixels")
     rec.rec_batch_num, rec.rec_image_shape = _BATCH, [3, 48, width]
+    _fixes().clear()
     try:
         result, _ = rec([cv2.cvtColor(np.ascontiguousarray(c), cv2.COLOR_GRAY2BGR) for c in crops])
     finally:
@@ -613,11 +678,11 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
             sides.append((float(xa), float(xb)))
     read = recognise_crops([clean[int(y0):int(round(y1)) + 1, int(x0):int(round(x1)) + 1] for x0, y0, x1, y1 in boxes])
     for (x0, y0, x1, y1), (a, b), (text, conf) in zip(boxes, sides, read):
-        text = text.strip()
-        if text:
+        line = _decoded(text, conf, max(x0, a), y0, min(x1, b), y1)
+        if line.text:
             # the line is in its region by construction: its box is kept inside the region's borders,
             # so that a box grown over a border is not taken for a line across two cells (`split_read`)
-            lines.append(measured(Line(text, conf, max(x0, a), y0, min(x1, b), y1), clean))
+            lines.append(measured(line, clean))
     return lines
 
 
