@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _leave(status: int) -> None:
     """End the command at once, its work done, said and closed: the libraries' atexit hooks run and
-    the output is flushed, then the process exits without the interpreter tearing down its ~3,000
+    the output is flushed, then the process exits without the interpreter tearing down its ~1,900
     modules (Great Expectations, pandas, polars, DuckDB): 1.2 s of wall and ~0.5 CPU-s at the end of
     every ingest (bench/README.md, issue 25). Not while another non-daemon thread runs: then the
     interpreter's exit waits for it, as before."""
