@@ -102,8 +102,11 @@ def test_analysts_polling_during_a_load_always_see_whole_reports(reports, tmp_pa
     # an analyst's query through the CLI answers too, during and after
     final = _snapshot(wh)
     assert final == (FORMS_IN_SAMPLES, [])
+    # the last snapshot is what readers see once the run is done: the command ends as soon as it is
+    # published (`cli._leave`), often before a poll sees it
+    seen.add(final[0])
     assert len(seen) >= 3, f"readers saw only {sorted(seen)} in {polls} polls: no intermediate snapshot"
-    assert sorted(seen)[-1] == FORMS_IN_SAMPLES
+    assert sorted(seen)[-1] == FORMS_IN_SAMPLES  # no snapshot held more than the whole load
 
 
 @pytest.mark.slow
