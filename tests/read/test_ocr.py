@@ -182,6 +182,26 @@ def test_a_border_the_page_cuts_is_still_a_border():
     assert ruling.borders(hlines, [cut, inner, stroke]) == [cut, inner]
 
 
+def test_a_table_the_page_cuts_keeps_its_open_row():
+    """A long table printed by a browser goes on at the next page's top with no line above its first
+    row (the rest of a cell split by the page); its borders run up from the first line into the air.
+    That row is a row, from where the borders start: its text is in it, not outside every row with
+    the rows below taking its labels (a web page's form read with 二级 labels a row off, verified)."""
+    import cv2
+    import numpy as np
+
+    page = np.full((1700, 1200), 245, np.uint8)
+    ys, xs = [300, 400, 500, 600], [100, 400, 700, 1100]
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 30, 3)
+    for x in xs:
+        cv2.line(page, (x, 200), (x, ys[-1]), 30, 3)  # from y 200: no line there
+    horizontal, vertical = ruling.strokes(page)
+    [(rows, cols, _)] = ruling.ruled_tables(ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1),
+                                            horizontal, vertical)
+    assert [round(a / 10) * 10 for a, _ in rows] == [200, 300, 400, 500] and len(cols) == 3
+
+
 def _ruled_page(width: int = 1200, height: int = 1700):
     """A grey page with a ruled table of 12 rows and 6 columns (some borders broken, as merged
     cells leave them), text-like blots in its cells, and a dark line along the page's top edge

@@ -142,7 +142,7 @@ def ruled_tables(hlines: list[RuledLine], vlines: list[RuledLine], horizontal: n
         vs = [lines[i] for i in members if lines[i][0] == "v"]
         if len(hs) < 2 or len(vs) < 2:
             continue
-        ys = _positions([p for _, p, _, _ in hs])
+        ys = _open_edges(_positions([p for _, p, _, _ in hs]), vs, slack)
         xs = _positions([p for _, p, _, _ in vs])
         if len(ys) < 2 or len(xs) < 2:
             continue
@@ -156,6 +156,21 @@ def ruled_tables(hlines: list[RuledLine], vlines: list[RuledLine], horizontal: n
         out.append((rows, cols, cells))
     out.sort(key=lambda t: t[0][0][0])
     return out
+
+
+def _open_edges(ys: list[float], vs: list, slack: float) -> list[float]:
+    """Row edges with the table's open ends: where the page cuts a table (a browser's print of a
+    long one), its borders run on past the first ruled line above it or the last below, and the row
+    there (the first part of a cell the next page goes on with, or its last part) has no line on
+    that side. Two borders or more ending together past the line make the edge; without it that
+    row's text was outside every row, and the rows around it took its labels."""
+    tops = sorted(a for _, _, a, _ in vs if a < ys[0] - slack)
+    bottoms = sorted(b for _, _, _, b in vs if b > ys[-1] + slack)
+    if len(tops) >= 2 and tops[1] - tops[0] <= _MERGE_PX:
+        ys = [sum(tops[:2]) / 2, *ys]
+    if len(bottoms) >= 2 and bottoms[-1] - bottoms[-2] <= _MERGE_PX:
+        ys = [*ys, sum(bottoms[-2:]) / 2]
+    return ys
 
 
 def _drawn(mask: np.ndarray, pos: float, a: float, b: float, vertical: bool) -> bool:
