@@ -94,10 +94,10 @@ def score(got: dict[str, Any] | None, want: dict[str, Any]) -> dict[str, tuple[i
 def checked_numbers(form: dict[str, Any]) -> dict[str, str | None]:
     """Every number the reconciliation rules cover, by path (funds, fund rows, 分值 and 得分, totals):
     what must never be wrong on a form OCR calls verified (bench/scans.py, tests/read/test_ocr.py)."""
-    out = {f"funds.{k}": form["funds"][k] for k in ("weight", "execution_rate", "score")}
-    for i, row in enumerate(form["funds"]["rows"]):
-        out.update({f"fund_rows.{i}.{k}": row[k] for k in ("initial_budget", "annual_budget", "executed")})
+    out = {f"funds.{k}": form["funds"].get(k) for k in ("weight", "execution_rate", "score")}
+    for i, row in enumerate(form["funds"]["rows"]):  # a variant prints some columns only (湖北: no 年初预算数)
+        out.update({f"fund_rows.{i}.{k}": row.get(k) for k in ("initial_budget", "annual_budget", "executed")})
     for i, row in enumerate(form["indicators"]):
-        out.update({f"indicators.{i}.{k}": row[k] for k in ("level1_weight", "weight", "score")})
-    out.update({"total_weight": form["total_weight"], "total_score": form["total_score"]})
+        out.update({f"indicators.{i}.{k}": row.get(k) for k in ("level1_weight", "weight", "score")})
+    out.update({"total_weight": form.get("total_weight"), "total_score": form.get("total_score")})
     return out

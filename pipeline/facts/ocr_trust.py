@@ -9,7 +9,9 @@ form. A misread digit almost always breaks one of them. So a form read by OCR is
 - `ocr_unverified` otherwise, or when a target or an actual (年度指标值, 实际完成值: no sum covers
   them) was read twice (`ocr.recognise.second_reads`) and the two reads differ
   (`SECOND_READ`; digits, point and percent where either read has one, else the text), or one was read with a strict sign (`STRICT_SIGN`:
-  forms print "≥", "≤"; a ">" is a misread the second read cannot see): a failed check may be a
+  forms print "≥", "≤"; a ">" is a misread the second read cannot see), or a sign the recogniser
+  cannot tell from one outside its alphabet (`UNREADABLE_SIGN`: ≧ read "=", ═ read "—", a 指标性质
+  lost where the form prints them): a failed check may be a
   misread or what the form really prints, and OCR alone cannot tell which, so the form is stored
   apart (the analyst views leave it out) with the rules that failed and the cells they rest on
   (`ocr_cell.unverified`). A unit or project name is judged at load, against the names the
@@ -215,6 +217,30 @@ def strict_signs(form: Form) -> list:
     return [c for c in _holding(form, ("target", "actual", "nature")) if any(sign in c.text for sign in STRICT)]
 
 
+UNREADABLE_SIGN = "unreadable_sign"  # a sign the recogniser cannot tell from one it cannot read
+# what OCR reads of a 指标性质 for sure; PP-OCRv4's alphabet has no ≧ ≦ ═ (what 云南 prints there),
+# and it reads them "=", "—", "NI" (Word pages whose fonts lost their text, read from their images)
+SURE_NATURES = ("≥", "≤", "定性", "定量")
+_EQUALS = ("=", "＝")
+_NUMERIC = re.compile(r"[\s≥≤><=＝＞＜≧≦═]*\d")  # a target that is a number ("≥95%", "1918个"; not "制作4K节目")
+
+
+def unreadable_signs(form: Form) -> tuple[list, bool]:
+    """The OCR cells of `form` whose comparison sign cannot be trusted, and whether a row lost its
+    sign altogether. The recogniser's alphabet lacks ≧ ≦ ═, which units print; it reads ≧ as "=" and
+    ═ as "—", and no second read can check a sign. So a 指标性质 read as anything but ≥, ≤, 定性 or
+    定量, and a target or an actual read with "=" (forms print none: none of the corpus's 800 signed
+    targets and actuals), keep their form unverified; so does a row with a number for a target but no
+    指标性质 where the form prints them (a sign lost)."""
+    if form.ocr is None:
+        return [], False
+    cells = [c for c in _holding(form, ("target", "actual")) if c.text.lstrip().startswith(_EQUALS)]
+    cells += [c for c in _holding(form, ("nature",)) if c.text.strip() not in SURE_NATURES]
+    printed = any(i.nature for i in form.indicators)
+    lost = printed and any(i.nature is None and i.target and _NUMERIC.match(i.target) for i in form.indicators)
+    return cells, lost
+
+
 def repaired(forms: list[Form], statuses: list[str], verified: Callable[[Form], bool]) -> list[Form]:
     """`forms` with each unverified OCR'd form replaced by its first `point_repairs` candidate that
     `verified` (every check holds on it alone); the others as they were."""
@@ -261,6 +287,10 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
         strict = {id(c) for c in strict_signs(form)}
         if strict:
             rules.append(STRICT_SIGN)
+        unsure, lost = unreadable_signs(form)
+        unsure_ids = {id(c) for c in unsure}
+        if unsure_ids or lost:
+            rules.append(UNREADABLE_SIGN)
         status.append(UNVERIFIED if rules else VERIFIED)
         engine.append(form.ocr.engine)
         version.append(form.ocr.version)
@@ -270,12 +300,14 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
             numeric = _is_number(c.text)
             reasons = []
             if rules and numeric and number(c.text) in operands:
-                checked = sorted(r for r in rules if r not in (NOT_A_NUMBER, SECOND_READ, STRICT_SIGN))
+                checked = sorted(r for r in rules if r not in (NOT_A_NUMBER, SECOND_READ, STRICT_SIGN, UNREADABLE_SIGN))
                 reasons.append("failed_check:" + ",".join(checked))
             if id(c) in twice:
                 reasons.append(f"{SECOND_READ}:{c.second!r}")
             if id(c) in strict:
                 reasons.append(STRICT_SIGN)
+            if id(c) in unsure_ids:
+                reasons.append(UNREADABLE_SIGN)
             if c.text in bad_text or number(c.text) in bad_text:
                 reasons.append(NOT_A_NUMBER)
                 numeric = True  # read into a number field
@@ -290,7 +322,7 @@ def judge(forms: list[Form], dim_form: pl.DataFrame, funds: pl.DataFrame, indica
                 **{k: Decimal(str(v)) for k, v in zip(("x0", "y0", "x1", "y1"), c.box)},
                 "correction": c.correction, "is_number": numeric,
                 # a dash is no number: "—" read as 一 is not what a failed check rests on
-                "unverified": id(c) in twice | strict
+                "unverified": id(c) in twice | strict | unsure_ids
                 or (bool(rules) and (numeric or (bool(c.correction) and c.text != DASH)) and bool(reasons)),
                 "reason": ";".join(reasons) or None,
             })

@@ -100,3 +100,49 @@ def test_a_target_read_with_a_strict_sign_is_unverified(form, first):
     assert cells["unverified"].to_list() == [True] and cells["reason"].to_list() == ["strict_sign"]
     row, cells = _judged(_with_target(form, "≥" + first[1:], first))
     assert "strict_sign" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]
+
+
+YUNNAN_FORM = PDF / "yunnan" / "440303210301500004536.yunnan.pdf"
+
+
+@pytest.fixture(scope="module")
+def yunnan():
+    _, forms = extract(YUNNAN_FORM)
+    return forms[0]
+
+
+def _with_nature(form, text: str | None):
+    """The 云南 form with its first indicator's 指标性质 read as `text` (None: nothing read there)."""
+    ind = form.indicators[0]
+    form = dataclasses.replace(form, indicators=(dataclasses.replace(ind, nature=text), *form.indicators[1:]))
+    cells = [] if text is None else [OcrCell(ind.page, 9, 4, text, text, 0.99, (0.0, 0.0, 1.0, 1.0))]
+    return _as_ocr(form, cells)
+
+
+@pytest.mark.parametrize("read", ["=", "—", "NI"])
+def test_a_sign_the_recogniser_cannot_read_keeps_the_form_unverified(yunnan, read):
+    """云南 prints ≧ and ═ in 指标性质; PP-OCRv4's alphabet has neither and reads them "=", "—", "NI"
+    (measured on Word pages whose fonts lost their text): such a form loaded ocr_verified with every
+    sign wrong. A 指标性质 read as anything but ≥ ≤ 定性 定量 keeps its cell and form unverified."""
+    assert yunnan.indicators[0].nature == "≧"
+    row, cells = _judged(_with_nature(yunnan, read))
+    assert row["status"] == "ocr_unverified" and "unreadable_sign" in row["ocr_failed_rules"].split(",")
+    assert cells["unverified"].to_list() == [True] and cells["reason"].to_list() == ["unreadable_sign"]
+    row, cells = _judged(_with_nature(yunnan, "≥"))
+    assert "unreadable_sign" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]
+
+
+def test_a_sign_lost_where_the_form_prints_them_keeps_the_form_unverified(yunnan):
+    """A row with a number for its target and no 指标性质, on a form that prints them: a sign lost."""
+    assert yunnan.indicators[0].target[0].isdigit()
+    row, _ = _judged(_as_ocr(yunnan))  # as printed: its rows without a sign have words for a target
+    assert "unreadable_sign" not in (row["ocr_failed_rules"] or "")
+    row, _ = _judged(_with_nature(yunnan, None))
+    assert row["status"] == "ocr_unverified" and "unreadable_sign" in row["ocr_failed_rules"].split(",")
+
+
+def test_a_target_read_with_an_equals_sign_is_unverified(form):
+    """No target or actual of the corpus prints "="; "≧" is read "=" (its foot)."""
+    row, cells = _judged(_with_target(form, "=95%", "=95%"))
+    assert row["status"] == "ocr_unverified" and "unreadable_sign" in row["ocr_failed_rules"].split(",")
+    assert cells["unverified"].to_list() == [True]
