@@ -88,3 +88,15 @@ def test_a_line_read_as_written_is_not_taken_for_one_the_word_list_changed():
     changed, kept = (recognise._decoded(text, conf, 0.0, 0.0, 1.0, 1.0) for text, conf in out)
     assert changed.fix.startswith("峻→竣") and changed.raw == "完成项目峻工财务"
     assert (kept.fix, kept.raw) == (None, None)
+
+
+def test_the_word_list_is_read_without_importing_jieba():
+    """jieba's dict.txt is read as data (0.4 s a process): jieba itself, whose import builds its
+    segmenter's tables (0.1 s), is never imported."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys\nfrom pipeline.read.ocr import words\n"
+                           "freq, _ = words._dictionary()\nassert freq['竣工'] > 20, freq.get('竣工')\n"
+                           "print('jieba' in sys.modules)"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr[-2000:]
