@@ -86,15 +86,24 @@ def forms(
     op_tags=writer_tags(),
 )
 def warehouse_tables(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, forms: facts.ReportFrames
-) -> Iterator[dg.MaterializeResult]:
+    context: dg.AssetExecutionContext, warehouse: Warehouse, report_folder: ReportFolder,
+    forms: facts.ReportFrames
+) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:
     """Replaces this report's rows in one transaction (`pipeline.ingest.store`): its form, funds and
-    indicator rows appear together or not at all, and a rerun leaves no trace of the previous load."""
+    indicator rows appear together or not at all, and a rerun leaves no trace of the previous load.
+    A report refused as it is stored (its rows break a key of the warehouse) fails this partition
+    as a refused reading fails `forms`: put aside, recorded, nothing of it written."""
     started = time.perf_counter()
     path = Path(forms.dim_report["file_path"][0])
     with warehouse.writing(context.log, publish=False) as writer:  # published with its checks
-        store(writer.con, path, context.partition_key, forms)
+        refused = store(writer.con, path, context.partition_key, forms, put_aside=report_folder.put_aside)
         totals = table_rows(writer.con)
+    if refused is not None:
+        err, where = refused
+        metadata = refusal_metadata(path.name, context.partition_key, err, time.perf_counter() - started,
+                                    where or "it could not be put aside; the file stays where it was read")
+        yield refusal(context.partition_key, str(err), metadata)
+        raise dg.Failure(description=str(err), metadata=metadata)
     rows = {table: getattr(forms, table).height for table in TABLES}
     for table, metadata in table_events(path, counts(forms), rows, totals, time.perf_counter() - started):
         yield dg.MaterializeResult(asset_key=table, metadata=metadata)

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throughput import PY, PeakRss, TreeCpu, corpus_pdfs, pages_of  # noqa: E402
+from throughput import PY, TreeCpu, corpus_pdfs, pages_of  # noqa: E402
 
 
 class ByProcess(TreeCpu):
@@ -38,19 +38,12 @@ class ByProcess(TreeCpu):
         self.roles: dict[int, str] = {}
         super().__init__(pid)
 
-    def _run(self) -> None:
-        while True:
-            for pid in PeakRss._tree(self):  # type: ignore[arg-type]
-                try:
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / self._tick
-                    if pid not in self.roles:
-                        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-                        self.roles[pid] = _role(pid, self.pid, int(fields[1]), cmd, self.roles)
-                except (OSError, IndexError, ValueError):
-                    pass
-            if self._stop.wait(0.05):
-                return
+    _EVERY = 0.05
+
+    def _sampled(self, pid: int, fields: list[str]) -> None:
+        if pid not in self.roles:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            self.roles[pid] = _role(pid, self.pid, int(fields[1]), cmd, self.roles)
 
     def split(self) -> dict[str, float]:
         out: dict[str, float] = {}

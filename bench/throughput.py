@@ -138,16 +138,22 @@ class TreeCpu:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    _EVERY = 0.1  # seconds between two reads of the tree
+
     def _run(self) -> None:
         while True:
             for pid in PeakRss._tree(self):  # type: ignore[arg-type]
                 try:
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                     self.seen[pid] = (int(fields[11]) + int(fields[12])) / self._tick
+                    self._sampled(pid, fields)
                 except (OSError, IndexError, ValueError):
                     pass
-            if self._stop.wait(0.1):
+            if self._stop.wait(self._EVERY):
                 return
+
+    def _sampled(self, pid: int, fields: list[str]) -> None:
+        """What a subclass keeps of a process read (its /proc stat fields after the command name)."""
 
     def stop(self) -> float:
         self._stop.set()

@@ -362,15 +362,7 @@ def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
     if isinstance(reading, FileFault):
         return Outcome(path, sha, "refused", error=reading, seconds=seconds)
     if isinstance(reading, ReportError):
-        where = path
-        if put_aside is not None:
-            try:
-                where = put_aside(path, sha, reading)
-            except OSError as exc:  # a full or read-only quarantine: the refusal still counts, said so
-                reading = type(reading)(reading.file, f"{reading.reason} (it could not be put aside in "
-                                        f"the quarantine, {exc}; the file stays where it was read)",
-                                        reading.page)
-        _record_refusal(con, sha, where, path.name, reading.kind, str(reading), reading.page)
+        reading, _ = _refuse(con, path, sha, reading, put_aside)
         return Outcome(path, sha, "quarantined", error=reading, seconds=seconds)
     try:
         warehouse.load_report(con, reading)
@@ -378,6 +370,23 @@ def _store(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
         return _store(con, path, sha, err, seconds, put_aside)
     return Outcome(path, sha, "loaded", forms=reading.dim_form.height,
                    pages=reading.dim_report["pages"][0], seconds=seconds, rows=_rows(reading))
+
+
+def _refuse(con: duckdb.DuckDBPyConnection, path: Path, sha: str, reading: ReportError,
+            put_aside: PutAside | None) -> tuple[ReportError, Path | None]:
+    """A refusal put aside (when `put_aside` is given) and recorded in dim_report where the file now
+    is; the refusal as recorded (saying so where the file could not be put aside) and where it went
+    (None: not put aside)."""
+    where = None
+    if put_aside is not None:
+        try:
+            where = put_aside(path, sha, reading)
+        except OSError as exc:  # a full or read-only quarantine: the refusal still counts, said so
+            reading = type(reading)(reading.file, f"{reading.reason} (it could not be put aside in "
+                                    f"the quarantine, {exc}; the file stays where it was read)",
+                                    reading.page)
+    _record_refusal(con, sha, where or path, path.name, reading.kind, str(reading), reading.page)
+    return reading, where
 
 
 def _kept(con: duckdb.DuckDBPyConnection, path: Path, sha: str, reading: facts.ReportFrames,
@@ -429,11 +438,15 @@ def read_report(path: str | Path, max_pages: int | None = None,
 
 
 def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
-          reading: facts.ReportFrames | ReportError, sources: Path | None = None) -> None:
+          reading: facts.ReportFrames | ReportError, sources: Path | None = None,
+          put_aside: PutAside | None = None) -> tuple[ReportError, Path | None] | None:
     """Write what `read_report` gave in one transaction: the report's rows replace its previous ones,
-    or a refusal replaces them with its quarantined dim_report row. A report whose file cannot be
-    kept in the store of sources is not written at all, and the refusal raised: the step fails naming
-    it, and the warehouse keeps what it held (`NotKept` is the machine's fault, not the report's)."""
+    or a refusal replaces them with its quarantined dim_report row, the file put aside first when
+    `put_aside` is given; returns None when it loaded, else the refusal and where the file went (a
+    report whose rows break a key of the warehouse is refused here, so its step must fail as a
+    reading's refusal does). A report whose file cannot be kept in the store of sources is not
+    written at all, and the refusal raised: the step fails naming it, and the warehouse keeps what
+    it held (`NotKept` is the machine's fault, not the report's)."""
     if not isinstance(reading, ReportError):
         reading = _kept(con, path, sha256, reading, sources)
     if isinstance(reading, NotKept):
@@ -441,10 +454,10 @@ def store(con: duckdb.DuckDBPyConnection, path: Path, sha256: str,
     if not isinstance(reading, ReportError):
         try:
             warehouse.load_report(con, reading)
-            return
+            return None
         except ExtractionFault as err:  # its rows break a key of the warehouse: refused, nothing written
             reading = err
-    _record_refusal(con, sha256, path, path.name, reading.kind, str(reading), reading.page)
+    return _refuse(con, path, sha256, reading, put_aside)
 
 
 def record_quarantined(con: duckdb.DuckDBPyConnection, directory: Path,

@@ -392,6 +392,47 @@ def test_a_report_over_its_limits_is_refused_and_quarantined_not_a_crash(tmp_pat
     assert site.rows("SELECT status, error_kind FROM dim_report") == [("quarantined", "over_limit")]
 
 
+def test_a_report_breaking_a_key_at_its_store_fails_its_partition_and_is_quarantined(tmp_path, monkeypatch):
+    """A reading whose rows break a key of the warehouse (one indicator row given twice) is refused
+    where it is stored: the tables step fails naming the file and why, the file moves to quarantine
+    and dim_report says quarantined there, nothing of it written. Before, the refusal was recorded
+    but the step succeeded, its tables' metadata counting rows never written, and the file stayed in
+    the inbox as though it had loaded."""
+    import dataclasses
+
+    import polars as pl
+
+    from assets import reports
+
+    site = Site(tmp_path)
+    report = site.inbox / "spoiled.pdf"
+    shutil.copy(SAMPLES / "440305210300200065020.xlsx.pdf", report)
+
+    def spoiled(path, *args, **kwargs):
+        reading = read_isolated(path, *args, **kwargs)
+        rows = reading.fact_indicator_result
+        return dataclasses.replace(reading, fact_indicator_result=pl.concat([rows, rows.head(1)]))
+
+    read_isolated = reports.read_isolated
+    monkeypatch.setattr(reports, "read_isolated", spoiled)
+    site.tick()
+    (request,) = site.tick().run_requests
+    result = site.materialize(request.partition_key, request.tags)
+    assert not result.success and not _metadata(result, "warehouse_tables")
+    assert [e.step_key for e in result.all_events if e.is_step_failure] == ["warehouse_tables"]  # no check crashed
+    failure = _failure(result, "warehouse_tables")
+    meta = {k: v.value for k, v in failure.metadata.items()}
+    assert "spoiled.pdf" in failure.description and "break a key of the warehouse" in meta["reason"]
+    assert meta["error_kind"] == "extraction_fault" and not report.exists()
+    moved = Path(meta["quarantined"])
+    assert moved.parent == site.quarantine and moved.is_file()
+    assert dg.materialize([*defs.assets], selection=["analyst_views"], instance=site.instance,
+                          resources=site.resources).success
+    assert site.rows("SELECT status, error_kind, file_path, forms FROM dim_report") == [
+        ("quarantined", "extraction_fault", str(moved), 0)]
+    assert site.rows("SELECT count(*) FROM fact_indicator_result") == [(0,)]
+
+
 def test_an_analyst_session_left_open_does_not_fail_the_steps(tmp_path):
     """The duckdb CLI opens a file read-write, and then no other process may open it: the steps
     write the working file and publish past it, so the run succeeds and the next reader sees it."""

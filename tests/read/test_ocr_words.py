@@ -63,11 +63,40 @@ def test_a_line_read_from_a_scan_is_given_its_word_and_the_cell_says_so(monkeypa
     monkeypatch.setenv("JIXIAO_OCR_WORDS", "off")
     [(before, _)] = recognise.recognise_crops([crop])
     monkeypatch.setenv("JIXIAO_OCR_WORDS", "on")
-    [(after, _)] = recognise.recognise_crops([crop])
+    [(after, conf)] = recognise.recognise_crops([crop])
     assert before == "完成项目峻工财务决算审计。"
     assert after == "完成项目竣工财务决算审计。"
-    line = recognise._decoded(after, 0.97, 0.0, 0.0, float(crop.shape[1]), float(crop.shape[0]))
+    line = recognise._decoded(after, conf, 0.0, 0.0, float(crop.shape[1]), float(crop.shape[0]))
     assert line.fix.startswith("峻→竣") and line.raw == before  # the correction, and the text as recognised
     head, tail = recognise._split(line, [crop.shape[1] * 0.25])  # a border after 完成项
     assert (head.text, head.fix, head.raw) == ("完成项", None, None)
     assert (tail.fix, tail.raw) == (line.fix, "目峻工财务决算审计。")
+
+
+def test_a_line_read_as_written_is_not_taken_for_one_the_word_list_changed():
+    """Two lines of one call to the engine, one read 峻工 and given 竣工 by the word list, the other
+    read 竣工 as printed (a form prints 不适用 in many cells; one read 不活用): only the first carries
+    the change and a raw text of 峻工. Keyed by the text alone, the second took both, its raw text
+    made 峻工, a text the recogniser never read there."""
+    from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
+
+    fixed = _output([{"峻": 0.64, "竣": 0.13} if i == 4 else {ch: 0.99} for i, ch in enumerate("完成项目峻工财务")])
+    plain = _output([{ch: 0.99} for ch in "完成项目竣工财务"])
+    recognise._fixes().clear()
+    out = recognise._WordDecode(CTCLabelDecode(character=CHARACTERS[1:-1]))(np.stack([fixed, plain]))
+    assert [text for text, _ in out] == ["完成项目竣工财务"] * 2
+    changed, kept = (recognise._decoded(text, conf, 0.0, 0.0, 1.0, 1.0) for text, conf in out)
+    assert changed.fix.startswith("峻→竣") and changed.raw == "完成项目峻工财务"
+    assert (kept.fix, kept.raw) == (None, None)
+
+
+def test_the_word_list_is_read_without_importing_jieba():
+    """jieba's dict.txt is read as data (0.4 s a process): jieba itself, whose import builds its
+    segmenter's tables (0.1 s), is never imported."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys\nfrom pipeline.read.ocr import words\n"
+                           "freq, _ = words._dictionary()\nassert freq['竣工'] > 20, freq.get('竣工')\n"
+                           "print('jieba' in sys.modules)"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr[-2000:]

@@ -105,7 +105,7 @@ def engine() -> RapidOCR:
 class _WordDecode:
     """The engine's CTC decoder, and then each line it decoded rescored by the word list
     (`words.rescore`: an unsure ideograph given the alternative that makes a common word). The lines
-    changed are kept with their notes for this thread (`_fixed`), so that `run` and
+    changed are kept with their notes for this thread (`_fixes`), so that `run` and
     `recognise_crops` can say which line was changed and how. It replaces rapidocr 1.4's
     `TextRecognizer.postprocess_op`, which is not public API (pinned <1.5 in pyproject.toml;
     tests/read/test_ocr_words.py reads a real crop through it)."""
@@ -120,28 +120,25 @@ class _WordDecode:
         read = [res[0] for res in out]
         for b, (text, note) in enumerate(words.rescore_batch(preds, self.decode.character, read)):
             if note is not None:
-                _fixes()[text] = (note, out[b][0])
+                _fixes()[text, float(out[b][1])] = (note, out[b][0])
                 out[b] = (text, *out[b][1:])
         return out
 
 
-def _fixes() -> dict[str, tuple[str, str]]:
-    """The texts the word list changed since this thread last asked the engine (`run`,
-    `recognise_crops`), each with its note and the text as decoded."""
+def _fixes() -> dict[tuple[str, float], tuple[str, str]]:
+    """The lines the word list changed since this thread last asked the engine (`run`,
+    `recognise_crops`), each with its note and the text as decoded; by text and confidence, not
+    text alone: another line of the call may have been read as printed with the text a change made
+    (one 不适用 of many read 不活用), and is no changed line."""
     if not hasattr(_engines, "fixed"):
         _engines.fixed = {}
     return _engines.fixed
 
 
-def _fixed(text: str) -> str | None:
-    """The note of the word list's change to a line read since the engine was last asked, if any."""
-    return _fixes().get(text, (None, None))[0]
-
-
 def _decoded(text: str, conf: float, x0: float, y0: float, x1: float, y1: float) -> Line:
     """A line of the engine's output (its text as returned), with the word list's change to it
     and the text as decoded, if any (`_fixes`)."""
-    note, raw = _fixes().get(text, (None, None))
+    note, raw = _fixes().get((text, float(conf)), (None, None))
     return Line(text.strip(), float(conf), x0, y0, x1, y1, note, None if raw is None else raw.strip())
 
 

@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -56,7 +56,9 @@ def _dictionary() -> tuple[dict[str, int], float]:
     """jieba's word list as word → frequency, words of ideographs only (each listed once), and the
     log of its total frequency; loaded once a process, where a line first has an unsure step (0.4 s
     of CPU)."""
-    text = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
+    spec = importlib.util.find_spec("jieba")  # where it is, not imported (`resources.files` would:
+    # 0.1 s of its segmenter's tables, a worker)
+    text = Path(spec.origin).with_name("dict.txt").read_text(encoding="utf-8")  # type: ignore[union-attr, arg-type]
     rows = re.findall(r"^([\u4e00-\u9fff]+) (\d+)", text, re.MULTILINE)  # word, count, part of speech
     freq = {word: int(count) for word, count in rows}
     return freq, math.log(sum(freq.values()))
