@@ -231,14 +231,16 @@ def unreadable_signs(form: Form) -> tuple[list, bool]:
     ═ as "—", and no second read can check a sign. So a 指标性质 read as anything but ≥, ≤, 定性 or
     定量, and a target or an actual read with "=" (forms print none: none of the corpus's 800 signed
     targets and actuals), keep their form unverified; so does a row with a number for a target but no
-    指标性质 where the form prints them (a sign lost)."""
+    指标性质 where the form prints them (a sign lost), and a checkbox question read with no box ticked
+    (its ☑ is outside the alphabet too)."""
     if form.ocr is None:
         return [], False
     cells = [c for c in _holding(form, ("target", "actual")) if c.text.lstrip().startswith(_EQUALS)]
     cells += [c for c in _holding(form, ("nature",)) if c.text.strip() not in SURE_NATURES]
     printed = any(i.nature for i in form.indicators)
     lost = printed and any(i.nature is None and i.target and _NUMERIC.match(i.target) for i in form.indicators)
-    return cells, lost
+    # a checkbox question with no box ticked: the recogniser has no ☑ (nor ✓ ✔ ☒ ▣) to read
+    return cells, lost or any(answer is None for answer in form.checkboxes.values())
 
 
 def repaired(forms: list[Form], statuses: list[str], verified: Callable[[Form], bool]) -> list[Form]:

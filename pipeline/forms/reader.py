@@ -491,13 +491,19 @@ class _FormReader:
 
     def _read_checkboxes(self, row: Row) -> bool:
         """A checkbox row of the header (项目类别 | 、部门预算项目☑、省直专项□ …): its label and the ticked
-        option; False when the row is none."""
+        option; False when the row is none. A question of the vocabulary whose options show no box
+        (read from an image: the recogniser has no ☑, and reads □ as 口) is kept with no answer, so
+        the answer is missed in plain sight (`facts.ocr_trust.unreadable_signs`), never dropped."""
         cells = [c for c in row.cells if c.text.strip()]
         found = False
         for cell, nxt in zip(cells, cells[1:]):
             answer = checkbox(nxt.text)
+            question = header_label(label(cell.text))
             if answer is not None and checkbox(cell.text) is None:
-                self.checkboxes[header_label(label(cell.text))] = answer[0]
+                self.checkboxes[question] = answer[0]
+                found = True
+            elif answer is None and question in vocabulary().questions:
+                self.checkboxes[question] = None
                 found = True
         return found
 

@@ -146,3 +146,25 @@ def test_a_target_read_with_an_equals_sign_is_unverified(form):
     row, cells = _judged(_with_target(form, "=95%", "=95%"))
     assert row["status"] == "ocr_unverified" and "unreadable_sign" in row["ocr_failed_rules"].split(",")
     assert cells["unverified"].to_list() == [True]
+
+
+def test_a_checkbox_question_read_with_no_box_keeps_the_form_unverified():
+    """湖北's header ticks its answers (项目类别 | 部门预算项目☑、省直专项□ …); the recogniser has no ☑ and
+    reads □ as 口, so from an image no box is found: the questions are kept with no answer (they were
+    dropped, silently) and the form is unverified."""
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = PDF / "hubei" / "440303230300200079180.hubei.pdf"
+    grids, _ = read_grids(pdf)
+    [printed] = read_forms(inspect(pdf), grids)
+    assert printed.checkboxes == {"项目类别": "省直专项", "项目属性": "持续性项目", "项目类型": "常年性项目"}
+    as_read = [dataclasses.replace(g, rows=tuple(tuple(c.replace("☑", "").replace("□", "口") for c in r)
+                                                 for r in g.rows)) for g in grids]
+    [read] = read_forms(inspect(pdf), as_read)
+    assert read.checkboxes == {"项目类别": None, "项目属性": None, "项目类型": None}
+    row, _ = _judged(_as_ocr(read))
+    assert row["status"] == "ocr_unverified" and "unreadable_sign" in row["ocr_failed_rules"].split(",")
+    row, _ = _judged(_as_ocr(printed))
+    assert "unreadable_sign" not in (row["ocr_failed_rules"] or "")
