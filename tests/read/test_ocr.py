@@ -202,6 +202,26 @@ def test_a_table_the_page_cuts_keeps_its_open_row():
     assert [round(a / 10) * 10 for a, _ in rows] == [200, 300, 400, 500] and len(cols) == 3
 
 
+def test_a_column_merged_over_the_whole_page_keeps_its_border():
+    """A long table's page whose first columns are cells merged over the whole page (绩效指标, 一级指标
+    running on from the page before to the page after): their borders meet no ruled line at all, but
+    start and end where the table's other borders do, so they are borders and the columns are read
+    (the page gave 9 of its 11 columns, and its form was refused)."""
+    import cv2
+    import numpy as np
+
+    page = np.full((1700, 1200), 245, np.uint8)
+    ys, xs = [300, 400, 500, 600], [100, 250, 400, 700, 1100]
+    for y in ys:
+        cv2.line(page, (xs[2], y), (xs[-1], y), 30, 3)  # the rows' lines start at the third border
+    for x in xs:
+        cv2.line(page, (x, 200), (x, 700), 30, 3)  # every border from the page's cut to the next
+    horizontal, vertical = ruling.strokes(page)
+    [(rows, cols, _)] = ruling.ruled_tables(ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1),
+                                            horizontal, vertical)
+    assert [round(a / 10) * 10 for a, _ in cols] == [100, 250, 400, 700] and len(rows) == 5
+
+
 def _ruled_page(width: int = 1200, height: int = 1700):
     """A grey page with a ruled table of 12 rows and 6 columns (some borders broken, as merged
     cells leave them), text-like blots in its cells, and a dark line along the page's top edge

@@ -93,13 +93,20 @@ def borders(hlines: list[RuledLine], vlines: list[RuledLine]) -> list[RuledLine]
     """The vertical lines that are borders: a border meets two ruled lines or more, at its ends or
     across; a tall glyph's stroke (the title's) meets none. A table the page cuts (a browser splits a
     tall cell over two pages and draws no border under its first part) leaves a border one end in
-    the air, and it is still one."""
+    the air, and it is still one. So is a line with both ends where a border's are (`_alongside`):
+    the left border of a column of cells merged over the whole page meets no ruled line at all."""
     slack = 3 * _MERGE_PX
 
     def met(x: float, top: float, bottom: float) -> int:
         return sum(1 for p, a, b in hlines if top - slack <= p <= bottom + slack and a - slack <= x <= b + slack)
 
-    return [(x, a, b) for x, a, b in vlines if met(x, a, b) >= 2]
+    found = [(x, a, b) for x, a, b in vlines if met(x, a, b) >= 2]
+    return found + [v for v in vlines if v not in found and _alongside(v, found)]
+
+
+def _alongside(line: RuledLine, others: list[RuledLine]) -> bool:
+    """A vertical line that starts and ends where one of `others` does, within `_MERGE_PX`."""
+    return any(abs(line[1] - a) <= _MERGE_PX and abs(line[2] - b) <= _MERGE_PX for _, a, b in others)
 
 
 def on_lines(mask: np.ndarray, vlines: list[RuledLine]) -> np.ndarray:
@@ -127,11 +134,18 @@ def ruled_tables(hlines: list[RuledLine], vlines: list[RuledLine], horizontal: n
             i = parent[i]
         return i
 
+    crossed: set[int] = set()
     for i, (ki, pi, ai, bi) in enumerate(lines):
         if ki != "h":
             continue
         for j, (kj, pj, aj, bj) in enumerate(lines):
             if kj == "v" and ai - slack <= pj <= bi + slack and aj - slack <= pi <= bj + slack:
+                parent[find(i)] = find(j)
+                crossed.add(j)
+    for i, line in enumerate(lines):  # a border alongside another, crossing no line: its table's
+        if line[0] == "v" and i not in crossed:
+            j = next((j for j in crossed if _alongside(line[1:], [lines[j][1:]])), None)
+            if j is not None:
                 parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(lines)):
