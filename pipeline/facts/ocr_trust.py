@@ -34,6 +34,7 @@ import polars as pl
 from .. import SUITES_DIR
 from ..model import Form
 from .rules import check_rows
+from .targets import SIGNS
 from ..forms.text import DASH, number, percent
 
 TEXT, VERIFIED, UNVERIFIED = "text", "ocr_verified", "ocr_unverified"
@@ -222,7 +223,8 @@ UNREADABLE_SIGN = "unreadable_sign"  # a sign the recogniser cannot tell from on
 # and it reads them "=", "—", "NI" (Word pages whose fonts lost their text, read from their images)
 SURE_NATURES = ("≥", "≤", "定性", "定量")
 _EQUALS = ("=", "＝")
-_NUMERIC = re.compile(r"[\s≥≤><=＝＞＜≧≦═]*\d")  # a target that is a number ("≥95%", "1918个"; not "制作4K节目")
+# a target that is a number, after any sign a form prints ("≥95%", "1918个"; not "制作4K节目")
+_NUMERIC = re.compile(rf"[\s{re.escape(''.join(SIGNS))}]*\d")
 
 
 def unreadable_signs(form: Form) -> tuple[list, bool]:
