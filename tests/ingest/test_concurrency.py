@@ -155,15 +155,22 @@ KILLS = 20
 def test_ingest_killed_at_random_moments_never_leaves_half_a_report(reports, tmp_path):
     """SIGKILL `jixiao ingest` KILLS times at random moments (fixed seed) while it re-reads and
     stores every sample; after each kill both files open and hold only whole reports, and a last
-    run completes the rest."""
+    run completes the rest. The moments fall within what one whole run takes on this machine (from
+    a tenth of it, and 1 s at least, its start-up, to nine tenths: 1–9 s where a run takes 10 s), so
+    that a faster machine or a faster jixiao still kills runs mid-way, not after they ended."""
     wh = tmp_path / "warehouse.duckdb"
     work = wh.with_name("warehouse.work.duckdb")
+    args = (str(reports), "--warehouse", str(wh), "--force", "--publish-every", "0", "-q", "--workers", "1")
+    started = time.monotonic()
+    whole = _ingest(*args)
+    whole.communicate(timeout=900)
+    assert whole.returncode == 0
+    took = time.monotonic() - started
     rng = random.Random(9)
     killed_while_writing = 0
     for n in range(KILLS):
-        run = _ingest(str(reports), "--warehouse", str(wh), "--force", "--publish-every", "0", "-q",
-                      "--workers", "1", start_new_session=True)
-        time.sleep(rng.uniform(1.0, 9.0))
+        run = _ingest(*args, start_new_session=True)
+        time.sleep(rng.uniform(max(1.0, 0.1 * took), 0.9 * took))
         if run.poll() is None:
             os.kill(run.pid, signal.SIGKILL)  # the ingest itself, as the OOM killer would
             killed_while_writing += 1
