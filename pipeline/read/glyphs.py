@@ -278,6 +278,7 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
                  for code in (lib.FPDFText_GetUnicode(textpage.raw, i) for i in range(count))]
     spaced = False
     last = 0  # the text object of the glyph before: its glyphs follow one another
+    shapeless: set[int] = set()  # text objects with an ideograph pdfium found no outline for
     for i, text in enumerate(codes):
         if text == "\0" or text.isspace():
             spaced = spaced or (text == " " and is_generated(raw, i) != 1)
@@ -306,6 +307,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         has_origin = origin(raw, i, at_ox, at_oy)
         x0, y1, x1, y0 = loose[:]
         ink0, ink1, inky0, inky1, ox, oy = ink[:]
+        if inky1 - inky0 < _NO_INK * least and text > "\u2000" and unicodedata.category(text) == "Lo":
+            shapeless.add(obj)  # an ideograph with no outline: the font is missing, not one glyph of it
         if x0 == ink0 and y0 == inky0 and x1 == ink1 and y1 == inky1 and has_origin and sized and not mb \
                 and ma > 0 and unicodedata.east_asian_width(text) in "WF":
             # pdfium knew no advance (its "loose" box is the ink): a full-width glyph (an ideograph)
@@ -332,6 +335,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         spaced = False
         out.append(ch)
         index.append(i)
+    if shapeless:
+        _check_fonts(shapeless)
     if sum(map(_TILTED, out)) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
         r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
         for k, i in enumerate(index):
@@ -341,6 +346,36 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
 
 
 _CLIP_TOL = 0.5  # points: a glyph's ink whose middle is this close to its clip path shows
+_NO_INK = 0.005  # em: a glyph's ink box this low is no outline found (pdfium gives 0.001 em; an ideograph is ~0.8)
+
+
+class MissingFont(Exception):
+    """The page prints text in a font the PDF does not embed and this machine does not have (a CJK
+    font such as STSong-Light, SimSun, 宋体, read where no CJK font is installed). pdfium then knows no
+    outline for its glyphs and leaves out of the text page every text object of one such glyph: a
+    unit "个", a sign "≧", a "是" standing alone in a cell are lost, silently, while the rest reads. The
+    page is refused rather than read with them missing; installing a CJK font (Debian's
+    fonts-noto-cjk) is the fix, and the reading is then the same as on any machine with one."""
+
+    def __init__(self, font: str) -> None:
+        self.font = font
+        super().__init__(f"its text is in the font {font}, which the PDF does not embed (or embeds damaged) "
+                         "and this machine does not have: characters standing alone would be lost "
+                         "(install a CJK font, e.g. Debian's fonts-noto-cjk, and read it again)")
+
+
+def _check_fonts(objects: set[int]) -> None:
+    """Raise `MissingFont` if any of the text `objects` (glyphs without an outline) is in a font
+    pdfium did not load from the PDF (not embedded, or its program damaged: the object checks of
+    `pdf.inspect` refuse that first): an embedded font's empty glyph is the font's own, printing
+    nothing either."""
+    font_of, embedded = bare("FPDFTextObj_GetFont", ctypes.c_void_p), bare("FPDFFont_GetIsEmbedded")
+    for obj in sorted(objects):
+        font = font_of(ctypes.c_void_p(obj)) if obj else None
+        if font and not embedded(ctypes.c_void_p(font)):
+            name = ctypes.create_string_buffer(256)
+            got = pdfium.raw.FPDFFont_GetBaseFontName(ctypes.cast(font, pdfium.raw.FPDF_FONT), name, len(name))
+            raise MissingFont(name.value.decode("latin-1", "replace") if got else "(unnamed)")
 
 
 def _clip_box(obj: int, turn: Matrix) -> tuple[float, float, float, float] | None:

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from ..errors import BrokenPdf, IncompleteForm, ReportError
+from ..errors import BrokenPdf, IncompleteForm, ReportError, TextLayerUnreadable
 from . import glyphs
 from ..model import Seal
 from .glyphs import Segment
@@ -213,7 +213,10 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                             rulings[n] = Ruling(n, *(tuple(map(tuple, side)) for side in lines), box=box)
                             doc.release(n)
                             continue
-                    chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
+                    try:
+                        chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
+                    except glyphs.MissingFont as missing:
+                        raise TextLayerUnreadable(name, str(missing), n) from None
                     off = glyphs.off_page(chars, box[1], box[3])  # judged once the ruling is known
                     chars = [ch for ch in chars if ch not in off] if off else chars
                     drawn = glyphs.misdrawn([ch for ch in chars if ch.clip is None], box[1], box[3])  # shown

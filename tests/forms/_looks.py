@@ -17,6 +17,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from conftest import needs_cjk_font
+
 FONT = "STSong-Light"
 Cell = tuple[int, int, str]
 
@@ -54,6 +56,7 @@ def draw(path: Path, above: list[str], rows: list[list[Cell]], look: Look,
          repeat: list[list[Cell]] | None = None, repeat_from: int | None = None) -> Path:
     """The table under the lines `above`; on a new page, the rows of `repeat` first when the page
     breaks at or after row `repeat_from` (a header printed again on continuation pages)."""
+    needs_cjk_font()  # the font is not embedded: pdfium reads it with the machine's
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     page_w, page_h = portrait(A4) if look.upright else landscape(A4)

@@ -14,6 +14,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from conftest import needs_cjk_font
+
 FONT, SIZE, ROW_H, MARGIN = "STSong-Light", 8.0, 18.0, 40.0
 Page = tuple[list[str], list[list[str | None]]]
 
@@ -22,6 +24,7 @@ def tables_pdf(path: Path, pages: list[Page], widths: list[float] | None = None,
     """One ruled table per page under its title lines; `widths` in points (else equal columns).
     `fit`: each text set small enough to stay in its cell (and each title on the page), a row
     shorter than the table its last cell spanning the rest, as printed forms do."""
+    needs_cjk_font()  # the font is not embedded: pdfium reads it with the machine's
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     page_w, page_h = landscape(A4)
@@ -67,6 +70,7 @@ def _fitted(text: str, room: float, size: float) -> float:
 
 def text_pages(path: Path, titles: list[str]) -> Path:
     """Pages of narrative text, no ruling, one per title: a disclosure's cover, 目录 and chapters."""
+    needs_cjk_font()  # the font is not embedded: pdfium reads it with the machine's
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     c = canvas.Canvas(str(path), pagesize=landscape(A4))

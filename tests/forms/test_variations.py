@@ -10,10 +10,16 @@ import sys
 import polars as pl
 import pytest
 
-from conftest import HERE, differences, extracted
+from conftest import HERE, differences, extracted, needs_cjk_font
 from pipeline import warehouse
 from pipeline import checks
 from pipeline.ingest import ingest_file
+
+@pytest.fixture(autouse=True)
+def _cjk_font() -> None:
+    """These PDFs do not embed their font (reportlab's STSong-Light): read with the machine's."""
+    needs_cjk_font()
+
 
 VARIATIONS = HERE / "fixtures" / "variations"
 

@@ -13,9 +13,9 @@ import pytest
 
 import mutants
 from conftest import differences, truth
-from pipeline.errors import BrokenPdf
+from pipeline.errors import BrokenPdf, TextLayerUnreadable
 from pipeline.extract import extract
-from pipeline.read import pdf
+from pipeline.read import glyphs, pdf
 
 # two bits flipped in a ReportLab report's embedded font (stream object 10)
 SILENT = "bitflip_stream/440303231550216305001.reportlab.pdf/3277045126"
@@ -38,9 +38,20 @@ def test_damage_pdfium_reads_on_silently_is_refused_by_the_object_checks(silent)
 
 def test_without_the_object_checks_that_damage_loses_characters(silent, monkeypatch):
     """Why the checks cannot wait for a signal from pdfium: it reads this file to the end, a form
-    with characters missing."""
+    with characters missing. (Its glyphs then have no outline, which the reading refuses on its own
+    too, `glyphs.MissingFont`: that is left out here to show pdfium alone.)"""
     monkeypatch.setattr(pdf, "_check_objects", lambda path, pages=None: None)
+    monkeypatch.setattr(glyphs, "_check_fonts", lambda objects: None)
     info, forms = extract(silent)
     assert info.unreadable == () and len(forms) == 1
     lost = differences(forms[0].to_dict(), truth(silent.name.split(".")[0]))
     assert any("'出指标' != '产出指标'" in d for d in lost), lost
+
+
+def test_without_the_object_checks_the_glyphs_without_outlines_refuse_that_damage(silent, monkeypatch):
+    """The damaged font program leaves its ideographs without an outline: the reading refuses the
+    page naming the font, a second line of defence behind the object checks."""
+    monkeypatch.setattr(pdf, "_check_objects", lambda path, pages=None: None)
+    with pytest.raises(TextLayerUnreadable, match="WenQuanYiZenHei") as refusal:
+        extract(silent)
+    assert refusal.value.page == 1
