@@ -183,7 +183,7 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
             try:
                 page, textpage = doc.page(i)
                 text = unified(textpage.get_text_range())
-                scanned = not text.strip() and _has_image(page)
+                scanned = not text.strip() and (_has_image(page) or _text_as_outlines(page))
                 why = None if scanned else untrusted(textpage, text)
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
@@ -281,6 +281,28 @@ def _open(path: Path, max_pages: int | None) -> pdfium.PdfDocument:
 
 def _has_image(page: pdfium.PdfPage) -> bool:
     return any(obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects())
+
+
+_OUTLINE_CURVES = 1000  # Bézier segments: a form's text drawn as outlines has tens of thousands (a
+# glyph ~20-60); rules are straight lines, and a chart's curves, a logo or a seal are a few hundred
+
+
+def _text_as_outlines(page: pdfium.PdfPage) -> bool:
+    """A page with no text layer whose text is drawn as paths: a producer that converts glyphs to
+    outlines (Ghostscript's -dNoOutputFonts, a designer's "convert text to curves", some print
+    drivers). It is read from its image, as a scan is; without this it would be passed over as a page
+    with no form. Asked only of a page with neither text nor image, and stops at the threshold."""
+    raw = pdfium.raw
+    curves = 0
+    for obj in page.get_objects(max_depth=15):
+        if obj.type != raw.FPDF_PAGEOBJ_PATH:
+            continue
+        for i in range(raw.FPDFPath_CountSegments(obj.raw)):
+            if raw.FPDFPathSegment_GetType(raw.FPDFPath_GetPathSegment(obj.raw, i)) == raw.FPDF_SEGMENT_BEZIERTO:
+                curves += 1
+                if curves >= _OUTLINE_CURVES:
+                    return True
+    return False
 
 
 def _check_objects(path: Path, pages: range | None = None) -> None:

@@ -22,6 +22,35 @@ def test_the_dash_itself_is_no_correction():
     assert correct(DASH) == (DASH, None)
 
 
+@pytest.mark.parametrize("read,want", [("......", "……"), (".·....", "……"), ("...", "…"), ("…...", "……")])
+def test_a_cell_of_dots_in_threes_is_the_ellipses_chinese_text_prints(read, want):
+    """A placeholder row's "……" (two ellipses of three dots) is recognised as six dots."""
+    assert correct(read) == (want, f"{read}→{want}")
+
+
+@pytest.mark.parametrize("read", ["……", "…", "....", "。。", "见附件…"])
+def test_dots_not_in_threes_or_among_other_text_are_left_as_read(read):
+    assert correct(read)[0] == read
+
+
+def test_a_row_of_dots_too_small_for_the_recogniser_is_counted_from_its_shape():
+    """reread gives an empty cell a second chance where it holds ink, but drops specks: six dots
+    set in a row (a placeholder's "……", 3 px each at 150 dpi) are no specks. Random specks are."""
+    import numpy as np
+
+    from pipeline.read.ocr.recognise import _SHAPE_CONFIDENCE, reread
+
+    cell = np.full((40, 120), 250, dtype=np.uint8)
+    for k in range(6):
+        cell[20:23, 30 + 6 * k + (k // 3):33 + 6 * k + (k // 3)] = 40
+    line = reread(cell, 0, 40, 0, 120)
+    assert line is not None and (line.text, line.conf) == ("……", _SHAPE_CONFIDENCE)
+    specks = np.full((40, 120), 250, dtype=np.uint8)
+    for y, x in ((10, 20), (25, 41), (14, 70), (30, 95)):
+        specks[y:y + 2, x:x + 2] = 40
+    assert reread(specks, 0, 40, 0, 120) is None
+
+
 @pytest.mark.parametrize("read,want,note", [
     ("1O.00", "10.00", "O→0"),
     ("8。63", "8.63", "。→."),

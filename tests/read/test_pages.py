@@ -277,6 +277,50 @@ def test_a_text_layer_of_latin_letters_among_ideographs_is_not_trusted():
     assert all("Latin-1 or Latin Extended letters" in why and "ÿ" in why for _, why in info.unreadable)
 
 
+OUTLINED = PAGES / "440105221551500060313.xlsx.outlines.pdf"  # gs -dNoOutputFonts (10.0) over the corpus xlsx look
+
+
+def test_a_page_whose_text_is_drawn_as_outlines_is_read_from_its_image():
+    """Some producers draw text as paths (Ghostscript's -dNoOutputFonts, "convert text to curves"):
+    no text layer and no image. It goes to OCR with the scans; before, it was passed over as a page
+    holding no form."""
+    from pipeline.read.pdf import inspect
+
+    info = inspect(OUTLINED)
+    assert info.page_texts == ("",) and info.scanned == (1,) and info.unreadable == ()
+
+
+def test_a_page_of_rules_and_a_few_curves_without_text_is_not_taken_for_outlined_text(tmp_path):
+    """A ruled table with no text, a logo's curves: not text, not read from the image."""
+    from reportlab.pdfgen import canvas
+
+    from pipeline.read.pdf import inspect
+
+    path = tmp_path / "ruled.pdf"
+    c = canvas.Canvas(str(path))
+    for k in range(40):
+        c.line(40, 100 + 15 * k, 550, 100 + 15 * k)
+        c.line(40 + 12 * k, 100, 40 + 12 * k, 685)
+    for k in range(20):
+        c.circle(300, 750, 5 + k, fill=1)  # 4 Bézier segments each
+    c.save()
+    assert inspect(path).scanned == ()
+
+
+@pytest.mark.slow
+def test_text_drawn_as_outlines_is_read_by_ocr_field_for_field():
+    """Read as a scan is, with its checks: at least 99% of fields exact; the form says it was read
+    from the image of a page with no text layer."""
+    from tools.compare import score
+
+    (form,) = extracted(str(OUTLINED))
+    truth = _truth(OUTLINED, form["template"])
+    right, total = map(sum, zip(*score(form, truth).values()))
+    assert right / total >= 0.99, differences(form, truth)
+    assert form["source"]["read"] == "ocr" and form["source"]["ocr"]["reason"] == "no_text_layer"
+    assert form["project_code"] == "440105221551500060313"
+
+
 def test_a_readable_text_layer_is_trusted():
     from pipeline.extract import _unlabelled
     from pipeline.read.grids import scan

@@ -7,7 +7,8 @@ Where it sits: `cells` builds a grid from recognised lines and passes each cell'
 Confusions the domain rules out, and only those: a cell holding nothing but a dash-like stroke is
 the "—" a form prints for "no value" (the recogniser reads it as the character 一, which no form
 prints alone in a cell); a cell that is a number but for a letter or a full stop that looks like a
-digit or a point (O/0, l/1, 。/.) is that number; a cell one character from a template's label, or
+digit or a point (O/0, l/1, 。/.) is that number; a cell of nothing but dots in threes is the
+ellipses Chinese text prints them as ("......" → "……", a placeholder row's); a cell one character from a template's label, or
 from a 一级/二级 name of the vocabulary, is that label (in a row of column labels, one naming a field
 the row does not already name).
 """
@@ -21,6 +22,7 @@ from functools import lru_cache
 from ...forms.text import DASH  # what a form prints for "no value"
 
 _DASHES = {"一", "-", "－", "_", "—", "–", "一一", "--"}
+ELLIPSIS = "…"  # Chinese text prints its ellipsis, 省略号, as "……": two of these, three dots each
 _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "。": ".", "，": "."}
 _NUMERIC = re.compile(r"^[≥≤<>=]?[0-9Ool〇I|。.，,]+%?$")
 
@@ -35,6 +37,9 @@ def correct(text: str) -> tuple[str, str | None]:
     """The cell's text with a confusion the domain rules out corrected, and which it was (or None)."""
     if text in _DASHES and text != DASH:
         return DASH, f"{text}→{DASH}"
+    dots = len(text) + 2 * text.count(ELLIPSIS)
+    if text and not text.strip(".·" + ELLIPSIS) and dots % 3 == 0 and text != ELLIPSIS * (dots // 3):
+        return ELLIPSIS * (dots // 3), f"{text}→{ELLIPSIS * (dots // 3)}"  # "......": an ellipsis's dots
     fixes: list[str] = []
     bare = text.strip(_STRAY_NUMBER)
     if bare != text and bare and _NUMERIC.match(bare) and any(ch.isdigit() for ch in bare):

@@ -29,7 +29,7 @@ import numpy as np
 
 from ...errors import choice, setting
 from . import words
-from .corrections import DASH
+from .corrections import DASH, ELLIPSIS
 
 if TYPE_CHECKING:
     from rapidocr_onnxruntime import RapidOCR
@@ -458,6 +458,24 @@ def _dash(width: float, height: float) -> bool:
     return height <= 4 and width >= 3 * height
 
 
+def _dot_row(blots: list[np.ndarray]) -> list[np.ndarray]:
+    """The blots, if they are a row of dots (a placeholder's "……", an ellipsis): three or more, each
+    too small for a glyph, alike in size, their middles on one level and evenly spaced. Specks of
+    noise are each a speck and are dropped; dots set in a row like this are printed."""
+    if len(blots) < 3:
+        return []
+    x, y, w, h = (np.array([b[k] for b in blots], dtype=float) for k in range(4))
+    if w.max() >= _GLYPH_PX / 2 or h.max() >= _GLYPH_PX / 2 or w.max() > 2 * w.min() or h.max() > 2 * h.min():
+        return []
+    middle = y + h / 2
+    if middle.max() - middle.min() > h.max():
+        return []
+    gaps = np.diff(np.sort(x + w / 2))
+    if gaps.min() < w.max() or gaps.max() > 1.5 * gaps.min():
+        return []
+    return blots
+
+
 def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
     """The text of one cell region recognised on its own, where it holds ink (specks aside)."""
     import cv2
@@ -471,6 +489,7 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
     keep = [stats[k] for k in range(1, count)
             if stats[k][4] >= _INK_AREA and (stats[k][2] >= 8 or stats[k][3] >= 10)]
+    keep = keep or _dot_row([stats[k] for k in range(1, count)])
     if not keep:
         # a faint glyph the threshold breaks into pieces (a "5" in a light print): its pieces,
         # grown by a pixel, join into one blob a glyph tall; specks stay apart and small
@@ -481,6 +500,11 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     if len(keep) == 1 and _dash(keep[0][2], keep[0][3]):
         x, y, w, h, _ = keep[0]
         return Line(DASH, _SHAPE_CONFIDENCE, float(xa + x), float(ya + y), float(xa + x + w), float(ya + y + h))
+    if _dot_row(keep):  # counted, not recognised: the recogniser reads six dots ".·...."
+        x0, y0 = min(b[0] for b in keep), min(b[1] for b in keep)
+        x1, y1 = max(b[0] + b[2] for b in keep), max(b[1] + b[3] for b in keep)
+        dots = ELLIPSIS * (len(keep) // 3) if len(keep) % 3 == 0 else "." * len(keep)
+        return Line(dots, _SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1))
     bx0 = min(s[0] for s in keep)
     by0 = min(s[1] for s in keep)
     bx1 = max(s[0] + s[2] for s in keep)
