@@ -33,6 +33,21 @@ def test_dots_not_in_threes_or_among_other_text_are_left_as_read(read):
     assert correct(read)[0] == read
 
 
+@pytest.mark.parametrize("read,want", [
+    ("预算执行情况 (万元）\n10分）", "预算执行情况 (万元）\n（10分）"),  # 湖北's funds label, its weight's "（" lost
+    ("产出指标\n50分）", "产出指标\n（50分）"),
+])
+def test_a_weight_whose_opening_bracket_was_lost_gets_it_back(read, want):
+    """Forms print a weight in brackets; where a label's brackets do not pair up and it ends in "N分）",
+    the lost "（" is put back, so the weight is found (the funds block is placed by it)."""
+    assert correct(read) == (want, f"bracket {read!r}→{want!r}")
+
+
+@pytest.mark.parametrize("read", ["预算执行情况（万元）（10分）", "产出指标(50分)", "得分 (分*执行率)", "（满分10分）", "10分"])
+def test_a_weight_in_its_brackets_or_a_bare_score_is_left_as_read(read):
+    assert correct(read) == (read, None)
+
+
 def test_a_row_of_dots_too_small_for_the_recogniser_is_counted_from_its_shape():
     """reread gives an empty cell a second chance where it holds ink, but drops specks: six dots
     set in a row (a placeholder's "……", 3 px each at 150 dpi) are no specks. Random specks are."""

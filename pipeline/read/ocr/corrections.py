@@ -30,6 +30,9 @@ _NUMERIC = re.compile(r"^[≥≤<>=]?[0-9Ool〇I|。.，,]+%?$")
 _STRAY = "·•'`"  # a speck of noise the recogniser reads as a mark, at either end of a cell
 _STRAY_LEAD = _STRAY + ".,，。、:;"  # no cell starts with a point or a comma: ".5", ".≥5台" are specks
 _STRAY_NUMBER = _STRAY_LEAD  # beside a number at either end too: "5." is no printed number
+# a weight closing a label, "10分）", with no "（" before it where the label's brackets do not pair up:
+# forms print weights in brackets ("预算执行情况（万元）（10分）"), and a lost bracket hides the weight
+_OPEN_WEIGHT = re.compile(r"(?:^|[^(（\d.])(\d+(?:\.\d+)?分[)）])$")
 _CJK_POINT = re.compile(r"(?<=[\u4e00-\u9fff])[.·]$")  # Chinese text ends with "。", never a "."
 
 
@@ -50,6 +53,11 @@ def correct(text: str) -> tuple[str, str | None]:
         if bare and bare != text:
             fixes.append(f"stray mark {text!r}→{bare!r}")
             text = bare
+    weight = _OPEN_WEIGHT.search(text)
+    if weight and text.count("（") + text.count("(") < text.count("）") + text.count(")"):
+        fixed = text[:weight.start(1)] + "（" + text[weight.start(1):]  # a weight's "（" lost
+        fixes.append(f"bracket {text!r}→{fixed!r}")
+        text = fixed
     if _CJK_POINT.search(text):  # a speck after a label's last character: "当年财政拨\n款."
         fixes.append(f"stray mark {text!r}→{text[:-1]!r}")
         text = text[:-1]
