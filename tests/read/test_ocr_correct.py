@@ -48,24 +48,6 @@ def test_a_weight_in_its_brackets_or_a_bare_score_is_left_as_read(read):
     assert correct(read) == (read, None)
 
 
-def test_a_row_of_dots_too_small_for_the_recogniser_is_counted_from_its_shape():
-    """reread gives an empty cell a second chance where it holds ink, but drops specks: six dots
-    set in a row (a placeholder's "……", 3 px each at 150 dpi) are no specks. Random specks are."""
-    import numpy as np
-
-    from pipeline.read.ocr.recognise import _SHAPE_CONFIDENCE, reread
-
-    cell = np.full((40, 120), 250, dtype=np.uint8)
-    for k in range(6):
-        cell[20:23, 30 + 6 * k + (k // 3):33 + 6 * k + (k // 3)] = 40
-    line = reread(cell, 0, 40, 0, 120)
-    assert line is not None and (line.text, line.conf) == ("……", _SHAPE_CONFIDENCE)
-    specks = np.full((40, 120), 250, dtype=np.uint8)
-    for y, x in ((10, 20), (25, 41), (14, 70), (30, 95)):
-        specks[y:y + 2, x:x + 2] = 40
-    assert reread(specks, 0, 40, 0, 120) is None
-
-
 @pytest.mark.parametrize("read,want,note", [
     ("1O.00", "10.00", "O→0"),
     ("8。63", "8.63", "。→."),

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..grids import Grid, _regions
 from .corrections import correct, snap_row
-from .recognise import FULL_STOP, Line, full_stop, reread, second_crop, split_read
+from .recognise import FULL_STOP, Line, checkboxes, full_stop, reread, second_crop, split_read
 from .ruling import CellBorders, Edges
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
@@ -107,7 +107,10 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     raw: list[list[str]] = [["" for _ in cols] for _ in rows]
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
     again: dict[tuple[int, int], np.ndarray] = {}  # each value on one line: its crop to read again
+    asked = _questions(placed)
     for (r, c), parts in placed.items():
+        if r in asked and c > asked[r]:  # a checkbox question's options: each box ticked or not
+            parts = [checkboxes(p, clean) for p in parts]
         # as recognised: a line the word list changed as it was decoded (`Line.raw`)
         raw[r][c] = "\n".join(reading_order([replace(p, text=p.raw) if p.raw is not None else p for p in parts]))
         dropped = marks(parts)
@@ -148,6 +151,20 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         again=again,
     )
     return grid, taken
+
+
+def _questions(placed: dict[tuple[int, int], list[Line]]) -> dict[int, int]:
+    """The rows whose first cell is a checkbox question of the vocabulary (项目类别 …), with that
+    cell's column: their other cells hold the options and boxes."""
+    from ...forms.text import label
+    from ...forms.vocabulary import vocabulary
+
+    questions = set(vocabulary().questions)
+    first: dict[int, int] = {}
+    for r, c in placed:
+        first[r] = min(first.get(r, c), c)
+    return {r: c for r, c in first.items()
+            if label("".join(p.text for p in placed[(r, c)])) in questions}
 
 
 _MARK_CONFIDENCE = 0.7  # a line of a character or two read below this, and smaller than the

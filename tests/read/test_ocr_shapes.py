@@ -1,0 +1,43 @@
+"""Marks read from their shape on the page image, where the recogniser cannot read them: a row of
+placeholder dots too small for it, and whether a checkbox it reads as "口" is ticked. Synthetic
+images, milliseconds each; what they do on real pages is tests/read/test_pages.py's (text drawn as
+outlines) and bench/README.md's."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.read.ocr.recognise import _SHAPE_CONFIDENCE, Line, checkboxes, reread
+
+
+def test_a_row_of_dots_too_small_for_the_recogniser_is_counted_from_its_shape():
+    """reread gives an empty cell a second chance where it holds ink, but drops specks: six dots
+    set in a row (a placeholder's "……", 3 px each at 150 dpi) are no specks. Random specks are."""
+    cell = np.full((40, 120), 250, dtype=np.uint8)
+    for k in range(6):
+        cell[20:23, 30 + 6 * k + (k // 3):33 + 6 * k + (k // 3)] = 40
+    line = reread(cell, 0, 40, 0, 120)
+    assert line is not None and (line.text, line.conf) == ("……", _SHAPE_CONFIDENCE)
+    specks = np.full((40, 120), 250, dtype=np.uint8)
+    for y, x in ((10, 20), (25, 41), (14, 70), (30, 95)):
+        specks[y:y + 2, x:x + 2] = 40
+    assert reread(specks, 0, 40, 0, 120) is None
+
+
+def test_a_checkbox_read_as_kou_is_ticked_by_the_ink_across_its_middle():
+    page = np.full((40, 200), 250, dtype=np.uint8)  # "甲口、乙口": five full-width characters, 40 px each
+    for left in (45, 165):  # the two boxes' outlines
+        page[10:30, left:left + 30:29] = 30
+        page[10:30:19, left:left + 30] = 30
+    for k in range(14):  # a tick through the first box's middle
+        page[24 - k:26 - k, 50 + k] = 30
+    line = Line("甲口、乙口", 0.9, 0, 5, 200, 35)
+    told = checkboxes(line, page)
+    assert told.text == "甲☑、乙□" and told.raw == "甲口、乙口" and "ink inside each box" in told.fix
+
+
+def test_a_kou_inside_a_word_is_no_checkbox():
+    page = np.full((40, 200), 250, dtype=np.uint8)
+    page[10:30:19, 45:75] = 30
+    line = Line("出口产品", 0.9, 0, 5, 160, 35)
+    assert checkboxes(line, page) == line
