@@ -36,6 +36,7 @@ def test_dots_not_in_threes_or_among_other_text_are_left_as_read(read):
 @pytest.mark.parametrize("read,want", [
     ("预算执行情况 (万元）\n10分）", "预算执行情况 (万元）\n（10分）"),  # 湖北's funds label, its weight's "（" lost
     ("产出指标\n50分）", "产出指标\n（50分）"),
+    ("满意度指标(10分", "满意度指标(10分）"),  # its "）" lost at the cell's border
 ])
 def test_a_weight_whose_opening_bracket_was_lost_gets_it_back(read, want):
     """Forms print a weight in brackets; where a label's brackets do not pair up and it ends in "N分）",
@@ -45,6 +46,20 @@ def test_a_weight_whose_opening_bracket_was_lost_gets_it_back(read, want):
 
 @pytest.mark.parametrize("read", ["预算执行情况（万元）（10分）", "产出指标(50分)", "得分 (分*执行率)", "（满分10分）", "10分"])
 def test_a_weight_in_its_brackets_or_a_bare_score_is_left_as_read(read):
+    assert correct(read) == (read, None)
+
+
+@pytest.mark.parametrize("read,want", [
+    ("00.00", "0.00"), ("0126934.40", "126934.40"), ("≥05%", "≥5%"),
+    ("0 126934.40", "126934.40"),  # the last "0" of the amount on its left, flush against the border
+])
+def test_an_amount_or_rate_never_starts_with_a_zero_and_a_digit(read, want):
+    assert correct(read) == (want, f"stray 0 {read!r}→{want!r}")
+
+
+@pytest.mark.parametrize("read", ["0.00", "0", "0123456", "1 126934.40", "0 个"])
+def test_a_code_a_zero_or_another_stray_digit_is_left_as_read(read):
+    """A code may start with 0; a stray "1" would change the value, and is left to the sums."""
     assert correct(read) == (read, None)
 
 

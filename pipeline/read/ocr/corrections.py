@@ -33,6 +33,10 @@ _STRAY_NUMBER = _STRAY_LEAD  # beside a number at either end too: "5." is no pri
 # a weight closing a label, "10分）", with no "（" before it where the label's brackets do not pair up:
 # forms print weights in brackets ("预算执行情况（万元）（10分）"), and a lost bracket hides the weight
 _OPEN_WEIGHT = re.compile(r"(?:^|[^(（\d.])(\d+(?:\.\d+)?分[)）])$")
+_SHUT_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分$")  # and "满意度指标(10分", its "）" lost
+_LEADING_ZERO = re.compile(r"^([≥≤<>=]?)(?:0+ ?)+(?=\d)")  # no printed amount or rate starts "0" and a digit
+# (a code may: only a number with a point or a "%" is an amount or a rate); "0 126934.40": the last "0"
+# of the amount on the left, right-aligned against the border, read into this cell with its own
 _CJK_POINT = re.compile(r"(?<=[\u4e00-\u9fff])[.·]$")  # Chinese text ends with "。", never a "."
 
 
@@ -53,9 +57,10 @@ def correct(text: str) -> tuple[str, str | None]:
         if bare and bare != text:
             fixes.append(f"stray mark {text!r}→{bare!r}")
             text = bare
-    weight = _OPEN_WEIGHT.search(text)
-    if weight and text.count("（") + text.count("(") < text.count("）") + text.count(")"):
-        fixed = text[:weight.start(1)] + "（" + text[weight.start(1):]  # a weight's "（" lost
+    opened = text.count("（") + text.count("(") - text.count("）") - text.count(")")
+    weight = _OPEN_WEIGHT.search(text) if opened < 0 else _SHUT_WEIGHT.search(text) if opened > 0 else None
+    if weight:  # a weight's "（" or "）" lost
+        fixed = text[:weight.start(1)] + "（" + text[weight.start(1):] if opened < 0 else text + "）"
         fixes.append(f"bracket {text!r}→{fixed!r}")
         text = fixed
     if _CJK_POINT.search(text):  # a speck after a label's last character: "当年财政拨\n款."
@@ -66,6 +71,10 @@ def correct(text: str) -> tuple[str, str | None]:
         if fixed.count(".") <= 1 and not fixed.startswith("."):
             fixes.extend(sorted({f"{ch}→{_DIGIT_LIKE[ch]}" for ch in text if ch in _DIGIT_LIKE}))
             text = fixed
+    padded = _LEADING_ZERO.sub(r"\1", text)
+    if padded != text and _NUMERIC.match(padded) and ("." in text or "%" in text) and (unpadded := padded) != text:
+        fixes.append(f"stray 0 {text!r}→{unpadded!r}")  # a speck read "0" before an amount: "0126934.40"
+        text = unpadded
     snapped = snap(text)
     if snapped != text:
         fixes.append(f"label {text!r}→{snapped!r}")
