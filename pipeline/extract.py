@@ -19,7 +19,7 @@ import dataclasses
 from pathlib import Path
 
 from .forms.reader import no_form_found, read_forms
-from .forms.rows import form_starts, stitch_overflow
+from .forms.rows import forms_of, stitch_overflow
 from .errors import TextLayerUnreadable
 from .model import Form
 from .errors import OverLimit
@@ -100,7 +100,8 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
                     raise _unreadable(info, f"and OCR cannot read its image ({exc})") from exc
                 raise
             grids, rulings, read, scans = read_scanned(info, grids, rulings, ocr)
-        starts = form_starts(grids)
+        rows_by_form = forms_of(grids)
+        starts = [rows[0].page for rows in rows_by_form]  # each form's first page
         if part.start > 1 and not any(p in part for p in starts):
             return info, []  # a part inside a long form, or its spill pages: the part before has it
         after = [p for p in starts if p >= part.stop]
@@ -111,7 +112,7 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
                                                   open_, prefer_ocr)
         passed |= more_passed
         info, layer, end = _joined(info, looked), layer + added, more.stop
-    forms = read_forms(read, grids, starting_on=part, skipped=skipped)
+    forms = read_forms(read, grids, starting_on=part, skipped=skipped, rows_by_form=rows_by_form)
     if skipped is not None:  # a passed page's table titled as another kind is listed, as read_forms lists it
         from .forms.identify import titled_not_a_form
         said = {p for p, _ in skipped}

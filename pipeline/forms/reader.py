@@ -45,7 +45,7 @@ from ..read.glyphs import NUMBER
 from ..read.grids import TABLE_CUT, Grid
 from .columns import (LEVEL1, NUMBERING, ROW_TOLERANCE, Columns, RunTogether, is_subheader,  # noqa: F401
                       match_label, matches, narrative_label, split_level1)
-from .rows import Cell, Row, by_form, is_title, rows_of, stitch_overflow, texts
+from .rows import Cell, Row, forms_of, is_title, texts
 from .template import Template, header_label
 from .text import flat, label, number, paragraph, percent, set_on
 from .vocabulary import vocabulary
@@ -62,7 +62,8 @@ _CODE_IN_NAME = re.compile(r"^(?P<code>[0-9A-Za-z]{6,})[-－—–](?P<name>.+)$
 
 
 def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = None,
-               skipped: list[tuple[int, str]] | None = None) -> list[Form]:
+               skipped: list[tuple[int, str]] | None = None, rows_by_form: list[list[Row]] | None = None
+               ) -> list[Form]:
     """All forms of one report, in printed order, each read through the variant its printed labels
     name (pipeline/forms/templates/, over pipeline/forms/vocabulary.toml). Raises `NoFormFound` /
     `IncompleteForm`.
@@ -72,9 +73,10 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
     `skipped` where given.
 
     With `starting_on`, the grids are part of a report: only the forms whose first page is in that
-    range are read (the others belong to the parts before and after), and finding none is no fault."""
+    range are read (the others belong to the parts before and after), and finding none is no fault.
+    `rows_by_form`: `rows.forms_of(grids)`, where the caller has it already."""
     forms, starting = [], Counter()
-    for rows in by_form(rows_of(stitch_overflow(grids))):
+    for rows in forms_of(grids) if rows_by_form is None else rows_by_form:
         nth = starting[rows[0].page]  # the forms starting on one page have its titles in turn
         starting[rows[0].page] += 1
         if starting_on is None or rows[0].page in starting_on:

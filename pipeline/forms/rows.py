@@ -195,10 +195,10 @@ def _has_header_label(row: Row) -> bool:
     return any(header_label(lab) in known for lab in row.labels())
 
 
-def form_starts(grids: list[Grid]) -> list[int]:
-    """The first page of each form printed in `grids`, in order: where a report read in parts is cut
-    (`pipeline.extract`)."""
-    return [rows[0].page for rows in by_form(rows_of(stitch_overflow(grids)))]
+def forms_of(grids: list[Grid]) -> list[list[Row]]:
+    """The rows of each form printed in `grids`, in order (spill pages glued, page breaks joined):
+    what `read_forms` reads, and where a report read in parts is cut (`pipeline.extract`)."""
+    return by_form(rows_of(stitch_overflow(grids)))
 
 
 def texts(row: Row) -> str:
