@@ -91,6 +91,7 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for w in _fields() if len(w) >= 4)
 
 
+@lru_cache(maxsize=4096)  # a page's cells repeat their labels and values: each text is weighed once
 def snap(text: str, beside: frozenset[str] = frozenset(), words: frozenset[str] | None = None) -> str:
     """A cell holding a template label with one character misread (a seal or a speck over it) gets
     that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells
@@ -103,7 +104,7 @@ def snap(text: str, beside: frozenset[str] = frozenset(), words: frozenset[str] 
     core = _core(flat)
     if len(core) < 3 or core in _fields() or not re.search(r"[\u4e00-\u9fff]", core):
         return text
-    near = [w for w in words - beside if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
+    near = [w for w in words if abs(len(w) - len(core)) <= 1 and w not in beside and _one_edit(core, w)]
     lost = [w for w in near if len(w) == len(core) + 1]  # a character lost: the commonest miss
     if len(lost) == 1:
         near = lost
@@ -145,12 +146,12 @@ def _core(text: str) -> str:
 _NOTE = re.compile(r"(?<=[\u4e00-\u9fff])[（(][^（）()\n]*[）)]$")
 
 
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions)."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b are one edit apart (a Levenshtein distance of exactly 1: one character
+    inserted, deleted or substituted), in one pass rather than the whole distance table."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1 or a == b:
+        return False
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
