@@ -91,7 +91,6 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for w in _fields() if len(w) >= 4)
 
 
-@lru_cache(maxsize=4096)  # a page's cells repeat their labels and values: each text is weighed once
 def snap(text: str, beside: frozenset[str] = frozenset(), words: frozenset[str] | None = None) -> str:
     """A cell holding a template label with one character misread (a seal or a speck over it) gets
     that label: "项名称：" → "项目名称：". Only one label may be that close, and only whole cells
@@ -99,12 +98,11 @@ def snap(text: str, beside: frozenset[str] = frozenset(), words: frozenset[str] 
     `beside`: the labels the cell's row prints elsewhere, which it is not ("级指标" in the row of
     "二级指标" and "三级指标" is "一级指标": a form prints a column label once); `words`: the labels
     it may be (default `_vocabulary`)."""
-    words = _vocabulary() if words is None else words
     flat = text.replace("\n", "")  # a label wrapped in its cell is matched whole, as the reader matches it
     core = _core(flat)
     if len(core) < 3 or core in _fields() or not re.search(r"[\u4e00-\u9fff]", core):
         return text
-    near = [w for w in words if abs(len(w) - len(core)) <= 1 and w not in beside and _one_edit(core, w)]
+    near = [w for w in _near(core, words) if w not in beside]
     lost = [w for w in near if len(w) == len(core) + 1]  # a character lost: the commonest miss
     if len(lost) == 1:
         near = lost
@@ -144,6 +142,17 @@ def _core(text: str) -> str:
 
 
 _NOTE = re.compile(r"(?<=[\u4e00-\u9fff])[（(][^（）()\n]*[）)]$")
+
+
+def _near(core: str, words: frozenset[str] | None = None) -> list[str]:
+    """The words one edit from `core`: of `_vocabulary` (each text weighed once: a page's cells repeat
+    their labels and values), or of `words`."""
+    return list(_near_vocabulary(core)) if words is None else [w for w in words if _one_edit(core, w)]
+
+
+@lru_cache(maxsize=4096)
+def _near_vocabulary(core: str) -> tuple[str, ...]:
+    return tuple(w for w in _vocabulary() if _one_edit(core, w))
 
 
 def _one_edit(a: str, b: str) -> bool:
