@@ -120,12 +120,11 @@ def snap(text: str, beside: frozenset[str] = frozenset(), words: frozenset[str] 
     `beside`: the labels the cell's row prints elsewhere, which it is not ("级指标" in the row of
     "二级指标" and "三级指标" is "一级指标": a form prints a column label once); `words`: the labels
     it may be (default `_vocabulary`)."""
-    words = _vocabulary() if words is None else words
     flat = text.replace("\n", "")  # a label wrapped in its cell is matched whole, as the reader matches it
     core = _core(flat)
     if len(core) < 3 or core in _fields() or not re.search(r"[\u4e00-\u9fff]", core):
         return text
-    near = [w for w in words - beside if abs(len(w) - len(core)) <= 1 and _distance(core, w) == 1]
+    near = [w for w in _near(core, words) if w not in beside]
     lost = [w for w in near if len(w) == len(core) + 1]  # a character lost: the commonest miss
     if len(lost) == 1:
         near = lost
@@ -167,12 +166,23 @@ def _core(text: str) -> str:
 _NOTE = re.compile(r"(?<=[\u4e00-\u9fff])[（(][^（）()\n]*[）)]$")
 
 
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions)."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+def _near(core: str, words: frozenset[str] | None = None) -> list[str]:
+    """The words one edit from `core`: of `_vocabulary` (each text weighed once: a page's cells repeat
+    their labels and values), or of `words`."""
+    return list(_near_vocabulary(core)) if words is None else [w for w in words if _one_edit(core, w)]
+
+
+@lru_cache(maxsize=4096)
+def _near_vocabulary(core: str) -> tuple[str, ...]:
+    return tuple(w for w in _vocabulary() if _one_edit(core, w))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b are one edit apart (a Levenshtein distance of exactly 1: one character
+    inserted, deleted or substituted), in one pass rather than the whole distance table."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1 or a == b:
+        return False
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]

@@ -86,7 +86,10 @@ def model_files() -> dict[str, Path]:
 def engine() -> RapidOCR:
     """One engine per thread (a worker reads several pages at once when it has the cores,
     `page.pages_at_once`; RapidOCR keeps per-call state on itself), one onnxruntime thread per
-    engine: pages are read in parallel, not each page by onnxruntime's threads. Made afresh when
+    engine: pages are read in parallel, not each page by onnxruntime's threads. Its recogniser reads
+    the detector's lines `_BATCH` at a time, as `recognise_crops` does: in the engine's batches of 6
+    a line was padded to the widest of the lines it happened to be batched with, so its text hung on
+    its neighbours (bench/README.md "Where a scanned page's CPU goes"). Made afresh when
     $JIXIAO_OCR_MODEL names other models than those it loaded."""
     models = model_files()
     if (found := getattr(_engines, "engine", None)) is not None and _engines.models == models:
@@ -96,7 +99,7 @@ def engine() -> RapidOCR:
     threads = int(os.environ.get("JIXIAO_OCR_THREADS", "1"))
     chosen = {f"{part}_model_path": str(path) for part, path in models.items()}
     _engines.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False,
-                               print_verbose=False, **chosen)
+                               print_verbose=False, rec_batch_num=_BATCH, **chosen)
     _engines.engine.text_rec.postprocess_op = _WordDecode(_engines.engine.text_rec.postprocess_op)
     _engines.models = models
     return _engines.engine
