@@ -125,7 +125,9 @@ def _between(text: str, at: int, probs: dict[str, float]) -> tuple[np.ndarray, l
     ("7500", 1, {".": 0.4}, "7500"),  # never inside a number
     ("满意度90%", 3, {"，": 0.4}, "满意度90%"),  # a mark goes between ideographs, a point after a digit
     ("完成。项目", 3, {"。": 0.4}, "完成。项目"),  # beside the same mark: its echo
-    ("1项目", 1, {"，": 0.4}, "1项目"),  # after a digit only a point
+    ("：1项目", 2, {"，": 0.4}, "：1项目"),  # after a list's digit only a point
+    ("：1项目", 2, {".": 0.4}, "：1.项目"),
+    ("5个", 1, {".": 0.4}, "5个"),  # a number and its unit: no list
 ])
 def test_a_mark_goes_where_the_blank_barely_won_between_two_ideographs(text, at, probs, printed):
     line, characters = _between(text, at, probs)

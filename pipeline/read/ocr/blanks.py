@@ -13,9 +13,10 @@ CTC's blank among them. Two things are lost so where the blank wins a frame narr
   (`target_met` reads a target without a sign as "≥").
 - **A mark** (`$JIXIAO_OCR_GAP_MARKS`). Between two ideographs, a full-width mark (，。；：、) the
   recogniser gave at least `_MARK` at a frame the blank won ("能，围绕" read "能围绕": "，" 0.27); and
-  the point of a list's number between a digit and an ideograph ("1.项目" read "1项目": "." 0.47
-  beside the blank's 0.52). Never between two digits (a number's point is the checks' business), nor
-  beside the same mark (the blank frames beside a mark read hold its echo), nor at a line's ends.
+  the point of a list's number, a digit after a mark, before an ideograph ("：1.项目" read "：1项目":
+  "." 0.47 beside the blank's 0.52; not "5个", a number and its unit). Never between two digits (a
+  number's point is the checks' business), nor beside the same mark (the blank frames beside a mark
+  hold its echo), nor at a line's ends.
 
 Each is a correction, recorded as the word list's are (`recognise._WordDecode`, `ocr_cell.correction`),
 so the cell counts as corrected for `ocr_trust`. Figures: bench/README.md "Marks at the ends of wrapped
@@ -36,7 +37,8 @@ _BEFORE = set("0123456789.．") | set("".join(SHAPES.values()))  # a number goes
 
 
 _MARKS = "，。；：、"  # the marks put in between two ideographs
-_POINT = "."  # a list number's point, between a digit and an ideograph
+_POINT = "."  # a list number's point: between a digit that follows a mark ("：1.项目") and an ideograph; not
+# after a number alone ("5个": a target's unit)
 _MARK = 0.2  # probability a mark needs at a frame the blank won (the blank's echoes of a mark beside
 # it, and noise, 0.02-0.1 on the tune half and the fixture scans; the two lost marks there 0.27, 0.47)
 
@@ -90,7 +92,7 @@ def restore(line: np.ndarray, characters: Sequence[str], read: str) -> tuple[str
                 out.append(sign)
                 notes.append(f"sign {sign!r} put in before {read[at:at + 4]!r} (its shapes {p:.2f} beside the blank's "
                              f"{float(blank[f]):.2f})")
-        elif before and _ideograph(ch) and (_ideograph(before) or before.isdigit()):
+        elif before and _ideograph(ch) and (_ideograph(before) or _listed(read, at - 1)):
             found = [(float(mark_p[f, k]), mark, f) for k, (_, mark) in enumerate(marks) for f in gap
                      if mark_p[f, k] >= _MARK and (mark == _POINT) == before.isdigit()]
             if found:
@@ -104,6 +106,11 @@ def restore(line: np.ndarray, characters: Sequence[str], read: str) -> tuple[str
             end += 1
         gap_start = end + 1
     return "".join(out), ", ".join(notes) or None
+
+
+def _listed(read: str, at: int) -> bool:
+    """Whether `read[at]` is a list's number: one digit, after a mark a clause ends with."""
+    return read[at].isdigit() and at > 0 and read[at - 1] in _MARKS + ":;"
 
 
 @lru_cache(maxsize=4)
