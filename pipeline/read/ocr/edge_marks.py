@@ -94,7 +94,7 @@ def restore(line: Line, left: float, right: float, clean: np.ndarray, others: li
     ya, yb = max(0, int(line.y0)), min(clean.shape[0], int(round(line.y1)) + 1)
     lo, hi = max(0, int(left) + _PAD), min(clean.shape[1], int(right) - _PAD)
     x0, x1 = int(line.x0), int(round(line.x1))
-    if hi - lo < 4 or yb - ya < 4:
+    if hi - lo < 4 or yb - ya < 4 or not (x0 < hi and x1 > lo):  # a line placed in the cell lies in it
         return line
     ink = _ink(clean, ya, yb, lo, hi)
     for o in others:  # another line of the same band in the cell: its ink is not a lone mark
@@ -107,7 +107,7 @@ def restore(line: Line, left: float, right: float, clean: np.ndarray, others: li
         if at is not None:
             start = x0 - 1 - at
     if x1 < hi:
-        at = _beside(ink[x1 - lo + 1:], near, mark, alone)
+        at = _beside(ink[x1 - lo + 1:], near, mark, alone)  # x1 > lo: checked above
         if at is not None:
             end = x1 + 1 + at
     if start == x0 and end == x1 and line.text[0] not in MARKS:

@@ -41,8 +41,8 @@ def engine_version() -> str:
     """The installed OCR engine's version, the models it ran and how the page was read ("1.4.4
     (folded, page)": $JIXIAO_OCR_MODEL, $JIXIAO_OCR_READ; ", no words" where $JIXIAO_OCR_WORDS is
     off, ", no edge marks", ", no signs", ", no gap marks" where $JIXIAO_OCR_EDGE_MARKS, $JIXIAO_OCR_SIGNS,
-    $JIXIAO_OCR_GAP_MARKS are), recorded
-    with every form it read (dim_form.ocr_version): two readings of one scan differ by these."""
+    $JIXIAO_OCR_GAP_MARKS are), recorded with every form it read (dim_form.ocr_version): two readings
+    of one scan differ by these."""
     model = choice("JIXIAO_OCR_MODEL", MODELS)
     from . import edge_marks  # it reads lines again through this module
 
