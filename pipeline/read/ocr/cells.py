@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..grids import Grid, _regions
+from . import edge_marks
 from .corrections import correct, snap_row
 from .recognise import FULL_STOP, Line, checkboxes, full_stop, reread, second_crop, split_read
 from .ruling import CellBorders, Edges
@@ -115,7 +116,9 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         raw[r][c] = "\n".join(reading_order([replace(p, text=p.raw) if p.raw is not None else p for p in parts]))
         dropped = marks(parts)
         parts = [p for p in parts if p not in dropped]
-        _, _, r1, c1 = extent[(r, c)]
+        _, c0, r1, c1 = extent[(r, c)]
+        if edge_marks.on():  # a lone mark a wrapped line starts or ends with, left out of its box
+            parts = [edge_marks.restore(p, cols[c0][0], cols[c1][1], clean, parts) for p in parts]
         stop = full_stop(clean, parts, cols[c1][1] - 4, rows[r1][1] - 4)
         if stop is not None:
             parts = parts + [stop]

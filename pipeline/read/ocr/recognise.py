@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ...errors import choice, setting
-from . import words
+from . import blanks, words
 from .corrections import DASH, ELLIPSIS
 
 if TYPE_CHECKING:
@@ -40,9 +40,15 @@ ENGINE = "rapidocr-onnxruntime"
 def engine_version() -> str:
     """The installed OCR engine's version, the models it ran and how the page was read ("1.4.4
     (folded, page)": $JIXIAO_OCR_MODEL, $JIXIAO_OCR_READ; ", no words" where $JIXIAO_OCR_WORDS is
-    off), recorded with every form it read (dim_form.ocr_version): two readings of one scan differ by these."""
+    off, ", no edge marks", ", no signs", ", no gap marks" where $JIXIAO_OCR_EDGE_MARKS, $JIXIAO_OCR_SIGNS,
+    $JIXIAO_OCR_GAP_MARKS are), recorded with every form it read (dim_form.ocr_version): two readings
+    of one scan differ by these."""
     model = choice("JIXIAO_OCR_MODEL", MODELS)
-    extra = "" if words.on() else ", no words"
+    from . import edge_marks  # it reads lines again through this module
+
+    extra = "".join(f", no {what}" for what, on in (("words", words.on()), ("edge marks", edge_marks.on()),
+                                                     ("signs", blanks.signs_on()),
+                                                     ("gap marks", blanks.marks_on())) if not on)
     return f"{importlib.metadata.version(ENGINE)} ({model}, {'cells' if by_cells() else 'page'}{extra})"
 
 
@@ -118,10 +124,15 @@ class _WordDecode:
 
     def __call__(self, preds: np.ndarray, return_word_box: bool = False, **kwargs) -> list:
         out = self.decode(preds, return_word_box, **kwargs)
-        if return_word_box or not words.on():
+        if return_word_box or not (words.on() or blanks.on()):
             return out
         read = [res[0] for res in out]
-        for b, (text, note) in enumerate(words.rescore_batch(preds, self.decode.character, read)):
+        changed = words.rescore_batch(preds, self.decode.character, read) if words.on() else [(t, None) for t in read]
+        if blanks.on():  # then a sign or a mark that the blank outweighed (`blanks`)
+            again = blanks.restore_batch(preds, self.decode.character, [text for text, _ in changed])
+            changed = [(text, ", ".join(n for n in (note, more) if n) or None)
+                       for (_, note), (text, more) in zip(changed, again)]
+        for b, (text, note) in enumerate(changed):
             if note is not None:
                 _fixes()[text, float(out[b][1])] = (note, out[b][0])
                 out[b] = (text, *out[b][1:])
