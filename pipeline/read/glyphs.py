@@ -307,8 +307,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         has_origin = origin(raw, i, at_ox, at_oy)
         x0, y1, x1, y0 = loose[:]
         ink0, ink1, inky0, inky1, ox, oy = ink[:]
-        if inky1 - inky0 < _NO_INK * least and text > "\u2000" and unicodedata.category(text) == "Lo":
-            shapeless.add(obj)  # an ideograph with no outline: the font is missing, not one glyph of it
+        if inky1 - inky0 < _NO_INK * least and _ideograph(text):
+            shapeless.add(obj)  # an ideograph with no outline: its font missing, or the glyph (`_check_fonts`)
         if x0 == ink0 and y0 == inky0 and x1 == ink1 and y1 == inky1 and has_origin and sized and not mb \
                 and ma > 0 and unicodedata.east_asian_width(text) in "WF":
             # pdfium knew no advance (its "loose" box is the ink): a full-width glyph (an ideograph)
@@ -335,8 +335,10 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         spaced = False
         out.append(ch)
         index.append(i)
-    if shapeless:
-        _check_fonts(shapeless)
+    if shapeless:  # the objects of the ideographs that have an outline: their fonts were found
+        inked = {text_object(raw, i) for ch, i in zip(out, index) if _ideograph(ch.text)
+                 and min(ch.ink1 - ch.ink0, ch.inky1 - ch.inky0) >= _NO_INK * ch.size}
+        _check_fonts(shapeless, inked)
     if sum(map(_TILTED, out)) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
         r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
         for k, i in enumerate(index):
@@ -347,6 +349,11 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
 
 _CLIP_TOL = 0.5  # points: a glyph's ink whose middle is this close to its clip path shows
 _NO_INK = 0.005  # em: a glyph's ink box this low is no outline found (pdfium gives 0.001 em; an ideograph is ~0.8)
+
+
+def _ideograph(text: str) -> bool:
+    """An ideograph, kana, hangul: a letter a CJK font draws (not Latin's "ª", a Lo too)."""
+    return text > "\u2000" and unicodedata.category(text) == "Lo"
 
 
 class MissingFont(Exception):
@@ -364,15 +371,18 @@ class MissingFont(Exception):
                          "(install a CJK font, e.g. Debian's fonts-noto-cjk, and read it again)")
 
 
-def _check_fonts(objects: set[int]) -> None:
+def _check_fonts(objects: set[int], inked: Iterable[int] = ()) -> None:
     """Raise `MissingFont` if any of the text `objects` (glyphs without an outline) is in a font
     pdfium did not load from the PDF (not embedded, or its program damaged: the object checks of
-    `pdf.inspect` refuse that first): an embedded font's empty glyph is the font's own, printing
-    nothing either."""
+    `pdf.inspect` refuse that first) and found none for on this machine either: none of the page's
+    ideographs in that font has an outline (`inked`: the text objects of those that have one). An
+    embedded font's empty glyph is the font's own, printing nothing either; so is a found font's
+    (a blank letter, "ㅤ", or an ideograph the machine's font lacks, read from the text layer)."""
     font_of, embedded = bare("FPDFTextObj_GetFont", ctypes.c_void_p), bare("FPDFFont_GetIsEmbedded")
+    found = {font_of(ctypes.c_void_p(obj)) for obj in inked if obj}
     for obj in sorted(objects):
         font = font_of(ctypes.c_void_p(obj)) if obj else None
-        if font and not embedded(ctypes.c_void_p(font)):
+        if font and font not in found and not embedded(ctypes.c_void_p(font)):
             name = ctypes.create_string_buffer(256)
             got = pdfium.raw.FPDFFont_GetBaseFontName(ctypes.cast(font, pdfium.raw.FPDF_FONT), name, len(name))
             raise MissingFont(name.value.decode("latin-1", "replace") if got else "(unnamed)")

@@ -157,7 +157,7 @@ def test_a_damaged_font_is_caught_by_the_cells_too(tmp_path, monkeypatch):
     import pipeline.read.pdf
 
     monkeypatch.setattr(pipeline.read.pdf, "_check_objects", lambda path, pages=None: None)
-    monkeypatch.setattr(pipeline.read.glyphs, "_check_fonts", lambda objects: None)
+    monkeypatch.setattr(pipeline.read.glyphs, "_check_fonts", lambda *found: None)
     with pytest.raises(errors.ExtractionFault, match="has no 分值 or 得分") as refusal:
         extract(_damaged(tmp_path / "damaged.pdf", 0))
     assert refusal.value.page == 1

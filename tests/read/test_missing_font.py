@@ -57,3 +57,33 @@ def test_a_page_in_a_font_the_machine_lacks_is_refused_naming_it_and_embedded_fo
     forms = out[str(embedded)]["forms"]
     truth = json.loads((CORPUS / "truth" / f"{embedded.name.split('.')[0]}.json").read_text(encoding="utf-8"))
     assert len(forms) == 1 and differences(forms[0], truth) == []
+
+
+def test_a_glyph_the_found_font_draws_blank_or_lacks_is_no_missing_font(tmp_path):
+    """On a machine with a CJK font, a blank letter ("ㅤ", U+3164, a Hangul filler some text pastes
+    as a space) or an ideograph that font lacks (U+9FEF: not in Noto Serif CJK) has no outline
+    either: the font was found, since its other ideographs have theirs, and the page reads."""
+    import pypdfium2 as pdfium
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from conftest import needs_cjk_font
+    from pipeline.read import glyphs
+
+    needs_cjk_font()
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "blank.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 12)
+    c.drawString(72, 720, "项目支出绩效自评表")
+    c.drawString(72, 700, "单位ㅤ名称")
+    c.drawString(72, 680, "鿯字")
+    c.save()
+    doc = pdfium.PdfDocument(path)
+    try:
+        read = "".join(ch.text for ch in glyphs.chars(doc[0].get_textpage()))
+    finally:
+        doc.close()
+    assert "项目支出绩效自评表" in read and "单位ㅤ名称" in read and "鿯字" in read

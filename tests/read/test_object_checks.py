@@ -41,7 +41,7 @@ def test_without_the_object_checks_that_damage_loses_characters(silent, monkeypa
     with characters missing. (Its glyphs then have no outline, which the reading refuses on its own
     too, `glyphs.MissingFont`: that is left out here to show pdfium alone.)"""
     monkeypatch.setattr(pdf, "_check_objects", lambda path, pages=None: None)
-    monkeypatch.setattr(glyphs, "_check_fonts", lambda objects: None)
+    monkeypatch.setattr(glyphs, "_check_fonts", lambda *found: None)
     info, forms = extract(silent)
     assert info.unreadable == () and len(forms) == 1
     lost = differences(forms[0].to_dict(), truth(silent.name.split(".")[0]))
