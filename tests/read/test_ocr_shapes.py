@@ -41,3 +41,11 @@ def test_a_kou_inside_a_word_is_no_checkbox():
     page[10:30:19, 45:75] = 30
     line = Line("出口产品", 0.9, 0, 5, 160, 35)
     assert checkboxes(line, page) == line
+
+
+def test_a_dotted_rule_is_no_placeholder():
+    """A row of forty dots is a dotted line drawn in the cell, not "……": left to the specks."""
+    cell = np.full((40, 300), 250, dtype=np.uint8)
+    for k in range(40):
+        cell[20:23, 10 + 7 * k:13 + 7 * k] = 40
+    assert reread(cell, 0, 40, 0, 300) is None

@@ -75,9 +75,9 @@ def correct(text: str) -> tuple[str, str | None]:
             fixes.extend(sorted({f"{ch}→{_DIGIT_LIKE[ch]}" for ch in text if ch in _DIGIT_LIKE}))
             text = fixed
     padded = _LEADING_ZERO.sub(r"\1", text)
-    if padded != text and _NUMERIC.match(padded) and ("." in text or "%" in text) and (unpadded := padded) != text:
-        fixes.append(f"stray 0 {text!r}→{unpadded!r}")  # a speck read "0" before an amount: "0126934.40"
-        text = unpadded
+    if padded != text and _NUMERIC.match(padded) and ("." in text or "%" in text):
+        fixes.append(f"stray 0 {text!r}→{padded!r}")  # a speck read "0" before an amount: "0126934.40"
+        text = padded
     snapped = snap(text)
     if snapped != text:
         fixes.append(f"label {text!r}→{snapped!r}")

@@ -251,7 +251,8 @@ def checkboxes(line: Line, grey: np.ndarray) -> Line:
         ink = (rows[:, a:int(cx + 0.7 * em) + 1] < paper - 60).astype(np.uint8)
         count, _, stats, _ = cv2.connectedComponentsWithStats(ink)
         outlines = [k for k in range(1, count) if stats[k][2] >= 0.5 * em and stats[k][3] >= 0.5 * em
-                    and 0.6 <= stats[k][2] / stats[k][3] <= 1.6]
+                    and 0.6 <= stats[k][2] / stats[k][3] <= 1.6
+                    and abs(a + stats[k][0] + stats[k][2] / 2 - cx) <= 0.35 * em]  # where the 口 was read
         if not outlines:
             continue
         x, y, w, h, _ = stats[min(outlines, key=lambda k: abs(a + stats[k][0] + stats[k][2] / 2 - cx))]
@@ -511,11 +512,14 @@ def _dash(width: float, height: float) -> bool:
     return height <= 4 and width >= 3 * height
 
 
+_DOTS_MOST = 12  # a placeholder prints "……" (6) or "…" (3): a longer row of dots is a dotted rule, no text
+
+
 def _dot_row(blots: list[np.ndarray]) -> list[np.ndarray]:
     """The blots, if they are a row of dots (a placeholder's "……", an ellipsis): three or more, each
     too small for a glyph, alike in size, their middles on one level and evenly spaced. Specks of
     noise are each a speck and are dropped; dots set in a row like this are printed."""
-    if len(blots) < 3:
+    if not 3 <= len(blots) <= _DOTS_MOST:
         return []
     x, y, w, h = (np.array([b[k] for b in blots], dtype=float) for k in range(4))
     if w.max() >= _GLYPH_PX / 2 or h.max() >= _GLYPH_PX / 2 or w.max() > 2 * w.min() or h.max() > 2 * h.min():
