@@ -49,3 +49,31 @@ def test_a_dotted_rule_is_no_placeholder():
     for k in range(40):
         cell[20:23, 10 + 7 * k:13 + 7 * k] = 40
     assert reread(cell, 0, 40, 0, 300) is None
+
+
+def test_dots_of_a_finer_scan_are_dots_and_dashes_are_not():
+    """At 300 dpi a placeholder's dots are 6 px in a cell 60 px high: still dots. Three dashes in
+    a row are no dots."""
+    cell = np.full((60, 200), 250, dtype=np.uint8)
+    for k in range(6):
+        cell[30:36, 20 + 12 * k:26 + 12 * k] = 40
+    line = reread(cell, 0, 60, 0, 200)
+    assert line is not None and line.text == "……"
+    dashes = np.full((60, 200), 250, dtype=np.uint8)
+    for k in range(3):
+        dashes[30:32, 20 + 16 * k:30 + 16 * k] = 40
+    line = reread(dashes, 0, 60, 0, 200)
+    assert line is None or line.text != "…"
+
+
+def test_where_one_box_is_not_found_no_box_is_told():
+    """"甲口、乙口" with the second box's outline broken (a faint scan): telling only the first would
+    leave "乙口" an option's text; the line is left as read, so the question has no answer."""
+    page = np.full((40, 200), 250, dtype=np.uint8)
+    page[10:30, 45:75:29] = 30
+    page[10:30:19, 45:75] = 30
+    for k in range(14):
+        page[24 - k:26 - k, 50 + k] = 30
+    page[10:14, 165:168] = 30  # of the second box, a corner only
+    line = Line("甲口、乙口", 0.9, 0, 5, 200, 35)
+    assert checkboxes(line, page) == line

@@ -236,7 +236,9 @@ def checkboxes(line: Line, grey: np.ndarray) -> Line:
     """The line with each checkbox (read "口") told ticked or not by the ink inside it: a ticked box
     (☑ ☒ ■ …) has a stroke across its middle, an empty one nothing. Only a "口" standing where a
     checkbox stands (after an option, before "、" or the end, or before one) is looked at; asked only
-    of a checkbox question's options (`cells.grid`). A box whose outline is not found keeps "口"."""
+    of a checkbox question's options (`cells.grid`). Where one box's outline is not found the line
+    is left as read, every "口" kept: the question then has no answer (its form unverified), where
+    telling the others would make "部门预算项目口、省直专项☑" one option, a wrong answer."""
     if not glyph_rule("boxes") or BOX not in line.text:
         return line
     import cv2
@@ -253,8 +255,8 @@ def checkboxes(line: Line, grey: np.ndarray) -> Line:
         outlines = [k for k in range(1, count) if stats[k][2] >= 0.5 * em and stats[k][3] >= 0.5 * em
                     and 0.6 <= stats[k][2] / stats[k][3] <= 1.6
                     and abs(a + stats[k][0] + stats[k][2] / 2 - cx) <= 0.35 * em]  # where the 口 was read
-        if not outlines:
-            continue
+        if not outlines:  # one box not told: none is, or a wrong option would be the one ticked
+            return line
         x, y, w, h, _ = stats[min(outlines, key=lambda k: abs(a + stats[k][0] + stats[k][2] / 2 - cx))]
         middle = ink[y + h // 4:y + h - h // 4, x + w // 4:x + w - w // 4]
         chars[i] = TICKED if middle.size and middle.mean() >= _TICK_INK else UNTICKED
@@ -515,14 +517,17 @@ def _dash(width: float, height: float) -> bool:
 _DOTS_MOST = 12  # a placeholder prints "……" (6) or "…" (3): a longer row of dots is a dotted rule, no text
 
 
-def _dot_row(blots: list[np.ndarray]) -> list[np.ndarray]:
+def _dot_row(blots: list[np.ndarray], height: float) -> list[np.ndarray]:
     """The blots, if they are a row of dots (a placeholder's "……", an ellipsis): three or more, each
-    too small for a glyph, alike in size, their middles on one level and evenly spaced. Specks of
-    noise are each a speck and are dropped; dots set in a row like this are printed."""
+    too small for a glyph (under a fifth of the cell's `height`, pixels, or under half a digit's height
+    at 150 dpi: 3 px there, 6 px at 300), alike in size, their middles on one level and evenly spaced.
+    Specks of noise are each a speck and are dropped; dots set in a row like this are printed."""
     if not 3 <= len(blots) <= _DOTS_MOST:
         return []
     x, y, w, h = (np.array([b[k] for b in blots], dtype=float) for k in range(4))
-    if w.max() >= _GLYPH_PX / 2 or h.max() >= _GLYPH_PX / 2 or w.max() > 2 * w.min() or h.max() > 2 * h.min():
+    small = max(_GLYPH_PX / 2, 0.2 * height)
+    if w.max() >= small or h.max() >= small or w.max() > 2 * w.min() or h.max() > 2 * h.min() \
+            or (w > 2 * h).any() or (h > 2 * w).any():  # dots, not dashes or strokes
         return []
     middle = y + h / 2
     if middle.max() - middle.min() > h.max():
@@ -546,7 +551,7 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
     keep = [stats[k] for k in range(1, count)
             if stats[k][4] >= _INK_AREA and (stats[k][2] >= 8 or stats[k][3] >= 10)]
-    keep = keep or _dot_row([stats[k] for k in range(1, count)])
+    keep = keep or _dot_row([stats[k] for k in range(1, count)], yb - ya)
     if not keep:
         # a faint glyph the threshold breaks into pieces (a "5" in a light print): its pieces,
         # grown by a pixel, join into one blob a glyph tall; specks stay apart and small
@@ -557,7 +562,7 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     if len(keep) == 1 and _dash(keep[0][2], keep[0][3]):
         x, y, w, h, _ = keep[0]
         return Line(DASH, _SHAPE_CONFIDENCE, float(xa + x), float(ya + y), float(xa + x + w), float(ya + y + h))
-    if _dot_row(keep):  # counted, not recognised: the recogniser reads six dots ".·...."
+    if _dot_row(keep, yb - ya):  # counted, not recognised: the recogniser reads six dots ".·...."
         x0, y0 = min(b[0] for b in keep), min(b[1] for b in keep)
         x1, y1 = max(b[0] + b[2] for b in keep), max(b[1] + b[3] for b in keep)
         dots = ELLIPSIS * (len(keep) // 3) if len(keep) % 3 == 0 else "." * len(keep)
