@@ -36,21 +36,25 @@ def test_a_sign_whose_shapes_together_outweigh_the_blank_is_put_back():
     assert note == "sign '≥' put in before '1人' (its shapes 0.54 beside the blank's 0.37)"
 
 
-def _line(text: str, before: dict[str, float]) -> tuple[np.ndarray, list[str]]:
-    """A line's output: each character one sure frame with a blank frame before it; the blank frame
-    before the first digit holds `before` besides the blank."""
-    characters = ["", *sorted(set(text) | set("≥>＞≤<＜"))]
+def _between(text: str, at: int, probs: dict[str, float]) -> tuple[np.ndarray, list[str]]:
+    """A line's output, each character one sure frame after a blank frame; the blank frame before
+    character `at` holds `probs` besides the blank."""
+    characters = ["", *sorted(set(text) | set("，。；：、.≥>＞≤<＜"))]
     frames = []
-    first_digit = next(i for i, ch in enumerate(text) if ch.isdigit())
     for i, ch in enumerate(text):
         gap = np.zeros(len(characters), np.float32)
-        for c, p in (before.items() if i == first_digit else ()):
+        for c, p in (probs.items() if i == at else ()):
             gap[characters.index(c)] = p
         gap[0] = 1 - gap.sum()
         sure = np.zeros(len(characters), np.float32)
         sure[characters.index(ch)] = 1.0
         frames += [gap, sure]
     return np.stack(frames), characters
+
+
+def _line(text: str, before: dict[str, float]) -> tuple[np.ndarray, list[str]]:
+    """A line's output (`_between`) whose blank frame before the first digit holds `before`."""
+    return _between(text, next(i for i, ch in enumerate(text) if ch.isdigit()), before)
 
 
 @pytest.mark.parametrize("text,before,why", [
@@ -101,22 +105,6 @@ def test_a_lists_point_the_blank_outweighed_narrowly_is_put_back():
     assert read == "本年度完成：1项目结"
     assert signs.restore(line, characters, read) == (
         "本年度完成：1.项目结", "mark '.' put in at '成：1.项目结' (0.47 beside the blank's 0.52)")
-
-
-def _between(text: str, at: int, probs: dict[str, float]) -> tuple[np.ndarray, list[str]]:
-    """A line's output, each character one sure frame after a blank frame; the blank frame before
-    character `at` holds `probs` besides the blank."""
-    characters = ["", *sorted(set(text) | set("，。；：、.≥>"))]
-    frames = []
-    for i, ch in enumerate(text):
-        gap = np.zeros(len(characters), np.float32)
-        for c, p in (probs.items() if i == at else ()):
-            gap[characters.index(c)] = p
-        gap[0] = 1 - gap.sum()
-        sure = np.zeros(len(characters), np.float32)
-        sure[characters.index(ch)] = 1.0
-        frames += [gap, sure]
-    return np.stack(frames), characters
 
 
 @pytest.mark.parametrize("text,at,probs,printed", [
