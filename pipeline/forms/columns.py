@@ -12,15 +12,15 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .rows import Cell, Row
-from .text import flat, label
+from .text import WEIGHT, flat, label
 
 ROW_TOLERANCE = 2.0  # points: a cell edge this close to a column line is on it
 LABEL_SLACK = 8  # a column label may carry this many characters besides its key ("执行率（%）")
 _NUMBER_CHARS = re.compile(r"[\s\d.,%％\-—]")
-_SECTION_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分[)）]")  # "（10分）" printed after a section label
+_SECTION_WEIGHT = re.compile(WEIGHT)  # "（10分）" printed after a section label
 NOTES = re.compile(r"([(（][^()（）]*[)）])+$")  # notes in brackets after a label: unit, weight, formula
 NUMBERING = re.compile(r"^[(（]?\d{1,2}[.、．)）]")
-LEVEL1 = re.compile(r"^(?P<name>.+?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")  # "产出指标（50分）", "过程（10分）"
+LEVEL1 = re.compile(rf"^(?P<name>.+?){WEIGHT}$")  # "产出指标（50分）", "过程（10分）"
 
 
 @dataclass

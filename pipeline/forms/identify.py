@@ -16,13 +16,13 @@ from .columns import match_label
 from .outside import checkbox, lines_of, nth_of
 from .rows import Row
 from .template import Template, TemplateError, header_label
-from .text import label
+from .text import WEIGHT, label
 from .vocabulary import vocabulary
 
 _ANY_TITLE = re.compile(r"^(?:附件\d*[:：]?)?(?P<title>\S{0,80}?表)(?:[(（][^)）]*[)）])?$")
 _LABEL_LIKE = re.compile(r"^[^\d%％.,，。；;]{2,16}$")
 _BRACKETS = re.compile(r"([(（][^()（）]*[)）])+$")
-WEIGHT_NOTE = re.compile(r"[(（](\d+(?:\.\d+)?)分[)）]")  # "预算执行情况（万元）（10分）"
+WEIGHT_NOTE = re.compile(WEIGHT)  # "预算执行情况（万元）（10分）"
 
 
 def printed_labels(rows: list[Row]) -> set[str]:

@@ -47,14 +47,14 @@ from .columns import (LEVEL1, NUMBERING, ROW_TOLERANCE, Columns, RunTogether, is
                       match_label, matches, narrative_label, split_level1)
 from .rows import Cell, Row, forms_of, is_title, texts
 from .template import Template, header_label
-from .text import flat, label, number, paragraph, percent, set_on
+from .text import WEIGHT, flat, label, number, paragraph, percent, set_on
 from .vocabulary import vocabulary
 from .identify import WEIGHT_NOTE, header_fields, no_form_found, not_a_form, template_of, titled_not_a_form, unknown_labels  # noqa: F401
 from .outside import checkbox, lines_of, nth_of, outside, title, title_year  # noqa: F401
 
 
 _FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
-_SECTION = re.compile(r"^(?P<name>.*?)[(（](?P<weight>\d+(?:\.\d+)?)分[)）]$")
+_SECTION = re.compile(rf"^(?P<name>.*?){WEIGHT}$")
 _YEAR = re.compile(r"(19|20)\d{2}")
 _VALUE_FIELDS = ("target", "actual", "weight", "score", "nature", "unit")
 _UNIT = re.compile(r"[(（](亿元|万元|千元|元)[)）]")

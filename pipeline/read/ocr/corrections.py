@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from ...forms.text import DASH  # what a form prints for "no value"
+from ...forms.text import DASH, POINTS  # what a form prints for "no value"; a weight's points
 
 _DASHES = {"一", "-", "－", "_", "—", "–", "一一", "--"}
 ELLIPSIS = "…"  # Chinese text prints its ellipsis, 省略号, as "……": two of these, three dots each
@@ -33,8 +33,8 @@ _STRAY_LEAD = _STRAY + ".,，。、:;"  # no cell starts with a point or a comma
 _STRAY_NUMBER = _STRAY_LEAD  # beside a number at either end too: "5." is no printed number
 # a weight closing a label, "10分）", with no "（" before it where the label's brackets do not pair up:
 # forms print weights in brackets ("预算执行情况（万元）（10分）"), and a lost bracket hides the weight
-_OPEN_WEIGHT = re.compile(r"(?:^|[^(（\d.])(\d+(?:\.\d+)?分[)）])$")
-_SHUT_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分$")  # and "满意度指标(10分", its "）" lost
+_OPEN_WEIGHT = re.compile(rf"(?:^|[^(（\d.])({POINTS}[)）])$")
+_SHUT_WEIGHT = re.compile(rf"[(（]{POINTS}$")  # and "满意度指标(10分", its "）" lost
 _LEADING_ZERO = re.compile(r"^([≥≤<>=]?)(?:0+ ?)+(?=\d)")  # no printed amount or rate starts "0" and a digit
 # (a code may: only a number with a point or a "%" is an amount or a rate); "0 126934.40": the last "0"
 # of the amount on the left, right-aligned against the border, read into this cell with its own
