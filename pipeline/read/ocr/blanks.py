@@ -31,6 +31,7 @@ from functools import lru_cache
 import numpy as np
 
 from ...errors import choice
+from .words import ideograph
 
 SHAPES = {"≥": "≥>＞≧", "≤": "≤<＜≦"}  # each sign a form prints, and the shapes the recogniser reads it as
 _BEFORE = set("0123456789.．") | set("".join(SHAPES.values()))  # a number goes on after these: no sign there
@@ -55,10 +56,6 @@ def marks_on() -> bool:
 
 def on() -> bool:
     return signs_on() or marks_on()
-
-
-def _ideograph(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
 
 
 def _columns(characters: Sequence[str]) -> dict[str, list[int]]:
@@ -92,7 +89,7 @@ def restore(line: np.ndarray, characters: Sequence[str], read: str) -> tuple[str
                 out.append(sign)
                 notes.append(f"sign {sign!r} put in before {read[at:at + 4]!r} (its shapes {p:.2f} beside the blank's "
                              f"{float(blank[f]):.2f})")
-        elif before and _ideograph(ch) and (_ideograph(before) or _listed(read, at - 1)):
+        elif before and ideograph(ch) and (ideograph(before) or _listed(read, at - 1)):
             found = [(float(mark_p[f, k]), mark, f) for k, (_, mark) in enumerate(marks) for f in gap
                      if mark_p[f, k] >= _MARK and (mark == _POINT) == before.isdigit()]
             if found:

@@ -64,7 +64,8 @@ def _dictionary() -> tuple[dict[str, int], float]:
     return freq, math.log(sum(freq.values()))
 
 
-def _ideograph(ch: str) -> bool:
+def ideograph(ch: str) -> bool:
+    """A CJK unified ideograph of the basic block: what the word list and `blanks` weigh."""
     return "\u4e00" <= ch <= "\u9fff"
 
 
@@ -134,16 +135,16 @@ def rescore(idx: np.ndarray, prob: np.ndarray, characters: Sequence[str], read: 
     notes = []
     for at, (i, choices) in enumerate(decoded):
         p_top = dict(choices).get(i, 0.0)
-        if not _ideograph(chars[at]) or p_top >= _UNSURE:
+        if not ideograph(chars[at]) or p_top >= _UNSURE:
             continue
         alternatives = [(characters[a], p) for a, p in choices[:_TOP_K + 1]
-                        if a != i and p >= _FLOOR and _ideograph(characters[a])]
+                        if a != i and p >= _FLOOR and ideograph(characters[a])]
         if not alternatives:
             continue
         lo, hi = at, at + 1  # the run of ideographs around the step, at most _SPAN either side
-        while lo > 0 and at - lo < _SPAN and _ideograph(chars[lo - 1]):
+        while lo > 0 and at - lo < _SPAN and ideograph(chars[lo - 1]):
             lo -= 1
-        while hi < len(chars) and hi - at <= _SPAN and _ideograph(chars[hi]):
+        while hi < len(chars) and hi - at <= _SPAN and ideograph(chars[hi]):
             hi += 1
         window = chars[lo:hi]
         score, known = _in_word("".join(window), at - lo)
