@@ -29,7 +29,7 @@ import numpy as np
 
 from ...errors import choice, setting
 from . import blanks, words
-from .corrections import DASH, ELLIPSIS
+from .corrections import DASH, correct
 
 if TYPE_CHECKING:
     from rapidocr_onnxruntime import RapidOCR
@@ -549,9 +549,13 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     crop = clean[ya:yb, xa:xb]
     bw = (crop < np.median(crop) - 50).astype(np.uint8)  # ink against this cell's own paper
     count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
-    keep = [stats[k] for k in range(1, count)
-            if stats[k][4] >= _INK_AREA and (stats[k][2] >= 8 or stats[k][3] >= 10)]
-    keep = keep or _dot_row([stats[k] for k in range(1, count)], yb - ya)
+    blots = [stats[k] for k in range(1, count)]
+    keep = [b for b in blots if b[4] >= _INK_AREA and (b[2] >= 8 or b[3] >= 10)]
+    if dots := _dot_row(keep or blots, yb - ya):  # counted, not recognised: it reads six dots ".·...."
+        x0, y0 = min(b[0] for b in dots), min(b[1] for b in dots)
+        x1, y1 = max(b[0] + b[2] for b in dots), max(b[1] + b[3] for b in dots)
+        text, _ = correct("." * len(dots))  # in threes, the ellipses Chinese text prints
+        return Line(text, _SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1))
     if not keep:
         # a faint glyph the threshold breaks into pieces (a "5" in a light print): its pieces,
         # grown by a pixel, join into one blob a glyph tall; specks stay apart and small
@@ -562,11 +566,6 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     if len(keep) == 1 and _dash(keep[0][2], keep[0][3]):
         x, y, w, h, _ = keep[0]
         return Line(DASH, _SHAPE_CONFIDENCE, float(xa + x), float(ya + y), float(xa + x + w), float(ya + y + h))
-    if _dot_row(keep, yb - ya):  # counted, not recognised: the recogniser reads six dots ".·...."
-        x0, y0 = min(b[0] for b in keep), min(b[1] for b in keep)
-        x1, y1 = max(b[0] + b[2] for b in keep), max(b[1] + b[3] for b in keep)
-        dots = ELLIPSIS * (len(keep) // 3) if len(keep) % 3 == 0 else "." * len(keep)
-        return Line(dots, _SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1))
     bx0 = min(s[0] for s in keep)
     by0 = min(s[1] for s in keep)
     bx1 = max(s[0] + s[2] for s in keep)
