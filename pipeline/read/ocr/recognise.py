@@ -228,6 +228,7 @@ def _measure(line: Line, grey: np.ndarray) -> tuple[list[float], float, np.ndarr
 
 BOX = "口"  # what the recogniser reads a checkbox as, ticked or not: its alphabet has no ☑ nor □
 TICKED, UNTICKED = "☑", "□"
+_OPTION_ENDS = ("", "、", ",", "，", ";", "；", " ")  # what stands beside a box: a separator or the line's end
 _TICK_INK = 0.08  # of the middle half of a box: a tick's stroke crosses it (0.25-0.28 measured), an
 # empty box has none (0.00)
 
@@ -245,19 +246,20 @@ def checkboxes(line: Line, grey: np.ndarray) -> Line:
 
     adv, em, rows, paper = _measure(line, grey)
     chars, told = list(line.text), []
+    edged = ["", *chars, ""]  # each character's neighbours, the line's ends as separators
     for i, ch in enumerate(chars):
-        if ch != BOX or not (i == len(chars) - 1 or chars[i + 1] in "、,，;； " or i == 0 or chars[i - 1] in "、,，;； "):
+        if ch != BOX or not (edged[i] in _OPTION_ENDS or edged[i + 2] in _OPTION_ENDS):
             continue
         cx = line.x0 + em * (sum(adv[:i]) + 0.5)
         a = max(0, int(cx - 0.7 * em))
         ink = (rows[:, a:int(cx + 0.7 * em) + 1] < paper - 60).astype(np.uint8)
         count, _, stats, _ = cv2.connectedComponentsWithStats(ink)
+        off = [abs(a + x + w / 2 - cx) for x, _, w, _, _ in stats]  # from where the 口 was read
         outlines = [k for k in range(1, count) if stats[k][2] >= 0.5 * em and stats[k][3] >= 0.5 * em
-                    and 0.6 <= stats[k][2] / stats[k][3] <= 1.6
-                    and abs(a + stats[k][0] + stats[k][2] / 2 - cx) <= 0.35 * em]  # where the 口 was read
+                    and 0.6 <= stats[k][2] / stats[k][3] <= 1.6 and off[k] <= 0.35 * em]
         if not outlines:  # one box not told: none is, or a wrong option would be the one ticked
             return line
-        x, y, w, h, _ = stats[min(outlines, key=lambda k: abs(a + stats[k][0] + stats[k][2] / 2 - cx))]
+        x, y, w, h, _ = stats[min(outlines, key=off.__getitem__)]
         middle = ink[y + h // 4:y + h - h // 4, x + w // 4:x + w - w // 4]
         chars[i] = TICKED if middle.size and middle.mean() >= _TICK_INK else UNTICKED
         told.append(chars[i])
