@@ -227,18 +227,27 @@ _EQUALS = ("=", "＝")
 _NUMERIC = re.compile(rf"[\s{re.escape(''.join(SIGNS))}]*\d")
 
 
+def _by_shape(cell) -> bool:
+    """Whether a cell's sign was read from its shape (`read.ocr.signs`: told only when every glyph of
+    another meaning is clearly farther; measured on fonts and looks it was not made from). Asked of
+    OCR'd forms only, whose reading stack is loaded."""
+    from ..read.ocr.signs import NOTE, TOLD
+
+    return cell.text.strip() in TOLD and NOTE in (cell.correction or "")
+
+
 def unreadable_signs(form: Form) -> tuple[list, bool]:
     """The OCR cells of `form` whose comparison sign cannot be trusted, and whether a row lost its
     sign altogether. The recogniser's alphabet lacks ≧ ≦ ═, which units print; it reads ≧ as "=" and
     ═ as "—", and no second read can check a sign. So a 指标性质 read as anything but ≥, ≤, 定性 or
-    定量, and a target or an actual read with "=" (forms print none: none of the corpus's 800 signed
+    定量 nor a sign read from its shape, and a target or an actual read with "=" (forms print none: none of the corpus's 800 signed
     targets and actuals), keep their form unverified; so does a row with a number for a target but no
     指标性质 where the form prints them (a sign lost), and a checkbox question read with no box ticked
     (its ☑ is outside the alphabet too)."""
     if form.ocr is None:
         return [], False
     cells = [c for c in _holding(form, ("target", "actual")) if c.text.lstrip().startswith(_EQUALS)]
-    cells += [c for c in _holding(form, ("nature",)) if c.text.strip() not in SURE_NATURES]
+    cells += [c for c in _holding(form, ("nature",)) if c.text.strip() not in SURE_NATURES and not _by_shape(c)]
     printed = any(i.nature for i in form.indicators)
     lost = printed and any(i.nature is None and i.target and _NUMERIC.match(i.target) for i in form.indicators)
     # a checkbox question with no box ticked: the recogniser has no ☑ (nor ✓ ✔ ☒ ▣) to read

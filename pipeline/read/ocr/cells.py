@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..grids import Grid, _regions
-from . import edge_marks
+from . import edge_marks, signs
 from .corrections import correct, snap_row
 from .recognise import FULL_STOP, Line, checkboxes, full_stop, reread, second_crop, split_read
 from .ruling import CellBorders, Edges
@@ -98,7 +98,8 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     placed, taken, extent = _place(rows, cols, cells, lines, clean)
     for key, (r0, c0, r1, c1) in extent.items():
         if key not in placed:
-            line = reread(clean, rows[r0][0], rows[r1][1], cols[c0][0], cols[c1][1])
+            line = reread(clean, rows[r0][0], rows[r1][1], cols[c0][0], cols[c1][1]) \
+                or signs.unread(clean, rows[r0][0], rows[r1][1], cols[c0][0], cols[c1][1])
             if line is not None:
                 placed[key] = [line]
     data = [["" for _ in cols] for _ in rows]
@@ -109,6 +110,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     fixes: list[list[str | None]] = [[None for _ in cols] for _ in rows]
     again: dict[tuple[int, int], np.ndarray] = {}  # each value on one line: its crop to read again
     asked = _questions(placed)
+    told: dict[tuple[int, int], str] = {}  # a comparison sign alone in its cell, read from its shape
     for (r, c), parts in placed.items():
         if r in asked and c > asked[r]:  # a checkbox question's options: each box ticked or not
             parts = [checkboxes(p, clean) for p in parts]
@@ -116,13 +118,16 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         raw[r][c] = "\n".join(reading_order([replace(p, text=p.raw) if p.raw is not None else p for p in parts]))
         dropped = marks(parts)
         parts = [p for p in parts if p not in dropped]
-        _, c0, r1, c1 = extent[(r, c)]
+        r0, c0, r1, c1 = extent[(r, c)]
         if edge_marks.on():  # a lone mark a wrapped line starts or ends with, left out of its box
             parts = [edge_marks.restore(p, cols[c0][0], cols[c1][1], clean, parts) for p in parts]
         stop = full_stop(clean, parts, cols[c1][1] - 4, rows[r1][1] - 4)
         if stop is not None:
             parts = parts + [stop]
         data[r][c], fixes[r][c] = correct("\n".join(reading_order(parts)))
+        if (sign := signs.read(clean[int(rows[r0][0]):int(rows[r1][1]), int(cols[c0][0]):int(cols[c1][1])],
+                               data[r][c])) is not None:
+            told[(r, c)] = sign
         notes = [f"mark {' '.join(repr(m.text) for m in dropped)} dropped"] if dropped else []
         notes += [f"wrapped {FULL_STOP!r} read from its shape"] if stop is not None else []
         notes += [p.fix for p in parts if p.fix]  # an unsure character the word list gave another
@@ -139,6 +144,11 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         spans[r][c] = ((x0 + em) * to_pt, max(x0 + em, x1 - em) * to_pt)
         (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
         boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
+    for c in {c for _, c in told}:  # a column's signs are printed from one set (≥ ≤ = or ≧ ≦ ═)
+        keys = sorted(k for k in told if k[1] == c)
+        for (r, _), sign in zip(keys, signs.family([told[k] for k in keys])):
+            note = signs.NOTE + (f" (recognised {data[r][c]!r})" if sign != data[r][c] else "")
+            data[r][c], fixes[r][c] = sign, ", ".join(filter(None, (note, fixes[r][c])))
     for r, row in enumerate(data):  # a label near several: not one its row already prints
         data[r], fixes[r] = snap_row(row, fixes[r])
     grid = OcrGrid(

@@ -1,0 +1,129 @@
+"""A comparison sign standing alone in a cell, read from its shape.
+
+四川's and 云南's forms print a 指标性质 column of lone signs (≥ ≤ =, or ≧ ≦ ═). PP-OCRv4 has no ≧ ≦ ═ in
+its alphabet and misreads a sign alone, without context, at any resolution ("≥" → "V", "≧" → "=",
+"═" → "—"), so every such form stayed unverified (`facts.ocr_trust.unreadable_signs`). A sign is a few
+strokes whose arrangement tells it: a chevron's direction, one bar or two, how wide. Here the ink of a
+cell holding one short glyph is compared with prototypes of those shapes rendered from many fonts
+(`tools/sign_shapes.py` writes them, with glyphs that are no sign beside them: digits, letters, marks,
+ideographs), nearest first. A sign is told only when its prototype is near and every glyph of another
+meaning is clearly farther; anything else is left to the recogniser.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ...facts.targets import SIGNS as MEANING
+from .recognise import _SHAPE_CONFIDENCE as SHAPE_CONFIDENCE
+from .recognise import Line
+
+SIDE = 16  # the glyph's ink, stretched to SIDE × SIDE
+SIGNS = ("≥", "≤", "≧", "≦", "=", "═", ">", "<")  # the prototypes' signs; every other one is "no sign"
+TOLD = ("≥", "≤", "≧", "≦", "=", "═")  # what forms print alone (no form prints a strict sign: ocr_trust)
+BARS = ("=", "═")  # two level strokes apart, and nothing else
+PROTOTYPES = Path(__file__).parent / "models" / "sign_shapes.npz"
+NOTE = "sign read from its shape"  # a cell's correction note: the recogniser's text was not taken
+_ASPECT = 0.35  # weight of the log aspect ratio against the bitmap's distance (root mean square, 0..1)
+_NEAR = 0.35  # the nearest prototype at most this far
+_MARGIN = 1.3  # and the nearest glyph of another meaning this much farther
+_SPECK = 3  # pixels: blots smaller than this are noise
+_PAD = 3  # pixels inside a cell's ruling left out (what the erased ruling leaves)
+_LONE = 2  # characters at most the recogniser read in the cell: a sign is one, misread as one or two
+
+
+def features(ink: np.ndarray) -> np.ndarray:
+    """A glyph's ink (2-D, ink 1, paper 0, at any resolution) as its shape: the ink's box stretched to
+    SIDE × SIDE, then the log of the box's aspect ratio (what tells "=" from "═")."""
+    import cv2
+
+    ys, xs = np.nonzero(ink > 0.5)
+    box = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+    h, w = box.shape
+    square = cv2.resize(box, (SIDE, SIDE), interpolation=cv2.INTER_AREA if min(h, w) >= SIDE else cv2.INTER_LINEAR)
+    return np.concatenate([square.ravel(), [np.log(w / h)]]).astype(np.float32)
+
+
+def strokes(ink: np.ndarray) -> int:
+    """How many separate strokes (8-connected blots) a glyph's ink is."""
+    import cv2
+
+    return cv2.connectedComponents((ink > 0.5).astype(np.uint8), connectivity=8)[0] - 1
+
+
+@lru_cache(maxsize=1)
+def _prototypes() -> tuple[np.ndarray, np.ndarray]:
+    data = np.load(PROTOTYPES)
+    return data["features"].astype(np.float32), data["labels"]
+
+
+def distances(shape: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
+    """How far a glyph's `features` are from each prototype's."""
+    bitmap = np.sqrt(((prototypes[:, :-1] - shape[:-1]) ** 2).mean(axis=1))
+    return bitmap + _ASPECT * np.abs(prototypes[:, -1] - shape[-1])
+
+
+def tell(ink: np.ndarray, prototypes: tuple[np.ndarray, np.ndarray] | None = None) -> str | None:
+    """The sign a lone glyph's ink is (one of TOLD), or None when it is another glyph or not clearly
+    one sign. Margins are taken against glyphs of another meaning: "=" and "═" (or "≥" and "≧") both
+    near says the comparator for sure, the nearer says which was printed (`family` may say better)."""
+    feats, labels = prototypes if prototypes is not None else _prototypes()
+    d = distances(features(ink), feats)
+    nearest = int(np.argmin(d))
+    sign = str(labels[nearest])
+    if sign not in TOLD or d[nearest] > _NEAR:
+        return None
+    if sign in BARS and strokes(ink) != 2:  # two bars run together are a dash's one stroke
+        return None
+    same = np.isin(labels, [s for s in TOLD if MEANING[s] == MEANING[sign]])
+    return sign if d[~same].min() >= _MARGIN * d[nearest] else None
+
+
+def lone_ink(crop: np.ndarray) -> np.ndarray | None:
+    """The ink of a cell's crop (grey, ruling erased) against its own paper, specks and the border's
+    remains left out; None when it holds none."""
+    import cv2
+
+    if min(crop.shape) > 2 * _PAD + 4:
+        crop = crop[_PAD:-_PAD, _PAD:-_PAD]
+    bw = (crop < np.median(crop) - 50).astype(np.uint8)  # as `recognise.reread` sees ink
+    count, blots, stats, _ = cv2.connectedComponentsWithStats(bw)
+    keep = [k for k in range(1, count) if stats[k, 4] >= _SPECK]
+    return np.isin(blots, keep).astype(np.uint8) if keep else None
+
+
+def read(crop: np.ndarray, text: str) -> str | None:
+    """The sign a cell holds alone, from its `crop`, where the recogniser read it as `text` (a sign
+    alone is read as one character or two, "≧" → "NI", or as nothing); None when it holds no lone sign."""
+    if len(text.strip()) > _LONE:
+        return None
+    ink = lone_ink(crop)
+    return tell(ink) if ink is not None else None
+
+
+def unread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
+    """A lone sign in a cell region (pixels) where the recogniser read nothing at all, as a Line over
+    its ink with the low confidence of a shape read; None when the region holds no lone sign."""
+    crop = clean[int(y0):int(y1), int(x0):int(x1)]
+    sign = read(crop, "")
+    if sign is None:
+        return None
+    ys, xs = np.nonzero(lone_ink(crop))
+    pad = _PAD if min(crop.shape) > 2 * _PAD + 4 else 0
+    return Line(sign, SHAPE_CONFIDENCE, int(x0) + pad + float(xs.min()), int(y0) + pad + float(ys.min()),
+                int(x0) + pad + float(xs.max() + 1), int(y0) + pad + float(ys.max() + 1))
+
+
+def family(told: list[str]) -> list[str]:
+    """The signs told in one column, with its two-bar signs printed as the column's others are: a
+    form prints its signs from one set, ≥ ≤ = (四川, the national form) or ≧ ≦ ═ (云南), and a lone
+    "=" and "═" differ only by width, which fonts draw variously; the chevrons' bars (one or two)
+    tell the set. Unchanged when the column's chevrons are of both sets, or none."""
+    sets = {s in ("≧", "≦") for s in told if s not in BARS}
+    if len(sets) != 1:
+        return told
+    bars = "═" if sets.pop() else "="
+    return [bars if s in BARS else s for s in told]

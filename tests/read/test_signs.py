@@ -1,0 +1,74 @@
+"""A comparison sign alone in a cell, read from its shape (`pipeline.read.ocr.signs`).
+
+The prototypes are rendered from fonts (tools/sign_shapes.py); the cells here are not among them:
+`fixtures/signs/scanned_cells.npz` holds 93 cells of the 指标性质 and score columns of 四川 and 云南 corpus
+forms, rendered by pdfium at 150–300 dpi and made to look scanned (`bench/make_scans.make`: noise, JPEG,
+uneven light, a red seal on some; turned 0°), their ruling erased as a scanned page's is, each keyed by
+what the text layer printed there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.facts.targets import SIGNS as MEANING
+from pipeline.read.ocr import signs
+
+CELLS = np.load(Path(__file__).parents[1] / "fixtures" / "signs" / "scanned_cells.npz")
+
+
+def _cells():
+    return [(key.split("|")[0], CELLS[key]) for key in CELLS.files]
+
+
+def test_a_lone_sign_is_told_by_its_shape_and_never_as_another_meaning():
+    told = [(printed, signs.read(crop, "")) for printed, crop in _cells() if printed in signs.TOLD]
+    assert len(told) == 48
+    assert all(MEANING[got] == MEANING[printed] for printed, got in told if got is not None), told
+    exact = sum(got == printed for printed, got in told)
+    assert exact >= 38, told  # 41 of 48 when written; the other 7 left to the recogniser (None)
+
+
+def test_no_other_glyph_alone_in_a_cell_is_taken_for_a_sign():
+    """Digits, units, a dash, a slash, "%" alone in a cell: no sign (a dash is one stroke, "═" two)."""
+    others = [(printed, signs.read(crop, "")) for printed, crop in _cells() if printed not in signs.TOLD]
+    assert len(others) == 45 and {printed for printed, _ in others} >= {"2", "个", "—", "/", "%"}
+    assert [o for o in others if o[1] is not None] == []
+
+
+def test_a_cell_the_recogniser_read_as_a_longer_text_is_not_looked_at():
+    crop = next(CELLS[k] for k in CELLS.files if k.startswith("≧|") and signs.read(CELLS[k], "") == "≧")
+    assert signs.read(crop, "NI") == "≧"  # what PP-OCRv4 makes of a lone ≧
+    assert signs.read(crop, "不低于") is None
+
+
+def test_a_column_prints_its_bars_as_its_chevrons_say():
+    assert signs.family(["≧", "=", "≦", "═"]) == ["≧", "═", "≦", "═"]
+    assert signs.family(["≥", "═", "≤"]) == ["≥", "=", "≤"]
+    assert signs.family(["≥", "═", "≧"]) == ["≥", "═", "≧"]  # both sets: left as told
+    assert signs.family(["═", "="]) == ["═", "="]
+
+
+def test_two_bars_run_together_are_no_sign():
+    """At a low resolution the two strokes of "═" can merge into one: that is a dash's shape, and
+    "—" printed in a 指标性质 cell must never become "═"."""
+    bar = np.zeros((12, 40), np.uint8)
+    bar[5:8, 2:38] = 1
+    assert signs.tell(bar) is None
+    two = np.zeros((12, 40), np.uint8)
+    two[3:5, 2:38] = two[8:10, 2:38] = 1
+    assert signs.tell(two) == "═"
+
+
+@pytest.mark.parametrize("printed", ["≥", "≤", "≧", "≦"])
+def test_a_sign_drawn_at_another_size_is_the_same_sign(printed):
+    """The shape is the ink's box stretched: a cell's sign at 2× the pixels is told the same."""
+    import cv2
+
+    crops = [CELLS[k] for k in CELLS.files if k.split("|")[0] == printed]
+    told = [signs.read(c, "") for c in crops]
+    bigger = [signs.read(cv2.resize(c, None, fx=2, fy=2, interpolation=cv2.INTER_LINEAR), "") for c in crops]
+    assert sum(a == b == printed for a, b in zip(told, bigger)) >= len(crops) - 2
