@@ -107,6 +107,9 @@ def load_reports(context: dg.OpExecutionContext, config: Batch, report_folder: R
                     context.log.info(f"{name}: already loaded (sha256 {sha[:12]}), not read again")
                     skipped[sha] = path
                     continue
+                if outcome.status == "unwritten":  # the warehouse failed: the step fails next, not a refusal
+                    context.log.error(f"{name}: {outcome.error}")
+                    continue
                 if outcome.status != "loaded":
                     err = outcome.error
                     refused.append(name)

@@ -327,29 +327,34 @@ def _ingest(args: argparse.Namespace) -> int:
         published = time.monotonic()
         if unchecked:
             checks.warm_up()  # they are checked whatever else this run does
-        for n, outcome in enumerate(ingest_many(con, files, force=args.force, workers=args.workers,
-                                                prefer_ocr=args.prefer_ocr,
-                                                quarantine_dir=Path(args.quarantine), limits=limits,
-                                                batch_seconds=min(args.publish_every, BATCH_SECONDS),
-                                                on_reading=checks.warm_up),  # beside the reading
-                                    start=1):
-            outcomes.append(outcome)
-            if outcome.status == "loaded":
-                unchecked.append(outcome.sha256)
-            if not args.quiet:
-                print(f"[{n}/{len(files)}] {shown(outcome.path)} ... {describe(outcome)}",
-                      file=sys.stderr, flush=True)
-                for page, why in outcome.skipped:  # look-alike tables: listed, never a refusal
-                    print(f"    page {page}: not a form, skipped ({why})", file=sys.stderr)
-            if unchecked and n < len(files) and time.monotonic() - published >= args.publish_every:
-                # a long run shows progress: every report written so far is checked (small reports
-                # are written in batches, pipeline.ingest; a snapshot holds no unchecked form) and
-                # published. Not after the last one: it is checked below, once the readers are gone
-                # (the pool closes with the loop), so Great Expectations' 250 MB never adds to theirs
-                if todo := warehouse.unchecked_reports(con):
-                    checks.run(con, todo)
-                    writer.publish()
-                unchecked, published = [], time.monotonic()
+        reports = ingest_many(con, files, force=args.force, workers=args.workers, prefer_ocr=args.prefer_ocr,
+                              quarantine_dir=Path(args.quarantine), limits=limits,
+                              batch_seconds=min(args.publish_every, BATCH_SECONDS),
+                              on_reading=checks.warm_up)  # beside the reading
+        try:
+            for n, outcome in enumerate(reports, start=1):
+                outcomes.append(outcome)
+                if outcome.status == "loaded":
+                    unchecked.append(outcome.sha256)
+                if not args.quiet:
+                    print(f"[{n}/{len(files)}] {shown(outcome.path)} ... {describe(outcome)}",
+                          file=sys.stderr, flush=True)
+                    for page, why in outcome.skipped:  # look-alike tables: listed, never a refusal
+                        print(f"    page {page}: not a form, skipped ({why})", file=sys.stderr)
+                if unchecked and n < len(files) and time.monotonic() - published >= args.publish_every:
+                    # a long run shows progress: every report written so far is checked (small reports
+                    # are written in batches, pipeline.ingest; a snapshot holds no unchecked form) and
+                    # published. Not after the last one: it is checked below, once the readers are gone
+                    # (the pool closes with the loop), so Great Expectations' 250 MB never adds to theirs
+                    if todo := warehouse.unchecked_reports(con):
+                        checks.run(con, todo)
+                        writer.publish()
+                    unchecked, published = [], time.monotonic()
+        except Exception:  # the warehouse could not be written: what each report came to, then why
+            _not_loaded(outcomes)
+            print(_summary(outcomes, len(files)) + "; the run stopped (the reports loaded are checked by "
+                  "the next run)", flush=True)
+            raise
         if unchecked and (todo := warehouse.unchecked_reports(con)):
             if not args.quiet:
                 print(f"checking {len(todo)} report(s) ...", file=sys.stderr)
@@ -360,19 +365,33 @@ def _ingest(args: argparse.Namespace) -> int:
     if lines is not None:
         for r in lines.iter_rows(named=True):
             print(form_line(r))
-    not_loaded = [o for o in outcomes if o.status in ("quarantined", "refused")]
-    for o in not_loaded:
-        print(f"{o.status}: {o.error}", file=sys.stderr)
-    counts = {s: sum(o.status == s for o in outcomes)
-              for s in ("loaded", "skipped", "quarantined", "refused")}
+    not_loaded = _not_loaded(outcomes)
     forms = lines.height if lines is not None else 0
     failed = int(lines["failed"].sum()) if lines is not None and lines.height else 0
-    refused = f", {counts['refused']} refused (not read: see above)" if counts["refused"] else ""
-    print(f"{len(outcomes)} report(s): {counts['loaded']} loaded, {counts['skipped']} already loaded, "
-          f"{counts['quarantined']} quarantined{refused}; {forms} form(s) read; {failed} failed check(s) "
+    print(f"{_summary(outcomes, len(files))}; {forms} form(s) read; {failed} failed check(s) "
           f"in this run; the warehouse holds {standing[0]} current form(s) with {standing[1]} failed "
           f"check(s) -> {warehouse.warehouse_path(args.warehouse)}")
     return 1 if not_loaded else 0
+
+
+def _not_loaded(outcomes: list) -> list:
+    """The reports of the run not loaded, each said with its file and why (on stderr)."""
+    not_loaded = [o for o in outcomes if o.status in ("quarantined", "refused", "unwritten")]
+    for o in not_loaded:
+        print(f"{'not written' if o.status == 'unwritten' else o.status}: {o.error}", file=sys.stderr)
+    return not_loaded
+
+
+def _summary(outcomes: list, files: int) -> str:
+    """The run's reports counted by what they came to (and those it never reached, had it stopped)."""
+    counts = {s: sum(o.status == s for o in outcomes)
+              for s in ("loaded", "skipped", "quarantined", "refused", "unwritten")}
+    refused = f", {counts['refused']} refused (not read: see above)" if counts["refused"] else ""
+    unwritten = f", {counts['unwritten']} not written (see above)" if counts["unwritten"] else ""
+    unreached = f", {files - len(outcomes)} not reached" if files > len(outcomes) else ""
+    return (f"{files if unreached else len(outcomes)} report(s): {counts['loaded']} loaded, "
+            f"{counts['skipped']} already loaded, {counts['quarantined']} quarantined{refused}{unwritten}"
+            f"{unreached}")
 
 
 def _step(message: str, started: float) -> None:

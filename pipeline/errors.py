@@ -159,6 +159,15 @@ class NotAFile(FileFault):
     kind = "not_a_file"
 
 
+class NotWritten(ReportError):
+    """A report read whole and not written, because the warehouse could not be written (a full disk,
+    an I/O error) while it, or the batch it was in, was being written: nothing of it is stored, and it
+    is not quarantined, for it is not the report's fault; the run stops there, and running it again
+    loads it (`pipeline.ingest.ingest_many`)."""
+
+    kind = "not_written"
+
+
 class FileChanged(FileFault):
     """A file whose size, time or inode changed between its hashing and its storing: a copy still
     being written, loaded now, would be stored under the sha256 of half a file."""

@@ -39,7 +39,7 @@ import duckdb
 import polars as pl
 
 from . import bounded, warehouse
-from .errors import ExtractionFault, FileChanged, FileFault, ReportError, UnreadableFile, shown
+from .errors import ExtractionFault, FileChanged, FileFault, NotWritten, ReportError, UnreadableFile, shown
 from .extract import PART_PAGES, count_pages, extract, parts, read_part
 from .facts import frames as facts
 from .forms.reader import no_form_found
@@ -73,7 +73,9 @@ NAME_BYTES = 120
 class Outcome:
     path: Path
     sha256: str
-    status: str  # loaded | skipped (already loaded) | quarantined | refused (a FileFault: not recorded)
+    # loaded | skipped (already loaded) | quarantined | refused (a FileFault: not recorded) | unwritten
+    # (read, but the warehouse could not be written: `NotWritten`, the run stopped)
+    status: str
     forms: int = 0
     pages: int | None = None
     error: ReportError | None = None
@@ -216,6 +218,7 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
     readings = bounded.run(_read_part, jobs, limits=limits, workers=workers, name=lambda j: str(j.path))
     batch: list[facts.ReportFrames] = []  # small reports read whole, written together
     waiting: list[Outcome] = []  # decided, in the order of `paths`; yielded once their batch is written
+    alone_written: set[str] = set()  # of the batch, the reports written one by one so far
     started = time.monotonic()
 
     def written() -> Iterator[Outcome]:
@@ -228,51 +231,84 @@ def ingest_many(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], *, force:
                 for frames in batch:
                     alone(frames)
         batch.clear()
+        alone_written.clear()
         yield from waiting
         waiting.clear()
 
     def alone(frames: facts.ReportFrames) -> None:
         """One report of the batch written by itself; its refusal replaces its outcome."""
+        sha = frames.dim_report["report_sha256"][0]
         try:
             warehouse.load_parts(con, [frames])
         except ExtractionFault as err:
-            sha = frames.dim_report["report_sha256"][0]
             k = next(k for k, o in enumerate(waiting) if o.sha256 == sha and o.status == "loaded")
             waiting[k] = _store(con, waiting[k].path, sha, err, waiting[k].seconds, put_aside)
+        else:
+            alone_written.add(sha)
 
-    for path, sha, was, skip, fault in entries:
-        if any(sha == b.dim_report["report_sha256"][0] for b in batch):  # the same file twice
-            yield from written()
-        if fault is not None:
-            waiting.append(Outcome(path, sha, "refused", error=fault))
-        elif skip:
-            waiting.append(Outcome(path, sha, "skipped"))
-        elif not isinstance(counted[sha], int):  # refused as it was opened
-            waiting.append(_store(con, path, sha, _changed(path, was) or counted[sha], 0.0, put_aside))
-        elif (count := len(parts(counted[sha], part_pages))) == 1:
-            _, result = next(readings)
-            reading, seconds, skipped = _unpacked(result)
-            if reading is None:
-                reading = no_form_found(str(path), counted[sha])
-            reading = _changed(path, was) or reading  # read whole since it was hashed, or refused
-            if not isinstance(reading, ReportError):
-                reading = _kept(con, path, sha, reading, sources)
-            if isinstance(reading, ReportError):
-                waiting.append(_store(con, path, sha, reading, seconds, put_aside))
-            else:
-                if not batch:
-                    started = time.monotonic()
-                batch.append(reading)
-                waiting.append(Outcome(path, sha, "loaded", forms=reading.dim_form.height,
-                                       pages=counted[sha], seconds=seconds, rows=_rows(reading),
-                                       skipped=tuple(skipped)))
-        else:  # a long report: streamed part by part, in a transaction of its own
-            yield from written()
-            waiting.append(_store_parts(con, path, sha, was, counted[sha], readings, count, put_aside,
-                                        sources))
-        if not batch or len(batch) >= BATCH_REPORTS or time.monotonic() - started >= batch_seconds:
-            yield from written()
-    yield from written()
+    storing: tuple[Path, str] | None = None  # the report being stored outside a batch
+    try:
+        for path, sha, was, skip, fault in entries:
+            if any(sha == b.dim_report["report_sha256"][0] for b in batch):  # the same file twice
+                yield from written()
+            storing = (path, sha)
+            if fault is not None:
+                waiting.append(Outcome(path, sha, "refused", error=fault))
+            elif skip:
+                waiting.append(Outcome(path, sha, "skipped"))
+            elif not isinstance(counted[sha], int):  # refused as it was opened
+                waiting.append(_store(con, path, sha, _changed(path, was) or counted[sha], 0.0, put_aside))
+            elif (count := len(parts(counted[sha], part_pages))) == 1:
+                _, result = next(readings)
+                reading, seconds, skipped = _unpacked(result)
+                if reading is None:
+                    reading = no_form_found(str(path), counted[sha])
+                reading = _changed(path, was) or reading  # read whole since it was hashed, or refused
+                if not isinstance(reading, ReportError):
+                    reading = _kept(con, path, sha, reading, sources)
+                if isinstance(reading, ReportError):
+                    waiting.append(_store(con, path, sha, reading, seconds, put_aside))
+                else:
+                    if not batch:
+                        started = time.monotonic()
+                    batch.append(reading)
+                    waiting.append(Outcome(path, sha, "loaded", forms=reading.dim_form.height,
+                                           pages=counted[sha], seconds=seconds, rows=_rows(reading),
+                                           skipped=tuple(skipped)))
+            else:  # a long report: streamed part by part, in a transaction of its own
+                storing = None
+                yield from written()
+                storing = (path, sha)
+                waiting.append(_store_parts(con, path, sha, was, counted[sha], readings, count, put_aside,
+                                            sources))
+            storing = None
+            if not batch or len(batch) >= BATCH_REPORTS or time.monotonic() - started >= batch_seconds:
+                yield from written()
+        yield from written()
+    except Exception as err:  # the warehouse could not be written (or the readers failed): the run stops
+        yield from _unwritten(waiting, {b.dim_report["report_sha256"][0] for b in batch} - alone_written,
+                              storing, err)
+        raise
+
+
+def _unwritten(waiting: list[Outcome], pending: set[str], storing: tuple[Path, str] | None,
+               err: Exception) -> Iterator[Outcome]:
+    """The outcomes decided when the run stopped on `err` (the warehouse could not be written: a full
+    disk, an I/O error; or the readers failed), said before it is raised: those of the batch not yet
+    written (`pending`; a report of it written one by one before the failure is loaded, committed) and
+    the report being stored (`storing`) as `unwritten`, naming their file and why; the others as they
+    were. Before, a batch's outcomes went unsaid, those written one by one included."""
+    why = "the disk is full" if warehouse.is_disk_full(err) else f"{type(err).__name__}: {err}"
+    reason = (f"not loaded: the run stopped before it was written ({why}); nothing of it is stored, "
+              "and running the command again loads it")
+
+    def failed(path: Path, sha: str, seconds: float = 0.0) -> Outcome:
+        return Outcome(path, sha, "unwritten", error=NotWritten(str(path), reason), seconds=seconds)
+
+    for o in waiting:
+        yield failed(o.path, o.sha256, o.seconds) if o.status == "loaded" and o.sha256 in pending else o
+    if storing is not None:
+        yield failed(*storing)
 
 
 def _read_part(job: PartJob, max_pages: int | None = None

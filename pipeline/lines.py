@@ -70,6 +70,8 @@ def describe(outcome) -> str:
         return "already loaded (same content), skipped"
     if outcome.status == "refused":
         return f"REFUSED ({outcome.error.kind}), not read"
+    if outcome.status == "unwritten":
+        return "NOT WRITTEN: the run stopped before it was stored (see below)"
     return f"QUARANTINED ({outcome.error.kind})"
 
 

@@ -138,15 +138,17 @@ _ORTHOGONAL = 0.5  # points: Camelot's tolerance for a line to count as horizont
 _THIN = 1.5  # points: a filled rectangle this thin is a ruled line (Camelot's rule)
 
 
-def ruled_lines(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list[Segment], list[Segment]]:
+def ruled_lines(page: pdfium.PdfPage, turn: Matrix = IDENTITY, drawn: "Drawn | None" = None
+                ) -> tuple[list[Segment], list[Segment]]:
     """The page's ruled lines (horizontal, vertical), as Camelot's vector engine reads them from a
     layout (`find_lines_from_layout`), read here from pdfium's path objects: a stroked two-point
     subpath is a line, an axis-aligned rectangle gives its four edges when stroked, or its long axis
-    when filled and thin; curves are no ruling. The same lines as Camelot's on every fixture page."""
+    when filled and thin; curves are no ruling. The same lines as Camelot's on every fixture page.
+    `drawn`: where given, the page's text objects met on the way are listed in it (for `chars`)."""
     from camelot.image_processing import coalesce_collinear_lines
 
     found: list[Segment] = []
-    for points, stroked, filled in _subpaths(page, turn):
+    for points, stroked, filled in _subpaths(page, turn, drawn):
         if len(points) == 5 and points[0] == points[4]:
             points = points[:4]
         if len(points) == 2:
@@ -168,15 +170,18 @@ def ruled_lines(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list[Seg
             coalesce_collinear_lines(vertical, "vertical"))
 
 
-def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
+def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY, drawn: "Drawn | None" = None
+              ) -> Iterator[tuple[list[tuple[float, float]], bool, bool]]:
     """(points on the page as displayed through `turn`, stroked, filled) of every subpath the page
-    paints, form XObjects included. pdfium's functions are called through `_path_calls` (addresses
-    as plain ints), a page's hundreds of objects and their segments at half the cost of its
-    bindings' argument conversion."""
+    paints, form XObjects included; its text objects, each with the matrix of what holds it, into
+    `drawn` where given. pdfium's functions are called through `_path_calls` (addresses as plain
+    ints), a page's hundreds of objects and their segments at half the cost of its bindings'
+    argument conversion."""
     raw = pdfium.raw
     (count_objects, get_object, get_type, count_form, get_form_object, get_matrix, draw_mode,
      count_segments, get_segment, get_point, segment_type) = _path_calls()
     form, path, moveto = raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_SEGMENT_MOVETO
+    text, texts = (raw.FPDF_PAGEOBJ_TEXT, drawn.objects) if drawn is not None else (-1, [])  # (no kind is -1)
     modes = (ctypes.c_int * 2)()
     at_fill, at_stroke = ctypes.byref(modes, 0), ctypes.byref(modes, 4)
     point = (ctypes.c_float * 2)()
@@ -213,6 +218,8 @@ def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> Iterator[tuple[l
                     subpaths[-1].append((x * a + y * c + e, x * b + y * d + f))
                 shown = bool(stroke), fill != 0
                 found.extend((points, *shown) for points in subpaths)
+            elif kind == text:
+                texts.append((obj, outer))
 
     handle = address(page.raw)
     walk([get_object(handle, k) for k in range(count_objects(handle))], turn)
@@ -238,11 +245,30 @@ def _path_calls() -> tuple:
             typed("FPDFPathSegment_GetType", i, p))
 
 
-def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
+class Drawn:
+    """The text objects a page draws, each with the matrix of what holds it (the page, or a form drawn
+    on it) to the page as displayed, as `ruled_lines` meets them; then, from `chars`, those its text
+    page left out with nothing to show, in a font the PDF does not embed (`unshown`).
+
+    pdfium leaves out of its text page a text object none of whose glyphs has an outline (its ink box
+    is no wider than a point: `CPDF_TextPage::ProcessTextObject`): a lone space, and, in a font the
+    PDF does not embed, a lone glyph the font the machine reads it with lacks (a rare ideograph, a
+    sign "≧" alone in its cell). Such a cell would load empty or short, so what those objects print
+    is asked of the content stream (`pdf.unshown`)."""
+
+    def __init__(self) -> None:
+        self.objects: list[tuple[int, Matrix]] = []
+        self.unshown: list[tuple[str, float, float]] = []  # (font, x, y of its first glyph's origin)
+
+
+def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | None = None) -> list[Char]:
     """The page's printed glyphs, in no particular order, placed on the page as displayed through
     `turn` (`display`): whitespace is not a glyph here (`text` reads spaces from the gaps), nor are
     the spaces and line breaks pdfium invents. Their colours are read only on a page with glyphs
-    at a slant (what `seals` looks at); elsewhere every glyph is taken as black.
+    at a slant (what `seals` looks at); elsewhere every glyph is taken as black. `drawn`: the page's
+    text objects (`ruled_lines`), where given, gets those left out of the text page unshown in a
+    font the PDF does not embed (`Drawn`): a page whose every text object is in the text page pays
+    nothing more than a comparison of two counts.
 
     This is the per-glyph loop of the reading, so it asks pdfium as little as it can: the page's
     characters in one call (`_codes`), then per glyph its two boxes, origin and text object through
@@ -339,6 +365,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY) -> list[Char]:
         inked = {text_object(raw, i) for ch, i in zip(out, index) if _ideograph(ch.text)
                  and min(ch.ink1 - ch.ink0, ch.inky1 - ch.inky0) >= _NO_INK * ch.size}
         _check_fonts(shapeless, inked)
+    if drawn is not None and len(placing) < len(drawn.objects):  # some text object left out: which, why
+        drawn.unshown = _unshown([(obj, m) for obj, m in drawn.objects if obj not in placing])
     if sum(map(_TILTED, out)) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
         r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
         for k, i in enumerate(index):
@@ -371,6 +399,19 @@ class MissingFont(Exception):
                          "(install a CJK font, e.g. Debian's fonts-noto-cjk, and read it again)")
 
 
+def unshown_reason(lost: list[tuple[str, str]]) -> str:
+    """Why a page whose text objects print what pdfium leaves out is refused (`Drawn`, `pdf.unshown`):
+    each font, and what it prints there (each thing once)."""
+    by_font: dict[str, dict[str, None]] = {}
+    for font, what in lost:
+        by_font.setdefault(font, {})[what] = None
+    said = "; ".join(f"{font}: {', '.join(list(whats)[:5])}" for font, whats in by_font.items())
+    return (f"text in a font the PDF does not embed stands alone in a text object of its own with no "
+            f"glyph to show in the font this machine reads it with ({said}): pdfium leaves such a text "
+            "object out of the page, and its cell would load without it (a CJK font that has the "
+            "character, e.g. Debian's fonts-noto-cjk, may read it)")
+
+
 def _check_fonts(objects: set[int], inked: Iterable[int] = ()) -> None:
     """Raise `MissingFont` if any of the text `objects` (glyphs without an outline) is in a font
     pdfium did not load from the PDF (not embedded, or its program damaged: the object checks of
@@ -383,9 +424,42 @@ def _check_fonts(objects: set[int], inked: Iterable[int] = ()) -> None:
     for obj in sorted(objects):
         font = font_of(ctypes.c_void_p(obj)) if obj else None
         if font and font not in found and not embedded(ctypes.c_void_p(font)):
-            name = ctypes.create_string_buffer(256)
-            got = pdfium.raw.FPDFFont_GetBaseFontName(ctypes.cast(font, pdfium.raw.FPDF_FONT), name, len(name))
-            raise MissingFont(name.value.decode("latin-1", "replace") if got else "(unnamed)")
+            raise MissingFont(_font_name(font))
+
+
+def _unshown(objects: list[tuple[int, Matrix]]) -> list[tuple[str, float, float]]:
+    """Of the text `objects` pdfium's text page left out, those with no ink (their box no wider than
+    pdfium's 0.01) in a font the PDF does not embed, each as (font, x, y): the origin of its first
+    glyph on the page as displayed, where a box of no ink lies. An embedded font's object left out is
+    the font's own blank, or the same text drawn again over itself (a bold): nothing is lost."""
+    font_of, embedded = bare("FPDFTextObj_GetFont", ctypes.c_void_p), bare("FPDFFont_GetIsEmbedded")
+    get_bounds = bare("FPDFPageObj_GetBounds")
+    bounds = (ctypes.c_float * 4)()
+    at_bounds = [ctypes.byref(bounds, 4 * k) for k in range(4)]
+    names: dict[int, str | None] = {}  # font → its name, None where it is embedded
+    found = []
+    for obj, (a, b, c, d, e, f) in objects:
+        font = font_of(ctypes.c_void_p(obj))
+        if not font:
+            continue
+        if font not in names:
+            names[font] = None if embedded(ctypes.c_void_p(font)) else _font_name(font)
+        name = names[font]
+        if name is None or not get_bounds(ctypes.c_void_p(obj), *at_bounds):
+            continue
+        left, bottom, right, _ = bounds[:]
+        if right - left < _NO_WIDTH:
+            found.append((name, a * left + c * bottom + e, b * left + d * bottom + f))
+    return found
+
+
+_NO_WIDTH = 0.01  # points: pdfium's kSizeEpsilon, below which its text page leaves a text object out
+
+
+def _font_name(font: int) -> str:
+    name = ctypes.create_string_buffer(256)
+    got = pdfium.raw.FPDFFont_GetBaseFontName(ctypes.cast(font, pdfium.raw.FPDF_FONT), name, len(name))
+    return name.value.decode("latin-1", "replace") if got else "(unnamed)"
 
 
 def _clip_box(obj: int, turn: Matrix) -> tuple[float, float, float, float] | None:

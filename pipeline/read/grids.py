@@ -55,7 +55,7 @@ from ..errors import BrokenPdf, IncompleteForm, ReportError, TextLayerUnreadable
 from . import glyphs
 from ..model import Seal
 from .glyphs import Segment
-from .pdf import DAMAGED, OpenPdf
+from .pdf import DAMAGED, OpenPdf, unshown
 
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
@@ -207,16 +207,19 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                 for n in numbers:
                     page, textpage = doc.page(n)
                     turn, box = glyphs.display(page)  # a page stored turned is read as it shows
-                    if vector or n in passed:
-                        lines = glyphs.ruled_lines(page, turn)
-                        if n in passed or (n not in keep and not all(lines)):
-                            rulings[n] = Ruling(n, *(tuple(map(tuple, side)) for side in lines), box=box)
-                            doc.release(n)
-                            continue
+                    objects = glyphs.Drawn()  # (the raster engines find lines of their own: its text objects)
+                    lines = glyphs.ruled_lines(page, turn, objects)
+                    if n in passed or (vector and n not in keep and not all(lines)):
+                        rulings[n] = Ruling(n, *(tuple(map(tuple, side)) for side in lines), box=box)
+                        doc.release(n)
+                        continue
                     try:
-                        chars, sealed = glyphs.seals(glyphs.chars(textpage, turn), n)  # seals set aside
+                        chars, sealed = glyphs.seals(glyphs.chars(textpage, turn, objects), n)  # seals set aside
                     except glyphs.MissingFont as missing:
                         raise TextLayerUnreadable(name, str(missing), n) from None
+                    lost = unshown(name, n, objects.unshown, turn) if objects.unshown else None
+                    if lost:
+                        raise TextLayerUnreadable(name, glyphs.unshown_reason(lost), n)
                     off = glyphs.off_page(chars, box[1], box[3])  # judged once the ruling is known
                     chars = [ch for ch in chars if ch not in off] if off else chars
                     drawn = glyphs.misdrawn([ch for ch in chars if ch.clip is None], box[1], box[3])  # shown

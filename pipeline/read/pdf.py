@@ -388,6 +388,47 @@ def _part_pages(doc: Any, path: Path, pages: range) -> Iterator[tuple[int, Any]]
         yield n, Page(doc, ids[n - 1], attrs, None, n - 1, doc.space)
 
 
+_AT = 1.0  # points: a text object's origin and the place pdfium gives its box of no ink, on the page
+# letters that draw nothing, in every font: a text object of these and spaces prints nothing
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def unshown(path: str | Path, number: int, at: list[tuple[str, float, float]],
+            turn: tuple[float, float, float, float, float, float]) -> list[tuple[str, str]]:
+    """What the text objects pdfium left out of page `number`'s text print (`glyphs.Drawn.unshown`:
+    each as its font and the origin of its first glyph on the page as displayed through `turn`), as
+    the page's content stream says, read in playa: (font, the characters, or the codes where its font
+    maps them to none) of each that prints more than spaces and blank letters. One whose text object
+    is not found there is named by its place: what it printed is not known."""
+    import unicodedata
+
+    doc = playa.open(path, space="default")  # PDF user space: `turn` takes it to the page as displayed
+    try:
+        _, page = next(_part_pages(doc, Path(path), range(number, number + 1)))
+        a, b, c, d, e, f = turn
+        objects = [(a * x + c * y + e, b * x + d * y + f, obj) for obj in page.texts
+                   for x, y in [obj.origin]]
+        lost = []
+        for font, x, y in at:
+            near = [obj for ox, oy, obj in objects if abs(ox - x) <= _AT and abs(oy - y) <= _AT]
+            if not near:
+                lost.append((font, f"a text object at ({x:.0f}, {y:.0f}) that is not in its content stream"))
+                continue
+            for obj in near:
+                glyphs = list(obj)
+                shown = [g.text or f"<cid {g.cid}>" for g in glyphs if not g.text or any(
+                    not ch.isspace() and ch not in _BLANK and unicodedata.category(ch) != "Cf" for ch in g.text)]
+                codes = b"".join(arg for arg in obj.args if isinstance(arg, bytes))
+                if shown:
+                    lost.append((font, ", ".join(f"{t!r} ({', '.join(f'U+{ord(ch):04X}' for ch in t)})"
+                                                 if not t.startswith("<") else t for t in shown)))
+                elif codes and not glyphs:  # codes its font maps to no glyph
+                    lost.append((font, f"codes <{codes.hex().upper()}>, which its encoding maps to no character"))
+        return lost
+    finally:
+        doc.close()
+
+
 def _too_deep(exc: BaseException) -> bool:
     """Whether `exc` was raised while handling a RecursionError (one in three stack depths, on a file
     nesting its forms 3,000 deep, playa's parser turns it into an UnboundLocalError)."""

@@ -312,10 +312,13 @@ def test_a_full_disk_while_writing_reports_keeps_what_was_committed(tmpfs, tmp_p
     args = ["ingest", str(SAMPLES), "-q", "--warehouse", str(published), "--quarantine", str(tmp_path / "q")]
     full = run(*args)
     assert full.returncode == 3, full.stderr
-    [line] = full.stderr.splitlines()
+    *unwritten, line = full.stderr.splitlines()
     assert f"writing {warehouse.work_path(published)} failed (the disk is full)" in line
     assert "what was being written was rolled back" in line
     assert "free space on" in line and "run the command again (what is stored is skipped)" in line
+    # first, each report of the batch that was being written, named, and the run counted
+    assert unwritten and all(u.startswith(f"not written: {SAMPLES}") and "(the disk is full)" in u for u in unwritten)
+    assert f"{len(unwritten)} not written (see above)" in full.stdout and "the run stopped" in full.stdout
     assert not list(disk.glob(".*.tmp"))
 
     grow(16 * 1024 * 1024)

@@ -152,12 +152,14 @@ def test_a_damaged_object_is_broken(tmp_path, src, printed, damaged, words):
 def test_a_damaged_font_is_caught_by_the_cells_too(tmp_path, monkeypatch):
     """Without the stream check the same damage reaches the cells as empty 分值/得分, which the form
     reader refuses: the second line of defence holds on its own (the glyphs left without an outline,
-    `glyphs.MissingFont`, another, are left out here)."""
+    `glyphs.MissingFont`, and the text objects pdfium leaves out for it, `glyphs.Drawn`, others, are
+    left out here)."""
     import pipeline.read.glyphs
     import pipeline.read.pdf
 
     monkeypatch.setattr(pipeline.read.pdf, "_check_objects", lambda path, pages=None: None)
     monkeypatch.setattr(pipeline.read.glyphs, "_check_fonts", lambda *found: None)
+    monkeypatch.setattr(pipeline.read.glyphs, "_unshown", lambda objects: [])
     with pytest.raises(errors.ExtractionFault, match="has no 分值 or 得分") as refusal:
         extract(_damaged(tmp_path / "damaged.pdf", 0))
     assert refusal.value.page == 1
