@@ -18,7 +18,8 @@ from pipeline.extract import extract
 from pipeline.read import glyphs
 
 PAGES = HERE / "fixtures" / "pages"
-TRUTHS = {"luohu": "truth", "central": "truth-central", "sichuan": "truth-sichuan", "hubei": "truth-hubei"}
+TRUTHS = {"luohu": "truth", "central": "truth-central", "sichuan": "truth-sichuan", "hubei": "truth-hubei",
+          "yunnan": "truth-yunnan", "langfang": "truth-langfang"}
 
 
 def _truth(pdf: Path, template: str) -> dict:
@@ -335,6 +336,21 @@ def test_checkboxes_read_from_an_image_are_ticked_by_the_ink_inside_them():
     told = [c for c in form["source"]["ocr"]["cells"] if c["correction"] and "inside each box" in c["correction"]]
     assert [c["text"] for c in told] == ["部门预算项目□、省直专项☑、省对下转移支付项目□", "持续性项目☑、新增性项目□",
                                          "常年性项目、延续性项目□、一次性项目□"]
+
+
+@pytest.mark.slow
+def test_lone_signs_outside_the_recogniser_s_alphabet_are_read_from_their_shape():
+    """云南's 指标性质 column prints ≧ ≦ ═ alone, which PP-OCRv4 cannot read (it has none of them and
+    reads "=", "NI", "—"): each is told from its shape (`read.ocr.signs`) and noted so. (A "═" whose
+    two bars run together at 150 dpi is a dash's one stroke: left as read, its form unverified.)"""
+    pdf = PAGES / "440303210301500004536.yunnan.outlines.pdf"
+    (form,) = extracted(str(pdf))
+    truth = _truth(pdf, "yunnan")
+    printed = [i["nature"] for i in truth["indicators"]]
+    assert {"≧", "≦", "═"} <= set(printed)
+    assert [i["nature"] for i in form["indicators"]] == printed
+    shaped = [c for c in form["source"]["ocr"]["cells"] if c["correction"] and "sign read from its shape" in c["correction"]]
+    assert {c["text"] for c in shaped} == {"≧", "≦", "═"} and len(shaped) == sum(n in ("≧", "≦", "═") for n in printed)
 
 
 def test_a_readable_text_layer_is_trusted():
