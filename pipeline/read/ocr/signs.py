@@ -55,9 +55,11 @@ def strokes(ink: np.ndarray) -> int:
 
 
 @lru_cache(maxsize=1)
-def _prototypes() -> tuple[np.ndarray, np.ndarray]:
+def _prototypes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The prototypes' features, their characters, and which are signs a form prints alone."""
     data = np.load(PROTOTYPES)
-    return data["features"].astype(np.float32), data["labels"]
+    labels = data["labels"]
+    return data["features"].astype(np.float32), labels, np.isin(labels, TOLD)
 
 
 def distances(shape: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
@@ -66,12 +68,15 @@ def distances(shape: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
     return bitmap + _ASPECT * np.abs(prototypes[:, -1] - shape[-1])
 
 
-def tell(ink: np.ndarray, prototypes: tuple[np.ndarray, np.ndarray] | None = None) -> str | None:
+def tell(ink: np.ndarray) -> str | None:
     """The sign a lone glyph's ink is (one of TOLD), or None when it is another glyph or not clearly
     one sign. Margins are taken against glyphs of another meaning: "=" and "═" (or "≥" and "≧") both
     near says the comparator for sure, the nearer says which was printed (`family` may say better)."""
-    feats, labels = prototypes if prototypes is not None else _prototypes()
-    d = distances(features(ink), feats)
+    feats, labels, told = _prototypes()
+    shape = features(ink)
+    if distances(shape, feats[told]).min() > _NEAR:  # most cells hold a digit: a tenth of the work
+        return None
+    d = distances(shape, feats)
     nearest = int(np.argmin(d))
     sign = str(labels[nearest])
     if sign not in TOLD or d[nearest] > _NEAR:
