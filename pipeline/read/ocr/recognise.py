@@ -41,15 +41,16 @@ ENGINE = "rapidocr-onnxruntime"
 def engine_version() -> str:
     """The installed OCR engine's version, the models it ran and how the page was read ("1.4.4
     (folded, page)": $JIXIAO_OCR_MODEL, $JIXIAO_OCR_READ; ", no words" where $JIXIAO_OCR_WORDS is
-    off, ", no edge marks", ", no signs", ", no gap marks" where $JIXIAO_OCR_EDGE_MARKS, $JIXIAO_OCR_SIGNS,
-    $JIXIAO_OCR_GAP_MARKS are), recorded with every form it read (dim_form.ocr_version): two readings
-    of one scan differ by these."""
+    off, ", no edge marks", ", no signs", ", no gap marks", ", no gap characters" where
+    $JIXIAO_OCR_EDGE_MARKS, $JIXIAO_OCR_SIGNS, $JIXIAO_OCR_GAP_MARKS, $JIXIAO_OCR_GAP_CHARACTERS are),
+    recorded with every form it read (dim_form.ocr_version): two readings of one scan differ by these."""
     model = choice("JIXIAO_OCR_MODEL", MODELS)
     from . import edge_marks  # it reads lines again through this module
 
     extra = "".join(f", no {what}" for what, on in (("words", words.on()), ("edge marks", edge_marks.on()),
                                                      ("signs", blanks.signs_on()),
-                                                     ("gap marks", blanks.marks_on())) if not on)
+                                                     ("gap marks", blanks.marks_on()),
+                                                     ("gap characters", blanks.characters_on())) if not on)
     return f"{importlib.metadata.version(ENGINE)} ({model}, {'cells' if by_cells() else 'page'}{extra})"
 
 
