@@ -89,7 +89,8 @@ def restore(line: np.ndarray, characters: Sequence[str], read: str) -> tuple[str
     mark_p = line[:, [i for i, _ in marks]] if marks else np.zeros((len(line), 0), line.dtype)
     top = line.argmax(axis=1)
     won = top == 0
-    maybe_lost = characters_on() and words.on() and bool((won & (blank <= 1 - _MARK)).any())  # the rest of a frame is not the blank's
+    # a character may be lost where a frame the blank won leaves `_MARK` or more to the rest
+    maybe_lost = characters_on() and words.on() and bool((won & (blank <= 1 - _MARK)).any())
     if not (any((m > blank).any() for m in mass.values()) or (mark_p >= _MARK).any() or maybe_lost):
         return read, None  # most lines: no frame to look at
     emitted = [t for t in range(len(top)) if top[t] != 0 and (t == 0 or top[t] != top[t - 1])]
@@ -166,7 +167,8 @@ def _lost(line: np.ndarray, characters: Sequence[str], gap: list[int], before: s
                 and characters[i] not in echoes]
         if sum(p for p, _ in alts) < _MARK:
             continue
-        if words.in_word(left_run + right_run, len(left_run) - 1)[1] and words.in_word(left_run + right_run, len(left_run))[1]:
+        joined = left_run + right_run
+        if words.in_word(joined, len(left_run) - 1)[1] and words.in_word(joined, len(left_run))[1]:
             return None  # the characters either side are words as read: nothing lost between them
         for p, ch in sorted(alts, reverse=True):
             if words.in_word(left_run + ch + right_run, len(left_run))[1] and (best is None or p > best[0]):
