@@ -61,7 +61,7 @@ def _place(rows, cols, cells, lines: list[Line], clean: np.ndarray):
         if r is None:
             continue
         borders = [cols[c][1] for c in range(len(cols) - 1) if anchor[(r, c)] != anchor[(r, c + 1)]]
-        for part in split_read(line, borders, clean):
+        for part in split_read(line, borders, clean, lines):
             c = _index(cols, part.x0 + min(part.height, part.x1 - part.x0) / 2)
             if c is None:
                 c = _index(cols, (part.x0 + part.x1) / 2)

@@ -21,6 +21,7 @@ import dataclasses
 import importlib.metadata
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,15 +41,16 @@ ENGINE = "rapidocr-onnxruntime"
 def engine_version() -> str:
     """The installed OCR engine's version, the models it ran and how the page was read ("1.4.4
     (folded, page)": $JIXIAO_OCR_MODEL, $JIXIAO_OCR_READ; ", no words" where $JIXIAO_OCR_WORDS is
-    off, ", no edge marks", ", no signs", ", no gap marks" where $JIXIAO_OCR_EDGE_MARKS, $JIXIAO_OCR_SIGNS,
-    $JIXIAO_OCR_GAP_MARKS are), recorded with every form it read (dim_form.ocr_version): two readings
-    of one scan differ by these."""
+    off, ", no edge marks", ", no signs", ", no gap marks", ", no gap characters" where
+    $JIXIAO_OCR_EDGE_MARKS, $JIXIAO_OCR_SIGNS, $JIXIAO_OCR_GAP_MARKS, $JIXIAO_OCR_GAP_CHARACTERS are),
+    recorded with every form it read (dim_form.ocr_version): two readings of one scan differ by these."""
     model = choice("JIXIAO_OCR_MODEL", MODELS)
     from . import edge_marks  # it reads lines again through this module
 
     extra = "".join(f", no {what}" for what, on in (("words", words.on()), ("edge marks", edge_marks.on()),
                                                      ("signs", blanks.signs_on()),
-                                                     ("gap marks", blanks.marks_on())) if not on)
+                                                     ("gap marks", blanks.marks_on()),
+                                                     ("gap characters", blanks.characters_on())) if not on)
     return f"{importlib.metadata.version(ENGINE)} ({model}, {'cells' if by_cells() else 'page'}{extra})"
 
 
@@ -435,12 +437,15 @@ def _part(line: Line, chars: list[str], x0: float, x1: float, start: int) -> Lin
     return Line("".join(chars).strip(), line.conf, x0, line.y0, x1, line.y1, fix, raw)
 
 
-def split_read(line: Line, borders: list[float], clean: np.ndarray) -> list[Line]:
+def split_read(line: Line, borders: list[float], clean: np.ndarray, others: Sequence[Line] = ()) -> list[Line]:
     """A recognised line that crosses drawn borders, each part recognised again from its own crop
     (the text of two cells the detector took as one line): the recogniser, reading across the gap
     an erased border leaves, may put a mark there ("提高工，本年度") and the share of characters by
     estimated widths can be a character off. A part without ink, or that reads as nothing, keeps the
-    share `_split` gives it."""
+    share `_split` gives it. A part that lies within the box of another of the page's lines
+    (`others`) is that line's text, not this one's: a box grown over a border by a few pixels takes
+    in a sliver of the next cell's first glyph or the last cell's last, which read alone is a
+    character ("部门" + "经", the "经" of the next cell's "经区…"; "报" from the "服" before a border)."""
     shared = _split(line, borders)
     inside = sorted(b for b in borders if line.x0 + 2 < b < line.x1 - 2)
     if not inside:
@@ -448,12 +453,22 @@ def split_read(line: Line, borders: list[float], clean: np.ndarray) -> list[Line
     edges = [line.x0] + inside + [line.x1]
     out = []
     for a, b in zip(edges, edges[1:]):
+        if any(_covers(o, line, a, b) for o in others):
+            continue
         part = _read_strip(clean, line, a, b)
         if part is None:
             out.extend(p for p in shared if a - 2 <= (p.x0 + p.x1) / 2 <= b + 2)
         else:
             out.append(part)
     return out
+
+
+def _covers(other: Line, line: Line, a: float, b: float) -> bool:
+    """Whether `other`, another recognised line level with `line`, holds the whole of `line`'s part
+    between x = a and b (a pixel or two over either side allowed: boxes are the ink grown)."""
+    if other is line or not other.y0 < line.cy < other.y1:
+        return False
+    return other.x0 - 2 <= max(a, line.x0) and min(b, line.x1) <= other.x1 + 2
 
 
 def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | None:

@@ -5,7 +5,7 @@ characters; the engine keeps the likeliest at each step (greedy decoding). On sc
 one character of a common word where the strokes are faint or under a seal (竣工 read 峻工, 深圳市
 read 深圳中, 智能 read 智纯, 不适用 read 不活用), and at that step the right character is usually
 its second or third choice. So at a step where the top character is an ideograph read with less
-than `_UNSURE` of probability, each other ideograph the recogniser gave at least `_FLOOR` there is
+than `_UNSURE` of probability, each other ideograph the recogniser gave at least `FLOOR` there is
 tried: it replaces the top one only where the top one makes no word of the word list (alone, or in a
 word rarer than `_COMMON`), the alternative makes a common word with its neighbours, and the
 alternative's reading is the likelier once the recogniser's probabilities and the words' are
@@ -33,10 +33,10 @@ import numpy as np
 from ...errors import choice
 
 _UNSURE = 0.9  # a step whose top character has less probability than this is looked at again
-_FLOOR = 0.02  # an alternative the recogniser gave less than this at that step is never taken
+FLOOR = 0.02  # an alternative the recogniser gave less than this at that step is never taken
 _COMMON = 20  # a word seen fewer times than this in jieba's corpus is no word here ("峻工" is in
 # its list, 7 times: a misprint of 竣工, 687)
-_SPAN = 6  # characters either side of the step that the words are scored over (jieba's words are
+SPAN = 6  # characters either side of the step that the words are scored over (jieba's words are
 # rarely longer)
 _TOP_K = 5  # alternatives looked at, the likeliest first
 _LONGEST = 8  # characters: the longest word looked up
@@ -91,7 +91,7 @@ def _segment(text: str) -> tuple[float, list[tuple[int, int]]]:
     return best[n][0], words[::-1]
 
 
-def _in_word(text: str, at: int) -> tuple[float, bool]:
+def in_word(text: str, at: int) -> tuple[float, bool]:
     """The log probability of `text`'s best segmentation, and whether its character `at` is part of
     a common word there (two characters or more, seen `_COMMON` times or more)."""
     score, words = _segment(text)
@@ -138,22 +138,22 @@ def rescore(idx: np.ndarray, prob: np.ndarray, characters: Sequence[str], read: 
         if not ideograph(chars[at]) or p_top >= _UNSURE:
             continue
         alternatives = [(characters[a], p) for a, p in choices[:_TOP_K + 1]
-                        if a != i and p >= _FLOOR and ideograph(characters[a])]
+                        if a != i and p >= FLOOR and ideograph(characters[a])]
         if not alternatives:
             continue
-        lo, hi = at, at + 1  # the run of ideographs around the step, at most _SPAN either side
-        while lo > 0 and at - lo < _SPAN and ideograph(chars[lo - 1]):
+        lo, hi = at, at + 1  # the run of ideographs around the step, at most SPAN either side
+        while lo > 0 and at - lo < SPAN and ideograph(chars[lo - 1]):
             lo -= 1
-        while hi < len(chars) and hi - at <= _SPAN and ideograph(chars[hi]):
+        while hi < len(chars) and hi - at <= SPAN and ideograph(chars[hi]):
             hi += 1
         window = chars[lo:hi]
-        score, known = _in_word("".join(window), at - lo)
+        score, known = in_word("".join(window), at - lo)
         if known:
             continue
         best = None
         for ch, p in alternatives:
             window[at - lo] = ch
-            alt, makes = _in_word("".join(window), at - lo)
+            alt, makes = in_word("".join(window), at - lo)
             gain = alt - score + math.log(p) - math.log(max(p_top, 1e-6))
             if makes and gain > 0 and (best is None or gain > best[0]):
                 best = (gain, ch, p)
