@@ -72,3 +72,13 @@ def test_a_sign_drawn_at_another_size_is_the_same_sign(printed):
     told = [signs.read(c, "") for c in crops]
     bigger = [signs.read(cv2.resize(c, None, fx=2, fy=2, interpolation=cv2.INTER_LINEAR), "") for c in crops]
     assert sum(a == b == printed for a, b in zip(told, bigger)) >= len(crops) - 2
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (0, 30), (30, 0)])
+def test_an_empty_crop_holds_no_sign(shape):
+    """A region of no pixels is no sign, not OpenCV's assertion (`connectedComponentsWithStats`
+    refuses an empty image). `recognise.reread` guards its regions the same way; the ruling's rows
+    and columns are 6 px apart or more, so no page is known to reach this."""
+    clean = np.full((40, 40), 255, np.uint8)
+    assert signs.read(np.full(shape, 255, np.uint8), "") is None
+    assert signs.unread(clean, 10, 10 + shape[0], 5, 5 + shape[1]) is None

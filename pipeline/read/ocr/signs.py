@@ -89,9 +89,11 @@ def tell(ink: np.ndarray) -> str | None:
 
 def lone_ink(crop: np.ndarray) -> np.ndarray | None:
     """The ink of a cell's crop (grey, ruling erased) against its own paper, specks and the border's
-    remains left out; None when it holds none."""
+    remains left out; None when it holds none (an empty crop too: OpenCV refuses one)."""
     import cv2
 
+    if crop.size == 0:
+        return None
     if min(crop.shape) > 2 * _PAD + 4:
         crop = crop[_PAD:-_PAD, _PAD:-_PAD]
     bw = (crop < np.median(crop) - 50).astype(np.uint8)  # as `recognise.reread` sees ink
