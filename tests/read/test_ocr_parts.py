@@ -57,3 +57,18 @@ def test_a_line_across_a_border_with_no_other_line_there_is_still_read_part_by_p
     joined = Line(line.text + other.text, 0.99, line.x0, line.y0, other.x1, other.y1)
     parts = recognise.split_read(joined, [border], crop, [joined])
     assert [p.text for p in parts] == ["经区政府概算审核部门", "经区政府概算审核部门"]
+
+
+def test_a_line_detected_twice_is_read_once_not_lost():
+    """Two lines with the same box across a border (one line detected twice) each lie inside the
+    other's box: each would leave its parts to the other, and both cells would load empty. The
+    first is read part by part, the second leaves its parts to it."""
+    import dataclasses
+
+    line, other, border, _ = CASES["a-box-over-a-border-onto-the-next-cells-text.png"]
+    crop = _crop("a-box-over-a-border-onto-the-next-cells-text.png")
+    first = Line(line.text + other.text, 0.99, line.x0, line.y0, other.x1, other.y1)
+    again = dataclasses.replace(first, conf=0.98)
+    both = [first, again]
+    assert [p.text for p in recognise.split_read(first, [border], crop, both)] == ["经区政府概算审核部门"] * 2
+    assert recognise.split_read(again, [border], crop, both) == []

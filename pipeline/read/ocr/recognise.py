@@ -445,15 +445,20 @@ def split_read(line: Line, borders: list[float], clean: np.ndarray, others: Sequ
     share `_split` gives it. A part that lies within the box of another of the page's lines
     (`others`) is that line's text, not this one's: a box grown over a border by a few pixels takes
     in a sliver of the next cell's first glyph or the last cell's last, which read alone is a
-    character ("部门" + "经", the "经" of the next cell's "经区…"; "报" from the "服" before a border)."""
+    character ("部门" + "经", the "经" of the next cell's "经区…"; "报" from the "服" before a border).
+    Of two lines each holding the other's whole box (one line detected twice) the first in `others`
+    is read: each would leave its parts to the other, and the text would be lost."""
     shared = _split(line, borders)
     inside = sorted(b for b in borders if line.x0 + 2 < b < line.x1 - 2)
     if not inside:
         return shared
+    at = next((k for k, o in enumerate(others) if o is line), len(others))
+    takers = [o for k, o in enumerate(others)
+              if k < at or not (_covers(o, line, line.x0, line.x1) and _covers(line, o, o.x0, o.x1))]
     edges = [line.x0] + inside + [line.x1]
     out = []
     for a, b in zip(edges, edges[1:]):
-        if any(_covers(o, line, a, b) for o in others):
+        if any(_covers(o, line, a, b) for o in takers):
             continue
         part = _read_strip(clean, line, a, b)
         if part is None:
