@@ -132,6 +132,23 @@ def test_a_sign_the_recogniser_cannot_read_keeps_the_form_unverified(yunnan, rea
     assert "unreadable_sign" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]
 
 
+@pytest.mark.parametrize("text,correction,trusted", [
+    ("≧", "sign read from its shape (recognised 'NI')", True),
+    ("═", "sign read from its shape (recognised '—')", True),
+    ("≧", None, False),  # the same sign, not told from its shape: the recogniser has no "≧"
+    ("NI", "sign read from its shape", False),  # the note alone: no sign a form prints alone
+])
+def test_a_sign_told_from_its_shape_is_trusted(yunnan, text, correction, trusted):
+    """A 指标性质 the shapes told (`read.ocr.signs`: a cell's correction says so) is read for sure; the
+    same text without that note, or the note on a text that is no lone sign, keeps the form unverified."""
+    form = _with_nature(yunnan, text)
+    form = dataclasses.replace(form, ocr=dataclasses.replace(
+        form.ocr, cells=tuple(dataclasses.replace(c, correction=correction) for c in form.ocr.cells)))
+    row, cells = _judged(form)
+    assert ("unreadable_sign" not in (row["ocr_failed_rules"] or "").split(",")) == trusted
+    assert cells["unverified"].to_list() == [not trusted]
+
+
 def test_a_sign_lost_where_the_form_prints_them_keeps_the_form_unverified(yunnan):
     """A row with a number for its target and no 指标性质, on a form that prints them: a sign lost."""
     assert yunnan.indicators[0].target[0].isdigit()
