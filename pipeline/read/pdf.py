@@ -406,11 +406,14 @@ def unshown(path: str | Path, number: int, at: list[tuple[str, float, float]],
     try:
         _, page = next(_part_pages(doc, Path(path), range(number, number + 1)))
         a, b, c, d, e, f = turn
+        # each object at its first glyph's origin, where pdfium places it (after a kerning the TJ
+        # array opens with: "[-500 (x)] TJ"), and at its own (an object of no glyph)
         objects = [(a * x + c * y + e, b * x + d * y + f, obj) for obj in page.texts
-                   for x, y in [obj.origin]]
+                   for x, y in {obj.origin, getattr(next(iter(obj), None), "origin", obj.origin)}]
         lost = []
         for font, x, y in at:
-            near = [obj for ox, oy, obj in objects if abs(ox - x) <= _AT and abs(oy - y) <= _AT]
+            near = list({id(obj): obj for ox, oy, obj in objects
+                         if abs(ox - x) <= _AT and abs(oy - y) <= _AT}.values())
             if not near:
                 lost.append((font, f"a text object at ({x:.0f}, {y:.0f}) that is not in its content stream"))
                 continue

@@ -178,34 +178,50 @@ print(json.dumps({"read": read, "lost": lost, "reason": glyphs.unshown_reason(lo
 """
 
 
-def test_a_sign_alone_that_the_machines_font_lacks_is_found_whatever_fonts_the_machine_has(tmp_path):
-    """The same on every machine: pdfium is given one font for every font a PDF does not embed,
-    reportlab's Vera (digits, no '≧'), in a process of its own. A '≧' alone in its text object is
-    left out of pdfium's text; `Drawn` finds the object and the content stream says what it
-    printed, by font and code point. A '≧' beside a digit, a digit alone and a space alone are read
-    or are nothing lost."""
+def _latin_only(path, *texts, ops: str = ""):
+    """A page of `texts` in reportlab's STSong-Light (not embedded), side by side, and `ops` (raw
+    text operators in that font at (200, 650)), read in a process whose pdfium reads every font a
+    PDF does not embed in Vera (`LATIN_ONLY`): what it read, and what was lost."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
     if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 12)
+    for k, text in enumerate(texts):
+        c.drawString(72 + 40 * k, 700, text)
+    if ops:
+        c._code.append(f"BT {c._doc.getInternalFontName('STSong-Light')} 12 Tf 200 650 Td {ops} ET")
+    c.save()
+    run = subprocess.run([sys.executable, "-c", LATIN_ONLY, str(path)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
 
-    def page(path, *texts):
-        c = canvas.Canvas(str(path))
-        c.setFont("STSong-Light", 12)
-        for k, text in enumerate(texts):
-            c.drawString(72 + 40 * k, 700, text)
-        c.save()
-        run = subprocess.run([sys.executable, "-c", LATIN_ONLY, str(path)], cwd=ROOT, capture_output=True,
-                             text=True, timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-        assert run.returncode == 0, run.stderr
-        return json.loads(run.stdout)
 
-    lone = page(tmp_path / "lone.pdf", "2023", "≧", "5", "≧90%", " ")
+def test_a_sign_alone_that_the_machines_font_lacks_is_found_whatever_fonts_the_machine_has(tmp_path):
+    """The same on every machine: pdfium is given one font for every font a PDF does not embed,
+    reportlab's Vera (digits, no '≧'), in a process of its own. A '≧' alone in its text object is
+    left out of pdfium's text; `Drawn` finds the object and the content stream says what it
+    printed, by font and code point. A '≧' beside a digit, a digit alone and a space alone are read
+    or are nothing lost."""
+    lone = _latin_only(tmp_path / "lone.pdf", "2023", "≧", "5", "≧90%", " ")
     assert lone["read"] == "20235≧90%"  # the lone '≧' is not in pdfium's text
     assert lone["lost"] == [["STSong-Light", "'≧' (U+2267)"]]
     assert "STSong-Light: '≧' (U+2267)" in lone["reason"]
 
-    control = page(tmp_path / "control.pdf", "2023", "5", "≧90%", " ")
+    control = _latin_only(tmp_path / "control.pdf", "2023", "5", "≧90%", " ")
     assert control == {"read": "20235≧90%", "lost": [], "reason": None}
+
+
+def test_a_text_object_opening_with_a_kerning_is_found_where_pdfium_puts_it(tmp_path):
+    """pdfium places a text object left out at its first glyph's origin, which a kerning opening its
+    TJ array moves ("[-500 <2267>] TJ": 6 points right at 12 points). Found there, a lone '≧' is
+    named as printed, and a lone space is nothing lost; before, neither was found, and the page was
+    refused for "a text object ... that is not in its content stream", the space's page too."""
+    kerned = _latin_only(tmp_path / "kerned.pdf", "2023", ops="[-500 <2267>] TJ")
+    assert kerned["lost"] == [["STSong-Light", "'≧' (U+2267)"]]
+    space = _latin_only(tmp_path / "space.pdf", "2023", ops="[-800 <0020>] TJ")
+    assert space == {"read": "2023", "lost": [], "reason": None}
