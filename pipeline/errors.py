@@ -160,10 +160,10 @@ class NotAFile(FileFault):
 
 
 class NotWritten(ReportError):
-    """A report read whole and not written, because the warehouse could not be written (a full disk,
-    an I/O error) while it, or the batch it was in, was being written: nothing of it is stored, and it
-    is not quarantined, for it is not the report's fault; the run stops there, and running it again
-    loads it (`pipeline.ingest.ingest_many`)."""
+    """A report not written because the run stopped while it, or the batch it was in, was being
+    written: the warehouse could not be written (a full disk, an I/O error), or the readers failed.
+    Nothing of it is stored, and it is not quarantined, for it is not the report's fault; running the
+    command again loads it (`pipeline.ingest.ingest_many`, `_unwritten`: the reason names the error)."""
 
     kind = "not_written"
 
