@@ -26,6 +26,8 @@ VALUE = pl.Decimal(38, 6)
 # every sign a form prints → the comparator it means
 SIGNS = {"≥": "≥", "≧": "≥", "≤": "≤", "≦": "≤", ">": ">", "＞": ">", "<": "<", "＜": "<",
          "=": "=", "＝": "=", "═": "="}
+# the sets a form prints its signs from, one set a form: the national form's and 四川's, then 云南's
+SIGN_SETS = (("≥", "≤", "="), ("≧", "≦", "═"))
 _SIGN_CLASS = "".join(SIGNS)
 # Unicode's Han script (Script=Han, as the Rust regex of polars knew it as \p{Han} when this parser ran
 # there): Python's re has no script classes. tests/facts/test_targets.py compares it code point by

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.read.ocr.recognise import _SHAPE_CONFIDENCE, Line, checkboxes, reread
+from pipeline.read.ocr.recognise import SHAPE_CONFIDENCE, Line, checkboxes, reread
 
 
 def test_a_row_of_dots_too_small_for_the_recogniser_is_counted_from_its_shape():
@@ -17,7 +17,7 @@ def test_a_row_of_dots_too_small_for_the_recogniser_is_counted_from_its_shape():
     for k in range(6):
         cell[20:23, 30 + 6 * k + (k // 3):33 + 6 * k + (k // 3)] = 40
     line = reread(cell, 0, 40, 0, 120)
-    assert line is not None and (line.text, line.conf) == ("……", _SHAPE_CONFIDENCE)
+    assert line is not None and (line.text, line.conf) == ("……", SHAPE_CONFIDENCE)
     specks = np.full((40, 120), 250, dtype=np.uint8)
     for y, x in ((10, 20), (25, 41), (14, 70), (30, 95)):
         specks[y:y + 2, x:x + 2] = 40

@@ -148,7 +148,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         keys = sorted(k for k in told if k[1] == c)
         for (r, _), sign in zip(keys, signs.family([told[k] for k in keys])):
             note = signs.NOTE + (f" (recognised {data[r][c]!r})" if sign != data[r][c] else "")
-            data[r][c], fixes[r][c] = sign, ", ".join(filter(None, (note, fixes[r][c])))
+            data[r][c], fixes[r][c] = sign, note  # the notes on the text read before are of a text gone
     for r, row in enumerate(data):  # a label near several: not one its row already prints
         data[r], fixes[r] = snap_row(row, fixes[r])
     grid = OcrGrid(

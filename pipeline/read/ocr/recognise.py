@@ -526,7 +526,7 @@ def second_reads(crops: list[np.ndarray | None]) -> list[str | None]:
 
 _INK_AREA = 8  # pixels: a blot smaller than this is noise, not a glyph
 _GLYPH_PX = 12  # pixels: as tall as a digit at 150 dpi (a speck is a few)
-_SHAPE_CONFIDENCE = 0.5  # a dash read from its shape, not by the recogniser
+SHAPE_CONFIDENCE = 0.5  # a dash read from its shape, not by the recogniser
 
 
 def _dash(width: float, height: float) -> bool:
@@ -577,7 +577,7 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
         x0, y0 = min(b[0] for b in dots), min(b[1] for b in dots)
         x1, y1 = max(b[0] + b[2] for b in dots), max(b[1] + b[3] for b in dots)
         text, _ = correct("." * len(dots))  # in threes, the ellipses Chinese text prints
-        return Line(text, _SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1))
+        return Line(text, SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1))
     if not keep:
         # a faint glyph the threshold breaks into pieces (a "5" in a light print): its pieces,
         # grown by a pixel, join into one blob a glyph tall; specks stay apart and small
@@ -587,7 +587,7 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
         return None
     if len(keep) == 1 and _dash(keep[0][2], keep[0][3]):
         x, y, w, h, _ = keep[0]
-        return Line(DASH, _SHAPE_CONFIDENCE, float(xa + x), float(ya + y), float(xa + x + w), float(ya + y + h))
+        return Line(DASH, SHAPE_CONFIDENCE, float(xa + x), float(ya + y), float(xa + x + w), float(ya + y + h))
     bx0 = min(s[0] for s in keep)
     by0 = min(s[1] for s in keep)
     bx1 = max(s[0] + s[2] for s in keep)
@@ -647,7 +647,7 @@ def full_stop(clean: np.ndarray, parts: list[Line], right: float, bottom: float)
     lo, hi = _STOP_SIZE
     if abs(gx - min(p.x0 for p in parts)) > 0.5 * em or not (lo <= w / em <= hi and lo <= ht / em <= hi) or peak > _STOP_PEAK:
         return None
-    return Line(FULL_STOP, _SHAPE_CONFIDENCE, float(gx), float(gy), float(gx + w), float(gy + ht))
+    return Line(FULL_STOP, SHAPE_CONFIDENCE, float(gx), float(gy), float(gx + w), float(gy + ht))
 
 
 # -- recognition only, by the ruling: each cell's lines found by their ink, then recognised -------------
@@ -773,7 +773,7 @@ def read_regions(clean: np.ndarray, regions: list[tuple[float, float, float, flo
             found = ink_lines(grown[(grown[:, 4] >= 4 * _INK_AREA) & (grown[:, 3] >= 0.6 * em)], em)
         for x0, y0, x1, y1 in found:
             if len(found) == 1 and _dash(x1 - x0, y1 - y0):
-                lines.append(Line(DASH, _SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1)))
+                lines.append(Line(DASH, SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1)))
                 continue
             h = max(y1 - y0, 0.5 * em)  # a line of low marks (…, ——) is padded as a line of text
             t, b, l, r = (p * h for p in _PAD)

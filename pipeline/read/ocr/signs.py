@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ...facts.targets import SIGN_SETS
 from ...facts.targets import SIGNS as MEANING
-from .recognise import _SHAPE_CONFIDENCE as SHAPE_CONFIDENCE
-from .recognise import Line
+from .recognise import SHAPE_CONFIDENCE, Line
 
 SIDE = 16  # the glyph's ink, stretched to SIDE × SIDE
 SIGNS = ("≥", "≤", "≧", "≦", "=", "═", ">", "<")  # the prototypes' signs; every other one is "no sign"
-TOLD = ("≥", "≤", "≧", "≦", "=", "═")  # what forms print alone (no form prints a strict sign: ocr_trust)
+TOLD = tuple(s for signs in SIGN_SETS for s in signs)  # what forms print alone (no strict sign: ocr_trust)
 BARS = ("=", "═")  # two level strokes apart, and nothing else
 PROTOTYPES = Path(__file__).parent / "models" / "sign_shapes.npz"
 NOTE = "sign read from its shape"  # a cell's correction note: the recogniser's text was not taken
@@ -88,18 +88,22 @@ def tell(ink: np.ndarray) -> str | None:
 
 
 def lone_ink(crop: np.ndarray) -> np.ndarray | None:
-    """The ink of a cell's crop (grey, ruling erased) against its own paper, specks and the border's
-    remains left out; None when it holds none (an empty crop too: OpenCV refuses one)."""
+    """The ink of a crop (grey, ruling erased) against its own paper, specks left out; None when it
+    holds none (an empty crop too: OpenCV refuses one)."""
     import cv2
 
     if crop.size == 0:
         return None
-    if min(crop.shape) > 2 * _PAD + 4:
-        crop = crop[_PAD:-_PAD, _PAD:-_PAD]
     bw = (crop < np.median(crop) - 50).astype(np.uint8)  # as `recognise.reread` sees ink
     count, blots, stats, _ = cv2.connectedComponentsWithStats(bw)
     keep = [k for k in range(1, count) if stats[k, 4] >= _SPECK]
     return np.isin(blots, keep).astype(np.uint8) if keep else None
+
+
+def _inside(crop: np.ndarray) -> tuple[np.ndarray, int]:
+    """A cell's crop without the pixels along its ruling (what erasing it leaves), and how many."""
+    pad = _PAD if min(crop.shape) > 2 * _PAD + 4 else 0
+    return crop[pad:crop.shape[0] - pad, pad:crop.shape[1] - pad], pad
 
 
 def read(crop: np.ndarray, text: str) -> str | None:
@@ -107,19 +111,19 @@ def read(crop: np.ndarray, text: str) -> str | None:
     alone is read as one character or two, "≧" → "NI", or as nothing); None when it holds no lone sign."""
     if len(text.strip()) > _LONE:
         return None
-    ink = lone_ink(crop)
+    ink = lone_ink(_inside(crop)[0])
     return tell(ink) if ink is not None else None
 
 
 def unread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
     """A lone sign in a cell region (pixels) where the recogniser read nothing at all, as a Line over
     its ink with the low confidence of a shape read; None when the region holds no lone sign."""
-    crop = clean[int(y0):int(y1), int(x0):int(x1)]
-    sign = read(crop, "")
+    inner, pad = _inside(clean[int(y0):int(y1), int(x0):int(x1)])
+    ink = lone_ink(inner)
+    sign = tell(ink) if ink is not None else None
     if sign is None:
         return None
-    ys, xs = np.nonzero(lone_ink(crop))
-    pad = _PAD if min(crop.shape) > 2 * _PAD + 4 else 0
+    ys, xs = np.nonzero(ink)
     return Line(sign, SHAPE_CONFIDENCE, int(x0) + pad + float(xs.min()), int(y0) + pad + float(ys.min()),
                 int(x0) + pad + float(xs.max() + 1), int(y0) + pad + float(ys.max() + 1))
 
@@ -129,8 +133,8 @@ def family(told: list[str]) -> list[str]:
     form prints its signs from one set, ≥ ≤ = (四川, the national form) or ≧ ≦ ═ (云南), and a lone
     "=" and "═" differ only by width, which fonts draw variously; the chevrons' bars (one or two)
     tell the set. Unchanged when the column's chevrons are of both sets, or none."""
-    sets = {s in ("≧", "≦") for s in told if s not in BARS}
+    sets = {n for s in told if s not in BARS for n, signs in enumerate(SIGN_SETS) if s in signs}
     if len(sets) != 1:
         return told
-    bars = "═" if sets.pop() else "="
+    (bars,) = (s for s in SIGN_SETS[sets.pop()] if s in BARS)
     return [bars if s in BARS else s for s in told]
