@@ -251,7 +251,7 @@ class Drawn:
     page left out with nothing to show, in a font the PDF does not embed (`unshown`).
 
     pdfium leaves out of its text page a text object none of whose glyphs has an outline (its ink box
-    is no wider than a point: `CPDF_TextPage::ProcessTextObject`): a lone space, and, in a font the
+    is under 0.01 point wide, `_NO_WIDTH`: `CPDF_TextPage::ProcessTextObject`): a lone space, and, in a font the
     PDF does not embed, a lone glyph the font the machine reads it with lacks (a rare ideograph, a
     sign "≧" alone in its cell). Such a cell would load empty or short, so what those objects print
     is asked of the content stream (`pdf.unshown`)."""
@@ -268,7 +268,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     at a slant (what `seals` looks at); elsewhere every glyph is taken as black. `drawn`: the page's
     text objects (`ruled_lines`), where given, gets those left out of the text page unshown in a
     font the PDF does not embed (`Drawn`): a page whose every text object is in the text page pays
-    nothing more than a comparison of two counts.
+    nothing more than a comparison of two counts (a text object of spaces alone is counted left out,
+    and looked at, to find nothing lost).
 
     This is the per-glyph loop of the reading, so it asks pdfium as little as it can: the page's
     characters in one call (`_codes`), then per glyph its two boxes, origin and text object through
