@@ -240,10 +240,10 @@ def unreadable_signs(form: Form) -> tuple[list, bool]:
     """The OCR cells of `form` whose comparison sign cannot be trusted, and whether a row lost its
     sign altogether. The recogniser's alphabet lacks ≧ ≦ ═, which units print; it reads ≧ as "=" and
     ═ as "—", and no second read can check a sign. So a 指标性质 read as anything but ≥, ≤, 定性 or
-    定量 nor a sign read from its shape, and a target or an actual read with "=" (forms print none: none of the corpus's 800 signed
-    targets and actuals), keep their form unverified; so does a row with a number for a target but no
-    指标性质 where the form prints them (a sign lost), and a checkbox question read with no box ticked
-    (its ☑ is outside the alphabet too)."""
+    定量, unless told from its shape, and a target or an actual read with "=" (forms print none: none
+    of the corpus's 800 signed targets and actuals), keep their form unverified; so does a row with a
+    number for a target but no 指标性质 where the form prints them (a sign lost), and a checkbox
+    question read with no box ticked (its ☑ is outside the alphabet too)."""
     if form.ocr is None:
         return [], False
     cells = [c for c in _holding(form, ("target", "actual")) if c.text.lstrip().startswith(_EQUALS)]
