@@ -64,7 +64,8 @@ def main() -> None:
     for p in differ:
         print("differs:", p)
     print(f"{len(pdfs)} PDFs, {pages} pages: {len(differ)} readings differ old/new", flush=True)
-    gc.freeze()  # as a worker does (`bounded._worker_start`)
+    collector = getattr(importlib.import_module("pipeline.bounded"), "_collector", gc.freeze)
+    collector()  # as a worker sets its garbage collector (`bounded._worker_start`)
     total = {"old": 0.0, "new": 0.0}
     for r in range(args.rounds):
         spent = {"old": 0.0, "new": 0.0}
