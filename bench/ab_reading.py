@@ -10,7 +10,8 @@ imports itself relatively only), the new side is this tree's `pipeline`. Every c
 (`profile_reading.corpus_pdfs`) is read once by each side as a worker does (extract, then the
 frames) and the two readings compared (forms, frames, skipped tables, or the refusal): any
 difference is printed. Then `--rounds` timed rounds, old and new per PDF in turn, the order swapped
-each round; CPU ms a page of each side and new/old. Nothing here is a test.
+each round, each side with the garbage collector thresholds its workers set (`bounded.YOUNG`);
+CPU ms a page of each side and new/old. Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -39,14 +40,18 @@ def main() -> None:
     from profile_reading import _framed, corpus_pdfs
     from pypdf import PdfReader
 
-    sides = {}
+    sides, young = {}, {}
     for label, package in (("old", "abold"), ("new", "pipeline")):
         sides[label] = (importlib.import_module(package + ".extract").extract,
                         importlib.import_module(package + ".facts.frames").frames,
                         importlib.import_module(package + ".errors").ReportError)
+        # the youngest generation's threshold its workers set (`bounded._collector`; 700, CPython's, before)
+        young[label] = getattr(importlib.import_module(package + ".bounded"), "YOUNG", 700)
+    rest = gc.get_threshold()[1:]
 
     def read(label: str, pdf: Path) -> tuple[float, str]:
         extract, frames, report_error = sides[label]
+        gc.set_threshold(young[label], *rest)
         skipped: list = []
         cpu = time.process_time()
         try:
@@ -64,7 +69,7 @@ def main() -> None:
     for p in differ:
         print("differs:", p)
     print(f"{len(pdfs)} PDFs, {pages} pages: {len(differ)} readings differ old/new", flush=True)
-    gc.freeze()  # as a worker does (`bounded._worker_start`)
+    gc.freeze()  # as a worker does (`bounded._collector`), each side then with its own thresholds
     total = {"old": 0.0, "new": 0.0}
     for r in range(args.rounds):
         spent = {"old": 0.0, "new": 0.0}

@@ -184,8 +184,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--steps", action="store_true")
-    ap.add_argument("--gc", choices=["on", "freeze", "off"], default="on",
-                    help="the timed passes with Python's cyclic GC as it is, after gc.freeze(), or off")
+    ap.add_argument("--gc", choices=["on", "freeze", "worker", "off"], default="on",
+                    help="the timed passes with Python's cyclic GC as it is, after gc.freeze(), as a "
+                         "worker sets it (`bounded._collector`), or off")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--dump", type=Path, help="with --profile: the cProfile stats written here")
     ap.add_argument("--tree", type=Path, help="import pipeline from this checkout")
@@ -206,6 +207,9 @@ def main() -> None:
     import gc
     if args.gc == "freeze":
         gc.freeze()
+    elif args.gc == "worker":
+        from pipeline.bounded import _collector
+        _collector()
     elif args.gc == "off":
         gc.disable()
     figures["gc"] = args.gc

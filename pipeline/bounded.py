@@ -268,16 +268,30 @@ def task_memory_mb() -> int | None:
 
 def _worker_start(limit_mb: int, cores: int) -> None:
     """Worker initializer: its share of the cores (`task_cores`) and its memory limit
-    (`task_memory_mb`), and its watchdog (`_watch_memory`). What the worker holds at its start (the
-    forkserver's imports: Camelot, pandas, polars, ...) is set aside from the cyclic garbage
-    collector (`gc.freeze`): it lives as long as the worker, and each full collection would walk
-    it again (2% of a warm reading's CPU, bench/profile_reading.py --gc)."""
-    import gc
-
+    (`task_memory_mb`), and its watchdog (`_watch_memory`), and its garbage collector
+    (`_collector`)."""
     global _cores, _memory_mb
     _cores, _memory_mb = cores, limit_mb
     _watch_memory(limit_mb)
+    _collector()
+
+
+YOUNG = 10_000  # objects made (less those freed) between two collections of the youngest generation
+
+
+def _collector() -> None:
+    """A worker's cyclic garbage collector. What the worker holds at its start (the forkserver's
+    imports: Camelot, pandas, polars, ...) is set aside (`gc.freeze`): it lives as long as the
+    worker, and each full collection would walk it again (2% of a warm reading's CPU,
+    bench/profile_reading.py --gc). And the youngest generation is collected after `YOUNG` objects
+    made, not CPython's 700: a page's reading makes thousands (glyphs, their dicts, tuples), nearly
+    all freed by their count, and the collections walking them were 3-5% of the reading's CPU
+    (bench/ab_gc.py); what cycles a reading leaves waits a little longer (the same peak memory over
+    1,001 pages, bench/README.md, round 9)."""
+    import gc
+
     gc.freeze()
+    gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
 
 
 def _watch_memory(limit_mb: int) -> None:

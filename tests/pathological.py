@@ -195,12 +195,16 @@ def misbehave(item: str, max_pages: int | None = None) -> str:
     """What the reader does is the item's name: `ok…` returns it, `segv` dies of SIGSEGV, `raise`
     raises, `sleep` sleeps for ten minutes, `hog` touches memory 50 MB at a time (for ever),
     `hog_once` touches 2 GB in one C call that holds the GIL (no thread of the worker can run), `spin`
-    computes for ever, `frozen` says how many objects the garbage collector has set aside."""
+    computes for ever, `frozen` says how many objects the garbage collector has set aside,
+    `collector` its thresholds."""
     if item.startswith("ok"):
         return item.upper()
     if item == "frozen":
         import gc
         return str(gc.get_freeze_count())
+    if item == "collector":
+        import gc
+        return " ".join(map(str, gc.get_threshold()))
     if item == "segv":
         os.kill(os.getpid(), signal.SIGSEGV)
     if item == "raise":

@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -41,6 +41,8 @@ TOUCH = 0.1  # a glyph starting this close to where the previous one's advance e
 _X0, _X1, _SIZE, _BASE, _CX, _CY, _TEXT = (attrgetter(name) for name in ("x0", "x1", "size", "base", "cx", "cy",
                                                                          "text"))  # (for `map`)
 _ALONG = attrgetter("x0", "x1", "text", "size")
+_INK = tuple(attrgetter(name) for name in ("ink0", "ink1", "inky0", "inky1"))
+_FIRST = itemgetter(0)
 _TILTED = attrgetter("tilted")
 
 
@@ -644,7 +646,9 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
     if not flat:
         return None
     # the glyph's own box, not the font's: x0, x1, y0, y1, and its character
-    box = np.array([(ch.ink0, ch.ink1, ch.inky0, ch.inky1) for ch in flat], dtype=float).reshape(-1, 4)
+    box = np.empty((len(flat), 4))
+    for k, side in enumerate(_INK):
+        box[:, k] = np.fromiter(map(side, flat), float, len(flat))
     middle = (box[:, 2] + box[:, 3]) / 2
     off = np.flatnonzero((middle > top + 1) | (middle < bottom - 1))
     if off.size:
@@ -653,7 +657,7 @@ def misdrawn(chars: list[Char], bottom: float, top: float) -> str | None:
     inked = np.flatnonzero((box[:, 1] > box[:, 0]) & (box[:, 3] > box[:, 2]))
     if len(inked) < 2:
         return None
-    code = np.array([ord(ch.text[0]) for ch in flat])[inked]  # (a list's items, not numpy's indices)
+    code = np.fromiter(map(ord, map(_FIRST, map(_TEXT, flat))), np.int64, len(flat))[inked]
     box = box[inked]
     # in the order of (x0, x1, y0, y1, character), as the glyphs were compared one by one
     order = np.lexsort((code, box[:, 3], box[:, 2], box[:, 1], box[:, 0]))

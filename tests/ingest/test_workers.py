@@ -73,3 +73,14 @@ def test_a_worker_sets_what_it_starts_with_aside_from_the_garbage_collector():
     # the forkserver's imports: a few hundred thousand objects with Camelot, pandas and polars, tens
     # of thousands where an earlier pool of the process started the forkserver with less; none before
     assert int(frozen) > 10_000
+
+
+def test_a_worker_collects_its_youngest_garbage_after_many_objects_not_cpythons_700():
+    """A page's reading makes thousands of objects freed by their count: the youngest generation is
+    collected after `bounded.YOUNG` objects (`bounded._collector`), the older ones as CPython does."""
+    import gc
+
+    import pathological as bad
+
+    [(_, thresholds)] = bounded.run(bad.misbehave, ["collector"], workers=1)
+    assert thresholds.split() == [str(bounded.YOUNG), *map(str, gc.get_threshold()[1:])]
