@@ -74,7 +74,9 @@ def on() -> bool:
     return signs_on() or marks_on() or characters_on()
 
 
-def _columns(characters: Sequence[str]) -> dict[str, list[int]]:
+@lru_cache(maxsize=4)
+def _columns(characters: tuple[str, ...]) -> dict[str, list[int]]:
+    """The columns of each sign's shapes (the recogniser's ~6,600 characters looked through once)."""
     return {sign: [i for i, ch in enumerate(characters) if len(ch) == 1 and ch in shapes] for sign, shapes in SHAPES.items()}
 
 
@@ -83,9 +85,10 @@ def restore(line: np.ndarray, characters: Sequence[str], read: str) -> tuple[str
     characters, probabilities; index 0 the blank) with each sign and mark the blank outweighed put
     back (module docstring), and a note of each (None where none)."""
     blank = line[:, 0]
-    mass = {sign: line[:, cols].sum(axis=1) for sign, cols in _columns(characters).items() if cols} \
+    alphabet = tuple(characters)  # the key of the columns looked up once (`_columns`, `_mark_columns`)
+    mass = {sign: line[:, cols].sum(axis=1) for sign, cols in _columns(alphabet).items() if cols} \
         if signs_on() else {}
-    marks = _mark_columns(tuple(characters)) if marks_on() else []
+    marks = _mark_columns(alphabet) if marks_on() else []
     mark_p = line[:, [i for i, _ in marks]] if marks else np.zeros((len(line), 0), line.dtype)
     top = line.argmax(axis=1)
     won = top == 0
@@ -101,7 +104,7 @@ def restore(line: np.ndarray, characters: Sequence[str], read: str) -> tuple[str
         ch, before = read[at], read[at - 1] if at else ""
         gap = [f for f in range(gap_start, t) if won[f]]
         if ch in _STRICT and at + 1 < len(read) and read[at + 1].isdigit() and mass:
-            sign, p = _printed(line, characters, t, top)
+            sign, p = _printed(line, alphabet, t, top)
             if p >= _MARK:  # the form's own sign, which the recogniser gave nearly as much
                 ch = sign
                 notes.append(f"sign {read[at]!r}→{sign!r} before {read[at + 1:at + 5]!r} ({sign!r} {p:.2f} beside "
@@ -134,11 +137,11 @@ def restore(line: np.ndarray, characters: Sequence[str], read: str) -> tuple[str
     return "".join(out), ", ".join(notes) or None
 
 
-def _printed(line: np.ndarray, characters: Sequence[str], t: int, top: np.ndarray) -> tuple[str, float]:
+def _printed(line: np.ndarray, characters: tuple[str, ...], t: int, top: np.ndarray) -> tuple[str, float]:
     """The sign a form prints for the strict sign emitted at frame `t` (">" is "≥"), and the most
     probability the recogniser gave that sign's own shapes ("≥", "≧") over the frames of the emission."""
     sign = next(s for s, shapes in SHAPES.items() if characters[top[t]] in shapes)
-    cols = [i for i, ch in enumerate(characters) if len(ch) == 1 and ch in SHAPES[sign] and ch not in _STRICT]
+    cols = [i for i in _columns(characters)[sign] if characters[i] not in _STRICT]
     end = t
     while end + 1 < len(top) and top[end + 1] == top[t]:
         end += 1
