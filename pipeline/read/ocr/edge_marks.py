@@ -20,7 +20,7 @@ import dataclasses
 import numpy as np
 
 from ...errors import choice
-from .recognise import Line, _decoded, measured, run
+from .recognise import Line, _decoded, ink_mask, measured, run
 
 MARKS = "，。、；：（）"  # the marks Chinese text prints (full width); no ASCII mark is put in
 _NEAR = 1.5  # a mark outside the box is looked for this many box heights from it
@@ -42,7 +42,7 @@ def _ink(clean: np.ndarray, y0: int, y1: int, a: int, b: int) -> np.ndarray:
     band = clean[y0:y1, a:b]
     if band.size == 0:
         return np.zeros(max(0, b - a), dtype=bool)
-    return (band < np.median(band) - 50).sum(axis=0) >= 2
+    return ink_mask(band).sum(axis=0) >= 2
 
 
 def _beside(ink: np.ndarray, near: int, mark: int, alone: int) -> int | None:

@@ -218,6 +218,15 @@ def glyph_rule(name: str) -> bool:
     return name in os.environ.get("JIXIAO_OCR_GLYPH_RULES", ",".join(GLYPH_RULES)).split(",")
 
 
+INK = 50  # grey levels under its paper at which a pixel is ink (print, not the paper's noise or stains)
+
+
+def ink_mask(crop: np.ndarray, paper: float | None = None) -> np.ndarray:
+    """Which pixels of `crop` are ink: `INK` grey levels or more under its paper, the crop's own median
+    where no `paper` is given (a line's or a cell's ink is well under half its pixels)."""
+    return crop < (np.median(crop) if paper is None else paper) - INK
+
+
 def _measure(line: Line, grey: np.ndarray) -> tuple[list[float], float, np.ndarray, float]:
     """What the glyph measurements of a line start from: its characters' advances, its em in pixels
     (the box's width over the advances), its rows of the page, and their paper (the median grey
@@ -346,7 +355,7 @@ def quotes(line: Line, grey: np.ndarray) -> Line:
             continue
         at = line.x0 + em * (sum(adv[:i]) + adv[i] / 2)
         xa, xb = max(0, int(at - em)), min(rows.shape[1], int(at + 1.5 * em))
-        bw = (rows[:, xa:xb] < paper - 50).astype(np.uint8)
+        bw = ink_mask(rows[:, xa:xb], paper).astype(np.uint8)
         inked = np.flatnonzero(bw.any(axis=1))
         if len(inked) == 0:
             continue
@@ -382,7 +391,7 @@ def spaced(line: Line, grey: np.ndarray) -> Line:
     crop = rows[:, xa:xb]
     if crop.size == 0:
         return line
-    ink = np.flatnonzero((crop < paper - 50).any(axis=0))
+    ink = np.flatnonzero(ink_mask(crop, paper).any(axis=0))
     widest = int(np.diff(ink).max()) - 1 if len(ink) > 1 else 0
     if widest <= _BRACKET_GAP * em:
         return line
@@ -484,7 +493,7 @@ def _read_strip(clean: np.ndarray, line: Line, a: float, b: float) -> Line | Non
     if xb - xa < 4 or yb - ya < 4:
         return None
     crop = clean[ya:yb, xa:xb]
-    ink = (crop < np.median(crop) - 50).any(axis=0)
+    ink = ink_mask(crop).any(axis=0)
     if ink.sum() < 2:
         return None
     cols = np.nonzero(ink)[0]
@@ -569,7 +578,7 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     if yb - ya < 8 or xb - xa < 8:
         return None
     crop = clean[ya:yb, xa:xb]
-    bw = (crop < np.median(crop) - 50).astype(np.uint8)  # ink against this cell's own paper
+    bw = ink_mask(crop).astype(np.uint8)  # ink against this cell's own paper
     count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
     blots = [stats[k] for k in range(1, count)]
     keep = [b for b in blots if b[4] >= _INK_AREA and (b[2] >= 8 or b[3] >= 10)]
@@ -679,7 +688,7 @@ def _glyph_blots(crop: np.ndarray, grown: bool = False) -> np.ndarray:
     first, so that a faint glyph the threshold breaks into pieces is one blot again."""
     import cv2
 
-    bw = (crop < np.median(crop) - 50).astype(np.uint8)
+    bw = ink_mask(crop).astype(np.uint8)
     if grown:
         bw = cv2.dilate(bw, np.ones((3, 3), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(bw)

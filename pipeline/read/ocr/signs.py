@@ -19,7 +19,7 @@ import numpy as np
 
 from ...facts.targets import SIGN_SETS
 from ...facts.targets import SIGNS as MEANING
-from .recognise import SHAPE_CONFIDENCE, Line
+from .recognise import SHAPE_CONFIDENCE, Line, ink_mask
 
 SIDE = 16  # the glyph's ink, stretched to SIDE × SIDE
 SIGNS = ("≥", "≤", "≧", "≦", "=", "═", ">", "<")  # the prototypes' signs; every other one is "no sign"
@@ -94,7 +94,7 @@ def lone_ink(crop: np.ndarray) -> np.ndarray | None:
 
     if crop.size == 0:
         return None
-    bw = (crop < np.median(crop) - 50).astype(np.uint8)  # as `recognise.reread` sees ink
+    bw = ink_mask(crop).astype(np.uint8)  # as `recognise.reread` sees ink
     count, blots, stats, _ = cv2.connectedComponentsWithStats(bw)
     keep = [k for k in range(1, count) if stats[k, 4] >= _SPECK]
     return np.isin(blots, keep).astype(np.uint8) if keep else None
