@@ -54,6 +54,7 @@ class Vocabulary:
     narrative: dict[str, str]
     not_forms: dict[str, str]
     clipping_producers: tuple[re.Pattern, ...] = ()
+    whole_producers: tuple[re.Pattern, ...] = ()  # programs that print a cell's text whole
     clipped_fields: tuple[str, ...] = ()
     cut_fields: tuple[str, ...] = ()  # texts flagged only where their border certainly cuts them
 
@@ -71,9 +72,13 @@ class Vocabulary:
                             text, re.S) is not None
 
     def clips(self, producer: tuple[str, ...]) -> bool:
-        """The PDF was printed by a program that clips a cell's text to its row (a spreadsheet
-        program): its document info /Creator or /Producer (`producer`) names one."""
-        return any(p.search(name) for p in self.clipping_producers for name in producer if name)
+        """The PDF may have been printed by a program that clips a cell's text to its row: its document
+        info /Creator or /Producer (`producer`) names a spreadsheet program, or names no program known
+        to print a text whole (a print driver or a merge passes a spreadsheet's print on unnamed: a
+        cut unflagged is worse than a whole text flagged)."""
+        def named(patterns: tuple[re.Pattern, ...]) -> bool:
+            return any(p.search(name) for p in patterns for name in producer if name)
+        return named(self.clipping_producers) or not named(self.whole_producers)
 
     @property
     def labels(self) -> frozenset[str]:
@@ -121,6 +126,7 @@ def parse(path: Path = PATH) -> Vocabulary:
             narrative=dict(data["narrative"]),
             not_forms=dict(data["not_forms"]),
             clipping_producers=tuple(re.compile(p, re.I) for p in _strings(data["clipping"], "producers")),
+            whole_producers=tuple(re.compile(p, re.I) for p in _strings(data["clipping"], "whole")),
             clipped_fields=_strings(data["clipping"], "fields"),
             cut_fields=_strings(data["clipping"], "cut_fields"),
         )

@@ -63,6 +63,20 @@ def test_text_cut_at_the_page_edge_is_read_from_both_pages(pdf):
     assert differences(forms[0], truth(code_of(pdf))) == []
 
 
+CAIRO_OVER_CALC = sorted((HERE / "fixtures" / "producers" / "cairo-over-calc").glob("*.pdf"))
+
+
+@pytest.mark.parametrize("pdf", CAIRO_OVER_CALC, ids=lambda p: p.name)
+def test_a_cut_text_passed_on_by_a_producer_naming_no_spreadsheet_is_flagged(pdf):
+    """A Calc print whose row cut a 预期目标 short, rewritten by cairo: the document info no longer
+    says Calc, and the goal loaded short, unflagged. A PDF naming no program known to print a text
+    whole may be a spreadsheet's print: the field differs from the truth and is flagged, and only it."""
+    [form] = extracted(str(pdf))
+    wrong = differences(form, truth(code_of(pdf)))
+    assert wrong and all(w.startswith("goals.goal_expected") for w in wrong)
+    assert "goal_expected" in form["may_be_cut"]
+
+
 # -- the order of the characters --------------------------------------------------------------------
 
 # pdfium's per-character calls (text page, index, ...): permuting the index in all of them at once is a
