@@ -128,6 +128,45 @@ def display(page: pdfium.PdfPage) -> tuple[Matrix, tuple[float, float, float, fl
     return IDENTITY, (x0, y0, x1, y1)
 
 
+_SIDEWAYS_SAMPLE = 80  # glyphs, spread over the page, looked at to tell which way its text runs
+_SIDEWAYS = 2 / 3  # of those: this share running one way other than left to right turns the page
+
+
+def upright(textpage: pdfium.PdfTextPage, turn: Matrix, box: tuple[float, float, float, float]
+            ) -> tuple[Matrix, tuple[float, float, float, float]]:
+    """The page turned by quarter turns until its text runs left to right, as a reader turns the paper:
+    a landscape table printed sideways on a portrait page (决算 disclosures bind them so), or a page
+    whose /Rotate shows it on its side. `turn` and `box` as `display` gives them; unchanged where the
+    text mostly runs left to right already, or the page has none."""
+    lib = pdfium.raw
+    matrix = lib.FS_MATRIX()
+    ta, tb, tc, td, _, _ = turn
+    ways = [0, 0, 0, 0]  # glyphs whose baseline runs at 0, 90, 180, 270 degrees, counter-clockwise
+    seen = 0
+    count = textpage.count_chars()
+    for i in range(0, count, max(1, count // _SIDEWAYS_SAMPLE)):
+        code = lib.FPDFText_GetUnicode(textpage.raw, i)
+        if code <= 32 or not lib.FPDFText_GetMatrix(textpage.raw, i, ctypes.byref(matrix)):
+            continue
+        seen += 1
+        dx, dy = ta * matrix.a + tc * matrix.b, tb * matrix.a + td * matrix.b
+        if abs(dx) > 20 * abs(dy):
+            ways[0 if dx > 0 else 2] += 1
+        elif abs(dy) > 20 * abs(dx):
+            ways[1 if dy > 0 else 3] += 1
+    way = max(range(4), key=ways.__getitem__)
+    if way == 0 or ways[way] < _SIDEWAYS * seen:
+        return turn, box
+    a, b, c, d, e, f = turn
+    x0, y0, x1, y1 = box
+    if way == 1:  # text running up the page: turned clockwise
+        turned: Matrix = (b, -a, d, -c, f - y0, x1 - e)
+        return turned, (0.0, 0.0, y1 - y0, x1 - x0)
+    if way == 3:  # running down: turned counter-clockwise
+        return (-b, a, -d, c, y1 - f, e - x0), (0.0, 0.0, y1 - y0, x1 - x0)
+    return (-a, -b, -c, -d, x1 - e, y1 - f), (0.0, 0.0, x1 - x0, y1 - y0)
+
+
 def _box(m: Matrix, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
     """A box through `m`, as the box around its corners."""
     if m == IDENTITY:

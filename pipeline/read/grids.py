@@ -206,7 +206,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     range(max(pages.start, 1), min(pages.stop, count + 1))
                 for n in numbers:
                     page, textpage = doc.page(n)
-                    turn, box = glyphs.display(page)  # a page stored turned is read as it shows
+                    turn, box = glyphs.upright(textpage, *glyphs.display(page))  # as it shows, text upright
                     objects = glyphs.Drawn()  # (the raster engines find lines of their own: its text objects)
                     lines = glyphs.ruled_lines(page, turn, objects)
                     if n in passed or (vector and n not in keep and not all(lines)):

@@ -50,6 +50,14 @@ def test_a_page_is_read_as_it_displays(pdf):
     _read_exactly(pdf)
 
 
+@pytest.mark.parametrize("pdf", _fixtures("sideways", "turned"))
+def test_a_page_displayed_on_its_side_is_read_as_a_reader_turns_it(pdf):
+    """A landscape table bound sideways on a portrait sheet (its text running up or down the page as
+    displayed), or a page whose /Rotate shows it on its side: read turned until its text runs left
+    to right (`glyphs.upright`). Both were refused as holding no form."""
+    _read_exactly(pdf)
+
+
 def test_every_rotation_and_both_layouts_are_made():
     names = {p.name for p in PAGES.glob("*.pdf")}
     for layout in ("reportlab", "xlsx"):
