@@ -620,3 +620,27 @@ def test_a_line_read_by_the_ruling_stays_inside_its_cell(monkeypatch):
     assert line.text and region[2] < line.x0 and line.x1 < region[3]
     borders = [region[2], region[3]]
     assert recognise.split_read(line, borders, clean) == [line]
+
+
+def test_pages_aligned_by_their_columns_keep_each_cell_s_box_where_the_page_shows_it():
+    """A second sheet that lay 6 pt further right on the scanner has its columns moved onto the first
+    page's (the reader places cells by the header's columns), but its boxes, the evidence outlined on
+    the page's own image (`report.pictures`), stay where that page prints them."""
+    from pipeline.read.ocr.cells import OcrGrid
+    from pipeline.read.ocr.page import OcrPage, _aligned
+    from pipeline.read.grids import Ruling
+
+    def page(no: int, dx: float) -> OcrPage:
+        grid = OcrGrid(page=no, rows=(("项目名称", "x"),), row_y=((700.0, 680.0),),
+                       col_x=((50.0 + dx, 150.0 + dx), (150.0 + dx, 500.0 + dx)),
+                       spans=(((52.0 + dx, 90.0 + dx), (152.0 + dx, 160.0 + dx)),),
+                       confidence=((0.99, 0.99),), boxes=(((52.0 + dx, 682.0, 90.0 + dx, 698.0),
+                                                           (152.0 + dx, 682.0, 160.0 + dx, 698.0)),),
+                       raw=(("项目名称", "x"),), corrections=((None, None),))
+        return OcrPage(no, (grid,), Ruling(no, (), ()), "", 0.0, 0.0)
+
+    first, second = page(1, 0.0), page(2, 6.0)
+    aligned = _aligned({1: first, 2: second})
+    assert aligned[2].grids[0].col_x == first.grids[0].col_x
+    assert aligned[2].grids[0].spans == first.grids[0].spans
+    assert aligned[2].grids[0].boxes == second.grids[0].boxes

@@ -169,7 +169,8 @@ def read_scanned(info: PdfInfo, grids: list[Grid], rulings: dict[int, Ruling], c
 def _aligned(pages: dict[int, OcrPage]) -> dict[int, OcrPage]:
     """Every scanned page's tables shifted across to where the first page's table stands: each sheet
     lies on the scanner a little elsewhere, and the reader places a cell by the x of its column's
-    header, which a form prints once, on its first page."""
+    header, which a form prints once, on its first page. Only the columns move: a cell's box stays
+    where its page shows it (the evidence outlined on the page, `report.pictures`)."""
     import dataclasses
 
     out: dict[int, OcrPage] = {}
@@ -200,8 +201,6 @@ def _shifted(grid: OcrGrid, dx: float) -> OcrGrid:
         grid,
         col_x=tuple((a + dx, b + dx) for a, b in grid.col_x),
         spans=tuple(tuple(None if s is None else (s[0] + dx, s[1] + dx) for s in row) for row in grid.spans),
-        boxes=tuple(tuple(None if b is None else (round(b[0] + dx, 1), b[1], round(b[2] + dx, 1), b[3])
-                          for b in row) for row in grid.boxes),
     )
 
 
