@@ -36,7 +36,7 @@ class Source:
 class OcrCell:
     """One cell of a scanned page as recognised: its text (after any recorded correction), the text
     as recognised, the recogniser's confidence and the box it was read from (PDF points, y up, of
-    the deskewed page). Kept with the form so a failed check can be traced to the cells it rests on."""
+    the deskewed page as it shows, though read turned where it was scanned on its side). Kept with the form so a failed check can be traced to the cells it rests on."""
 
     page: int
     row: int

@@ -39,17 +39,45 @@ class OcrPage:
 
 
 def read_page(path: str | Path, page_no: int) -> OcrPage:
-    """Read one scanned page (1-based) into grids, ruling and text."""
+    """Read one scanned page (1-based) into grids, ruling and text. A page scanned on its side (its
+    ruling running up and down it, `_sideways`) is read turned a quarter each way, and the way whose
+    text the recogniser reads with more confidence is kept; its cells' boxes are given back where
+    the page shows them (the evidence outlined on its image)."""
     import time
+
+    import numpy as np
 
     started = time.monotonic()
     rgb, height_pt, scale = image.render(path, page_no)
     grey, angle = image.deskew(image.ink(rgb))
     grey, _ = image.flatten(grey)  # a phone photo's perspective
+    found = _ruling(grey)
+    if _sideways(*found[2:]):
+        width_pt = grey.shape[1] / scale
+        turns = []
+        for k in (1, 3):
+            turned = np.ascontiguousarray(np.rot90(grey, k))
+            turns.append((k, _read(turned, _ruling(turned), page_no, scale)))
+        k, (grids, ruled, lines) = max(turns, key=lambda t: sum(ln.conf * len(ln.text) for ln in t[1][2]))
+        grids = [_shown(g, k, width_pt, height_pt) for g in grids]
+    else:
+        grids, ruled, lines = _read(grey, found, page_no, scale)
+    text = "\n".join(cells.reading_order(lines))
+    return OcrPage(page_no, tuple(grids), ruled, text, angle, time.monotonic() - started)
+
+
+def _ruling(grey) -> tuple:
+    """The page's ruled strokes (horizontal, vertical) and the lines they make (`ruling`)."""
     horizontal, vertical = ruling.strokes(grey)
-    hlines = ruling.lines_of(horizontal, axis=0)
-    vlines = ruling.lines_of(vertical, axis=1)
+    return horizontal, vertical, ruling.lines_of(horizontal, axis=0), ruling.lines_of(vertical, axis=1)
+
+
+def _read(grey, found: tuple, page_no: int, scale: float) -> tuple[list[OcrGrid], Ruling, list]:
+    """The steps after the image: the ruling (`found`, `_ruling`) erased, the text recognised, the
+    cells placed. Points are the image's own at `scale`, y up."""
+    horizontal, vertical, hlines, vlines = found
     to_pt = 1.0 / scale
+    height_pt = grey.shape[0] * to_pt
 
     def px(x: float, y: float) -> tuple[float, float]:
         return x * to_pt, height_pt - y * to_pt
@@ -63,8 +91,38 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
     tables = ruling.ruled_tables(hlines, vlines, horizontal, vertical)
     lines = read_regions(clean, _regions(tables, clean.shape)) if by_cells() else read_lines(clean)
     grids = [cells.grid(page_no, rows, cols, drawn, lines, px, to_pt, clean)[0] for rows, cols, drawn in tables]
-    text = "\n".join(cells.reading_order(lines))
-    return OcrPage(page_no, tuple(grids), ruled, text, angle, time.monotonic() - started)
+    return grids, ruled, lines
+
+
+SIDEWAYS = 1.5  # vertical ruling this many times the horizontal, by length: the page lies on its side
+
+
+def _sideways(hlines: list, vlines: list) -> bool:
+    """The page was scanned on its side: its ruled lines run mostly up and down it. A form's table
+    is ruled by long borders between its many rows and few between its columns (vertical ruling
+    0.18 to 0.54 of the horizontal, by length, on every scanned page measured upright; 3.8 to 4.3
+    turned a quarter)."""
+    across = sum(b - a for _, a, b in hlines)
+    down = sum(b - a for _, a, b in vlines)
+    return down > SIDEWAYS * across
+
+
+def _shown(grid: OcrGrid, k: int, width_pt: float, height_pt: float) -> OcrGrid:
+    """A grid read from the page turned by `k` quarter turns counter-clockwise (numpy's `rot90`), its
+    cells' boxes taken back to the page as it shows (`width_pt` x `height_pt`); its rows and columns
+    stay the turned page's, whose text is level."""
+    import dataclasses
+
+    def back(x: float, y: float) -> tuple[float, float]:
+        return (y, height_pt - x) if k == 1 else (width_pt - y, x)
+
+    def box(b):
+        if b is None:
+            return None
+        (xa, ya), (xb, yb) = back(b[0], b[1]), back(b[2], b[3])
+        return (round(min(xa, xb), 1), round(min(ya, yb), 1), round(max(xa, xb), 1), round(max(ya, yb), 1))
+
+    return dataclasses.replace(grid, boxes=tuple(tuple(box(b) for b in row) for row in grid.boxes))
 
 
 def _regions(tables: list[ruling.Table], shape: tuple[int, ...]) -> list[tuple[float, float, float, float]]:
