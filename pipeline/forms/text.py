@@ -13,8 +13,9 @@ DASH = "—"  # what a form prints in a cell for "no value"
 NOT_APPLICABLE = (DASH, "/")  # printed in a cell that has no value (sichuan prints "/")
 # a weight as forms print it, in brackets after a label: "产出指标（50分）", "预算执行情况（万元）（10分）";
 # every reader of weights builds on these two (a lost bracket under OCR: `read.ocr.corrections`)
-POINTS = r"\d+(?:\.\d+)?分"
-WEIGHT = r"[(（](?P<weight>\d+(?:\.\d+)?)分[)）]"
+_DECIMAL = r"\d+(?:\.\d+)?"
+POINTS = _DECIMAL + "分"
+WEIGHT = rf"[(（](?P<weight>{_DECIMAL})分[)）]"
 
 _NUMBERED_ITEM = re.compile(r"^\s*[(（]?\d{1,2}\s*[.、．)）]")
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")

@@ -38,7 +38,7 @@ def _mixed(dst: Path) -> Path:
 
 
 def _turned(dst: Path, angle: int) -> Path:
-    """MIXED_SCAN shown on its side (/Rotate `angle`, clockwise): a sheet scanned landscape."""
+    """MIXED_SCAN shown turned (/Rotate `angle`, clockwise): a sheet scanned on its side or upside down."""
     writer = PdfWriter()
     for page in PdfReader(MIXED_SCAN).pages:
         writer.add_page(page.rotate(angle))
@@ -52,15 +52,16 @@ def read(tmp_path_factory) -> dict[Path, tuple]:
     """Every scan fixture, one mixed PDF and one scan on its side each way read once, in parallel in
     the bounded worker pool, as `jixiao ingest` reads them: path → (info, forms) or the refusal."""
     folder = tmp_path_factory.mktemp("mixed")
-    made = [_mixed(folder / "mixed.pdf"), _turned(folder / "turned90.pdf", 90), _turned(folder / "turned270.pdf", 270)]
+    made = [_mixed(folder / "mixed.pdf"), *(_turned(folder / f"turned{a}.pdf", a) for a in (90, 180, 270))]
     return dict(bounded.run(extract, SCANS + made, limits=bounded.Limits(seconds=600)))
 
 
-@pytest.mark.parametrize("angle", [90, 270])
-def test_a_sheet_scanned_on_its_side_reads_as_upright(read, angle):
+@pytest.mark.parametrize("angle", [90, 180, 270])
+def test_a_sheet_scanned_on_its_side_or_upside_down_reads_as_upright(read, angle):
     """A page whose ruling runs up and down it is read turned a quarter, the way the recogniser reads
-    with more confidence (`page._sideways`): every field as read upright, and each cell's box given
-    where the page, as it shows, prints it (the evidence outlined on its image)."""
+    with more confidence (`page._sideways`); one read with little confidence is read turned over too
+    (`page.UPSIDE_DOWN`): every field as read upright, and each cell's box given where the page, as
+    it shows, prints it (the evidence outlined on its image)."""
     [(_, [upright])] = [v for k, v in read.items() if k == MIXED_SCAN]
     [(info, [turned])] = [v for k, v in read.items() if k.name == f"turned{angle}.pdf"]
     assert info.scanned == (1,)
@@ -72,7 +73,8 @@ def test_a_sheet_scanned_on_its_side_reads_as_upright(read, angle):
     assert len(same) >= 0.9 * len(upright.ocr.cells)  # a label's "*" read or not: other pixels, another read
     near = 0
     for (x0, y0, x1, y1), box in same:
-        want = (y0, width - x1, y1, width - x0) if angle == 90 else (height - y1, x0, height - y0, x1)
+        want = {90: (y0, width - x1, y1, width - x0), 180: (width - x1, height - y1, width - x0, height - y0),
+                270: (height - y1, x0, height - y0, x1)}[angle]
         near += all(abs(p - q) <= 5.0 for p, q in zip(box, want))
     assert near >= 0.95 * len(same)
 

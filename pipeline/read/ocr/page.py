@@ -40,30 +40,38 @@ class OcrPage:
 
 def read_page(path: str | Path, page_no: int) -> OcrPage:
     """Read one scanned page (1-based) into grids, ruling and text. A page scanned on its side (its
-    ruling running up and down it, `_sideways`) is read turned a quarter each way, and the way whose
-    text the recogniser reads with more confidence is kept; its cells' boxes are given back where
-    the page shows them (the evidence outlined on its image)."""
+    ruling running up and down it, `_sideways`) is read turned a quarter each way, one read with
+    little confidence (`UPSIDE_DOWN`) turned over too, and the way the recogniser reads with more
+    confidence is kept; its cells' boxes are given back where the page shows them (the evidence
+    outlined on its image)."""
     import time
-
-    import numpy as np
 
     started = time.monotonic()
     rgb, height_pt, scale = image.render(path, page_no)
     grey, angle = image.deskew(image.ink(rgb))
     grey, _ = image.flatten(grey)  # a phone photo's perspective
+    width_pt = grey.shape[1] / scale
     found = _ruling(grey)
     if _sideways(*found[2:]):
-        width_pt = grey.shape[1] / scale
-        turns = []
-        for k in (1, 3):
-            turned = np.ascontiguousarray(np.rot90(grey, k))
-            turns.append((k, _read(turned, _ruling(turned), page_no, scale)))
-        k, (grids, ruled, lines) = max(turns, key=lambda t: sum(ln.conf * len(ln.text) for ln in t[1][2]))
-        grids = [_shown(g, k, width_pt, height_pt) for g in grids]
+        grids, ruled, lines = max((_turned(grey, k, page_no, scale, width_pt, height_pt) for k in (1, 3)),
+                                  key=lambda read: _score(read[2]))
     else:
         grids, ruled, lines = _read(grey, found, page_no, scale)
+        if lines and _median([ln.conf for ln in lines]) < UPSIDE_DOWN:  # a sheet fed upside down?
+            grids, ruled, lines = max(((grids, ruled, lines), _turned(grey, 2, page_no, scale, width_pt, height_pt)),
+                                      key=lambda read: _score(read[2]))
     text = "\n".join(cells.reading_order(lines))
     return OcrPage(page_no, tuple(grids), ruled, text, angle, time.monotonic() - started)
+
+
+def _turned(grey, k: int, page_no: int, scale: float, width_pt: float, height_pt: float
+            ) -> tuple[list[OcrGrid], Ruling, list]:
+    """The page read turned by `k` quarter turns counter-clockwise, its boxes given back (`_shown`)."""
+    import numpy as np
+
+    turned = np.ascontiguousarray(np.rot90(grey, k))
+    grids, ruled, lines = _read(turned, _ruling(turned), page_no, scale)
+    return [_shown(g, k, width_pt, height_pt) for g in grids], ruled, lines
 
 
 def _ruling(grey) -> tuple:
@@ -94,6 +102,21 @@ def _read(grey, found: tuple, page_no: int, scale: float) -> tuple[list[OcrGrid]
     return grids, ruled, lines
 
 
+# the median confidence of a page's lines: 0.99 or more on every upright scanned page measured (37
+# pages: fixtures, made scans of every variant), 0.81 upside down: under this, the page is read turned
+# over too, and the reading with more confidence kept
+UPSIDE_DOWN = 0.9
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def _score(lines: list) -> float:
+    """How much of a page the recogniser read, and how surely: its characters weighed by confidence."""
+    return sum(ln.conf * len(ln.text) for ln in lines)
+
+
 SIDEWAYS = 1.5  # vertical ruling this many times the horizontal, by length: the page lies on its side
 
 
@@ -114,6 +137,8 @@ def _shown(grid: OcrGrid, k: int, width_pt: float, height_pt: float) -> OcrGrid:
     import dataclasses
 
     def back(x: float, y: float) -> tuple[float, float]:
+        if k == 2:
+            return width_pt - x, height_pt - y
         return (y, height_pt - x) if k == 1 else (width_pt - y, x)
 
     def box(b):
