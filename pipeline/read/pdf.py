@@ -328,6 +328,9 @@ def _check_objects(path: Path, pages: range | None = None) -> None:
                 _part_pages(doc, path, pages)  # a part's pages, not the pages before it
             for i, page in numbered:
                 for stream in _streams(page.attrs, seen):
+                    if _IMAGE_CODECS.intersection(_filters(stream)):
+                        continue  # pdfium decodes these when it renders; playa's CCITT decoder balks at
+                        # the end-of-block code most G4 encoders write (a black-and-white scan refused)
                     try:
                         stream.decode(strict=True)
                     except ValueError as exc:  # playa's strict error wraps zlib's, with the bytes
@@ -468,6 +471,18 @@ _MISSING: list = []  # compared by identity; playa (compiled) takes only a PDF o
 # what playa parses that refers to nothing and holds nothing: not followed (nine in ten of the values
 # a page reaches, the numbers of /Widths and /W arrays mostly; following each one was a call)
 _LEAVES = frozenset((int, float, bool, bytes, str, type(None), PSLiteral, PSKeyword))
+
+
+# image codecs: a stream's pixels, decoded by pdfium as it renders, not by playa here (its decoder for
+# CCITT fax logs "Unknown MODE code" for the end-of-block code, as valid as any)
+_IMAGE_CODECS = frozenset({"CCITTFaxDecode", "CCF", "JBIG2Decode", "DCTDecode", "DCT", "JPXDecode"})
+
+
+def _filters(stream: ContentStream) -> list[str]:
+    """The names of a stream's filters (its /Filter: one name, a list, or none)."""
+    found = resolve1(stream.attrs.get("Filter"))
+    found = found if isinstance(found, list) else [found] if found is not None else []
+    return [getattr(resolve1(f), "name", "") for f in found]
 
 
 def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:

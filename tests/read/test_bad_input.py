@@ -202,6 +202,23 @@ def test_inspect_lists_scanned_pages_instead_of_refusing():
     assert inspect(PDF / "xlsx" / "440305210300200065020.xlsx.pdf").scanned == ()
 
 
+def test_a_black_and_white_scan_is_a_scan_not_a_damaged_file(tmp_path):
+    """A 1-bit scan, its image CCITT G4 encoded as black-and-white scanners write it (here by Pillow,
+    with the end-of-block code), is listed for OCR: the image codecs are pdfium's to decode, and
+    playa's CCITT decoder, which logs the end-of-block code as an unknown mode, no longer makes the
+    page "damaged" (every damaged-stream case above is still refused)."""
+    import pypdfium2 as pdfium
+
+    from pipeline.read.pdf import inspect
+
+    page = pdfium.PdfDocument(str(TWO_PAGE_FORM))[0]
+    sheet = page.render(scale=200 / 72, grayscale=True).to_pil().convert("L").point(lambda v: 255 if v > 128 else 0)
+    scan = tmp_path / "bw.pdf"
+    sheet.convert("1").save(scan, resolution=200)
+    assert b"/CCITTFaxDecode" in scan.read_bytes()
+    assert inspect(scan).scanned == (1,)
+
+
 def test_a_refusal_survives_pickling():
     """Dagster passes values between steps by pickling; a refusal must keep its file and page."""
     import pickle
