@@ -67,7 +67,7 @@ def test_the_model_setting_selects_the_files_the_engine_loads(loaded, monkeypatc
 
 def test_a_model_that_is_not_one_is_named(monkeypatch):
     monkeypatch.setenv("JIXIAO_OCR_MODEL", "int9")
-    with pytest.raises(SettingError, match=r"\$JIXIAO_OCR_MODEL must be folded or wheel, not 'int9'"):
+    with pytest.raises(SettingError, match=r"\$JIXIAO_OCR_MODEL must be folded or wheel or v6 or v6rec, not 'int9'"):
         recognise.model_files()
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...errors import choice, setting
+from ...errors import SettingError, choice, setting
 from . import blanks, words
 from .corrections import DASH, correct
 
@@ -78,17 +78,28 @@ class Line:
 
 _engines = threading.local()
 
-MODELS = ("folded", "wheel")
+MODELS = ("folded", "wheel", "v6", "v6rec")
 _MODELS = Path(__file__).parent / "models"
 FOLDED = {"det": _MODELS / "ch_PP-OCRv4_det_folded.onnx", "rec": _MODELS / "ch_PP-OCRv4_rec_folded.onnx"}
+V6 = {"det": _MODELS / "PP-OCRv6_det_small.onnx", "rec": _MODELS / "PP-OCRv6_rec_small.onnx"}
+_CHOSEN = {"folded": FOLDED, "wheel": {}, "v6": V6, "v6rec": {"det": FOLDED["det"], "rec": V6["rec"]}}
 
 
 def model_files() -> dict[str, Path]:
     """The detector's and recogniser's model files ($JIXIAO_OCR_MODEL): `folded`, the default, are
     the wheel's PP-OCRv4 models with their per-convolution affines and hard-swishes folded
     (tools/fold_ocr_models.py: the same boxes and texts for about a third less CPU, bench/README.md
-    "A folded recogniser"); `wheel` ({}) the models as the wheel ships them."""
-    return FOLDED if choice("JIXIAO_OCR_MODEL", MODELS) == "folded" else {}
+    "A folded recogniser"); `wheel` ({}) the models as the wheel ships them; `v6` the PP-OCRv6 small
+    detector and recogniser of the `rapidocr` 3.10 wheel (their character list in the recogniser's
+    metadata, as PP-OCRv4's), `v6rec` its recogniser behind the folded PP-OCRv4 detector: measured,
+    not the default (bench/README.md "PP-OCRv6 through today's pipeline"); their files are not
+    shipped: tools/fetch_ppocrv6.py puts them in models/."""
+    chosen = _CHOSEN[choice("JIXIAO_OCR_MODEL", MODELS)]
+    missing = [str(path) for path in chosen.values() if not path.is_file()]
+    if missing:
+        raise SettingError(f"$JIXIAO_OCR_MODEL: no model file {', '.join(missing)} "
+                           "(python tools/fetch_ppocrv6.py puts PP-OCRv6's there)")
+    return chosen
 
 
 def engine() -> RapidOCR:
