@@ -30,7 +30,7 @@ import numpy as np
 
 from ...errors import SettingError, choice, setting
 from . import blanks, words
-from .corrections import DASH, correct
+from .corrections import DASH, correct, full_width
 
 if TYPE_CHECKING:
     from rapidocr_onnxruntime import RapidOCR
@@ -164,9 +164,11 @@ def _fixes() -> dict[tuple[str, float], tuple[str, str]]:
 
 def _decoded(text: str, conf: float, x0: float, y0: float, x1: float, y1: float) -> Line:
     """A line of the engine's output (its text as returned), with the word list's change to it
-    and the text as decoded, if any (`_fixes`)."""
+    and the text as decoded, if any (`_fixes`); each half-width mark beside an ideograph as Chinese
+    text prints it (`corrections.full_width`: "(本级)" → "（本级）")."""
     note, raw = _fixes().get((text, float(conf)), (None, None))
-    return Line(text.strip(), float(conf), x0, y0, x1, y1, note, None if raw is None else raw.strip())
+    return Line(full_width(text.strip()), float(conf), x0, y0, x1, y1, note,
+                None if raw is None else full_width(raw.strip()))
 
 
 def forget_engine() -> None:
