@@ -1,7 +1,7 @@
 """Pixels → recognised lines of text: the recogniser, its crops, and the glyphs it confuses measured.
 
 The third step of reading a scan (`page.read_page`), on the page `ruling` erased: rapidocr-onnxruntime
-(its PP-OCRv4 models, folded in models/ or as its wheel ships them, `model_files`: it reads offline) finds and reads each line of text, with its
+(its PP-OCRv4 models, folded in models/ or as its wheel ships them, or PP-OCRv6's fetched, `model_files`: it reads offline) finds and reads each line of text, with its
 confidence and box. What it cannot tell from the shapes it was trained on is measured on the page
 itself: the space before a "（" (`spaced`), "：" from "；" (`colons`), a straight '"' from "”"
 (`quotes`), a "。" wrapped alone onto a line (`full_stop`); what it was unsure of is weighed
