@@ -199,3 +199,16 @@ def test_a_page_nearly_all_black_with_a_seal_gives_finite_ink():
     with np.errstate(all="raise"):
         grey = image.ink(rgb)
     assert grey.shape == (100, 100) and grey.dtype == np.uint8
+
+
+def test_a_half_width_mark_beside_an_ideograph_is_read_as_chinese_text_prints_it():
+    """PP-OCRv6 reads "（本级）" as "(本级)" or "（本级)", "；" as ";": none of the corpus truth files holds
+    such a mark next to an ideograph. A bracket goes with its partner; marks among digits and Latin stay."""
+    from pipeline.read.ocr.corrections import full_width
+
+    assert full_width("深圳市罗湖区政务服务数据管理局(本级)") == "深圳市罗湖区政务服务数据管理局（本级）"
+    assert full_width("数据管理局（本级)") == "数据管理局（本级）"
+    assert full_width("执行率(%)") == "执行率（%）"
+    assert full_width("本年度完成:1.龙华区;2.加强") == "本年度完成：1.龙华区；2.加强"
+    for kept in ("1,000.00", "(%)", "IS09001", "a(b)c", "≥95%"):
+        assert full_width(kept) == kept

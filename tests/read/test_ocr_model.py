@@ -67,7 +67,7 @@ def test_the_model_setting_selects_the_files_the_engine_loads(loaded, monkeypatc
 
 def test_a_model_that_is_not_one_is_named(monkeypatch):
     monkeypatch.setenv("JIXIAO_OCR_MODEL", "int9")
-    with pytest.raises(SettingError, match=r"\$JIXIAO_OCR_MODEL must be folded or wheel, not 'int9'"):
+    with pytest.raises(SettingError, match=r"\$JIXIAO_OCR_MODEL must be folded or wheel or v6 or v6rec, not 'int9'"):
         recognise.model_files()
 
 
@@ -84,3 +84,13 @@ def test_the_models_and_the_reading_are_recorded_with_the_engine_s_version(monke
     assert engine_version().endswith(" (wheel, cells)")
     monkeypatch.setenv("JIXIAO_OCR_WORDS", "off")  # without the word list (`words`)
     assert engine_version().endswith(" (wheel, cells, no words)")
+
+
+def test_models_not_fetched_are_named(monkeypatch, tmp_path):
+    """PP-OCRv6's files are not shipped (tools/fetch_ppocrv6.py): asking for them without them says
+    which file is missing and how to get it, before any page is read."""
+    monkeypatch.setattr(recognise, "_CHOSEN", {**recognise._CHOSEN, "v6rec": {"det": recognise.FOLDED["det"],
+                                                                               "rec": tmp_path / "absent.onnx"}})
+    monkeypatch.setenv("JIXIAO_OCR_MODEL", "v6rec")
+    with pytest.raises(SettingError, match=r"no model file .*absent\.onnx .*fetch_ppocrv6"):
+        recognise.model_files()

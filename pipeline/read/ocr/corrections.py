@@ -41,6 +41,44 @@ _LEADING_ZERO = re.compile(r"^([≥≤<>=]?)(?:0+ ?)+(?=\d)")  # no printed amou
 _CJK_POINT = re.compile(r"(?<=[\u4e00-\u9fff])[.·]$")  # Chinese text ends with "。", never a "."
 
 
+FULL_WIDTH = {"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"}  # a mark as Chinese text prints it
+# beside an ideograph: none of the 193 corpus truth files holds one of the left-hand marks next to an
+# ideograph (against thousands of the right-hand ones); PP-OCRv6 reads many of these half-width, "(本级)"
+_OPEN, _SHUT = "(（", ")）"
+
+
+def full_width(text: str) -> str:
+    """`text` with each half-width mark of `FULL_WIDTH` that stands beside an ideograph full-width, a
+    bracket with its partner ("执行率(%)" → "执行率（%）", "（本级)" → "（本级）"). A recogniser's
+    reading, not a correction: the forms' text is typed so, and PP-OCRv6 tells the two widths apart
+    less well than it reads the characters (bench/README.md "PP-OCRv6 through today's pipeline")."""
+    if not any(ch in FULL_WIDTH for ch in text):
+        return text
+    chars = list(text)
+    beside = [_ideograph(text[i - 1] if i else "") or _ideograph(text[i + 1] if i + 1 < len(text) else "")
+              for i in range(len(text))]
+    partner: dict[int, int] = {}
+    opened: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            opened.append(i)
+        elif ch in _SHUT and opened:
+            j = opened.pop()
+            partner[i], partner[j] = j, i
+    for i, ch in enumerate(text):
+        if ch not in FULL_WIDTH:
+            continue
+        j = partner.get(i)
+        pair_wide = j is not None and (beside[j] or text[j] not in FULL_WIDTH)
+        if beside[i] or pair_wide:
+            chars[i] = FULL_WIDTH[ch]
+    return "".join(chars)
+
+
+def _ideograph(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" if ch else False
+
+
 def correct(text: str) -> tuple[str, str | None]:
     """The cell's text with a confusion the domain rules out corrected, and which it was (or None)."""
     if text in _DASHES and text != DASH:

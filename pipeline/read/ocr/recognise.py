@@ -1,7 +1,7 @@
 """Pixels → recognised lines of text: the recogniser, its crops, and the glyphs it confuses measured.
 
 The third step of reading a scan (`page.read_page`), on the page `ruling` erased: rapidocr-onnxruntime
-(its PP-OCRv4 models, folded in models/ or as its wheel ships them, `model_files`: it reads offline) finds and reads each line of text, with its
+(its PP-OCRv4 models, folded in models/ or as its wheel ships them, or PP-OCRv6's fetched, `model_files`: it reads offline) finds and reads each line of text, with its
 confidence and box. What it cannot tell from the shapes it was trained on is measured on the page
 itself: the space before a "（" (`spaced`), "：" from "；" (`colons`), a straight '"' from "”"
 (`quotes`), a "。" wrapped alone onto a line (`full_stop`); what it was unsure of is weighed
@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...errors import choice, setting
+from ...errors import SettingError, choice, setting
 from . import blanks, words
-from .corrections import DASH, correct
+from .corrections import DASH, correct, full_width
 
 if TYPE_CHECKING:
     from rapidocr_onnxruntime import RapidOCR
@@ -78,17 +78,28 @@ class Line:
 
 _engines = threading.local()
 
-MODELS = ("folded", "wheel")
+MODELS = ("folded", "wheel", "v6", "v6rec")
 _MODELS = Path(__file__).parent / "models"
 FOLDED = {"det": _MODELS / "ch_PP-OCRv4_det_folded.onnx", "rec": _MODELS / "ch_PP-OCRv4_rec_folded.onnx"}
+V6 = {"det": _MODELS / "PP-OCRv6_det_small.onnx", "rec": _MODELS / "PP-OCRv6_rec_small.onnx"}
+_CHOSEN = {"folded": FOLDED, "wheel": {}, "v6": V6, "v6rec": {"det": FOLDED["det"], "rec": V6["rec"]}}
 
 
 def model_files() -> dict[str, Path]:
     """The detector's and recogniser's model files ($JIXIAO_OCR_MODEL): `folded`, the default, are
     the wheel's PP-OCRv4 models with their per-convolution affines and hard-swishes folded
     (tools/fold_ocr_models.py: the same boxes and texts for about a third less CPU, bench/README.md
-    "A folded recogniser"); `wheel` ({}) the models as the wheel ships them."""
-    return FOLDED if choice("JIXIAO_OCR_MODEL", MODELS) == "folded" else {}
+    "A folded recogniser"); `wheel` ({}) the models as the wheel ships them; `v6` the PP-OCRv6 small
+    detector and recogniser of the `rapidocr` 3.10 wheel (their character list in the recogniser's
+    metadata, as PP-OCRv4's), `v6rec` its recogniser behind the folded PP-OCRv4 detector: measured,
+    not the default (bench/README.md "PP-OCRv6 through today's pipeline"); their files are not
+    shipped: tools/fetch_ppocrv6.py puts them in models/."""
+    chosen = _CHOSEN[choice("JIXIAO_OCR_MODEL", MODELS)]
+    missing = [str(path) for path in chosen.values() if not path.is_file()]
+    if missing:
+        raise SettingError(f"$JIXIAO_OCR_MODEL: no model file {', '.join(missing)} "
+                           "(python tools/fetch_ppocrv6.py puts PP-OCRv6's there)")
+    return chosen
 
 
 def engine() -> RapidOCR:
@@ -153,9 +164,11 @@ def _fixes() -> dict[tuple[str, float], tuple[str, str]]:
 
 def _decoded(text: str, conf: float, x0: float, y0: float, x1: float, y1: float) -> Line:
     """A line of the engine's output (its text as returned), with the word list's change to it
-    and the text as decoded, if any (`_fixes`)."""
+    and the text as decoded, if any (`_fixes`); each half-width mark beside an ideograph as Chinese
+    text prints it (`corrections.full_width`: "(本级)" → "（本级）")."""
     note, raw = _fixes().get((text, float(conf)), (None, None))
-    return Line(text.strip(), float(conf), x0, y0, x1, y1, note, None if raw is None else raw.strip())
+    return Line(full_width(text.strip()), float(conf), x0, y0, x1, y1, note,
+                None if raw is None else full_width(raw.strip()))
 
 
 def forget_engine() -> None:
