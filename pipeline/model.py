@@ -59,8 +59,9 @@ class OcrReading:
     pages: tuple[int, ...]
     cells: tuple[OcrCell, ...]
     # why they were read from their image: "no_text_layer" (a scan), or "text_layer_unreadable" (a
-    # text layer that cannot be trusted: unmapped codes, private-use or control characters, or no
-    # label of any form on a ruled page full of glyphs; `pipeline.read.pdf.untrusted`)
+    # text layer that cannot be trusted: unmapped codes, private-use or control characters, no label
+    # of any form on a ruled page full of glyphs, or words drawn invisible over a scan's image;
+    # `pipeline.read.pdf.untrusted`, `_recognised_over_image`)
     reason: str = "no_text_layer"
 
 

@@ -184,7 +184,7 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
                 page, textpage = doc.page(i)
                 text = unified(textpage.get_text_range())
                 scanned = not text.strip() and (_has_image(page) or _text_as_outlines(page))
-                why = None if scanned else untrusted(textpage, text)
+                why = None if scanned else (_recognised_over_image(page) or untrusted(textpage, text))
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
                 raise BrokenPdf(name, f"page {i} {DAMAGED} ({exc})", page=i) from exc
             if scanned or why:  # OCR hook: the page is read from its image (pipeline.read.ocr), not refused
@@ -281,6 +281,23 @@ def _open(path: Path, max_pages: int | None) -> pdfium.PdfDocument:
 
 def _has_image(page: pdfium.PdfPage) -> bool:
     return any(obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects())
+
+
+def _recognised_over_image(page: pdfium.PdfPage) -> str | None:
+    """Why a page with a text layer is read from its image all the same: its text is all drawn
+    invisible (render mode 3) over an image, the recognition a scanner or ocrmypdf lays over a scan
+    to make it searchable. Nothing checked it, and its words carry no table's ruling; the image is
+    what was printed. None for any page showing some of its text."""
+    raw = pdfium.raw
+    image = text = False
+    for obj in page.get_objects(max_depth=15):
+        if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+            if raw.FPDFTextObj_GetTextRenderMode(obj.raw) != raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+                return None
+            text = True
+        elif obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+            image = True
+    return "its text is drawn invisible over an image (a scan made searchable)" if text and image else None
 
 
 _OUTLINE_CURVES = 1000  # Bézier segments: a form's text drawn as outlines has tens of thousands (a

@@ -47,13 +47,60 @@ def _turned(dst: Path, angle: int) -> Path:
     return dst
 
 
+def _searchable(dst: Path, mode: int = 3) -> Path:
+    """MIXED_SCAN made searchable as a scanner or ocrmypdf does: its page image, and over it the
+    words of a recognition in text render `mode` (3: invisible), some wrong ("3165.46" for the
+    printed 3165.45), as such layers are."""
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    page = pdfium.PdfDocument(str(MIXED_SCAN))[0]
+    width, height = page.get_size()
+    sheet = canvas.Canvas(str(dst), pagesize=(width, height))
+    sheet.drawImage(ImageReader(page.render(scale=150 / 72).to_pil()), 0, 0, width, height)
+    words = sheet.beginText()
+    words.setTextRenderMode(mode)
+    words.setFont("STSong-Light", 9)
+    words.setTextOrigin(50, 760)
+    words.textLine("项目支出绩效自评表 项目名称 大数据建设管理工作 项目编码 440303210301500001278")
+    words.setTextOrigin(50, 700)
+    words.textLine("年度资金总额 18900.00 18900.00 3165.46")
+    sheet.drawText(words)
+    sheet.showPage()
+    sheet.save()
+    return dst
+
+
 @pytest.fixture(scope="module")
 def read(tmp_path_factory) -> dict[Path, tuple]:
     """Every scan fixture, one mixed PDF and one scan on its side each way read once, in parallel in
     the bounded worker pool, as `jixiao ingest` reads them: path → (info, forms) or the refusal."""
     folder = tmp_path_factory.mktemp("mixed")
-    made = [_mixed(folder / "mixed.pdf"), *(_turned(folder / f"turned{a}.pdf", a) for a in (90, 180, 270))]
+    made = [_mixed(folder / "mixed.pdf"), *(_turned(folder / f"turned{a}.pdf", a) for a in (90, 180, 270)),
+            _searchable(folder / f"{code_of(MIXED_SCAN)}.searchable.pdf")]
     return dict(bounded.run(extract, SCANS + made, limits=bounded.Limits(seconds=600)))
+
+
+def test_a_scan_made_searchable_is_read_from_its_image_not_its_invisible_words(read, tmp_path):
+    """A scan with a recognition laid invisible over it (render mode 3) was refused as holding no form
+    (its words carry no ruling); it is read from its image, saying why, and its fields are the
+    printed ones, not the layer's ("3165.46" for the 执行数 3165.45). A page showing its text
+    over an image (a logo, a seal) is read from its text as before."""
+    from pipeline.read.pdf import inspect
+
+    [(info, [form])] = [v for k, v in read.items() if k.name.endswith(".searchable.pdf")]
+    assert info.scanned == (1,) and "drawn invisible over an image" in info.unreadable[0][1]
+    assert form.ocr.reason == "text_layer_unreadable"
+    got, want = form.to_dict(), truth(code_of(MIXED_SCAN))
+    assert got["funds"]["rows"][0]["executed"] == want["funds"]["rows"][0]["executed"] == "3165.45"
+    right, total = map(sum, zip(*compare.score(got, want).values()))
+    assert right >= 0.99 * total
+    shown = inspect(_searchable(tmp_path / "shown.pdf", mode=0))
+    assert shown.scanned == () and shown.unreadable == ()
 
 
 @pytest.mark.parametrize("angle", [90, 180, 270])
