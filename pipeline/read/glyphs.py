@@ -588,8 +588,9 @@ def seals(chars: list[Char], page: int) -> tuple[list[Char], list["Seal"]]:
     from the glyphs drawn at a slant (three or more, close together, whose centres and upright
     directions fit one circle), and takes with it the glyphs on that circle turned as it turns (the
     few at its top stand upright) and in its colour, and the text inside it in its colour where that
-    is not the colour the page prints in. Nothing else is taken: a seal drawn in the page's own ink
-    leaves what it prints inside to the checks, which refuse a glyph at a slant left in a cell."""
+    is not the colour the page prints in; and a watermark's glyphs (`_watermarks`), kept nowhere.
+    Nothing else is taken: a seal drawn in the page's own ink leaves what it prints inside to the
+    checks, which refuse a glyph at a slant left in a cell."""
     from ..model import Seal
     import numpy as np
 
@@ -644,7 +645,35 @@ def seals(chars: list[Char], page: int) -> tuple[list[Char], list["Seal"]]:
         reach = float(r) + em
         found.append(Seal(page, tuple(round(float(v), 1) for v in (cx - reach, cy - reach, cx + reach,
                                                                   cy + reach)), words))
+    level = sorted(c.size for c in chars if not c.tilted)
+    taken |= _watermarks([c for c in tilted if id(c) not in taken], level[len(level) // 2] if level else 0.0)
     return [c for c in chars if id(c) not in taken], found
+
+
+_MARK_TURN = 3.0  # degrees: a watermark's glyphs are all turned alike, to this
+_MARK_FIT = 0.3  # em: a watermark's glyph centres lie on one straight line, to this
+_MARK_SIZE = 2.0  # a watermark's glyphs are this many times the page's level text, or larger
+_PALE = 128  # a pale colour: none of its channels darker than this (grey 0.8 is 204; seal red's green, 20)
+
+
+def _watermarks(tilted: list[Char], text_size: float) -> set[int]:
+    """The glyphs (by id) of watermarks: a line of text drawn large and pale across the page at a
+    slant ("内部资料", a unit's name, over the form): three or more glyphs turned alike whose centres
+    lie on one line in the direction they run, at least `_MARK_SIZE` times the page's level text
+    (`text_size`), in a pale colour. A form prints its cells level; other text at a slant (a seal
+    not found, text in the page's ink) is left to the checks, which refuse it in a cell."""
+    out: set[int] = set()
+    for group in _near(tilted, _RING_REACH):
+        turn = sorted(c.angle for c in group)[len(group) // 2]
+        if len(group) < 3 or any(min(c.colour) < _PALE or c.size < _MARK_SIZE * text_size for c in group) or \
+                any(abs((c.angle - turn + 180) % 360 - 180) > _MARK_TURN for c in group):
+            continue
+        across = (-math.sin(math.radians(turn)), math.cos(math.radians(turn)))  # off the line's direction
+        offsets = [_centre(c)[0] * across[0] + _centre(c)[1] * across[1] for c in group]
+        middle = sorted(offsets)[len(offsets) // 2]
+        if all(abs(o - middle) <= _MARK_FIT * c.size for o, c in zip(offsets, group)):
+            out |= {id(c) for c in group}
+    return out
 
 
 def _centre(c: Char) -> tuple[float, float]:

@@ -58,6 +58,23 @@ def test_a_page_displayed_on_its_side_is_read_as_a_reader_turns_it(pdf):
     _read_exactly(pdf)
 
 
+@pytest.mark.parametrize("pdf", [p for p in _fixtures("watermark") if _shape(p.values[0]) == "watermark"])
+def test_a_pale_watermark_across_the_page_is_set_aside(pdf):
+    """Words drawn across the page at a slant in a pale grey ("内部资料", a unit's name, 40 pt at 30°),
+    in the page's own fonts: their glyphs, turned alike along one line, large and pale, are a
+    watermark and read into no cell (`glyphs._watermarks`). They were, and the form was refused
+    ("1210000.00区")."""
+    _read_exactly(pdf)
+
+
+def test_a_watermark_in_the_page_s_ink_is_left_to_the_checks():
+    """The same words in the page's own black could be the form's: not set aside, and the glyphs at
+    a slant in the cells refuse the form naming the cell, never load into a field."""
+    [pdf] = _fixtures("watermark-ink")
+    with pytest.raises(errors.ReportError, match="page 1: form 440303210301500004143"):
+        extract(pdf.values[0])
+
+
 def test_every_rotation_and_both_layouts_are_made():
     names = {p.name for p in PAGES.glob("*.pdf")}
     for layout in ("reportlab", "xlsx"):
