@@ -409,7 +409,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
         _check_fonts(shapeless, inked)
     if drawn is not None and len(placing) < len(drawn.objects):  # some text object left out: which, why
         drawn.unshown = _unshown([(obj, m) for obj, m in drawn.objects if obj not in placing])
-    if sum(map(_TILTED, out)) >= 3:  # a seal's ring, maybe: its colour tells its text from the form's
+    if sum(map(_TILTED, out)) >= 3 or _large(out):  # a seal's ring or a watermark, maybe: its colour
+        # tells its text from the form's
         r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
         for k, i in enumerate(index):
             if lib.FPDFText_GetFillColor(textpage.raw, i, r, g, b, alpha):
@@ -596,7 +597,8 @@ def seals(chars: list[Char], page: int) -> tuple[list[Char], list["Seal"]]:
 
     tilted = [c for c in chars if c.tilted]
     if len(tilted) < 3:
-        return chars, []
+        marks = _watermarks(_large(chars), _text_size(chars))
+        return ([c for c in chars if id(c) not in marks] if marks else chars), []
     upright = Counter(c.colour for c in chars if not c.tilted)
     ink = upright.most_common(1)[0][0] if upright else None  # the colour the page prints in
     taken: set[int] = set()
@@ -645,8 +647,7 @@ def seals(chars: list[Char], page: int) -> tuple[list[Char], list["Seal"]]:
         reach = float(r) + em
         found.append(Seal(page, tuple(round(float(v), 1) for v in (cx - reach, cy - reach, cx + reach,
                                                                   cy + reach)), words))
-    level = sorted(c.size for c in chars if not c.tilted)
-    taken |= _watermarks([c for c in tilted if id(c) not in taken], level[len(level) // 2] if level else 0.0)
+    taken |= _watermarks([c for c in tilted if id(c) not in taken] + _large(chars), _text_size(chars))
     return [c for c in chars if id(c) not in taken], found
 
 
@@ -656,14 +657,27 @@ _MARK_SIZE = 2.0  # a watermark's glyphs are this many times the page's level te
 _PALE = 128  # a pale colour: none of its channels darker than this (grey 0.8 is 204; seal red's green, 20)
 
 
-def _watermarks(tilted: list[Char], text_size: float) -> set[int]:
-    """The glyphs (by id) of watermarks: a line of text drawn large and pale across the page at a
-    slant ("内部资料", a unit's name, over the form): three or more glyphs turned alike whose centres
-    lie on one line in the direction they run, at least `_MARK_SIZE` times the page's level text
-    (`text_size`), in a pale colour. A form prints its cells level; other text at a slant (a seal
-    not found, text in the page's ink) is left to the checks, which refuse it in a cell."""
+def _text_size(chars: list[Char]) -> float:
+    """The size of the page's level text: the median glyph's."""
+    level = sorted(c.size for c in chars if not c.tilted)
+    return level[len(level) // 2] if level else 0.0
+
+
+def _large(chars: list[Char]) -> list[Char]:
+    """The level glyphs at least `_MARK_SIZE` times the page's text, where three or more are."""
+    size = _text_size(chars)
+    large = [c for c in chars if not c.tilted and c.size >= _MARK_SIZE * size]
+    return large if len(large) >= 3 else []
+
+
+def _watermarks(candidates: list[Char], text_size: float) -> set[int]:
+    """The glyphs (by id) of watermarks: a line of text drawn large and pale over the form, across
+    the page at a slant or level ("内部资料", a unit's name): three or more glyphs turned alike whose
+    centres lie on one line in the direction they run, at least `_MARK_SIZE` times the page's level
+    text (`text_size`), in a pale colour. Other text at a slant (a seal not found, text in the page's
+    ink) is left to the checks, which refuse it in a cell; large dark text (a title) is the form's."""
     out: set[int] = set()
-    for group in _near(tilted, _RING_REACH):
+    for group in _near(candidates, _RING_REACH):
         turn = sorted(c.angle for c in group)[len(group) // 2]
         if len(group) < 3 or any(min(c.colour) < _PALE or c.size < _MARK_SIZE * text_size for c in group) or \
                 any(abs((c.angle - turn + 180) % 360 - 180) > _MARK_TURN for c in group):
