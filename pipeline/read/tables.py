@@ -48,6 +48,24 @@ class Table:
     sheet: str | None = None  # a workbook's sheet: its rows and columns are named as Excel names them
     origin: tuple[int, int] = (1, 1)  # the sheet row and column (from 1) of cell (0, 0)
     index: int = 1  # the table's number among the file's tables (docx, html), from 1
+    # the sheet row and column (from 1) of each of the table's, where the sheet hides some between
+    # them (`workbook._printed`); empty: counted on from `origin`
+    sheet_rows: tuple[int, ...] = ()
+    sheet_cols: tuple[int, ...] = ()
+
+    def sheet_row(self, r: int) -> int:
+        """The sheet's number (from 1) of the table's row `r`."""
+        return self.sheet_rows[r] if self.sheet_rows else self.origin[0] + r
+
+    def sheet_col(self, c: int) -> int:
+        """The sheet's number (from 1) of the table's column `c`."""
+        return self.sheet_cols[c] if self.sheet_cols else self.origin[1] + c
+
+    def row_at(self, number: int) -> int:
+        """The table's row of sheet row `number` (the first after it where the sheet hides it)."""
+        if not self.sheet_rows:
+            return number - self.origin[0]
+        return next((r for r, n in enumerate(self.sheet_rows) if n >= number), len(self.sheet_rows))
 
     def regions(self) -> dict[tuple[int, int], tuple[int, int, int, int]]:
         """Each cell → the merged region it is in, (row0, col0, row1, col1); a cell merged with none
@@ -63,9 +81,9 @@ class Table:
         """Where rows `first`..`last` of this table are in the file: "'Sheet1'!A2:H44", "table 2, rows 1–43"."""
         if self.sheet is None:
             return f"table {self.index}, rows {first + 1}–{last + 1}"
-        r, c = self.origin
         name = "'" + self.sheet.replace("'", "''") + "'"
-        return f"{name}!{column_name(c)}{r + first}:{column_name(c + self.cols - 1)}{r + last}"
+        return (f"{name}!{column_name(self.sheet_col(0))}{self.sheet_row(first)}:"
+                f"{column_name(self.sheet_col(self.cols - 1))}{self.sheet_row(last)}")
 
 
 def column_name(n: int) -> str:

@@ -30,6 +30,11 @@ class Sheet:
     texts: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) from 0
     bordered: set[tuple[int, int]] = field(default_factory=set)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)  # rows and columns hidden: not printed
+    hidden_cols: set[int] = field(default_factory=set)
+    # with the hidden ones left out (`_printed`): each row's and column's number in the sheet, from 0
+    row_at: list[int] = field(default_factory=list)
+    col_at: list[int] = field(default_factory=list)
 
 
 def read_xlsx(path: Path) -> list[Table]:
@@ -42,13 +47,16 @@ def read_xlsx(path: Path) -> list[Table]:
     from openpyxl.cell.read_only import EmptyCell
     from openpyxl.utils.cell import range_boundaries
 
-    merge = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    merge, col, row_tag = main + "mergeCell", main + "col", main + "row"
     out: list[Table] = []
     with path.open("rb") as fh:  # openpyxl refuses a name not ending in .xlsx; the content decides
         book = openpyxl.load_workbook(fh, read_only=True, data_only=True)  # a formula's last value
         try:
             parts = zipfile.ZipFile(fh)
             for ws in book.worksheets:
+                if ws.sheet_state != "visible":  # a hidden sheet is not printed
+                    continue
                 sheet = Sheet(ws.title)
                 for row in ws.iter_rows():
                     for cell in row:
@@ -63,9 +71,15 @@ def read_xlsx(path: Path) -> list[Table]:
                         if any(side is not None and side.style for side in (b.left, b.right, b.top, b.bottom)):
                             sheet.bordered.add(at)
                 with parts.open(ws._worksheet_path) as xml:
-                    for _, element in etree.iterparse(xml, tag=merge):
-                        c0, r0, c1, r1 = range_boundaries(element.get("ref"))
-                        sheet.merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+                    for _, element in etree.iterparse(xml, tag=(merge, col, row_tag)):
+                        if element.tag == merge:
+                            c0, r0, c1, r1 = range_boundaries(element.get("ref"))
+                            sheet.merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+                        elif element.get("hidden") in ("1", "true"):
+                            if element.tag == col:
+                                sheet.hidden_cols.update(range(int(element.get("min")) - 1, int(element.get("max"))))
+                            elif element.get("r"):
+                                sheet.hidden_rows.add(int(element.get("r")) - 1)
                         element.clear()
                 out += sheet_tables(sheet)
         finally:
@@ -81,7 +95,11 @@ def read_xls(path: Path) -> list[Table]:
         out: list[Table] = []
         for i in range(book.nsheets):
             ws = book.sheet_by_index(i)
-            sheet = Sheet(ws.name)
+            if ws.visibility:  # hidden (1) or very hidden (2): not printed
+                book.unload_sheet(i)
+                continue
+            sheet = Sheet(ws.name, hidden_rows={r for r, info in ws.rowinfo_map.items() if info.hidden},
+                          hidden_cols={c for c, info in ws.colinfo_map.items() if info.hidden})
             for r in range(ws.nrows):
                 for c in range(ws.ncols):
                     cell = ws.cell(r, c)
@@ -112,10 +130,47 @@ def read_xls(path: Path) -> list[Table]:
         book.release_resources()
 
 
+def _printed(sheet: Sheet) -> Sheet:
+    """The sheet as printed: its hidden rows and columns left out and the others closed up (a
+    workbook's helper column, an old row hidden: read as cells, they ran into the form's), a merged
+    range keeping what shows of it."""
+    if not sheet.hidden_rows and not sheet.hidden_cols:
+        return sheet
+    last = max([0, *(r for r, _ in sheet.texts), *(r for r, _ in sheet.bordered), *(m[2] for m in sheet.merged)])
+    right = max([0, *(c for _, c in sheet.texts), *(c for _, c in sheet.bordered), *(m[3] for m in sheet.merged)])
+
+    def closed(hidden: set[int], end: int) -> list[int | None]:
+        out, n = [], 0
+        for k in range(end + 1):
+            out.append(None if k in hidden else n)
+            n += k not in hidden
+        return out
+
+    rows, cols = closed(sheet.hidden_rows, last), closed(sheet.hidden_cols, right)
+
+    def at(r: int, c: int) -> tuple[int, int] | None:
+        return None if rows[r] is None or cols[c] is None else (rows[r], cols[c])
+
+    def span(a: int, b: int, to: list[int | None]) -> tuple[int, int] | None:
+        shown = [to[k] for k in range(a, b + 1) if to[k] is not None]
+        return (shown[0], shown[-1]) if shown else None
+
+    merged = []
+    for r0, c0, r1, c1 in sheet.merged:
+        down, across = span(r0, r1, rows), span(c0, c1, cols)
+        if down and across:
+            merged.append((down[0], across[0], down[1], across[1]))
+    return Sheet(sheet.name, {k: t for (r, c), t in sheet.texts.items() if (k := at(r, c))},
+                 {k for r, c in sheet.bordered if (k := at(r, c))}, merged,
+                 row_at=[k for k in range(last + 1) if rows[k] is not None],
+                 col_at=[k for k in range(right + 1) if cols[k] is not None])
+
+
 def sheet_tables(sheet: Sheet) -> list[Table]:
     """The sheet's forms: its blocks of consecutive bordered rows (no border in the sheet: one block
     of all its rows), each with the text above it, the block's own leading rows of one cell (a title
-    drawn with borders) among that text."""
+    drawn with borders) among that text. Hidden rows and columns are not printed (`_printed`)."""
+    sheet = _printed(sheet)
     by_row: dict[int, list[tuple[int, str]]] = {}
     for (r, c), text in sorted(sheet.texts.items()):
         by_row.setdefault(r, []).append((c, text))
@@ -146,8 +201,15 @@ def sheet_tables(sheet: Sheet) -> list[Table]:
         cells = {(r, c - c0): t for (r, c), t in cells.items()}
         merged = tuple((max(a, r0) - r0, max(b, c0) - c0, min(x, r1) - r0, min(y, c1) - c0)
                        for a, b, x, y in sheet.merged if r0 <= a <= r1 and c0 <= b <= c1)
+        numbers: dict = {}
+        if sheet.row_at:  # rows or columns hidden between: each one's number in the sheet
+            numbers = {"sheet_rows": tuple(sheet.row_at[r] + 1 if r < len(sheet.row_at) else r + 1
+                                           for r in range(r0, r1 + 1)),
+                       "sheet_cols": tuple(sheet.col_at[c] + 1 if c < len(sheet.col_at) else c + 1
+                                           for c in range(c0, c1 + 1))}
         out.append(Table(cells=cells, merged=merged, rows=r1 - r0 + 1, cols=c1 - c0 + 1, before=before,
-                         sheet=sheet.name, origin=(r0 + 1, c0 + 1)))
+                         sheet=sheet.name, origin=(numbers["sheet_rows"][0], numbers["sheet_cols"][0])
+                         if numbers else (r0 + 1, c0 + 1), **numbers))
     return out
 
 

@@ -46,7 +46,7 @@ def form_rows(place: str | None, tables: Sequence[Table], first: int, last: int)
             continue
         table = tables[page - 1]
         if found := _SHEET.search(text):
-            a, b = int(found.group(2)) - table.origin[0], int(found.group(4)) - table.origin[0]
+            a, b = table.row_at(int(found.group(2))), table.row_at(int(found.group(4)))
         elif found := _TABLE.search(text):
             a, b = int(found.group(1)) - 1, int(found.group(2)) - 1
         else:
@@ -158,11 +158,11 @@ def _svg(table: Table, shown: range, red: list[Box], blue: list[Box]) -> tuple[s
              f'<rect width="{width}" height="{HEAD_H}" fill="#eef1f5"/>',
              f'<rect y="{HEAD_H}" width="{GUTTER}" height="{height - HEAD_H}" fill="#eef1f5"/>']
     for c in range(table.cols):
-        name = column_name(table.origin[1] + c) if sheet else str(c + 1)
+        name = column_name(table.sheet_col(c)) if sheet else str(c + 1)
         parts.append(f'<text x="{(xs[c] + xs[c + 1]) / 2}" y="{HEAD_H - 7}" text-anchor="middle" '
                      f'fill="#5b6573">{name}</text>')
     for r in shown:
-        name = table.origin[0] + r if sheet else r + 1
+        name = table.sheet_row(r) if sheet else r + 1
         parts.append(f'<text x="{GUTTER - 6}" y="{y(r) + ROW_H - 8}" text-anchor="end" fill="#5b6573">{name}</text>')
     for (r, c), (r0, c0, r1, c1) in sorted(regions.items()):
         top, bottom = max(r0, shown.start), min(r1, shown.stop - 1)

@@ -77,6 +77,48 @@ def test_workbook_with_a_form_per_sheet(bundle):
         assert form["source"]["place"].startswith(f"'{sheet}'!A")
 
 
+HIDDEN = Path(__file__).resolve().parent.parent / "fixtures" / "workbooks"  # see the README there
+
+
+@pytest.mark.parametrize("path", sorted(HIDDEN.glob("*.xls*")), ids=lambda p: p.name)
+def test_hidden_rows_and_columns_are_not_printed(path):
+    """A row or column the workbook hides (a note, a helper column) is not printed, so not read: it
+    ran into the form's cells ("9.19" and "辅助7" in one 得分 cell) and refused it. Where the form
+    is in the sheet is said in the sheet's own numbers, the hidden row among them (the evidence's
+    cells are named as Excel names them)."""
+    [form] = forms_of(path)
+    assert differences(form, truth_of("440106191550216302646", "central")) == []
+    last = 27 if "hiddenrow" in path.name else 26  # the corpus form: A4:I26
+    assert form["source"]["place"] == f"'项目支出绩效自评表'!A4:I{last}"
+    if "hiddenrow" in path.name:
+        from pipeline.read.workbook import read_xlsx
+
+        [table] = read_xlsx(path)
+        assert [table.sheet_row(r) for r in (6, 7, 8)] == [10, 12, 13]  # sheet row 11 is hidden
+        assert table.row_at(12) == 7 and table.row_at(11) == 7
+
+
+def test_a_hidden_sheet_and_a_hidden_column_are_not_read(tmp_path):
+    """A hidden sheet (here a copy of the form with another 执行数) is not printed, nor a hidden column
+    of helpers: the workbook holds the one form as printed."""
+    src = CORPUS / "xlsx" / "440106191550216302646.central.xlsx"
+    book = openpyxl.load_workbook(src)
+    sheet = book.worksheets[0]
+    draft = book.copy_worksheet(sheet)
+    draft.sheet_state = "hidden"
+    for row in draft.iter_rows():
+        for cell in row:
+            if cell.value == 24.32 or cell.value == "24.32":
+                cell.value = 99.99
+    helper = sheet.max_column + 1
+    for r in range(1, sheet.max_row + 1):
+        sheet.cell(r, helper, value=f"辅助{r}")
+    sheet.column_dimensions[openpyxl.utils.get_column_letter(helper)].hidden = True
+    book.save(tmp_path / "hidden.xlsx")
+    [form] = forms_of(tmp_path / "hidden.xlsx")
+    assert differences(form, truth_of("440106191550216302646", "central")) == []
+
+
 def test_workbook_read_in_parts_as_a_pdf_is():
     """The bounded workers count a workbook's pages (its tables) and read it in parts: each part keeps
     the forms starting in it, together the forms `extract` reads."""
