@@ -11,10 +11,36 @@ from pathlib import Path
 
 from .tables import Table, clean
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_GONE = (_W + "del", _W + "moveFrom")  # tracked changes: text deleted, or moved away from here
+_FALSE = ("0", "false", "off")
+
+
+def _shown(element) -> str:
+    """The text Word prints of a paragraph or cell (`element`: its XML), line by line: the runs as the
+    document stands, tracked insertions and moves in (python-docx's `.text` leaves out runs inside
+    w:ins, w:moveTo or a content control: the cell's current text was lost) and deletions out, and no
+    hidden text (w:vanish: not printed)."""
+    lines = []
+    paragraphs = [element] if element.tag == _W + "p" else element.xpath("./w:p | ./w:sdt/w:sdtContent/w:p")
+    for p in paragraphs:
+        parts = []
+        for node in p.iter(_W + "t", _W + "tab", _W + "br", _W + "cr"):
+            run = node.getparent()
+            props = run.find(_W + "rPr")
+            vanish = props.find(_W + "vanish") if props is not None else None
+            if vanish is not None and vanish.get(_W + "val", "true") not in _FALSE:
+                continue
+            if any(a.tag in _GONE for a in node.iterancestors()):
+                continue
+            parts.append(node.text or "" if node.tag == _W + "t" else "\t" if node.tag == _W + "tab" else "\n")
+        lines.append("".join(parts))
+    return "\n".join(lines)
+
 
 def read_docx(path: Path) -> list[Table]:
     import docx
-    from docx.table import Table as DocxTable, _Cell
+    from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
     document = docx.Document(str(path))
@@ -22,7 +48,7 @@ def read_docx(path: Path) -> list[Table]:
     before: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
-            before += [line for line in clean(block.text).splitlines() if line]
+            before += [line for line in clean(_shown(block._p)).splitlines() if line]
             continue
         assert isinstance(block, DocxTable)
         cells: dict[tuple[int, int], str] = {}
@@ -39,7 +65,7 @@ def read_docx(path: Path) -> list[Table]:
                 else:
                     regions[r, c] = [r, c + span - 1]
                     bottom[c] = (r, c)
-                    text = clean(_Cell(tc, block).text)
+                    text = clean(_shown(tc))
                     if text:
                         cells[r, c] = text
                 c += span

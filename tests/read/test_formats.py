@@ -119,6 +119,37 @@ def test_a_hidden_sheet_and_a_hidden_column_are_not_read(tmp_path):
     assert differences(form, truth_of("440106191550216302646", "central")) == []
 
 
+def test_a_word_cell_reads_as_word_prints_it(tmp_path):
+    """A cell with tracked changes and hidden text: the inserted text is the cell's (python-docx's
+    `.text` left out the runs inside w:ins, and the form loaded the hidden run as its 实施单位), the
+    deleted text is not, nor hidden text (w:vanish)."""
+    import docx
+    from docx.oxml.ns import qn
+
+    src = CORPUS / "docx" / "440105221551500060313.langfang.docx"
+    document = docx.Document(str(src))
+    paragraph = document.tables[0].rows[1].cells[6].paragraphs[0]
+    [run] = paragraph.runs
+    assert run.text == "广州市海珠区大数据资源管理中心"
+    marked = {qn("w:id"): "1", qn("w:author"): "审核", qn("w:date"): "2024-01-01T00:00:00Z"}
+    inserted, deleted = paragraph._p.makeelement(qn("w:ins"), marked), paragraph._p.makeelement(qn("w:del"), marked)
+    run._r.addprevious(inserted)
+    inserted.append(run._r)
+    gone, hidden = copy.deepcopy(run._r), copy.deepcopy(run._r)
+    gone.find(qn("w:t")).tag = qn("w:delText")
+    gone.find(qn("w:delText")).text = "旧单位名称"
+    deleted.append(gone)
+    inserted.addprevious(deleted)
+    hidden.find(qn("w:t")).text = "隐藏的批注"
+    hidden.insert(0, hidden.makeelement(qn("w:rPr"), {}))
+    hidden.find(qn("w:rPr")).append(hidden.makeelement(qn("w:vanish"), {}))
+    inserted.addnext(hidden)
+    document.save(str(tmp_path / "tracked.docx"))
+    [form] = forms_of(tmp_path / "tracked.docx")
+    assert form["implementing_unit"] == "广州市海珠区大数据资源管理中心"
+    assert differences(form, truth_of("440105221551500060313", "langfang")) == []
+
+
 def test_workbook_read_in_parts_as_a_pdf_is():
     """The bounded workers count a workbook's pages (its tables) and read it in parts: each part keeps
     the forms starting in it, together the forms `extract` reads."""
