@@ -23,6 +23,13 @@ _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td
            "section", "article", "header", "footer", "pre", "blockquote", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
 _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whitespace is collapsed
+_UNSEEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _hidden(el) -> bool:
+    """An element a browser does not show: the `hidden` attribute, or display:none / visibility:hidden
+    in its own style (a site's stylesheet is not followed)."""
+    return el.get("hidden") is not None or _UNSEEN.search(el.get("style") or "") is not None
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -58,7 +65,7 @@ def read_html(path: Path) -> list[Table]:
 
     def walk(el) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP or not tag:
+        if tag in _SKIP or not tag or _hidden(el):
             return
         if tag == "table" and not el.xpath(".//table") and len(_rows(el)) <= 1:
             # a table of one row is a line of the page (部门：… | 公开14表 beside a form), never a
@@ -89,7 +96,8 @@ def read_html(path: Path) -> list[Table]:
 
 
 def _rows(table) -> list:
-    return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    """The table's rows a browser shows."""
+    return [tr for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr") if not _hidden(tr)]
 
 
 def _table(table, index: int, before: list[str]) -> Table | None:
@@ -101,7 +109,7 @@ def _table(table, index: int, before: list[str]) -> Table | None:
     widths: dict[int, int] = {}  # row → columns taken in it
     for r, tr in enumerate(rows):
         c = 0
-        for td in tr.xpath("./td|./th"):
+        for td in (td for td in tr.xpath("./td|./th") if not _hidden(td)):
             while (r, c) in taken:
                 c += 1
             rowspan = min(max(_int(td.get("rowspan")), 1), len(rows) - r)
@@ -133,7 +141,7 @@ def _text(td) -> str:
 
     def walk(el, top: bool) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP:
+        if tag in _SKIP or (tag and _hidden(el)):
             pass
         elif tag:
             if not top and tag in _BLOCKS:

@@ -150,6 +150,24 @@ def test_a_word_cell_reads_as_word_prints_it(tmp_path):
     assert differences(form, truth_of("440105221551500060313", "langfang")) == []
 
 
+def test_what_a_web_page_hides_is_not_read(tmp_path):
+    """Elements a browser does not show (display:none, visibility:hidden, the hidden attribute): a
+    span inside a value cell (sites hide such text to spoil copying), a row, a cell. They were read
+    as printed text ("广州市…中心9999" loaded as the 实施单位)."""
+    src = CORPUS / "html" / "440105221551500060313.central.html"
+    page = src.read_text(encoding="utf-8")
+    unit = '<td colspan="3" style="text-align:left">广州市海珠区大数据资源管理中心</td>'
+    assert page.count(unit) == 1
+    page = page.replace(unit, unit.replace("管理中心<", '管理中心<span style="display: none">9999</span><'))
+    first_row = page.index("<tr")
+    page = (page[:first_row] + '<tr style="visibility:hidden"><td>内部备注</td><td>999999.00</td></tr>'
+            + page[first_row:].replace("<tr>", '<tr><td hidden>隐藏</td>', 1))
+    assert "<td hidden>" in page
+    (tmp_path / "hidden.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "hidden.html")
+    assert differences(form, truth_of("440105221551500060313", "central")) == []
+
+
 def test_workbook_read_in_parts_as_a_pdf_is():
     """The bounded workers count a workbook's pages (its tables) and read it in parts: each part keeps
     the forms starting in it, together the forms `extract` reads."""
