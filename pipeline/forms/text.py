@@ -54,12 +54,17 @@ def _rejoined(text: str) -> list[str]:
     return out
 
 
+# digits and marks an input method types full-width ("１２１０．００"): the same number
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
+
+
 def number(text: str | None) -> str | None:
-    """A printed number as its exact string, thousands separators dropped ("1,210,000.00" → "1210000.00")."""
+    """A printed number as its exact string, thousands separators dropped ("1,210,000.00" → "1210000.00"),
+    full-width digits and marks as their ASCII ("１２１０．００" → "1210.00")."""
     value = flat(text)
     if value is None:
         return None
-    value = value.replace(" ", "")
+    value = value.replace(" ", "").translate(_HALF_WIDTH)
     if _THOUSANDS.match(value):
         value = value.replace(",", "")
     return value

@@ -168,6 +168,25 @@ def test_what_a_web_page_hides_is_not_read(tmp_path):
     assert differences(form, truth_of("440105221551500060313", "central")) == []
 
 
+def test_numbers_typed_full_width_are_the_same_numbers(tmp_path):
+    """Amounts, rates and scores an input method typed full-width ("２６．４７", "９１．８８％") are the
+    numbers they print: read as their ASCII, equal to the truth (a full-width point was "not a
+    number" and refused the form). The funds rows' cells here; a target or actual is a text, kept as
+    printed."""
+    book = openpyxl.load_workbook(CORPUS / "xlsx" / "440106191550216302646.central.xlsx")
+    wide = str.maketrans("0123456789.,%", "０１２３４５６７８９．，％")
+    changed = 0
+    for row in book.worksheets[0].iter_rows():  # the funds rows: 年度资金总额, its sources
+        if any(isinstance(c.value, str) and ("资金" in c.value or "拨款" in c.value) for c in row[:2]):
+            for cell in row:
+                if isinstance(cell.value, str) and re.fullmatch(r"[\d.,]+%?", cell.value):
+                    cell.value, changed = cell.value.translate(wide), changed + 1
+    assert changed > 10
+    book.save(tmp_path / "wide.xlsx")
+    [form] = forms_of(tmp_path / "wide.xlsx")
+    assert differences(form, truth_of("440106191550216302646", "central")) == []
+
+
 def test_workbook_read_in_parts_as_a_pdf_is():
     """The bounded workers count a workbook's pages (its tables) and read it in parts: each part keeps
     the forms starting in it, together the forms `extract` reads."""
