@@ -145,8 +145,8 @@ def _interrupted(err: BaseException) -> bool:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="jixiao",
-        description="Performance self-evaluation reports (项目支出绩效自评表) from PDF into a checked "
-        "DuckDB warehouse.",
+        description="Performance self-evaluation reports (项目支出绩效自评表) from PDF, Excel, Word and web "
+        "pages into a checked DuckDB warehouse.",
         epilog="Warehouse (ingest, validate, query, export): --warehouse FILE, else "
         "$JIXIAO_WAREHOUSE, else data/warehouse.duckdb.\n\n"
         "Exit codes:\n"
@@ -164,10 +164,11 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--warehouse", metavar="FILE",
                          help="DuckDB file (default: $JIXIAO_WAREHOUSE or data/warehouse.duckdb)")
 
-    e = sub.add_parser("extract", help="print the forms of PDF reports as JSON (SCHEMA.md shape)",
-                       description="Read PDF reports and print a JSON list of every form found, in "
+    e = sub.add_parser("extract", help="print the forms of reports as JSON (SCHEMA.md shape)",
+                       description="Read reports (PDF, .xlsx, .xls, .docx, .html) and print a JSON list of "
+                       "every form found, in "
                        "the shape of tests/fixtures/corpus/SCHEMA.md plus provenance (source, page).")
-    e.add_argument("files", nargs="+", metavar="FILE", help="PDF report(s) to read")
+    e.add_argument("files", nargs="+", metavar="FILE", help="report(s) to read: PDF, .xlsx, .xls, .docx, .html")
     e.add_argument("--workers", type=int, metavar="N",
                    help="reports read at once, each in its own process (default: one per core)")
     e.add_argument("--verbose", action="store_true",
