@@ -113,7 +113,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     told: dict[tuple[int, int], str] = {}  # a comparison sign alone in its cell, read from its shape
     for (r, c), parts in placed.items():
         if r in asked and c > asked[r]:  # a checkbox question's options: each box ticked or not
-            parts = [checkboxes(p, clean) for p in parts]
+            parts = [checkboxes(p, clean, cols[extent[(r, c)][3]][1]) for p in parts]
         # as recognised: a line the word list changed as it was decoded (`Line.raw`)
         raw[r][c] = "\n".join(reading_order([replace(p, text=p.raw) if p.raw is not None else p for p in parts]))
         dropped = marks(parts)
