@@ -121,3 +121,24 @@ def test_an_empty_crop_holds_no_sign(shape):
     clean = np.full((40, 40), 255, np.uint8)
     assert signs.read(np.full(shape, 255, np.uint8), "") is None
     assert signs.unread(clean, 10, 10 + shape[0], 5, 5 + shape[1]) is None
+
+
+def test_a_sign_the_shape_alone_does_not_tell_is_told_by_the_signs_of_its_column():
+    """Each page's 指标性质 column of the tune cells: the signs `read` tells are its column's; a cell
+    it leaves (read "=" or nothing by the recogniser, or its bars' margin to "_" short) is told by
+    them where its nearest prototype is of their meaning. Never another meaning, never a dash."""
+    pages: dict[tuple[str, str], list] = {}
+    for k in TUNE.files:
+        printed, recognised, form, cell, _ = k.split("|")
+        pages.setdefault((form, cell.split("r")[0]), []).append((printed, recognised, TUNE[k]))
+    told, left = 0, 0
+    for cells in pages.values():
+        column = [(crop, sign) for _, recognised, crop in cells if (sign := signs.read(crop, recognised))]
+        for printed, recognised, crop in cells:
+            if signs.read(crop, recognised) is not None:
+                continue
+            got = signs.like(crop, recognised, column)
+            assert got is None or (printed in signs.TOLD and MEANING[got] == MEANING[printed]), (printed, got)
+            told += got == printed
+            left += printed in signs.TOLD and got is None
+    assert told >= 3, (told, left)  # 3 when written: a "=" read as nothing, a "≥" read "=", a 240-dpi "═"

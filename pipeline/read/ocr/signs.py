@@ -160,14 +160,47 @@ def read(crop: np.ndarray, text: str) -> str | None:
 def unread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
     """A lone sign in a cell region (pixels) where the recogniser read nothing at all, as a Line over
     its ink with the low confidence of a shape read; None when the region holds no lone sign."""
-    inner, pad = _inside(clean[int(y0):int(y1), int(x0):int(x1)])
-    ink = lone_ink(inner)
+    pixels = clean[int(y0):int(y1), int(x0):int(x1)]
+    ink = lone_ink(_inside(pixels)[0])
     sign = tell(ink) if ink is not None else None
     if sign is None:
         return None
-    ys, xs = np.nonzero(ink)
-    return Line(sign, SHAPE_CONFIDENCE, int(x0) + pad + float(xs.min()), int(y0) + pad + float(ys.min()),
-                int(x0) + pad + float(xs.max() + 1), int(y0) + pad + float(ys.max() + 1))
+    a, b, c, d = ink_box(pixels)
+    return Line(sign, SHAPE_CONFIDENCE, int(x0) + a, int(y0) + b, int(x0) + c, int(y0) + d)
+
+
+def ink_box(cell: np.ndarray) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1, pixels of the cell) of the lone ink a cell holds inside its ruling."""
+    inner, pad = _inside(cell)
+    ys, xs = np.nonzero(lone_ink(inner))
+    return pad + float(xs.min()), pad + float(ys.min()), pad + float(xs.max() + 1), pad + float(ys.max() + 1)
+
+
+def like(crop: np.ndarray, text: str, told: list[tuple[np.ndarray, str]]) -> str | None:
+    """The sign a cell of a column holds alone where its shape alone did not tell it (`read`), by the
+    signs told in the same column (`told`: their cells' crops and signs): printed in one font at one
+    size and scanned alike, the same sign is nearer its neighbour than any prototype is. Only a glyph
+    whose nearest prototype is a sign of that meaning, nearer a told one of them than `_NEAR` and
+    `_MARGIN` times nearer than any told sign of another meaning; None otherwise."""
+    if len(text.strip()) > _LONE or not told:
+        return None
+    ink = lone_ink(_inside(crop)[0])
+    if ink is None:
+        return None
+    feats, labels, _ = _prototypes()
+    shape = features(ink)
+    d = distances(shape, feats)
+    nearest = str(labels[int(np.argmin(d))])
+    if nearest not in TOLD or d.min() > _AGREED or (nearest in BARS and strokes(ink) != 2):
+        return None
+    inks = [lone_ink(_inside(c)[0]) for c, _ in told]
+    near = distances(shape, np.stack([features(i) for i in inks if i is not None]))
+    signs = [s for i, (_, s) in zip(inks, told) if i is not None]
+    k = int(np.argmin(near))
+    other = [e for e, s in zip(near, signs) if MEANING[s] != MEANING[signs[k]]]
+    if MEANING[signs[k]] != MEANING[nearest] or near[k] > _NEAR or (other and min(other) < _MARGIN * near[k]):
+        return None
+    return signs[k]
 
 
 def family(told: list[str]) -> list[str]:
