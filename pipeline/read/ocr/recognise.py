@@ -335,8 +335,9 @@ def _box(blot: np.ndarray, em: float) -> bool:
     return min(side.mean() for side in sides) >= _BOX_RING
 
 
-_SEMICOLON = 1.45  # ink below the gap between the two marks over the ink above it: a colon's dots
-# weigh alike (0.58–1.30 on the corpus scans), a semicolon's comma about twice its dot (1.57–2.27)
+_SEMICOLON = 1.34  # ink below the gap between the two marks over the ink above it: a colon's dots
+# weigh alike (0.58–1.30 on the corpus scans), a semicolon's comma about twice its dot (1.57–2.27 there;
+# on the made scans of the variants, 150 dpi, a comma blurred short: 1.38–1.45, 1.47–2.45 the others)
 
 
 def colons(line: Line, grey: np.ndarray) -> Line:
