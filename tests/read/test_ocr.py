@@ -579,7 +579,7 @@ def test_a_space_before_a_bracket_is_measured_on_the_paper(bracket_at, spaced):
     assert recognise.spaced(line, grey).text == ("局局 （本" if spaced else "局局（本")
 
 
-@pytest.mark.parametrize("tail,want", [(0, "：" ), (3, "；")])
+@pytest.mark.parametrize("tail,want", [(0, "："), (3, "；"), (2, "；")])  # 2: a comma blurred short (1.44)
 @pytest.mark.parametrize("read_as", ["：", "；"])
 def test_colon_and_semicolon_are_told_apart_by_their_shape(tail, want, read_as):
     """The recogniser confuses "；" and "：" in long paragraphs; the glyph decides: a colon's two dots

@@ -351,16 +351,17 @@ def test_text_drawn_as_outlines_is_read_by_ocr_field_for_field():
 def test_checkboxes_read_from_an_image_are_ticked_by_the_ink_inside_them():
     """湖北's checkbox rows drawn as outlines: the recogniser reads every box "口" (it has no ☑ nor □);
     a box with a stroke across its middle is ticked, an empty one is not. The third row's ticked box
-    is lost by the recogniser itself ("、常年性项目、延续性项目口…": no box after 常年性项目), so that
-    question keeps no answer and the form stays unverified, never given a wrong answer."""
+    is lost by the recogniser itself ("、常年性项目、延续性项目口…": no box after 常年性项目): it is found
+    in the ink where it stands, after its option, and ticked."""
     pdf = PAGES / "440303230300200079180.hubei.outlines.pdf"
     (form,) = extracted(str(pdf))
     assert _truth(pdf, "hubei")["checkboxes"] == {
         "项目类别": "省直专项", "项目属性": "持续性项目", "项目类型": "常年性项目"}
-    assert form["checkboxes"] == {"项目类别": "省直专项", "项目属性": "持续性项目", "项目类型": None}
+    assert form["checkboxes"] == {"项目类别": "省直专项", "项目属性": "持续性项目", "项目类型": "常年性项目"}
     told = [c for c in form["source"]["ocr"]["cells"] if c["correction"] and "inside each box" in c["correction"]]
     assert [c["text"] for c in told] == ["部门预算项目□、省直专项☑、省对下转移支付项目□", "持续性项目☑、新增性项目□",
-                                         "常年性项目、延续性项目□、一次性项目□"]
+                                         "常年性项目☑、延续性项目□、一次性项目□"]
+    assert "not read found in the ink" in told[2]["correction"]
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ import numpy as np
 from ..grids import Grid, _regions
 from . import edge_marks, signs
 from .corrections import correct, snap_row
-from .recognise import FULL_STOP, Line, checkboxes, full_stop, reread, second_crop, split_read
+from .recognise import FULL_STOP, SHAPE_CONFIDENCE, Line, checkboxes, full_stop, reread, second_crop, split_read
 from .ruling import CellBorders, Edges
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
@@ -113,7 +113,7 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
     told: dict[tuple[int, int], str] = {}  # a comparison sign alone in its cell, read from its shape
     for (r, c), parts in placed.items():
         if r in asked and c > asked[r]:  # a checkbox question's options: each box ticked or not
-            parts = [checkboxes(p, clean) for p in parts]
+            parts = [checkboxes(p, clean, cols[extent[(r, c)][3]][1]) for p in parts]
         # as recognised: a line the word list changed as it was decoded (`Line.raw`)
         raw[r][c] = "\n".join(reading_order([replace(p, text=p.raw) if p.raw is not None else p for p in parts]))
         dropped = marks(parts)
@@ -144,6 +144,27 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         spans[r][c] = ((x0 + em) * to_pt, max(x0 + em, x1 - em) * to_pt)
         (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
         boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
+    def region(r: int, c: int) -> tuple[int, int, np.ndarray]:  # a cell's top, left and pixels
+        r0, c0, r1, c1 = extent[(r, c)]
+        top, left = int(rows[r0][0]), int(cols[c0][0])
+        return top, left, clean[top:int(rows[r1][1]), left:int(cols[c1][1])]
+
+    for c in {c for _, c in told}:  # a sign the shape alone did not tell, told by its column's others
+        column = [(region(*k)[2], told[k]) for k in told if k[1] == c]
+        for (r, c0), (_, _, _, c1) in extent.items():
+            if c0 != c or c1 != c or (r, c) in told:
+                continue
+            top, left, pixels = region(r, c)
+            if (sign := signs.like(pixels, data[r][c], column)) is None:
+                continue
+            told[(r, c)] = sign
+            if spans[r][c] is None:  # nothing was read there: the sign's box is its ink's
+                x0, y0, x1, y1 = signs.ink_box(pixels)
+                x0, y0, x1, y1 = left + x0, top + y0, left + x1, top + y1
+                conf[r][c] = SHAPE_CONFIDENCE
+                spans[r][c] = (x0 * to_pt, x1 * to_pt)
+                (bx0, by1), (bx1, by0) = px(x0, y0), px(x1, y1)
+                boxes[r][c] = (round(bx0, 1), round(by0, 1), round(bx1, 1), round(by1, 1))
     for c in {c for _, c in told}:  # a column's signs are printed from one set (≥ ≤ = or ≧ ≦ ═)
         keys = sorted(k for k in told if k[1] == c)
         for (r, _), sign in zip(keys, signs.family([told[k] for k in keys])):

@@ -213,16 +213,16 @@ def read_lines(grey: np.ndarray) -> list[Line]:
 
 
 def measured(line: Line, grey: np.ndarray) -> Line:
-    """A recognised line with what the recogniser cannot see measured on the page: the space before
-    a "（" (`spaced`), "：" from "；" (`colons`), a straight quote (`quotes`); the text as decoded
-    (`Line.raw`) measured alike."""
-    out = quotes(colons(spaced(line, grey), grey), grey)
+    """A recognised line with what the recogniser cannot see measured on the page: a full-width "（"
+    read "(" (`brackets`), the space before a "（" (`spaced`), "：" from "；" (`colons`), a straight
+    quote (`quotes`); the text as decoded (`Line.raw`) measured alike."""
+    out = quotes(colons(spaced(brackets(line, grey), grey), grey), grey)
     if line.raw is None:
         return out
     return dataclasses.replace(out, raw=measured(dataclasses.replace(line, text=line.raw, raw=None), grey).text)
 
 
-GLYPH_RULES = ("spaced", "colons", "quotes", "full_stop", "boxes")
+GLYPH_RULES = ("brackets", "spaced", "colons", "quotes", "full_stop", "boxes")
 
 
 def glyph_rule(name: str) -> bool:
@@ -255,47 +255,102 @@ TICKED, UNTICKED = "☑", "□"
 _OPTION_ENDS = ("", "、", ",", "，", ";", "；", " ")  # what stands beside a box: a separator or the line's end
 _TICK_INK = 0.08  # of the middle half of a box: a tick's stroke crosses it (0.25-0.28 measured), an
 # empty box has none (0.00)
+# a box the recogniser did not read at all (a "☑" dropped inside a line, or left out of its box at the
+# end), looked for where it stands, after its option: an outline as wide as tall (0.88–1.12 of the 12
+# boxes of the hubei tune scans and outlines, 150 and 200 dpi; 目, the last character of "…项目", 0.71–0.78),
+# smaller than an em, each side of it inked along 0.9 of its length or more (0.90–1.00)
+_BOX_SQUARE = (0.85, 1.18)
+_BOX_RING = 0.9
 
 
-def checkboxes(line: Line, grey: np.ndarray) -> Line:
-    """The line with each checkbox (read "口") told ticked or not by the ink inside it: a ticked box
-    (☑ ☒ ■ …) has a stroke across its middle, an empty one nothing. Only a "口" standing where a
-    checkbox stands (after an option, before "、" or the end, or before one) is looked at; asked only
-    of a checkbox question's options (`cells.grid`). Where one box's outline is not found the line
-    is left as read, every "口" kept: the question then has no answer (its form unverified), where
-    telling the others would make "部门预算项目口、省直专项☑" one option, a wrong answer."""
-    if not glyph_rule("boxes") or BOX not in line.text:
+def checkboxes(line: Line, grey: np.ndarray, right: float | None = None) -> Line:
+    """The line of a checkbox question's options with each checkbox told ticked or not by the ink
+    inside it: a ticked box (☑ ☒ ■ …) has a stroke across its middle, an empty one nothing. A "口"
+    read where a checkbox stands (after an option, before "、" or the end, or before one) is looked at,
+    and, where options are followed by their boxes ("部门预算项目口、省直专项口"), an option the text
+    ends with no box after it has its box looked for in the ink after it (to `right`, the cell's
+    border, pixels): the recogniser drops a "☑" at times, inside the line or left out of its box at
+    its end. Asked only of a checkbox question's options (`cells.grid`). Where one box's outline is
+    not found the line is left as read, every "口" kept: the question then has no answer (its form
+    unverified), where telling the others would make "部门预算项目口、省直专项☑" one option, a wrong answer."""
+    if not glyph_rule("boxes") or not line.text:
         return line
     import cv2
 
     adv, em, rows, paper = _measure(line, grey)
-    chars, told = list(line.text), []
+    a = max(0, int(line.x0 - em))
+    b = min(rows.shape[1], int(line.x1 + 2 * em), int(right) if right is not None else rows.shape[1])
+    ink = ink_mask(rows[:, a:b], paper).astype(np.uint8)
+    count, blots, stats, _ = cv2.connectedComponentsWithStats(ink)
+    centre = [a + x + w / 2 for x, _, w, _, _ in stats]
+    sized = [k for k in range(1, count) if stats[k][2] >= 0.5 * em and stats[k][3] >= 0.5 * em]
+    chars = list(line.text)
     edged = ["", *chars, ""]  # each character's neighbours, the line's ends as separators
-    for i, ch in enumerate(chars):
-        if ch != BOX or not (edged[i] in _OPTION_ENDS or edged[i + 2] in _OPTION_ENDS):
-            continue
-        cx = line.x0 + em * (sum(adv[:i]) + 0.5)
-        a = max(0, int(cx - 0.7 * em))
-        ink = (rows[:, a:int(cx + 0.7 * em) + 1] < paper - 60).astype(np.uint8)
-        count, _, stats, _ = cv2.connectedComponentsWithStats(ink)
-        off = [abs(a + x + w / 2 - cx) for x, _, w, _, _ in stats]  # from where the 口 was read
-        outlines = [k for k in range(1, count) if stats[k][2] >= 0.5 * em and stats[k][3] >= 0.5 * em
-                    and 0.6 <= stats[k][2] / stats[k][3] <= 1.6 and off[k] <= 0.35 * em]
-        if not outlines:  # one box not told: none is, or a wrong option would be the one ticked
-            return line
-        x, y, w, h, _ = stats[min(outlines, key=off.__getitem__)]
-        middle = ink[y + h // 4:y + h - h // 4, x + w // 4:x + w - w // 4]
-        chars[i] = TICKED if middle.size and middle.mean() >= _TICK_INK else UNTICKED
-        told.append(chars[i])
-    if not told:
+    said = [i for i, ch in enumerate(chars) if ch == BOX and (edged[i] in _OPTION_ENDS or edged[i + 2] in _OPTION_ENDS)]
+    unread = _unboxed(chars)  # an option ending before index i with no box read after it
+    # where each glyph stands: the text read, with a box (an em) after each option that has none; the
+    # last such box inside the line's box (read but dropped) or outside it (left out by the detector)
+    for inside in ((True, False) if unread and unread[-1] == len(chars) else (True,)):
+        pitch = (line.x1 - line.x0) / (sum(adv) + len(unread) - (not inside))
+        starts = np.cumsum([0.0, *adv]) + [sum(j <= i for j in unread) for i in range(len(chars) + 1)]
+        found: dict[int, int] = {}  # each box's place in the text (its index; an unread one, before
+        # the character at that index): the outline told there
+        for i in said:
+            cx = line.x0 + pitch * (starts[i] + 0.5)
+            near = [k for k in sized if 0.6 <= stats[k][2] / stats[k][3] <= 1.6 and abs(centre[k] - cx) <= 0.35 * pitch]
+            if near:
+                found[i] = min(near, key=lambda k: abs(centre[k] - cx))
+        for i in unread:
+            cx = line.x0 + pitch * (starts[i] - 0.5)
+            near = [k for k in sized if k not in found.values() and abs(centre[k] - cx) <= 0.5 * pitch
+                    and _box(blots[stats[k][1]:stats[k][1] + stats[k][3], stats[k][0]:stats[k][0] + stats[k][2]] == k, em)]
+            if near:
+                found[-1 - i] = min(near, key=lambda k: abs(centre[k] - cx))
+        if len(found) == len(said) + len(unread):
+            break
+    else:  # one box not told: none is, or a wrong option would be the one ticked
         return line
-    note = f"{BOX}→{'/'.join(told)} by the ink inside each box"
-    return dataclasses.replace(line, text="".join(chars), fix=", ".join(filter(None, [line.fix, note])),
+    if not found:
+        return line
+    marks = {}
+    for i, k in found.items():
+        x, y, w, h, _ = stats[k]
+        middle = ink[y + h // 4:y + h - h // 4, x + w // 4:x + w - w // 4]
+        marks[i] = TICKED if middle.size and middle.mean() >= _TICK_INK else UNTICKED
+    text = "".join(marks.get(-1 - i, "") + marks.get(i, ch) for i, ch in enumerate([*chars, ""]))
+    order = sorted(marks, key=lambda i: i if i >= 0 else -1.5 - i)  # in the text's order
+    note = f"{BOX}→{'/'.join(marks[i] for i in order)} by the ink inside each box"
+    if unread:
+        note += f", {len(unread)} box(es) not read found in the ink after their option"
+    return dataclasses.replace(line, text=text, fix=", ".join(filter(None, [line.fix, note])),
                                raw=line.raw if line.raw is not None else line.text)
 
 
-_SEMICOLON = 1.45  # ink below the gap between the two marks over the ink above it: a colon's dots
-# weigh alike (0.58–1.30 on the corpus scans), a semicolon's comma about twice its dot (1.57–2.27)
+def _unboxed(chars: list[str]) -> list[int]:
+    """Where options followed by their boxes ("部门预算项目口、省直专项口") have one with none: the
+    index after each such option's last character. None where the options are printed after their
+    boxes ("口甲 口乙"), or hold no box at all as read (nothing says which way they are printed)."""
+    lead = "".join(chars).lstrip("".join(_OPTION_ENDS))
+    if not lead or lead[0] == BOX or BOX not in lead:
+        return []
+    return [i for i in range(1, len(chars) + 1) if chars[i - 1] not in (BOX, *_OPTION_ENDS)
+            and (i == len(chars) or chars[i] in _OPTION_ENDS[1:])]
+
+
+def _box(blot: np.ndarray, em: float) -> bool:
+    """Whether a blot (its pixels, in its bounding box) is a checkbox's outline: as wide as tall,
+    under an em, each side inked along most of its length."""
+    h, w = blot.shape
+    if not (_BOX_SQUARE[0] <= w / h <= _BOX_SQUARE[1] and max(w, h) <= em):
+        return False
+    bh, bw = max(1, h // 4), max(1, w // 4)
+    sides = (blot[:bh].any(axis=0), blot[-bh:].any(axis=0), blot[:, :bw].any(axis=1), blot[:, -bw:].any(axis=1))
+    return min(side.mean() for side in sides) >= _BOX_RING
+
+
+_SEMICOLON = 1.34  # ink below the gap between the two marks over the ink above it: a colon's dots
+# weigh alike (0.58–1.30 on the corpus scans), a semicolon's comma about twice its dot (1.57–2.27 there;
+# on the made scans of the variants, 150 dpi, a comma blurred short: 1.38–1.45, 1.47–2.45 the others)
 
 
 def colons(line: Line, grey: np.ndarray) -> Line:
@@ -409,6 +464,38 @@ def spaced(line: Line, grey: np.ndarray) -> Line:
     if widest <= _BRACKET_GAP * em:
         return line
     return dataclasses.replace(line, text=f"{line.text[:i]} {line.text[i:]}")
+
+
+_HALF_BRACKET = 0.4  # ems of paper before a "(" read after an ideograph: a full-width "（" leaves the
+# blank left half of its em, 0.59–0.96 (21 read "(" on the outlines of the variants' tune set, 150 dpi;
+# 0.63–1.02 for the 30 read "（"), a half-width "(" printed so ("产出指标(50分)") 0.07–0.15 (9)
+
+
+def brackets(line: Line, grey: np.ndarray) -> Line:
+    """The line with each full-width "（" that the recogniser read half-width, "(", given back, with the
+    ")" that closes it: PP-OCRv4 reads both alike at 150 dpi, but after an ideograph a full-width
+    bracket leaves the left half of its em blank, and a half-width one does not. A space the recogniser
+    put between them goes (`spaced` then measures whether one is printed)."""
+    if not glyph_rule("brackets") or "(" not in line.text:
+        return line
+    adv, em, rows, paper = _measure(line, grey)
+    chars = list(line.text)
+    for i, ch in enumerate(line.text):
+        before = line.text[:i].rstrip(" ")
+        if ch != "(" or not before or not "\u4e00" <= before[-1] <= "\u9fff" or len(line.text[:i]) - len(before) > 1:
+            continue
+        at = line.x0 + em * sum(adv[:i])
+        xa, xb = max(0, int(at - em)), min(rows.shape[1], int(at + 1.5 * em))
+        ink = np.flatnonzero(ink_mask(rows[:, xa:xb], paper).any(axis=0))
+        if len(ink) < 2 or (np.diff(ink).max() - 1) / em < _HALF_BRACKET:
+            continue
+        chars[i] = "（"
+        if i > len(before):
+            chars[i - 1] = ""
+        shut = next((k for k in range(i + 1, len(chars)) if chars[k] in "()（）"), None)
+        if shut is not None and chars[shut] == ")":
+            chars[shut] = "）"
+    return dataclasses.replace(line, text="".join(chars))
 
 
 def _advances(text: str) -> list[float]:
