@@ -48,7 +48,7 @@ def test_the_tune_scans_signs_are_told_and_never_as_another_meaning():
     told = [(key[0], signs.read(crop, key[1])) for key, crop in cells if key[0] in signs.TOLD]
     assert len(told) == 112
     assert all(MEANING[got] == MEANING[printed] for printed, got in told if got is not None), told
-    assert sum(got == printed for printed, got in told) >= 95, told  # 99 when written (76 before)
+    assert sum(got == printed for printed, got in told) >= 93, told  # 96 with the strict signs' shapes kept (76 before)
     others = [(key, signs.read(crop, key[1])) for key, crop in cells if key[0] not in signs.TOLD]
     assert len(others) == 73 and [o for o in others if o[1] is not None] == []  # "—" and "定性"
 
@@ -56,10 +56,12 @@ def test_the_tune_scans_signs_are_told_and_never_as_another_meaning():
 @pytest.mark.parametrize("printed,recognised", [("≥", "》"), ("≥", ">"), ("≤", "<")])
 def test_a_sign_the_recogniser_read_as_a_chevron_pointing_its_way_is_told(printed, recognised):
     """Near "≥" but not clearly enough to be told alone (a 150-dpi sign is ~11 px: ">" and the digits
-    are near too): where the recogniser read a chevron pointing the same way, both agree on the meaning."""
+    are near too): where the recogniser read a chevron pointing the same way, both agree on the meaning.
+    Never where the glyph is nearer the strict sign's shape: units print "＞" too (left as read, flagged)."""
     crops = [TUNE[k] for k in TUNE.files if k.split("|")[:2] == [printed, recognised]
              and signs.read(TUNE[k], "") is None]
-    assert crops and all(signs.read(c, recognised) == printed for c in crops)
+    got = [signs.read(c, recognised) for c in crops]
+    assert got.count(printed) >= 1 and set(got) <= {printed, None}
     assert all(signs.read(c, "=") is None for c in crops)  # the recogniser's "=" says no direction
 
 

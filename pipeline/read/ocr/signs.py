@@ -25,10 +25,6 @@ from .recognise import SHAPE_CONFIDENCE, Line, ink_mask
 SIDE = 16  # the glyph's ink, stretched to SIDE × SIDE
 SIGNS = ("≥", "≤", "≧", "≦", "=", "═", ">", "<")  # the prototypes' signs; every other one is "no sign"
 TOLD = tuple(s for signs in SIGN_SETS for s in signs)  # what forms print alone (no strict sign: ocr_trust)
-# the prototypes of the strict signs are left out: no form prints one (none of the corpus truth's 1,223
-# signs), so a glyph between "≥" and ">" is the "≥" printed, and ">" is no other meaning to keep apart
-# from it (as `blanks` decides for a ">" read before a number)
-_STRICT = (">", "<")
 # what the recogniser reads a lone chevron sign as, by its meaning: "≥" read ">", "》", "〉"
 _CHEVRONS = {"≥": (">", "＞", "》", "〉", "≥", "≧"), "≤": ("<", "＜", "《", "〈", "≤", "≦")}
 BARS = ("=", "═")  # two level strokes apart, and nothing else
@@ -67,9 +63,9 @@ def strokes(ink: np.ndarray) -> int:
 def _prototypes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The prototypes' features, their characters, and which are signs a form prints alone."""
     data = np.load(PROTOTYPES)
-    kept = ~np.isin(data["labels"], _STRICT)
-    labels = data["labels"][kept]
-    return data["features"][kept].astype(np.float32), labels, np.isin(labels, TOLD)
+    labels = data["labels"]  # the strict signs' among them: units print "＞" and "＜" (issue 21), so a glyph
+    # nearer ">" than "≥" is never told "≥" (left as read: `ocr_trust` flags a strict sign)
+    return data["features"].astype(np.float32), labels, np.isin(labels, TOLD)
 
 
 def distances(shape: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
