@@ -168,6 +168,21 @@ def test_what_a_web_page_hides_is_not_read(tmp_path):
     assert differences(form, truth_of("440105221551500060313", "central")) == []
 
 
+def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
+    """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
+    columns (left out of the layout, the row's values moved a column left, into the wrong fields);
+    display:none leaves the cell out and the row closes up, as a browser shows it."""
+    from pipeline.read.html import read_html
+
+    page = ('<table><tr><td>a</td><td>b</td><td>c</td></tr>'
+            '<tr><td style="visibility:hidden">x</td><td>2</td><td>3</td></tr>'
+            '<tr><td>1</td><td style="display:none">q</td><td>2</td><td>3</td></tr></table>')
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    assert table.cells == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (1, 2): "3",
+                           (2, 0): "1", (2, 1): "2", (2, 2): "3"}
+
+
 def test_numbers_typed_full_width_are_the_same_numbers(tmp_path):
     """Amounts, rates and scores an input method typed full-width ("２６．４７", "９１．８８％") are the
     numbers they print: read as their ASCII, equal to the truth (a full-width point was "not a
