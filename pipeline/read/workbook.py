@@ -155,12 +155,15 @@ def _printed(sheet: Sheet) -> Sheet:
         shown = [to[k] for k in range(a, b + 1) if to[k] is not None]
         return (shown[0], shown[-1]) if shown else None
 
+    texts = {k: t for (r, c), t in sheet.texts.items() if (k := at(r, c))}
     merged = []
     for r0, c0, r1, c1 in sheet.merged:
         down, across = span(r0, r1, rows), span(c0, c1, cols)
         if down and across:
             merged.append((down[0], across[0], down[1], across[1]))
-    return Sheet(sheet.name, {k: t for (r, c), t in sheet.texts.items() if (k := at(r, c))},
+            if (r0, c0) in sheet.texts and at(r0, c0) is None:  # its first row or column hidden: the
+                texts[down[0], across[0]] = sheet.texts[r0, c0]  # text shows in what shows of it
+    return Sheet(sheet.name, texts,
                  {k for r, c in sheet.bordered if (k := at(r, c))}, merged,
                  row_at=[k for k in range(last + 1) if rows[k] is not None],
                  col_at=[k for k in range(right + 1) if cols[k] is not None])

@@ -119,6 +119,21 @@ def test_a_hidden_sheet_and_a_hidden_column_are_not_read(tmp_path):
     assert differences(form, truth_of("440106191550216302646", "central")) == []
 
 
+def test_a_merged_cell_whose_first_column_or_row_is_hidden_keeps_its_text():
+    """A merged range shows its text in what shows of it: its first column or row hidden, the text
+    (kept in that first cell) was dropped with it and the field read empty."""
+    from pipeline.read.workbook import Sheet, sheet_tables
+
+    bordered = {(r, c) for r in range(3) for c in range(5)}
+    texts = {(0, 0): "单位", (0, 1): "广州中心", (0, 4): "z", (1, 0): "预算", (1, 1): "10", (1, 2): "11",
+             (1, 3): "12", (1, 4): "13", (2, 0): "x", (2, 3): "y"}
+    [table] = sheet_tables(Sheet("S", texts, bordered, [(0, 1, 0, 3)], hidden_cols={1}))
+    assert table.merged == ((0, 1, 0, 2),) and table.cells[0, 1] == "广州中心"
+    assert table.sheet_cols == (1, 3, 4, 5)
+    [table] = sheet_tables(Sheet("S", texts, bordered, [(0, 1, 1, 1)], hidden_rows={0}))
+    assert (0, 1, 0, 1) in table.merged and table.cells[0, 1] == "广州中心"
+
+
 def test_a_word_cell_reads_as_word_prints_it(tmp_path):
     """A cell with tracked changes and hidden text: the inserted text is the cell's (python-docx's
     `.text` left out the runs inside w:ins, and the form loaded the hidden run as its 实施单位), the
