@@ -165,6 +165,25 @@ def test_a_word_cell_reads_as_word_prints_it(tmp_path):
     assert differences(form, truth_of("440105221551500060313", "langfang")) == []
 
 
+def test_a_text_box_in_a_word_paragraph_is_not_its_text():
+    """A text box anchored in a paragraph floats elsewhere on the page; Word keeps it twice (the
+    drawing and a VML copy for older readers): read as the paragraph's text it came in twice, "单位框框"
+    (python-docx's `.text` left it out, as now)."""
+    from lxml import etree
+
+    from pipeline.read.docx import _shown
+
+    w, mc = "http://schemas.openxmlformats.org/wordprocessingml/2006/main", \
+        "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = "<w:txbxContent><w:p><w:r><w:t>框</w:t></w:r></w:p></w:txbxContent>"
+    paragraph = etree.fromstring(
+        f'<w:p xmlns:w="{w}" xmlns:mc="{mc}"><w:r><w:t>单位</w:t></w:r><w:r><mc:AlternateContent>'
+        f'<mc:Choice Requires="wps"><w:drawing>{box}</w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict>{box}</w:pict></mc:Fallback></mc:AlternateContent></w:r>'
+        f'<w:hyperlink><w:ins><w:r><w:t>中心</w:t></w:r></w:ins></w:hyperlink></w:p>')
+    assert _shown(paragraph) == "单位中心"
+
+
 def test_what_a_web_page_hides_is_not_read(tmp_path):
     """Elements a browser does not show (display:none, visibility:hidden, the hidden attribute): a
     span inside a value cell (sites hide such text to spoil copying), a row, a cell. They were read
