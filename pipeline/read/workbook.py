@@ -37,6 +37,9 @@ class Sheet:
     col_at: list[int] = field(default_factory=list)
 
 
+_COLUMNS = 16384  # a sheet's columns (XFD): a <col max> beyond is no column (a damaged or crafted file)
+
+
 def read_xlsx(path: Path) -> list[Table]:
     """Read-only openpyxl (a tenth of the time: the full reader styles every merged cell) for the cells,
     their borders and formats; the merged ranges from each sheet's XML, which that mode leaves out."""
@@ -77,7 +80,8 @@ def read_xlsx(path: Path) -> list[Table]:
                             sheet.merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
                         elif element.get("hidden") in ("1", "true"):
                             if element.tag == col:
-                                sheet.hidden_cols.update(range(int(element.get("min")) - 1, int(element.get("max"))))
+                                sheet.hidden_cols.update(range(int(element.get("min")) - 1,
+                                                                min(int(element.get("max")), _COLUMNS)))
                             elif element.get("r"):
                                 sheet.hidden_rows.add(int(element.get("r")) - 1)
                         element.clear()
