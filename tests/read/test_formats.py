@@ -184,6 +184,19 @@ def test_a_text_box_in_a_word_paragraph_is_not_its_text():
     assert _shown(paragraph) == "单位中心"
 
 
+def test_a_non_breaking_hyphen_in_word_is_a_hyphen():
+    """Word's non-breaking hyphen (w:noBreakHyphen, Ctrl+Shift+-) prints "-": dropped, "‑5.00" read as
+    5.00 and "2023‑2025" as 20232025 (python-docx's `.text` kept it, as now)."""
+    from lxml import etree
+
+    from pipeline.read.docx import _shown
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    paragraph = etree.fromstring(f'<w:p xmlns:w="{w}"><w:r><w:noBreakHyphen/><w:t>5.00</w:t><w:ptab/>'
+                                 f'<w:t>2023</w:t><w:noBreakHyphen/><w:t>2025</w:t></w:r></w:p>')
+    assert _shown(paragraph) == "-5.00\t2023-2025"
+
+
 def test_what_a_web_page_hides_is_not_read(tmp_path):
     """Elements a browser does not show (display:none, visibility:hidden, the hidden attribute): a
     span inside a value cell (sites hide such text to spoil copying), a row, a cell. They were read
