@@ -103,8 +103,9 @@ def read_html(path: Path) -> list[Table]:
 
 
 def _rows(table) -> list:
-    """The table's rows a browser shows."""
-    return [tr for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr") if not _hidden(tr)]
+    """The table's rows a browser lays out (a row hidden by visibility:hidden among them: it keeps its
+    place, and a cell spanning rows across it spans it)."""
+    return [tr for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr") if not _gone(tr)]
 
 
 def _table(table, index: int, before: list[str]) -> Table | None:
@@ -127,7 +128,7 @@ def _table(table, index: int, before: list[str]) -> Table | None:
                     taken.add((i, j))
             if rowspan > 1 or colspan > 1:
                 merged.append((r, c, r + rowspan - 1, c + colspan - 1))
-            text = _text(td)
+            text = "" if _hidden(tr) else _text(td)  # a row hidden by visibility keeps its place, empty
             if text:
                 cells[r, c] = text
             c += colspan

@@ -230,6 +230,22 @@ def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
                            (2, 0): "1", (2, 1): "2", (2, 2): "3"}
 
 
+def test_a_row_hidden_by_visibility_keeps_its_place_under_a_spanning_cell(tmp_path):
+    """A row hidden by visibility:hidden keeps its place: a 一级指标 spanning three rows across it
+    spans it, and the row after the span starts in the first column (left out, the span reached into
+    that row and pushed its cells a column right)."""
+    from pipeline.read.html import read_html
+
+    page = ('<table><tr><td rowspan="3">一级</td><td>a</td><td>1</td></tr>'
+            '<tr style="visibility:hidden"><td>b</td><td>2</td></tr>'
+            '<tr><td>c</td><td>3</td></tr><tr><td>d</td><td>e</td><td>4</td></tr></table>')
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    assert table.merged == ((0, 0, 2, 0),)
+    assert table.cells == {(0, 0): "一级", (0, 1): "a", (0, 2): "1", (2, 1): "c", (2, 2): "3",
+                           (3, 0): "d", (3, 1): "e", (3, 2): "4"}
+
+
 def test_numbers_typed_full_width_are_the_same_numbers(tmp_path):
     """Amounts, rates and scores an input method typed full-width ("２６．４７", "９１．８８％") are the
     numbers they print: read as their ASCII, equal to the truth (a full-width point was "not a
