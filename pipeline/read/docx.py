@@ -14,6 +14,10 @@ from .tables import Table, clean
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _GONE = (_W + "del", _W + "moveFrom")  # tracked changes: text deleted, or moved away from here
 _FALSE = ("0", "false", "off")
+_MARKS = {_W + "tab": "\t", _W + "ptab": "\t", _W + "noBreakHyphen": "-"}  # else a break: a new line
+# a text box anchored in the paragraph (a drawing's, and its VML copy for older readers): floats
+# elsewhere on the page, not the paragraph's text (python-docx's `.text` left it out too)
+_ELSEWHERE = (_W + "txbxContent",)
 
 
 def _shown(element) -> str:
@@ -25,17 +29,25 @@ def _shown(element) -> str:
     paragraphs = [element] if element.tag == _W + "p" else element.xpath("./w:p | ./w:sdt/w:sdtContent/w:p")
     for p in paragraphs:
         parts = []
-        for node in p.iter(_W + "t", _W + "tab", _W + "br", _W + "cr"):
+        for node in p.iter(_W + "t", _W + "tab", _W + "ptab", _W + "br", _W + "cr", _W + "noBreakHyphen"):
             run = node.getparent()
             props = run.find(_W + "rPr")
             vanish = props.find(_W + "vanish") if props is not None else None
             if vanish is not None and vanish.get(_W + "val", "true") not in _FALSE:
                 continue
-            if any(a.tag in _GONE for a in node.iterancestors()):
+            if any(a.tag in _GONE or a.tag in _ELSEWHERE for a in _within(node, p)):
                 continue
-            parts.append(node.text or "" if node.tag == _W + "t" else "\t" if node.tag == _W + "tab" else "\n")
+            parts.append(node.text or "" if node.tag == _W + "t" else _MARKS.get(node.tag, "\n"))
         lines.append("".join(parts))
     return "\n".join(lines)
+
+
+def _within(node, top):
+    """`node`'s ancestors up to `top` (not beyond: a paragraph's own wrapping is not its runs')."""
+    for a in node.iterancestors():
+        if a is top:
+            return
+        yield a
 
 
 def read_docx(path: Path) -> list[Table]:

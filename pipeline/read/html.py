@@ -23,13 +23,20 @@ _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td
            "section", "article", "header", "footer", "pre", "blockquote", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
 _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whitespace is collapsed
-_UNSEEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_NONE = re.compile(r"display\s*:\s*none", re.I)
+_INVISIBLE = re.compile(r"visibility\s*:\s*hidden", re.I)
+
+
+def _gone(el) -> bool:
+    """An element a browser leaves out of the page: the `hidden` attribute or display:none in its own
+    style (a site's stylesheet is not followed); the cells after a cell left out close up."""
+    return el.get("hidden") is not None or _NONE.search(el.get("style") or "") is not None
 
 
 def _hidden(el) -> bool:
-    """An element a browser does not show: the `hidden` attribute, or display:none / visibility:hidden
-    in its own style (a site's stylesheet is not followed)."""
-    return el.get("hidden") is not None or _UNSEEN.search(el.get("style") or "") is not None
+    """An element a browser does not show: left out (`_gone`), or visibility:hidden (its place kept,
+    empty: a cell so hidden still takes its column)."""
+    return _gone(el) or _INVISIBLE.search(el.get("style") or "") is not None
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -96,8 +103,9 @@ def read_html(path: Path) -> list[Table]:
 
 
 def _rows(table) -> list:
-    """The table's rows a browser shows."""
-    return [tr for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr") if not _hidden(tr)]
+    """The table's rows a browser lays out (a row hidden by visibility:hidden among them: it keeps its
+    place, and a cell spanning rows across it spans it)."""
+    return [tr for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr") if not _gone(tr)]
 
 
 def _table(table, index: int, before: list[str]) -> Table | None:
@@ -109,7 +117,7 @@ def _table(table, index: int, before: list[str]) -> Table | None:
     widths: dict[int, int] = {}  # row → columns taken in it
     for r, tr in enumerate(rows):
         c = 0
-        for td in (td for td in tr.xpath("./td|./th") if not _hidden(td)):
+        for td in (td for td in tr.xpath("./td|./th") if not _gone(td)):
             while (r, c) in taken:
                 c += 1
             rowspan = min(max(_int(td.get("rowspan")), 1), len(rows) - r)
@@ -120,7 +128,7 @@ def _table(table, index: int, before: list[str]) -> Table | None:
                     taken.add((i, j))
             if rowspan > 1 or colspan > 1:
                 merged.append((r, c, r + rowspan - 1, c + colspan - 1))
-            text = _text(td)
+            text = "" if _hidden(tr) else _text(td)  # a row hidden by visibility keeps its place, empty
             if text:
                 cells[r, c] = text
             c += colspan

@@ -37,6 +37,9 @@ class Sheet:
     col_at: list[int] = field(default_factory=list)
 
 
+_COLUMNS = 16384  # a sheet's columns (XFD): a <col max> beyond is no column (a damaged or crafted file)
+
+
 def read_xlsx(path: Path) -> list[Table]:
     """Read-only openpyxl (a tenth of the time: the full reader styles every merged cell) for the cells,
     their borders and formats; the merged ranges from each sheet's XML, which that mode leaves out."""
@@ -77,7 +80,8 @@ def read_xlsx(path: Path) -> list[Table]:
                             sheet.merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
                         elif element.get("hidden") in ("1", "true"):
                             if element.tag == col:
-                                sheet.hidden_cols.update(range(int(element.get("min")) - 1, int(element.get("max"))))
+                                sheet.hidden_cols.update(range(int(element.get("min")) - 1,
+                                                                min(int(element.get("max")), _COLUMNS)))
                             elif element.get("r"):
                                 sheet.hidden_rows.add(int(element.get("r")) - 1)
                         element.clear()
@@ -155,12 +159,15 @@ def _printed(sheet: Sheet) -> Sheet:
         shown = [to[k] for k in range(a, b + 1) if to[k] is not None]
         return (shown[0], shown[-1]) if shown else None
 
+    texts = {k: t for (r, c), t in sheet.texts.items() if (k := at(r, c))}
     merged = []
     for r0, c0, r1, c1 in sheet.merged:
         down, across = span(r0, r1, rows), span(c0, c1, cols)
         if down and across:
             merged.append((down[0], across[0], down[1], across[1]))
-    return Sheet(sheet.name, {k: t for (r, c), t in sheet.texts.items() if (k := at(r, c))},
+            if (r0, c0) in sheet.texts and at(r0, c0) is None:  # its first row or column hidden: the
+                texts[down[0], across[0]] = sheet.texts[r0, c0]  # text shows in what shows of it
+    return Sheet(sheet.name, texts,
                  {k for r, c in sheet.bordered if (k := at(r, c))}, merged,
                  row_at=[k for k in range(last + 1) if rows[k] is not None],
                  col_at=[k for k in range(right + 1) if cols[k] is not None])

@@ -249,3 +249,38 @@ def test_refusals_put_aside_elsewhere_are_recorded_once(bad_files, tmp_path):
     messages = {r[0]: r[4] for r in rows}
     assert all(bad_files[case].name in messages[sha] for case, (sha, _) in refused.items())
     assert record_quarantined(con, tmp_path / "nowhere") == []
+
+
+def test_a_workbook_hiding_columns_past_the_sheet_is_read(tmp_path):
+    """A <col> hiding columns up to 2^31 (no sheet has more than 16,384: a damaged or crafted file)
+    is read as hiding the sheet's columns, not every number up to it (that filled the memory until
+    the worker died). Run under a memory limit, so that a regression fails instead of swapping."""
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for r in range(1, 4):
+        for c in range(1, 4):
+            sheet.cell(r, c, value=f"{r}{c}")
+    sheet.column_dimensions["E"].hidden = True
+    book.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as src, \
+            zipfile.ZipFile(tmp_path / "wide.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b'min="5" max="5"' in data
+                data = data.replace(b'max="5"', b'max="2147483647"')
+            dst.writestr(item, data)
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30)); "
+            "from pathlib import Path; from pipeline.read.workbook import read_xlsx; "
+            f"[t] = read_xlsx(Path({str(tmp_path / 'wide.xlsx')!r})); print(t.rows, t.cols)")
+    root = str(Path(__file__).resolve().parents[2])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root,
+                          env={**os.environ, "PYTHONPATH": root})
+    assert (done.returncode, done.stdout.strip()) == (0, "3 3"), done.stderr[-500:]

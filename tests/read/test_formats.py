@@ -119,6 +119,21 @@ def test_a_hidden_sheet_and_a_hidden_column_are_not_read(tmp_path):
     assert differences(form, truth_of("440106191550216302646", "central")) == []
 
 
+def test_a_merged_cell_whose_first_column_or_row_is_hidden_keeps_its_text():
+    """A merged range shows its text in what shows of it: its first column or row hidden, the text
+    (kept in that first cell) was dropped with it and the field read empty."""
+    from pipeline.read.workbook import Sheet, sheet_tables
+
+    bordered = {(r, c) for r in range(3) for c in range(5)}
+    texts = {(0, 0): "单位", (0, 1): "广州中心", (0, 4): "z", (1, 0): "预算", (1, 1): "10", (1, 2): "11",
+             (1, 3): "12", (1, 4): "13", (2, 0): "x", (2, 3): "y"}
+    [table] = sheet_tables(Sheet("S", texts, bordered, [(0, 1, 0, 3)], hidden_cols={1}))
+    assert table.merged == ((0, 1, 0, 2),) and table.cells[0, 1] == "广州中心"
+    assert table.sheet_cols == (1, 3, 4, 5)
+    [table] = sheet_tables(Sheet("S", texts, bordered, [(0, 1, 1, 1)], hidden_rows={0}))
+    assert (0, 1, 0, 1) in table.merged and table.cells[0, 1] == "广州中心"
+
+
 def test_a_word_cell_reads_as_word_prints_it(tmp_path):
     """A cell with tracked changes and hidden text: the inserted text is the cell's (python-docx's
     `.text` left out the runs inside w:ins, and the form loaded the hidden run as its 实施单位), the
@@ -150,6 +165,38 @@ def test_a_word_cell_reads_as_word_prints_it(tmp_path):
     assert differences(form, truth_of("440105221551500060313", "langfang")) == []
 
 
+def test_a_text_box_in_a_word_paragraph_is_not_its_text():
+    """A text box anchored in a paragraph floats elsewhere on the page; Word keeps it twice (the
+    drawing and a VML copy for older readers): read as the paragraph's text it came in twice, "单位框框"
+    (python-docx's `.text` left it out, as now)."""
+    from lxml import etree
+
+    from pipeline.read.docx import _shown
+
+    w, mc = "http://schemas.openxmlformats.org/wordprocessingml/2006/main", \
+        "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = "<w:txbxContent><w:p><w:r><w:t>框</w:t></w:r></w:p></w:txbxContent>"
+    paragraph = etree.fromstring(
+        f'<w:p xmlns:w="{w}" xmlns:mc="{mc}"><w:r><w:t>单位</w:t></w:r><w:r><mc:AlternateContent>'
+        f'<mc:Choice Requires="wps"><w:drawing>{box}</w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict>{box}</w:pict></mc:Fallback></mc:AlternateContent></w:r>'
+        f'<w:hyperlink><w:ins><w:r><w:t>中心</w:t></w:r></w:ins></w:hyperlink></w:p>')
+    assert _shown(paragraph) == "单位中心"
+
+
+def test_a_non_breaking_hyphen_in_word_is_a_hyphen():
+    """Word's non-breaking hyphen (w:noBreakHyphen, Ctrl+Shift+-) prints "-": dropped, "‑5.00" read as
+    5.00 and "2023‑2025" as 20232025 (python-docx's `.text` kept it, as now)."""
+    from lxml import etree
+
+    from pipeline.read.docx import _shown
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    paragraph = etree.fromstring(f'<w:p xmlns:w="{w}"><w:r><w:noBreakHyphen/><w:t>5.00</w:t><w:ptab/>'
+                                 f'<w:t>2023</w:t><w:noBreakHyphen/><w:t>2025</w:t></w:r></w:p>')
+    assert _shown(paragraph) == "-5.00\t2023-2025"
+
+
 def test_what_a_web_page_hides_is_not_read(tmp_path):
     """Elements a browser does not show (display:none, visibility:hidden, the hidden attribute): a
     span inside a value cell (sites hide such text to spoil copying), a row, a cell. They were read
@@ -166,6 +213,37 @@ def test_what_a_web_page_hides_is_not_read(tmp_path):
     (tmp_path / "hidden.html").write_text(page, encoding="utf-8")
     [form] = forms_of(tmp_path / "hidden.html")
     assert differences(form, truth_of("440105221551500060313", "central")) == []
+
+
+def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
+    """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
+    columns (left out of the layout, the row's values moved a column left, into the wrong fields);
+    display:none leaves the cell out and the row closes up, as a browser shows it."""
+    from pipeline.read.html import read_html
+
+    page = ('<table><tr><td>a</td><td>b</td><td>c</td></tr>'
+            '<tr><td style="visibility:hidden">x</td><td>2</td><td>3</td></tr>'
+            '<tr><td>1</td><td style="display:none">q</td><td>2</td><td>3</td></tr></table>')
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    assert table.cells == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (1, 2): "3",
+                           (2, 0): "1", (2, 1): "2", (2, 2): "3"}
+
+
+def test_a_row_hidden_by_visibility_keeps_its_place_under_a_spanning_cell(tmp_path):
+    """A row hidden by visibility:hidden keeps its place: a 一级指标 spanning three rows across it
+    spans it, and the row after the span starts in the first column (left out, the span reached into
+    that row and pushed its cells a column right)."""
+    from pipeline.read.html import read_html
+
+    page = ('<table><tr><td rowspan="3">一级</td><td>a</td><td>1</td></tr>'
+            '<tr style="visibility:hidden"><td>b</td><td>2</td></tr>'
+            '<tr><td>c</td><td>3</td></tr><tr><td>d</td><td>e</td><td>4</td></tr></table>')
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    assert table.merged == ((0, 0, 2, 0),)
+    assert table.cells == {(0, 0): "一级", (0, 1): "a", (0, 2): "1", (2, 1): "c", (2, 2): "3",
+                           (3, 0): "d", (3, 1): "e", (3, 2): "4"}
 
 
 def test_numbers_typed_full_width_are_the_same_numbers(tmp_path):
