@@ -653,7 +653,7 @@ def seals(chars: list[Char], page: int) -> tuple[list[Char], list["Seal"]]:
 
 _MARK_TURN = 3.0  # degrees: a watermark's glyphs are all turned alike, to this
 _MARK_FIT = 0.3  # em: a watermark's glyph centres lie on one straight line, to this
-_MARK_SIZE = 2.0  # a watermark's glyphs are this many times the page's level text, or larger
+_MARK_SIZE = 2.5  # a watermark's glyphs are this many times the page's level text, or larger (titles: 1.6-1.9)
 _PALE = 128  # a pale colour: none of its channels darker than this (grey 0.8 is 204; seal red's green, 20)
 
 

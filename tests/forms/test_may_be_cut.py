@@ -89,6 +89,7 @@ def test_the_flag_follows_the_producer_named_in_the_document_info():
                                ("Mozilla/5.0 … HeadlessChrome/156.0.0.0", "Skia/PDF m156"),
                                ("Microsoft® Word 2016", "Microsoft® Word 2016")]))
     assert all(map(clips, [("", "cairo 1.16.0 (https://cairographics.org)"), ("", "Microsoft: Print To PDF"),
+                           ("", "Skia/PDF m120"),  # Skia alone: Google Sheets exports through it, and clips
                            ("PDFium", "PDFium"), ("Calculus", ""), ()]))
 
 

@@ -103,6 +103,19 @@ def test_a_scan_made_searchable_is_read_from_its_image_not_its_invisible_words(r
     assert shown.scanned == () and shown.unreadable == ()
 
 
+def test_a_page_is_on_its_side_only_where_its_rows_run_up_and_down_it():
+    """Vertical ruling far longer than horizontal says a form's rows run up the page, but only with
+    rows: a page edge's shadow or a fold (one or two long vertical lines, no horizontal ruling) is no
+    sideways table, and such a page is read upright."""
+    from pipeline.read.ocr.page import _sideways
+
+    rows = [(x, 100.0, 1700.0) for x in range(100, 1100, 100)]  # ten long lines down the page
+    columns = [(y, 100.0, 400.0) for y in range(200, 1000, 200)]  # four short ones across
+    assert _sideways(columns, rows)
+    assert not _sideways(rows, columns)  # the same page upright
+    assert not _sideways([], [(5.0, 0.0, 1754.0), (1230.0, 0.0, 1754.0)])  # two edges' shadows, nothing across
+
+
 @pytest.mark.parametrize("angle", [90, 180, 270])
 def test_a_sheet_scanned_on_its_side_or_upside_down_reads_as_upright(read, angle):
     """A page whose ruling runs up and down it is read turned a quarter, the way the recogniser reads

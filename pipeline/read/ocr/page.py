@@ -117,6 +117,7 @@ def _score(lines: list) -> float:
     return sum(ln.conf * len(ln.text) for ln in lines)
 
 
+_ROWS = 5  # and at least this many vertical lines: a table's rows (a page edge's shadow or a fold is one or two)
 SIDEWAYS = 1.5  # vertical ruling this many times the horizontal, by length: the page lies on its side
 
 
@@ -127,7 +128,7 @@ def _sideways(hlines: list, vlines: list) -> bool:
     turned a quarter)."""
     across = sum(b - a for _, a, b in hlines)
     down = sum(b - a for _, a, b in vlines)
-    return down > SIDEWAYS * across
+    return len(vlines) >= _ROWS and down > SIDEWAYS * across
 
 
 def _shown(grid: OcrGrid, k: int, width_pt: float, height_pt: float) -> OcrGrid:
