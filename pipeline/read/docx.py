@@ -31,6 +31,8 @@ def _shown(element) -> str:
         parts = []
         for node in p.iter(_W + "t", _W + "tab", _W + "ptab", _W + "br", _W + "cr", _W + "noBreakHyphen"):
             run = node.getparent()
+            if run.tag != _W + "r":  # a tab stop's definition (w:pPr/w:tabs/w:tab), not a tab printed
+                continue
             props = run.find(_W + "rPr")
             vanish = props.find(_W + "vanish") if props is not None else None
             if vanish is not None and vanish.get(_W + "val", "true") not in _FALSE:

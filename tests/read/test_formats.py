@@ -197,6 +197,22 @@ def test_a_non_breaking_hyphen_in_word_is_a_hyphen():
     assert _shown(paragraph) == "-5.00\t2023-2025"
 
 
+def test_a_paragraph_s_tab_stops_are_no_text():
+    """A tab stop defined in a paragraph's properties (w:pPr/w:tabs/w:tab) prints nothing; a tab in a
+    run prints a tab: the cell's text is as python-docx gives it for plain runs."""
+    import docx
+    from docx.shared import Inches
+
+    from pipeline.read.docx import _shown
+
+    cell = docx.Document().add_table(rows=1, cols=1).rows[0].cells[0]
+    cell.paragraphs[0].add_run("第一行")
+    second = cell.add_paragraph()
+    second.paragraph_format.tab_stops.add_tab_stop(Inches(1))
+    second.add_run("第二\t行")
+    assert _shown(cell._tc) == cell.text == "第一行\n第二\t行"
+
+
 def test_what_a_web_page_hides_is_not_read(tmp_path):
     """Elements a browser does not show (display:none, visibility:hidden, the hidden attribute): a
     span inside a value cell (sites hide such text to spoil copying), a row, a cell. They were read
