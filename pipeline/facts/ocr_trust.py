@@ -214,8 +214,13 @@ def strict_signs(form: Form) -> list:
     print no strict sign: none of the 1,223 signs of the corpus truth, none of the published forms
     (corpus/published); and the first read gave ">" for one "≥" of 54 ("≥50个"). A ">" read is
     therefore more likely a misread "≥" than what the form prints, and the cell stays unverified:
-    ">50" against an actual of 50 is unmet, "≥50" met."""
-    return [c for c in _holding(form, ("target", "actual", "nature")) if any(sign in c.text for sign in STRICT)]
+    ">50" against an actual of 50 is unmet, "≥50" met. A sign the recogniser read strict and gave "≥" nearly
+    as much (`read.ocr.blanks`, loaded as "≥") counts too: units do print "＞" (issue 21), and the two readings
+    were near a tie."""
+    from ..read.ocr.blanks import STRICT_READ
+
+    return [c for c in _holding(form, ("target", "actual", "nature"))
+            if any(sign in c.text for sign in STRICT) or STRICT_READ in (c.correction or "")]
 
 
 UNREADABLE_SIGN = "unreadable_sign"  # a sign the recogniser cannot tell from one it cannot read

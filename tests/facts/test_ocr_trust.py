@@ -102,6 +102,23 @@ def test_a_target_read_with_a_strict_sign_is_unverified(form, first):
     assert "strict_sign" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]
 
 
+def test_a_sign_read_strict_and_given_as_the_form_s_stays_unverified(form):
+    """A target the recogniser read ">50个" with "≥" nearly as likely is loaded "≥50个" (`read.ocr.blanks`:
+    the corpus prints no strict sign), but units do print "＞" (issue 21): its cell and form stay
+    unverified, never trusted as read; the same "≥50个" read so outright is verified."""
+    from pipeline.read.ocr.blanks import STRICT_READ
+
+    ind = form.indicators[0]
+    rewritten = dataclasses.replace(form, indicators=(dataclasses.replace(ind, target="≥50个"), *form.indicators[1:]))
+    note = f"sign '>'→'≥' before '50个' ('≥' 0.39 beside 0.43, {STRICT_READ}: the corpus prints none)"
+    cell = OcrCell(ind.page, 9, 4, "≥50个", ">50个", 0.99, (0.0, 0.0, 1.0, 1.0), note, "≥50个")
+    row, cells = _judged(_as_ocr(rewritten, [cell]))
+    assert row["status"] == "ocr_unverified" and "strict_sign" in row["ocr_failed_rules"].split(",")
+    assert cells["unverified"].to_list() == [True] and cells["reason"].to_list() == ["strict_sign;corrected"]
+    row, cells = _judged(_as_ocr(rewritten, [dataclasses.replace(cell, correction=None)]))
+    assert "strict_sign" not in (row["ocr_failed_rules"] or "") and cells["unverified"].to_list() == [False]
+
+
 YUNNAN_FORM = PDF / "yunnan" / "440303210301500004536.yunnan.pdf"
 
 

@@ -138,7 +138,7 @@ def test_a_strict_sign_the_recogniser_gave_the_forms_sign_nearly_as_much_is_that
     line, characters, read = _captured("a-sign-read-strict.json")
     assert read == ">50个"
     assert signs.restore(line, characters, read) == (
-        "≥50个", "sign '>'→'≥' before '50个' ('≥' 0.39 beside 0.43: forms print no strict sign)")
+        "≥50个", "sign '>'→'≥' before '50个' ('≥' 0.39 beside 0.43, read as a strict sign: the corpus prints none)")
 
 
 @pytest.mark.parametrize("text,probs,printed", [

@@ -43,6 +43,7 @@ from .words import ideograph
 
 SHAPES = {"≥": "≥>＞≧", "≤": "≤<＜≦"}  # each sign a form prints, and the shapes the recogniser reads it as
 _BEFORE = set("0123456789.．") | set("".join(SHAPES.values()))  # a number goes on after these: no sign there
+STRICT_READ = "read as a strict sign"  # in the note of a sign rewritten so: its cell stays unverified (`ocr_trust`)
 _STRICT = "><＞＜"  # the shapes no form prints: read before a number where the recogniser gave the
 # form's sign at least `_MARK` there, that sign ("≥50个" read ">50个": ">" 0.43, "≥" 0.39)
 
@@ -108,7 +109,7 @@ def restore(line: np.ndarray, characters: Sequence[str], read: str) -> tuple[str
             if p >= _MARK:  # the form's own sign, which the recogniser gave nearly as much
                 ch = sign
                 notes.append(f"sign {read[at]!r}→{sign!r} before {read[at + 1:at + 5]!r} ({sign!r} {p:.2f} beside "
-                             f"{float(line[t, top[t]]):.2f}: forms print no strict sign)")
+                             f"{float(line[t, top[t]]):.2f}, {STRICT_READ}: the corpus prints none)")
         elif ch.isdigit() and before not in _BEFORE:
             found = [(float(m[f]), s, f) for s, m in mass.items() for f in gap if m[f] > blank[f]]
             if found:
