@@ -596,8 +596,9 @@ def seals(chars: list[Char], page: int) -> tuple[list[Char], list["Seal"]]:
     import numpy as np
 
     tilted = [c for c in chars if c.tilted]
+    size = _text_size(chars)
     if len(tilted) < 3:
-        marks = _watermarks(_large(chars), _text_size(chars))
+        marks = _watermarks(_large(chars, size), size)
         return ([c for c in chars if id(c) not in marks] if marks else chars), []
     upright = Counter(c.colour for c in chars if not c.tilted)
     ink = upright.most_common(1)[0][0] if upright else None  # the colour the page prints in
@@ -647,7 +648,7 @@ def seals(chars: list[Char], page: int) -> tuple[list[Char], list["Seal"]]:
         reach = float(r) + em
         found.append(Seal(page, tuple(round(float(v), 1) for v in (cx - reach, cy - reach, cx + reach,
                                                                   cy + reach)), words))
-    taken |= _watermarks([c for c in tilted if id(c) not in taken] + _large(chars), _text_size(chars))
+    taken |= _watermarks([c for c in tilted if id(c) not in taken] + _large(chars, size), size)
     return [c for c in chars if id(c) not in taken], found
 
 
@@ -663,9 +664,10 @@ def _text_size(chars: list[Char]) -> float:
     return level[len(level) // 2] if level else 0.0
 
 
-def _large(chars: list[Char]) -> list[Char]:
-    """The level glyphs at least `_MARK_SIZE` times the page's text, where three or more are."""
-    size = _text_size(chars)
+def _large(chars: list[Char], size: float | None = None) -> list[Char]:
+    """The level glyphs at least `_MARK_SIZE` times the page's text (its `size`, `_text_size`, where the
+    caller has it), where three or more are."""
+    size = _text_size(chars) if size is None else size
     large = [c for c in chars if not c.tilted and c.size >= _MARK_SIZE * size]
     return large if len(large) >= 3 else []
 
