@@ -345,7 +345,7 @@ def _check_objects(path: Path, pages: range | None = None) -> None:
                 _part_pages(doc, path, pages)  # a part's pages, not the pages before it
             for i, page in numbered:
                 for stream in _streams(page.attrs, seen):
-                    if _IMAGE_CODECS.intersection(_filters(stream)):
+                    if _IMAGE_CODECS.intersection(f.name for f in stream.filters):
                         continue  # pdfium decodes these when it renders; playa's CCITT decoder balks at
                         # the end-of-block code most G4 encoders write (a black-and-white scan refused)
                     try:
@@ -493,13 +493,6 @@ _LEAVES = frozenset((int, float, bool, bytes, str, type(None), PSLiteral, PSKeyw
 # image codecs: a stream's pixels, decoded by pdfium as it renders, not by playa here (its decoder for
 # CCITT fax logs "Unknown MODE code" for the end-of-block code, as valid as any)
 _IMAGE_CODECS = frozenset({"CCITTFaxDecode", "CCF", "JBIG2Decode", "DCTDecode", "DCT", "JPXDecode"})
-
-
-def _filters(stream: ContentStream) -> list[str]:
-    """The names of a stream's filters (its /Filter: one name, a list, or none)."""
-    found = resolve1(stream.attrs.get("Filter"))
-    found = found if isinstance(found, list) else [found] if found is not None else []
-    return [getattr(resolve1(f), "name", "") for f in found]
 
 
 def _streams(obj: Any, seen: set[int]) -> Iterator[ContentStream]:
