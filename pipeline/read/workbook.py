@@ -208,15 +208,12 @@ def sheet_tables(sheet: Sheet) -> list[Table]:
         cells = {(r, c - c0): t for (r, c), t in cells.items()}
         merged = tuple((max(a, r0) - r0, max(b, c0) - c0, min(x, r1) - r0, min(y, c1) - c0)
                        for a, b, x, y in sheet.merged if r0 <= a <= r1 and c0 <= b <= c1)
-        numbers: dict = {}
-        if sheet.row_at:  # rows or columns hidden between: each one's number in the sheet
-            numbers = {"sheet_rows": tuple(sheet.row_at[r] + 1 if r < len(sheet.row_at) else r + 1
-                                           for r in range(r0, r1 + 1)),
-                       "sheet_cols": tuple(sheet.col_at[c] + 1 if c < len(sheet.col_at) else c + 1
-                                           for c in range(c0, c1 + 1))}
+        # rows or columns hidden between (`_printed`): each one's number in the sheet
+        rows_in = tuple(sheet.row_at[r] + 1 for r in range(r0, r1 + 1)) if sheet.row_at else ()
+        cols_in = tuple(sheet.col_at[c] + 1 for c in range(c0, c1 + 1)) if sheet.col_at else ()
         out.append(Table(cells=cells, merged=merged, rows=r1 - r0 + 1, cols=c1 - c0 + 1, before=before,
-                         sheet=sheet.name, origin=(numbers["sheet_rows"][0], numbers["sheet_cols"][0])
-                         if numbers else (r0 + 1, c0 + 1), **numbers))
+                         sheet=sheet.name, origin=(rows_in[0], cols_in[0]) if rows_in else (r0 + 1, c0 + 1),
+                         sheet_rows=rows_in, sheet_cols=cols_in))
     return out
 
 
