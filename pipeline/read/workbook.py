@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from ..errors import NoFormFound
 from .tables import Table, clean
 
 
@@ -53,12 +54,14 @@ def read_xlsx(path: Path) -> list[Table]:
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     merge, col, row_tag = main + "mergeCell", main + "col", main + "row"
     out: list[Table] = []
+    hidden: list[str] = []
     with path.open("rb") as fh:  # openpyxl refuses a name not ending in .xlsx; the content decides
         book = openpyxl.load_workbook(fh, read_only=True, data_only=True)  # a formula's last value
         try:
             parts = zipfile.ZipFile(fh)
             for ws in book.worksheets:
                 if ws.sheet_state != "visible":  # a hidden sheet is not printed
+                    hidden.append(ws.title)
                     continue
                 sheet = Sheet(ws.title)
                 for row in ws.iter_rows():
@@ -74,21 +77,46 @@ def read_xlsx(path: Path) -> list[Table]:
                         if any(side is not None and side.style for side in (b.left, b.right, b.top, b.bottom)):
                             sheet.bordered.add(at)
                 with parts.open(ws._worksheet_path) as xml:
+                    row_no = 0  # a <row>'s r is optional: without it, the row after the last one
                     for _, element in etree.iterparse(xml, tag=(merge, col, row_tag)):
                         if element.tag == merge:
                             c0, r0, c1, r1 = range_boundaries(element.get("ref"))
                             sheet.merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
-                        elif element.get("hidden") in ("1", "true"):
-                            if element.tag == col:
-                                sheet.hidden_cols.update(range(int(element.get("min")) - 1,
-                                                                min(int(element.get("max")), _COLUMNS)))
-                            elif element.get("r"):
-                                sheet.hidden_rows.add(int(element.get("r")) - 1)
+                        elif element.tag == row_tag:
+                            row_no = int(element.get("r") or row_no + 1)
+                            if _hidden(element) or _zero(element.get("ht")):  # height 0: not printed
+                                sheet.hidden_rows.add(row_no - 1)
+                        elif _hidden(element) or _zero(element.get("width")):
+                            sheet.hidden_cols.update(range(int(element.get("min")) - 1,
+                                                            min(int(element.get("max")), _COLUMNS)))
                         element.clear()
                 out += sheet_tables(sheet)
         finally:
             book.close()
-    return out
+    return _shown_or_said(path, out, hidden)
+
+
+def _shown_or_said(path: Path, tables: list[Table], hidden: list[str]) -> list[Table]:
+    """The shown sheets' tables; none, where sheets are hidden, a refusal that says they are not read
+    (a bare "no table found" sent a user looking for a fault in a workbook that plainly holds a form)."""
+    if not tables and hidden:
+        names = ", ".join(f"'{n}'" for n in hidden[:5]) + (" …" if len(hidden) > 5 else "")
+        raise NoFormFound(str(path), f"no table found in the workbook's shown sheets; {len(hidden)} hidden "
+                                     f"sheet(s) ({names}) are not read, as they are not printed: unhide the "
+                                     f"form's sheet (or hide its other sheets) and save, then load it again")
+    return tables
+
+
+def _hidden(element) -> bool:
+    return element.get("hidden") in ("1", "true")
+
+
+def _zero(size: str | None) -> bool:
+    """A row height or column width of 0: Excel shows no such row or column, as if hidden."""
+    try:
+        return size is not None and float(size) == 0
+    except ValueError:
+        return False
 
 
 def read_xls(path: Path) -> list[Table]:
@@ -97,9 +125,11 @@ def read_xls(path: Path) -> list[Table]:
     book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
     try:
         out: list[Table] = []
+        hidden: list[str] = []
         for i in range(book.nsheets):
             ws = book.sheet_by_index(i)
             if ws.visibility:  # hidden (1) or very hidden (2): not printed
+                hidden.append(ws.name)
                 book.unload_sheet(i)
                 continue
             sheet = Sheet(ws.name, hidden_rows={r for r, info in ws.rowinfo_map.items() if info.hidden},
@@ -129,7 +159,7 @@ def read_xls(path: Path) -> list[Table]:
             sheet.merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
             out += sheet_tables(sheet)
             book.unload_sheet(i)
-        return out
+        return _shown_or_said(path, out, hidden)
     finally:
         book.release_resources()
 

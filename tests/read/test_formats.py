@@ -119,6 +119,56 @@ def test_a_hidden_sheet_and_a_hidden_column_are_not_read(tmp_path):
     assert differences(form, truth_of("440106191550216302646", "central")) == []
 
 
+def _rewritten(src: Path, dst: Path, edit) -> Path:
+    """`src` with its first sheet's XML passed through `edit` (what other writers than openpyxl write)."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
+    return dst
+
+
+@pytest.mark.parametrize("how", ["rows without r", "height 0", "width 0"])
+def test_rows_and_columns_shown_nowhere_are_not_read(tmp_path, how):
+    """A <row>'s number is optional (the row after the one before); a row of height 0 or a column of
+    width 0 is shown nowhere, as a hidden one. Each was read as printed: the hidden note's row
+    ("内部备注 | 999999.00") ran into the form, or the helper column into its 得分."""
+    hiddenrow = HIDDEN / "440106191550216302646.central.hiddenrow.xlsx"
+    if how == "rows without r":
+        path = _rewritten(hiddenrow, tmp_path / "x.xlsx", lambda x: re.sub(r'<row r="\d+"', "<row", x))
+    elif how == "height 0":
+        path = _rewritten(hiddenrow, tmp_path / "x.xlsx",
+                          lambda x: x.replace('hidden="1" ht="19.5"', 'ht="0"'))
+    else:
+        book = openpyxl.load_workbook(CORPUS / "xlsx" / "440106191550216302646.central.xlsx")
+        sheet = book.worksheets[0]
+        helper = openpyxl.utils.get_column_letter(sheet.max_column + 1)
+        for r in range(1, sheet.max_row + 1):
+            sheet[f"{helper}{r}"] = f"辅助{r}"
+        sheet.column_dimensions[helper].hidden = True  # openpyxl writes no width 0: made from hidden
+        book.save(tmp_path / "w.xlsx")
+        path = _rewritten(tmp_path / "w.xlsx", tmp_path / "x.xlsx",
+                          lambda x: re.sub(r'<col hidden="1" width="[\d.]+"', '<col width="0"', x))
+    [form] = forms_of(path)
+    assert differences(form, truth_of("440106191550216302646", "central")) == []
+
+
+def test_a_workbook_whose_forms_are_all_hidden_says_so(tmp_path):
+    """Only a hidden sheet holds the form: refused, saying the hidden sheets are not read (and which),
+    not a bare "no table found" in a workbook that plainly holds one."""
+    book = openpyxl.load_workbook(CORPUS / "xlsx" / "440106191550216302646.central.xlsx")
+    book.worksheets[0].sheet_state = "hidden"
+    book.create_sheet("Sheet2")  # Excel keeps one sheet shown: here an empty one
+    book.active = 1
+    book.save(tmp_path / "hidden.xlsx")
+    with pytest.raises(NoFormFound, match=r"1 hidden sheet\(s\) \('项目支出绩效自评表'\) are not read"):
+        forms_of(tmp_path / "hidden.xlsx")
+
+
 def test_a_merged_cell_whose_first_column_or_row_is_hidden_keeps_its_text():
     """A merged range shows its text in what shows of it: its first column or row hidden, the text
     (kept in that first cell) was dropped with it and the field read empty."""
