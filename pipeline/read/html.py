@@ -23,20 +23,103 @@ _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td
            "section", "article", "header", "footer", "pre", "blockquote", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
 _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whitespace is collapsed
-_NONE = re.compile(r"display\s*:\s*none", re.I)
-_INVISIBLE = re.compile(r"visibility\s*:\s*hidden", re.I)
+_HIDING = ("display", "visibility", "font-size")  # the properties that can keep text from the page
+_SHEET = "data-jixiao-sheet"  # the stylesheets' say on an element (`_apply_stylesheets`), before its own
+_ZERO = re.compile(r"[+-]?(0+\.?0*|\.0+)([a-z]+|%)?")  # a size of 0, in any unit
+_MAX_SHEET = 2_000_000  # bytes of a linked stylesheet read at most
+
+
+def _declared(el) -> dict[str, str]:
+    """The hiding properties an element is given: its stylesheets' rules, then its own style (which,
+    written later, wins), the last declaration of each property winning."""
+    import tinycss2
+
+    out: dict[str, str] = {}
+    for style in (el.get(_SHEET), el.get("style")):
+        if style:
+            for d in tinycss2.parse_blocks_contents(style, skip_comments=True, skip_whitespace=True):
+                if d.type == "declaration" and d.lower_name in _HIDING:
+                    out[d.lower_name] = tinycss2.serialize(d.value).strip().lower()
+    return out
 
 
 def _gone(el) -> bool:
-    """An element a browser leaves out of the page: the `hidden` attribute or display:none in its own
-    style (a site's stylesheet is not followed); the cells after a cell left out close up."""
-    return el.get("hidden") is not None or _NONE.search(el.get("style") or "") is not None
+    """An element a browser leaves out of the page: the `hidden` attribute or display:none (in its own
+    style or a stylesheet's rule); the cells after a cell left out close up."""
+    return el.get("hidden") is not None or _declared(el).get("display") == "none"
 
 
 def _hidden(el) -> bool:
-    """An element a browser does not show: left out (`_gone`), or visibility:hidden (its place kept,
-    empty: a cell so hidden still takes its column)."""
-    return _gone(el) or _INVISIBLE.search(el.get("style") or "") is not None
+    """An element a browser does not show: left out (`_gone`), or visibility:hidden or a font size of 0
+    (its place kept, empty: a cell so hidden still takes its column)."""
+    if el.get("hidden") is not None:
+        return True
+    said = _declared(el)
+    return (said.get("display") == "none" or said.get("visibility") in ("hidden", "collapse")
+            or _ZERO.fullmatch(said.get("font-size", "")) is not None)
+
+
+def _apply_stylesheets(root, path: Path) -> None:
+    """What a page's stylesheets say about hiding, written on each element they match (`_SHEET`), so
+    that a class a site hides its anti-copy characters with (`.x{display:none}`) hides them here too:
+    its <style> elements and the stylesheets it links saved beside it, rules in document order (a
+    later rule wins; selectors' specificity is not weighed), rules under @media screen or all only."""
+    import tinycss2
+    from cssselect import SelectorError
+    from lxml.cssselect import CSSSelector
+
+    sheets: list[list] = []
+    for el in root.iter("style", "link"):
+        if el.tag == "style":
+            sheets.append(tinycss2.parse_stylesheet(el.text or "", skip_comments=True, skip_whitespace=True))
+        elif "stylesheet" in (el.get("rel") or "").lower() and (css := _saved(path, el.get("href"))):
+            sheets.append(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0])
+    for sheet in sheets:
+        for rule in _rules(sheet):
+            said = ";".join(f"{d.lower_name}:{tinycss2.serialize(d.value)}" for d in
+                            tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+                            if d.type == "declaration" and d.lower_name in _HIDING)
+            if not said:
+                continue
+            for selector in tinycss2.serialize(rule.prelude).split(","):
+                try:
+                    matched = CSSSelector(selector.strip(), translator="html")(root)
+                except (SelectorError, ValueError):  # :hover, ::before and the like: no element as shown
+                    continue
+                for el in matched:
+                    el.set(_SHEET, f"{el.get(_SHEET) or ''};{said}")
+
+
+def _rules(sheet: list) -> list:
+    """The qualified rules of a stylesheet that apply on a screen: those at its top and inside
+    @media screen / @media all (a rule for print, or for some window sizes only, does not)."""
+    import tinycss2
+
+    out = []
+    for rule in sheet:
+        if rule.type == "qualified-rule":
+            out.append(rule)
+        elif (rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content is not None
+              and re.fullmatch(r"\s*(only\s+)?(screen|all)\s*", tinycss2.serialize(rule.prelude), re.I)):
+            out += _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+    return out
+
+
+def _saved(path: Path, href: str | None) -> bytes | None:
+    """A linked stylesheet saved with the page (in its folder or below: "page_files/style.css"); one on
+    the web, or missing, is not fetched (None)."""
+    if not href or re.match(r"[a-z][a-z0-9+.-]*:|//", href, re.I):
+        return None
+    from urllib.parse import unquote
+
+    folder = path.resolve().parent
+    css = (folder / unquote(href.split("?")[0].split("#")[0])).resolve()
+    try:
+        if css.is_relative_to(folder) and css.is_file() and css.stat().st_size <= _MAX_SHEET:
+            return css.read_bytes()
+    except OSError:
+        pass
+    return None
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -64,6 +147,7 @@ def read_html(path: Path) -> list[Table]:
 
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", decode(path, path.read_bytes()))
     root = lxml.html.document_fromstring(text or "<html></html>")
+    _apply_stylesheets(root, path)
     lines: list[str] = []
     out: list[Table] = []
 

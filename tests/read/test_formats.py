@@ -281,6 +281,32 @@ def test_what_a_web_page_hides_is_not_read(tmp_path):
     assert differences(form, truth_of("440105221551500060313", "central")) == []
 
 
+def test_what_a_page_s_stylesheets_hide_is_not_read(tmp_path):
+    """A site's stylesheets hide too: a class on spans inside values (anti-copy characters, hidden by
+    display:none or a font size of 0), a rule in a stylesheet saved beside the page (visibility:hidden
+    on a note in the project's name). They were read as printed ("…中心9999" loaded as the 实施单位). What a rule does
+    not hide on a screen stays: a rule for print only, a rule the element's own style overrides."""
+    src = CORPUS / "html" / "440105221551500060313.central.html"
+    page = src.read_text(encoding="utf-8")
+    unit = '<td colspan="3" style="text-align:left">广州市海珠区大数据资源管理中心</td>'
+    page = page.replace(unit, unit.replace("管理中心<", '管理中心<span class="jammer">9999</span>'
+                                           '<font class="tiny">8888</font><'))
+    page = page.replace("智慧水务）</td>", '智慧水务）<span id="notes">（内部备注7777）</span></td>', 1)
+    page = page.replace("</head>", '<style>/* anti-copy */ span.jammer { display : none !important }\n'
+                                   '.tiny{font-size:0px} @media print { table { display: none } }\n'
+                                   '.shown { display: none }</style>'
+                                   '<link rel="stylesheet" href="hidden_files/site.css?v=2"></head>', 1)
+    page = page.replace("<table", '<table class="shown" style="display: table"', 1)
+    (tmp_path / "hidden_files").mkdir()
+    (tmp_path / "hidden_files" / "site.css").write_text("@charset 'utf-8'; #notes, a:hover { visibility: hidden }")
+    (tmp_path / "hidden.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "hidden.html")
+    assert differences(form, truth_of("440105221551500060313", "central")) == []
+    (tmp_path / "hidden_files" / "site.css").unlink()  # the linked sheet is what hid the note
+    [form] = forms_of(tmp_path / "hidden.html")
+    assert form["project_name"].endswith("（内部备注7777）")
+
+
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
