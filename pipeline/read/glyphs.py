@@ -348,7 +348,10 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     last = 0  # the text object of the glyph before: its glyphs follow one another
     shapeless: set[int] = set()  # text objects with an ideograph pdfium found no outline for
     for i, text in enumerate(codes):
-        if text == "\0" or text.isspace():
+        # a code its font maps to no character: pdfium gives it as 0, or as a control character of its
+        # own number (a generated character is a space or a line break)
+        unknown = (text < " " or "\x7f" <= text <= "\x9f") and not text.isspace() and is_generated(raw, i) != 1
+        if text.isspace() or text == "\0" and not unknown:
             spaced = spaced or (text == " " and is_generated(raw, i) != 1)
             continue
         if not loose_box(raw, i, at_loose):  # x: the glyph's advance
@@ -375,6 +378,10 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
         has_origin = origin(raw, i, at_ox, at_oy)
         x0, y1, x1, y0 = loose[:]
         ink0, ink1, inky0, inky1, ox, oy = ink[:]
+        if unknown:  # inked, it prints what no reading can name (`UNKNOWN`); else it prints nothing
+            if inky1 - inky0 < _NO_INK * least or ink1 - ink0 < _NO_INK * least:
+                continue
+            text = UNKNOWN
         if inky1 - inky0 < _NO_INK * least and _ideograph(text):
             shapeless.add(obj)  # an ideograph with no outline: its font missing, or the glyph (`_check_fonts`)
         if x0 == ink0 and y0 == inky0 and x1 == ink1 and y1 == inky1 and has_origin and sized and not mb \
@@ -418,6 +425,9 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     return out
 
 
+UNKNOWN = "\ufffd"  # an inked glyph's character where its font names none (below `pdf.untrusted`'s share:
+# a page with more is read from its image): a "≥" so drawn reads "\ufffd20%", which no number or label
+# parses as something else, never "20%"
 _CLIP_TOL = 0.5  # points: a glyph's ink whose middle is this close to its clip path shows
 _NO_INK = 0.005  # em: a glyph's ink box this low is no outline found (pdfium gives 0.001 em; an ideograph is ~0.8)
 

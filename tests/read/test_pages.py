@@ -303,6 +303,24 @@ def test_a_text_layer_of_latin_letters_among_ideographs_is_not_trusted():
     assert all("Latin-1 or Latin Extended letters" in why and "ÿ" in why for _, why in info.unreadable)
 
 
+def test_a_glyph_its_font_names_no_character_is_kept_as_unknown_never_dropped():
+    """A few glyphs a font's /ToUnicode leaves out (under the share that sends a page to OCR): each
+    "≥"/"≤" of this page prints, but no character is named for it. It was dropped, and "≥18个"
+    loaded as "18个" (target "= 18", unflagged); it now reads U+FFFD, which no target, number or
+    label parses as something else. Everything else reads as the truth. The fixture:
+    bench/font_looks.py (embedded Droid Sans Fallback, DejaVu Sans, Helvetica), `--unmapped`."""
+    pdf = PAGES / "440303230300200079180.hubei.unmapped.pdf"
+    [form] = extracted(str(pdf))
+    want = _truth(pdf, "hubei")
+    signed = [k for k, r in enumerate(want["indicators"]) if r["target"][:1] in "≥≤"]
+    assert len(signed) >= 5
+    for k in signed:
+        assert form["indicators"][k]["target"] == glyphs.UNKNOWN + want["indicators"][k]["target"][1:]
+    for k in signed:
+        form["indicators"][k]["target"] = want["indicators"][k]["target"]
+    assert differences(form, want) == []
+
+
 OUTLINED = PAGES / "440105221551500060313.xlsx.outlines.pdf"  # gs -dNoOutputFonts (10.0) over the corpus xlsx look
 
 
