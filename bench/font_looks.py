@@ -70,6 +70,21 @@ def _setup() -> None:
         def stringWidth(text, font, size):  # noqa: N802 - reportlab's name
             return width(text, size)
 
+    def wrap(text: str, room: float, size: float) -> list[str]:
+        """By character, as _looks does, but a last character left alone on its line stays there (the
+        lone-glyph rule of _looks is for pdfium and a CID font the PDF does not embed)."""
+        lines: list[str] = []
+        for para in text.split("\n"):
+            line = ""
+            for ch in para:
+                if line and width(line + ch, size) > room:
+                    lines.append(line)
+                    line = ""
+                line += ch
+            lines.append(line)
+        return lines
+
+    _looks._wrap = wrap
     canvas.Canvas.drawString = draw
     canvas.Canvas.drawCentredString = lambda self, x, y, text, *a, **k: draw(
         self, x - width(text, self._fontsize) / 2, y, text)
