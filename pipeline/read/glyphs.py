@@ -347,6 +347,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     spaced = False
     last = 0  # the text object of the glyph before: its glyphs follow one another
     shapeless: set[int] = set()  # text objects with an ideograph pdfium found no outline for
+    whites: list[int] = []  # the glyphs (in `out`) filled white
+    white_fill = _white_test()
     for i, text in enumerate(codes):
         # a code its font maps to no character: pdfium gives it as 0, or as a control character of its
         # own number (a generated character is a space or a line break)
@@ -368,10 +370,11 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
                     size = em * math.hypot(matrix.c, matrix.d)
                     if matrix.b or not upright:
                         angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
-                placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None, _tilted(angle))
+                placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None, _tilted(angle),
+                          bool(obj) and white_fill(obj))
                 if obj:
                     placing[obj] = placed
-            size, angle, em, ma, mb, box, tilted = placed
+            size, angle, em, ma, mb, box, tilted, white = placed
             sized = size > 0
             least = max(size, 1.0)  # the size a glyph of a sized object is given
             last = obj
@@ -402,6 +405,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
             my = (inky0 + inky1) / 2 if inky1 > inky0 else (y0 + y1) / 2
             if not (cx0 - _CLIP_TOL <= mx <= cx1 + _CLIP_TOL and cy0 - _CLIP_TOL <= my <= cy1 + _CLIP_TOL):
                 hidden = box
+        if white:  # shown only over a fill or an image (`_on_paper` below)
+            whites.append(len(out))
         ch = new(Char)
         ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=em_size,
                            inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced,
@@ -410,6 +415,11 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
         spaced = False
         out.append(ch)
         index.append(i)
+    if whites:  # white on the paper shows nothing: a spreadsheet's helper text in a white font
+        unseen = set(_on_paper(textpage, [index[k] for k in whites]))
+        if unseen:
+            keep = [k for k in range(len(out)) if index[k] not in unseen]
+            out, index = [out[k] for k in keep], [index[k] for k in keep]
     if shapeless:  # the objects of the ideographs that have an outline: their fonts were found
         inked = {text_object(raw, i) for ch, i in zip(out, index) if _ideograph(ch.text)
                  and min(ch.ink1 - ch.ink0, ch.inky1 - ch.inky0) >= _NO_INK * ch.size}
@@ -428,6 +438,71 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
 UNKNOWN = "\ufffd"  # an inked glyph's character where its font names none (below `pdf.untrusted`'s share:
 # a page with more is read from its image): a "≥" so drawn reads "\ufffd20%", which no number or label
 # parses as something else, never "20%"
+_WHITE = 250  # of 255, each of red, green and blue: a fill this light is the paper's colour
+
+
+def _white_test():
+    """A test of whether a text object's glyphs are filled white (or nearly), shown only on a darker
+    ground: not for a text drawn stroked, invisible or as a clip (its fill is not what shows).
+    pdfium's calls bare (`bare`), their out-parameters made once: it runs once per text object."""
+    mode_of, fill_of = bare("FPDFTextObj_GetTextRenderMode"), bare("FPDFPageObj_GetFillColor")
+    rgba = (ctypes.c_uint * 4)()
+    at = [ctypes.byref(rgba, 4 * k) for k in range(4)]
+
+    def white(obj: int) -> bool:
+        handle = ctypes.c_void_p(obj)
+        if mode_of(handle) not in (0, 2, 4, 6) or not fill_of(handle, *at):
+            return False
+        r, g, b, a = rgba[:]
+        return r >= _WHITE and g >= _WHITE and b >= _WHITE and a > 0
+
+    return white
+
+
+def _on_paper(textpage: pdfium.PdfTextPage, chars: list[int]) -> Iterator[int]:
+    """Of the white glyphs `chars` (character indices), those printed on the bare paper: no filled
+    shape of another colour, no image and no shading under the middle of their box (a dark header
+    cell's white label shows; "9999" in white after a unit's name does not). Form XObjects are
+    looked into, their objects placed on the page through the forms' matrices."""
+    raw = pdfium.raw
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    edges = [ctypes.c_float() for _ in range(4)]
+    matrix = raw.FS_MATRIX()
+    grounds: list[tuple[float, float, float, float]] = []
+
+    def walk(objects: Iterable, outer: Matrix) -> None:
+        for obj in objects:
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_FORM:
+                inner = outer
+                if raw.FPDFPageObj_GetMatrix(obj, matrix):
+                    m = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+                    inner = (m[0] * outer[0] + m[1] * outer[2], m[0] * outer[1] + m[1] * outer[3],
+                             m[2] * outer[0] + m[3] * outer[2], m[2] * outer[1] + m[3] * outer[3],
+                             m[4] * outer[0] + m[5] * outer[2] + outer[4], m[4] * outer[1] + m[5] * outer[3] + outer[5])
+                walk([raw.FPDFFormObj_GetObject(obj, k) for k in range(raw.FPDFFormObj_CountObjects(obj))], inner)
+                continue
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                if not (raw.FPDFPath_GetDrawMode(obj, fill, stroke) and fill.value
+                        and raw.FPDFPageObj_GetFillColor(obj, r, g, b, a)) \
+                        or min(r.value, g.value, b.value) >= _WHITE or not a.value:
+                    continue
+            elif kind not in (raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_SHADING):
+                continue
+            if raw.FPDFPageObj_GetBounds(obj, *edges):
+                left, bottom, right, top = (e.value for e in edges)
+                grounds.append(_box(outer, left, bottom, right, top))
+
+    page = textpage.page.raw
+    walk([raw.FPDFPage_GetObject(page, k) for k in range(raw.FPDFPage_CountObjects(page))], IDENTITY)
+    for i in chars:
+        left, bottom, right, top = textpage.get_charbox(i)
+        x, y = (left + right) / 2, (bottom + top) / 2
+        if not any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in grounds):
+            yield i
+
+
 _CLIP_TOL = 0.5  # points: a glyph's ink whose middle is this close to its clip path shows
 _NO_INK = 0.005  # em: a glyph's ink box this low is no outline found (pdfium gives 0.001 em; an ideograph is ~0.8)
 

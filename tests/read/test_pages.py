@@ -303,6 +303,45 @@ def test_a_text_layer_of_latin_letters_among_ideographs_is_not_trusted():
     assert all("Latin-1 or Latin Extended letters" in why and "ÿ" in why for _, why in info.unreadable)
 
 
+def test_text_in_a_white_font_is_not_read():
+    """A spreadsheet's helper text in a white font is in the text layer but shown nowhere: "9999" in
+    white after the 实施单位 loaded as part of it ("…建设中心9999"), unflagged. It is not read."""
+    _read_exactly(PAGES / "440303210301500004143.xlsx.white-text.pdf")
+
+
+def test_white_text_on_a_darker_ground_is_read(tmp_path):
+    """White glyphs show over a filled shape of another colour (a dark header cell's white label),
+    also inside a form XObject placed through its matrix; on the bare paper they do not."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(tmp_path / "white.pdf"), pagesize=(400, 300))
+    c.setFont("Helvetica", 12)
+    c.setFillColorRGB(0.2, 0.2, 0.4)
+    c.rect(10, 200, 100, 30, fill=1, stroke=0)
+    c.setFillColorRGB(1, 1, 1)
+    c.drawString(20, 210, "AB")  # on the dark box: shown
+    c.drawString(150, 210, "CD")  # on the paper: not
+    c.setFillColorRGB(0, 0, 0)
+    c.drawString(250, 210, "EF")
+    c.beginForm("f")
+    c.setFillColorRGB(0.1, 0.1, 0.1)
+    c.rect(10, 10, 60, 30, fill=1, stroke=0)
+    c.setFillColorRGB(1, 1, 1)
+    c.drawString(20, 20, "GH")
+    c.drawString(150, 20, "IJ")
+    c.endForm()
+    c.translate(0, 100)  # the form drawn 100 pt up: its dark box under GH there, not where it is defined
+    c.doForm("f")
+    c.save()
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(tmp_path / "white.pdf"))
+    try:
+        assert sorted(ch.text for ch in glyphs.chars(doc[0].get_textpage())) == list("ABEFGH")
+    finally:
+        doc.close()
+
+
 def test_a_glyph_its_font_names_no_character_is_kept_as_unknown_never_dropped():
     """A few glyphs a font's /ToUnicode leaves out (under the share that sends a page to OCR): each
     "≥"/"≤" of this page prints, but no character is named for it. It was dropped, and "≥18个"
