@@ -69,7 +69,7 @@ def read_xlsx(path: Path) -> list[Table]:
                         if isinstance(cell, EmptyCell):
                             continue
                         at = (cell.row - 1, cell.column - 1)
-                        if cell.value is not None:
+                        if cell.value is not None and not _white_on_paper(cell):
                             text = clean(shown(cell.value, cell.number_format))
                             if text:
                                 sheet.texts[at] = text
@@ -105,6 +105,30 @@ def _shown_or_said(path: Path, tables: list[Table], hidden: list[str]) -> list[T
                                      f"sheet(s) ({names}) are not read, as they are not printed: unhide the "
                                      f"form's sheet (or hide its other sheets) and save, then load it again")
     return tables
+
+
+def _white_on_paper(cell) -> bool:
+    """A cell whose text is in a white font (RGB FFFFFF, or the theme's Background 1) on no fill of
+    another colour: a helper value a spreadsheet hides so, printed nowhere."""
+    font = cell.font.color if cell.font is not None else None
+    if font is None or not (font.type == "rgb" and str(font.rgb).upper().endswith("FFFFFF")
+                            or font.type == "theme" and font.theme == 0):
+        return False
+    fill = cell.fill
+    if fill is None or fill.fill_type in (None, "none"):
+        return True
+    ground = fill.fgColor
+    return ground is not None and (ground.type == "rgb" and str(ground.rgb).upper().endswith("FFFFFF")
+                                   or ground.type == "theme" and ground.theme == 0)
+
+
+def _xls_white_on_paper(book, xf) -> bool:
+    """`_white_on_paper` for a BIFF cell format: its font's colour white, no fill pattern of another."""
+    font = book.font_list[xf.font_index] if xf.font_index < len(book.font_list) else None
+    if font is None or book.colour_map.get(font.colour_index) != (255, 255, 255):
+        return False
+    ground = xf.background
+    return not ground.fill_pattern or book.colour_map.get(ground.pattern_colour_index) == (255, 255, 255)
 
 
 def _hidden(element) -> bool:
@@ -149,7 +173,7 @@ def read_xls(path: Path) -> list[Table]:
                         value = None
                     elif cell.ctype == xlrd.XL_CELL_ERROR:
                         value = xlrd.error_text_from_code.get(value, "#ERR")
-                    if value is not None:
+                    if value is not None and not (xf is not None and _xls_white_on_paper(book, xf)):
                         text = clean(shown(value, fmt))
                         if text:
                             sheet.texts[r, c] = text

@@ -157,6 +157,31 @@ def test_rows_and_columns_shown_nowhere_are_not_read(tmp_path, how):
     assert differences(form, truth_of("440106191550216302646", "central")) == []
 
 
+@pytest.mark.parametrize("colour", [{"rgb": "FFFFFFFF"}, {"theme": 0}])
+def test_text_in_a_white_font_is_not_read_unless_on_a_fill(tmp_path, colour):
+    """A helper column in a white font (RGB white, or the theme's Background 1) prints nowhere: not
+    read (it ran into the 得分 cell, "9.19" and "辅助7", and refused the form). The same text on a dark
+    fill shows, and is read."""
+    from openpyxl.styles import Color, Font, PatternFill
+
+    for filled in (False, True):
+        book = openpyxl.load_workbook(CORPUS / "xlsx" / "440106191550216302646.central.xlsx")
+        sheet = book.worksheets[0]
+        helper = sheet.max_column + 1
+        for r in range(1, sheet.max_row + 1):
+            cell = sheet.cell(r, helper, value=f"辅助{r}")
+            cell.font = Font(color=Color(**colour))
+            if filled:
+                cell.fill = PatternFill("solid", fgColor="FF1F3864")
+        book.save(tmp_path / f"white{filled}.xlsx")
+        if not filled:
+            [form] = forms_of(tmp_path / f"white{filled}.xlsx")
+            assert differences(form, truth_of("440106191550216302646", "central")) == []
+        else:
+            with pytest.raises(ReportError, match="辅助7"):
+                forms_of(tmp_path / f"white{filled}.xlsx")
+
+
 def test_a_workbook_whose_forms_are_all_hidden_says_so(tmp_path):
     """Only a hidden sheet holds the form: refused, saying the hidden sheets are not read (and which),
     not a bare "no table found" in a workbook that plainly holds one."""
