@@ -24,9 +24,11 @@ def _shown(element) -> str:
     """The text Word prints of a paragraph or cell (`element`: its XML), line by line: the runs as the
     document stands, tracked insertions and moves in (python-docx's `.text` leaves out runs inside
     w:ins, w:moveTo or a content control: the cell's current text was lost) and deletions out, and no
-    hidden text (w:vanish: not printed)."""
+    hidden text (w:vanish: not printed), nor text in a white font where no shading lies under it.
+    Only the run's own properties are looked at, not the styles it takes them from."""
     lines = []
     paragraphs = [element] if element.tag == _W + "p" else element.xpath("./w:p | ./w:sdt/w:sdtContent/w:p")
+    ground = element.tag == _W + "tc" and _ground(element.find(_W + "tcPr"))  # the cell's own shading
     for p in paragraphs:
         parts = []
         for node in p.iter(_W + "t", _W + "tab", _W + "ptab", _W + "br", _W + "cr", _W + "noBreakHyphen"):
@@ -39,9 +41,30 @@ def _shown(element) -> str:
                 continue
             if any(a.tag in _GONE or a.tag in _ELSEWHERE for a in _within(node, p)):
                 continue
+            if _white(props) and not (_ground(props) or _ground(p.find(_W + "pPr")) or ground):
+                continue  # a white font on the paper: printed nowhere
             parts.append(node.text or "" if node.tag == _W + "t" else _MARKS.get(node.tag, "\n"))
         lines.append("".join(parts))
     return "\n".join(lines)
+
+
+def _white(props) -> bool:
+    """A run's own colour is white (w:color FFFFFF, or the theme's background1)."""
+    colour = props.find(_W + "color") if props is not None else None
+    return colour is not None and (str(colour.get(_W + "val", "")).upper() == "FFFFFF"
+                                   or colour.get(_W + "themeColor") in ("background1", "light1"))
+
+
+def _ground(props) -> bool:
+    """Properties (of a run, paragraph or cell) shading the text with a colour other than white, or a
+    run's highlight: a white font shows on it."""
+    if props is None:
+        return False
+    shading = props.find(_W + "shd")
+    if shading is not None and str(shading.get(_W + "fill", "auto")).upper() not in ("AUTO", "FFFFFF"):
+        return True
+    mark = props.find(_W + "highlight")
+    return mark is not None and mark.get(_W + "val", "none") not in ("none", "white")
 
 
 def _within(node, top):

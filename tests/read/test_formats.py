@@ -259,6 +259,30 @@ def test_a_text_box_in_a_word_paragraph_is_not_its_text():
     assert _shown(paragraph) == "单位中心"
 
 
+def test_text_in_a_white_font_in_word_is_read_only_on_shading():
+    """A run in a white font (w:color FFFFFF, or the theme's background1) prints nowhere on the paper:
+    not read (it loaded as part of the cell's text, "…中心9999"). On shading (the run's, its
+    paragraph's or its cell's) or a highlight, it shows and is read."""
+    from docx.oxml import parse_xml
+
+    from pipeline.read.docx import _shown
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+    def cell(run_props: str, para_props: str = "", cell_props: str = "") -> str:
+        return _shown(parse_xml(
+            f'<w:tc xmlns:w="{w}"><w:tcPr>{cell_props}</w:tcPr><w:p><w:pPr>{para_props}</w:pPr>'
+            f'<w:r><w:t>中心</w:t></w:r><w:r><w:rPr>{run_props}</w:rPr><w:t>9999</w:t></w:r></w:p></w:tc>'))
+
+    assert cell('<w:color w:val="FFFFFF"/>') == "中心"
+    assert cell('<w:color w:val="ffffff"/>', '<w:shd w:val="clear" w:fill="auto"/>') == "中心"
+    assert cell('<w:color w:val="000000" w:themeColor="background1"/>') == "中心"
+    assert cell('<w:color w:val="FFFFFF"/>', cell_props='<w:shd w:val="clear" w:fill="1F3864"/>') == "中心9999"
+    assert cell('<w:color w:val="FFFFFF"/>', '<w:shd w:val="clear" w:fill="333333"/>') == "中心9999"
+    assert cell('<w:color w:val="FFFFFF"/><w:highlight w:val="black"/>') == "中心9999"
+    assert cell('<w:color w:val="FF0000"/>') == "中心9999"
+
+
 def test_a_non_breaking_hyphen_in_word_is_a_hyphen():
     """Word's non-breaking hyphen (w:noBreakHyphen, Ctrl+Shift+-) prints "-": dropped, "‑5.00" read as
     5.00 and "2023‑2025" as 20232025 (python-docx's `.text` kept it, as now)."""
