@@ -23,7 +23,9 @@ _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td
            "section", "article", "header", "footer", "pre", "blockquote", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
 _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whitespace is collapsed
-_HIDING = ("display", "visibility", "font-size")  # the properties that can keep text from the page
+_HIDING = ("display", "visibility", "font-size", "color", "background-color", "background")  # the
+# properties that can keep text from the page (the last three: a white font on no ground)
+_UNSEEN = "data-jixiao-unseen"  # an element whose own text is white on the paper (`_mark_white`)
 _SHEET = "data-jixiao-sheet"  # the stylesheets' say on an element (`_apply_stylesheets`), before its own
 _ZERO = re.compile(r"[+-]?(0+\.?0*|\.0+)([a-z]+|%)?")  # a size of 0, in any unit
 _MAX_SHEET = 2_000_000  # bytes of a linked stylesheet read at most
@@ -57,6 +59,60 @@ def _hidden(el) -> bool:
     said = _declared(el)
     return (said.get("display") == "none" or said.get("visibility") in ("hidden", "collapse")
             or _ZERO.fullmatch(said.get("font-size", "")) is not None)
+
+
+def _white(colour: str | None) -> bool:
+    """A CSS or HTML colour that is white or nearly (each channel 250 or more)."""
+    if not colour:
+        return False
+    colour = colour.strip().lower()
+    if colour == "white":
+        return True
+    m = re.fullmatch(r"#([0-9a-f]{3}|[0-9a-f]{6})", colour)
+    if m:
+        h = m.group(1)
+        channels = [int(h[k] * 2, 16) for k in range(3)] if len(h) == 3 else [int(h[k:k + 2], 16) for k in (0, 2, 4)]
+        return min(channels) >= 250
+    m = re.fullmatch(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(,\s*[\d.]+\s*)?\)", colour)
+    return m is not None and min(int(m.group(k)) for k in (1, 2, 3)) >= 250
+
+
+def _ground(el, said: dict[str, str]) -> bool:
+    """An element painting a background of another colour than white (its bgcolor, or its style's or
+    stylesheets' background), on which a white font shows."""
+    for value in (el.get("bgcolor"), said.get("background-color"), said.get("background")):
+        if value and value.strip().lower() not in ("none", "transparent", "initial", "inherit") \
+                and not _white(value.split()[0] if value.split() else value):
+            return True
+    return False
+
+
+def _mark_white(el, white: bool = False, ground: bool = False) -> None:
+    """Mark (`_UNSEEN`) each element whose own text is drawn in a white font with no ground of another
+    colour under it, the colour inherited as CSS does (a <font color> or a style's color, its own or a
+    stylesheet's), the ground from any element around it: an anti-copy "9999" in white after a value,
+    shown nowhere. A child of such an element setting its own colour shows."""
+    if not isinstance(el.tag, str):
+        return
+    said = _declared(el)
+    colour = said.get("color") or (el.get("color") if el.tag == "font" else None)
+    if colour:
+        white = _white(colour)
+    ground = ground or _ground(el, said)
+    if white and not ground:
+        el.set(_UNSEEN, "1")
+    for child in el:
+        _mark_white(child, white, ground)
+
+
+def _own_text(el) -> str:
+    """An element's own text (before its first child), none where it is white on the paper."""
+    return "" if el.get(_UNSEEN) else el.text or ""
+
+
+def _tail(el, parent) -> str:
+    """The text after `el`, which its parent's colour draws."""
+    return "" if parent.get(_UNSEEN) else el.tail or ""
 
 
 def _apply_stylesheets(root, path: Path) -> None:
@@ -148,6 +204,7 @@ def read_html(path: Path) -> list[Table]:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", decode(path, path.read_bytes()))
     root = lxml.html.document_fromstring(text or "<html></html>")
     _apply_stylesheets(root, path)
+    _mark_white(root)
     lines: list[str] = []
     out: list[Table] = []
 
@@ -173,11 +230,11 @@ def read_html(path: Path) -> list[Table]:
             return
         if tag in _BLOCKS:
             flush()
-        lines[-1:] = [(lines[-1] if lines else "") + (el.text or "")]
+        lines[-1:] = [(lines[-1] if lines else "") + _own_text(el)]
         for child in el:
             walk(child)
             if child.tail:
-                lines[-1:] = [(lines[-1] if lines else "") + child.tail]
+                lines[-1:] = [(lines[-1] if lines else "") + _tail(child, el)]
         if tag in _BLOCKS:
             flush()
 
@@ -238,13 +295,13 @@ def _text(td) -> str:
         elif tag:
             if not top and tag in _BLOCKS:
                 parts.append(_BREAK)
-            parts.append(el.text or "")
+            parts.append(_own_text(el))
             for child in el:
                 walk(child, False)
             if not top and tag in _BLOCKS and tag != "br":
                 parts.append(_BREAK)
         if not top and el.tail:
-            parts.append(el.tail)
+            parts.append(_tail(el, el.getparent()))
 
     walk(td, True)
     text = re.sub(r"[ \t\r\n\f]+", " ", "".join(parts))

@@ -356,6 +356,33 @@ def test_what_a_page_s_stylesheets_hide_is_not_read(tmp_path):
     assert form["project_name"].endswith("（内部备注7777）")
 
 
+def test_text_in_a_white_font_on_a_web_page_is_not_read(tmp_path):
+    """White text on the paper (a <font color>, a style's or a stylesheet's color, inherited) is shown
+    nowhere: an anti-copy "9999" after a value loaded as part of it. White on a ground of another
+    colour (a bgcolor, a background around it) shows and is read, and so does a child that sets its
+    own colour inside white text."""
+    from pipeline.read.html import read_html
+
+    src = CORPUS / "html" / "440105221551500060313.central.html"
+    page = src.read_text(encoding="utf-8")
+    unit = '<td colspan="3" style="text-align:left">广州市海珠区大数据资源管理中心</td>'
+    page = page.replace(unit, unit.replace("管理中心<", '管理中心<font color="#FFFFFF">9999</font>'
+                                           '<span class="copy">8888<b>七</b></span><'))
+    page = page.replace("智慧水务）</td>", '智慧水务）<span style="color: rgb(255, 255, 255)">（<i>内部</i>）</span></td>', 1)
+    page = page.replace("</head>", "<style>.copy { color: #fff }</style></head>", 1)
+    (tmp_path / "white.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "white.html")
+    assert differences(form, truth_of("440105221551500060313", "central")) == []  # the <b>, <i> white too
+
+    page = ('<table><tr><td bgcolor="#1F3864"><font color="white">甲</font></td>'
+            '<td style="background: #333 url(x.png)"><span style="color:#fff">乙</span></td>'
+            '<td><span style="color:#fff">丙<em style="color:#000">丁</em>戊</span>己</td></tr>'
+            '<tr><td>1</td><td>2</td><td>3</td></tr></table>')
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    assert [table.cells[0, c] for c in range(3)] == ["甲", "乙", "丁己"]
+
+
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
