@@ -149,7 +149,7 @@ def _look(opened: OpenPdf, path: str | Path, pages: range, engine: str, max_page
 
 
 _STRUCTURED = {"xlsx": "workbook", "xls": "workbook", "docx": "Word document", "html": "web page",
-               "doc": "Word document"}
+               "doc": "Word document", "archive": "archive"}
 
 
 def tables_of(path: str | Path) -> list[tables.Table]:
@@ -165,6 +165,8 @@ def _tables(path: Path, kind: str, max_pages: int | None) -> list[tables.Table]:
     """The tables of a workbook, Word document or web page (a legacy .doc is refused)."""
     if kind == "doc":
         raise tables.refuse_doc(path)
+    if kind == "archive":
+        raise tables.refuse_archive(path)
     if kind in ("xlsx", "xls"):
         from .read.workbook import read_xls, read_xlsx
         reader = read_xlsx if kind == "xlsx" else read_xls

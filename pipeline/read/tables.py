@@ -32,7 +32,9 @@ COL_W = 100.0  # points: the width given each column (the reader's tolerances ar
 ROW_H = 20.0  # points: the height given each row
 _MARGIN = 1.0  # points: a region's text is printed this far inside its borders
 
-KINDS = {".xlsx": "xlsx", ".xls": "xls", ".docx": "docx", ".html": "html", ".htm": "html", ".doc": "doc"}
+KINDS = {".xlsx": "xlsx", ".xls": "xls", ".docx": "docx", ".html": "html", ".htm": "html", ".doc": "doc",
+         ".zip": "archive", ".rar": "archive", ".7z": "archive"}  # an archive: refused, to be unpacked
+_ARCHIVES = {b"Rar!\x1a\x07": "RAR", b"7z\xbc\xaf\x27\x1c": "7z"}
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,8 @@ def info(path: Path, tables: list[Table], sha256: str | None = None) -> PdfInfo:
 
 def kind(path: str | Path) -> str:
     """What a report file is, by its first bytes, then its name: "pdf", "xlsx", "xls", "docx",
-    "html", "doc", or "" (none of these: the PDF reader refuses it as not a PDF)."""
+    "html", "doc", "archive" (a zip of other files, RAR or 7z), or "" (none of these: the PDF reader
+    refuses it as not a PDF)."""
     path = Path(path)
     suffix = KINDS.get(path.suffix.lower(), "")
     try:
@@ -142,10 +145,12 @@ def kind(path: str | Path) -> str:
             head = fh.read(1024)
     except OSError:
         return ""
+    if head.startswith(b"PK\x03\x04"):  # a zip (a PDF stored in it shows its %PDF in these bytes):
+        return suffix if suffix in ("xlsx", "docx") else _zipped(path)  # Office Open XML or an archive
+    if head.startswith(tuple(_ARCHIVES)):
+        return "archive"
     if b"%PDF" in head:
         return "pdf"
-    if head.startswith(b"PK\x03\x04"):  # a zip: Office Open XML
-        return suffix if suffix in ("xlsx", "docx") else _zipped(path)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: a legacy .xls or .doc
         return "doc" if suffix == "doc" or _word_stream(path) else "xls"
     if suffix == "html" or re.search(rb"<\s*(!doctype\s+html|html|table)\b", head, re.I):
@@ -172,8 +177,39 @@ def _zipped(path: Path) -> str:
     try:
         names = set(zipfile.ZipFile(path).namelist())
     except (zipfile.BadZipFile, OSError):
-        return ""
-    return "xlsx" if "xl/workbook.xml" in names else "docx" if "word/document.xml" in names else ""
+        return "archive"  # a damaged zip: refused as one (`refuse_archive` says so)
+    return "xlsx" if "xl/workbook.xml" in names else "docx" if "word/document.xml" in names else "archive"
+
+
+def refuse_archive(path: Path) -> UnsupportedFormat:
+    """An archive (sites publish a unit's reports zipped) is not unpacked here: refused, naming what it
+    holds where that can be read, with the advice to unpack it and load the files."""
+    import zipfile
+
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    what = next((name for magic, name in _ARCHIVES.items() if head.startswith(magic)), "ZIP")
+    held = ""
+    if what == "ZIP":
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = [_zip_name(i) for i in z.infolist() if not i.is_dir()]
+            held = f" of {len(names)} file(s): {', '.join(names[:4])}{', …' if len(names) > 4 else ''}"
+        except (zipfile.BadZipFile, OSError, ValueError):
+            held = " (damaged: its list of files cannot be read)"
+    return UnsupportedFormat(str(path), f"a {what} archive{held}; archives are not unpacked: unpack it "
+                                        f"and load the files it holds")
+
+
+def _zip_name(info) -> str:
+    """A member's name as its packer wrote it: a Chinese Windows zip tool writes GBK without saying so
+    (zipfile then reads it as cp437)."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gb18030")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
 
 
 def refuse_doc(path: Path) -> UnsupportedFormat:

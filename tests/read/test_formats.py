@@ -596,10 +596,38 @@ def test_the_file_is_sniffed_not_its_name(tmp_path):
 
 
 def test_ingest_folder_finds_every_format(tmp_path):
-    for name in ("a.pdf", "b.XLSX", "c.xls", "d.docx", "e.html", "f.htm", "g.doc", "h.txt", "i.csv"):
+    for name in ("a.pdf", "b.XLSX", "c.xls", "d.docx", "e.html", "f.htm", "g.doc", "h.txt", "i.csv", "j.zip",
+                 "k.rar", "l.7z"):
         (tmp_path / name).write_bytes(b"x")
     assert [p.name for p in find_reports([tmp_path])] == ["a.pdf", "b.XLSX", "c.xls", "d.docx", "e.html",
-                                                          "f.htm", "g.doc"]
+                                                          "f.htm", "g.doc", "j.zip", "k.rar", "l.7z"]
+
+
+def test_an_archive_is_refused_saying_what_it_holds(tmp_path):
+    """Sites publish a unit's reports zipped: an archive is not unpacked but refused, naming the files it
+    holds (a Chinese zip tool's GBK names read as written), with the advice to unpack it: it was found
+    by no folder search, and given by name it was "not a PDF file", or, holding a PDF stored whole
+    near its start, "the PDF cannot be read". RAR and 7z are named; a damaged zip is said so."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:  # stored: the PDF's %PDF is in the zip's first bytes
+        z.writestr("abcdef2023.pdf", (PDF / "hubei" / "440303230300200079180.hubei.pdf").read_bytes())
+        z.writestr("b.xlsx", b"x")
+    archive = tmp_path / "附件.zip"
+    archive.write_bytes(buffer.getvalue().replace(b"abcdef2023.pdf", "自评表2023.pdf".encode("gbk")))
+    rar, damaged = tmp_path / "r.rar", tmp_path / "d.zip"
+    rar.write_bytes(b"Rar!\x1a\x07\x01\x00" + bytes(64))
+    damaged.write_bytes(b"PK\x03\x04" + bytes(64))
+    for path, said in ((archive, "a ZIP archive of 2 file(s): 自评表2023.pdf, b.xlsx"), (rar, "a RAR archive"),
+                       (damaged, "a ZIP archive (damaged")):
+        assert tables.kind(path) == "archive"
+        for call in (lambda: extract(path), lambda: count_pages(path)):
+            with pytest.raises(UnsupportedFormat) as err:
+                call()
+            assert err.value.reason.startswith(said) and "unpack it" in err.value.reason
+    assert find_reports([tmp_path]) == [damaged, rar, archive]
 
 
 @pytest.mark.parametrize("borders", ["none", "everywhere"])
