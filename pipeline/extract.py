@@ -20,11 +20,11 @@ from pathlib import Path
 
 from .forms.reader import no_form_found, read_forms
 from .forms.rows import forms_of, stitch_overflow
-from .errors import TextLayerUnreadable
+from .errors import BrokenPdf, TextLayerUnreadable
 from .model import Form
 from .errors import OverLimit
 from .read import pdf, tables
-from .read.pdf import OpenPdf, PdfInfo, inspect
+from .read.pdf import DAMAGED, OpenPdf, PdfInfo, inspect
 from .read.grids import ENGINE, Layer, Ruling, scan
 from .read.held import check_edges, check_held
 
@@ -144,8 +144,24 @@ def _look(opened: OpenPdf, path: str | Path, pages: range, engine: str, max_page
     them with the passed pages and whether a form may be open after them."""
     info = inspect(path, max_pages, pages, sha256, opened)
     passed, open_ = (set(), True) if prefer_ocr else _passed(info, pages, open_)
-    layer = scan(path, engine, pages, opened, passed, info.scanned)
-    return _preferred(_unlabelled(info, layer.rulings), pages, prefer_ocr), layer, passed, open_
+    # text drawn over text, on a page read from its image or one whose text says nothing a form says
+    # (its layer unreadable, maybe: `_unlabelled`), is judged once that is known
+    lenient = {*info.scanned, *(p for p in range(max(pages.start, 1), min(pages.stop, info.pages + 1))
+                                if not _says(info, p))}
+    layer = scan(path, engine, pages, opened, passed, info.scanned, lenient=lenient)
+    info = _unlabelled(info, layer.rulings)
+    for p, ruling in sorted(layer.rulings.items()):
+        if ruling.damaged and p not in info.scanned:  # not to be read from its image: damaged after all
+            raise BrokenPdf(str(path), f"page {p} {DAMAGED}: {ruling.damaged}", p)
+    return _preferred(info, pages, prefer_ocr), layer, passed, open_
+
+
+def _says(info: PdfInfo, page: int) -> bool:
+    """The page's text holds a header label of some template or a word every report's table prints."""
+    from .forms.template import header_labels
+
+    text = "".join(info.page_texts[page - 1].split())
+    return any(w in text for w in (*header_labels(), *_WORDS))
 
 
 _STRUCTURED = {"xlsx": "workbook", "xls": "workbook", "docx": "Word document", "html": "web page",
@@ -222,15 +238,12 @@ def _unlabelled(info: PdfInfo, rulings: dict[int, Ruling]) -> PdfInfo:
     common ones (`_common`). A font whose /ToUnicode maps to other characters gives such text; the
     page is read from its image (`PdfInfo.unreadable`). A page of a form's rows alone, its level
     labels merged from the page before (no label printed), reads as common text and is trusted."""
-    from .forms.template import header_labels
-
-    words = (*header_labels(), *_WORDS)
     found = []
     for p, ruling in sorted(rulings.items()):
         if p in info.scanned or len(ruling.chars) < _FULL or len(ruling.horizontal) < 3 or len(ruling.vertical) < 3:
             continue
         text = "".join(info.page_texts[p - 1].split())
-        if not any(w in text for w in words) and _common(text) < _COMMON:
+        if not _says(info, p) and _common(text) < _COMMON:
             found.append((p, f"its text holds no label of any form ({text[:12]!r}…), though the page is "
                              f"ruled and prints {len(ruling.chars)} glyphs"))
     if not found:

@@ -123,6 +123,9 @@ class Ruling:
     seals: tuple["Seal", ...] = dataclasses.field(default=(), compare=False)  # set aside (`glyphs.seals`)
     # cells whose border cuts their text (`_cut_cells`): a point inside each, and what is cut
     cuts: tuple[tuple[float, float, str], ...] = dataclasses.field(default=(), compare=False)
+    # text drawn as no printed form has it (`glyphs.misdrawn`) on a page `scan` was told to be lenient
+    # with: the caller refuses the page, or reads it from its image
+    damaged: str | None = dataclasses.field(default=None, compare=False)
 
     def encloses(self, x: float, y: float) -> bool:
         """A ruled line runs above, below, left and right of the point: it is inside a cell."""
@@ -168,7 +171,8 @@ class Layer:
 
 
 def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
-         opened: OpenPdf | None = None, passed: Collection[int] = (), keep: Collection[int] = ()) -> Layer:
+         opened: OpenPdf | None = None, passed: Collection[int] = (), keep: Collection[int] = (),
+         lenient: Collection[int] = ()) -> Layer:
     """The `Layer` of the pages (all, or the range given).
 
     One pass over the file: each page is opened once, in pdfium, for its glyphs (placed into cells and
@@ -181,7 +185,11 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
     `passed` (known from their text alone, `pipeline.extract`), and with the vector engine every page
     without both horizontal and vertical rules (no table can be found there: Camelot's tables are
     made from their crossings), except those in `keep` (read from their image), get a `Ruling` of
-    their lines only: no glyph is listed, no table sought, and so no cross-check judges them."""
+    their lines only: no glyph is listed, no table sought, and so no cross-check judges them.
+
+    Text drawn as no form has it (`glyphs.misdrawn`) refuses the report as damaged, but on the pages
+    in `lenient` (their text says nothing a form says: its layer may be unreadable, to be read from the
+    image) it is recorded on the page's `Ruling.damaged` for the caller to judge."""
     import playa.miner  # deferred with camelot: `--help` should not pay for them
     from camelot.image_processing import find_joints_from_lines
     from camelot.parsers import Lattice
@@ -222,9 +230,9 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                         raise TextLayerUnreadable(name, glyphs.unshown_reason(lost), n)
                     off = glyphs.off_page(chars, box[1], box[3])  # judged once the ruling is known
                     chars = [ch for ch in chars if ch not in off] if off else chars
-                    drawn = glyphs.misdrawn([ch for ch in chars if ch.clip is None], box[1], box[3])  # shown
-                    if drawn:
-                        raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
+                    damaged = glyphs.misdrawn([ch for ch in chars if ch.clip is None], box[1], box[3])  # shown
+                    if damaged and n not in lenient:
+                        raise BrokenPdf(name, f"page {n} {DAMAGED}: {damaged}", n)
                     if vector:  # Camelot's _generate_table_bbox_vector, on pdfium's lines
                         size = page.get_size() if turn == glyphs.IDENTITY else (box[2], box[3])
                         parser.prepare_page_parse(name, None, size, n, [], [], [], None, {})
@@ -243,11 +251,11 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     # Camelot makes no table of a page without text
                     found = [o for o in map(_outline, _tables(parser)) if o is not None] if chars else []
                     found = [_with_page_high_cell(o, vertical, horizontal) for o in found]
-                    drawn = glyphs.misdrawn([ch for ch in off if not ch.hidden
-                                             and not _cut_region(ch, found, horizontal, box)],
-                                            box[1], box[3]) if off else None
-                    if drawn:
-                        raise BrokenPdf(name, f"page {n} {DAMAGED}: {drawn}", n)
+                    damaged = damaged or (glyphs.misdrawn([ch for ch in off if not ch.hidden
+                                                           and not _cut_region(ch, found, horizontal, box)],
+                                                          box[1], box[3]) if off else None)
+                    if damaged and n not in lenient:
+                        raise BrokenPdf(name, f"page {n} {DAMAGED}: {damaged}", n)
                     cuts = _cut_cells(chars, found, horizontal) + _past_the_page(found, box)
                     runs = glyphs.runs(chars)
                     fold = _two_up(found, runs, box)
@@ -256,7 +264,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                                                                           found, box)
                         runs = glyphs.runs(chars)
                     rulings[n] = Ruling(n, horizontal, vertical, tuple(chars), tuple(map(tuple, runs)), box,
-                                        tuple(sealed), cuts)
+                                        tuple(sealed), cuts, damaged)
                     if chars:
                         outlines[n] = found
                     doc.release(n)

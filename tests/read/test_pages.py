@@ -290,6 +290,24 @@ def test_a_text_layer_that_cannot_be_trusted_is_found_page_by_page(pdf):
     assert all(why in reason for _, reason in info.unreadable)
 
 
+def test_a_text_layer_of_overlapping_nonsense_is_read_from_the_image_not_refused_as_damaged():
+    """`pdftops` then `ps2pdf` (poppler 22, Ghostscript 10.0) over a yunnan look: its fonts lose their
+    /ToUnicode, and pdfium reads the glyphs as one-byte codes ("€•‚", ASCII letters drawn over one
+    another). Its pages were found unreadable (codes mapped to no character), to be read from their
+    image, but the text over text, looked for in every page's glyphs, refused the report as damaged
+    first. Text drawn so on a page read from its image, or on one whose text says nothing a form says
+    (no label, none of 项目, 指标, …: `_unlabelled` judges it), is now set aside, not a refusal."""
+    from pipeline.extract import _look
+    from pipeline.read.grids import ENGINE
+    from pipeline.read.pdf import OpenPdf
+
+    pdf = PAGES / "440303210301500004536.yunnan.ps2pdf.pdf"
+    with OpenPdf(pdf) as opened:
+        info, layer, _, _ = _look(opened, pdf, range(1, 3), ENGINE, None, None, False, False)
+    assert info.scanned == (1, 2) and all("map to no character" in why for _, why in info.unreadable)
+    assert all(layer.rulings[p].damaged for p in (1, 2))  # text drawn over text: said, set aside
+
+
 def test_a_text_layer_of_latin_letters_among_ideographs_is_not_trusted():
     """Ghostscript rewriting a browser's print maps some glyphs to one-byte codes: "项目资金ÿ万元Ā" for
     项目资金（万元）, "P年结转资金" for 上年结转资金, "g30个" for ≥30个. Forms print no Latin-1 or Latin
