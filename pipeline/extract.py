@@ -165,7 +165,7 @@ def _says(info: PdfInfo, page: int) -> bool:
 
 
 _STRUCTURED = {"xlsx": "workbook", "xls": "workbook", "docx": "Word document", "html": "web page",
-               "doc": "Word document", "archive": "archive"}
+               "doc": "Word document", "archive": "archive", "encrypted": "encrypted Office file"}
 
 
 def tables_of(path: str | Path) -> list[tables.Table]:
@@ -183,6 +183,8 @@ def _tables(path: Path, kind: str, max_pages: int | None) -> list[tables.Table]:
         raise tables.refuse_doc(path)
     if kind == "archive":
         raise tables.refuse_archive(path)
+    if kind == "encrypted":
+        raise tables.refuse_encrypted(path)
     if kind in ("xlsx", "xls"):
         from .read.workbook import read_xls, read_xlsx
         reader = read_xlsx if kind == "xlsx" else read_xls

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import NoFormFound, ReportError, Unreadable, UnsupportedFormat
+from ..errors import EncryptedPdf, NoFormFound, ReportError, Unreadable, UnsupportedFormat
 from ..model import Form
 from .grids import Grid
 from .ideographs import unified
@@ -136,8 +136,8 @@ def info(path: Path, tables: list[Table], sha256: str | None = None) -> PdfInfo:
 
 def kind(path: str | Path) -> str:
     """What a report file is, by its first bytes, then its name: "pdf", "xlsx", "xls", "docx",
-    "html", "doc", "archive" (a zip of other files, RAR or 7z), or "" (none of these: the PDF reader
-    refuses it as not a PDF)."""
+    "html", "doc", "archive" (a zip of other files, RAR or 7z), "encrypted" (an Office file saved with a
+    password), or "" (none of these: the PDF reader refuses it as not a PDF)."""
     path = Path(path)
     suffix = KINDS.get(path.suffix.lower(), "")
     try:
@@ -151,24 +151,28 @@ def kind(path: str | Path) -> str:
         return "archive"
     if b"%PDF" in head:
         return "pdf"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: a legacy .xls or .doc
-        return "doc" if suffix == "doc" or _word_stream(path) else "xls"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: a legacy .xls or .doc, or an
+        found = _streams(path, ("EncryptedPackage", "WordDocument"))  # encrypted .xlsx/.docx
+        return "encrypted" if "EncryptedPackage" in found else \
+            "doc" if suffix == "doc" or "WordDocument" in found else "xls"
     if suffix == "html" or re.search(rb"<\s*(!doctype\s+html|html|table)\b", head, re.I):
         return "html"
     return ""
 
 
-def _word_stream(path: Path) -> bool:
-    """An OLE2 file holding a "WordDocument" stream (its name in the directory, UTF-16): a .doc, under
-    whatever name, which gets the advice to save it as .docx rather than fail as a workbook."""
-    name = "WordDocument".encode("utf-16-le")
+def _streams(path: Path, names: tuple[str, ...]) -> set[str]:
+    """Which of the stream `names` an OLE2 file's directory holds (names in UTF-16): "WordDocument" (a
+    .doc, under whatever name: it gets the advice to save it as .docx rather than fail as a workbook),
+    "EncryptedPackage" (an .xlsx or .docx saved with a password to open it: Office wraps it so)."""
+    wanted = {name.encode("utf-16-le"): name for name in names}
+    width = max(map(len, wanted))
+    found: set[str] = set()
     with path.open("rb") as fh:
         tail = b""
         for chunk in iter(lambda: fh.read(1 << 20), b""):
-            if name in tail + chunk:
-                return True
-            tail = chunk[-len(name):]
-    return False
+            found |= {name for raw, name in wanted.items() if raw in tail + chunk}
+            tail = chunk[-width:]
+    return found
 
 
 def _zipped(path: Path) -> str:
@@ -210,6 +214,12 @@ def _zip_name(info) -> str:
         return info.filename.encode("cp437").decode("gb18030")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return info.filename
+
+
+def refuse_encrypted(path: Path) -> EncryptedPdf:
+    return EncryptedPdf(str(path), "the workbook or Word document is encrypted (a password is needed to open "
+                                   "it): open it, remove the password (File > Info > Protect), save it, then "
+                                   "load that file")
 
 
 def refuse_doc(path: Path) -> UnsupportedFormat:

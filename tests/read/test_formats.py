@@ -573,6 +573,20 @@ def test_legacy_doc_is_refused_with_advice(tmp_path, name):
     assert err.value.kind == "unreadable" and "workbook cannot be read" in err.value.reason
 
 
+@pytest.mark.parametrize("name", ["加密.xlsx", "加密.docx", "加密.xls"])
+def test_an_office_file_with_a_password_is_refused_as_encrypted(tmp_path, name):
+    """An .xlsx or .docx saved with a password to open it is an OLE2 file holding an "EncryptedPackage"
+    stream: it was read as a legacy .xls and refused as "damaged or not what its name says"."""
+    locked = tmp_path / name
+    locked.write_bytes(OLE2 + bytes(504) + "EncryptionInfo".encode("utf-16-le") + bytes(50)
+                       + "EncryptedPackage".encode("utf-16-le") + bytes(64))
+    assert tables.kind(locked) == "encrypted"
+    for call in (lambda: extract(locked), lambda: count_pages(locked)):
+        with pytest.raises(ReportError) as err:
+            call()
+        assert err.value.kind == "encrypted" and "remove the password" in err.value.reason
+
+
 def test_the_file_is_sniffed_not_its_name(tmp_path):
     """A workbook named .pdf is read as a workbook, a web page named .xls as a web page; a damaged
     workbook and a page without a table are refused naming the file, never a traceback."""
