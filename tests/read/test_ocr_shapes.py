@@ -117,3 +117,21 @@ def test_a_dot_beside_a_glyph_is_no_placeholder():
     cell[10:28, 80:96] = 40
     line = reread(cell, 0, 40, 0, 200)
     assert line is None or "…" not in line.text
+
+
+def test_a_cell_read_as_dots_has_them_counted_from_its_ink():
+    """The recogniser read a langfang placeholder's six dots "·..." (an outline of the variants' set,
+    150 dpi): four, no ellipsis, and the row was refused as a value row with no values. Read as dots,
+    the cell's dots are counted from its ink: "……", the correction said."""
+    from pipeline.read.ocr import cells
+    from pipeline.read.ocr.ruling import CellBorders
+
+    crop = cv2.imread(str(SCANS / "placeholder-dots-read-as-four.png"), cv2.IMREAD_GRAYSCALE)
+    rows, cols, drawn = [(3.0, 40.0)], [(3.0, 414.0)], [[CellBorders(True, True, True, True)]]
+    grid, _ = cells.grid(1, rows, cols, drawn, [Line("·...", 0.6, 13.0, 16.0, 42.0, 27.0)],
+                         lambda x, y: (x, -y), 1.0, crop)
+    assert grid.rows[0][0] == "……" and grid.raw[0][0] == "·..."
+    assert grid.corrections[0][0] == "dots counted from the ink: '·...'→'……'"
+    words, _ = cells.grid(1, rows, cols, drawn, [Line("指标2", 0.9, 13.0, 16.0, 42.0, 27.0)],
+                          lambda x, y: (x, -y), 1.0, crop)
+    assert words.rows[0][0] == "指标2"  # text read where the dots are is not looked at

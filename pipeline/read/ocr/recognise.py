@@ -690,6 +690,19 @@ def _dotted(blots: list[np.ndarray], xa: int, ya: int, height: float) -> Line | 
     return Line(text, SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1))
 
 
+def dot_row(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
+    """The row of dots a cell region holds, if its ink is one (`_dot_row`), counted from the ink: where
+    the recogniser read a cell as dots, how many there are is the ink's to say, not its reading."""
+    import cv2
+
+    pad = 4
+    ya, yb, xa, xb = int(y0) + pad, int(y1) - pad, int(x0) + pad, int(x1) - pad
+    if yb - ya < 8 or xb - xa < 8:
+        return None
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink_mask(clean[ya:yb, xa:xb]).astype(np.uint8))
+    return _dotted([stats[k] for k in range(1, count)], xa, ya, yb - ya)
+
+
 def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
     """The text of one cell region recognised on its own, where it holds ink (specks aside)."""
     import cv2
