@@ -445,13 +445,16 @@ _BRACKET_GAP = 0.87  # ems of paper before a "（": an ideograph and the bracket
 
 
 def spaced(line: Line, grey: np.ndarray) -> Line:
-    """The line with the space printed before its first full-width "（" given back ("局 （本级）"): the
-    recogniser reads no spaces, so the paper between the bracket and the glyph before it is measured
-    (the widest gap of ink from an em before where the bracket's box should start to two after)."""
+    """The line with the space before its first full-width "（" after an ideograph as printed ("局 （本级）"
+    or "局（本级）"): the recogniser reads no spaces, or puts one where the bracket's blank left half
+    is ("局 (本级)", made "局 （本级）" by `full_width` before `brackets` could take it out), so the paper
+    between the bracket and the glyph before it is measured (the widest gap of ink from an em before
+    where the bracket's box should start to two after) and a space is given or taken by it."""
     if not glyph_rule("spaced"):
         return line
     i = line.text.find("（")
-    if i < 1 or line.text[i - 1] == " " or not "\u4e00" <= line.text[i - 1] <= "\u9fff":
+    before = line.text[:i].rstrip(" ")
+    if i < 1 or not before or not "\u4e00" <= before[-1] <= "\u9fff" or i - len(before) > 1:
         return line
     adv, em, rows, paper = _measure(line, grey)
     at = line.x0 + em * sum(adv[:i])
@@ -461,9 +464,10 @@ def spaced(line: Line, grey: np.ndarray) -> Line:
         return line
     ink = np.flatnonzero(ink_mask(crop, paper).any(axis=0))
     widest = int(np.diff(ink).max()) - 1 if len(ink) > 1 else 0
-    if widest <= _BRACKET_GAP * em:
+    printed = widest > _BRACKET_GAP * em
+    if printed == (i > len(before)):
         return line
-    return dataclasses.replace(line, text=f"{line.text[:i]} {line.text[i:]}")
+    return dataclasses.replace(line, text=f"{before}{' ' if printed else ''}{line.text[i:]}")
 
 
 _HALF_BRACKET = 0.4  # ems of paper before a "(" read after an ideograph: a full-width "（" leaves the
