@@ -135,3 +135,17 @@ def test_a_cell_read_as_dots_has_them_counted_from_its_ink():
     words, _ = cells.grid(1, rows, cols, drawn, [Line("指标2", 0.9, 13.0, 16.0, 42.0, 27.0)],
                           lambda x, y: (x, -y), 1.0, crop)
     assert words.rows[0][0] == "指标2"  # text read where the dots are is not looked at
+
+
+def test_a_cell_read_as_other_marks_has_its_dots_counted_from_its_ink():
+    """A langfang made scan's placeholder (150 dpi, noise and JPEG) read "+++*.": marks, no letter,
+    digit or ideograph, over ink that is six dots in a row. Its dots are counted: "……"."""
+    from pipeline.read.ocr import cells
+    from pipeline.read.ocr.ruling import CellBorders
+
+    crop = cv2.imread(str(SCANS / "placeholder-dots-read-as-marks.png"), cv2.IMREAD_GRAYSCALE)
+    rows, cols, drawn = [(3.5, 41.0)], [(3.25, 414.5)], [[CellBorders(True, True, True, True)]]
+    grid, _ = cells.grid(1, rows, cols, drawn, [Line("+++*.", 0.65, 15.0, 19.0, 44.0, 26.0)],
+                         lambda x, y: (x, -y), 1.0, crop)
+    assert (grid.rows[0][0], grid.raw[0][0]) == ("……", "+++*.")
+    assert grid.corrections[0][0] == "dots counted from the ink: '+++*.'→'……'"

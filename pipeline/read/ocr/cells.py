@@ -24,7 +24,6 @@ from .recognise import (FULL_STOP, SHAPE_CONFIDENCE, Line, checkboxes, dot_row, 
 from .ruling import CellBorders, Edges
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
-_DOTS = ".·…•・"  # what the recogniser reads a row of printed dots as
 
 
 @dataclass(frozen=True)
@@ -127,9 +126,9 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         if stop is not None:
             parts = parts + [stop]
         data[r][c], fixes[r][c] = correct("\n".join(reading_order(parts)))
-        if data[r][c] and not data[r][c].strip(_DOTS) \
+        if data[r][c] and not any(ch.isalnum() for ch in data[r][c]) \
                 and (dots := dot_row(clean, rows[r0][0], rows[r1][1], cols[c0][0], cols[c1][1])) is not None \
-                and dots.text != data[r][c]:  # read as dots, but not as many as the ink holds: "·..."
+                and dots.text != data[r][c]:  # read as marks, not as the dots the ink holds: "·...", "+++*."
             fixes[r][c] = f"dots counted from the ink: {data[r][c]!r}→{dots.text!r}"
             data[r][c], parts = dots.text, [dots]
         if (sign := signs.read(clean[int(rows[r0][0]):int(rows[r1][1]), int(cols[c0][0]):int(cols[c1][1])],
