@@ -18,7 +18,7 @@ from pipeline.facts import frames as facts
 from pipeline.read import ocr
 from pipeline.facts import ocr_trust
 from pipeline.extract import extract
-from pipeline.read.ocr import cells, corrections, recognise, ruling
+from pipeline.read.ocr import cells, corrections, image, recognise, ruling
 
 SCANS = sorted((PDF / "scan").glob("*.pdf")) + sorted((PDF / "scan-seal").glob("*.pdf"))
 TEXT_FORM = PDF / "xlsx" / "440305210300200065020.xlsx.pdf"  # one page, read from its text layer
@@ -314,6 +314,32 @@ def test_a_column_merged_over_the_whole_page_keeps_its_border():
     [(rows, cols, _)] = ruling.ruled_tables(ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1),
                                             horizontal, vertical)
     assert [round(a / 10) * 10 for a, _ in cols] == [100, 250, 400, 700] and len(rows) == 5
+
+
+def test_a_border_a_seal_breaks_is_still_a_border():
+    """A seal's line across a short border (one row's: the cells above and below are merged) lightens
+    a few pixels of it: what is left is shorter than the opening that finds strokes, and the two cells
+    were read as one (a yunnan scan's 分值 and 执行率: the form refused). Ink along nearly all of the
+    border, where a ruled line stands, draws it; text across a merged cell's border position does not."""
+    import cv2
+    import numpy as np
+
+    page = np.full((1700, 1200), 245, np.uint8)
+    ys, xs = [300, 340, 380, 420], [100, 400, 700, 1100]
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 30, 3)
+    for x in (xs[0], xs[2], xs[3]):
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), 30, 3)
+    cv2.line(page, (xs[1], ys[0]), (xs[1], ys[2]), 30, 2)  # rows 0 and 1: row 2's cells are merged
+    page[360:363, xs[1] - 2:xs[1] + 3] = 245  # broken in row 1 by a seal's line
+    cv2.putText(page, "12.5 12.5", (xs[1] - 80, ys[3] - 10), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 40, 3)  # row 2: across it
+    horizontal, vertical = ruling.strokes(page)
+    hlines, vlines = ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1)
+    [(rows, cols, drawn)] = ruling.ruled_tables(hlines, vlines, horizontal, vertical, image.binary(page))
+    assert len(rows) == 3 and len(cols) == 3
+    assert drawn[0][0].right and drawn[1][0].right and not drawn[2][0].right
+    [(_, _, before)] = ruling.ruled_tables(hlines, vlines, horizontal, vertical)
+    assert not before[1][0].right  # the stroke alone: the cells run together
 
 
 def _ruled_page(width: int = 1200, height: int = 1700):

@@ -36,3 +36,18 @@ def test_a_bracket_after_no_ideograph_is_not_looked_at():
     crop = cv2.imread(str(SCANS / "a-full-width-bracket-read-half-width.png"), cv2.IMREAD_GRAYSCALE)
     line = Line("(ISO9001)", 0.95, 10.0, 6.0, 365.0, 31.0)
     assert brackets(line, crop) == line
+
+
+@pytest.mark.parametrize("name,printed", [
+    ("a-full-width-bracket-read-half-width", "深圳市罗湖区政务服务数据管理局（本级）"),  # no space printed
+    ("a-full-width-bracket-read-half-width-after-a-space", "深圳市宝安区政务服务数据管理局 （本级）"),  # one printed
+])
+def test_a_space_read_before_a_full_width_bracket_is_kept_only_where_printed(name, printed):
+    """The recogniser's "局 (本级)" is made "局 （本级）" by `corrections.full_width` as it is decoded,
+    before `brackets` can take out the space it put where the bracket's blank half is: `spaced`
+    measures the paper there and keeps a space read only where one is printed ("局 （本级）" on 4
+    of the tune outlines, whose truth prints none)."""
+    _, box, _ = LINES[name]
+    crop = cv2.imread(str(SCANS / f"{name}.png"), cv2.IMREAD_GRAYSCALE)
+    read = printed.replace("局（", "局 （")
+    assert measured(Line(read, 0.95, *box), crop).text == printed

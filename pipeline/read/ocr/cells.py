@@ -19,7 +19,8 @@ import numpy as np
 from ..grids import Grid, _regions
 from . import edge_marks, signs
 from .corrections import correct, snap_row
-from .recognise import FULL_STOP, SHAPE_CONFIDENCE, Line, checkboxes, full_stop, reread, second_crop, split_read
+from .recognise import (FULL_STOP, SHAPE_CONFIDENCE, Line, checkboxes, dot_row, full_stop, reread, second_crop,
+                        split_read)
 from .ruling import CellBorders, Edges
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (y up)
@@ -125,6 +126,11 @@ def grid(page_no: int, rows: Edges, cols: Edges, cells: list[list[CellBorders]],
         if stop is not None:
             parts = parts + [stop]
         data[r][c], fixes[r][c] = correct("\n".join(reading_order(parts)))
+        if data[r][c] and not any(ch.isalnum() for ch in data[r][c]) \
+                and (dots := dot_row(clean, rows[r0][0], rows[r1][1], cols[c0][0], cols[c1][1])) is not None \
+                and dots.text != data[r][c]:  # read as marks, not as the dots the ink holds: "·...", "+++*."
+            fixes[r][c] = f"dots counted from the ink: {data[r][c]!r}→{dots.text!r}"
+            data[r][c], parts = dots.text, [dots]
         if (sign := signs.read(clean[int(rows[r0][0]):int(rows[r1][1]), int(cols[c0][0]):int(cols[c1][1])],
                                data[r][c])) is not None:
             told[(r, c)] = sign

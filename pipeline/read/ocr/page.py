@@ -96,7 +96,7 @@ def _read(grey, found: tuple, page_no: int, scale: float) -> tuple[list[OcrGrid]
         tuple((*px(x, b), *px(x, a)) for x, a, b in vlines),
     )
     clean = ruling.erase(grey, horizontal, vertical, hlines, vlines)
-    tables = ruling.ruled_tables(hlines, vlines, horizontal, vertical)
+    tables = ruling.ruled_tables(hlines, vlines, horizontal, vertical, image.binary(grey))
     lines = read_regions(clean, _regions(tables, clean.shape)) if by_cells() else read_lines(clean)
     grids = [cells.grid(page_no, rows, cols, drawn, lines, px, to_pt, clean)[0] for rows, cols, drawn in tables]
     return grids, ruled, lines

@@ -445,13 +445,16 @@ _BRACKET_GAP = 0.87  # ems of paper before a "（": an ideograph and the bracket
 
 
 def spaced(line: Line, grey: np.ndarray) -> Line:
-    """The line with the space printed before its first full-width "（" given back ("局 （本级）"): the
-    recogniser reads no spaces, so the paper between the bracket and the glyph before it is measured
-    (the widest gap of ink from an em before where the bracket's box should start to two after)."""
+    """The line with the space before its first full-width "（" after an ideograph as printed ("局 （本级）"
+    or "局（本级）"): the recogniser reads no spaces, or puts one where the bracket's blank left half
+    is ("局 (本级)", made "局 （本级）" by `full_width` before `brackets` could take it out), so the paper
+    between the bracket and the glyph before it is measured (the widest gap of ink from an em before
+    where the bracket's box should start to two after) and a space is given or taken by it."""
     if not glyph_rule("spaced"):
         return line
     i = line.text.find("（")
-    if i < 1 or line.text[i - 1] == " " or not "\u4e00" <= line.text[i - 1] <= "\u9fff":
+    before = line.text[:i].rstrip(" ")
+    if i < 1 or not before or not "\u4e00" <= before[-1] <= "\u9fff" or i - len(before) > 1:
         return line
     adv, em, rows, paper = _measure(line, grey)
     at = line.x0 + em * sum(adv[:i])
@@ -461,9 +464,10 @@ def spaced(line: Line, grey: np.ndarray) -> Line:
         return line
     ink = np.flatnonzero(ink_mask(crop, paper).any(axis=0))
     widest = int(np.diff(ink).max()) - 1 if len(ink) > 1 else 0
-    if widest <= _BRACKET_GAP * em:
+    printed = widest > _BRACKET_GAP * em
+    if printed == (i > len(before)):
         return line
-    return dataclasses.replace(line, text=f"{line.text[:i]} {line.text[i:]}")
+    return dataclasses.replace(line, text=f"{before}{' ' if printed else ''}{line.text[i:]}")
 
 
 _HALF_BRACKET = 0.4  # ems of paper before a "(" read after an ideograph: a full-width "（" leaves the
@@ -646,17 +650,27 @@ def _dash(width: float, height: float) -> bool:
 
 
 _DOTS_MOST = 12  # a placeholder prints "……" (6) or "…" (3): a longer row of dots is a dotted rule, no text
+_SPECK = 0.5  # of the largest dot-sized blot's area: a blot under it is a speck beside the dots
 
 
 def _dot_row(blots: list[np.ndarray], height: float) -> list[np.ndarray]:
     """The blots, if they are a row of dots (a placeholder's "……", an ellipsis): three or more, each
     too small for a glyph (under a fifth of the cell's `height`, pixels, or under half a digit's height
     at 150 dpi: 3 px there, 6 px at 300), alike in size, their middles on one level and evenly spaced.
-    Specks of noise are each a speck and are dropped; dots set in a row like this are printed."""
+    Specks of noise are each a speck and are dropped; dots set in a row like this are printed. A speck
+    is under `_SPECK` of the largest blot small enough for a dot: the specks a scan's noise or a seal's
+    faint outline leave in the cell beside the dots (1–4 px against dots of 7–8 at 150 dpi, 30–32 at
+    300) would otherwise make the dots no row."""
+    small = max(_GLYPH_PX / 2, 0.2 * height)
+    dotlike = [b for b in blots if b[2] < small and b[3] < small]
+    if dotlike and len(dotlike) < len(blots):  # a glyph beside them: text, not a row of dots
+        return []
+    if dotlike:
+        largest = max(b[4] for b in dotlike)
+        blots = [b for b in dotlike if b[4] >= _SPECK * largest]
     if not 3 <= len(blots) <= _DOTS_MOST:
         return []
     x, y, w, h = (np.array([b[k] for b in blots], dtype=float) for k in range(4))
-    small = max(_GLYPH_PX / 2, 0.2 * height)
     if w.max() >= small or h.max() >= small or w.max() > 2 * w.min() or h.max() > 2 * h.min() \
             or (w > 2 * h).any() or (h > 2 * w).any():  # dots, not dashes or strokes
         return []
@@ -667,6 +681,30 @@ def _dot_row(blots: list[np.ndarray], height: float) -> list[np.ndarray]:
     if gaps.min() < w.max() or gaps.max() > 1.5 * gaps.min():
         return []
     return blots
+
+
+def _dotted(blots: list[np.ndarray], xa: int, ya: int, height: float) -> Line | None:
+    """The line a row of dots among a cell's `blots` makes (offset by xa, ya), counted, not
+    recognised: the recogniser reads six dots ".·....", "·..." or nothing at all."""
+    if not (dots := _dot_row(blots, height)):
+        return None
+    x0, y0 = min(b[0] for b in dots), min(b[1] for b in dots)
+    x1, y1 = max(b[0] + b[2] for b in dots), max(b[1] + b[3] for b in dots)
+    text, _ = correct("." * len(dots))  # in threes, the ellipses Chinese text prints
+    return Line(text, SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1))
+
+
+def dot_row(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
+    """The row of dots a cell region holds, if its ink is one (`_dot_row`), counted from the ink: where
+    the recogniser read a cell as dots, how many there are is the ink's to say, not its reading."""
+    import cv2
+
+    pad = 4
+    ya, yb, xa, xb = int(y0) + pad, int(y1) - pad, int(x0) + pad, int(x1) - pad
+    if yb - ya < 8 or xb - xa < 8:
+        return None
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink_mask(clean[ya:yb, xa:xb]).astype(np.uint8))
+    return _dotted([stats[k] for k in range(1, count)], xa, ya, yb - ya)
 
 
 def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Line | None:
@@ -682,11 +720,8 @@ def reread(clean: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> Lin
     count, _, stats, _ = cv2.connectedComponentsWithStats(bw)
     blots = [stats[k] for k in range(1, count)]
     keep = [b for b in blots if b[4] >= _INK_AREA and (b[2] >= 8 or b[3] >= 10)]
-    if dots := _dot_row(keep or blots, yb - ya):  # counted, not recognised: it reads six dots ".·...."
-        x0, y0 = min(b[0] for b in dots), min(b[1] for b in dots)
-        x1, y1 = max(b[0] + b[2] for b in dots), max(b[1] + b[3] for b in dots)
-        text, _ = correct("." * len(dots))  # in threes, the ellipses Chinese text prints
-        return Line(text, SHAPE_CONFIDENCE, float(xa + x0), float(ya + y0), float(xa + x1), float(ya + y1))
+    if dots := _dotted(blots, xa, ya, yb - ya):
+        return dots
     if not keep:
         # a faint glyph the threshold breaks into pieces (a "5" in a light print): its pieces,
         # grown by a pixel, join into one blob a glyph tall; specks stay apart and small
