@@ -25,9 +25,10 @@ _SKIP = {"script", "style", "head", "title", "noscript", "template"}
 _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whitespace is collapsed
 _HIDING = ("display", "visibility", "font-size", "color", "background-color", "background")  # the
 # properties that can keep text from the page (the last three: a white font on no ground)
-_UNSEEN = "data-jixiao-unseen"  # an element whose own text is white on the paper (`_mark_white`)
+_UNSEEN = "data-jixiao-unseen"  # an element whose own text a browser does not show (`_mark_unseen`)
 _SHEET = "data-jixiao-sheet"  # the stylesheets' say on an element (`_apply_stylesheets`), before its own
 _ZERO = re.compile(r"[+-]?(0+\.?0*|\.0+)([a-z]+|%)?")  # a size of 0, in any unit
+_RELATIVE = re.compile(r".*[\d.](em|ex|ch|%)|smaller|larger|inherit")  # a font size of the parent's (rem: the root's)
 _MAX_SHEET = 2_000_000  # bytes of a linked stylesheet read at most
 
 
@@ -49,16 +50,6 @@ def _gone(el) -> bool:
     """An element a browser leaves out of the page: the `hidden` attribute or display:none (in its own
     style or a stylesheet's rule); the cells after a cell left out close up."""
     return el.get("hidden") is not None or _declared(el).get("display") == "none"
-
-
-def _hidden(el) -> bool:
-    """An element a browser does not show: left out (`_gone`), or visibility:hidden or a font size of 0
-    (its place kept, empty: a cell so hidden still takes its column)."""
-    if el.get("hidden") is not None:
-        return True
-    said = _declared(el)
-    return (said.get("display") == "none" or said.get("visibility") in ("hidden", "collapse")
-            or _ZERO.fullmatch(said.get("font-size", "")) is not None)
 
 
 def _white(colour: str | None) -> bool:
@@ -87,26 +78,34 @@ def _ground(el, said: dict[str, str]) -> bool:
     return False
 
 
-def _mark_white(el, white: bool = False, ground: bool = False) -> None:
-    """Mark (`_UNSEEN`) each element whose own text is drawn in a white font with no ground of another
-    colour under it, the colour inherited as CSS does (a <font color> or a style's color, its own or a
-    stylesheet's), the ground from any element around it: an anti-copy "9999" in white after a value,
-    shown nowhere. A child of such an element setting its own colour shows."""
+def _mark_unseen(el, white: bool = False, ground: bool = False, invisible: bool = False,
+                 sizeless: bool = False) -> None:
+    """Mark (`_UNSEEN`) each element whose own text a browser does not show, from what it inherits as
+    CSS does: visibility:hidden (its place kept, empty; a child made visible again shows), a font size
+    of 0 (a child given a size of its own shows: sites close the gaps between inline blocks so), or a
+    white font (a <font color> or a style's color, its own or a stylesheet's) with no ground of another
+    colour from any element around it: an anti-copy "9999" in white after a value, shown nowhere. A
+    child of white text setting its own colour shows."""
     if not isinstance(el.tag, str):
         return
     said = _declared(el)
     colour = said.get("color") or (el.get("color") if el.tag == "font" else None)
-    if colour:
+    if colour and colour not in ("inherit", "currentcolor", "unset"):
         white = _white(colour)
     ground = ground or _ground(el, said)
-    if white and not ground:
+    if said.get("visibility") in ("hidden", "collapse", "visible"):
+        invisible = said["visibility"] != "visible"
+    if said.get("font-size"):
+        size = said["font-size"]
+        sizeless = _ZERO.fullmatch(size) is not None or sizeless and _RELATIVE.fullmatch(size) is not None
+    if white and not ground or invisible or sizeless:
         el.set(_UNSEEN, "1")
     for child in el:
-        _mark_white(child, white, ground)
+        _mark_unseen(child, white, ground, invisible, sizeless)
 
 
 def _own_text(el) -> str:
-    """An element's own text (before its first child), none where it is white on the paper."""
+    """An element's own text (before its first child), none where a browser does not show it."""
     return "" if el.get(_UNSEEN) else el.text or ""
 
 
@@ -204,7 +203,7 @@ def read_html(path: Path) -> list[Table]:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", decode(path, path.read_bytes()))
     root = lxml.html.document_fromstring(text or "<html></html>")
     _apply_stylesheets(root, path)
-    _mark_white(root)
+    _mark_unseen(root)
     lines: list[str] = []
     out: list[Table] = []
 
@@ -213,7 +212,7 @@ def read_html(path: Path) -> list[Table]:
 
     def walk(el) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP or not tag or _hidden(el):
+        if tag in _SKIP or not tag or _gone(el):
             return
         if tag == "table" and not el.xpath(".//table") and len(_rows(el)) <= 1:
             # a table of one row is a line of the page (部门：… | 公开14表 beside a form), never a
@@ -269,7 +268,7 @@ def _table(table, index: int, before: list[str]) -> Table | None:
                     taken.add((i, j))
             if rowspan > 1 or colspan > 1:
                 merged.append((r, c, r + rowspan - 1, c + colspan - 1))
-            text = "" if _hidden(tr) else _text(td)  # a row hidden by visibility keeps its place, empty
+            text = _text(td)  # in a row hidden by visibility (`_mark_unseen`): its place kept, empty
             if text:
                 cells[r, c] = text
             c += colspan
@@ -290,7 +289,7 @@ def _text(td) -> str:
 
     def walk(el, top: bool) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP or (tag and _hidden(el)):
+        if tag in _SKIP or (tag and _gone(el)):
             pass
         elif tag:
             if not top and tag in _BLOCKS:

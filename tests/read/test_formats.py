@@ -383,6 +383,31 @@ def test_text_in_a_white_font_on_a_web_page_is_not_read(tmp_path):
     assert [table.cells[0, c] for c in range(3)] == ["甲", "乙", "丁己"]
 
 
+def test_a_child_that_sets_its_own_size_or_visibility_shows(tmp_path):
+    """font-size and visibility are inherited, and a child setting its own shows: a site closes the gaps
+    between inline blocks with font-size:0 on their container and gives each block its size
+    (`.box{font-size:0}.box table{font-size:12px}`); a cell made visible in a hidden row shows. The whole
+    form was dropped with its container ("no table found"), the cell with its row. A size relative to
+    the 0 (em, %) stays 0."""
+    from pipeline.read.html import read_html
+
+    src = CORPUS / "html" / "440105221551500060313.central.html"
+    page = src.read_text(encoding="utf-8")
+    page = page.replace("<table", '<div class="box"><table', 1).replace("</body>", "</div></body>", 1)
+    page = page.replace("</head>", "<style>.box { font-size: 0 } .box table { font-size: 12px }</style></head>", 1)
+    (tmp_path / "boxed.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "boxed.html")
+    assert differences(form, truth_of("440105221551500060313", "central")) == []
+
+    page = ('<table><tr><td>a</td><td>b</td><td>c</td></tr>'
+            '<tr style="visibility:hidden"><td>x</td><td style="visibility:visible">2</td><td>3</td></tr>'
+            '<tr style="font-size:0"><td>1<span style="font-size:1.5em">9</span></td>'
+            '<td style="font-size:9pt">2</td><td><b>3</b></td></tr></table>')
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    assert table.cells == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (2, 1): "2"}
+
+
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
