@@ -59,7 +59,7 @@ def _white(colour: str | None) -> bool:
     colour = colour.strip().lower()
     if colour == "white":
         return True
-    m = re.fullmatch(r"#([0-9a-f]{3}|[0-9a-f]{6})", colour)
+    m = re.fullmatch(r"#?([0-9a-f]{3}|[0-9a-f]{6})", colour)  # browsers read a legacy "FFFFFF" as #FFFFFF
     if m:
         h = m.group(1)
         channels = [int(h[k] * 2, 16) for k in range(3)] if len(h) == 3 else [int(h[k:k + 2], 16) for k in (0, 2, 4)]
@@ -72,8 +72,8 @@ def _ground(el, said: dict[str, str]) -> bool:
     """An element painting a background of another colour than white (its bgcolor, or its style's or
     stylesheets' background), on which a white font shows."""
     for value in (el.get("bgcolor"), said.get("background-color"), said.get("background")):
-        if value and value.strip().lower() not in ("none", "transparent", "initial", "inherit") \
-                and not _white(value.split()[0] if value.split() else value):
+        value = re.sub(r"(?<=[(,])\s+|\s+(?=[),])", "", value or "").strip().lower()  # rgb(255, 255, 255): one word
+        if value and value not in ("none", "transparent", "initial", "inherit") and not _white(value.split()[0]):
             return True
     return False
 
@@ -168,11 +168,11 @@ def _saved(path: Path, href: str | None) -> bytes | None:
     from urllib.parse import unquote
 
     folder = path.resolve().parent
-    css = (folder / unquote(href.split("?")[0].split("#")[0])).resolve()
     try:
+        css = (folder / unquote(href.split("?")[0].split("#")[0])).resolve()
         if css.is_relative_to(folder) and css.is_file() and css.stat().st_size <= _MAX_SHEET:
             return css.read_bytes()
-    except OSError:
+    except (OSError, ValueError):  # a name no file can have (a NUL): none
         pass
     return None
 

@@ -408,6 +408,23 @@ def test_a_child_that_sets_its_own_size_or_visibility_shows(tmp_path):
     assert table.cells == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (2, 1): "2"}
 
 
+def test_white_grounds_as_pages_write_them_and_a_bad_link_are_no_ground_and_no_fault(tmp_path):
+    """A white ground written `rgb(255, 255, 255)` (spaces, as browsers serialise it) or as a legacy
+    bgcolor without its "#" (which browsers read as the colour) is the paper: white text on it is not
+    read (the space split the colour, and the bgcolor was taken for a dark one). A <link> whose href
+    no file can have (a NUL, %00) is skipped as a browser skips it: the page was refused as damaged."""
+    from pipeline.read.html import read_html
+
+    page = ('<link rel="stylesheet" href="%00.css"><table>'
+            '<tr><td style="background-color: rgb(255, 255, 255)">a<span style="color:#fff">9</span></td>'
+            '<td bgcolor="FFFFFF">b<font color="FFFFFF">8</font></td>'
+            '<td style="background: rgb(255, 255, 255) none">c<font color="#ffffff">7</font></td></tr>'
+            '<tr><td bgcolor="1F3864"><font color="white">d</font></td><td>2</td><td>3</td></tr></table>')
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    assert table.cells == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 0): "d", (1, 1): "2", (1, 2): "3"}
+
+
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
