@@ -110,16 +110,22 @@ def _shown_or_said(path: Path, tables: list[Table], hidden: list[str]) -> list[T
 def _white_on_paper(cell) -> bool:
     """A cell whose text is in a white font (RGB FFFFFF, or the theme's Background 1) on no fill of
     another colour: a helper value a spreadsheet hides so, printed nowhere."""
-    font = cell.font.color if cell.font is not None else None
-    if font is None or not (font.type == "rgb" and str(font.rgb).upper().endswith("FFFFFF")
-                            or font.type == "theme" and font.theme == 0):
+    if not _white(cell.font.color if cell.font is not None else None):
         return False
     fill = cell.fill
-    if fill is None or fill.fill_type in (None, "none"):
+    if fill is None or getattr(fill, "fill_type", None) in (None, "none"):
         return True
-    ground = fill.fgColor
-    return ground is not None and (ground.type == "rgb" and str(ground.rgb).upper().endswith("FFFFFF")
-                                   or ground.type == "theme" and ground.theme == 0)
+    return _white(getattr(fill, "fgColor", None))  # a gradient (no fgColor) paints a ground
+
+
+def _white(colour) -> bool:
+    """An openpyxl colour that is white: RGB FFFFFF, or the theme's Background 1 (theme 0) not darkened
+    to a grey (Excel's palette offers "Background 1, Darker 5%" to 50% as tints below 0)."""
+    if colour is None:
+        return False
+    if colour.type == "rgb":
+        return str(colour.rgb).upper().endswith("FFFFFF")
+    return colour.type == "theme" and colour.theme == 0 and (colour.tint or 0) > -0.02  # 255 × 0.98 = 250
 
 
 def _xls_white_on_paper(book, xf) -> bool:

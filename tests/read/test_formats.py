@@ -182,6 +182,31 @@ def test_text_in_a_white_font_is_not_read_unless_on_a_fill(tmp_path, colour):
                 forms_of(tmp_path / f"white{filled}.xlsx")
 
 
+def test_grey_from_the_background_column_and_white_on_a_gradient_show(tmp_path):
+    """Excel's palette offers greys as the theme's Background 1 darkened (theme 0, tint -0.05 to -0.5):
+    text in such a grey prints, and white text on such a grey fill or on a gradient fill shows. The grey
+    was taken for white, and the helper column's "辅助7" was dropped; the gradient fill refused the
+    workbook ('GradientFill' object has no attribute 'fgColor'). Each is read: the helper column ran
+    into the 得分 cell and refused the form, naming it."""
+    from openpyxl.styles import Color, Font, GradientFill, PatternFill
+
+    grey = Color(theme=0, tint=-0.499984740745262)  # "White, Background 1, Darker 50%"
+    for how in ("grey font", "grey fill", "gradient"):
+        book = openpyxl.load_workbook(CORPUS / "xlsx" / "440106191550216302646.central.xlsx")
+        sheet = book.worksheets[0]
+        helper = sheet.max_column + 1
+        for r in range(1, sheet.max_row + 1):
+            cell = sheet.cell(r, helper, value=f"辅助{r}")
+            cell.font = Font(color=grey if how == "grey font" else Color(theme=0))
+            if how == "grey fill":
+                cell.fill = PatternFill("solid", fgColor=grey)
+            elif how == "gradient":
+                cell.fill = GradientFill(stop=("1F3864", "2F5496"))
+        book.save(tmp_path / "helper.xlsx")
+        with pytest.raises(ReportError, match="辅助7"):
+            forms_of(tmp_path / "helper.xlsx")
+
+
 def test_a_workbook_whose_forms_are_all_hidden_says_so(tmp_path):
     """Only a hidden sheet holds the form: refused, saying the hidden sheets are not read (and which),
     not a bare "no table found" in a workbook that plainly holds one."""
