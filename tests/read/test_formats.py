@@ -308,6 +308,31 @@ def test_text_in_a_white_font_in_word_is_read_only_on_shading():
     assert cell('<w:color w:val="FF0000"/>') == "中心9999"
 
 
+def test_grey_from_word_s_background_column_and_white_on_patterned_shading_show():
+    """Word's palette offers greys as the theme's background1 shaded (w:themeShade): text in such a grey
+    prints; a theme colour decides over w:val (Word draws text1 black whatever w:val says); shading
+    drawn by its pattern (w:val solid or pctN, the pattern's w:color over w:fill, as Word 2003 and
+    converters write it) is a ground. Each was dropped as white on the paper."""
+    from docx.oxml import parse_xml
+
+    from pipeline.read.docx import _shown
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+    def cell(run_props: str, cell_props: str = "") -> str:
+        return _shown(parse_xml(
+            f'<w:tc xmlns:w="{w}"><w:tcPr>{cell_props}</w:tcPr><w:p>'
+            f'<w:r><w:t>中心</w:t></w:r><w:r><w:rPr>{run_props}</w:rPr><w:t>9999</w:t></w:r></w:p></w:tc>'))
+
+    assert cell('<w:color w:val="7F7F7F" w:themeColor="background1" w:themeShade="7F"/>') == "中心9999"
+    assert cell('<w:color w:val="FFFFFF" w:themeColor="text1"/>') == "中心9999"
+    white = '<w:color w:val="FFFFFF"/>'
+    assert cell(white, '<w:shd w:val="solid" w:color="1F3864" w:fill="auto"/>') == "中心9999"
+    assert cell(white, '<w:shd w:val="pct50" w:color="000000" w:fill="FFFFFF"/>') == "中心9999"
+    assert cell(white, '<w:shd w:val="clear" w:color="000000" w:fill="FFFFFF"/>') == "中心"
+    assert cell('<w:color w:val="FFFFFF" w:themeColor="background1" w:themeShade="FC"/>') == "中心"
+
+
 def test_a_non_breaking_hyphen_in_word_is_a_hyphen():
     """Word's non-breaking hyphen (w:noBreakHyphen, Ctrl+Shift+-) prints "-": dropped, "‑5.00" read as
     5.00 and "2023‑2025" as 20232025 (python-docx's `.text` kept it, as now)."""
