@@ -202,14 +202,21 @@ def refuse_archive(path: Path) -> UnsupportedFormat:
 
 
 def _zip_name(info) -> str:
-    """A member's name as its packer wrote it: a Chinese Windows zip tool writes GBK without saying so
-    (zipfile then reads it as cp437)."""
+    """A member's name as its packer wrote it: a Chinese Windows zip tool writes GBK, and macOS's
+    Archive Utility UTF-8, without saying so (zipfile then reads it as cp437). UTF-8 is tried first:
+    GBK names are seldom valid UTF-8."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
-        return info.filename.encode("cp437").decode("gb18030")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
         return info.filename
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def refuse_doc(path: Path) -> UnsupportedFormat:

@@ -722,6 +722,21 @@ def test_an_archive_is_refused_saying_what_it_holds(tmp_path):
     assert find_reports([tmp_path]) == [damaged, rar, archive]
 
 
+def test_a_zip_s_utf8_names_written_without_their_flag_read_as_written(tmp_path):
+    """macOS's Archive Utility (and Info-ZIP on Linux) writes UTF-8 names without the zip's UTF-8 flag:
+    they were read as GBK, and the refusal named "鑷瘎琛..." for 自评表2023.pdf."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("abcdefghi2023.pdf", b"%PDF-1.4")
+    archive = tmp_path / "附件.zip"
+    archive.write_bytes(buffer.getvalue().replace(b"abcdefghi2023.pdf", "自评表2023.pdf".encode("utf-8")))
+    with pytest.raises(UnsupportedFormat, match="a ZIP archive of 1 file\\(s\\): 自评表2023.pdf;"):
+        extract(archive)
+
+
 @pytest.mark.parametrize("borders", ["none", "everywhere"])
 def test_the_form_is_found_whatever_the_borders(tmp_path, borders):
     """A sheet drawn without any border is one table; one with its title rows bordered too keeps them
