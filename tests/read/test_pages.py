@@ -342,6 +342,31 @@ def test_white_text_on_a_darker_ground_is_read(tmp_path):
         doc.close()
 
 
+def test_white_filled_text_stroked_in_a_dark_colour_is_read(tmp_path):
+    """Text filled white and stroked (render mode 2: Word's outlined text) shows by its stroke: it was
+    dropped as white on the paper. Stroked white too (a white font made bold by stroking), it shows
+    nothing and is not read."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(tmp_path / "outlined.pdf"), pagesize=(400, 300))
+    for x, stroke, words in ((20, 0, "AB"), (120, 1, "CD")):
+        text = c.beginText(x, 200)
+        text.setFont("Helvetica", 14)
+        text.setTextRenderMode(2)
+        text.setFillColorRGB(1, 1, 1)
+        text.setStrokeColorRGB(stroke, stroke, stroke)
+        text.textOut(words)
+        c.drawText(text)
+    c.save()
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(tmp_path / "outlined.pdf"))
+    try:
+        assert sorted(ch.text for ch in glyphs.chars(doc[0].get_textpage())) == list("AB")
+    finally:
+        doc.close()
+
+
 def test_a_glyph_its_font_names_no_character_is_kept_as_unknown_never_dropped():
     """A few glyphs a font's /ToUnicode leaves out (under the share that sends a page to OCR): each
     "≥"/"≤" of this page prints, but no character is named for it. It was dropped, and "≥18个"
