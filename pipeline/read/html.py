@@ -33,17 +33,16 @@ _MAX_SHEET = 2_000_000  # bytes of a linked stylesheet read at most
 
 
 def _declared(el) -> dict[str, str]:
-    """The hiding properties an element is given: its stylesheets' rules, then its own style (which,
-    written later, wins), the last declaration of each property winning."""
+    """The hiding properties an element is given, as the cascade settles them: its stylesheets' rules
+    (`_SHEET`, weakest first), then its own style, then the declarations of either marked !important;
+    of each property the last declaration given wins."""
     import tinycss2
 
-    out: dict[str, str] = {}
-    for style in (el.get(_SHEET), el.get("style")):
-        if style:
-            for d in tinycss2.parse_blocks_contents(style, skip_comments=True, skip_whitespace=True):
-                if d.type == "declaration" and d.lower_name in _HIDING:
-                    out[d.lower_name] = tinycss2.serialize(d.value).strip().lower()
-    return out
+    said = [d for style in (el.get(_SHEET), el.get("style")) if style
+            for d in tinycss2.parse_blocks_contents(style, skip_comments=True, skip_whitespace=True)
+            if d.type == "declaration" and d.lower_name in _HIDING]
+    return {d.lower_name: tinycss2.serialize(d.value).strip().lower()
+            for d in [d for d in said if not d.important] + [d for d in said if d.important]}
 
 
 def _gone(el) -> bool:
@@ -117,10 +116,11 @@ def _tail(el, parent) -> str:
 def _apply_stylesheets(root, path: Path) -> None:
     """What a page's stylesheets say about hiding, written on each element they match (`_SHEET`), so
     that a class a site hides its anti-copy characters with (`.x{display:none}`) hides them here too:
-    its <style> elements and the stylesheets it links saved beside it, rules in document order (a
-    later rule wins; selectors' specificity is not weighed), rules under @media screen or all only."""
+    its <style> elements and the stylesheets it links saved beside it, rules under @media screen or all
+    only, weakest first as the cascade orders them (by the selector's specificity, then document order;
+    `_declared` puts !important last)."""
+    import cssselect
     import tinycss2
-    from cssselect import SelectorError
     from lxml.cssselect import CSSSelector
 
     sheets: list[list] = []
@@ -129,20 +129,27 @@ def _apply_stylesheets(root, path: Path) -> None:
             sheets.append(tinycss2.parse_stylesheet(el.text or "", skip_comments=True, skip_whitespace=True))
         elif "stylesheet" in (el.get("rel") or "").lower() and (css := _saved(path, el.get("href"))):
             sheets.append(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0])
+    given: dict = {}  # element → [(specificity, order, declarations)]
+    order = 0
     for sheet in sheets:
         for rule in _rules(sheet):
-            said = ";".join(f"{d.lower_name}:{tinycss2.serialize(d.value)}" for d in
-                            tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+            said = ";".join(f"{d.lower_name}:{tinycss2.serialize(d.value)}{' !important' if d.important else ''}"
+                            for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
+                                                                    skip_whitespace=True)
                             if d.type == "declaration" and d.lower_name in _HIDING)
             if not said:
                 continue
             for selector in tinycss2.serialize(rule.prelude).split(","):
                 try:
+                    [parsed] = cssselect.parse(selector.strip())
                     matched = CSSSelector(selector.strip(), translator="html")(root)
-                except (SelectorError, ValueError):  # :hover, ::before and the like: no element as shown
+                except (cssselect.SelectorError, ValueError):  # :hover, ::before and the like: no element as shown
                     continue
+                order += 1
                 for el in matched:
-                    el.set(_SHEET, f"{el.get(_SHEET) or ''};{said}")
+                    given.setdefault(el, []).append((parsed.specificity(), order, said))
+    for el, rules in given.items():
+        el.set(_SHEET, ";".join(said for *_, said in sorted(rules)))
 
 
 def _rules(sheet: list) -> list:

@@ -406,6 +406,25 @@ def test_what_a_page_s_stylesheets_hide_is_not_read(tmp_path):
     assert form["project_name"].endswith("（内部备注7777）")
 
 
+def test_stylesheet_rules_weigh_as_a_browser_weighs_them(tmp_path):
+    """The cascade as browsers apply it: a more specific selector wins over a later, less specific one
+    (a CMS's `#zoom td` over a later site-wide `td` rule), and a declaration marked !important over
+    one not marked, the element's own style included. Rules taken in document order only, the form's
+    cells were dropped white where their article's rule shows them black, and an anti-copy span a
+    specific rule hides was read where a later generic rule showed spans."""
+    from pipeline.read.html import read_html
+
+    page = ('<html><head><style>#zoom td { color: #333 } #zoom .jm { display: none }'
+            '.v { color: #000 !important }</style>'
+            '<style>td { color: #fff } span { display: inline } .n { color: #fff !important }</style></head>'
+            '<body><div id="zoom"><table><tr><td>项目<span class="jm">9999</span></td><td>b</td></tr>'
+            '<tr><td style="color: #fff" class="v">1</td><td style="color: #000" class="n">2</td></tr>'
+            '</table></div></body></html>')
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    assert table.cells == {(0, 0): "项目", (0, 1): "b", (1, 0): "1"}
+
+
 def test_text_in_a_white_font_on_a_web_page_is_not_read(tmp_path):
     """White text on the paper (a <font color>, a style's or a stylesheet's color, inherited) is shown
     nowhere: an anti-copy "9999" after a value loaded as part of it. White on a ground of another
