@@ -351,9 +351,9 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     white_fill = _white_test()
     for i, text in enumerate(codes):
         # a code its font maps to no character: pdfium gives it as 0, or as a control character of its
-        # own number (a generated character is a space or a line break)
-        unknown = (text < " " or "\x7f" <= text <= "\x9f") and not text.isspace() and is_generated(raw, i) != 1
-        if text.isspace() or text == "\0" and not unknown:
+        # own number, 9-13 and 28-31 among them (a generated character is a space or a line break)
+        unknown = (text < " " or "\x7f" <= text <= "\x9f") and is_generated(raw, i) != 1
+        if not unknown and (text.isspace() or text == "\0"):
             spaced = spaced or (text == " " and is_generated(raw, i) != 1)
             continue
         if not loose_box(raw, i, at_loose):  # x: the glyph's advance

@@ -385,6 +385,47 @@ def test_a_glyph_its_font_names_no_character_is_kept_as_unknown_never_dropped():
     assert differences(form, want) == []
 
 
+def test_a_glyph_left_out_of_the_map_whose_code_is_a_whitespace_control_is_unknown_too(tmp_path):
+    """A subset font numbers its glyphs 1, 2, 3 …: a glyph its /ToUnicode leaves out is given by pdfium
+    as the control character of its code, and codes 9-13 and 28-31 are whitespace to Python. Those
+    glyphs, inked, were dropped as spaces (the '≥' of `test_a_glyph_its_font_names_no_character…` would
+    have been, had its code been one of them); they read U+FFFD as the others do."""
+    import re
+
+    import pypdfium2 as pdfium
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, StreamObject
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
+    words = "".join(chr(0xC0 + k) for k in range(40))  # À Á Â …: codes 1-40 of the subset
+    c = canvas.Canvas(str(tmp_path / "mapped.pdf"), pagesize=(600, 200))
+    c.setFont("Vera", 12)
+    c.drawString(20, 100, words)
+    c.save()
+    writer = PdfWriter(clone_from=PdfReader(tmp_path / "mapped.pdf"))
+    left_out = {9, 10, 13, 28, 31}
+    for font in writer.pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        if "/ToUnicode" in font:
+            lines = font["/ToUnicode"].get_object().get_data().decode("latin-1").splitlines()
+            kept = [ln for ln in lines if not ((m := re.match(r"<([0-9A-F]{2})> ", ln)) and int(m[1], 16) in left_out)]
+            text = re.sub(r"(\d+) beginbfchar", lambda m: f"{int(m[1]) - len(lines) + len(kept)} beginbfchar",
+                          "\n".join(kept))
+            stream = StreamObject()
+            stream.set_data(text.encode("latin-1"))
+            font[NameObject("/ToUnicode")] = writer._add_object(stream)
+    writer.write(tmp_path / "unmapped.pdf")
+    doc = pdfium.PdfDocument(str(tmp_path / "unmapped.pdf"))
+    try:
+        read = "".join(ch.text for ch in glyphs.chars(doc[0].get_textpage()))
+    finally:
+        doc.close()
+    assert read == "".join(glyphs.UNKNOWN if k + 1 in left_out else ch for k, ch in enumerate(words))
+
+
 OUTLINED = PAGES / "440105221551500060313.xlsx.outlines.pdf"  # gs -dNoOutputFonts (10.0) over the corpus xlsx look
 
 
