@@ -362,6 +362,15 @@ def test_a_paragraph_s_tab_stops_are_no_text():
     assert _shown(cell._tc) == cell.text == "第一行\n第二\t行"
 
 
+def _html_cells(tmp_path: Path, page: str) -> dict:
+    """The cells of the one table `page` (a web page's text) holds, as read_html reads them."""
+    from pipeline.read.html import read_html
+
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    return table.cells
+
+
 def test_what_a_web_page_hides_is_not_read(tmp_path):
     """Elements a browser does not show (display:none, visibility:hidden, the hidden attribute): a
     span inside a value cell (sites hide such text to spoil copying), a row, a cell. They were read
@@ -412,17 +421,13 @@ def test_stylesheet_rules_weigh_as_a_browser_weighs_them(tmp_path):
     one not marked, the element's own style included. Rules taken in document order only, the form's
     cells were dropped white where their article's rule shows them black, and an anti-copy span a
     specific rule hides was read where a later generic rule showed spans."""
-    from pipeline.read.html import read_html
-
     page = ('<html><head><style>#zoom td { color: #333 } #zoom .jm { display: none }'
             '.v { color: #000 !important }</style>'
             '<style>td { color: #fff } span { display: inline } .n { color: #fff !important }</style></head>'
             '<body><div id="zoom"><table><tr><td>项目<span class="jm">9999</span></td><td>b</td></tr>'
             '<tr><td style="color: #fff" class="v">1</td><td style="color: #000" class="n">2</td></tr>'
             '</table></div></body></html>')
-    (tmp_path / "t.html").write_text(page, encoding="utf-8")
-    [table] = read_html(tmp_path / "t.html")
-    assert table.cells == {(0, 0): "项目", (0, 1): "b", (1, 0): "1"}
+    assert _html_cells(tmp_path, page) == {(0, 0): "项目", (0, 1): "b", (1, 0): "1"}
 
 
 def test_text_in_a_white_font_on_a_web_page_is_not_read(tmp_path):
@@ -458,8 +463,6 @@ def test_a_child_that_sets_its_own_size_or_visibility_shows(tmp_path):
     (`.box{font-size:0}.box table{font-size:12px}`); a cell made visible in a hidden row shows. The whole
     form was dropped with its container ("no table found"), the cell with its row. A size relative to
     the 0 (em, %) stays 0."""
-    from pipeline.read.html import read_html
-
     src = CORPUS / "html" / "440105221551500060313.central.html"
     page = src.read_text(encoding="utf-8")
     page = page.replace("<table", '<div class="box"><table', 1).replace("</body>", "</div></body>", 1)
@@ -472,9 +475,7 @@ def test_a_child_that_sets_its_own_size_or_visibility_shows(tmp_path):
             '<tr style="visibility:hidden"><td>x</td><td style="visibility:visible">2</td><td>3</td></tr>'
             '<tr style="font-size:0"><td>1<span style="font-size:1.5em">9</span></td>'
             '<td style="font-size:9pt">2</td><td><b>3</b></td></tr></table>')
-    (tmp_path / "t.html").write_text(page, encoding="utf-8")
-    [table] = read_html(tmp_path / "t.html")
-    assert table.cells == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (2, 1): "2"}
+    assert _html_cells(tmp_path, page) == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (2, 1): "2"}
 
 
 def test_white_grounds_as_pages_write_them_and_a_bad_link_are_no_ground_and_no_fault(tmp_path):
@@ -482,30 +483,22 @@ def test_white_grounds_as_pages_write_them_and_a_bad_link_are_no_ground_and_no_f
     bgcolor without its "#" (which browsers read as the colour) is the paper: white text on it is not
     read (the space split the colour, and the bgcolor was taken for a dark one). A <link> whose href
     no file can have (a NUL, %00) is skipped as a browser skips it: the page was refused as damaged."""
-    from pipeline.read.html import read_html
-
     page = ('<link rel="stylesheet" href="%00.css"><table>'
             '<tr><td style="background-color: rgb(255, 255, 255)">a<span style="color:#fff">9</span></td>'
             '<td bgcolor="FFFFFF">b<font color="FFFFFF">8</font></td>'
             '<td style="background: rgb(255, 255, 255) none">c<font color="#ffffff">7</font></td></tr>'
             '<tr><td bgcolor="1F3864"><font color="white">d</font></td><td>2</td><td>3</td></tr></table>')
-    (tmp_path / "t.html").write_text(page, encoding="utf-8")
-    [table] = read_html(tmp_path / "t.html")
-    assert table.cells == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 0): "d", (1, 1): "2", (1, 2): "3"}
+    assert _html_cells(tmp_path, page) == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 0): "d", (1, 1): "2", (1, 2): "3"}
 
 
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
     display:none leaves the cell out and the row closes up, as a browser shows it."""
-    from pipeline.read.html import read_html
-
     page = ('<table><tr><td>a</td><td>b</td><td>c</td></tr>'
             '<tr><td style="visibility:hidden">x</td><td>2</td><td>3</td></tr>'
             '<tr><td>1</td><td style="display:none">q</td><td>2</td><td>3</td></tr></table>')
-    (tmp_path / "t.html").write_text(page, encoding="utf-8")
-    [table] = read_html(tmp_path / "t.html")
-    assert table.cells == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (1, 2): "3",
+    assert _html_cells(tmp_path, page) == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (1, 2): "3",
                            (2, 0): "1", (2, 1): "2", (2, 2): "3"}
 
 

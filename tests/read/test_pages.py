@@ -303,6 +303,17 @@ def test_a_text_layer_of_latin_letters_among_ideographs_is_not_trusted():
     assert all("Latin-1 or Latin Extended letters" in why and "ÿ" in why for _, why in info.unreadable)
 
 
+def _glyphs_of(pdf: Path) -> list[str]:
+    """The text of each glyph `glyphs.chars` reads on the first page of `pdf`."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return [ch.text for ch in glyphs.chars(doc[0].get_textpage())]
+    finally:
+        doc.close()
+
+
 def test_text_in_a_white_font_is_not_read():
     """A spreadsheet's helper text in a white font is in the text layer but shown nowhere: "9999" in
     white after the 实施单位 loaded as part of it ("…建设中心9999"), unflagged. It is not read."""
@@ -333,13 +344,7 @@ def test_white_text_on_a_darker_ground_is_read(tmp_path):
     c.translate(0, 100)  # the form drawn 100 pt up: its dark box under GH there, not where it is defined
     c.doForm("f")
     c.save()
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(str(tmp_path / "white.pdf"))
-    try:
-        assert sorted(ch.text for ch in glyphs.chars(doc[0].get_textpage())) == list("ABEFGH")
-    finally:
-        doc.close()
+    assert sorted(_glyphs_of(tmp_path / "white.pdf")) == list("ABEFGH")
 
 
 def test_white_filled_text_stroked_in_a_dark_colour_is_read(tmp_path):
@@ -358,13 +363,7 @@ def test_white_filled_text_stroked_in_a_dark_colour_is_read(tmp_path):
         text.textOut(words)
         c.drawText(text)
     c.save()
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(str(tmp_path / "outlined.pdf"))
-    try:
-        assert sorted(ch.text for ch in glyphs.chars(doc[0].get_textpage())) == list("AB")
-    finally:
-        doc.close()
+    assert sorted(_glyphs_of(tmp_path / "outlined.pdf")) == list("AB")
 
 
 def test_a_glyph_its_font_names_no_character_is_kept_as_unknown_never_dropped():
@@ -392,7 +391,6 @@ def test_a_glyph_left_out_of_the_map_whose_code_is_a_whitespace_control_is_unkno
     have been, had its code been one of them); they read U+FFFD as the others do."""
     import re
 
-    import pypdfium2 as pdfium
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, StreamObject
     from reportlab.pdfbase import pdfmetrics
@@ -418,12 +416,7 @@ def test_a_glyph_left_out_of_the_map_whose_code_is_a_whitespace_control_is_unkno
             stream.set_data(text.encode("latin-1"))
             font[NameObject("/ToUnicode")] = writer._add_object(stream)
     writer.write(tmp_path / "unmapped.pdf")
-    doc = pdfium.PdfDocument(str(tmp_path / "unmapped.pdf"))
-    try:
-        read = "".join(ch.text for ch in glyphs.chars(doc[0].get_textpage()))
-    finally:
-        doc.close()
-    assert read == "".join(glyphs.UNKNOWN if k + 1 in left_out else ch for k, ch in enumerate(words))
+    assert "".join(_glyphs_of(tmp_path / "unmapped.pdf")) == "".join(glyphs.UNKNOWN if k + 1 in left_out else ch for k, ch in enumerate(words))
 
 
 OUTLINED = PAGES / "440105221551500060313.xlsx.outlines.pdf"  # gs -dNoOutputFonts (10.0) over the corpus xlsx look
