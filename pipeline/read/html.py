@@ -11,6 +11,7 @@ characters replaced.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from pathlib import Path
 
@@ -35,11 +36,19 @@ _MAX_SHEET = 2_000_000  # bytes of a linked stylesheet read at most
 def _declared(el) -> dict[str, str]:
     """The hiding properties an element is given, as the cascade settles them: its stylesheets' rules
     (`_SHEET`, weakest first), then its own style, then the declarations of either marked !important;
-    of each property the last declaration given wins."""
+    of each property the last declaration given wins. (Not to be changed: shared by every element
+    given the same.)"""
+    return _cascade(el.get(_SHEET), el.get("style"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cascade(sheet: str | None, style: str | None) -> dict[str, str]:
+    """`_declared` of the rules `sheet` and the style `style`, parsed once for all the elements given
+    them (a page's cells share a few)."""
     import tinycss2
 
-    said = [d for style in (el.get(_SHEET), el.get("style")) if style
-            for d in tinycss2.parse_blocks_contents(style, skip_comments=True, skip_whitespace=True)
+    said = [d for text in (sheet, style) if text
+            for d in tinycss2.parse_blocks_contents(text, skip_comments=True, skip_whitespace=True)
             if d.type == "declaration" and d.lower_name in _HIDING]
     return {d.lower_name: tinycss2.serialize(d.value).strip().lower()
             for d in [d for d in said if not d.important] + [d for d in said if d.important]}
@@ -209,6 +218,7 @@ def read_html(path: Path) -> list[Table]:
 
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", decode(path, path.read_bytes()))
     root = lxml.html.document_fromstring(text or "<html></html>")
+    _cascade.cache_clear()  # the page before's styles: not kept
     _apply_stylesheets(root, path)
     _mark_unseen(root)
     lines: list[str] = []
