@@ -134,9 +134,12 @@ def _apply_stylesheets(root, path: Path) -> None:
 
     sheets: list[list] = []
     for el in root.iter("style", "link"):
+        if not _screen(el.get("media")):  # media="print": not on a screen
+            continue
         if el.tag == "style":
             sheets.append(tinycss2.parse_stylesheet(el.text or "", skip_comments=True, skip_whitespace=True))
-        elif "stylesheet" in (el.get("rel") or "").lower() and (css := _saved(path, el.get("href"))):
+        elif (el.get("rel") or "").lower().split() == ["stylesheet"] and (css := _saved(path, el.get("href"))):
+            # ("alternate stylesheet": a look the reader may pick, not the one shown)
             sheets.append(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0])
     given: dict = {}  # element → [(specificity, order, declarations)]
     order = 0
@@ -171,9 +174,16 @@ def _rules(sheet: list) -> list:
         if rule.type == "qualified-rule":
             out.append(rule)
         elif (rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content is not None
-              and re.fullmatch(r"\s*(only\s+)?(screen|all)\s*", tinycss2.serialize(rule.prelude), re.I)):
+              and _screen(tinycss2.serialize(rule.prelude))):
             out += _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
     return out
+
+
+def _screen(media: str | None) -> bool:
+    """A media list (of @media, or a <link>'s or <style>'s media attribute; none: all) that takes in any
+    screen: one of its queries is `screen` or `all` (a query with a condition, a window size, is not)."""
+    return media is None or not media.strip() or any(
+        re.fullmatch(r"\s*(only\s+)?(screen|all)\s*", query, re.I) for query in media.split(","))
 
 
 def _saved(path: Path, href: str | None) -> bytes | None:

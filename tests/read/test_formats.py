@@ -430,6 +430,22 @@ def test_stylesheet_rules_weigh_as_a_browser_weighs_them(tmp_path):
     assert _html_cells(tmp_path, page) == {(0, 0): "项目", (0, 1): "b", (1, 0): "1"}
 
 
+def test_stylesheets_for_print_or_an_alternate_look_do_not_hide_on_screen(tmp_path):
+    """A stylesheet a page links for print (`media="print"`, as CMS pages link print.css to hide their
+    tools) or offers as an alternate look, and a <style media="print">, do not apply on a screen: a
+    note they hide shows and is read (it was dropped). A rule under `@media screen, print` applies on a
+    screen (it was skipped, its anti-copy span read)."""
+    (tmp_path / "print.css").write_text(".note { display: none }", encoding="utf-8")
+    (tmp_path / "contrast.css").write_text(".unit { color: #fff }", encoding="utf-8")
+    page = ('<html><head><link rel="stylesheet" href="print.css" media="print">'
+            '<link rel="alternate stylesheet" href="contrast.css" title="高对比度">'
+            '<style media="print">td { visibility: hidden }</style>'
+            '<style>@media screen, print { .jm { display: none } }</style></head><body><table>'
+            '<tr><td>项目<span class="note">（备注）</span></td><td class="unit">单位<span class="jm">9</span></td></tr>'
+            '<tr><td>1</td><td>2</td></tr></table></body></html>')
+    assert _html_cells(tmp_path, page) == {(0, 0): "项目（备注）", (0, 1): "单位", (1, 0): "1", (1, 1): "2"}
+
+
 def test_text_in_a_white_font_on_a_web_page_is_not_read(tmp_path):
     """White text on the paper (a <font color>, a style's or a stylesheet's color, inherited) is shown
     nowhere: an anti-copy "9999" after a value loaded as part of it. White on a ground of another
