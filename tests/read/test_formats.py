@@ -127,7 +127,9 @@ def _rewritten(src: Path, dst: Path, edit) -> Path:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data = edit(data.decode("utf-8")).encode("utf-8")
+                edited = edit(data.decode("utf-8")).encode("utf-8")
+                assert edited != data, "the edit found nothing to change: the test would test nothing"
+                data = edited
             zout.writestr(item, data)
     return dst
 
