@@ -24,8 +24,9 @@ _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td
            "section", "article", "header", "footer", "pre", "blockquote", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
 _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whitespace is collapsed
-_HIDING = ("display", "visibility", "font-size", "color", "background-color", "background")  # the
-# properties that can keep text from the page (the last three: a white font on no ground)
+_HIDING = ("display", "visibility", "font-size", "color", "background-color", "background",
+           "background-image")  # the properties that can keep text from the page (the last four: a white
+# font on no ground)
 _UNSEEN = "data-jixiao-unseen"  # an element whose own text a browser does not show (`_mark_unseen`)
 _SHEET = "data-jixiao-sheet"  # the stylesheets' say on an element (`_apply_stylesheets`), before its own
 _ZERO = re.compile(r"[+-]?(0+\.?0*|\.0+)([a-z]+|%)?")  # a size of 0, in any unit
@@ -78,8 +79,10 @@ def _white(colour: str | None) -> bool:
 
 def _ground(el, said: dict[str, str]) -> bool:
     """An element painting a background of another colour than white (its bgcolor, or its style's or
-    stylesheets' background), on which a white font shows."""
-    for value in (el.get("bgcolor"), said.get("background-color"), said.get("background")):
+    stylesheets' background), or an image or gradient (background-image, a cell's legacy `background`
+    attribute), on which a white font shows."""
+    for value in (el.get("bgcolor"), said.get("background-color"), said.get("background"),
+                  said.get("background-image"), el.get("background")):
         value = re.sub(r"(?<=[(,])\s+|\s+(?=[),])", "", value or "").strip().lower()  # rgb(255, 255, 255): one word
         if value and value not in ("none", "transparent", "initial", "inherit") and not _white(value.split()[0]):
             return True

@@ -509,6 +509,18 @@ def test_white_grounds_as_pages_write_them_and_a_bad_link_are_no_ground_and_no_f
     assert _html_cells(tmp_path, page) == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 0): "d", (1, 1): "2", (1, 2): "3"}
 
 
+def test_white_text_on_a_background_image_shows(tmp_path):
+    """A background image or gradient (background-image, a stylesheet's or the element's own, or the
+    legacy `background` attribute of a cell) paints a ground: the white labels of a header row drawn
+    over one show and are read (they were dropped as white on the paper)."""
+    page = ('<html><head><style>th { background-image: url(th_bg.png); color: #fff }</style></head><body><table>'
+            '<tr><th>项目名称</th><td style="background-image: linear-gradient(#1f3864, #2f5496); color: white">'
+            '实施单位</td><td background="bg.gif"><font color="#ffffff">主管部门</font></td></tr>'
+            '<tr><td>1</td><td>2</td><td style="background-image: none; color: #fff">9</td></tr></table></body></html>')
+    assert _html_cells(tmp_path, page) == {(0, 0): "项目名称", (0, 1): "实施单位", (0, 2): "主管部门",
+                                           (1, 0): "1", (1, 1): "2"}
+
+
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
