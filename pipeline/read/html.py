@@ -24,7 +24,7 @@ _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td
            "section", "article", "header", "footer", "pre", "blockquote", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
 _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whitespace is collapsed
-_HIDING = ("display", "visibility", "font-size", "color", "background-color", "background",
+_HIDING = ("display", "visibility", "font-size", "opacity", "color", "background-color", "background",
            "background-image")  # the properties that can keep text from the page (the last four: a white
 # font on no ground)
 _UNSEEN = "data-jixiao-unseen"  # an element whose own text a browser does not show (`_mark_unseen`)
@@ -90,29 +90,38 @@ def _ground(el, said: dict[str, str]) -> bool:
 
 
 def _mark_unseen(el, white: bool = False, ground: bool = False, invisible: bool = False,
-                 sizeless: bool = False) -> None:
+                 sizeless: bool = False, clear: bool = False, faded: bool = False) -> None:
     """Mark (`_UNSEEN`) each element whose own text a browser does not show, from what it inherits as
     CSS does: visibility:hidden (its place kept, empty; a child made visible again shows), a font size
-    of 0 (a child given a size of its own shows: sites close the gaps between inline blocks so), or a
-    white font (a <font color> or a style's color, its own or a stylesheet's) with no ground of another
-    colour from any element around it: an anti-copy "9999" in white after a value, shown nowhere. A
-    child of white text setting its own colour shows."""
+    of 0 (a child given a size of its own shows: sites close the gaps between inline blocks so), an
+    opacity of 0 (no child undoes it) or a transparent colour, or a white font (a <font color> or a
+    style's color, its own or a stylesheet's) with no ground of another colour from any element around
+    it: an anti-copy "9999" in white after a value, shown nowhere. A child of white or transparent text
+    setting its own colour shows."""
     if not isinstance(el.tag, str):
         return
     said = _declared(el)
     colour = said.get("color") or (el.get("color") if el.tag == "font" else None)
     if colour and colour not in ("inherit", "currentcolor", "unset"):
-        white = _white(colour)
+        white, clear = _white(colour), _transparent(colour)
     ground = ground or _ground(el, said)
     if said.get("visibility") in ("hidden", "collapse", "visible"):
         invisible = said["visibility"] != "visible"
     if said.get("font-size"):
         size = said["font-size"]
         sizeless = _ZERO.fullmatch(size) is not None or sizeless and _RELATIVE.fullmatch(size) is not None
-    if white and not ground or invisible or sizeless:
+    faded = faded or _ZERO.fullmatch(said.get("opacity", "")) is not None
+    if white and not ground or invisible or sizeless or clear or faded:
         el.set(_UNSEEN, "1")
     for child in el:
-        _mark_unseen(child, white, ground, invisible, sizeless)
+        _mark_unseen(child, white, ground, invisible, sizeless, clear, faded)
+
+
+def _transparent(colour: str) -> bool:
+    """A CSS colour that draws nothing: transparent, or an alpha of 0."""
+    colour = colour.strip().lower()
+    return colour == "transparent" or re.fullmatch(r"(rgb|hsl)a?\(((?:[^,/)]*,){3}|[^,/)]*/)\s*0*\.?0*%?\s*\)",
+                                                   colour) is not None
 
 
 def _own_text(el) -> str:

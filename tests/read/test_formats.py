@@ -521,6 +521,18 @@ def test_white_text_on_a_background_image_shows(tmp_path):
                                            (1, 0): "1", (1, 1): "2"}
 
 
+def test_text_made_transparent_is_not_read(tmp_path):
+    """Anti-copy characters made transparent (opacity:0 on their element, whose children cannot undo
+    it, or a transparent colour: `transparent`, an alpha of 0) are shown nowhere, on any ground: they
+    were read into the value. A child setting an opaque colour inside transparent text shows."""
+    page = ('<html><head><style>.a { opacity: 0 } .b { color: transparent }</style></head><body><table>'
+            '<tr><td>中心<span class="a">9<b style="opacity: 1; color: #000; visibility: visible">8</b></span></td>'
+            '<td bgcolor="#1F3864">单位<span class="b">7<i style="color: #fff">六</i></span>'
+            '<span style="color: rgba(0, 0, 0, 0)">5</span></td></tr>'
+            '<tr><td style="opacity: 0.5">1</td><td style="color: rgb(0, 0, 0)">2</td></tr></table></body></html>')
+    assert _html_cells(tmp_path, page) == {(0, 0): "中心", (0, 1): "单位六", (1, 0): "1", (1, 1): "2"}
+
+
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
