@@ -49,6 +49,7 @@ def read_xlsx(path: Path) -> list[Table]:
     import openpyxl
     from lxml import etree
     from openpyxl.cell.read_only import EmptyCell
+    from openpyxl.styles.colors import COLOR_INDEX
     from openpyxl.utils.cell import range_boundaries
 
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -57,6 +58,7 @@ def read_xlsx(path: Path) -> list[Table]:
     hidden: list[str] = []
     with path.open("rb") as fh:  # openpyxl refuses a name not ending in .xlsx; the content decides
         book = openpyxl.load_workbook(fh, read_only=True, data_only=True)  # a formula's last value
+        palette = getattr(book, "_colors", None) or COLOR_INDEX  # its indexed colours (openpyxl keeps them so)
         try:
             parts = zipfile.ZipFile(fh)
             for ws in book.worksheets:
@@ -69,7 +71,7 @@ def read_xlsx(path: Path) -> list[Table]:
                         if isinstance(cell, EmptyCell):
                             continue
                         at = (cell.row - 1, cell.column - 1)
-                        if cell.value is not None and not _white_on_paper(cell):
+                        if cell.value is not None and not _white_on_paper(cell, palette):
                             text = clean(shown(cell.value, cell.number_format))
                             if text:
                                 sheet.texts[at] = text
@@ -107,24 +109,28 @@ def _shown_or_said(path: Path, tables: list[Table], hidden: list[str]) -> list[T
     return tables
 
 
-def _white_on_paper(cell) -> bool:
-    """A cell whose text is in a white font (RGB FFFFFF, or the theme's Background 1) on no fill of
-    another colour: a helper value a spreadsheet hides so, printed nowhere."""
-    if not _white(cell.font.color if cell.font is not None else None):
+def _white_on_paper(cell, palette: tuple | list) -> bool:
+    """A cell whose text is in a white font (RGB FFFFFF, the theme's Background 1, or a white of the
+    workbook's indexed colours) on no fill of another colour: a helper value a spreadsheet hides so,
+    printed nowhere."""
+    if not _white(cell.font.color if cell.font is not None else None, palette):
         return False
     fill = cell.fill
     if fill is None or getattr(fill, "fill_type", None) in (None, "none"):
         return True
-    return _white(getattr(fill, "fgColor", None))  # a gradient (no fgColor) paints a ground
+    return _white(getattr(fill, "fgColor", None), palette)  # a gradient (no fgColor) paints a ground
 
 
-def _white(colour) -> bool:
-    """An openpyxl colour that is white: RGB FFFFFF, or the theme's Background 1 (theme 0) not darkened
-    to a grey (Excel's palette offers "Background 1, Darker 5%" to 50% as tints below 0)."""
+def _white(colour, palette: tuple | list) -> bool:
+    """An openpyxl colour that is white: RGB FFFFFF, the theme's Background 1 (theme 0) not darkened
+    to a grey (Excel's palette offers "Background 1, Darker 5%" to 50% as tints below 0), or an
+    indexed colour (as a workbook converted from .xls keeps them) that `palette` makes white."""
     if colour is None:
         return False
     if colour.type == "rgb":
         return str(colour.rgb).upper().endswith("FFFFFF")
+    if colour.type == "indexed":
+        return 0 <= colour.indexed < len(palette) and str(palette[colour.indexed]).upper().endswith("FFFFFF")
     return colour.type == "theme" and colour.theme == 0 and (colour.tint or 0) > -0.02  # 255 × 0.98 = 250
 
 

@@ -159,7 +159,7 @@ def test_rows_and_columns_shown_nowhere_are_not_read(tmp_path, how):
     assert differences(form, truth_of("440106191550216302646", "central")) == []
 
 
-@pytest.mark.parametrize("colour", [{"rgb": "FFFFFFFF"}, {"theme": 0}])
+@pytest.mark.parametrize("colour", [{"rgb": "FFFFFFFF"}, {"theme": 0}, {"indexed": 9}])
 def test_text_in_a_white_font_is_not_read_unless_on_a_fill(tmp_path, colour):
     """A helper column in a white font (RGB white, or the theme's Background 1) prints nowhere: not
     read (it ran into the 得分 cell, "9.19" and "辅助7", and refused the form). The same text on a dark
