@@ -209,6 +209,34 @@ def test_grey_from_the_background_column_and_white_on_a_gradient_show(tmp_path):
             forms_of(tmp_path / "helper.xlsx")
 
 
+def test_background_1_of_a_dark_theme_is_not_white(tmp_path):
+    """Theme colour 0 (Background 1) is the theme's lt1, which a workbook's own theme may make dark:
+    text in it prints, and a helper column in it is read (it ran into the 得分 cell and refused the
+    form; taken for white it was dropped)."""
+    import zipfile
+
+    from openpyxl.styles import Color, Font
+
+    book = openpyxl.load_workbook(CORPUS / "xlsx" / "440106191550216302646.central.xlsx")
+    sheet = book.worksheets[0]
+    helper = sheet.max_column + 1
+    for r in range(1, sheet.max_row + 1):
+        sheet.cell(r, helper, value=f"辅助{r}").font = Font(color=Color(theme=0))
+    book.save(tmp_path / "light.xlsx")
+    with zipfile.ZipFile(tmp_path / "light.xlsx") as zin, zipfile.ZipFile(tmp_path / "dark.xlsx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/theme/theme1.xml":
+                dark = re.sub(rb"<a:lt1>.*?</a:lt1>", b'<a:lt1><a:srgbClr val="1F1F1F"/></a:lt1>', data, flags=re.S)
+                assert dark != data
+                data = dark
+            zout.writestr(item, data)
+    [form] = forms_of(tmp_path / "light.xlsx")  # white: not read
+    assert differences(form, truth_of("440106191550216302646", "central")) == []
+    with pytest.raises(ReportError, match="辅助7"):
+        forms_of(tmp_path / "dark.xlsx")
+
+
 def test_a_workbook_whose_forms_are_all_hidden_says_so(tmp_path):
     """Only a hidden sheet holds the form: refused, saying the hidden sheets are not read (and which),
     not a bare "no table found" in a workbook that plainly holds one."""
