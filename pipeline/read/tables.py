@@ -171,12 +171,19 @@ def _word_stream(path: Path) -> bool:
     return False
 
 
+def _damaged_zip() -> tuple[type[Exception], ...]:
+    """zipfile's ways of failing on a damaged directory (NotImplementedError: a version it lacks)."""
+    import zipfile
+
+    return zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError
+
+
 def _zipped(path: Path) -> str:
     import zipfile
 
     try:
         names = set(zipfile.ZipFile(path).namelist())
-    except (zipfile.BadZipFile, OSError):
+    except _damaged_zip():
         return "archive"  # a damaged zip: refused as one (`refuse_archive` says so)
     return "xlsx" if "xl/workbook.xml" in names else "docx" if "word/document.xml" in names else "archive"
 
@@ -195,7 +202,7 @@ def refuse_archive(path: Path) -> UnsupportedFormat:
             with zipfile.ZipFile(path) as z:
                 names = [_zip_name(i) for i in z.infolist() if not i.is_dir()]
             held = f" of {len(names)} file(s): {', '.join(names[:4])}{', …' if len(names) > 4 else ''}"
-        except (zipfile.BadZipFile, OSError, ValueError):
+        except _damaged_zip():
             held = " (damaged: its list of files cannot be read)"
     return UnsupportedFormat(str(path), f"a {what} archive{held}; archives are not unpacked: unpack it "
                                         f"and load the files it holds")

@@ -804,6 +804,25 @@ def test_an_archive_is_refused_saying_what_it_holds(tmp_path):
     assert find_reports([tmp_path]) == [damaged, rar, archive]
 
 
+def test_a_zip_whose_directory_names_a_version_zipfile_lacks_is_refused_as_a_damaged_archive(tmp_path):
+    """A zip whose central directory asks for a zip version Python's zipfile does not know (damaged:
+    "version needed" 16.9) is refused as a damaged archive, as one zipfile cannot list: it was refused
+    with zipfile's NotImplementedError for its reason."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("自评表.pdf", b"%PDF-1.4")
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 169  # version needed to extract: 16.9
+    (tmp_path / "d.zip").write_bytes(bytes(data))
+    assert tables.kind(tmp_path / "d.zip") == "archive"
+    with pytest.raises(UnsupportedFormat, match=r"a ZIP archive \(damaged: its list of files cannot be read\)"):
+        extract(tmp_path / "d.zip")
+
+
 def test_a_zip_s_utf8_names_written_without_their_flag_read_as_written(tmp_path):
     """macOS's Archive Utility (and Info-ZIP on Linux) writes UTF-8 names without the zip's UTF-8 flag:
     they were read as GBK, and the refusal named "鑷瘎琛..." for 自评表2023.pdf."""
