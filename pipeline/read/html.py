@@ -142,6 +142,7 @@ def _apply_stylesheets(root, path: Path) -> None:
     `_declared` puts !important last)."""
     import cssselect
     import tinycss2
+    from lxml import etree
     from lxml.cssselect import CSSSelector
 
     sheets: list[list] = []
@@ -167,7 +168,8 @@ def _apply_stylesheets(root, path: Path) -> None:
                 try:
                     [parsed] = cssselect.parse(selector.strip())
                     matched = CSSSelector(selector.strip(), translator="html")(root)
-                except (cssselect.SelectorError, ValueError):  # :hover, ::before and the like: no element as shown
+                except (cssselect.SelectorError, ValueError, etree.XPathError):  # :hover, ::before and the
+                    # like: no element as shown; svg|a: a namespace the page's HTML elements are in none of
                     continue
                 order += 1
                 for el in matched:

@@ -528,8 +528,9 @@ def test_white_grounds_as_pages_write_them_and_a_bad_link_are_no_ground_and_no_f
     """A white ground written `rgb(255, 255, 255)` (spaces, as browsers serialise it) or as a legacy
     bgcolor without its "#" (which browsers read as the colour) is the paper: white text on it is not
     read (the space split the colour, and the bgcolor was taken for a dark one). A <link> whose href
-    no file can have (a NUL, %00) is skipped as a browser skips it: the page was refused as damaged."""
-    page = ('<link rel="stylesheet" href="%00.css"><table>'
+    no file can have (a NUL, %00), and a rule whose selector names a namespace (`svg|a`), are skipped:
+    the page was refused as damaged."""
+    page = ('<link rel="stylesheet" href="%00.css"><style>svg|a { display: none }</style><table>'
             '<tr><td style="background-color: rgb(255, 255, 255)">a<span style="color:#fff">9</span></td>'
             '<td bgcolor="FFFFFF">b<font color="FFFFFF">8</font></td>'
             '<td style="background: rgb(255, 255, 255) none">c<font color="#ffffff">7</font></td></tr>'
