@@ -49,20 +49,33 @@ def _shown(element) -> str:
 
 
 def _white(props) -> bool:
-    """A run's own colour is white (w:color FFFFFF, or the theme's background1)."""
+    """A run's own colour is white: w:color FFFFFF, or the theme's background1 not shaded to a grey (a
+    theme colour decides over w:val, as in Word)."""
     colour = props.find(_W + "color") if props is not None else None
-    return colour is not None and (str(colour.get(_W + "val", "")).upper() == "FFFFFF"
-                                   or colour.get(_W + "themeColor") in ("background1", "light1"))
+    if colour is None:
+        return False
+    theme = colour.get(_W + "themeColor")
+    if theme:
+        try:
+            return theme in ("background1", "light1") and int(colour.get(_W + "themeShade", "FF"), 16) >= 250
+        except ValueError:
+            return False
+    return str(colour.get(_W + "val", "")).upper() == "FFFFFF"
 
 
 def _ground(props) -> bool:
-    """Properties (of a run, paragraph or cell) shading the text with a colour other than white, or a
-    run's highlight: a white font shows on it."""
+    """Properties (of a run, paragraph or cell) shading the text with a colour other than white (its
+    fill, or the colour of its pattern: w:val solid or pctN), or a run's highlight: a white font shows
+    on it."""
     if props is None:
         return False
     shading = props.find(_W + "shd")
-    if shading is not None and str(shading.get(_W + "fill", "auto")).upper() not in ("AUTO", "FFFFFF"):
-        return True
+    if shading is not None:
+        if str(shading.get(_W + "fill", "auto")).upper() not in ("AUTO", "FFFFFF"):
+            return True
+        if shading.get(_W + "val", "clear") not in ("clear", "nil") \
+                and str(shading.get(_W + "color", "auto")).upper() != "FFFFFF":  # auto: black
+            return True
     mark = props.find(_W + "highlight")
     return mark is not None and mark.get(_W + "val", "none") not in ("none", "white")
 

@@ -351,9 +351,9 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     white_fill = _white_test()
     for i, text in enumerate(codes):
         # a code its font maps to no character: pdfium gives it as 0, or as a control character of its
-        # own number (a generated character is a space or a line break)
-        unknown = (text < " " or "\x7f" <= text <= "\x9f") and not text.isspace() and is_generated(raw, i) != 1
-        if text.isspace() or text == "\0" and not unknown:
+        # own number, 9-13 and 28-31 among them (a generated character is a space or a line break)
+        unknown = (text < " " or "\x7f" <= text <= "\x9f") and is_generated(raw, i) != 1
+        if not unknown and (text.isspace() or text == "\0"):
             spaced = spaced or (text == " " and is_generated(raw, i) != 1)
             continue
         if not loose_box(raw, i, at_loose):  # x: the glyph's advance
@@ -443,18 +443,22 @@ _WHITE = 250  # of 255, each of red, green and blue: a fill this light is the pa
 
 def _white_test():
     """A test of whether a text object's glyphs are filled white (or nearly), shown only on a darker
-    ground: not for a text drawn stroked, invisible or as a clip (its fill is not what shows).
+    ground: not for a text drawn stroked only, invisible or as a clip (its fill is not what shows),
+    nor filled and stroked in another colour (outlined text shows by its stroke).
     pdfium's calls bare (`bare`), their out-parameters made once: it runs once per text object."""
     mode_of, fill_of = bare("FPDFTextObj_GetTextRenderMode"), bare("FPDFPageObj_GetFillColor")
+    stroke_of = bare("FPDFPageObj_GetStrokeColor")
     rgba = (ctypes.c_uint * 4)()
     at = [ctypes.byref(rgba, 4 * k) for k in range(4)]
 
+    def whitened(get, handle) -> bool:
+        r, g, b, a = rgba[:] if get(handle, *at) else (0, 0, 0, 0)
+        return r >= _WHITE and g >= _WHITE and b >= _WHITE and a > 0
+
     def white(obj: int) -> bool:
         handle = ctypes.c_void_p(obj)
-        if mode_of(handle) not in (0, 2, 4, 6) or not fill_of(handle, *at):
-            return False
-        r, g, b, a = rgba[:]
-        return r >= _WHITE and g >= _WHITE and b >= _WHITE and a > 0
+        mode = mode_of(handle)
+        return mode in (0, 2, 4, 6) and whitened(fill_of, handle) and (mode in (0, 4) or whitened(stroke_of, handle))
 
     return white
 

@@ -11,6 +11,7 @@ characters replaced.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from pathlib import Path
 
@@ -23,42 +24,41 @@ _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td
            "section", "article", "header", "footer", "pre", "blockquote", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
 _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whitespace is collapsed
-_HIDING = ("display", "visibility", "font-size", "color", "background-color", "background")  # the
-# properties that can keep text from the page (the last three: a white font on no ground)
-_UNSEEN = "data-jixiao-unseen"  # an element whose own text is white on the paper (`_mark_white`)
+_HIDING = ("display", "visibility", "font-size", "opacity", "color", "background-color", "background",
+           "background-image")  # the properties that can keep text from the page (the last four: a white
+# font on no ground)
+_UNSEEN = "data-jixiao-unseen"  # an element whose own text a browser does not show (`_mark_unseen`)
 _SHEET = "data-jixiao-sheet"  # the stylesheets' say on an element (`_apply_stylesheets`), before its own
 _ZERO = re.compile(r"[+-]?(0+\.?0*|\.0+)([a-z]+|%)?")  # a size of 0, in any unit
+_RELATIVE = re.compile(r".*[\d.](em|ex|ch|%)|smaller|larger|inherit")  # a font size of the parent's (rem: the root's)
 _MAX_SHEET = 2_000_000  # bytes of a linked stylesheet read at most
 
 
 def _declared(el) -> dict[str, str]:
-    """The hiding properties an element is given: its stylesheets' rules, then its own style (which,
-    written later, wins), the last declaration of each property winning."""
+    """The hiding properties an element is given, as the cascade settles them: its stylesheets' rules
+    (`_SHEET`, weakest first), then its own style, then the declarations of either marked !important;
+    of each property the last declaration given wins. (Not to be changed: shared by every element
+    given the same.)"""
+    return _cascade(el.get(_SHEET), el.get("style"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cascade(sheet: str | None, style: str | None) -> dict[str, str]:
+    """`_declared` of the rules `sheet` and the style `style`, parsed once for all the elements given
+    them (a page's cells share a few)."""
     import tinycss2
 
-    out: dict[str, str] = {}
-    for style in (el.get(_SHEET), el.get("style")):
-        if style:
-            for d in tinycss2.parse_blocks_contents(style, skip_comments=True, skip_whitespace=True):
-                if d.type == "declaration" and d.lower_name in _HIDING:
-                    out[d.lower_name] = tinycss2.serialize(d.value).strip().lower()
-    return out
+    said = [d for text in (sheet, style) if text
+            for d in tinycss2.parse_blocks_contents(text, skip_comments=True, skip_whitespace=True)
+            if d.type == "declaration" and d.lower_name in _HIDING]
+    return {d.lower_name: tinycss2.serialize(d.value).strip().lower()
+            for d in [d for d in said if not d.important] + [d for d in said if d.important]}
 
 
 def _gone(el) -> bool:
     """An element a browser leaves out of the page: the `hidden` attribute or display:none (in its own
     style or a stylesheet's rule); the cells after a cell left out close up."""
     return el.get("hidden") is not None or _declared(el).get("display") == "none"
-
-
-def _hidden(el) -> bool:
-    """An element a browser does not show: left out (`_gone`), or visibility:hidden or a font size of 0
-    (its place kept, empty: a cell so hidden still takes its column)."""
-    if el.get("hidden") is not None:
-        return True
-    said = _declared(el)
-    return (said.get("display") == "none" or said.get("visibility") in ("hidden", "collapse")
-            or _ZERO.fullmatch(said.get("font-size", "")) is not None)
 
 
 def _white(colour: str | None) -> bool:
@@ -68,7 +68,7 @@ def _white(colour: str | None) -> bool:
     colour = colour.strip().lower()
     if colour == "white":
         return True
-    m = re.fullmatch(r"#([0-9a-f]{3}|[0-9a-f]{6})", colour)
+    m = re.fullmatch(r"#?([0-9a-f]{3}|[0-9a-f]{6})", colour)  # browsers read a legacy "FFFFFF" as #FFFFFF
     if m:
         h = m.group(1)
         channels = [int(h[k] * 2, 16) for k in range(3)] if len(h) == 3 else [int(h[k:k + 2], 16) for k in (0, 2, 4)]
@@ -79,34 +79,53 @@ def _white(colour: str | None) -> bool:
 
 def _ground(el, said: dict[str, str]) -> bool:
     """An element painting a background of another colour than white (its bgcolor, or its style's or
-    stylesheets' background), on which a white font shows."""
-    for value in (el.get("bgcolor"), said.get("background-color"), said.get("background")):
-        if value and value.strip().lower() not in ("none", "transparent", "initial", "inherit") \
-                and not _white(value.split()[0] if value.split() else value):
+    stylesheets' background), or an image or gradient (background-image, a cell's legacy `background`
+    attribute), on which a white font shows."""
+    for value in (el.get("bgcolor"), said.get("background-color"), said.get("background"),
+                  said.get("background-image"), el.get("background")):
+        value = re.sub(r"(?<=[(,])\s+|\s+(?=[),])", "", value or "").strip().lower()  # rgb(255, 255, 255): one word
+        if value and value not in ("none", "transparent", "initial", "inherit") and not _white(value.split()[0]):
             return True
     return False
 
 
-def _mark_white(el, white: bool = False, ground: bool = False) -> None:
-    """Mark (`_UNSEEN`) each element whose own text is drawn in a white font with no ground of another
-    colour under it, the colour inherited as CSS does (a <font color> or a style's color, its own or a
-    stylesheet's), the ground from any element around it: an anti-copy "9999" in white after a value,
-    shown nowhere. A child of such an element setting its own colour shows."""
+def _mark_unseen(el, white: bool = False, ground: bool = False, invisible: bool = False,
+                 sizeless: bool = False, clear: bool = False, faded: bool = False) -> None:
+    """Mark (`_UNSEEN`) each element whose own text a browser does not show, from what it inherits as
+    CSS does: visibility:hidden (its place kept, empty; a child made visible again shows), a font size
+    of 0 (a child given a size of its own shows: sites close the gaps between inline blocks so), an
+    opacity of 0 (no child undoes it) or a transparent colour, or a white font (a <font color> or a
+    style's color, its own or a stylesheet's) with no ground of another colour from any element around
+    it: an anti-copy "9999" in white after a value, shown nowhere. A child of white or transparent text
+    setting its own colour shows."""
     if not isinstance(el.tag, str):
         return
     said = _declared(el)
     colour = said.get("color") or (el.get("color") if el.tag == "font" else None)
-    if colour:
-        white = _white(colour)
+    if colour and colour not in ("inherit", "currentcolor", "unset"):
+        white, clear = _white(colour), _transparent(colour)
     ground = ground or _ground(el, said)
-    if white and not ground:
+    if said.get("visibility") in ("hidden", "collapse", "visible"):
+        invisible = said["visibility"] != "visible"
+    if said.get("font-size"):
+        size = said["font-size"]
+        sizeless = _ZERO.fullmatch(size) is not None or sizeless and _RELATIVE.fullmatch(size) is not None
+    faded = faded or _ZERO.fullmatch(said.get("opacity", "")) is not None
+    if white and not ground or invisible or sizeless or clear or faded:
         el.set(_UNSEEN, "1")
     for child in el:
-        _mark_white(child, white, ground)
+        _mark_unseen(child, white, ground, invisible, sizeless, clear, faded)
+
+
+def _transparent(colour: str) -> bool:
+    """A CSS colour that draws nothing: transparent, or an alpha of 0."""
+    colour = colour.strip().lower()
+    return colour == "transparent" or re.fullmatch(r"(rgb|hsl)a?\(((?:[^,/)]*,){3}|[^,/)]*/)\s*0*\.?0*%?\s*\)",
+                                                   colour) is not None
 
 
 def _own_text(el) -> str:
-    """An element's own text (before its first child), none where it is white on the paper."""
+    """An element's own text (before its first child), none where a browser does not show it."""
     return "" if el.get(_UNSEEN) else el.text or ""
 
 
@@ -118,32 +137,45 @@ def _tail(el, parent) -> str:
 def _apply_stylesheets(root, path: Path) -> None:
     """What a page's stylesheets say about hiding, written on each element they match (`_SHEET`), so
     that a class a site hides its anti-copy characters with (`.x{display:none}`) hides them here too:
-    its <style> elements and the stylesheets it links saved beside it, rules in document order (a
-    later rule wins; selectors' specificity is not weighed), rules under @media screen or all only."""
+    its <style> elements and the stylesheets it links saved beside it, rules under @media screen or all
+    only, weakest first as the cascade orders them (by the selector's specificity, then document order;
+    `_declared` puts !important last)."""
+    import cssselect
     import tinycss2
-    from cssselect import SelectorError
+    from lxml import etree
     from lxml.cssselect import CSSSelector
 
     sheets: list[list] = []
     for el in root.iter("style", "link"):
+        if not _screen(el.get("media")):  # media="print": not on a screen
+            continue
         if el.tag == "style":
             sheets.append(tinycss2.parse_stylesheet(el.text or "", skip_comments=True, skip_whitespace=True))
-        elif "stylesheet" in (el.get("rel") or "").lower() and (css := _saved(path, el.get("href"))):
+        elif (el.get("rel") or "").lower().split() == ["stylesheet"] and (css := _saved(path, el.get("href"))):
+            # ("alternate stylesheet": a look the reader may pick, not the one shown)
             sheets.append(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0])
+    given: dict = {}  # element → [(specificity, order, declarations)]
+    order = 0
     for sheet in sheets:
         for rule in _rules(sheet):
-            said = ";".join(f"{d.lower_name}:{tinycss2.serialize(d.value)}" for d in
-                            tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+            said = ";".join(f"{d.lower_name}:{tinycss2.serialize(d.value)}{' !important' if d.important else ''}"
+                            for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
+                                                                    skip_whitespace=True)
                             if d.type == "declaration" and d.lower_name in _HIDING)
             if not said:
                 continue
             for selector in tinycss2.serialize(rule.prelude).split(","):
                 try:
+                    [parsed] = cssselect.parse(selector.strip())
                     matched = CSSSelector(selector.strip(), translator="html")(root)
-                except (SelectorError, ValueError):  # :hover, ::before and the like: no element as shown
+                except (cssselect.SelectorError, ValueError, etree.XPathError):  # :hover, ::before and the
+                    # like: no element as shown; svg|a: a namespace the page's HTML elements are in none of
                     continue
+                order += 1
                 for el in matched:
-                    el.set(_SHEET, f"{el.get(_SHEET) or ''};{said}")
+                    given.setdefault(el, []).append((parsed.specificity(), order, said))
+    for el, rules in given.items():
+        el.set(_SHEET, ";".join(said for *_, said in sorted(rules)))
 
 
 def _rules(sheet: list) -> list:
@@ -156,9 +188,16 @@ def _rules(sheet: list) -> list:
         if rule.type == "qualified-rule":
             out.append(rule)
         elif (rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content is not None
-              and re.fullmatch(r"\s*(only\s+)?(screen|all)\s*", tinycss2.serialize(rule.prelude), re.I)):
+              and _screen(tinycss2.serialize(rule.prelude))):
             out += _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
     return out
+
+
+def _screen(media: str | None) -> bool:
+    """A media list (of @media, or a <link>'s or <style>'s media attribute; none: all) that takes in any
+    screen: one of its queries is `screen` or `all` (a query with a condition, a window size, is not)."""
+    return media is None or not media.strip() or any(
+        re.fullmatch(r"\s*(only\s+)?(screen|all)\s*", query, re.I) for query in media.split(","))
 
 
 def _saved(path: Path, href: str | None) -> bytes | None:
@@ -169,11 +208,11 @@ def _saved(path: Path, href: str | None) -> bytes | None:
     from urllib.parse import unquote
 
     folder = path.resolve().parent
-    css = (folder / unquote(href.split("?")[0].split("#")[0])).resolve()
     try:
+        css = (folder / unquote(href.split("?")[0].split("#")[0])).resolve()
         if css.is_relative_to(folder) and css.is_file() and css.stat().st_size <= _MAX_SHEET:
             return css.read_bytes()
-    except OSError:
+    except (OSError, ValueError):  # a name no file can have (a NUL): none
         pass
     return None
 
@@ -203,8 +242,9 @@ def read_html(path: Path) -> list[Table]:
 
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", decode(path, path.read_bytes()))
     root = lxml.html.document_fromstring(text or "<html></html>")
+    _cascade.cache_clear()  # the page before's styles: not kept
     _apply_stylesheets(root, path)
-    _mark_white(root)
+    _mark_unseen(root)
     lines: list[str] = []
     out: list[Table] = []
 
@@ -213,7 +253,7 @@ def read_html(path: Path) -> list[Table]:
 
     def walk(el) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP or not tag or _hidden(el):
+        if tag in _SKIP or not tag or _gone(el):
             return
         if tag == "table" and not el.xpath(".//table") and len(_rows(el)) <= 1:
             # a table of one row is a line of the page (部门：… | 公开14表 beside a form), never a
@@ -269,7 +309,7 @@ def _table(table, index: int, before: list[str]) -> Table | None:
                     taken.add((i, j))
             if rowspan > 1 or colspan > 1:
                 merged.append((r, c, r + rowspan - 1, c + colspan - 1))
-            text = "" if _hidden(tr) else _text(td)  # a row hidden by visibility keeps its place, empty
+            text = _text(td)  # in a row hidden by visibility (`_mark_unseen`): its place kept, empty
             if text:
                 cells[r, c] = text
             c += colspan
@@ -290,7 +330,7 @@ def _text(td) -> str:
 
     def walk(el, top: bool) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP or (tag and _hidden(el)):
+        if tag in _SKIP or (tag and _gone(el)):
             pass
         elif tag:
             if not top and tag in _BLOCKS:

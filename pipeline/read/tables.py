@@ -175,12 +175,19 @@ def _streams(path: Path, names: tuple[str, ...]) -> set[str]:
     return found
 
 
+def _damaged_zip() -> tuple[type[Exception], ...]:
+    """zipfile's ways of failing on a damaged directory (NotImplementedError: a version it lacks)."""
+    import zipfile
+
+    return zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError
+
+
 def _zipped(path: Path) -> str:
     import zipfile
 
     try:
         names = set(zipfile.ZipFile(path).namelist())
-    except (zipfile.BadZipFile, OSError):
+    except _damaged_zip():
         return "archive"  # a damaged zip: refused as one (`refuse_archive` says so)
     return "xlsx" if "xl/workbook.xml" in names else "docx" if "word/document.xml" in names else "archive"
 
@@ -199,21 +206,28 @@ def refuse_archive(path: Path) -> UnsupportedFormat:
             with zipfile.ZipFile(path) as z:
                 names = [_zip_name(i) for i in z.infolist() if not i.is_dir()]
             held = f" of {len(names)} file(s): {', '.join(names[:4])}{', …' if len(names) > 4 else ''}"
-        except (zipfile.BadZipFile, OSError, ValueError):
+        except _damaged_zip():
             held = " (damaged: its list of files cannot be read)"
     return UnsupportedFormat(str(path), f"a {what} archive{held}; archives are not unpacked: unpack it "
                                         f"and load the files it holds")
 
 
 def _zip_name(info) -> str:
-    """A member's name as its packer wrote it: a Chinese Windows zip tool writes GBK without saying so
-    (zipfile then reads it as cp437)."""
+    """A member's name as its packer wrote it: a Chinese Windows zip tool writes GBK, and macOS's
+    Archive Utility UTF-8, without saying so (zipfile then reads it as cp437). UTF-8 is tried first:
+    GBK names are seldom valid UTF-8."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
-        return info.filename.encode("cp437").decode("gb18030")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
         return info.filename
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def refuse_encrypted(path: Path) -> EncryptedPdf:

@@ -49,6 +49,7 @@ def read_xlsx(path: Path) -> list[Table]:
     import openpyxl
     from lxml import etree
     from openpyxl.cell.read_only import EmptyCell
+    from openpyxl.styles.colors import COLOR_INDEX
     from openpyxl.utils.cell import range_boundaries
 
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -57,6 +58,8 @@ def read_xlsx(path: Path) -> list[Table]:
     hidden: list[str] = []
     with path.open("rb") as fh:  # openpyxl refuses a name not ending in .xlsx; the content decides
         book = openpyxl.load_workbook(fh, read_only=True, data_only=True)  # a formula's last value
+        palette = Palette(getattr(book, "_colors", None) or COLOR_INDEX,  # its indexed colours (openpyxl
+                          _light_white(book.loaded_theme))  # keeps them so) and its theme's Background 1
         try:
             parts = zipfile.ZipFile(fh)
             for ws in book.worksheets:
@@ -69,7 +72,7 @@ def read_xlsx(path: Path) -> list[Table]:
                         if isinstance(cell, EmptyCell):
                             continue
                         at = (cell.row - 1, cell.column - 1)
-                        if cell.value is not None and not _white_on_paper(cell):
+                        if cell.value is not None and not _white_on_paper(cell, palette):
                             text = clean(shown(cell.value, cell.number_format))
                             if text:
                                 sheet.texts[at] = text
@@ -107,19 +110,47 @@ def _shown_or_said(path: Path, tables: list[Table], hidden: list[str]) -> list[T
     return tables
 
 
-def _white_on_paper(cell) -> bool:
-    """A cell whose text is in a white font (RGB FFFFFF, or the theme's Background 1) on no fill of
-    another colour: a helper value a spreadsheet hides so, printed nowhere."""
-    font = cell.font.color if cell.font is not None else None
-    if font is None or not (font.type == "rgb" and str(font.rgb).upper().endswith("FFFFFF")
-                            or font.type == "theme" and font.theme == 0):
+def _white_on_paper(cell, palette: Palette) -> bool:
+    """A cell whose text is in a white font (RGB FFFFFF, the theme's Background 1, or a white of the
+    workbook's indexed colours) on no fill of another colour: a helper value a spreadsheet hides so,
+    printed nowhere."""
+    if not _white(cell.font.color if cell.font is not None else None, palette):
         return False
     fill = cell.fill
-    if fill is None or fill.fill_type in (None, "none"):
+    if fill is None or getattr(fill, "fill_type", None) in (None, "none"):
         return True
-    ground = fill.fgColor
-    return ground is not None and (ground.type == "rgb" and str(ground.rgb).upper().endswith("FFFFFF")
-                                   or ground.type == "theme" and ground.theme == 0)
+    return _white(getattr(fill, "fgColor", None), palette)  # a gradient (no fgColor) paints a ground
+
+
+@dataclass(frozen=True)
+class Palette:
+    """A workbook's colours, as far as white goes: its indexed colours, and whether its theme's
+    Background 1 (lt1) is white."""
+    indexed: tuple | list
+    light_white: bool
+
+
+def _light_white(theme: bytes | None) -> bool:
+    """Whether a theme's lt1 (Background 1) is white: Office's themes make it the window colour, white;
+    a workbook's own theme may make it anything (no theme: white)."""
+    found = re.search(rb"<a:lt1>\s*<a:(?:srgbClr val|sysClr[^>]*?lastClr)=\"([0-9A-Fa-f]{6})\"", theme or b"")
+    return found is None or found.group(1).upper() == b"FFFFFF"
+
+
+def _white(colour, palette: Palette) -> bool:
+    """An openpyxl colour that is white: RGB FFFFFF, the theme's Background 1 (theme 0) where it is
+    white and not darkened to a grey (Excel's palette offers "Background 1, Darker 5%" to 50% as tints
+    below 0), or an indexed colour (as a workbook converted from .xls keeps them) that `palette` makes
+    white."""
+    if colour is None:
+        return False
+    if colour.type == "rgb":
+        return str(colour.rgb).upper().endswith("FFFFFF")
+    if colour.type == "indexed":
+        known = 0 <= colour.indexed < len(palette.indexed)
+        return known and str(palette.indexed[colour.indexed]).upper().endswith("FFFFFF")
+    return (colour.type == "theme" and colour.theme == 0 and palette.light_white
+            and (colour.tint or 0) > -0.02)  # 255 × 0.98 = 250
 
 
 def _xls_white_on_paper(book, xf) -> bool:

@@ -127,7 +127,9 @@ def _rewritten(src: Path, dst: Path, edit) -> Path:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data = edit(data.decode("utf-8")).encode("utf-8")
+                edited = edit(data.decode("utf-8")).encode("utf-8")
+                assert edited != data, "the edit found nothing to change: the test would test nothing"
+                data = edited
             zout.writestr(item, data)
     return dst
 
@@ -157,7 +159,7 @@ def test_rows_and_columns_shown_nowhere_are_not_read(tmp_path, how):
     assert differences(form, truth_of("440106191550216302646", "central")) == []
 
 
-@pytest.mark.parametrize("colour", [{"rgb": "FFFFFFFF"}, {"theme": 0}])
+@pytest.mark.parametrize("colour", [{"rgb": "FFFFFFFF"}, {"theme": 0}, {"indexed": 9}])
 def test_text_in_a_white_font_is_not_read_unless_on_a_fill(tmp_path, colour):
     """A helper column in a white font (RGB white, or the theme's Background 1) prints nowhere: not
     read (it ran into the 得分 cell, "9.19" and "辅助7", and refused the form). The same text on a dark
@@ -180,6 +182,59 @@ def test_text_in_a_white_font_is_not_read_unless_on_a_fill(tmp_path, colour):
         else:
             with pytest.raises(ReportError, match="辅助7"):
                 forms_of(tmp_path / f"white{filled}.xlsx")
+
+
+def test_grey_from_the_background_column_and_white_on_a_gradient_show(tmp_path):
+    """Excel's palette offers greys as the theme's Background 1 darkened (theme 0, tint -0.05 to -0.5):
+    text in such a grey prints, and white text on such a grey fill or on a gradient fill shows. The grey
+    was taken for white, and the helper column's "辅助7" was dropped; the gradient fill refused the
+    workbook ('GradientFill' object has no attribute 'fgColor'). Each is read: the helper column ran
+    into the 得分 cell and refused the form, naming it."""
+    from openpyxl.styles import Color, Font, GradientFill, PatternFill
+
+    grey = Color(theme=0, tint=-0.499984740745262)  # "White, Background 1, Darker 50%"
+    for how in ("grey font", "grey fill", "gradient"):
+        book = openpyxl.load_workbook(CORPUS / "xlsx" / "440106191550216302646.central.xlsx")
+        sheet = book.worksheets[0]
+        helper = sheet.max_column + 1
+        for r in range(1, sheet.max_row + 1):
+            cell = sheet.cell(r, helper, value=f"辅助{r}")
+            cell.font = Font(color=grey if how == "grey font" else Color(theme=0))
+            if how == "grey fill":
+                cell.fill = PatternFill("solid", fgColor=grey)
+            elif how == "gradient":
+                cell.fill = GradientFill(stop=("1F3864", "2F5496"))
+        book.save(tmp_path / "helper.xlsx")
+        with pytest.raises(ReportError, match="辅助7"):
+            forms_of(tmp_path / "helper.xlsx")
+
+
+def test_background_1_of_a_dark_theme_is_not_white(tmp_path):
+    """Theme colour 0 (Background 1) is the theme's lt1, which a workbook's own theme may make dark:
+    text in it prints, and a helper column in it is read (it ran into the 得分 cell and refused the
+    form; taken for white it was dropped)."""
+    import zipfile
+
+    from openpyxl.styles import Color, Font
+
+    book = openpyxl.load_workbook(CORPUS / "xlsx" / "440106191550216302646.central.xlsx")
+    sheet = book.worksheets[0]
+    helper = sheet.max_column + 1
+    for r in range(1, sheet.max_row + 1):
+        sheet.cell(r, helper, value=f"辅助{r}").font = Font(color=Color(theme=0))
+    book.save(tmp_path / "light.xlsx")
+    with zipfile.ZipFile(tmp_path / "light.xlsx") as zin, zipfile.ZipFile(tmp_path / "dark.xlsx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/theme/theme1.xml":
+                dark = re.sub(rb"<a:lt1>.*?</a:lt1>", b'<a:lt1><a:srgbClr val="1F1F1F"/></a:lt1>', data, flags=re.S)
+                assert dark != data
+                data = dark
+            zout.writestr(item, data)
+    [form] = forms_of(tmp_path / "light.xlsx")  # white: not read
+    assert differences(form, truth_of("440106191550216302646", "central")) == []
+    with pytest.raises(ReportError, match="辅助7"):
+        forms_of(tmp_path / "dark.xlsx")
 
 
 def test_a_workbook_whose_forms_are_all_hidden_says_so(tmp_path):
@@ -283,6 +338,31 @@ def test_text_in_a_white_font_in_word_is_read_only_on_shading():
     assert cell('<w:color w:val="FF0000"/>') == "中心9999"
 
 
+def test_grey_from_word_s_background_column_and_white_on_patterned_shading_show():
+    """Word's palette offers greys as the theme's background1 shaded (w:themeShade): text in such a grey
+    prints; a theme colour decides over w:val (Word draws text1 black whatever w:val says); shading
+    drawn by its pattern (w:val solid or pctN, the pattern's w:color over w:fill, as Word 2003 and
+    converters write it) is a ground. Each was dropped as white on the paper."""
+    from docx.oxml import parse_xml
+
+    from pipeline.read.docx import _shown
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+    def cell(run_props: str, cell_props: str = "") -> str:
+        return _shown(parse_xml(
+            f'<w:tc xmlns:w="{w}"><w:tcPr>{cell_props}</w:tcPr><w:p>'
+            f'<w:r><w:t>中心</w:t></w:r><w:r><w:rPr>{run_props}</w:rPr><w:t>9999</w:t></w:r></w:p></w:tc>'))
+
+    assert cell('<w:color w:val="7F7F7F" w:themeColor="background1" w:themeShade="7F"/>') == "中心9999"
+    assert cell('<w:color w:val="FFFFFF" w:themeColor="text1"/>') == "中心9999"
+    white = '<w:color w:val="FFFFFF"/>'
+    assert cell(white, '<w:shd w:val="solid" w:color="1F3864" w:fill="auto"/>') == "中心9999"
+    assert cell(white, '<w:shd w:val="pct50" w:color="000000" w:fill="FFFFFF"/>') == "中心9999"
+    assert cell(white, '<w:shd w:val="clear" w:color="000000" w:fill="FFFFFF"/>') == "中心"
+    assert cell('<w:color w:val="FFFFFF" w:themeColor="background1" w:themeShade="FC"/>') == "中心"
+
+
 def test_a_non_breaking_hyphen_in_word_is_a_hyphen():
     """Word's non-breaking hyphen (w:noBreakHyphen, Ctrl+Shift+-) prints "-": dropped, "‑5.00" read as
     5.00 and "2023‑2025" as 20232025 (python-docx's `.text` kept it, as now)."""
@@ -310,6 +390,15 @@ def test_a_paragraph_s_tab_stops_are_no_text():
     second.paragraph_format.tab_stops.add_tab_stop(Inches(1))
     second.add_run("第二\t行")
     assert _shown(cell._tc) == cell.text == "第一行\n第二\t行"
+
+
+def _html_cells(tmp_path: Path, page: str) -> dict:
+    """The cells of the one table `page` (a web page's text) holds, as read_html reads them."""
+    from pipeline.read.html import read_html
+
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    [table] = read_html(tmp_path / "t.html")
+    return table.cells
 
 
 def test_what_a_web_page_hides_is_not_read(tmp_path):
@@ -356,6 +445,37 @@ def test_what_a_page_s_stylesheets_hide_is_not_read(tmp_path):
     assert form["project_name"].endswith("（内部备注7777）")
 
 
+def test_stylesheet_rules_weigh_as_a_browser_weighs_them(tmp_path):
+    """The cascade as browsers apply it: a more specific selector wins over a later, less specific one
+    (a CMS's `#zoom td` over a later site-wide `td` rule), and a declaration marked !important over
+    one not marked, the element's own style included. Rules taken in document order only, the form's
+    cells were dropped white where their article's rule shows them black, and an anti-copy span a
+    specific rule hides was read where a later generic rule showed spans."""
+    page = ('<html><head><style>#zoom td { color: #333 } #zoom .jm { display: none }'
+            '.v { color: #000 !important }</style>'
+            '<style>td { color: #fff } span { display: inline } .n { color: #fff !important }</style></head>'
+            '<body><div id="zoom"><table><tr><td>项目<span class="jm">9999</span></td><td>b</td></tr>'
+            '<tr><td style="color: #fff" class="v">1</td><td style="color: #000" class="n">2</td></tr>'
+            '</table></div></body></html>')
+    assert _html_cells(tmp_path, page) == {(0, 0): "项目", (0, 1): "b", (1, 0): "1"}
+
+
+def test_stylesheets_for_print_or_an_alternate_look_do_not_hide_on_screen(tmp_path):
+    """A stylesheet a page links for print (`media="print"`, as CMS pages link print.css to hide their
+    tools) or offers as an alternate look, and a <style media="print">, do not apply on a screen: a
+    note they hide shows and is read (it was dropped). A rule under `@media screen, print` applies on a
+    screen (it was skipped, its anti-copy span read)."""
+    (tmp_path / "print.css").write_text(".note { display: none }", encoding="utf-8")
+    (tmp_path / "contrast.css").write_text(".unit { color: #fff }", encoding="utf-8")
+    page = ('<html><head><link rel="stylesheet" href="print.css" media="print">'
+            '<link rel="alternate stylesheet" href="contrast.css" title="高对比度">'
+            '<style media="print">td { visibility: hidden }</style>'
+            '<style>@media screen, print { .jm { display: none } }</style></head><body><table>'
+            '<tr><td>项目<span class="note">（备注）</span></td><td class="unit">单位<span class="jm">9</span></td></tr>'
+            '<tr><td>1</td><td>2</td></tr></table></body></html>')
+    assert _html_cells(tmp_path, page) == {(0, 0): "项目（备注）", (0, 1): "单位", (1, 0): "1", (1, 1): "2"}
+
+
 def test_text_in_a_white_font_on_a_web_page_is_not_read(tmp_path):
     """White text on the paper (a <font color>, a style's or a stylesheet's color, inherited) is shown
     nowhere: an anti-copy "9999" after a value loaded as part of it. White on a ground of another
@@ -383,18 +503,73 @@ def test_text_in_a_white_font_on_a_web_page_is_not_read(tmp_path):
     assert [table.cells[0, c] for c in range(3)] == ["甲", "乙", "丁己"]
 
 
+def test_a_child_that_sets_its_own_size_or_visibility_shows(tmp_path):
+    """font-size and visibility are inherited, and a child setting its own shows: a site closes the gaps
+    between inline blocks with font-size:0 on their container and gives each block its size
+    (`.box{font-size:0}.box table{font-size:12px}`); a cell made visible in a hidden row shows. The whole
+    form was dropped with its container ("no table found"), the cell with its row. A size relative to
+    the 0 (em, %) stays 0."""
+    src = CORPUS / "html" / "440105221551500060313.central.html"
+    page = src.read_text(encoding="utf-8")
+    page = page.replace("<table", '<div class="box"><table', 1).replace("</body>", "</div></body>", 1)
+    page = page.replace("</head>", "<style>.box { font-size: 0 } .box table { font-size: 12px }</style></head>", 1)
+    (tmp_path / "boxed.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "boxed.html")
+    assert differences(form, truth_of("440105221551500060313", "central")) == []
+
+    page = ('<table><tr><td>a</td><td>b</td><td>c</td></tr>'
+            '<tr style="visibility:hidden"><td>x</td><td style="visibility:visible">2</td><td>3</td></tr>'
+            '<tr style="font-size:0"><td>1<span style="font-size:1.5em">9</span></td>'
+            '<td style="font-size:9pt">2</td><td><b>3</b></td></tr></table>')
+    assert _html_cells(tmp_path, page) == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (2, 1): "2"}
+
+
+def test_white_grounds_as_pages_write_them_and_a_bad_link_are_no_ground_and_no_fault(tmp_path):
+    """A white ground written `rgb(255, 255, 255)` (spaces, as browsers serialise it) or as a legacy
+    bgcolor without its "#" (which browsers read as the colour) is the paper: white text on it is not
+    read (the space split the colour, and the bgcolor was taken for a dark one). A <link> whose href
+    no file can have (a NUL, %00), and a rule whose selector names a namespace (`svg|a`), are skipped:
+    the page was refused as damaged."""
+    page = ('<link rel="stylesheet" href="%00.css"><style>svg|a { display: none }</style><table>'
+            '<tr><td style="background-color: rgb(255, 255, 255)">a<span style="color:#fff">9</span></td>'
+            '<td bgcolor="FFFFFF">b<font color="FFFFFF">8</font></td>'
+            '<td style="background: rgb(255, 255, 255) none">c<font color="#ffffff">7</font></td></tr>'
+            '<tr><td bgcolor="1F3864"><font color="white">d</font></td><td>2</td><td>3</td></tr></table>')
+    assert _html_cells(tmp_path, page) == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 0): "d", (1, 1): "2", (1, 2): "3"}
+
+
+def test_white_text_on_a_background_image_shows(tmp_path):
+    """A background image or gradient (background-image, a stylesheet's or the element's own, or the
+    legacy `background` attribute of a cell) paints a ground: the white labels of a header row drawn
+    over one show and are read (they were dropped as white on the paper)."""
+    page = ('<html><head><style>th { background-image: url(th_bg.png); color: #fff }</style></head><body><table>'
+            '<tr><th>项目名称</th><td style="background-image: linear-gradient(#1f3864, #2f5496); color: white">'
+            '实施单位</td><td background="bg.gif"><font color="#ffffff">主管部门</font></td></tr>'
+            '<tr><td>1</td><td>2</td><td style="background-image: none; color: #fff">9</td></tr></table></body></html>')
+    assert _html_cells(tmp_path, page) == {(0, 0): "项目名称", (0, 1): "实施单位", (0, 2): "主管部门",
+                                           (1, 0): "1", (1, 1): "2"}
+
+
+def test_text_made_transparent_is_not_read(tmp_path):
+    """Anti-copy characters made transparent (opacity:0 on their element, whose children cannot undo
+    it, or a transparent colour: `transparent`, an alpha of 0) are shown nowhere, on any ground: they
+    were read into the value. A child setting an opaque colour inside transparent text shows."""
+    page = ('<html><head><style>.a { opacity: 0 } .b { color: transparent }</style></head><body><table>'
+            '<tr><td>中心<span class="a">9<b style="opacity: 1; color: #000; visibility: visible">8</b></span></td>'
+            '<td bgcolor="#1F3864">单位<span class="b">7<i style="color: #fff">六</i></span>'
+            '<span style="color: rgba(0, 0, 0, 0)">5</span></td></tr>'
+            '<tr><td style="opacity: 0.5">1</td><td style="color: rgb(0, 0, 0)">2</td></tr></table></body></html>')
+    assert _html_cells(tmp_path, page) == {(0, 0): "中心", (0, 1): "单位六", (1, 0): "1", (1, 1): "2"}
+
+
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
     display:none leaves the cell out and the row closes up, as a browser shows it."""
-    from pipeline.read.html import read_html
-
     page = ('<table><tr><td>a</td><td>b</td><td>c</td></tr>'
             '<tr><td style="visibility:hidden">x</td><td>2</td><td>3</td></tr>'
             '<tr><td>1</td><td style="display:none">q</td><td>2</td><td>3</td></tr></table>')
-    (tmp_path / "t.html").write_text(page, encoding="utf-8")
-    [table] = read_html(tmp_path / "t.html")
-    assert table.cells == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (1, 2): "3",
+    assert _html_cells(tmp_path, page) == {(0, 0): "a", (0, 1): "b", (0, 2): "c", (1, 1): "2", (1, 2): "3",
                            (2, 0): "1", (2, 1): "2", (2, 2): "3"}
 
 
@@ -642,6 +817,40 @@ def test_an_archive_is_refused_saying_what_it_holds(tmp_path):
                 call()
             assert err.value.reason.startswith(said) and "unpack it" in err.value.reason
     assert find_reports([tmp_path]) == [damaged, rar, archive]
+
+
+def test_a_zip_whose_directory_names_a_version_zipfile_lacks_is_refused_as_a_damaged_archive(tmp_path):
+    """A zip whose central directory asks for a zip version Python's zipfile does not know (damaged:
+    "version needed" 16.9) is refused as a damaged archive, as one zipfile cannot list: it was refused
+    with zipfile's NotImplementedError for its reason."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("自评表.pdf", b"%PDF-1.4")
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 169  # version needed to extract: 16.9
+    (tmp_path / "d.zip").write_bytes(bytes(data))
+    assert tables.kind(tmp_path / "d.zip") == "archive"
+    with pytest.raises(UnsupportedFormat, match=r"a ZIP archive \(damaged: its list of files cannot be read\)"):
+        extract(tmp_path / "d.zip")
+
+
+def test_a_zip_s_utf8_names_written_without_their_flag_read_as_written(tmp_path):
+    """macOS's Archive Utility (and Info-ZIP on Linux) writes UTF-8 names without the zip's UTF-8 flag:
+    they were read as GBK, and the refusal named "鑷瘎琛..." for 自评表2023.pdf."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("abcdefghi2023.pdf", b"%PDF-1.4")
+    archive = tmp_path / "附件.zip"
+    archive.write_bytes(buffer.getvalue().replace(b"abcdefghi2023.pdf", "自评表2023.pdf".encode("utf-8")))
+    with pytest.raises(UnsupportedFormat, match="a ZIP archive of 1 file\\(s\\): 自评表2023.pdf;"):
+        extract(archive)
 
 
 @pytest.mark.parametrize("borders", ["none", "everywhere"])

@@ -321,6 +321,17 @@ def test_a_text_layer_of_latin_letters_among_ideographs_is_not_trusted():
     assert all("Latin-1 or Latin Extended letters" in why and "ÿ" in why for _, why in info.unreadable)
 
 
+def _glyphs_of(pdf: Path) -> list[str]:
+    """The text of each glyph `glyphs.chars` reads on the first page of `pdf`."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return [ch.text for ch in glyphs.chars(doc[0].get_textpage())]
+    finally:
+        doc.close()
+
+
 def test_text_in_a_white_font_is_not_read():
     """A spreadsheet's helper text in a white font is in the text layer but shown nowhere: "9999" in
     white after the 实施单位 loaded as part of it ("…建设中心9999"), unflagged. It is not read."""
@@ -351,13 +362,26 @@ def test_white_text_on_a_darker_ground_is_read(tmp_path):
     c.translate(0, 100)  # the form drawn 100 pt up: its dark box under GH there, not where it is defined
     c.doForm("f")
     c.save()
-    import pypdfium2 as pdfium
+    assert sorted(_glyphs_of(tmp_path / "white.pdf")) == list("ABEFGH")
 
-    doc = pdfium.PdfDocument(str(tmp_path / "white.pdf"))
-    try:
-        assert sorted(ch.text for ch in glyphs.chars(doc[0].get_textpage())) == list("ABEFGH")
-    finally:
-        doc.close()
+
+def test_white_filled_text_stroked_in_a_dark_colour_is_read(tmp_path):
+    """Text filled white and stroked (render mode 2: Word's outlined text) shows by its stroke: it was
+    dropped as white on the paper. Stroked white too (a white font made bold by stroking), it shows
+    nothing and is not read."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(tmp_path / "outlined.pdf"), pagesize=(400, 300))
+    for x, stroke, words in ((20, 0, "AB"), (120, 1, "CD")):
+        text = c.beginText(x, 200)
+        text.setFont("Helvetica", 14)
+        text.setTextRenderMode(2)
+        text.setFillColorRGB(1, 1, 1)
+        text.setStrokeColorRGB(stroke, stroke, stroke)
+        text.textOut(words)
+        c.drawText(text)
+    c.save()
+    assert sorted(_glyphs_of(tmp_path / "outlined.pdf")) == list("AB")
 
 
 def test_a_glyph_its_font_names_no_character_is_kept_as_unknown_never_dropped():
@@ -376,6 +400,41 @@ def test_a_glyph_its_font_names_no_character_is_kept_as_unknown_never_dropped():
     for k in signed:
         form["indicators"][k]["target"] = want["indicators"][k]["target"]
     assert differences(form, want) == []
+
+
+def test_a_glyph_left_out_of_the_map_whose_code_is_a_whitespace_control_is_unknown_too(tmp_path):
+    """A subset font numbers its glyphs 1, 2, 3 …: a glyph its /ToUnicode leaves out is given by pdfium
+    as the control character of its code, and codes 9-13 and 28-31 are whitespace to Python. Those
+    glyphs, inked, were dropped as spaces (the '≥' of `test_a_glyph_its_font_names_no_character…` would
+    have been, had its code been one of them); they read U+FFFD as the others do."""
+    import re
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, StreamObject
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
+    words = "".join(chr(0xC0 + k) for k in range(40))  # À Á Â …: codes 1-40 of the subset
+    c = canvas.Canvas(str(tmp_path / "mapped.pdf"), pagesize=(600, 200))
+    c.setFont("Vera", 12)
+    c.drawString(20, 100, words)
+    c.save()
+    writer = PdfWriter(clone_from=PdfReader(tmp_path / "mapped.pdf"))
+    left_out = {9, 10, 13, 28, 31}
+    for font in writer.pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        if "/ToUnicode" in font:
+            lines = font["/ToUnicode"].get_object().get_data().decode("latin-1").splitlines()
+            kept = [ln for ln in lines if not ((m := re.match(r"<([0-9A-F]{2})> ", ln)) and int(m[1], 16) in left_out)]
+            text = re.sub(r"(\d+) beginbfchar", lambda m: f"{int(m[1]) - len(lines) + len(kept)} beginbfchar",
+                          "\n".join(kept))
+            stream = StreamObject()
+            stream.set_data(text.encode("latin-1"))
+            font[NameObject("/ToUnicode")] = writer._add_object(stream)
+    writer.write(tmp_path / "unmapped.pdf")
+    assert "".join(_glyphs_of(tmp_path / "unmapped.pdf")) == "".join(glyphs.UNKNOWN if k + 1 in left_out else ch for k, ch in enumerate(words))
 
 
 OUTLINED = PAGES / "440105221551500060313.xlsx.outlines.pdf"  # gs -dNoOutputFonts (10.0) over the corpus xlsx look
