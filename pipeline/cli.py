@@ -312,9 +312,14 @@ def _extract(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from . import warehouse
     from . import checks
-    from .ingest import BATCH_SECONDS, REPORT_SUFFIXES, find_reports, ingest_many
+    from .ingest import BATCH_SECONDS, REPORT_SUFFIXES, archives_under, find_reports, ingest_many
 
     files = find_reports(args.paths)  # a path that is not there stops here, before the warehouse
+    archives = archives_under(args.paths)
+    if archives:
+        names = ", ".join(shown(a) for a in archives[:3]) + (", …" if len(archives) > 3 else "")
+        print(f"jixiao: note: {len(archives)} archive(s) not read ({names}): unpack them to load the "
+              f"reports they hold", file=sys.stderr)
     if not files:
         print(f"jixiao: no report found under {', '.join(args.paths)} (looked for "
               f"{', '.join(sorted(REPORT_SUFFIXES))})", file=sys.stderr)

@@ -49,8 +49,11 @@ from .sources import NotKept, keep, kept_path, store_of, suffix_of
 
 log = logging.getLogger(__name__)
 
-# what a folder is searched for: PDFs, workbooks, Word documents, web pages (a .doc is refused with advice)
-REPORT_SUFFIXES = {".pdf", *KINDS}
+# what a folder is searched for: PDFs, workbooks, Word documents, web pages (a .doc is refused with advice);
+# archives (`tables.refuse_archive`: refused when given by name) are counted, not taken, by a folder search
+# (a folder of reports beside their zip would end every run quarantining a copy of the zip)
+ARCHIVE_SUFFIXES = {suffix for suffix, kind in KINDS.items() if kind == "archive"}
+REPORT_SUFFIXES = {".pdf", *KINDS} - ARCHIVE_SUFFIXES
 BATCH_REPORTS = 64  # small reports written in one transaction (warehouse.load_parts) ...
 BATCH_SECONDS = 1.0  # ... or as many as were read in this time, so progress still shows
 # The files of a batch of up to this many are counted by one worker unless `workers` is given: a
@@ -102,6 +105,13 @@ def find_reports(paths: list[str | Path]) -> list[Path]:
         else:
             found.append(p)
     return sorted(dict.fromkeys(found))
+
+
+def archives_under(paths: list[str | Path]) -> list[Path]:
+    """The archives (.zip, .rar, .7z) the folders among `paths` hold, which `find_reports` passes over:
+    said to the user, to be unpacked."""
+    return sorted(f for p in map(Path, paths) if _kind(p) == "dir" for f in p.rglob("*")
+                  if f.suffix.lower() in ARCHIVE_SUFFIXES and _kind(f) == "file")
 
 
 def _kind(path: Path) -> str | None:

@@ -125,6 +125,20 @@ def test_ingest_refuses_a_missing_path_without_touching_the_warehouse(tmp_path):
     assert not wh.exists()
 
 
+def test_a_folder_s_archives_are_said_not_quarantined(tmp_path):
+    """A folder search passes archives over and says so (a folder of reports beside their zip would
+    quarantine a copy of the zip, perhaps gigabytes, and exit 1 on every run); the reports load."""
+    import shutil
+
+    shutil.copy(PDF / "hubei" / "440303230300200079180.hubei.pdf", tmp_path / "a.pdf")
+    (tmp_path / "a.zip").write_bytes(b"PK\x03\x04" + bytes(64))
+    done = run("ingest", str(tmp_path), "-q", "--warehouse", str(tmp_path / "w.duckdb"),
+               "--quarantine", str(tmp_path / "q"))
+    assert done.returncode == 0, done.stderr
+    assert "1 archive(s) not read" in done.stderr and "a.zip" in done.stderr and "unpack them" in done.stderr
+    assert not (tmp_path / "q").exists() or not any((tmp_path / "q").iterdir())
+
+
 def test_ingest_stores_the_absolute_path(tmp_path):
     wh = tmp_path / "w.duckdb"
     pdf = tmp_path / "r.pdf"

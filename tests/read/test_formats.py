@@ -17,7 +17,7 @@ import pytest
 from conftest import CORPUS, PDF, differences
 from pipeline.errors import NoFormFound, ReportError, UnsupportedFormat
 from pipeline.extract import count_pages, extract, parts, read_part
-from pipeline.ingest import find_reports
+from pipeline.ingest import archives_under, find_reports
 from pipeline.read import tables
 from pipeline.read.workbook import shown
 
@@ -789,14 +789,16 @@ def test_ingest_folder_finds_every_format(tmp_path):
                  "k.rar", "l.7z"):
         (tmp_path / name).write_bytes(b"x")
     assert [p.name for p in find_reports([tmp_path])] == ["a.pdf", "b.XLSX", "c.xls", "d.docx", "e.html",
-                                                          "f.htm", "g.doc", "j.zip", "k.rar", "l.7z"]
+                                                          "f.htm", "g.doc"]
+    assert [p.name for p in archives_under([tmp_path])] == ["j.zip", "k.rar", "l.7z"]  # said, not taken
+
 
 
 def test_an_archive_is_refused_saying_what_it_holds(tmp_path):
     """Sites publish a unit's reports zipped: an archive is not unpacked but refused, naming the files it
-    holds (a Chinese zip tool's GBK names read as written), with the advice to unpack it: it was found
-    by no folder search, and given by name it was "not a PDF file", or, holding a PDF stored whole
-    near its start, "the PDF cannot be read". RAR and 7z are named; a damaged zip is said so."""
+    holds (a Chinese zip tool's GBK names read as written), with the advice to unpack it: given by name
+    it was "not a PDF file", or, holding a PDF stored whole near its start, "the PDF cannot be read".
+    RAR and 7z are named; a damaged zip is said so."""
     import io
     import zipfile
 
@@ -816,7 +818,7 @@ def test_an_archive_is_refused_saying_what_it_holds(tmp_path):
             with pytest.raises(UnsupportedFormat) as err:
                 call()
             assert err.value.reason.startswith(said) and "unpack it" in err.value.reason
-    assert find_reports([tmp_path]) == [damaged, rar, archive]
+    assert find_reports([archive]) == [archive]  # given by name: taken, and refused so
 
 
 def test_a_zip_whose_directory_names_a_version_zipfile_lacks_is_refused_as_a_damaged_archive(tmp_path):
