@@ -5,8 +5,9 @@ one way, through these stages, each a folder or module, in this order:
 
     read/        a source file → Grids (cells with text, spans, page, box): pdf.py opens and refuses
                  damaged files, grids.py places the text layer in Camelot's ruling, ocr.py reads
-                 pages with no text layer from their image; workbook.py, docx.py and html.py read
-                 .xlsx/.xls, .docx and web pages into tables, tables.py makes them the same Grids
+                 pages with no text layer from their image; workbook.py, docx.py, html.py and
+                 mhtml.py read .xlsx/.xls, .docx and web pages (saved as one file too) into tables,
+                 tables.py makes them the same Grids
     forms/       Grids → Form records: the template of the form (template.py, templates/*.toml),
                  the reader (reader.py: sections, columns, continuation and spill pages), cell text
                  (text.py)

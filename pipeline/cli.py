@@ -165,10 +165,10 @@ def _parser() -> argparse.ArgumentParser:
                          help="DuckDB file (default: $JIXIAO_WAREHOUSE or data/warehouse.duckdb)")
 
     e = sub.add_parser("extract", help="print the forms of reports as JSON (SCHEMA.md shape)",
-                       description="Read reports (PDF, .xlsx, .xls, .docx, .html) and print a JSON list of "
+                       description="Read reports (PDF, .xlsx, .xls, .docx, .html, .mhtml) and print a JSON list of "
                        "every form found, in "
                        "the shape of tests/fixtures/corpus/SCHEMA.md plus provenance (source, page).")
-    e.add_argument("files", nargs="+", metavar="FILE", help="report(s) to read: PDF, .xlsx, .xls, .docx, .html")
+    e.add_argument("files", nargs="+", metavar="FILE", help="report(s) to read: PDF, .xlsx, .xls, .docx, .html, .mhtml")
     e.add_argument("--workers", type=int, metavar="N",
                    help="reports read at once, each in its own process (default: one per core)")
     e.add_argument("--verbose", action="store_true",

@@ -164,7 +164,7 @@ def _says(info: PdfInfo, page: int) -> bool:
     return any(w in text for w in (*header_labels(), *_WORDS))
 
 
-_STRUCTURED = {"xlsx": "workbook", "xls": "workbook", "docx": "Word document", "html": "web page",
+_STRUCTURED = {"xlsx": "workbook", "xls": "workbook", "docx": "Word document", "html": "web page", "mhtml": "web page",
                "doc": "Word document", "archive": "archive", "encrypted": "encrypted Office file"}
 
 
@@ -190,6 +190,8 @@ def _tables(path: Path, kind: str, max_pages: int | None) -> list[tables.Table]:
         reader = read_xlsx if kind == "xlsx" else read_xls
     elif kind == "docx":
         from .read.docx import read_docx as reader
+    elif kind == "mhtml":
+        from .read.mhtml import read_mhtml as reader
     else:
         from .read.html import read_html as reader
     found = tables.read_tables(path, reader, _STRUCTURED[kind])

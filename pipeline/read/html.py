@@ -13,13 +13,14 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import Unreadable
 from .tables import Table, clean
 
 _DECLARED = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_WIDER = {"gbk": "gb18030", "gb2312": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030"}
+WIDER = {"gbk": "gb18030", "gb2312": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030"}
 _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "table",
            "section", "article", "header", "footer", "pre", "blockquote", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
@@ -134,10 +135,11 @@ def _tail(el, parent) -> str:
     return "" if parent.get(_UNSEEN) else el.tail or ""
 
 
-def _apply_stylesheets(root, path: Path) -> None:
+def _apply_stylesheets(root, fetch: Callable[[str], bytes | None]) -> None:
     """What a page's stylesheets say about hiding, written on each element they match (`_SHEET`), so
     that a class a site hides its anti-copy characters with (`.x{display:none}`) hides them here too:
-    its <style> elements and the stylesheets it links saved beside it, rules under @media screen or all
+    its <style> elements and the stylesheets it links that `fetch` has (a saved page: the files saved
+    beside it, `_saved`; a web archive: its parts, `mhtml`), rules under @media screen or all
     only, weakest first as the cascade orders them (by the selector's specificity, then document order;
     `_declared` puts !important last)."""
     import cssselect
@@ -151,7 +153,8 @@ def _apply_stylesheets(root, path: Path) -> None:
             continue
         if el.tag == "style":
             sheets.append(tinycss2.parse_stylesheet(el.text or "", skip_comments=True, skip_whitespace=True))
-        elif (el.get("rel") or "").lower().split() == ["stylesheet"] and (css := _saved(path, el.get("href"))):
+        elif (el.get("rel") or "").lower().split() == ["stylesheet"] and el.get("href") \
+                and (css := fetch(el.get("href"))):
             # ("alternate stylesheet": a look the reader may pick, not the one shown)
             sheets.append(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0])
     given: dict = {}  # element → [(specificity, order, declarations)]
@@ -200,10 +203,10 @@ def _screen(media: str | None) -> bool:
         re.fullmatch(r"\s*(only\s+)?(screen|all)\s*", query, re.I) for query in media.split(","))
 
 
-def _saved(path: Path, href: str | None) -> bytes | None:
+def _saved(path: Path, href: str) -> bytes | None:
     """A linked stylesheet saved with the page (in its folder or below: "page_files/style.css"); one on
     the web, or missing, is not fetched (None)."""
-    if not href or re.match(r"[a-z][a-z0-9+.-]*:|//", href, re.I):
+    if re.match(r"[a-z][a-z0-9+.-]*:|//", href, re.I):
         return None
     from urllib.parse import unquote
 
@@ -227,7 +230,7 @@ def decode(path: Path, data: bytes) -> str:
     tried = []
     if found:
         name = found.group(1).decode("ascii").lower()
-        tried.append(_WIDER.get(name, name))
+        tried.append(WIDER.get(name, name))
     tried += [n for n in ("utf-8", "gb18030") if n not in tried]
     for name in tried:
         try:
@@ -238,12 +241,18 @@ def decode(path: Path, data: bytes) -> str:
 
 
 def read_html(path: Path) -> list[Table]:
+    return read_page(decode(path, path.read_bytes()), lambda href: _saved(path, href))
+
+
+def read_page(text: str, fetch: Callable[[str], bytes | None]) -> list[Table]:
+    """A web page's tables, its text decoded, its linked stylesheets' bytes given by `fetch` (None for one
+    it does not have: nothing is fetched from the web)."""
     import lxml.html
 
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", decode(path, path.read_bytes()))
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     root = lxml.html.document_fromstring(text or "<html></html>")
     _cascade.cache_clear()  # the page before's styles: not kept
-    _apply_stylesheets(root, path)
+    _apply_stylesheets(root, fetch)
     _mark_unseen(root)
     lines: list[str] = []
     out: list[Table] = []

@@ -33,7 +33,8 @@ ROW_H = 20.0  # points: the height given each row
 _MARGIN = 1.0  # points: a region's text is printed this far inside its borders
 
 KINDS = {".xlsx": "xlsx", ".xls": "xls", ".docx": "docx", ".html": "html", ".htm": "html", ".doc": "doc",
-         ".zip": "archive", ".rar": "archive", ".7z": "archive"}  # an archive: refused, to be unpacked
+         ".zip": "archive", ".rar": "archive", ".7z": "archive", ".mht": "mhtml", ".mhtml": "mhtml"}  # an archive: refused, to be unpacked
+_MULTIPART = re.compile(rb"^content-type:\s*multipart/related", re.I | re.M)
 _ARCHIVES = {b"Rar!\x1a\x07": "RAR", b"7z\xbc\xaf\x27\x1c": "7z"}
 
 
@@ -136,7 +137,7 @@ def info(path: Path, tables: list[Table], sha256: str | None = None) -> PdfInfo:
 
 def kind(path: str | Path) -> str:
     """What a report file is, by its first bytes, then its name: "pdf", "xlsx", "xls", "docx",
-    "html", "doc", "archive" (a zip of other files, RAR or 7z), "encrypted" (an Office file saved with a
+    "html", "mhtml" (a web page saved as one file), "doc", "archive" (a zip of other files, RAR or 7z), "encrypted" (an Office file saved with a
     password), or "" (none of these: the PDF reader refuses it as not a PDF)."""
     path = Path(path)
     suffix = KINDS.get(path.suffix.lower(), "")
@@ -149,6 +150,8 @@ def kind(path: str | Path) -> str:
         return suffix if suffix in ("xlsx", "docx") else _zipped(path)  # Office Open XML or an archive
     if head.startswith(tuple(_ARCHIVES)):
         return "archive"
+    if _MULTIPART.search(head):  # a web page saved as one file (MIME: its parts QP- or base64-encoded)
+        return "mhtml"
     if b"%PDF" in head:
         return "pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: a legacy .xls or .doc, or an

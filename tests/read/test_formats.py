@@ -562,6 +562,34 @@ def test_text_made_transparent_is_not_read(tmp_path):
     assert _html_cells(tmp_path, page) == {(0, 0): "中心", (0, 1): "单位六", (1, 0): "1", (1, 1): "2"}
 
 
+MHTML = Path(__file__).resolve().parent.parent / "fixtures" / "mhtml"  # see the README there
+
+
+@pytest.mark.parametrize("path", sorted(p for p in MHTML.iterdir() if p.suffix in (".mht", ".mhtml")),
+                         ids=lambda p: p.name)
+def test_a_web_page_saved_as_one_file_reads_as_the_page(path):
+    """Chrome's "Webpage, Single File" (.mhtml) and Internet Explorer's "Web Archive" (.mht): a MIME
+    multipart whose text/html part is the page, its stylesheets other parts (by cid:, or by address
+    against the page's), the page in the charset its part declares. It was read as a web page of
+    quoted-printable text, or not at all. Stylesheets within hide what they hide ("9999", "8888")."""
+    code, template = path.name.split(".")[:2]
+    assert tables.kind(path) == "mhtml"
+    [form] = forms_of(path)
+    assert differences(form, truth_of(code, template)) == []
+
+
+def test_a_web_archive_without_a_page_is_refused_naming_it(tmp_path):
+    archive = tmp_path / "a.mhtml"
+    archive.write_bytes(b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n'
+                        b"--b\r\nContent-Type: image/png\r\n\r\nxx\r\n--b--\r\n")
+    renamed = tmp_path / "a.html"  # the first bytes decide, not the name
+    renamed.write_bytes(archive.read_bytes())
+    for path in (archive, renamed):
+        with pytest.raises(ReportError, match="holds no web page") as err:
+            extract(path)
+        assert err.value.file == str(path)
+
+
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
