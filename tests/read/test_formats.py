@@ -419,21 +419,27 @@ def test_what_a_web_page_hides_is_not_read(tmp_path):
     assert differences(form, truth_of("440105221551500060313", "central")) == []
 
 
+def _central_page(after_unit: str, after_name: str, head: str) -> str:
+    """The corpus central web page with `after_unit` written after the 实施单位's name, `after_name` after
+    the project's, and `head` in its head (each once)."""
+    page = (CORPUS / "html" / "440105221551500060313.central.html").read_text(encoding="utf-8")
+    for old, new in (("大数据资源管理中心</td>", f"大数据资源管理中心{after_unit}</td>"),
+                     ("智慧水务）</td>", f"智慧水务）{after_name}</td>"), ("</head>", f"{head}</head>")):
+        assert page.count(old) == 1
+        page = page.replace(old, new)
+    return page
+
+
 def test_what_a_page_s_stylesheets_hide_is_not_read(tmp_path):
     """A site's stylesheets hide too: a class on spans inside values (anti-copy characters, hidden by
     display:none or a font size of 0), a rule in a stylesheet saved beside the page (visibility:hidden
     on a note in the project's name). They were read as printed ("…中心9999" loaded as the 实施单位). What a rule does
     not hide on a screen stays: a rule for print only, a rule the element's own style overrides."""
-    src = CORPUS / "html" / "440105221551500060313.central.html"
-    page = src.read_text(encoding="utf-8")
-    unit = '<td colspan="3" style="text-align:left">广州市海珠区大数据资源管理中心</td>'
-    page = page.replace(unit, unit.replace("管理中心<", '管理中心<span class="jammer">9999</span>'
-                                           '<font class="tiny">8888</font><'))
-    page = page.replace("智慧水务）</td>", '智慧水务）<span id="notes">（内部备注7777）</span></td>', 1)
-    page = page.replace("</head>", '<style>/* anti-copy */ span.jammer { display : none !important }\n'
-                                   '.tiny{font-size:0px} @media print { table { display: none } }\n'
-                                   '.shown { display: none }</style>'
-                                   '<link rel="stylesheet" href="hidden_files/site.css?v=2"></head>', 1)
+    page = _central_page('<span class="jammer">9999</span><font class="tiny">8888</font>',
+                         '<span id="notes">（内部备注7777）</span>',
+                         '<style>/* anti-copy */ span.jammer { display : none !important }\n'
+                         '.tiny{font-size:0px} @media print { table { display: none } }\n'
+                         '.shown { display: none }</style><link rel="stylesheet" href="hidden_files/site.css?v=2">')
     page = page.replace("<table", '<table class="shown" style="display: table"', 1)
     (tmp_path / "hidden_files").mkdir()
     (tmp_path / "hidden_files" / "site.css").write_text("@charset 'utf-8'; #notes, a:hover { visibility: hidden }")
@@ -483,13 +489,9 @@ def test_text_in_a_white_font_on_a_web_page_is_not_read(tmp_path):
     own colour inside white text."""
     from pipeline.read.html import read_html
 
-    src = CORPUS / "html" / "440105221551500060313.central.html"
-    page = src.read_text(encoding="utf-8")
-    unit = '<td colspan="3" style="text-align:left">广州市海珠区大数据资源管理中心</td>'
-    page = page.replace(unit, unit.replace("管理中心<", '管理中心<font color="#FFFFFF">9999</font>'
-                                           '<span class="copy">8888<b>七</b></span><'))
-    page = page.replace("智慧水务）</td>", '智慧水务）<span style="color: rgb(255, 255, 255)">（<i>内部</i>）</span></td>', 1)
-    page = page.replace("</head>", "<style>.copy { color: #fff }</style></head>", 1)
+    page = _central_page('<font color="#FFFFFF">9999</font><span class="copy">8888<b>七</b></span>',
+                         '<span style="color: rgb(255, 255, 255)">（<i>内部</i>）</span>',
+                         "<style>.copy { color: #fff }</style>")
     (tmp_path / "white.html").write_text(page, encoding="utf-8")
     [form] = forms_of(tmp_path / "white.html")
     assert differences(form, truth_of("440105221551500060313", "central")) == []  # the <b>, <i> white too
