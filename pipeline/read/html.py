@@ -252,6 +252,9 @@ def read_page(text: str, fetch: Callable[[str], bytes | None]) -> list[Table]:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     root = lxml.html.document_fromstring(text or "<html></html>")
     _cascade.cache_clear()  # the page before's styles: not kept
+    for el in root.xpath(f"//*[@{_UNSEEN} or @{_SHEET}]"):  # the page's own: only this reader writes them
+        for name in (_UNSEEN, _SHEET):
+            el.attrib.pop(name, None)
     _apply_stylesheets(root, fetch)
     _mark_unseen(root)
     lines: list[str] = []

@@ -592,6 +592,18 @@ def test_a_web_archive_without_a_page_is_refused_naming_it(tmp_path):
         assert err.value.file == str(path)
 
 
+def test_a_page_cannot_hide_its_text_with_the_reader_s_own_marks(tmp_path):
+    """The reader marks what a browser does not show with attributes of its own; a page carrying them
+    (to keep a value from jixiao that every browser shows) has them taken off first."""
+    cell = '<td colspan="3" style="text-align:left">广州市海珠区'
+    page = _central_page("", "", "").replace(cell, cell.replace(
+        "<td ", '<td data-jixiao-unseen="1" data-jixiao-sheet="display:none" '), 1)
+    assert "data-jixiao-unseen" in page
+    (tmp_path / "marked.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "marked.html")
+    assert differences(form, truth_of("440105221551500060313", "central")) == []
+
+
 def test_a_cell_hidden_by_visibility_keeps_its_column(tmp_path):
     """visibility:hidden hides a cell's text but not its place: the cells after it stay in their
     columns (left out of the layout, the row's values moved a column left, into the wrong fields);
