@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from ..errors import NoFormFound
-from .tables import Table, clean
+from .tables import Table, clean, refuse_encrypted
 
 
 @dataclass
@@ -177,7 +177,12 @@ def _zero(size: str | None) -> bool:
 def read_xls(path: Path) -> list[Table]:
     import xlrd
 
-    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except xlrd.XLRDError as exc:  # a password to open it (a FILEPASS record): said so, not "damaged"
+        if "encrypted" in str(exc).lower():
+            raise refuse_encrypted(path) from None
+        raise
     try:
         out: list[Table] = []
         hidden: list[str] = []

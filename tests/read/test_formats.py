@@ -793,15 +793,17 @@ def test_legacy_doc_is_refused_with_advice(tmp_path, name):
 @pytest.mark.parametrize("name", ["加密.xlsx", "加密.docx", "加密.xls"])
 def test_an_office_file_with_a_password_is_refused_as_encrypted(tmp_path, name):
     """An .xlsx or .docx saved with a password to open it is an OLE2 file holding an "EncryptedPackage"
-    stream: it was read as a legacy .xls and refused as "damaged or not what its name says"."""
+    stream: it was read as a legacy .xls and refused as "damaged or not what its name says"; an .xls
+    with one (a FILEPASS record) was refused so too ("XLRDError: Workbook is encrypted")."""
     locked = tmp_path / name
     locked.write_bytes(OLE2 + bytes(504) + "EncryptionInfo".encode("utf-16-le") + bytes(50)
                        + "EncryptedPackage".encode("utf-16-le") + bytes(64))
     assert tables.kind(locked) == "encrypted"
-    for call in (lambda: extract(locked), lambda: count_pages(locked)):
-        with pytest.raises(ReportError) as err:
-            call()
-        assert err.value.kind == "encrypted" and "remove the password" in err.value.reason
+    for path in (locked, HIDDEN / "encrypted" / "password.xls"):  # the other: an .xls with a password
+        for call in (lambda: extract(path), lambda: count_pages(path)):
+            with pytest.raises(ReportError) as err:
+                call()
+            assert err.value.kind == "encrypted" and "remove the password" in err.value.reason
 
 
 def test_the_file_is_sniffed_not_its_name(tmp_path):
