@@ -14,6 +14,7 @@ is one table whose leading one-cell rows (titles) are the text above it.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -178,7 +179,8 @@ def read_xls(path: Path) -> list[Table]:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+        # xlrd writes its warnings on a damaged file to stdout, where `jixiao extract` prints its JSON
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=io.StringIO())
     except xlrd.XLRDError as exc:  # a password to open it (a FILEPASS record): said so, not "damaged"
         if "encrypted" in str(exc).lower():
             raise refuse_encrypted(path) from None

@@ -139,6 +139,19 @@ def test_a_folder_s_archives_are_said_not_quarantined(tmp_path):
     assert not (tmp_path / "q").exists() or not any((tmp_path / "q").iterdir())
 
 
+def test_extract_prints_only_json_on_stdout_for_a_damaged_workbook(tmp_path):
+    """xlrd writes its warnings about a damaged .xls ("WARNING *** file size (…) not 512 + multiple of
+    sector size") to stdout, where they came before `jixiao extract`'s JSON: the output no longer parsed."""
+    from conftest import CORPUS
+
+    src = (CORPUS / "xls" / "440106191550216302646.central.xls").read_bytes()
+    damaged = tmp_path / "damaged.xls"
+    damaged.write_bytes(src[:len(src) * 3 // 5 + 7])  # cut off, its size no multiple of a sector
+    done = run("extract", str(damaged))
+    assert json.loads(done.stdout) == [] and done.returncode == 1
+    assert "damaged.xls" in done.stderr and "WARNING" not in done.stdout
+
+
 def test_ingest_stores_the_absolute_path(tmp_path):
     wh = tmp_path / "w.duckdb"
     pdf = tmp_path / "r.pdf"
