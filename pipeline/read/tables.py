@@ -158,6 +158,8 @@ def kind(path: str | Path) -> str:
         found = _streams(path, ("EncryptedPackage", "WordDocument"))  # encrypted .xlsx/.docx
         return "encrypted" if "EncryptedPackage" in found else \
             "doc" if suffix == "doc" or "WordDocument" in found else "xls"
+    if suffix == "mhtml":  # named so, its MIME header damaged: the web archive reader says what it lacks
+        return "mhtml"
     if suffix == "html" or re.search(rb"<\s*(!doctype\s+html|html|table)\b", head, re.I):
         return "html"
     return ""

@@ -586,7 +586,9 @@ def test_a_web_archive_without_a_page_is_refused_naming_it(tmp_path):
                         b"--b\r\nContent-Type: image/png\r\n\r\nxx\r\n--b--\r\n")
     renamed = tmp_path / "a.html"  # the first bytes decide, not the name
     renamed.write_bytes(archive.read_bytes())
-    for path in (archive, renamed):
+    headless = tmp_path / "b.mhtml"  # its MIME header lost: named so, said so (it was "not a PDF file")
+    headless.write_bytes(b"garbage\n<html><table><tr><td>x</td></tr></table>")
+    for path in (archive, renamed, headless):
         with pytest.raises(ReportError, match="holds no web page") as err:
             extract(path)
         assert err.value.file == str(path)
