@@ -267,16 +267,15 @@ def _passed(info: PdfInfo, pages: range, open_: bool) -> tuple[set[int], bool]:
     not the label: a label wrapped in its cell may be interleaved with its neighbours' lines in the
     text). Never passed: a page read from its image, and a page whose text holds none of the words a
     ruled page of a report prints (`_unlabelled` may find its text layer unreadable)."""
-    from .forms.template import anchors, header_labels
+    from .forms.template import anchors
 
-    words = (*header_labels(), *_WORDS)
     marks = [set(a) for a in anchors()]
     passed = set()
     for p in range(max(pages.start, 1), min(pages.stop, info.pages + 1)):
         text = "".join(info.page_texts[p - 1].split())
         if p in info.scanned or any(m <= set(text) for m in marks):
             open_ = True
-        elif not open_ and any(w in text for w in words):
+        elif not open_ and _says(info, p):
             passed.add(p)
     return passed, open_
 
