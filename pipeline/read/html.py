@@ -20,7 +20,7 @@ from ..errors import Unreadable
 from .tables import Table, clean
 
 _DECLARED = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-WIDER = {"gbk": "gb18030", "gb2312": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030"}
+_WIDER = {"gbk": "gb18030", "gb2312": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030"}
 _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "table",
            "section", "article", "header", "footer", "pre", "blockquote", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
@@ -220,8 +220,14 @@ def _saved(path: Path, href: str) -> bytes | None:
     return None
 
 
-def decode(path: Path, data: bytes) -> str:
-    """The page's text, decoded as it declares (see the module's doc)."""
+def decode(path: Path, data: bytes, given: str | None = None) -> str:
+    """The page's text, decoded as it declares (see the module's doc); `given`: the charset what holds
+    the page names for it (a web archive's part), tried before all else."""
+    if given:
+        try:
+            return data.decode(_WIDER.get(given.lower(), given))
+        except (UnicodeDecodeError, LookupError):
+            pass
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -230,7 +236,7 @@ def decode(path: Path, data: bytes) -> str:
     tried = []
     if found:
         name = found.group(1).decode("ascii").lower()
-        tried.append(WIDER.get(name, name))
+        tried.append(_WIDER.get(name, name))
     tried += [n for n in ("utf-8", "gb18030") if n not in tried]
     for name in tried:
         try:

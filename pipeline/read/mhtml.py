@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from ..errors import Unreadable
-from .html import WIDER, decode, read_page
+from .html import decode, read_page
 from .tables import Table
 
 
@@ -23,32 +23,23 @@ def read_mhtml(path: Path) -> list[Table]:
     import email.policy
 
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.compat32)
-    page = None
+    page, data = None, b""
     parts: dict[str, bytes] = {}
     for part in message.walk():
         if part.is_multipart():
             continue
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True) or b""
         for name in (part.get("Content-Location"), part.get("Content-ID")):
             if name:
                 name = name.strip()
-                parts[name] = data
+                parts[name] = payload
                 if name.startswith("<") and name.endswith(">"):
-                    parts["cid:" + name[1:-1]] = data
+                    parts["cid:" + name[1:-1]] = payload
         if page is None and part.get_content_type() == "text/html":
-            page = part
+            page, data = part, payload
     if page is None:
         raise Unreadable(str(path), "the web archive (MHTML) holds no web page (no text/html part)")
-    data = page.get_payload(decode=True) or b""
-    charset = page.get_content_charset()
-    text = None
-    if charset:
-        try:
-            text = data.decode(WIDER.get(charset.lower(), charset))
-        except (UnicodeDecodeError, LookupError):
-            text = None
-    if text is None:
-        text = decode(path, data)
+    text = decode(path, data, page.get_content_charset())
     base = (page.get("Content-Location") or "").strip()
 
     def fetch(href: str) -> bytes | None:  # as written ("cid:…"), else against the page's address
