@@ -233,10 +233,7 @@ def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY, drawn: "Drawn | Non
     def placed(obj, outer: tuple[float, ...]) -> tuple[float, ...]:
         if not get_matrix(obj, at_matrix):
             return outer
-        a1, b1, c1, d1, e1, f1 = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
-        a2, b2, c2, d2, e2, f2 = outer
-        return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
-                e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+        return _times((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
 
     found: list[tuple[list[tuple[float, float]], bool, bool]] = []
 
@@ -265,6 +262,14 @@ def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY, drawn: "Drawn | Non
     handle = address(page.raw)
     walk([get_object(handle, k) for k in range(count_objects(handle))], turn)
     return iter(found)
+
+
+def _times(m: Matrix, outer: Matrix) -> Matrix:
+    """`m` then `outer`: an object's matrix placed in what holds it (a form XObject's, the page's)."""
+    a1, b1, c1, d1, e1, f1 = m
+    a2, b2, c2, d2, e2, f2 = outer
+    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
 
 
 @functools.cache
@@ -479,12 +484,8 @@ def _on_paper(textpage: pdfium.PdfTextPage, chars: list[int]) -> Iterator[int]:
         for obj in objects:
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_FORM:
-                inner = outer
-                if raw.FPDFPageObj_GetMatrix(obj, matrix):
-                    m = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
-                    inner = (m[0] * outer[0] + m[1] * outer[2], m[0] * outer[1] + m[1] * outer[3],
-                             m[2] * outer[0] + m[3] * outer[2], m[2] * outer[1] + m[3] * outer[3],
-                             m[4] * outer[0] + m[5] * outer[2] + outer[4], m[4] * outer[1] + m[5] * outer[3] + outer[5])
+                inner = _times((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer) \
+                    if raw.FPDFPageObj_GetMatrix(obj, matrix) else outer
                 walk([raw.FPDFFormObj_GetObject(obj, k) for k in range(raw.FPDFFormObj_CountObjects(obj))], inner)
                 continue
             if kind == raw.FPDF_PAGEOBJ_PATH:
