@@ -290,7 +290,7 @@ def test_a_table_the_page_cuts_keeps_its_open_row():
         cv2.line(page, (xs[0], y), (xs[-1], y), 30, 3)
     for x in xs:
         cv2.line(page, (x, 200), (x, ys[-1]), 30, 3)  # from y 200: no line there
-    horizontal, vertical = ruling.strokes(page)
+    horizontal, vertical = ruling.strokes(image.binary(page))
     [(rows, cols, _)] = ruling.ruled_tables(ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1),
                                             horizontal, vertical)
     assert [round(a / 10) * 10 for a, _ in rows] == [200, 300, 400, 500] and len(cols) == 3
@@ -310,7 +310,7 @@ def test_a_column_merged_over_the_whole_page_keeps_its_border():
         cv2.line(page, (xs[2], y), (xs[-1], y), 30, 3)  # the rows' lines start at the third border
     for x in xs:
         cv2.line(page, (x, 200), (x, 700), 30, 3)  # every border from the page's cut to the next
-    horizontal, vertical = ruling.strokes(page)
+    horizontal, vertical = ruling.strokes(image.binary(page))
     [(rows, cols, _)] = ruling.ruled_tables(ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1),
                                             horizontal, vertical)
     assert [round(a / 10) * 10 for a, _ in cols] == [100, 250, 400, 700] and len(rows) == 5
@@ -333,7 +333,7 @@ def test_a_border_a_seal_breaks_is_still_a_border():
     cv2.line(page, (xs[1], ys[0]), (xs[1], ys[2]), 30, 2)  # rows 0 and 1: row 2's cells are merged
     page[360:363, xs[1] - 2:xs[1] + 3] = 245  # broken in row 1 by a seal's line
     cv2.putText(page, "12.5 12.5", (xs[1] - 80, ys[3] - 10), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 40, 3)  # row 2: across it
-    horizontal, vertical = ruling.strokes(page)
+    horizontal, vertical = ruling.strokes(image.binary(page))
     hlines, vlines = ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1)
     [(rows, cols, drawn)] = ruling.ruled_tables(hlines, vlines, horizontal, vertical, image.binary(page))
     assert len(rows) == 3 and len(cols) == 3
@@ -365,7 +365,7 @@ def _ruled_page(width: int = 1200, height: int = 1700):
 
 
 def _table_shape(grey) -> list[tuple[int, int]]:
-    horizontal, vertical = ruling.strokes(grey)
+    horizontal, vertical = ruling.strokes(image.binary(grey))
     tables = ruling.ruled_tables(ruling.lines_of(horizontal, 0), ruling.lines_of(vertical, 1), horizontal, vertical)
     return [(len(rows), len(cols)) for rows, cols, _ in tables]
 

@@ -52,7 +52,7 @@ def read_page(path: str | Path, page_no: int) -> OcrPage:
     grey, _ = image.flatten(grey)  # a phone photo's perspective
     width_pt = grey.shape[1] / scale
     found = _ruling(grey)
-    if _sideways(*found[2:]):
+    if _sideways(*found[2:4]):
         grids, ruled, lines = max((_turned(grey, k, page_no, scale, width_pt, height_pt) for k in (1, 3)),
                                   key=lambda read: _score(read[2]))
     else:
@@ -75,15 +75,17 @@ def _turned(grey, k: int, page_no: int, scale: float, width_pt: float, height_pt
 
 
 def _ruling(grey) -> tuple:
-    """The page's ruled strokes (horizontal, vertical) and the lines they make (`ruling`)."""
-    horizontal, vertical = ruling.strokes(grey)
-    return horizontal, vertical, ruling.lines_of(horizontal, axis=0), ruling.lines_of(vertical, axis=1)
+    """The page's ruled strokes (horizontal, vertical), the lines they make (`ruling`), and its ink
+    (`image.binary`) they were found in."""
+    ink = image.binary(grey)
+    horizontal, vertical = ruling.strokes(ink)
+    return horizontal, vertical, ruling.lines_of(horizontal, axis=0), ruling.lines_of(vertical, axis=1), ink
 
 
 def _read(grey, found: tuple, page_no: int, scale: float) -> tuple[list[OcrGrid], Ruling, list]:
     """The steps after the image: the ruling (`found`, `_ruling`) erased, the text recognised, the
     cells placed. Points are the image's own at `scale`, y up."""
-    horizontal, vertical, hlines, vlines = found
+    horizontal, vertical, hlines, vlines, ink = found
     to_pt = 1.0 / scale
     height_pt = grey.shape[0] * to_pt
 
@@ -96,7 +98,7 @@ def _read(grey, found: tuple, page_no: int, scale: float) -> tuple[list[OcrGrid]
         tuple((*px(x, b), *px(x, a)) for x, a, b in vlines),
     )
     clean = ruling.erase(grey, horizontal, vertical, hlines, vlines)
-    tables = ruling.ruled_tables(hlines, vlines, horizontal, vertical, image.binary(grey))
+    tables = ruling.ruled_tables(hlines, vlines, horizontal, vertical, ink)
     lines = read_regions(clean, _regions(tables, clean.shape)) if by_cells() else read_lines(clean)
     grids = [cells.grid(page_no, rows, cols, drawn, lines, px, to_pt, clean)[0] for rows, cols, drawn in tables]
     return grids, ruled, lines

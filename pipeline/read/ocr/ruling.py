@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .image import binary
 
 _LINE = 0.04  # of the page width: a stroke this long is a ruled line, not a glyph
 _MERGE_PX = 6  # strokes whose positions differ by this many pixels are one line
@@ -25,12 +24,12 @@ RuledLine = tuple[float, float, float]  # position, start, end in pixels (y, x0,
 Edges = list[tuple[float, float]]  # each row's (top, bottom) or each column's (left, right), pixels
 
 
-def strokes(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the horizontal and of the vertical ruled strokes (text and specks opened away)."""
+def strokes(bw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the horizontal and of the vertical ruled strokes of a page's ink (`image.binary`), text
+    and specks opened away."""
     import cv2
 
-    bw = binary(grey)
-    h, w = grey.shape
+    h, w = bw.shape
     length = max(15, int(w * _LINE))
     horizontal = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     vertical = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, length // 2))))
