@@ -37,6 +37,8 @@ def test_dots_not_in_threes_or_among_other_text_are_left_as_read(read):
     ("预算执行情况 (万元）\n10分）", "预算执行情况 (万元）\n（10分）"),  # 湖北's funds label, its weight's "（" lost
     ("产出指标\n50分）", "产出指标\n（50分）"),
     ("满意度指标(10分", "满意度指标(10分）"),  # its "）" lost at the cell's border
+    ("满意度指标（10\n分", "满意度指标（10\n分）"),  # the same, its points wrapped before "分"
+    ("产出指标50\n分）", "产出指标（50\n分）"),
 ])
 def test_a_weight_whose_opening_bracket_was_lost_gets_it_back(read, want):
     """Forms print a weight in brackets; where a label's brackets do not pair up and it ends in "N分）",

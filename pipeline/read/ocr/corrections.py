@@ -31,10 +31,11 @@ _NUMERIC = re.compile(r"^[≥≤<>=]?[0-9Ool〇I|。.，,]+%?$")
 _STRAY = "·•'`"  # a speck of noise the recogniser reads as a mark, at either end of a cell
 _STRAY_LEAD = _STRAY + ".,，。、:;"  # no cell starts with a point or a comma: ".5", ".≥5台" are specks
 _STRAY_NUMBER = _STRAY_LEAD  # beside a number at either end too: "5." is no printed number
+_WRAPPED = POINTS.replace("分", r"\s*分")  # a weight's points as a cell's lines may break them: "（10\n分"
 # a weight closing a label, "10分）", with no "（" before it where the label's brackets do not pair up:
 # forms print weights in brackets ("预算执行情况（万元）（10分）"), and a lost bracket hides the weight
-_OPEN_WEIGHT = re.compile(rf"(?:^|[^(（\d.])({POINTS}[)）])$")
-_SHUT_WEIGHT = re.compile(rf"[(（]{POINTS}$")  # and "满意度指标(10分", its "）" lost
+_OPEN_WEIGHT = re.compile(rf"(?:^|[^(（\d.])({_WRAPPED}[)）])$")
+_SHUT_WEIGHT = re.compile(rf"[(（]\s*{_WRAPPED}$")  # and "满意度指标(10分", its "）" lost
 _LEADING_ZERO = re.compile(r"^([≥≤<>=]?)(?:0+ ?)+(?=\d)")  # no printed amount or rate starts "0" and a digit
 # (a code may: only a number with a point or a "%" is an amount or a rate); "0 126934.40": the last "0"
 # of the amount on the left, right-aligned against the border, read into this cell with its own
