@@ -123,6 +123,23 @@ def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None) -> pl.Data
     return checks.with_columns(pl.Series("passed", passed, dtype=pl.Boolean))
 
 
+def not_checked(variants: list[str]) -> list[tuple[str, int, str, str]]:
+    """(variant, forms, rule, why) for each rule that cannot apply to what a variant of `variants`
+    (one per form) prints: its file's [unchecked], so a rule never run is said, not silently absent."""
+    from collections import Counter
+
+    from .forms import template as templates
+
+    out = []
+    for name, count in sorted(Counter(variants).items()):
+        try:
+            unchecked = templates.get(name).unchecked
+        except KeyError:  # a template no longer installed: every rule was run
+            continue
+        out += [(name, count, rule, why) for rule, why in unchecked.items()]
+    return out
+
+
 def docs_index(docs: Path) -> Path:
     """The review report's index that `run(..., docs=docs)` rebuilds (`pipeline.report`)."""
     return docs / "report" / "index.html"

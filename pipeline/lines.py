@@ -54,7 +54,7 @@ def form_line(r: dict[str, Any]) -> str:
 
 
 VERSIONS = """
-    SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.load_seq
+    SELECT f.form_id, f.report_sha256, f.is_current, f.template, r.file_name, r.load_seq
     FROM dim_form f JOIN dim_report r USING (report_sha256)
 """
 
