@@ -85,14 +85,17 @@ def unknown_labels(rows: list[Row], most: int = 15) -> list[str]:
             if _LABEL_LIKE.match(first) and not is_known(first) and first not in out:
                 out.append(first)  # a row's label in the table's first column: a total, a 一级指标
             continue
+        header_row = any(t in fields for t in texts)
+        named = -2  # the cell last named unknown
         for i, (cell, text) in enumerate(zip(cells, texts)):
             if not labels_only and i and not is_known(texts[i - 1]):
                 break  # a data row: its first cell after the block's title only
             if not _LABEL_LIKE.match(text) or is_known(text) or text in out or checkbox(cell.text):
                 continue
-            if i and texts[i - 1] in fields:
-                continue  # the value of a header label
+            if i and (texts[i - 1] in fields or (header_row and named == i - 1)):
+                continue  # the value of a header label ("主管机关 | 深圳市… | 实施单位 | …": an unknown one's)
             out.append(text)
+            named = i
     return out[:most]
 
 

@@ -88,7 +88,10 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
                 if skipped is not None:
                     skipped.append((rows[0].page, why))
                 continue
-            forms.append(_FormReader(info, rows, template_of(info, rows), nth).read())
+            try:
+                forms.append(_FormReader(info, rows, template_of(info, rows), nth).read())
+            except ReportError as err:
+                raise naming_unknown(err, rows) from None
     if skipped is not None:  # a titled table with none of a form's anchors (a 部门整体 table): said too
         held = {p for f in forms for p in range(f.source.first_page, f.source.last_page + 1)}
         said = {page for page, _ in skipped}
@@ -105,6 +108,19 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
 
 # ----------------------------------------------------------------------------------------------
 # 4. one form
+
+
+def naming_unknown(err: ReportError, rows: list[Row]) -> ReportError:
+    """`err` saying the labels the form prints that the vocabulary does not know, where it does not
+    yet: whatever the reader stumbled on (a row it cannot place, a cell holding two numbers), an
+    unknown label is the likeliest cause, and adding it to the vocabulary the fix."""
+    unknown = unknown_labels(rows)
+    if not unknown or UNKNOWN in err.reason:
+        return err
+    return type(err)(err.file, f"{err.reason}; {UNKNOWN}: {', '.join(unknown)}", err.page)
+
+
+UNKNOWN = "labels not in the vocabulary"
 
 
 def _parted(row: Row, template: Template) -> Row:
@@ -137,6 +153,7 @@ def _parted(row: Row, template: Template) -> Row:
 
 
 _SAME = 0.5  # pt: a column starting this close to a border starts at it
+HEADER_FIELDS = ("budget_unit", "implementing_unit")  # printed in the header by every variant
 _LEADING_NOTE = re.compile(r"^[(（][^()（）]*[)）]")  # a note in brackets after a label: "实施单位（盖章）：…"
 
 
@@ -187,6 +204,7 @@ class _FormReader:
         self.checkboxes: dict[str, str | None] = {}
         self.funds_title_weight: str | None = None  # "预算执行情况（万元）（10分）": no 分值 column
         self.printed: dict[str, set[str]] = {}  # table → the fields its header prints
+        self._header_rows: list[Row] = []  # the rows read as the header block (`_header_read`)
         self.pages: set[int] = set()
         # the program that printed the PDF clips a cell's text to its row (a spreadsheet program):
         # the free-text fields printed filling their cell may be cut (`_note_cut`)
@@ -200,7 +218,7 @@ class _FormReader:
         does not know (a block under a label not known is a block not found)."""
         unknown = unknown_labels(self.rows)
         if unknown:
-            reason += f"; labels not in the vocabulary: {', '.join(unknown)}"
+            reason += f"; {UNKNOWN}: {', '.join(unknown)}"
         return kind(self.file, reason, page if page is not None else self.rows[0].page)
 
     def read(self) -> Form:
@@ -216,6 +234,7 @@ class _FormReader:
             if section == "done" and not self._after_total(row):
                 continue  # what follows the form's last row: another table, not this form's
             if section == "header":
+                self._header_rows.append(row)
                 self._read_header(row)
                 if self._read_checkboxes(row):
                     continue
@@ -685,9 +704,11 @@ class _FormReader:
         the break: neither part is a whole label alone, or one is not, and together they are one; and
         it is the page's first indicator row (a cut cell goes on at the top of the next page, not under
         rows of its own there)."""
-        last, whole = self._printed_level.get(field), vocabulary().whole_level
+        voc = vocabulary()
+        last, whole = self._printed_level.get(field), voc.whole_level
+        named = header_label(text.strip()) in (voc.level1 if field == "level1" else voc.level2)
         return bool(last and last[1] != row.page and not any(r.page == row.page for r in self.indicators)
-                    and not (whole(last[0]) and whole(text)) and whole(last[0] + text))
+                    and not named and not (whole(last[0]) and whole(text)) and whole(last[0] + text))
 
     def _across_pages(self, field: str, row: Row, text: str | None) -> str | None:
         """A 一级/二级指标 label cut by a page break: a merged cell whose text goes on at the top of the
@@ -731,6 +752,17 @@ class _FormReader:
         if clipped:
             self._flagged.update(map(id, cells))
         return clipped
+
+    def _header_read(self, which: str) -> None:
+        """A header printing a label the vocabulary does not know ("主管机关", "执行单位") while a field
+        every variant prints (主管部门, 实施单位) is not read: that label is likely the field's, and its
+        value would be lost unflagged. Refused, naming it."""
+        missing = [f for f in HEADER_FIELDS if not flat(self.header.get(f))]
+        unknown = unknown_labels(self._header_rows) if missing else []
+        if unknown:
+            said = ", ".join(next((lab for lab, f in self.t.header.items() if f == field), field) for field in missing)
+            raise self.fail(f"{which}: its header prints no {said} but labels the vocabulary does not know "
+                            "(the field's value would be lost)", self._header_rows[0].page)
 
     def _every_row_has_its_level1(self) -> None:
         """A row without a 一级指标, printed neither on it nor above it, is a misread (a column not
@@ -821,6 +853,7 @@ class _FormReader:
             )
         if not self.indicators:
             raise self.fail(f"{which}: no 绩效指标 rows found")
+        self._header_read(which)
         self._every_row_has_its_level1()
         outside = self._outside_texts(first_page)
         if self.total is None and outside.get("total_score"):  # "总分：95.5分" above the table
