@@ -50,7 +50,7 @@ from .template import Template, header_label
 from .text import WEIGHT, flat, label, number, paragraph, percent, set_on
 from .vocabulary import vocabulary
 from .identify import WEIGHT_NOTE, header_fields, no_form_found, not_a_form, template_of, titled_not_a_form, unknown_labels  # noqa: F401
-from .outside import checkbox, lines_of, nth_of, outside, title, title_year  # noqa: F401
+from .outside import checkbox, lines_of, nth_of, only_outside, outside, title, title_year  # noqa: F401
 
 
 _FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
@@ -835,6 +835,9 @@ class _FormReader:
         if last != first_page:
             below = outside(self.info.page_texts[last - 1])
             out.update({k: v[-1] for k, v in below.items() if k not in out})
+        if last < len(self.info.page_texts) and only_outside(self.info.page_texts[last]):
+            after = outside(self.info.page_texts[last])  # the signatures on a page of their own
+            out.update({k: v[0] for k, v in after.items() if k not in out})
         return out
 
     def _build(self) -> Form:

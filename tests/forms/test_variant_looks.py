@@ -60,3 +60,32 @@ def test_sichuan_signatures_below_the_table_are_read():
     assert sum(len(g.rows) for g in cut) < sum(len(g.rows) for g in grids)
     form = read_forms(inspect(pdf), cut)[0].to_dict()
     assert (form["project_lead"], form["finance_lead"]) == (want["project_lead"], want["finance_lead"])
+
+
+@pytest.mark.parametrize("where", ["above", "below", "after another label", "on the next page"])
+def test_sichuan_signatures_printed_anywhere_outside_the_table_are_read(where):
+    """项目负责人 / 财务负责人 printed outside the ruled table: above it, below it, on one line after
+    another "label：value" (填报单位（盖章）：…), or on a page of their own after the table's last."""
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = PDF / "sichuan" / "440303210301500004143.sichuan.pdf"
+    info, (grids, _) = inspect(pdf), read_grids(pdf)
+    want = read_forms(info, grids)[0].narrative
+    assert want["project_lead"] and want["finance_lead"]
+
+    def keep(row) -> bool:
+        return not any("负责人" in c for c in row)
+
+    cut = [dataclasses.replace(g, rows=tuple(r for r in g.rows if keep(r)),
+                               spans=tuple(s for r, s in zip(g.rows, g.spans) if keep(r)),
+                               row_y=tuple(y for r, y in zip(g.rows, g.row_y) if keep(r))) for g in grids]
+    texts = ["\n".join(ln for ln in t.splitlines() if "负责人" not in ln) for t in info.page_texts]
+    said = f"项目负责人：{want['project_lead']}    财务负责人：{want['finance_lead']}"
+    texts = {"above": [said + "\n" + texts[0], *texts[1:]],
+             "below": [*texts[:-1], texts[-1] + "\n" + said],
+             "after another label": [*texts[:-1], texts[-1] + "\n填报单位（盖章）：某某局    " + said],
+             "on the next page": [*texts, said + "\n- 3 -"]}[where]
+    got = read_forms(dataclasses.replace(info, page_texts=tuple(texts), pages=len(texts)), cut)[0].narrative
+    assert (got["project_lead"], got["finance_lead"]) == (want["project_lead"], want["finance_lead"])
