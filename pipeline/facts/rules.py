@@ -12,7 +12,9 @@ Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms p
                      section instead (sichuan "绩效指标（90分）"), Σ indicator 分值 = that weight
 - score_above_weight 得分 ≤ 分值 for every indicator row and the funds row (a placeholder row that
                      prints neither has nothing to compare)
-- total_score        总分 (合计) 得分 = funds 得分 + Σ indicator 得分
+- total_score        总分 (合计) 得分 = funds 得分 + Σ indicator 得分; where the funds 得分 is printed rounded
+                     (langfang's "9" for "86%"), the total may carry it unrounded: any total a rate within the
+                     printed rate's rounding gives passes (Σ − 9 + 8.55…8.65)
 - fund_total         per amount column, the total source = the sum of the template's other sources
                      (年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金; 总额 = 财政资金 + …), in 元
 - execution_rate     执行率 = 全年执行数 / 全年预算数 × 100, rounded to the decimals the form prints it with
@@ -146,6 +148,24 @@ def printed_funds_score(rate: Decimal | None, weight: Decimal | None, observed: 
     return score(rate)
 
 
+def printed_total(score_sum: Decimal, observed: Decimal | None, funds_score: Decimal | None,
+                  rate: Decimal | None, weight: Decimal | None, rate_decimals: int | None,
+                  score_decimals: int | None) -> Decimal:
+    """The 总分 the printed 得分 allow: their sum, or `observed` where the total carries the funds 得分
+    before the form rounded it for print (langfang prints "86%" and "9" and may add 8.62): a funds 得分
+    printed to fewer than 2 decimals, and one the printed rate gives (else its own rule fails and the
+    total is held to the printed sum), stands for any score a rate within the rate's rounding gives."""
+    if observed is None or funds_score is None or score_decimals is None or score_decimals >= 2 \
+            or printed_funds_score(rate, weight, funds_score, rate_decimals, score_decimals) != funds_score:
+        return score_sum
+    assert rate is not None and weight is not None
+    half = Decimal(5).scaleb(-(2 if rate_decimals is None else rate_decimals) - 1)
+    rest = score_sum - funds_score
+    low, high = (rest + at_precision(min(max(r, Decimal(0)), FULL_MARKS) / FULL_MARKS * weight, 2)
+                 for r in (rate - half, rate + half))
+    return observed if low <= observed <= high else score_sum
+
+
 def half_unit(decimals: int | None, money_unit: str | None) -> Decimal:
     """Half the last printed digit of an amount, in 元 ("26.47" 万元: 50 元); 0 where unknown."""
     if decimals is None or money_unit not in MONEY_UNITS:
@@ -213,7 +233,9 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
              "observed": f["total_weight"]},
             {**key, "rule": "funds_weight", "subject": "资金 分值", "expected": FUNDS_WEIGHT,
              "observed": f["funds_weight"]},
-            {**key, "rule": "total_score", "subject": "总分 得分", "expected": score_sum,
+            {**key, "rule": "total_score", "subject": "总分 得分",
+             "expected": printed_total(score_sum, f["total_score"], f["funds_score"], f["execution_rate"],
+                                       f["funds_weight"], rate_decimals, score_decimals),
              "observed": f["total_score"]},
             {**key, "rule": "funds_score", "subject": "资金 得分",
              "expected": printed_funds_score(f["execution_rate"], f["funds_weight"], f["funds_score"],
