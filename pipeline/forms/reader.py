@@ -45,11 +45,11 @@ from ..read.glyphs import NUMBER
 from ..read.grids import TABLE_CUT, Grid
 from .columns import (LEVEL1, NUMBERING, ROW_TOLERANCE, Columns, RunTogether, is_subheader,  # noqa: F401
                       match_label, matches, narrative_label, split_level1)
-from .rows import Cell, Row, forms_of, is_title, texts
+from .rows import Cell, Row, forms_of, is_title, rows_of, stitch_overflow, texts
 from .template import Template, header_label
 from .text import WEIGHT, flat, label, number, paragraph, percent, set_on
 from .vocabulary import vocabulary
-from .identify import WEIGHT_NOTE, header_fields, no_form_found, not_a_form, template_of, titled_not_a_form, unknown_labels  # noqa: F401
+from .identify import WEIGHT_NOTE, header_fields, no_form_found, not_a_form, template_of, titled_not_a_form, titles_of, unanchored, unknown_labels  # noqa: F401
 from .outside import checkbox, lines_of, nth_of, only_outside, outside, title, title_year  # noqa: F401
 
 
@@ -97,13 +97,22 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
         said = {page for page, _ in skipped}
         for page in sorted({g.page for g in grids} - held - said):
             if starting_on is None or page in starting_on:
-                why = titled_not_a_form(info.page_texts[page - 1])
+                why = titled_not_a_form(info.page_texts[page - 1]) or _unanchored(info, grids, page)
                 if why:
                     skipped.append((page, why))
         skipped.sort()
     if not forms and starting_on is None:
         raise no_form_found(str(info.path), info.pages, skipped)
     return forms
+
+
+def _unanchored(info: PdfInfo, grids: list[Grid], page: int) -> str | None:
+    """Why a page titled as a self-evaluation form ("…项目支出绩效自评表") read no form: its table prints
+    no 项目编码 or 项目名称 label, and the labels the vocabulary does not know (项目全称 …), the fix."""
+    if not any("自评表" in t for t in titles_of(info.page_texts[page - 1])):
+        return None
+    rows = [r for r in rows_of(stitch_overflow([g for g in grids if g.page == page])) if r.page == page]
+    return unanchored(info.page_texts[page - 1], unknown_labels(rows) if rows else None)
 
 
 # ----------------------------------------------------------------------------------------------

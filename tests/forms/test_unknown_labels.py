@@ -74,3 +74,16 @@ def test_a_level_name_the_vocabulary_lacks_is_read_as_printed(monkeypatch, tmp_p
         row["level1"] = row["level1"].replace(printed, instead)
     forms = [f.to_dict() for f in extract(pdf)[1]]
     assert len(forms) == 1 and differences(forms[0], truth) == []
+
+
+def test_a_form_whose_project_label_is_unknown_is_refused_naming_it(monkeypatch, tmp_path):
+    """项目名称 printed 项目全称: no table with a form's anchor, so no form is read; the page titled as a
+    self-evaluation form says so, naming the label (its header's words the vocabulary lacks)."""
+    from pipeline.errors import NoFormFound
+
+    pdf, _ = _drawn(monkeypatch, tmp_path, "yunnan", "项目名称", "项目全称")
+    with pytest.raises(NoFormFound) as refused:
+        extract(pdf)
+    assert refused.value.file == str(pdf)
+    assert refused.value.reason.endswith("page 1: titled '2022年度项目支出绩效自评表', but it prints no 项目编码 or "
+                                         "项目名称 label; labels not in the vocabulary: 项目全称")
