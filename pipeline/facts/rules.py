@@ -11,7 +11,8 @@ Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms p
 - level1_sum         per 一级指标, Σ 分值 = its printed "(N分)"; where the template weights the
                      section instead (sichuan "绩效指标（90分）"), Σ indicator 分值 = that weight
 - score_above_weight 得分 ≤ 分值 for every indicator row and the funds row (a placeholder row that
-                     prints neither has nothing to compare)
+                     prints neither has nothing to compare); where no indicator prints a 分值 (hubei), the
+                     得分 of each 一级指标's rows add up to at most its printed "(N分)"
 - total_score        总分 (合计) 得分 = funds 得分 + Σ indicator 得分; where the funds 得分 is printed rounded
                      (langfang's "9" for "86%"), the total may carry it unrounded: any total a rate within the
                      printed rate's rounding gives passes (Σ − 9 + 8.55…8.65)
@@ -253,13 +254,18 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
     level1 = (
         indicators.filter(pl.col("level1_weight").is_not_null())
         .group_by("form_id", "report_sha256", "level1")
-        .agg(pl.col("level1_weight").first(), pl.col("weight").sum(), pl.col("row_no").min())
+        .agg(pl.col("level1_weight").first(), pl.col("weight").sum(), pl.col("score").sum(),
+             pl.col("row_no").min())
         .sort("form_id", "report_sha256", "row_no")
     )
     codes = dim_form.select(KEYS)
     for r in level1.join(codes, on=["form_id", "report_sha256"]).iter_rows(named=True):
         rows.append({**{k: r[k] for k in KEYS}, "rule": "level1_sum", "subject": r["level1"],
                      "expected": r["level1_weight"], "observed": r["weight"]})
+        if (r["form_id"], r["report_sha256"]) in no_weights:  # no row 分值: the 一级 weight bounds its 得分
+            rows.append({**{k: r[k] for k in KEYS}, "rule": "score_above_weight",
+                         "subject": f"{r['level1']} 得分合计", "expected": r["level1_weight"],
+                         "observed": r["score"]})
 
     for r in indicators.join(codes, on=["form_id", "report_sha256"]).iter_rows(named=True):
         if r["weight"] is None and r["score"] is None:

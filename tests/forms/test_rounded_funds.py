@@ -61,3 +61,20 @@ def test_rounded_rates_and_scores_of_our_own_fail_only_where_no_rounding_explain
     for r in found.filter(~pl.col("passed") & pl.col("rule").is_in(["execution_rate", "funds_score", "total_score"])).iter_rows(named=True):
         got[names[(r["form_id"], r["report_sha256"])]].add(r["rule"])
     assert got == want
+
+
+def test_a_hubei_level_scoring_above_its_weight_fails(tmp_path):
+    """hubei prints no row 分值, only the 一级 weight (产出指标（51分）): a row's 得分 raised so its block
+    adds up above that weight (the 总分 raised with it) is a finding, not a silent pass."""
+    t = json.loads((CORPUS / "truth-hubei" / f"{SAMPLE['hubei']}.json").read_text(encoding="utf-8"))
+    first = t["indicators"][0]
+    block = [r for r in t["indicators"] if r["level1"] == first["level1"]]
+    over = D(first["level1_weight"]) - sum(D(r["score"]) for r in block) + 2
+    first["score"] = str(D(first["score"]) + over)
+    t["total_score"] = str(D(t["total_score"]) + over)
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    assert ingest_file(con, RENDER["hubei"](t, tmp_path / "h.hubei.pdf", LOOKS["hubei"][0])).status == "loaded"
+    failed = checks.run(con).filter(~pl.col("passed")).select("rule", "subject", "expected", "observed").rows()
+    con.close()
+    assert failed == [("score_above_weight", f"{first['level1']} 得分合计", D(first["level1_weight"]),
+                       D(first["level1_weight"]) + 2)]
