@@ -97,3 +97,15 @@ def test_the_examples_answer_per_form_and_only_where_the_form_prints_what_they_a
     assert len(shares) == 2 and all(r[3] == 90 for r in shares)  # each form's own 分值, not the two added
     assert all(r[1] != hubei["project_name"] for r in answer("05_qualitative_weight_share.sql"))
     con.close()
+
+
+def test_the_date_a_form_prints_is_a_date_to_sort_by(con):
+    """填报日期 is kept as printed ("2024年3月22日", "2024.2.11", "2024-04-05": hubei forms print all
+    three) and, in the scorecard, as a DATE."""
+    from datetime import date
+
+    printed, day = con.execute("SELECT report_date, report_day FROM v_form_scorecard WHERE variant = 'hubei'").fetchone()
+    assert printed == _truth("hubei", HUBEI)["report_date"] and isinstance(day, date)
+    assert [con.execute("SELECT printed_date(?)", [t]).fetchone()[0] for t in
+            ("2024年3月22日", "2024.2.11", "2024-04-05", "2024/3/1", "2024年2月30日", "无")] == \
+        [date(2024, 3, 22), date(2024, 2, 11), date(2024, 4, 5), date(2024, 3, 1), None, None]
