@@ -769,7 +769,7 @@ class _FormReader:
         missing = [f for f in HEADER_FIELDS if not flat(self.header.get(f))]
         unknown = unknown_labels(self._header_rows) if missing else []
         if unknown:
-            said = ", ".join(next((lab for lab, f in self.t.header.items() if f == field), field) for field in missing)
+            said = ", ".join("/".join(lab for lab, f in self.t.header.items() if f == field) or field for field in missing)
             raise self.fail(f"{which}: its header prints no {said} but labels the vocabulary does not know "
                             "(the field's value would be lost)", self._header_rows[0].page)
 
