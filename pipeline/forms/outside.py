@@ -10,7 +10,9 @@ from .template import Template
 from .text import flat
 from .vocabulary import vocabulary
 
-_YEAR_LINE = re.compile(r"^[(（]((?:19|20)\d{2})年度?[)）]$")  # "（2022年度）" on a line of its own
+# the year on a line of its own: "（2022年度）", "2022年度", "年度：2022", "评价年度：2022年"
+_YEAR_LINE = re.compile(r"^(?:[(（](?P<a>(?:19|20)\d{2})年度?[)）]|(?P<b>(?:19|20)\d{2})年度|"
+                        r"\S{0,6}年度[:：](?P<c>(?:19|20)\d{2})年?)$")
 _YEAR_IN_TITLE = re.compile(r"[(（]((?:19|20)\d{2})年度?[)）]")
 _YEAR_BEFORE_TITLE = re.compile(r"^((?:19|20)\d{2})年度?")  # "2022年度项目支出绩效自评表", "2023年<项目>…"
 # a space between an ideograph and a digit or Latin letter, as pdfium infers it from the gap a
@@ -77,7 +79,7 @@ def _titles_of(lines: list[str], own: str) -> list[str]:
 
 def title_year(page_text: str, nth: int = 0) -> str | None:
     """The year printed by the title: on the title line (in brackets after it, or before it), else a
-    line "（2022年度）" of its own."""
+    line of its own ("（2022年度）", "2022年度", "年度：2022")."""
     lines = lines_of(page_text)
     in_title = []
     for line in lines:
@@ -85,7 +87,7 @@ def title_year(page_text: str, nth: int = 0) -> str | None:
             m = _YEAR_IN_TITLE.search(line) or _YEAR_BEFORE_TITLE.match(line)
             if m:
                 in_title.append(m.group(1))
-    alone = [m.group(1) for m in map(_YEAR_LINE.match, lines) if m]
+    alone = [m.group("a") or m.group("b") or m.group("c") for m in map(_YEAR_LINE.match, lines) if m]
     return nth_of(in_title, nth) or nth_of(alone, nth)
 
 

@@ -89,3 +89,22 @@ def test_sichuan_signatures_printed_anywhere_outside_the_table_are_read(where):
              "on the next page": [*texts, said + "\n- 3 -"]}[where]
     got = read_forms(dataclasses.replace(info, page_texts=tuple(texts), pages=len(texts)), cut)[0].narrative
     assert (got["project_lead"], got["finance_lead"]) == (want["project_lead"], want["finance_lead"])
+
+
+@pytest.mark.parametrize("line", ["(2023年度)", "（2023年）", "2023年度", "年度：2023", "评价年度：2023年"])
+def test_the_year_printed_on_a_line_of_its_own_under_the_title(line, tmp_path, monkeypatch):
+    """The national form's "（2023年度）" under its title, as units print it: other brackets, none, or
+    as a label and its value."""
+    import _looks
+
+    plain = _looks.draw
+
+    def draw(path, above, rows, look, repeat=None, repeat_from=None):
+        above = [line if x.startswith("（") and "年度" in x else x for x in above]
+        return plain(path, above, rows, look, repeat, repeat_from)
+
+    monkeypatch.setattr(_looks, "draw", draw)
+    want = json.loads((CORPUS / "truth-langfang" / "440303230301000061330.json").read_text(encoding="utf-8"))
+    assert want["year"] == 2023
+    forms = [f.to_dict() for f in extract(RENDER["langfang"](want, tmp_path / "y.pdf", LOOKS["langfang"][1]))[1]]
+    assert len(forms) == 1 and differences(forms[0], want) == []
