@@ -126,3 +126,18 @@ def test_validate_says_which_rules_a_variant_cannot_be_checked_by_and_why(tmp_pa
     assert said == [f"not checked on 1 hubei form(s): {rule}: {why}"
                     for rule, why in templates.get("hubei").unchecked.items()]
     assert len(said) == 3
+
+
+def test_validate_says_where_the_execution_rate_is_not_checked_for_want_of_a_budget(tmp_path):
+    """棠溪镇 2022 prints 0 in its 年度资金总额 row: 执行率 has nothing to be computed from, and `validate`
+    says so rather than leave the rule silently unrun."""
+    from conftest import CORPUS
+    from pipeline.checks import NO_BUDGET
+
+    wh = str(tmp_path / "w.duckdb")
+    run("ingest", str(CORPUS / "xls" / "440106191550216302646.central.xls"), "--warehouse", wh)
+    tangxi = next(p for p in sorted((CORPUS / "html").glob("*.central.html"))
+                  if "棠溪镇" in p.read_text(encoding="utf-8", errors="replace"))
+    run("ingest", str(tangxi), "--warehouse", wh)
+    said = [line for line in run("validate", "--warehouse", wh).stdout.splitlines() if line.startswith("not checked")]
+    assert said == [f"not checked on 1 central form(s): execution_rate: {NO_BUDGET}"]

@@ -11,7 +11,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from conftest import CORPUS, PDF
+from conftest import CORPUS, PDF, defect_found
 from pipeline import checks, warehouse
 from pipeline.facts.frames import decimals
 from pipeline.facts.rules import RULES, at_precision, half_unit, printed_funds_score, printed_rate
@@ -94,22 +94,8 @@ def findings(tmp_path_factory) -> dict[str, tuple[str | None, set[str]]]:
         for p in sorted((CORPUS / f"truth-{variant}").glob("*.json")):
             t = json.loads(p.read_text(encoding="utf-8"))
             if (variant, t["project_name"]) in names.values():
-                defect = (t.get("defect") or {}).get("kind")
-                if defect == "execution_rate" and _within_printed_amounts(t["funds"]):
-                    defect = None  # no rule can tell the mistyped rate from the amounts' rounding
-                out[f"{variant}/{p.stem}"] = (defect, failed.get((variant, t["project_name"]), set()))
+                out[f"{variant}/{p.stem}"] = (defect_found(t), failed.get((variant, t["project_name"]), set()))
     return out
-
-
-def _within_printed_amounts(funds: dict) -> bool:
-    """The printed 执行率 is one that amounts within half a printed digit of the printed ones give:
-    hubei 440307251551500032553 prints 2.94 and 2.65 万元 (any of 2.935–2.945 and 2.645–2.655) and
-    90.41% (its truth's defect: 90.14 mistyped), which 2.935 and 2.6535 give."""
-    total = funds["rows"][0]
-    (b, hb), (e, he) = ((D(x), D(5).scaleb(-len(x.partition(".")[2]) - 1))
-                        for x in (total["annual_budget"], total["executed"]))
-    r = D(funds["execution_rate"])
-    return (e - he) / (b + hb) * 100 <= r + D("0.005") and r - D("0.005") <= (e + he) / (b - hb) * 100
 
 
 def test_every_variant_form_fails_exactly_its_defect(findings):
