@@ -123,6 +123,30 @@ def evaluate(checks: pl.DataFrame, suites: list[Suite] | None = None) -> pl.Data
     return checks.with_columns(pl.Series("passed", passed, dtype=pl.Boolean))
 
 
+NO_BUDGET = "全年预算数 is 0: no budget to execute against"
+
+
+def not_checked(forms: list[tuple[str, bool]]) -> list[tuple[str, int, str, str]]:
+    """(variant, forms, rule, why) for each rule not run on some of `forms` ((variant, its 全年预算数 is
+    0) per form): what its variant cannot print (its file's [unchecked]), and execution_rate where the
+    form has no budget; so a rule never run is said, not silently absent."""
+    from collections import Counter
+
+    from .forms import template as templates
+
+    out = []
+    for name, count in sorted(Counter(name for name, _ in forms).items()):
+        try:
+            unchecked = templates.get(name).unchecked
+        except KeyError:  # a template no longer installed: every rule was run
+            unchecked = {}
+        out += [(name, count, rule, why) for rule, why in unchecked.items()]
+        zero = sum(1 for n, no_budget in forms if n == name and no_budget)
+        if zero and "execution_rate" not in unchecked:
+            out.append((name, zero, "execution_rate", NO_BUDGET))
+    return out
+
+
 def docs_index(docs: Path) -> Path:
     """The review report's index that `run(..., docs=docs)` rebuilds (`pipeline.report`)."""
     return docs / "report" / "index.html"

@@ -461,6 +461,9 @@ def _validate(args: argparse.Namespace) -> int:
                  else f"{forms} current form(s)")
         print(f"{findings.height} check(s) on {scope}: {findings.height - failed.height} "
               f"passed, {failed.height} failed")
+        shown = findings.unique(["form_id", "report_sha256"]).select("template", "no_budget").rows()
+        for variant, count, rule, why in checks.not_checked(shown):
+            print(f"not checked on {count} {variant} form(s): {rule}: {why}")
     return 1 if failed.height else 0
 
 

@@ -114,11 +114,11 @@ def _read_part(opened: OpenPdf, path: str | Path, part: range, engine: str, max_
         info, layer, end = _joined(info, looked), layer + added, more.stop
     forms = read_forms(read, grids, starting_on=part, skipped=skipped, rows_by_form=rows_by_form)
     if skipped is not None:  # a passed page's table titled as another kind is listed, as read_forms lists it
-        from .forms.identify import titled_not_a_form
+        from .forms.identify import titled_not_a_form, unanchored
         said = {p for p, _ in skipped}
         skipped += [(p, why) for p in sorted(passed) if p in part and p not in said and all(
             (layer.rulings[p].horizontal, layer.rulings[p].vertical)) and (why := titled_not_a_form(
-                info.page_texts[p - 1]))]
+                info.page_texts[p - 1]) or unanchored(info.page_texts[p - 1]))]
         skipped.sort()
     if info.unreadable and not forms and any(p in part for p, _ in info.unreadable):
         raise _unreadable(info, "and no form could be read from its image either")

@@ -54,7 +54,9 @@ def form_line(r: dict[str, Any]) -> str:
 
 
 VERSIONS = """
-    SELECT f.form_id, f.report_sha256, f.is_current, r.file_name, r.load_seq
+    SELECT f.form_id, f.report_sha256, f.is_current, f.template, r.file_name, r.load_seq,
+           coalesce((SELECT m.annual_budget = 0 FROM fact_fund_execution m WHERE m.form_id = f.form_id
+                     AND m.report_sha256 = f.report_sha256 AND m.role = 'total'), false) AS no_budget
     FROM dim_form f JOIN dim_report r USING (report_sha256)
 """
 

@@ -11,17 +11,22 @@ Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms p
 - level1_sum         per 一级指标, Σ 分值 = its printed "(N分)"; where the template weights the
                      section instead (sichuan "绩效指标（90分）"), Σ indicator 分值 = that weight
 - score_above_weight 得分 ≤ 分值 for every indicator row and the funds row (a placeholder row that
-                     prints neither has nothing to compare)
-- total_score        总分 (合计) 得分 = funds 得分 + Σ indicator 得分
+                     prints neither has nothing to compare); where no indicator prints a 分值 (hubei), the
+                     得分 of each 一级指标's rows add up to at most its printed "(N分)"
+- total_score        总分 (合计) 得分 = funds 得分 + Σ indicator 得分; where the funds 得分 is printed rounded
+                     (langfang's "9" for "86%"), the total may carry it unrounded: any total a rate within the
+                     printed rate's rounding gives passes (Σ − 9 + 8.55…8.65)
 - fund_total         per amount column, the total source = the sum of the template's other sources
                      (年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金; 总额 = 财政资金 + …), in 元
 - execution_rate     执行率 = 全年执行数 / 全年预算数 × 100, rounded to the decimals the form prints it with
-                     ("86%" for 86.20: langfang); and every source row's own 执行率 where the template
-                     prints one (sichuan)
+                     ("86%" for 86.20: langfang); any rate the amounts give within their printed rounding
+                     passes (3.00 万元 and 2.00 万元 may be 30,049 元 and 19,951 元: 66.39% is no finding),
+                     a rate outside them fails against the rate the printed amounts give; and every source
+                     row's own 执行率 where the template prints one (sichuan)
 - funds_score        funds 得分 = min(执行率, 100) / 100 × funds 分值 (10 by funds_weight), at the decimals
-                     the 得分 is printed with; where the rate is printed rounded, any score a rate within
-                     its rounding gives passes (printed "86%" and 得分 "9": 8.595–8.605 → 9), and a score
-                     outside them fails against the nearest
+                     the 得分 is printed with; any score a rate within the printed rate's rounding gives
+                     passes (printed "86%" and 得分 "9": 8.55–8.65 → 9; "86.25%" and "8.62": 86.248 rounds
+                     to both), and a score outside them fails against the printed rate's
 
 Compared at the precision printed, so that our rounding is never a false alarm, and never looser than
 the form's own digits. A rule that cannot apply to what a variant prints (no 总分 分值, no indicator 分值
@@ -42,7 +47,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 from ..forms import template as templates
-from ..forms.template import RULES
+from ..forms.template import MONEY_UNITS, RULES
 
 CENT = Decimal("0.01")
 FULL_MARKS = Decimal(100)  # 总分 分值 by the rules
@@ -139,9 +144,58 @@ def printed_funds_score(rate: Decimal | None, weight: Decimal | None, observed: 
         return at_precision(min(max(r, Decimal(0)), FULL_MARKS) / FULL_MARKS * weight, score_decimals)
 
     low, high = score(rate - half), score(rate + half)
-    if observed is not None and low <= observed <= high and (2 if rate_decimals is None else rate_decimals) < 2:
+    if observed is not None and low <= observed <= high:
         return observed  # the form's own rounding of its rate: no finding of ours
     return score(rate)
+
+
+def printed_total(score_sum: Decimal, observed: Decimal | None, funds_score: Decimal | None,
+                  rate: Decimal | None, weight: Decimal | None, rate_decimals: int | None,
+                  score_decimals: int | None) -> Decimal:
+    """The 总分 the printed 得分 allow: their sum, or `observed` where the total carries the funds 得分
+    before the form rounded it for print (langfang prints "86%" and "9" and may add 8.62): a funds 得分
+    printed to fewer than 2 decimals, and one the printed rate gives (else its own rule fails and the
+    total is held to the printed sum), stands for any score a rate within the rate's rounding gives."""
+    if observed is None or funds_score is None or score_decimals is None or score_decimals >= 2 \
+            or printed_funds_score(rate, weight, funds_score, rate_decimals, score_decimals) != funds_score:
+        return score_sum
+    assert rate is not None and weight is not None
+    half = Decimal(5).scaleb(-(2 if rate_decimals is None else rate_decimals) - 1)
+    rest = score_sum - funds_score
+    low, high = (rest + at_precision(min(max(r, Decimal(0)), FULL_MARKS) / FULL_MARKS * weight, 2)
+                 for r in (rate - half, rate + half))
+    return observed if low <= observed <= high else score_sum
+
+
+def half_unit(decimals: int | None, money_unit: str | None) -> Decimal:
+    """Half the last printed digit of an amount, in 元 ("26.47" 万元: 50 元); 0 where unknown."""
+    if decimals is None or money_unit not in MONEY_UNITS:
+        return Decimal(0)
+    return Decimal(5).scaleb(-decimals - 1) * MONEY_UNITS[money_unit]
+
+
+def printed_rate(executed: Decimal | None, annual_budget: Decimal | None, observed: Decimal | None,
+                 rate_decimals: int | None, budget_half: Decimal = Decimal(0),
+                 executed_half: Decimal = Decimal(0)) -> Decimal | None:
+    """The 执行率 the printed amounts allow, at the printed rate's precision: `observed` where amounts
+    within the printed amounts' rounding (± `budget_half`, `executed_half`, in 元) give it (a form
+    printing 万元 computes its rate from the amounts before they were rounded), else the rate the
+    printed amounts give. None where there is no budget to execute against."""
+    if executed is None or not annual_budget:
+        return None
+    point = at_precision(executed / annual_budget * 100, rate_decimals)
+    if observed is not None and annual_budget > budget_half:
+        low = at_precision((executed - executed_half) / (annual_budget + budget_half) * 100, rate_decimals)
+        high = at_precision((executed + executed_half) / (annual_budget - budget_half) * 100, rate_decimals)
+        if low <= observed <= high:
+            return observed  # the form's own rounding of its amounts: no finding of ours
+    return point
+
+
+def _halves(row: dict) -> tuple[Decimal, Decimal]:
+    """Half the last printed digit of a funds row's 全年预算数 and 全年执行数, in 元."""
+    unit = row.get("money_unit")
+    return half_unit(row.get("annual_budget_decimals"), unit), half_unit(row.get("executed_decimals"), unit)
 
 
 def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame,
@@ -159,8 +213,9 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
                    .group_by("form_id", "report_sha256").agg(pl.col("level1_weight").sum().alias("level1_sum")))
     forms = forms.join(sums, on=["form_id", "report_sha256"], how="left").join(
         level1_sums, on=["form_id", "report_sha256"], how="left")
+    digits = [c for c in ("annual_budget_decimals", "executed_decimals", "money_unit") if c in funds.columns]
     totals = funds.filter(pl.col("role") == "total").select(
-        "form_id", "report_sha256", "executed", "annual_budget"
+        "form_id", "report_sha256", "executed", "annual_budget", *digits
     )
     forms = forms.join(totals, on=["form_id", "report_sha256"], how="left")
 
@@ -171,9 +226,7 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
         weight_sum = (f["funds_weight"] or 0) + (indicator_weights or 0)
         score_sum = (f["funds_score"] or 0) + (f["score_sum"] or 0)
         rate_decimals, score_decimals = f.get("execution_rate_decimals"), f.get("funds_score_decimals")
-        rate = None
-        if f["executed"] is not None and f["annual_budget"]:
-            rate = at_precision(f["executed"] / f["annual_budget"] * 100, rate_decimals)
+        rate = printed_rate(f["executed"], f["annual_budget"], f["execution_rate"], rate_decimals, *_halves(f))
         rows += [
             {**key, "rule": "weights_total", "subject": "分值合计", "expected": FULL_MARKS,
              "observed": weight_sum},
@@ -181,7 +234,9 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
              "observed": f["total_weight"]},
             {**key, "rule": "funds_weight", "subject": "资金 分值", "expected": FUNDS_WEIGHT,
              "observed": f["funds_weight"]},
-            {**key, "rule": "total_score", "subject": "总分 得分", "expected": score_sum,
+            {**key, "rule": "total_score", "subject": "总分 得分",
+             "expected": printed_total(score_sum, f["total_score"], f["funds_score"], f["execution_rate"],
+                                       f["funds_weight"], rate_decimals, score_decimals),
              "observed": f["total_score"]},
             {**key, "rule": "funds_score", "subject": "资金 得分",
              "expected": printed_funds_score(f["execution_rate"], f["funds_weight"], f["funds_score"],
@@ -199,13 +254,18 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
     level1 = (
         indicators.filter(pl.col("level1_weight").is_not_null())
         .group_by("form_id", "report_sha256", "level1")
-        .agg(pl.col("level1_weight").first(), pl.col("weight").sum(), pl.col("row_no").min())
+        .agg(pl.col("level1_weight").first(), pl.col("weight").sum(), pl.col("score").sum(),
+             pl.col("row_no").min())
         .sort("form_id", "report_sha256", "row_no")
     )
     codes = dim_form.select(KEYS)
     for r in level1.join(codes, on=["form_id", "report_sha256"]).iter_rows(named=True):
         rows.append({**{k: r[k] for k in KEYS}, "rule": "level1_sum", "subject": r["level1"],
                      "expected": r["level1_weight"], "observed": r["weight"]})
+        if (r["form_id"], r["report_sha256"]) in no_weights:  # no row 分值: the 一级 weight bounds its 得分
+            rows.append({**{k: r[k] for k in KEYS}, "rule": "score_above_weight",
+                         "subject": f"{r['level1']} 得分合计", "expected": r["level1_weight"],
+                         "observed": r["score"]})
 
     for r in indicators.join(codes, on=["form_id", "report_sha256"]).iter_rows(named=True):
         if r["weight"] is None and r["score"] is None:
@@ -222,7 +282,8 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
         if r["annual_budget"] != 0:
             rows.append({**{k: r[k] for k in KEYS}, "rule": "execution_rate",
                          "subject": f"执行率 {r['source']}",
-                         "expected": execution_rate(r["executed"], r["annual_budget"]),
+                         "expected": printed_rate(r["executed"], r["annual_budget"], r["execution_rate"],
+                                                  None, *_halves(r)),
                          "observed": r["execution_rate"]})
 
     parts = funds.filter(pl.col("role") != "total").group_by("form_id", "report_sha256").agg(

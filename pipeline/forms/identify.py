@@ -53,23 +53,53 @@ def template_of(info: PdfInfo, rows: list[Row]) -> Template:
     return found
 
 
+def _header_fields() -> set[str]:
+    return {*vocabulary().header, *(lab for t in templates.templates() for lab in t.header)}
+
+
+def _known() -> set[str]:
+    return vocabulary().labels | _header_fields() | {lab for t in templates.templates() for lab in (
+        *t.fund_columns, *t.goal_columns, *t.indicator_columns, *t.total_labels, *t.narrative)}
+
+
+def _is_known(text: str, known: set[str]) -> bool:
+    """A label of the vocabulary or of an installed variant (`known`; with its weight or note in
+    brackets, a 一级 name's stem, a label ending in a known one, a closing or outside label and its value)."""
+    voc = vocabulary()
+    bare = WEIGHT_NOTE.sub("", _BRACKETS.sub("", text))
+    return text in known or bare in known or voc.placeholder(text) \
+        or any(bare.startswith(k) for k in voc.level1) \
+        or any(text.endswith(k) for k in known if len(k) >= 4) \
+        or any(text.startswith(k) for k in (*voc.narrative, *voc.outside))  # "项目负责人：…"
+
+
+def unknown_words(page_text: str, most: int = 5) -> list[str]:
+    """The words opening the page's header lines (under its title, above the first line printing a
+    label of another block) that the vocabulary does not know, in printed order: where no table was
+    read (a page with no 项目编码 or 项目名称 is passed over unread), the labels its header opens with."""
+    known, header = _known(), _header_fields()
+    out: list[str] = []
+    for raw in page_text.splitlines()[1:]:
+        words = [w.rstrip(":：") for w in raw.split()]
+        if any(w in known and w not in header for w in words):
+            break  # the funds block's columns, the indicators': the header is above
+        word = words[0] if len(words) > 1 else ""
+        if _LABEL_LIKE.match(word) and word.count("（") + word.count("(") == word.count("）") + word.count(")") \
+                and not _is_known(word, known) and not checkbox(word) and word not in out:
+            out.append(word)
+    return out[:most]
+
+
 def unknown_labels(rows: list[Row], most: int = 15) -> list[str]:
     """The printed labels of a form that the vocabulary does not know, in printed order: before the
     indicator table, the first cell of every row and every cell of a row of labels (a value beside a
     header label is not one); from it on, the cells of rows made of labels only (a header repeated, a
     total row). Adding them to vocabulary.toml, or a variant's own file, is what reading the form takes."""
     voc = vocabulary()
-    loaded = templates.templates()
-    fields = {*voc.header, *(lab for t in loaded for lab in t.header)}
-    known = voc.labels | fields | {lab for t in loaded for lab in (
-        *t.fund_columns, *t.goal_columns, *t.indicator_columns, *t.total_labels, *t.narrative)}
+    fields, known = _header_fields(), _known()
 
     def is_known(text: str) -> bool:
-        bare = WEIGHT_NOTE.sub("", _BRACKETS.sub("", text))
-        return text in known or bare in known or voc.placeholder(text) \
-            or any(bare.startswith(k) for k in voc.level1) \
-            or any(text.endswith(k) for k in known if len(k) >= 4) \
-            or any(text.startswith(k) for k in (*voc.narrative, *voc.outside))  # "项目负责人：…"
+        return _is_known(text, known)
 
     out: list[str] = []
     in_indicators = False
@@ -85,14 +115,17 @@ def unknown_labels(rows: list[Row], most: int = 15) -> list[str]:
             if _LABEL_LIKE.match(first) and not is_known(first) and first not in out:
                 out.append(first)  # a row's label in the table's first column: a total, a 一级指标
             continue
+        header_row = any(t in fields for t in texts)
+        named = -2  # the cell last named unknown
         for i, (cell, text) in enumerate(zip(cells, texts)):
             if not labels_only and i and not is_known(texts[i - 1]):
                 break  # a data row: its first cell after the block's title only
             if not _LABEL_LIKE.match(text) or is_known(text) or text in out or checkbox(cell.text):
                 continue
-            if i and texts[i - 1] in fields:
-                continue  # the value of a header label
+            if i and (texts[i - 1] in fields or ((header_row or len(cells) == 2) and named == i - 1)):
+                continue  # the value of a header label ("主管机关 | 深圳市… | 实施单位 | …": an unknown one's)
             out.append(text)
+            named = i
     return out[:most]
 
 
@@ -129,6 +162,18 @@ def titled_not_a_form(page_text: str, nth: int = 0) -> str | None:
     if titles and all(kinds):
         return f"{nth_of(kinds, nth)}: titled {nth_of(titles, nth)!r}"
     return None
+
+
+def unanchored(page_text: str, unknown: list[str] | None = None) -> str | None:
+    """Why a page titled as a self-evaluation form ("…项目支出绩效自评表") read no form: it prints no
+    项目编码 or 项目名称 label; with the labels the vocabulary does not know (`unknown`, else the words
+    opening its lines, `unknown_words`): the project's own label among them (项目全称 …), the fix."""
+    titles = [t for t in titles_of(page_text) if "自评表" in t]
+    if not titles:
+        return None
+    unknown = unknown_words(page_text) if unknown is None else unknown
+    return (f"titled {titles[0]!r}, but it prints no 项目编码 or 项目名称 label"
+            + (f"; labels not in the vocabulary: {', '.join(unknown)}" if unknown else ""))
 
 
 def titles_of(page_text: str) -> list[str]:

@@ -10,7 +10,9 @@ from .template import Template
 from .text import flat
 from .vocabulary import vocabulary
 
-_YEAR_LINE = re.compile(r"^[(（]((?:19|20)\d{2})年度?[)）]$")  # "（2022年度）" on a line of its own
+# the year on a line of its own: "（2022年度）", "2022年度", "年度：2022", "评价年度：2022年"
+_YEAR_LINE = re.compile(r"^(?:[(（](?P<a>(?:19|20)\d{2})年度?[)）]|(?P<b>(?:19|20)\d{2})年度|"
+                        r"\S{0,6}年度[:：](?P<c>(?:19|20)\d{2})年?)$")
 _YEAR_IN_TITLE = re.compile(r"[(（]((?:19|20)\d{2})年度?[)）]")
 _YEAR_BEFORE_TITLE = re.compile(r"^((?:19|20)\d{2})年度?")  # "2022年度项目支出绩效自评表", "2023年<项目>…"
 # a space between an ideograph and a digit or Latin letter, as pdfium infers it from the gap a
@@ -77,7 +79,7 @@ def _titles_of(lines: list[str], own: str) -> list[str]:
 
 def title_year(page_text: str, nth: int = 0) -> str | None:
     """The year printed by the title: on the title line (in brackets after it, or before it), else a
-    line "（2022年度）" of its own."""
+    line of its own ("（2022年度）", "2022年度", "年度：2022")."""
     lines = lines_of(page_text)
     in_title = []
     for line in lines:
@@ -85,16 +87,17 @@ def title_year(page_text: str, nth: int = 0) -> str | None:
             m = _YEAR_IN_TITLE.search(line) or _YEAR_BEFORE_TITLE.match(line)
             if m:
                 in_title.append(m.group(1))
-    alone = [m.group(1) for m in map(_YEAR_LINE.match, lines) if m]
+    alone = [m.group("a") or m.group("b") or m.group("c") for m in map(_YEAR_LINE.match, lines) if m]
     return nth_of(in_title, nth) or nth_of(alone, nth)
 
 
 def outside(page_text: str) -> dict[str, list[str | None]]:
     """"label：value" printed outside the ruled table (vocabulary `outside`: 部门, 填报日期, 总分, 项目负责人 …)
     and the table number ("公开14表"), each label's values in printed order. A line is read only when it
-    starts with such a label; several labels on one line split it."""
+    starts with such a label, or with another "label：value" the first such label follows after a space
+    ("填报单位（盖章）：…  项目负责人：…"); several labels on one line split it."""
     voc = vocabulary()
-    pattern = re.compile("(" + "|".join(map(re.escape, sorted(voc.outside, key=len, reverse=True))) + r")\s*[:：]")
+    pattern = _outside_pattern()
     found: dict[str, list[str | None]] = {}
     for raw in page_text.splitlines():
         tokens = _AUTOSPACE.sub("", raw).split()
@@ -102,13 +105,42 @@ def outside(page_text: str) -> dict[str, list[str | None]]:
             if voc.table_no.match(token):
                 found.setdefault("table_no", []).append(token)
         line = " ".join(t for t in tokens if not voc.table_no.match(t))
-        marks = list(pattern.finditer(line))
-        if not marks or marks[0].start() != 0:
+        marks = _marks(pattern, line)
+        if not marks:
             continue
         for m, nxt in zip(marks, marks[1:] + [None]):
             value = line[m.end():nxt.start() if nxt else len(line)].strip()
             found.setdefault(voc.outside[m.group(1)], []).append(value or None)
     return found
+
+
+_LEAD = re.compile(r"^[^\s:：]{2,16}\s*[:：]")  # a line opening as "label：value" ("填报单位（盖章）：…")
+
+
+def _outside_pattern() -> re.Pattern[str]:
+    voc = vocabulary()
+    return re.compile("(" + "|".join(map(re.escape, sorted(voc.outside, key=len, reverse=True))) + r")\s*[:：]")
+
+
+def _marks(pattern: re.Pattern[str], line: str) -> list[re.Match[str]]:
+    """The outside labels of a line it is read by (`outside`): none unless the line starts with one, or
+    opens as another label and its value and the first one follows a space."""
+    marks = list(pattern.finditer(line))
+    if marks and marks[0].start() and not (_LEAD.match(line) and line[marks[0].start() - 1] == " "):
+        return []
+    return marks
+
+
+def only_outside(page_text: str) -> bool:
+    """A page printing nothing but "label：value" lines read by `outside` (and page numbers): the
+    signatures and date of the form before it, printed on a page of their own."""
+    pattern = _outside_pattern()
+    lines = [" ".join(_AUTOSPACE.sub("", raw).split()) for raw in page_text.splitlines()]
+    lines = [ln for ln in lines if ln and not _PAGE_NUMBER.fullmatch(ln)]
+    return bool(lines) and all(_marks(pattern, ln) for ln in lines)
+
+
+_PAGE_NUMBER = re.compile(r"[-—－\s]*(第\s*\d+\s*页(\s*共\s*\d+\s*页)?|\d+(\s*/\s*\d+)?)[-—－\s]*")
 
 
 def checkbox(text: str) -> tuple[str | None, bool] | None:

@@ -45,12 +45,12 @@ from ..read.glyphs import NUMBER
 from ..read.grids import TABLE_CUT, Grid
 from .columns import (LEVEL1, NUMBERING, ROW_TOLERANCE, Columns, RunTogether, is_subheader,  # noqa: F401
                       match_label, matches, narrative_label, split_level1)
-from .rows import Cell, Row, forms_of, is_title, texts
+from .rows import Cell, Row, forms_of, is_title, rows_of, stitch_overflow, texts
 from .template import Template, header_label
 from .text import WEIGHT, flat, label, number, paragraph, percent, set_on
 from .vocabulary import vocabulary
-from .identify import WEIGHT_NOTE, header_fields, no_form_found, not_a_form, template_of, titled_not_a_form, unknown_labels  # noqa: F401
-from .outside import checkbox, lines_of, nth_of, outside, title, title_year  # noqa: F401
+from .identify import WEIGHT_NOTE, header_fields, no_form_found, not_a_form, template_of, titled_not_a_form, titles_of, unanchored, unknown_labels  # noqa: F401
+from .outside import checkbox, lines_of, nth_of, only_outside, outside, title, title_year  # noqa: F401
 
 
 _FUND_NUMBERS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
@@ -88,13 +88,16 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
                 if skipped is not None:
                     skipped.append((rows[0].page, why))
                 continue
-            forms.append(_FormReader(info, rows, template_of(info, rows), nth).read())
+            try:
+                forms.append(_FormReader(info, rows, template_of(info, rows), nth).read())
+            except ReportError as err:
+                raise naming_unknown(err, rows) from None
     if skipped is not None:  # a titled table with none of a form's anchors (a 部门整体 table): said too
         held = {p for f in forms for p in range(f.source.first_page, f.source.last_page + 1)}
         said = {page for page, _ in skipped}
         for page in sorted({g.page for g in grids} - held - said):
             if starting_on is None or page in starting_on:
-                why = titled_not_a_form(info.page_texts[page - 1])
+                why = titled_not_a_form(info.page_texts[page - 1]) or _unanchored(info, grids, page)
                 if why:
                     skipped.append((page, why))
         skipped.sort()
@@ -103,8 +106,30 @@ def read_forms(info: PdfInfo, grids: list[Grid], starting_on: range | None = Non
     return forms
 
 
+def _unanchored(info: PdfInfo, grids: list[Grid], page: int) -> str | None:
+    """Why a page titled as a self-evaluation form ("…项目支出绩效自评表") read no form: its table prints
+    no 项目编码 or 项目名称 label, and the labels the vocabulary does not know (项目全称 …), the fix."""
+    if not any("自评表" in t for t in titles_of(info.page_texts[page - 1])):
+        return None
+    rows = [r for r in rows_of(stitch_overflow([g for g in grids if g.page == page])) if r.page == page]
+    return unanchored(info.page_texts[page - 1], unknown_labels(rows) if rows else None)
+
+
 # ----------------------------------------------------------------------------------------------
 # 4. one form
+
+
+def naming_unknown(err: ReportError, rows: list[Row]) -> ReportError:
+    """`err` saying the labels the form prints that the vocabulary does not know, where it does not
+    yet: whatever the reader stumbled on (a row it cannot place, a cell holding two numbers), an
+    unknown label is the likeliest cause, and adding it to the vocabulary the fix."""
+    unknown = unknown_labels(rows)
+    if not unknown or UNKNOWN in err.reason:
+        return err
+    return type(err)(err.file, f"{err.reason}; {UNKNOWN}: {', '.join(unknown)}", err.page)
+
+
+UNKNOWN = "labels not in the vocabulary"
 
 
 def _parted(row: Row, template: Template) -> Row:
@@ -137,6 +162,7 @@ def _parted(row: Row, template: Template) -> Row:
 
 
 _SAME = 0.5  # pt: a column starting this close to a border starts at it
+HEADER_FIELDS = ("budget_unit", "implementing_unit")  # printed in the header by every variant
 _LEADING_NOTE = re.compile(r"^[(（][^()（）]*[)）]")  # a note in brackets after a label: "实施单位（盖章）：…"
 
 
@@ -187,6 +213,7 @@ class _FormReader:
         self.checkboxes: dict[str, str | None] = {}
         self.funds_title_weight: str | None = None  # "预算执行情况（万元）（10分）": no 分值 column
         self.printed: dict[str, set[str]] = {}  # table → the fields its header prints
+        self._header_rows: list[Row] = []  # the rows read as the header block (`_header_read`)
         self.pages: set[int] = set()
         # the program that printed the PDF clips a cell's text to its row (a spreadsheet program):
         # the free-text fields printed filling their cell may be cut (`_note_cut`)
@@ -200,7 +227,7 @@ class _FormReader:
         does not know (a block under a label not known is a block not found)."""
         unknown = unknown_labels(self.rows)
         if unknown:
-            reason += f"; labels not in the vocabulary: {', '.join(unknown)}"
+            reason += f"; {UNKNOWN}: {', '.join(unknown)}"
         return kind(self.file, reason, page if page is not None else self.rows[0].page)
 
     def read(self) -> Form:
@@ -216,6 +243,7 @@ class _FormReader:
             if section == "done" and not self._after_total(row):
                 continue  # what follows the form's last row: another table, not this form's
             if section == "header":
+                self._header_rows.append(row)
                 self._read_header(row)
                 if self._read_checkboxes(row):
                     continue
@@ -685,9 +713,11 @@ class _FormReader:
         the break: neither part is a whole label alone, or one is not, and together they are one; and
         it is the page's first indicator row (a cut cell goes on at the top of the next page, not under
         rows of its own there)."""
-        last, whole = self._printed_level.get(field), vocabulary().whole_level
+        voc = vocabulary()
+        last, whole = self._printed_level.get(field), voc.whole_level
+        named = header_label(text.strip()) in (voc.level1 if field == "level1" else voc.level2)
         return bool(last and last[1] != row.page and not any(r.page == row.page for r in self.indicators)
-                    and not (whole(last[0]) and whole(text)) and whole(last[0] + text))
+                    and not named and not (whole(last[0]) and whole(text)) and whole(last[0] + text))
 
     def _across_pages(self, field: str, row: Row, text: str | None) -> str | None:
         """A 一级/二级指标 label cut by a page break: a merged cell whose text goes on at the top of the
@@ -731,6 +761,17 @@ class _FormReader:
         if clipped:
             self._flagged.update(map(id, cells))
         return clipped
+
+    def _header_read(self, which: str) -> None:
+        """A header printing a label the vocabulary does not know ("主管机关", "执行单位") while a field
+        every variant prints (主管部门, 实施单位) is not read: that label is likely the field's, and its
+        value would be lost unflagged. Refused, naming it."""
+        missing = [f for f in HEADER_FIELDS if not flat(self.header.get(f))]
+        unknown = unknown_labels(self._header_rows) if missing else []
+        if unknown:
+            said = ", ".join("/".join(lab for lab, f in self.t.header.items() if f == field) or field for field in missing)
+            raise self.fail(f"{which}: its header prints no {said} but labels the vocabulary does not know "
+                            "(the field's value would be lost)", self._header_rows[0].page)
 
     def _every_row_has_its_level1(self) -> None:
         """A row without a 一级指标, printed neither on it nor above it, is a misread (a column not
@@ -803,6 +844,9 @@ class _FormReader:
         if last != first_page:
             below = outside(self.info.page_texts[last - 1])
             out.update({k: v[-1] for k, v in below.items() if k not in out})
+        if last < len(self.info.page_texts) and only_outside(self.info.page_texts[last]):
+            after = outside(self.info.page_texts[last])  # the signatures on a page of their own
+            out.update({k: v[0] for k, v in after.items() if k not in out})
         return out
 
     def _build(self) -> Form:
@@ -821,6 +865,7 @@ class _FormReader:
             )
         if not self.indicators:
             raise self.fail(f"{which}: no 绩效指标 rows found")
+        self._header_read(which)
         self._every_row_has_its_level1()
         outside = self._outside_texts(first_page)
         if self.total is None and outside.get("total_score"):  # "总分：95.5分" above the table

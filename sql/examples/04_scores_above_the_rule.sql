@@ -5,5 +5,5 @@ SELECT project_code, project_name,
        sum(score_gap) AS points_above_rule
 FROM v_indicator_results
 WHERE score_gap > 0
-GROUP BY project_code, project_name
+GROUP BY form_id, report_sha256, project_code, project_name  -- per form: forms printing no code may share a name
 ORDER BY points_above_rule DESC, project_code;

@@ -18,3 +18,7 @@ CREATE OR REPLACE MACRO unit_norm(name) AS regexp_replace(name_norm(name), '\(�
 -- alias: "政务服务数据管理局" = "政务服务和数据管理局" is data, not a rule guessed here.
 CREATE OR REPLACE MACRO unit_key(name) AS
     coalesce((SELECT a.unit FROM unit_alias a WHERE a.alias = unit_norm(name)), unit_norm(name));
+-- A date as forms print it ("2024年3月22日", "2024-03-22", "2024.3.22", "2024/3/22") as DATE; NULL where
+-- the text is no such date (a day that does not exist, other words).
+CREATE OR REPLACE MACRO printed_date(text) AS try_cast(regexp_replace(regexp_replace(text, '\s+', '', 'g'),
+    '^(\d{4})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?$', '\1-\2-\3') AS DATE);

@@ -8,7 +8,7 @@ SELECT
     f.execution_rate, f.funds_score, f.total_score,
     CASE WHEN f.total_score >= 90 THEN '优' WHEN f.total_score >= 80 THEN '良'
          WHEN f.total_score >= 60 THEN '中' WHEN f.total_score IS NOT NULL THEN '差' END AS grade,
-    f.grade AS printed_grade, f.report_date,
+    f.grade AS printed_grade, f.report_date, printed_date(f.report_date) AS report_day,
     count(c.rule) > 0 AS checked,  -- every form checked has findings; none: stored, not yet checked
     CASE WHEN count(c.rule) > 0 THEN count(c.rule) FILTER (WHERE NOT c.passed) END AS failed_checks,
     string_agg(DISTINCT c.rule, ',' ORDER BY c.rule) FILTER (WHERE NOT c.passed) AS failed_rules,
@@ -27,6 +27,7 @@ COMMENT ON COLUMN v_form_scorecard.executed IS '全年执行数: 年度资金总
 COMMENT ON COLUMN v_form_scorecard.grade IS '等级: 优 ≥ 90, 良 80–90, 中 60–80, 差 < 60 (总分 得分 as printed)';
 COMMENT ON COLUMN v_form_scorecard.printed_grade IS '评价等级（表上）: the grade the form itself prints after its total (yunnan); null where none is printed';
 COMMENT ON COLUMN v_form_scorecard.report_date IS '填报日期: as printed (hubei); null where none is printed';
+COMMENT ON COLUMN v_form_scorecard.report_day IS '填报日: report_date as a DATE ("2024年3月22日", "2024.3.22", "2024-03-22" alike), to sort and filter by; null where none is printed or it is no date';
 COMMENT ON COLUMN v_form_scorecard.checked IS '已校验: the checks ran on this form; false for a form stored by a run stopped before its checks, until the next run that checks';
 COMMENT ON COLUMN v_form_scorecard.failed_checks IS '未通过校验数: failed rows in check_result for this form; null while it is not checked';
 COMMENT ON COLUMN v_form_scorecard.failed_rules IS '未通过规则: the rules that failed, comma-separated';

@@ -111,3 +111,33 @@ def test_ingest_summary_counts_what_stands_as_well_as_what_it_read(tmp_path):
     again = run("ingest", str(SAMPLES), "-q", "--warehouse", wh, "--quarantine", str(tmp_path / "q"))
     assert "0 failed check(s) in this run; the warehouse holds 22 current form(s) with 10 failed check(s)" \
         in again.stdout
+
+
+def test_validate_says_which_rules_a_variant_cannot_be_checked_by_and_why(tmp_path):
+    """A rule a variant's forms cannot obey (hubei prints no 总分 分值, no indicator 分值, one source)
+    is not run on them; `validate` says so, with why (the variant's [unchecked]), never leaves it unsaid."""
+    from conftest import PDF
+    from pipeline.forms import template as templates
+
+    wh = str(tmp_path / "w.duckdb")
+    assert run("ingest", str(PDF / "hubei" / "440303230300200079180.hubei.pdf"), "--warehouse", wh).returncode in (0, 1)
+    out = run("validate", "--warehouse", wh)
+    said = [line for line in out.stdout.splitlines() if line.startswith("not checked on ")]
+    assert said == [f"not checked on 1 hubei form(s): {rule}: {why}"
+                    for rule, why in templates.get("hubei").unchecked.items()]
+    assert len(said) == 3
+
+
+def test_validate_says_where_the_execution_rate_is_not_checked_for_want_of_a_budget(tmp_path):
+    """棠溪镇 2022 prints 0 in its 年度资金总额 row: 执行率 has nothing to be computed from, and `validate`
+    says so rather than leave the rule silently unrun."""
+    from conftest import CORPUS
+    from pipeline.checks import NO_BUDGET
+
+    wh = str(tmp_path / "w.duckdb")
+    run("ingest", str(CORPUS / "xls" / "440106191550216302646.central.xls"), "--warehouse", wh)
+    tangxi = next(p for p in sorted((CORPUS / "html").glob("*.central.html"))
+                  if "棠溪镇" in p.read_text(encoding="utf-8", errors="replace"))
+    run("ingest", str(tangxi), "--warehouse", wh)
+    said = [line for line in run("validate", "--warehouse", wh).stdout.splitlines() if line.startswith("not checked")]
+    assert said == [f"not checked on 1 central form(s): execution_rate: {NO_BUDGET}"]

@@ -60,3 +60,51 @@ def test_sichuan_signatures_below_the_table_are_read():
     assert sum(len(g.rows) for g in cut) < sum(len(g.rows) for g in grids)
     form = read_forms(inspect(pdf), cut)[0].to_dict()
     assert (form["project_lead"], form["finance_lead"]) == (want["project_lead"], want["finance_lead"])
+
+
+@pytest.mark.parametrize("where", ["above", "below", "after another label", "on the next page"])
+def test_sichuan_signatures_printed_anywhere_outside_the_table_are_read(where):
+    """项目负责人 / 财务负责人 printed outside the ruled table: above it, below it, on one line after
+    another "label：value" (填报单位（盖章）：…), or on a page of their own after the table's last."""
+    from pipeline.forms.reader import read_forms
+    from pipeline.read.grids import read_grids
+    from pipeline.read.pdf import inspect
+
+    pdf = PDF / "sichuan" / "440303210301500004143.sichuan.pdf"
+    info, (grids, _) = inspect(pdf), read_grids(pdf)
+    want = read_forms(info, grids)[0].narrative
+    assert want["project_lead"] and want["finance_lead"]
+
+    def keep(row) -> bool:
+        return not any("负责人" in c for c in row)
+
+    cut = [dataclasses.replace(g, rows=tuple(r for r in g.rows if keep(r)),
+                               spans=tuple(s for r, s in zip(g.rows, g.spans) if keep(r)),
+                               row_y=tuple(y for r, y in zip(g.rows, g.row_y) if keep(r))) for g in grids]
+    texts = ["\n".join(ln for ln in t.splitlines() if "负责人" not in ln) for t in info.page_texts]
+    said = f"项目负责人：{want['project_lead']}    财务负责人：{want['finance_lead']}"
+    texts = {"above": [said + "\n" + texts[0], *texts[1:]],
+             "below": [*texts[:-1], texts[-1] + "\n" + said],
+             "after another label": [*texts[:-1], texts[-1] + "\n填报单位（盖章）：某某局    " + said],
+             "on the next page": [*texts, said + "\n- 3 -"]}[where]
+    got = read_forms(dataclasses.replace(info, page_texts=tuple(texts), pages=len(texts)), cut)[0].narrative
+    assert (got["project_lead"], got["finance_lead"]) == (want["project_lead"], want["finance_lead"])
+
+
+@pytest.mark.parametrize("line", ["(2023年度)", "（2023年）", "2023年度", "年度：2023", "评价年度：2023年"])
+def test_the_year_printed_on_a_line_of_its_own_under_the_title(line, tmp_path, monkeypatch):
+    """The national form's "（2023年度）" under its title, as units print it: other brackets, none, or
+    as a label and its value."""
+    import _looks
+
+    plain = _looks.draw
+
+    def draw(path, above, rows, look, repeat=None, repeat_from=None):
+        above = [line if x.startswith("（") and "年度" in x else x for x in above]
+        return plain(path, above, rows, look, repeat, repeat_from)
+
+    monkeypatch.setattr(_looks, "draw", draw)
+    want = json.loads((CORPUS / "truth-langfang" / "440303230301000061330.json").read_text(encoding="utf-8"))
+    assert want["year"] == 2023
+    forms = [f.to_dict() for f in extract(RENDER["langfang"](want, tmp_path / "y.pdf", LOOKS["langfang"][1]))[1]]
+    assert len(forms) == 1 and differences(forms[0], want) == []

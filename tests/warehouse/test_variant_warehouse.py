@@ -75,3 +75,37 @@ def test_every_view_and_example_runs_across_the_variants(con):
     defects = {v: (_truth(v, c).get("defect") or {}).get("kind") for v, c in
                (("yunnan", ONE), ("langfang", LANGFANG), ("hubei", HUBEI))}
     assert sorted(failed) == sorted((v, d) for v, d in defects.items() if d)
+
+
+def test_the_examples_answer_per_form_and_only_where_the_form_prints_what_they_ask(tmp_path):
+    """Forms printing no project code may share a name (the yunnan and the central form of one project
+    and year, two units' forms): an example answering per project answers per form. A form printing no
+    indicator 分值 (hubei) is no answer to "every indicator scores its full 分值" nor to a share of 分值."""
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    for pdf in [PDF / "hubei" / f"{HUBEI}.hubei.pdf", PDF / "yunnan" / "440303200301500094260.yunnan.pdf",
+                PDF / "central" / "440303200301500094260.central.pdf"]:
+        assert ingest_file(con, pdf).status == "loaded", pdf
+
+    def answer(name: str) -> list[tuple]:
+        return con.execute((ROOT / "sql" / "examples" / name).read_text(encoding="utf-8")).fetchall()
+
+    hubei = _truth("hubei", HUBEI)
+    assert float(hubei["funds"]["execution_rate"]) < 80
+    assert [r for r in answer("02_full_marks_low_execution.sql") if r[2] == hubei["project_name"]] == []
+    name = _truth("yunnan", "440303200301500094260")["project_name"]
+    shares = [r for r in answer("05_qualitative_weight_share.sql") if r[1] == name]
+    assert len(shares) == 2 and all(r[3] == 90 for r in shares)  # each form's own 分值, not the two added
+    assert all(r[1] != hubei["project_name"] for r in answer("05_qualitative_weight_share.sql"))
+    con.close()
+
+
+def test_the_date_a_form_prints_is_a_date_to_sort_by(con):
+    """填报日期 is kept as printed ("2024年3月22日", "2024.2.11", "2024-04-05": hubei forms print all
+    three) and, in the scorecard, as a DATE."""
+    from datetime import date
+
+    printed, day = con.execute("SELECT report_date, report_day FROM v_form_scorecard WHERE variant = 'hubei'").fetchone()
+    assert printed == _truth("hubei", HUBEI)["report_date"] and isinstance(day, date)
+    assert [con.execute("SELECT printed_date(?)", [t]).fetchone()[0] for t in
+            ("2024年3月22日", "2024.2.11", "2024-04-05", "2024/3/1", "2024年2月30日", "无")] == \
+        [date(2024, 3, 22), date(2024, 2, 11), date(2024, 4, 5), date(2024, 3, 1), None, None]
