@@ -146,8 +146,6 @@ CREATE TABLE IF NOT EXISTS fact_fund_execution (
     annual_budget_printed  DECIMAL(24,6),
     executed_printed       DECIMAL(24,6),
     execution_rate DECIMAL(9,2),
-    annual_budget_decimals INTEGER,
-    executed_decimals      INTEGER,
     page           INTEGER NOT NULL,
     PRIMARY KEY (form_id, report_sha256, source)
 );
@@ -165,8 +163,6 @@ COMMENT ON COLUMN fact_fund_execution.initial_budget_printed IS '年初预算数
 COMMENT ON COLUMN fact_fund_execution.annual_budget_printed IS '全年预算数（原单位）: as printed, in money_unit';
 COMMENT ON COLUMN fact_fund_execution.executed_printed IS '全年执行数（原单位）: as printed, in money_unit';
 COMMENT ON COLUMN fact_fund_execution.execution_rate IS '预算执行率（%）: this row''s own rate, where the template prints one per source (sichuan); null where not printed or "/"';
-COMMENT ON COLUMN fact_fund_execution.annual_budget_decimals IS '全年预算数小数位: digits printed after the decimal point of 全年预算数, in money_unit ("26.47" 2, "24.3207" 4): with executed_decimals, the precision the execution_rate rule compares at; null where not printed';
-COMMENT ON COLUMN fact_fund_execution.executed_decimals IS '全年执行数小数位: digits printed after the decimal point of 全年执行数, in money_unit; null where not printed';
 COMMENT ON COLUMN fact_fund_execution.page IS '页码: page the row was read from';
 
 CREATE TABLE IF NOT EXISTS fact_indicator_result (

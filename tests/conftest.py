@@ -49,23 +49,6 @@ def all_truth() -> dict[str, dict]:
     return {p.stem: truth(p.stem) for p in sorted(TRUTH.glob("*.json"))}
 
 
-def defect_found(truth: dict) -> str | None:
-    """The rule a truth's injected defect fails: its kind, but None for a mistyped 执行率 that amounts
-    within half a printed digit of the printed ones give (the rules compare at the precision printed:
-    440307251551500032553 prints 2.94 and 2.65 万元 and 90.41%, its defect 90.14 mistyped, which 29,350 and
-    26,535 元 give; no rule can tell the mistype from the amounts' rounding)."""
-    kind = (truth.get("defect") or {}).get("kind")
-    funds = truth["funds"]
-    total = funds["rows"][0]
-    if kind != "execution_rate" or "." not in total["annual_budget"] + total["executed"]:
-        return kind
-    (b, hb), (e, he) = ((Decimal(x), Decimal(5).scaleb(-len(x.partition(".")[2]) - 1))
-                        for x in (total["annual_budget"], total["executed"]))
-    r, half = Decimal(funds["execution_rate"]), Decimal("0.005")
-    within = (e - he) / (b + hb) * 100 <= r + half and r - half <= (e + he) / (b - hb) * 100
-    return None if within else kind
-
-
 @lru_cache(maxsize=None)
 def target_readings() -> dict[str, tuple[str | None, Decimal, str | None] | None]:
     """Every corpus 指标值 / 完成值 string → its hand-written expected reading (comparator, value, unit),

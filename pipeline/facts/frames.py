@@ -56,8 +56,7 @@ FACT_FUND_EXECUTION = {
     "role": pl.String, "initial_budget": MONEY, "annual_budget": MONEY, "executed": MONEY,
     "money_unit": pl.String, "initial_budget_printed": PRINTED_MONEY,
     "annual_budget_printed": PRINTED_MONEY, "executed_printed": PRINTED_MONEY,
-    "execution_rate": POINTS, "annual_budget_decimals": pl.Int32, "executed_decimals": pl.Int32,
-    "page": pl.Int32,
+    "execution_rate": POINTS, "page": pl.Int32,
 }
 PRINTED = {  # an indicator row as the form prints it
     "form_id": pl.String, "report_sha256": pl.String, "row_no": pl.Int32, "level1": pl.String,
@@ -216,7 +215,6 @@ def _typed(forms: list[Form], file_path: str) -> tuple[pl.DataFrame, pl.DataFram
                 "money_unit": form.money_unit,
                 **{f"{column}_printed": value for column, value in amounts.items()},
                 "execution_rate": rate(f"{row.source} 执行率", row.execution_rate),
-                "annual_budget_decimals": decimals(row.annual_budget), "executed_decimals": decimals(row.executed),
                 "page": row.page,
             })
         for row_no, ind in enumerate(form.indicators, start=1):
@@ -271,7 +269,7 @@ def _columns(keys: tuple[str, ...]) -> str | None:
 
 def decimals(text: str | None) -> int | None:
     """Digits printed after the decimal point ("86" → 0, "86.2" → 1, "8.63" → 2); None for no number:
-    the precision a rule compares a printed rate, score or amount at (pipeline.facts.rules)."""
+    the precision a rule compares a printed rate or score at (pipeline.facts.rules)."""
     value = (text or "").strip().rstrip("%％")
     whole, _, fraction = value.partition(".")
     if not whole.lstrip("-").isdigit() or (fraction and not fraction.isdigit()):

@@ -19,10 +19,10 @@ Amounts stay Decimal throughout; rounding is half up to 2 places, as the forms p
 - fund_total         per amount column, the total source = the sum of the template's other sources
                      (年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金; 总额 = 财政资金 + …), in 元
 - execution_rate     执行率 = 全年执行数 / 全年预算数 × 100, rounded to the decimals the form prints it with
-                     ("86%" for 86.20: langfang); any rate the amounts give within their printed rounding
-                     passes (3.00 万元 and 2.00 万元 may be 30,049 元 and 19,951 元: 66.39% is no finding),
-                     a rate outside them fails against the rate the printed amounts give; and every source
-                     row's own 执行率 where the template prints one (sichuan)
+                     ("86%" for 86.20: langfang), from the amounts as printed: a rate only amounts other
+                     than the printed ones give is a finding, however near (the corpus's mistyped 90.41 for
+                     2.65 / 2.94 万元 = 90.14); and every source row's own 执行率 where the template prints
+                     one (sichuan)
 - funds_score        funds 得分 = min(执行率, 100) / 100 × funds 分值 (10 by funds_weight), at the decimals
                      the 得分 is printed with; any score a rate within the printed rate's rounding gives
                      passes (printed "86%" and 得分 "9": 8.55–8.65 → 9; "86.25%" and "8.62": 86.248 rounds
@@ -47,7 +47,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 from ..forms import template as templates
-from ..forms.template import MONEY_UNITS, RULES
+from ..forms.template import RULES
 
 CENT = Decimal("0.01")
 FULL_MARKS = Decimal(100)  # 总分 分值 by the rules
@@ -167,37 +167,6 @@ def printed_total(score_sum: Decimal, observed: Decimal | None, funds_score: Dec
     return observed if low <= observed <= high else score_sum
 
 
-def half_unit(decimals: int | None, money_unit: str | None) -> Decimal:
-    """Half the last printed digit of an amount, in 元 ("26.47" 万元: 50 元); 0 where unknown."""
-    if decimals is None or money_unit not in MONEY_UNITS:
-        return Decimal(0)
-    return Decimal(5).scaleb(-decimals - 1) * MONEY_UNITS[money_unit]
-
-
-def printed_rate(executed: Decimal | None, annual_budget: Decimal | None, observed: Decimal | None,
-                 rate_decimals: int | None, budget_half: Decimal = Decimal(0),
-                 executed_half: Decimal = Decimal(0)) -> Decimal | None:
-    """The 执行率 the printed amounts allow, at the printed rate's precision: `observed` where amounts
-    within the printed amounts' rounding (± `budget_half`, `executed_half`, in 元) give it (a form
-    printing 万元 computes its rate from the amounts before they were rounded), else the rate the
-    printed amounts give. None where there is no budget to execute against."""
-    if executed is None or not annual_budget:
-        return None
-    point = at_precision(executed / annual_budget * 100, rate_decimals)
-    if observed is not None and annual_budget > budget_half:
-        low = at_precision((executed - executed_half) / (annual_budget + budget_half) * 100, rate_decimals)
-        high = at_precision((executed + executed_half) / (annual_budget - budget_half) * 100, rate_decimals)
-        if low <= observed <= high:
-            return observed  # the form's own rounding of its amounts: no finding of ours
-    return point
-
-
-def _halves(row: dict) -> tuple[Decimal, Decimal]:
-    """Half the last printed digit of a funds row's 全年预算数 and 全年执行数, in 元."""
-    unit = row.get("money_unit")
-    return half_unit(row.get("annual_budget_decimals"), unit), half_unit(row.get("executed_decimals"), unit)
-
-
 def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFrame,
               no_weights: set[tuple[str, str]] = frozenset()) -> list[dict]:
     precision = [c for c in ("execution_rate_decimals", "funds_score_decimals") if c in dim_form.columns]
@@ -213,9 +182,8 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
                    .group_by("form_id", "report_sha256").agg(pl.col("level1_weight").sum().alias("level1_sum")))
     forms = forms.join(sums, on=["form_id", "report_sha256"], how="left").join(
         level1_sums, on=["form_id", "report_sha256"], how="left")
-    digits = [c for c in ("annual_budget_decimals", "executed_decimals", "money_unit") if c in funds.columns]
     totals = funds.filter(pl.col("role") == "total").select(
-        "form_id", "report_sha256", "executed", "annual_budget", *digits
+        "form_id", "report_sha256", "executed", "annual_budget"
     )
     forms = forms.join(totals, on=["form_id", "report_sha256"], how="left")
 
@@ -226,7 +194,9 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
         weight_sum = (f["funds_weight"] or 0) + (indicator_weights or 0)
         score_sum = (f["funds_score"] or 0) + (f["score_sum"] or 0)
         rate_decimals, score_decimals = f.get("execution_rate_decimals"), f.get("funds_score_decimals")
-        rate = printed_rate(f["executed"], f["annual_budget"], f["execution_rate"], rate_decimals, *_halves(f))
+        rate = None
+        if f["executed"] is not None and f["annual_budget"]:
+            rate = at_precision(f["executed"] / f["annual_budget"] * 100, rate_decimals)
         rows += [
             {**key, "rule": "weights_total", "subject": "分值合计", "expected": FULL_MARKS,
              "observed": weight_sum},
@@ -282,8 +252,7 @@ def _all_rows(dim_form: pl.DataFrame, funds: pl.DataFrame, indicators: pl.DataFr
         if r["annual_budget"] != 0:
             rows.append({**{k: r[k] for k in KEYS}, "rule": "execution_rate",
                          "subject": f"执行率 {r['source']}",
-                         "expected": printed_rate(r["executed"], r["annual_budget"], r["execution_rate"],
-                                                  None, *_halves(r)),
+                         "expected": execution_rate(r["executed"], r["annual_budget"]),
                          "observed": r["execution_rate"]})
 
     parts = funds.filter(pl.col("role") != "total").group_by("form_id", "report_sha256").agg(

@@ -21,7 +21,8 @@ D = Decimal
 # and total rules that fail
 ROUNDED = [
     ("hubei", "149.75", "129.157", "86.25", "8.62", set()),        # 86.2484: 86.25 and 8.62 both its rounding
-    ("hubei", "3.00", "2.00", "66.39", "6.64", set()),             # 30,049 / 19,951 元 print so
+    ("hubei", "3.00", "2.00", "66.39", "6.64", {"execution_rate"}),  # 2.00 / 3.00 is 66.67: the amounts
+    # as printed are what the rule divides (30,049 / 19,951 元 would print so, and so would a mistype)
     ("hubei", "149.75", "129.153", "86", "9", set()),
     ("hubei", "10.00", "10.35", "103.5", "10", set()),             # over 100%: the full 分值
     ("hubei", "10.00", "8.00", "85.00", "8.50", {"execution_rate"}),
