@@ -113,11 +113,38 @@ IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _SLANT = 3.0  # degrees: a glyph turned more than this off the page's axes is drawn at a slant
 
 
+def shown_box(page: pdfium.PdfPage) -> tuple[float, float, float, float]:
+    """The part of the page a viewer shows and a printer prints: its CropBox, within its MediaBox (a
+    page without one shows its MediaBox). Text and rules outside it are in the content all the same."""
+    m0, n0, m1, n1 = page.get_mediabox()
+    c0, d0, c1, d1 = page.get_cropbox()
+    return max(m0, c0), max(n0, d0), min(m1, c1), min(n1, d1)
+
+
+def cropped(page: pdfium.PdfPage) -> bool:
+    """The page shows less than its MediaBox (`shown_box`)."""
+    return shown_box(page) != tuple(page.get_mediabox())
+
+
+def within(chars: list[Char], lines: tuple[list[Segment], list[Segment]], box: tuple[float, float, float, float]
+           ) -> tuple[list[Char], tuple[list[Segment], list[Segment]]]:
+    """The glyphs whose ink's middle lies in `box` (a cropped page's `shown_box`, as displayed), and
+    the ruled lines that reach into it: a glyph outside is not shown, a line that runs past its edge
+    is kept whole, so that a table the crop cuts is seen cut (`grids._past_the_page`)."""
+    x0, y0, x1, y1 = box
+    shown = [ch for ch in chars if x0 - 1 <= (ch.ink0 + ch.ink1) / 2 <= x1 + 1
+             and y0 - 1 <= (ch.inky0 + ch.inky1) / 2 <= y1 + 1]
+    horizontal, vertical = ([s for s in side if min(s[0], s[2]) <= x1 + 1 and max(s[0], s[2]) >= x0 - 1
+                             and min(s[1], s[3]) <= y1 + 1 and max(s[1], s[3]) >= y0 - 1] for side in lines)
+    return shown, (horizontal, vertical)
+
+
 def display(page: pdfium.PdfPage) -> tuple[Matrix, tuple[float, float, float, float]]:
     """The page as it is displayed: the matrix from its user space to it, and its box there. A page
     stored with /Rotate (Word and WPS store a landscape page as a portrait one turned 90°, its content
-    drawn turned back) is read the way it shows; an upright page keeps its own coordinates."""
-    x0, y0, x1, y1 = page.get_mediabox()
+    drawn turned back) is read the way it shows; an upright page keeps its own coordinates. The box
+    is what the page shows (`shown_box`: its CropBox)."""
+    x0, y0, x1, y1 = shown_box(page)
     turn = page.get_rotation()  # clockwise, as displayed
     if turn == 90:
         return (0.0, -1.0, 1.0, 0.0, -y0, x1), (0.0, 0.0, y1 - y0, x1 - x0)

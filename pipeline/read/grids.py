@@ -217,12 +217,17 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     turn, box = glyphs.upright(textpage, *glyphs.display(page))  # as it shows, text upright
                     objects = glyphs.Drawn()  # (the raster engines find lines of their own: its text objects)
                     lines = glyphs.ruled_lines(page, turn, objects)
+                    crop = glyphs.cropped(page)  # what lies outside the CropBox is not shown: left out
+                    if crop:
+                        lines = glyphs.within([], lines, box)[1]
                     if n in passed or (vector and n not in keep and not all(lines)):
                         rulings[n] = Ruling(n, *(tuple(map(tuple, side)) for side in lines), box=box)
                         doc.release(n)
                         continue
                     try:
-                        chars, sealed = glyphs.seals(glyphs.chars(textpage, turn, objects), n)  # seals set aside
+                        chars = glyphs.chars(textpage, turn, objects)
+                        chars, sealed = glyphs.seals(glyphs.within(chars, ([], []), box)[0] if crop else chars,
+                                                     n)  # seals set aside
                     except glyphs.MissingFont as missing:
                         raise TextLayerUnreadable(name, str(missing), n) from None
                     lost = unshown(name, n, objects.unshown, turn) if objects.unshown else None

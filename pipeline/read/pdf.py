@@ -28,6 +28,7 @@ import pypdfium2 as pdfium
 from playa.pdftypes import ContentStream, InlineImage, ObjRef, PSKeyword, PSLiteral, resolve1
 
 from ..errors import BrokenPdf, EmptyPdf, EncryptedPdf, FileChanged, NotAFile, NotAPdf, OverLimit
+from . import glyphs
 from .ideographs import unified
 
 DAMAGED = "cannot be read: damaged or truncated"
@@ -182,7 +183,9 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
         for i in numbers:
             try:
                 page, textpage = doc.page(i)
-                text = unified(textpage.get_text_range())
+                # a cropped page: only the text it shows (`glyphs.shown_box`)
+                text = unified(textpage.get_text_bounded(*glyphs.shown_box(page)) if glyphs.cropped(page)
+                               else textpage.get_text_range())
                 scanned = not text.strip() and (_has_image(page) or _text_as_outlines(page))
                 why = None if scanned else (_recognised_over_image(page) or untrusted(textpage, text))
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair

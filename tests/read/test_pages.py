@@ -268,6 +268,28 @@ def test_slanted_text_left_in_a_cell_refuses_the_form(tmp_path):
     assert err.value.page == 1 and "slant" in err.value.reason
 
 
+# -- what the page shows is not what its content holds ----------------------------------------------
+# Each fixture is the corpus xlsx look of 440303210301500004143 as a PDF editor or producer leaves it
+# (tests/fixtures/pages/make.py): read as a viewer shows it, or refused naming what was found; never the
+# value the page does not show loaded unflagged.
+
+def _refused(pdf: Path, kind: type, *words: str) -> str:
+    with pytest.raises(kind) as err:
+        extract(pdf)
+    assert err.value.page == 1 and all(w in err.value.reason for w in words), err.value.reason
+    return err.value.reason
+
+
+def test_what_lies_outside_the_crop_box_is_not_read():
+    """A viewer and a printer show a page's CropBox. Another form drawn beside it on a wider MediaBox,
+    outside the crop, made the form incomplete (its rows read into the shown one's); it is not read
+    now, and the form reads exactly. A crop that cuts the table (its 得分 column and part of 执行率)
+    loaded every cut value as printed; now the table is seen cut by the edge of what the page shows."""
+    _read_exactly(PAGES / "440303210301500004143.xlsx.crop-beside.pdf")
+    _refused(PAGES / "440303210301500004143.xlsx.crop-cut.pdf", errors.ExtractionFault,
+             "the table is cut by the edge of what the page prints", "the page from 0 to 480")
+
+
 # -- text layers that cannot be read --------------------------------------------------------------
 
 BROKEN = _fixtures("tounicode")
