@@ -455,6 +455,63 @@ def unshown(path: str | Path, number: int, at: list[tuple[str, float, float]],
         doc.close()
 
 
+@dataclass(frozen=True)
+class Layers:
+    """The optional content groups (layers) a document's default configuration turns off (/OCProperties
+    /D: its /OFF, or /BaseState /OFF but for its /ON), by name, as pdfium names the group a marked
+    content section (BDC /OC) is drawn in: what is drawn in one a viewer does not show and a printer
+    does not print, though it is in the content and pdfium's text. `unsure`: names a group turned off
+    and one shown both bear (which one a section is drawn in is not known)."""
+
+    hidden: frozenset[str] = frozenset()
+    unsure: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.hidden or self.unsure)
+
+
+def hidden_layers(path: str | Path) -> Layers:
+    """The document's `Layers`: none for a document without layers (most: one look at its catalog).
+    Damage here is `inspect`'s to refuse: read as no layers."""
+    try:
+        with playa.open(path) as doc:
+            properties = resolve1(doc.catalog.get("OCProperties"))
+            if not isinstance(properties, dict):
+                return Layers()
+            config = resolve1(properties.get("D")) or {}
+
+            def refs(key: str, holder: Any) -> dict:  # each group by its object number
+                return {getattr(g, "objid", id(g)): resolve1(g) for g in resolve1(holder.get(key)) or []}
+            groups, on, off = refs("OCGs", properties), refs("ON", config), refs("OFF", config)
+            base_off = getattr(resolve1(config.get("BaseState")), "name", "ON") == "OFF"
+            hidden = {k: g for k, g in groups.items() if k not in on} if base_off else off
+            off_names = frozenset(map(_layer_name, hidden.values()))
+            shown = frozenset(_layer_name(g) for k, g in groups.items() if k not in hidden)
+            return Layers(off_names - shown, off_names & shown)
+    except Exception:  # noqa: BLE001 - a damaged catalog: `inspect` refuses what is damaged
+        return Layers()
+
+
+def _layer_name(group: Any) -> str:
+    name = resolve1(group.get("Name")) if isinstance(group, dict) else None
+    if isinstance(name, bytes):
+        from playa.utils import decode_text
+        return decode_text(name)
+    return str(name or "")
+
+
+def optional_forms(path: str | Path, number: int) -> list[str]:
+    """The names of the form XObjects page `number` draws with an /OC entry of their own (optional
+    content pdfium does not mark: whether a viewer shows them is not read here)."""
+    try:
+        with playa.open(path) as doc:
+            forms = resolve1(doc.pages[number - 1].resources.get("XObject")) or {}
+            return [name for name, ref in forms.items()
+                    if "OC" in getattr(resolve1(ref), "attrs", {})]
+    except Exception:  # noqa: BLE001 - damage is `inspect`'s to refuse
+        return []
+
+
 def _too_deep(exc: BaseException) -> bool:
     """Whether `exc` was raised while handling a RecursionError (one in three stack depths, on a file
     nesting its forms 3,000 deep, playa's parser turns it into an UnboundLocalError)."""
