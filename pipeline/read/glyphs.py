@@ -402,6 +402,8 @@ def annotations(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list["Co
     count = raw.FPDFPage_GetAnnotCount(page.raw)
     covers: list[Cover] = []
     texts: list[tuple[tuple[float, float, float, float], str]] = []
+    if not count:  # most pages
+        return covers, texts
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     r, g, b, a = (ctypes.c_uint() for _ in range(4))
     rect = raw.FS_RECTF()
