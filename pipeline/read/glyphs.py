@@ -680,6 +680,24 @@ def _uncovered(out: list[Char], index: list[int], covered: list[tuple[int, int, 
     return [out[k] for k in keep], [index[k] for k in keep]
 
 
+def shown_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, layers: "Layers") -> str:
+    """pdfium's text of the page (as `get_text_range` gives it, radicals named as ideographs) less
+    what it draws in a layer turned off (`Drawn.layers`): the text the title, year and the labels
+    outside the tables are read from."""
+    drawn = Drawn()
+    drawn.layers = layers
+    _subpaths(page, IDENTITY, drawn)  # finds the text objects drawn in such a layer
+    count = textpage.count_chars()
+    codes = _codes(textpage, count)
+    if codes is None:
+        codes = [UNIFIED.get(code) or chr(code) if code <= 0x10FFFF else "\ufffd"
+                 for code in (pdfium.raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(count))]
+    if not drawn.unseen:
+        return "".join(codes)
+    raw, text_object = address(textpage.raw), bare("FPDFText_GetTextObject", ctypes.c_void_p)
+    return "".join(ch for i, ch in enumerate(codes) if text_object(raw, i) not in drawn.unseen)
+
+
 UNKNOWN = "\ufffd"  # an inked glyph's character where its font names none (below `pdf.untrusted`'s share:
 # a page with more is read from its image): a "≥" so drawn reads "\ufffd20%", which no number or label
 # parses as something else, never "20%"

@@ -55,7 +55,7 @@ from ..errors import BrokenPdf, IncompleteForm, ReportError, TextLayerUnreadable
 from . import glyphs
 from ..model import Seal
 from .glyphs import Segment
-from .pdf import DAMAGED, OpenPdf, hidden_layers, optional_forms, unshown
+from .pdf import DAMAGED, OpenPdf, optional_forms, unshown
 
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
@@ -210,7 +210,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
             vector = engine == "vector"
             with _camelot_fault(name), nullcontext() if vector else playa.open(name, space="page") as pdf:
                 count = len(doc)
-                layers = hidden_layers(name)  # what is drawn in them is not read
+                layers = doc.layers  # what is drawn in them is not read
                 numbers = range(1, count + 1) if pages is None else \
                     range(max(pages.start, 1), min(pages.stop, count + 1))
                 for n in numbers:

@@ -11,6 +11,7 @@ simple font's widths cover its codes, or the report is refused as `broken` namin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -122,8 +123,14 @@ class OpenPdf:
     a page twice was 7% of the reading."""
 
     def __init__(self, path: str | Path, max_pages: int | None = None) -> None:
-        self.doc = _open(Path(path), max_pages)
+        self.path = Path(path)
+        self.doc = _open(self.path, max_pages)
         self._pages: dict[int, tuple[pdfium.PdfPage, pdfium.PdfTextPage]] = {}
+
+    @functools.cached_property
+    def layers(self) -> "Layers":
+        """The layers the document turns off (`hidden_layers`), looked up once for `inspect` and `scan`."""
+        return hidden_layers(self.path)
 
     def __len__(self) -> int:
         return len(self.doc)
@@ -183,9 +190,10 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
         for i in numbers:
             try:
                 page, textpage = doc.page(i)
-                # a cropped page: only the text it shows (`glyphs.shown_box`)
-                text = unified(textpage.get_text_bounded(*glyphs.shown_box(page)) if glyphs.cropped(page)
-                               else textpage.get_text_range())
+                # only the text the page shows: in its CropBox (`glyphs.shown_box`), in no layer turned off
+                text = glyphs.shown_text(page, textpage, doc.layers) if doc.layers else \
+                    unified(textpage.get_text_bounded(*glyphs.shown_box(page)) if glyphs.cropped(page)
+                            else textpage.get_text_range())
                 scanned = not text.strip() and (_has_image(page) or _text_as_outlines(page))
                 why = None if scanned else (_recognised_over_image(page) or untrusted(textpage, text))
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair

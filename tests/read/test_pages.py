@@ -295,8 +295,14 @@ def test_what_is_drawn_in_a_layer_turned_off_is_not_read(pdf):
     """Optional content (a layer) the document's default configuration turns off (/OCProperties /D
     /OFF) is in the content and in pdfium's text, and shown nowhere: "9999" in such a layer after the
     实施单位 loaded as part of it; a whole other form drawn over the page in one refused the report as
-    damaged (text over text). Neither is read now."""
+    damaged (text over text). Neither is read now, nor is it in the page's text the title, year and the
+    labels outside the tables are read from."""
+    from pipeline.read.pdf import OpenPdf, inspect
+
     _read_exactly(pdf)
+    with OpenPdf(pdf) as opened:
+        text = inspect(pdf, opened=opened).page_texts[0]
+    assert "9999" not in text and "440303210301500004502" not in text and "440303210301500004143" in text
 
 
 @pytest.mark.parametrize("shape, what", [("layer-ocmd", "(/OCMD)"), ("layer-xobject", "its own /OC, Old")])
