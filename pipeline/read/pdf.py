@@ -496,6 +496,8 @@ def hidden_layers(path: str | Path) -> Layers:
             off_names = frozenset(map(_layer_name, hidden.values()))
             shown = frozenset(_layer_name(g) for k, g in groups.items() if k not in hidden)
             return Layers(off_names - shown, off_names & shown)
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 - a damaged catalog: `inspect` refuses what is damaged
         return Layers()
 
