@@ -586,7 +586,7 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
                         angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
                 placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None, _tilted(angle),
                           bool(obj) and white_fill(obj),
-                          [c for c in covers if c.after > order.get(obj, c.after)] if covers else None)
+                          _later(covers, order, obj) if covers else None)
                 if obj:
                     placing[obj] = placed
             size, angle, em, ma, mb, box, tilted, white, over = placed
@@ -656,6 +656,14 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
             if lib.FPDFText_GetFillColor(textpage.raw, i, r, g, b, alpha):
                 out[k] = dataclasses.replace(out[k], colour=(r.value, g.value, b.value))
     return out
+
+
+def _later(covers: list[Cover], order: dict[int, int], obj: int) -> list[Cover] | None:
+    """The covers drawn after text object `obj`; none for one that adds its glyphs to the clip path
+    (render modes 4-7): a fill after it is painted through its glyphs' shapes (text filled with a
+    gradient or an image), and shows it."""
+    later = [c for c in covers if c.after > order.get(obj, c.after)]
+    return later if later and bare("FPDFTextObj_GetTextRenderMode")(ctypes.c_void_p(obj)) < 4 else None
 
 
 def _uncovered(out: list[Char], index: list[int], covered: list[tuple[int, int, Cover]], objects: list[int]

@@ -389,6 +389,14 @@ def test_glyphs_under_a_later_opaque_rectangle_are_not_shown(tmp_path):
     c.rect(195, 240, 20, 20, stroke=0, fill=1)  # over D, see-through
     c.setFillAlpha(1)
     c.rect(240, 249, 30, 1, stroke=0, fill=1)  # across E: a rule
+    c.saveState()  # G drawn as a clip, then filled through it (text painted with a fill, not covered)
+    text = c.beginText(350, 250)
+    text.setTextRenderMode(7)
+    text.textOut("G")
+    c.drawText(text)
+    c.setFillColorRGB(0, 0, 0.5)
+    c.rect(345, 240, 20, 20, stroke=0, fill=1)
+    c.restoreState()
     c.save()
     import pypdfium2 as pdfium
 
@@ -400,8 +408,8 @@ def test_glyphs_under_a_later_opaque_rectangle_are_not_shown(tmp_path):
         read = {ch.text: ch for ch in glyphs.chars(page.get_textpage(), glyphs.IDENTITY, drawn)}
     finally:
         doc.close()
-    assert sorted(read) == list("ACDEF")  # B whited out: gone
-    assert read["C"].hidden and read["C"].covered and not any(read[k].hidden for k in "ADEF")
+    assert sorted(read) == list("ACDEFG")  # B whited out: gone
+    assert read["C"].hidden and read["C"].covered and not any(read[k].hidden for k in "ADEFG")
 
 
 # -- text layers that cannot be read --------------------------------------------------------------
