@@ -5,7 +5,10 @@ baseline and `runs` into stretches without a wide gap, in printed order whatever
 wrote them in; `text` reads a run's spaces from its gaps. `ruled_lines` gives the page's horizontal
 and vertical rules from its path objects, as Camelot's vector engine would. `misdrawn` finds text
 drawn over other text, the mark of a damaged text layer; `seals` sets aside the ring text of an
-electronic seal drawn over the form. Coordinates are those of the page as displayed (`display`).
+electronic seal drawn over the form. Only what the page shows is read: what lies outside its CropBox
+(`shown_box`), in a layer turned off (`Drawn.layers`) or under an opaque rectangle filled after it
+(`Cover`, also from annotations: `annotations`) is not. Coordinates are those of the page as displayed
+(`display`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .ideographs import UNIFIED
 
 if TYPE_CHECKING:
     from ..model import Seal
+    from .pdf import Layers
 
 Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
 GAP = 0.6  # a gap wider than this ends a run of text
@@ -83,6 +87,8 @@ class Char:
     # the box of the clip path its text object is drawn through, where the middle of its ink lies
     # outside it: a glyph a viewer does not show (`hidden`); None for a glyph that shows
     clip: tuple[float, float, float, float] | None = None
+    # hidden by an opaque rectangle drawn over it (`clip` is its box), not by a clip path: what that is
+    covered: str = ""
 
     @property
     def hidden(self) -> bool:
@@ -113,11 +119,38 @@ IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _SLANT = 3.0  # degrees: a glyph turned more than this off the page's axes is drawn at a slant
 
 
+def shown_box(page: pdfium.PdfPage) -> tuple[float, float, float, float]:
+    """The part of the page a viewer shows and a printer prints: its CropBox, within its MediaBox (a
+    page without one shows its MediaBox). Text and rules outside it are in the content all the same."""
+    m0, n0, m1, n1 = page.get_mediabox()
+    c0, d0, c1, d1 = page.get_cropbox()
+    return max(m0, c0), max(n0, d0), min(m1, c1), min(n1, d1)
+
+
+def cropped(page: pdfium.PdfPage) -> bool:
+    """The page shows less than its MediaBox (`shown_box`)."""
+    return shown_box(page) != tuple(page.get_mediabox())
+
+
+def within(chars: list[Char], lines: tuple[list[Segment], list[Segment]], box: tuple[float, float, float, float]
+           ) -> tuple[list[Char], tuple[list[Segment], list[Segment]]]:
+    """The glyphs whose ink's middle lies in `box` (a cropped page's `shown_box`, as displayed), and
+    the ruled lines that reach into it: a glyph outside is not shown, a line that runs past its edge
+    is kept whole, so that a table the crop cuts is seen cut (`grids._past_the_page`)."""
+    x0, y0, x1, y1 = box
+    shown = [ch for ch in chars if x0 - 1 <= (ch.ink0 + ch.ink1) / 2 <= x1 + 1
+             and y0 - 1 <= (ch.inky0 + ch.inky1) / 2 <= y1 + 1]
+    horizontal, vertical = ([s for s in side if min(s[0], s[2]) <= x1 + 1 and max(s[0], s[2]) >= x0 - 1
+                             and min(s[1], s[3]) <= y1 + 1 and max(s[1], s[3]) >= y0 - 1] for side in lines)
+    return shown, (horizontal, vertical)
+
+
 def display(page: pdfium.PdfPage) -> tuple[Matrix, tuple[float, float, float, float]]:
     """The page as it is displayed: the matrix from its user space to it, and its box there. A page
     stored with /Rotate (Word and WPS store a landscape page as a portrait one turned 90°, its content
-    drawn turned back) is read the way it shows; an upright page keeps its own coordinates."""
-    x0, y0, x1, y1 = page.get_mediabox()
+    drawn turned back) is read the way it shows; an upright page keeps its own coordinates. The box
+    is what the page shows (`shown_box`: its CropBox)."""
+    x0, y0, x1, y1 = shown_box(page)
     turn = page.get_rotation()  # clockwise, as displayed
     if turn == 90:
         return (0.0, -1.0, 1.0, 0.0, -y0, x1), (0.0, 0.0, y1 - y0, x1 - x0)
@@ -225,6 +258,10 @@ def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY, drawn: "Drawn | Non
     text, texts = (raw.FPDF_PAGEOBJ_TEXT, drawn.objects) if drawn is not None else (-1, [])  # (no kind is -1)
     modes = (ctypes.c_int * 2)()
     at_fill, at_stroke = ctypes.byref(modes, 0), ctypes.byref(modes, 4)
+    order, covers = (drawn.order, drawn.covers) if drawn is not None else ({}, [])
+    fill_colour = bare("FPDFPageObj_GetFillColor")
+    rgba = (ctypes.c_uint * 4)()
+    at_rgba = [ctypes.byref(rgba, 4 * k) for k in range(4)]
     point = (ctypes.c_float * 2)()
     at_x, at_y = ctypes.byref(point, 0), ctypes.byref(point, 4)
     matrix = raw.FS_MATRIX()
@@ -237,9 +274,19 @@ def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY, drawn: "Drawn | Non
 
     found: list[tuple[list[tuple[float, float]], bool, bool]] = []
 
+    in_layer = _layer_test(drawn.layers) if drawn is not None and drawn.layers else None
+
     def walk(objects: list, outer: tuple[float, ...]) -> None:
         for obj in objects:
             kind = get_type(obj)
+            layer = in_layer(obj) if in_layer is not None else None
+            if layer is not None:
+                held = [obj] if kind == text else list(_texts_in(obj)) if kind == form else []
+                if layer is True:  # drawn in a layer turned off: not shown
+                    drawn.unseen.update(held)
+                    continue
+                if held:
+                    drawn.unjudged.append(layer)
             if kind == form:
                 walk([get_form_object(obj, k) for k in range(count_form(obj))], placed(obj, outer))
             elif kind == path:
@@ -256,12 +303,148 @@ def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY, drawn: "Drawn | Non
                     subpaths[-1].append((x * a + y * c + e, x * b + y * d + f))
                 shown = bool(stroke), fill != 0
                 found.extend((points, *shown) for points in subpaths)
+                if fill and order:  # filled after some text: does it cover any?
+                    _cover(subpaths, len(found), obj, fill_colour, rgba, at_rgba, covers)
             elif kind == text:
                 texts.append((obj, outer))
+                order[obj] = len(found)
 
     handle = address(page.raw)
     walk([get_object(handle, k) for k in range(count_objects(handle))], turn)
     return iter(found)
+
+
+def _layer_test(layers: "Layers"):
+    """A test of whether a page object is drawn in a layer turned off (`layers`): marked content /OC
+    naming an optional content group (`BDC`) whose /Name is one of them (pdfium gives each object the
+    marks it is drawn in, each with its property dictionary's entries). It gives True (hidden), None
+    (shown), or what it cannot judge: a membership dictionary (/OCMD: its groups are not read through
+    pdfium), or a name a hidden and a shown layer bear."""
+    count, get, name_of, value_of = (bare("FPDFPageObj_CountMarks"), bare("FPDFPageObj_GetMark", ctypes.c_void_p),
+                                     bare("FPDFPageObjMark_GetName"), bare("FPDFPageObjMark_GetParamStringValue"))
+    buffer = (ctypes.c_ushort * 256)()
+    size = ctypes.c_ulong()
+    at_buffer, at_size = ctypes.byref(buffer), ctypes.byref(size)
+
+    def text() -> str:
+        return bytes(buffer)[:max(size.value - 2, 0)].decode("utf-16-le", errors="replace")
+
+    def hidden_in(obj: int) -> bool | str | None:
+        handle = ctypes.c_void_p(obj)
+        found = None
+        for k in range(count(handle)):
+            mark = ctypes.c_void_p(get(handle, k))
+            if not (name_of(mark, at_buffer, ctypes.c_ulong(512), at_size) and text() == "OC"):
+                continue
+            if not value_of(mark, b"Name", at_buffer, ctypes.c_ulong(512), at_size):
+                found = "a membership dictionary (/OCMD)"
+                continue
+            name = text()
+            if name in layers.hidden:
+                return True
+            if name in layers.unsure:
+                found = f"the layer {name!r}, a name a layer turned off and one shown both bear"
+        return found
+
+    return hidden_in
+
+
+def _texts_in(form: int) -> Iterator[int]:
+    """The text objects a form XObject draws, in forms it draws too."""
+    _, _, get_type, count_form, get_form_object, *_ = _path_calls()
+    for k in range(count_form(form)):
+        obj = get_form_object(form, k)
+        kind = get_type(obj)
+        if kind == pdfium.raw.FPDF_PAGEOBJ_TEXT:
+            yield obj
+        elif kind == pdfium.raw.FPDF_PAGEOBJ_FORM:
+            yield from _texts_in(obj)
+
+
+def _cover(subpaths: list[list[tuple[float, float]]], after: int, obj: int, fill_colour, rgba, at_rgba,
+           covers: list["Cover"]) -> None:
+    """The filled path's axis-aligned rectangles wider and taller than a ruled line (`_THIN`), as
+    `Cover`s, where its fill is opaque (alpha 255)."""
+    boxes = []
+    for points in subpaths:
+        if len(points) == 5 and points[0] == points[4]:
+            points = points[:4]
+        if len(points) != 4 or len({x for x, _ in points}) > 2 or len({y for _, y in points}) > 2:
+            continue
+        x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
+        y0, y1 = min(y for _, y in points), max(y for _, y in points)
+        if min(x1 - x0, y1 - y0) > _THIN:
+            boxes.append((x0, y0, x1, y1))
+    if not boxes or not fill_colour(ctypes.c_void_p(obj), *at_rgba):
+        return
+    r, g, b, a = rgba[:]
+    if a == 255:
+        white = min(r, g, b) >= _WHITE
+        covers.extend(Cover(after, box, white) for box in boxes)
+
+
+_HIDDEN, _PRINT, _NO_VIEW = 2, 4, 32  # an annotation's /F flags
+_MARKUP = {9, 10, 11, 12}  # Highlight, Underline, Squiggly, StrikeOut: drawn see-through, over the text they mark
+_NAMES = {1: "Text", 3: "FreeText", 4: "Line", 5: "Square", 6: "Circle", 7: "Polygon", 13: "Stamp", 14: "Caret",
+          15: "Ink", 20: "Widget", 28: "Redact"}
+
+
+def annotations(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list["Cover"], list[tuple[
+        tuple[float, float, float, float], str]]]:
+    """What the page's annotations show over its content, which pdfium's text page leaves out: the
+    boxes of those whose appearance fills an opaque rectangle (`Cover`s drawn after everything: a
+    white Square over a value, a Redact or a black Square over one), and the boxes of those whose
+    appearance prints text (a FreeText typed over a cell, a form field's value), each with its subtype
+    and contents for a message. Not those hidden (/F Hidden, or NoView and not Print), a Popup or a
+    Link, text markup (drawn see-through), nor a Stamp's lettering: an electronic seal is drawn as a
+    Stamp over the unit's name or the totals, and its text is no value (it is not read)."""
+    raw = pdfium.raw
+    count = raw.FPDFPage_GetAnnotCount(page.raw)
+    covers: list[Cover] = []
+    texts: list[tuple[tuple[float, float, float, float], str]] = []
+    if not count:  # most pages
+        return covers, texts
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    rect = raw.FS_RECTF()
+    for k in range(count):
+        annot = raw.FPDFPage_GetAnnot(page.raw, k)
+        if not annot:
+            continue
+        try:
+            kind, flags = raw.FPDFAnnot_GetSubtype(annot), raw.FPDFAnnot_GetFlags(annot)
+            if flags & _HIDDEN or (flags & _NO_VIEW and not flags & _PRINT) or kind in _MARKUP \
+                    or kind not in _NAMES or not raw.FPDFAnnot_GetRect(annot, rect):
+                continue
+            box = _box(turn, min(rect.left, rect.right), min(rect.bottom, rect.top), max(rect.left, rect.right),
+                       max(rect.bottom, rect.top))
+            objects = [raw.FPDFAnnot_GetObject(annot, n) for n in range(raw.FPDFAnnot_GetObjectCount(annot))]
+            kinds = [raw.FPDFPageObj_GetType(obj) for obj in objects]
+            said = _contents(annot)
+            # a FreeText with no appearance of its own: a viewer draws its /Contents (pdfium does not)
+            if (raw.FPDF_PAGEOBJ_TEXT in kinds or kind == 3 and said and not objects) and kind != 13:
+                texts.append((box, f"a {_NAMES[kind]} annotation{said}"))
+            for obj, what in zip(objects, kinds):
+                if what == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPath_GetDrawMode(obj, fill, stroke) and fill.value \
+                        and raw.FPDFPageObj_GetFillColor(obj, r, g, b, a) and a.value == 255:
+                    # never dropped as a white-out: what the annotation shows instead is not read
+                    covers.append(Cover(1 << 62, box, False, f"a {_NAMES[kind]} annotation"))
+                    break
+        finally:
+            raw.FPDFPage_CloseAnnot(annot)
+    return covers, texts
+
+
+def _contents(annot) -> str:
+    """ " ('9.00')": an annotation's /Contents, for a message, or nothing."""
+    size = pdfium.raw.FPDFAnnot_GetStringValue(annot, b"Contents", None, 0)
+    if size <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(size)
+    pdfium.raw.FPDFAnnot_GetStringValue(annot, b"Contents",
+                                        ctypes.cast(buffer, ctypes.POINTER(pdfium.raw.FPDF_WCHAR)), size)
+    text = buffer.raw[:size - 2].decode("utf-16-le", errors="replace")
+    return f" ({text[:24]!r})" if text.strip() else ""
 
 
 def _times(m: Matrix, outer: Matrix) -> Matrix:
@@ -305,6 +488,28 @@ class Drawn:
     def __init__(self) -> None:
         self.objects: list[tuple[int, Matrix]] = []
         self.unshown: list[tuple[str, float, float]] = []  # (font, x, y of its first glyph's origin)
+        # the opaque filled rectangles drawn after some text (`Cover`), and each text object's place in
+        # the drawing order: a glyph under a later one is not shown (`chars`)
+        self.covers: list[Cover] = []
+        self.order: dict[int, int] = {}
+        # the layers the document turns off (`pdf.Layers`), and the text objects drawn in one: not
+        # shown, so not read (nor are the paths drawn in one ruling); `unjudged`: text drawn in optional
+        # content whose visibility is not read here (an /OCMD, a name both a hidden and a shown layer bear)
+        self.layers: Layers | None = None
+        self.unseen: set[int] = set()
+        self.unjudged: list[str] = []
+
+
+@dataclass(frozen=True)
+class Cover:
+    """An opaque filled rectangle (wider and taller than a ruled line) drawn after text: what it lies
+    over is not shown. `white`: filled with the paper's colour (a white-out); else it shows as a box
+    (a redaction drawn over text that was left in the content)."""
+
+    after: int  # its place in the page's drawing order: it covers the text objects drawn before it
+    box: tuple[float, float, float, float]
+    white: bool
+    what: str = "a box drawn over it"  # for a message
 
 
 def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | None = None) -> list[Char]:
@@ -353,6 +558,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     last = 0  # the text object of the glyph before: its glyphs follow one another
     shapeless: set[int] = set()  # text objects with an ideograph pdfium found no outline for
     whites: list[int] = []  # the glyphs (in `out`) filled white
+    covers, order, unseen = (drawn.covers, drawn.order, drawn.unseen) if drawn is not None else ([], {}, set())
+    covered: list[tuple[int, int, Cover]] = []  # the glyphs (in `out`) under a later opaque rectangle
     white_fill = _white_test()
     for i, text in enumerate(codes):
         # a code its font maps to no character: pdfium gives it as 0, or as a control character of its
@@ -366,6 +573,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
         if not char_box(raw, i, at_left, at_right, at_bottom, at_top):
             raise pdfium.PdfiumError("Failed to get charbox.")
         obj = text_object(raw, i)
+        if unseen and obj in unseen:  # drawn in a layer turned off (`Drawn.layers`)
+            continue
         if obj != last or not obj:
             placed = placing.get(obj) if obj else None
             if placed is None:
@@ -376,10 +585,11 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
                     if matrix.b or not upright:
                         angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
                 placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None, _tilted(angle),
-                          bool(obj) and white_fill(obj))
+                          bool(obj) and white_fill(obj),
+                          _later(covers, order, obj) if covers else None)
                 if obj:
                     placing[obj] = placed
-            size, angle, em, ma, mb, box, tilted, white = placed
+            size, angle, em, ma, mb, box, tilted, white, over = placed
             sized = size > 0
             least = max(size, 1.0)  # the size a glyph of a sized object is given
             last = obj
@@ -412,6 +622,12 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
                 hidden = box
         if white:  # shown only over a fill or an image (`_on_paper` below)
             whites.append(len(out))
+        if over:  # drawn before an opaque rectangle: shown only outside it
+            mx, my = (ink0 + ink1) / 2, (inky0 + inky1) / 2
+            for c in over:
+                if c.box[0] <= mx <= c.box[2] and c.box[1] <= my <= c.box[3]:
+                    covered.append((len(out), obj, c))
+                    break
         ch = new(Char)
         ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=em_size,
                            inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced,
@@ -420,6 +636,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
         spaced = False
         out.append(ch)
         index.append(i)
+    if covered:  # what a later opaque rectangle lies over is not shown (`_uncovered`)
+        out, index = _uncovered(out, index, covered, [text_object(raw, i) for i in index])
     if whites:  # white on the paper shows nothing: a spreadsheet's helper text in a white font
         unseen = set(_on_paper(textpage, [index[k] for k in whites]))
         if unseen:
@@ -438,6 +656,54 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
             if lib.FPDFText_GetFillColor(textpage.raw, i, r, g, b, alpha):
                 out[k] = dataclasses.replace(out[k], colour=(r.value, g.value, b.value))
     return out
+
+
+def _later(covers: list[Cover], order: dict[int, int], obj: int) -> list[Cover] | None:
+    """The covers drawn after text object `obj`; none for one that adds its glyphs to the clip path
+    (render modes 4-7): a fill after it is painted through its glyphs' shapes (text filled with a
+    gradient or an image), and shows it."""
+    later = [c for c in covers if c.after > order.get(obj, c.after)]
+    return later if later and bare("FPDFTextObj_GetTextRenderMode")(ctypes.c_void_p(obj)) < 4 else None
+
+
+def _uncovered(out: list[Char], index: list[int], covered: list[tuple[int, int, Cover]], objects: list[int]
+               ) -> tuple[list[Char], list[int]]:
+    """The glyphs less those a later opaque rectangle covers (a white-out, a box drawn over text): a
+    text object wholly under the paper's colour is dropped, as not shown (a value whited out, and
+    maybe a new one drawn over it); a glyph under a box of another colour, or of a text object the
+    white covers only in part, is kept `hidden` by the rectangle (`Char.covered`), so that the cell
+    it lies in is seen cut (`grids._cut_cells`): "12915" of a "1291532.65" half whited out is not a
+    value, nor is a cell blacked out an empty one."""
+    shown = Counter(objects)
+    whited = Counter(obj for _, obj, c in covered if c.white)
+    gone, hidden, what = set(), {}, {}
+    for k, obj, c in covered:
+        if c.white and whited[obj] == shown[obj]:
+            gone.add(k)
+        else:
+            hidden[k], what[k] = c.box, c.what
+    for k, box in hidden.items():
+        out[k] = dataclasses.replace(out[k], clip=box, covered=what[k])
+    keep = [k for k in range(len(out)) if k not in gone]
+    return [out[k] for k in keep], [index[k] for k in keep]
+
+
+def shown_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, layers: "Layers") -> str:
+    """pdfium's text of the page (as `get_text_range` gives it, radicals named as ideographs) less
+    what it draws in a layer turned off (`Drawn.layers`): the text the title, year and the labels
+    outside the tables are read from."""
+    drawn = Drawn()
+    drawn.layers = layers
+    _subpaths(page, IDENTITY, drawn)  # finds the text objects drawn in such a layer
+    count = textpage.count_chars()
+    codes = _codes(textpage, count)
+    if codes is None:
+        codes = [UNIFIED.get(code) or chr(code) if code <= 0x10FFFF else "\ufffd"
+                 for code in (pdfium.raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(count))]
+    if not drawn.unseen:
+        return "".join(codes)
+    raw, text_object = address(textpage.raw), bare("FPDFText_GetTextObject", ctypes.c_void_p)
+    return "".join(ch for i, ch in enumerate(codes) if text_object(raw, i) not in drawn.unseen)
 
 
 UNKNOWN = "\ufffd"  # an inked glyph's character where its font names none (below `pdf.untrusted`'s share:

@@ -55,7 +55,7 @@ from ..errors import BrokenPdf, IncompleteForm, ReportError, TextLayerUnreadable
 from . import glyphs
 from ..model import Seal
 from .glyphs import Segment
-from .pdf import DAMAGED, OpenPdf, unshown
+from .pdf import DAMAGED, OpenPdf, optional_forms, unshown
 
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
@@ -210,19 +210,34 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
             vector = engine == "vector"
             with _camelot_fault(name), nullcontext() if vector else playa.open(name, space="page") as pdf:
                 count = len(doc)
+                layers = doc.layers  # what is drawn in them is not read
                 numbers = range(1, count + 1) if pages is None else \
                     range(max(pages.start, 1), min(pages.stop, count + 1))
                 for n in numbers:
                     page, textpage = doc.page(n)
                     turn, box = glyphs.upright(textpage, *glyphs.display(page))  # as it shows, text upright
                     objects = glyphs.Drawn()  # (the raster engines find lines of their own: its text objects)
+                    objects.layers = layers
                     lines = glyphs.ruled_lines(page, turn, objects)
+                    crop = glyphs.cropped(page)  # what lies outside the CropBox is not shown: left out
+                    if crop:
+                        lines = glyphs.within([], lines, box)[1]
                     if n in passed or (vector and n not in keep and not all(lines)):
                         rulings[n] = Ruling(n, *(tuple(map(tuple, side)) for side in lines), box=box)
                         doc.release(n)
                         continue
+                    if layers and (objects.unjudged or optional_forms(name, n)):
+                        what = objects.unjudged[0] if objects.unjudged else \
+                            f"a form XObject with its own /OC, {optional_forms(name, n)[0]}"
+                        raise TextLayerUnreadable(name, f"page {n} draws text in optional content whose "
+                                                  f"visibility is not read ({what}), in a document that turns "
+                                                  "layers off: a viewer may not show it", n)
+                    covers, annotated = glyphs.annotations(page, turn)
+                    objects.covers += covers
                     try:
-                        chars, sealed = glyphs.seals(glyphs.chars(textpage, turn, objects), n)  # seals set aside
+                        chars = glyphs.chars(textpage, turn, objects)
+                        chars, sealed = glyphs.seals(glyphs.within(chars, ([], []), box)[0] if crop else chars,
+                                                     n)  # seals set aside
                     except glyphs.MissingFont as missing:
                         raise TextLayerUnreadable(name, str(missing), n) from None
                     lost = unshown(name, n, objects.unshown, turn) if objects.unshown else None
@@ -256,7 +271,8 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                                                           box[1], box[3]) if off else None)
                     if damaged and n not in lenient:
                         raise BrokenPdf(name, f"page {n} {DAMAGED}: {damaged}", n)
-                    cuts = _cut_cells(chars, found, horizontal) + _past_the_page(found, box)
+                    cuts = _cut_cells(chars, found, horizontal) + _past_the_page(found, box) + \
+                        _annotated(annotated, found)
                     runs = glyphs.runs(chars)
                     fold = _two_up(found, runs, box)
                     if fold is not None:  # two pages on one sheet: the right one read after the left
@@ -667,12 +683,18 @@ def _cut_cells(chars: list[glyphs.Char], found: list[_Outline],
         # clips what runs past its printable area): the table is cut, not a cell
         cell = any(x0 - 1 <= clip[0] and clip[2] <= x1 + 1 and y0 - 1 <= clip[1] and clip[3] <= y1 + 1
                    for x0, y0, x1, y1 in tables)
+        where = f"(x {clip[0]:.0f}–{clip[2]:.0f}, y {clip[1]:.0f}–{clip[3]:.0f})"
+        shows = _short(shown_part.replace(chr(10), ''))
+        cover = next((ch.covered for ch in cut if ch.clip == clip and ch.covered), "")
+        if cover:
+            out.append((*_clip_middle(clip), f"text in a cell is covered by {cover} {where}: "
+                        f"{_short(lost)!r} is under it, where no viewer shows it"))
+            continue
         what, why = (("the text of a cell is cut by its border", "part of the value only (a row too low for its text)")
                      if cell else (TABLE_CUT,
                                    "part of the table only (a table wider or longer than its page)"))
         out.append((*_clip_middle(clip),
-                    f"{what} (x {clip[0]:.0f}–{clip[2]:.0f}, y {clip[1]:.0f}–{clip[3]:.0f}): it shows "
-                    f"{_short(shown_part.replace(chr(10), ''))!r}, and {_short(lost)!r} is drawn outside it, "
+                    f"{what} {where}: it shows {shows!r}, and {_short(lost)!r} is drawn outside it, "
                     f"where no viewer shows it; the producer printed {why}"))
     return tuple(out)
 
@@ -692,6 +714,24 @@ def _past_the_page(found: list[_Outline], box: tuple[float, float, float, float]
 
 
 _EDGE = 2.0  # pt: a table's border drawn this far past the page's edge is still the table's edge
+
+
+def _annotated(annotated: list[tuple[tuple[float, float, float, float], str]], found: list[_Outline]
+               ) -> tuple[tuple[float, float, str], ...]:
+    """The cells of the page's tables that an annotation printing text lies over (`glyphs.annotations`:
+    a value typed over a cell with a PDF editor), each as a cut cell (`Grid.cut`): what the page shows
+    there is not in its text layer, so the cell's text is not what it shows."""
+    out = []
+    for (a0, b0, a1, b1), what in annotated:
+        for o in found:
+            for r, (top, bottom) in enumerate(o.rows):
+                for c, (left, right) in enumerate(o.cols):
+                    x0, x1, y0, y1 = max(a0, left), min(a1, right), max(b0, bottom), min(b1, top)
+                    if x1 - x0 > LINE_TOL and y1 - y0 > LINE_TOL:
+                        out.append(((x0 + x1) / 2, (y0 + y1) / 2,
+                                    f"{what} is drawn over a cell (x {a0:.0f}–{a1:.0f}, y {b0:.0f}–{b1:.0f}): "
+                                    f"the text it shows is not in the page's text, which is read"))
+    return tuple(out)
 
 
 def _cut_of(grid: Grid, ruling: Ruling) -> Grid:

@@ -11,6 +11,7 @@ simple font's widths cover its codes, or the report is refused as `broken` namin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -28,6 +29,7 @@ import pypdfium2 as pdfium
 from playa.pdftypes import ContentStream, InlineImage, ObjRef, PSKeyword, PSLiteral, resolve1
 
 from ..errors import BrokenPdf, EmptyPdf, EncryptedPdf, FileChanged, NotAFile, NotAPdf, OverLimit
+from . import glyphs
 from .ideographs import unified
 
 DAMAGED = "cannot be read: damaged or truncated"
@@ -121,8 +123,14 @@ class OpenPdf:
     a page twice was 7% of the reading."""
 
     def __init__(self, path: str | Path, max_pages: int | None = None) -> None:
-        self.doc = _open(Path(path), max_pages)
+        self.path = Path(path)
+        self.doc = _open(self.path, max_pages)
         self._pages: dict[int, tuple[pdfium.PdfPage, pdfium.PdfTextPage]] = {}
+
+    @functools.cached_property
+    def layers(self) -> "Layers":
+        """The layers the document turns off (`hidden_layers`), looked up once for `inspect` and `scan`."""
+        return hidden_layers(self.path)
 
     def __len__(self) -> int:
         return len(self.doc)
@@ -182,7 +190,10 @@ def inspect(path: str | Path, max_pages: int | None = None, pages: range | None 
         for i in numbers:
             try:
                 page, textpage = doc.page(i)
-                text = unified(textpage.get_text_range())
+                # only the text the page shows: in its CropBox (`glyphs.shown_box`), in no layer turned off
+                text = glyphs.shown_text(page, textpage, doc.layers) if doc.layers else \
+                    unified(textpage.get_text_bounded(*glyphs.shown_box(page)) if glyphs.cropped(page)
+                            else textpage.get_text_range())
                 scanned = not text.strip() and (_has_image(page) or _text_as_outlines(page))
                 why = None if scanned else (_recognised_over_image(page) or untrusted(textpage, text))
             except pdfium.PdfiumError as exc:  # a page object damaged past pdfium's repair
@@ -450,6 +461,65 @@ def unshown(path: str | Path, number: int, at: list[tuple[str, float, float]],
         return lost
     finally:
         doc.close()
+
+
+@dataclass(frozen=True)
+class Layers:
+    """The optional content groups (layers) a document's default configuration turns off (/OCProperties
+    /D: its /OFF, or /BaseState /OFF but for its /ON), by name, as pdfium names the group a marked
+    content section (BDC /OC) is drawn in: what is drawn in one a viewer does not show and a printer
+    does not print, though it is in the content and pdfium's text. `unsure`: names a group turned off
+    and one shown both bear (which one a section is drawn in is not known)."""
+
+    hidden: frozenset[str] = frozenset()
+    unsure: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.hidden or self.unsure)
+
+
+def hidden_layers(path: str | Path) -> Layers:
+    """The document's `Layers`: none for a document without layers (most: one look at its catalog).
+    Damage here is `inspect`'s to refuse: read as no layers."""
+    try:
+        with playa.open(path) as doc:
+            properties = resolve1(doc.catalog.get("OCProperties"))
+            if not isinstance(properties, dict):
+                return Layers()
+            config = resolve1(properties.get("D")) or {}
+
+            def refs(key: str, holder: Any) -> dict:  # each group by its object number
+                return {getattr(g, "objid", id(g)): resolve1(g) for g in resolve1(holder.get(key)) or []}
+            groups, on, off = refs("OCGs", properties), refs("ON", config), refs("OFF", config)
+            base_off = getattr(resolve1(config.get("BaseState")), "name", "ON") == "OFF"
+            hidden = {k: g for k, g in groups.items() if k not in on} if base_off else off
+            off_names = frozenset(map(_layer_name, hidden.values()))
+            shown = frozenset(_layer_name(g) for k, g in groups.items() if k not in hidden)
+            return Layers(off_names - shown, off_names & shown)
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged catalog: `inspect` refuses what is damaged
+        return Layers()
+
+
+def _layer_name(group: Any) -> str:
+    name = resolve1(group.get("Name")) if isinstance(group, dict) else None
+    if isinstance(name, bytes):
+        from playa.utils import decode_text
+        return decode_text(name)
+    return str(name or "")
+
+
+def optional_forms(path: str | Path, number: int) -> list[str]:
+    """The names of the form XObjects page `number` draws with an /OC entry of their own (optional
+    content pdfium does not mark: whether a viewer shows them is not read here)."""
+    try:
+        with playa.open(path) as doc:
+            forms = resolve1(doc.pages[number - 1].resources.get("XObject")) or {}
+            return [name for name, ref in forms.items()
+                    if "OC" in getattr(resolve1(ref), "attrs", {})]
+    except Exception:  # noqa: BLE001 - damage is `inspect`'s to refuse
+        return []
 
 
 def _too_deep(exc: BaseException) -> bool:

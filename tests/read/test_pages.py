@@ -268,6 +268,150 @@ def test_slanted_text_left_in_a_cell_refuses_the_form(tmp_path):
     assert err.value.page == 1 and "slant" in err.value.reason
 
 
+# -- what the page shows is not what its content holds ----------------------------------------------
+# Each fixture is the corpus xlsx look of 440303210301500004143 as a PDF editor or producer leaves it
+# (tests/fixtures/pages/make.py): read as a viewer shows it, or refused naming what was found; never the
+# value the page does not show loaded unflagged.
+
+def _refused(pdf: Path, kind: type, *words: str) -> str:
+    with pytest.raises(kind) as err:
+        extract(pdf)
+    assert err.value.page == 1 and all(w in err.value.reason for w in words), err.value.reason
+    return err.value.reason
+
+
+def test_what_lies_outside_the_crop_box_is_not_read():
+    """A viewer and a printer show a page's CropBox. Another form drawn beside it on a wider MediaBox,
+    outside the crop, made the form incomplete (its rows read into the shown one's); it is not read
+    now, and the form reads exactly. A crop that cuts the table (its 得分 column and part of 执行率)
+    loaded every cut value as printed; now the table is seen cut by the edge of what the page shows."""
+    _read_exactly(PAGES / "440303210301500004143.xlsx.crop-beside.pdf")
+    _refused(PAGES / "440303210301500004143.xlsx.crop-cut.pdf", errors.ExtractionFault,
+             "the table is cut by the edge of what the page prints", "the page from 0 to 480")
+
+
+@pytest.mark.parametrize("pdf", _fixtures("layer-off", "layer-other"))
+def test_what_is_drawn_in_a_layer_turned_off_is_not_read(pdf):
+    """Optional content (a layer) the document's default configuration turns off (/OCProperties /D
+    /OFF) is in the content and in pdfium's text, and shown nowhere: "9999" in such a layer after the
+    实施单位 loaded as part of it; a whole other form drawn over the page in one refused the report as
+    damaged (text over text). Neither is read now, nor is it in the page's text the title, year and the
+    labels outside the tables are read from."""
+    from pipeline.read.pdf import OpenPdf, inspect
+
+    _read_exactly(pdf)
+    with OpenPdf(pdf) as opened:
+        text = inspect(pdf, opened=opened).page_texts[0]
+    assert "9999" not in text and "440303210301500004502" not in text and "440303210301500004143" in text
+
+
+@pytest.mark.parametrize("shape, what", [("layer-ocmd", "(/OCMD)"), ("layer-xobject", "its own /OC, Old")])
+def test_text_in_optional_content_not_judged_refuses_the_page(shape, what):
+    """Where a document turns layers off, text drawn in optional content whose visibility is not read
+    here (a membership dictionary, /OCMD, pdfium gives without its groups; a form XObject naming its
+    layer in its own /OC, which pdfium does not mark) refuses the page: "9999" through an /OCMD loaded
+    after the 实施单位 unflagged."""
+    _refused(PAGES / f"440303210301500004143.xlsx.{shape}.pdf", errors.TextLayerUnreadable,
+             "optional content whose visibility is not read", what)
+
+
+def test_an_annotation_that_hides_or_prints_over_a_cell_refuses_the_form():
+    """pdfium's text page holds the page's content, not its annotations. A white Square annotation over
+    a score with a FreeText "9.00" on it (a PDF editor's "white-out and type") loaded the 8.63 under it;
+    a FreeText alone over the execution rate, the rate under it; a Redact annotation not applied (a
+    black box), the amount under it. Each now refuses the form, naming the annotation."""
+    _refused(PAGES / "440303210301500004143.xlsx.annot-whiteout.pdf", errors.IncompleteForm,
+             "covered by a Square annotation", "'8.63'")
+    _refused(PAGES / "440303210301500004143.xlsx.annot-typed.pdf", errors.IncompleteForm,
+             "a FreeText annotation ('90.00') is drawn over a cell")
+    _refused(PAGES / "440303210301500004143.xlsx.annot-redact.pdf", errors.IncompleteForm,
+             "covered by a Redact annotation", "'1291532.65'")
+
+
+def test_a_free_text_annotation_without_an_appearance_is_seen_too(tmp_path):
+    """A FreeText with no appearance stream, only /Contents: a viewer draws it, pdfium draws nothing.
+    Over a number it refuses the form; over a goal (a text field) it flags the field `may_be_cut`."""
+    import sys
+
+    sys.path.insert(0, str(PAGES))
+    from make import PORTRAIT, annotated  # noqa: E402
+
+    annotated(PORTRAIT, "86.25", "said", "90.00").write(tmp_path / "rate.pdf")
+    _refused(tmp_path / "rate.pdf", errors.IncompleteForm, "a FreeText annotation ('90.00') is drawn over a cell")
+    annotated(PORTRAIT, "本年度完成", "said", "已完成").write(tmp_path / "goal.pdf")
+    form = extracted(str(tmp_path / "goal.pdf"))[0]
+    assert differences(form, _truth(PORTRAIT, "luohu")) == [] and "goal_actual" in form["may_be_cut"]
+
+
+@pytest.mark.parametrize("shape", ["annot-stamp", "annot-hidden"])
+def test_a_stamp_s_lettering_and_hidden_annotations_are_not_read(shape):
+    """A Stamp annotation (an electronic seal: a red frame and lettering over the 得分 cell) is not read
+    into the cell it lies over, nor does it refuse the form; a FreeText flagged Hidden, or NoView and
+    not Print, shows nowhere."""
+    _read_exactly(PAGES / f"440303210301500004143.xlsx.{shape}.pdf")
+
+
+def test_text_under_a_white_out_drawn_after_it_is_not_read():
+    """A white rectangle drawn in the content after the score, and "9.00" drawn on it (a value
+    corrected in the content itself): the page shows 9.00. It was refused as damaged (text over text);
+    it now reads 9.00, and nothing else changes."""
+    form = extracted(str(PAGES / "440303210301500004143.xlsx.cover-whiteout.pdf"))[0]
+    assert differences(form, _truth(PAGES / "440303210301500004143.xlsx.cover-whiteout.pdf", "luohu")) == [
+        "funds.score: '9.00' != '8.63'"]
+
+
+@pytest.mark.parametrize("shape, words", [("cover-half", ["box drawn over it", "'32.65'"]),
+                                          ("cover-black", ["box drawn over it", "'1291532.65'"])])
+def test_text_partly_whited_out_or_blacked_out_refuses_the_form(shape, words):
+    """A white rectangle over the last digits of 1291532.65 (the page shows "12915"), or a black one
+    over all of it (a redaction drawn over text left in the content): both loaded 1291532.65. The cell
+    is now seen cut, and the form refused naming what lies under the box."""
+    _refused(PAGES / f"440303210301500004143.xlsx.{shape}.pdf", errors.IncompleteForm, *words)
+
+
+def test_glyphs_under_a_later_opaque_rectangle_are_not_shown(tmp_path):
+    """Drawing order decides: a rectangle filled before the text is its ground (a header cell's fill),
+    one filled after it covers it; a see-through fill (alpha under 1) or a thin rule does not."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(tmp_path / "order.pdf"), pagesize=(400, 300))
+    c.setFillColorRGB(0.8, 0.8, 0.8)
+    c.rect(40, 240, 60, 20, stroke=0, fill=1)  # under A
+    c.setFillColorRGB(0, 0, 0)
+    for x, ch in zip(range(50, 400, 50), "ABCDEF"):
+        c.drawString(x, 250, ch)
+    c.setFillColorRGB(1, 1, 1)
+    c.rect(95, 240, 20, 20, stroke=0, fill=1)  # over B: white-out
+    c.setFillColorRGB(0, 0, 0)
+    c.rect(145, 240, 20, 20, stroke=0, fill=1)  # over C: a black box
+    c.setFillColorRGB(1, 1, 1)
+    c.setFillAlpha(0.5)
+    c.rect(195, 240, 20, 20, stroke=0, fill=1)  # over D, see-through
+    c.setFillAlpha(1)
+    c.rect(240, 249, 30, 1, stroke=0, fill=1)  # across E: a rule
+    c.saveState()  # G drawn as a clip, then filled through it (text painted with a fill, not covered)
+    text = c.beginText(350, 250)
+    text.setTextRenderMode(7)
+    text.textOut("G")
+    c.drawText(text)
+    c.setFillColorRGB(0, 0, 0.5)
+    c.rect(345, 240, 20, 20, stroke=0, fill=1)
+    c.restoreState()
+    c.save()
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(tmp_path / "order.pdf"))
+    try:
+        page = doc[0]
+        drawn = glyphs.Drawn()
+        glyphs.ruled_lines(page, glyphs.IDENTITY, drawn)
+        read = {ch.text: ch for ch in glyphs.chars(page.get_textpage(), glyphs.IDENTITY, drawn)}
+    finally:
+        doc.close()
+    assert sorted(read) == list("ACDEFG")  # B whited out: gone
+    assert read["C"].hidden and read["C"].covered and not any(read[k].hidden for k in "ADEFG")
+
+
 # -- text layers that cannot be read --------------------------------------------------------------
 
 BROKEN = _fixtures("tounicode")
