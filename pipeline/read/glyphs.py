@@ -121,15 +121,21 @@ _SLANT = 3.0  # degrees: a glyph turned more than this off the page's axes is dr
 
 def shown_box(page: pdfium.PdfPage) -> tuple[float, float, float, float]:
     """The part of the page a viewer shows and a printer prints: its CropBox, within its MediaBox (a
-    page without one shows its MediaBox). Text and rules outside it are in the content all the same."""
-    m0, n0, m1, n1 = page.get_mediabox()
-    c0, d0, c1, d1 = page.get_cropbox()
-    return max(m0, c0), max(n0, d0), min(m1, c1), min(n1, d1)
+    page without one shows its MediaBox). Text and rules outside it are in the content all the same.
+    The box as pdfium makes it (its corners in either order; a CropBox of no area shows the MediaBox),
+    and the MediaBox where the CropBox lies wholly outside it (as pdf.js shows it; pdfium shows nothing)."""
+    x0, y0, x1, y1 = page.get_bbox()
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else _media(page)
+
+
+def _media(page: pdfium.PdfPage) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = page.get_mediabox()
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
 def cropped(page: pdfium.PdfPage) -> bool:
     """The page shows less than its MediaBox (`shown_box`)."""
-    return shown_box(page) != tuple(page.get_mediabox())
+    return shown_box(page) != _media(page)
 
 
 def within(chars: list[Char], lines: tuple[list[Segment], list[Segment]], box: tuple[float, float, float, float]
@@ -304,7 +310,7 @@ def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY, drawn: "Drawn | Non
                 shown = bool(stroke), fill != 0
                 found.extend((points, *shown) for points in subpaths)
                 if fill and order:  # filled after some text: does it cover any?
-                    _cover(subpaths, len(found), obj, fill_colour, rgba, at_rgba, covers)
+                    _cover(subpaths, len(found), obj, fill_colour, rgba, at_rgba, covers, fill == 1, turn)
             elif kind == text:
                 texts.append((obj, outer))
                 order[obj] = len(found)
@@ -362,25 +368,57 @@ def _texts_in(form: int) -> Iterator[int]:
 
 
 def _cover(subpaths: list[list[tuple[float, float]]], after: int, obj: int, fill_colour, rgba, at_rgba,
-           covers: list["Cover"]) -> None:
+           covers: list["Cover"], even_odd: bool, turn: Matrix) -> None:
     """The filled path's axis-aligned rectangles wider and taller than a ruled line (`_THIN`), as
-    `Cover`s, where its fill is opaque (alpha 255)."""
-    boxes = []
-    for points in subpaths:
-        if len(points) == 5 and points[0] == points[4]:
-            points = points[:4]
-        if len(points) != 4 or len({x for x, _ in points}) > 2 or len({y for _, y in points}) > 2:
-            continue
-        x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
-        y0, y1 = min(y for _, y in points), max(y for _, y in points)
-        if min(x1 - x0, y1 - y0) > _THIN:
-            boxes.append((x0, y0, x1, y1))
-    if not boxes or not fill_colour(ctypes.c_void_p(obj), *at_rgba):
+    `Cover`s, where its fill is opaque (alpha 255): each with the subpaths it holds that its fill rule
+    leaves empty (`_solid`: a frame drawn as two rectangles covers its rim only), and cut to the clip
+    path it is drawn through (a white page filled through a clip of a margin covers the margin only)."""
+    solid = _solid(subpaths, even_odd)
+    if not solid or not fill_colour(ctypes.c_void_p(obj), *at_rgba):
         return
     r, g, b, a = rgba[:]
-    if a == 255:
-        white = min(r, g, b) >= _WHITE
-        covers.extend(Cover(after, box, white) for box in boxes)
+    if a != 255:
+        return
+    clip = _clip_box(obj, turn)
+    white = min(r, g, b) >= _WHITE
+    for (x0, y0, x1, y1), holes in solid:
+        if clip is not None:
+            x0, y0, x1, y1 = max(x0, clip[0]), max(y0, clip[1]), min(x1, clip[2]), min(y1, clip[3])
+            if min(x1 - x0, y1 - y0) <= _THIN:
+                continue
+        covers.append(Cover(after, (x0, y0, x1, y1), white, holes=holes))
+
+
+Box = tuple[float, float, float, float]
+
+
+def _solid(subpaths: list[list[tuple[float, float]]], even_odd: bool) -> list[tuple[Box, tuple[Box, ...]]]:
+    """The path's axis-aligned rectangles wider and taller than a ruled line (`_THIN`), each with the
+    boxes of the other subpaths inside it that its fill leaves empty: under the even-odd rule any, under
+    the nonzero rule those wound the other way (a rectangle frame, a table's borders as one path with a
+    hole per cell). A rectangle that is itself such a hole is none."""
+    boxes, solid = [], []
+    for points in subpaths:
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        box = (min(xs), min(ys), max(xs), max(ys))
+        corners = len(points) - (len(points) == 5 and points[0] == points[4])
+        if corners == 4 and len(set(xs)) <= 2 and len(set(ys)) <= 2 and min(box[2] - box[0], box[3] - box[1]) > _THIN:
+            solid.append(len(boxes))
+        boxes.append(box)
+    if not solid:  # most paths
+        return []
+    if len(boxes) == 1:
+        return [(boxes[0], ())]
+    wound = [even_odd or sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(p, p[1:] + p[:1])) > 0
+             for p in subpaths]
+    out, holes_of = [], set()
+    for i in solid:
+        x0, y0, x1, y1 = box = boxes[i]
+        holes = [j for j, b in enumerate(boxes) if j != i and b != box and (even_odd or wound[j] != wound[i])
+                 and x0 <= b[0] and y0 <= b[1] and b[2] <= x1 and b[3] <= y1]
+        holes_of.update(holes)
+        out.append((i, tuple(boxes[j] for j in holes)))
+    return [(boxes[i], holes) for i, holes in out if i not in holes_of]
 
 
 _HIDDEN, _PRINT, _NO_VIEW = 2, 4, 32  # an annotation's /F flags
@@ -404,8 +442,6 @@ def annotations(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list["Co
     texts: list[tuple[tuple[float, float, float, float], str]] = []
     if not count:  # most pages
         return covers, texts
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
     rect = raw.FS_RECTF()
     for k in range(count):
         annot = raw.FPDFPage_GetAnnot(page.raw, k)
@@ -424,15 +460,57 @@ def annotations(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list["Co
             # a FreeText with no appearance of its own: a viewer draws its /Contents (pdfium does not)
             if (raw.FPDF_PAGEOBJ_TEXT in kinds or kind == 3 and said and not objects) and kind != 13:
                 texts.append((box, f"a {_NAMES[kind]} annotation{said}"))
-            for obj, what in zip(objects, kinds):
-                if what == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPath_GetDrawMode(obj, fill, stroke) and fill.value \
-                        and raw.FPDFPageObj_GetFillColor(obj, r, g, b, a) and a.value == 255:
-                    # never dropped as a white-out: what the annotation shows instead is not read
-                    covers.append(Cover(1 << 62, box, False, f"a {_NAMES[kind]} annotation"))
-                    break
+            if _opaque_ground(objects, kinds):
+                # never dropped as a white-out: what the annotation shows instead is not read
+                covers.append(Cover(1 << 62, box, False, f"a {_NAMES[kind]} annotation"))
         finally:
             raw.FPDFPage_CloseAnnot(annot)
     return covers, texts
+
+
+def _opaque_ground(objects: list, kinds: list[int]) -> bool:
+    """Whether an annotation's appearance fills an opaque rectangle over half of what it draws or more
+    (a Square, a Redact, a form field's background): it hides what lies under its /Rect. A seal drawn
+    in vector rings, a note's icon, a frame are not such a ground (an electronic seal is stamped over
+    the unit's name: it was read as covering it)."""
+    raw = pdfium.raw
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    grounds, bounds = [], []
+    for obj, what in zip(objects, kinds):
+        if raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            bounds.append((left.value, bottom.value, right.value, top.value))
+        if what == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPath_GetDrawMode(obj, fill, stroke) and fill.value \
+                and raw.FPDFPageObj_GetFillColor(obj, r, g, b, a) and a.value == 255:
+            grounds += _solid(list(_points(obj)), fill.value == 1)
+    if not grounds or not bounds:
+        return False
+    whole = (max(b[2] for b in bounds) - min(b[0] for b in bounds)) * (max(b[3] for b in bounds) - min(b[1] for b in bounds))
+    return any(_area(box) - sum(map(_area, holes)) >= whole / 2 for box, holes in grounds)
+
+
+def _area(box: tuple[float, float, float, float]) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _points(obj) -> Iterator[list[tuple[float, float]]]:
+    """A path object's subpaths, each as its points through the object's matrix."""
+    raw = pdfium.raw
+    matrix, x, y = raw.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
+    m = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f) if raw.FPDFPageObj_GetMatrix(obj, matrix) \
+        else IDENTITY
+    subpath: list[tuple[float, float]] = []
+    for k in range(raw.FPDFPath_CountSegments(obj)):
+        segment = raw.FPDFPath_GetPathSegment(obj, k)
+        if not raw.FPDFPathSegment_GetPoint(segment, x, y):
+            continue
+        if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_MOVETO and subpath:
+            yield subpath
+            subpath = []
+        subpath.append((x.value * m[0] + y.value * m[2] + m[4], x.value * m[1] + y.value * m[3] + m[5]))
+    if subpath:
+        yield subpath
 
 
 def _contents(annot) -> str:
@@ -510,6 +588,13 @@ class Cover:
     box: tuple[float, float, float, float]
     white: bool
     what: str = "a box drawn over it"  # for a message
+    holes: tuple[tuple[float, float, float, float], ...] = ()  # inside `box`, left empty by its fill rule
+
+    def over(self, x: float, y: float) -> bool:
+        """Whether the point lies under the rectangle's paint."""
+        b = self.box
+        return b[0] <= x <= b[2] and b[1] <= y <= b[3] and not any(
+            h[0] < x < h[2] and h[1] < y < h[3] for h in self.holes)
 
 
 def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | None = None) -> list[Char]:
@@ -625,7 +710,7 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
         if over:  # drawn before an opaque rectangle: shown only outside it
             mx, my = (ink0 + ink1) / 2, (inky0 + inky1) / 2
             for c in over:
-                if c.box[0] <= mx <= c.box[2] and c.box[1] <= my <= c.box[3]:
+                if c.over(mx, my):
                     covered.append((len(out), obj, c))
                     break
         ch = new(Char)

@@ -369,6 +369,48 @@ def test_text_partly_whited_out_or_blacked_out_refuses_the_form(shape, words):
     _refused(PAGES / f"440303210301500004143.xlsx.{shape}.pdf", errors.IncompleteForm, *words)
 
 
+def _made(tmp_path: Path, shape: str, make) -> Path:
+    """A PDF make.py makes, named as a fixture of its corpus code (for its truth)."""
+    import sys
+
+    sys.path.insert(0, str(PAGES))
+    import make as maker  # noqa: E402
+
+    path = tmp_path / f"440303210301500004143.xlsx.{shape}.pdf"
+    make(maker).write(path)
+    return path
+
+
+UNIT = "深圳市罗湖区智慧城市建设中心"
+
+
+@pytest.mark.parametrize("how", ["seal", "seal-field"])
+def test_a_seal_drawn_in_vector_over_the_unit_covers_nothing(tmp_path, how):
+    """An electronic seal as a Stamp or a form field whose appearance fills red rings and a star, over
+    the 实施单位 (where units stamp): refused as 'covered by a Stamp annotation' before (any opaque fill
+    of an annotation made its whole /Rect a cover). Only an opaque rectangle filling most of what the
+    annotation draws hides what lies under it."""
+    _read_exactly(_made(tmp_path, how, lambda m: m.annotated(m.PORTRAIT, UNIT, how)))
+
+
+@pytest.mark.parametrize("box", [(10, 10, 10, 10), (595.304, 841.89, 0, 0), (700, 900, 800, 1000)],
+                         ids=["no-area", "corners-swapped", "off-the-page"])
+def test_a_crop_box_of_no_area_or_off_the_page_shows_the_media_box(tmp_path, box):
+    """A CropBox of no area, or written with its corners swapped, shows the MediaBox in pdfium (and every
+    viewer); one wholly off the page shows it in pdf.js. Each refused the report as 'no 项目支出绩效自评表
+    found' before (nothing lay in the box taken as shown)."""
+    _read_exactly(_made(tmp_path, "crop", lambda m: m.crop_box(m.PORTRAIT, box)))
+
+
+@pytest.mark.parametrize("how, over", [("clipped", UNIT), ("frame", "8.63"), ("frame-wound", "8.63")])
+def test_a_fill_clipped_elsewhere_or_a_frame_covers_only_what_it_paints(tmp_path, how, over):
+    """A white rectangle filled after the 实施单位 through a clip of the page's corner paints nothing over
+    it: the 实施单位 loaded null, unflagged, before. A black frame around the page's content drawn after
+    it (two rectangles, even-odd, or the inner wound the other way) paints its rim: the whole table was
+    taken as covered, and the report refused."""
+    _read_exactly(_made(tmp_path, how, lambda m: m.covered(m.PORTRAIT, over, how)))
+
+
 def test_glyphs_under_a_later_opaque_rectangle_are_not_shown(tmp_path):
     """Drawing order decides: a rectangle filled before the text is its ground (a header cell's fill),
     one filled after it covers it; a see-through fill (alpha under 1) or a thin rule does not."""
