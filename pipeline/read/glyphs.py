@@ -13,6 +13,7 @@ electronic seal drawn over the form. Only what the page shows is read: what lies
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import dataclasses
 import functools
@@ -645,6 +646,9 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     whites: list[int] = []  # the glyphs (in `out`) filled white
     covers, order, unseen = (drawn.covers, drawn.order, drawn.unseen) if drawn is not None else ([], {}, set())
     covered: list[tuple[int, int, Cover]] = []  # the glyphs (in `out`) under a later opaque rectangle
+    covers = sorted(covers, key=attrgetter("after"))  # (drawn in this order: sorted already, but for a caller's)
+    afters = [c.after for c in covers]
+    under: dict[int, list[tuple[int, float, float]]] = {}  # per text object with covers after it: its glyphs
     white_fill = _white_test()
     for i, text in enumerate(codes):
         # a code its font maps to no character: pdfium gives it as 0, or as a control character of its
@@ -671,7 +675,7 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
                         angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
                 placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None, _tilted(angle),
                           bool(obj) and white_fill(obj),
-                          _later(covers, order, obj) if covers else None)
+                          _later(covers, afters, order, obj) if covers else None)
                 if obj:
                     placing[obj] = placed
             size, angle, em, ma, mb, box, tilted, white, over = placed
@@ -707,12 +711,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
                 hidden = box
         if white:  # shown only over a fill or an image (`_on_paper` below)
             whites.append(len(out))
-        if over:  # drawn before an opaque rectangle: shown only outside it
-            mx, my = (ink0 + ink1) / 2, (inky0 + inky1) / 2
-            for c in over:
-                if c.over(mx, my):
-                    covered.append((len(out), obj, c))
-                    break
+        if over:  # drawn before an opaque rectangle: shown only outside it (`_under`, after the loop)
+            under.setdefault(obj, []).append((len(out), (ink0 + ink1) / 2, (inky0 + inky1) / 2))
         ch = new(Char)
         ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=em_size,
                            inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced,
@@ -721,6 +721,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
         spaced = False
         out.append(ch)
         index.append(i)
+    for obj, at in under.items():
+        covered += _under(at, placing[obj][-1], obj)
     if covered:  # what a later opaque rectangle lies over is not shown (`_uncovered`)
         out, index = _uncovered(out, index, covered, [text_object(raw, i) for i in index])
     if whites:  # white on the paper shows nothing: a spreadsheet's helper text in a white font
@@ -743,12 +745,29 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     return out
 
 
-def _later(covers: list[Cover], order: dict[int, int], obj: int) -> list[Cover] | None:
-    """The covers drawn after text object `obj`; none for one that adds its glyphs to the clip path
-    (render modes 4-7): a fill after it is painted through its glyphs' shapes (text filled with a
-    gradient or an image), and shows it."""
-    later = [c for c in covers if c.after > order.get(obj, c.after)]
+def _later(covers: list[Cover], afters: list[int], order: dict[int, int], obj: int) -> list[Cover] | None:
+    """The covers drawn after text object `obj` (`covers` in drawing order, `afters` their places in
+    it); none for one that adds its glyphs to the clip path (render modes 4-7): a fill after it is
+    painted through its glyphs' shapes (text filled with a gradient or an image), and shows it."""
+    at = order.get(obj)
+    later = covers[bisect.bisect_right(afters, at):] if at is not None else None
     return later if later and bare("FPDFTextObj_GetTextRenderMode")(ctypes.c_void_p(obj)) < 4 else None
+
+
+def _under(inks: list[tuple[int, float, float]], later: list[Cover], obj: int) -> list[tuple[int, int, Cover]]:
+    """(glyph, `obj`, the cover) for each of a text object's glyphs (its place in `chars`' list, the
+    middle of its ink) that a cover drawn after it (`later`) lies over. The covers are first narrowed
+    to those reaching the object's glyphs: a page filling each cell's ground before its text (hundreds
+    of covers after the first cells' text) costs a look per cover and object, not per glyph."""
+    x0, x1 = min(g[1] for g in inks), max(g[1] for g in inks)
+    y0, y1 = min(g[2] for g in inks), max(g[2] for g in inks)
+    near = [c for c in later if c.box[0] <= x1 and c.box[2] >= x0 and c.box[1] <= y1 and c.box[3] >= y0]
+    out = []
+    for k, mx, my in inks if near else ():
+        c = next((c for c in near if c.over(mx, my)), None)
+        if c is not None:
+            out.append((k, obj, c))
+    return out
 
 
 def _uncovered(out: list[Char], index: list[int], covered: list[tuple[int, int, Cover]], objects: list[int]
