@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections import Counter
 from operator import attrgetter, itemgetter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -577,6 +577,9 @@ class Drawn:
         self.layers: Layers | None = None
         self.unseen: set[int] = set()
         self.unjudged: list[str] = []
+        # the boxes (user space) of the fills the page blends with what lies under them (`pdf.blended_fills`),
+        # asked for only where a fill drawn after text lies over a glyph: such a fill covers nothing
+        self.blended: Callable[[], list[tuple[float, float, float, float]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -723,6 +726,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
         index.append(i)
     for obj, at in under.items():
         covered += _under(at, placing[obj][-1], obj)
+    if covered and drawn is not None and drawn.blended is not None:
+        covered = _unblended(covered, drawn.blended(), turn)
     if covered:  # what a later opaque rectangle lies over is not shown (`_uncovered`)
         out, index = _uncovered(out, index, covered, [text_object(raw, i) for i in index])
     if whites:  # white on the paper shows nothing: a spreadsheet's helper text in a white font
@@ -752,6 +757,17 @@ def _later(covers: list[Cover], afters: list[int], order: dict[int, int], obj: i
     at = order.get(obj)
     later = covers[bisect.bisect_right(afters, at):] if at is not None else None
     return later if later and bare("FPDFTextObj_GetTextRenderMode")(ctypes.c_void_p(obj)) < 4 else None
+
+
+def _unblended(covered: list[tuple[int, int, "Cover"]], blended: list[tuple[float, float, float, float]],
+               turn: Matrix) -> list[tuple[int, int, "Cover"]]:
+    """`covered` less the glyphs under a fill that blends (`Drawn.blended`: a highlight flattened into
+    the content, Multiply): one whose box lies within a blending fill's, in the page's content (not an
+    annotation's). A white rectangle multiplied over a value shows it: it was dropped as whited out."""
+    boxes = [_box(turn, *b) for b in blended]
+    return [(k, obj, c) for k, obj, c in covered if c.after == 1 << 62 or not any(
+        b[0] - 1 <= c.box[0] and b[1] - 1 <= c.box[1] and c.box[2] <= b[2] + 1 and c.box[3] <= b[3] + 1
+        for b in boxes)]
 
 
 def _under(inks: list[tuple[int, float, float]], later: list[Cover], obj: int) -> list[tuple[int, int, Cover]]:

@@ -402,12 +402,15 @@ def test_a_crop_box_of_no_area_or_off_the_page_shows_the_media_box(tmp_path, box
     _read_exactly(_made(tmp_path, "crop", lambda m: m.crop_box(m.PORTRAIT, box)))
 
 
-@pytest.mark.parametrize("how, over", [("clipped", UNIT), ("frame", "8.63"), ("frame-wound", "8.63")])
+@pytest.mark.parametrize("how, over", [("clipped", UNIT), ("frame", "8.63"), ("frame-wound", "8.63"),
+                                       ("highlight", "1291532.65"), ("multiply", UNIT)])
 def test_a_fill_clipped_elsewhere_or_a_frame_covers_only_what_it_paints(tmp_path, how, over):
     """A white rectangle filled after the 实施单位 through a clip of the page's corner paints nothing over
     it: the 实施单位 loaded null, unflagged, before. A black frame around the page's content drawn after
     it (two rectangles, even-odd, or the inner wound the other way) paints its rim: the whole table was
-    taken as covered, and the report refused."""
+    taken as covered, and the report refused. A fill that blends (Multiply) shows what lies under it: a
+    highlight flattened into the content over 全年执行数 refused the form ('covered by a box drawn over
+    it'); white so blended over the 实施单位 loaded it null, unflagged."""
     _read_exactly(_made(tmp_path, how, lambda m: m.covered(m.PORTRAIT, over, how)))
 
 
