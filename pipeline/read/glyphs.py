@@ -810,8 +810,8 @@ def _uncovered(out: list[Char], index: list[int], covered: list[tuple[int, int, 
 
 def shown_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, layers: "Layers") -> str:
     """pdfium's text of the page (as `get_text_range` gives it, radicals named as ideographs) less
-    what it draws in a layer turned off (`Drawn.layers`): the text the title, year and the labels
-    outside the tables are read from."""
+    what it draws in a layer turned off (`Drawn.layers`) and, on a cropped page, the glyphs outside
+    what it shows (`shown_box`): the text the title, year and the labels outside the tables are read from."""
     drawn = Drawn()
     drawn.layers = layers
     _subpaths(page, IDENTITY, drawn)  # finds the text objects drawn in such a layer
@@ -820,10 +820,26 @@ def shown_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, layers: "Laye
     if codes is None:
         codes = [UNIFIED.get(code) or chr(code) if code <= 0x10FFFF else "\ufffd"
                  for code in (pdfium.raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(count))]
-    if not drawn.unseen:
+    box = shown_box(page) if cropped(page) else None
+    if not drawn.unseen and box is None:
         return "".join(codes)
     raw, text_object = address(textpage.raw), bare("FPDFText_GetTextObject", ctypes.c_void_p)
-    return "".join(ch for i, ch in enumerate(codes) if text_object(raw, i) not in drawn.unseen)
+    edges = (ctypes.c_double * 4)()
+    at = [ctypes.byref(edges, 8 * k) for k in range(4)]  # left, right, bottom, top
+    char_box = bare("FPDFText_GetCharBox")
+
+    def shown(i: int, ch: str) -> bool:
+        obj = text_object(raw, i)
+        if not obj:  # a space or line break pdfium infers: kept, so that lines stay lines
+            return True
+        if obj in drawn.unseen:
+            return False
+        if box is None or not char_box(raw, i, *at):
+            return True
+        x, y = (edges[0] + edges[1]) / 2, (edges[2] + edges[3]) / 2
+        return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+    return "".join(ch for i, ch in enumerate(codes) if shown(i, ch))
 
 
 UNKNOWN = "\ufffd"  # an inked glyph's character where its font names none (below `pdf.untrusted`'s share:

@@ -305,6 +305,21 @@ def test_what_is_drawn_in_a_layer_turned_off_is_not_read(pdf):
     assert "9999" not in text and "440303210301500004502" not in text and "440303210301500004143" in text
 
 
+def test_a_cropped_page_with_a_layer_turned_off_leaves_both_out_of_its_text(tmp_path):
+    """The page's text the title, year and outside labels are read from leaves out a layer turned off and
+    what lies outside the crop at once: with a layer in the document, the national form drawn beside the
+    page, outside its crop, was in it (the crop was only applied to a document without layers)."""
+    from pipeline.read.pdf import OpenPdf, inspect
+
+    pdf = _made(tmp_path, "crop-layer", lambda m: m.layered(PAGES / "440303210301500004143.xlsx.crop-beside.pdf",
+                                                            UNIT, "9999"))
+    with OpenPdf(pdf) as opened:
+        text = inspect(pdf, opened=opened).page_texts[0]
+    assert "海珠区" not in text  # the national form beside the crop
+    assert "9999" not in text and "440303210301500004143" in text
+    _read_exactly(pdf)
+
+
 @pytest.mark.parametrize("shape, what", [("layer-ocmd", "(/OCMD)"), ("layer-xobject", "its own /OC, Old")])
 def test_text_in_optional_content_not_judged_refuses_the_page(shape, what):
     """Where a document turns layers off, text drawn in optional content whose visibility is not read
