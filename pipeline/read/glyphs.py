@@ -457,9 +457,10 @@ def annotations(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list["Co
                        max(rect.bottom, rect.top))
             objects = [raw.FPDFAnnot_GetObject(annot, n) for n in range(raw.FPDFAnnot_GetObjectCount(annot))]
             kinds = [raw.FPDFPageObj_GetType(obj) for obj in objects]
-            said = _contents(annot)
-            # a FreeText with no appearance of its own: a viewer draws its /Contents (pdfium does not)
-            if (raw.FPDF_PAGEOBJ_TEXT in kinds or kind == 3 and said and not objects) and kind != 13:
+            # a FreeText with no appearance of its own: a viewer draws its /Contents (pdfium does not); a
+            # form field with none (a form filled leaving NeedAppearances to the viewer), its value /V
+            said = _contents(annot, b"V" if kind == 20 and not objects else b"Contents")
+            if (raw.FPDF_PAGEOBJ_TEXT in kinds or kind in (3, 20) and said and not objects) and kind != 13:
                 texts.append((box, f"a {_NAMES[kind]} annotation{said}"))
             if _opaque_ground(objects, kinds):
                 # never dropped as a white-out: what the annotation shows instead is not read
@@ -514,14 +515,13 @@ def _points(obj) -> Iterator[list[tuple[float, float]]]:
         yield subpath
 
 
-def _contents(annot) -> str:
-    """ " ('9.00')": an annotation's /Contents, for a message, or nothing."""
-    size = pdfium.raw.FPDFAnnot_GetStringValue(annot, b"Contents", None, 0)
+def _contents(annot, key: bytes = b"Contents") -> str:
+    """ " ('9.00')": an annotation's /Contents (or its string `key`), for a message, or nothing."""
+    size = pdfium.raw.FPDFAnnot_GetStringValue(annot, key, None, 0)
     if size <= 2:
         return ""
     buffer = ctypes.create_string_buffer(size)
-    pdfium.raw.FPDFAnnot_GetStringValue(annot, b"Contents",
-                                        ctypes.cast(buffer, ctypes.POINTER(pdfium.raw.FPDF_WCHAR)), size)
+    pdfium.raw.FPDFAnnot_GetStringValue(annot, key, ctypes.cast(buffer, ctypes.POINTER(pdfium.raw.FPDF_WCHAR)), size)
     text = buffer.raw[:size - 2].decode("utf-16-le", errors="replace")
     return f" ({text[:24]!r})" if text.strip() else ""
 

@@ -358,6 +358,22 @@ def test_a_free_text_annotation_without_an_appearance_is_seen_too(tmp_path):
     assert differences(form, _truth(PORTRAIT, "luohu")) == [] and "goal_actual" in form["may_be_cut"]
 
 
+def test_a_form_field_s_value_without_an_appearance_is_seen_too(tmp_path):
+    """A text field (Widget) holding a value and no appearance stream (a form filled leaving the viewer to
+    draw it, /NeedAppearances): over the execution rate it refuses the form, over a goal it flags it
+    `may_be_cut`; both loaded what lies under it, unflagged, before (review of session 20)."""
+    import sys
+
+    sys.path.insert(0, str(PAGES))
+    from make import PORTRAIT, annotated  # noqa: E402
+
+    annotated(PORTRAIT, "86.25", "field", "90.00").write(tmp_path / "rate.pdf")
+    _refused(tmp_path / "rate.pdf", errors.IncompleteForm, "a Widget annotation ('90.00') is drawn over a cell")
+    annotated(PORTRAIT, "本年度完成", "field", "已完成").write(tmp_path / "goal.pdf")
+    form = extracted(str(tmp_path / "goal.pdf"))[0]
+    assert differences(form, _truth(PORTRAIT, "luohu")) == [] and "goal_actual" in form["may_be_cut"]
+
+
 @pytest.mark.parametrize("shape", ["annot-stamp", "annot-hidden"])
 def test_a_stamp_s_lettering_and_hidden_annotations_are_not_read(shape):
     """A Stamp annotation (an electronic seal: a red frame and lettering over the 得分 cell) is not read
