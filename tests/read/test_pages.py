@@ -343,33 +343,20 @@ def test_an_annotation_that_hides_or_prints_over_a_cell_refuses_the_form():
              "covered by a Redact annotation", "'1291532.65'")
 
 
-def test_a_free_text_annotation_without_an_appearance_is_seen_too(tmp_path):
-    """A FreeText with no appearance stream, only /Contents: a viewer draws it, pdfium draws nothing.
-    Over a number it refuses the form; over a goal (a text field) it flags the field `may_be_cut`."""
+@pytest.mark.parametrize("how, kind", [("said", "FreeText"), ("field", "Widget")])
+def test_an_annotation_without_an_appearance_is_seen_too(tmp_path, how, kind):
+    """A FreeText with no appearance stream, only /Contents, or a text field (Widget) holding a value /V and
+    none (a form filled leaving the viewer to draw it, /NeedAppearances): a viewer draws it, pdfium draws
+    nothing. Over a number it refuses the form; over a goal (a text field) it flags the field `may_be_cut`
+    (a form field's value loaded what lies under it, unflagged, before the review of session 20)."""
     import sys
 
     sys.path.insert(0, str(PAGES))
     from make import PORTRAIT, annotated  # noqa: E402
 
-    annotated(PORTRAIT, "86.25", "said", "90.00").write(tmp_path / "rate.pdf")
-    _refused(tmp_path / "rate.pdf", errors.IncompleteForm, "a FreeText annotation ('90.00') is drawn over a cell")
-    annotated(PORTRAIT, "本年度完成", "said", "已完成").write(tmp_path / "goal.pdf")
-    form = extracted(str(tmp_path / "goal.pdf"))[0]
-    assert differences(form, _truth(PORTRAIT, "luohu")) == [] and "goal_actual" in form["may_be_cut"]
-
-
-def test_a_form_field_s_value_without_an_appearance_is_seen_too(tmp_path):
-    """A text field (Widget) holding a value and no appearance stream (a form filled leaving the viewer to
-    draw it, /NeedAppearances): over the execution rate it refuses the form, over a goal it flags it
-    `may_be_cut`; both loaded what lies under it, unflagged, before (review of session 20)."""
-    import sys
-
-    sys.path.insert(0, str(PAGES))
-    from make import PORTRAIT, annotated  # noqa: E402
-
-    annotated(PORTRAIT, "86.25", "field", "90.00").write(tmp_path / "rate.pdf")
-    _refused(tmp_path / "rate.pdf", errors.IncompleteForm, "a Widget annotation ('90.00') is drawn over a cell")
-    annotated(PORTRAIT, "本年度完成", "field", "已完成").write(tmp_path / "goal.pdf")
+    annotated(PORTRAIT, "86.25", how, "90.00").write(tmp_path / "rate.pdf")
+    _refused(tmp_path / "rate.pdf", errors.IncompleteForm, f"a {kind} annotation ('90.00') is drawn over a cell")
+    annotated(PORTRAIT, "本年度完成", how, "已完成").write(tmp_path / "goal.pdf")
     form = extracted(str(tmp_path / "goal.pdf"))[0]
     assert differences(form, _truth(PORTRAIT, "luohu")) == [] and "goal_actual" in form["may_be_cut"]
 
