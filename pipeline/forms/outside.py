@@ -10,9 +10,10 @@ from .template import Template
 from .text import flat
 from .vocabulary import vocabulary
 
-# the year on a line of its own: "（2022年度）", "2022年度", "年度：2022", "评价年度：2022年"
+# the year on a line of its own: "（2022年度）", "2022年度", "年度：2022", "评价年度：2022年"; not another
+# year's ("上年度：2022", "下年度：2024")
 _YEAR_LINE = re.compile(r"^(?:[(（](?P<a>(?:19|20)\d{2})年度?[)）]|(?P<b>(?:19|20)\d{2})年度|"
-                        r"\S{0,6}年度[:：](?P<c>(?:19|20)\d{2})年?)$")
+                        r"(?:\S{0,5}[^\s上下前去明次往])?年度[:：](?P<c>(?:19|20)\d{2})年?)$")
 _YEAR_IN_TITLE = re.compile(r"[(（]((?:19|20)\d{2})年度?[)）]")
 _YEAR_BEFORE_TITLE = re.compile(r"^((?:19|20)\d{2})年度?")  # "2022年度项目支出绩效自评表", "2023年<项目>…"
 # a space between an ideograph and a digit or Latin letter, as pdfium infers it from the gap a

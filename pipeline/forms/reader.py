@@ -765,8 +765,11 @@ class _FormReader:
     def _header_read(self, which: str) -> None:
         """A header printing a label the vocabulary does not know ("主管机关", "执行单位") while a field
         every variant prints (主管部门, 实施单位) is not read: that label is likely the field's, and its
-        value would be lost unflagged. Refused, naming it."""
-        missing = [f for f in HEADER_FIELDS if not flat(self.header.get(f))]
+        value would be lost unflagged. Refused, naming it; not where the field's label is printed and its
+        cell left empty (the unknown label is another field's)."""
+        labelled = {name for row in self._header_rows for cell in row.cells for lab, name in _header_prefixes(self.t)
+                    if name in HEADER_FIELDS and cell.text.strip().startswith(lab)}
+        missing = [f for f in HEADER_FIELDS if not flat(self.header.get(f)) and f not in labelled]
         unknown = unknown_labels(self._header_rows) if missing else []
         if unknown:
             said = ", ".join("/".join(lab for lab, f in self.t.header.items() if f == field) or field for field in missing)

@@ -13,6 +13,7 @@ electronic seal drawn over the form. Only what the page shows is read: what lies
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import dataclasses
 import functools
@@ -21,7 +22,7 @@ import re
 import unicodedata
 from collections import Counter
 from operator import attrgetter, itemgetter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -121,15 +122,21 @@ _SLANT = 3.0  # degrees: a glyph turned more than this off the page's axes is dr
 
 def shown_box(page: pdfium.PdfPage) -> tuple[float, float, float, float]:
     """The part of the page a viewer shows and a printer prints: its CropBox, within its MediaBox (a
-    page without one shows its MediaBox). Text and rules outside it are in the content all the same."""
-    m0, n0, m1, n1 = page.get_mediabox()
-    c0, d0, c1, d1 = page.get_cropbox()
-    return max(m0, c0), max(n0, d0), min(m1, c1), min(n1, d1)
+    page without one shows its MediaBox). Text and rules outside it are in the content all the same.
+    The box as pdfium makes it (its corners in either order; a CropBox of no area shows the MediaBox),
+    and the MediaBox where the CropBox lies wholly outside it (as pdf.js shows it; pdfium shows nothing)."""
+    x0, y0, x1, y1 = page.get_bbox()
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else _media(page)
+
+
+def _media(page: pdfium.PdfPage) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = page.get_mediabox()
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
 def cropped(page: pdfium.PdfPage) -> bool:
     """The page shows less than its MediaBox (`shown_box`)."""
-    return shown_box(page) != tuple(page.get_mediabox())
+    return shown_box(page) != _media(page)
 
 
 def within(chars: list[Char], lines: tuple[list[Segment], list[Segment]], box: tuple[float, float, float, float]
@@ -304,7 +311,7 @@ def _subpaths(page: pdfium.PdfPage, turn: Matrix = IDENTITY, drawn: "Drawn | Non
                 shown = bool(stroke), fill != 0
                 found.extend((points, *shown) for points in subpaths)
                 if fill and order:  # filled after some text: does it cover any?
-                    _cover(subpaths, len(found), obj, fill_colour, rgba, at_rgba, covers)
+                    _cover(subpaths, len(found), obj, fill_colour, rgba, at_rgba, covers, fill == 1, turn)
             elif kind == text:
                 texts.append((obj, outer))
                 order[obj] = len(found)
@@ -362,25 +369,57 @@ def _texts_in(form: int) -> Iterator[int]:
 
 
 def _cover(subpaths: list[list[tuple[float, float]]], after: int, obj: int, fill_colour, rgba, at_rgba,
-           covers: list["Cover"]) -> None:
+           covers: list["Cover"], even_odd: bool, turn: Matrix) -> None:
     """The filled path's axis-aligned rectangles wider and taller than a ruled line (`_THIN`), as
-    `Cover`s, where its fill is opaque (alpha 255)."""
-    boxes = []
-    for points in subpaths:
-        if len(points) == 5 and points[0] == points[4]:
-            points = points[:4]
-        if len(points) != 4 or len({x for x, _ in points}) > 2 or len({y for _, y in points}) > 2:
-            continue
-        x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
-        y0, y1 = min(y for _, y in points), max(y for _, y in points)
-        if min(x1 - x0, y1 - y0) > _THIN:
-            boxes.append((x0, y0, x1, y1))
-    if not boxes or not fill_colour(ctypes.c_void_p(obj), *at_rgba):
+    `Cover`s, where its fill is opaque (alpha 255): each with the subpaths it holds that its fill rule
+    leaves empty (`_solid`: a frame drawn as two rectangles covers its rim only), and cut to the clip
+    path it is drawn through (a white page filled through a clip of a margin covers the margin only)."""
+    solid = _solid(subpaths, even_odd)
+    if not solid or not fill_colour(ctypes.c_void_p(obj), *at_rgba):
         return
     r, g, b, a = rgba[:]
-    if a == 255:
-        white = min(r, g, b) >= _WHITE
-        covers.extend(Cover(after, box, white) for box in boxes)
+    if a != 255:
+        return
+    clip = _clip_box(obj, turn)
+    white = min(r, g, b) >= _WHITE
+    for (x0, y0, x1, y1), holes in solid:
+        if clip is not None:
+            x0, y0, x1, y1 = max(x0, clip[0]), max(y0, clip[1]), min(x1, clip[2]), min(y1, clip[3])
+            if min(x1 - x0, y1 - y0) <= _THIN:
+                continue
+        covers.append(Cover(after, (x0, y0, x1, y1), white, holes=holes))
+
+
+Box = tuple[float, float, float, float]
+
+
+def _solid(subpaths: list[list[tuple[float, float]]], even_odd: bool) -> list[tuple[Box, tuple[Box, ...]]]:
+    """The path's axis-aligned rectangles wider and taller than a ruled line (`_THIN`), each with the
+    boxes of the other subpaths inside it that its fill leaves empty: under the even-odd rule any, under
+    the nonzero rule those wound the other way (a rectangle frame, a table's borders as one path with a
+    hole per cell). A rectangle that is itself such a hole is none."""
+    boxes, solid = [], []
+    for points in subpaths:
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        box = (min(xs), min(ys), max(xs), max(ys))
+        corners = len(points) - (len(points) == 5 and points[0] == points[4])
+        if corners == 4 and len(set(xs)) <= 2 and len(set(ys)) <= 2 and min(box[2] - box[0], box[3] - box[1]) > _THIN:
+            solid.append(len(boxes))
+        boxes.append(box)
+    if not solid:  # most paths
+        return []
+    if len(boxes) == 1:
+        return [(boxes[0], ())]
+    wound = [even_odd or sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(p, p[1:] + p[:1])) > 0
+             for p in subpaths]
+    out, holes_of = [], set()
+    for i in solid:
+        x0, y0, x1, y1 = box = boxes[i]
+        holes = [j for j, b in enumerate(boxes) if j != i and b != box and (even_odd or wound[j] != wound[i])
+                 and x0 <= b[0] and y0 <= b[1] and b[2] <= x1 and b[3] <= y1]
+        holes_of.update(holes)
+        out.append((i, tuple(boxes[j] for j in holes)))
+    return [(boxes[i], holes) for i, holes in out if i not in holes_of]
 
 
 _HIDDEN, _PRINT, _NO_VIEW = 2, 4, 32  # an annotation's /F flags
@@ -404,8 +443,6 @@ def annotations(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list["Co
     texts: list[tuple[tuple[float, float, float, float], str]] = []
     if not count:  # most pages
         return covers, texts
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
     rect = raw.FS_RECTF()
     for k in range(count):
         annot = raw.FPDFPage_GetAnnot(page.raw, k)
@@ -420,29 +457,71 @@ def annotations(page: pdfium.PdfPage, turn: Matrix = IDENTITY) -> tuple[list["Co
                        max(rect.bottom, rect.top))
             objects = [raw.FPDFAnnot_GetObject(annot, n) for n in range(raw.FPDFAnnot_GetObjectCount(annot))]
             kinds = [raw.FPDFPageObj_GetType(obj) for obj in objects]
-            said = _contents(annot)
-            # a FreeText with no appearance of its own: a viewer draws its /Contents (pdfium does not)
-            if (raw.FPDF_PAGEOBJ_TEXT in kinds or kind == 3 and said and not objects) and kind != 13:
+            # a FreeText with no appearance of its own: a viewer draws its /Contents (pdfium does not); a
+            # form field with none (a form filled leaving NeedAppearances to the viewer), its value /V
+            said = _contents(annot, b"V" if kind == 20 and not objects else b"Contents")
+            if (raw.FPDF_PAGEOBJ_TEXT in kinds or kind in (3, 20) and said and not objects) and kind != 13:
                 texts.append((box, f"a {_NAMES[kind]} annotation{said}"))
-            for obj, what in zip(objects, kinds):
-                if what == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPath_GetDrawMode(obj, fill, stroke) and fill.value \
-                        and raw.FPDFPageObj_GetFillColor(obj, r, g, b, a) and a.value == 255:
-                    # never dropped as a white-out: what the annotation shows instead is not read
-                    covers.append(Cover(1 << 62, box, False, f"a {_NAMES[kind]} annotation"))
-                    break
+            if _opaque_ground(objects, kinds):
+                # never dropped as a white-out: what the annotation shows instead is not read
+                covers.append(Cover(1 << 62, box, False, f"a {_NAMES[kind]} annotation"))
         finally:
             raw.FPDFPage_CloseAnnot(annot)
     return covers, texts
 
 
-def _contents(annot) -> str:
-    """ " ('9.00')": an annotation's /Contents, for a message, or nothing."""
-    size = pdfium.raw.FPDFAnnot_GetStringValue(annot, b"Contents", None, 0)
+def _opaque_ground(objects: list, kinds: list[int]) -> bool:
+    """Whether an annotation's appearance fills an opaque rectangle over half of what it draws or more
+    (a Square, a Redact, a form field's background): it hides what lies under its /Rect. A seal drawn
+    in vector rings, a note's icon, a frame are not such a ground (an electronic seal is stamped over
+    the unit's name: it was read as covering it)."""
+    raw = pdfium.raw
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    grounds, bounds = [], []
+    for obj, what in zip(objects, kinds):
+        if raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            bounds.append((left.value, bottom.value, right.value, top.value))
+        if what == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPath_GetDrawMode(obj, fill, stroke) and fill.value \
+                and raw.FPDFPageObj_GetFillColor(obj, r, g, b, a) and a.value == 255:
+            grounds += _solid(list(_points(obj)), fill.value == 1)
+    if not grounds or not bounds:
+        return False
+    whole = (max(b[2] for b in bounds) - min(b[0] for b in bounds)) * (max(b[3] for b in bounds) - min(b[1] for b in bounds))
+    return any(_area(box) - sum(map(_area, holes)) >= whole / 2 for box, holes in grounds)
+
+
+def _area(box: tuple[float, float, float, float]) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _points(obj) -> Iterator[list[tuple[float, float]]]:
+    """A path object's subpaths, each as its points through the object's matrix."""
+    raw = pdfium.raw
+    matrix, x, y = raw.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
+    m = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f) if raw.FPDFPageObj_GetMatrix(obj, matrix) \
+        else IDENTITY
+    subpath: list[tuple[float, float]] = []
+    for k in range(raw.FPDFPath_CountSegments(obj)):
+        segment = raw.FPDFPath_GetPathSegment(obj, k)
+        if not raw.FPDFPathSegment_GetPoint(segment, x, y):
+            continue
+        if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_MOVETO and subpath:
+            yield subpath
+            subpath = []
+        subpath.append((x.value * m[0] + y.value * m[2] + m[4], x.value * m[1] + y.value * m[3] + m[5]))
+    if subpath:
+        yield subpath
+
+
+def _contents(annot, key: bytes = b"Contents") -> str:
+    """ " ('9.00')": an annotation's /Contents (or its string `key`), for a message, or nothing."""
+    size = pdfium.raw.FPDFAnnot_GetStringValue(annot, key, None, 0)
     if size <= 2:
         return ""
     buffer = ctypes.create_string_buffer(size)
-    pdfium.raw.FPDFAnnot_GetStringValue(annot, b"Contents",
-                                        ctypes.cast(buffer, ctypes.POINTER(pdfium.raw.FPDF_WCHAR)), size)
+    pdfium.raw.FPDFAnnot_GetStringValue(annot, key, ctypes.cast(buffer, ctypes.POINTER(pdfium.raw.FPDF_WCHAR)), size)
     text = buffer.raw[:size - 2].decode("utf-16-le", errors="replace")
     return f" ({text[:24]!r})" if text.strip() else ""
 
@@ -498,6 +577,9 @@ class Drawn:
         self.layers: Layers | None = None
         self.unseen: set[int] = set()
         self.unjudged: list[str] = []
+        # the boxes (user space) of the fills the page blends with what lies under them (`pdf.blended_fills`),
+        # asked for only where a fill drawn after text lies over a glyph: such a fill covers nothing
+        self.blended: Callable[[], list[tuple[float, float, float, float]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -510,6 +592,13 @@ class Cover:
     box: tuple[float, float, float, float]
     white: bool
     what: str = "a box drawn over it"  # for a message
+    holes: tuple[tuple[float, float, float, float], ...] = ()  # inside `box`, left empty by its fill rule
+
+    def over(self, x: float, y: float) -> bool:
+        """Whether the point lies under the rectangle's paint."""
+        b = self.box
+        return b[0] <= x <= b[2] and b[1] <= y <= b[3] and not any(
+            h[0] < x < h[2] and h[1] < y < h[3] for h in self.holes)
 
 
 def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | None = None) -> list[Char]:
@@ -560,6 +649,9 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     whites: list[int] = []  # the glyphs (in `out`) filled white
     covers, order, unseen = (drawn.covers, drawn.order, drawn.unseen) if drawn is not None else ([], {}, set())
     covered: list[tuple[int, int, Cover]] = []  # the glyphs (in `out`) under a later opaque rectangle
+    covers = sorted(covers, key=attrgetter("after"))  # (drawn in this order: sorted already, but for a caller's)
+    afters = [c.after for c in covers]
+    under: dict[int, list[tuple[int, float, float]]] = {}  # per text object with covers after it: its glyphs
     white_fill = _white_test()
     for i, text in enumerate(codes):
         # a code its font maps to no character: pdfium gives it as 0, or as a control character of its
@@ -586,7 +678,7 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
                         angle = math.degrees(math.atan2(tb * matrix.a + td * matrix.b, ta * matrix.a + tc * matrix.b))
                 placed = (size, angle, em, ma, mb, _clip_box(obj, turn) if obj else None, _tilted(angle),
                           bool(obj) and white_fill(obj),
-                          _later(covers, order, obj) if covers else None)
+                          _later(covers, afters, order, obj) if covers else None)
                 if obj:
                     placing[obj] = placed
             size, angle, em, ma, mb, box, tilted, white, over = placed
@@ -622,12 +714,8 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
                 hidden = box
         if white:  # shown only over a fill or an image (`_on_paper` below)
             whites.append(len(out))
-        if over:  # drawn before an opaque rectangle: shown only outside it
-            mx, my = (ink0 + ink1) / 2, (inky0 + inky1) / 2
-            for c in over:
-                if c.box[0] <= mx <= c.box[2] and c.box[1] <= my <= c.box[3]:
-                    covered.append((len(out), obj, c))
-                    break
+        if over:  # drawn before an opaque rectangle: shown only outside it (`_under`, after the loop)
+            under.setdefault(obj, []).append((len(out), (ink0 + ink1) / 2, (inky0 + inky1) / 2))
         ch = new(Char)
         ch.__dict__.update(text=text, x0=x0, x1=x1, ink0=ink0, ink1=ink1, base=base, size=em_size,
                            inky0=inky0, inky1=inky1, angle=angle, colour=(0, 0, 0), spaced=spaced,
@@ -636,6 +724,10 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
         spaced = False
         out.append(ch)
         index.append(i)
+    for obj, at in under.items():
+        covered += _under(at, placing[obj][-1], obj)
+    if covered and drawn is not None and drawn.blended is not None:
+        covered = _unblended(covered, drawn.blended(), turn)
     if covered:  # what a later opaque rectangle lies over is not shown (`_uncovered`)
         out, index = _uncovered(out, index, covered, [text_object(raw, i) for i in index])
     if whites:  # white on the paper shows nothing: a spreadsheet's helper text in a white font
@@ -658,12 +750,40 @@ def chars(textpage: pdfium.PdfTextPage, turn: Matrix = IDENTITY, drawn: Drawn | 
     return out
 
 
-def _later(covers: list[Cover], order: dict[int, int], obj: int) -> list[Cover] | None:
-    """The covers drawn after text object `obj`; none for one that adds its glyphs to the clip path
-    (render modes 4-7): a fill after it is painted through its glyphs' shapes (text filled with a
-    gradient or an image), and shows it."""
-    later = [c for c in covers if c.after > order.get(obj, c.after)]
+def _later(covers: list[Cover], afters: list[int], order: dict[int, int], obj: int) -> list[Cover] | None:
+    """The covers drawn after text object `obj` (`covers` in drawing order, `afters` their places in
+    it); none for one that adds its glyphs to the clip path (render modes 4-7): a fill after it is
+    painted through its glyphs' shapes (text filled with a gradient or an image), and shows it."""
+    at = order.get(obj)
+    later = covers[bisect.bisect_right(afters, at):] if at is not None else None
     return later if later and bare("FPDFTextObj_GetTextRenderMode")(ctypes.c_void_p(obj)) < 4 else None
+
+
+def _unblended(covered: list[tuple[int, int, "Cover"]], blended: list[tuple[float, float, float, float]],
+               turn: Matrix) -> list[tuple[int, int, "Cover"]]:
+    """`covered` less the glyphs under a fill that blends (`Drawn.blended`: a highlight flattened into
+    the content, Multiply): one whose box lies within a blending fill's, in the page's content (not an
+    annotation's). A white rectangle multiplied over a value shows it: it was dropped as whited out."""
+    boxes = [_box(turn, *b) for b in blended]
+    return [(k, obj, c) for k, obj, c in covered if c.after == 1 << 62 or not any(
+        b[0] - 1 <= c.box[0] and b[1] - 1 <= c.box[1] and c.box[2] <= b[2] + 1 and c.box[3] <= b[3] + 1
+        for b in boxes)]
+
+
+def _under(inks: list[tuple[int, float, float]], later: list[Cover], obj: int) -> list[tuple[int, int, Cover]]:
+    """(glyph, `obj`, the cover) for each of a text object's glyphs (its place in `chars`' list, the
+    middle of its ink) that a cover drawn after it (`later`) lies over. The covers are first narrowed
+    to those reaching the object's glyphs: a page filling each cell's ground before its text (hundreds
+    of covers after the first cells' text) costs a look per cover and object, not per glyph."""
+    x0, x1 = min(g[1] for g in inks), max(g[1] for g in inks)
+    y0, y1 = min(g[2] for g in inks), max(g[2] for g in inks)
+    near = [c for c in later if c.box[0] <= x1 and c.box[2] >= x0 and c.box[1] <= y1 and c.box[3] >= y0]
+    out = []
+    for k, mx, my in inks if near else ():
+        c = next((c for c in near if c.over(mx, my)), None)
+        if c is not None:
+            out.append((k, obj, c))
+    return out
 
 
 def _uncovered(out: list[Char], index: list[int], covered: list[tuple[int, int, Cover]], objects: list[int]
@@ -690,8 +810,8 @@ def _uncovered(out: list[Char], index: list[int], covered: list[tuple[int, int, 
 
 def shown_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, layers: "Layers") -> str:
     """pdfium's text of the page (as `get_text_range` gives it, radicals named as ideographs) less
-    what it draws in a layer turned off (`Drawn.layers`): the text the title, year and the labels
-    outside the tables are read from."""
+    what it draws in a layer turned off (`Drawn.layers`) and, on a cropped page, the glyphs outside
+    what it shows (`shown_box`): the text the title, year and the labels outside the tables are read from."""
     drawn = Drawn()
     drawn.layers = layers
     _subpaths(page, IDENTITY, drawn)  # finds the text objects drawn in such a layer
@@ -700,10 +820,26 @@ def shown_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, layers: "Laye
     if codes is None:
         codes = [UNIFIED.get(code) or chr(code) if code <= 0x10FFFF else "\ufffd"
                  for code in (pdfium.raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(count))]
-    if not drawn.unseen:
+    box = shown_box(page) if cropped(page) else None
+    if not drawn.unseen and box is None:
         return "".join(codes)
     raw, text_object = address(textpage.raw), bare("FPDFText_GetTextObject", ctypes.c_void_p)
-    return "".join(ch for i, ch in enumerate(codes) if text_object(raw, i) not in drawn.unseen)
+    edges = (ctypes.c_double * 4)()
+    at = [ctypes.byref(edges, 8 * k) for k in range(4)]  # left, right, bottom, top
+    char_box = bare("FPDFText_GetCharBox")
+
+    def shown(i: int, ch: str) -> bool:
+        obj = text_object(raw, i)
+        if not obj:  # a space or line break pdfium infers: kept, so that lines stay lines
+            return True
+        if obj in drawn.unseen:
+            return False
+        if box is None or not char_box(raw, i, *at):
+            return True
+        x, y = (edges[0] + edges[1]) / 2, (edges[2] + edges[3]) / 2
+        return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+    return "".join(ch for i, ch in enumerate(codes) if shown(i, ch))
 
 
 UNKNOWN = "\ufffd"  # an inked glyph's character where its font names none (below `pdf.untrusted`'s share:

@@ -42,6 +42,7 @@ naming the page and the text, never a silently shorter form.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import warnings
 from bisect import bisect_left
@@ -55,7 +56,7 @@ from ..errors import BrokenPdf, IncompleteForm, ReportError, TextLayerUnreadable
 from . import glyphs
 from ..model import Seal
 from .glyphs import Segment
-from .pdf import DAMAGED, OpenPdf, optional_forms, unshown
+from .pdf import DAMAGED, OpenPdf, blended_fills, optional_forms, unshown
 
 
 ENGINE = "vector"  # see bench/README.md: same accuracy as "combined", several times faster
@@ -218,6 +219,7 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                     turn, box = glyphs.upright(textpage, *glyphs.display(page))  # as it shows, text upright
                     objects = glyphs.Drawn()  # (the raster engines find lines of their own: its text objects)
                     objects.layers = layers
+                    objects.blended = functools.partial(blended_fills, name, n)  # asked only where a fill covers
                     lines = glyphs.ruled_lines(page, turn, objects)
                     crop = glyphs.cropped(page)  # what lies outside the CropBox is not shown: left out
                     if crop:

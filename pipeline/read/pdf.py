@@ -510,6 +510,33 @@ def _layer_name(group: Any) -> str:
     return str(name or "")
 
 
+_UNBLENDED = {"Normal", "Compatible"}
+
+
+def blended_fills(path: str | Path, number: int) -> list[tuple[float, float, float, float]]:
+    """The boxes (in the page's user space) of the fills page `number` paints blending with what lies
+    under them: a blend mode other than Normal, or a soft mask. A highlight flattened into the content
+    (a yellow rectangle, Multiply, drawn after the text) shows the text under it; pdfium gives no blend
+    mode, so `glyphs.chars` asks here, only where a fill after text lies over some glyph. Damage here is
+    `inspect`'s to refuse: read as none."""
+    try:
+        with playa.open(path, space="default") as doc:
+            out = []
+            for obj in doc.pages[number - 1].flatten():
+                if obj.object_type != "path" or not getattr(obj, "fill", False):
+                    continue
+                mode = obj.gstate.blend_mode
+                mode = mode[0] if isinstance(mode, list) and mode else mode
+                smask = obj.gstate.smask
+                if getattr(mode, "name", "Normal") not in _UNBLENDED or (smask and getattr(smask, "name", "") != "None"):
+                    out.append(tuple(obj.bbox))
+            return out
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - damage is `inspect`'s to refuse
+        return []
+
+
 def optional_forms(path: str | Path, number: int) -> list[str]:
     """The names of the form XObjects page `number` draws with an /OC entry of their own (optional
     content pdfium does not mark: whether a viewer shows them is not read here)."""

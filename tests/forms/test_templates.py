@@ -177,6 +177,16 @@ def test_forms_sharing_a_page_take_its_titles_in_turn():
     assert _title_year("项目名称 x\n（2022年度）", 5) == "2022"  # fewer titles than forms: the first
 
 
+@pytest.mark.parametrize("line", ["上年度：2022", "下年度：2024年", "前年度：2021"])
+def test_another_year_on_a_line_of_its_own_is_not_the_form_s(line):
+    """"上年度：2022" under a title printing no year is the year before's, not the form's: it was read as
+    the form's year (review of session 20); "评价年度：2023" still is."""
+    from pipeline.forms.outside import title_year as _title_year
+
+    assert _title_year(f"项目支出绩效自评表\n{line}\n项目名称 x", 0) is None
+    assert _title_year("项目支出绩效自评表\n评价年度：2023\n项目名称 x", 0) == "2023"
+
+
 @pytest.mark.parametrize("renamed,field,cells,header", [
     # the 实际完成值 header misread ("光疏霜", "美", as OCR did on made scans): its values fell into
     # 年度指标值, the column on its left ("16" and "16" read as target "1616")

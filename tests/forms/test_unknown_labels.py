@@ -87,3 +87,22 @@ def test_a_form_whose_project_label_is_unknown_is_refused_naming_it(monkeypatch,
     assert refused.value.file == str(pdf)
     assert refused.value.reason.endswith("page 1: titled '2022年度项目支出绩效自评表', but it prints no 项目编码 or "
                                          "项目名称 label; labels not in the vocabulary: 项目全称")
+
+
+def test_a_unit_label_printed_with_its_cell_empty_is_no_lost_value(monkeypatch, tmp_path):
+    """主管部门 printed with its cell left empty, and a header row the vocabulary does not know (联系电话):
+    the unknown label is not 主管部门's, so nothing is lost; the form reads with budget_unit empty. It was
+    refused as 'its header prints no 一级预算单位/预算单位/主管部门…' (it prints it)."""
+    truth = json.loads((CORPUS / "truth-yunnan" / f"{SAMPLE['yunnan']}.json").read_text(encoding="utf-8"))
+    plain, unit = _looks.draw, truth["budget_unit"]
+
+    def draw(path, above, rows, look, repeat=None, repeat_from=None):
+        rows = [[(a, b, "" if t == unit else t) for a, b, t in r] for r in rows]
+        rows.insert(1, [(0, 0, "联系电话"), (1, 10, "0755-12345678")])
+        return plain(path, above, rows, look, repeat, repeat_from)
+
+    monkeypatch.setattr(_looks, "draw", draw)
+    pdf = RENDER["yunnan"](truth, tmp_path / "yunnan.pdf", LOOKS["yunnan"][0])
+    forms = [f.to_dict() for f in extract(pdf)[1]]
+    truth["budget_unit"] = None
+    assert len(forms) == 1 and differences(forms[0], truth) == []

@@ -305,6 +305,21 @@ def test_what_is_drawn_in_a_layer_turned_off_is_not_read(pdf):
     assert "9999" not in text and "440303210301500004502" not in text and "440303210301500004143" in text
 
 
+def test_a_cropped_page_with_a_layer_turned_off_leaves_both_out_of_its_text(tmp_path):
+    """The page's text the title, year and outside labels are read from leaves out a layer turned off and
+    what lies outside the crop at once: with a layer in the document, the national form drawn beside the
+    page, outside its crop, was in it (the crop was only applied to a document without layers)."""
+    from pipeline.read.pdf import OpenPdf, inspect
+
+    pdf = _made(tmp_path, "crop-layer", lambda m: m.layered(PAGES / "440303210301500004143.xlsx.crop-beside.pdf",
+                                                            UNIT, "9999"))
+    with OpenPdf(pdf) as opened:
+        text = inspect(pdf, opened=opened).page_texts[0]
+    assert "海珠区" not in text  # the national form beside the crop
+    assert "9999" not in text and "440303210301500004143" in text
+    _read_exactly(pdf)
+
+
 @pytest.mark.parametrize("shape, what", [("layer-ocmd", "(/OCMD)"), ("layer-xobject", "its own /OC, Old")])
 def test_text_in_optional_content_not_judged_refuses_the_page(shape, what):
     """Where a document turns layers off, text drawn in optional content whose visibility is not read
@@ -328,17 +343,20 @@ def test_an_annotation_that_hides_or_prints_over_a_cell_refuses_the_form():
              "covered by a Redact annotation", "'1291532.65'")
 
 
-def test_a_free_text_annotation_without_an_appearance_is_seen_too(tmp_path):
-    """A FreeText with no appearance stream, only /Contents: a viewer draws it, pdfium draws nothing.
-    Over a number it refuses the form; over a goal (a text field) it flags the field `may_be_cut`."""
+@pytest.mark.parametrize("how, kind", [("said", "FreeText"), ("field", "Widget")])
+def test_an_annotation_without_an_appearance_is_seen_too(tmp_path, how, kind):
+    """A FreeText with no appearance stream, only /Contents, or a text field (Widget) holding a value /V and
+    none (a form filled leaving the viewer to draw it, /NeedAppearances): a viewer draws it, pdfium draws
+    nothing. Over a number it refuses the form; over a goal (a text field) it flags the field `may_be_cut`
+    (a form field's value loaded what lies under it, unflagged, before the review of session 20)."""
     import sys
 
     sys.path.insert(0, str(PAGES))
     from make import PORTRAIT, annotated  # noqa: E402
 
-    annotated(PORTRAIT, "86.25", "said", "90.00").write(tmp_path / "rate.pdf")
-    _refused(tmp_path / "rate.pdf", errors.IncompleteForm, "a FreeText annotation ('90.00') is drawn over a cell")
-    annotated(PORTRAIT, "本年度完成", "said", "已完成").write(tmp_path / "goal.pdf")
+    annotated(PORTRAIT, "86.25", how, "90.00").write(tmp_path / "rate.pdf")
+    _refused(tmp_path / "rate.pdf", errors.IncompleteForm, f"a {kind} annotation ('90.00') is drawn over a cell")
+    annotated(PORTRAIT, "本年度完成", how, "已完成").write(tmp_path / "goal.pdf")
     form = extracted(str(tmp_path / "goal.pdf"))[0]
     assert differences(form, _truth(PORTRAIT, "luohu")) == [] and "goal_actual" in form["may_be_cut"]
 
@@ -367,6 +385,51 @@ def test_text_partly_whited_out_or_blacked_out_refuses_the_form(shape, words):
     over all of it (a redaction drawn over text left in the content): both loaded 1291532.65. The cell
     is now seen cut, and the form refused naming what lies under the box."""
     _refused(PAGES / f"440303210301500004143.xlsx.{shape}.pdf", errors.IncompleteForm, *words)
+
+
+def _made(tmp_path: Path, shape: str, make) -> Path:
+    """A PDF make.py makes, named as a fixture of its corpus code (for its truth)."""
+    import sys
+
+    sys.path.insert(0, str(PAGES))
+    import make as maker  # noqa: E402
+
+    path = tmp_path / f"440303210301500004143.xlsx.{shape}.pdf"
+    make(maker).write(path)
+    return path
+
+
+UNIT = "深圳市罗湖区智慧城市建设中心"
+
+
+@pytest.mark.parametrize("how", ["seal", "seal-field"])
+def test_a_seal_drawn_in_vector_over_the_unit_covers_nothing(tmp_path, how):
+    """An electronic seal as a Stamp or a form field whose appearance fills red rings and a star, over
+    the 实施单位 (where units stamp): refused as 'covered by a Stamp annotation' before (any opaque fill
+    of an annotation made its whole /Rect a cover). Only an opaque rectangle filling most of what the
+    annotation draws hides what lies under it."""
+    _read_exactly(_made(tmp_path, how, lambda m: m.annotated(m.PORTRAIT, UNIT, how)))
+
+
+@pytest.mark.parametrize("box", [(10, 10, 10, 10), (595.304, 841.89, 0, 0), (700, 900, 800, 1000)],
+                         ids=["no-area", "corners-swapped", "off-the-page"])
+def test_a_crop_box_of_no_area_or_off_the_page_shows_the_media_box(tmp_path, box):
+    """A CropBox of no area, or written with its corners swapped, shows the MediaBox in pdfium (and every
+    viewer); one wholly off the page shows it in pdf.js. Each refused the report as 'no 项目支出绩效自评表
+    found' before (nothing lay in the box taken as shown)."""
+    _read_exactly(_made(tmp_path, "crop", lambda m: m.crop_box(m.PORTRAIT, box)))
+
+
+@pytest.mark.parametrize("how, over", [("clipped", UNIT), ("frame", "8.63"), ("frame-wound", "8.63"),
+                                       ("highlight", "1291532.65"), ("multiply", UNIT)])
+def test_a_fill_clipped_elsewhere_or_a_frame_covers_only_what_it_paints(tmp_path, how, over):
+    """A white rectangle filled after the 实施单位 through a clip of the page's corner paints nothing over
+    it: the 实施单位 loaded null, unflagged, before. A black frame around the page's content drawn after
+    it (two rectangles, even-odd, or the inner wound the other way) paints its rim: the whole table was
+    taken as covered, and the report refused. A fill that blends (Multiply) shows what lies under it: a
+    highlight flattened into the content over 全年执行数 refused the form ('covered by a box drawn over
+    it'); white so blended over the 实施单位 loaded it null, unflagged."""
+    _read_exactly(_made(tmp_path, how, lambda m: m.covered(m.PORTRAIT, over, how)))
 
 
 def test_glyphs_under_a_later_opaque_rectangle_are_not_shown(tmp_path):
