@@ -764,3 +764,23 @@ def test_pages_aligned_by_their_columns_keep_each_cell_s_box_where_the_page_show
     assert aligned[2].grids[0].col_x == first.grids[0].col_x
     assert aligned[2].grids[0].spans == first.grids[0].spans
     assert aligned[2].grids[0].boxes == second.grids[0].boxes
+
+
+@pytest.mark.parametrize("offset", [(0, 0), (700, 900)])
+def test_a_scan_whose_crop_box_lies_off_its_page_is_read_as_its_media_box(tmp_path, offset):
+    """A CropBox wholly outside the MediaBox shows the MediaBox (as pdf.js does, and as the text layer's
+    pages are read: `glyphs.shown_box`); pdfium renders such a page as nothing, and the report was refused
+    "a PDF library failed on it: Crop exceeds page dimensions"."""
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter()
+    for page in PdfReader(SCANS[0]).pages:
+        right, top = float(page.mediabox.right), float(page.mediabox.top)
+        page.cropbox = RectangleObject([offset[0], offset[1], offset[0] + right, offset[1] + top])
+        writer.add_page(page)
+    moved = tmp_path / "moved.pdf"
+    writer.write(moved)
+    rgb, height_pt, scale = image.render(moved, 1)
+    want, want_height, want_scale = image.render(SCANS[0], 1)
+    assert (height_pt, scale, rgb.shape) == (want_height, want_scale, want.shape)
+    assert (rgb == want).all()

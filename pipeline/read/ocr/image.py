@@ -17,6 +17,7 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from ...errors import choice
+from .. import glyphs
 
 MIN_DPI, MAX_DPI = 150, 300  # a scan is read at its own resolution, within these
 
@@ -32,6 +33,9 @@ def render(path: str | Path, page_no: int) -> tuple[np.ndarray, float, float]:
         doc = pdfium.PdfDocument(str(path))
         try:
             page = doc[page_no - 1]
+            shown = glyphs.shown_box(page)
+            if page.get_bbox() != shown:  # a CropBox wholly off the MediaBox: the MediaBox shown, as
+                page.set_cropbox(*shown)  # the text layer's pages are (pdfium would render nothing)
             width_pt, height_pt = page.get_size()
             scale = _scale(page, width_pt)
             rgb = page.render(scale=scale, rev_byteorder=True).to_numpy()
