@@ -194,8 +194,10 @@ def read_xls(path: Path) -> list[Table]:
                 hidden.append(ws.name)
                 book.unload_sheet(i)
                 continue
-            sheet = Sheet(ws.name, hidden_rows={r for r, info in ws.rowinfo_map.items() if info.hidden},
-                          hidden_cols={c for c, info in ws.colinfo_map.items() if info.hidden})
+            # a row of height 0 or a column of width 0 is not printed either, hidden flag or not
+            sheet = Sheet(ws.name,
+                          hidden_rows={r for r, info in ws.rowinfo_map.items() if info.hidden or not info.height},
+                          hidden_cols={c for c, info in ws.colinfo_map.items() if info.hidden or not info.width})
             for r in range(ws.nrows):
                 for c in range(ws.ncols):
                     cell = ws.cell(r, c)

@@ -98,6 +98,28 @@ def test_hidden_rows_and_columns_are_not_printed(path):
         assert table.row_at(12) == 7 and table.row_at(11) == 7
 
 
+def test_an_xls_row_or_column_of_size_0_is_not_printed(tmp_path):
+    """An .xls column of width 0 or a row of height 0, its hidden flag not set (as other writers than
+    Excel leave them), is shown by nothing, as in an .xlsx: the helper column of the hiddencol fixture
+    at width 0 ran into the form (refused), and the "附件2" of a row at height 0 was read."""
+    import struct
+
+    from pipeline.read.workbook import read_xls
+
+    data = bytearray((HIDDEN / "440106191550216302646.central.hiddencol.xls").read_bytes())
+    at = data.index(b"\x7d\x00\x0c\x00" + struct.pack("<HH", 9, 9)) + 4  # COLINFO of column J
+    data[at + 4:at + 6] = struct.pack("<H", 0)  # width 0
+    data[at + 8:at + 10] = struct.pack("<H", struct.unpack("<H", data[at + 8:at + 10])[0] & ~1)  # not hidden
+    at = data.index(b"\x08\x02\x10\x00" + struct.pack("<H", 0)) + 4  # ROW of row 1
+    data[at + 6:at + 8] = struct.pack("<H", 0x8000 & struct.unpack("<H", data[at + 6:at + 8])[0])  # height 0
+    out = tmp_path / "sized.xls"
+    out.write_bytes(bytes(data))
+    [table] = read_xls(out)
+    assert "附件2" not in table.before and not any("辅助" in t for t in table.cells.values())
+    [form] = forms_of(out)
+    assert differences(form, truth_of("440106191550216302646", "central")) == []
+
+
 def test_a_hidden_sheet_and_a_hidden_column_are_not_read(tmp_path):
     """A hidden sheet (here a copy of the form with another 执行数) is not printed, nor a hidden column
     of helpers: the workbook holds the one form as printed."""
