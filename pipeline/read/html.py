@@ -15,6 +15,7 @@ import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urljoin
 
 from ..errors import Unreadable
 from .tables import Table, clean
@@ -33,6 +34,7 @@ _SHEET = "data-jixiao-sheet"  # the stylesheets' say on an element (`_apply_styl
 _ZERO = re.compile(r"[+-]?(0+\.?0*|\.0+)([a-z]+|%)?")  # a size of 0, in any unit
 _RELATIVE = re.compile(r".*[\d.](em|ex|ch|%)|smaller|larger|inherit")  # a font size of the parent's (rem: the root's)
 _MAX_SHEET = 2_000_000  # bytes of a linked stylesheet read at most
+_MAX_IMPORTS = 32  # stylesheets a sheet's @imports (and theirs) bring in at most
 
 
 def _declared(el) -> dict[str, str]:
@@ -139,61 +141,95 @@ def _apply_stylesheets(root, fetch: Callable[[str], bytes | None]) -> None:
     """What a page's stylesheets say about hiding, written on each element they match (`_SHEET`), so
     that a class a site hides its anti-copy characters with (`.x{display:none}`) hides them here too:
     its <style> elements and the stylesheets it links that `fetch` has (a saved page: the files saved
-    beside it, `_saved`; a web archive: its parts, `mhtml`), rules under @media screen or all
-    only, weakest first as the cascade orders them (by the selector's specificity, then document order;
+    beside it, `_saved`; a web archive: its parts, `mhtml`) and the sheets these @import, rules under
+    @media screen or all only, weakest first as the cascade orders them (by the selector's specificity, then document order;
     `_declared` puts !important last)."""
     import cssselect
     import tinycss2
     from lxml import etree
     from lxml.cssselect import CSSSelector
 
-    sheets: list[list] = []
+    rules: list = []
     for el in root.iter("style", "link"):
         if not _screen(el.get("media")):  # media="print": not on a screen
             continue
         if el.tag == "style":
-            sheets.append(tinycss2.parse_stylesheet(el.text or "", skip_comments=True, skip_whitespace=True))
+            rules += _rules(tinycss2.parse_stylesheet(el.text or "", skip_comments=True, skip_whitespace=True),
+                            "", fetch, set())
         elif (el.get("rel") or "").lower().split() == ["stylesheet"] and el.get("href") \
                 and (css := fetch(el.get("href"))):
             # ("alternate stylesheet": a look the reader may pick, not the one shown)
-            sheets.append(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0])
+            rules += _rules(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0],
+                            el.get("href"), fetch, {el.get("href")})
     given: dict = {}  # element → [(specificity, order, declarations)]
     order = 0
-    for sheet in sheets:
-        for rule in _rules(sheet):
-            said = ";".join(f"{d.lower_name}:{tinycss2.serialize(d.value)}{' !important' if d.important else ''}"
-                            for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
-                                                                    skip_whitespace=True)
-                            if d.type == "declaration" and d.lower_name in _HIDING)
-            if not said:
+    for rule in rules:
+        said = ";".join(f"{d.lower_name}:{tinycss2.serialize(d.value)}{' !important' if d.important else ''}"
+                        for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
+                                                                skip_whitespace=True)
+                        if d.type == "declaration" and d.lower_name in _HIDING)
+        if not said:
+            continue
+        for selector in tinycss2.serialize(rule.prelude).split(","):
+            try:
+                [parsed] = cssselect.parse(selector.strip())
+                matched = CSSSelector(selector.strip(), translator="html")(root)
+            except (cssselect.SelectorError, ValueError, etree.XPathError):  # :hover, ::before and the
+                # like: no element as shown; svg|a: a namespace the page's HTML elements are in none of
                 continue
-            for selector in tinycss2.serialize(rule.prelude).split(","):
-                try:
-                    [parsed] = cssselect.parse(selector.strip())
-                    matched = CSSSelector(selector.strip(), translator="html")(root)
-                except (cssselect.SelectorError, ValueError, etree.XPathError):  # :hover, ::before and the
-                    # like: no element as shown; svg|a: a namespace the page's HTML elements are in none of
-                    continue
-                order += 1
-                for el in matched:
-                    given.setdefault(el, []).append((parsed.specificity(), order, said))
-    for el, rules in given.items():
-        el.set(_SHEET, ";".join(said for *_, said in sorted(rules)))
+            order += 1
+            for el in matched:
+                given.setdefault(el, []).append((parsed.specificity(), order, said))
+    for el, found in given.items():
+        el.set(_SHEET, ";".join(said for *_, said in sorted(found)))
 
 
-def _rules(sheet: list) -> list:
-    """The qualified rules of a stylesheet that apply on a screen: those at its top and inside
-    @media screen / @media all (a rule for print, or for some window sizes only, does not)."""
+def _rules(sheet: list, href: str, fetch: Callable[[str], bytes | None], seen: set[str]) -> list:
+    """The qualified rules of a stylesheet (linked as `href`; "": the page's own) that apply on a screen:
+    those at its top, inside @media screen / @media all (a rule for print, or for some window sizes
+    only, does not), and those of the sheets it @imports for a screen, in their place (each once:
+    `seen`; found by `fetch` against `href`, as a browser resolves them against the importing sheet)."""
     import tinycss2
 
     out = []
     for rule in sheet:
         if rule.type == "qualified-rule":
             out.append(rule)
-        elif (rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content is not None
-              and _screen(tinycss2.serialize(rule.prelude))):
-            out += _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+        elif rule.type != "at-rule" or rule.lower_at_keyword not in ("media", "import"):
+            continue
+        elif rule.lower_at_keyword == "media" and rule.content is not None \
+                and _screen(tinycss2.serialize(rule.prelude)):
+            out += _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True),
+                          href, fetch, seen)
+        elif rule.lower_at_keyword == "import" and (target := _imported(rule.prelude)) is not None:
+            link, media = target
+            link = urljoin(href, link) if href and not href.startswith("cid:") else link  # cid: a page's <style>
+            if link not in seen and len(seen) < _MAX_IMPORTS and _screen(media) and (css := fetch(link)):
+                seen.add(link)
+                out += _rules(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0],
+                              link, fetch, seen)
     return out
+
+
+def _imported(prelude: list) -> tuple[str, str | None] | None:
+    """What an @import names (`url(x)` or a string) and the media it is for (None: all); one with a
+    layer() or supports() condition is taken as for all (a browser that knows them applies it)."""
+    import tinycss2
+
+    tokens = [t for t in prelude if t.type not in ("whitespace", "comment")]
+    if not tokens:
+        return None
+    first = tokens[0]
+    if first.type in ("url", "string"):
+        link = first.value
+    elif first.type == "function" and first.lower_name == "url" and \
+            [a.type for a in first.arguments if a.type not in ("whitespace", "comment")] == ["string"]:
+        link = next(a.value for a in first.arguments if a.type == "string")
+    else:
+        return None
+    rest = [t for t in tokens[1:] if not (t.type == "function" and t.lower_name in ("layer", "supports"))
+            and not (t.type == "ident" and t.lower_value == "layer")]
+    return link, tinycss2.serialize(rest) if rest else None
 
 
 def _screen(media: str | None) -> bool:

@@ -473,6 +473,27 @@ def test_what_a_page_s_stylesheets_hide_is_not_read(tmp_path):
     assert form["project_name"].endswith("（内部备注7777）")
 
 
+def test_what_an_imported_stylesheet_hides_is_not_read(tmp_path):
+    """A stylesheet @imported (by the page's <style>, or by a linked sheet, resolved against the sheet
+    that imports it) hides as the sheet importing it would: a class hiding anti-copy characters there
+    was not followed ("…中心9999" loaded as the 实施单位). An import for print does not hide on a
+    screen; a sheet importing itself is read once."""
+    page = _central_page('<span class="jammer">9999</span>', '<span class="note">（内部备注7777）</span>'
+                         '<span class="printed">（印）</span>',
+                         '<style>@import url("page_files/jam.css") screen;</style>'
+                         '<link rel="stylesheet" href="page_files/site.css">')
+    (tmp_path / "page_files" / "more").mkdir(parents=True)
+    (tmp_path / "page_files" / "jam.css").write_text("@import 'jam.css'; .jammer { display: none }")
+    (tmp_path / "page_files" / "site.css").write_text('@charset "utf-8"; @import url(more/notes.css);\n'
+                                                      '@import "more/print.css" print; td { color: #000 }')
+    (tmp_path / "page_files" / "more" / "notes.css").write_text(".note { visibility: hidden }")
+    (tmp_path / "page_files" / "more" / "print.css").write_text(".printed { display: none }")
+    (tmp_path / "imported.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "imported.html")
+    assert form["project_name"].endswith("智慧水务）（印）")
+    assert form["implementing_unit"] == "广州市海珠区大数据资源管理中心"
+
+
 def test_stylesheet_rules_weigh_as_a_browser_weighs_them(tmp_path):
     """The cascade as browsers apply it: a more specific selector wins over a later, less specific one
     (a CMS's `#zoom td` over a later site-wide `td` rule), and a declaration marked !important over
