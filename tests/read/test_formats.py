@@ -317,6 +317,96 @@ def test_a_word_cell_reads_as_word_prints_it(tmp_path):
     assert differences(form, truth_of("440105221551500060313", "langfang")) == []
 
 
+def _table_style(document, style_id: str, xml: str, based_on: str = "TableNormal") -> None:
+    """Add a table style `style_id` (its properties `xml`) to a python-docx `document`'s styles."""
+    from docx.oxml import parse_xml
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    document.styles.element.append(parse_xml(
+        f'<w:style xmlns:w="{w}" w:type="table" w:styleId="{style_id}"><w:name w:val="{style_id}"/>'
+        f'<w:basedOn w:val="{based_on}"/>{xml}</w:style>'))
+
+
+def test_a_white_font_on_a_word_table_s_or_its_style_s_shading_shows(tmp_path):
+    """A form in a white font on a dark table (the table's w:shd, or its table style's shading for every
+    cell) prints: it was dropped as white on the paper ("no table found"), as only the cell's own w:shd
+    was looked at. The same with the style's shading white: nothing shows, nothing is read."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    src = CORPUS / "docx" / "440105221551500060313.langfang.docx"
+    for case in ("table", "style", "white style"):
+        document = docx.Document(str(src))
+        _table_style(document, "Dark", f'<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/></w:tcPr>')
+        _table_style(document, "DarkToo", "", based_on="Dark")  # its shading from the style it is based on
+        _table_style(document, "Paper", '<w:tblPr><w:shd w:val="clear" w:fill="auto"/></w:tblPr>'
+                                        '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="FFFFFF"/></w:tcPr>')
+        for table in document.tables:
+            props = table._tbl.tblPr
+            props.insert(0, parse_xml(f'<w:tblStyle xmlns:w="{w}" w:val="'
+                                      f'{ {"table": "Paper", "style": "DarkToo", "white style": "Paper"}[case]}"/>'))
+            if case == "table":  # the table's ground, under cells whose style paints nothing of its own
+                props.append(parse_xml(f'<w:shd xmlns:w="{w}" w:val="clear" w:color="auto" w:fill="333333"/>'))
+                for tc in table._tbl.iter(qn("w:tc")):
+                    tc.get_or_add_tcPr().append(parse_xml(f'<w:shd xmlns:w="{w}" w:val="clear" w:fill="auto"/>'))
+            for run in table._tbl.iter(qn("w:r")):
+                run.insert(0, parse_xml(f'<w:rPr xmlns:w="{w}"><w:color w:val="FFFFFF"/></w:rPr>')) \
+                    if run.find(qn("w:rPr")) is None else run.find(qn("w:rPr")).append(
+                        parse_xml(f'<w:color xmlns:w="{w}" w:val="FFFFFF"/>'))
+        document.save(str(tmp_path / "dark.docx"))
+        if case == "white style":
+            with pytest.raises(NoFormFound):
+                forms_of(tmp_path / "dark.docx")
+            continue
+        [form] = forms_of(tmp_path / "dark.docx")
+        assert differences(form, truth_of("440105221551500060313", "langfang")) == [], case
+
+
+def test_a_white_font_on_a_word_table_style_s_dark_header_row_shows(tmp_path):
+    """A table style's conditional shading (a dark header row: w:tblStylePr firstRow; banded rows), as the
+    table's w:tblLook turns it on, and a row's own table properties (w:tblPrEx): a white label on them
+    shows and is read (it was dropped); an anti-copy run in white on the rows they leave white is not."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    from pipeline.read.docx import read_docx
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    dark = '<w:shd w:val="clear" w:color="auto" w:fill="000000" w:themeFill="text1"/>'
+
+    def cells(look: str, row_props: str = "", band: bool = False) -> dict:
+        document = docx.Document()
+        _table_style(document, "Head", f'<w:tblPr><w:tblStyleRowBandSize w:val="2"/></w:tblPr>'
+                                       f'<w:tblStylePr w:type="firstRow"><w:tcPr>{dark}</w:tcPr></w:tblStylePr>'
+                     + (f'<w:tblStylePr w:type="band2Horz"><w:tcPr>{dark}</w:tcPr></w:tblStylePr>' if band else ""))
+        table = document.add_table(rows=4, cols=2)
+        props = table._tbl.tblPr
+        for old in (props.find(qn("w:tblStyle")), props.find(qn("w:tblLook"))):
+            if old is not None:
+                props.remove(old)
+        props.insert(0, parse_xml(f'<w:tblStyle xmlns:w="{w}" w:val="Head"/>'))
+        props.append(parse_xml(f'<w:tblLook xmlns:w="{w}" {look}/>'))
+        for r, row in enumerate(table.rows):
+            if row_props and r == 2:
+                row._tr.insert(0, parse_xml(f'<w:tblPrEx xmlns:w="{w}">{row_props}</w:tblPrEx>'))
+            for c, cell in enumerate(row.cells):
+                cell.paragraphs[0].add_run(f"{r}{c}")
+                cell.paragraphs[0].add_run("白").font.color.rgb = docx.shared.RGBColor(255, 255, 255)
+        document.save(str(tmp_path / "head.docx"))
+        [found] = read_docx(tmp_path / "head.docx")
+        return [found.cells[r, 0] + found.cells[r, 1] for r in range(4)]
+
+    assert cells('w:firstRow="1" w:noHBand="1"') == ["00白01白", "1011", "2021", "3031"]
+    assert cells('w:val="0020"') == ["00白01白", "1011", "2021", "3031"]  # the older bits: 0x20 firstRow
+    assert cells('w:firstRow="0" w:noHBand="1"') == ["0001", "1011", "2021", "3031"]
+    assert cells('w:firstRow="0" w:noHBand="1"', dark) == ["0001", "1011", "20白21白", "3031"]
+    # bands of 2 rows after the header: rows 1-2 the first band, row 3 the second (dark)
+    assert cells('w:firstRow="1" w:noHBand="0"', band=True) == ["00白01白", "1011", "2021", "30白31白"]
+
+
 def test_a_text_box_in_a_word_paragraph_is_not_its_text():
     """A text box anchored in a paragraph floats elsewhere on the page; Word keeps it twice (the
     drawing and a VML copy for older readers): read as the paragraph's text it came in twice, "单位框框"
