@@ -141,6 +141,42 @@ def test_a_hidden_sheet_and_a_hidden_column_are_not_read(tmp_path):
     assert differences(form, truth_of("440106191550216302646", "central")) == []
 
 
+def test_hidden_sheets_passed_over_are_said(tmp_path):
+    """A workbook's hidden sheets are not read, and now said so among the tables passed over (what
+    `jixiao extract --verbose` prints), and in a refusal: a form kept on a hidden sheet while the shown
+    sheet holds another table was refused as holding no form, the hidden sheet not named. What is read
+    does not change."""
+    from openpyxl.styles import Border, Side
+
+    from pipeline.extract import extract_verbose
+
+    src = CORPUS / "xlsx" / "440106191550216302646.central.xlsx"
+    book = openpyxl.load_workbook(src)
+    book.copy_worksheet(book.worksheets[0]).sheet_state = "hidden"
+    book.save(tmp_path / "draft.xlsx")
+    found = extract_verbose(tmp_path / "draft.xlsx")
+    assert [differences(f, truth_of("440106191550216302646", "central")) for f in found["forms"]] == [[]]
+    assert [(s["page"], s["why"].split(", as")[0]) for s in found["skipped"]] == \
+        [(0, "1 hidden sheet(s) ('项目支出绩效自评表 Copy')")]
+
+    book = openpyxl.load_workbook(src)
+    book.worksheets[0].sheet_state = "hidden"
+    cover = book.create_sheet("汇总", 0)
+    side = Side(style="thin")
+    for r, row in enumerate([["说明", "名称", "金额"], ["1", "网络", "26.47"], ["2", "其他", "1.00"]], start=1):
+        for c, value in enumerate(row, start=1):
+            cover.cell(r, c, value).border = Border(left=side, right=side, top=side, bottom=side)
+    book.active = 0
+    book.save(tmp_path / "hidden.xlsx")
+    with pytest.raises(NoFormFound, match=r"not read: 1 hidden sheet\(s\) \('项目支出绩效自评表'\)"):
+        extract_verbose(tmp_path / "hidden.xlsx")
+    cover["A1"] = "序号"  # a summary with a form's labels: refused as a form no variant fits, the sheet named
+    cover["B1"] = "项目名称"
+    book.save(tmp_path / "hidden.xlsx")
+    with pytest.raises(ReportError, match=r"no variant fits.*; not read: 1 hidden sheet\(s\)"):
+        extract_verbose(tmp_path / "hidden.xlsx")
+
+
 def _rewritten(src: Path, dst: Path, edit) -> Path:
     """`src` with its first sheet's XML passed through `edit` (what other writers than openpyxl write)."""
     import zipfile
