@@ -29,6 +29,19 @@ _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whi
 _HIDING = ("display", "visibility", "font-size", "opacity", "color", "background-color", "background",
            "background-image")  # the properties that can keep text from the page (the last four: a white
 # font on no ground)
+# the properties that can put a box where nothing of it shows (`_away`): off the page to the left, clipped
+# to nothing, shrunk to nothing; a rule of a stylesheet is taken for them only where one says so (`_telling`)
+_PLACING = ("position", "left", "right", "text-indent", "clip", "clip-path", "width", "height", "max-width",
+            "max-height", "overflow", "overflow-x", "overflow-y", "padding", "padding-top", "padding-bottom",
+            "padding-left", "padding-right", "transform", "float", "content-visibility")
+_FAR = 3000  # px: a box this far left of its containing block is off any page (sites use -9999px)
+_UNITS = {"px": 1, "pt": 4 / 3, "pc": 16, "in": 96, "cm": 96 / 2.54, "mm": 96 / 25.4, "q": 96 / 101.6,
+          "em": 16, "rem": 16, "": 1}  # em: the default font's size (a guess only for far lengths)
+_INLINE = {"span", "a", "font", "b", "i", "em", "strong", "u", "s", "strike", "small", "big", "sub", "sup", "label",
+           "abbr", "acronym", "code", "cite", "q", "mark", "ins", "del", "tt", "var", "kbd", "samp", "time", "bdi",
+           "bdo", "nobr", "dfn", "data"}  # elements laid out inline unless a display says otherwise
+_BOXED = {"block", "inline-block", "flex", "inline-flex", "grid", "inline-grid", "list-item", "flow-root",
+          "table", "inline-table", "table-caption"}
 _UNSEEN = "data-jixiao-unseen"  # an element whose own text a browser does not show (`_mark_unseen`)
 _SHEET = "data-jixiao-sheet"  # the stylesheets' say on an element (`_apply_stylesheets`), before its own
 _ZERO = re.compile(r"[+-]?(0+\.?0*|\.0+)([a-z]+|%)?")  # a size of 0, in any unit
@@ -53,7 +66,7 @@ def _cascade(sheet: str | None, style: str | None) -> dict[str, str]:
 
     said = [d for text in (sheet, style) if text
             for d in tinycss2.parse_blocks_contents(text, skip_comments=True, skip_whitespace=True)
-            if d.type == "declaration" and d.lower_name in _HIDING]
+            if d.type == "declaration" and (d.lower_name in _HIDING or d.lower_name in _PLACING)]
     return {d.lower_name: tinycss2.serialize(d.value).strip().lower()
             for d in [d for d in said if not d.important] + [d for d in said if d.important]}
 
@@ -100,7 +113,8 @@ def _mark_unseen(el, white: bool = False, ground: bool = False, invisible: bool 
     opacity of 0 (no child undoes it) or a transparent colour, or a white font (a <font color> or a
     style's color, its own or a stylesheet's) with no ground of another colour from any element around
     it: an anti-copy "9999" in white after a value, shown nowhere. A child of white or transparent text
-    setting its own colour shows."""
+    setting its own colour shows. A box put where nothing of it shows (`_away`) hides its children too.
+    """
     if not isinstance(el.tag, str):
         return
     said = _declared(el)
@@ -113,11 +127,89 @@ def _mark_unseen(el, white: bool = False, ground: bool = False, invisible: bool 
     if said.get("font-size"):
         size = said["font-size"]
         sizeless = _ZERO.fullmatch(size) is not None or sizeless and _RELATIVE.fullmatch(size) is not None
-    faded = faded or _ZERO.fullmatch(said.get("opacity", "")) is not None
+    faded = faded or _ZERO.fullmatch(said.get("opacity", "")) is not None or _away(el, said)
     if white and not ground or invisible or sizeless or clear or faded:
         el.set(_UNSEEN, "1")
     for child in el:
         _mark_unseen(child, white, ground, invisible, sizeless, clear, faded)
+
+
+def _away(el, said: dict[str, str]) -> bool:
+    """An element whose box a browser shows nothing of, as sites hide text (for screen readers, or
+    anti-copy): positioned far off the page to the left (left: -9999px, or right: 9999px), its one line
+    indented so (text-indent: -9999px on a block with no line break inside), clipped to nothing (clip:
+    rect(0 0 0 0) on an absolute box, clip-path: inset(50%) or a circle of 0), a block shrunk to 1px or
+    none with its overflow hidden and no padding (an sr-only box), scaled to 0 (transform: scale(0)),
+    or content-visibility: hidden. Judged as sure only: a far offset on a box that is not positioned,
+    a width on an inline element, a vertical offset (a long page's lower part) do not hide."""
+    if not said.keys() & set(_PLACING):
+        return False
+    position = said.get("position", "static")
+    placed = position in ("absolute", "fixed", "relative", "sticky")
+    if placed and (_length(said.get("left")) <= -_FAR or _length(said.get("right"), 0) >= _FAR):
+        return True
+    if said.get("content-visibility") == "hidden":
+        return True
+    boxed = (said.get("display", "") in _BOXED or position in ("absolute", "fixed")
+             or said.get("float", "none") not in ("none", "")
+             or (el.tag not in _INLINE and said.get("display", "") not in ("inline", "contents")))
+    if boxed and el.tag not in ("td", "th", "tr", "table") and _length(said.get("text-indent")) <= -_FAR \
+            and not el.xpath(".//br|.//p|.//div|.//li|.//table"):
+        return True
+    if position in ("absolute", "fixed") and _nothing_clipped(said.get("clip", "")):
+        return True
+    path = re.sub(r"\s+", " ", said.get("clip-path", "")).strip()
+    inset = re.fullmatch(r"inset\( ?([\d.]+)% ?\)", path)
+    if inset and float(inset.group(1)) >= 50 or re.fullmatch(r"(circle|ellipse)\( ?0(px|%)?( 0(px|%)?)?( at .*)? ?\)", path):
+        return True
+    if boxed and el.tag not in ("td", "th", "tr", "table"):
+        overflow = {said.get(k) for k in ("overflow", "overflow-x", "overflow-y")} & {"hidden", "clip"}
+        shrunk = any(_length(said.get(k), 9) <= 1 for k in ("width", "height", "max-width", "max-height"))
+        padded = any(_length(said.get(k), 0) != 0 for k in ("padding", "padding-top", "padding-bottom", "padding-left",
+                                                             "padding-right"))
+        if overflow and shrunk and not padded:
+            return True
+        for name, args in re.findall(r"([a-z0-9]+)\(([^)]*)\)", said.get("transform", "")):
+            factors = [_length(a.rstrip("%"), float("nan")) for a in re.split(r"[\s,]+", args.strip())]
+            if name in ("scale", "scalex", "scaley", "scale3d") and 0 in factors[:2] or name == "matrix" and len(factors) == 6 \
+                    and factors[0] * factors[3] - factors[1] * factors[2] == 0:  # drawn to a line at most
+                return True
+    return False
+
+
+def _telling(name: str, value: str) -> bool:
+    """A declaration that may put a box where nothing of it shows (`_away`): its rule is taken, with the
+    rest of what it says of placing (its position, overflow)."""
+    if name in ("left", "text-indent"):
+        return _length(value) <= -_FAR
+    if name == "right":
+        return _length(value) >= _FAR
+    if name in ("width", "height", "max-width", "max-height"):
+        return _length(value, 9) <= 1
+    if name == "transform":
+        return "scale" in value or "matrix(" in value
+    return name in ("clip", "clip-path") or name == "content-visibility" and value == "hidden"
+
+
+def _length(value: str | None, otherwise: float = 0.0) -> float:
+    """A CSS length in px (the first of a shorthand's values; em and rem at 16px); `otherwise` for none,
+    or one in a unit of the window or the parent (%, vw: not known here)."""
+    m = re.match(r"\s*([+-]?(?:\d+\.?\d*|\.\d+))([a-z]*)", value or "", re.I)
+    if not m or m.group(2).lower() not in _UNITS:
+        return otherwise
+    return float(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def _nothing_clipped(clip: str) -> bool:
+    """clip: rect(top right bottom left) (commas or spaces) that leaves nothing: bottom at or above top,
+    or right at or left of left (auto: the box's edge)."""
+    m = re.fullmatch(r"\s*rect\((.*)\)\s*", clip)
+    sides = re.split(r"\s*,\s*|\s+", m.group(1).strip()) if m else []
+    if len(sides) != 4:
+        return False
+    top, right, bottom, left = (None if s == "auto" else _length(s, float("nan")) for s in sides)
+    return (top is not None and bottom is not None and bottom <= top) or \
+        (left is not None and right is not None and right <= left)
 
 
 def _transparent(colour: str) -> bool:
@@ -164,12 +256,12 @@ def _apply_stylesheets(root, fetch: Callable[[str], bytes | None]) -> None:
     given: dict = {}  # element → [(specificity, order, declarations)]
     order = 0
     for rule in rules:
-        said = ";".join(f"{d.lower_name}:{tinycss2.serialize(d.value)}{' !important' if d.important else ''}"
-                        for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
-                                                                skip_whitespace=True)
-                        if d.type == "declaration" and d.lower_name in _HIDING)
-        if not said:
-            continue
+        taken = [(d.lower_name, tinycss2.serialize(d.value), d.important)
+                 for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+                 if d.type == "declaration" and (d.lower_name in _HIDING or d.lower_name in _PLACING)]
+        if not any(name in _HIDING or _telling(name, value.strip().lower()) for name, value, _ in taken):
+            continue  # (a rule placing boxes only as pages do everywhere: not run over the page)
+        said = ";".join(f"{name}:{value}{' !important' if important else ''}" for name, value, important in taken)
         for selector in tinycss2.serialize(rule.prelude).split(","):
             try:
                 [parsed] = cssselect.parse(selector.strip())

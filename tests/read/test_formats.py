@@ -620,6 +620,41 @@ def test_what_an_imported_stylesheet_hides_is_not_read(tmp_path):
     assert form["implementing_unit"] == "广州市海珠区大数据资源管理中心"
 
 
+def test_text_a_page_puts_where_nothing_of_it_shows_is_not_read(tmp_path):
+    """Sites hide text (for screen readers, or to spoil copying) by placing it where nothing shows:
+    far off the page's left (position:absolute; left:-9999px), clipped to nothing (the sr-only class:
+    clip: rect(0 0 0 0) on an absolute 1px box), indented off its line (text-indent:-9999px), shrunk to
+    nothing with its overflow hidden, scaled to 0. Each was read ("…中心9999" as the 实施单位)."""
+    page = _central_page('<span style="position: absolute; left: -9999px">9999</span><i class="sr-only">8888</i>',
+                         '<span class="sr-only">（内部备注）</span>',
+                         "<style>.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;"
+                         " overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0 }</style>")
+    (tmp_path / "away.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "away.html")
+    assert differences(form, truth_of("440105221551500060313", "central")) == []
+
+    def shown(*spans: str) -> list[str]:
+        cells = _html_cells(tmp_path, "<style>.x { text-indent: -9999em } .t { transform: scale(0, 1) }</style>"
+                            "<table>" + "".join(f"<tr><td>a{s}</td><td>b</td></tr>" for s in spans) + "</table>")
+        return [cells[r, 0] for r in range(len(spans))]
+
+    assert shown('<div style="text-indent: -9999px">9</div>', '<div class="x">9</div>',
+                 '<span style="display: inline-block; width: 0; overflow: hidden">9</span>',
+                 '<div style="max-height: 0px; overflow-y: hidden">9</div>',
+                 '<span style="display: block; transform: scale(0)">9</span>', '<p class="t">9</p>',
+                 '<span style="position: relative; right: 10000px">9</span>',
+                 '<span style="clip-path: inset(50%)">9</span>', '<div style="content-visibility: hidden">9</div>'
+                 ) == ["a"] * 9
+    # what still shows: an offset on a box not positioned, or up the page; a width or a transform on an
+    # inline element; a text-indent with a line after it; a box of no height whose padding shows it
+    assert shown('<span style="left: -9999px">9</span>', '<span style="position: absolute; top: -9999px">9</span>',
+                 '<span style="width: 0; overflow: hidden">9</span>', '<span style="transform: scale(0)">9</span>',
+                 '<div style="text-indent: -9999px">9<br>8</div>',
+                 '<div style="height: 0; overflow: hidden; padding-bottom: 50%">9</div>',
+                 '<span style="position: absolute; clip: rect(0, 10px, 10px, 0)">9</span>',
+                 '<div style="transform: scale(0.5)">9</div>') == ["a9", "a9", "a9", "a9", "a\n9\n8", "a\n9", "a9", "a\n9"]
+
+
 def test_stylesheet_rules_weigh_as_a_browser_weighs_them(tmp_path):
     """The cascade as browsers apply it: a more specific selector wins over a later, less specific one
     (a CMS's `#zoom td` over a later site-wide `td` rule), and a declaration marked !important over
