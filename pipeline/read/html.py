@@ -142,10 +142,10 @@ def _away(el, said: dict[str, str]) -> bool:
     none with its overflow hidden and no padding (an sr-only box), scaled to 0 (transform: scale(0)),
     or content-visibility: hidden. Judged as sure only: a far offset on a box that is not positioned,
     a width on an inline element, a vertical offset (a long page's lower part) do not hide."""
-    if not said.keys() & set(_PLACING):
+    if said.keys().isdisjoint(_PLACING):
         return False
     position = said.get("position", "static")
-    placed = position in ("absolute", "fixed", "relative", "sticky")
+    placed = position in ("absolute", "fixed", "relative")  # (sticky: kept in view, not moved off)
     if placed and (_length(said.get("left")) <= -_FAR or _length(said.get("right"), 0) >= _FAR):
         return True
     if said.get("content-visibility") == "hidden":
