@@ -127,54 +127,72 @@ def _mark_unseen(el, white: bool = False, ground: bool = False, invisible: bool 
     if said.get("font-size"):
         size = said["font-size"]
         sizeless = _ZERO.fullmatch(size) is not None or sizeless and _RELATIVE.fullmatch(size) is not None
-    faded = faded or _ZERO.fullmatch(said.get("opacity", "")) is not None or _away(el, said)
+    faded = faded or _ZERO.fullmatch(said.get("opacity", "")) is not None \
+        or bool(said) and not said.keys().isdisjoint(_PLACING) and _away(el)
     if white and not ground or invisible or sizeless or clear or faded:
         el.set(_UNSEEN, "1")
     for child in el:
         _mark_unseen(child, white, ground, invisible, sizeless, clear, faded)
 
 
-def _away(el, said: dict[str, str]) -> bool:
+def _away(el) -> bool:
     """An element whose box a browser shows nothing of, as sites hide text (for screen readers, or
     anti-copy): positioned far off the page to the left (left: -9999px, or right: 9999px), its one line
     indented so (text-indent: -9999px on a block with no line break inside), clipped to nothing (clip:
     rect(0 0 0 0) on an absolute box, clip-path: inset(50%) or a circle of 0), a block shrunk to 1px or
     none with its overflow hidden and no padding (an sr-only box), scaled to 0 (transform: scale(0)),
     or content-visibility: hidden. Judged as sure only: a far offset on a box that is not positioned,
-    a width on an inline element, a vertical offset (a long page's lower part) do not hide."""
+    a width or a transform on an inline element, a vertical offset (a long page's lower part) do not
+    hide. (`_placing` says what its style says; whether it is a box depends on its tag too.)"""
+    found = _placing(el.get(_SHEET), el.get("style"))
+    if not found or "away" in found:
+        return bool(found)
+    if el.tag in ("td", "th", "tr", "table") or el.tag in _INLINE and "boxed" not in found or "inline" in found:
+        return False  # a table's parts keep their content's width; an inline element takes no size
+    return "shrunk" in found or "indent" in found and not el.xpath(".//br|.//p|.//div|.//li|.//table")
+
+
+@functools.lru_cache(maxsize=4096)
+def _placing(sheet: str | None, style: str | None) -> frozenset[str]:
+    """What the placing properties `_cascade` settles from `sheet` and `style` say (`_away`): "away"
+    (nothing shows, whatever the element), "shrunk" or "indent" (nothing shows of a box), "boxed" (the
+    style makes it a box: a display, an absolute position, a float), "inline" (the style makes it inline)."""
+    said = _cascade(sheet, style)
     if said.keys().isdisjoint(_PLACING):
-        return False
+        return frozenset()
+    out = set()
     position = said.get("position", "static")
-    placed = position in ("absolute", "fixed", "relative")  # (sticky: kept in view, not moved off)
-    if placed and (_length(said.get("left")) <= -_FAR or _length(said.get("right"), 0) >= _FAR):
-        return True
+    if position in ("absolute", "fixed", "relative") and (  # (sticky: kept in view, not moved off)
+            _length(said.get("left")) <= -_FAR or _length(said.get("right")) >= _FAR):
+        out.add("away")
     if said.get("content-visibility") == "hidden":
-        return True
-    boxed = (said.get("display", "") in _BOXED or position in ("absolute", "fixed")
-             or said.get("float", "none") not in ("none", "")
-             or (el.tag not in _INLINE and said.get("display", "") not in ("inline", "contents")))
-    if boxed and el.tag not in ("td", "th", "tr", "table") and _length(said.get("text-indent")) <= -_FAR \
-            and not el.xpath(".//br|.//p|.//div|.//li|.//table"):
-        return True
+        out.add("away")
     if position in ("absolute", "fixed") and _nothing_clipped(said.get("clip", "")):
-        return True
+        out.add("away")
     path = re.sub(r"\s+", " ", said.get("clip-path", "")).strip()
     inset = re.fullmatch(r"inset\( ?([\d.]+)% ?\)", path)
-    if inset and float(inset.group(1)) >= 50 or re.fullmatch(r"(circle|ellipse)\( ?0(px|%)?( 0(px|%)?)?( at .*)? ?\)", path):
-        return True
-    if boxed and el.tag not in ("td", "th", "tr", "table"):
-        overflow = {said.get(k) for k in ("overflow", "overflow-x", "overflow-y")} & {"hidden", "clip"}
-        shrunk = any(_length(said.get(k), 9) <= 1 for k in ("width", "height", "max-width", "max-height"))
-        padded = any(_length(said.get(k), 0) != 0 for k in ("padding", "padding-top", "padding-bottom", "padding-left",
-                                                             "padding-right"))
-        if overflow and shrunk and not padded:
-            return True
-        for name, args in re.findall(r"([a-z0-9]+)\(([^)]*)\)", said.get("transform", "")):
-            factors = [_length(a.rstrip("%"), float("nan")) for a in re.split(r"[\s,]+", args.strip())]
-            if name in ("scale", "scalex", "scaley", "scale3d") and 0 in factors[:2] or name == "matrix" and len(factors) == 6 \
-                    and factors[0] * factors[3] - factors[1] * factors[2] == 0:  # drawn to a line at most
-                return True
-    return False
+    if inset and float(inset.group(1)) >= 50 \
+            or re.fullmatch(r"(circle|ellipse)\( ?0(px|%)?( 0(px|%)?)?( at .*)? ?\)", path):
+        out.add("away")
+    if _length(said.get("text-indent")) <= -_FAR:
+        out.add("indent")
+    if {said.get(k) for k in ("overflow", "overflow-x", "overflow-y")} & {"hidden", "clip"} \
+            and any(_length(said.get(k), 9) <= 1 for k in ("width", "height", "max-width", "max-height")) \
+            and not any(_length(said.get(k)) for k in ("padding", "padding-top", "padding-bottom", "padding-left",
+                                                       "padding-right")):
+        out.add("shrunk")
+    for name, args in re.findall(r"([a-z0-9]+)\(([^)]*)\)", said.get("transform", "")):
+        factors = [_length(a.rstrip("%"), float("nan")) for a in re.split(r"[\s,]+", args.strip())]
+        if name in ("scale", "scalex", "scaley", "scale3d") and 0 in factors[:2] \
+                or name == "matrix" and len(factors) == 6 and factors[0] * factors[3] == factors[1] * factors[2]:
+            out.add("shrunk")  # drawn to a line at most
+    if out:
+        display = said.get("display", "")
+        if display in _BOXED or position in ("absolute", "fixed") or said.get("float", "none") not in ("none", ""):
+            out.add("boxed")
+        elif display in ("inline", "contents"):
+            out.add("inline")
+    return frozenset(out)
 
 
 def _telling(name: str, value: str) -> bool:
@@ -386,6 +404,7 @@ def read_page(text: str, fetch: Callable[[str], bytes | None]) -> list[Table]:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     root = lxml.html.document_fromstring(text or "<html></html>")
     _cascade.cache_clear()  # the page before's styles: not kept
+    _placing.cache_clear()
     for el in root.xpath(f"//*[@{_UNSEEN} or @{_SHEET}]"):  # the page's own: only this reader writes them
         for name in (_UNSEEN, _SHEET):
             el.attrib.pop(name, None)
