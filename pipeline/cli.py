@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .bounded import Limits, ReadersFailed
-from .lines import FORM_LINES, STANDING, VERSIONS, describe, form_line, mb, plain, version_note
+from .lines import FORM_LINES, STANDING, VERSIONS, describe, form_line, mb, passed_over, plain, version_note
 from .errors import SettingError, WarehouseFault, WarehouseOutdated, shown
 
 DEFAULT_QUARANTINE = Path("data") / "quarantine"
@@ -301,7 +301,8 @@ def _extract(args: argparse.Namespace) -> int:
             continue
         if isinstance(found, dict):  # --verbose: the tables passed over as not forms
             for table in found["skipped"]:
-                print(f"jixiao: {file}, page {table['page']}: skipped, {table['why']}", file=sys.stderr)
+                print(f"jixiao: {file}, {passed_over(table['page'])}: " + (f"skipped, {table['why']}" if table['page']
+                                                                            else table['why']), file=sys.stderr)
             found = found["forms"]
         forms += found
     json.dump(forms, sys.stdout, ensure_ascii=False, indent=2)
@@ -346,7 +347,8 @@ def _ingest(args: argparse.Namespace) -> int:
                     print(f"[{n}/{len(files)}] {shown(outcome.path)} ... {describe(outcome)}",
                           file=sys.stderr, flush=True)
                     for page, why in outcome.skipped:  # look-alike tables: listed, never a refusal
-                        print(f"    page {page}: not a form, skipped ({why})", file=sys.stderr)
+                        print(f"    {passed_over(page)}: " + (f"not a form, skipped ({why})" if page else why),
+                              file=sys.stderr)
                 if unchecked and n < len(files) and time.monotonic() - published >= args.publish_every:
                     # a long run shows progress: every report written so far is checked (small reports
                     # are written in batches, pipeline.ingest; a snapshot holds no unchecked form) and

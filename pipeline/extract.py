@@ -18,9 +18,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from .forms.identify import hidden_sheets
 from .forms.reader import no_form_found, read_forms
 from .forms.rows import forms_of, stitch_overflow
-from .errors import BrokenPdf, TextLayerUnreadable
+from .errors import BrokenPdf, ReportError, TextLayerUnreadable
 from .model import Form
 from .errors import OverLimit
 from .read import pdf, tables
@@ -207,7 +208,15 @@ def _read_structured(path: Path, kind: str, part: range, max_pages: int | None,
     found = _tables(path, kind, max_pages)
     info = tables.info(path, found, sha256)
     grids = [tables.grid(page, table) for page, table in enumerate(found, start=1)]
-    forms = read_forms(info, grids, starting_on=part, skipped=skipped)
+    hidden = found[0].hidden_sheets  # a workbook's: said among the tables passed over, or in the refusal
+    try:
+        forms = read_forms(info, grids, starting_on=part, skipped=skipped)
+    except ReportError as err:
+        if not hidden:
+            raise
+        raise type(err)(err.file, f"{err.reason}; not read: {hidden_sheets(hidden)}", err.page) from None
+    if skipped is not None and hidden and part.start == 1:  # once, as of no page (0)
+        skipped.append((0, hidden_sheets(hidden)))
     return info, tables.placed(forms, grids, found, part)
 
 

@@ -89,3 +89,8 @@ def plain(value: Any) -> Any:
 
 def _s(value: Any) -> str:
     return "—" if value is None else str(value)
+
+
+def passed_over(page: int) -> str:
+    """Where a table passed over was: its page; 0, of no page (a workbook's hidden sheets, not read)."""
+    return f"page {page}" if page else "not read"

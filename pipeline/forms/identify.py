@@ -10,6 +10,7 @@ import re
 
 from . import template as templates
 from ..errors import ExtractionFault, IncompleteForm, NoFormFound
+from ..lines import passed_over
 from ..model import TITLE
 from ..read.pdf import PdfInfo
 from .columns import match_label
@@ -189,11 +190,18 @@ def titles_of(page_text: str) -> list[str]:
 
 def no_form_found(file: str, pages: int, skipped: list[tuple[int, str]] | None = None) -> NoFormFound:
     if skipped:
-        said = "; ".join(f"page {page}: {why}" for page, why in skipped)
+        said = "; ".join(f"{passed_over(page)}: {why}" for page, why in skipped)
         return NoFormFound(file, f"no {TITLE} found on any of its {pages} pages; tables passed over as not "
                            f"forms: {said}")
     return NoFormFound(
         file, f"no {TITLE} found: no table with a 项目编码 or 项目名称 label on any of its {pages} pages")
+
+
+def hidden_sheets(names: tuple[str, ...]) -> str:
+    """What is said of a workbook's hidden sheets, passed over (a form kept on one is not read)."""
+    shown = ", ".join(f"'{n}'" for n in names[:5]) + (" …" if len(names) > 5 else "")
+    return (f"{len(names)} hidden sheet(s) ({shown}), as they are not printed: a form on one is read once "
+            f"its sheet is unhidden")
 
 
 def header_fields(labels: list[str], names: dict[str, str]) -> int:

@@ -15,6 +15,7 @@ import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urljoin
 
 from ..errors import Unreadable
 from .tables import Table, clean
@@ -28,11 +29,25 @@ _BREAK = "\x01"  # a line break in a cell (<br>, <p>) while the source's own whi
 _HIDING = ("display", "visibility", "font-size", "opacity", "color", "background-color", "background",
            "background-image")  # the properties that can keep text from the page (the last four: a white
 # font on no ground)
+# the properties that can put a box where nothing of it shows (`_away`): off the page to the left, clipped
+# to nothing, shrunk to nothing; a rule of a stylesheet is taken for them only where one says so (`_telling`)
+_PLACING = ("position", "left", "right", "text-indent", "clip", "clip-path", "width", "height", "max-width",
+            "max-height", "overflow", "overflow-x", "overflow-y", "padding", "padding-top", "padding-bottom",
+            "padding-left", "padding-right", "transform", "float", "content-visibility")
+_FAR = 3000  # px: a box this far left of its containing block is off any page (sites use -9999px)
+_UNITS = {"px": 1, "pt": 4 / 3, "pc": 16, "in": 96, "cm": 96 / 2.54, "mm": 96 / 25.4, "q": 96 / 101.6,
+          "em": 16, "rem": 16, "": 1}  # em: the default font's size (a guess only for far lengths)
+_INLINE = {"span", "a", "font", "b", "i", "em", "strong", "u", "s", "strike", "small", "big", "sub", "sup", "label",
+           "abbr", "acronym", "code", "cite", "q", "mark", "ins", "del", "tt", "var", "kbd", "samp", "time", "bdi",
+           "bdo", "nobr", "dfn", "data"}  # elements laid out inline unless a display says otherwise
+_BOXED = {"block", "inline-block", "flex", "inline-flex", "grid", "inline-grid", "list-item", "flow-root",
+          "table", "inline-table", "table-caption"}
 _UNSEEN = "data-jixiao-unseen"  # an element whose own text a browser does not show (`_mark_unseen`)
 _SHEET = "data-jixiao-sheet"  # the stylesheets' say on an element (`_apply_stylesheets`), before its own
 _ZERO = re.compile(r"[+-]?(0+\.?0*|\.0+)([a-z]+|%)?")  # a size of 0, in any unit
 _RELATIVE = re.compile(r".*[\d.](em|ex|ch|%)|smaller|larger|inherit")  # a font size of the parent's (rem: the root's)
 _MAX_SHEET = 2_000_000  # bytes of a linked stylesheet read at most
+_MAX_IMPORTS = 32  # stylesheets a sheet's @imports (and theirs) bring in at most
 
 
 def _declared(el) -> dict[str, str]:
@@ -51,7 +66,7 @@ def _cascade(sheet: str | None, style: str | None) -> dict[str, str]:
 
     said = [d for text in (sheet, style) if text
             for d in tinycss2.parse_blocks_contents(text, skip_comments=True, skip_whitespace=True)
-            if d.type == "declaration" and d.lower_name in _HIDING]
+            if d.type == "declaration" and (d.lower_name in _HIDING or d.lower_name in _PLACING)]
     return {d.lower_name: tinycss2.serialize(d.value).strip().lower()
             for d in [d for d in said if not d.important] + [d for d in said if d.important]}
 
@@ -98,7 +113,8 @@ def _mark_unseen(el, white: bool = False, ground: bool = False, invisible: bool 
     opacity of 0 (no child undoes it) or a transparent colour, or a white font (a <font color> or a
     style's color, its own or a stylesheet's) with no ground of another colour from any element around
     it: an anti-copy "9999" in white after a value, shown nowhere. A child of white or transparent text
-    setting its own colour shows."""
+    setting its own colour shows. A box put where nothing of it shows (`_away`) hides its children too.
+    """
     if not isinstance(el.tag, str):
         return
     said = _declared(el)
@@ -111,11 +127,107 @@ def _mark_unseen(el, white: bool = False, ground: bool = False, invisible: bool 
     if said.get("font-size"):
         size = said["font-size"]
         sizeless = _ZERO.fullmatch(size) is not None or sizeless and _RELATIVE.fullmatch(size) is not None
-    faded = faded or _ZERO.fullmatch(said.get("opacity", "")) is not None
+    faded = faded or _ZERO.fullmatch(said.get("opacity", "")) is not None \
+        or bool(said) and not said.keys().isdisjoint(_PLACING) and _away(el)
     if white and not ground or invisible or sizeless or clear or faded:
         el.set(_UNSEEN, "1")
     for child in el:
         _mark_unseen(child, white, ground, invisible, sizeless, clear, faded)
+
+
+def _away(el) -> bool:
+    """An element whose box a browser shows nothing of, as sites hide text (for screen readers, or
+    anti-copy): positioned far off the page to the left (left: -9999px, or right: 9999px), its one line
+    indented so (text-indent: -9999px on a block with no line break inside), clipped to nothing (clip:
+    rect(0 0 0 0) on an absolute box, clip-path: inset(50%) or a circle of 0), a block shrunk to 1px or
+    none with its overflow hidden and no padding (an sr-only box), scaled to 0 (transform: scale(0)),
+    or content-visibility: hidden. Judged as sure only: a far offset on a box that is not positioned,
+    a width or a transform on an inline element, a vertical offset (a long page's lower part) do not
+    hide. (`_placing` says what its style says; whether it is a box depends on its tag too.)"""
+    found = _placing(el.get(_SHEET), el.get("style"))
+    if not found or "away" in found:
+        return bool(found)
+    if el.tag in ("td", "th", "tr", "table") or el.tag in _INLINE and "boxed" not in found or "inline" in found:
+        return False  # a table's parts keep their content's width; an inline element takes no size
+    return "shrunk" in found or "indent" in found and not el.xpath(".//br|.//p|.//div|.//li|.//table")
+
+
+@functools.lru_cache(maxsize=4096)
+def _placing(sheet: str | None, style: str | None) -> frozenset[str]:
+    """What the placing properties `_cascade` settles from `sheet` and `style` say (`_away`): "away"
+    (nothing shows, whatever the element), "shrunk" or "indent" (nothing shows of a box), "boxed" (the
+    style makes it a box: a display, an absolute position, a float), "inline" (the style makes it inline)."""
+    said = _cascade(sheet, style)
+    if said.keys().isdisjoint(_PLACING):
+        return frozenset()
+    out = set()
+    position = said.get("position", "static")
+    if position in ("absolute", "fixed", "relative") and (  # (sticky: kept in view, not moved off)
+            _length(said.get("left")) <= -_FAR or _length(said.get("right")) >= _FAR):
+        out.add("away")
+    if said.get("content-visibility") == "hidden":
+        out.add("away")
+    if position in ("absolute", "fixed") and _nothing_clipped(said.get("clip", "")):
+        out.add("away")
+    path = re.sub(r"\s+", " ", said.get("clip-path", "")).strip()
+    inset = re.fullmatch(r"inset\( ?([\d.]+)% ?\)", path)
+    if inset and float(inset.group(1)) >= 50 \
+            or re.fullmatch(r"(circle|ellipse)\( ?0(px|%)?( 0(px|%)?)?( at .*)? ?\)", path):
+        out.add("away")
+    if _length(said.get("text-indent")) <= -_FAR:
+        out.add("indent")
+    if {said.get(k) for k in ("overflow", "overflow-x", "overflow-y")} & {"hidden", "clip"} \
+            and any(_length(said.get(k), 9) <= 1 for k in ("width", "height", "max-width", "max-height")) \
+            and not any(_length(said.get(k)) for k in ("padding", "padding-top", "padding-bottom", "padding-left",
+                                                       "padding-right")):
+        out.add("shrunk")
+    for name, args in re.findall(r"([a-z0-9]+)\(([^)]*)\)", said.get("transform", "")):
+        factors = [_length(a.rstrip("%"), float("nan")) for a in re.split(r"[\s,]+", args.strip())]
+        if name in ("scale", "scalex", "scaley", "scale3d") and 0 in factors[:2] \
+                or name == "matrix" and len(factors) == 6 and factors[0] * factors[3] == factors[1] * factors[2]:
+            out.add("shrunk")  # drawn to a line at most
+    if out:
+        display = said.get("display", "")
+        if display in _BOXED or position in ("absolute", "fixed") or said.get("float", "none") not in ("none", ""):
+            out.add("boxed")
+        elif display in ("inline", "contents"):
+            out.add("inline")
+    return frozenset(out)
+
+
+def _telling(name: str, value: str) -> bool:
+    """A declaration that may put a box where nothing of it shows (`_away`): its rule is taken, with the
+    rest of what it says of placing (its position, overflow)."""
+    if name in ("left", "text-indent"):
+        return _length(value) <= -_FAR
+    if name == "right":
+        return _length(value) >= _FAR
+    if name in ("width", "height", "max-width", "max-height"):
+        return _length(value, 9) <= 1
+    if name == "transform":
+        return "scale" in value or "matrix(" in value
+    return name in ("clip", "clip-path") or name == "content-visibility" and value == "hidden"
+
+
+def _length(value: str | None, otherwise: float = 0.0) -> float:
+    """A CSS length in px (the first of a shorthand's values; em and rem at 16px); `otherwise` for none,
+    or one in a unit of the window or the parent (%, vw: not known here)."""
+    m = re.match(r"\s*([+-]?(?:\d+\.?\d*|\.\d+))([a-z]*)", value or "", re.I)
+    if not m or m.group(2).lower() not in _UNITS:
+        return otherwise
+    return float(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def _nothing_clipped(clip: str) -> bool:
+    """clip: rect(top right bottom left) (commas or spaces) that leaves nothing: bottom at or above top,
+    or right at or left of left (auto: the box's edge)."""
+    m = re.fullmatch(r"\s*rect\((.*)\)\s*", clip)
+    sides = re.split(r"\s*,\s*|\s+", m.group(1).strip()) if m else []
+    if len(sides) != 4:
+        return False
+    top, right, bottom, left = (None if s == "auto" else _length(s, float("nan")) for s in sides)
+    return (top is not None and bottom is not None and bottom <= top) or \
+        (left is not None and right is not None and right <= left)
 
 
 def _transparent(colour: str) -> bool:
@@ -139,61 +251,95 @@ def _apply_stylesheets(root, fetch: Callable[[str], bytes | None]) -> None:
     """What a page's stylesheets say about hiding, written on each element they match (`_SHEET`), so
     that a class a site hides its anti-copy characters with (`.x{display:none}`) hides them here too:
     its <style> elements and the stylesheets it links that `fetch` has (a saved page: the files saved
-    beside it, `_saved`; a web archive: its parts, `mhtml`), rules under @media screen or all
-    only, weakest first as the cascade orders them (by the selector's specificity, then document order;
+    beside it, `_saved`; a web archive: its parts, `mhtml`) and the sheets these @import, rules under
+    @media screen or all only, weakest first as the cascade orders them (by the selector's specificity, then document order;
     `_declared` puts !important last)."""
     import cssselect
     import tinycss2
     from lxml import etree
     from lxml.cssselect import CSSSelector
 
-    sheets: list[list] = []
+    rules: list = []
     for el in root.iter("style", "link"):
         if not _screen(el.get("media")):  # media="print": not on a screen
             continue
         if el.tag == "style":
-            sheets.append(tinycss2.parse_stylesheet(el.text or "", skip_comments=True, skip_whitespace=True))
+            rules += _rules(tinycss2.parse_stylesheet(el.text or "", skip_comments=True, skip_whitespace=True),
+                            "", fetch, set())
         elif (el.get("rel") or "").lower().split() == ["stylesheet"] and el.get("href") \
                 and (css := fetch(el.get("href"))):
             # ("alternate stylesheet": a look the reader may pick, not the one shown)
-            sheets.append(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0])
+            rules += _rules(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0],
+                            el.get("href"), fetch, {el.get("href")})
     given: dict = {}  # element → [(specificity, order, declarations)]
     order = 0
-    for sheet in sheets:
-        for rule in _rules(sheet):
-            said = ";".join(f"{d.lower_name}:{tinycss2.serialize(d.value)}{' !important' if d.important else ''}"
-                            for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
-                                                                    skip_whitespace=True)
-                            if d.type == "declaration" and d.lower_name in _HIDING)
-            if not said:
+    for rule in rules:
+        taken = [(d.lower_name, tinycss2.serialize(d.value), d.important)
+                 for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+                 if d.type == "declaration" and (d.lower_name in _HIDING or d.lower_name in _PLACING)]
+        if not any(name in _HIDING or _telling(name, value.strip().lower()) for name, value, _ in taken):
+            continue  # (a rule placing boxes only as pages do everywhere: not run over the page)
+        said = ";".join(f"{name}:{value}{' !important' if important else ''}" for name, value, important in taken)
+        for selector in tinycss2.serialize(rule.prelude).split(","):
+            try:
+                [parsed] = cssselect.parse(selector.strip())
+                matched = CSSSelector(selector.strip(), translator="html")(root)
+            except (cssselect.SelectorError, ValueError, etree.XPathError):  # :hover, ::before and the
+                # like: no element as shown; svg|a: a namespace the page's HTML elements are in none of
                 continue
-            for selector in tinycss2.serialize(rule.prelude).split(","):
-                try:
-                    [parsed] = cssselect.parse(selector.strip())
-                    matched = CSSSelector(selector.strip(), translator="html")(root)
-                except (cssselect.SelectorError, ValueError, etree.XPathError):  # :hover, ::before and the
-                    # like: no element as shown; svg|a: a namespace the page's HTML elements are in none of
-                    continue
-                order += 1
-                for el in matched:
-                    given.setdefault(el, []).append((parsed.specificity(), order, said))
-    for el, rules in given.items():
-        el.set(_SHEET, ";".join(said for *_, said in sorted(rules)))
+            order += 1
+            for el in matched:
+                given.setdefault(el, []).append((parsed.specificity(), order, said))
+    for el, found in given.items():
+        el.set(_SHEET, ";".join(said for *_, said in sorted(found)))
 
 
-def _rules(sheet: list) -> list:
-    """The qualified rules of a stylesheet that apply on a screen: those at its top and inside
-    @media screen / @media all (a rule for print, or for some window sizes only, does not)."""
+def _rules(sheet: list, href: str, fetch: Callable[[str], bytes | None], seen: set[str]) -> list:
+    """The qualified rules of a stylesheet (linked as `href`; "": the page's own) that apply on a screen:
+    those at its top, inside @media screen / @media all (a rule for print, or for some window sizes
+    only, does not), and those of the sheets it @imports for a screen, in their place (each once:
+    `seen`; found by `fetch` against `href`, as a browser resolves them against the importing sheet)."""
     import tinycss2
 
     out = []
     for rule in sheet:
         if rule.type == "qualified-rule":
             out.append(rule)
-        elif (rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content is not None
-              and _screen(tinycss2.serialize(rule.prelude))):
-            out += _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+        elif rule.type != "at-rule" or rule.lower_at_keyword not in ("media", "import"):
+            continue
+        elif rule.lower_at_keyword == "media" and rule.content is not None \
+                and _screen(tinycss2.serialize(rule.prelude)):
+            out += _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True),
+                          href, fetch, seen)
+        elif rule.lower_at_keyword == "import" and (target := _imported(rule.prelude)) is not None:
+            link, media = target
+            link = urljoin(href, link) if href and not href.startswith("cid:") else link  # cid: a page's <style>
+            if link not in seen and len(seen) < _MAX_IMPORTS and _screen(media) and (css := fetch(link)):
+                seen.add(link)
+                out += _rules(tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)[0],
+                              link, fetch, seen)
     return out
+
+
+def _imported(prelude: list) -> tuple[str, str | None] | None:
+    """What an @import names (`url(x)` or a string) and the media it is for (None: all); one with a
+    layer() or supports() condition is taken as for all (a browser that knows them applies it)."""
+    import tinycss2
+
+    tokens = [t for t in prelude if t.type not in ("whitespace", "comment")]
+    if not tokens:
+        return None
+    first = tokens[0]
+    if first.type in ("url", "string"):
+        link = first.value
+    elif first.type == "function" and first.lower_name == "url" and \
+            [a.type for a in first.arguments if a.type not in ("whitespace", "comment")] == ["string"]:
+        link = next(a.value for a in first.arguments if a.type == "string")
+    else:
+        return None
+    rest = [t for t in tokens[1:] if not (t.type == "function" and t.lower_name in ("layer", "supports"))
+            and not (t.type == "ident" and t.lower_value == "layer")]
+    return link, tinycss2.serialize(rest) if rest else None
 
 
 def _screen(media: str | None) -> bool:
@@ -258,6 +404,7 @@ def read_page(text: str, fetch: Callable[[str], bytes | None]) -> list[Table]:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     root = lxml.html.document_fromstring(text or "<html></html>")
     _cascade.cache_clear()  # the page before's styles: not kept
+    _placing.cache_clear()
     for el in root.xpath(f"//*[@{_UNSEEN} or @{_SHEET}]"):  # the page's own: only this reader writes them
         for name in (_UNSEEN, _SHEET):
             el.attrib.pop(name, None)

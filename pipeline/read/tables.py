@@ -55,6 +55,7 @@ class Table:
     # them (`workbook._printed`); empty: counted on from `origin`
     sheet_rows: tuple[int, ...] = ()
     sheet_cols: tuple[int, ...] = ()
+    hidden_sheets: tuple[str, ...] = ()  # the workbook's sheets not read, being hidden (not printed)
 
     def sheet_row(self, r: int) -> int:
         """The sheet's number (from 1) of the table's row `r`."""

@@ -13,6 +13,7 @@ is one table whose leading one-cell rows (titles) are the text above it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -101,14 +102,15 @@ def read_xlsx(path: Path) -> list[Table]:
 
 
 def _shown_or_said(path: Path, tables: list[Table], hidden: list[str]) -> list[Table]:
-    """The shown sheets' tables; none, where sheets are hidden, a refusal that says they are not read
-    (a bare "no table found" sent a user looking for a fault in a workbook that plainly holds a form)."""
+    """The shown sheets' tables, each naming the hidden sheets (`Table.hidden_sheets`: said among the
+    tables passed over); none, where sheets are hidden, a refusal that says they are not read (a bare
+    "no table found" sent a user looking for a fault in a workbook that plainly holds a form)."""
     if not tables and hidden:
         names = ", ".join(f"'{n}'" for n in hidden[:5]) + (" …" if len(hidden) > 5 else "")
         raise NoFormFound(str(path), f"no table found in the workbook's shown sheets; {len(hidden)} hidden "
                                      f"sheet(s) ({names}) are not read, as they are not printed: unhide the "
                                      f"form's sheet (or hide its other sheets) and save, then load it again")
-    return tables
+    return [dataclasses.replace(t, hidden_sheets=tuple(hidden)) for t in tables] if hidden else tables
 
 
 def _white_on_paper(cell, palette: Palette) -> bool:
@@ -194,8 +196,10 @@ def read_xls(path: Path) -> list[Table]:
                 hidden.append(ws.name)
                 book.unload_sheet(i)
                 continue
-            sheet = Sheet(ws.name, hidden_rows={r for r, info in ws.rowinfo_map.items() if info.hidden},
-                          hidden_cols={c for c, info in ws.colinfo_map.items() if info.hidden})
+            # a row of height 0 or a column of width 0 is not printed either, hidden flag or not
+            sheet = Sheet(ws.name,
+                          hidden_rows={r for r, info in ws.rowinfo_map.items() if info.hidden or not info.height},
+                          hidden_cols={c for c, info in ws.colinfo_map.items() if info.hidden or not info.width})
             for r in range(ws.nrows):
                 for c in range(ws.ncols):
                     cell = ws.cell(r, c)

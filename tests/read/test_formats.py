@@ -98,6 +98,28 @@ def test_hidden_rows_and_columns_are_not_printed(path):
         assert table.row_at(12) == 7 and table.row_at(11) == 7
 
 
+def test_an_xls_row_or_column_of_size_0_is_not_printed(tmp_path):
+    """An .xls column of width 0 or a row of height 0, its hidden flag not set (as other writers than
+    Excel leave them), is shown by nothing, as in an .xlsx: the helper column of the hiddencol fixture
+    at width 0 ran into the form (refused), and the "附件2" of a row at height 0 was read."""
+    import struct
+
+    from pipeline.read.workbook import read_xls
+
+    data = bytearray((HIDDEN / "440106191550216302646.central.hiddencol.xls").read_bytes())
+    at = data.index(b"\x7d\x00\x0c\x00" + struct.pack("<HH", 9, 9)) + 4  # COLINFO of column J
+    data[at + 4:at + 6] = struct.pack("<H", 0)  # width 0
+    data[at + 8:at + 10] = struct.pack("<H", struct.unpack("<H", data[at + 8:at + 10])[0] & ~1)  # not hidden
+    at = data.index(b"\x08\x02\x10\x00" + struct.pack("<H", 0)) + 4  # ROW of row 1
+    data[at + 6:at + 8] = struct.pack("<H", 0x8000 & struct.unpack("<H", data[at + 6:at + 8])[0])  # height 0
+    out = tmp_path / "sized.xls"
+    out.write_bytes(bytes(data))
+    [table] = read_xls(out)
+    assert "附件2" not in table.before and not any("辅助" in t for t in table.cells.values())
+    [form] = forms_of(out)
+    assert differences(form, truth_of("440106191550216302646", "central")) == []
+
+
 def test_a_hidden_sheet_and_a_hidden_column_are_not_read(tmp_path):
     """A hidden sheet (here a copy of the form with another 执行数) is not printed, nor a hidden column
     of helpers: the workbook holds the one form as printed."""
@@ -117,6 +139,42 @@ def test_a_hidden_sheet_and_a_hidden_column_are_not_read(tmp_path):
     book.save(tmp_path / "hidden.xlsx")
     [form] = forms_of(tmp_path / "hidden.xlsx")
     assert differences(form, truth_of("440106191550216302646", "central")) == []
+
+
+def test_hidden_sheets_passed_over_are_said(tmp_path):
+    """A workbook's hidden sheets are not read, and now said so among the tables passed over (what
+    `jixiao extract --verbose` prints), and in a refusal: a form kept on a hidden sheet while the shown
+    sheet holds another table was refused as holding no form, the hidden sheet not named. What is read
+    does not change."""
+    from openpyxl.styles import Border, Side
+
+    from pipeline.extract import extract_verbose
+
+    src = CORPUS / "xlsx" / "440106191550216302646.central.xlsx"
+    book = openpyxl.load_workbook(src)
+    book.copy_worksheet(book.worksheets[0]).sheet_state = "hidden"
+    book.save(tmp_path / "draft.xlsx")
+    found = extract_verbose(tmp_path / "draft.xlsx")
+    assert [differences(f, truth_of("440106191550216302646", "central")) for f in found["forms"]] == [[]]
+    assert [(s["page"], s["why"].split(", as")[0]) for s in found["skipped"]] == \
+        [(0, "1 hidden sheet(s) ('项目支出绩效自评表 Copy')")]
+
+    book = openpyxl.load_workbook(src)
+    book.worksheets[0].sheet_state = "hidden"
+    cover = book.create_sheet("汇总", 0)
+    side = Side(style="thin")
+    for r, row in enumerate([["说明", "名称", "金额"], ["1", "网络", "26.47"], ["2", "其他", "1.00"]], start=1):
+        for c, value in enumerate(row, start=1):
+            cover.cell(r, c, value).border = Border(left=side, right=side, top=side, bottom=side)
+    book.active = 0
+    book.save(tmp_path / "hidden.xlsx")
+    with pytest.raises(NoFormFound, match=r"not read: 1 hidden sheet\(s\) \('项目支出绩效自评表'\)"):
+        extract_verbose(tmp_path / "hidden.xlsx")
+    cover["A1"] = "序号"  # a summary with a form's labels: refused as a form no variant fits, the sheet named
+    cover["B1"] = "项目名称"
+    book.save(tmp_path / "hidden.xlsx")
+    with pytest.raises(ReportError, match=r"no variant fits.*; not read: 1 hidden sheet\(s\)"):
+        extract_verbose(tmp_path / "hidden.xlsx")
 
 
 def _rewritten(src: Path, dst: Path, edit) -> Path:
@@ -295,6 +353,96 @@ def test_a_word_cell_reads_as_word_prints_it(tmp_path):
     assert differences(form, truth_of("440105221551500060313", "langfang")) == []
 
 
+def _table_style(document, style_id: str, xml: str, based_on: str = "TableNormal") -> None:
+    """Add a table style `style_id` (its properties `xml`) to a python-docx `document`'s styles."""
+    from docx.oxml import parse_xml
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    document.styles.element.append(parse_xml(
+        f'<w:style xmlns:w="{w}" w:type="table" w:styleId="{style_id}"><w:name w:val="{style_id}"/>'
+        f'<w:basedOn w:val="{based_on}"/>{xml}</w:style>'))
+
+
+def test_a_white_font_on_a_word_table_s_or_its_style_s_shading_shows(tmp_path):
+    """A form in a white font on a dark table (the table's w:shd, or its table style's shading for every
+    cell) prints: it was dropped as white on the paper ("no table found"), as only the cell's own w:shd
+    was looked at. The same with the style's shading white: nothing shows, nothing is read."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    src = CORPUS / "docx" / "440105221551500060313.langfang.docx"
+    for case in ("table", "style", "white style"):
+        document = docx.Document(str(src))
+        _table_style(document, "Dark", f'<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/></w:tcPr>')
+        _table_style(document, "DarkToo", "", based_on="Dark")  # its shading from the style it is based on
+        _table_style(document, "Paper", '<w:tblPr><w:shd w:val="clear" w:fill="auto"/></w:tblPr>'
+                                        '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="FFFFFF"/></w:tcPr>')
+        for table in document.tables:
+            props = table._tbl.tblPr
+            props.insert(0, parse_xml(f'<w:tblStyle xmlns:w="{w}" w:val="'
+                                      f'{ {"table": "Paper", "style": "DarkToo", "white style": "Paper"}[case]}"/>'))
+            if case == "table":  # the table's ground, under cells whose style paints nothing of its own
+                props.append(parse_xml(f'<w:shd xmlns:w="{w}" w:val="clear" w:color="auto" w:fill="333333"/>'))
+                for tc in table._tbl.iter(qn("w:tc")):
+                    tc.get_or_add_tcPr().append(parse_xml(f'<w:shd xmlns:w="{w}" w:val="clear" w:fill="auto"/>'))
+            for run in table._tbl.iter(qn("w:r")):
+                run.insert(0, parse_xml(f'<w:rPr xmlns:w="{w}"><w:color w:val="FFFFFF"/></w:rPr>')) \
+                    if run.find(qn("w:rPr")) is None else run.find(qn("w:rPr")).append(
+                        parse_xml(f'<w:color xmlns:w="{w}" w:val="FFFFFF"/>'))
+        document.save(str(tmp_path / "dark.docx"))
+        if case == "white style":
+            with pytest.raises(NoFormFound):
+                forms_of(tmp_path / "dark.docx")
+            continue
+        [form] = forms_of(tmp_path / "dark.docx")
+        assert differences(form, truth_of("440105221551500060313", "langfang")) == [], case
+
+
+def test_a_white_font_on_a_word_table_style_s_dark_header_row_shows(tmp_path):
+    """A table style's conditional shading (a dark header row: w:tblStylePr firstRow; banded rows), as the
+    table's w:tblLook turns it on, and a row's own table properties (w:tblPrEx): a white label on them
+    shows and is read (it was dropped); an anti-copy run in white on the rows they leave white is not."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    from pipeline.read.docx import read_docx
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    dark = '<w:shd w:val="clear" w:color="auto" w:fill="000000" w:themeFill="text1"/>'
+
+    def cells(look: str, row_props: str = "", band: bool = False) -> dict:
+        document = docx.Document()
+        _table_style(document, "Head", f'<w:tblPr><w:tblStyleRowBandSize w:val="2"/></w:tblPr>'
+                                       f'<w:tblStylePr w:type="firstRow"><w:tcPr>{dark}</w:tcPr></w:tblStylePr>'
+                     + (f'<w:tblStylePr w:type="band2Horz"><w:tcPr>{dark}</w:tcPr></w:tblStylePr>' if band else ""))
+        table = document.add_table(rows=4, cols=2)
+        props = table._tbl.tblPr
+        for old in (props.find(qn("w:tblStyle")), props.find(qn("w:tblLook"))):
+            if old is not None:
+                props.remove(old)
+        props.insert(0, parse_xml(f'<w:tblStyle xmlns:w="{w}" w:val="Head"/>'))
+        props.append(parse_xml(f'<w:tblLook xmlns:w="{w}" {look}/>'))
+        for r, row in enumerate(table.rows):
+            if row_props and r == 2:
+                row._tr.insert(0, parse_xml(f'<w:tblPrEx xmlns:w="{w}">{row_props}</w:tblPrEx>'))
+            for c, cell in enumerate(row.cells):
+                cell.paragraphs[0].add_run(f"{r}{c}")
+                cell.paragraphs[0].add_run("白").font.color.rgb = docx.shared.RGBColor(255, 255, 255)
+        document.save(str(tmp_path / "head.docx"))
+        [found] = read_docx(tmp_path / "head.docx")
+        return [found.cells[r, 0] + found.cells[r, 1] for r in range(4)]
+
+    assert cells('w:firstRow="1" w:noHBand="1"') == ["00白01白", "1011", "2021", "3031"]
+    assert cells('w:val="0020"') == ["00白01白", "1011", "2021", "3031"]  # the older bits: 0x20 firstRow
+    assert cells('w:firstRow="0" w:noHBand="1"') == ["0001", "1011", "2021", "3031"]
+    assert cells('w:firstRow="0" w:noHBand="1"', dark) == ["0001", "1011", "20白21白", "3031"]
+    # bands of 2 rows after the header: rows 1-2 the first band, row 3 the second (dark)
+    assert cells('w:firstRow="1" w:noHBand="0"', band=True) == ["00白01白", "1011", "2021", "30白31白"]
+
+
 def test_a_text_box_in_a_word_paragraph_is_not_its_text():
     """A text box anchored in a paragraph floats elsewhere on the page; Word keeps it twice (the
     drawing and a VML copy for older readers): read as the paragraph's text it came in twice, "单位框框"
@@ -449,6 +597,62 @@ def test_what_a_page_s_stylesheets_hide_is_not_read(tmp_path):
     (tmp_path / "hidden_files" / "site.css").unlink()  # the linked sheet is what hid the note
     [form] = forms_of(tmp_path / "hidden.html")
     assert form["project_name"].endswith("（内部备注7777）")
+
+
+def test_what_an_imported_stylesheet_hides_is_not_read(tmp_path):
+    """A stylesheet @imported (by the page's <style>, or by a linked sheet, resolved against the sheet
+    that imports it) hides as the sheet importing it would: a class hiding anti-copy characters there
+    was not followed ("…中心9999" loaded as the 实施单位). An import for print does not hide on a
+    screen; a sheet importing itself is read once."""
+    page = _central_page('<span class="jammer">9999</span>', '<span class="note">（内部备注7777）</span>'
+                         '<span class="printed">（印）</span>',
+                         '<style>@import url("page_files/jam.css") screen;</style>'
+                         '<link rel="stylesheet" href="page_files/site.css">')
+    (tmp_path / "page_files" / "more").mkdir(parents=True)
+    (tmp_path / "page_files" / "jam.css").write_text("@import 'jam.css'; .jammer { display: none }")
+    (tmp_path / "page_files" / "site.css").write_text('@charset "utf-8"; @import url(more/notes.css);\n'
+                                                      '@import "more/print.css" print; td { color: #000 }')
+    (tmp_path / "page_files" / "more" / "notes.css").write_text(".note { visibility: hidden }")
+    (tmp_path / "page_files" / "more" / "print.css").write_text(".printed { display: none }")
+    (tmp_path / "imported.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "imported.html")
+    assert form["project_name"].endswith("智慧水务）（印）")
+    assert form["implementing_unit"] == "广州市海珠区大数据资源管理中心"
+
+
+def test_text_a_page_puts_where_nothing_of_it_shows_is_not_read(tmp_path):
+    """Sites hide text (for screen readers, or to spoil copying) by placing it where nothing shows:
+    far off the page's left (position:absolute; left:-9999px), clipped to nothing (the sr-only class:
+    clip: rect(0 0 0 0) on an absolute 1px box), indented off its line (text-indent:-9999px), shrunk to
+    nothing with its overflow hidden, scaled to 0. Each was read ("…中心9999" as the 实施单位)."""
+    page = _central_page('<span style="position: absolute; left: -9999px">9999</span><i class="sr-only">8888</i>',
+                         '<span class="sr-only">（内部备注）</span>',
+                         "<style>.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;"
+                         " overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0 }</style>")
+    (tmp_path / "away.html").write_text(page, encoding="utf-8")
+    [form] = forms_of(tmp_path / "away.html")
+    assert differences(form, truth_of("440105221551500060313", "central")) == []
+
+    def shown(*spans: str) -> list[str]:
+        cells = _html_cells(tmp_path, "<style>.x { text-indent: -9999em } .t { transform: scale(0, 1) }</style>"
+                            "<table>" + "".join(f"<tr><td>a{s}</td><td>b</td></tr>" for s in spans) + "</table>")
+        return [cells[r, 0] for r in range(len(spans))]
+
+    assert shown('<div style="text-indent: -9999px">9</div>', '<div class="x">9</div>',
+                 '<span style="display: inline-block; width: 0; overflow: hidden">9</span>',
+                 '<div style="max-height: 0px; overflow-y: hidden">9</div>',
+                 '<span style="display: block; transform: scale(0)">9</span>', '<p class="t">9</p>',
+                 '<span style="position: relative; right: 10000px">9</span>',
+                 '<span style="clip-path: inset(50%)">9</span>', '<div style="content-visibility: hidden">9</div>'
+                 ) == ["a"] * 9
+    # what still shows: an offset on a box not positioned, or up the page; a width or a transform on an
+    # inline element; a text-indent with a line after it; a box of no height whose padding shows it
+    assert shown('<span style="left: -9999px">9</span>', '<span style="position: absolute; top: -9999px">9</span>',
+                 '<span style="width: 0; overflow: hidden">9</span>', '<span style="transform: scale(0)">9</span>',
+                 '<div style="text-indent: -9999px">9<br>8</div>',
+                 '<div style="height: 0; overflow: hidden; padding-bottom: 50%">9</div>',
+                 '<span style="position: absolute; clip: rect(0, 10px, 10px, 0)">9</span>',
+                 '<div style="transform: scale(0.5)">9</div>') == ["a9", "a9", "a9", "a9", "a\n9\n8", "a\n9", "a9", "a\n9"]
 
 
 def test_stylesheet_rules_weigh_as_a_browser_weighs_them(tmp_path):
