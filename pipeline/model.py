@@ -16,6 +16,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+# the texts a form may print besides its tables (template.TEXT_FIELDS), kept in `Form.narrative`
+TEXT_KEYS = ("implementation_summary", "conclusion", "problems", "improvements", "project_lead", "finance_lead",
+             "other_notes", "department", "table_no", "report_date", "grade")
+
 TITLE = "项目支出绩效自评表"
 
 
@@ -170,7 +174,12 @@ class Form:
         return f"{self.form_code}-{self.year}"
 
     def to_dict(self) -> dict[str, Any]:
-        has = self.optional.__contains__
+        def has(key: str) -> bool:
+            """A key its variant prints, or one this form printed all the same (a 其他需要说明事项 row, a
+            grade, checkbox rows on a variant that usually has none): never dropped unsaid."""
+            return key in self.optional or bool(self.checkboxes if key == "checkboxes" else
+                                                key in TEXT_KEYS and self.narrative.get(key) is not None)
+
         funds: dict[str, Any] = {
             "weight": self.funds.weight,
             "execution_rate": self.funds.execution_rate,
@@ -181,7 +190,8 @@ class Form:
         funds["rows"] = [_row_dict(r, ("role",) + (() if has("fund_rows.execution_rate") else ("execution_rate",))
                                    + (("initial_budget",) if "fund_rows.initial_budget" in self.absent else ()))
                          for r in self.funds.rows]
-        dropped = tuple(k for k in ("nature", "unit") if not has(f"indicators.{k}")) + tuple(
+        dropped = tuple(k for k in ("nature", "unit") if not has(f"indicators.{k}")
+                        and not any(getattr(r, k) is not None for r in self.indicators)) + tuple(
             k for k in ("weight", "deviation_note") if f"indicators.{k}" in self.absent)
         out: dict[str, Any] = {
             "form_id": self.form_id,
