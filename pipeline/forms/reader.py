@@ -611,7 +611,7 @@ class _FormReader:
                 annual_budget=number(values.get("annual_budget")),
                 executed=number(values.get("executed")),
                 page=row.page,
-                execution_rate=percent(values.get("execution_rate")) if self.t.row_rates else None,
+                execution_rate=percent(values.get("execution_rate")),  # kept where printed (`_row_rates`)
                 role=source.role,
             )
         )
@@ -625,6 +625,15 @@ class _FormReader:
                     self.file, f"{self._which()}: the funds row {texts(row)!r} has no 执行率; every "
                     "form prints it beside 分值 and 得分, so a number was lost in reading", row.page)
         return True
+
+    def _row_rates(self) -> None:
+        """Each source row's own 执行率 where the variant prints one (四川), or where a part row prints a
+        number there (a form printing every row's rate, as 四川 does): kept on every row. Elsewhere the
+        total's rate is the block's (`funds.execution_rate`) and the parts print "—" or nothing."""
+        if self.t.row_rates or any(r.role != "total" and NUMBER.fullmatch(r.execution_rate or "")
+                                   for r in self.fund_rows):
+            return
+        self.fund_rows = [dataclasses.replace(r, execution_rate=None) for r in self.fund_rows]
 
     def _read_indicator_row(self, row: Row, columns: Columns) -> bool | str:
         """Read one indicator row; False when the row has none of an indicator's values, "placeholder"
@@ -894,6 +903,7 @@ class _FormReader:
                 f"{which}: funds table incomplete (found {found}; expected its {t.total_source.name} row "
                 f"and each of {', '.join(s.name for s in t.sources if s.role != 'total')} at most once)"
             )
+        self._row_rates()
         if not self.indicators:
             raise self.fail(f"{which}: no 绩效指标 rows found")
         self._header_read(which)

@@ -212,6 +212,39 @@ def _checkboxes_after_funds(rows: Rows) -> Rows:
     return rows[:j] + boxes + rows[j:]
 
 
+def _weight_column(above, rows, repeat, start):
+    """湖北's table with a 分值 column before 得分 (its usual six columns, then one more): each row's
+    weight printed as its score (a row scored in full)."""
+    def row(r: list[Cell], head: bool) -> list[Cell]:
+        score = next(t for a, _, t in r if a == 5)
+        return [c for c in r if c[0] < 5] + [(5, 5, "分值" if head else score), (6, 6, score)]
+
+    k = _where(rows, "一级指标")
+    rows = [[(a, 6 if b == 5 else b, t) for a, b, t in r] if i < k else row(r, i == k) for i, r in enumerate(rows)]
+    return above, rows, [row(r, True) for r in repeat] if repeat else repeat, start
+
+
+def _weighed(t: dict) -> None:
+    for r in t["indicators"]:
+        r["weight"] = r["score"]
+
+
+def _part_rates(above, rows, repeat, start):
+    """云南's source rows each printing its own 执行率 (as 四川's do) where they print "—"."""
+    parts = sorted(_funds(rows))[2:]  # the header and the total row first
+    rows = [[(a, b, "100.00%" if (a, b) == (9, 9) else t) for a, b, t in r] if i in parts else r
+            for i, r in enumerate(rows)]
+    return above, rows, repeat, start
+
+
+def _rated(t: dict) -> None:
+    for k, r in enumerate(t["funds"]["rows"]):
+        r["execution_rate"] = t["funds"]["execution_rate"] if k == 0 else "100.00"
+
+
+SEVEN = _looks.Look((1.5, 1.3, 4, 1.3, 1.3, 1, 1), pad=4)
+
+
 def _national_title(above, rows, repeat, start):
     """The national form's title and （2022年度） instead of 云南's year before the title, 部门 and 公开14表."""
     return ["项目支出绩效自评表", f"（{above[0][:4]}年度）"], rows, repeat, start
@@ -316,6 +349,8 @@ CASES = [
      _fund_rows(lambda rows: [{**r, "initial_budget": None} for r in rows]), True),
     ("yunnan/no 二级指标 column", "yunnan", 0, column_dropped(2, _indicators), _set(indicators__level2=None), True),
     ("yunnan/合计 for 总分", "yunnan", 0, relabelled("总分", "合计"), None, True),
+    ("hubei/a 分值 column", "hubei", SEVEN, _weight_column, _weighed, False),
+    ("yunnan/funds every row's 执行率", "yunnan", 0, _part_rates, _rated, False),
     ("langfang/其他需要说明事项 before the total", "langfang", 0,
      rows_moved(_row_added("总分", [(0, 2, "其他需要说明事项"), (3, -1, "无")], before=True)),
      _set(other_notes="无"), False),
@@ -339,7 +374,8 @@ def test_known_parts_in_a_new_arrangement_read_field_for_field(variant, look, ed
     want = json.loads(json.dumps(truth))
     if change:
         change(want)
-    forms = [f.to_dict() for f in extract(RENDER[variant](truth, tmp_path / f"{variant}.pdf", LOOKS[variant][look]))[1]]
+    look = LOOKS[variant][look] if isinstance(look, int) else look
+    forms = [f.to_dict() for f in extract(RENDER[variant](truth, tmp_path / f"{variant}.pdf", look))[1]]
     assert len(forms) == 1 and differences(forms[0], want) == []
 
 
