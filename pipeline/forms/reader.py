@@ -243,6 +243,7 @@ class _FormReader:
             if section != "done":
                 self.pages.update(row.pages)
             if section == "done" and not self._after_total(row):
+                self._nothing_unknown_after(row)
                 continue  # what follows the form's last row: another table, not this form's
             if section == "header":
                 self._header_rows.append(row)
@@ -357,6 +358,14 @@ class _FormReader:
             self.pages.update(row.pages)
             return True
         return self._narrative_open is not None
+
+    def _nothing_unknown_after(self, row: Row) -> None:
+        """A row after the total, where it may still be the form's (`_goes_on`), that is not read and
+        prints a label the vocabulary does not know (评价等级, a goals block under 计划目标): refused
+        naming it, never passed over with its text lost."""
+        if self._goes_on(row) and unknown_labels([row]):
+            raise self.fail(f"{self._which()}: row {texts(row)!r} follows the {'/'.join(self.t.total_labels)} "
+                            "row and is no part of the form the vocabulary knows; it would be lost", row.page)
 
     def _goes_on(self, row: Row) -> bool:
         """`row`, after the total, is on the total's page or on a page after it with no title."""

@@ -396,3 +396,34 @@ def test_a_goals_block_of_the_next_titled_table_is_not_the_forms(tmp_path):
     forms = [f.to_dict() for f in extract(joined(tmp_path / "both.pdf", [central, department]))[1]]
     want = json.loads((CORPUS / "truth-central" / "440303210301500004143.json").read_text(encoding="utf-8"))
     assert len(forms) == 1 and differences(forms[0], want) == []
+
+
+@pytest.mark.parametrize("variant,edit,unknown,page", [
+    pytest.param("yunnan", both(rows_moved(_goals_after(None)), relabelled("预期目标", "计划目标")), "计划目标", 2,
+                 id="goals after the total under 计划目标"),
+    pytest.param("yunnan", both(rows_moved(_goals_after("其他需要说明事项")), relabelled("预期目标", "计划目标")),
+                 "计划目标", 2, id="goals before the total under 计划目标"),
+    pytest.param("langfang", rows_moved(_row_added("总分", [(0, 2, "评价等级"), (3, -1, "优")])), "评价等级", 2,
+                 id="评价等级 after the total"),
+    pytest.param("langfang", rows_moved(_row_added("总分", [(0, 2, "评价等级"), (3, -1, "优")], before=True)),
+                 "评价等级", 2, id="评价等级 before the total"),
+])
+def test_an_unknown_part_in_a_new_arrangement_is_refused_naming_it(variant, edit, unknown, page, tmp_path,
+                                                                   monkeypatch):
+    """The same arrangements with a label the vocabulary does not know: refused naming it, its file and
+    page; a row after the total was passed over, its text lost (goals null, the grade row gone)."""
+    from pipeline.errors import ReportError
+
+    plain = _looks.draw
+
+    def draw(path, above, rows, look, repeat=None, repeat_from=None):
+        above, rows, repeat, repeat_from = edit(above, rows, repeat, repeat_from)
+        return plain(path, above, rows, look, repeat, repeat_from)
+
+    monkeypatch.setattr(_looks, "draw", draw)
+    truth = json.loads((CORPUS / f"truth-{variant}" / f"{SAMPLE[variant]}.json").read_text(encoding="utf-8"))
+    pdf = RENDER[variant](truth, tmp_path / f"{variant}.pdf", LOOKS[variant][0])
+    with pytest.raises(ReportError) as refused:
+        extract(pdf)
+    assert (refused.value.file, refused.value.page) == (str(pdf), page)
+    assert refused.value.reason.endswith(f"labels not in the vocabulary: {unknown}")
