@@ -16,6 +16,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+# the texts a form may print besides its tables (template.TEXT_FIELDS), kept in `Form.narrative`
+TEXT_KEYS = ("implementation_summary", "conclusion", "problems", "improvements", "project_lead", "finance_lead",
+             "other_notes", "department", "table_no", "report_date", "grade")
+
 TITLE = "项目支出绩效自评表"
 
 
@@ -170,7 +174,28 @@ class Form:
         return f"{self.form_code}-{self.year}"
 
     def to_dict(self) -> dict[str, Any]:
-        has = self.optional.__contains__
+        def printed(key: str) -> bool:
+            """The form holds a value for `key` ("funds.note", "indicators.weight" on any row …)."""
+            outer, _, inner = key.partition(".")
+            rows = {"fund_rows": self.funds.rows, "indicators": self.indicators}.get(outer)
+            if rows is not None:  # a part's 执行率 (the total's is funds.execution_rate)
+                return any(getattr(r, inner) is not None for r in rows
+                           if not (key == "fund_rows.execution_rate" and r.role == "total"))
+            if key == "checkboxes":
+                return bool(self.checkboxes)
+            if key in TEXT_KEYS:
+                return self.narrative.get(key) is not None
+            return getattr(self.funds if outer == "funds" else self, inner or outer, None) is not None
+
+        def has(key: str) -> bool:
+            """A key its variant prints, or one this form printed all the same (a 其他需要说明事项 row, a
+            grade, checkbox rows, a 分值 column on a variant that usually has none): never dropped unsaid."""
+            return key in self.optional or printed(key)
+
+        def gone(key: str) -> bool:
+            """A key its variant does not print (`absent`), and this form printed no value for."""
+            return key in self.absent and not printed(key)
+
         funds: dict[str, Any] = {
             "weight": self.funds.weight,
             "execution_rate": self.funds.execution_rate,
@@ -179,10 +204,10 @@ class Form:
         if has("funds.note"):
             funds["note"] = self.funds.note
         funds["rows"] = [_row_dict(r, ("role",) + (() if has("fund_rows.execution_rate") else ("execution_rate",))
-                                   + (("initial_budget",) if "fund_rows.initial_budget" in self.absent else ()))
+                                   + (("initial_budget",) if gone("fund_rows.initial_budget") else ()))
                          for r in self.funds.rows]
         dropped = tuple(k for k in ("nature", "unit") if not has(f"indicators.{k}")) + tuple(
-            k for k in ("weight", "deviation_note") if f"indicators.{k}" in self.absent)
+            k for k in ("weight", "deviation_note") if gone(f"indicators.{k}"))
         out: dict[str, Any] = {
             "form_id": self.form_id,
             "title": self.title,
@@ -206,7 +231,7 @@ class Form:
             out["implementation_summary"] = self.narrative.get("implementation_summary")
         if has("indicators_weight"):
             out["indicators_weight"] = self.indicators_weight
-        out["indicators"] = [_indicator_dict(r, dropped, has("indicators.placeholder")) for r in self.indicators]
+        out["indicators"] = [_indicator_dict(r, dropped, "indicators.placeholder" in self.optional) for r in self.indicators]
         out["total_weight"] = self.total_weight
         out["total_score"] = self.total_score
         for key in ("conclusion", "problems", "improvements", "project_lead", "finance_lead", "other_notes",
@@ -214,7 +239,7 @@ class Form:
             if has(key):
                 out[key] = self.narrative.get(key)
         for key in ("goal_expected", "goal_actual", "total_weight"):
-            if key in self.absent:
+            if gone(key):
                 del out[key]
         if self.may_be_cut:
             out["may_be_cut"] = list(self.may_be_cut)

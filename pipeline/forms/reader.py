@@ -206,6 +206,8 @@ class _FormReader:
         self._printed_level: dict[str, tuple[str, int, int]] = {}
         self.indicators_weight: str | None = None
         self._heading_row: Row | None = None  # the indicator table's header row (`_heading_goes_on`)
+        self._table_columns: Columns | None = None  # its columns, where a block follows it (`read`)
+        self._total_page: int | None = None  # the page of the 总分 row (`_goes_on`)
         self.narrative: dict[str, list[str]] = {}
         self._narrative_open: tuple[str, float] | None = None  # field, x where its text starts
         self.total: dict[str, str] | None = None
@@ -241,19 +243,22 @@ class _FormReader:
             if section != "done":
                 self.pages.update(row.pages)
             if section == "done" and not self._after_total(row):
+                self._nothing_unknown_after(row)
                 continue  # what follows the form's last row: another table, not this form's
             if section == "header":
                 self._header_rows.append(row)
                 self._read_header(row)
-                if self._read_checkboxes(row):
-                    continue
+            if section in ("header", "funds", "goals") and self._read_checkboxes(row):
+                continue  # checkbox rows, under the header or between its blocks
             if self._read_narrative(row):
                 self.pages.update(row.pages)
                 continue
             self._narrative_open = None
-            if section == "done":
-                continue
             heading = self._heading(labels, section)
+            if section == "done" and heading not in ("funds", "goals"):
+                continue
+            if section == "indicators" and heading in ("funds", "goals"):
+                self._table_columns = columns  # a block after the indicator table: its total may follow
             if heading == "funds":
                 section, columns = "funds", self._columns(row, t.fund_columns)
                 self._money_unit(labels)
@@ -276,6 +281,11 @@ class _FormReader:
                 columns = columns.merged(self._columns(row, names))  # a header printed on two rows
                 self.printed[section] = columns.fields
                 continue
+            if section in ("funds", "goals") and self._table_columns is not None and self.total is None \
+                    and any(lab in t.total_labels for lab in labels):
+                self._read_total(row, self._table_columns)  # the total after a block printed after the table
+                section = "done"
+                continue
             if section == "funds":
                 if is_title(row) and not self._source_of(row.labels()[0])[1]:
                     continue  # 项目目标完成情况, 年度总体目标, ... (a source printing no amounts is read)
@@ -297,12 +307,7 @@ class _FormReader:
                 if t.indicators_title and labels == [t.indicators_title]:
                     continue  # the section title repeated at the top of a continuation page
                 if any(lab in t.total_labels for lab in labels):
-                    self._fits(row, columns, ("weight", "score"))
-                    self.total = columns.assign(row)
-                    self._read_grade(row)
-                    self._one_line(row, self.total, ("weight", "score"))
-                    self._scored(row, "indicators", number(self.total.get("weight")),
-                                 number(self.total.get("score")))
+                    self._read_total(row, columns)
                     section = "done"
                 else:
                     whole = self._heading_goes_on(row)
@@ -321,6 +326,15 @@ class _FormReader:
         self._cut_only_where_flagged()
         return self._build()
 
+    def _read_total(self, row: Row, columns: Columns) -> None:
+        """The 总分 (合计) row, in the indicator table's columns, and a grade after its score."""
+        self._fits(row, columns, ("weight", "score"))
+        self._total_page = row.page
+        self.total = columns.assign(row)
+        self._read_grade(row)
+        self._one_line(row, self.total, ("weight", "score"))
+        self._scored(row, "indicators", number(self.total.get("weight")), number(self.total.get("score")))
+
     def _cut_only_where_flagged(self) -> None:
         """A cell its border cuts (`Cell.cut`: the producer printed part of its text) is read as far
         as printed only into a free-text field, flagged `may_be_cut`; read into any other field (a
@@ -335,9 +349,27 @@ class _FormReader:
         (评价结论 …, 项目负责人), or the text of one run on."""
         cells = [c for c in row.cells if c.text.strip()]
         found = cells and narrative_label(cells[0].text, self.t.narrative, first=True)
-        if found:
-            return found[0] in self.t.prints
+        if found and found[0] in self.t.prints:
+            return True
+        # a closing row its variant does not usually print (其他需要说明事项 on a national form), or a
+        # block printed after the total (年度总体目标 last): on the total's page, or on a page after it
+        # that prints no title of its own (not another table, such as a 部门整体 one)
+        if (found or self._heading(row.labels(), "done") in ("funds", "goals")) and self._goes_on(row):
+            self.pages.update(row.pages)
+            return True
         return self._narrative_open is not None
+
+    def _nothing_unknown_after(self, row: Row) -> None:
+        """A row after the total, where it may still be the form's (`_goes_on`), that is not read and
+        prints a label the vocabulary does not know (评价等级, a goals block under 计划目标): refused
+        naming it, never passed over with its text lost."""
+        if self._goes_on(row) and unknown_labels([row]):
+            raise self.fail(f"{self._which()}: row {texts(row)!r} follows the {'/'.join(self.t.total_labels)} "
+                            "row and is no part of the form the vocabulary knows; it would be lost", row.page)
+
+    def _goes_on(self, row: Row) -> bool:
+        """`row`, after the total, is on the total's page or on a page after it with no title."""
+        return row.page == self._total_page or not titles_of(self.info.page_texts[row.page - 1])
 
     def _heading(self, labels: list[str], section: str) -> str | None:
         """The table whose column labels this row prints (funds, goals, indicators), or None. Tables
@@ -346,10 +378,14 @@ class _FormReader:
         tables = {"funds": (t.fund_columns, t.fund_columns_needed, ("header", "goals", "funds")),
                   "goals": (t.goal_columns, t.goal_columns_needed, ("header", "funds", "goals")),
                   "indicators": (t.indicator_columns, t.indicator_columns_needed, None)}
+        # the funds or goals block printed after the indicator table: its labels exactly, never an
+        # indicator row's texts that hold them ("实现预期目标")
+        late = section in ("indicators", "done")
         best, most = None, 0
         for name, (columns, needed, after) in tables.items():
-            found = header_fields(labels, columns)
-            if found >= needed and found > most and (after is None or section in after):
+            found = len({match_label(lab, columns, exact=True) for lab in labels} - {None}) \
+                if late and after is not None else header_fields(labels, columns)
+            if found >= needed and found > most and (after is None or section in after or late):
                 best, most = name, found
         return best
 
@@ -584,7 +620,7 @@ class _FormReader:
                 annual_budget=number(values.get("annual_budget")),
                 executed=number(values.get("executed")),
                 page=row.page,
-                execution_rate=percent(values.get("execution_rate")) if self.t.row_rates else None,
+                execution_rate=percent(values.get("execution_rate")),  # kept where printed (`_row_rates`)
                 role=source.role,
             )
         )
@@ -598,6 +634,15 @@ class _FormReader:
                     self.file, f"{self._which()}: the funds row {texts(row)!r} has no 执行率; every "
                     "form prints it beside 分值 and 得分, so a number was lost in reading", row.page)
         return True
+
+    def _row_rates(self) -> None:
+        """Each source row's own 执行率 where the variant prints one (四川), or where a part row prints a
+        number there (a form printing every row's rate, as 四川 does): kept on every row. Elsewhere the
+        total's rate is the block's (`funds.execution_rate`) and the parts print "—" or nothing."""
+        if self.t.row_rates or any(r.role != "total" and NUMBER.fullmatch(r.execution_rate or "")
+                                   for r in self.fund_rows):
+            return
+        self.fund_rows = [dataclasses.replace(r, execution_rate=None) for r in self.fund_rows]
 
     def _read_indicator_row(self, row: Row, columns: Columns) -> bool | str:
         """Read one indicator row; False when the row has none of an indicator's values, "placeholder"
@@ -858,14 +903,16 @@ class _FormReader:
         code, name = self._code_and_name()
         year = self._year(first_page)
         which = self._which()
+        # the total row and each part at most once, in any order; a part the form does not print (no
+        # 其他资金 row) is not read, not lost: every row of the block is read or refused (`unread`)
         roles = [r.role for r in self.fund_rows]
-        expected = [s.role for s in t.sources]
-        if sorted(roles, key=expected.index) != expected:
+        if "total" not in roles or len(set(roles)) != len(roles):
             found = ", ".join(r.source for r in self.fund_rows) or "no rows"
             raise self.fail(
-                f"{which}: funds table incomplete (found {found}; expected "
-                f"{', '.join(s.name for s in t.sources)})"
+                f"{which}: funds table incomplete (found {found}; expected its {t.total_source.name} row "
+                f"and each of {', '.join(s.name for s in t.sources if s.role != 'total')} at most once)"
             )
+        self._row_rates()
         if not self.indicators:
             raise self.fail(f"{which}: no 绩效指标 rows found")
         self._header_read(which)

@@ -191,8 +191,10 @@ def by_form(rows: list[Row]) -> list[list[Row]]:
 
 
 def _has_header_label(row: Row) -> bool:
+    """A row of the header block: a header label, or a checkbox question (项目类别 …, which a form may
+    print above its 项目名称 as well as under it)."""
     known = templates.header_labels()
-    return any(header_label(lab) in known for lab in row.labels())
+    return any(header_label(lab) in known or header_label(lab) in vocabulary().questions for lab in row.labels())
 
 
 def forms_of(grids: list[Grid]) -> list[list[Row]]:
