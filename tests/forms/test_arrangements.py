@@ -64,16 +64,7 @@ def _moved(cell: Cell, order: list[int]) -> list[Cell]:
 
 def columns_moved(order: list[int], table: Callable[[Rows], set[int]]) -> Edit:
     """The columns of one table (its header, rows, total and repeated header) printed in `order`."""
-    def move(row: list[Cell]) -> list[Cell]:
-        return [c for cell in row for c in _moved(cell, order)]
-
-    def edit(above, rows, repeat, start):
-        chosen = table(rows)
-        rows = [move(r) if i in chosen else r for i, r in enumerate(rows)]
-        if repeat and table is _indicators:
-            repeat = [move(r) for r in repeat]
-        return above, rows, repeat, start
-    return edit
+    return _each_row(lambda row: [c for cell in row for c in _moved(cell, order)], table)
 
 
 def column_dropped(col: int, table: Callable[[Rows], set[int]]) -> Edit:
@@ -82,11 +73,16 @@ def column_dropped(col: int, table: Callable[[Rows], set[int]]) -> Edit:
         kept = [c for c in row if (c[0], c[1]) != (col, col)]
         return [(a, col if b == col - 1 else b, t) for a, b, t in kept] if len(kept) < len(row) else row
 
+    return _each_row(drop, table)
+
+
+def _each_row(change: Callable[[list[Cell]], list[Cell]], table: Callable[[Rows], set[int]]) -> Edit:
+    """`change` applied to every row of one table, and to the indicator header a page break repeats."""
     def edit(above, rows, repeat, start):
         chosen = table(rows)
-        rows = [drop(r) if i in chosen else r for i, r in enumerate(rows)]
+        rows = [change(r) if i in chosen else r for i, r in enumerate(rows)]
         if repeat and table is _indicators:
-            repeat = [drop(r) for r in repeat]
+            repeat = [change(r) for r in repeat]
         return above, rows, repeat, start
     return edit
 
@@ -360,9 +356,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("variant,look,edit,change", [
-    pytest.param(v, look, edit, change, id=name) for name, v, look, edit, change, _ in CASES])
-def test_known_parts_in_a_new_arrangement_read_field_for_field(variant, look, edit, change, tmp_path, monkeypatch):
+def _drawn_with(monkeypatch, edit) -> None:
+    """`_looks` draws every form with `edit` applied to its rows (what it prints above, the table, the rows
+    it repeats on a continuation page)."""
     plain = _looks.draw
 
     def draw(path, above, rows, look, repeat=None, repeat_from=None):
@@ -370,6 +366,12 @@ def test_known_parts_in_a_new_arrangement_read_field_for_field(variant, look, ed
         return plain(path, above, rows, look, repeat, repeat_from)
 
     monkeypatch.setattr(_looks, "draw", draw)
+
+
+@pytest.mark.parametrize("variant,look,edit,change", [
+    pytest.param(v, look, edit, change, id=name) for name, v, look, edit, change, _ in CASES])
+def test_known_parts_in_a_new_arrangement_read_field_for_field(variant, look, edit, change, tmp_path, monkeypatch):
+    _drawn_with(monkeypatch, edit)
     truth = json.loads((CORPUS / f"truth-{variant}" / f"{SAMPLE[variant]}.json").read_text(encoding="utf-8"))
     want = json.loads(json.dumps(truth))
     if change:
@@ -414,13 +416,7 @@ def test_an_unknown_part_in_a_new_arrangement_is_refused_naming_it(variant, edit
     page; a row after the total was passed over, its text lost (goals null, the grade row gone)."""
     from pipeline.errors import ReportError
 
-    plain = _looks.draw
-
-    def draw(path, above, rows, look, repeat=None, repeat_from=None):
-        above, rows, repeat, repeat_from = edit(above, rows, repeat, repeat_from)
-        return plain(path, above, rows, look, repeat, repeat_from)
-
-    monkeypatch.setattr(_looks, "draw", draw)
+    _drawn_with(monkeypatch, edit)
     truth = json.loads((CORPUS / f"truth-{variant}" / f"{SAMPLE[variant]}.json").read_text(encoding="utf-8"))
     pdf = RENDER[variant](truth, tmp_path / f"{variant}.pdf", LOOKS[variant][0])
     with pytest.raises(ReportError) as refused:
