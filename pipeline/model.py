@@ -16,9 +16,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-# the texts a form may print besides its tables (template.TEXT_FIELDS), kept in `Form.narrative`
-TEXT_KEYS = ("implementation_summary", "conclusion", "problems", "improvements", "project_lead", "finance_lead",
-             "other_notes", "department", "table_no", "report_date", "grade")
+# the texts a form may print besides its tables, kept in `Form.narrative`: a template's narrative rows
+# (closing rows, signatures), then lines outside the table and the total's grade
+NARRATIVE_KEYS = ("implementation_summary", "conclusion", "problems", "improvements", "project_lead",
+                  "finance_lead", "other_notes")
+TEXT_KEYS = NARRATIVE_KEYS + ("department", "table_no", "report_date", "grade")
 
 TITLE = "项目支出绩效自评表"
 

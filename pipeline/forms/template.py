@@ -48,6 +48,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from ..model import NARRATIVE_KEYS, TEXT_KEYS
 from .vocabulary import Source as FundSource, vocabulary
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -58,10 +59,7 @@ FUND_FIELDS = ("initial_budget", "annual_budget", "executed", "weight", "executi
 GOAL_FIELDS = ("goal_expected", "goal_actual")
 INDICATOR_FIELDS = ("level1", "level2", "level3", "nature", "target", "unit", "actual", "weight",
                     "score", "deviation_note")
-NARRATIVE_FIELDS = ("implementation_summary", "conclusion", "problems", "improvements",
-                    "project_lead", "finance_lead", "other_notes")
-# what a form may print besides its tables: closing rows, lines outside the table, the total's grade
-TEXT_FIELDS = NARRATIVE_FIELDS + ("department", "table_no", "report_date", "grade")
+NARRATIVE_FIELDS, TEXT_FIELDS = NARRATIVE_KEYS, TEXT_KEYS  # what a form may print besides its tables (model)
 # keys of the extract JSON only some variants print (`prints`), or that some do not (`absent`)
 OPTIONAL_KEYS = TEXT_FIELDS + ("checkboxes", "funds.note", "fund_rows.execution_rate", "indicators.nature",
                                "indicators.unit", "indicators.placeholder", "indicators_weight")
