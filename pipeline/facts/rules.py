@@ -138,15 +138,21 @@ def printed_funds_score(rate: Decimal | None, weight: Decimal | None, observed: 
     rate within the printed rate's rounding gives it, else the score the printed rate gives."""
     if rate is None or weight is None:
         return None
-    half = Decimal(5).scaleb(-(2 if rate_decimals is None else rate_decimals) - 1)
-
-    def score(r: Decimal) -> Decimal:
-        return at_precision(min(max(r, Decimal(0)), FULL_MARKS) / FULL_MARKS * weight, score_decimals)
-
-    low, high = score(rate - half), score(rate + half)
+    half = _half(rate_decimals)
+    low, high = (_scored(r, weight, score_decimals) for r in (rate - half, rate + half))
     if observed is not None and low <= observed <= high:
         return observed  # the form's own rounding of its rate: no finding of ours
-    return score(rate)
+    return _scored(rate, weight, score_decimals)
+
+
+def _half(decimals: int | None) -> Decimal:
+    """Half the last digit a number is printed to (2 decimals where unknown): its rounding's reach."""
+    return Decimal(5).scaleb(-(2 if decimals is None else decimals) - 1)
+
+
+def _scored(rate: Decimal, weight: Decimal, decimals: int | None) -> Decimal:
+    """The funds 得分 a rate gives (min(执行率, 100) / 100 × 分值, never below 0), at `decimals`."""
+    return at_precision(min(max(rate, Decimal(0)), FULL_MARKS) / FULL_MARKS * weight, decimals)
 
 
 def printed_total(score_sum: Decimal, observed: Decimal | None, funds_score: Decimal | None,
@@ -160,10 +166,9 @@ def printed_total(score_sum: Decimal, observed: Decimal | None, funds_score: Dec
             or printed_funds_score(rate, weight, funds_score, rate_decimals, score_decimals) != funds_score:
         return score_sum
     assert rate is not None and weight is not None
-    half = Decimal(5).scaleb(-(2 if rate_decimals is None else rate_decimals) - 1)
+    half = _half(rate_decimals)
     rest = score_sum - funds_score
-    low, high = (rest + at_precision(min(max(r, Decimal(0)), FULL_MARKS) / FULL_MARKS * weight, 2)
-                 for r in (rate - half, rate + half))
+    low, high = (rest + _scored(r, weight, 2) for r in (rate - half, rate + half))
     return observed if low <= observed <= high else score_sum
 
 
