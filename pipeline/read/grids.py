@@ -228,11 +228,11 @@ def scan(path: str | Path, engine: str = ENGINE, pages: range | None = None,
                         rulings[n] = Ruling(n, *(tuple(map(tuple, side)) for side in lines), box=box)
                         doc.release(n)
                         continue
-                    if layers and (objects.unjudged or optional_forms(name, n)):
-                        what = objects.unjudged[0] if objects.unjudged else \
-                            f"a form XObject with its own /OC, {optional_forms(name, n)[0]}"
+                    unjudged = (objects.unjudged or [f"a form XObject with its own /OC, {form}"
+                                                     for form in optional_forms(name, n)]) if layers else []
+                    if unjudged:
                         raise TextLayerUnreadable(name, f"page {n} draws text in optional content whose "
-                                                  f"visibility is not read ({what}), in a document that turns "
+                                                  f"visibility is not read ({unjudged[0]}), in a document that turns "
                                                   "layers off: a viewer may not show it", n)
                     covers, annotated = glyphs.annotations(page, turn)
                     objects.covers += covers
