@@ -208,6 +208,7 @@ class _FormReader:
         self._heading_row: Row | None = None  # the indicator table's header row (`_heading_goes_on`)
         self._table_columns: Columns | None = None  # its columns, where a block follows it (`read`)
         self._total_page: int | None = None  # the page of the 总分 row (`_goes_on`)
+        self._total_table: int | None = None  # and the ruled table printing it (`_nothing_unknown_after`)
         self.narrative: dict[str, list[str]] = {}
         self._narrative_open: tuple[str, float] | None = None  # field, x where its text starts
         self.total: dict[str, str] | None = None
@@ -329,7 +330,7 @@ class _FormReader:
     def _read_total(self, row: Row, columns: Columns) -> None:
         """The 总分 (合计) row, in the indicator table's columns, and a grade after its score."""
         self._fits(row, columns, ("weight", "score"))
-        self._total_page = row.page
+        self._total_page, self._total_table = row.page, row.table
         self.total = columns.assign(row)
         self._read_grade(row)
         self._one_line(row, self.total, ("weight", "score"))
@@ -360,10 +361,11 @@ class _FormReader:
         return self._narrative_open is not None
 
     def _nothing_unknown_after(self, row: Row) -> None:
-        """A row after the total, where it may still be the form's (`_goes_on`), that is not read and
-        prints a label the vocabulary does not know (评价等级, a goals block under 计划目标): refused
-        naming it, never passed over with its text lost."""
-        if self._goes_on(row) and unknown_labels([row]):
+        """A row after the total, in the ruled table that prints the total, that is not read and prints
+        a label the vocabulary does not know (评价等级, a goals block under 计划目标): refused naming it,
+        never passed over with its text lost. A table of its own after the form (a 决算 disclosure's next
+        table, continued on a page without its title) is another table, passed over as before."""
+        if row.table == self._total_table and unknown_labels([row]):
             raise self.fail(f"{self._which()}: row {texts(row)!r} follows the {'/'.join(self.t.total_labels)} "
                             "row and is no part of the form the vocabulary knows; it would be lost", row.page)
 

@@ -33,6 +33,7 @@ class Cell:
 class Row:
     pages: tuple[int, ...]
     cells: list[Cell]
+    table: int = 0  # which of the document's ruled tables (`rows_of`: grids in reading order) prints it
 
     @property
     def page(self) -> int:
@@ -84,12 +85,12 @@ def _glue(host: Grid, spill: Grid) -> Grid:
 
 def rows_of(stitched: list[tuple[Grid, tuple[int, ...]]]) -> list[Row]:
     rows: list[Row] = []
-    for grid, pages in join_page_breaks(stitched):
+    for table, (grid, pages) in enumerate(join_page_breaks(stitched)):
         cut = dict(grid.cut)
         for r, (texts, spans) in enumerate(zip(grid.rows, grid.spans)):
             cells = [Cell(t, x0, x1, sp, (r, c) in grid.full, cut.get((r, c), ""), _border(grid, r, c))
                      for c, (t, (x0, x1), sp) in enumerate(zip(texts, grid.col_x, spans))]
-            rows.append(Row(pages=pages, cells=cells))
+            rows.append(Row(pages=pages, cells=cells, table=table))
     return rows
 
 

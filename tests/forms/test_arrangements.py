@@ -400,6 +400,23 @@ def test_a_goals_block_of_the_next_titled_table_is_not_the_forms(tmp_path):
     assert len(forms) == 1 and differences(forms[0], want) == []
 
 
+def test_an_untitled_table_after_the_form_is_passed_over_not_a_refusal(tmp_path):
+    """A 决算 disclosure's next table, continued on a page that does not repeat its title, follows a form:
+    its header row of labels the vocabulary does not know (科目编码, 决算数) is another table's, passed over
+    as before; only a row of the total's own table that is not read refuses the form (below)."""
+    from _tables import joined, tables_pdf
+    from conftest import PDF
+
+    central = PDF / "central" / "440303210301500004143.central.pdf"
+    other = tables_pdf(tmp_path / "other.pdf", [([], [
+        ["科目编码", "科目名称", "年初预算数", "调整预算数", "决算数"],
+        ["2010101", "行政运行", "100.00", "120.00", "118.00"],
+    ])])
+    forms = [f.to_dict() for f in extract(joined(tmp_path / "both.pdf", [central, other]))[1]]
+    want = json.loads((CORPUS / "truth-central" / "440303210301500004143.json").read_text(encoding="utf-8"))
+    assert len(forms) == 1 and differences(forms[0], want) == []
+
+
 @pytest.mark.parametrize("variant,edit,unknown,page", [
     pytest.param("yunnan", both(rows_moved(_goals_after(None)), relabelled("预期目标", "计划目标")), "计划目标", 2,
                  id="goals after the total under 计划目标"),
