@@ -207,8 +207,7 @@ class _FormReader:
         self.indicators_weight: str | None = None
         self._heading_row: Row | None = None  # the indicator table's header row (`_heading_goes_on`)
         self._table_columns: Columns | None = None  # its columns, where a block follows it (`read`)
-        self._total_page: int | None = None  # the page of the 总分 row (`_goes_on`)
-        self._total_table: int | None = None  # and the ruled table printing it (`_nothing_unknown_after`)
+        self._total_table: int | None = None  # the ruled table printing the 总分 row (`_goes_on`)
         self.narrative: dict[str, list[str]] = {}
         self._narrative_open: tuple[str, float] | None = None  # field, x where its text starts
         self.total: dict[str, str] | None = None
@@ -330,7 +329,7 @@ class _FormReader:
     def _read_total(self, row: Row, columns: Columns) -> None:
         """The 总分 (合计) row, in the indicator table's columns, and a grade after its score."""
         self._fits(row, columns, ("weight", "score"))
-        self._total_page, self._total_table = row.page, row.table
+        self._total_table = row.table
         self.total = columns.assign(row)
         self._read_grade(row)
         self._one_line(row, self.total, ("weight", "score"))
@@ -353,25 +352,25 @@ class _FormReader:
         if found and found[0] in self.t.prints:
             return True
         # a closing row its variant does not usually print (其他需要说明事项 on a national form), or a
-        # block printed after the total (年度总体目标 last): on the total's page, or on a page after it
-        # that prints no title of its own (not another table, such as a 部门整体 one)
+        # block printed after the total (年度总体目标 last): in the total's own table, never another one
+        # after it (a 部门整体 table, titled or continued on a page without its title)
         if (found or self._heading(row.labels(), "done") in ("funds", "goals")) and self._goes_on(row):
             self.pages.update(row.pages)
             return True
         return self._narrative_open is not None
 
     def _nothing_unknown_after(self, row: Row) -> None:
-        """A row after the total, in the ruled table that prints the total, that is not read and prints
-        a label the vocabulary does not know (评价等级, a goals block under 计划目标): refused naming it,
-        never passed over with its text lost. A table of its own after the form (a 决算 disclosure's next
-        table, continued on a page without its title) is another table, passed over as before."""
-        if row.table == self._total_table and unknown_labels([row]):
+        """A row after the total, where it may still be the form's (`_goes_on`), that is not read and
+        prints a label the vocabulary does not know (评价等级, a goals block under 计划目标): refused naming
+        it, never passed over with its text lost. A table of its own after the form (a 决算 disclosure's
+        next table, continued on a page without its title) is another table, passed over as before."""
+        if self._goes_on(row) and unknown_labels([row]):
             raise self.fail(f"{self._which()}: row {texts(row)!r} follows the {'/'.join(self.t.total_labels)} "
                             "row and is no part of the form the vocabulary knows; it would be lost", row.page)
 
     def _goes_on(self, row: Row) -> bool:
-        """`row`, after the total, is on the total's page or on a page after it with no title."""
-        return row.page == self._total_page or not titles_of(self.info.page_texts[row.page - 1])
+        """`row`, after the total, is printed in the total's own ruled table."""
+        return row.table == self._total_table
 
     def _heading(self, labels: list[str], section: str) -> str | None:
         """The table whose column labels this row prints (funds, goals, indicators), or None. Tables

@@ -381,15 +381,17 @@ def test_known_parts_in_a_new_arrangement_read_field_for_field(variant, look, ed
     assert len(forms) == 1 and differences(forms[0], want) == []
 
 
-def test_a_goals_block_of_the_next_titled_table_is_not_the_forms(tmp_path):
-    """What follows the total is read into the form (a goals block, 其他需要说明事项) only on the total's page
-    or on a page with no title: a 部门整体 table on the next page printing 年度总体目标 | 预期目标 | 实际完成情况
-    and 其他需要说明事项 is another table, its texts never the form's."""
+@pytest.mark.parametrize("titles", [["2023年度部门整体支出绩效自评表"], []], ids=["titled", "continued untitled"])
+def test_a_goals_block_of_the_next_table_is_not_the_forms(tmp_path, titles):
+    """What follows the total is read into the form (a goals block, 其他需要说明事项) only in the total's own
+    table: a 部门整体 table on the next page printing 年度总体目标 | 预期目标 | 实际完成情况 and 其他需要说明事项,
+    under its title or continued without it, is another table, its texts never the form's (untitled, they
+    were appended to the form's goals, unflagged)."""
     from _tables import joined, tables_pdf
     from conftest import PDF
 
     central = PDF / "central" / "440303210301500004143.central.pdf"
-    department = tables_pdf(tmp_path / "department.pdf", [(["2023年度部门整体支出绩效自评表"], [
+    department = tables_pdf(tmp_path / "department.pdf", [(titles, [
         ["部门（单位）名称", "某局", "部门预算编码", "101"],
         ["年度总体目标", "预期目标", None, "实际完成情况"],
         ["", "完成全年工作", None, "已完成"],
